@@ -1,0 +1,42 @@
+"""The composition root: one App per process wires storage, identity, audit, outbox and the gateway."""
+
+from __future__ import annotations
+
+from profilestack.audit.log import AuditLog
+from profilestack.config import Settings
+from profilestack.gateway.authn import Authenticator
+from profilestack.gateway.authz import Authorizer, RootOnlyAuthorizer
+from profilestack.gateway.pipeline import Gateway
+from profilestack.identity.credentials import BootstrapCredentials, CredentialResolver, CredentialSource
+from profilestack.outbox.worker import OutboxWorker
+from profilestack.runtime import Clock, Ids, SystemClock
+from profilestack.store.database import Database
+
+
+class App:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, ids: Ids | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.ids = ids or Ids()
+        self.database = Database(settings.database_url)
+        self.database.migrate()
+        sources: list[CredentialSource] = []
+        if settings.bootstrap_credentials:
+            sources.append(BootstrapCredentials(settings.root_access_key, settings.root_secret_key,
+                                                settings.account_id))
+        self.credentials = CredentialResolver(sources)
+        self.authenticator = Authenticator(self.credentials, self.clock)
+        self.authorizer: Authorizer = RootOnlyAuthorizer()
+        self.audit = AuditLog(self.database)
+        self.outbox = OutboxWorker(self.database, self.clock)
+        self.gateway = Gateway(self)
+
+    def start(self) -> None:
+        self.audit.start()
+        if self.settings.outbox_worker:
+            self.outbox.start()
+
+    def close(self) -> None:
+        self.outbox.stop()
+        self.audit.close()
+        self.database.dispose()

@@ -1,0 +1,62 @@
+"""Batched, off-the-request-path writing of audit events.
+
+Events are buffered in memory and written by a background thread every
+``interval`` seconds (and on ``flush``/``close``), so a crash loses at most the last
+interval and a clean shutdown loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from profilestack.audit.record import AuditEvent
+from profilestack.audit.table import audit_events
+from profilestack.store.database import Database
+
+log = logging.getLogger(__name__)
+
+
+class AuditLog:
+    def __init__(self, database: Database, interval: float = 0.5) -> None:
+        self._database = database
+        self._interval = interval
+        self._buffer: list[AuditEvent] = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+            self._thread.start()
+
+    def record(self, event: AuditEvent) -> None:
+        with self._lock:
+            self._buffer.append(event)
+
+    def flush(self) -> None:
+        with self._write_lock:
+            with self._lock:
+                pending, self._buffer = self._buffer, []
+            if not pending:
+                return
+            try:
+                with self._database.transaction() as connection:
+                    connection.execute(audit_events.insert(), [event.row() for event in pending])
+            except Exception:
+                log.exception("could not write %d audit events; keeping them for the next flush", len(pending))
+                with self._lock:
+                    self._buffer[:0] = pending
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.flush()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.flush()

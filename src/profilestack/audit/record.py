@@ -1,0 +1,97 @@
+"""Turn a finished call into an audit row: who, what, where, outcome; secrets removed."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.model import Shape
+
+from profilestack.identity.principal import Principal
+
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+_SECRET_NAMES = frozenset(
+    name.lower()
+    for name in (
+        "SecretAccessKey", "Password", "NewPassword", "OldPassword", "SessionToken",
+        "PrivateKey", "SAMLAssertion", "WebIdentityToken", "SecretKey", "ClientSecret",
+    )
+)
+
+
+@dataclass(slots=True)
+class AuditEvent:
+    event_id: str
+    event_time: datetime
+    account_id: str
+    region: str
+    event_source: str
+    event_name: str
+    read_only: bool
+    principal: Principal | None
+    source_ip: str | None
+    user_agent: str | None
+    request_id: str
+    error_code: str | None = None
+    error_message: str | None = None
+    request_parameters: dict[str, Any] | None = None
+    resources: list[dict[str, str]] = field(default_factory=list)
+
+    def row(self) -> dict[str, Any]:
+        principal = self.principal
+        return {
+            "event_id": self.event_id,
+            "event_time": self.event_time,
+            "account_id": self.account_id,
+            "region": self.region,
+            "event_source": self.event_source,
+            "event_name": self.event_name,
+            "read_only": self.read_only,
+            "principal_type": principal.kind if principal else None,
+            "principal_arn": principal.arn if principal else None,
+            "principal_id": principal.principal_id if principal else None,
+            "username": (principal.name or ("root" if principal.is_root else None)) if principal else None,
+            "access_key_id": principal.access_key if principal else None,
+            "invoked_by": principal.invoked_by if principal else None,
+            "source_ip": self.source_ip,
+            "user_agent": self.user_agent,
+            "request_id": self.request_id,
+            "error_code": self.error_code,
+            "error_message": self.error_message,
+            "request_parameters": self.request_parameters,
+            "resources": self.resources,
+        }
+
+
+def scrub(shape: Shape | None, params: dict[str, Any]) -> dict[str, Any] | None:
+    """Request parameters as CloudTrail shows them: lowerCamelCase keys, secrets hidden."""
+    if not params:
+        return None
+    return _scrub_value(shape, params, None)
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _scrub_value(shape: Shape | None, value: Any, name: str | None) -> Any:
+    if shape is not None and shape.metadata.get("sensitive"):
+        return HIDDEN
+    if name is not None and name.lower() in _SECRET_NAMES:
+        return HIDDEN
+    if isinstance(value, dict):
+        if shape is not None and shape.type_name == "structure":
+            members = shape.members
+            return {_camel(key): _scrub_value(members.get(key), item, key) for key, item in value.items()}
+        value_shape = shape.value if shape is not None and shape.type_name == "map" else None
+        return {key: _scrub_value(value_shape, item, None) for key, item in value.items()}
+    if isinstance(value, list):
+        member = shape.member if shape is not None and shape.type_name == "list" else None
+        return [_scrub_value(member, item, None) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value

@@ -1,0 +1,138 @@
+"""The ``profilestack`` command: serve | worker | migrate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from profilestack import __version__
+from profilestack.config import Settings, redact_url
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
+        "data_dir": Path(args.data_dir) if getattr(args, "data_dir", None) else None,
+        "db": getattr(args, "db", None),
+        "workers": getattr(args, "workers", None),
+    }
+    if getattr(args, "no_bootstrap_credentials", False):
+        overrides["bootstrap_credentials"] = False
+    if getattr(args, "no_outbox_worker", False):
+        overrides["outbox_worker"] = False
+    return Settings.from_env(**overrides)
+
+
+def _banner(settings: Settings, backend: str) -> str:
+    lines = [
+        f"profilestack {__version__} listening on http://{settings.host}:{settings.port}",
+        f"  storage: {backend} ({redact_url(settings.database_url)})",
+    ]
+    if settings.bootstrap_credentials:
+        secret = settings.root_secret_key if settings.root_secret_key == "test" else "(as configured)"
+        lines.append(
+            f"  default credentials: AWS_ACCESS_KEY_ID={settings.root_access_key} "
+            f"AWS_SECRET_ACCESS_KEY={secret} (root of account {settings.account_id})"
+        )
+    else:
+        lines.append("  bootstrap credentials disabled")
+    return "\n".join(lines)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from profilestack.app import App
+    from profilestack.server import AsgiApp
+
+    settings = _settings(args)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
+              "access_log": False, "lifespan": "on", "loop": "uvloop", "http": "httptools"}
+    if settings.workers > 1:
+        from profilestack.store.database import Database
+
+        database = Database(settings.database_url)
+        database.migrate()
+        print(_banner(settings, database.backend), flush=True)
+        database.dispose()
+        os.environ.update(settings.to_env())
+        uvicorn.run("profilestack.server:create_app", factory=True, workers=settings.workers, **common)
+        return 0
+    app = App(settings)
+    print(_banner(settings, app.database.backend), flush=True)
+    uvicorn.run(AsgiApp(app), **common)
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    from profilestack.app import App
+
+    settings = _settings(args)
+    settings.outbox_worker = True
+    logging.basicConfig(level=settings.log_level.upper())
+    app = App(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    app.start()
+    print(f"profilestack outbox worker {app.outbox.worker_id} on {app.database.backend}", flush=True)
+    stop.wait()
+    app.close()
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from profilestack.store.database import Database
+
+    settings = _settings(args)
+    database = Database(settings.database_url)
+    database.migrate()
+    print(f"schema is current at revision {database.current_revision()} ({database.backend})")
+    return 0
+
+
+def _storage_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="directory of the SQLite database (default ./.profilestack)")
+    parser.add_argument("--db", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="profilestack", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"profilestack {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_parser = commands.add_parser("serve", help="run the AWS-compatible server")
+    serve_parser.add_argument("--host")
+    serve_parser.add_argument("--port", type=int)
+    serve_parser.add_argument("--workers", type=int, help="server processes (PostgreSQL or SQLite)")
+    serve_parser.add_argument("--no-bootstrap-credentials", action="store_true",
+                              help="do not accept the configured root key pair")
+    serve_parser.add_argument("--no-outbox-worker", action="store_true",
+                              help="leave outbox tasks to separate 'profilestack worker' processes")
+    _storage_flags(serve_parser)
+    serve_parser.set_defaults(handler=serve)
+
+    worker_parser = commands.add_parser("worker", help="run an outbox worker process")
+    _storage_flags(worker_parser)
+    worker_parser.set_defaults(handler=worker)
+
+    migrate_parser = commands.add_parser("migrate", help="apply database migrations and exit")
+    _storage_flags(migrate_parser)
+    migrate_parser.set_defaults(handler=migrate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

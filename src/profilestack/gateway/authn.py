@@ -1,0 +1,102 @@
+"""Authenticate a request: SigV4 (header or presigned) against the key's secret → Principal.
+
+Error codes follow the service's family: query-protocol services (IAM, STS,
+CloudWatch) answer ``InvalidClientTokenId``/``SignatureDoesNotMatch``/…, JSON and
+REST services answer ``UnrecognizedClientException``/``InvalidSignatureException``/….
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from profilestack.gateway import sigv4
+from profilestack.gateway.errors import AwsError
+from profilestack.gateway.http import HttpRequest
+from profilestack.identity.credentials import CredentialResolver
+from profilestack.identity.principal import Principal
+from profilestack.runtime import Clock
+
+SKEW = timedelta(minutes=15)
+
+_QUERY_FAMILY = {
+    "unknown_key": "InvalidClientTokenId",
+    "bad_signature": "SignatureDoesNotMatch",
+    "missing": "MissingAuthenticationToken",
+    "expired_token": "ExpiredToken",
+    "incomplete": "IncompleteSignature",
+}
+_JSON_FAMILY = {
+    "unknown_key": "UnrecognizedClientException",
+    "bad_signature": "InvalidSignatureException",
+    "missing": "MissingAuthenticationTokenException",
+    "expired_token": "ExpiredTokenException",
+    "incomplete": "IncompleteSignatureException",
+}
+
+INVALID_TOKEN = "The security token included in the request is invalid."
+BAD_SIGNATURE = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+class Authenticator:
+    def __init__(self, credentials: CredentialResolver, clock: Clock) -> None:
+        self.credentials = credentials
+        self.clock = clock
+
+    def authenticate(self, request: HttpRequest, query_family: bool) -> tuple[Principal, str]:
+        """The caller and the region it signed for."""
+        codes = _QUERY_FAMILY if query_family else _JSON_FAMILY
+
+        def fail(kind: str, message: str, status: int = 403) -> AwsError:
+            return AwsError(codes[kind], message, status)
+
+        if not sigv4.has_auth(request):
+            message = "Request is missing Authentication Token" if query_family else "Missing Authentication Token"
+            raise fail("missing", message)
+        try:
+            signed = sigv4.parse(request)
+        except sigv4.UnsupportedAlgorithm as exc:
+            raise fail("incomplete", f"Unsupported AWS 'algorithm': '{exc}'. Only {sigv4.ALGORITHM} is supported.",
+                       400) from exc
+        except sigv4.SignatureFormatError as exc:
+            raise fail("incomplete", str(exc), 400) from exc
+
+        credential = self.credentials.lookup(signed.access_key)
+        if credential is None or not credential.active:
+            raise fail("unknown_key", INVALID_TOKEN)
+        now = self.clock.now()
+        if credential.session_token is not None:
+            if signed.security_token != credential.session_token:
+                raise fail("unknown_key", INVALID_TOKEN)
+            if credential.expires_at is not None and now >= credential.expires_at:
+                raise fail("expired_token", "The security token included in the request is expired")
+        elif signed.security_token:
+            raise fail("unknown_key", INVALID_TOKEN)
+
+        if not sigv4.signature_matches(request, signed, credential.secret):
+            raise fail("bad_signature", BAD_SIGNATURE)
+        self._check_time(signed, now, fail)
+        return credential.principal, signed.region
+
+    def _check_time(self, signed: sigv4.SignedRequest, now: datetime, fail) -> None:
+        try:
+            signed_at = datetime.strptime(signed.amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=now.tzinfo)
+        except ValueError as exc:
+            raise fail("incomplete", f"Invalid X-Amz-Date value '{signed.amz_date}'.", 400) from exc
+        if signed.presigned:
+            if now > signed_at + timedelta(seconds=signed.expires or 0):
+                raise AwsError("RequestExpired", f"Request has expired. Signed at {signed.amz_date}, valid for "
+                                                 f"{signed.expires} seconds, now {_stamp(now)}.", 403)
+            return
+        if signed_at < now - SKEW:
+            raise fail("bad_signature", f"Signature expired: {signed.amz_date} is now earlier than "
+                                        f"{_stamp(now - SKEW)} ({_stamp(now)} - 15 min.)")
+        if signed_at > now + SKEW:
+            raise fail("bad_signature", f"Signature not yet current: {signed.amz_date} is still later than "
+                                        f"{_stamp(now + SKEW)} ({_stamp(now)} + 15 min.)")

@@ -1,0 +1,66 @@
+"""The services profilestack speaks, and their botocore models, loaded lazily.
+
+Everything the gateway knows about a service's wire format comes from botocore's
+service models; this module only says which services we serve and how the few
+things the models do not say (signing-name sharing, validation error code, IAM
+prefix) map onto them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from botocore.loaders import Loader
+from botocore.model import ServiceModel
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # botocore service name
+    signing_name: str  # SigV4 credential-scope service
+    iam_prefix: str  # action prefix in IAM policies
+    event_source: str  # CloudTrail eventSource
+    validation_error: str  # the error code a constraint failure answers with
+    validation_status: int = 400
+    global_region: str | None = None  # IAM is global: signed for us-east-1
+    path_prefix: str | None = None  # rest services sharing a signing name
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("sts", "sts", "sts", "sts.amazonaws.com", "ValidationError"),
+    ServiceSpec("iam", "iam", "iam", "iam.amazonaws.com", "ValidationError", global_region="us-east-1"),
+    ServiceSpec("cloudwatch", "monitoring", "cloudwatch", "monitoring.amazonaws.com", "InvalidParameterValue"),
+    ServiceSpec("cloudtrail", "cloudtrail", "cloudtrail", "cloudtrail.amazonaws.com", "InvalidParameterException"),
+    ServiceSpec("customer-profiles", "profile", "profile", "profile.amazonaws.com", "BadRequestException"),
+    ServiceSpec(
+        "connectcampaignsv2",
+        "connect-campaigns",
+        "connect-campaigns",
+        "connect-campaigns.amazonaws.com",
+        "ValidationException",
+        path_prefix="/v2/",
+    ),
+    ServiceSpec(
+        "connectcampaigns",
+        "connect-campaigns",
+        "connect-campaigns",
+        "connect-campaigns.amazonaws.com",
+        "ValidationException",
+    ),
+)
+
+SERVICES_BY_NAME = {spec.name: spec for spec in SERVICES}
+
+_loader = Loader()
+
+
+@cache
+def service_model(name: str) -> ServiceModel:
+    """The botocore model of one service, parsed once per process."""
+    data = _loader.load_service_model(name, "service-2")
+    return ServiceModel(data, service_name=name)
+
+
+def services_for_signing_name(signing_name: str) -> list[ServiceSpec]:
+    return [spec for spec in SERVICES if spec.signing_name == signing_name]

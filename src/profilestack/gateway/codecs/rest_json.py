@@ -1,0 +1,239 @@
+"""REST-JSON: URI labels, query string, headers, payload and JSON bodies (Customer Profiles, Campaigns)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from botocore.model import OperationModel, ServiceModel, Shape
+
+from profilestack.gateway.codecs.base import error_members, resolve_error
+from profilestack.gateway.codecs.json_rpc import dump_json, load_json_body
+from profilestack.gateway.codecs.tree import JSON_FORMAT, read_tree, write_tree
+from profilestack.gateway.codecs.values import (
+    MalformedInput,
+    decode_base64,
+    encode_base64,
+    float_text,
+    format_timestamp,
+    parse_bool,
+    parse_float,
+    parse_int,
+    parse_timestamp,
+)
+from profilestack.gateway.errors import AwsError
+from profilestack.gateway.http import HttpRequest, HttpResponse
+
+
+def _text_value(shape: Shape, text: str, default_time_format: str) -> Any:
+    kind = shape.type_name
+    if kind == "string":
+        if shape.serialization.get("jsonvalue"):
+            try:
+                return json.loads(decode_base64(text))
+            except ValueError as exc:
+                raise MalformedInput("Invalid JSON value in header") from exc
+        return text
+    if kind in ("integer", "long", "short", "byte"):
+        return parse_int(text)
+    if kind in ("float", "double"):
+        return parse_float(text)
+    if kind == "boolean":
+        return parse_bool(text)
+    if kind == "timestamp":
+        return parse_timestamp(text, shape.serialization.get("timestampFormat", default_time_format))
+    if kind == "blob":
+        return decode_base64(text)
+    return text
+
+
+def split_header_list(text: str) -> list[str]:
+    """Split a comma-separated header value, honouring double-quoted items."""
+    items: list[str] = []
+    current: list[str] = []
+    quoted = False
+    escaped = False
+    was_quoted = False
+    for char in text:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+            was_quoted = True
+        elif char == "," and not quoted:
+            items.append(_finish(current, was_quoted))
+            current, was_quoted = [], False
+        else:
+            current.append(char)
+    items.append(_finish(current, was_quoted))
+    return items
+
+
+def _finish(chars: list[str], was_quoted: bool) -> str:
+    text = "".join(chars)
+    return text if was_quoted else text.strip()
+
+
+def _header_text(shape: Shape, value: Any) -> str:
+    kind = shape.type_name
+    if kind == "list":
+        return ", ".join(_quote_item(_header_text(shape.member, item)) for item in value)
+    if kind == "string" and shape.serialization.get("jsonvalue"):
+        return encode_base64(json.dumps(value, separators=(",", ":")))
+    if kind == "timestamp":
+        return str(format_timestamp(value, shape.serialization.get("timestampFormat", "rfc822")))
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind in ("float", "double"):
+        return str(float_text(float(value)))
+    if kind == "blob":
+        return encode_base64(value)
+    return str(value)
+
+
+def _quote_item(text: str) -> str:
+    if "," in text or '"' in text:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+class RestJsonCodec:
+    def decode(self, operation: OperationModel, request: HttpRequest, labels: dict[str, str]) -> dict[str, Any]:
+        shape = operation.input_shape
+        if shape is None:
+            return {}
+        params: dict[str, Any] = {}
+        claimed_query = _literal_query_keys(operation)
+        query = request.query
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if location == "uri":
+                if wire in labels:
+                    params[name] = _text_value(member, unquote(labels[wire]), "iso8601")
+            elif location == "querystring":
+                if member.type_name != "map":
+                    claimed_query.add(wire)
+                    values = [value for key, value in query if key == wire]
+                    if values:
+                        params[name] = self._query_value(member, values)
+            elif location == "header":
+                text = request.headers.get(wire.lower())
+                if text is not None:
+                    params[name] = self._header_value(member, text)
+            elif location == "headers":
+                prefix = wire.lower()
+                found = {key[len(prefix):]: value for key, value in _raw_headers(request) if key.lower().startswith(prefix)}
+                if found:
+                    params[name] = found
+        for name, member in shape.members.items():
+            if member.serialization.get("location") == "querystring" and member.type_name == "map":
+                params.update(self._query_map(name, member, query, claimed_query))
+        params.update(self._body(shape, request.body))
+        return params
+
+    def _query_value(self, member: Shape, values: list[str]) -> Any:
+        if member.type_name == "list":
+            return [_text_value(member.member, value, "iso8601") for value in values]
+        return _text_value(member, values[0], "iso8601")
+
+    def _header_value(self, member: Shape, text: str) -> Any:
+        if member.type_name == "list":
+            return [_text_value(member.member, item, "rfc822") for item in split_header_list(text)]
+        return _text_value(member, text, "rfc822")
+
+    def _query_map(
+        self, name: str, member: Shape, query: list[tuple[str, str]], claimed: set[str]
+    ) -> dict[str, Any]:
+        entries: dict[str, Any] = {}
+        many = member.value.type_name == "list"
+        for key, value in query:
+            if key in claimed:
+                continue
+            if many:
+                entries.setdefault(key, []).append(value)
+            else:
+                entries.setdefault(key, value)
+        return {name: entries} if entries else {}
+
+    def _body(self, shape: Shape, body: bytes) -> dict[str, Any]:
+        payload = shape.serialization.get("payload")
+        if payload is not None:
+            member = shape.members[payload]
+            if member.type_name == "blob":
+                return {payload: body} if body else {}
+            if member.type_name == "string":
+                return {payload: body.decode()} if body else {}
+            if not body.strip():
+                return {}
+            return {payload: read_tree(member, load_json_body(body), JSON_FORMAT)}
+        document = load_json_body(body)
+        if not isinstance(document, dict):
+            raise MalformedInput("The request body must be a JSON object")
+        result = read_tree(shape, document, JSON_FORMAT)
+        return {name: value for name, value in result.items() if "location" not in shape.members[name].serialization}
+
+    def encode(self, operation: OperationModel, result: dict[str, Any], request_id: str) -> HttpResponse:
+        status = operation.http.get("responseCode", 200)
+        headers = [("x-amzn-requestid", request_id)]
+        shape = operation.output_shape
+        if shape is None:
+            return HttpResponse(status, [*headers, ("content-type", "application/json")], b"{}")
+        status, body, content_type = self._write(shape, result, headers, status)
+        return HttpResponse(status, [*headers, ("content-type", content_type)], body)
+
+    def _write(
+        self, shape: Shape, result: dict[str, Any], headers: list[tuple[str, str]], status: int
+    ) -> tuple[int, bytes, str]:
+        body_values: dict[str, Any] = {}
+        for name, member in shape.members.items():
+            value = result.get(name)
+            if value is None:
+                continue
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if location == "header":
+                headers.append((wire.lower(), _header_text(member, value)))
+            elif location == "headers":
+                headers.extend((f"{wire}{key}".lower(), str(item)) for key, item in value.items())
+            elif location == "statusCode":
+                status = int(value)
+            elif location is None:
+                body_values[name] = value
+        payload = shape.serialization.get("payload")
+        if payload is not None:
+            member = shape.members[payload]
+            value = result.get(payload)
+            if member.type_name == "blob":
+                return status, value or b"", "application/octet-stream"
+            if member.type_name == "string":
+                return status, (value or "").encode(), "text/plain"
+            body = write_tree(member, value, JSON_FORMAT) if value is not None else {}
+            return status, dump_json(body), "application/json"
+        fields = {name: value for name, value in body_values.items() if name != payload}
+        return status, dump_json(write_tree(shape, fields, JSON_FORMAT)), "application/json"
+
+    def encode_error(self, service: ServiceModel, error: AwsError, request_id: str) -> HttpResponse:
+        resolved = resolve_error(service, error)
+        headers = [("x-amzn-requestid", request_id), ("x-amzn-errortype", resolved.type_name)]
+        members = error_members(resolved, error, "Message")
+        if resolved.shape is None:
+            return HttpResponse(resolved.status, [*headers, ("content-type", "application/json")], dump_json(members))
+        status, body, content_type = self._write(resolved.shape, members, headers, resolved.status)
+        return HttpResponse(status, [*headers, ("content-type", content_type)], body)
+
+
+def _literal_query_keys(operation: OperationModel) -> set[str]:
+    """Keys fixed in a query-qualified requestUri such as ``/things?list-type=2``."""
+    uri = operation.http.get("requestUri", "")
+    if "?" not in uri:
+        return set()
+    return {part.split("=", 1)[0] for part in uri.split("?", 1)[1].split("&") if part}
+
+
+def _raw_headers(request: HttpRequest) -> list[tuple[str, str]]:
+    return request.raw_headers if request.raw_headers is not None else list(request.headers.items())

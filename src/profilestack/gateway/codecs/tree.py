@@ -1,0 +1,162 @@
+"""Shape-driven conversion between JSON/CBOR document trees and typed parameters.
+
+JSON and CBOR bodies are both trees of maps, lists and scalars; they differ only
+in how blobs and timestamps travel. ``TreeFormat`` captures that difference, and
+one reader/writer pair serves json, rest-json and smithy-rpc-v2-cbor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore.model import Shape
+
+from profilestack.gateway.codecs.values import (
+    MalformedInput,
+    decode_base64,
+    encode_base64,
+    float_text,
+    format_timestamp,
+    parse_bool,
+    parse_float,
+    parse_int,
+    parse_timestamp,
+    to_datetime,
+)
+
+
+@dataclass(frozen=True)
+class TreeFormat:
+    read_blob: Callable[[Any], bytes]
+    write_blob: Callable[[Any], Any]
+    read_timestamp: Callable[[Any, str | None], datetime]
+    write_timestamp: Callable[[Any, str | None], Any]
+    write_float: Callable[[float], Any]
+
+
+def _json_timestamp_in(value: Any, fmt: str | None) -> datetime:
+    if isinstance(value, str):
+        return parse_timestamp(value, fmt)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return to_datetime(value)
+    raise MalformedInput(f"Invalid timestamp value: {value!r}")
+
+
+def _json_blob_in(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise MalformedInput("Expected a base64-encoded string")
+    return decode_base64(value)
+
+
+JSON_FORMAT = TreeFormat(
+    read_blob=_json_blob_in,
+    write_blob=encode_base64,
+    read_timestamp=_json_timestamp_in,
+    write_timestamp=lambda value, fmt: format_timestamp(value, fmt or "unixTimestamp"),
+    write_float=float_text,
+)
+
+
+def _cbor_timestamp_in(value: Any, fmt: str | None) -> datetime:
+    if isinstance(value, datetime):
+        return to_datetime(value)
+    return _json_timestamp_in(value, fmt)
+
+
+def _cbor_blob_in(value: Any) -> bytes:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    raise MalformedInput("Expected a byte string")
+
+
+CBOR_FORMAT = TreeFormat(
+    read_blob=_cbor_blob_in,
+    write_blob=lambda value: value.encode() if isinstance(value, str) else bytes(value),
+    read_timestamp=_cbor_timestamp_in,
+    write_timestamp=lambda value, fmt: to_datetime(value),
+    write_float=lambda value: value,
+)
+
+
+def wire_name(member: Shape, name: str) -> str:
+    return member.serialization.get("name", name)
+
+
+def read_tree(shape: Shape, value: Any, fmt: TreeFormat) -> Any:
+    """A wire tree as typed params; unknown members are dropped, nulls are absent."""
+    kind = shape.type_name
+    if kind == "structure":
+        if shape.metadata.get("document"):
+            return value
+        if not isinstance(value, dict):
+            raise MalformedInput(f"Expected an object for {shape.name}")
+        result: dict[str, Any] = {}
+        for name, member in shape.members.items():
+            item = value.get(wire_name(member, name))
+            if item is not None:
+                result[name] = read_tree(member, item, fmt)
+        return result
+    if kind == "list":
+        if not isinstance(value, list):
+            raise MalformedInput(f"Expected a list for {shape.name}")
+        return [read_tree(shape.member, item, fmt) for item in value if item is not None]
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise MalformedInput(f"Expected a map for {shape.name}")
+        return {key: read_tree(shape.value, item, fmt) for key, item in value.items() if item is not None}
+    return read_scalar(shape, value, fmt)
+
+
+def read_scalar(shape: Shape, value: Any, fmt: TreeFormat) -> Any:
+    kind = shape.type_name
+    if kind == "string":
+        if not isinstance(value, str):
+            raise MalformedInput(f"Expected a string for {shape.name}")
+        return value
+    if kind in ("integer", "long", "short", "byte"):
+        return parse_int(value) if not isinstance(value, str) else _strict_int(value)
+    if kind in ("float", "double"):
+        return parse_float(value)
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise MalformedInput(f"Expected a boolean for {shape.name}")
+        return value
+    if kind == "blob":
+        return fmt.read_blob(value)
+    if kind == "timestamp":
+        return fmt.read_timestamp(value, shape.serialization.get("timestampFormat"))
+    return value
+
+
+def _strict_int(value: str) -> int:
+    raise MalformedInput(f"Expected an integer, got the string {value!r}")
+
+
+def write_tree(shape: Shape, value: Any, fmt: TreeFormat) -> Any:
+    """Typed result values as a wire tree, following the shape."""
+    kind = shape.type_name
+    if kind == "structure":
+        if shape.metadata.get("document"):
+            return value
+        out: dict[str, Any] = {}
+        for name, member in shape.members.items():
+            item = value.get(name)
+            if item is not None:
+                out[wire_name(member, name)] = write_tree(member, item, fmt)
+        return out
+    if kind == "list":
+        return [write_tree(shape.member, item, fmt) for item in value]
+    if kind == "map":
+        return {key: write_tree(shape.value, item, fmt) for key, item in value.items()}
+    if kind == "blob":
+        return fmt.write_blob(value)
+    if kind == "timestamp":
+        return fmt.write_timestamp(value, shape.serialization.get("timestampFormat"))
+    if kind in ("float", "double"):
+        return fmt.write_float(float(value))
+    if kind == "boolean":
+        return parse_bool(value)
+    return value

@@ -1,0 +1,146 @@
+"""Scalar conversions shared by every codec: timestamps, blobs, floats."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from profilestack.gateway.errors import AwsError
+
+
+class MalformedInput(AwsError):
+    """A value on the wire that cannot be read as its modelled type."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("SerializationException", message, 400)
+
+
+def to_datetime(value: object) -> datetime:
+    """Accept what handlers and tests hand us: datetimes or epoch seconds."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        return parse_timestamp(value, None)
+    raise TypeError(f"not a timestamp: {value!r}")
+
+
+def parse_timestamp(text: str, fmt: str | None) -> datetime:
+    """Read a timestamp in the modelled format, or in any format AWS accepts."""
+    text = text.strip()
+    try:
+        if fmt == "unixTimestamp" or (fmt is None and _looks_numeric(text)):
+            return datetime.fromtimestamp(float(text), UTC)
+        if fmt == "rfc822" or (fmt is None and "," in text):
+            return parsedate_to_datetime(text).astimezone(UTC)
+        return _parse_iso8601(text)
+    except (ValueError, OverflowError, TypeError) as exc:
+        raise MalformedInput(f"Invalid timestamp value: {text!r}") from exc
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_iso8601(text: str) -> datetime:
+    value = text.replace("z", "Z")
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_iso8601(value: datetime) -> str:
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_rfc822(value: datetime) -> str:
+    return format_datetime(value.astimezone(UTC), usegmt=True)
+
+
+def epoch_seconds(value: datetime) -> int | float:
+    seconds = value.timestamp()
+    return int(seconds) if seconds == int(seconds) else round(seconds, 3)
+
+
+def format_timestamp(value: object, fmt: str) -> str | int | float:
+    moment = to_datetime(value)
+    if fmt == "unixTimestamp":
+        return epoch_seconds(moment)
+    if fmt == "rfc822":
+        return format_rfc822(moment)
+    return format_iso8601(moment)
+
+
+def decode_base64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedInput("Invalid base64 value") from exc
+
+
+def encode_base64(value: bytes | str) -> str:
+    if isinstance(value, str):
+        value = value.encode()
+    return base64.b64encode(value).decode()
+
+
+_SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def parse_float(value: object) -> float:
+    if isinstance(value, str):
+        if value in _SPECIAL_FLOATS:
+            return _SPECIAL_FLOATS[value]
+        try:
+            return float(value)
+        except ValueError as exc:
+            raise MalformedInput(f"Invalid number: {value!r}") from exc
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise MalformedInput(f"Expected a number, got {value!r}")
+
+
+def float_text(value: float) -> str | float:
+    """Floats that JSON cannot carry travel as the strings Smithy defines."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def parse_int(value: object) -> int:
+    if isinstance(value, bool):
+        raise MalformedInput(f"Expected an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError as exc:
+            raise MalformedInput(f"Invalid integer: {value!r}") from exc
+    raise MalformedInput(f"Expected an integer, got {value!r}")
+
+
+def parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise MalformedInput(f"Expected a boolean, got {value!r}")

@@ -1,0 +1,47 @@
+"""What a handler gets: the caller, the region, and a lazily opened database transaction."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from profilestack.identity.principal import Principal
+from profilestack.outbox.worker import enqueue
+
+if TYPE_CHECKING:
+    from profilestack.app import App
+
+
+@dataclass
+class CallContext:
+    app: App
+    principal: Principal
+    region: str
+    request_id: str
+    operation: str
+    write: bool
+    _stack: ExitStack = field(default_factory=ExitStack, repr=False)
+    _connection: Connection | None = field(default=None, repr=False)
+    enqueued: int = 0
+
+    @property
+    def account(self) -> str:
+        return self.principal.account
+
+    @property
+    def db(self) -> Connection:
+        """The call's transaction, opened on first use and committed when the call succeeds."""
+        if self._connection is None:
+            self._connection = self._stack.enter_context(self.app.database.transaction(self.write))
+        return self._connection
+
+    def enqueue(self, kind: str, payload: dict[str, Any], delay: float = 0.0) -> int:
+        """Schedule work that happens after, and only if, this call commits."""
+        self.enqueued += 1
+        return enqueue(self.db, self.app.clock, kind, payload, delay)
+
+    def now(self):
+        return self.app.clock.now()

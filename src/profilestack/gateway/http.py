@@ -1,0 +1,39 @@
+"""Plain HTTP request/response values passed between the ASGI layer and the gateway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote
+
+
+@dataclass(slots=True)
+class HttpRequest:
+    method: str
+    raw_path: str  # the path exactly as sent, still percent-encoded
+    query_string: str  # raw, without the '?'
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ','
+    body: bytes = b""
+    source_ip: str = "127.0.0.1"
+    secure: bool = False
+    raw_headers: list[tuple[str, str]] | None = None  # original-case names, when the transport kept them
+    _query: list[tuple[str, str]] | None = field(default=None, repr=False)
+
+    @property
+    def path(self) -> str:
+        return unquote(self.raw_path)
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        if self._query is None:
+            self._query = parse_qsl(self.query_string, keep_blank_values=True)
+        return self._query
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name, default)
+
+
+@dataclass(slots=True)
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""

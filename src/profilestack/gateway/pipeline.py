@@ -1,0 +1,155 @@
+"""One path for every call: route → authenticate → decode → authorize → handle → encode, recorded.
+
+``handle_http`` serves wire requests; ``invoke`` is the same pipeline for calls the
+services make themselves (as a service-linked role), minus the wire.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.model import OperationModel, ServiceModel
+
+from profilestack.audit.record import AuditEvent, scrub
+from profilestack.gateway import routing
+from profilestack.gateway.catalog import SERVICES_BY_NAME, ServiceSpec, service_model
+from profilestack.gateway.codecs.base import Codec, resolve_error
+from profilestack.gateway.codecs.json_rpc import JsonRpcCodec
+from profilestack.gateway.codecs.query import QueryCodec
+from profilestack.gateway.codecs.rest_json import RestJsonCodec
+from profilestack.gateway.codecs.rpcv2_cbor import RpcV2CborCodec
+from profilestack.gateway.codecs.values import MalformedInput
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError, InternalFailure
+from profilestack.gateway.http import HttpRequest, HttpResponse
+from profilestack.gateway.validation import raise_if_invalid
+from profilestack.iam_policy.actions import action_info, resources_for
+from profilestack.identity.principal import Principal
+from profilestack.services.registry import all_handlers
+
+if TYPE_CHECKING:
+    from profilestack.app import App
+
+log = logging.getLogger(__name__)
+
+CODECS: dict[str, Codec] = {
+    routing.QUERY: QueryCodec(),
+    routing.JSON: JsonRpcCodec(),
+    routing.REST_JSON: RestJsonCodec(),
+    routing.CBOR: RpcV2CborCodec(),
+}
+
+_ACCESS_DENIED = {"query": "AccessDenied", "json": "AccessDeniedException"}
+
+
+def speaks_query(model: ServiceModel) -> bool:
+    """Query services, and JSON services that stay compatible with their query past, use query error codes."""
+    return model.protocol == "query" or "awsQueryCompatible" in model.metadata
+
+
+@dataclass(slots=True)
+class Call:
+    spec: ServiceSpec
+    model: ServiceModel
+    operation: OperationModel
+    params: dict[str, Any]
+    principal: Principal
+    region: str
+    request_id: str
+    source_ip: str | None
+    user_agent: str | None
+
+
+class Gateway:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.handlers = all_handlers()
+
+    def handle_http(self, request: HttpRequest) -> HttpResponse:
+        request_id = self.app.ids.request_id()
+        try:
+            found = routing.route(request)
+        except routing.RoutingError as err:
+            return self._unrouted(err, request_id)
+        except AwsError as err:
+            return self._unrouted(routing.RoutingError(err.code, err.message, err.status, routing.QUERY, None),
+                                  request_id)
+        codec = CODECS[found.protocol]
+        try:
+            principal, signed_region = self.app.authenticator.authenticate(request, speaks_query(found.model))
+            try:
+                params = codec.decode(found.operation, request, found.labels)
+            except MalformedInput as err:
+                raise AwsError(found.spec.validation_error, err.message, found.spec.validation_status) from err
+            call = Call(found.spec, found.model, found.operation, params, principal,
+                        found.spec.global_region or signed_region, request_id, request.source_ip,
+                        request.header("user-agent"))
+            result = self.execute(call)
+            return codec.encode(found.operation, result, request_id)
+        except AwsError as err:
+            return codec.encode_error(found.model, self._localize(found.model, err), request_id)
+        except Exception:
+            log.exception("unexpected failure in %s:%s", found.spec.name, found.operation.name)
+            return codec.encode_error(found.model, InternalFailure(), request_id)
+
+    def invoke(self, principal: Principal, service: str, operation: str, params: dict[str, Any], region: str) -> dict[str, Any]:
+        """A call made by a service on its own behalf: same validation, authorization, handling and audit."""
+        spec = SERVICES_BY_NAME[service]
+        model = service_model(service)
+        call = Call(spec, model, model.operation_model(operation), params, principal,
+                    spec.global_region or region, self.app.ids.request_id(), principal.invoked_by, principal.invoked_by)
+        try:
+            return self.execute(call)
+        except AwsError as err:
+            raise self._localize(model, err) from err
+
+    def execute(self, call: Call) -> dict[str, Any]:
+        info = action_info(call.spec.iam_prefix, call.operation.name)
+        resources = resources_for(info, call.params, call.region, call.principal.account)
+        event = AuditEvent(
+            event_id=self.app.ids.uuid(), event_time=self.app.clock.now(), account_id=call.principal.account,
+            region=call.region, event_source=call.spec.event_source, event_name=call.operation.name,
+            read_only=info.read_only, principal=call.principal, source_ip=call.source_ip,
+            user_agent=call.user_agent, request_id=call.request_id,
+            request_parameters=scrub(call.operation.input_shape, call.params),
+            resources=[{"ResourceType": kind, "ResourceName": arn} for kind, arn in resources],
+        )
+        try:
+            raise_if_invalid(call.operation.input_shape, call.params, call.spec.validation_error,
+                             call.spec.validation_status)
+            self.app.authorizer.authorize(call.principal, info.action, [arn for _, arn in resources], call.region)
+            handler = self.handlers.get((call.spec.name, call.operation.name))
+            if handler is None:
+                raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
+                               sender_fault=False)
+            context = CallContext(self.app, call.principal, call.region, call.request_id, call.operation.name,
+                                  write=not info.read_only)
+            with context._stack:
+                result = handler(context, call.params) or {}
+            if context.enqueued:
+                self.app.outbox.wake()
+            return result
+        except AwsError as err:
+            localized = self._localize(call.model, err)
+            event.error_code = resolve_error(call.model, localized).code
+            event.error_message = localized.message
+            raise
+        except Exception:
+            event.error_code = "InternalFailure"
+            event.error_message = "An internal error occurred."
+            raise
+        finally:
+            self.app.audit.record(event)
+
+    def _localize(self, model: ServiceModel, err: AwsError) -> AwsError:
+        """Generic errors take the service's own spelling (e.g. access denied)."""
+        if err.code == "AccessDenied" and not speaks_query(model):
+            return AwsError(_ACCESS_DENIED["json"], err.message, err.status)
+        return err
+
+    def _unrouted(self, err: routing.RoutingError, request_id: str) -> HttpResponse:
+        codec = CODECS[err.protocol]
+        model = service_model(err.spec.name) if err.spec else service_model("sts")
+        return codec.encode_error(model, err, request_id)

@@ -1,0 +1,212 @@
+"""Find the (service, operation, protocol) of a request using nothing but the botocore models.
+
+Signals, most specific first: the smithy-rpc-v2-cbor path, ``X-Amz-Target``, the
+SigV4 credential scope's service name, the query protocol's ``Action``/``Version``
+fields, and finally the REST path templates (``requestUri``) of every REST service.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from botocore.model import OperationModel, ServiceModel
+
+from profilestack.gateway.catalog import SERVICES, ServiceSpec, service_model
+from profilestack.gateway.codecs.query import form_params
+from profilestack.gateway.errors import AwsError
+from profilestack.gateway.http import HttpRequest
+from profilestack.gateway.sigv4 import credential_scope_service
+
+QUERY, JSON, REST_JSON, CBOR = "query", "json", "rest-json", "smithy-rpc-v2-cbor"
+
+_CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    spec: ServiceSpec
+    model: ServiceModel
+    operation: OperationModel
+    protocol: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+class RoutingError(AwsError):
+    """No operation matched; ``protocol``/``spec`` say how to phrase the answer, when known."""
+
+    def __init__(self, code: str, message: str, status: int, protocol: str, spec: ServiceSpec | None) -> None:
+        super().__init__(code, message, status)
+        self.protocol = protocol
+        self.spec = spec
+
+
+class UriTemplate:
+    """One operation's ``requestUri``, compiled to a regex over the raw (still-encoded) path."""
+
+    def __init__(self, operation: OperationModel) -> None:
+        self.operation = operation
+        uri = operation.http.get("requestUri", "/")
+        path, _, query = uri.partition("?")
+        self.required_query = {part.split("=", 1)[0]: part.partition("=")[2] for part in query.split("&") if part}
+        pattern = ["^"]
+        self.label_names: dict[str, str] = {}
+        literal_chars = 0
+        greedy = False
+        for index, piece in enumerate(re.split(r"(\{[^}]+\})", path)):
+            if piece.startswith("{"):
+                name = piece[1:-1]
+                group = f"g{index}"
+                if name.endswith("+"):
+                    name, greedy = name[:-1], True
+                    pattern.append(f"(?P<{group}>.+)")
+                else:
+                    pattern.append(f"(?P<{group}>[^/]+)")
+                self.label_names[group] = name
+            else:
+                literal_chars += len(piece)
+                pattern.append(re.escape(piece))
+        pattern.append("$" if path.endswith("/") else "/?$")
+        self.regex = re.compile("".join(pattern))
+        self.specificity = (len(self.required_query), literal_chars, not greedy)
+
+    def match(self, raw_path: str, query: dict[str, str]) -> dict[str, str] | None:
+        for key, value in self.required_query.items():
+            if key not in query or (value and query[key] != value):
+                return None
+        found = self.regex.match(raw_path)
+        if found is None:
+            return None
+        return {self.label_names[group]: text for group, text in found.groupdict().items()}
+
+
+@cache
+def _rest_table(service_name: str) -> dict[str, list[UriTemplate]]:
+    model = service_model(service_name)
+    table: dict[str, list[UriTemplate]] = {}
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        table.setdefault(operation.http.get("method", "POST"), []).append(UriTemplate(operation))
+    for templates in table.values():
+        templates.sort(key=lambda template: template.specificity, reverse=True)
+    return table
+
+
+def match_rest(service_name: str, method: str, raw_path: str, query: dict[str, str]) -> tuple[OperationModel, dict[str, str]] | None:
+    for template in _rest_table(service_name).get(method, ()):
+        labels = template.match(raw_path, query)
+        if labels is not None:
+            return template.operation, labels
+    return None
+
+
+@cache
+def _by_target_prefix() -> dict[str, ServiceSpec]:
+    table = {}
+    for spec in SERVICES:
+        prefix = service_model(spec.name).metadata.get("targetPrefix")
+        if prefix:
+            table[prefix] = spec
+    return table
+
+
+@cache
+def _query_services_by_version() -> dict[str, ServiceSpec]:
+    return {
+        service_model(spec.name).api_version: spec
+        for spec in SERVICES
+        if QUERY in _protocols(spec.name)
+    }
+
+
+@cache
+def _protocols(service_name: str) -> tuple[str, ...]:
+    metadata = service_model(service_name).metadata
+    return tuple(metadata.get("protocols") or [metadata["protocol"]])
+
+
+@cache
+def _operation_lookup(service_name: str) -> dict[str, str]:
+    return {name: name for name in service_model(service_name).operation_names}
+
+
+def _operation(spec: ServiceSpec, name: str, protocol: str) -> OperationModel:
+    if name not in _operation_lookup(spec.name):
+        raise unknown_operation(spec, protocol, name)
+    return service_model(spec.name).operation_model(name)
+
+
+def unknown_operation(spec: ServiceSpec | None, protocol: str, name: str | None) -> RoutingError:
+    if protocol == QUERY:
+        version = service_model(spec.name).api_version if spec else "unknown"
+        return RoutingError("InvalidAction", f"Could not find operation {name} for version {version}", 400, QUERY, spec)
+    if protocol == REST_JSON:
+        return RoutingError("UnknownOperationException", "Unknown operation", 404, protocol, spec)
+    return RoutingError("UnknownOperationException", f"Unknown operation {name}", 400, protocol, spec)
+
+
+def route(request: HttpRequest) -> Route:
+    cbor = _CBOR_PATH.match(request.raw_path)
+    if cbor and request.header("smithy-protocol") == "rpc-v2-cbor":
+        spec = _by_target_prefix().get(cbor.group(1))
+        if spec is None or CBOR not in _protocols(spec.name):
+            raise unknown_operation(None, CBOR, cbor.group(2))
+        return _make(spec, _operation(spec, cbor.group(2), CBOR), CBOR)
+
+    target = request.header("x-amz-target")
+    if target:
+        prefix, _, name = target.rpartition(".")
+        spec = _by_target_prefix().get(prefix)
+        if spec is None:
+            raise unknown_operation(None, JSON, target)
+        return _make(spec, _operation(spec, name, JSON), JSON)
+
+    signing_name = credential_scope_service(request)
+    candidates = [spec for spec in SERVICES if spec.signing_name == signing_name] if signing_name else []
+    query_candidates = [spec for spec in candidates if QUERY in _protocols(spec.name)]
+    rest_candidates = [spec for spec in candidates if REST_JSON in _protocols(spec.name)]
+    if query_candidates or not candidates:
+        found = _route_query(request, query_candidates)
+        if found is not None:
+            return found
+    if not candidates:
+        rest_candidates = [spec for spec in SERVICES if REST_JSON in _protocols(spec.name)]
+    return _route_rest(request, rest_candidates, signing_name)
+
+
+def _route_query(request: HttpRequest, candidates: list[ServiceSpec]) -> Route | None:
+    if request.method not in ("POST", "GET"):
+        return None
+    params = form_params(request)
+    action = params.get("Action")
+    if action is None:
+        if candidates:
+            raise RoutingError("MissingAction", "Missing Action", 400, QUERY, candidates[0])
+        return None
+    spec = candidates[0] if len(candidates) == 1 else _query_services_by_version().get(params.get("Version", ""))
+    if spec is None:
+        if not candidates:
+            return None
+        spec = candidates[0]
+    return _make(spec, _operation(spec, action, QUERY), QUERY)
+
+
+def _route_rest(request: HttpRequest, candidates: list[ServiceSpec], signing_name: str | None) -> Route:
+    query = dict(request.query)
+    ordered = sorted(candidates, key=lambda spec: spec.path_prefix is None)
+    for spec in ordered:
+        if spec.path_prefix and not request.raw_path.startswith(spec.path_prefix):
+            continue
+        found = match_rest(spec.name, request.method, request.raw_path, query)
+        if found is not None:
+            operation, labels = found
+            return _make(spec, operation, REST_JSON, labels)
+    fallback = ordered[0] if ordered else None
+    if fallback is None and signing_name is None:
+        raise RoutingError("UnknownOperationException", "Unknown operation", 404, REST_JSON, None)
+    raise unknown_operation(fallback, REST_JSON, None)
+
+
+def _make(spec: ServiceSpec, operation: OperationModel, protocol: str, labels: dict[str, str] | None = None) -> Route:
+    return Route(spec, service_model(spec.name), operation, protocol, labels or {})

