@@ -174,7 +174,10 @@ def xml_namespace(service: ServiceModel) -> str:
     namespace = service.metadata.get("xmlNamespace")
     if isinstance(namespace, dict):
         namespace = namespace.get("uri")
-    return namespace or f"https://{service.endpoint_prefix}.amazonaws.com/doc/{service.api_version}/"
+    if namespace:
+        return namespace
+    prefix = service.metadata.get("endpointPrefix", "service")
+    return f"https://{prefix}.amazonaws.com/doc/{service.metadata.get('apiVersion', '')}/"
 
 
 _XML_HEADERS = [("content-type", "text/xml")]
@@ -192,10 +195,10 @@ class QueryCodec:
         out = [f'<{name}Response xmlns="{xml_namespace(operation.service_model)}">']
         shape = operation.output_shape
         if shape is not None:
-            wrapper = operation.output_shape.serialization.get("resultWrapper", f"{name}Result")
-            out.append(f"<{wrapper}>")
+            wrapper = shape.serialization.get("resultWrapper")
+            out.append(f"<{wrapper}>" if wrapper else "")
             write_members(shape, result, out)
-            out.append(f"</{wrapper}>")
+            out.append(f"</{wrapper}>" if wrapper else "")
         out.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>")
         return HttpResponse(200, [*_XML_HEADERS, ("x-amzn-requestid", request_id)], "".join(out).encode())
 
@@ -206,7 +209,7 @@ class QueryCodec:
         out.append(f"<Code>{_escape(resolved.code)}</Code><Message>{_escape(error.message)}</Message>")
         if resolved.shape is not None:
             members = error_members(resolved, error, "Message")
-            members.pop(resolved.message_member or "Message", None)
+            members.pop("Message", None)  # already written above
             write_members(resolved.shape, members, out)
         out.append(f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>")
         return HttpResponse(resolved.status, [*_XML_HEADERS, ("x-amzn-requestid", request_id)], "".join(out).encode())

@@ -62,6 +62,8 @@ def split_header_list(text: str) -> list[str]:
         elif quoted and char == "\\":
             escaped = True
         elif char == '"':
+            if not quoted and not was_quoted:
+                current = []  # whitespace before an opening quote is not part of the item
             quoted = not quoted
             was_quoted = True
         elif char == "," and not quoted:
@@ -117,7 +119,6 @@ class RestJsonCodec:
                     params[name] = _text_value(member, unquote(labels[wire]), "iso8601")
             elif location == "querystring":
                 if member.type_name != "map":
-                    claimed_query.add(wire)
                     values = [value for key, value in query if key == wire]
                     if values:
                         params[name] = self._query_value(member, values)
@@ -143,12 +144,18 @@ class RestJsonCodec:
 
     def _header_value(self, member: Shape, text: str) -> Any:
         if member.type_name == "list":
-            return [_text_value(member.member, item, "rfc822") for item in split_header_list(text)]
+            items = split_header_list(text)
+            item_shape = member.member
+            if item_shape.type_name == "timestamp" and item_shape.serialization.get("timestampFormat", "rfc822") == "rfc822":
+                # An HTTP date has a comma of its own: "Mon, 16 Dec 2019 23:48:18 GMT".
+                items = [f"{day},{rest}" for day, rest in zip(items[::2], items[1::2], strict=False)]
+            return [_text_value(item_shape, item, "rfc822") for item in items]
         return _text_value(member, text, "rfc822")
 
     def _query_map(
         self, name: str, member: Shape, query: list[tuple[str, str]], claimed: set[str]
     ) -> dict[str, Any]:
+        # Smithy's httpQueryParams map sees every parameter but those fixed by the requestUri.
         entries: dict[str, Any] = {}
         many = member.value.type_name == "list"
         for key, value in query:

@@ -44,7 +44,7 @@ class RpcV2CborCodec:
         resolved = resolve_error(service, error)
         members = error_members(resolved, error, "message")
         body = write_tree(resolved.shape, members, CBOR_FORMAT) if resolved.shape is not None else members
-        namespace = service.metadata.get("targetPrefix", service.service_name)
+        namespace = service.metadata.get("targetPrefix", service.metadata.get("endpointPrefix", "service"))
         body = {"__type": f"{namespace}#{resolved.type_name}", **body}
         headers = [*_HEADERS, ("x-amzn-requestid", request_id)]
         if "awsQueryCompatible" in service.metadata:
