@@ -8,6 +8,7 @@ REST services answer ``UnrecognizedClientException``/``InvalidSignatureException
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from profilestack.gateway import sigv4
 from profilestack.gateway.errors import AwsError
@@ -24,6 +25,7 @@ _QUERY_FAMILY = {
     "missing": "MissingAuthenticationToken",
     "expired_token": "ExpiredToken",
     "incomplete": "IncompleteSignature",
+    "expired_request": "RequestExpired",
 }
 _JSON_FAMILY = {
     "unknown_key": "UnrecognizedClientException",
@@ -31,6 +33,7 @@ _JSON_FAMILY = {
     "missing": "MissingAuthenticationTokenException",
     "expired_token": "ExpiredTokenException",
     "incomplete": "IncompleteSignatureException",
+    "expired_request": "RequestExpired",
 }
 
 INVALID_TOKEN = "The security token included in the request is invalid."
@@ -38,6 +41,16 @@ BAD_SIGNATURE = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
+
+
+class AuthenticationFailed(AwsError):
+    """A rejected signature; ``principal`` is known when the access key was, so the attempt can be audited."""
+
+    def __init__(self, code: str, message: str, status: int, principal: Principal | None = None,
+                 region: str | None = None) -> None:
+        super().__init__(code, message, status)
+        self.principal = principal
+        self.region = region
 
 
 def _stamp(moment: datetime) -> str:
@@ -52,9 +65,10 @@ class Authenticator:
     def authenticate(self, request: HttpRequest, query_family: bool) -> tuple[Principal, str]:
         """The caller and the region it signed for."""
         codes = _QUERY_FAMILY if query_family else _JSON_FAMILY
+        known: list[Any] = [None, None]  # principal and region, once the key is recognised
 
-        def fail(kind: str, message: str, status: int = 403) -> AwsError:
-            return AwsError(codes[kind], message, status)
+        def fail(kind: str, message: str, status: int = 403) -> AuthenticationFailed:
+            return AuthenticationFailed(codes[kind], message, status, known[0], known[1])
 
         if not sigv4.has_auth(request):
             message = "Request is missing Authentication Token" if query_family else "Missing Authentication Token"
@@ -70,6 +84,7 @@ class Authenticator:
         credential = self.credentials.lookup(signed.access_key)
         if credential is None or not credential.active:
             raise fail("unknown_key", INVALID_TOKEN)
+        known[:] = [credential.principal, signed.region]
         now = self.clock.now()
         if credential.session_token is not None:
             if signed.security_token != credential.session_token:
@@ -91,8 +106,8 @@ class Authenticator:
             raise fail("incomplete", f"Invalid X-Amz-Date value '{signed.amz_date}'.", 400) from exc
         if signed.presigned:
             if now > signed_at + timedelta(seconds=signed.expires or 0):
-                raise AwsError("RequestExpired", f"Request has expired. Signed at {signed.amz_date}, valid for "
-                                                 f"{signed.expires} seconds, now {_stamp(now)}.", 403)
+                raise fail("expired_request", f"Request has expired. Signed at {signed.amz_date}, valid for "
+                                              f"{signed.expires} seconds, now {_stamp(now)}.")
             return
         if signed_at < now - SKEW:
             raise fail("bad_signature", f"Signature expired: {signed.amz_date} is now earlier than "

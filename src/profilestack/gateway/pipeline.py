@@ -20,6 +20,7 @@ from profilestack.gateway.codecs.json_rpc import JsonRpcCodec
 from profilestack.gateway.codecs.query import QueryCodec
 from profilestack.gateway.codecs.rest_json import RestJsonCodec
 from profilestack.gateway.codecs.rpcv2_cbor import RpcV2CborCodec
+from profilestack.gateway.authn import AuthenticationFailed
 from profilestack.gateway.codecs.values import MalformedInput
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError, InternalFailure
@@ -88,6 +89,14 @@ class Gateway:
                         request.header("user-agent"))
             result = self.execute(call)
             return codec.encode(found.operation, result, request_id)
+        except AuthenticationFailed as err:
+            if err.principal is not None:
+                event = self._event(found.spec, found.operation, {}, err.principal,
+                                    found.spec.global_region or err.region or "us-east-1", request_id,
+                                    request.source_ip, request.header("user-agent"))
+                event.error_code, event.error_message = err.code, err.message
+                self.app.audit.record(event)
+            return codec.encode_error(found.model, err, request_id)
         except AwsError as err:
             return codec.encode_error(found.model, self._localize(found.model, err), request_id)
         except Exception:
@@ -105,21 +114,27 @@ class Gateway:
         except AwsError as err:
             raise self._localize(model, err) from err
 
-    def execute(self, call: Call) -> dict[str, Any]:
-        info = action_info(call.spec.iam_prefix, call.operation.name)
-        resources = resources_for(info, call.params, call.region, call.principal.account)
-        event = AuditEvent(
-            event_id=self.app.ids.uuid(), event_time=self.app.clock.now(), account_id=call.principal.account,
-            region=call.region, event_source=call.spec.event_source, event_name=call.operation.name,
-            read_only=info.read_only, principal=call.principal, source_ip=call.source_ip,
-            user_agent=call.user_agent, request_id=call.request_id,
-            request_parameters=scrub(call.operation.input_shape, call.params),
+    def _event(self, spec: ServiceSpec, operation: OperationModel, params: dict[str, Any], principal: Principal,
+               region: str, request_id: str, source_ip: str | None, user_agent: str | None) -> AuditEvent:
+        info = action_info(spec.iam_prefix, operation.name)
+        resources = resources_for(info, params, region, principal.account)
+        return AuditEvent(
+            event_id=self.app.ids.uuid(), event_time=self.app.clock.now(), account_id=principal.account,
+            region=region, event_source=spec.event_source, event_name=operation.name,
+            read_only=info.read_only, principal=principal, source_ip=source_ip, user_agent=user_agent,
+            request_id=request_id, request_parameters=scrub(operation.input_shape, params),
             resources=[{"ResourceType": kind, "ResourceName": arn} for kind, arn in resources],
         )
+
+    def execute(self, call: Call) -> dict[str, Any]:
+        info = action_info(call.spec.iam_prefix, call.operation.name)
+        event = self._event(call.spec, call.operation, call.params, call.principal, call.region,
+                            call.request_id, call.source_ip, call.user_agent)
+        resources = [item["ResourceName"] for item in event.resources]
         try:
             raise_if_invalid(call.operation.input_shape, call.params, call.spec.validation_error,
                              call.spec.validation_status)
-            self.app.authorizer.authorize(call.principal, info.action, [arn for _, arn in resources], call.region)
+            self.app.authorizer.authorize(call.principal, info.action, resources, call.region)
             handler = self.handlers.get((call.spec.name, call.operation.name))
             if handler is None:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,

@@ -1,0 +1,149 @@
+"""Shared fixtures: a real profilestack server process per storage backend, and boto3 clients for it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+POSTGRES_ADMIN_URL = os.environ.get("PROFILESTACK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_POSTGRES = os.environ.get("PROFILESTACK_REQUIRE_POSTGRES") == "1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+class PostgresDatabase:
+    """A throwaway database on the local PostgreSQL server."""
+
+    def __init__(self) -> None:
+        import psycopg
+
+        self.name = f"profilestack_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{self.name}"')
+        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        self.url = f"{base}/{self.name}"
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@dataclass
+class Server:
+    """A running ``profilestack serve`` process."""
+
+    endpoint: str
+    backend: str
+    data_dir: Path
+    db_url: str | None
+    process: subprocess.Popen[str] | None = None
+    log_path: Path | None = None
+    extra_env: dict[str, str] | None = None
+
+    def start(self) -> None:
+        port = int(self.endpoint.rsplit(":", 1)[1])
+        command = [sys.executable, "-m", "profilestack.cli", "serve", "--port", str(port),
+                   "--data-dir", str(self.data_dir)]
+        if self.db_url:
+            command += ["--db", self.db_url]
+        env = {**os.environ, "PROFILESTACK_LOG_LEVEL": "info", **(self.extra_env or {})}
+        self.log_path = self.data_dir / f"server-{time.monotonic_ns()}.log"
+        log = self.log_path.open("w")
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not start:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def logs(self) -> str:
+        return "".join(path.read_text() for path in sorted(self.data_dir.glob("server-*.log")))
+
+    def client(self, service: str, region: str = "us-east-1", **kwargs) -> object:
+        kwargs.setdefault("aws_access_key_id", "test")
+        kwargs.setdefault("aws_secret_access_key", "test")
+        config = kwargs.pop("config", None) or Config(retries={"max_attempts": 1})
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=region, config=config, **kwargs)
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and not postgres_available():
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required but not reachable at {POSTGRES_ADMIN_URL}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}")
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """None for the SQLite default; a fresh PostgreSQL database otherwise."""
+    if backend == "sqlite":
+        yield None
+        return
+    database = PostgresDatabase()
+    try:
+        yield database.url
+    finally:
+        database.drop()
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, database_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    instance = Server(f"http://127.0.0.1:{free_port()}", backend, tmp_path_factory.mktemp(f"server-{backend}"),
+                      database_url)
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture
+def client(server: Server) -> Callable[..., object]:
+    return server.client

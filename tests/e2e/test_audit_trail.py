@@ -1,0 +1,128 @@
+"""Every call is recorded and CloudTrail LookupEvents reads it back, with secrets removed."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def _events(cloudtrail, **filters):
+    return cloudtrail.lookup_events(**filters)["Events"]
+
+
+def _by_name(cloudtrail, name: str):
+    return _events(cloudtrail, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": name}])
+
+
+def test_a_success_is_recorded_as_cloudtrail_shows_it(client) -> None:
+    request_id = client("sts").get_caller_identity()["ResponseMetadata"]["RequestId"]
+    events = _by_name(client("cloudtrail"), "GetCallerIdentity")
+    event = next(e for e in events if json.loads(e["CloudTrailEvent"])["requestID"] == request_id)
+    assert event["EventSource"] == "sts.amazonaws.com"
+    assert event["Username"] == "root"
+    assert event["AccessKeyId"] == "test"
+    assert event["ReadOnly"] == "true"
+    record = json.loads(event["CloudTrailEvent"])
+    assert record["userIdentity"] == {"type": "Root", "principalId": "000000000000",
+                                      "arn": "arn:aws:iam::000000000000:root", "accountId": "000000000000",
+                                      "accessKeyId": "test"}
+    assert record["awsRegion"] == "us-east-1"
+    assert record["sourceIPAddress"] == "127.0.0.1"
+    assert record["eventType"] == "AwsApiCall"
+    assert "errorCode" not in record
+
+
+def test_a_failure_is_recorded_with_its_error_code(client) -> None:
+    name = f"audit-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(ClientError):
+        client("customer-profiles").get_domain(DomainName=name + "!")
+    events = _by_name(client("cloudtrail"), "GetDomain")
+    record = next(json.loads(e["CloudTrailEvent"]) for e in events
+                  if json.loads(e["CloudTrailEvent"])["requestParameters"]["domainName"] == name + "!")
+    assert record["errorCode"] == "BadRequestException"
+    assert record["errorMessage"].startswith("1 validation error detected")
+    assert record["eventSource"] == "profile.amazonaws.com"
+
+
+def test_a_bad_signature_for_a_known_key_is_recorded(client) -> None:
+    with pytest.raises(ClientError):
+        client("sts", aws_secret_access_key="wrong").get_caller_identity()
+    events = _by_name(client("cloudtrail"), "GetCallerIdentity")
+    assert any(json.loads(e["CloudTrailEvent"]).get("errorCode") == "SignatureDoesNotMatch" for e in events)
+
+
+def test_secrets_never_reach_the_audit_trail_or_the_log(server, client) -> None:
+    secret = f"Sup3r-{uuid.uuid4().hex}"
+    with pytest.raises(ClientError):
+        client("iam").create_login_profile(UserName="alice", Password=secret)
+    events = _by_name(client("cloudtrail"), "CreateLoginProfile")
+    record = json.loads(events[0]["CloudTrailEvent"])
+    assert record["requestParameters"] == {"userName": "alice", "password": "HIDDEN_DUE_TO_SECURITY_REASONS"}
+    assert record["eventSource"] == "iam.amazonaws.com"
+    assert all(secret not in e["CloudTrailEvent"] for e in events)
+    assert secret not in server.logs()
+
+
+def test_lookup_filters_by_source_resource_and_read_only(client) -> None:
+    name = f"res-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(ClientError):
+        client("customer-profiles").get_domain(DomainName=name)
+    cloudtrail = client("cloudtrail")
+    arn = f"arn:aws:profile:us-east-1:000000000000:domains/{name}"
+    by_resource = _events(cloudtrail, LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": arn}])
+    assert [e["EventName"] for e in by_resource] == ["GetDomain"]
+    assert by_resource[0]["Resources"] == [{"ResourceType": "domains", "ResourceName": arn}]
+    by_source = _events(cloudtrail, LookupAttributes=[{"AttributeKey": "EventSource",
+                                                       "AttributeValue": "profile.amazonaws.com"}])
+    assert by_source and all(e["EventSource"] == "profile.amazonaws.com" for e in by_source)
+    writes = _events(cloudtrail, LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}])
+    assert all(e["ReadOnly"] == "false" for e in writes)
+    assert "GetCallerIdentity" not in {e["EventName"] for e in writes}
+
+
+def test_lookup_is_regional(client) -> None:
+    client("sts", region="eu-west-2").get_caller_identity()
+    london = _events(client("cloudtrail", region="eu-west-2"))
+    assert london and all(json.loads(e["CloudTrailEvent"])["awsRegion"] == "eu-west-2" for e in london)
+
+
+def test_lookup_time_range_and_pagination(client) -> None:
+    sts = client("sts", region="ap-southeast-2")
+    for _ in range(3):
+        sts.get_caller_identity()
+    cloudtrail = client("cloudtrail", region="ap-southeast-2")
+    now = datetime.now(UTC)
+    first = cloudtrail.lookup_events(MaxResults=2, StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=1))
+    assert len(first["Events"]) == 2 and "NextToken" in first
+    rest = cloudtrail.lookup_events(MaxResults=2, NextToken=first["NextToken"])
+    seen = [e["EventId"] for e in first["Events"] + rest["Events"]]
+    assert len(seen) == len(set(seen)) >= 3
+    times = [e["EventTime"] for e in first["Events"] + rest["Events"]]
+    assert times == sorted(times, reverse=True)
+    assert _events(cloudtrail, StartTime=now + timedelta(minutes=5)) == []
+
+
+def test_lookup_rejects_bad_arguments(client) -> None:
+    cloudtrail = client("cloudtrail")
+    with pytest.raises(ClientError) as caught:
+        cloudtrail.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "A"},
+                                                   {"AttributeKey": "Username", "AttributeValue": "B"}])
+    assert caught.value.response["Error"]["Code"] == "InvalidLookupAttributesException"
+    with pytest.raises(ClientError) as caught:
+        cloudtrail.lookup_events(NextToken="garbage!")
+    assert caught.value.response["Error"]["Code"] == "InvalidNextTokenException"
+    now = datetime.now(UTC)
+    with pytest.raises(ClientError) as caught:
+        cloudtrail.lookup_events(StartTime=now, EndTime=now - timedelta(hours=1))
+    assert caught.value.response["Error"]["Code"] == "InvalidTimeRangeException"
+
+
+def test_the_trail_survives_a_restart(server) -> None:
+    request_id = server.client("sts", region="ca-central-1").get_caller_identity()["ResponseMetadata"]["RequestId"]
+    server.restart()
+    events = _events(server.client("cloudtrail", region="ca-central-1"))
+    assert request_id in {json.loads(e["CloudTrailEvent"])["requestID"] for e in events}

@@ -1,0 +1,160 @@
+"""Every request is authenticated: each SigV4 failure gets AWS's error code, in the client's protocol."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.e2e.wire import FORM, raw, send, signed_request
+
+GET_CALLER_IDENTITY = "Action=GetCallerIdentity&Version=2011-06-15"
+
+
+def _error(call) -> tuple[int, str, str]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    response = caught.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]
+
+
+def test_unknown_access_key_is_invalid_client_token_id(client) -> None:
+    sts = client("sts", aws_access_key_id="AKIANOTAREALKEY00000", aws_secret_access_key="whatever")
+    assert _error(sts.get_caller_identity) == (
+        403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+
+
+def test_unknown_access_key_on_a_json_service_is_unrecognized_client(client) -> None:
+    profiles = client("customer-profiles", aws_access_key_id="AKIANOTAREALKEY00000", aws_secret_access_key="x")
+    status, code, _ = _error(profiles.list_domains)
+    assert (status, code) == (403, "UnrecognizedClientException")
+
+
+def test_wrong_secret_is_signature_does_not_match(client) -> None:
+    sts = client("sts", aws_secret_access_key="not-the-secret")
+    status, code, message = _error(sts.get_caller_identity)
+    assert (status, code) == (403, "SignatureDoesNotMatch")
+    assert message.startswith("The request signature we calculated does not match the signature you provided.")
+
+
+def test_wrong_secret_on_a_rest_service_is_invalid_signature(client) -> None:
+    profiles = client("customer-profiles", aws_secret_access_key="not-the-secret")
+    status, code, _ = _error(profiles.list_domains)
+    assert (status, code) == (403, "InvalidSignatureException")
+
+
+def test_unsigned_request_is_missing_authentication_token(client) -> None:
+    sts = client("sts", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+    assert _error(sts.get_caller_identity) == (403, "MissingAuthenticationToken",
+                                               "Request is missing Authentication Token")
+    profiles = client("customer-profiles", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+    assert _error(profiles.list_domains)[:2] == (403, "MissingAuthenticationTokenException")
+
+
+def test_tampered_body_fails_the_signature(server) -> None:
+    request = signed_request(f"{server.endpoint}/", "sts", "us-east-1", body=GET_CALLER_IDENTITY, headers=FORM)
+    status, _, body = send(request, body=GET_CALLER_IDENTITY.replace("2011-06-15", "2011-06-16").encode())
+    assert status == 403
+    assert b"<Code>SignatureDoesNotMatch</Code>" in body
+
+
+def test_request_signed_20_minutes_ago_has_an_expired_signature(server) -> None:
+    signed_at = datetime.now(UTC) - timedelta(minutes=20)
+    request = signed_request(f"{server.endpoint}/", "sts", "us-east-1", body=GET_CALLER_IDENTITY, headers=FORM,
+                             at=signed_at.replace(tzinfo=None))
+    status, _, body = send(request)
+    assert status == 403
+    text = body.decode()
+    assert "<Code>SignatureDoesNotMatch</Code>" in text
+    assert f"Signature expired: {signed_at.strftime('%Y%m%dT%H%M%SZ')} is now earlier than" in text
+    assert "- 15 min.)" in text
+
+
+def test_request_signed_20_minutes_ahead_is_not_yet_current(server) -> None:
+    signed_at = datetime.now(UTC) + timedelta(minutes=20)
+    request = signed_request(f"{server.endpoint}/domains", "profile", "us-east-1", method="GET",
+                             at=signed_at.replace(tzinfo=None))
+    status, headers, body = send(request)
+    assert status == 403
+    assert headers["x-amzn-errortype"] == "InvalidSignatureException"
+    assert "Signature not yet current" in json.loads(body)["Message"]
+
+
+def test_request_within_the_skew_window_is_accepted(server) -> None:
+    signed_at = datetime.now(UTC) - timedelta(minutes=10)
+    request = signed_request(f"{server.endpoint}/", "sts", "us-east-1", body=GET_CALLER_IDENTITY, headers=FORM,
+                             at=signed_at.replace(tzinfo=None))
+    status, _, body = send(request)
+    assert status == 200, body
+    assert b"<Account>000000000000</Account>" in body
+
+
+def test_unsupported_algorithm_is_rejected(server) -> None:
+    request = signed_request(f"{server.endpoint}/", "sts", "us-east-1", body=GET_CALLER_IDENTITY, headers=FORM)
+    request.headers.replace_header(
+        "Authorization", request.headers["Authorization"].replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512"))
+    status, _, body = send(request)
+    assert status == 400
+    assert b"<Code>IncompleteSignature</Code>" in body
+    assert b"Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'" in body
+
+
+def test_authorization_header_without_signature_is_incomplete(server) -> None:
+    headers = {**FORM, "X-Amz-Date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
+               "Authorization": "AWS4-HMAC-SHA256 Credential=test/20261126/us-east-1/sts/aws4_request, "
+                                "SignedHeaders=host;x-amz-date"}
+    status, _, body = raw(f"{server.endpoint}/", body=GET_CALLER_IDENTITY.encode(), headers=headers)
+    assert status == 400
+    assert b"Authorization header requires 'Signature' parameter." in body
+
+
+def test_session_token_on_a_long_term_key_is_invalid(client) -> None:
+    sts = client("sts", aws_session_token="forged-token")
+    assert _error(sts.get_caller_identity)[:2] == (403, "InvalidClientTokenId")
+
+
+def test_presigned_url_is_accepted_and_a_tampered_one_is_not(client) -> None:
+    url = client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+    with urllib.request.urlopen(url) as response:
+        assert b"<Arn>arn:aws:iam::000000000000:root</Arn>" in response.read()
+    tampered = url.replace("X-Amz-Expires=60", "X-Amz-Expires=600")
+    try:
+        urllib.request.urlopen(tampered)
+        raise AssertionError("a tampered presigned URL was accepted")
+    except urllib.error.HTTPError as error:
+        assert error.code == 403
+        assert b"<Code>SignatureDoesNotMatch</Code>" in error.read()
+
+
+def test_expired_presigned_url_is_request_expired(server) -> None:
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from unittest.mock import patch
+
+    request = AWSRequest(method="GET", url=f"{server.endpoint}/?{GET_CALLER_IDENTITY}")
+    signed_at = (datetime.now(UTC) - timedelta(minutes=5)).replace(tzinfo=None)
+    with patch("botocore.auth.get_current_datetime", return_value=signed_at):
+        SigV4QueryAuth(Credentials("test", "test"), "sts", "us-east-1", expires=60).add_auth(request)
+    status, _, body = send(request)
+    assert status == 403
+    assert b"<Code>RequestExpired</Code>" in body
+
+
+def test_bootstrap_credentials_can_be_disabled(tmp_path) -> None:
+    from tests.conftest import Server, free_port
+
+    locked = Server(f"http://127.0.0.1:{free_port()}", "sqlite", tmp_path, None,
+                    extra_env={"PROFILESTACK_BOOTSTRAP_CREDENTIALS": "false"})
+    locked.start()
+    try:
+        status, code, _ = _error(locked.client("sts").get_caller_identity)
+        assert (status, code) == (403, "InvalidClientTokenId")
+        assert "bootstrap credentials disabled" in locked.logs()
+    finally:
+        locked.stop()

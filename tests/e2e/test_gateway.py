@@ -1,0 +1,130 @@
+"""The gateway end to end: health, STS through boto3 and the AWS CLI, routing and validation errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cbor2
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.e2e.wire import FORM, raw, send, signed_request
+
+
+def test_health_reports_status_version_and_storage(server) -> None:
+    status, headers, body = raw(f"{server.endpoint}/_profilestack/health", method="GET")
+    assert status == 200
+    assert headers["content-type"] == "application/json"
+    document = json.loads(body)
+    assert document["status"] == "ok"
+    assert document["version"] == "0.1.0"
+    assert document["storage"] == server.backend
+
+
+def test_get_caller_identity_is_the_root_of_the_default_account(client) -> None:
+    identity = client("sts").get_caller_identity()
+    assert identity["Account"] == "000000000000"
+    assert identity["Arn"] == "arn:aws:iam::000000000000:root"
+    assert identity["UserId"] == "000000000000"
+    assert identity["ResponseMetadata"]["RequestId"]
+
+
+def test_get_caller_identity_through_the_aws_cli(server) -> None:
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+           "AWS_DEFAULT_REGION": "eu-west-2", "AWS_ENDPOINT_URL": server.endpoint,
+           "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+    aws = Path(sys.executable).parent / "aws"
+    result = subprocess.run([str(aws), "sts", "get-caller-identity", "--output", "json"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["Arn"] == "arn:aws:iam::000000000000:root"
+
+
+def test_cloudwatch_is_reachable_in_all_three_protocols(server) -> None:
+    # boto3 speaks one of them; the others are sent raw, signed for "monitoring".
+    with pytest.raises(ClientError) as caught:
+        server.client("cloudwatch").list_metrics()
+    assert caught.value.response["Error"]["Code"] == "NotImplemented"
+
+    query = signed_request(f"{server.endpoint}/", "monitoring", "us-east-1",
+                           body="Action=ListMetrics&Version=2010-08-01", headers=FORM)
+    status, _, body = send(query)
+    assert status == 501 and b"<Code>NotImplemented</Code>" in body
+
+    cbor = signed_request(f"{server.endpoint}/service/GraniteServiceVersion20100801/operation/ListMetrics",
+                          "monitoring", "us-east-1", body=cbor2.dumps({}),
+                          headers={"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"})
+    status, headers, body = send(cbor)
+    assert status == 501
+    assert headers["x-amzn-query-error"] == "NotImplemented;Receiver"
+    assert cbor2.loads(body)["__type"].endswith("#NotImplemented")
+
+
+def test_unknown_query_action_is_invalid_action(server) -> None:
+    request = signed_request(f"{server.endpoint}/", "sts", "us-east-1",
+                             body="Action=FlyToTheMoon&Version=2011-06-15", headers=FORM)
+    status, _, body = send(request)
+    assert status == 400
+    assert b"<Code>InvalidAction</Code>" in body
+    assert b"Could not find operation FlyToTheMoon for version 2011-06-15" in body
+
+
+def test_unknown_json_target_is_unknown_operation(server) -> None:
+    request = signed_request(f"{server.endpoint}/", "cloudtrail", "us-east-1", body=b"{}", headers={
+        "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.Nope",
+        "Content-Type": "application/x-amz-json-1.1"})
+    status, _, body = send(request)
+    assert status == 400
+    assert json.loads(body)["__type"] == "UnknownOperationException"
+
+
+def test_unknown_rest_path_is_unknown_operation(server) -> None:
+    request = signed_request(f"{server.endpoint}/no/such/thing", "profile", "us-east-1", method="GET")
+    status, headers, _ = send(request)
+    assert status == 404
+    assert headers["x-amzn-errortype"] == "UnknownOperationException"
+
+
+def test_constraint_violations_answer_the_services_validation_error(client) -> None:
+    profiles = client("customer-profiles")
+    with pytest.raises(ClientError) as caught:
+        profiles.get_domain(DomainName="not a valid name!")
+    error = caught.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"]["Code"] == "BadRequestException"
+    assert error["Error"]["Message"] == (
+        "1 validation error detected: Value 'not a valid name!' at 'domainName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: ^[a-zA-Z0-9_-]+$"
+    )
+
+
+def test_query_validation_error_lists_every_violation(server) -> None:
+    body = "Action=AssumeRole&Version=2011-06-15&RoleArn=short&RoleSessionName=bad%20name&DurationSeconds=10"
+    status, _, payload = send(signed_request(f"{server.endpoint}/", "sts", "us-east-1", body=body, headers=FORM))
+    assert status == 400
+    text = payload.decode()
+    assert "<Code>ValidationError</Code>" in text
+    assert "3 validation errors detected" in text
+    assert "Value '10' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than " \
+           "or equal to 900" in text
+
+
+def test_malformed_json_body_is_a_client_error_not_a_500(server) -> None:
+    request = signed_request(f"{server.endpoint}/", "cloudtrail", "us-east-1", body=b"{not json", headers={
+        "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents",
+        "Content-Type": "application/x-amz-json-1.1"})
+    status, _, body = send(request)
+    assert status == 400
+    assert json.loads(body)["__type"] == "InvalidParameterException"
+
+
+def test_every_response_carries_a_request_id(server) -> None:
+    ok = server.client("sts").get_caller_identity()
+    assert ok["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"] == ok["ResponseMetadata"]["RequestId"]
+    status, headers, body = send(signed_request(f"{server.endpoint}/", "sts", "us-east-1",
+                                                body="Action=Nope&Version=2011-06-15", headers=FORM))
+    assert headers["x-amzn-requestid"].encode() in body

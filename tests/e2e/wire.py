@@ -1,0 +1,51 @@
+"""Raw HTTP requests signed by botocore, for the cases a boto3 client will not produce."""
+
+from __future__ import annotations
+
+import http.client
+from datetime import datetime
+from unittest.mock import patch
+from urllib.parse import urlsplit
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+
+def signed_request(url: str, service: str, region: str, body: bytes | str = b"", method: str = "POST",
+                   headers: dict[str, str] | None = None, access_key: str = "test", secret: str = "test",
+                   token: str | None = None, at: datetime | None = None) -> AWSRequest:
+    request = AWSRequest(method=method, url=url, data=body, headers=headers or {})
+    signer = SigV4Auth(Credentials(access_key, secret, token), service, region)
+    if at is None:
+        signer.add_auth(request)
+    else:
+        # botocore reads the signing time from its own clock; pin it to sign in the past or future.
+        with patch("botocore.auth.get_current_datetime", return_value=at):
+            signer.add_auth(request)
+    return request
+
+
+def send(request: AWSRequest, body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Send as signed; ``body`` replaces the signed body (to tamper with it)."""
+    parts = urlsplit(request.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    if body is None:
+        body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+    connection.request(request.method, path, body=body, headers=dict(request.headers.items()))
+    response = connection.getresponse()
+    data = response.read()
+    headers = {name.lower(): value for name, value in response.getheaders()}
+    connection.close()
+    return response.status, headers, data
+
+
+def raw(url: str, method: str = "POST", body: bytes = b"", headers: dict[str, str] | None = None
+        ) -> tuple[int, dict[str, str], bytes]:
+    return send(AWSRequest(method=method, url=url, data=body, headers=headers or {}))
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
