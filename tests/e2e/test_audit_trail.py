@@ -96,7 +96,8 @@ def test_lookup_time_range_and_pagination(client) -> None:
         sts.get_caller_identity()
     cloudtrail = client("cloudtrail", region="ap-southeast-2")
     now = datetime.now(UTC)
-    first = cloudtrail.lookup_events(MaxResults=2, StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=1))
+    window = {"StartTime": now - timedelta(minutes=5), "EndTime": now + timedelta(minutes=1)}
+    first = cloudtrail.lookup_events(MaxResults=2, **window)
     assert len(first["Events"]) == 2 and "NextToken" in first
     rest = cloudtrail.lookup_events(MaxResults=2, NextToken=first["NextToken"])
     seen = [e["EventId"] for e in first["Events"] + rest["Events"]]

@@ -132,10 +132,11 @@ def test_presigned_url_is_accepted_and_a_tampered_one_is_not(client) -> None:
 
 
 def test_expired_presigned_url_is_request_expired(server) -> None:
+    from unittest.mock import patch
+
     from botocore.auth import SigV4QueryAuth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
-    from unittest.mock import patch
 
     request = AWSRequest(method="GET", url=f"{server.endpoint}/?{GET_CALLER_IDENTITY}")
     signed_at = (datetime.now(UTC) - timedelta(minutes=5)).replace(tzinfo=None)

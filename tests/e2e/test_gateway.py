@@ -125,6 +125,6 @@ def test_malformed_json_body_is_a_client_error_not_a_500(server) -> None:
 def test_every_response_carries_a_request_id(server) -> None:
     ok = server.client("sts").get_caller_identity()
     assert ok["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"] == ok["ResponseMetadata"]["RequestId"]
-    status, headers, body = send(signed_request(f"{server.endpoint}/", "sts", "us-east-1",
+    _, headers, body = send(signed_request(f"{server.endpoint}/", "sts", "us-east-1",
                                                 body="Action=Nope&Version=2011-06-15", headers=FORM))
     assert headers["x-amzn-requestid"].encode() in body

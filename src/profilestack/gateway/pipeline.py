@@ -14,13 +14,13 @@ from botocore.model import OperationModel, ServiceModel
 
 from profilestack.audit.record import AuditEvent, scrub
 from profilestack.gateway import routing
+from profilestack.gateway.authn import AuthenticationFailed
 from profilestack.gateway.catalog import SERVICES_BY_NAME, ServiceSpec, service_model
 from profilestack.gateway.codecs.base import Codec, resolve_error
 from profilestack.gateway.codecs.json_rpc import JsonRpcCodec
 from profilestack.gateway.codecs.query import QueryCodec
 from profilestack.gateway.codecs.rest_json import RestJsonCodec
 from profilestack.gateway.codecs.rpcv2_cbor import RpcV2CborCodec
-from profilestack.gateway.authn import AuthenticationFailed
 from profilestack.gateway.codecs.values import MalformedInput
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError, InternalFailure
@@ -103,7 +103,9 @@ class Gateway:
             log.exception("unexpected failure in %s:%s", found.spec.name, found.operation.name)
             return codec.encode_error(found.model, InternalFailure(), request_id)
 
-    def invoke(self, principal: Principal, service: str, operation: str, params: dict[str, Any], region: str) -> dict[str, Any]:
+    def invoke(
+        self, principal: Principal, service: str, operation: str, params: dict[str, Any], region: str
+    ) -> dict[str, Any]:
         """A call made by a service on its own behalf: same validation, authorization, handling and audit."""
         spec = SERVICES_BY_NAME[service]
         model = service_model(service)

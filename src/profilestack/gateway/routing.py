@@ -93,7 +93,9 @@ def _rest_table(service_name: str) -> dict[str, list[UriTemplate]]:
     return table
 
 
-def match_rest(service_name: str, method: str, raw_path: str, query: dict[str, str]) -> tuple[OperationModel, dict[str, str]] | None:
+def match_rest(
+    service_name: str, method: str, raw_path: str, query: dict[str, str]
+) -> tuple[OperationModel, dict[str, str]] | None:
     for template in _rest_table(service_name).get(method, ()):
         labels = template.match(raw_path, query)
         if labels is not None:

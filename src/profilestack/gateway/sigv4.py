@@ -86,7 +86,9 @@ def _parse_header(request: HttpRequest, header: str) -> SignedRequest:
         )
     amz_date = request.header("x-amz-date") or _from_http_date(request.header("date"))
     if not amz_date:
-        raise SignatureFormatError("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        raise SignatureFormatError(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
     return _signed(fields["Credential"], fields["SignedHeaders"], fields["Signature"], amz_date, False, None,
                    request.header("x-amz-security-token"))
 

@@ -62,7 +62,8 @@ def action_info(prefix: str, operation: str) -> ActionInfo:
         if resource_type is None:
             continue
         keys = tuple(resource_type.get("conditionKeys", [])) + tuple(reference.get("conditionKeys", []))
-        templates.append(ResourceTemplate(reference["name"], resource_type["arn"], reference.get("required", False), keys))
+        required = reference.get("required", False)
+        templates.append(ResourceTemplate(reference["name"], resource_type["arn"], required, keys))
     return ActionInfo(f"{prefix}:{entry['name']}", entry.get("accessLevel", "Write"), tuple(templates),
                       tuple(entry.get("conditionKeys", [])))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 ROOT = "Root"
 IAM_USER = "IAMUser"
 ASSUMED_ROLE = "AssumedRole"

@@ -128,7 +128,9 @@ class RestJsonCodec:
                     params[name] = self._header_value(member, text)
             elif location == "headers":
                 prefix = wire.lower()
-                found = {key[len(prefix):]: value for key, value in _raw_headers(request) if key.lower().startswith(prefix)}
+                found = {
+                    key[len(prefix):]: value for key, value in _raw_headers(request) if key.lower().startswith(prefix)
+                }
                 if found:
                     params[name] = found
         for name, member in shape.members.items():
@@ -146,7 +148,8 @@ class RestJsonCodec:
         if member.type_name == "list":
             items = split_header_list(text)
             item_shape = member.member
-            if item_shape.type_name == "timestamp" and item_shape.serialization.get("timestampFormat", "rfc822") == "rfc822":
+            http_dates = item_shape.serialization.get("timestampFormat", "rfc822") == "rfc822"
+            if item_shape.type_name == "timestamp" and http_dates:
                 # An HTTP date has a comma of its own: "Mon, 16 Dec 2019 23:48:18 GMT".
                 items = [f"{day},{rest}" for day, rest in zip(items[::2], items[1::2], strict=False)]
             return [_text_value(item_shape, item, "rfc822") for item in items]

@@ -1,0 +1,130 @@
+"""The transactional outbox against a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from profilestack.outbox.table import outbox
+from profilestack.outbox.worker import OutboxWorker, PermanentFailure, RetryLater, enqueue
+from profilestack.runtime import FixedClock
+from profilestack.store.database import Database
+
+
+@pytest.fixture
+def database(backend: str, tmp_path) -> Database:
+    if backend == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'outbox.db'}")
+        db.migrate()
+        yield db
+        db.dispose()
+        return
+    from tests.conftest import PostgresDatabase
+
+    postgres = PostgresDatabase()
+    db = Database(postgres.url)
+    db.migrate()
+    try:
+        yield db
+    finally:
+        db.dispose()
+        postgres.drop()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+
+
+def _statuses(database: Database) -> list[tuple[str, str, int]]:
+    with database.transaction(write=False) as connection:
+        rows = connection.execute(select(outbox.c.kind, outbox.c.status, outbox.c.attempts).order_by(outbox.c.id))
+        return [tuple(row) for row in rows]
+
+
+def test_a_task_runs_only_if_its_transaction_commits(database: Database, clock: FixedClock) -> None:
+    seen: list[dict[str, Any]] = []
+    worker = OutboxWorker(database, clock)
+    worker.register("note", seen.append)
+    with pytest.raises(RuntimeError), database.transaction() as connection:
+        enqueue(connection, clock, "note", {"n": 1})
+        raise RuntimeError("the request failed")
+    with database.transaction() as connection:
+        enqueue(connection, clock, "note", {"n": 2})
+    assert worker.run_once() == 1
+    assert seen == [{"n": 2}]
+    assert _statuses(database) == [("note", "done", 1)]
+    assert worker.run_once() == 0
+
+
+def test_a_failing_task_is_retried_with_backoff_then_marked_failed(database: Database, clock: FixedClock) -> None:
+    worker = OutboxWorker(database, clock, max_attempts=3)
+
+    def broken(payload: dict[str, Any]) -> None:
+        raise ValueError("downstream unavailable")
+
+    worker.register("flaky", broken)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "flaky", {})
+    assert worker.run_once() == 1
+    assert _statuses(database) == [("flaky", "pending", 1)]
+    assert worker.run_once() == 0  # backing off
+    clock.advance(seconds=1)
+    assert worker.run_once() == 1
+    clock.advance(seconds=1)
+    assert worker.run_once() == 1
+    assert _statuses(database) == [("flaky", "failed", 3)]
+    with database.transaction(write=False) as connection:
+        assert "downstream unavailable" in connection.execute(select(outbox.c.last_error)).scalar()
+
+
+def test_permanent_failure_and_retry_later(database: Database, clock: FixedClock) -> None:
+    worker = OutboxWorker(database, clock)
+    worker.register("doomed", lambda payload: (_ for _ in ()).throw(PermanentFailure("no such thing")))
+    calls: list[int] = []
+
+    def waits(payload: dict[str, Any]) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RetryLater(5, "still in use")
+
+    worker.register("patient", waits)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "doomed", {})
+        enqueue(connection, clock, "patient", {})
+    worker.run_once()
+    assert _statuses(database) == [("doomed", "failed", 1), ("patient", "pending", 0)]
+    clock.advance(seconds=5)
+    worker.run_once()
+    assert _statuses(database) == [("doomed", "failed", 1), ("patient", "done", 1)]
+
+
+def test_concurrent_workers_run_each_task_exactly_once(database: Database, clock: FixedClock) -> None:
+    ran: list[int] = []
+    lock = threading.Lock()
+
+    def record(payload: dict[str, Any]) -> None:
+        with lock:
+            ran.append(payload["n"])
+
+    workers = [OutboxWorker(database, clock, batch_size=5) for _ in range(3)]
+    for worker in workers:
+        worker.register("count", record)
+    with database.transaction() as connection:
+        for n in range(60):
+            enqueue(connection, clock, "count", {"n": n})
+
+    def drain(worker: OutboxWorker) -> None:
+        while worker.run_once():
+            pass
+
+    threads = [threading.Thread(target=drain, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(ran) == list(range(60))
