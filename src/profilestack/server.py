@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from typing import Any
@@ -50,6 +51,9 @@ class AsgiApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.app.start()
+                self.app.warm_up()
+                # Models and tables loaded at start live forever: keep the collector from rescanning them.
+                gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.app.close()

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class AuditLog:
-    def __init__(self, database: Database, interval: float = 0.5) -> None:
+    def __init__(self, database: Database, interval: float = 0.1) -> None:
         self._database = database
         self._interval = interval
         self._buffer: list[AuditEvent] = []

@@ -7,7 +7,7 @@ REST services answer ``UnrecognizedClientException``/``InvalidSignatureException
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from profilestack.gateway import sigv4
@@ -51,6 +51,14 @@ class AuthenticationFailed(AwsError):
         super().__init__(code, message, status)
         self.principal = principal
         self.region = region
+
+
+def _parse_amz_date(text: str) -> datetime:
+    """``20261126T004500Z`` (strptime is ten times slower, and this runs on every request)."""
+    if len(text) != 16 or text[8] != "T" or text[15] != "Z":
+        raise ValueError(text)
+    return datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]), int(text[11:13]),
+                    int(text[13:15]), tzinfo=UTC)
 
 
 def _stamp(moment: datetime) -> str:
@@ -101,7 +109,7 @@ class Authenticator:
 
     def _check_time(self, signed: sigv4.SignedRequest, now: datetime, fail) -> None:
         try:
-            signed_at = datetime.strptime(signed.amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=now.tzinfo)
+            signed_at = _parse_amz_date(signed.amz_date)
         except ValueError as exc:
             raise fail("incomplete", f"Invalid X-Amz-Date value '{signed.amz_date}'.", 400) from exc
         if signed.presigned:

@@ -17,6 +17,7 @@ class HttpRequest:
     secure: bool = False
     raw_headers: list[tuple[str, str]] | None = None  # original-case names, when the transport kept them
     _query: list[tuple[str, str]] | None = field(default=None, repr=False)
+    form: dict[str, str] | None = field(default=None, repr=False)  # query-protocol params, once parsed
 
     @property
     def path(self) -> str:

@@ -212,3 +212,13 @@ def _route_rest(request: HttpRequest, candidates: list[ServiceSpec], signing_nam
 
 def _make(spec: ServiceSpec, operation: OperationModel, protocol: str, labels: dict[str, str] | None = None) -> Route:
     return Route(spec, service_model(spec.name), operation, protocol, labels or {})
+
+
+def warm_up() -> None:
+    """Build every lookup table routing uses."""
+    _by_target_prefix()
+    _query_services_by_version()
+    for spec in SERVICES:
+        _operation_lookup(spec.name)
+        if REST_JSON in _protocols(spec.name):
+            _rest_table(spec.name)

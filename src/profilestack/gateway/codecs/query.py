@@ -25,7 +25,9 @@ from profilestack.gateway.http import HttpRequest, HttpResponse
 
 
 def form_params(request: HttpRequest) -> dict[str, str]:
-    """Query-string and form-body parameters of a query-protocol request."""
+    """Query-string and form-body parameters of a query-protocol request (parsed once per request)."""
+    if request.form is not None:
+        return request.form
     params = dict(request.query)
     content_type = request.header("content-type", "") or ""
     if request.body and "x-www-form-urlencoded" in content_type:
@@ -34,6 +36,7 @@ def form_params(request: HttpRequest) -> dict[str, str]:
         except UnicodeDecodeError as exc:
             raise MalformedInput("The request body is not valid UTF-8") from exc
         params.update(parse_qsl(text, keep_blank_values=True))
+    request.form = params
     return params
 
 

@@ -1,0 +1,204 @@
+"""Benchmarks: profilestack vs the trivial-ASGI ceiling vs moto_server, in one run.
+
+Requests are signed once with botocore and replayed by wrk (a Lua script per
+target), so the load generator is never the bottleneck. Usage:
+
+    make bench                      # or: .venv/bin/python -m bench.run [--duration 10] [--connections 32]
+
+Installs what it needs: Debian's wrk (apt-get) and moto[server] in bench/.work/moto-venv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+ROOT = Path(__file__).resolve().parent
+WORK = ROOT / ".work"
+MOTO_VERSION = "5.2.5"
+
+
+@dataclass
+class Scenario:
+    name: str
+    service: str  # signing name
+    method: str
+    path: str
+    body: str
+    headers: dict[str, str]
+
+
+SCENARIOS = [
+    Scenario("sts:GetCallerIdentity", "sts", "POST", "/", "Action=GetCallerIdentity&Version=2011-06-15",
+             {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    return shutil.which("wrk") or "wrk"
+
+
+def ensure_moto() -> Path:
+    venv = WORK / "moto-venv"
+    server = venv / "bin" / "moto_server"
+    if not server.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"moto[server]=={MOTO_VERSION}"], check=True)
+    return server
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
+                return time.monotonic() - start
+        except OSError:
+            time.sleep(0.01)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def lua_script(request: AWSRequest) -> str:
+    body = request.body.decode() if isinstance(request.body, bytes) else (request.body or "")
+    lines = [f"wrk.method = {json.dumps(request.method)}", f"wrk.path = {json.dumps(_path(request.url))}",
+             f"wrk.body = {json.dumps(body)}"]
+    lines += [f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in request.headers.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
+
+
+def sign(scenario: Scenario, port: int) -> AWSRequest:
+    request = AWSRequest(method=scenario.method, url=f"http://127.0.0.1:{port}{scenario.path}",
+                         data=scenario.body, headers=dict(scenario.headers))
+    SigV4Auth(Credentials("test", "test"), scenario.service, "us-east-1").add_auth(request)
+    return request
+
+
+_LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+
+
+def run_wrk(wrk: str, port: int, script: str, duration: int, connections: int) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    result = subprocess.run([wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", handle.name,
+                             f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
+    os.unlink(handle.name)
+    output = result.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    latency = {f"p{m.group(1)}_ms": float(m.group(2)) * scale[m.group(3)] for m in _LATENCY.finditer(output)}
+    return {"rps": rps, "non_2xx": int(errors.group(1)) if errors else 0, **latency}
+
+
+def start(command: list[str], port: int, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, float]:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, **(env or {})})
+    return process, wait_for_port(port, process)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+    wrk = ensure_wrk()
+    moto = ensure_moto()
+    python = sys.executable
+    data_dir = tempfile.mkdtemp(prefix="profilestack-bench-")
+
+    targets: dict[str, tuple[subprocess.Popen, int]] = {}
+    port = free_port()
+    process, cold_start = start([python, "-m", "profilestack.cli", "serve", "--port", str(port),
+                                 "--data-dir", data_dir], port)
+    first_answer = _first_answer_seconds(port, process, cold_start)
+    targets["profilestack"] = (process, port)
+    port = free_port()
+    targets["ceiling (trivial ASGI)"] = (start([python, "-m", "uvicorn", "bench.ceiling:app", "--port", str(port),
+                                                "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+                                                "--log-level", "warning"], port)[0], port)
+    port = free_port()
+    targets["moto_server"] = (start([str(moto), "-p", str(port)], port)[0], port)
+
+    rows = []
+    try:
+        for scenario in SCENARIOS:
+            results = {}
+            for name, (_, target_port) in targets.items():
+                results[name] = run_wrk(wrk, target_port, lua_script(sign(scenario, target_port)),
+                                        args.duration, args.connections)
+            rows.append((scenario, results))
+    finally:
+        for process, _ in targets.values():
+            process.terminate()
+            process.wait(timeout=10)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    report = _report(rows, first_answer, args)
+    print(report)
+    (ROOT / "results.md").write_text(report + "\n")
+    return 0
+
+
+def _first_answer_seconds(port: int, process: subprocess.Popen, listening_after: float) -> float:
+    """Process start to the first answered GetCallerIdentity (the listener came up after ``listening_after``)."""
+    import http.client
+
+    request = sign(SCENARIOS[0], port)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request(request.method, "/", body=request.body, headers=dict(request.headers.items()))
+    status = connection.getresponse().status
+    connection.close()
+    if status != 200:
+        raise RuntimeError(f"first request answered {status}")
+    return listening_after
+
+
+def _report(rows, first_answer: float, args) -> str:
+    lines = [f"wrk -t1 -c{args.connections} -d{args.duration}s, one server process each, same machine, same run.",
+             "", "| operation | target | requests/s | p50 ms | p99 ms | non-2xx | vs ceiling | vs moto |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for scenario, results in rows:
+        ceiling = results["ceiling (trivial ASGI)"]["rps"]
+        moto = results["moto_server"]["rps"]
+        for name, result in results.items():
+            lines.append(f"| {scenario.name} | {name} | {result['rps']:.0f} | {result.get('p50_ms', 0):.2f} | "
+                         f"{result.get('p99_ms', 0):.2f} | {result['non_2xx']} | {result['rps'] / ceiling:.0%} | "
+                         f"{result['rps'] / moto:.1f}x |")
+    lines += ["", f"profilestack cold start to listening: {first_answer:.2f} s"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
