@@ -9,17 +9,8 @@ from xml.sax.saxutils import escape
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from profilestack.gateway.codecs.base import error_members, resolve_error
-from profilestack.gateway.codecs.values import (
-    MalformedInput,
-    decode_base64,
-    encode_base64,
-    float_text,
-    format_timestamp,
-    parse_bool,
-    parse_float,
-    parse_int,
-    parse_timestamp,
-)
+from profilestack.gateway.codecs.text import scalar_from_text, scalar_to_text
+from profilestack.gateway.codecs.values import MalformedInput
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
 
@@ -95,35 +86,7 @@ def _read(shape: Shape, prefix: str, form: _Form) -> Any:
                 entries[key] = _read(shape.value, value_key, form)
             index += 1
         return entries
-    return _read_scalar(shape, form.params.get(prefix, ""))
-
-
-def _read_scalar(shape: Shape, text: str) -> Any:
-    kind = shape.type_name
-    if kind in ("integer", "long", "short", "byte"):
-        return parse_int(text)
-    if kind in ("float", "double"):
-        return parse_float(text)
-    if kind == "boolean":
-        return parse_bool(text)
-    if kind == "blob":
-        return decode_base64(text)
-    if kind == "timestamp":
-        return parse_timestamp(text, shape.serialization.get("timestampFormat"))
-    return text
-
-
-def _scalar_text(shape: Shape, value: Any) -> str:
-    kind = shape.type_name
-    if kind == "boolean":
-        return "true" if parse_bool(value) else "false"
-    if kind in ("float", "double"):
-        return str(float_text(float(value)))
-    if kind == "timestamp":
-        return str(format_timestamp(value, shape.serialization.get("timestampFormat", "iso8601")))
-    if kind == "blob":
-        return encode_base64(value)
-    return str(value)
+    return scalar_from_text(shape, form.params.get(prefix, ""), None)
 
 
 def write_xml(shape: Shape, value: Any, name: str, out: list[str]) -> None:
@@ -156,7 +119,7 @@ def write_xml(shape: Shape, value: Any, name: str, out: list[str]) -> None:
         if not flattened:
             out.append(f"</{name}>")
     else:
-        out.append(f"<{name}>{_escape(_scalar_text(shape, value))}</{name}>")
+        out.append(f"<{name}>{_escape(scalar_to_text(shape, value, 'iso8601'))}</{name}>")
 
 
 def write_members(shape: Shape, value: dict[str, Any], out: list[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import unquote
 
@@ -10,42 +9,11 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from profilestack.gateway.codecs.base import error_members, resolve_error
 from profilestack.gateway.codecs.json_rpc import dump_json, load_json_body
+from profilestack.gateway.codecs.text import scalar_from_text, scalar_to_text
 from profilestack.gateway.codecs.tree import JSON_FORMAT, read_tree, write_tree
-from profilestack.gateway.codecs.values import (
-    MalformedInput,
-    decode_base64,
-    encode_base64,
-    float_text,
-    format_timestamp,
-    parse_bool,
-    parse_float,
-    parse_int,
-    parse_timestamp,
-)
+from profilestack.gateway.codecs.values import MalformedInput
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
-
-
-def _text_value(shape: Shape, text: str, default_time_format: str) -> Any:
-    kind = shape.type_name
-    if kind == "string":
-        if shape.serialization.get("jsonvalue"):
-            try:
-                return json.loads(decode_base64(text))
-            except ValueError as exc:
-                raise MalformedInput("Invalid JSON value in header") from exc
-        return text
-    if kind in ("integer", "long", "short", "byte"):
-        return parse_int(text)
-    if kind in ("float", "double"):
-        return parse_float(text)
-    if kind == "boolean":
-        return parse_bool(text)
-    if kind == "timestamp":
-        return parse_timestamp(text, shape.serialization.get("timestampFormat", default_time_format))
-    if kind == "blob":
-        return decode_base64(text)
-    return text
 
 
 def split_header_list(text: str) -> list[str]:
@@ -81,20 +49,9 @@ def _finish(chars: list[str], was_quoted: bool) -> str:
 
 
 def _header_text(shape: Shape, value: Any) -> str:
-    kind = shape.type_name
-    if kind == "list":
+    if shape.type_name == "list":
         return ", ".join(_quote_item(_header_text(shape.member, item)) for item in value)
-    if kind == "string" and shape.serialization.get("jsonvalue"):
-        return encode_base64(json.dumps(value, separators=(",", ":")))
-    if kind == "timestamp":
-        return str(format_timestamp(value, shape.serialization.get("timestampFormat", "rfc822")))
-    if kind == "boolean":
-        return "true" if value else "false"
-    if kind in ("float", "double"):
-        return str(float_text(float(value)))
-    if kind == "blob":
-        return encode_base64(value)
-    return str(value)
+    return scalar_to_text(shape, value, "rfc822")
 
 
 def _quote_item(text: str) -> str:
@@ -116,7 +73,7 @@ class RestJsonCodec:
             wire = member.serialization.get("name", name)
             if location == "uri":
                 if wire in labels:
-                    params[name] = _text_value(member, unquote(labels[wire]), "iso8601")
+                    params[name] = scalar_from_text(member, unquote(labels[wire]), "iso8601")
             elif location == "querystring":
                 if member.type_name != "map":
                     values = [value for key, value in query if key == wire]
@@ -141,8 +98,8 @@ class RestJsonCodec:
 
     def _query_value(self, member: Shape, values: list[str]) -> Any:
         if member.type_name == "list":
-            return [_text_value(member.member, value, "iso8601") for value in values]
-        return _text_value(member, values[0], "iso8601")
+            return [scalar_from_text(member.member, value, "iso8601") for value in values]
+        return scalar_from_text(member, values[0], "iso8601")
 
     def _header_value(self, member: Shape, text: str) -> Any:
         if member.type_name == "list":
@@ -152,8 +109,8 @@ class RestJsonCodec:
             if item_shape.type_name == "timestamp" and http_dates:
                 # An HTTP date has a comma of its own: "Mon, 16 Dec 2019 23:48:18 GMT".
                 items = [f"{day},{rest}" for day, rest in zip(items[::2], items[1::2], strict=False)]
-            return [_text_value(item_shape, item, "rfc822") for item in items]
-        return _text_value(member, text, "rfc822")
+            return [scalar_from_text(item_shape, item, "rfc822") for item in items]
+        return scalar_from_text(member, text, "rfc822")
 
     def _query_map(
         self, name: str, member: Shape, query: list[tuple[str, str]], claimed: set[str]
