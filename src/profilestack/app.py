@@ -38,11 +38,8 @@ class App:
 
     def warm_up(self) -> None:
         """Load the service models and routing tables now rather than on the first request."""
-        from profilestack.gateway.catalog import SERVICES, service_model
         from profilestack.gateway.routing import warm_up
 
-        for spec in SERVICES:
-            service_model(spec.name)
         warm_up()
 
     def close(self) -> None:

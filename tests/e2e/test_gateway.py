@@ -73,13 +73,19 @@ def test_unknown_query_action_is_invalid_action(server) -> None:
     assert b"Could not find operation FlyToTheMoon for version 2011-06-15" in body
 
 
-def test_unknown_json_target_is_unknown_operation(server) -> None:
-    request = signed_request(f"{server.endpoint}/", "cloudtrail", "us-east-1", body=b"{}", headers={
-        "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.Nope",
+def _cloudtrail_json(server, operation: str, body: bytes) -> tuple[int, dict]:
+    """A raw, signed CloudTrail JSON 1.1 request: the status and the decoded error body."""
+    request = signed_request(f"{server.endpoint}/", "cloudtrail", "us-east-1", body=body, headers={
+        "X-Amz-Target": f"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.{operation}",
         "Content-Type": "application/x-amz-json-1.1"})
-    status, _, body = send(request)
+    status, _, payload = send(request)
+    return status, json.loads(payload)
+
+
+def test_unknown_json_target_is_unknown_operation(server) -> None:
+    status, body = _cloudtrail_json(server, "Nope", b"{}")
     assert status == 400
-    assert json.loads(body)["__type"] == "UnknownOperationException"
+    assert body["__type"] == "UnknownOperationException"
 
 
 def test_unknown_rest_path_is_unknown_operation(server) -> None:
@@ -114,12 +120,9 @@ def test_query_validation_error_lists_every_violation(server) -> None:
 
 
 def test_malformed_json_body_is_a_client_error_not_a_500(server) -> None:
-    request = signed_request(f"{server.endpoint}/", "cloudtrail", "us-east-1", body=b"{not json", headers={
-        "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents",
-        "Content-Type": "application/x-amz-json-1.1"})
-    status, _, body = send(request)
+    status, body = _cloudtrail_json(server, "LookupEvents", b"{not json")
     assert status == 400
-    assert json.loads(body)["__type"] == "InvalidParameterException"
+    assert body["__type"] == "InvalidParameterException"
 
 
 def test_every_response_carries_a_request_id(server) -> None:

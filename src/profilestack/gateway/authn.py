@@ -8,7 +8,6 @@ REST services answer ``UnrecognizedClientException``/``InvalidSignatureException
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from profilestack.gateway import sigv4
 from profilestack.gateway.errors import AwsError
@@ -73,10 +72,11 @@ class Authenticator:
     def authenticate(self, request: HttpRequest, query_family: bool) -> tuple[Principal, str]:
         """The caller and the region it signed for."""
         codes = _QUERY_FAMILY if query_family else _JSON_FAMILY
-        known: list[Any] = [None, None]  # principal and region, once the key is recognised
+        principal: Principal | None = None  # set once the key is recognised; fail() reads it when called
+        region: str | None = None
 
         def fail(kind: str, message: str, status: int = 403) -> AuthenticationFailed:
-            return AuthenticationFailed(codes[kind], message, status, known[0], known[1])
+            return AuthenticationFailed(codes[kind], message, status, principal, region)
 
         if not sigv4.has_auth(request):
             message = "Request is missing Authentication Token" if query_family else "Missing Authentication Token"
@@ -92,7 +92,7 @@ class Authenticator:
         credential = self.credentials.lookup(signed.access_key)
         if credential is None or not credential.active:
             raise fail("unknown_key", INVALID_TOKEN)
-        known[:] = [credential.principal, signed.region]
+        principal, region = credential.principal, signed.region
         now = self.clock.now()
         if credential.session_token is not None:
             if signed.security_token != credential.session_token:

@@ -215,7 +215,7 @@ def _make(spec: ServiceSpec, operation: OperationModel, protocol: str, labels: d
 
 
 def warm_up() -> None:
-    """Build every lookup table routing uses."""
+    """Load every service model and build every lookup table routing uses."""
     _by_target_prefix()
     _query_services_by_version()
     for spec in SERVICES:
