@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from profilestack.audit.log import AuditLog
 from profilestack.config import Settings
 from profilestack.gateway.authn import Authenticator
-from profilestack.gateway.authz import Authorizer, RootOnlyAuthorizer
+from profilestack.gateway.authz import Authorizer, PolicyAuthorizer
 from profilestack.gateway.pipeline import Gateway
+from profilestack.iam_policy.actions import NameResolver
 from profilestack.identity.credentials import BootstrapCredentials, CredentialResolver, CredentialSource
 from profilestack.outbox.worker import OutboxWorker
 from profilestack.runtime import Clock, Ids, SystemClock
+from profilestack.services.iam.authorization import IamPolicyStore, names_with_path
+from profilestack.services.iam.credentials import AccessKeyCredentials
+from profilestack.services.sts.credentials import SessionCredentials
 from profilestack.store.database import Database
 
 
@@ -24,12 +30,23 @@ class App:
         if settings.bootstrap_credentials:
             sources.append(BootstrapCredentials(settings.root_access_key, settings.root_secret_key,
                                                 settings.account_id))
+        sources += [AccessKeyCredentials(self.database), SessionCredentials(self.database)]
         self.credentials = CredentialResolver(sources)
         self.authenticator = Authenticator(self.credentials, self.clock)
-        self.authorizer: Authorizer = RootOnlyAuthorizer()
+        self.policies = IamPolicyStore(self.database)
+        self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)
         self.outbox = OutboxWorker(self.database, self.clock)
         self.gateway = Gateway(self)
+
+    def iam_changed(self) -> None:
+        """An IAM write committed: forget cached keys and policies now rather than at their expiry."""
+        self.credentials.invalidate()
+        self.policies.invalidate()
+
+    def arn_names(self, service_prefix: str, params: dict[str, Any], account: str) -> NameResolver | None:
+        """How to fill ARN variables that need stored state, for the services that have such ARNs."""
+        return names_with_path(self.database, account, params) if service_prefix == "iam" else None
 
     def start(self) -> None:
         self.audit.start()

@@ -31,4 +31,5 @@ audit_events = Table(
     Column("resources", JSON),  # [{"ResourceType": ..., "ResourceName": ...}]
     Index("ix_audit_account_time", "account_id", "event_time"),
     Index("ix_audit_account_name", "account_id", "event_name"),
+    Index("ix_audit_access_key", "access_key_id", "seq"),
 )

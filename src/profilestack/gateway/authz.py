@@ -1,24 +1,34 @@
-"""The authorization step of the pipeline, and AWS's wording for a denial."""
+"""The authorization step of the pipeline: the request context from data, the engine's decision, AWS's wording.
+
+Condition keys come from the caller (``aws:PrincipalArn``, ``aws:PrincipalTag/…``), the
+request (``aws:RequestedRegion``, ``aws:SourceIp``, ``aws:RequestTag/…``, and service keys
+such as ``iam:AWSServiceName`` or ``cloudwatch:namespace``, read from the parameter of the
+same name) and the resource (``aws:ResourceTag/…``, asked of the store only when a policy
+tests it).
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from profilestack.gateway.errors import AwsError
-from profilestack.identity.principal import Principal
+from profilestack.iam_policy.context import RequestContext
+from profilestack.iam_policy.engine import Caller, Decision, Policy, PolicySet, account_of, evaluate
+from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, IAM_USER, ROOT, Principal
+from profilestack.runtime import Clock
 
-
-class Authorizer(Protocol):
-    def authorize(self, principal: Principal, action: str, resources: list[str], region: str) -> None:
-        """Return if allowed; raise ``AccessDenied`` otherwise."""
-        ...
+# Actions AWS answers without any permission, even under an explicit deny.
+UNCONDITIONAL_ACTIONS = frozenset({"sts:getcalleridentity"})
+_PRINCIPAL_TYPES = {ROOT: "Account", IAM_USER: "User", ASSUMED_ROLE: "AssumedRole", AWS_SERVICE: "AWSService"}
 
 
 class AccessDenied(AwsError):
     """Rendered with each service's own access-denied code by the pipeline."""
 
     def __init__(self, principal: Principal, action: str, resource: str | None, reason: str) -> None:
-        on = f" on resource: {resource}" if resource else ""
+        on = f" on resource: {resource}" if resource and resource != "*" else ""
         super().__init__(
             "AccessDenied",
             f"User: {principal.arn} is not authorized to perform: {action}{on} {reason}",
@@ -26,19 +36,139 @@ class AccessDenied(AwsError):
         )
 
 
-def no_identity_policy(action: str) -> str:
-    return f"because no identity-based policy allows the {action} action"
+@dataclass(frozen=True, slots=True)
+class AuthorizationRequest:
+    principal: Principal
+    action: str  # prefix:Operation
+    resources: list[str]  # ARNs; empty for actions without a resource type ("*")
+    region: str
+    params: dict[str, Any]
+    source_ip: str | None = None
 
 
-class RootOnlyAuthorizer:
-    """Until IAM entities exist, the only principals are account roots: allowed in their own account."""
+class PolicyStore(Protocol):
+    def policies_for(self, principal: Principal) -> PolicySet: ...
 
-    def authorize(self, principal: Principal, action: str, resources: list[str], region: str) -> None:
-        if principal.is_root and all(_in_account(arn, principal.account) for arn in resources):
-            return
-        raise AccessDenied(principal, action, resources[0] if resources else None, no_identity_policy(action))
+    def resource_policy(self, action: str, arn: str) -> Policy | None: ...
+
+    def resource_tags(self, arn: str) -> dict[str, str] | None: ...
 
 
-def _in_account(arn: str, account: str) -> bool:
-    parts = arn.split(":", 5)
-    return len(parts) < 5 or parts[4] in ("", account, "aws")
+class Authorizer(Protocol):
+    def authorize(self, request: AuthorizationRequest) -> None:
+        """Return if allowed; raise ``AccessDenied`` otherwise."""
+        ...
+
+
+def caller_of(principal: Principal) -> Caller:
+    service = principal.arn if principal.kind == AWS_SERVICE else None
+    return Caller(principal.account, principal.arn, principal.role_arn, service, principal.is_root)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+def _request_tags(params: dict[str, Any]) -> dict[str, str]:
+    tags = params.get("Tags") or params.get("tags")
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items()}
+    if isinstance(tags, list):
+        return {tag["Key"]: tag.get("Value", "") for tag in tags if isinstance(tag, dict) and "Key" in tag}
+    return {}
+
+
+def _tag_lookup(tags: dict[str, str] | None, key: str) -> list[str] | None:
+    if not tags:
+        return None
+    name = key.split("/", 1)[1]
+    for tag, value in tags.items():
+        if tag.lower() == name:
+            return [value]
+    return None
+
+
+def base_context(request: AuthorizationRequest, now: datetime) -> dict[str, list[str]]:
+    principal = request.principal
+    values: dict[str, list[str]] = {
+        "aws:principalarn": [principal.role_arn or principal.arn],
+        "aws:principalaccount": [principal.account],
+        "aws:principaltype": [_PRINCIPAL_TYPES.get(principal.kind, principal.kind)],
+        "aws:userid": [principal.principal_id],
+        "aws:requestedregion": [request.region],
+        "aws:currenttime": [_text(now)],
+        "aws:epochtime": [str(int(now.timestamp()))],
+        "aws:securetransport": ["false"],
+        "aws:viaawsservice": [_text(principal.invoked_by is not None)],
+        "aws:principalisawsservice": [_text(principal.kind == AWS_SERVICE)],
+    }
+    if principal.kind == IAM_USER and principal.name:
+        values["aws:username"] = [principal.name]
+    if request.source_ip:
+        values["aws:sourceip"] = [request.source_ip]
+    if principal.invoked_by:
+        values["aws:calledvia"] = [principal.invoked_by]
+        values["aws:calledviafirst"] = values["aws:calledvialast"] = [principal.invoked_by]
+    for key, value in principal.tags.items():
+        values[f"aws:principaltag/{key.lower()}"] = [value]
+    tags = _request_tags(request.params)
+    if tags:
+        values["aws:tagkeys"] = list(tags)
+        for key, value in tags.items():
+            values[f"aws:requesttag/{key.lower()}"] = [value]
+    return values
+
+
+def _parameter_provider(params: dict[str, Any]):
+    """Service condition keys (``iam:AWSServiceName``) take the value of the parameter of the same name."""
+    by_name = {name.lower(): value for name, value in params.items()}
+
+    def provide(key: str) -> list[str] | None:
+        value = by_name.get(key.split(":", 1)[1])
+        if value is None or isinstance(value, dict):
+            return None
+        if isinstance(value, list):
+            return [_text(item) for item in value if not isinstance(item, dict | list)]
+        return [_text(value)]
+
+    return provide
+
+
+class PolicyAuthorizer:
+    def __init__(self, store: PolicyStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def authorize(self, request: AuthorizationRequest) -> None:
+        for decision in self.decide(request):
+            if not decision.allowed:
+                raise AccessDenied(request.principal, request.action, decision.resource, decision.reason)
+
+    def decide(self, request: AuthorizationRequest, policies: PolicySet | None = None,
+               context: dict[str, list[str]] | None = None, resource_policy: Policy | None = None
+               ) -> list[Decision]:
+        """One decision per resource; the simulator passes its own policies, context and resource policy."""
+        principal = request.principal
+        resources = request.resources or ["*"]
+        if request.action.lower() in UNCONDITIONAL_ACTIONS or (
+                policies is None and principal.is_root
+                and all(account_of(arn) in ("", "aws", principal.account) for arn in resources)):
+            return [Decision("allowed", request.action, arn) for arn in resources]
+        policies = policies if policies is not None else self.store.policies_for(principal)
+        base = context if context is not None else base_context(request, self.clock.now())
+        caller = caller_of(principal)
+        service_prefix = request.action.split(":", 1)[0].lower()
+        decisions = []
+        for arn in resources:
+            def resource_tags(key: str, arn: str = arn) -> list[str] | None:
+                return _tag_lookup(self.store.resource_tags(arn), key)
+
+            lazy = [("aws:resourcetag/", resource_tags), (f"{service_prefix}:resourcetag/", resource_tags),
+                    (f"{service_prefix}:", _parameter_provider(request.params))]
+            decisions.append(evaluate(policies, caller, request.action, arn, RequestContext(dict(base), lazy),
+                                      resource_policy or self.store.resource_policy(request.action, arn)))
+        return decisions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ class CallContext:
     _stack: ExitStack = field(default_factory=ExitStack, repr=False)
     _connection: Connection | None = field(default=None, repr=False)
     enqueued: int = 0
+    committed_hooks: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @property
     def account(self) -> str:
@@ -42,6 +44,11 @@ class CallContext:
         """Schedule work that happens after, and only if, this call commits."""
         self.enqueued += 1
         return enqueue(self.db, self.app.clock, kind, payload, delay)
+
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once this call's transaction has committed (e.g. to drop caches of what it changed)."""
+        if hook not in self.committed_hooks:
+            self.committed_hooks.append(hook)
 
     def now(self):
         return self.app.clock.now()

@@ -15,6 +15,7 @@ from botocore.model import OperationModel, ServiceModel
 from profilestack.audit.record import AuditEvent, scrub
 from profilestack.gateway import routing
 from profilestack.gateway.authn import AuthenticationFailed
+from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.catalog import SERVICES_BY_NAME, ServiceSpec, service_model
 from profilestack.gateway.codecs.base import Codec, resolve_error
 from profilestack.gateway.codecs.json_rpc import JsonRpcCodec
@@ -119,7 +120,8 @@ class Gateway:
     def _event(self, spec: ServiceSpec, operation: OperationModel, params: dict[str, Any], principal: Principal,
                region: str, request_id: str, source_ip: str | None, user_agent: str | None) -> AuditEvent:
         info = action_info(spec.iam_prefix, operation.name)
-        resources = resources_for(info, params, region, principal.account)
+        resources = resources_for(info, params, region, principal.account,
+                                  self.app.arn_names(spec.iam_prefix, params, principal.account))
         return AuditEvent(
             event_id=self.app.ids.uuid(), event_time=self.app.clock.now(), account_id=principal.account,
             region=region, event_source=spec.event_source, event_name=operation.name,
@@ -136,7 +138,8 @@ class Gateway:
         try:
             raise_if_invalid(call.operation.input_shape, call.params, call.spec.validation_error,
                              call.spec.validation_status)
-            self.app.authorizer.authorize(call.principal, info.action, resources, call.region)
+            self.app.authorizer.authorize(AuthorizationRequest(call.principal, info.action, resources, call.region,
+                                                               call.params, call.source_ip))
             handler = self.handlers.get((call.spec.name, call.operation.name))
             if handler is None:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
@@ -145,6 +148,8 @@ class Gateway:
                                   write=not info.read_only)
             with context._stack:
                 result = handler(context, call.params) or {}
+            for hook in context.committed_hooks:
+                hook()
             if context.enqueued:
                 self.app.outbox.wake()
             return result

@@ -1,0 +1,1 @@
+"""The IAM policy engine: documents, matching, conditions and AWS's evaluation logic. No HTTP, no storage."""

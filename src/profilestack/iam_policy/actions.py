@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -97,15 +98,42 @@ def template_values(params: dict[str, Any], region: str, account: str) -> dict[s
     return values
 
 
+@cache
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = _VARIABLE.split(template)
+    # split() alternates literal text and variable names; variables match any non-empty text
+    return re.compile("".join(re.escape(part) if index % 2 == 0 else ".+" for index, part in enumerate(parts)))
+
+
+def _arn_parameter(template: str, params: dict[str, Any]) -> str | None:
+    """A parameter that already is an ARN of the template's shape (``RoleArn``, ``PolicyArn``, ``ResourceArn``)."""
+    for value in params.values():
+        if isinstance(value, str) and value.startswith("arn:") and _template_regex(template).fullmatch(value):
+            return value
+    return None
+
+
+NameResolver = Callable[[str], str | None]
+
+
 def resources_for(info: ActionInfo, params: dict[str, Any], region: str, account: str,
-                  extra: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    """(resource type, ARN) pairs this call acts on, as far as the parameters name them."""
+                  resolve: NameResolver | None = None) -> list[tuple[str, str]]:
+    """(resource type, ARN) pairs this call acts on, as far as the parameters name them.
+
+    A template variable no parameter fills (an IAM role's ``RoleNameWithPath``) is asked of
+    ``resolve``, which may look at stored state.
+    """
     values = template_values(params, region, account)
-    if extra:
-        values.update({key.lower(): value for key, value in extra.items()})
     found = []
     for template in info.resources:
-        arn = fill_template(template.arn, values)
+        arn = _arn_parameter(template.arn, params) or fill_template(template.arn, values)
+        if arn is None and resolve is not None:
+            for variable in _VARIABLE.findall(template.arn):
+                if variable.lower() not in values:
+                    resolved = resolve(variable)
+                    if resolved is not None:
+                        values[variable.lower()] = resolved
+            arn = fill_template(template.arn, values)
         if arn is not None:
             found.append((template.type_name, arn))
     return found

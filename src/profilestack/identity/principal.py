@@ -19,7 +19,9 @@ class Principal:
     name: str | None = None  # user name, or the role session name
     access_key: str | None = None
     invoked_by: str | None = None  # the AWS service acting through this principal, if any
-    tags: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)  # aws:PrincipalTag: user tags, or role + session tags
+    entity_id: str | None = None  # the IAM user's or role's id
+    role_arn: str | None = None  # for a role session: the role it was assumed from
 
     @property
     def is_root(self) -> bool:

@@ -1,16 +1,93 @@
-"""AWS STS."""
+"""AWS STS: who am I, and role sessions with temporary credentials."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import insert, select, update
+
 from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.iam_policy.document import MalformedPolicy, parse_policy
+from profilestack.identity.principal import ASSUMED_ROLE
+from profilestack.services.iam.tables import iam_roles
 from profilestack.services.registry import ServiceHandlers
+from profilestack.services.sts.credentials import session_arn
+from profilestack.services.sts.tables import sts_sessions
 
 sts = ServiceHandlers("sts")
+
+DEFAULT_DURATION = 3600
+ROLE_CHAINING_LIMIT = 3600
+SESSION_POLICY_LIMIT = 2048
+MAX_SESSION_TAGS = 50
 
 
 @sts.operation("GetCallerIdentity")
 def get_caller_identity(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     principal = ctx.principal
     return {"UserId": principal.principal_id, "Account": principal.account, "Arn": principal.arn}
+
+
+def _validation(message: str) -> AwsError:
+    return AwsError("ValidationError", message, 400)
+
+
+def _session_policy(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        parse_policy(text)
+    except MalformedPolicy as exc:
+        raise AwsError("MalformedPolicyDocument", str(exc), 400) from exc
+    if len(text) > SESSION_POLICY_LIMIT:
+        raise AwsError("PackedPolicyTooLarge", "Packed policy consumes more than 100 percent of the allotted size.",
+                       400)
+    return text
+
+
+def _duration(ctx: CallContext, params: dict[str, Any], max_session_duration: int) -> int:
+    duration = params.get("DurationSeconds") or DEFAULT_DURATION
+    if ctx.principal.kind == ASSUMED_ROLE and duration > ROLE_CHAINING_LIMIT:
+        raise _validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by "
+                          "role chaining.")
+    if duration > max_session_duration:
+        raise _validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+    return duration
+
+
+@sts.operation("AssumeRole")
+def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    if ctx.principal.is_root:
+        raise AwsError("AccessDenied", "Roles may not be assumed by root accounts.", 403)
+    role = ctx.db.execute(select(iam_roles).where(iam_roles.c.arn == params["RoleArn"])).first()
+    if role is None:  # the trust check already refused; this guards a role deleted meanwhile
+        raise AwsError("AccessDenied", f"User: {ctx.principal.arn} is not authorized to perform: sts:AssumeRole "
+                                       f"on resource: {params['RoleArn']}", 403)
+    duration = _duration(ctx, params, role.max_session_duration)
+    policy = _session_policy(params.get("Policy"))
+    tags = {tag["Key"]: tag["Value"] for tag in params.get("Tags") or []}
+    if len(tags) > MAX_SESSION_TAGS:
+        raise _validation(f"Cannot exceed quota for SessionTags: {MAX_SESSION_TAGS}")
+    now = ctx.now()
+    expires = now + timedelta(seconds=duration)
+    ids = ctx.app.ids
+    key, secret, token = ids.unique_id("ASIA", 20), ids.secret(), "IQoJb3JpZ2luX2VjE" + ids.secret(340)
+    session_name = params["RoleSessionName"]
+    ctx.db.execute(insert(sts_sessions).values(
+        access_key_id=key, account_id=role.account_id, secret=secret, session_token=token, role_id=role.id,
+        role_arn=role.arn, session_name=session_name, session_policy=policy,
+        policy_arns=[item["arn"] for item in params.get("PolicyArns") or []], tags=tags,
+        source_identity=params.get("SourceIdentity"), created_at=now, expires_at=expires))
+    ctx.db.execute(update(iam_roles).where(iam_roles.c.id == role.id)
+                   .values(last_used_at=now, last_used_region=ctx.region))
+    result: dict[str, Any] = {
+        "Credentials": {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token, "Expiration": expires},
+        "AssumedRoleUser": {"AssumedRoleId": f"{role.id}:{session_name}",
+                            "Arn": session_arn(role.account_id, role.name, session_name)},
+        "PackedPolicySize": (len(policy or "") + sum(len(k) + len(v) for k, v in tags.items())) * 100 // 2048,
+    }
+    if params.get("SourceIdentity"):
+        result["SourceIdentity"] = params["SourceIdentity"]
+    return result

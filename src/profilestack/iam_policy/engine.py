@@ -1,0 +1,230 @@
+"""AWS's policy evaluation logic for one request.
+
+Order: an explicit deny anywhere wins; then a resource-based policy that names the caller
+itself allows within the account; otherwise identity-based policies must allow, and the
+permissions boundary and session policies, when present, must allow too. Across accounts
+both the caller's side and the resource's policy must allow. The account root is allowed
+everything in its own account.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import lru_cache
+
+from profilestack.iam_policy.conditions import ContextValues, condition_holds
+from profilestack.iam_policy.document import PolicyDocument, Statement
+from profilestack.iam_policy.variables import has_variables, substitute
+from profilestack.iam_policy.wildcards import arn_match, wildcard_regex
+
+ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny"
+
+
+class Layer(Enum):
+    IDENTITY = "identity-based policy"
+    BOUNDARY = "permissions boundary"
+    SESSION = "session policy"
+    RESOURCE = "resource-based policy"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    policy_id: str  # the simulator's SourcePolicyId: an inline policy's name or a managed policy's ARN
+    source_type: str  # user | group | role | aws-managed | user-managed | resource | trust | none
+    document: PolicyDocument
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who asks, as ``Principal`` elements of trust and resource policies can name it."""
+
+    account: str
+    arn: str  # user, role-session or root ARN
+    role_arn: str | None = None  # the role behind a session
+    service: str | None = None  # an AWS service principal, e.g. profile.amazonaws.com
+    is_root: bool = False
+
+
+@dataclass(slots=True)
+class Match:
+    layer: Layer
+    policy: Policy
+    statement: Statement
+
+
+@dataclass(slots=True)
+class Decision:
+    decision: str
+    action: str
+    resource: str
+    matched: list[Match] = field(default_factory=list)
+    missing_context: set[str] = field(default_factory=set)
+    reason: str = ""
+    boundary_allows: bool | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == ALLOWED
+
+
+@lru_cache(maxsize=16384)
+def _action_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{wildcard_regex(p, True).pattern})" for p in patterns), re.IGNORECASE)
+
+
+def action_matches(statement: Statement, action: str) -> bool:
+    found = _action_regex(statement.actions).fullmatch(action) is not None
+    return found != statement.not_action
+
+
+def resource_matches(statement: Statement, resource: str, context: ContextValues, variables: bool) -> bool:
+    found = False
+    for pattern in statement.resources:
+        if variables and has_variables(pattern):
+            pattern = substitute(pattern, context.get, escape_wildcards=True)
+            if pattern is None:
+                continue
+        if arn_match(pattern, resource):
+            found = True
+            break
+    return found != statement.not_resource
+
+
+def principal_strength(statement: Statement, caller: Caller) -> str | None:
+    """How specifically a statement's Principal names the caller: "caller", "role", "account" or None."""
+    principals = statement.principals or {}
+    best = None
+    for kind, names in principals.items():
+        for name in names:
+            strength = _name_strength(kind, name, caller)
+            if strength == "caller":
+                best = strength
+                break
+            best = best or strength
+    if statement.not_principal:
+        return None if best else "caller"
+    return best
+
+
+def _name_strength(kind: str, name: str, caller: Caller) -> str | None:
+    if kind == "*" or (kind == "AWS" and name == "*"):
+        return "caller"
+    if kind == "Service":
+        return "caller" if caller.service == name else None
+    if kind != "AWS" or caller.service:
+        return None
+    if name == caller.arn:
+        return "caller"
+    if caller.role_arn and name == caller.role_arn:
+        return "role"
+    if name in (caller.account, f"arn:aws:iam::{caller.account}:root"):
+        return "caller" if caller.is_root else "account"
+    return None
+
+
+class PolicySet:
+    """A principal's policies, with the statements relevant to each action remembered."""
+
+    def __init__(self, identity: list[Policy], boundary: Policy | None = None,
+                 session: list[Policy] | None = None) -> None:
+        self.identity = identity
+        self.boundary = boundary
+        self.session = session
+        self._by_action: dict[str, list[Match]] = {}
+
+    def candidates(self, action: str) -> list[Match]:
+        key = action.lower()
+        found = self._by_action.get(key)
+        if found is None:
+            found = [Match(layer, policy, statement)
+                     for layer, policies in self._layers()
+                     for policy in policies
+                     for statement in policy.document.statements
+                     if action_matches(statement, action)]
+            if len(self._by_action) < 4096:
+                self._by_action[key] = found
+        return found
+
+    def _layers(self) -> list[tuple[Layer, list[Policy]]]:
+        layers = [(Layer.IDENTITY, self.identity)]
+        if self.boundary is not None:
+            layers.append((Layer.BOUNDARY, [self.boundary]))
+        if self.session is not None:
+            layers.append((Layer.SESSION, self.session))
+        return layers
+
+
+def _applies(match: Match, resource: str, context: ContextValues, missing: set[str]) -> bool:
+    document = match.policy.document
+    variables = document.supports_variables
+    if not resource_matches(match.statement, resource, context, variables):
+        return False
+    return all(condition_holds(condition, context, variables, missing) for condition in match.statement.conditions)
+
+
+def account_of(arn: str) -> str:
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 else ""
+
+
+def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, context: ContextValues,
+             resource_policy: Policy | None = None) -> Decision:
+    missing: set[str] = set()
+    applicable = [match for match in policies.candidates(action) if _applies(match, resource, context, missing)]
+    strength = None
+    if resource_policy is not None:
+        for statement in resource_policy.document.statements:
+            if not action_matches(statement, action):
+                continue
+            found = principal_strength(statement, caller)
+            if found is None:
+                continue
+            match = Match(Layer.RESOURCE, resource_policy, statement)
+            if _applies(match, resource, context, missing):
+                applicable.append(match)
+                if statement.effect == "Allow" and strength != "caller":
+                    strength = found
+    decision = Decision(IMPLICIT_DENY, action, resource, missing_context=missing)
+
+    denies = [match for match in applicable if match.statement.effect == "Deny"]
+    if denies:
+        decision.decision, decision.matched = EXPLICIT_DENY, denies
+        decision.reason = f"with an explicit deny in a {denies[0].layer.value}"
+        return decision
+
+    allows = {layer: [m for m in applicable if m.layer is layer] for layer in Layer}
+    identity_ok = caller.is_root or bool(allows[Layer.IDENTITY])
+    boundary_ok = policies.boundary is None or bool(allows[Layer.BOUNDARY])
+    session_ok = policies.session is None or bool(allows[Layer.SESSION])
+    if policies.boundary is not None:
+        decision.boundary_allows = boundary_ok
+    resource_account = account_of(resource)
+    same_account = resource_account in ("", "aws", caller.account) or resource == "*"
+
+    if resource_policy is not None and resource_policy.source_type == "trust":
+        # a role's trust policy must always name the caller; naming only its account delegates to identity policies
+        allowed = (strength == "caller" and same_account) or (
+            strength is not None and identity_ok and boundary_ok and session_ok)
+    elif same_account:
+        allowed = ((identity_ok and boundary_ok and session_ok) or strength == "caller"
+                   or (strength == "role" and session_ok))
+    else:
+        allowed = identity_ok and boundary_ok and session_ok and strength is not None
+    if allowed:
+        decision.decision = ALLOWED
+        decision.matched = [m for layer in Layer for m in allows[layer]]
+        return decision
+    if resource_policy is not None and resource_policy.source_type == "trust" and strength is None:
+        missing_layer = Layer.RESOURCE
+    elif not identity_ok and strength is None:
+        missing_layer = Layer.IDENTITY
+    elif not boundary_ok:
+        missing_layer = Layer.BOUNDARY
+    elif not session_ok:
+        missing_layer = Layer.SESSION
+    else:
+        missing_layer = Layer.RESOURCE if not same_account else Layer.IDENTITY
+    decision.reason = f"because no {missing_layer.value} allows the {action} action"
+    return decision

@@ -1,0 +1,158 @@
+"""What the authorizer needs from IAM's state: a principal's policies, trust policies, tags, ARN names.
+
+Answers are cached per principal and dropped on any IAM write in this process (``invalidate``)
+or after ``ttl`` seconds, so other processes sharing the database see changes within a second
+(IAM itself is eventually consistent).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from profilestack.iam_policy.document import PolicyDocument, PolicyKind, parse_policy
+from profilestack.iam_policy.engine import Policy, PolicySet
+from profilestack.identity.principal import ASSUMED_ROLE, IAM_USER, Principal
+from profilestack.services.iam import entities, managed
+from profilestack.services.iam.attachments import attached_arns
+from profilestack.services.iam.inline import inline_policies
+from profilestack.services.iam.tables import iam_policies, iam_roles, iam_users
+from profilestack.services.iam.tags import tag_map
+from profilestack.services.sts.tables import sts_sessions
+from profilestack.store.database import Database
+
+_TRUSTS_NOBODY = PolicyDocument("2012-10-17", (), "")
+
+
+def _managed(db: Connection, account: str, arn: str | None) -> Policy | None:
+    policy = managed.load(db, account, arn) if arn else None
+    if policy is None:
+        return None
+    return Policy(policy.arn, "aws-managed" if policy.aws_managed else "user-managed", parse_policy(policy.document))
+
+
+def entity_policies(db: Connection, account: str, kind: entities.EntityKind, entity_id: str) -> list[Policy]:
+    """The inline and attached policies of one user, group or role."""
+    found = [Policy(name, kind.kind, parse_policy(text))
+             for name, text in inline_policies(db, kind.kind, entity_id).items()]
+    for arn in attached_arns(db, kind.kind, entity_id):
+        policy = _managed(db, account, arn)
+        if policy is not None:
+            found.append(policy)
+    return found
+
+
+def user_policy_set(db: Connection, account: str, user_id: str) -> PolicySet:
+    row = db.execute(select(iam_users).where(iam_users.c.id == user_id)).first()
+    if row is None:
+        return PolicySet([])
+    identity = entity_policies(db, account, entities.USER, user_id)
+    for group_id in entities.group_ids_of(db, user_id):
+        identity += entity_policies(db, account, entities.GROUP, group_id)
+    return PolicySet(identity, _managed(db, account, row.boundary_arn))
+
+
+def role_policy_set(db: Connection, account: str, role_id: str, session_policies: list[Policy] | None) -> PolicySet:
+    row = db.execute(select(iam_roles).where(iam_roles.c.id == role_id)).first()
+    if row is None:
+        return PolicySet([])
+    return PolicySet(entity_policies(db, account, entities.ROLE, role_id), _managed(db, account, row.boundary_arn),
+                     session_policies)
+
+
+def session_policies(db: Connection, account: str, access_key: str | None) -> list[Policy] | None:
+    """The session policies passed to AssumeRole, or None when none were (then nothing narrows the role)."""
+    row = db.execute(select(sts_sessions.c.session_policy, sts_sessions.c.policy_arns)
+                     .where(sts_sessions.c.access_key_id == access_key)).first() if access_key else None
+    if row is None or (not row.session_policy and not row.policy_arns):
+        return None
+    found = [Policy("SessionPolicy", "none", parse_policy(row.session_policy))] if row.session_policy else []
+    for arn in row.policy_arns:
+        policy = _managed(db, account, arn)
+        if policy is not None:
+            found.append(policy)
+    return found
+
+
+class IamPolicyStore:
+    def __init__(self, database: Database, ttl: float = 1.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.database = database
+        self.ttl = ttl
+        self.monotonic = monotonic
+        self._policies: dict[tuple[str, str | None], tuple[float, PolicySet]] = {}
+        self._trust: dict[str, tuple[float, Policy | None]] = {}
+
+    def invalidate(self) -> None:
+        self._policies = {}
+        self._trust = {}
+
+    def policies_for(self, principal: Principal) -> PolicySet:
+        key = (principal.arn, principal.access_key if principal.kind == ASSUMED_ROLE else None)
+        now = self.monotonic()
+        cached = self._policies.get(key)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        with self.database.transaction(write=False) as db:
+            policies = self.load(db, principal)
+        if len(self._policies) > 10_000:
+            self._policies = {}
+        self._policies[key] = (now, policies)
+        return policies
+
+    @staticmethod
+    def load(db: Connection, principal: Principal) -> PolicySet:
+        if principal.kind == IAM_USER and principal.entity_id:
+            return user_policy_set(db, principal.account, principal.entity_id)
+        if principal.kind == ASSUMED_ROLE and principal.entity_id:
+            sessions = session_policies(db, principal.account, principal.access_key)
+            return role_policy_set(db, principal.account, principal.entity_id, sessions)
+        return PolicySet([])
+
+    def resource_policy(self, action: str, arn: str) -> Policy | None:
+        """A role's trust policy is the resource-based policy of ``sts:AssumeRole`` on it."""
+        if not action.lower().startswith("sts:assumerole") or ":role/" not in arn:
+            return None
+        now = self.monotonic()
+        cached = self._trust.get(arn)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        with self.database.transaction(write=False) as db:
+            text = db.execute(select(iam_roles.c.trust_policy).where(iam_roles.c.arn == arn)).scalar()
+        # a role that does not exist trusts nobody
+        policy = Policy("TrustPolicy", "trust", parse_policy(text, PolicyKind.TRUST) if text else _TRUSTS_NOBODY)
+        self._trust[arn] = (now, policy)
+        return policy
+
+    def resource_tags(self, arn: str) -> dict[str, str] | None:
+        tables = {":user/": ("user", iam_users), ":role/": ("role", iam_roles), ":policy/": ("policy", iam_policies)}
+        for marker, (kind, table) in tables.items():
+            if arn.startswith("arn:aws:iam::") and marker in arn:
+                with self.database.transaction(write=False) as db:
+                    entity_id = db.execute(select(table.c.id).where(table.c.arn == arn)).scalar()
+                    return tag_map(db, kind, entity_id) if entity_id else None
+        return None
+
+
+def names_with_path(database: Database, account: str, params: dict[str, Any]) -> Callable[[str], str | None]:
+    """Fills ``${RoleNameWithPath}``-style ARN variables: the stored path, or the ``Path`` being created."""
+
+    def resolve(variable: str) -> str | None:
+        kinds = {"usernamewithpath": entities.USER, "groupnamewithpath": entities.GROUP,
+                 "rolenamewithpath": entities.ROLE}
+        lowered = variable.lower()
+        if lowered == "policynamewithpath" and "PolicyName" in params:
+            return f"{params.get('Path') or '/'}{params['PolicyName']}"[1:]
+        kind = kinds.get(lowered)
+        name = params.get(kind.name_param) if kind else None
+        if kind is None or not isinstance(name, str):
+            return None
+        with database.transaction(write=False) as db:
+            row = entities.find(db, kind, account, name)
+        path = row.path if row is not None else (params.get("Path") or "/")
+        return f"{path}{row.name if row is not None else name}"[1:]
+
+    return resolve

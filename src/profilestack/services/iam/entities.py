@@ -1,0 +1,113 @@
+"""Users, groups and roles share one shape of storage and the same lookups; ``EntityKind`` says which."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, delete, func, insert, select
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.iam.errors import already_exists, delete_conflict, no_such_entity, quota
+from profilestack.services.iam.tables import (
+    iam_attachments,
+    iam_group_members,
+    iam_groups,
+    iam_inline_policies,
+    iam_roles,
+    iam_tags,
+    iam_users,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityKind:
+    kind: str  # user | group | role: the ARN's resource word and the attachment/inline/tag kind
+    title: str  # User | Group | Role: operation names (PutUserPolicy) and parameters (UserName)
+    table: Table
+    id_prefix: str
+    quota: int
+    inline_size_limit: int  # aggregate inline policy size, whitespace excluded
+
+    @property
+    def name_param(self) -> str:
+        return f"{self.title}Name"
+
+    def arn(self, account: str, path: str, name: str) -> str:
+        return f"arn:aws:iam::{account}:{self.kind}{path}{name}"
+
+
+USER = EntityKind("user", "User", iam_users, "AIDA", 5000, 2048)
+GROUP = EntityKind("group", "Group", iam_groups, "AGPA", 300, 5120)
+ROLE = EntityKind("role", "Role", iam_roles, "AROA", 1000, 10240)
+KINDS = (USER, GROUP, ROLE)
+
+
+def find(db: Connection, kind: EntityKind, account: str, name: str) -> Row[Any] | None:
+    table = kind.table
+    return db.execute(select(table).where(table.c.account_id == account,
+                                          table.c.name_key == name.lower())).first()
+
+
+def require(db: Connection, kind: EntityKind, account: str, name: str) -> Row[Any]:
+    row = find(db, kind, account, name)
+    if row is None:
+        raise no_such_entity(f"The {kind.kind} with name {name} cannot be found.")
+    return row
+
+
+def create(ctx: CallContext, kind: EntityKind, name: str, path: str | None, **columns: Any) -> Row[Any]:
+    account = ctx.account
+    if find(ctx.db, kind, account, name) is not None:
+        raise already_exists(f"{kind.title} with name {name} already exists.")
+    table = kind.table
+    count = ctx.db.execute(select(func.count()).select_from(table).where(table.c.account_id == account)).scalar()
+    if count >= kind.quota and not columns.get("service_principal"):
+        raise quota(f"{kind.title}sPerAccount", kind.quota)
+    path = path or "/"
+    values = {"id": ctx.app.ids.unique_id(kind.id_prefix), "account_id": account, "name": name,
+              "name_key": name.lower(), "path": path, "arn": kind.arn(account, path, name),
+              "created_at": ctx.now(), **columns}
+    ctx.db.execute(insert(table).values(**values))
+    return require(ctx.db, kind, account, name)
+
+
+def listed(db: Connection, kind: EntityKind, account: str, path_prefix: str | None = None) -> list[Row[Any]]:
+    table = kind.table
+    query = select(table).where(table.c.account_id == account)
+    if path_prefix:
+        query = query.where(table.c.path.startswith(path_prefix, autoescape=True))
+    return list(db.execute(query.order_by(table.c.name_key)))
+
+
+def remove(db: Connection, kind: EntityKind, row: Row[Any]) -> None:
+    """Deletes the entity and what hangs off it (the caller has checked for conflicts)."""
+    for table in (iam_tags, iam_inline_policies, iam_attachments):
+        db.execute(delete(table).where(table.c.kind == kind.kind, table.c.entity_id == row.id))
+    if kind is GROUP:
+        db.execute(delete(iam_group_members).where(iam_group_members.c.group_id == row.id))
+    if kind is USER:
+        db.execute(delete(iam_group_members).where(iam_group_members.c.user_id == row.id))
+    db.execute(delete(kind.table).where(kind.table.c.id == row.id))
+
+
+def boundary_shape(arn: str | None) -> dict[str, str] | None:
+    return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn} if arn else None
+
+
+def base_shape(kind: EntityKind, row: Row[Any]) -> dict[str, Any]:
+    return {"Path": row.path, kind.name_param: row.name, f"{kind.title}Id": row.id, "Arn": row.arn,
+            "CreateDate": row.created_at}
+
+
+def group_ids_of(db: Connection, user_id: str) -> list[str]:
+    return [row.group_id for row in db.execute(
+        select(iam_group_members.c.group_id).where(iam_group_members.c.user_id == user_id))]
+
+
+def refuse_if_policies(db: Connection, kind: EntityKind, row: Row[Any]) -> None:
+    """DeleteUser/DeleteGroup/DeleteRole require inline policies deleted and managed ones detached first."""
+    for table, message in ((iam_inline_policies, "Cannot delete entity, must delete policies first."),
+                           (iam_attachments, "Cannot delete entity, must detach all policies first.")):
+        if db.execute(select(table.c.kind).where(table.c.kind == kind.kind, table.c.entity_id == row.id)).first():
+            raise delete_conflict(message)

@@ -1,0 +1,17 @@
+"""AWS IAM: importing this module registers every implemented operation."""
+
+from profilestack.services.iam import (  # noqa: F401
+    access_keys,
+    account,
+    attachments,
+    groups,
+    inline,
+    policies,
+    roles,
+    simulation,
+    tagging,
+    users,
+)
+from profilestack.services.iam.service import iam
+
+__all__ = ["iam"]

@@ -1,0 +1,143 @@
+"""IAM roles: trust policy, description, maximum session duration, permissions boundary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.iam_policy.document import PolicyKind
+from profilestack.services.iam import entities, managed
+from profilestack.services.iam.documents import check_size, validated, wire
+from profilestack.services.iam.entities import ROLE
+from profilestack.services.iam.paging import page
+from profilestack.services.iam.service import iam
+from profilestack.services.iam.tags import add_tags, tags_of
+
+TRUST_POLICY_LIMIT = 2048
+DEFAULT_SESSION_DURATION = 3600
+
+
+def role_shape(db: Connection, row: Row[Any], detailed: bool = True) -> dict[str, Any]:
+    shape = entities.base_shape(ROLE, row)
+    shape["AssumeRolePolicyDocument"] = wire(row.trust_policy)
+    if row.description is not None:
+        shape["Description"] = row.description
+    shape["MaxSessionDuration"] = row.max_session_duration
+    if detailed:
+        boundary = entities.boundary_shape(row.boundary_arn)
+        if boundary:
+            shape["PermissionsBoundary"] = boundary
+        tags = tags_of(db, "role", row.id)
+        if tags:
+            shape["Tags"] = tags
+        shape["RoleLastUsed"] = ({"LastUsedDate": row.last_used_at, "Region": row.last_used_region}
+                                 if row.last_used_at else {})
+    return shape
+
+
+def refuse_if_service_linked(ctx: CallContext, row: Row[Any]) -> None:
+    """Service-linked roles are only modifiable by their service."""
+    if row.service_principal:
+        raise AwsError("UnmodifiableEntity", f"Cannot perform the operation on the protected role '{row.name}' - "
+                                             "this role is only modifiable by AWS", 400)
+
+
+def target_entity(ctx: CallContext, kind: entities.EntityKind, params: dict[str, Any], modifies: bool) -> Row[Any]:
+    """The user, group or role an operation names; a service-linked role refuses changes to its policies."""
+    row = entities.require(ctx.db, kind, ctx.account, params[kind.name_param])
+    if modifies and kind is ROLE:
+        refuse_if_service_linked(ctx, row)
+    return row
+
+
+def _trust_policy(text: str) -> str:
+    check_size(text, TRUST_POLICY_LIMIT, f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_LIMIT}")
+    validated(text, PolicyKind.TRUST)
+    return text
+
+
+@iam.operation("CreateRole")
+def create_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    boundary = params.get("PermissionsBoundary")
+    if boundary:
+        managed.require(ctx.db, ctx.account, boundary)
+    row = entities.create(ctx, ROLE, params["RoleName"], params.get("Path"), boundary_arn=boundary,
+                          trust_policy=_trust_policy(params["AssumeRolePolicyDocument"]),
+                          description=params.get("Description"),
+                          max_session_duration=params.get("MaxSessionDuration") or DEFAULT_SESSION_DURATION)
+    if params.get("Tags"):
+        add_tags(ctx.db, "role", row.id, "Role", params["Tags"])
+    return {"Role": role_shape(ctx.db, row)}
+
+
+@iam.operation("GetRole")
+def get_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"Role": role_shape(ctx.db, entities.require(ctx.db, ROLE, ctx.account, params["RoleName"]))}
+
+
+@iam.operation("ListRoles")
+def list_roles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    rows = entities.listed(ctx.db, ROLE, ctx.account, params.get("PathPrefix"))
+    return page([role_shape(ctx.db, row, detailed=False) for row in rows], params, "Roles")
+
+
+def _update(ctx: CallContext, row: Row[Any], **values: Any) -> Row[Any]:
+    ctx.db.execute(update(ROLE.table).where(ROLE.table.c.id == row.id).values(**values))
+    return entities.require(ctx.db, ROLE, ctx.account, row.name)
+
+
+@iam.operation("UpdateRole")
+def update_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = entities.require(ctx.db, ROLE, ctx.account, params["RoleName"])
+    values = {}
+    if "Description" in params:
+        values["description"] = params["Description"]
+    if "MaxSessionDuration" in params:
+        refuse_if_service_linked(ctx, row)
+        values["max_session_duration"] = params["MaxSessionDuration"]
+    if values:
+        _update(ctx, row, **values)
+    return {}
+
+
+@iam.operation("UpdateRoleDescription")
+def update_role_description(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = entities.require(ctx.db, ROLE, ctx.account, params["RoleName"])
+    return {"Role": role_shape(ctx.db, _update(ctx, row, description=params["Description"]))}
+
+
+@iam.operation("UpdateAssumeRolePolicy")
+def update_assume_role_policy(ctx: CallContext, params: dict[str, Any]) -> None:
+    row = entities.require(ctx.db, ROLE, ctx.account, params["RoleName"])
+    refuse_if_service_linked(ctx, row)
+    _update(ctx, row, trust_policy=_trust_policy(params["PolicyDocument"]))
+
+
+@iam.operation("DeleteRole")
+def delete_role(ctx: CallContext, params: dict[str, Any]) -> None:
+    row = entities.require(ctx.db, ROLE, ctx.account, params["RoleName"])
+    refuse_if_service_linked(ctx, row)
+    entities.refuse_if_policies(ctx.db, ROLE, row)
+    entities.remove(ctx.db, ROLE, row)
+
+
+def _register_boundaries(kind: entities.EntityKind) -> None:
+    @iam.operation(f"Put{kind.title}PermissionsBoundary")
+    def put_boundary(ctx: CallContext, params: dict[str, Any]) -> None:
+        row = target_entity(ctx, kind, params, modifies=True)
+        policy = managed.require(ctx.db, ctx.account, params["PermissionsBoundary"])
+        if policy.service_role_policy:
+            raise AwsError("InvalidInput", f"ARN {policy.arn} is not a valid permissions boundary.", 400)
+        ctx.db.execute(update(kind.table).where(kind.table.c.id == row.id).values(boundary_arn=policy.arn))
+
+    @iam.operation(f"Delete{kind.title}PermissionsBoundary")
+    def delete_boundary(ctx: CallContext, params: dict[str, Any]) -> None:
+        row = target_entity(ctx, kind, params, modifies=True)
+        ctx.db.execute(update(kind.table).where(kind.table.c.id == row.id).values(boundary_arn=None))
+
+
+for _kind in (entities.USER, ROLE):
+    _register_boundaries(_kind)

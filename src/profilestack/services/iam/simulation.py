@@ -1,0 +1,97 @@
+"""SimulatePrincipalPolicy and SimulateCustomPolicy: the same engine and request context as enforcement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from profilestack.gateway.authz import AuthorizationRequest
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.iam_policy.document import PolicyKind
+from profilestack.iam_policy.engine import Decision, Policy, PolicySet
+from profilestack.identity.principal import ASSUMED_ROLE, IAM_USER, Principal
+from profilestack.services.iam import entities
+from profilestack.services.iam.authorization import entity_policies, role_policy_set, user_policy_set
+from profilestack.services.iam.documents import validated
+from profilestack.services.iam.paging import page
+from profilestack.services.iam.service import iam
+
+_KINDS = {"user": entities.USER, "group": entities.GROUP, "role": entities.ROLE}
+
+
+def _inputs(texts: list[str] | None, list_name: str) -> list[Policy]:
+    return [Policy(f"{list_name}.{index}", "none", validated(text)) for index, text in enumerate(texts or [], 1)]
+
+
+def _context(entries: list[dict[str, Any]] | None) -> dict[str, list[str]]:
+    return {entry["ContextKeyName"].lower(): list(entry.get("ContextKeyValues") or []) for entry in entries or []}
+
+
+def _source(ctx: CallContext, arn: str) -> tuple[entities.EntityKind, Any]:
+    parts = arn.split(":", 5)
+    kind_name, _, rest = parts[5].partition("/") if len(parts) == 6 else ("", "", "")
+    kind = _KINDS.get(kind_name)
+    if kind is None or parts[4] != ctx.account:
+        raise AwsError("InvalidInput", f"Invalid ARN: {arn}", 400)
+    return kind, entities.require(ctx.db, kind, ctx.account, rest.rsplit("/", 1)[-1])
+
+
+def _statement_shape(match) -> dict[str, Any]:
+    statement = match.statement
+    return {"SourcePolicyId": match.policy.policy_id, "SourcePolicyType": match.policy.source_type,
+            "StartPosition": {"Line": statement.start[0], "Column": statement.start[1]},
+            "EndPosition": {"Line": statement.end[0], "Column": statement.end[1]}}
+
+
+def _result(decision: Decision) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "EvalActionName": decision.action, "EvalResourceName": decision.resource,
+        "EvalDecision": decision.decision, "MatchedStatements": [_statement_shape(m) for m in decision.matched],
+        "MissingContextValues": sorted(decision.missing_context),
+    }
+    if decision.boundary_allows is not None:
+        result["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": decision.boundary_allows}
+    return result
+
+
+def _simulate(ctx: CallContext, params: dict[str, Any], principal: Principal, policies: PolicySet) -> dict[str, Any]:
+    boundaries = _inputs(params.get("PermissionsBoundaryPolicyInputList"), "PermissionsBoundaryPolicyInputList")
+    if boundaries:
+        policies = PolicySet(policies.identity, boundaries[0], policies.session)
+    resource_policy = None
+    if params.get("ResourcePolicy"):
+        resource_policy = Policy("ResourcePolicy", "resource", validated(params["ResourcePolicy"],
+                                                                          PolicyKind.RESOURCE))
+    context = _context(params.get("ContextEntries"))
+    authorizer = ctx.app.authorizer
+    results = []
+    for action in params["ActionNames"]:
+        request = AuthorizationRequest(principal, action, list(params.get("ResourceArns") or ["*"]), ctx.region, {})
+        for decision in authorizer.decide(request, policies, context, resource_policy):
+            results.append(_result(decision))
+    return page(results, params, "EvaluationResults")
+
+
+@iam.operation("SimulatePrincipalPolicy")
+def simulate_principal_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    kind, row = _source(ctx, params["PolicySourceArn"])
+    if kind is entities.USER:
+        policies = user_policy_set(ctx.db, ctx.account, row.id)
+    elif kind is entities.ROLE:
+        policies = role_policy_set(ctx.db, ctx.account, row.id, None)
+    else:
+        policies = PolicySet(entity_policies(ctx.db, ctx.account, kind, row.id))
+    policies = PolicySet(policies.identity + _inputs(params.get("PolicyInputList"), "PolicyInputList"),
+                         policies.boundary)
+    caller = params.get("CallerArn") or row.arn
+    principal = Principal(ASSUMED_ROLE if kind is entities.ROLE else IAM_USER, ctx.account, caller, row.id, row.name,
+                          entity_id=row.id, role_arn=row.arn if kind is entities.ROLE else None)
+    return _simulate(ctx, params, principal, policies)
+
+
+@iam.operation("SimulateCustomPolicy")
+def simulate_custom_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    policies = PolicySet(_inputs(params["PolicyInputList"], "PolicyInputList"))
+    caller = params.get("CallerArn") or f"arn:aws:iam::{ctx.account}:user/SimulatedUser"
+    principal = Principal(IAM_USER, ctx.account, caller, "SimulatedUser", caller.rsplit("/", 1)[-1])
+    return _simulate(ctx, params, principal, policies)

@@ -1,0 +1,112 @@
+"""IAM's state: users, groups, roles, customer managed policies, attachments, inline policies, tags, keys.
+
+Entities are global to an account. Names are unique per account case-insensitively
+(``name_key`` holds the lower-cased name).
+"""
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+
+from profilestack.store.metadata import metadata
+from profilestack.store.types import UtcDateTime
+
+
+def _entity_columns() -> list[Column]:
+    return [
+        Column("id", String(128), primary_key=True),
+        Column("account_id", String(12), nullable=False),
+        Column("name", String(128), nullable=False),
+        Column("name_key", String(128), nullable=False),
+        Column("path", String(512), nullable=False),
+        Column("arn", String(2048), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+    ]
+
+
+iam_users = Table(
+    "iam_users", metadata, *_entity_columns(),
+    Column("boundary_arn", String(2048)),
+    UniqueConstraint("account_id", "name_key", name="uq_iam_users_name"),
+)
+
+iam_groups = Table(
+    "iam_groups", metadata, *_entity_columns(),
+    UniqueConstraint("account_id", "name_key", name="uq_iam_groups_name"),
+)
+
+iam_roles = Table(
+    "iam_roles", metadata, *_entity_columns(),
+    Column("boundary_arn", String(2048)),
+    Column("trust_policy", Text, nullable=False),
+    Column("description", String(1000)),
+    Column("max_session_duration", Integer, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("last_used_region", String(32)),
+    Column("service_principal", String(256)),  # set on service-linked roles
+    UniqueConstraint("account_id", "name_key", name="uq_iam_roles_name"),
+)
+
+iam_policies = Table(
+    "iam_policies", metadata, *_entity_columns(),
+    Column("description", String(1000)),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("default_version", String(16), nullable=False),
+    Column("version_counter", Integer, nullable=False),
+    UniqueConstraint("account_id", "name_key", name="uq_iam_policies_name"),
+    Index("ix_iam_policies_arn", "arn", unique=True),
+)
+
+iam_policy_versions = Table(
+    "iam_policy_versions", metadata,
+    Column("policy_id", String(128), ForeignKey("iam_policies.id", ondelete="CASCADE"), primary_key=True),
+    Column("version_id", String(16), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+iam_group_members = Table(
+    "iam_group_members", metadata,
+    Column("group_id", String(128), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Index("ix_iam_group_members_user", "user_id"),
+)
+
+# kind: user | group | role
+iam_attachments = Table(
+    "iam_attachments", metadata,
+    Column("kind", String(8), primary_key=True),
+    Column("entity_id", String(128), primary_key=True),
+    Column("policy_arn", String(2048), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Index("ix_iam_attachments_policy", "account_id", "policy_arn"),
+)
+
+iam_inline_policies = Table(
+    "iam_inline_policies", metadata,
+    Column("kind", String(8), primary_key=True),
+    Column("entity_id", String(128), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("document", Text, nullable=False),
+)
+
+# kind: user | role | policy
+iam_tags = Table(
+    "iam_tags", metadata,
+    Column("kind", String(8), primary_key=True),
+    Column("entity_id", String(128), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+
+iam_access_keys = Table(
+    "iam_access_keys", metadata,
+    Column("access_key_id", String(128), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("last_used_service", String(64)),
+    Column("last_used_region", String(32)),
+    Index("ix_iam_access_keys_user", "user_id"),
+)

@@ -1,0 +1,46 @@
+"""Tag*/Untag*/List*Tags for users, roles and customer managed policies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.iam import entities, managed
+from profilestack.services.iam.paging import page
+from profilestack.services.iam.service import iam
+from profilestack.services.iam.tags import add_tags, remove_tags, tags_of
+
+
+# kind → (title in operation names, parameter naming the target, how to find the target's id)
+def _entity_target(kind: entities.EntityKind) -> Callable[[CallContext, dict[str, Any]], str]:
+    return lambda ctx, params: entities.require(ctx.db, kind, ctx.account, params[kind.name_param]).id
+
+
+def _policy_target(ctx: CallContext, params: dict[str, Any]) -> str:
+    return managed.require_customer(ctx, params["PolicyArn"], "tag").policy_id
+
+
+_TARGETS = {
+    "user": ("User", _entity_target(entities.USER)),
+    "role": ("Role", _entity_target(entities.ROLE)),
+    "policy": ("Policy", _policy_target),
+}
+
+
+def _register(kind: str, title: str, target: Callable[[CallContext, dict[str, Any]], str]) -> None:
+    @iam.operation(f"Tag{title}")
+    def tag(ctx: CallContext, params: dict[str, Any]) -> None:
+        add_tags(ctx.db, kind, target(ctx, params), title, params["Tags"])
+
+    @iam.operation(f"Untag{title}")
+    def untag(ctx: CallContext, params: dict[str, Any]) -> None:
+        remove_tags(ctx.db, kind, target(ctx, params), params["TagKeys"])
+
+    @iam.operation(f"List{title}Tags")
+    def list_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+        return page(tags_of(ctx.db, kind, target(ctx, params)), params, "Tags")
+
+
+for _kind, (_title, _target) in _TARGETS.items():
+    _register(_kind, _title, _target)

@@ -1,0 +1,37 @@
+"""Temporary credentials from AssumeRole as a credential source: a role session until it expires."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from profilestack.identity.credentials import Credential
+from profilestack.identity.principal import ASSUMED_ROLE, Principal
+from profilestack.services.iam.tables import iam_roles
+from profilestack.services.iam.tags import tag_map
+from profilestack.services.sts.tables import sts_sessions
+from profilestack.store.database import Database
+
+
+def session_arn(account: str, role_name: str, session_name: str) -> str:
+    return f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}"
+
+
+class SessionCredentials:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def lookup(self, access_key: str) -> Credential | None:
+        if not access_key.startswith("ASIA"):
+            return None
+        with self.database.transaction(write=False) as db:
+            row = db.execute(select(sts_sessions).where(sts_sessions.c.access_key_id == access_key)).first()
+            if row is None:
+                return None
+            role_tags = tag_map(db, "role", row.role_id) if db.execute(
+                select(iam_roles.c.id).where(iam_roles.c.id == row.role_id)).first() else {}
+        role_name = row.role_arn.rsplit("/", 1)[1]
+        principal = Principal(ASSUMED_ROLE, row.account_id, session_arn(row.account_id, role_name, row.session_name),
+                              f"{row.role_id}:{row.session_name}", row.session_name, access_key,
+                              invoked_by=row.invoked_by, tags={**role_tags, **row.tags}, entity_id=row.role_id,
+                              role_arn=row.role_arn)
+        return Credential(access_key, row.secret, principal, row.session_token, row.expires_at)

@@ -1,0 +1,25 @@
+"""Temporary credentials issued by STS, valid until ``expires_at``."""
+
+from sqlalchemy import JSON, Column, Index, String, Table, Text
+
+from profilestack.store.metadata import metadata
+from profilestack.store.types import UtcDateTime
+
+sts_sessions = Table(
+    "sts_sessions", metadata,
+    Column("access_key_id", String(128), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("session_token", Text, nullable=False),
+    Column("role_id", String(128), nullable=False),
+    Column("role_arn", String(2048), nullable=False),
+    Column("session_name", String(64), nullable=False),
+    Column("session_policy", Text),
+    Column("policy_arns", JSON, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("source_identity", String(64)),
+    Column("invoked_by", String(256)),  # the AWS service a service-linked role session acts for
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_sts_sessions_expiry", "expires_at"),
+)
