@@ -12,7 +12,7 @@ from profilestack.gateway.pipeline import Gateway
 from profilestack.iam_policy.actions import NameResolver
 from profilestack.identity.credentials import BootstrapCredentials, CredentialResolver, CredentialSource
 from profilestack.outbox.worker import OutboxWorker
-from profilestack.runtime import Clock, Ids, SystemClock
+from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
 from profilestack.services.iam.authorization import IamPolicyStore, names_with_path
 from profilestack.services.iam.credentials import AccessKeyCredentials
 from profilestack.services.sts.credentials import SessionCredentials
@@ -22,7 +22,8 @@ from profilestack.store.database import Database
 class App:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, ids: Ids | None = None) -> None:
         self.settings = settings
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or (OffsetFileClock(settings.clock_offset_file) if settings.clock_offset_file
+                                      else SystemClock())
         self.ids = ids or Ids()
         self.database = Database(settings.database_url)
         self.database.migrate()

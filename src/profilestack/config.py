@@ -28,6 +28,7 @@ class Settings:
     workers: int = 1  # server processes
     outbox_worker: bool = True  # run an outbox worker inside each server process
     log_level: str = "warning"
+    clock_offset_file: str | None = None  # testing aid: see runtime.OffsetFileClock
 
     @property
     def database_url(self) -> str:

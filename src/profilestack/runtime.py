@@ -6,6 +6,7 @@ import random
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -18,6 +19,29 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class OffsetFileClock:
+    """The system clock moved by the number of seconds written in a file (re-read when the file changes).
+
+    A testing aid for expiry (temporary credentials, retention), configured by the operator
+    through ``PROFILESTACK_CLOCK_OFFSET_FILE``; nothing on the wire can move it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = Path(path)
+        self._stamp: float | None = None
+        self._offset = timedelta()
+
+    def now(self) -> datetime:
+        try:
+            stamp = self._path.stat().st_mtime_ns
+            if stamp != self._stamp:
+                self._stamp = stamp
+                self._offset = timedelta(seconds=float(self._path.read_text().strip() or 0))
+        except (OSError, ValueError):
+            self._offset = timedelta()
+        return datetime.now(UTC) + self._offset
 
 
 class FixedClock:

@@ -191,7 +191,8 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
     denies = [match for match in applicable if match.statement.effect == "Deny"]
     if denies:
         decision.decision, decision.matched = EXPLICIT_DENY, denies
-        decision.reason = f"with an explicit deny in a {denies[0].layer.value}"
+        layer = denies[0].layer.value
+        decision.reason = f"with an explicit deny in {'an' if layer[0] in 'aeiou' else 'a'} {layer}"
         return decision
 
     allows = {layer: [m for m in applicable if m.layer is layer] for layer in Layer}

@@ -48,6 +48,8 @@ class JsonRpcCodec:
         resolved = resolve_error(service, error)
         members = error_members(resolved, error, "message")
         body = write_tree(resolved.shape, members, JSON_FORMAT) if resolved.shape is not None else members
+        if resolved.message_member is None:  # AWS sends the message even when the error shape models none
+            body["message"] = error.message
         body = {"__type": resolved.type_name, **body}
         headers = [("content-type", self._content_type(service)), ("x-amzn-requestid", request_id)]
         if "awsQueryCompatible" in service.metadata:

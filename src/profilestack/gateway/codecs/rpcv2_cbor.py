@@ -44,6 +44,8 @@ class RpcV2CborCodec:
         resolved = resolve_error(service, error)
         members = error_members(resolved, error, "message")
         body = write_tree(resolved.shape, members, CBOR_FORMAT) if resolved.shape is not None else members
+        if resolved.message_member is None:  # AWS sends the message even when the error shape models none
+            body["message"] = error.message
         namespace = service.metadata.get("targetPrefix", service.metadata.get("endpointPrefix", "service"))
         body = {"__type": f"{namespace}#{resolved.type_name}", **body}
         headers = [*_HEADERS, ("x-amzn-requestid", request_id)]
