@@ -388,7 +388,8 @@ def test_malformed_documents(text, kind, message):
 
 
 def test_statement_positions_for_the_simulator():
-    text = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow", "Action": "*", "Resource": "*"}\n  ]\n}'
+    text = ('{\n  "Version": "2012-10-17",\n  "Statement": [\n'
+            '    {"Effect": "Allow", "Action": "*", "Resource": "*"}\n  ]\n}')
     statement = parse_policy(text).statements[0]
     assert statement.start == (4, 5)
     assert statement.end == (4, 56)

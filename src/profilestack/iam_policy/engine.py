@@ -204,13 +204,14 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
     resource_account = account_of(resource)
     same_account = resource_account in ("", "aws", caller.account) or resource == "*"
 
+    # A resource policy naming the caller itself allows within the account; naming the role behind a session
+    # still leaves boundary and session policies in force; naming only the account delegates to identity policies.
+    named = same_account and (strength == "caller" or (strength == "role" and boundary_ok and session_ok))
     if resource_policy is not None and resource_policy.source_type == "trust":
-        # a role's trust policy must always name the caller; naming only its account delegates to identity policies
-        allowed = (strength == "caller" and same_account) or (
-            strength is not None and identity_ok and boundary_ok and session_ok)
+        # a role's trust policy must always name the caller (or its account)
+        allowed = named or (strength is not None and identity_ok and boundary_ok and session_ok)
     elif same_account:
-        allowed = ((identity_ok and boundary_ok and session_ok) or strength == "caller"
-                   or (strength == "role" and session_ok))
+        allowed = named or (identity_ok and boundary_ok and session_ok)
     else:
         allowed = identity_ok and boundary_ok and session_ok and strength is not None
     if allowed:

@@ -1,0 +1,89 @@
+"""SimulatePrincipalPolicy and SimulateCustomPolicy run the enforcing engine."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.e2e.identities import ACCOUNT, allow, document, unique
+
+
+@pytest.fixture
+def iam(client):
+    return client("iam")
+
+
+def test_simulate_principal_policy_reports_decisions_and_statements(iam) -> None:
+    name = unique("u")
+    iam.create_user(UserName=name)
+    text = '{"Version": "2012-10-17",\n "Statement": [\n  {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},' \
+           '\n  {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}\n ]}'
+    iam.put_user_policy(UserName=name, PolicyName="storage", PolicyDocument=text)
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/{name}",
+        ActionNames=["s3:GetObject", "s3:DeleteBucket", "sqs:SendMessage"])["EvaluationResults"]
+    decisions = {r["EvalActionName"]: r for r in results}
+    assert decisions["s3:GetObject"]["EvalDecision"] == "allowed"
+    assert decisions["s3:GetObject"]["MatchedStatements"] == [{
+        "SourcePolicyId": "storage", "SourcePolicyType": "user",
+        "StartPosition": {"Line": 3, "Column": 3}, "EndPosition": {"Line": 3, "Column": 57}}]
+    assert decisions["s3:DeleteBucket"]["EvalDecision"] == "explicitDeny"
+    assert decisions["s3:DeleteBucket"]["MatchedStatements"][0]["StartPosition"]["Line"] == 4
+    assert decisions["sqs:SendMessage"]["EvalDecision"] == "implicitDeny"
+
+
+def test_simulate_includes_group_and_managed_policies_and_boundaries(iam) -> None:
+    user, group = unique("u"), unique("g")
+    iam.create_user(UserName=user)
+    iam.create_group(GroupName=group)
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    iam.attach_group_policy(GroupName=group, PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    arn = f"arn:aws:iam::{ACCOUNT}:user/{user}"
+    result = iam.simulate_principal_policy(PolicySourceArn=arn, ActionNames=["iam:GetRole"])["EvaluationResults"][0]
+    assert result["EvalDecision"] == "allowed"
+    assert result["MatchedStatements"][0]["SourcePolicyId"] == "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+    assert result["MatchedStatements"][0]["SourcePolicyType"] == "aws-managed"
+    capped = iam.simulate_principal_policy(PolicySourceArn=arn, ActionNames=["iam:GetRole"],
+                                           PermissionsBoundaryPolicyInputList=[document(allow("s3:*"))]
+                                           )["EvaluationResults"][0]
+    assert capped["EvalDecision"] == "implicitDeny"
+    assert capped["PermissionsBoundaryDecisionDetail"] == {"AllowedByPermissionsBoundary": False}
+
+
+def test_simulate_custom_policy_with_context_and_missing_values(iam) -> None:
+    policy = document(allow("iam:CreateUser", Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-2"}}))
+    missing = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["iam:CreateUser"])[
+        "EvaluationResults"][0]
+    assert missing["EvalDecision"] == "implicitDeny"
+    assert missing["MissingContextValues"] == ["aws:requestedregion"]
+    matched = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["iam:CreateUser"], ContextEntries=[
+        {"ContextKeyName": "aws:RequestedRegion", "ContextKeyValues": ["eu-west-2"], "ContextKeyType": "string"}])[
+        "EvaluationResults"][0]
+    assert matched["EvalDecision"] == "allowed"
+    assert matched["MatchedStatements"][0]["SourcePolicyId"] == "PolicyInputList.1"
+
+
+def test_simulate_with_resources_and_resource_policy(iam) -> None:
+    caller = f"arn:aws:iam::{ACCOUNT}:user/someone"
+    results = iam.simulate_custom_policy(
+        PolicyInputList=[document(allow("sqs:*", f"arn:aws:sqs:us-east-1:{ACCOUNT}:mine"))],
+        ActionNames=["sqs:SendMessage"],
+        ResourceArns=[f"arn:aws:sqs:us-east-1:{ACCOUNT}:mine", f"arn:aws:sqs:us-east-1:{ACCOUNT}:theirs"],
+        CallerArn=caller)["EvaluationResults"]
+    assert [r["EvalDecision"] for r in results] == ["allowed", "implicitDeny"]
+    refusing = document({"Effect": "Deny", "Principal": {"AWS": caller}, "Action": "sqs:*", "Resource": "*"})
+    denied = iam.simulate_custom_policy(PolicyInputList=[document(allow())], ActionNames=["sqs:SendMessage"],
+                                        ResourceArns=[f"arn:aws:sqs:us-east-1:{ACCOUNT}:mine"], CallerArn=caller,
+                                        ResourcePolicy=refusing)["EvaluationResults"][0]
+    assert denied["EvalDecision"] == "explicitDeny"
+    assert denied["MatchedStatements"][0]["SourcePolicyType"] == "resource"
+
+
+def test_simulation_errors(iam) -> None:
+    with pytest.raises(ClientError) as raised:
+        iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/{unique('ghost')}",
+                                      ActionNames=["s3:GetObject"])
+    assert raised.value.response["Error"]["Code"] == "NoSuchEntity"
+    with pytest.raises(ClientError) as raised:
+        iam.simulate_custom_policy(PolicyInputList=["{bad"], ActionNames=["s3:GetObject"])
+    assert raised.value.response["Error"]["Code"] == "MalformedPolicyDocument"

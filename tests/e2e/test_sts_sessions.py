@@ -1,0 +1,159 @@
+"""STS role sessions end to end: credentials, expiry, audit, and the AWS CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import Server, free_port
+from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
+
+
+@pytest.fixture(scope="module")
+def clocked_server(tmp_path_factory: pytest.TempPathFactory):
+    """A server whose clock the test can move forward (``PROFILESTACK_CLOCK_OFFSET_FILE``)."""
+    data_dir = tmp_path_factory.mktemp("clocked")
+    offset = data_dir / "clock-offset"
+    offset.write_text("0")
+    server = Server(f"http://127.0.0.1:{free_port()}", "sqlite", data_dir, None,
+                    extra_env={"PROFILESTACK_CLOCK_OFFSET_FILE": str(offset)})
+    server.start()
+    try:
+        yield server, offset
+    finally:
+        server.stop()
+
+
+def test_temporary_credentials_shape(server) -> None:
+    user = make_user(server)
+    role = server.client("iam").create_role(RoleName=unique("role"),
+                                            AssumeRolePolicyDocument=trust({"AWS": user.arn}))["Role"]
+    answer = user.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="build-42", DurationSeconds=900,
+                                            SourceIdentity="ci-runner")
+    credentials = answer["Credentials"]
+    assert re.fullmatch(r"ASIA[A-Z2-7]{16}", credentials["AccessKeyId"])
+    assert len(credentials["SecretAccessKey"]) == 40 and len(credentials["SessionToken"]) > 100
+    lifetime = credentials["Expiration"].timestamp() - time.time()
+    assert 880 < lifetime <= 901
+    assert answer["AssumedRoleUser"] == {"AssumedRoleId": f"{role['RoleId']}:build-42",
+                                         "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role['RoleName']}/build-42"}
+    assert answer["SourceIdentity"] == "ci-runner"
+    last_used = server.client("iam").get_role(RoleName=role["RoleName"])["Role"]["RoleLastUsed"]
+    assert last_used["Region"] == "us-east-1"
+
+
+def test_session_token_is_required_and_must_match(server) -> None:
+    user = make_user(server)
+    role = server.client("iam").create_role(RoleName=unique("role"),
+                                            AssumeRolePolicyDocument=trust({"AWS": user.arn}))["Role"]
+    session = assume(user, role["Arn"])
+    without_token = server.client("sts", aws_access_key_id=session.key, aws_secret_access_key=session.secret)
+    with pytest.raises(ClientError) as raised:
+        without_token.get_caller_identity()
+    assert raised.value.response["Error"]["Code"] == "InvalidClientTokenId"
+
+
+def test_session_tags_become_principal_tags(server) -> None:
+    user = make_user(server)
+    iam = server.client("iam")
+    role = iam.create_role(RoleName=unique("role"), AssumeRolePolicyDocument=document(
+        {"Effect": "Allow", "Principal": {"AWS": user.arn}, "Action": ["sts:AssumeRole", "sts:TagSession"]}))["Role"]
+    iam.put_role_policy(RoleName=role["RoleName"], PolicyName="by-tag", PolicyDocument=document(
+        allow("iam:ListRoles", Condition={"StringEquals": {"aws:PrincipalTag/stage": "prod"}})))
+    prod = assume(user, role["Arn"], Tags=[{"Key": "stage", "Value": "prod"}])
+    dev = assume(user, role["Arn"], Tags=[{"Key": "stage", "Value": "dev"}])
+    assert "Roles" in prod.client("iam").list_roles()
+    with pytest.raises(ClientError) as raised:
+        dev.client("iam").list_roles()
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_role_chaining_is_limited_to_one_hour(server) -> None:
+    user = make_user(server)
+    iam = server.client("iam")
+    first = iam.create_role(RoleName=unique("first"), AssumeRolePolicyDocument=trust({"AWS": user.arn}),
+                            MaxSessionDuration=43200)["Role"]
+    session = assume(user, first["Arn"])
+    second = iam.create_role(RoleName=unique("second"), MaxSessionDuration=43200,
+                             AssumeRolePolicyDocument=trust({"AWS": first["Arn"]}))["Role"]
+    assert assume(session, second["Arn"]).token
+    with pytest.raises(ClientError) as raised:
+        session.client("sts").assume_role(RoleArn=second["Arn"], RoleSessionName="chain", DurationSeconds=7200)
+    assert raised.value.response["Error"]["Message"] == (
+        "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+
+
+def test_session_stops_working_at_expiration(clocked_server) -> None:
+    server, offset = clocked_server
+    iam = server.client("iam")
+    user = make_user(server)
+    role = iam.create_role(RoleName=unique("role"), AssumeRolePolicyDocument=trust({"AWS": user.arn}))["Role"]
+    iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    session = assume(user, role["Arn"], DurationSeconds=900)
+    assert session.client("iam").get_role(RoleName=role["RoleName"])
+    offset.write_text("899")
+    assert session.client("iam").get_role(RoleName=role["RoleName"])
+    offset.write_text("901")
+    with pytest.raises(ClientError) as raised:
+        session.client("iam").get_role(RoleName=role["RoleName"])
+    assert raised.value.response["Error"] == {"Type": "Sender", "Code": "ExpiredToken",
+                                              "Message": "The security token included in the request is expired"}
+    offset.write_text("0")
+
+
+def test_role_sessions_in_the_audit_trail(server) -> None:
+    user = make_user(server)
+    role = server.client("iam").create_role(RoleName=unique("role"),
+                                            AssumeRolePolicyDocument=trust({"AWS": user.arn}))["Role"]
+    session = assume(user, role["Arn"])
+    session.client("sts").get_caller_identity()
+    trail = server.client("cloudtrail")
+    deadline = time.monotonic() + 5
+    events: list = []
+    while time.monotonic() < deadline and not events:
+        events = [json.loads(e["CloudTrailEvent"]) for e in trail.lookup_events(
+            LookupAttributes=[{"AttributeKey": "AccessKeyId", "AttributeValue": session.key}])["Events"]]
+        time.sleep(0.1)
+    identity = events[0]["userIdentity"]
+    assert identity["type"] == "AssumedRole"
+    assert identity["arn"] == session.arn
+    assert identity["principalId"] == f"{role['RoleId']}:{session.name}"
+    assumed = [json.loads(e["CloudTrailEvent"]) for e in trail.lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "AssumeRole"}], MaxResults=50)["Events"]]
+    mine = [e for e in assumed if e["userIdentity"]["arn"] == user.arn]
+    assert mine and mine[0]["requestParameters"]["roleSessionName"] == session.name
+    assert session.secret not in json.dumps(mine) and session.token not in json.dumps(mine)
+
+
+def test_iam_and_assume_role_through_the_aws_cli(server) -> None:
+    aws = str(Path(sys.executable).parent / "aws")
+    base = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": server.endpoint,
+            "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+
+    def run(env: dict, *args: str) -> dict:
+        result = subprocess.run([aws, *args, "--output", "json"], env=env, capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout) if result.stdout.strip() else {}
+
+    root = {**base, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    name, role = unique("cli-user"), unique("cli-role")
+    user_arn = run(root, "iam", "create-user", "--user-name", name)["User"]["Arn"]
+    key = run(root, "iam", "create-access-key", "--user-name", name)["AccessKey"]
+    role_arn = run(root, "iam", "create-role", "--role-name", role, "--assume-role-policy-document",
+                   trust({"AWS": user_arn}))["Role"]["Arn"]
+    as_user = {**base, "AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    credentials = run(as_user, "sts", "assume-role", "--role-arn", role_arn, "--role-session-name", "cli")[
+        "Credentials"]
+    as_role = {**base, "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+               "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+               "AWS_SESSION_TOKEN": credentials["SessionToken"]}
+    assert run(as_role, "sts", "get-caller-identity")["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/cli"
