@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,21 @@ WORK = ROOT / ".work"
 MOTO_VERSION = "5.2.5"
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+BENCH_ROLE = "bench-role"
+
+
+def create_bench_role(endpoint: str) -> None:
+    import boto3
+
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                       aws_secret_access_key="test")
+    iam.create_role(RoleName=BENCH_ROLE, Path="/bench/", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }))
+
+
 @dataclass
 class Scenario:
     name: str
@@ -40,11 +56,13 @@ class Scenario:
     path: str
     body: str
     headers: dict[str, str]
+    setup: Callable[[str], None] | None = None  # run once against each AWS-speaking target
 
 
 SCENARIOS = [
-    Scenario("sts:GetCallerIdentity", "sts", "POST", "/", "Action=GetCallerIdentity&Version=2011-06-15",
-             {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
+    Scenario("sts:GetCallerIdentity", "sts", "POST", "/", "Action=GetCallerIdentity&Version=2011-06-15", FORM),
+    Scenario("iam:GetRole", "iam", "POST", "/", f"Action=GetRole&Version=2010-05-08&RoleName={BENCH_ROLE}", FORM,
+             create_bench_role),
 ]
 
 
@@ -156,6 +174,8 @@ def main() -> int:
         for scenario in SCENARIOS:
             results = {}
             for name, (_, target_port) in targets.items():
+                if scenario.setup is not None and not name.startswith("ceiling"):
+                    scenario.setup(f"http://127.0.0.1:{target_port}")
                 results[name] = run_wrk(wrk, target_port, lua_script(sign(scenario, target_port)),
                                         args.duration, args.connections)
             rows.append((scenario, results))
@@ -196,8 +216,16 @@ def _report(rows, first_answer: float, args) -> str:
             lines.append(f"| {scenario.name} | {name} | {result['rps']:.0f} | {result.get('p50_ms', 0):.2f} | "
                          f"{result.get('p99_ms', 0):.2f} | {result['non_2xx']} | {result['rps'] / ceiling:.0%} | "
                          f"{result['rps'] / moto:.1f}x |")
-    lines += ["", f"profilestack cold start to listening: {first_answer:.2f} s"]
+    lines += ["", f"profilestack cold start to listening: {first_answer:.2f} s",
+              "", "Authorization decision, in process (`python -m bench.authorization`):", "",
+              _authorization_table()]
     return "\n".join(lines)
+
+
+def _authorization_table() -> str:
+    result = subprocess.run([sys.executable, "-m", "bench.authorization"], capture_output=True, text=True,
+                            check=True, cwd=ROOT.parent)
+    return result.stdout.strip()
 
 
 if __name__ == "__main__":

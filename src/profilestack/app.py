@@ -15,6 +15,7 @@ from profilestack.outbox.worker import OutboxWorker
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
 from profilestack.services.iam.authorization import IamPolicyStore, names_with_path
 from profilestack.services.iam.credentials import AccessKeyCredentials
+from profilestack.services.iam.read_cache import IamReadCache
 from profilestack.services.sts.credentials import SessionCredentials
 from profilestack.store.database import Database
 
@@ -35,6 +36,7 @@ class App:
         self.credentials = CredentialResolver(sources)
         self.authenticator = Authenticator(self.credentials, self.clock)
         self.policies = IamPolicyStore(self.database)
+        self.iam_reads = IamReadCache()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)
         self.outbox = OutboxWorker(self.database, self.clock)
@@ -44,10 +46,11 @@ class App:
         """An IAM write committed: forget cached keys and policies now rather than at their expiry."""
         self.credentials.invalidate()
         self.policies.invalidate()
+        self.iam_reads.invalidate()
 
     def arn_names(self, service_prefix: str, params: dict[str, Any], account: str) -> NameResolver | None:
         """How to fill ARN variables that need stored state, for the services that have such ARNs."""
-        return names_with_path(self.database, account, params) if service_prefix == "iam" else None
+        return names_with_path(self.database, self.iam_reads, account, params) if service_prefix == "iam" else None
 
     def start(self) -> None:
         self.audit.start()

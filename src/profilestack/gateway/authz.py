@@ -125,10 +125,10 @@ def base_context(request: AuthorizationRequest, now: datetime) -> dict[str, list
 
 def _parameter_provider(params: dict[str, Any]):
     """Service condition keys (``iam:AWSServiceName``) take the value of the parameter of the same name."""
-    by_name = {name.lower(): value for name, value in params.items()}
 
     def provide(key: str) -> list[str] | None:
-        value = by_name.get(key.split(":", 1)[1])
+        wanted = key.split(":", 1)[1]
+        value = next((value for name, value in params.items() if name.lower() == wanted), None)
         if value is None or isinstance(value, dict):
             return None
         if isinstance(value, list):

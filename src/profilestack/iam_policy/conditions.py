@@ -71,6 +71,7 @@ def _binary_equals(policy: str, request: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=4096)
 def _ip_in(policy: str, request: str) -> bool:
     try:
         return ipaddress.ip_address(request) in ipaddress.ip_network(policy, strict=False)

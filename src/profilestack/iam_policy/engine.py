@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import lru_cache
 
 from profilestack.iam_policy.conditions import ContextValues, condition_holds
@@ -22,7 +21,9 @@ from profilestack.iam_policy.wildcards import arn_match, wildcard_regex
 ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny"
 
 
-class Layer(Enum):
+class Layer:
+    """Where a statement comes from, worded as AWS's denial messages name it (plain strings: hashed often)."""
+
     IDENTITY = "identity-based policy"
     BOUNDARY = "permissions boundary"
     SESSION = "session policy"
@@ -49,7 +50,7 @@ class Caller:
 
 @dataclass(slots=True)
 class Match:
-    layer: Layer
+    layer: str
     policy: Policy
     statement: Statement
 
@@ -147,7 +148,7 @@ class PolicySet:
                 self._by_action[key] = found
         return found
 
-    def _layers(self) -> list[tuple[Layer, list[Policy]]]:
+    def _layers(self) -> list[tuple[str, list[Policy]]]:
         layers = [(Layer.IDENTITY, self.identity)]
         if self.boundary is not None:
             layers.append((Layer.BOUNDARY, [self.boundary]))
@@ -191,14 +192,14 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
     denies = [match for match in applicable if match.statement.effect == "Deny"]
     if denies:
         decision.decision, decision.matched = EXPLICIT_DENY, denies
-        layer = denies[0].layer.value
+        layer = denies[0].layer
         decision.reason = f"with an explicit deny in {'an' if layer[0] in 'aeiou' else 'a'} {layer}"
         return decision
 
-    allows = {layer: [m for m in applicable if m.layer is layer] for layer in Layer}
-    identity_ok = caller.is_root or bool(allows[Layer.IDENTITY])
-    boundary_ok = policies.boundary is None or bool(allows[Layer.BOUNDARY])
-    session_ok = policies.session is None or bool(allows[Layer.SESSION])
+    allowing = {match.layer for match in applicable}
+    identity_ok = caller.is_root or Layer.IDENTITY in allowing
+    boundary_ok = policies.boundary is None or Layer.BOUNDARY in allowing
+    session_ok = policies.session is None or Layer.SESSION in allowing
     if policies.boundary is not None:
         decision.boundary_allows = boundary_ok
     resource_account = account_of(resource)
@@ -216,7 +217,7 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
         allowed = identity_ok and boundary_ok and session_ok and strength is not None
     if allowed:
         decision.decision = ALLOWED
-        decision.matched = [m for layer in Layer for m in allows[layer]]
+        decision.matched = applicable
         return decision
     if resource_policy is not None and resource_policy.source_type == "trust" and strength is None:
         missing_layer = Layer.RESOURCE
@@ -228,5 +229,5 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
         missing_layer = Layer.SESSION
     else:
         missing_layer = Layer.RESOURCE if not same_account else Layer.IDENTITY
-    decision.reason = f"because no {missing_layer.value} allows the {action} action"
+    decision.reason = f"because no {missing_layer} allows the {action} action"
     return decision

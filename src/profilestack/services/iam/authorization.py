@@ -19,6 +19,7 @@ from profilestack.identity.principal import ASSUMED_ROLE, IAM_USER, Principal
 from profilestack.services.iam import entities, managed
 from profilestack.services.iam.attachments import attached_arns
 from profilestack.services.iam.inline import inline_policies
+from profilestack.services.iam.read_cache import IamReadCache
 from profilestack.services.iam.tables import iam_policies, iam_roles, iam_users
 from profilestack.services.iam.tags import tag_map
 from profilestack.services.sts.tables import sts_sessions
@@ -137,7 +138,8 @@ class IamPolicyStore:
         return None
 
 
-def names_with_path(database: Database, account: str, params: dict[str, Any]) -> Callable[[str], str | None]:
+def names_with_path(database: Database, reads: IamReadCache, account: str, params: dict[str, Any]
+                    ) -> Callable[[str], str | None]:
     """Fills ``${RoleNameWithPath}``-style ARN variables: the stored path, or the ``Path`` being created."""
 
     def resolve(variable: str) -> str | None:
@@ -150,9 +152,12 @@ def names_with_path(database: Database, account: str, params: dict[str, Any]) ->
         name = params.get(kind.name_param) if kind else None
         if kind is None or not isinstance(name, str):
             return None
+        stored = reads.get(("path", kind.kind, account, name.lower()), lambda: _stored_name(kind, name))
+        return stored or f"{params.get('Path') or '/'}{name}"[1:]
+
+    def _stored_name(kind: entities.EntityKind, name: str) -> str | None:
         with database.transaction(write=False) as db:
             row = entities.find(db, kind, account, name)
-        path = row.path if row is not None else (params.get("Path") or "/")
-        return f"{path}{row.name if row is not None else name}"[1:]
+        return f"{row.path}{row.name}"[1:] if row is not None else None
 
     return resolve

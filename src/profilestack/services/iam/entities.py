@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, delete, func, insert, select
+from sqlalchemy import Connection, Row, Select, Table, bindparam, delete, func, insert, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.iam.errors import already_exists, delete_conflict, no_such_entity, quota
@@ -43,10 +44,14 @@ ROLE = EntityKind("role", "Role", iam_roles, "AROA", 1000, 10240)
 KINDS = (USER, GROUP, ROLE)
 
 
+@cache
+def _by_name(table: Table) -> Select[Any]:
+    """Built once per table: building SQLAlchemy expressions costs more than running this query."""
+    return select(table).where(table.c.account_id == bindparam("account"), table.c.name_key == bindparam("name"))
+
+
 def find(db: Connection, kind: EntityKind, account: str, name: str) -> Row[Any] | None:
-    table = kind.table
-    return db.execute(select(table).where(table.c.account_id == account,
-                                          table.c.name_key == name.lower())).first()
+    return db.execute(_by_name(kind.table), {"account": account, "name": name.lower()}).first()
 
 
 def require(db: Connection, kind: EntityKind, account: str, name: str) -> Row[Any]:

@@ -75,7 +75,10 @@ def create_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @iam.operation("GetRole")
 def get_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return {"Role": role_shape(ctx.db, entities.require(ctx.db, ROLE, ctx.account, params["RoleName"]))}
+    name = params["RoleName"]
+    return {"Role": ctx.app.iam_reads.get(
+        ("GetRole", ctx.account, name.lower()),
+        lambda: role_shape(ctx.db, entities.require(ctx.db, ROLE, ctx.account, name)))}
 
 
 @iam.operation("ListRoles")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from profilestack.services.iam.errors import invalid_input, quota
 from profilestack.services.iam.tables import iam_tags
@@ -10,9 +10,13 @@ from profilestack.services.iam.tables import iam_tags
 MAX_TAGS = 50
 
 
+_TAGS_OF = (select(iam_tags.c.key, iam_tags.c.value)
+            .where(iam_tags.c.kind == bindparam("kind"), iam_tags.c.entity_id == bindparam("entity"))
+            .order_by(iam_tags.c.key))
+
+
 def tags_of(db: Connection, kind: str, entity_id: str) -> list[dict[str, str]]:
-    rows = db.execute(select(iam_tags.c.key, iam_tags.c.value)
-                      .where(iam_tags.c.kind == kind, iam_tags.c.entity_id == entity_id).order_by(iam_tags.c.key))
+    rows = db.execute(_TAGS_OF, {"kind": kind, "entity": entity_id})
     return [{"Key": row.key, "Value": row.value} for row in rows]
 
 

@@ -1,0 +1,33 @@
+"""Finished answers of hot IAM reads (GetRole, ARN paths), kept until any IAM write in this process
+or for ``ttl`` seconds — the same eventual consistency as authorization's caches and as IAM itself."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class IamReadCache:
+    def __init__(self, ttl: float = 1.0, monotonic: Callable[[], float] = time.monotonic,
+                 limit: int = 10_000) -> None:
+        self.ttl = ttl
+        self.monotonic = monotonic
+        self.limit = limit
+        self._entries: dict[Hashable, tuple[float, object]] = {}
+
+    def get(self, key: Hashable, load: Callable[[], T]) -> T:
+        now = self.monotonic()
+        found = self._entries.get(key)
+        if found is not None and now - found[0] < self.ttl:
+            return found[1]  # type: ignore[return-value]
+        value = load()
+        if len(self._entries) >= self.limit:
+            self._entries = {}
+        self._entries[key] = (now, value)
+        return value
+
+    def invalidate(self) -> None:
+        self._entries = {}
