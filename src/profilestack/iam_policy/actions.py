@@ -73,20 +73,25 @@ def _guess_level(operation: str) -> str:
     return "Read" if operation.startswith(("Get", "List", "Describe", "Lookup", "Search", "BatchGet")) else "Write"
 
 
+@cache
+def _template_parts(template: str) -> tuple[str, ...]:
+    """Literal text and lower-cased variable names, alternating (literal first)."""
+    return tuple(part.lower() if index % 2 else part for index, part in enumerate(_VARIABLE.split(template)))
+
+
 def fill_template(template: str, values: dict[str, str]) -> str | None:
     """The ARN with every ``${Variable}`` filled, or None when a variable has no value."""
-    missing = False
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal missing
-        value = values.get(match.group(1).lower())
-        if value is None:
-            missing = True
-            return ""
-        return value
-
-    filled = _VARIABLE.sub(replace, template)
-    return None if missing else filled
+    parts = _template_parts(template)
+    filled = []
+    for index, part in enumerate(parts):
+        if index % 2:
+            value = values.get(part)
+            if value is None:
+                return None
+            filled.append(value)
+        else:
+            filled.append(part)
+    return "".join(filled)
 
 
 def template_values(params: dict[str, Any], region: str, account: str) -> dict[str, str]:

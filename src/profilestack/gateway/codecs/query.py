@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
@@ -119,7 +120,9 @@ def write_xml(shape: Shape, value: Any, name: str, out: list[str]) -> None:
         if not flattened:
             out.append(f"</{name}>")
     else:
-        out.append(f"<{name}>{_escape(scalar_to_text(shape, value, 'iso8601'))}</{name}>")
+        text = value if kind == "string" and isinstance(value, str) and not shape.serialization.get("jsonvalue") \
+            else scalar_to_text(shape, value, "iso8601")
+        out.append(f"<{name}>{_escape(text)}</{name}>")
 
 
 def write_members(shape: Shape, value: dict[str, Any], out: list[str]) -> None:
@@ -132,8 +135,11 @@ def write_members(shape: Shape, value: dict[str, Any], out: list[str]) -> None:
 _XML_EXTRA = {'"': "&quot;", "\r": "&#xD;", "\n": "&#xA;"}
 
 
+_NEEDS_ESCAPE = re.compile(r'[&<>"\r\n]')
+
+
 def _escape(text: str) -> str:
-    return escape(text, _XML_EXTRA)
+    return escape(text, _XML_EXTRA) if _NEEDS_ESCAPE.search(text) else text
 
 
 def xml_namespace(service: ServiceModel) -> str:
