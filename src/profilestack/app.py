@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from profilestack.audit.log import AuditLog
@@ -13,11 +17,17 @@ from profilestack.iam_policy.actions import NameResolver
 from profilestack.identity.credentials import BootstrapCredentials, CredentialResolver, CredentialSource
 from profilestack.outbox.worker import OutboxWorker
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
-from profilestack.services.iam.authorization import IamPolicyStore, names_with_path
+from profilestack.services.iam.authorization import IamPolicyStore, iam_resource_tags, names_with_path
+from profilestack.services.iam.catalogue import override_default_versions
 from profilestack.services.iam.credentials import AccessKeyCredentials
 from profilestack.services.iam.read_cache import IamReadCache
+from profilestack.services.profiles.service_role import give_roles_to_domains
+from profilestack.services.profiles.tags import resource_tags as profile_resource_tags
+from profilestack.services.registry import all_tasks
 from profilestack.services.sts.credentials import SessionCredentials
 from profilestack.store.database import Database
+
+log = logging.getLogger(__name__)
 
 
 class App:
@@ -26,6 +36,8 @@ class App:
         self.clock: Clock = clock or (OffsetFileClock(settings.clock_offset_file) if settings.clock_offset_file
                                       else SystemClock())
         self.ids = ids or Ids()
+        if settings.test_policy_overrides:
+            override_default_versions(json.loads(Path(settings.test_policy_overrides).read_text()))
         self.database = Database(settings.database_url)
         self.database.migrate()
         sources: list[CredentialSource] = []
@@ -35,11 +47,13 @@ class App:
         sources += [AccessKeyCredentials(self.database), SessionCredentials(self.database)]
         self.credentials = CredentialResolver(sources)
         self.authenticator = Authenticator(self.credentials, self.clock)
-        self.policies = IamPolicyStore(self.database)
+        self.policies = IamPolicyStore(self.database, {"iam": iam_resource_tags, "profile": profile_resource_tags})
         self.iam_reads = IamReadCache()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)
         self.outbox = OutboxWorker(self.database, self.clock)
+        for kind, task in all_tasks().items():
+            self.outbox.register(kind, partial(task, self))
         self.gateway = Gateway(self)
 
     def iam_changed(self) -> None:
@@ -56,6 +70,8 @@ class App:
         self.audit.start()
         if self.settings.outbox_worker:
             self.outbox.start()
+        for line in give_roles_to_domains(self):
+            log.warning("service-linked role repaired: %s", line)
 
     def warm_up(self) -> None:
         """Load the service models and routing tables now rather than on the first request."""

@@ -98,6 +98,42 @@ def migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def doctor(args: argparse.Namespace) -> int:
+    """Report (and with --repair, fix) drift between Customer Profiles domains and their service-linked roles."""
+    from profilestack.app import App
+    from profilestack.services.profiles.service_role import (
+        delete_domain_role,
+        domains_without_role,
+        give_roles_to_domains,
+        roles_without_domain,
+    )
+
+    settings = _settings(args)
+    settings.outbox_worker = False
+    app = App(settings)
+    app.audit.start()
+    try:
+        missing, orphans = domains_without_role(app), roles_without_domain(app)
+        for domain in missing:
+            print(f"domain without its service-linked role: {domain.arn}")
+        for role in orphans:
+            print(f"service-linked role without a domain: {role.arn}")
+        if not missing and not orphans:
+            print("no drift: every domain has its role and every role its domain")
+            return 0
+        if not args.repair:
+            print("run 'profilestack doctor --repair' to fix")
+            return 1
+        for line in give_roles_to_domains(app):
+            print(f"repaired: {line}")
+        for role in orphans:
+            delete_domain_role(app, {"account": role.account_id, "region": "us-east-1", "role_name": role.name})
+            print(f"repaired: {role.arn} deleted by its service")
+        return 0
+    finally:
+        app.close()
+
+
 def _storage_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="directory of the SQLite database (default ./.profilestack)")
     parser.add_argument("--db", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db")
@@ -122,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     worker_parser = commands.add_parser("worker", help="run an outbox worker process")
     _storage_flags(worker_parser)
     worker_parser.set_defaults(handler=worker)
+
+    doctor_parser = commands.add_parser("doctor", help="report drift between domains and service-linked roles")
+    doctor_parser.add_argument("--repair", action="store_true", help="create missing roles, delete orphaned ones")
+    _storage_flags(doctor_parser)
+    doctor_parser.set_defaults(handler=doctor)
 
     migrate_parser = commands.add_parser("migrate", help="apply database migrations and exit")
     _storage_flags(migrate_parser)

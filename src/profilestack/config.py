@@ -29,6 +29,7 @@ class Settings:
     outbox_worker: bool = True  # run an outbox worker inside each server process
     log_level: str = "warning"
     clock_offset_file: str | None = None  # testing aid: see runtime.OffsetFileClock
+    test_policy_overrides: str | None = None  # testing aid: JSON file {managed policy ARN: document}
 
     @property
     def database_url(self) -> str:

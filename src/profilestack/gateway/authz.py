@@ -138,6 +138,12 @@ def _parameter_provider(params: dict[str, Any]):
     return provide
 
 
+def _service_creating_its_own_role(principal: Principal, request: AuthorizationRequest) -> bool:
+    """An AWS service may always create its own service-linked role (how roles "appear" in an account)."""
+    return (principal.kind == AWS_SERVICE and request.action == "iam:CreateServiceLinkedRole"
+            and request.params.get("AWSServiceName") == principal.arn)
+
+
 class PolicyAuthorizer:
     def __init__(self, store: PolicyStore, clock: Clock) -> None:
         self.store = store
@@ -156,7 +162,8 @@ class PolicyAuthorizer:
         resources = request.resources or ["*"]
         if request.action.lower() in UNCONDITIONAL_ACTIONS or (
                 policies is None and principal.is_root
-                and all(account_of(arn) in ("", "aws", principal.account) for arn in resources)):
+                and all(account_of(arn) in ("", "aws", principal.account) for arn in resources)) or (
+                _service_creating_its_own_role(principal, request)):
             return [Decision("allowed", request.action, arn) for arn in resources]
         policies = policies if policies is not None else self.store.policies_for(principal)
         base = context if context is not None else base_context(request, self.clock.now())

@@ -25,6 +25,13 @@ class ServiceSpec:
     validation_status: int = 400
     global_region: str | None = None  # IAM is global: signed for us-east-1
     path_prefix: str | None = None  # rest services sharing a signing name
+    regions: tuple[str, ...] | None = None  # where the service exists; None: every region
+    title: str = ""  # the service's name in messages
+
+
+# The regions of the Customer Profiles service-linked role page (and of botocore's endpoints for both services).
+CONNECT_REGIONS = ("us-east-1", "us-west-2", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1",
+                   "ca-central-1", "eu-central-1", "eu-west-2", "af-south-1")
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
@@ -32,7 +39,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("iam", "iam", "iam", "iam.amazonaws.com", "ValidationError", global_region="us-east-1"),
     ServiceSpec("cloudwatch", "monitoring", "cloudwatch", "monitoring.amazonaws.com", "InvalidParameterValue"),
     ServiceSpec("cloudtrail", "cloudtrail", "cloudtrail", "cloudtrail.amazonaws.com", "InvalidParameterException"),
-    ServiceSpec("customer-profiles", "profile", "profile", "profile.amazonaws.com", "BadRequestException"),
+    ServiceSpec("customer-profiles", "profile", "profile", "profile.amazonaws.com", "BadRequestException",
+                regions=CONNECT_REGIONS, title="Amazon Connect Customer Profiles"),
     ServiceSpec(
         "connectcampaignsv2",
         "connect-campaigns",
@@ -40,6 +48,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "connect-campaigns.amazonaws.com",
         "ValidationException",
         path_prefix="/v2/",
+        regions=CONNECT_REGIONS,
+        title="Amazon Connect Outbound Campaigns",
     ),
     ServiceSpec(
         "connectcampaigns",
@@ -47,6 +57,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "connect-campaigns",
         "connect-campaigns.amazonaws.com",
         "ValidationException",
+        regions=CONNECT_REGIONS,
+        title="Amazon Connect Outbound Campaigns",
     ),
 )
 

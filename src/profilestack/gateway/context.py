@@ -28,6 +28,7 @@ class CallContext:
     _connection: Connection | None = field(default=None, repr=False)
     enqueued: int = 0
     committed_hooks: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    parent: CallContext | None = field(default=None, repr=False)  # a service's call made inside another call
 
     @property
     def account(self) -> str:
@@ -36,6 +37,8 @@ class CallContext:
     @property
     def db(self) -> Connection:
         """The call's transaction, opened on first use and committed when the call succeeds."""
+        if self.parent is not None:  # one request, one transaction: nested calls join it
+            return self.parent.db
         if self._connection is None:
             self._connection = self._stack.enter_context(self.app.database.transaction(self.write))
         return self._connection
@@ -43,11 +46,15 @@ class CallContext:
     def enqueue(self, kind: str, payload: dict[str, Any], delay: float = 0.0) -> int:
         """Schedule work that happens after, and only if, this call commits."""
         self.enqueued += 1
+        if self.parent is not None:
+            self.parent.enqueued += 1
         return enqueue(self.db, self.app.clock, kind, payload, delay)
 
     def on_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once this call's transaction has committed (e.g. to drop caches of what it changed)."""
-        if hook not in self.committed_hooks:
+        if self.parent is not None:
+            self.parent.on_commit(hook)
+        elif hook not in self.committed_hooks:
             self.committed_hooks.append(hook)
 
     def now(self):

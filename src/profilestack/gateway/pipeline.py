@@ -51,6 +51,12 @@ def speaks_query(model: ServiceModel) -> bool:
     return model.protocol == "query" or "awsQueryCompatible" in model.metadata
 
 
+def _raise_if_unavailable(spec: ServiceSpec, region: str) -> None:
+    if spec.regions is not None and region not in spec.regions:
+        raise AwsError(spec.validation_error, f"{spec.title} is not available in region {region}. Supported "
+                                              f"regions: {', '.join(spec.regions)}.", spec.validation_status)
+
+
 @dataclass(slots=True)
 class Call:
     spec: ServiceSpec
@@ -62,6 +68,7 @@ class Call:
     request_id: str
     source_ip: str | None
     user_agent: str | None
+    parent: CallContext | None = None
 
 
 class Gateway:
@@ -105,13 +112,18 @@ class Gateway:
             return codec.encode_error(found.model, InternalFailure(), request_id)
 
     def invoke(
-        self, principal: Principal, service: str, operation: str, params: dict[str, Any], region: str
+        self, principal: Principal, service: str, operation: str, params: dict[str, Any], region: str,
+        parent: CallContext | None = None,
     ) -> dict[str, Any]:
-        """A call made by a service on its own behalf: same validation, authorization, handling and audit."""
+        """A call made by a service: same validation, authorization, handling and audit.
+
+        With ``parent`` (the call being served) it joins that call's transaction: both commit or neither does.
+        """
         spec = SERVICES_BY_NAME[service]
         model = service_model(service)
         call = Call(spec, model, model.operation_model(operation), params, principal,
-                    spec.global_region or region, self.app.ids.request_id(), principal.invoked_by, principal.invoked_by)
+                    spec.global_region or region, self.app.ids.request_id(), principal.invoked_by, principal.invoked_by,
+                    parent)
         try:
             return self.execute(call)
         except AwsError as err:
@@ -136,6 +148,7 @@ class Gateway:
                             call.request_id, call.source_ip, call.user_agent)
         resources = [item["ResourceName"] for item in event.resources]
         try:
+            _raise_if_unavailable(call.spec, call.region)
             raise_if_invalid(call.operation.input_shape, call.params, call.spec.validation_error,
                              call.spec.validation_status)
             self.app.authorizer.authorize(AuthorizationRequest(call.principal, info.action, resources, call.region,
@@ -145,7 +158,7 @@ class Gateway:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
                                sender_fault=False)
             context = CallContext(self.app, call.principal, call.region, call.request_id, call.operation.name,
-                                  write=not info.read_only)
+                                  write=not info.read_only, parent=call.parent)
             with context._stack:
                 result = handler(context, call.params) or {}
             for hook in context.committed_hooks:

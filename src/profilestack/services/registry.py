@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from profilestack.gateway.context import CallContext
 
+if TYPE_CHECKING:
+    from profilestack.app import App
+
 Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any] | None]
+Task = Callable[["App", dict[str, Any]], None]
 
 
 class ServiceHandlers:
@@ -17,6 +21,16 @@ class ServiceHandlers:
         self.service = service
         self.after_write = after_write
         self.handlers: dict[str, Handler] = {}
+        self.tasks: dict[str, Task] = {}
+
+    def task(self, kind: str) -> Callable[[Task], Task]:
+        """Register the runner of an outbox task kind the service enqueues."""
+
+        def register(function: Task) -> Task:
+            self.tasks[kind] = function
+            return function
+
+        return register
 
     def operation(self, name: str) -> Callable[[Handler], Handler]:
         def register(function: Handler) -> Handler:
@@ -37,14 +51,22 @@ class ServiceHandlers:
         return handler
 
 
-def all_handlers() -> dict[tuple[str, str], Handler]:
-    """Every implemented (service, operation); importing a service module registers it."""
+def all_services() -> tuple[ServiceHandlers, ...]:
+    """Every service; importing a service module registers its operations and tasks."""
     from profilestack.services.cloudtrail.handlers import cloudtrail
     from profilestack.services.iam.handlers import iam
+    from profilestack.services.profiles.handlers import profiles
     from profilestack.services.sts.handlers import sts
 
-    table: dict[tuple[str, str], Handler] = {}
-    for service in (sts, iam, cloudtrail):
-        for name, handler in service.handlers.items():
-            table[(service.service, name)] = handler
-    return table
+    return (sts, iam, cloudtrail, profiles)
+
+
+def all_handlers() -> dict[tuple[str, str], Handler]:
+    """Every implemented (service, operation)."""
+    return {(service.service, name): handler for service in all_services()
+            for name, handler in service.handlers.items()}
+
+
+def all_tasks() -> dict[str, Task]:
+    """Every outbox task kind and its runner."""
+    return {kind: task for service in all_services() for kind, task in service.tasks.items()}

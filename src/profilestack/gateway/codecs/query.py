@@ -181,7 +181,7 @@ class QueryCodec:
         out.append(f"<Code>{_escape(resolved.code)}</Code><Message>{_escape(error.message)}</Message>")
         if resolved.shape is not None:
             members = error_members(resolved, error, "Message")
-            members.pop("Message", None)  # already written above
+            members.pop(resolved.message_member or "Message", None)  # already written above
             write_members(resolved.shape, members, out)
         out.append(f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>")
         return HttpResponse(resolved.status, [*_XML_HEADERS, ("x-amzn-requestid", request_id)], "".join(out).encode())

@@ -19,6 +19,7 @@ from profilestack.identity.principal import ASSUMED_ROLE, IAM_USER, Principal
 from profilestack.services.iam import entities, managed
 from profilestack.services.iam.attachments import attached_arns
 from profilestack.services.iam.inline import inline_policies
+from profilestack.services.iam.linked_services import linked_service
 from profilestack.services.iam.read_cache import IamReadCache
 from profilestack.services.iam.tables import iam_policies, iam_roles, iam_users
 from profilestack.services.iam.tags import tag_map
@@ -78,10 +79,23 @@ def session_policies(db: Connection, account: str, access_key: str | None) -> li
     return found
 
 
+TagReader = Callable[[Connection, str], dict[str, str] | None]
+
+
+def iam_resource_tags(db: Connection, arn: str) -> dict[str, str] | None:
+    tables = {":user/": ("user", iam_users), ":role/": ("role", iam_roles), ":policy/": ("policy", iam_policies)}
+    for marker, (kind, table) in tables.items():
+        if marker in arn:
+            entity_id = db.execute(select(table.c.id).where(table.c.arn == arn)).scalar()
+            return tag_map(db, kind, entity_id) if entity_id else None
+    return None
+
+
 class IamPolicyStore:
-    def __init__(self, database: Database, ttl: float = 1.0,
+    def __init__(self, database: Database, tag_readers: dict[str, TagReader], ttl: float = 1.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.database = database
+        self.tag_readers = tag_readers  # ARN service segment → reader of a resource's tags
         self.ttl = ttl
         self.monotonic = monotonic
         self._policies: dict[tuple[str, str | None], tuple[float, PolicySet]] = {}
@@ -129,13 +143,13 @@ class IamPolicyStore:
         return policy
 
     def resource_tags(self, arn: str) -> dict[str, str] | None:
-        tables = {":user/": ("user", iam_users), ":role/": ("role", iam_roles), ":policy/": ("policy", iam_policies)}
-        for marker, (kind, table) in tables.items():
-            if arn.startswith("arn:aws:iam::") and marker in arn:
-                with self.database.transaction(write=False) as db:
-                    entity_id = db.execute(select(table.c.id).where(table.c.arn == arn)).scalar()
-                    return tag_map(db, kind, entity_id) if entity_id else None
-        return None
+        """``aws:ResourceTag/…``: the stored tags of the resource, asked of the service that owns the ARN."""
+        parts = arn.split(":", 5)
+        reader = self.tag_readers.get(parts[2]) if len(parts) == 6 else None
+        if reader is None:
+            return None
+        with self.database.transaction(write=False) as db:
+            return reader(db, arn)
 
 
 def names_with_path(database: Database, reads: IamReadCache, account: str, params: dict[str, Any]
@@ -146,6 +160,13 @@ def names_with_path(database: Database, reads: IamReadCache, account: str, param
         kinds = {"usernamewithpath": entities.USER, "groupnamewithpath": entities.GROUP,
                  "rolenamewithpath": entities.ROLE}
         lowered = variable.lower()
+        if lowered == "rolenamewithpath" and "AWSServiceName" in params:  # CreateServiceLinkedRole
+            service = linked_service(params["AWSServiceName"])
+            prefix = service.role_name(params.get("CustomSuffix")) if service else ""
+            return f"aws-service-role/{params['AWSServiceName']}/{prefix}"
+        if lowered == "rolenamewithpath" and "DeletionTaskId" in params:  # task/aws-service-role/<svc>/<role>/<id>
+            parts = str(params["DeletionTaskId"]).split("/")
+            return "/".join(parts[1:4]) if len(parts) == 5 else None
         if lowered == "policynamewithpath" and "PolicyName" in params:
             return f"{params.get('Path') or '/'}{params['PolicyName']}"[1:]
         kind = kinds.get(lowered)

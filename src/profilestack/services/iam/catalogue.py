@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -74,3 +75,15 @@ def aws_managed_policies() -> dict[str, ManagedPolicy]:
         catalogue[arn] = ManagedPolicy(arn, name, _policy_id(name), path, default, versions, ordered[0].created_at,
                                        versions[default].created_at, aws_managed=True)
     return catalogue
+
+
+def override_default_versions(documents: dict[str, dict]) -> None:
+    """Testing aid (``PROFILESTACK_TEST_POLICY_OVERRIDES``): replace AWS managed policies' default documents in
+    this process, e.g. to narrow a service-linked role's policy and watch the service's own calls be denied."""
+    catalogue = aws_managed_policies()
+    for arn, document in documents.items():
+        policy = catalogue[arn]
+        current = policy.versions[policy.default_version]
+        versions = {**policy.versions,
+                    current.version_id: Version(current.version_id, json.dumps(document), current.created_at)}
+        catalogue[arn] = dataclasses.replace(policy, versions=versions)

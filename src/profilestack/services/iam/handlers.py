@@ -8,6 +8,7 @@ from profilestack.services.iam import (  # noqa: F401
     inline,
     policies,
     roles,
+    service_linked_roles,
     simulation,
     tagging,
     users,

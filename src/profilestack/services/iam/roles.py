@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Row, update
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.iam_policy.document import PolicyKind
+from profilestack.identity.principal import ASSUMED_ROLE
 from profilestack.services.iam import entities, managed
 from profilestack.services.iam.documents import check_size, validated, wire
 from profilestack.services.iam.entities import ROLE
@@ -36,6 +37,13 @@ def role_shape(db: Connection, row: Row[Any], detailed: bool = True) -> dict[str
         shape["RoleLastUsed"] = ({"LastUsedDate": row.last_used_at, "Region": row.last_used_region}
                                  if row.last_used_at else {})
     return shape
+
+
+def acting_as_itself(ctx: CallContext, role: Row[Any]) -> bool:
+    """The linked service, through a session of this very service-linked role."""
+    principal = ctx.principal
+    return (principal.kind == ASSUMED_ROLE and principal.role_arn == role.arn
+            and principal.invoked_by == role.service_principal)
 
 
 def refuse_if_service_linked(ctx: CallContext, row: Row[Any]) -> None:
@@ -122,6 +130,9 @@ def update_assume_role_policy(ctx: CallContext, params: dict[str, Any]) -> None:
 @iam.operation("DeleteRole")
 def delete_role(ctx: CallContext, params: dict[str, Any]) -> None:
     row = entities.require(ctx.db, ROLE, ctx.account, params["RoleName"])
+    if row.service_principal and acting_as_itself(ctx, row):
+        entities.remove(ctx.db, ROLE, row)  # the service deletes its role, policy attachment included
+        return
     refuse_if_service_linked(ctx, row)
     entities.refuse_if_policies(ctx.db, ROLE, row)
     entities.remove(ctx.db, ROLE, row)

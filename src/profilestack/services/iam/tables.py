@@ -4,7 +4,7 @@ Entities are global to an account. Names are unique per account case-insensitive
 (``name_key`` holds the lower-cased name).
 """
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from profilestack.store.metadata import metadata
 from profilestack.store.types import UtcDateTime
@@ -109,4 +109,19 @@ iam_access_keys = Table(
     Column("last_used_service", String(64)),
     Column("last_used_region", String(32)),
     Index("ix_iam_access_keys_user", "user_id"),
+)
+
+# DeleteServiceLinkedRole tasks: NOT_STARTED → IN_PROGRESS → SUCCEEDED | FAILED (reason: {Reason, RoleUsageList})
+iam_slr_deletion_tasks = Table(
+    "iam_slr_deletion_tasks", metadata,
+    Column("task_id", String(1000), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("role_id", String(128), nullable=False),
+    Column("role_name", String(64), nullable=False),
+    Column("service_principal", String(256), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", JSON),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Index("ix_iam_slr_tasks_role", "role_id", "status"),
 )

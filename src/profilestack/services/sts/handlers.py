@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, update
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.iam_policy.document import MalformedPolicy, parse_policy
-from profilestack.identity.principal import ASSUMED_ROLE
+from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE
 from profilestack.services.iam.tables import iam_roles
 from profilestack.services.registry import ServiceHandlers
 from profilestack.services.sts.credentials import session_arn
@@ -79,7 +79,8 @@ def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         access_key_id=key, account_id=role.account_id, secret=secret, session_token=token, role_id=role.id,
         role_arn=role.arn, session_name=session_name, session_policy=policy,
         policy_arns=[item["arn"] for item in params.get("PolicyArns") or []], tags=tags,
-        source_identity=params.get("SourceIdentity"), created_at=now, expires_at=expires))
+        source_identity=params.get("SourceIdentity"), created_at=now, expires_at=expires,
+        invoked_by=ctx.principal.arn if ctx.principal.kind == AWS_SERVICE else None))
     ctx.db.execute(update(iam_roles).where(iam_roles.c.id == role.id)
                    .values(last_used_at=now, last_used_region=ctx.region))
     result: dict[str, Any] = {

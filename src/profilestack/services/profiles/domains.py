@@ -1,0 +1,127 @@
+"""Customer Profiles domains: regional, each with its dedicated service-linked role."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.profiles import service_role
+from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.tables import profile_domains
+from profilestack.services.profiles.tags import remove_tags, set_tags, tags_of
+
+_SETTINGS = {"DefaultExpirationDays": "default_expiration_days", "DefaultEncryptionKey": "default_encryption_key",
+             "DeadLetterQueueUrl": "dead_letter_queue_url", "Matching": "matching",
+             "RuleBasedMatching": "rule_based_matching", "DataStore": "data_store"}
+
+
+def domain_arn(ctx: CallContext, name: str) -> str:
+    return f"arn:aws:profile:{ctx.region}:{ctx.account}:domains/{name}"
+
+
+def find_domain(ctx: CallContext, name: str) -> Row[Any] | None:
+    return ctx.db.execute(select(profile_domains).where(
+        profile_domains.c.account_id == ctx.account, profile_domains.c.region == ctx.region,
+        profile_domains.c.name == name)).first()
+
+
+def require_domain(ctx: CallContext, name: str) -> Row[Any]:
+    row = find_domain(ctx, name)
+    if row is None:
+        raise not_found(f"Domain {name} does not exist.")
+    return row
+
+
+def _stored(params: dict[str, Any]) -> dict[str, Any]:
+    values = {column: params[member] for member, column in _SETTINGS.items() if member in params}
+    rule_based = values.get("rule_based_matching")
+    if rule_based is not None:
+        values["rule_based_matching"] = {**rule_based, "Status": "ACTIVE" if rule_based.get("Enabled") else "PENDING"}
+    return values
+
+
+def domain_shape(ctx: CallContext, row: Row[Any], stats: bool = False) -> dict[str, Any]:
+    shape: dict[str, Any] = {"DomainName": row.name}
+    for member, column in _SETTINGS.items():
+        value = getattr(row, column)
+        if value is not None:
+            shape[member] = value
+    shape["CreatedAt"], shape["LastUpdatedAt"] = row.created_at, row.updated_at
+    if stats:
+        shape["Stats"] = {"ProfileCount": 0, "MeteringProfileCount": 0, "ObjectCount": 0, "TotalSize": 0}
+    tags = tags_of(ctx.db, row.arn)
+    if tags:
+        shape["Tags"] = tags
+    return shape
+
+
+@profiles.operation("CreateDomain")
+def create_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    name = params["DomainName"]
+    if find_domain(ctx, name) is not None:
+        raise bad_request(f"Domain {name} already exists.")
+    role_name = service_role.create_domain_role(ctx, name)
+    now = ctx.now()
+    arn = domain_arn(ctx, name)
+    ctx.db.execute(insert(profile_domains).values(account_id=ctx.account, region=ctx.region, name=name, arn=arn,
+                                                  created_at=now, updated_at=now, role_name=role_name,
+                                                  **_stored(params)))
+    if params.get("Tags"):
+        set_tags(ctx.db, arn, params["Tags"])
+    return domain_shape(ctx, require_domain(ctx, name))
+
+
+@profiles.operation("GetDomain")
+def get_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return domain_shape(ctx, require_domain(ctx, params["DomainName"]), stats=True)
+
+
+@profiles.operation("UpdateDomain")
+def update_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = require_domain(ctx, params["DomainName"])
+    ctx.db.execute(update(profile_domains).where(profile_domains.c.id == row.id)
+                   .values(updated_at=ctx.now(), **_stored(params)))
+    if params.get("Tags"):
+        set_tags(ctx.db, row.arn, params["Tags"])
+    return domain_shape(ctx, require_domain(ctx, row.name))
+
+
+@profiles.operation("DeleteDomain")
+def delete_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = require_domain(ctx, params["DomainName"])
+    remove_tags(ctx.db, row.arn)
+    ctx.db.execute(delete(profile_domains).where(profile_domains.c.id == row.id))
+    service_role.schedule_role_deletion(ctx, row.role_name)
+    return {"Message": f"Domain {row.name} was deleted."}
+
+
+def _offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(token.encode()).decode())
+    except ValueError as exc:
+        raise bad_request("The next token is invalid.") from exc
+
+
+@profiles.operation("ListDomains")
+def list_domains(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    start, size = _offset(params.get("NextToken")), params.get("MaxResults") or 100
+    rows = list(ctx.db.execute(select(profile_domains).where(
+        profile_domains.c.account_id == ctx.account, profile_domains.c.region == ctx.region)
+        .order_by(profile_domains.c.name).offset(start).limit(size + 1)))
+    items = []
+    for row in rows[:size]:
+        item = {"DomainName": row.name, "CreatedAt": row.created_at, "LastUpdatedAt": row.updated_at}
+        tags = tags_of(ctx.db, row.arn)
+        if tags:
+            item["Tags"] = tags
+        items.append(item)
+    result: dict[str, Any] = {"Items": items}
+    if len(rows) > size:
+        result["NextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    return result

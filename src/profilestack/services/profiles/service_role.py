@@ -1,0 +1,137 @@
+"""The seed's rules in one place: each domain's dedicated service-linked role, from creation to self-deletion.
+
+- CreateDomain makes the *caller* create ``AWSServiceRoleForProfile_<id>`` (``iam:CreateServiceLinkedRole``,
+  so ``iam:AWSServiceName`` conditions apply) inside the CreateDomain transaction.
+- Whatever the service does for a domain it does as that role's session: it assumes the role as
+  ``profile.amazonaws.com`` (the trust policy admits nobody else) and calls through the gateway, so the
+  role's policy authorizes every call and the audit trail shows the session, invoked by the service.
+- DeleteDomain leaves the role to the outbox: the role's session deletes the role with ``iam:DeleteRole``,
+  retried until it succeeds.
+- IAM's deletion tasks ask ``domains_using`` whether a role is still in use, across every region.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, Principal
+from profilestack.outbox.worker import RetryLater
+from profilestack.services.iam import entities
+from profilestack.services.iam.linked_services import LinkedService, register
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.tables import profile_domains
+
+if TYPE_CHECKING:
+    from profilestack.app import App
+
+SERVICE_PRINCIPAL = "profile.amazonaws.com"
+ROLE_PREFIX = "AWSServiceRoleForProfile"
+POLICY_ARN = "arn:aws:iam::aws:policy/aws-service-role/CustomerProfilesServiceLinkedRolePolicy"
+ROLE_PATH = f"/aws-service-role/{SERVICE_PRINCIPAL}/"
+SESSION_NAME = "CustomerProfiles"
+DELETE_ROLE_TASK = "profile.delete_domain_role"
+RETRY_SECONDS = 30.0
+
+
+def domains_using(db: Connection, account: str, role_name: str) -> list[tuple[str, list[str]]]:
+    """IAM's question before deleting a role: which domains, in which regions, still use it."""
+    rows = db.execute(select(profile_domains.c.region, profile_domains.c.arn).where(
+        profile_domains.c.account_id == account, profile_domains.c.role_name == role_name)
+        .order_by(profile_domains.c.region, profile_domains.c.name))
+    usage: dict[str, list[str]] = {}
+    for row in rows:
+        usage.setdefault(row.region, []).append(row.arn)
+    return list(usage.items())
+
+
+register(LinkedService(SERVICE_PRINCIPAL, ROLE_PREFIX, True, POLICY_ARN, usage=domains_using))
+
+
+def role_arn(account: str, role_name: str) -> str:
+    return f"arn:aws:iam::{account}:role{ROLE_PATH}{role_name}"
+
+
+def service_principal(account: str) -> Principal:
+    return Principal(AWS_SERVICE, account, SERVICE_PRINCIPAL, SERVICE_PRINCIPAL, invoked_by=SERVICE_PRINCIPAL)
+
+
+def create_domain_role(ctx: CallContext, domain: str) -> str:
+    """The caller, through the service, creates the domain's dedicated role — or the whole CreateDomain fails."""
+    caller = dataclasses.replace(ctx.principal, invoked_by=SERVICE_PRINCIPAL)
+    answer = ctx.app.gateway.invoke(caller, "iam", "CreateServiceLinkedRole", {
+        "AWSServiceName": SERVICE_PRINCIPAL, "CustomSuffix": ctx.app.ids.hex32()[:16],
+        "Description": f"Allows Amazon Connect Customer Profiles to act for the domain {domain}",
+    }, ctx.region, parent=ctx)
+    return answer["Role"]["RoleName"]
+
+
+def session(app: App, account: str, role_name: str, region: str, parent: CallContext | None = None) -> Principal:
+    """The service, as the domain role's assumed-role session (obtained through STS like anyone's)."""
+    arn = role_arn(account, role_name)
+    answer = app.gateway.invoke(service_principal(account), "sts", "AssumeRole",
+                                {"RoleArn": arn, "RoleSessionName": SESSION_NAME}, region, parent)
+    user = answer["AssumedRoleUser"]
+    role_id = user["AssumedRoleId"].split(":", 1)[0]
+    return Principal(ASSUMED_ROLE, account, user["Arn"], user["AssumedRoleId"], SESSION_NAME,
+                     answer["Credentials"]["AccessKeyId"], invoked_by=SERVICE_PRINCIPAL, entity_id=role_id,
+                     role_arn=arn)
+
+
+def schedule_role_deletion(ctx: CallContext, role_name: str | None) -> None:
+    if role_name:
+        ctx.enqueue(DELETE_ROLE_TASK, {"account": ctx.account, "region": ctx.region, "role_name": role_name})
+
+
+def _role_exists(app: App, account: str, role_name: str) -> bool:
+    with app.database.transaction(write=False) as db:
+        return entities.find(db, entities.ROLE, account, role_name) is not None
+
+
+@profiles.task(DELETE_ROLE_TASK)
+def delete_domain_role(app: App, payload: dict[str, Any]) -> None:
+    """After DeleteDomain: the role deletes itself, as its own session, with ``iam:DeleteRole``."""
+    account, region, role_name = payload["account"], payload["region"], payload["role_name"]
+    if not _role_exists(app, account, role_name):
+        return
+    try:
+        principal = session(app, account, role_name, region)
+        app.gateway.invoke(principal, "iam", "DeleteRole", {"RoleName": role_name}, region)
+    except AwsError as err:
+        if err.code == "NoSuchEntity":
+            return
+        raise RetryLater(RETRY_SECONDS, f"{err.code}: {err.message}") from err
+
+
+def domains_without_role(app: App) -> list[Any]:
+    with app.database.transaction(write=False) as db:
+        domains = list(db.execute(select(profile_domains)))
+        return [domain for domain in domains if not domain.role_name
+                or entities.find(db, entities.ROLE, domain.account_id, domain.role_name) is None]
+
+
+def roles_without_domain(app: App) -> list[Any]:
+    with app.database.transaction(write=False) as db:
+        roles = db.execute(select(entities.ROLE.table).where(
+            entities.ROLE.table.c.service_principal == SERVICE_PRINCIPAL))
+        return [role for role in roles if not domains_using(db, role.account_id, role.name)]
+
+
+def give_roles_to_domains(app: App) -> list[str]:
+    """Domains without a role (restored from an older version, imported) get one: the role "appears", as the
+    seed says, created by the service itself and recorded in the audit trail."""
+    created = []
+    for domain in domains_without_role(app):
+        answer = app.gateway.invoke(service_principal(domain.account_id), "iam", "CreateServiceLinkedRole", {
+            "AWSServiceName": SERVICE_PRINCIPAL, "CustomSuffix": app.ids.hex32()[:16],
+            "Description": f"Allows Amazon Connect Customer Profiles to act for the domain {domain.name}",
+        }, domain.region)
+        name = answer["Role"]["RoleName"]
+        with app.database.transaction() as db:
+            db.execute(update(profile_domains).where(profile_domains.c.id == domain.id).values(role_name=name))
+        created.append(f"{domain.arn}: created {name}")
+    return created
