@@ -38,14 +38,6 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _compare_numbers(compare: Callable[[float, float], bool]) -> Matcher:
-    def match(policy: str, request: str) -> bool:
-        left, right = _number(request), _number(policy)
-        return left is not None and right is not None and compare(left, right)
-
-    return match
-
-
 def _epoch(text: str) -> float | None:
     number = _number(text)
     if number is not None:
@@ -56,9 +48,11 @@ def _epoch(text: str) -> float | None:
         return None
 
 
-def _compare_dates(compare: Callable[[float, float], bool]) -> Matcher:
+def _compare(parse: Callable[[str], float | None], compare: Callable[[float, float], bool]) -> Matcher:
+    """A Numeric* or Date* matcher: both sides parsed (numbers, or ISO 8601/epoch dates); unparseable never matches."""
+
     def match(policy: str, request: str) -> bool:
-        left, right = _epoch(request), _epoch(policy)
+        left, right = parse(request), parse(policy)
         return left is not None and right is not None and compare(left, right)
 
     return match
@@ -104,9 +98,9 @@ OPERATORS: dict[str, tuple[Matcher, bool, bool]] = {
     "ArnLike": (arn_match, False, True),
     "ArnNotEquals": (arn_match, True, True),
     "ArnNotLike": (arn_match, True, True),
-    **{f"Numeric{name}": (_compare_numbers(compare), name == "NotEquals", False)
+    **{f"Numeric{name}": (_compare(_number, compare), name == "NotEquals", False)
        for name, compare in _COMPARISONS.items()},
-    **{f"Date{name}": (_compare_dates(compare), name == "NotEquals", False)
+    **{f"Date{name}": (_compare(_epoch, compare), name == "NotEquals", False)
        for name, compare in _COMPARISONS.items()},
 }
 _CANONICAL = {name.lower(): name for name in [*OPERATORS, "Null"]}

@@ -19,6 +19,7 @@ from profilestack.services.iam.tables import (
     iam_tags,
     iam_users,
 )
+from profilestack.services.iam.tags import tags_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,17 @@ def boundary_shape(arn: str | None) -> dict[str, str] | None:
 def base_shape(kind: EntityKind, row: Row[Any]) -> dict[str, Any]:
     return {"Path": row.path, kind.name_param: row.name, f"{kind.title}Id": row.id, "Arn": row.arn,
             "CreateDate": row.created_at}
+
+
+def add_details(db: Connection, kind: EntityKind, row: Row[Any], shape: dict[str, Any]) -> dict[str, Any]:
+    """What Get{User,Role} show beyond the list view: the permissions boundary and the tags."""
+    boundary = boundary_shape(row.boundary_arn)
+    if boundary:
+        shape["PermissionsBoundary"] = boundary
+    tags = tags_of(db, kind.kind, row.id)
+    if tags:
+        shape["Tags"] = tags
+    return shape
 
 
 def group_ids_of(db: Connection, user_id: str) -> list[str]:

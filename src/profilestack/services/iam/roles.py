@@ -15,7 +15,7 @@ from profilestack.services.iam.documents import check_size, validated, wire
 from profilestack.services.iam.entities import ROLE
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
-from profilestack.services.iam.tags import add_tags, tags_of
+from profilestack.services.iam.tags import add_tags
 
 TRUST_POLICY_LIMIT = 2048
 DEFAULT_SESSION_DURATION = 3600
@@ -28,12 +28,7 @@ def role_shape(db: Connection, row: Row[Any], detailed: bool = True) -> dict[str
         shape["Description"] = row.description
     shape["MaxSessionDuration"] = row.max_session_duration
     if detailed:
-        boundary = entities.boundary_shape(row.boundary_arn)
-        if boundary:
-            shape["PermissionsBoundary"] = boundary
-        tags = tags_of(db, "role", row.id)
-        if tags:
-            shape["Tags"] = tags
+        entities.add_details(db, ROLE, row, shape)
         shape["RoleLastUsed"] = ({"LastUsedDate": row.last_used_at, "Region": row.last_used_region}
                                  if row.last_used_at else {})
     return shape

@@ -16,21 +16,14 @@ from profilestack.services.iam.errors import already_exists, delete_conflict
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_access_keys
-from profilestack.services.iam.tags import add_tags, tags_of
+from profilestack.services.iam.tags import add_tags
 
 ROOT_CREATED = datetime(2020, 1, 1, tzinfo=UTC)  # the emulated account's creation date
 
 
 def user_shape(db: Connection, row: Row[Any], detailed: bool = True) -> dict[str, Any]:
     shape = entities.base_shape(USER, row)
-    if detailed:
-        boundary = entities.boundary_shape(row.boundary_arn)
-        if boundary:
-            shape["PermissionsBoundary"] = boundary
-        tags = tags_of(db, "user", row.id)
-        if tags:
-            shape["Tags"] = tags
-    return shape
+    return entities.add_details(db, USER, row, shape) if detailed else shape
 
 
 def target_user(ctx: CallContext, params: dict[str, Any]) -> Row[Any]:
