@@ -393,3 +393,29 @@ def test_state_survives_a_restart(server) -> None:
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
     server.restart()
     assert server.client("iam").get_role(RoleName=name)["Role"]["RoleName"] == name
+
+
+def test_instance_profiles(iam) -> None:
+    name, role = unique("ip"), unique("r")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
+    profile = iam.create_instance_profile(InstanceProfileName=name, Path="/ec2/",
+                                          Tags=[{"Key": "k", "Value": "v"}])["InstanceProfile"]
+    assert re.fullmatch(r"AIPA[A-Z2-7]{17}", profile["InstanceProfileId"])
+    assert profile["Arn"] == f"arn:aws:iam::{ACCOUNT}:instance-profile/ec2/{name}"
+    assert profile["Roles"] == []
+    iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=role)
+    assert [r["RoleName"] for r in iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Roles"]] \
+        == [role]
+    other = unique("r")
+    iam.create_role(RoleName=other, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
+    assert error_of(iam.add_role_to_instance_profile, InstanceProfileName=name, RoleName=other)[:2] == (
+        "LimitExceeded", "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
+    assert [p["InstanceProfileName"] for p in iam.list_instance_profiles_for_role(RoleName=role)[
+        "InstanceProfiles"]] == [name]
+    assert error_of(iam.delete_role, RoleName=role)[:2] == (
+        "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.")
+    assert error_of(iam.delete_instance_profile, InstanceProfileName=name)[0] == "DeleteConflict"
+    iam.remove_role_from_instance_profile(InstanceProfileName=name, RoleName=role)
+    iam.delete_instance_profile(InstanceProfileName=name)
+    iam.delete_role(RoleName=role)
+    assert error_of(iam.get_instance_profile, InstanceProfileName=name)[0] == "NoSuchEntity"

@@ -197,6 +197,11 @@ def test_the_role_cannot_be_changed_except_its_description(server) -> None:
             "Type": "Sender", "Code": "UnmodifiableEntity",
             "Message": f"Cannot perform the operation on the protected role '{role}' - this role is only "
                        "modifiable by AWS"}, operation
+    profile = unique("profile")
+    iam.create_instance_profile(InstanceProfileName=profile)
+    with pytest.raises(ClientError) as raised:
+        iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
+    assert raised.value.response["Error"]["Code"] == "UnmodifiableEntity"
     assert iam.update_role_description(RoleName=role, Description="edited")["Role"]["Description"] == "edited"
     iam.update_role(RoleName=role, Description="edited again")
     iam.tag_role(RoleName=role, Tags=[{"Key": "owner", "Value": "contact-center"}])

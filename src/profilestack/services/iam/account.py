@@ -12,6 +12,7 @@ from profilestack.services.iam.attachments import attached_shapes
 from profilestack.services.iam.documents import wire
 from profilestack.services.iam.entities import GROUP, ROLE, USER, EntityKind
 from profilestack.services.iam.inline import inline_policies
+from profilestack.services.iam.instance_profiles import profile_shape, profiles_of_role
 from profilestack.services.iam.paging import page_grouped
 from profilestack.services.iam.roles import role_shape
 from profilestack.services.iam.service import iam
@@ -57,7 +58,8 @@ def get_account_authorization_details(ctx: CallContext, params: dict[str, Any]) 
                     for row in entities.listed(db, GROUP, account)]
     if "Role" in wanted:
         entries += [("RoleDetailList", {**role_shape(db, row), **_policies_of(db, account, ROLE, row),
-                                        "InstanceProfileList": []})
+                                        "InstanceProfileList": [profile_shape(db, profile)
+                                                                for profile in profiles_of_role(db, row.id)]})
                     for row in entities.listed(db, ROLE, account)]
     in_use = {row.policy_arn for row in db.execute(select(iam_attachments.c.policy_arn)
                                                    .where(iam_attachments.c.account_id == account))}

@@ -158,7 +158,7 @@ def names_with_path(database: Database, reads: IamReadCache, account: str, param
 
     def resolve(variable: str) -> str | None:
         kinds = {"usernamewithpath": entities.USER, "groupnamewithpath": entities.GROUP,
-                 "rolenamewithpath": entities.ROLE}
+                 "rolenamewithpath": entities.ROLE, "instanceprofilenamewithpath": entities.INSTANCE_PROFILE}
         lowered = variable.lower()
         if lowered == "rolenamewithpath" and "AWSServiceName" in params:  # CreateServiceLinkedRole
             service = linked_service(params["AWSServiceName"])

@@ -15,6 +15,7 @@ from profilestack.services.iam.tables import (
     iam_group_members,
     iam_groups,
     iam_inline_policies,
+    iam_instance_profiles,
     iam_roles,
     iam_tags,
     iam_users,
@@ -30,6 +31,11 @@ class EntityKind:
     id_prefix: str
     quota: int
     inline_size_limit: int  # aggregate inline policy size, whitespace excluded
+    tag_kind: str = ""  # the kind its tags are stored under, when not ``kind`` (the column holds 8 characters)
+
+    @property
+    def tags_kind(self) -> str:
+        return self.tag_kind or self.kind
 
     @property
     def name_param(self) -> str:
@@ -42,7 +48,9 @@ class EntityKind:
 USER = EntityKind("user", "User", iam_users, "AIDA", 5000, 2048)
 GROUP = EntityKind("group", "Group", iam_groups, "AGPA", 300, 5120)
 ROLE = EntityKind("role", "Role", iam_roles, "AROA", 1000, 10240)
-KINDS = (USER, GROUP, ROLE)
+KINDS = (USER, GROUP, ROLE)  # the kinds that hold policies
+INSTANCE_PROFILE = EntityKind("instance-profile", "InstanceProfile", iam_instance_profiles, "AIPA", 1000, 0,
+                              tag_kind="iprofile")
 
 
 @cache
@@ -88,7 +96,8 @@ def listed(db: Connection, kind: EntityKind, account: str, path_prefix: str | No
 
 def remove(db: Connection, kind: EntityKind, row: Row[Any]) -> None:
     """Deletes the entity and what hangs off it (the caller has checked for conflicts)."""
-    for table in (iam_tags, iam_inline_policies, iam_attachments):
+    db.execute(delete(iam_tags).where(iam_tags.c.kind == kind.tags_kind, iam_tags.c.entity_id == row.id))
+    for table in (iam_inline_policies, iam_attachments):
         db.execute(delete(table).where(table.c.kind == kind.kind, table.c.entity_id == row.id))
     if kind is GROUP:
         db.execute(delete(iam_group_members).where(iam_group_members.c.group_id == row.id))
@@ -111,7 +120,7 @@ def add_details(db: Connection, kind: EntityKind, row: Row[Any], shape: dict[str
     boundary = boundary_shape(row.boundary_arn)
     if boundary:
         shape["PermissionsBoundary"] = boundary
-    tags = tags_of(db, kind.kind, row.id)
+    tags = tags_of(db, kind.tags_kind, row.id)
     if tags:
         shape["Tags"] = tags
     return shape

@@ -6,6 +6,7 @@ from profilestack.services.iam import (  # noqa: F401
     attachments,
     groups,
     inline,
+    instance_profiles,
     policies,
     roles,
     service_linked_roles,

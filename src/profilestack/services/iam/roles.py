@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, update
+from sqlalchemy import Connection, Row, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -13,8 +13,10 @@ from profilestack.identity.principal import ASSUMED_ROLE
 from profilestack.services.iam import entities, managed
 from profilestack.services.iam.documents import check_size, validated, wire
 from profilestack.services.iam.entities import ROLE
+from profilestack.services.iam.errors import delete_conflict
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
+from profilestack.services.iam.tables import iam_instance_profiles
 from profilestack.services.iam.tags import add_tags
 
 TRUST_POLICY_LIMIT = 2048
@@ -130,6 +132,8 @@ def delete_role(ctx: CallContext, params: dict[str, Any]) -> None:
         return
     refuse_if_service_linked(ctx, row)
     entities.refuse_if_policies(ctx.db, ROLE, row)
+    if ctx.db.execute(select(iam_instance_profiles.c.id).where(iam_instance_profiles.c.role_id == row.id)).first():
+        raise delete_conflict("Cannot delete entity, must remove roles from instance profile first.")
     entities.remove(ctx.db, ROLE, row)
 
 

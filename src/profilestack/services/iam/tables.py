@@ -125,3 +125,10 @@ iam_slr_deletion_tasks = Table(
     Column("finished_at", UtcDateTime),
     Index("ix_iam_slr_tasks_role", "role_id", "status"),
 )
+
+iam_instance_profiles = Table(
+    "iam_instance_profiles", metadata, *_entity_columns(),
+    Column("role_id", String(128)),  # at most one role per instance profile
+    UniqueConstraint("account_id", "name_key", name="uq_iam_instance_profiles_name"),
+    Index("ix_iam_instance_profiles_role", "role_id"),
+)

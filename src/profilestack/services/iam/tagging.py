@@ -25,6 +25,7 @@ _TARGETS = {
     "user": ("User", _entity_target(entities.USER)),
     "role": ("Role", _entity_target(entities.ROLE)),
     "policy": ("Policy", _policy_target),
+    entities.INSTANCE_PROFILE.tags_kind: ("InstanceProfile", _entity_target(entities.INSTANCE_PROFILE)),
 }
 
 
