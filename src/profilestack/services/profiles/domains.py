@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, or_, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.profiles import service_role
 from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.paging import page_result
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profile_domains
-from profilestack.services.profiles.tags import remove_tags, set_tags, tags_of
+from profilestack.services.profiles.tables import (
+    profile_domains,
+    profile_keys,
+    profile_object_types,
+    profile_objects,
+    profile_tags,
+    profiles_table,
+)
+from profilestack.services.profiles.tags import set_tags, tags_of
 
 _SETTINGS = {"DefaultExpirationDays": "default_expiration_days", "DefaultEncryptionKey": "default_encryption_key",
              "DeadLetterQueueUrl": "dead_letter_queue_url", "Matching": "matching",
@@ -52,7 +59,8 @@ def domain_shape(ctx: CallContext, row: Row[Any], stats: bool = False) -> dict[s
             shape[member] = value
     shape["CreatedAt"], shape["LastUpdatedAt"] = row.created_at, row.updated_at
     if stats:
-        shape["Stats"] = {"ProfileCount": 0, "MeteringProfileCount": 0, "ObjectCount": 0, "TotalSize": 0}
+        shape["Stats"] = {"ProfileCount": row.profile_count, "MeteringProfileCount": row.profile_count,
+                          "ObjectCount": row.object_count, "TotalSize": row.total_size}
     tags = tags_of(ctx.db, row.arn)
     if tags:
         shape["Tags"] = tags
@@ -90,38 +98,37 @@ def update_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return domain_shape(ctx, require_domain(ctx, row.name))
 
 
+def delete_domain_data(db: Connection, domain: Row[Any]) -> None:
+    """Every profile, key, object, object type and tag of the domain."""
+    for table in (profile_objects, profile_keys, profiles_table, profile_object_types):
+        db.execute(delete(table).where(table.c.domain_id == domain.id))
+    db.execute(delete(profile_tags).where(or_(profile_tags.c.resource_arn == domain.arn,
+                                              profile_tags.c.resource_arn.startswith(f"{domain.arn}/"))))
+
+
 @profiles.operation("DeleteDomain")
 def delete_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = require_domain(ctx, params["DomainName"])
-    remove_tags(ctx.db, row.arn)
+    delete_domain_data(ctx.db, row)
     ctx.db.execute(delete(profile_domains).where(profile_domains.c.id == row.id))
     service_role.schedule_role_deletion(ctx, row.role_name)
     return {"Message": f"Domain {row.name} was deleted."}
 
 
-def _offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(token.encode()).decode())
-    except ValueError as exc:
-        raise bad_request("The next token is invalid.") from exc
-
-
 @profiles.operation("ListDomains")
 def list_domains(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    start, size = _offset(params.get("NextToken")), params.get("MaxResults") or 100
     rows = list(ctx.db.execute(select(profile_domains).where(
         profile_domains.c.account_id == ctx.account, profile_domains.c.region == ctx.region)
-        .order_by(profile_domains.c.name).offset(start).limit(size + 1)))
-    items = []
-    for row in rows[:size]:
-        item = {"DomainName": row.name, "CreatedAt": row.created_at, "LastUpdatedAt": row.updated_at}
-        tags = tags_of(ctx.db, row.arn)
-        if tags:
-            item["Tags"] = tags
-        items.append(item)
-    result: dict[str, Any] = {"Items": items}
-    if len(rows) > size:
-        result["NextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
-    return result
+        .order_by(profile_domains.c.name)))
+
+    def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
+        listed = []
+        for row in chunk:
+            item = {"DomainName": row.name, "CreatedAt": row.created_at, "LastUpdatedAt": row.updated_at}
+            tags = tags_of(ctx.db, row.arn)
+            if tags:
+                item["Tags"] = tags
+            listed.append(item)
+        return listed
+
+    return page_result(rows, params, items)

@@ -1,6 +1,6 @@
 """Customer Profiles state: domains (regional, per account) and the tags of its resources."""
 
-from sqlalchemy import JSON, Column, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
 from profilestack.store.metadata import metadata
 from profilestack.store.types import UtcDateTime
@@ -21,6 +21,9 @@ profile_domains = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("role_name", String(64)),  # the domain's dedicated service-linked role
+    Column("profile_count", Integer, nullable=False, server_default="0"),  # GetDomain's Stats, kept exact
+    Column("object_count", Integer, nullable=False, server_default="0"),
+    Column("total_size", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("account_id", "region", "name", name="uq_profile_domains_name"),
     Index("ix_profile_domains_role", "account_id", "role_name"),
 )
@@ -30,4 +33,48 @@ profile_tags = Table(
     Column("resource_arn", String(256), primary_key=True),
     Column("key", String(128), primary_key=True),
     Column("value", String(256), nullable=False),
+)
+
+profiles_table = Table(
+    "profile_profiles", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("domain_id", Integer, nullable=False),
+    Column("fields", JSON, nullable=False),  # the standard profile fields, as the Profile shape names them
+    Column("field_sources", JSON, nullable=False),  # field → object type that populated it (for scrubbing)
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_profile_profiles_domain", "domain_id", "id"),
+)
+
+# Every searchable key of a profile: predefined (_phone, _email, …), added (AddProfileKey) or from objects.
+profile_keys = Table(
+    "profile_keys", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("key_name", String(64), primary_key=True),
+    Column("key_value", String(255), primary_key=True),
+    Column("profile_id", String(32), primary_key=True),
+    Column("origin", String(300), nullable=False),  # "profile" (standard fields), "key", or "object:<type>"
+    Index("ix_profile_keys_profile", "profile_id"),
+)
+
+profile_object_types = Table(
+    "profile_object_types", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("definition", JSON, nullable=False),  # the PutProfileObjectType request, as given
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+profile_objects = Table(
+    "profile_objects", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("object_type", String(255), primary_key=True),
+    Column("unique_key", String(255), primary_key=True),
+    Column("profile_id", String(32)),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Index("ix_profile_objects_profile", "domain_id", "profile_id", "object_type"),
+    Index("ix_profile_objects_expiry", "expires_at"),
 )

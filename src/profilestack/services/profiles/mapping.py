@@ -1,0 +1,126 @@
+"""How an object type maps a profile object: fields from the object, keys from fields, profile fields from
+``_profile.*`` targets. Pure functions: no storage, no HTTP."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from profilestack.services.profiles.errors import bad_request
+
+MATCHING = ("PROFILE", "SECONDARY", "LOOKUP_ONLY")  # identifiers that find a profile, in search order
+STANDARD_TARGET = "_profile."
+
+
+@dataclass
+class MappedObject:
+    fields: dict[str, str]  # field name → value found in the object
+    unique_key: str | None
+    keys: dict[str, tuple[list[str], str]] = field(default_factory=dict)  # key name → (identifiers, value)
+    profile_fields: dict[str, Any] = field(default_factory=dict)  # standard fields the object's targets fill
+    inferred_fields: dict[str, Any] = field(default_factory=dict)  # what a profile created from it starts with
+
+    def values_for(self, identifier: str) -> list[tuple[str, str]]:
+        return [(name, value) for name, (identifiers, value) in self.keys.items() if identifier in identifiers]
+
+    def persisted_keys(self, created: bool) -> list[tuple[str, str]]:
+        """Keys kept on the profile: all but LOOKUP_ONLY; NEW_ONLY only when the object created the profile."""
+        kept = []
+        for name, (identifiers, value) in self.keys.items():
+            if "LOOKUP_ONLY" in identifiers or ("NEW_ONLY" in identifiers and not created):
+                continue
+            kept.append((name, value))
+        return kept
+
+
+def parse_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise bad_request("Object is not a valid JSON document.") from exc
+    if not isinstance(value, dict):
+        raise bad_request("Object must be a JSON object.")
+    return value
+
+
+def _lookup(document: dict[str, Any], source: str) -> Any:
+    """``_source.CustomerEndpoint.Address`` → the value at that path of the object, or None."""
+    path = source.split(".")
+    if path and path[0] == "_source":
+        path = path[1:]
+    current: Any = document
+    for part in path:
+        if not isinstance(current, dict) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _set_target(profile: dict[str, Any], target: str, value: str) -> None:
+    """``_profile.Address.PostalCode`` / ``_profile.Attributes.tier`` / ``_profile.FirstName``."""
+    path = target[len(STANDARD_TARGET):].split(".")
+    current = profile
+    for part in path[:-1]:
+        current = current.setdefault(part, {})
+    current[path[-1]] = value
+
+
+def validate_definition(definition: dict[str, Any]) -> None:
+    fields = definition.get("Fields") or {}
+    unique = 0
+    for name, keys in (definition.get("Keys") or {}).items():
+        for key in keys:
+            identifiers = key.get("StandardIdentifiers") or []
+            unique += "UNIQUE" in identifiers
+            for field_name in key.get("FieldNames") or []:
+                if field_name not in fields:
+                    raise bad_request(f"Key {name} uses the field {field_name}, which the object type does not "
+                                      "define in Fields.")
+    if unique > 1:
+        raise bad_request("An object type can have only one UNIQUE key.")
+    for name, spec in fields.items():
+        target = spec.get("Target")
+        if target and not target.startswith(STANDARD_TARGET):
+            raise bad_request(f"Field {name} has target {target}; targets must start with {STANDARD_TARGET}")
+
+
+def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedObject:
+    values: dict[str, str] = {}
+    content_types: dict[str, str] = {}
+    profile_fields: dict[str, Any] = {}
+    for name, spec in (definition.get("Fields") or {}).items():
+        value = _text(_lookup(document, spec.get("Source", "")))
+        if value is None or value == "":
+            continue
+        values[name] = value
+        content_types[name] = spec.get("ContentType", "STRING")
+        if spec.get("Target"):
+            _set_target(profile_fields, spec["Target"], value)
+    # an inferred profile gets the object's phone number and email address even without targets
+    inferred = dict(profile_fields)
+    for name, kind in content_types.items():
+        if kind == "PHONE_NUMBER":
+            inferred.setdefault("PhoneNumber", values[name])
+        elif kind == "EMAIL_ADDRESS":
+            inferred.setdefault("EmailAddress", values[name])
+    mapped = MappedObject(values, None, profile_fields=profile_fields, inferred_fields=inferred)
+    for name, keys in (definition.get("Keys") or {}).items():
+        for key in keys:
+            parts = [values.get(field_name) for field_name in key.get("FieldNames") or []]
+            if not parts or any(part is None for part in parts):
+                continue
+            value = "_".join(part for part in parts if part is not None)
+            identifiers = key.get("StandardIdentifiers") or ["PROFILE"]
+            mapped.keys[name] = (identifiers, value)
+            if "UNIQUE" in identifiers:
+                mapped.unique_key = value
+    return mapped

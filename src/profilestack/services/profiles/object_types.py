@@ -1,0 +1,148 @@
+"""Profile object types (the mapping of a source's objects) and the templates they can start from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.mapping import validate_definition
+from profilestack.services.profiles.paging import page_result
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.tables import profile_keys, profile_object_types, profile_objects
+from profilestack.services.profiles.tags import remove_tags, set_tags, tags_of
+from profilestack.services.profiles.templates import TEMPLATES, template
+
+_REQUEST_ONLY = {"DomainName", "ObjectTypeName", "Tags"}
+_FROM_TEMPLATE = ("AllowProfileCreation", "SourceLastUpdatedTimestampFormat", "Fields", "Keys")
+
+
+def type_arn(domain: Row[Any], name: str) -> str:
+    return f"{domain.arn}/object-types/{name}"
+
+
+def find_type(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
+    return db.execute(select(profile_object_types).where(profile_object_types.c.domain_id == domain_id,
+                                                         profile_object_types.c.name == name)).first()
+
+
+def definition_of(db: Connection, domain: Row[Any], name: str) -> dict[str, Any]:
+    """The mapping PutProfileObject uses: the object type's, or a template's whose id is the type name."""
+    row = find_type(db, domain.id, name)
+    if row is not None:
+        return row.definition
+    found = template(name)
+    if found is None:
+        raise not_found(f"Object type {name} does not exist in domain {domain.name}.")
+    return found
+
+
+def _shape(db: Connection, domain: Row[Any], row: Row[Any], listed: bool = False) -> dict[str, Any]:
+    definition = row.definition
+    shape: dict[str, Any] = {"ObjectTypeName": row.name}
+    members = ("Description", "MaxProfileObjectCount", "SourcePriority") if listed else tuple(definition)
+    shape.update({name: definition[name] for name in members if name in definition})
+    if "MaxProfileObjectCount" in definition:
+        shape["MaxAvailableProfileObjectCount"] = definition["MaxProfileObjectCount"]
+    shape["CreatedAt"], shape["LastUpdatedAt"] = row.created_at, row.updated_at
+    tags = tags_of(db, type_arn(domain, row.name))
+    if tags:
+        shape["Tags"] = tags
+    return shape
+
+
+@profiles.operation("PutProfileObjectType")
+def put_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    name = params["ObjectTypeName"]
+    definition = {key: value for key, value in params.items() if key not in _REQUEST_ONLY}
+    if params.get("TemplateId"):
+        found = template(params["TemplateId"])
+        if found is None:
+            raise bad_request(f"Template {params['TemplateId']} does not exist.")
+        if any(member in params for member in ("Fields", "Keys")):
+            raise bad_request("An object type created from a template takes its Fields and Keys from the "
+                              "template; remove them from the request.")
+        definition.update({member: found[member] for member in _FROM_TEMPLATE if member not in params})
+    validate_definition(definition)
+    now = ctx.now()
+    existing = find_type(ctx.db, domain.id, name)
+    if existing is None:
+        ctx.db.execute(insert(profile_object_types).values(domain_id=domain.id, name=name, definition=definition,
+                                                           created_at=now, updated_at=now))
+    else:
+        ctx.db.execute(update(profile_object_types).where(profile_object_types.c.domain_id == domain.id,
+                                                          profile_object_types.c.name == name)
+                       .values(definition=definition, updated_at=now))
+    if params.get("Tags"):
+        set_tags(ctx.db, type_arn(domain, name), params["Tags"])
+    return _shape(ctx.db, domain, find_type(ctx.db, domain.id, name))
+
+
+@profiles.operation("GetProfileObjectType")
+def get_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = find_type(ctx.db, domain.id, params["ObjectTypeName"])
+    if row is None:
+        raise not_found(f"Object type {params['ObjectTypeName']} does not exist in domain {domain.name}.")
+    return _shape(ctx.db, domain, row)
+
+
+@profiles.operation("ListProfileObjectTypes")
+def list_profile_object_types(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    rows = list(ctx.db.execute(select(profile_object_types).where(profile_object_types.c.domain_id == domain.id)
+                               .order_by(profile_object_types.c.name)))
+    return page_result(rows, params, lambda chunk: [_shape(ctx.db, domain, row, listed=True) for row in chunk])
+
+
+def delete_type_data(db: Connection, domain_id: int, name: str) -> None:
+    """The type's objects go, its keys go, and the profile fields it populated are scrubbed."""
+    origin = f"object:{name}"
+    objects = db.execute(select(profile_objects.c.profile_id, profile_objects.c.body).where(
+        profile_objects.c.domain_id == domain_id, profile_objects.c.object_type == name)).all()
+    keyed = db.execute(select(profile_keys.c.profile_id).where(profile_keys.c.domain_id == domain_id,
+                                                                profile_keys.c.origin == origin)).all()
+    touched = {row.profile_id for row in [*objects, *keyed] if row.profile_id}
+    db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain_id,
+                                             profile_objects.c.object_type == name))
+    db.execute(delete(profile_keys).where(profile_keys.c.domain_id == domain_id, profile_keys.c.origin == origin))
+    store.adjust_stats(db, domain_id, objects=-len(objects), size=-sum(len(row.body) for row in objects))
+    for profile in store.load_profiles(db, domain_id, touched).values():
+        scrubbed = {field: value for field, value in profile.fields.items()
+                    if profile.field_sources.get(field) != name}
+        sources = {field: source for field, source in profile.field_sources.items() if source != name}
+        if scrubbed != profile.fields or sources != profile.field_sources:
+            store.save_fields(db, domain_id, profile, scrubbed, profile.updated_at, field_sources=sources)
+
+
+@profiles.operation("DeleteProfileObjectType")
+def delete_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    name = params["ObjectTypeName"]
+    if find_type(ctx.db, domain.id, name) is None:
+        raise not_found(f"Object type {name} does not exist in domain {domain.name}.")
+    delete_type_data(ctx.db, domain.id, name)
+    remove_tags(ctx.db, type_arn(domain, name))
+    ctx.db.execute(delete(profile_object_types).where(profile_object_types.c.domain_id == domain.id,
+                                                      profile_object_types.c.name == name))
+    return {"Message": f"Object type {name} and its objects were deleted."}
+
+
+@profiles.operation("ListProfileObjectTypeTemplates")
+def list_profile_object_type_templates(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    items = [{"TemplateId": template_id, "SourceName": spec["SourceName"], "SourceObject": spec["SourceObject"]}
+             for template_id, spec in sorted(TEMPLATES.items())]
+    return page_result(items, params)
+
+
+@profiles.operation("GetProfileObjectTypeTemplate")
+def get_profile_object_type_template(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    found = template(params["TemplateId"])
+    if found is None:
+        raise not_found(f"Template {params['TemplateId']} does not exist.")
+    return found

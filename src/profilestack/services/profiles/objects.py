@@ -1,0 +1,146 @@
+"""Profile objects: ingestion through the object type's mapping, listing, deletion.
+
+``ingest`` is the one path objects take — from PutProfileObject and from the bulk loader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.runtime import Ids
+from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.mapping import MATCHING, MappedObject, map_object, parse_object
+from profilestack.services.profiles.object_types import definition_of
+from profilestack.services.profiles.paging import page_result
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.tables import profile_objects
+
+
+def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
+    return db.execute(select(profile_objects).where(profile_objects.c.domain_id == domain_id,
+                                                    profile_objects.c.object_type == object_type,
+                                                    profile_objects.c.unique_key == unique_key)).first()
+
+
+def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject) -> str | None:
+    """PROFILE keys first, then SECONDARY (LOOKUP_ONLY keys match but are not kept); more than one match at a
+    level is refused, as Customer Profiles cannot pick a profile."""
+    for identifier in MATCHING:
+        candidates: set[str] = set()
+        for name, value in mapped.values_for(identifier):
+            candidates |= set(store.find_by_key(db, domain_id, name, [value]))
+        if len(candidates) > 1:
+            raise bad_request(f"The object matches {len(candidates)} profiles by its {identifier} keys; it cannot be "
+                              "associated with a unique profile.")
+        if candidates:
+            return candidates.pop()
+    return None
+
+
+def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: MappedObject, object_type: str,
+                  now: datetime) -> None:
+    if not mapped.profile_fields:
+        return
+    fields = store.merge_fields(profile.fields, mapped.profile_fields)
+    sources = {**profile.field_sources, **dict.fromkeys(mapped.profile_fields, object_type)}
+    store.save_fields(db, domain_id, profile, fields, now, field_sources=sources)
+
+
+def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
+           now: datetime) -> str:
+    """Map one object, find or create its profile, fill the profile, store the object; its unique key."""
+    mapped = map_object(definition, parse_object(text))
+    unique_key = mapped.unique_key or hashlib.sha256(text.encode()).hexdigest()[:32]
+    existing = _find_object(db, domain.id, object_type, unique_key)
+    profile_id = existing.profile_id if existing is not None else _matching_profile(db, domain.id, mapped)
+    created = False
+    if profile_id is None and definition.get("AllowProfileCreation"):
+        profile_id = store.create_profile(db, domain.id, ids.hex32(), mapped.inferred_fields, now,
+                                          dict.fromkeys(mapped.inferred_fields, object_type))
+        created = True
+    elif profile_id is not None:
+        profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
+        if profile is not None:
+            _apply_fields(db, domain.id, profile, mapped, object_type, now)
+    if profile_id is not None:
+        store.add_keys(db, domain.id, profile_id, mapped.persisted_keys(created), f"object:{object_type}")
+    days = definition.get("ExpirationDays") or domain.default_expiration_days
+    expires = now + timedelta(days=days)
+    if existing is None:
+        db.execute(insert(profile_objects).values(domain_id=domain.id, object_type=object_type,
+                                                  unique_key=unique_key, profile_id=profile_id, body=text,
+                                                  created_at=now, expires_at=expires))
+        store.adjust_stats(db, domain.id, objects=1, size=len(text))
+    else:
+        db.execute(update(profile_objects).where(profile_objects.c.domain_id == domain.id,
+                                                 profile_objects.c.object_type == object_type,
+                                                 profile_objects.c.unique_key == unique_key)
+                   .values(body=text, profile_id=profile_id, expires_at=expires))
+        store.adjust_stats(db, domain.id, size=len(text) - len(existing.body))
+    _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
+    return unique_key
+
+
+def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None, object_type: str,
+                          limit: int | None) -> None:
+    """MaxProfileObjectCount: the oldest objects of the type beyond the limit are dropped."""
+    if not limit or profile_id is None:
+        return
+    rows = db.execute(select(profile_objects.c.unique_key, profile_objects.c.body).where(
+        profile_objects.c.domain_id == domain_id, profile_objects.c.profile_id == profile_id,
+        profile_objects.c.object_type == object_type).order_by(profile_objects.c.created_at.desc())).all()
+    for row in rows[limit:]:
+        db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain_id,
+                                                 profile_objects.c.object_type == object_type,
+                                                 profile_objects.c.unique_key == row.unique_key))
+        store.adjust_stats(db, domain_id, objects=-1, size=-len(row.body))
+
+
+@profiles.operation("PutProfileObject")
+def put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    definition = definition_of(ctx.db, domain, params["ObjectTypeName"])
+    key = ingest(ctx.db, ctx.app.ids, domain, params["ObjectTypeName"], definition, params["Object"], ctx.now())
+    return {"ProfileObjectUniqueKey": key}
+
+
+@profiles.operation("ListProfileObjects")
+def list_profile_objects(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    object_type = params["ObjectTypeName"]
+    definition = definition_of(ctx.db, domain, object_type)
+    rows = list(ctx.db.execute(select(profile_objects).where(
+        profile_objects.c.domain_id == domain.id, profile_objects.c.profile_id == params["ProfileId"],
+        profile_objects.c.object_type == object_type).order_by(profile_objects.c.created_at,
+                                                                profile_objects.c.unique_key)))
+    wanted = params.get("ObjectFilter")
+    if wanted:
+        if wanted["KeyName"] not in (definition.get("Keys") or {}):
+            raise bad_request(f"{wanted['KeyName']} is not a key of object type {object_type}.")
+        rows = [row for row in rows
+                if map_object(definition, parse_object(row.body)).keys.get(wanted["KeyName"], ([], None))[1]
+                in wanted["Values"]]
+    return page_result(rows, params, lambda chunk: [
+        {"ObjectTypeName": object_type, "ProfileObjectUniqueKey": row.unique_key, "Object": row.body}
+        for row in chunk])
+
+
+@profiles.operation("DeleteProfileObject")
+def delete_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = _find_object(ctx.db, domain.id, params["ObjectTypeName"], params["ProfileObjectUniqueKey"])
+    if row is None or row.profile_id != params["ProfileId"]:
+        raise not_found(f"Profile object {params['ProfileObjectUniqueKey']} does not exist for profile "
+                        f"{params['ProfileId']}.")
+    ctx.db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain.id,
+                                                 profile_objects.c.object_type == row.object_type,
+                                                 profile_objects.c.unique_key == row.unique_key))
+    store.adjust_stats(ctx.db, domain.id, objects=-1, size=-len(row.body))
+    return {"Message": f"Profile object {row.unique_key} was deleted."}

@@ -1,0 +1,34 @@
+"""Customer Profiles' ``next-token``/``max-results`` pagination over an ordered list."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from profilestack.services.profiles.errors import bad_request
+
+
+def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100) -> tuple[list[Any], str | None]:
+    """One page and the token of the next one (None when this is the last)."""
+    token = params.get("NextToken")
+    start = 0
+    if token:
+        try:
+            start = int(base64.urlsafe_b64decode(token.encode()).decode())
+        except ValueError as exc:
+            raise bad_request("The next token is invalid.") from exc
+    size = params.get("MaxResults") or default_size
+    chunk = list(items[start:start + size])
+    more = start + size < len(items)
+    return chunk, base64.urlsafe_b64encode(str(start + size).encode()).decode() if more else None
+
+
+def page_result(items: Sequence[Any], params: dict[str, Any],
+                shape: Callable[[list[Any]], list[Any]] | None = None, default_size: int = 100) -> dict[str, Any]:
+    """``{"Items": [...], "NextToken": ...}`` for one page; ``shape`` turns the page's rows into items."""
+    chunk, token = page(items, params, default_size)
+    result: dict[str, Any] = {"Items": shape(chunk) if shape else chunk}
+    if token:
+        result["NextToken"] = token
+    return result

@@ -1,0 +1,129 @@
+"""Customer profiles: create, update, delete, search, batch get, keys, merge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.errors import not_found
+from profilestack.services.profiles.paging import page_result
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
+
+_NOT_FIELDS = {"DomainName", "ProfileId"}
+
+
+def _fields(params: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in params.items() if name not in _NOT_FIELDS}
+
+
+def require_profile(ctx: CallContext, domain: Row[Any], profile_id: str) -> Row[Any]:
+    found = store.load_profiles(ctx.db, domain.id, [profile_id]).get(profile_id)
+    if found is None:
+        raise not_found(f"Profile {profile_id} does not exist in domain {domain.name}.")
+    return found
+
+
+@profiles.operation("CreateProfile")
+def create_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    profile_id = store.create_profile(ctx.db, domain.id, ctx.app.ids.hex32(), _fields(params), ctx.now())
+    return {"ProfileId": profile_id}
+
+
+@profiles.operation("UpdateProfile")
+def update_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    profile = require_profile(ctx, domain, params["ProfileId"])
+    store.save_fields(ctx.db, domain.id, profile, store.merge_fields(profile.fields, _fields(params)), ctx.now())
+    return {"ProfileId": profile.id}
+
+
+@profiles.operation("DeleteProfile")
+def delete_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    profile = require_profile(ctx, domain, params["ProfileId"])
+    store.delete_profile(ctx.db, domain.id, profile.id)
+    return {"Message": f"Profile {profile.id} was deleted."}
+
+
+@profiles.operation("SearchProfiles")
+def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    searches = [(params["KeyName"], params["Values"])]
+    searches += [(item["KeyName"], item["Values"]) for item in params.get("AdditionalSearchKeys") or []]
+    matches = [(name, store.find_by_key(ctx.db, domain.id, name, values)) for name, values in searches]
+    id_sets = [set(found) for _, found in matches]
+    ids = set.intersection(*id_sets) if params.get("LogicalOperator") == "AND" else set.union(*id_sets)
+
+    def items(chunk: list[str]) -> list[dict[str, Any]]:
+        rows = store.load_profiles(ctx.db, domain.id, chunk)
+        return [store.profile_shape(rows[profile_id], [{"KeyName": name, "Values": found[profile_id]}
+                                                        for name, found in matches if profile_id in found])
+                for profile_id in chunk]
+
+    return page_result(sorted(ids), params, items, default_size=20)
+
+
+@profiles.operation("BatchGetProfile")
+def batch_get_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    ids = params["ProfileIds"]
+    rows = store.load_profiles(ctx.db, domain.id, ids)
+    return {
+        "Profiles": [store.profile_shape(rows[profile_id]) for profile_id in dict.fromkeys(ids) if profile_id in rows],
+        "Errors": [{"Code": "ResourceNotFoundException", "ProfileId": profile_id,
+                    "Message": f"Profile {profile_id} does not exist in domain {domain.name}."}
+                   for profile_id in dict.fromkeys(ids) if profile_id not in rows],
+    }
+
+
+@profiles.operation("AddProfileKey")
+def add_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    profile = require_profile(ctx, domain, params["ProfileId"])
+    store.add_keys(ctx.db, domain.id, profile.id, [(params["KeyName"], value) for value in params["Values"]], "key")
+    return {"KeyName": params["KeyName"], "Values": params["Values"]}
+
+
+@profiles.operation("DeleteProfileKey")
+def delete_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    profile = require_profile(ctx, domain, params["ProfileId"])
+    store.remove_keys(ctx.db, profile.id, pairs=[(params["KeyName"], value) for value in params["Values"]])
+    return {"Message": f"Key {params['KeyName']} was removed from profile {profile.id}."}
+
+
+@profiles.operation("MergeProfiles")
+def merge_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The merged profiles' keys and objects move to the main profile; chosen fields come from their source."""
+    domain = require_domain(ctx, params["DomainName"])
+    main = require_profile(ctx, domain, params["MainProfileId"])
+    others = [require_profile(ctx, domain, profile_id) for profile_id in dict.fromkeys(params["ProfileIdsToBeMerged"])
+              if profile_id != main.id]
+    by_id = {row.id: row for row in [main, *others]}
+    fields = dict(main.fields)
+    for name, source_id in (params.get("FieldSourceProfileIds") or {}).items():
+        source = by_id.get(source_id) or require_profile(ctx, domain, source_id)
+        if name in source.fields:
+            fields[name] = source.fields[name]
+        else:
+            fields.pop(name, None)
+    db = ctx.db
+    for other in others:
+        moved = db.execute(select(profile_keys.c.key_name, profile_keys.c.key_value, profile_keys.c.origin)
+                           .where(profile_keys.c.profile_id == other.id)).all()
+        for origin in {row.origin for row in moved if row.origin != store.STANDARD_ORIGIN}:
+            store.add_keys(db, domain.id, main.id, [(row.key_name, row.key_value) for row in moved
+                                                    if row.origin == origin], origin)
+        db.execute(update(profile_objects).where(profile_objects.c.domain_id == domain.id,
+                                                 profile_objects.c.profile_id == other.id).values(profile_id=main.id))
+        store.remove_keys(db, other.id)
+        db.execute(profiles_table.delete().where(profiles_table.c.id == other.id))
+    store.adjust_stats(db, domain.id, profiles=-len(others))
+    store.save_fields(db, domain.id, main, fields, ctx.now())
+    return {"Message": f"{len(others)} profiles were merged into profile {main.id}."}
