@@ -1,0 +1,366 @@
+"""Customer Profiles data through boto3: profiles, search, batch get, keys, merge, object types and objects."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
+
+
+@pytest.fixture
+def profiles(client):
+    return client("customer-profiles")
+
+
+@pytest.fixture
+def domain(profiles) -> str:
+    name = unique("data")
+    profiles.create_domain(DomainName=name, DefaultExpirationDays=30)
+    yield name
+    profiles.delete_domain(DomainName=name)
+
+
+def error_of(call, **kwargs) -> tuple[str, str]:
+    with pytest.raises(ClientError) as raised:
+        call(**kwargs)
+    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+
+
+def get(profiles, domain: str, profile_id: str) -> dict:
+    (found,) = profiles.batch_get_profile(DomainName=domain, ProfileIds=[profile_id])["Profiles"]
+    return found
+
+
+FULL_PROFILE = {
+    "AccountNumber": "A-1", "AdditionalInformation": "vip", "PartyType": "INDIVIDUAL", "BusinessName": "Analytical",
+    "FirstName": "Ada", "MiddleName": "King", "LastName": "Lovelace", "BirthDate": "1815-12-10", "Gender": "FEMALE",
+    "PhoneNumber": "+15550100", "MobilePhoneNumber": "+15550101", "HomePhoneNumber": "+15550102",
+    "BusinessPhoneNumber": "+15550103", "EmailAddress": "ada@example.com", "PersonalEmailAddress": "ada@home.test",
+    "BusinessEmailAddress": "ada@work.test", "Address": {"Address1": "12 St James's Square", "City": "London"},
+    "ShippingAddress": {"City": "Bath"}, "MailingAddress": {"PostalCode": "SW1"}, "BillingAddress": {"Country": "UK"},
+    "Attributes": {"tier": "gold"}, "PartyTypeString": "Person", "GenderString": "female", "ProfileType": "PROFILE",
+    "EngagementPreferences": {"Phone": [{"KeyName": "_phone", "KeyValue": "+15550100", "ContactType": "PhoneNumber"}]},
+}
+
+
+def test_profile_lifecycle_with_every_standard_field(profiles, domain) -> None:
+    profile_id = profiles.create_profile(DomainName=domain, **FULL_PROFILE)["ProfileId"]
+    assert len(profile_id) == 32 and all(c in "0123456789abcdef" for c in profile_id)
+    assert get(profiles, domain, profile_id) == {"ProfileId": profile_id, **FULL_PROFILE}
+    profiles.update_profile(DomainName=domain, ProfileId=profile_id, MiddleName="", LastName="Byron",
+                            Address={"City": "", "Country": "UK"}, Attributes={"tier": "", "team": "red"})
+    updated = get(profiles, domain, profile_id)
+    assert "MiddleName" not in updated  # an empty string clears
+    assert updated["FirstName"] == "Ada"  # an absent field is kept
+    assert updated["LastName"] == "Byron"
+    assert updated["Address"] == {"Address1": "12 St James's Square", "Country": "UK"}
+    assert updated["Attributes"] == {"team": "red"}
+    profiles.delete_profile(DomainName=domain, ProfileId=profile_id)
+    batch = profiles.batch_get_profile(DomainName=domain, ProfileIds=[profile_id])
+    assert batch["Profiles"] == []
+    assert batch["Errors"][0]["ProfileId"] == profile_id
+    assert error_of(profiles.delete_profile, DomainName=domain, ProfileId=profile_id)[0] == "ResourceNotFoundException"
+
+
+def test_search_by_predefined_keys(profiles, domain) -> None:
+    ada = profiles.create_profile(DomainName=domain, **FULL_PROFILE)["ProfileId"]
+    other = profiles.create_profile(DomainName=domain, FirstName="Charles", LastName="Babbage",
+                                    PhoneNumber="+15550999", AccountNumber="A-2")["ProfileId"]
+    cases = {"_phone": "+15550102", "_email": "ada@work.test", "_fullName": "Ada King Lovelace", "_account": "A-1",
+             "_profileId": ada}
+    for key, value in cases.items():
+        items = profiles.search_profiles(DomainName=domain, KeyName=key, Values=[value])["Items"]
+        assert [item["ProfileId"] for item in items] == [ada], key
+        assert items[0]["FoundByItems"] == [{"KeyName": key, "Values": [value]}]
+    assert profiles.search_profiles(DomainName=domain, KeyName="_phone", Values=["+19999999"])["Items"] == []
+    both = profiles.search_profiles(DomainName=domain, KeyName="_account", Values=["A-1"],
+                                    AdditionalSearchKeys=[{"KeyName": "_phone", "Values": ["+15550999"]}])["Items"]
+    assert {item["ProfileId"] for item in both} == {ada, other}  # OR is the default
+    neither = profiles.search_profiles(DomainName=domain, KeyName="_account", Values=["A-1"], LogicalOperator="AND",
+                                       AdditionalSearchKeys=[{"KeyName": "_phone", "Values": ["+15550999"]}])
+    assert neither["Items"] == []
+    together = profiles.search_profiles(DomainName=domain, KeyName="_account", Values=["A-1"], LogicalOperator="AND",
+                                        AdditionalSearchKeys=[{"KeyName": "_phone", "Values": ["+15550100"]}])
+    assert [item["ProfileId"] for item in together["Items"]] == [ada]
+    assert together["Items"][0]["FoundByItems"] == [{"KeyName": "_account", "Values": ["A-1"]},
+                                                    {"KeyName": "_phone", "Values": ["+15550100"]}]
+
+
+def test_search_pagination(profiles, domain) -> None:
+    ids = sorted(profiles.create_profile(DomainName=domain, LastName="Same", FirstName=f"N{index}",
+                                         AccountNumber="shared")["ProfileId"] for index in range(5))
+    first = profiles.search_profiles(DomainName=domain, KeyName="_account", Values=["shared"], MaxResults=2)
+    seen = [item["ProfileId"] for item in first["Items"]]
+    token = first.get("NextToken")
+    while token:
+        page = profiles.search_profiles(DomainName=domain, KeyName="_account", Values=["shared"], MaxResults=2,
+                                        NextToken=token)
+        seen += [item["ProfileId"] for item in page["Items"]]
+        token = page.get("NextToken")
+    assert seen == ids
+
+
+def test_limits_answer_bad_request(profiles, domain) -> None:
+    code, message = error_of(profiles.batch_get_profile, DomainName=domain, ProfileIds=[f"{i:032x}" for i in range(21)])
+    assert code == "BadRequestException"
+    assert "'profileIds' failed to satisfy constraint: Member must have length less than or equal to 20" in message
+    five = [{"KeyName": "_phone", "Values": ["1"]}] * 5
+    assert error_of(profiles.search_profiles, DomainName=domain, KeyName="_phone", Values=["1"],
+                    AdditionalSearchKeys=five)[0] == "BadRequestException"
+    profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="Big", Description="big", Fields={
+        "id": {"Source": "_source.id", "ContentType": "STRING"}}, Keys={
+        "bigId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    huge = json.dumps({"id": "1", "padding": "x" * 256_000})
+    code, message = error_of(profiles.put_profile_object, DomainName=domain, ObjectTypeName="Big", Object=huge)
+    assert code == "BadRequestException"
+    assert "'object' failed to satisfy constraint: Member must have length less than or equal to 256000" in message
+    assert error_of(profiles.create_profile, DomainName="bad name!")[0] == "BadRequestException"
+    assert error_of(profiles.put_profile_object, DomainName=domain, ObjectTypeName="Big",
+                    Object="not json")[0] == "BadRequestException"
+
+
+def test_profile_keys(profiles, domain) -> None:
+    profile_id = profiles.create_profile(DomainName=domain, FirstName="K")["ProfileId"]
+    assert profiles.add_profile_key(DomainName=domain, ProfileId=profile_id, KeyName="_salesforceContactId",
+                                    Values=["sf-1", "sf-2"])["Values"] == ["sf-1", "sf-2"]
+    found = profiles.search_profiles(DomainName=domain, KeyName="_salesforceContactId", Values=["sf-2"])["Items"]
+    assert [item["ProfileId"] for item in found] == [profile_id]
+    profiles.delete_profile_key(DomainName=domain, ProfileId=profile_id, KeyName="_salesforceContactId",
+                                Values=["sf-2"])
+    assert profiles.search_profiles(DomainName=domain, KeyName="_salesforceContactId", Values=["sf-2"])["Items"] == []
+    assert profiles.search_profiles(DomainName=domain, KeyName="_salesforceContactId", Values=["sf-1"])["Items"]
+
+
+def define_orders(profiles, domain: str, **extra) -> None:
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
+        Fields={"orderId": {"Source": "_source.order.id", "ContentType": "STRING"},
+                "email": {"Source": "_source.customer.email", "Target": "_profile.EmailAddress",
+                          "ContentType": "EMAIL_ADDRESS"},
+                "first": {"Source": "_source.customer.first", "Target": "_profile.FirstName", "ContentType": "NAME"},
+                "city": {"Source": "_source.customer.city", "Target": "_profile.Address.City"},
+                "loyalty": {"Source": "_source.customer.loyalty", "Target": "_profile.Attributes.loyalty"},
+                "campaign": {"Source": "_source.campaign"},
+                "session": {"Source": "_source.session"}},
+        Keys={"_orderId": [{"StandardIdentifiers": ["UNIQUE", "ORDER"], "FieldNames": ["orderId"]}],
+              "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
+              "firstCampaign": [{"StandardIdentifiers": ["NEW_ONLY"], "FieldNames": ["campaign"]}],
+              "webSession": [{"StandardIdentifiers": ["LOOKUP_ONLY"], "FieldNames": ["session"]}]},
+        **extra)
+
+
+def order(order_id: str, email: str | None = None, **customer) -> str:
+    body = {"order": {"id": order_id}, "customer": {**({"email": email} if email else {}), **customer}}
+    return json.dumps(body)
+
+
+def test_objects_create_find_and_fill_profiles(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    key = profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order",
+                                      Object=order("o-1", "grace@example.com", first="Grace", city="Arlington",
+                                                   loyalty="gold"))["ProfileObjectUniqueKey"]
+    assert key == "o-1"
+    (created,) = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["grace@example.com"])["Items"]
+    assert (created["FirstName"], created["Address"], created["Attributes"]) == (
+        "Grace", {"City": "Arlington"}, {"loyalty": "gold"})
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order("o-2", "grace@example.com"))
+    objects = profiles.list_profile_objects(DomainName=domain, ObjectTypeName="Order",
+                                            ProfileId=created["ProfileId"])["Items"]
+    assert [item["ProfileObjectUniqueKey"] for item in objects] == ["o-1", "o-2"]
+    stats = profiles.get_domain(DomainName=domain)["Stats"]
+    assert (stats["ProfileCount"], stats["ObjectCount"]) == (1, 2)
+    assert stats["TotalSize"] == sum(len(item["Object"]) for item in objects)
+
+
+def test_an_object_with_the_same_unique_key_updates_in_place(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order("o-1", "a@example.com"))
+    updated = order("o-1", "a@example.com", first="Again")
+    assert profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=updated)[
+        "ProfileObjectUniqueKey"] == "o-1"
+    (profile,) = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["a@example.com"])["Items"]
+    (stored,) = profiles.list_profile_objects(DomainName=domain, ObjectTypeName="Order",
+                                              ProfileId=profile["ProfileId"])["Items"]
+    assert stored["Object"] == updated
+    stats = profiles.get_domain(DomainName=domain)["Stats"]
+    assert (stats["ProfileCount"], stats["ObjectCount"], stats["TotalSize"]) == (1, 1, len(updated))
+    assert profile["FirstName"] == "Again"
+
+
+def test_new_only_and_lookup_only_keys(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order",
+                                Object=json.dumps({"order": {"id": "o-1"}, "customer": {"email": "n@example.com"},
+                                                   "campaign": "spring", "session": "s-1"}))
+    (profile,) = profiles.search_profiles(DomainName=domain, KeyName="firstCampaign", Values=["spring"])["Items"]
+    # NEW_ONLY: kept because the object created the profile; a later object does not add its value
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order",
+                                Object=json.dumps({"order": {"id": "o-2"}, "customer": {"email": "n@example.com"},
+                                                   "campaign": "summer"}))
+    assert profiles.search_profiles(DomainName=domain, KeyName="firstCampaign", Values=["summer"])["Items"] == []
+    # LOOKUP_ONLY: finds the profile but is never stored as a key
+    assert profiles.search_profiles(DomainName=domain, KeyName="webSession", Values=["s-1"])["Items"] == []
+    profiles.add_profile_key(DomainName=domain, ProfileId=profile["ProfileId"], KeyName="webSession", Values=["s-9"])
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order",
+                                Object=json.dumps({"order": {"id": "o-3"}, "session": "s-9"}))
+    objects = profiles.list_profile_objects(DomainName=domain, ObjectTypeName="Order",
+                                            ProfileId=profile["ProfileId"])["Items"]
+    assert [item["ProfileObjectUniqueKey"] for item in objects] == ["o-1", "o-2", "o-3"]
+
+
+def test_contact_record_finds_the_profile_by_phone(profiles, domain) -> None:
+    profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="CTR", Description="contact records",
+                                     TemplateId="CTR-NoInferred")
+    known = profiles.create_profile(DomainName=domain, FirstName="John", PhoneNumber="+11234567890")["ProfileId"]
+    record = {"ContactId": "c-1", "Channel": "VOICE", "CustomerEndpoint": {"Address": "+11234567890"}}
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="CTR", Object=json.dumps(record))
+    assert [item["ProfileObjectUniqueKey"] for item in profiles.list_profile_objects(
+        DomainName=domain, ObjectTypeName="CTR", ProfileId=known)["Items"]] == ["c-1"]
+    stranger = {"ContactId": "c-2", "Channel": "VOICE", "CustomerEndpoint": {"Address": "+19998887777"}}
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="CTR", Object=json.dumps(stranger))
+    (inferred,) = profiles.search_profiles(DomainName=domain, KeyName="_ctrContactId", Values=["c-2"])["Items"]
+    assert inferred["ProfileId"] != known and inferred["PhoneNumber"] == "+19998887777"
+    # a second call from the new number lands on the inferred profile
+    again = {"ContactId": "c-3", "Channel": "VOICE", "CustomerEndpoint": {"Address": "+19998887777"}}
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="CTR", Object=json.dumps(again))
+    assert len(profiles.list_profile_objects(DomainName=domain, ObjectTypeName="CTR",
+                                             ProfileId=inferred["ProfileId"])["Items"]) == 2
+    filtered = profiles.list_profile_objects(DomainName=domain, ObjectTypeName="CTR", ProfileId=inferred["ProfileId"],
+                                             ObjectFilter={"KeyName": "_ctrContactId", "Values": ["c-3"]})["Items"]
+    assert [item["ProfileObjectUniqueKey"] for item in filtered] == ["c-3"]
+
+
+def test_an_ambiguous_match_is_refused(profiles, domain) -> None:
+    profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="CTR", Description="contact records",
+                                     TemplateId="CTR-NoInferred")
+    for name in ("One", "Two"):
+        profiles.create_profile(DomainName=domain, FirstName=name, PhoneNumber="+15551234")
+    record = {"ContactId": "c-9", "CustomerEndpoint": {"Address": "+15551234"}}
+    code, message = error_of(profiles.put_profile_object, DomainName=domain, ObjectTypeName="CTR",
+                             Object=json.dumps(record))
+    assert code == "BadRequestException" and "2 profiles" in message
+
+
+def test_without_profile_creation_unmatched_objects_stay_unattached(profiles, domain) -> None:
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Ticket", Description="tickets", AllowProfileCreation=False,
+        Fields={"id": {"Source": "_source.id"}, "email": {"Source": "_source.email", "ContentType": "EMAIL_ADDRESS"}},
+        Keys={"ticketId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}],
+              "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Ticket",
+                                Object=json.dumps({"id": "t-1", "email": "nobody@example.com"}))
+    assert profiles.get_domain(DomainName=domain)["Stats"]["ProfileCount"] == 0
+    known = profiles.create_profile(DomainName=domain, EmailAddress="known@example.com")["ProfileId"]
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Ticket",
+                                Object=json.dumps({"id": "t-2", "email": "known@example.com"}))
+    assert [item["ProfileObjectUniqueKey"] for item in profiles.list_profile_objects(
+        DomainName=domain, ObjectTypeName="Ticket", ProfileId=known)["Items"]] == ["t-2"]
+
+
+def test_object_type_definitions_are_validated(profiles, domain) -> None:
+    two_unique = {"a": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["x"]}],
+                  "b": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["x"]}]}
+    fields = {"x": {"Source": "_source.x"}}
+    assert error_of(profiles.put_profile_object_type, DomainName=domain, ObjectTypeName="T", Description="d",
+                    Fields=fields, Keys=two_unique) == ("BadRequestException",
+                                                        "An object type can have only one UNIQUE key.")
+    code, message = error_of(profiles.put_profile_object_type, DomainName=domain, ObjectTypeName="T",
+                             Description="d", Fields=fields,
+                             Keys={"k": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["y"]}]})
+    assert code == "BadRequestException" and "y" in message
+    assert error_of(profiles.put_profile_object_type, DomainName=domain, ObjectTypeName="T", Description="d",
+                    TemplateId="CTR-NoInferred", Fields=fields)[0] == "BadRequestException"
+    assert error_of(profiles.put_profile_object_type, DomainName=domain, ObjectTypeName="T", Description="d",
+                    TemplateId="No-Such-Template")[0] == "BadRequestException"
+    assert error_of(profiles.put_profile_object, DomainName=domain, ObjectTypeName="Missing",
+                    Object="{}")[0] == "ResourceNotFoundException"
+
+
+def test_object_type_lifecycle_and_templates(profiles, domain) -> None:
+    created = profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="Customer", Description="shop",
+                                               TemplateId="Shopify-Customer", Tags={"src": "shopify"})
+    assert created["Keys"]["_shopifyCustomerId"][0]["StandardIdentifiers"] == ["PROFILE", "UNIQUE"]
+    assert created["Fields"]["email"] == {"Source": "_source.email", "Target": "_profile.EmailAddress",
+                                          "ContentType": "EMAIL_ADDRESS"}
+    got = profiles.get_profile_object_type(DomainName=domain, ObjectTypeName="Customer")
+    assert (got["TemplateId"], got["Tags"]) == ("Shopify-Customer", {"src": "shopify"})
+    assert [item["ObjectTypeName"] for item in profiles.list_profile_object_types(DomainName=domain)["Items"]] == [
+        "Customer"]
+    templates = {item["TemplateId"] for item in profiles.list_profile_object_type_templates()["Items"]}
+    assert {"CTR-NoInferred", "Salesforce-Account", "Shopify-Customer"} <= templates
+    salesforce = profiles.get_profile_object_type_template(TemplateId="Salesforce-Account")
+    assert (salesforce["SourceName"], salesforce["SourceObject"]) == ("Salesforce", "Account")
+    assert salesforce["Fields"]["Phone"]["Target"] == "_profile.BusinessPhoneNumber"
+    assert error_of(profiles.get_profile_object_type_template, TemplateId="nope")[0] == "ResourceNotFoundException"
+
+
+def test_deleting_an_object_type_removes_objects_and_scrubs_fields(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order",
+                                Object=order("o-1", "s@example.com", first="Scrubbed", city="Paris"))
+    (profile,) = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["s@example.com"])["Items"]
+    profiles.update_profile(DomainName=domain, ProfileId=profile["ProfileId"], LastName="Kept")
+    profiles.delete_profile_object_type(DomainName=domain, ObjectTypeName="Order")
+    after = get(profiles, domain, profile["ProfileId"])
+    assert after == {"ProfileId": profile["ProfileId"], "LastName": "Kept"}
+    assert profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["s@example.com"])["Items"] == []
+    assert profiles.get_domain(DomainName=domain)["Stats"]["ObjectCount"] == 0
+    assert error_of(profiles.get_profile_object_type, DomainName=domain, ObjectTypeName="Order")[0] == \
+        "ResourceNotFoundException"
+
+
+def test_delete_profile_object(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order("o-1", "d@example.com"))
+    (profile,) = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["d@example.com"])["Items"]
+    profiles.delete_profile_object(DomainName=domain, ProfileId=profile["ProfileId"], ObjectTypeName="Order",
+                                   ProfileObjectUniqueKey="o-1")
+    assert profiles.list_profile_objects(DomainName=domain, ObjectTypeName="Order",
+                                         ProfileId=profile["ProfileId"])["Items"] == []
+    assert error_of(profiles.delete_profile_object, DomainName=domain, ProfileId=profile["ProfileId"],
+                    ObjectTypeName="Order", ProfileObjectUniqueKey="o-1")[0] == "ResourceNotFoundException"
+
+
+def test_merge_profiles(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    main = profiles.create_profile(DomainName=domain, FirstName="Main", EmailAddress="main@example.com")["ProfileId"]
+    other = profiles.create_profile(DomainName=domain, FirstName="Other", LastName="Duplicate",
+                                    EmailAddress="other@example.com")["ProfileId"]
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order("o-9", "other@example.com"))
+    profiles.merge_profiles(DomainName=domain, MainProfileId=main, ProfileIdsToBeMerged=[other],
+                            FieldSourceProfileIds={"LastName": other})
+    merged = get(profiles, domain, main)
+    assert (merged["FirstName"], merged["LastName"]) == ("Main", "Duplicate")
+    assert profiles.batch_get_profile(DomainName=domain, ProfileIds=[other])["Profiles"] == []
+    assert [item["ProfileObjectUniqueKey"] for item in profiles.list_profile_objects(
+        DomainName=domain, ObjectTypeName="Order", ProfileId=main)["Items"]] == ["o-9"]
+    assert [item["ProfileId"] for item in profiles.search_profiles(
+        DomainName=domain, KeyName="_orderId", Values=["o-9"])["Items"]] == [main]
+    assert profiles.get_domain(DomainName=domain)["Stats"]["ProfileCount"] == 1
+
+
+def test_deleting_a_domain_deletes_its_data(profiles) -> None:
+    name = unique("gone")
+    profiles.create_domain(DomainName=name, DefaultExpirationDays=30)
+    profiles.create_profile(DomainName=name, PhoneNumber="+15550000")
+    profiles.delete_domain(DomainName=name)
+    profiles.create_domain(DomainName=name, DefaultExpirationDays=30)
+    assert profiles.search_profiles(DomainName=name, KeyName="_phone", Values=["+15550000"])["Items"] == []
+    assert profiles.get_domain(DomainName=name)["Stats"]["ProfileCount"] == 0
+    profiles.delete_domain(DomainName=name)
+
+
+def test_search_is_authorized_per_domain(server, profiles) -> None:
+    allowed, other = unique("a"), unique("b")
+    for name in (allowed, other):
+        profiles.create_domain(DomainName=name, DefaultExpirationDays=7)
+    user = make_user(server, document(allow("profile:SearchProfiles",
+                                            f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/{allowed}")))
+    client = user.client("customer-profiles")
+    assert client.search_profiles(DomainName=allowed, KeyName="_phone", Values=["1"])["Items"] == []
+    code, message = error_of(client.search_profiles, DomainName=other, KeyName="_phone", Values=["1"])
+    assert code == "AccessDeniedException"
+    assert f"profile:SearchProfiles on resource: arn:aws:profile:us-east-1:{ACCOUNT}:domains/{other}" in message
