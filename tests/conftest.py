@@ -147,3 +147,18 @@ def server(backend: str, database_url: str | None, tmp_path_factory: pytest.Temp
 @pytest.fixture
 def client(server: Server) -> Callable[..., object]:
     return server.client
+
+
+@pytest.fixture(scope="module")
+def clocked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
+    """A SQLite server whose clock the test moves forward by writing seconds to the returned file."""
+    data_dir = tmp_path_factory.mktemp("clocked")
+    offset = data_dir / "clock-offset"
+    offset.write_text("0")
+    instance = Server(f"http://127.0.0.1:{free_port()}", "sqlite", data_dir, None,
+                      extra_env={"PROFILESTACK_CLOCK_OFFSET_FILE": str(offset)})
+    instance.start()
+    try:
+        yield instance, offset
+    finally:
+        instance.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from profilestack.gateway.authz import Authorizer, PolicyAuthorizer
 from profilestack.gateway.pipeline import Gateway
 from profilestack.iam_policy.actions import NameResolver
 from profilestack.identity.credentials import BootstrapCredentials, CredentialResolver, CredentialSource
-from profilestack.outbox.worker import OutboxWorker
+from profilestack.outbox.worker import OutboxWorker, enqueue, ensure_pending
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
 from profilestack.services.iam.authorization import IamPolicyStore, iam_resource_tags, names_with_path
 from profilestack.services.iam.catalogue import override_default_versions
@@ -23,7 +24,7 @@ from profilestack.services.iam.credentials import AccessKeyCredentials
 from profilestack.services.iam.read_cache import IamReadCache
 from profilestack.services.profiles.service_role import give_roles_to_domains
 from profilestack.services.profiles.tags import resource_tags as profile_resource_tags
-from profilestack.services.registry import all_tasks
+from profilestack.services.registry import all_tasks, periodic_tasks
 from profilestack.services.sts.credentials import SessionCredentials
 from profilestack.store.database import Database
 
@@ -52,9 +53,18 @@ class App:
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)
         self.outbox = OutboxWorker(self.database, self.clock)
+        periodic = periodic_tasks()
         for kind, task in all_tasks().items():
-            self.outbox.register(kind, partial(task, self))
+            runner = partial(task, self)
+            self.outbox.register(kind, partial(self._run_periodic, runner, kind, periodic[kind])
+                                 if kind in periodic else runner)
         self.gateway = Gateway(self)
+
+    def _run_periodic(self, runner: Callable[[dict[str, Any]], None], kind: str, every: float,
+                      payload: dict[str, Any]) -> None:
+        runner(payload)  # if it raises, the outbox retries this run, which schedules the next when it succeeds
+        with self.database.transaction() as connection:
+            enqueue(connection, self.clock, kind, {}, every)
 
     def iam_changed(self) -> None:
         """An IAM write committed: forget cached keys and policies now rather than at their expiry."""
@@ -68,6 +78,9 @@ class App:
 
     def start(self) -> None:
         self.audit.start()
+        with self.database.transaction() as connection:
+            for kind in periodic_tasks():
+                ensure_pending(connection, self.clock, kind)
         if self.settings.outbox_worker:
             self.outbox.start()
         for line in give_roles_to_domains(self):

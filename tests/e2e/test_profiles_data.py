@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
+from tests.e2e.wire import send, signed_request
 
 
 @pytest.fixture
@@ -364,3 +367,40 @@ def test_search_is_authorized_per_domain(server, profiles) -> None:
     code, message = error_of(client.search_profiles, DomainName=other, KeyName="_phone", Values=["1"])
     assert code == "AccessDeniedException"
     assert f"profile:SearchProfiles on resource: arn:aws:profile:us-east-1:{ACCOUNT}:domains/{other}" in message
+
+
+def test_objects_expire(clocked_server) -> None:
+    server, offset = clocked_server
+    profiles = server.client("customer-profiles")
+    name = unique("expiring")
+    profiles.create_domain(DomainName=name, DefaultExpirationDays=30)
+    define_orders(profiles, name)
+    profiles.put_profile_object_type(DomainName=name, ObjectTypeName="Short", Description="short-lived",
+                                     ExpirationDays=1, Fields={"id": {"Source": "_source.id"}},
+                                     Keys={"shortId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    profiles.put_profile_object(DomainName=name, ObjectTypeName="Order", Object=order("o-1", "e@example.com"))
+    profiles.put_profile_object(DomainName=name, ObjectTypeName="Short", Object=json.dumps({"id": "s-1"}))
+    assert profiles.get_domain(DomainName=name)["Stats"]["ObjectCount"] == 2
+
+    def stats(shift: int) -> dict:
+        """GetDomain signed at the server's moved clock (botocore would sign with the real one)."""
+        request = signed_request(f"{server.endpoint}/domains/{name}", "profile", "us-east-1", method="GET",
+                                 at=datetime.now(UTC) + timedelta(seconds=shift))
+        status, _, body = send(request)
+        assert status == 200, body
+        return json.loads(body)["Stats"]
+
+    def wait_for_objects(count: int, shift: int) -> None:
+        deadline = time.monotonic() + 10
+        while stats(shift)["ObjectCount"] != count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert stats(shift)["ObjectCount"] == count
+
+    try:
+        offset.write_text(str(2 * 86400))  # past the object type's one day, within the domain's thirty
+        wait_for_objects(1, 2 * 86400)
+        offset.write_text(str(31 * 86400))
+        wait_for_objects(0, 31 * 86400)
+        assert stats(31 * 86400)["ProfileCount"] == 1  # profiles stay
+    finally:
+        offset.write_text("0")

@@ -13,23 +13,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server, free_port
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
-
-
-@pytest.fixture(scope="module")
-def clocked_server(tmp_path_factory: pytest.TempPathFactory):
-    """A server whose clock the test can move forward (``PROFILESTACK_CLOCK_OFFSET_FILE``)."""
-    data_dir = tmp_path_factory.mktemp("clocked")
-    offset = data_dir / "clock-offset"
-    offset.write_text("0")
-    server = Server(f"http://127.0.0.1:{free_port()}", "sqlite", data_dir, None,
-                    extra_env={"PROFILESTACK_CLOCK_OFFSET_FILE": str(offset)})
-    server.start()
-    try:
-        yield server, offset
-    finally:
-        server.stop()
 
 
 def test_temporary_credentials_shape(server) -> None:

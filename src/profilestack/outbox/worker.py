@@ -50,6 +50,14 @@ def enqueue(connection: Connection, clock: Clock, kind: str, payload: dict[str, 
     return int(result.inserted_primary_key[0])
 
 
+def ensure_pending(connection: Connection, clock: Clock, kind: str, delay: float = 0.0) -> None:
+    """Schedule a periodic task unless one of its kind is already waiting."""
+    waiting = connection.execute(select(outbox.c.id).where(outbox.c.kind == kind, outbox.c.status == "pending")
+                                 .limit(1)).first()
+    if waiting is None:
+        enqueue(connection, clock, kind, {}, delay)
+
+
 class OutboxWorker:
     def __init__(self, database: Database, clock: Clock, *, batch_size: int = 32, lease_seconds: float = 60.0,
                  poll_seconds: float = 0.25, max_attempts: int = 8) -> None:

@@ -22,12 +22,15 @@ class ServiceHandlers:
         self.after_write = after_write
         self.handlers: dict[str, Handler] = {}
         self.tasks: dict[str, Task] = {}
+        self.periodic: dict[str, float] = {}  # task kind → seconds between runs
 
-    def task(self, kind: str) -> Callable[[Task], Task]:
-        """Register the runner of an outbox task kind the service enqueues."""
+    def task(self, kind: str, every: float | None = None) -> Callable[[Task], Task]:
+        """Register the runner of an outbox task kind; with ``every``, the task also runs periodically."""
 
         def register(function: Task) -> Task:
             self.tasks[kind] = function
+            if every is not None:
+                self.periodic[kind] = every
             return function
 
         return register
@@ -70,3 +73,8 @@ def all_handlers() -> dict[tuple[str, str], Handler]:
 def all_tasks() -> dict[str, Task]:
     """Every outbox task kind and its runner."""
     return {kind: task for service in all_services() for kind, task in service.tasks.items()}
+
+
+def periodic_tasks() -> dict[str, float]:
+    """Task kinds that run every so many seconds."""
+    return {kind: every for service in all_services() for kind, every in service.periodic.items()}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
@@ -21,6 +21,9 @@ from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.paging import page_result
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_objects
+
+if TYPE_CHECKING:
+    from profilestack.app import App
 
 
 def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
@@ -144,3 +147,26 @@ def delete_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str,
                                                  profile_objects.c.unique_key == row.unique_key))
     store.adjust_stats(ctx.db, domain.id, objects=-1, size=-len(row.body))
     return {"Message": f"Profile object {row.unique_key} was deleted."}
+
+
+EXPIRY_TASK = "profile.expire_objects"
+EXPIRY_BATCH = 1000
+
+
+@profiles.task(EXPIRY_TASK, every=60.0)
+def expire_objects(app: App, payload: dict[str, Any]) -> None:
+    """Objects past their object type's ExpirationDays (or the domain's default) are removed, in batches."""
+    while True:
+        with app.database.transaction() as db:
+            now = app.clock.now()
+            rows = db.execute(select(profile_objects.c.domain_id, profile_objects.c.object_type,
+                                     profile_objects.c.unique_key, profile_objects.c.body)
+                              .where(profile_objects.c.expires_at <= now).limit(EXPIRY_BATCH)).all()
+            for row in rows:
+                gone = db.execute(delete(profile_objects).where(
+                    profile_objects.c.domain_id == row.domain_id, profile_objects.c.object_type == row.object_type,
+                    profile_objects.c.unique_key == row.unique_key, profile_objects.c.expires_at <= now))
+                if gone.rowcount:
+                    store.adjust_stats(db, row.domain_id, objects=-1, size=-len(row.body))
+        if len(rows) < EXPIRY_BATCH:
+            return
