@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from profilestack import __version__
@@ -134,6 +135,37 @@ def doctor(args: argparse.Namespace) -> int:
         app.close()
 
 
+def load(args: argparse.Namespace) -> int:
+    """Bulk-load profile objects (one JSON document per line) into a domain, with a progress bar."""
+    from profilestack.app import App
+    from profilestack.services.profiles.loader import load as load_objects
+
+    settings = _settings(args)
+    settings.outbox_worker = False
+    app = App(settings)
+    started = time.monotonic()
+
+    def progress(done: int, total: int, failed: int) -> None:
+        rate = done / max(time.monotonic() - started, 1e-9)
+        share = done / total if total else 1.0
+        bar = "#" * int(share * 30)
+        eta = (total - done) / rate if rate else 0
+        print(f"\r[{bar:<30}] {share:6.1%} {done:,}/{total:,} objects, {rate:,.0f}/s, "
+              f"{failed:,} failed, ETA {eta:,.0f}s", end="", file=sys.stderr, flush=True)
+
+    try:
+        result = load_objects(app, args.domain, args.object_type, Path(args.file), args.region,
+                              batch_size=args.batch_size, progress=progress)
+    finally:
+        app.close()
+    print(file=sys.stderr)
+    print(f"loaded {result.loaded:,} objects ({result.failed:,} failed) in {result.seconds:.1f}s "
+          f"({result.loaded / max(result.seconds, 1e-9):,.0f}/s)")
+    for line in result.first_errors:
+        print(f"  {line}")
+    return 1 if result.failed else 0
+
+
 def _storage_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="directory of the SQLite database (default ./.profilestack)")
     parser.add_argument("--db", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db")
@@ -163,6 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
     doctor_parser.add_argument("--repair", action="store_true", help="create missing roles, delete orphaned ones")
     _storage_flags(doctor_parser)
     doctor_parser.set_defaults(handler=doctor)
+
+    load_parser = commands.add_parser("load", help="bulk-load profile objects from a JSON Lines file")
+    load_parser.add_argument("domain", help="the Customer Profiles domain")
+    load_parser.add_argument("file", help="one JSON object per line")
+    load_parser.add_argument("--object-type", required=True, help="the object type that maps each object")
+    load_parser.add_argument("--region", default="us-east-1")
+    load_parser.add_argument("--batch-size", type=int, default=1000, help="objects per transaction")
+    _storage_flags(load_parser)
+    load_parser.set_defaults(handler=load)
 
     migrate_parser = commands.add_parser("migrate", help="apply database migrations and exit")
     _storage_flags(migrate_parser)

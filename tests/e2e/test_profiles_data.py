@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -404,3 +406,37 @@ def test_objects_expire(clocked_server) -> None:
         assert stats(31 * 86400)["ProfileCount"] == 1  # profiles stay
     finally:
         offset.write_text("0")
+
+
+def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
+    from tests.conftest import Server, free_port
+
+    server = Server(f"http://127.0.0.1:{free_port()}", "sqlite", tmp_path, None)
+    server.start()
+    try:
+        profiles = server.client("customer-profiles")
+        profiles.create_domain(DomainName="bulk", DefaultExpirationDays=30)
+        define_orders(profiles, "bulk")
+    finally:
+        server.stop()
+    lines = [order(f"o-{index}", f"c{index % 3}@example.com", first=f"F{index}") for index in range(10)]
+    source = tmp_path / "orders.jsonl"
+    source.write_text("\n".join([*lines, "not json"]) + "\n")
+    result = subprocess.run([sys.executable, "-m", "profilestack.cli", "load", "bulk", str(source), "--object-type",
+                             "Order", "--data-dir", str(tmp_path), "--batch-size", "4"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1  # one line failed
+    assert "loaded 10 objects (1 failed)" in result.stdout
+    assert "line 11: Object is not a valid JSON document." in result.stdout
+    assert "100.0%" in result.stderr  # the progress bar
+    server.start()
+    try:
+        profiles = server.client("customer-profiles")
+        stats = profiles.get_domain(DomainName="bulk")["Stats"]
+        assert (stats["ProfileCount"], stats["ObjectCount"]) == (3, 10)
+        (found,) = profiles.search_profiles(DomainName="bulk", KeyName="_email", Values=["c1@example.com"])["Items"]
+        assert found["FirstName"] == "F7"  # the last object mapped onto the profile
+        assert len(profiles.list_profile_objects(DomainName="bulk", ObjectTypeName="Order",
+                                                 ProfileId=found["ProfileId"])["Items"]) == 3
+    finally:
+        server.stop()

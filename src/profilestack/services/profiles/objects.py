@@ -9,7 +9,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.runtime import Ids
@@ -26,10 +26,17 @@ if TYPE_CHECKING:
     from profilestack.app import App
 
 
+_ONE_OBJECT = (profile_objects.c.domain_id == bindparam("b_domain"),
+               profile_objects.c.object_type == bindparam("b_type"),
+               profile_objects.c.unique_key == bindparam("b_key"))
+_FIND_OBJECT = select(profile_objects).where(*_ONE_OBJECT)
+_INSERT_OBJECT = insert(profile_objects)
+_UPDATE_OBJECT = update(profile_objects).where(*_ONE_OBJECT).values(
+    body=bindparam("b_body"), profile_id=bindparam("b_profile"), expires_at=bindparam("b_expires"))
+
+
 def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
-    return db.execute(select(profile_objects).where(profile_objects.c.domain_id == domain_id,
-                                                    profile_objects.c.object_type == object_type,
-                                                    profile_objects.c.unique_key == unique_key)).first()
+    return db.execute(_FIND_OBJECT, {"b_domain": domain_id, "b_type": object_type, "b_key": unique_key}).first()
 
 
 def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject) -> str | None:
@@ -77,15 +84,12 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     days = definition.get("ExpirationDays") or domain.default_expiration_days
     expires = now + timedelta(days=days)
     if existing is None:
-        db.execute(insert(profile_objects).values(domain_id=domain.id, object_type=object_type,
-                                                  unique_key=unique_key, profile_id=profile_id, body=text,
-                                                  created_at=now, expires_at=expires))
+        db.execute(_INSERT_OBJECT, {"domain_id": domain.id, "object_type": object_type, "unique_key": unique_key,
+                                    "profile_id": profile_id, "body": text, "created_at": now, "expires_at": expires})
         store.adjust_stats(db, domain.id, objects=1, size=len(text))
     else:
-        db.execute(update(profile_objects).where(profile_objects.c.domain_id == domain.id,
-                                                 profile_objects.c.object_type == object_type,
-                                                 profile_objects.c.unique_key == unique_key)
-                   .values(body=text, profile_id=profile_id, expires_at=expires))
+        db.execute(_UPDATE_OBJECT, {"b_domain": domain.id, "b_type": object_type, "b_key": unique_key,
+                                    "b_body": text, "b_profile": profile_id, "b_expires": expires})
         store.adjust_stats(db, domain.id, size=len(text) - len(existing.body))
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
     return unique_key

@@ -7,13 +7,15 @@ object matching cost the same at ten thousand profiles as at a million.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from profilestack.services.profiles.tables import profile_domains, profile_keys, profile_objects, profiles_table
+from profilestack.store.statements import insert_ignoring_duplicates
 
 ADDRESSES = ("Address", "ShippingAddress", "MailingAddress", "BillingAddress")
 PHONES = ("PhoneNumber", "MobilePhoneNumber", "HomePhoneNumber", "BusinessPhoneNumber")
@@ -57,24 +59,48 @@ def merge_fields(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, 
     return merged
 
 
+# Hot statements are built once: building SQLAlchemy expressions costs more than running them.
+_ADJUST_STATS = update(profile_domains).where(profile_domains.c.id == bindparam("b_domain")).values(
+    profile_count=profile_domains.c.profile_count + bindparam("b_profiles"),
+    object_count=profile_domains.c.object_count + bindparam("b_objects"),
+    total_size=profile_domains.c.total_size + bindparam("b_size"))
+_INSERT_PROFILE = insert(profiles_table)
+_SAVE_FIELDS = update(profiles_table).where(profiles_table.c.id == bindparam("b_id")).values(
+    fields=bindparam("b_fields"), field_sources=bindparam("b_sources"), updated_at=bindparam("b_now"))
+_REMOVE_ORIGIN = delete(profile_keys).where(profile_keys.c.profile_id == bindparam("b_profile"),
+                                            profile_keys.c.origin == bindparam("b_origin"))
+
+
 def adjust_stats(db: Connection, domain_id: int, profiles: int = 0, objects: int = 0, size: int = 0) -> None:
-    if profiles or objects or size:
-        db.execute(update(profile_domains).where(profile_domains.c.id == domain_id).values(
-            profile_count=profile_domains.c.profile_count + profiles,
-            object_count=profile_domains.c.object_count + objects,
-            total_size=profile_domains.c.total_size + size))
+    """GetDomain's counters change in the same transaction as the data (once per batch inside ``batched_stats``)."""
+    pending = db.info.get("deferred_stats")
+    if pending is not None:
+        totals = pending.setdefault(domain_id, [0, 0, 0])
+        totals[0] += profiles
+        totals[1] += objects
+        totals[2] += size
+    elif profiles or objects or size:
+        db.execute(_ADJUST_STATS, {"b_domain": domain_id, "b_profiles": profiles, "b_objects": objects,
+                                   "b_size": size})
+
+
+@contextmanager
+def batched_stats(db: Connection) -> Iterator[None]:
+    """Many objects in one transaction update each domain's counters once, at the end."""
+    db.info["deferred_stats"] = {}
+    try:
+        yield
+    finally:
+        pending = db.info.pop("deferred_stats")
+    for domain_id, (profiles, objects, size) in pending.items():
+        adjust_stats(db, domain_id, profiles, objects, size)
 
 
 def add_keys(db: Connection, domain_id: int, profile_id: str, pairs: Iterable[tuple[str, str]], origin: str) -> None:
-    rows = [{"domain_id": domain_id, "key_name": name, "key_value": value, "profile_id": profile_id,
-             "origin": origin} for name, value in dict.fromkeys(pairs)]
-    if not rows:
-        return
-    existing = {(row.key_name, row.key_value) for row in db.execute(
-        select(profile_keys.c.key_name, profile_keys.c.key_value).where(profile_keys.c.profile_id == profile_id))}
-    fresh = [row for row in rows if (row["key_name"], row["key_value"]) not in existing]
-    if fresh:
-        db.execute(insert(profile_keys), fresh)
+    """Keys the profile already has (from any origin) are kept as they are."""
+    insert_ignoring_duplicates(db, profile_keys, [
+        {"domain_id": domain_id, "key_name": name, "key_value": value, "profile_id": profile_id, "origin": origin}
+        for name, value in dict.fromkeys(pairs)])
 
 
 def remove_keys(db: Connection, profile_id: str, origin: str | None = None,
@@ -84,16 +110,16 @@ def remove_keys(db: Connection, profile_id: str, origin: str | None = None,
             db.execute(delete(profile_keys).where(profile_keys.c.profile_id == profile_id,
                                                   profile_keys.c.key_name == name, profile_keys.c.key_value == value))
         return
-    query = delete(profile_keys).where(profile_keys.c.profile_id == profile_id)
     if origin is not None:
-        query = query.where(profile_keys.c.origin == origin)
-    db.execute(query)
+        db.execute(_REMOVE_ORIGIN, {"b_profile": profile_id, "b_origin": origin})
+    else:
+        db.execute(delete(profile_keys).where(profile_keys.c.profile_id == profile_id))
 
 
 def create_profile(db: Connection, domain_id: int, profile_id: str, fields: dict[str, Any], now: datetime,
                    field_sources: dict[str, str] | None = None) -> str:
-    db.execute(insert(profiles_table).values(id=profile_id, domain_id=domain_id, fields=fields,
-                                             field_sources=field_sources or {}, created_at=now, updated_at=now))
+    db.execute(_INSERT_PROFILE, {"id": profile_id, "domain_id": domain_id, "fields": fields,
+                                 "field_sources": field_sources or {}, "created_at": now, "updated_at": now})
     add_keys(db, domain_id, profile_id, standard_keys(fields), STANDARD_ORIGIN)
     adjust_stats(db, domain_id, profiles=1)
     return profile_id
@@ -101,10 +127,8 @@ def create_profile(db: Connection, domain_id: int, profile_id: str, fields: dict
 
 def save_fields(db: Connection, domain_id: int, profile: Row[Any], fields: dict[str, Any], now: datetime,
                 field_sources: dict[str, str] | None = None) -> None:
-    values: dict[str, Any] = {"fields": fields, "updated_at": now}
-    if field_sources is not None:
-        values["field_sources"] = field_sources
-    db.execute(update(profiles_table).where(profiles_table.c.id == profile.id).values(**values))
+    db.execute(_SAVE_FIELDS, {"b_id": profile.id, "b_fields": fields, "b_now": now,
+                              "b_sources": profile.field_sources if field_sources is None else field_sources})
     if standard_keys(fields) != standard_keys(profile.fields):
         remove_keys(db, profile.id, STANDARD_ORIGIN)
         add_keys(db, domain_id, profile.id, standard_keys(fields), STANDARD_ORIGIN)

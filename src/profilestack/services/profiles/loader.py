@@ -1,0 +1,90 @@
+"""Bulk loading of profile objects from a JSON Lines file, through the same mapping as PutProfileObject.
+
+An operator's tool (like ``migrate``): it writes to the database directly, in batches of one
+transaction each, without going through the gateway, so it is neither authorized nor audited.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from profilestack.gateway.errors import AwsError
+from profilestack.services.profiles.object_types import definition_of
+from profilestack.services.profiles.objects import ingest
+from profilestack.services.profiles.profile_store import batched_stats
+from profilestack.services.profiles.tables import profile_domains
+
+if TYPE_CHECKING:
+    from profilestack.app import App
+
+Progress = Callable[[int, int, int], None]  # (lines done, total lines, failures)
+
+
+@dataclass
+class LoadResult:
+    loaded: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    first_errors: list[str] = field(default_factory=list)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            text = raw.decode().strip()
+            if text:
+                yield number, text
+
+
+def count_lines(path: Path) -> int:
+    total = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            total += chunk.count(b"\n")
+    return total
+
+
+def load(app: App, domain_name: str, object_type: str, path: Path, region: str = "us-east-1",
+         account: str | None = None, batch_size: int = 1000, progress: Progress | None = None) -> LoadResult:
+    account = account or app.settings.account_id
+    with app.database.transaction(write=False) as db:
+        domain = db.execute(select(profile_domains).where(
+            profile_domains.c.account_id == account, profile_domains.c.region == region,
+            profile_domains.c.name == domain_name)).first()
+        if domain is None:
+            raise SystemExit(f"no domain {domain_name} in account {account}, region {region}")
+        definition = definition_of(db, domain, object_type)
+    total = count_lines(path)
+    result = LoadResult()
+    started = time.monotonic()
+    batch: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        with app.database.transaction() as db, batched_stats(db):
+            now = app.clock.now()
+            for number, text in batch:
+                try:
+                    ingest(db, app.ids, domain, object_type, definition, text, now)
+                    result.loaded += 1
+                except AwsError as error:  # raised before the object writes anything
+                    result.failed += 1
+                    if len(result.first_errors) < 5:
+                        result.first_errors.append(f"line {number}: {error.message}")
+        batch.clear()
+        if progress:
+            progress(result.loaded + result.failed, total, result.failed)
+
+    for item in _lines(path):
+        batch.append(item)
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    result.seconds = time.monotonic() - started
+    return result
