@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.profiles import profile_store as store
@@ -25,9 +25,12 @@ def type_arn(domain: Row[Any], name: str) -> str:
     return f"{domain.arn}/object-types/{name}"
 
 
+_FIND_TYPE = select(profile_object_types).where(profile_object_types.c.domain_id == bindparam("b_domain"),
+                                                profile_object_types.c.name == bindparam("b_name"))
+
+
 def find_type(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
-    return db.execute(select(profile_object_types).where(profile_object_types.c.domain_id == domain_id,
-                                                         profile_object_types.c.name == name)).first()
+    return db.execute(_FIND_TYPE, {"b_domain": domain_id, "b_name": name}).first()
 
 
 def definition_of(db: Connection, domain: Row[Any], name: str) -> dict[str, Any]:

@@ -1,0 +1,190 @@
+"""Customer Profiles data benchmarks, in one run on SQLite (issue 5's targets):
+
+- bulk load of N profiles through ``profilestack load`` (objects per second);
+- SearchProfiles by ``_phone`` and BatchGetProfile of 20, replayed by wrk, against the trivial-ASGI ceiling,
+  first with 10,000 profiles loaded and again with N (latency must stay within 1.5x);
+- PutProfileObject sustained (every request a distinct object for a known customer, unsigned payload);
+- the server's resident memory while serving the N-profile domain.
+
+    .venv/bin/python -m bench.profiles [--profiles 1000000] [--duration 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from bench.run import ROOT, ensure_wrk, free_port, lua_script, run_wrk, start
+
+DOMAIN = "bench"
+SMALL = 10_000
+
+
+def _object(index: int) -> str:
+    return json.dumps({"order": {"id": f"o-{index}"}, "customer": {
+        "email": f"c{index}@example.com", "phone": f"+1555{index:07d}", "first": f"First{index}", "last": "Bench"}})
+
+
+def _client(port: int):
+    return boto3.client("customer-profiles", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def _define(port: int) -> None:
+    client = _client(port)
+    client.create_domain(DomainName=DOMAIN, DefaultExpirationDays=365)
+    client.put_profile_object_type(
+        DomainName=DOMAIN, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
+        Fields={"orderId": {"Source": "_source.order.id"},
+                "email": {"Source": "_source.customer.email", "Target": "_profile.EmailAddress",
+                          "ContentType": "EMAIL_ADDRESS"},
+                "phone": {"Source": "_source.customer.phone", "Target": "_profile.PhoneNumber",
+                          "ContentType": "PHONE_NUMBER"},
+                "first": {"Source": "_source.customer.first", "Target": "_profile.FirstName"},
+                "last": {"Source": "_source.customer.last", "Target": "_profile.LastName"}},
+        Keys={"_orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["orderId"]}],
+              "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+
+
+def _load(data_dir: Path, first: int, last: int) -> float:
+    """Objects per second loading profiles first..last-1 with the bulk loader."""
+    source = data_dir / "load.jsonl"
+    with source.open("w") as handle:
+        for index in range(first, last):
+            handle.write(_object(index) + "\n")
+    began = time.monotonic()
+    subprocess.run([sys.executable, "-m", "profilestack.cli", "load", DOMAIN, str(source), "--object-type", "Order",
+                    "--data-dir", str(data_dir)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    source.unlink()
+    return (last - first) / (time.monotonic() - began)
+
+
+def _signed(port: int, path: str, body: dict, unsigned: bool = False, method: str = "POST") -> AWSRequest:
+    headers = {"Content-Type": "application/json"}
+    if unsigned:
+        headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD"
+    request = AWSRequest(method=method, url=f"http://127.0.0.1:{port}{path}", data=json.dumps(body),
+                         headers=headers)
+    SigV4Auth(Credentials("test", "test"), "profile", "us-east-1").add_auth(request)
+    return request
+
+
+def _put_object_script(port: int, known: int) -> str:
+    """Distinct objects per request (the signature leaves the payload unsigned, as SigV4 allows)."""
+    request = _signed(port, f"/domains/{DOMAIN}/profiles/objects", {}, unsigned=True, method="PUT")
+    headers = "\n".join(f"headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in request.headers.items())
+    script = """
+counter = 0
+headers = {}
+HEADERS
+request = function()
+  counter = counter + 1
+  local object = [[{\\"order\\":{\\"id\\":\\"w-]] .. counter .. [[\\"},\\"customer\\":{\\"email\\":\\"c]]
+    .. (counter % KNOWN) .. [[@example.com\\"}}]]
+  return wrk.format("PUT", "PATH", headers, [[{"ObjectTypeName":"Order","Object":"]] .. object .. [["}]])
+end
+"""
+    return (script.replace("HEADERS", headers).replace("KNOWN", str(known))
+            .replace("PATH", f"/domains/{DOMAIN}/profiles/objects"))
+
+
+def _reads(wrk: str, port: int, ceiling: int, profiles: int, duration: int, connections: int) -> list[tuple]:
+    search = _signed(port, f"/domains/{DOMAIN}/profiles/search",
+                     {"KeyName": "_phone", "Values": [f"+1555{profiles // 2:07d}"]})
+    ids = [item["ProfileId"] for item in _client(port).search_profiles(
+        DomainName=DOMAIN, KeyName="_email", Values=[f"c{profiles - 1 - i}@example.com" for i in range(20)],
+        MaxResults=20)["Items"]]
+    assert len(ids) == 20, ids
+    batch = _signed(port, f"/domains/{DOMAIN}/batch-get-profiles", {"ProfileIds": ids})
+    rows = []
+    for name, request in (("SearchProfiles _phone", search), ("BatchGetProfile x20", batch)):
+        result = run_wrk(wrk, port, lua_script(request), duration, connections)
+        ceiling_result = run_wrk(wrk, ceiling, lua_script(request), duration, connections)
+        rows.append((name, profiles, result, ceiling_result))
+    return rows
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profiles", type=int, default=200_000, help="the large domain's size (target: 1000000)")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-profiles-"))
+    python = sys.executable
+    ceiling_port = free_port()
+    ceiling, _ = start([python, "-m", "uvicorn", "bench.ceiling:app", "--port", str(ceiling_port), "--loop",
+                        "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"], ceiling_port)
+    port = free_port()
+    command = [python, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    server, _ = start(command, port)
+    lines = []
+    try:
+        _define(port)
+        server.terminate()
+        server.wait()
+        small_rate = _load(data_dir, 0, SMALL)
+        server, _ = start(command, port)
+        rows = _reads(wrk, port, ceiling_port, SMALL, args.duration, args.connections)
+        server.terminate()
+        server.wait()
+        large_rate = _load(data_dir, SMALL, args.profiles)
+        server, _ = start(command, port)
+        rows += _reads(wrk, port, ceiling_port, args.profiles, args.duration, args.connections)
+        put = run_wrk(wrk, port, _put_object_script(port, args.profiles), args.duration, args.connections)
+        rss = _rss_mb(server.pid)
+        lines = _report(args, small_rate, large_rate, rows, put, rss)
+    finally:
+        for process in (server, ceiling):
+            process.terminate()
+            process.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    report = "\n".join(lines)
+    print(report)
+    (ROOT / "results-profiles.md").write_text(report + "\n")
+    return 0
+
+
+def _report(args, small_rate: float, large_rate: float, rows: list[tuple], put: dict, rss: float) -> list[str]:
+    lines = [f"SQLite, one server process, wrk -t1 -c{args.connections} -d{args.duration}s, same machine, same run.",
+             "", "| operation | profiles | requests/s | p50 ms | p99 ms | ceiling requests/s | vs ceiling |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, profiles, result, ceiling in rows:
+        lines.append(f"| {name} | {profiles:,} | {result['rps']:,.0f} | {result.get('p50_ms', 0):.2f} | "
+                     f"{result.get('p99_ms', 0):.2f} | {ceiling['rps']:,.0f} | {result['rps'] / ceiling['rps']:.0%} |")
+    by_name: dict[str, list[dict]] = {}
+    for name, _, result, _ in rows:
+        by_name.setdefault(name, []).append(result)
+    lines.append("")
+    for name, (small, large) in by_name.items():
+        lines.append(f"- {name}: p50 at {args.profiles:,} profiles is {large['p50_ms'] / small['p50_ms']:.2f}x "
+                     f"its p50 at {SMALL:,}")
+    lines += [f"- PutProfileObject (distinct objects, known customers): {put['rps']:,.0f}/s sustained, "
+              f"p50 {put.get('p50_ms', 0):.2f} ms, p99 {put.get('p99_ms', 0):.2f} ms, non-2xx {put['non_2xx']}",
+              f"- bulk load: {small_rate:,.0f} objects/s for the first {SMALL:,}, {large_rate:,.0f} objects/s up to "
+              f"{args.profiles:,} (1,000,000 would take {1_000_000 / large_rate / 60:.1f} min)",
+              f"- server resident memory serving {args.profiles:,} profiles: {rss:.0f} MB"]
+    return lines
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
