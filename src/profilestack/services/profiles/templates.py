@@ -33,21 +33,22 @@ _CONTACT_RECORD_FIELDS = {
     "SystemPhone": _field("SystemEndpoint.Address", None, "PHONE_NUMBER"),
 }
 
+
+def _contact_records(allow_profile_creation: bool) -> dict[str, Any]:
+    """Amazon Connect contact records: found by _ctrContactId, then by the caller's phone (_phone)."""
+    return {
+        "SourceName": "Amazon Connect", "SourceObject": "ContactRecord",
+        "AllowProfileCreation": allow_profile_creation,
+        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
+        "Fields": _CONTACT_RECORD_FIELDS,
+        "Keys": {"_ctrContactId": _key(["UNIQUE", "PROFILE"], "ContactId"),
+                 "_phone": _key(["SECONDARY"], "CustomerPhone")},
+    }
+
+
 TEMPLATES: dict[str, dict[str, Any]] = {
-    "CTR-NoInferred": {
-        "SourceName": "Amazon Connect", "SourceObject": "ContactRecord", "AllowProfileCreation": True,
-        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
-        "Fields": _CONTACT_RECORD_FIELDS,
-        "Keys": {"_ctrContactId": _key(["UNIQUE", "PROFILE"], "ContactId"),
-                 "_phone": _key(["SECONDARY"], "CustomerPhone")},
-    },
-    "CTR-AutoAssociateOnly": {
-        "SourceName": "Amazon Connect", "SourceObject": "ContactRecord", "AllowProfileCreation": False,
-        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
-        "Fields": _CONTACT_RECORD_FIELDS,
-        "Keys": {"_ctrContactId": _key(["UNIQUE", "PROFILE"], "ContactId"),
-                 "_phone": _key(["SECONDARY"], "CustomerPhone")},
-    },
+    "CTR-NoInferred": _contact_records(allow_profile_creation=True),
+    "CTR-AutoAssociateOnly": _contact_records(allow_profile_creation=False),
     "Salesforce-Account": {
         "SourceName": "Salesforce", "SourceObject": "Account", "AllowProfileCreation": True,
         "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
