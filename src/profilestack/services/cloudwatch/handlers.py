@@ -1,0 +1,250 @@
+"""Amazon CloudWatch metrics: PutMetricData, GetMetricStatistics, GetMetricData, ListMetrics.
+
+Clients speak any of the service's three protocols (Smithy RPC v2 CBOR, JSON 1.0 in
+query-compatible mode, query); the gateway decodes them all to the same parameters.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Row, delete, insert, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudwatch.expressions import ExpressionError, Series, evaluate
+from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
+from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
+from profilestack.services.registry import ServiceHandlers
+
+if TYPE_CHECKING:
+    from profilestack.app import App
+
+cloudwatch = ServiceHandlers("cloudwatch")
+
+RETENTION = timedelta(days=15)
+PAST_LIMIT, FUTURE_LIMIT = timedelta(days=14), timedelta(hours=2)
+MAX_DATAPOINTS = 1440
+LIST_PAGE = 500
+RETENTION_TASK = "cloudwatch.retention"
+
+
+def invalid(message: str) -> AwsError:
+    return AwsError("InvalidParameterValue", message, 400)
+
+
+def combination(message: str) -> AwsError:
+    return AwsError("InvalidParameterCombination", message, 400)
+
+
+def dimensions_key(dimensions: list[dict[str, str]] | None) -> str:
+    return ";".join(f"{d['Name']}={d['Value']}" for d in sorted(dimensions or [], key=lambda d: d["Name"]))
+
+
+def _samples(datum: dict[str, Any], where: str) -> tuple[float, float, float, float, list | None]:
+    """(count, sum, minimum, maximum, samples) of one MetricDatum."""
+    given = [name for name in ("Value", "StatisticValues", "Values") if name in datum]
+    if len(given) != 1:
+        if not given:
+            raise AwsError("MissingParameter", f"The parameter {where}.Value is required.", 400)
+        raise combination(f"The parameters {where}.{given[0]} and {where}.{given[1]} are mutually exclusive and "
+                          "you have specified both.")
+    if "Value" in datum:
+        value = float(datum["Value"])
+        if not math.isfinite(value):
+            raise invalid(f"The value {datum['Value']} for parameter {where}.Value is invalid.")
+        return 1.0, value, value, value, [[value, 1.0]]
+    if "StatisticValues" in datum:
+        stats = datum["StatisticValues"]
+        return (float(stats["SampleCount"]), float(stats["Sum"]), float(stats["Minimum"]), float(stats["Maximum"]),
+                None)
+    values = [float(value) for value in datum["Values"]]
+    counts = [float(count) for count in datum.get("Counts") or [1.0] * len(values)]
+    if len(counts) != len(values):
+        raise invalid(f"The parameters {where}.Values and {where}.Counts must be of the same size.")
+    if not values:
+        raise invalid(f"The parameter {where}.Values must not be empty.")
+    return (sum(counts), sum(v * c for v, c in zip(values, counts, strict=True)), min(values), max(values),
+            [[v, c] for v, c in zip(values, counts, strict=True)])
+
+
+def _metric_id(db: Connection, ctx: CallContext, namespace: str, name: str, dimensions: list | None,
+               now: datetime) -> int:
+    key = dimensions_key(dimensions)
+    table = cloudwatch_metrics
+    found = db.execute(select(table.c.id).where(table.c.account_id == ctx.account, table.c.region == ctx.region,
+                                                table.c.namespace == namespace, table.c.metric_name == name,
+                                                table.c.dimensions_key == key)).scalar()
+    if found is not None:
+        db.execute(update(table).where(table.c.id == found).values(last_put_at=now))
+        return found
+    result = db.execute(insert(table).values(account_id=ctx.account, region=ctx.region, namespace=namespace,
+                                             metric_name=name, dimensions_key=key, dimensions=dimensions or [],
+                                             last_put_at=now))
+    return int(result.inserted_primary_key[0])
+
+
+@cloudwatch.operation("PutMetricData")
+def put_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    namespace = params["Namespace"]
+    if namespace.startswith("AWS/") and ctx.principal.invoked_by is None:
+        raise invalid("The value AWS/ for parameter Namespace is invalid.")
+    now = ctx.now()
+    rows = []
+    for index, datum in enumerate(params.get("MetricData") or [], 1):
+        where = f"MetricData.member.{index}"
+        count, total, low, high, samples = _samples(datum, where)
+        moment = datum.get("Timestamp") or now
+        if moment < now - PAST_LIMIT or moment > now + FUTURE_LIMIT:
+            raise invalid(f"The parameter {where}.Timestamp must specify a time no more than two weeks in the past "
+                          "and no more than two hours in the future.")
+        rows.append((datum, moment, count, total, low, high, samples))
+    db = ctx.db
+    for datum, moment, count, total, low, high, samples in rows:
+        metric = _metric_id(db, ctx, namespace, datum["MetricName"], datum.get("Dimensions"), now)
+        db.execute(insert(cloudwatch_datapoints).values(
+            metric_id=metric, timestamp=moment, sample_count=count, sum=total, minimum=low, maximum=high,
+            samples=samples, unit=datum.get("Unit") or "None"))
+    return {}
+
+
+def _find_metric(db: Connection, ctx: CallContext, namespace: str, name: str, dimensions: list | None) -> int | None:
+    table = cloudwatch_metrics
+    return db.execute(select(table.c.id).where(
+        table.c.account_id == ctx.account, table.c.region == ctx.region, table.c.namespace == namespace,
+        table.c.metric_name == name, table.c.dimensions_key == dimensions_key(dimensions))).scalar()
+
+
+def _check_period(period: int) -> None:
+    if period % 60 and period not in (1, 5, 10, 30):
+        raise invalid("The parameter Period must be 1, 5, 10, 30 or a multiple of 60.")
+
+
+def _buckets(db: Connection, metric: int | None, start: datetime, end: datetime, period: int,
+             unit: str | None) -> dict[datetime, Bucket]:
+    buckets: dict[datetime, Bucket] = {}
+    if metric is None:
+        return buckets
+    query = select(cloudwatch_datapoints).where(cloudwatch_datapoints.c.metric_id == metric,
+                                                cloudwatch_datapoints.c.timestamp >= start,
+                                                cloudwatch_datapoints.c.timestamp < end)
+    if unit:
+        query = query.where(cloudwatch_datapoints.c.unit == unit)
+    for row in db.execute(query):
+        bucket = buckets.setdefault(bucket_start(row.timestamp, start, period), Bucket())
+        bucket.add(row.sample_count, row.sum, row.minimum, row.maximum, row.samples, row.unit)
+    return buckets
+
+
+@cloudwatch.operation("GetMetricStatistics")
+def get_metric_statistics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    statistics, extended = params.get("Statistics") or [], params.get("ExtendedStatistics") or []
+    if not statistics and not extended:
+        raise combination("Must specify either Statistics or ExtendedStatistics.")
+    for name in extended:
+        if not is_supported(name):
+            raise invalid(f"The value {name} for parameter ExtendedStatistics is invalid.")
+    start, end, period = params["StartTime"], params["EndTime"], params["Period"]
+    _check_period(period)
+    if end <= start:
+        raise invalid("The parameter StartTime must be less than the parameter EndTime.")
+    if (end - start).total_seconds() / period > MAX_DATAPOINTS:
+        raise combination(f"You have requested up to {int((end - start).total_seconds() // period)} datapoints, "
+                          f"which exceeds the limit of {MAX_DATAPOINTS:,}. You may reduce the datapoints requested "
+                          "by increasing Period, or decreasing the time range.")
+    metric = _find_metric(ctx.db, ctx, params["Namespace"], params["MetricName"], params.get("Dimensions"))
+    datapoints = []
+    for moment, bucket in sorted(_buckets(ctx.db, metric, start, end, period, params.get("Unit")).items()):
+        point: dict[str, Any] = {"Timestamp": moment, "Unit": bucket.unit}
+        point.update({name: value_of(bucket, name) for name in statistics})
+        if extended:
+            point["ExtendedStatistics"] = {name: value for name in extended
+                                           if (value := value_of(bucket, name)) is not None}
+        datapoints.append(point)
+    return {"Label": params["MetricName"], "Datapoints": datapoints}
+
+
+def _metric_series(ctx: CallContext, stat: dict[str, Any], start: datetime, end: datetime) -> Series:
+    metric = stat["Metric"]
+    if not is_supported(stat["Stat"]):
+        raise invalid(f"The value {stat['Stat']} for parameter Stat is invalid.")
+    _check_period(stat["Period"])
+    found = _find_metric(ctx.db, ctx, metric["Namespace"], metric["MetricName"], metric.get("Dimensions"))
+    buckets = _buckets(ctx.db, found, start, end, stat["Period"], stat.get("Unit"))
+    series = {moment: value_of(bucket, stat["Stat"]) for moment, bucket in buckets.items()}
+    return {moment: value for moment, value in series.items() if value is not None}
+
+
+@cloudwatch.operation("GetMetricData")
+def get_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    start, end = params["StartTime"], params["EndTime"]
+    if end <= start:
+        raise invalid("The parameter StartTime must be less than the parameter EndTime.")
+    queries = params["MetricDataQueries"]
+    results: dict[str, Series] = {}
+    for query in queries:
+        if ("MetricStat" in query) == ("Expression" in query):
+            raise invalid(f"The query {query['Id']} must have exactly one of MetricStat and Expression.")
+        if "MetricStat" in query:
+            results[query["Id"]] = _metric_series(ctx, query["MetricStat"], start, end)
+    metrics = list(results.values())
+    for query in queries:
+        if "Expression" in query:
+            try:
+                value = evaluate(query["Expression"], {k: v for k, v in results.items() if k != query["Id"]},
+                                 metrics)
+            except ExpressionError as exc:
+                raise invalid(str(exc)) from exc
+            results[query["Id"]] = value if isinstance(value, dict) else {}
+    ascending = params.get("ScanBy") == "TimestampAscending"
+    output = []
+    for query in queries:
+        if query.get("ReturnData", True) is False:
+            continue
+        moments = sorted(results[query["Id"]], reverse=not ascending)
+        label = query.get("Label") or (query["MetricStat"]["Metric"]["MetricName"] if "MetricStat" in query
+                                       else query["Id"])
+        output.append({"Id": query["Id"], "Label": label, "Timestamps": moments,
+                       "Values": [results[query["Id"]][moment] for moment in moments], "StatusCode": "Complete"})
+    return {"MetricDataResults": output, "Messages": []}
+
+
+def _matches(row: Row[Any], wanted: list[dict[str, str]]) -> bool:
+    present = {d["Name"]: d["Value"] for d in row.dimensions}
+    return all(item["Name"] in present and ("Value" not in item or present[item["Name"]] == item["Value"])
+               for item in wanted)
+
+
+@cloudwatch.operation("ListMetrics")
+def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    table = cloudwatch_metrics
+    query = select(table).where(table.c.account_id == ctx.account, table.c.region == ctx.region)
+    if params.get("Namespace"):
+        query = query.where(table.c.namespace == params["Namespace"])
+    if params.get("MetricName"):
+        query = query.where(table.c.metric_name == params["MetricName"])
+    if params.get("RecentlyActive") == "PT3H":
+        query = query.where(table.c.last_put_at >= ctx.now() - timedelta(hours=3))
+    rows = [row for row in ctx.db.execute(query.order_by(table.c.id)) if _matches(row, params.get("Dimensions") or [])]
+    start = 0
+    if params.get("NextToken"):
+        try:
+            start = int(base64.urlsafe_b64decode(params["NextToken"].encode()).decode())
+        except ValueError as exc:
+            raise AwsError("InvalidNextToken", "The service couldn't process the NextToken.", 400) from exc
+    chunk = rows[start:start + LIST_PAGE]
+    result: dict[str, Any] = {"Metrics": [{"Namespace": row.namespace, "MetricName": row.metric_name,
+                                           "Dimensions": row.dimensions} for row in chunk]}
+    if start + LIST_PAGE < len(rows):
+        result["NextToken"] = base64.urlsafe_b64encode(str(start + LIST_PAGE).encode()).decode()
+    return result
+
+
+@cloudwatch.task(RETENTION_TASK, every=3600.0)
+def drop_old_datapoints(app: App, payload: dict[str, Any]) -> None:
+    """Data points are kept for 15 days."""
+    with app.database.transaction() as db:
+        db.execute(delete(cloudwatch_datapoints).where(cloudwatch_datapoints.c.timestamp < app.clock.now() - RETENTION))
