@@ -23,10 +23,10 @@ from profilestack.services.iam.catalogue import override_default_versions
 from profilestack.services.iam.credentials import AccessKeyCredentials
 from profilestack.services.iam.read_cache import IamReadCache
 from profilestack.services.profiles.service_role import give_roles_to_domains
-from profilestack.services.profiles.tags import resource_tags as profile_resource_tags
 from profilestack.services.registry import all_tasks, periodic_tasks
 from profilestack.services.sts.credentials import SessionCredentials
 from profilestack.store.database import Database
+from profilestack.store.resource_tags import resource_tags_reader
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,9 @@ class App:
         sources += [AccessKeyCredentials(self.database), SessionCredentials(self.database)]
         self.credentials = CredentialResolver(sources)
         self.authenticator = Authenticator(self.credentials, self.clock)
-        self.policies = IamPolicyStore(self.database, {"iam": iam_resource_tags, "profile": profile_resource_tags})
+        tag_readers = {"iam": iam_resource_tags, "profile": resource_tags_reader,
+                       "connect-campaigns": resource_tags_reader}
+        self.policies = IamPolicyStore(self.database, tag_readers)
         self.iam_reads = IamReadCache()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)
@@ -74,7 +76,11 @@ class App:
 
     def arn_names(self, service_prefix: str, params: dict[str, Any], account: str) -> NameResolver | None:
         """How to fill ARN variables that need stored state, for the services that have such ARNs."""
-        return names_with_path(self.database, self.iam_reads, account, params) if service_prefix == "iam" else None
+        if service_prefix == "iam":
+            return names_with_path(self.database, self.iam_reads, account, params)
+        if service_prefix == "connect-campaigns":  # campaign/${CampaignId} is the "id" parameter
+            return lambda variable: params.get("id") if variable.lower() == "campaignid" else None
+        return None
 
     def start(self) -> None:
         self.audit.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -166,6 +167,22 @@ def load(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def outbound_requests(args: argparse.Namespace) -> int:
+    """Print the profile outbound requests a campaign received, one JSON document per line."""
+    from profilestack.services.campaigns.handlers import outbound_requests as requests_of
+    from profilestack.store.database import Database
+
+    database = Database(_settings(args).database_url)
+    database.migrate()
+    try:
+        with database.transaction(write=False) as db:
+            for request in requests_of(db, args.campaign_id):
+                print(json.dumps(request))
+    finally:
+        database.dispose()
+    return 0
+
+
 def _storage_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="directory of the SQLite database (default ./.profilestack)")
     parser.add_argument("--db", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db")
@@ -204,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     load_parser.add_argument("--batch-size", type=int, default=1000, help="objects per transaction")
     _storage_flags(load_parser)
     load_parser.set_defaults(handler=load)
+
+    requests_parser = commands.add_parser("outbound-requests",
+                                          help="list the profile outbound requests a campaign received")
+    requests_parser.add_argument("campaign_id")
+    _storage_flags(requests_parser)
+    requests_parser.set_defaults(handler=outbound_requests)
 
     migrate_parser = commands.add_parser("migrate", help="apply database migrations and exit")
     _storage_flags(migrate_parser)

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import gc
-import json
 import logging
 from typing import Any
 
-from profilestack import __version__
+from profilestack import internal_api
 from profilestack.app import App
 from profilestack.config import Settings
-from profilestack.gateway.http import HttpRequest, HttpResponse
+from profilestack.gateway.http import HttpRequest
 
 log = logging.getLogger(__name__)
-
-INTERNAL_PREFIX = "/_profilestack/"
-
 
 class AsgiApp:
     def __init__(self, app: App) -> None:
@@ -34,8 +30,8 @@ class AsgiApp:
             if not message.get("more_body"):
                 break
         request = _request(scope, bytes(body))
-        if request.raw_path.startswith(INTERNAL_PREFIX):
-            response = self._internal(request)
+        if request.raw_path.startswith(internal_api.PREFIX):
+            response = internal_api.handle(self.app, request)
         else:
             response = self.app.gateway.handle_http(request)
         await send({
@@ -59,16 +55,6 @@ class AsgiApp:
                 self.app.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-    def _internal(self, request: HttpRequest) -> HttpResponse:
-        if request.raw_path == "/_profilestack/health" and request.method == "GET":
-            return _json(200, {"status": "ok", "version": __version__, "storage": self.app.database.backend})
-        return _json(404, {"message": f"No such profilestack endpoint: {request.raw_path}"})
-
-
-def _json(status: int, body: dict[str, Any]) -> HttpResponse:
-    return HttpResponse(status, [("content-type", "application/json")], json.dumps(body).encode())
-
 
 def _request(scope: dict[str, Any], body: bytes) -> HttpRequest:
     headers: dict[str, str] = {}

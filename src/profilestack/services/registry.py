@@ -56,13 +56,14 @@ class ServiceHandlers:
 
 def all_services() -> tuple[ServiceHandlers, ...]:
     """Every service; importing a service module registers its operations and tasks."""
+    from profilestack.services.campaigns.handlers import outbound
     from profilestack.services.cloudtrail.handlers import cloudtrail
     from profilestack.services.cloudwatch.handlers import cloudwatch
     from profilestack.services.iam.handlers import iam
     from profilestack.services.profiles.handlers import profiles
     from profilestack.services.sts.handlers import sts
 
-    return (sts, iam, cloudtrail, profiles, cloudwatch)
+    return (sts, iam, cloudtrail, profiles, cloudwatch, outbound)
 
 
 def all_handlers() -> dict[tuple[str, str], Handler]:

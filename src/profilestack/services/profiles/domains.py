@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
+from profilestack.services.next_token import page_result
 from profilestack.services.profiles import service_role
 from profilestack.services.profiles.errors import bad_request, not_found
-from profilestack.services.profiles.paging import page_result
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import (
     profile_domains,
     profile_keys,
     profile_object_types,
     profile_objects,
-    profile_tags,
     profiles_table,
 )
-from profilestack.services.profiles.tags import set_tags, tags_of
+from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
 _SETTINGS = {"DefaultExpirationDays": "default_expiration_days", "DefaultEncryptionKey": "default_encryption_key",
              "DeadLetterQueueUrl": "dead_letter_queue_url", "Matching": "matching",
@@ -83,7 +82,7 @@ def create_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                                                   created_at=now, updated_at=now, role_name=role_name,
                                                   **_stored(params)))
     if params.get("Tags"):
-        set_tags(ctx.db, arn, params["Tags"])
+        set_tags(ctx.db, arn, params["Tags"], bad_request)
     return domain_shape(ctx, require_domain(ctx, name))
 
 
@@ -98,7 +97,7 @@ def update_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.db.execute(update(profile_domains).where(profile_domains.c.id == row.id)
                    .values(updated_at=ctx.now(), **_stored(params)))
     if params.get("Tags"):
-        set_tags(ctx.db, row.arn, params["Tags"])
+        set_tags(ctx.db, row.arn, params["Tags"], bad_request)
     return domain_shape(ctx, require_domain(ctx, row.name))
 
 
@@ -106,8 +105,7 @@ def delete_domain_data(db: Connection, domain: Row[Any]) -> None:
     """Every profile, key, object, object type and tag of the domain."""
     for table in (profile_objects, profile_keys, profiles_table, profile_object_types):
         db.execute(delete(table).where(table.c.domain_id == domain.id))
-    db.execute(delete(profile_tags).where(or_(profile_tags.c.resource_arn == domain.arn,
-                                              profile_tags.c.resource_arn.startswith(f"{domain.arn}/"))))
+    remove_tags(db, domain.arn, with_children=True)
 
 
 @profiles.operation("DeleteDomain")

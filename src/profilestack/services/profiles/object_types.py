@@ -7,15 +7,15 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
+from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.mapping import validate_definition
-from profilestack.services.profiles.paging import page_result
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_keys, profile_object_types, profile_objects
-from profilestack.services.profiles.tags import remove_tags, set_tags, tags_of
 from profilestack.services.profiles.templates import TEMPLATES, template
+from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
 _REQUEST_ONLY = {"DomainName", "ObjectTypeName", "Tags"}
 _FROM_TEMPLATE = ("AllowProfileCreation", "SourceLastUpdatedTimestampFormat", "Fields", "Keys")
@@ -82,7 +82,7 @@ def put_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[st
                                                           profile_object_types.c.name == name)
                        .values(definition=definition, updated_at=now))
     if params.get("Tags"):
-        set_tags(ctx.db, type_arn(domain, name), params["Tags"])
+        set_tags(ctx.db, type_arn(domain, name), params["Tags"], bad_request)
     return _shape(ctx.db, domain, find_type(ctx.db, domain.id, name))
 
 

@@ -13,12 +13,12 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, updat
 
 from profilestack.gateway.context import CallContext
 from profilestack.runtime import Ids
+from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.mapping import MATCHING, MappedObject, map_object, parse_object
 from profilestack.services.profiles.object_types import definition_of
-from profilestack.services.profiles.paging import page_result
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_objects
 

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import Row, select, update
 
 from profilestack.gateway.context import CallContext
+from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import not_found
-from profilestack.services.profiles.paging import page_result
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
 

@@ -28,13 +28,6 @@ profile_domains = Table(
     Index("ix_profile_domains_role", "account_id", "role_name"),
 )
 
-profile_tags = Table(
-    "profile_tags", metadata,
-    Column("resource_arn", String(256), primary_key=True),
-    Column("key", String(128), primary_key=True),
-    Column("value", String(256), nullable=False),
-)
-
 profiles_table = Table(
     "profile_profiles", metadata,
     Column("id", String(32), primary_key=True),

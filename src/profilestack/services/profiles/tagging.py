@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.profiles.errors import not_found
+from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains
-from profilestack.services.profiles.tags import remove_tags, set_tags, tags_of
+from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
 
 def _require_resource(ctx: CallContext, arn: str) -> str:
@@ -23,7 +23,7 @@ def _require_resource(ctx: CallContext, arn: str) -> str:
 
 @profiles.operation("TagResource")
 def tag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    set_tags(ctx.db, _require_resource(ctx, params["resourceArn"]), params["tags"])
+    set_tags(ctx.db, _require_resource(ctx, params["resourceArn"]), params["tags"], bad_request)
     return {}
 
 

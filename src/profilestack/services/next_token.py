@@ -1,4 +1,4 @@
-"""Customer Profiles' ``next-token``/``max-results`` pagination over an ordered list."""
+"""``NextToken``/``MaxResults`` pagination over an ordered list (REST services: Customer Profiles, campaigns)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,15 @@ import base64
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from profilestack.services.profiles.errors import bad_request
+from profilestack.gateway.errors import AwsError
 
 
-def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100) -> tuple[list[Any], str | None]:
+def _bad_token(message: str) -> AwsError:
+    return AwsError("BadRequestException", message, 400)
+
+
+def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,
+         invalid: Callable[[str], AwsError] = _bad_token) -> tuple[list[Any], str | None]:
     """One page and the token of the next one (None when this is the last)."""
     token = params.get("NextToken")
     start = 0
@@ -17,7 +22,7 @@ def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100) 
         try:
             start = int(base64.urlsafe_b64decode(token.encode()).decode())
         except ValueError as exc:
-            raise bad_request("The next token is invalid.") from exc
+            raise invalid("The next token is invalid.") from exc
     size = params.get("MaxResults") or default_size
     chunk = list(items[start:start + size])
     more = start + size < len(items)

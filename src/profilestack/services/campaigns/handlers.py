@@ -1,0 +1,220 @@
+"""Amazon Connect Outbound Campaigns v2 (paths under /v2/): campaigns, their state, profile outbound requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.services.campaigns.tables import campaign_outbound_requests, campaigns
+from profilestack.services.next_token import page
+from profilestack.services.registry import ServiceHandlers
+from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+
+outbound = ServiceHandlers("connectcampaignsv2")
+
+MAX_CAMPAIGNS = 500
+# operation → (states it may start from, state it leads to)
+TRANSITIONS = {
+    "StartCampaign": ({"Initialized", "Stopped"}, "Running"),
+    "PauseCampaign": ({"Running"}, "Paused"),
+    "ResumeCampaign": ({"Paused"}, "Running"),
+    "StopCampaign": ({"Running", "Paused"}, "Stopped"),
+}
+
+
+def validation(message: str) -> AwsError:
+    return AwsError("ValidationException", message, 400)
+
+
+def not_found(campaign_id: str) -> AwsError:
+    return AwsError("ResourceNotFoundException", f"Campaign {campaign_id} does not exist.", 404)
+
+
+def invalid_state(row: Row[Any], action: str) -> AwsError:
+    return AwsError("InvalidCampaignStateException", f"Campaign {row.id} is {row.state}; it cannot {action}.", 409,
+                    fields={"state": row.state})
+
+
+def require_campaign(ctx: CallContext, campaign_id: str) -> Row[Any]:
+    row = ctx.db.execute(select(campaigns).where(campaigns.c.id == campaign_id,
+                                                 campaigns.c.account_id == ctx.account,
+                                                 campaigns.c.region == ctx.region)).first()
+    if row is None:
+        raise not_found(campaign_id)
+    return row
+
+
+def _shape(db: Connection, row: Row[Any]) -> dict[str, Any]:
+    shape = {"id": row.id, "arn": row.arn, **row.definition, "lastModifiedTime": row.updated_at}
+    tags = tags_of(db, row.arn)
+    if tags:
+        shape["tags"] = tags
+    return shape
+
+
+@outbound.operation("CreateCampaign")
+def create_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    count = len(ctx.db.execute(select(campaigns.c.id).where(campaigns.c.account_id == ctx.account,
+                                                            campaigns.c.region == ctx.region)).all())
+    if count >= MAX_CAMPAIGNS:
+        raise AwsError("ServiceQuotaExceededException", f"At most {MAX_CAMPAIGNS} campaigns per region.", 402)
+    source = params.get("source") or {}
+    domain_arn = (source.get("eventTrigger") or {}).get("customerProfilesDomainArn")
+    if domain_arn and not domain_arn.startswith(f"arn:aws:profile:{ctx.region}:{ctx.account}:domains/"):
+        raise validation(f"customerProfilesDomainArn {domain_arn} is not a Customer Profiles domain of this account "
+                         "and region.")
+    campaign_id, now = ctx.app.ids.uuid(), ctx.now()
+    arn = f"arn:aws:connect-campaigns:{ctx.region}:{ctx.account}:campaign/{campaign_id}"
+    definition = {name: value for name, value in params.items() if name != "tags"}
+    ctx.db.execute(insert(campaigns).values(id=campaign_id, account_id=ctx.account, region=ctx.region, arn=arn,
+                                            name=params["name"], definition=definition, state="Initialized",
+                                            created_at=now, updated_at=now))
+    if params.get("tags"):
+        set_tags(ctx.db, arn, params["tags"], validation)
+    result: dict[str, Any] = {"id": campaign_id, "arn": arn}
+    if params.get("tags"):
+        result["tags"] = params["tags"]
+    return result
+
+
+@outbound.operation("DescribeCampaign")
+def describe_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"campaign": _shape(ctx.db, require_campaign(ctx, params["id"]))}
+
+
+@outbound.operation("ListCampaigns")
+def list_campaigns(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    query = select(campaigns).where(campaigns.c.account_id == ctx.account, campaigns.c.region == ctx.region)
+    instance = ((params.get("filters") or {}).get("instanceIdFilter") or {}).get("value")
+    rows = [row for row in ctx.db.execute(query.order_by(campaigns.c.created_at, campaigns.c.id))
+            if instance is None or row.definition.get("connectInstanceId") == instance]
+    chunk, token = page(rows, {"NextToken": params.get("nextToken"), "MaxResults": params.get("maxResults")}, 50,
+                        validation)
+    summaries = []
+    for row in chunk:
+        definition = row.definition
+        summary = {"id": row.id, "arn": row.arn, "name": row.name,
+                   "connectInstanceId": definition["connectInstanceId"],
+                   "channelSubtypes": sorted(definition.get("channelSubtypeConfig") or {}),
+                   "lastModifiedTime": row.updated_at}
+        for name in ("type", "schedule", "entryLimitsConfig", "connectCampaignFlowArn"):
+            if name in definition:
+                summary[name] = definition[name]
+        summaries.append(summary)
+    result: dict[str, Any] = {"campaignSummaryList": summaries}
+    if token:
+        result["nextToken"] = token
+    return result
+
+
+@outbound.operation("DeleteCampaign")
+def delete_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = require_campaign(ctx, params["id"])
+    remove_tags(ctx.db, row.arn)
+    ctx.db.execute(delete(campaign_outbound_requests).where(campaign_outbound_requests.c.campaign_id == row.id))
+    ctx.db.execute(delete(campaigns).where(campaigns.c.id == row.id))
+    return {}
+
+
+def _register_transition(operation: str) -> None:
+    allowed, target = TRANSITIONS[operation]
+    verb = operation.removesuffix("Campaign").lower()
+
+    @outbound.operation(operation)
+    def transition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+        row = require_campaign(ctx, params["id"])
+        if row.state not in allowed:
+            raise invalid_state(row, verb)
+        ctx.db.execute(update(campaigns).where(campaigns.c.id == row.id).values(state=target, updated_at=ctx.now()))
+        return {}
+
+
+for _operation in TRANSITIONS:
+    _register_transition(_operation)
+
+
+@outbound.operation("GetCampaignState")
+def get_campaign_state(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"state": require_campaign(ctx, params["id"]).state}
+
+
+@outbound.operation("GetCampaignStateBatch")
+def get_campaign_state_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    rows = {row.id: row for row in ctx.db.execute(select(campaigns).where(
+        campaigns.c.id.in_(params["campaignIds"]), campaigns.c.account_id == ctx.account,
+        campaigns.c.region == ctx.region))}
+    return {"successfulRequests": [{"campaignId": cid, "state": rows[cid].state} for cid in params["campaignIds"]
+                                   if cid in rows],
+            "failedRequests": [{"campaignId": cid, "failureCode": "ResourceNotFound"} for cid in params["campaignIds"]
+                               if cid not in rows]}
+
+
+def _accept(ctx: CallContext, row: Row[Any], request: dict[str, Any], now: datetime) -> dict[str, Any]:
+    token = request["clientToken"]
+    existing = ctx.db.execute(select(campaign_outbound_requests).where(
+        campaign_outbound_requests.c.campaign_id == row.id,
+        campaign_outbound_requests.c.client_token == token)).first()
+    if existing is not None:
+        if existing.profile_id != request["profileId"]:
+            return {"clientToken": token, "id": existing.id, "failureCode": "Conflict"}
+        return {"clientToken": token, "id": existing.id}
+    expires = request.get("expirationTime")
+    if expires is not None and expires <= now:
+        return {"clientToken": token, "failureCode": "InvalidInput"}
+    request_id = ctx.app.ids.uuid()
+    ctx.db.execute(insert(campaign_outbound_requests).values(
+        id=request_id, campaign_id=row.id, client_token=token, profile_id=request["profileId"],
+        expiration_time=expires, event_trigger_context=request.get("eventTriggerContext"),
+        requested_by=ctx.principal.arn, created_at=now))
+    return {"clientToken": token, "id": request_id}
+
+
+@outbound.operation("PutProfileOutboundRequestBatch")
+def put_profile_outbound_request_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Idempotent per clientToken; each request succeeds or fails on its own; the campaign must be running."""
+    row = require_campaign(ctx, params["id"])
+    if row.state != "Running":
+        raise invalid_state(row, "accept profile outbound requests")
+    now = ctx.now()
+    outcomes = [_accept(ctx, row, request, now) for request in params["profileOutboundRequests"]]
+    return {"successfulRequests": [o for o in outcomes if "failureCode" not in o],
+            "failedRequests": [o for o in outcomes if "failureCode" in o]}
+
+
+def _require_tagged(ctx: CallContext, arn: str) -> str:
+    found = ctx.db.execute(select(campaigns.c.id).where(campaigns.c.arn == arn,
+                                                        campaigns.c.account_id == ctx.account)).first()
+    if found is None:
+        raise AwsError("ResourceNotFoundException", f"Resource {arn} does not exist.", 404)
+    return arn
+
+
+@outbound.operation("TagResource")
+def tag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    set_tags(ctx.db, _require_tagged(ctx, params["arn"]), params["tags"], validation)
+    return {}
+
+
+@outbound.operation("UntagResource")
+def untag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    remove_tags(ctx.db, _require_tagged(ctx, params["arn"]), params["tagKeys"])
+    return {}
+
+
+@outbound.operation("ListTagsForResource")
+def list_tags_for_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"tags": tags_of(ctx.db, _require_tagged(ctx, params["arn"]))}
+
+
+def outbound_requests(db: Connection, campaign_id: str) -> list[dict[str, Any]]:
+    """What a campaign received (AWS has no read API for it; served under /_profilestack/ and by the CLI)."""
+    rows = db.execute(select(campaign_outbound_requests).where(
+        campaign_outbound_requests.c.campaign_id == campaign_id).order_by(campaign_outbound_requests.c.created_at))
+    return [{"id": row.id, "clientToken": row.client_token, "profileId": row.profile_id,
+             "expirationTime": row.expiration_time.isoformat() if row.expiration_time else None,
+             "eventTriggerContext": row.event_trigger_context, "requestedBy": row.requested_by,
+             "createdAt": row.created_at.isoformat()} for row in rows]

@@ -1,0 +1,33 @@
+"""Outbound Campaigns v2: campaigns and the profile outbound requests they received."""
+
+from sqlalchemy import JSON, Column, Index, String, Table, UniqueConstraint
+
+from profilestack.store.metadata import metadata
+from profilestack.store.types import UtcDateTime
+
+campaigns = Table(
+    "campaigns", metadata,
+    Column("id", String(256), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("arn", String(256), nullable=False, unique=True),
+    Column("name", String(127), nullable=False),
+    Column("definition", JSON, nullable=False),  # CreateCampaign's request, as given (tags apart)
+    Column("state", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_campaigns_account", "account_id", "region"),
+)
+
+campaign_outbound_requests = Table(
+    "campaign_outbound_requests", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("campaign_id", String(256), nullable=False),
+    Column("client_token", String(200), nullable=False),
+    Column("profile_id", String(32), nullable=False),
+    Column("expiration_time", UtcDateTime),
+    Column("event_trigger_context", JSON),
+    Column("requested_by", String(2048), nullable=False),  # the principal's ARN
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("campaign_id", "client_token", name="uq_campaign_outbound_requests_token"),
+)

@@ -1,0 +1,130 @@
+"""Outbound Campaigns v2 end to end: campaigns, states, profile outbound requests and reading them back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
+from tests.e2e.wire import send, signed_request
+
+
+@pytest.fixture
+def campaigns(client):
+    return client("connectcampaignsv2")
+
+
+def error_of(call, **kwargs) -> dict:
+    with pytest.raises(ClientError) as raised:
+        call(**kwargs)
+    return raised.value.response
+
+
+def create(campaigns, domain_arn: str | None = None, **extra) -> dict:
+    source = {"eventTrigger": {"customerProfilesDomainArn": domain_arn}} if domain_arn else None
+    return campaigns.create_campaign(name=unique("campaign"), connectInstanceId="instance-1",
+                                     **({"source": source} if source else {}), **extra)
+
+
+def request(token: str, profile: str = "a" * 32, **extra) -> dict:
+    return {"clientToken": token, "profileId": profile, **extra}
+
+
+def test_campaign_lifecycle(campaigns) -> None:
+    domain_arn = f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/shop"
+    created = create(campaigns, domain_arn, tags={"team": "growth"})
+    campaign_id = created["id"]
+    assert created["arn"] == f"arn:aws:connect-campaigns:us-east-1:{ACCOUNT}:campaign/{campaign_id}"
+    described = campaigns.describe_campaign(id=campaign_id)["campaign"]
+    assert described["source"] == {"eventTrigger": {"customerProfilesDomainArn": domain_arn}}
+    assert described["tags"] == {"team": "growth"}
+    assert campaigns.get_campaign_state(id=campaign_id)["state"] == "Initialized"
+    for operation, state in (("start_campaign", "Running"), ("pause_campaign", "Paused"),
+                             ("resume_campaign", "Running"), ("stop_campaign", "Stopped")):
+        getattr(campaigns, operation)(id=campaign_id)
+        assert campaigns.get_campaign_state(id=campaign_id)["state"] == state
+    refused = error_of(campaigns.pause_campaign, id=campaign_id)
+    assert refused["Error"]["Code"] == "InvalidCampaignStateException"
+    assert refused["state"] == "Stopped"
+    listed = campaigns.list_campaigns(filters={"instanceIdFilter": {"value": "instance-1", "operator": "Eq"}})
+    assert campaign_id in [summary["id"] for summary in listed["campaignSummaryList"]]
+    batch = campaigns.get_campaign_state_batch(campaignIds=[campaign_id, "missing"])
+    assert batch["successfulRequests"] == [{"campaignId": campaign_id, "state": "Stopped"}]
+    assert batch["failedRequests"] == [{"campaignId": "missing", "failureCode": "ResourceNotFound"}]
+    campaigns.untag_resource(arn=created["arn"], tagKeys=["team"])
+    assert campaigns.list_tags_for_resource(arn=created["arn"])["tags"] == {}
+    campaigns.delete_campaign(id=campaign_id)
+    assert error_of(campaigns.describe_campaign, id=campaign_id)["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_outbound_requests_need_a_running_campaign_and_are_idempotent(server, campaigns) -> None:
+    campaign_id = create(campaigns)["id"]
+    refused = error_of(campaigns.put_profile_outbound_request_batch, id=campaign_id,
+                       profileOutboundRequests=[request("t-1")])
+    assert refused["Error"]["Code"] == "InvalidCampaignStateException"
+    assert refused["ResponseMetadata"]["HTTPStatusCode"] == 409
+    campaigns.start_campaign(id=campaign_id)
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    answer = campaigns.put_profile_outbound_request_batch(id=campaign_id, profileOutboundRequests=[
+        request("t-1", eventTriggerContext={"sourceEvent": '{"order": 1}'}), request("t-2", "b" * 32),
+        request("t-3", expirationTime=past)])
+    ids = {item["clientToken"]: item["id"] for item in answer["successfulRequests"]}
+    assert set(ids) == {"t-1", "t-2"}
+    assert answer["failedRequests"] == [{"clientToken": "t-3", "failureCode": "InvalidInput"}]
+    again = campaigns.put_profile_outbound_request_batch(id=campaign_id, profileOutboundRequests=[
+        request("t-1"), request("t-2", "c" * 32)])
+    assert again["successfulRequests"] == [{"clientToken": "t-1", "id": ids["t-1"]}]
+    assert again["failedRequests"] == [{"clientToken": "t-2", "id": ids["t-2"], "failureCode": "Conflict"}]
+    too_many = error_of(campaigns.put_profile_outbound_request_batch, id=campaign_id,
+                        profileOutboundRequests=[request(f"x-{i}") for i in range(21)])
+    assert too_many["Error"]["Code"] == "ValidationException"
+
+    listing = signed_request(f"{server.endpoint}/_profilestack/campaigns/{campaign_id}/outbound-requests",
+                             "connect-campaigns", "us-east-1", method="GET")
+    status, _, body = send(listing)
+    assert status == 200
+    received = json.loads(body)["outboundRequests"]
+    assert [(item["clientToken"], item["profileId"]) for item in received] == [("t-1", "a" * 32), ("t-2", "b" * 32)]
+    assert received[0]["eventTriggerContext"] == {"sourceEvent": '{"order": 1}'}
+    assert received[0]["requestedBy"] == f"arn:aws:iam::{ACCOUNT}:root"
+    unsigned = send(signed_request(f"{server.endpoint}/_profilestack/campaigns/{campaign_id}/outbound-requests",
+                                   "connect-campaigns", "us-east-1", method="GET", secret="wrong"))
+    assert unsigned[0] == 403
+
+
+def test_outbound_requests_through_the_cli(server, campaigns) -> None:
+    campaign_id = create(campaigns)["id"]
+    campaigns.start_campaign(id=campaign_id)
+    campaigns.put_profile_outbound_request_batch(id=campaign_id, profileOutboundRequests=[request("cli-1")])
+    command = [sys.executable, "-m", "profilestack.cli", "outbound-requests", campaign_id]
+    command += ["--db", server.db_url] if server.db_url else ["--data-dir", str(server.data_dir)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["clientToken"] for line in result.stdout.splitlines()] == ["cli-1"]
+
+
+def test_campaign_permissions(server, campaigns) -> None:
+    mine, other = create(campaigns)["id"], create(campaigns)["id"]
+    for campaign_id in (mine, other):
+        campaigns.start_campaign(id=campaign_id)
+    user = make_user(server, document(allow("connect-campaigns:PutProfileOutboundRequestBatch",
+                                            f"arn:aws:connect-campaigns:*:*:campaign/{mine}")))
+    client = user.client("connectcampaignsv2")
+    client.put_profile_outbound_request_batch(id=mine, profileOutboundRequests=[request("ok")])
+    denied = error_of(client.put_profile_outbound_request_batch, id=other, profileOutboundRequests=[request("no")])
+    assert denied["Error"]["Code"] == "AccessDeniedException"
+    assert f"campaign/{other}" in denied["Error"]["Message"]
+    listing = signed_request(f"{server.endpoint}/_profilestack/campaigns/{mine}/outbound-requests",
+                             "connect-campaigns", "us-east-1", method="GET", access_key=user.key, secret=user.secret)
+    assert send(listing)[0] == 403  # reading them needs connect-campaigns:DescribeCampaign
+
+
+def test_campaigns_exist_in_the_ten_regions_only(client) -> None:
+    response = error_of(client("connectcampaignsv2", "eu-west-1").list_campaigns)
+    assert response["Error"]["Code"] == "ValidationException"
+    assert "eu-west-1" in response["Error"]["Message"]
