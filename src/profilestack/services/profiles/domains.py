@@ -13,9 +13,12 @@ from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import (
     profile_domains,
+    profile_event_triggers,
+    profile_integrations,
     profile_keys,
     profile_object_types,
     profile_objects,
+    profile_trigger_invocations,
     profiles_table,
 )
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
@@ -103,7 +106,8 @@ def update_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 def delete_domain_data(db: Connection, domain: Row[Any]) -> None:
     """Every profile, key, object, object type and tag of the domain."""
-    for table in (profile_objects, profile_keys, profiles_table, profile_object_types):
+    for table in (profile_objects, profile_keys, profiles_table, profile_object_types, profile_event_triggers,
+                  profile_integrations, profile_trigger_invocations):
         db.execute(delete(table).where(table.c.domain_id == domain.id))
     remove_tags(db, domain.arn, with_children=True)
 

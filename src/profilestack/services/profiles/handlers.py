@@ -2,11 +2,13 @@
 
 from profilestack.services.profiles import (  # noqa: F401
     domains,
+    event_triggers,
     object_types,
     objects,
     profile_operations,
     service_role,
     tagging,
+    trigger_runtime,
 )
 from profilestack.services.profiles.service import profiles
 

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from profilestack.gateway.errors import AwsError
+from profilestack.outbox.worker import enqueue
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.objects import ingest
 from profilestack.services.profiles.profile_store import batched_stats
 from profilestack.services.profiles.tables import profile_domains
+from profilestack.services.profiles.trigger_runtime import schedule_evaluation
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -70,7 +72,9 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
             now = app.clock.now()
             for number, text in batch:
                 try:
-                    ingest(db, app.ids, domain, object_type, definition, text, now)
+                    _, profile_id = ingest(db, app.ids, domain, object_type, definition, text, now)
+                    schedule_evaluation(db, domain, object_type, profile_id, text, now, app.ids.uuid(),
+                                        lambda kind, payload: enqueue(db, app.clock, kind, payload))
                     result.loaded += 1
                 except AwsError as error:  # raised before the object writes anything
                     result.failed += 1

@@ -44,7 +44,7 @@ def parse_object(text: str) -> dict[str, Any]:
     return value
 
 
-def _lookup(document: dict[str, Any], source: str) -> Any:
+def lookup(document: dict[str, Any], source: str) -> Any:
     """``_source.CustomerEndpoint.Address`` → the value at that path of the object, or None."""
     path = source.split(".")
     if path and path[0] == "_source":
@@ -57,7 +57,7 @@ def _lookup(document: dict[str, Any], source: str) -> Any:
     return current
 
 
-def _text(value: Any) -> str | None:
+def as_text(value: Any) -> str | None:
     if value is None or isinstance(value, dict | list):
         return None
     if isinstance(value, bool):
@@ -98,7 +98,7 @@ def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedOb
     content_types: dict[str, str] = {}
     profile_fields: dict[str, Any] = {}
     for name, spec in (definition.get("Fields") or {}).items():
-        value = _text(_lookup(document, spec.get("Source", "")))
+        value = as_text(lookup(document, spec.get("Source", "")))
         if value is None or value == "":
             continue
         values[name] = value

@@ -21,6 +21,7 @@ from profilestack.services.profiles.mapping import MATCHING, MappedObject, map_o
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_objects
+from profilestack.services.profiles.trigger_runtime import schedule_evaluation
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -64,8 +65,8 @@ def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: Map
 
 
 def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
-           now: datetime) -> str:
-    """Map one object, find or create its profile, fill the profile, store the object; its unique key."""
+           now: datetime) -> tuple[str, str | None]:
+    """Map one object, find or create its profile, fill the profile, store the object; its unique key and profile."""
     mapped = map_object(definition, parse_object(text))
     unique_key = mapped.unique_key or hashlib.sha256(text.encode()).hexdigest()[:32]
     existing = _find_object(db, domain.id, object_type, unique_key)
@@ -92,7 +93,7 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
                                     "b_body": text, "b_profile": profile_id, "b_expires": expires})
         store.adjust_stats(db, domain.id, size=len(text) - len(existing.body))
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
-    return unique_key
+    return unique_key, profile_id
 
 
 def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None, object_type: str,
@@ -114,7 +115,10 @@ def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None
 def put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     definition = definition_of(ctx.db, domain, params["ObjectTypeName"])
-    key = ingest(ctx.db, ctx.app.ids, domain, params["ObjectTypeName"], definition, params["Object"], ctx.now())
+    now = ctx.now()
+    key, profile_id = ingest(ctx.db, ctx.app.ids, domain, params["ObjectTypeName"], definition, params["Object"], now)
+    schedule_evaluation(ctx.db, domain, params["ObjectTypeName"], profile_id, params["Object"], now,
+                        ctx.request_id, ctx.enqueue)
     return {"ProfileObjectUniqueKey": key}
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select, update
@@ -80,6 +81,23 @@ def session(app: App, account: str, role_name: str, region: str, parent: CallCon
     return Principal(ASSUMED_ROLE, account, user["Arn"], user["AssumedRoleId"], SESSION_NAME,
                      answer["Credentials"]["AccessKeyId"], invoked_by=SERVICE_PRINCIPAL, entity_id=role_id,
                      role_arn=arn)
+
+
+_SESSIONS: dict[tuple[str, str], tuple[datetime, Principal]] = {}
+_SESSION_MARGIN = timedelta(minutes=5)
+
+
+def cached_session(app: App, account: str, role_name: str | None, region: str) -> Principal:
+    """A session reused until shortly before it expires (one AssumeRole per role per hour, not per event)."""
+    if not role_name:
+        raise AwsError("AccessDenied", "The domain has no service-linked role.", 403)
+    now = app.clock.now()
+    cached = _SESSIONS.get((account, role_name))
+    if cached is not None and cached[0] - _SESSION_MARGIN > now:
+        return cached[1]
+    principal = session(app, account, role_name, region)
+    _SESSIONS[(account, role_name)] = (now + timedelta(hours=1), principal)
+    return principal
 
 
 def schedule_role_deletion(ctx: CallContext, role_name: str | None) -> None:

@@ -71,3 +71,33 @@ profile_objects = Table(
     Index("ix_profile_objects_profile", "domain_id", "profile_id", "object_type"),
     Index("ix_profile_objects_expiry", "expires_at"),
 )
+
+profile_event_triggers = Table(
+    "profile_event_triggers", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("object_type", String(255), nullable=False),
+    Column("definition", JSON, nullable=False),  # the trigger's request members (tags apart)
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+profile_integrations = Table(
+    "profile_integrations", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("uri", String(255), primary_key=True),
+    Column("definition", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One row per trigger firing for a profile: the Periods limits count them.
+profile_trigger_invocations = Table(
+    "profile_trigger_invocations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("domain_id", Integer, nullable=False),
+    Column("trigger_name", String(64), nullable=False),
+    Column("profile_id", String(32), nullable=False),
+    Column("fired_at", UtcDateTime, nullable=False),
+    Index("ix_profile_trigger_invocations", "domain_id", "trigger_name", "profile_id", "fired_at"),
+)

@@ -1,0 +1,220 @@
+"""Event triggers (which ingested objects fire) and integrations (where a firing trigger sends)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.next_token import page_result
+from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.object_types import find_type
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.tables import profile_event_triggers, profile_integrations
+from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+
+MAX_TRIGGERS = 20
+_TRIGGER_MEMBERS = ("ObjectTypeName", "Description", "EventTriggerConditions", "SegmentFilter", "EventTriggerLimits")
+_INTEGRATION_MEMBERS = ("ObjectTypeName", "ObjectTypeNames", "RoleArn", "EventTriggerNames", "Scope")
+_TRIGGERS_FOR_TYPE = select(profile_event_triggers).where(
+    profile_event_triggers.c.domain_id == bindparam("b_domain"),
+    profile_event_triggers.c.object_type == bindparam("b_type"))
+
+
+def trigger_arn(domain: Row[Any], name: str) -> str:
+    return f"{domain.arn}/event-triggers/{name}"
+
+
+def integration_arn(domain: Row[Any], uri: str) -> str:
+    return f"{domain.arn}/integrations/{uri}"
+
+
+def triggers_for(db: Connection, domain_id: int, object_type: str) -> list[Row[Any]]:
+    return list(db.execute(_TRIGGERS_FOR_TYPE, {"b_domain": domain_id, "b_type": object_type}))
+
+
+def _find_trigger(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
+    return db.execute(select(profile_event_triggers).where(profile_event_triggers.c.domain_id == domain_id,
+                                                           profile_event_triggers.c.name == name)).first()
+
+
+def _require_trigger(ctx: CallContext, domain: Row[Any], name: str) -> Row[Any]:
+    row = _find_trigger(ctx.db, domain.id, name)
+    if row is None:
+        raise not_found(f"Event trigger {name} does not exist in domain {domain.name}.")
+    return row
+
+
+def _check_definition(ctx: CallContext, domain: Row[Any], definition: dict[str, Any]) -> None:
+    object_type = definition["ObjectTypeName"]
+    if object_type.startswith("_"):
+        raise bad_request(f"Event triggers do not support standard object types such as {object_type}.")
+    if find_type(ctx.db, domain.id, object_type) is None:
+        raise bad_request(f"Object type {object_type} does not exist in domain {domain.name}.")
+    if definition.get("SegmentFilter"):
+        raise bad_request("SegmentFilter is not supported yet: profilestack has no segments, so a trigger naming one "
+                          "is refused rather than firing for every profile.")
+
+
+def _trigger_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
+    shape = {"EventTriggerName": row.name, **row.definition, "CreatedAt": row.created_at,
+             "LastUpdatedAt": row.updated_at}
+    tags = tags_of(ctx.db, trigger_arn(domain, row.name))
+    if tags:
+        shape["Tags"] = tags
+    return shape
+
+
+@profiles.operation("CreateEventTrigger")
+def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    name = params["EventTriggerName"]
+    if _find_trigger(ctx.db, domain.id, name) is not None:
+        raise bad_request(f"Event trigger {name} already exists in domain {domain.name}.")
+    count = len(ctx.db.execute(select(profile_event_triggers.c.name)
+                               .where(profile_event_triggers.c.domain_id == domain.id)).all())
+    if count >= MAX_TRIGGERS:
+        raise bad_request(f"A domain can have at most {MAX_TRIGGERS} event triggers.")
+    definition = {member: params[member] for member in _TRIGGER_MEMBERS if member in params}
+    _check_definition(ctx, domain, definition)
+    now = ctx.now()
+    ctx.db.execute(insert(profile_event_triggers).values(domain_id=domain.id, name=name,
+                                                         object_type=definition["ObjectTypeName"],
+                                                         definition=definition, created_at=now, updated_at=now))
+    if params.get("Tags"):
+        set_tags(ctx.db, trigger_arn(domain, name), params["Tags"], bad_request)
+    return _trigger_shape(ctx, domain, _require_trigger(ctx, domain, name))
+
+
+@profiles.operation("GetEventTrigger")
+def get_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    return _trigger_shape(ctx, domain, _require_trigger(ctx, domain, params["EventTriggerName"]))
+
+
+@profiles.operation("UpdateEventTrigger")
+def update_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = _require_trigger(ctx, domain, params["EventTriggerName"])
+    definition = {**row.definition, **{member: params[member] for member in _TRIGGER_MEMBERS if member in params}}
+    _check_definition(ctx, domain, definition)
+    ctx.db.execute(update(profile_event_triggers).where(profile_event_triggers.c.domain_id == domain.id,
+                                                        profile_event_triggers.c.name == row.name)
+                   .values(definition=definition, object_type=definition["ObjectTypeName"], updated_at=ctx.now()))
+    return _trigger_shape(ctx, domain, _require_trigger(ctx, domain, row.name))
+
+
+def integrations_of(db: Connection, domain_id: int) -> list[Row[Any]]:
+    return list(db.execute(select(profile_integrations).where(profile_integrations.c.domain_id == domain_id)
+                           .order_by(profile_integrations.c.uri)))
+
+
+@profiles.operation("DeleteEventTrigger")
+def delete_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = _require_trigger(ctx, domain, params["EventTriggerName"])
+    users = [integration.uri for integration in integrations_of(ctx.db, domain.id)
+             if row.name in (integration.definition.get("EventTriggerNames") or [])]
+    if users:
+        raise bad_request(f"Event trigger {row.name} is used by the integration {users[0]}; delete the integration "
+                          "first.")
+    remove_tags(ctx.db, trigger_arn(domain, row.name))
+    ctx.db.execute(delete(profile_event_triggers).where(profile_event_triggers.c.domain_id == domain.id,
+                                                        profile_event_triggers.c.name == row.name))
+    return {"Message": f"Event trigger {row.name} was deleted."}
+
+
+@profiles.operation("ListEventTriggers")
+def list_event_triggers(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    rows = list(ctx.db.execute(select(profile_event_triggers).where(profile_event_triggers.c.domain_id == domain.id)
+                               .order_by(profile_event_triggers.c.name)))
+
+    def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
+        listed = []
+        for row in chunk:
+            item = {"ObjectTypeName": row.object_type, "EventTriggerName": row.name, "CreatedAt": row.created_at,
+                    "LastUpdatedAt": row.updated_at}
+            if row.definition.get("Description"):
+                item["Description"] = row.definition["Description"]
+            tags = tags_of(ctx.db, trigger_arn(domain, row.name))
+            if tags:
+                item["Tags"] = tags
+            listed.append(item)
+        return listed
+
+    return page_result(rows, params, items)
+
+
+def _integration_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
+    shape = {"DomainName": domain.name, "Uri": row.uri, **row.definition, "CreatedAt": row.created_at,
+             "LastUpdatedAt": row.updated_at}
+    tags = tags_of(ctx.db, integration_arn(domain, row.uri))
+    if tags:
+        shape["Tags"] = tags
+    return shape
+
+
+def _find_integration(db: Connection, domain_id: int, uri: str) -> Row[Any] | None:
+    return db.execute(select(profile_integrations).where(profile_integrations.c.domain_id == domain_id,
+                                                         profile_integrations.c.uri == uri)).first()
+
+
+@profiles.operation("PutIntegration")
+def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A campaign (Uri = its ARN) reached by exactly one event trigger."""
+    domain = require_domain(ctx, params["DomainName"])
+    uri = params["Uri"]
+    if not uri.startswith(f"arn:aws:connect-campaigns:{ctx.region}:{ctx.account}:campaign/"):
+        raise bad_request(f"Uri {uri} is not supported: profilestack integrates Amazon Connect Outbound Campaigns "
+                          "(arn:aws:connect-campaigns:<region>:<account>:campaign/<id>) of this account and region.")
+    names = params.get("EventTriggerNames") or []
+    if len(names) != 1:
+        raise bad_request("An integration with a campaign takes exactly one EventTriggerNames entry.")
+    trigger = _require_trigger(ctx, domain, names[0])
+    definition = {member: params[member] for member in _INTEGRATION_MEMBERS if member in params}
+    definition.setdefault("ObjectTypeName", trigger.object_type)
+    definition.setdefault("Scope", "PROFILE")
+    now = ctx.now()
+    if _find_integration(ctx.db, domain.id, uri) is None:
+        ctx.db.execute(insert(profile_integrations).values(domain_id=domain.id, uri=uri, definition=definition,
+                                                           created_at=now, updated_at=now))
+    else:
+        ctx.db.execute(update(profile_integrations).where(profile_integrations.c.domain_id == domain.id,
+                                                          profile_integrations.c.uri == uri)
+                       .values(definition=definition, updated_at=now))
+    if params.get("Tags"):
+        set_tags(ctx.db, integration_arn(domain, uri), params["Tags"], bad_request)
+    return _integration_shape(ctx, domain, _find_integration(ctx.db, domain.id, uri))
+
+
+def _require_integration(ctx: CallContext, domain: Row[Any], uri: str) -> Row[Any]:
+    row = _find_integration(ctx.db, domain.id, uri)
+    if row is None:
+        raise not_found(f"Integration {uri} does not exist in domain {domain.name}.")
+    return row
+
+
+@profiles.operation("GetIntegration")
+def get_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    return _integration_shape(ctx, domain, _require_integration(ctx, domain, params["Uri"]))
+
+
+@profiles.operation("ListIntegrations")
+def list_integrations(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    return page_result(integrations_of(ctx.db, domain.id), params,
+                       lambda chunk: [_integration_shape(ctx, domain, row) for row in chunk])
+
+
+@profiles.operation("DeleteIntegration")
+def delete_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = _require_integration(ctx, domain, params["Uri"])
+    remove_tags(ctx.db, integration_arn(domain, row.uri))
+    ctx.db.execute(delete(profile_integrations).where(profile_integrations.c.domain_id == domain.id,
+                                                      profile_integrations.c.uri == row.uri))
+    return {"Message": f"Integration {row.uri} was deleted."}

@@ -1,0 +1,145 @@
+"""The event trigger runtime: after an object is ingested, the domain's triggers for its type are evaluated
+(an outbox task, so ingestion never waits), and a firing trigger acts **as the domain's service-linked role**:
+``profile:BatchGetProfile``, then ``connect-campaigns:PutProfileOutboundRequestBatch`` for each integrated
+campaign, then ``cloudwatch:PutMetricData`` in ``AWS/CustomerProfiles`` — each call authorized by the role's
+policy and recorded in the audit trail with the role's session as the principal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Row, func, insert, select
+
+from profilestack.gateway.errors import AwsError
+from profilestack.identity.principal import Principal
+from profilestack.services.profiles import service_role
+from profilestack.services.profiles.event_triggers import integrations_of, triggers_for
+from profilestack.services.profiles.mapping import map_object, parse_object
+from profilestack.services.profiles.object_types import definition_of
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.tables import profile_domains, profile_trigger_invocations
+from profilestack.services.profiles.trigger_conditions import trigger_matches
+
+if TYPE_CHECKING:
+    from profilestack.app import App
+
+log = logging.getLogger(__name__)
+
+EVALUATE_TASK = "profile.evaluate_triggers"
+NAMESPACE = "AWS/CustomerProfiles"
+UNIT_SECONDS = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400, "WEEKS": 7 * 86400, "MONTHS": 30 * 86400}
+DEFAULT_PERIODS = [{"Unit": "DAYS", "Value": 1, "MaxInvocationsPerProfile": 10}]
+
+
+def schedule_evaluation(db: Connection, domain: Row[Any], object_type: str, profile_id: str | None, text: str,
+                        now: datetime, event_id: str, enqueue: Callable[[str, dict[str, Any]], Any]) -> bool:
+    """Called in the ingesting transaction: one task per object whose type has triggers."""
+    if not triggers_for(db, domain.id, object_type):
+        return False
+    enqueue(EVALUATE_TASK, {"domain_id": domain.id, "object_type": object_type, "profile_id": profile_id,
+                            "object": text, "ingested_at": now.isoformat(), "event_id": event_id})
+    return True
+
+
+def _within_limits(db: Connection, domain_id: int, trigger: Row[Any], profile_id: str, now: datetime) -> bool:
+    limits = trigger.definition.get("EventTriggerLimits") or {}
+    for period in limits.get("Periods") or DEFAULT_PERIODS:
+        if period.get("Unlimited"):
+            continue
+        since = now - timedelta(seconds=UNIT_SECONDS[period["Unit"]] * period["Value"])
+        fired = db.execute(select(func.count()).select_from(profile_trigger_invocations).where(
+            profile_trigger_invocations.c.domain_id == domain_id,
+            profile_trigger_invocations.c.trigger_name == trigger.name,
+            profile_trigger_invocations.c.profile_id == profile_id,
+            profile_trigger_invocations.c.fired_at > since)).scalar() or 0
+        if fired >= period.get("MaxInvocationsPerProfile", 10):
+            return False
+    return True
+
+
+def _expired(trigger: Row[Any], ingested: datetime, now: datetime) -> bool:
+    expiration = (trigger.definition.get("EventTriggerLimits") or {}).get("EventExpiration")
+    return bool(expiration) and (now - ingested).total_seconds() * 1000 > expiration
+
+
+@profiles.task(EVALUATE_TASK)
+def evaluate_triggers(app: App, payload: dict[str, Any]) -> None:
+    now = app.clock.now()
+    ingested = datetime.fromisoformat(payload["ingested_at"])
+    counts: Counter[str] = Counter({"ObjectsIngested": 1})
+    fired = []
+    with app.database.transaction() as db:
+        domain = db.execute(select(profile_domains).where(profile_domains.c.id == payload["domain_id"])).first()
+        if domain is None:
+            return
+        triggers = triggers_for(db, domain.id, payload["object_type"])
+        document = parse_object(payload["object"])
+        mapped = map_object(definition_of(db, domain, payload["object_type"]), document)
+        profile_id = payload["profile_id"]
+        for trigger in triggers:
+            counts["TriggerEvaluations"] += 1
+            if _expired(trigger, ingested, now):
+                counts["ExpiredEvents"] += 1
+                continue
+            if profile_id is None or not trigger_matches(trigger.definition, document, mapped):
+                continue
+            if not _within_limits(db, domain.id, trigger, profile_id, now):
+                counts["ThrottledInvocations"] += 1
+                continue
+            db.execute(insert(profile_trigger_invocations).values(domain_id=domain.id, trigger_name=trigger.name,
+                                                                  profile_id=profile_id, fired_at=now))
+            counts["TriggerInvocations"] += 1
+            fired.append(trigger)
+        integrations = integrations_of(db, domain.id)
+    try:
+        session = service_role.cached_session(app, domain.account_id, domain.role_name, domain.region)
+    except AwsError as error:  # e.g. the role was deleted by hand: recorded in the audit trail, nothing retried
+        log.warning("domain %s: cannot act through its service-linked role: %s", domain.arn, error.message)
+        return
+    for trigger in fired:
+        targets = [i for i in integrations if trigger.name in (i.definition.get("EventTriggerNames") or [])]
+        if targets:
+            _invoke_campaigns(app, session, domain, trigger, targets, profile_id, payload, counts)
+    _publish(app, session, domain, counts)
+
+
+def _invoke_campaigns(app: App, session: Principal, domain: Row[Any], trigger: Row[Any], targets: list[Row[Any]],
+                      profile_id: str, payload: dict[str, Any], counts: Counter[str]) -> None:
+    try:
+        found = app.gateway.invoke(session, "customer-profiles", "BatchGetProfile",
+                                   {"DomainName": domain.name, "ProfileIds": [profile_id]}, domain.region)
+    except AwsError:
+        counts["OutboundRequestsFailed"] += len(targets)
+        return
+    if not found.get("Profiles"):
+        counts["OutboundRequestsFailed"] += len(targets)
+        return
+    for integration in targets:
+        arn = integration.uri
+        request = {"clientToken": f"{payload['event_id']}.{trigger.name}"[:200], "profileId": profile_id,
+                   "eventTriggerContext": {"sourceEvent": payload["object"]}}
+        try:
+            answer = app.gateway.invoke(session, "connectcampaignsv2", "PutProfileOutboundRequestBatch",
+                                        {"id": arn.rsplit("/", 1)[1], "profileOutboundRequests": [request]},
+                                        arn.split(":")[3])
+        except AwsError as error:  # paused or deleted campaign, denied call: audited; counted; not retried
+            log.info("trigger %s: campaign %s refused: %s", trigger.name, arn, error.code)
+            counts["OutboundRequestsFailed"] += 1
+            continue
+        counts["OutboundRequestsSent"] += len(answer.get("successfulRequests") or [])
+        counts["OutboundRequestsFailed"] += len(answer.get("failedRequests") or [])
+
+
+def _publish(app: App, session: Principal, domain: Row[Any], counts: Counter[str]) -> None:
+    data = [{"MetricName": name, "Dimensions": [{"Name": "DomainName", "Value": domain.name}], "Value": float(value),
+             "Unit": "Count"} for name, value in sorted(counts.items())]
+    try:
+        app.gateway.invoke(session, "cloudwatch", "PutMetricData", {"Namespace": NAMESPACE, "MetricData": data},
+                           domain.region)
+    except AwsError as error:
+        log.info("domain %s: usage metrics not published: %s", domain.arn, error.code)
