@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,14 @@ class Scenario:
             source={"eventTrigger": {"customerProfilesDomainArn":
                                      f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/{self.domain}"}})
         self.campaigns.start_campaign(id=self.campaign["id"])
+
+    def via(self, server: Server) -> Scenario:
+        """The same domain and campaign, reached through another server process."""
+        other = copy.copy(self)
+        other.server = server
+        other.profiles = server.client("customer-profiles")
+        other.campaigns = server.client("connectcampaignsv2")
+        return other
 
     def trigger(self, name: str = "abandoned", status: str = "abandoned", **extra) -> None:
         self.profiles.create_event_trigger(

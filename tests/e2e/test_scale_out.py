@@ -1,0 +1,55 @@
+"""Several server and worker processes on one PostgreSQL database: every event handled exactly once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import REQUIRE_POSTGRES, PostgresDatabase, Server, free_port, postgres_available
+from tests.e2e.test_event_triggers import Scenario
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    if not postgres_available():
+        if REQUIRE_POSTGRES:
+            pytest.fail("PostgreSQL is required but not reachable")
+        pytest.skip("PostgreSQL not reachable")
+    database = PostgresDatabase()
+    servers = [Server(f"http://127.0.0.1:{free_port()}", "postgresql", tmp_path_factory.mktemp(f"node{index}"),
+                      database.url) for index in range(2)]
+    worker = None
+    try:
+        for server in servers:
+            server.start()
+        worker = subprocess.Popen([sys.executable, "-m", "profilestack.cli", "worker", "--db", database.url],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        yield servers
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=15)
+        for server in servers:
+            server.stop()
+        database.drop()
+
+
+def test_events_from_two_servers_and_three_workers_arrive_exactly_once(cluster) -> None:
+    first, second = cluster
+    scenario = Scenario(first)
+    scenario.trigger()
+    nodes = [scenario.via(server) for server in cluster]
+    for index in range(40):
+        nodes[index % 2].put(f"o-{index}", f"customer{index}@example.com", "abandoned")
+    deadline = time.monotonic() + 30
+    while len(scenario.received()) < 40 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # a duplicate would show up now
+    received = scenario.received()
+    assert len(received) == 40
+    assert len({item["clientToken"] for item in received}) == 40
+    assert len({item["profileId"] for item in received}) == 40
+    assert second.client("connectcampaignsv2").get_campaign_state(id=scenario.campaign["id"])["state"] == "Running"
