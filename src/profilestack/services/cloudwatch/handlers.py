@@ -11,7 +11,7 @@ import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -71,19 +71,33 @@ def _samples(datum: dict[str, Any], where: str) -> tuple[float, float, float, fl
             [[v, c] for v, c in zip(values, counts, strict=True)])
 
 
+_METRIC_IDENTITY = (cloudwatch_metrics.c.account_id == bindparam("b_account"),
+                    cloudwatch_metrics.c.region == bindparam("b_region"),
+                    cloudwatch_metrics.c.namespace == bindparam("b_namespace"),
+                    cloudwatch_metrics.c.metric_name == bindparam("b_name"),
+                    cloudwatch_metrics.c.dimensions_key == bindparam("b_key"))
+_FIND_METRIC = select(cloudwatch_metrics.c.id).where(*_METRIC_IDENTITY)
+_TOUCH_METRIC = update(cloudwatch_metrics).where(cloudwatch_metrics.c.id == bindparam("b_id")).values(
+    last_put_at=bindparam("b_now"))
+_INSERT_METRIC = insert(cloudwatch_metrics)
+_INSERT_DATAPOINT = insert(cloudwatch_datapoints)
+
+
+def _identity(ctx: CallContext, namespace: str, name: str, dimensions: list | None) -> dict[str, str]:
+    return {"b_account": ctx.account, "b_region": ctx.region, "b_namespace": namespace, "b_name": name,
+            "b_key": dimensions_key(dimensions)}
+
+
 def _metric_id(db: Connection, ctx: CallContext, namespace: str, name: str, dimensions: list | None,
                now: datetime) -> int:
-    key = dimensions_key(dimensions)
-    table = cloudwatch_metrics
-    found = db.execute(select(table.c.id).where(table.c.account_id == ctx.account, table.c.region == ctx.region,
-                                                table.c.namespace == namespace, table.c.metric_name == name,
-                                                table.c.dimensions_key == key)).scalar()
+    identity = _identity(ctx, namespace, name, dimensions)
+    found = db.execute(_FIND_METRIC, identity).scalar()
     if found is not None:
-        db.execute(update(table).where(table.c.id == found).values(last_put_at=now))
+        db.execute(_TOUCH_METRIC, {"b_id": found, "b_now": now})
         return found
-    result = db.execute(insert(table).values(account_id=ctx.account, region=ctx.region, namespace=namespace,
-                                             metric_name=name, dimensions_key=key, dimensions=dimensions or [],
-                                             last_put_at=now))
+    result = db.execute(_INSERT_METRIC, {"account_id": ctx.account, "region": ctx.region, "namespace": namespace,
+                                         "metric_name": name, "dimensions_key": identity["b_key"],
+                                         "dimensions": dimensions or [], "last_put_at": now})
     return int(result.inserted_primary_key[0])
 
 
@@ -103,19 +117,17 @@ def put_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                           "and no more than two hours in the future.")
         rows.append((datum, moment, count, total, low, high, samples))
     db = ctx.db
-    for datum, moment, count, total, low, high, samples in rows:
-        metric = _metric_id(db, ctx, namespace, datum["MetricName"], datum.get("Dimensions"), now)
-        db.execute(insert(cloudwatch_datapoints).values(
-            metric_id=metric, timestamp=moment, sample_count=count, sum=total, minimum=low, maximum=high,
-            samples=samples, unit=datum.get("Unit") or "None"))
+    points = [{"metric_id": _metric_id(db, ctx, namespace, datum["MetricName"], datum.get("Dimensions"), now),
+               "timestamp": moment, "sample_count": count, "sum": total, "minimum": low, "maximum": high,
+               "samples": samples, "unit": datum.get("Unit") or "None"}
+              for datum, moment, count, total, low, high, samples in rows]
+    if points:
+        db.execute(_INSERT_DATAPOINT, points)
     return {}
 
 
 def _find_metric(db: Connection, ctx: CallContext, namespace: str, name: str, dimensions: list | None) -> int | None:
-    table = cloudwatch_metrics
-    return db.execute(select(table.c.id).where(
-        table.c.account_id == ctx.account, table.c.region == ctx.region, table.c.namespace == namespace,
-        table.c.metric_name == name, table.c.dimensions_key == dimensions_key(dimensions))).scalar()
+    return db.execute(_FIND_METRIC, _identity(ctx, namespace, name, dimensions)).scalar()
 
 
 def _check_period(period: int) -> None:

@@ -1,0 +1,124 @@
+"""Ingestion-to-outbound-request latency of event triggers (issue 6's target: p50 < 20 ms, p99 < 100 ms at 500
+matching objects/s on SQLite).
+
+Matching objects are put at a fixed rate by a pool of client threads; each outbound request the campaign
+receives carries its object, so latency = the request's creation time - the moment the object was sent.
+Also checks that none is lost or duplicated.
+
+    .venv/bin/python -m bench.triggers [--rate 100] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+from bench.run import free_port, start
+
+DOMAIN = "bench"
+
+
+def _client(port: int, service: str):
+    return boto3.client(service, endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=Config(max_pool_connections=64, retries={"max_attempts": 1}))
+
+
+def _setup(port: int) -> dict:
+    profiles, campaigns = _client(port, "customer-profiles"), _client(port, "connectcampaignsv2")
+    profiles.create_domain(DomainName=DOMAIN, DefaultExpirationDays=30)
+    profiles.put_profile_object_type(
+        DomainName=DOMAIN, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
+        Fields={"id": {"Source": "_source.id"}, "status": {"Source": "_source.status"},
+                "email": {"Source": "_source.email", "Target": "_profile.EmailAddress",
+                          "ContentType": "EMAIL_ADDRESS"}},
+        Keys={"orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}],
+              "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+    campaign = campaigns.create_campaign(name="bench", connectInstanceId="instance", source={"eventTrigger": {
+        "customerProfilesDomainArn": f"arn:aws:profile:us-east-1:000000000000:domains/{DOMAIN}"}})
+    campaigns.start_campaign(id=campaign["id"])
+    profiles.create_event_trigger(
+        DomainName=DOMAIN, EventTriggerName="abandoned", ObjectTypeName="Order",
+        EventTriggerLimits={"Periods": [{"Unit": "DAYS", "Value": 1, "Unlimited": True}]},
+        EventTriggerConditions=[{"LogicalOperator": "ANY", "EventTriggerDimensions": [{"ObjectAttributes": [
+            {"Source": "_source.status", "ComparisonOperator": "EQUAL", "Values": ["abandoned"]}]}]}])
+    profiles.put_integration(DomainName=DOMAIN, Uri=campaign["arn"], EventTriggerNames=["abandoned"])
+    return campaign
+
+
+def _received(port: int, campaign_id: str) -> list[dict]:
+    request = AWSRequest(method="GET",
+                         url=f"http://127.0.0.1:{port}/_profilestack/campaigns/{campaign_id}/outbound-requests")
+    SigV4Auth(Credentials("test", "test"), "connect-campaigns", "us-east-1").add_auth(request)
+    with urllib.request.urlopen(urllib.request.Request(request.url, headers=dict(request.headers))) as answer:
+        return json.loads(answer.read())["outboundRequests"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=int, default=100, help="matching objects per second")
+    parser.add_argument("--seconds", type=int, default=20)
+    args = parser.parse_args()
+    data_dir = tempfile.mkdtemp(prefix="profilestack-bench-triggers-")
+    port = free_port()
+    server, _ = start([sys.executable, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir",
+                       data_dir], port)
+    try:
+        campaign = _setup(port)
+        profiles = _client(port, "customer-profiles")
+        sent: dict[str, float] = {}
+        lock = threading.Lock()
+        total = args.rate * args.seconds
+
+        def put(index: int) -> None:
+            body = json.dumps({"id": f"o-{index}", "email": f"c{index}@example.com", "status": "abandoned"})
+            with lock:
+                sent[f"o-{index}"] = time.time()
+            profiles.put_profile_object(DomainName=DOMAIN, ObjectTypeName="Order", Object=body)
+
+        began = time.monotonic()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            for index in range(total):
+                delay = began + index / args.rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                pool.submit(put, index)
+        achieved = total / (time.monotonic() - began)
+        deadline = time.monotonic() + 60
+        received = _received(port, campaign["id"])
+        while len(received) < total and time.monotonic() < deadline:
+            time.sleep(0.5)
+            received = _received(port, campaign["id"])
+        latencies = sorted(
+            (datetime.fromisoformat(item["createdAt"]).timestamp()
+             - sent[json.loads(item["eventTriggerContext"]["sourceEvent"])["id"]]) * 1000 for item in received)
+        objects = [json.loads(item["eventTriggerContext"]["sourceEvent"])["id"] for item in received]
+        p50 = statistics.median(latencies) if latencies else float("nan")
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan")
+        print(f"SQLite, one server process; {total:,} matching objects offered at {args.rate}/s "
+              f"(achieved {achieved:,.0f}/s)")
+        print(f"- outbound requests received: {len(received):,} (lost {total - len(set(objects)):,}, "
+              f"duplicated {len(objects) - len(set(objects)):,})")
+        print(f"- ingestion to outbound request: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
