@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,16 +151,30 @@ def client(server: Server) -> Callable[..., object]:
     return server.client
 
 
+@contextmanager
+def dedicated_server(data_dir: Path, **env: str) -> Iterator[Server]:
+    """A SQLite server of a test's own, started with extra ``PROFILESTACK_*`` settings."""
+    instance = Server(f"http://127.0.0.1:{free_port()}", "sqlite", data_dir, None, extra_env=env)
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+def narrowed_policy_server(data_dir: Path, policy_arn: str, document: dict) -> Iterator[Server]:
+    """A server where an AWS managed policy's default version is replaced (PROFILESTACK_TEST_POLICY_OVERRIDES)."""
+    overrides = data_dir / "policies.json"
+    overrides.write_text(json.dumps({policy_arn: document}))
+    with dedicated_server(data_dir, PROFILESTACK_TEST_POLICY_OVERRIDES=str(overrides)) as instance:
+        yield instance
+
+
 @pytest.fixture(scope="module")
 def clocked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
     """A SQLite server whose clock the test moves forward by writing seconds to the returned file."""
     data_dir = tmp_path_factory.mktemp("clocked")
     offset = data_dir / "clock-offset"
     offset.write_text("0")
-    instance = Server(f"http://127.0.0.1:{free_port()}", "sqlite", data_dir, None,
-                      extra_env={"PROFILESTACK_CLOCK_OFFSET_FILE": str(offset)})
-    instance.start()
-    try:
+    with dedicated_server(data_dir, PROFILESTACK_CLOCK_OFFSET_FILE=str(offset)) as instance:
         yield instance, offset
-    finally:
-        instance.stop()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server, free_port
+from tests.conftest import Server, narrowed_policy_server
 from tests.e2e.identities import ACCOUNT, unique
 from tests.e2e.wire import send, signed_request
 
@@ -205,19 +205,11 @@ def test_trigger_definitions_and_limits(server) -> None:
 @pytest.fixture(scope="module")
 def narrowed_server(tmp_path_factory: pytest.TempPathFactory):
     """The role's policy without connect-campaigns:PutProfileOutboundRequestBatch (a test-only switch)."""
-    data_dir = tmp_path_factory.mktemp("narrowed-campaigns")
-    overrides = data_dir / "policies.json"
-    overrides.write_text(json.dumps({POLICY_ARN: {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "profile:BatchGetProfile", "Resource": "arn:aws:profile:*:*:domains/*"},
-        {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-         "Condition": {"StringEquals": {"cloudwatch:namespace": "AWS/CustomerProfiles"}}}]}}))
-    instance = Server(f"http://127.0.0.1:{free_port()}", "sqlite", data_dir, None,
-                      extra_env={"PROFILESTACK_TEST_POLICY_OVERRIDES": str(overrides)})
-    instance.start()
-    try:
-        yield instance
-    finally:
-        instance.stop()
+    yield from narrowed_policy_server(tmp_path_factory.mktemp("narrowed-campaigns"), POLICY_ARN, {
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "profile:BatchGetProfile", "Resource": "arn:aws:profile:*:*:domains/*"},
+            {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+             "Condition": {"StringEquals": {"cloudwatch:namespace": "AWS/CustomerProfiles"}}}]})
 
 
 def test_the_role_policy_binds_the_service(narrowed_server) -> None:

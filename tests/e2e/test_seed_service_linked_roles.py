@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server, free_port
+from tests.conftest import Server, free_port, narrowed_policy_server
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 
 PRINCIPAL = "profile.amazonaws.com"
@@ -349,17 +349,9 @@ def test_seed_through_the_aws_cli(server) -> None:
 @pytest.fixture(scope="module")
 def narrowed_server(tmp_path_factory: pytest.TempPathFactory):
     """A server whose CustomerProfilesServiceLinkedRolePolicy lacks iam:DeleteRole (a test-only switch)."""
-    data_dir = tmp_path_factory.mktemp("narrowed")
-    overrides = data_dir / "policies.json"
-    overrides.write_text(json.dumps({POLICY_ARN: {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "profile:BatchGetProfile", "Resource": "*"}]}}))
-    server = Server(f"http://127.0.0.1:{free_port()}", "sqlite", data_dir, None,
-                    extra_env={"PROFILESTACK_TEST_POLICY_OVERRIDES": str(overrides)})
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from narrowed_policy_server(tmp_path_factory.mktemp("narrowed"), POLICY_ARN, {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "profile:BatchGetProfile",
+                                                "Resource": "*"}]})
 
 
 # The role's policy is enforced on the service itself: without iam:DeleteRole it cannot delete its own role.

@@ -29,6 +29,14 @@ def tags_of(db: Connection, arn: str) -> dict[str, str]:
     return {row.key: row.value for row in db.execute(_TAGS_OF, {"arn": arn})}
 
 
+def with_tags(db: Connection, arn: str, shape: dict, key: str = "Tags") -> dict:
+    """The shape with the resource's tags added under ``key`` (left out when there are none, as AWS does)."""
+    tags = tags_of(db, arn)
+    if tags:
+        shape[key] = tags
+    return shape
+
+
 def set_tags(db: Connection, arn: str, tags: dict[str, str], too_many: Callable[[str], AwsError]) -> None:
     if len({**tags_of(db, arn), **tags}) > MAX_TAGS:
         raise too_many(f"A resource can have at most {MAX_TAGS} tags.")

@@ -12,7 +12,7 @@ from profilestack.gateway.errors import AwsError
 from profilestack.services.campaigns.tables import campaign_outbound_requests, campaigns
 from profilestack.services.next_token import page
 from profilestack.services.registry import ServiceHandlers
-from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+from profilestack.store.resource_tags import remove_tags, set_tags, tags_of, with_tags
 
 outbound = ServiceHandlers("connectcampaignsv2")
 
@@ -50,9 +50,7 @@ def require_campaign(ctx: CallContext, campaign_id: str) -> Row[Any]:
 
 def _shape(db: Connection, row: Row[Any]) -> dict[str, Any]:
     shape = {"id": row.id, "arn": row.arn, **row.definition, "lastModifiedTime": row.updated_at}
-    tags = tags_of(db, row.arn)
-    if tags:
-        shape["tags"] = tags
+    with_tags(db, row.arn, shape, "tags")
     return shape
 
 

@@ -21,7 +21,7 @@ from profilestack.services.profiles.tables import (
     profile_trigger_invocations,
     profiles_table,
 )
-from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
 _SETTINGS = {"DefaultExpirationDays": "default_expiration_days", "DefaultEncryptionKey": "default_encryption_key",
              "DeadLetterQueueUrl": "dead_letter_queue_url", "Matching": "matching",
@@ -67,9 +67,7 @@ def domain_shape(ctx: CallContext, row: Row[Any], stats: bool = False) -> dict[s
     if stats:
         shape["Stats"] = {"ProfileCount": row.profile_count, "MeteringProfileCount": row.profile_count,
                           "ObjectCount": row.object_count, "TotalSize": row.total_size}
-    tags = tags_of(ctx.db, row.arn)
-    if tags:
-        shape["Tags"] = tags
+    with_tags(ctx.db, row.arn, shape)
     return shape
 
 
@@ -131,9 +129,7 @@ def list_domains(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         listed = []
         for row in chunk:
             item = {"DomainName": row.name, "CreatedAt": row.created_at, "LastUpdatedAt": row.updated_at}
-            tags = tags_of(ctx.db, row.arn)
-            if tags:
-                item["Tags"] = tags
+            with_tags(ctx.db, row.arn, item)
             listed.append(item)
         return listed
 

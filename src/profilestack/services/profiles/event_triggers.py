@@ -13,7 +13,7 @@ from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_event_triggers, profile_integrations
-from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
 MAX_TRIGGERS = 20
 _TRIGGER_MEMBERS = ("ObjectTypeName", "Description", "EventTriggerConditions", "SegmentFilter", "EventTriggerLimits")
@@ -61,9 +61,7 @@ def _check_definition(ctx: CallContext, domain: Row[Any], definition: dict[str, 
 def _trigger_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
     shape = {"EventTriggerName": row.name, **row.definition, "CreatedAt": row.created_at,
              "LastUpdatedAt": row.updated_at}
-    tags = tags_of(ctx.db, trigger_arn(domain, row.name))
-    if tags:
-        shape["Tags"] = tags
+    with_tags(ctx.db, trigger_arn(domain, row.name), shape)
     return shape
 
 
@@ -139,9 +137,7 @@ def list_event_triggers(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
                     "LastUpdatedAt": row.updated_at}
             if row.definition.get("Description"):
                 item["Description"] = row.definition["Description"]
-            tags = tags_of(ctx.db, trigger_arn(domain, row.name))
-            if tags:
-                item["Tags"] = tags
+            with_tags(ctx.db, trigger_arn(domain, row.name), item)
             listed.append(item)
         return listed
 
@@ -151,9 +147,7 @@ def list_event_triggers(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
 def _integration_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
     shape = {"DomainName": domain.name, "Uri": row.uri, **row.definition, "CreatedAt": row.created_at,
              "LastUpdatedAt": row.updated_at}
-    tags = tags_of(ctx.db, integration_arn(domain, row.uri))
-    if tags:
-        shape["Tags"] = tags
+    with_tags(ctx.db, integration_arn(domain, row.uri), shape)
     return shape
 
 

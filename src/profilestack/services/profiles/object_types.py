@@ -15,7 +15,7 @@ from profilestack.services.profiles.mapping import validate_definition
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_keys, profile_object_types, profile_objects
 from profilestack.services.profiles.templates import TEMPLATES, template
-from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
 _REQUEST_ONLY = {"DomainName", "ObjectTypeName", "Tags"}
 _FROM_TEMPLATE = ("AllowProfileCreation", "SourceLastUpdatedTimestampFormat", "Fields", "Keys")
@@ -52,9 +52,7 @@ def _shape(db: Connection, domain: Row[Any], row: Row[Any], listed: bool = False
     if "MaxProfileObjectCount" in definition:
         shape["MaxAvailableProfileObjectCount"] = definition["MaxProfileObjectCount"]
     shape["CreatedAt"], shape["LastUpdatedAt"] = row.created_at, row.updated_at
-    tags = tags_of(db, type_arn(domain, row.name))
-    if tags:
-        shape["Tags"] = tags
+    with_tags(db, type_arn(domain, row.name), shape)
     return shape
 
 
