@@ -40,7 +40,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _sqlite_begin_immediate(connection) -> None:
     # Writers take the write lock up front (no failed read-to-write upgrades); readers don't.
     mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    # straight to the driver: SQLAlchemy's statement machinery would cost more than the BEGIN itself
+    connection.connection.dbapi_connection.execute(f"BEGIN {mode}")
 
 
 def backend_name(engine: Engine) -> str:
