@@ -440,3 +440,35 @@ def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
                                                  ProfileId=found["ProfileId"])["Items"]) == 3
     finally:
         server.stop()
+
+
+def test_source_priority_decides_which_object_type_fills_a_field(profiles, domain) -> None:
+    for name, priority in (("Crm", 1), ("Web", 2)):
+        profiles.put_profile_object_type(
+            DomainName=domain, ObjectTypeName=name, Description=name, AllowProfileCreation=True,
+            SourcePriority=priority,
+            Fields={"id": {"Source": "_source.id"},
+                    "email": {"Source": "_source.email", "ContentType": "EMAIL_ADDRESS"},
+                    "first": {"Source": "_source.first", "Target": "_profile.FirstName"}},
+            Keys={f"{name.lower()}Id": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}],
+                  "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+
+    def put(object_type: str, object_id: str, first: str) -> str:
+        profiles.put_profile_object(DomainName=domain, ObjectTypeName=object_type,
+                                    Object=json.dumps({"id": object_id, "email": "p@example.com", "first": first}))
+        (found,) = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["p@example.com"])["Items"]
+        return found["FirstName"]
+
+    assert put("Web", "w-1", "FromWeb") == "FromWeb"
+    assert put("Crm", "c-1", "FromCrm") == "FromCrm"  # priority 1 beats 2
+    assert put("Web", "w-2", "WebAgain") == "FromCrm"  # and 2 cannot overwrite 1
+    assert put("Crm", "c-2", "CrmAgain") == "CrmAgain"
+
+
+def test_metering_counts_a_profile_per_hundred_objects(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    for index in range(101):
+        profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order",
+                                    Object=order(f"o-{index}", "heavy@example.com"))
+    stats = profiles.get_domain(DomainName=domain)["Stats"]
+    assert (stats["ProfileCount"], stats["MeteringProfileCount"], stats["ObjectCount"]) == (1, 2, 101)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
@@ -57,6 +57,14 @@ def _stored(params: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _extra_metered(db: Connection, domain_id: int) -> int:
+    """A profile with more than 100 objects counts as two, more than 200 as three, and so on."""
+    counts = db.execute(select(func.count()).select_from(profile_objects).where(
+        profile_objects.c.domain_id == domain_id, profile_objects.c.profile_id.is_not(None))
+        .group_by(profile_objects.c.profile_id).having(func.count() > 100)).scalars()
+    return sum((count - 1) // 100 for count in counts)
+
+
 def domain_shape(ctx: CallContext, row: Row[Any], stats: bool = False) -> dict[str, Any]:
     shape: dict[str, Any] = {"DomainName": row.name}
     for member, column in _SETTINGS.items():
@@ -65,7 +73,8 @@ def domain_shape(ctx: CallContext, row: Row[Any], stats: bool = False) -> dict[s
             shape[member] = value
     shape["CreatedAt"], shape["LastUpdatedAt"] = row.created_at, row.updated_at
     if stats:
-        shape["Stats"] = {"ProfileCount": row.profile_count, "MeteringProfileCount": row.profile_count,
+        shape["Stats"] = {"ProfileCount": row.profile_count,
+                          "MeteringProfileCount": row.profile_count + _extra_metered(ctx.db, row.id),
                           "ObjectCount": row.object_count, "TotalSize": row.total_size}
     with_tags(ctx.db, row.arn, shape)
     return shape

@@ -20,7 +20,7 @@ from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.mapping import MATCHING, MappedObject, map_object, parse_object
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profile_objects
+from profilestack.services.profiles.tables import profile_object_types, profile_objects
 from profilestack.services.profiles.trigger_runtime import schedule_evaluation
 
 if TYPE_CHECKING:
@@ -55,12 +55,28 @@ def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject) -> s
     return None
 
 
+def _priorities(db: Connection, domain_id: int) -> dict[str, int]:
+    rows = db.execute(select(profile_object_types.c.name, profile_object_types.c.definition)
+                      .where(profile_object_types.c.domain_id == domain_id))
+    return {row.name: row.definition["SourcePriority"] for row in rows if "SourcePriority" in row.definition}
+
+
 def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: MappedObject, object_type: str,
                   now: datetime) -> None:
-    if not mapped.profile_fields:
+    """Targets fill the profile, except fields another object type with a better SourcePriority (lower) filled."""
+    changes = dict(mapped.profile_fields)
+    others = {profile.field_sources.get(name) for name in changes} - {None, object_type}
+    if others:
+        priorities = _priorities(db, domain_id)
+        mine = priorities.get(object_type)
+        for name in list(changes):
+            theirs = priorities.get(profile.field_sources.get(name, object_type))
+            if theirs is not None and (mine is None or theirs < mine):
+                del changes[name]
+    if not changes:
         return
-    fields = store.merge_fields(profile.fields, mapped.profile_fields)
-    sources = {**profile.field_sources, **dict.fromkeys(mapped.profile_fields, object_type)}
+    fields = store.merge_fields(profile.fields, changes)
+    sources = {**profile.field_sources, **dict.fromkeys(changes, object_type)}
     store.save_fields(db, domain_id, profile, fields, now, field_sources=sources)
 
 

@@ -39,7 +39,10 @@ def create_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def update_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
-    store.save_fields(ctx.db, domain.id, profile, store.merge_fields(profile.fields, _fields(params)), ctx.now())
+    changes = _fields(params)
+    sources = {name: source for name, source in profile.field_sources.items() if name not in changes}
+    store.save_fields(ctx.db, domain.id, profile, store.merge_fields(profile.fields, changes), ctx.now(),
+                      field_sources=sources)  # fields set by hand no longer belong to an object type
     return {"ProfileId": profile.id}
 
 
