@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
+from profilestack.services.profiles.definitions import save_definition
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.object_types import find_type
@@ -77,10 +78,8 @@ def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
         raise bad_request(f"A domain can have at most {MAX_TRIGGERS} event triggers.")
     definition = {member: params[member] for member in _TRIGGER_MEMBERS if member in params}
     _check_definition(ctx, domain, definition)
-    now = ctx.now()
-    ctx.db.execute(insert(profile_event_triggers).values(domain_id=domain.id, name=name,
-                                                         object_type=definition["ObjectTypeName"],
-                                                         definition=definition, created_at=now, updated_at=now))
+    save_definition(ctx.db, profile_event_triggers, {"domain_id": domain.id, "name": name}, definition, ctx.now(),
+                    object_type=definition["ObjectTypeName"])
     if params.get("Tags"):
         set_tags(ctx.db, trigger_arn(domain, name), params["Tags"], bad_request)
     return _trigger_shape(ctx, domain, _require_trigger(ctx, domain, name))
@@ -98,9 +97,8 @@ def update_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     row = _require_trigger(ctx, domain, params["EventTriggerName"])
     definition = {**row.definition, **{member: params[member] for member in _TRIGGER_MEMBERS if member in params}}
     _check_definition(ctx, domain, definition)
-    ctx.db.execute(update(profile_event_triggers).where(profile_event_triggers.c.domain_id == domain.id,
-                                                        profile_event_triggers.c.name == row.name)
-                   .values(definition=definition, object_type=definition["ObjectTypeName"], updated_at=ctx.now()))
+    save_definition(ctx.db, profile_event_triggers, {"domain_id": domain.id, "name": row.name}, definition,
+                    ctx.now(), object_type=definition["ObjectTypeName"])
     return _trigger_shape(ctx, domain, _require_trigger(ctx, domain, row.name))
 
 
@@ -171,14 +169,7 @@ def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     definition = {member: params[member] for member in _INTEGRATION_MEMBERS if member in params}
     definition.setdefault("ObjectTypeName", trigger.object_type)
     definition.setdefault("Scope", "PROFILE")
-    now = ctx.now()
-    if _find_integration(ctx.db, domain.id, uri) is None:
-        ctx.db.execute(insert(profile_integrations).values(domain_id=domain.id, uri=uri, definition=definition,
-                                                           created_at=now, updated_at=now))
-    else:
-        ctx.db.execute(update(profile_integrations).where(profile_integrations.c.domain_id == domain.id,
-                                                          profile_integrations.c.uri == uri)
-                       .values(definition=definition, updated_at=now))
+    save_definition(ctx.db, profile_integrations, {"domain_id": domain.id, "uri": uri}, definition, ctx.now())
     if params.get("Tags"):
         set_tags(ctx.db, integration_arn(domain, uri), params["Tags"], bad_request)
     return _integration_shape(ctx, domain, _find_integration(ctx.db, domain.id, uri))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles.definitions import save_definition
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.mapping import validate_definition
@@ -70,15 +71,7 @@ def put_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[st
                               "template; remove them from the request.")
         definition.update({member: found[member] for member in _FROM_TEMPLATE if member not in params})
     validate_definition(definition)
-    now = ctx.now()
-    existing = find_type(ctx.db, domain.id, name)
-    if existing is None:
-        ctx.db.execute(insert(profile_object_types).values(domain_id=domain.id, name=name, definition=definition,
-                                                           created_at=now, updated_at=now))
-    else:
-        ctx.db.execute(update(profile_object_types).where(profile_object_types.c.domain_id == domain.id,
-                                                          profile_object_types.c.name == name)
-                       .values(definition=definition, updated_at=now))
+    save_definition(ctx.db, profile_object_types, {"domain_id": domain.id, "name": name}, definition, ctx.now())
     if params.get("Tags"):
         set_tags(ctx.db, type_arn(domain, name), params["Tags"], bad_request)
     return _shape(ctx.db, domain, find_type(ctx.db, domain.id, name))
