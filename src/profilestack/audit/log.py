@@ -13,8 +13,11 @@ import threading
 from profilestack.audit.record import AuditEvent
 from profilestack.audit.table import audit_events
 from profilestack.store.database import Database
+from profilestack.store.prepared import Prepared
 
 log = logging.getLogger(__name__)
+
+_INSERT = Prepared(audit_events.insert())
 
 
 class AuditLog:
@@ -44,7 +47,7 @@ class AuditLog:
                 return
             try:
                 with self._database.transaction() as connection:
-                    connection.execute(audit_events.insert(), [event.row() for event in pending])
+                    _INSERT.run_many(connection, [event.row() for event in pending])
             except Exception:
                 log.exception("could not write %d audit events; keeping them for the next flush", len(pending))
                 with self._lock:

@@ -21,6 +21,7 @@ from profilestack.services.profiles.tables import (
     profile_trigger_invocations,
     profiles_table,
 )
+from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
 _SETTINGS = {"DefaultExpirationDays": "default_expiration_days", "DefaultEncryptionKey": "default_encryption_key",
@@ -33,13 +34,13 @@ def domain_arn(ctx: CallContext, name: str) -> str:
 
 
 # Built once: composing the expression per call costs more than the query itself.
-_FIND_DOMAIN = select(profile_domains).where(profile_domains.c.account_id == bindparam("b_account"),
-                                             profile_domains.c.region == bindparam("b_region"),
-                                             profile_domains.c.name == bindparam("b_name"))
+_FIND_DOMAIN = Prepared(select(profile_domains).where(profile_domains.c.account_id == bindparam("b_account"),
+                                                      profile_domains.c.region == bindparam("b_region"),
+                                                      profile_domains.c.name == bindparam("b_name")))
 
 
 def find_domain(ctx: CallContext, name: str) -> Row[Any] | None:
-    return ctx.db.execute(_FIND_DOMAIN, {"b_account": ctx.account, "b_region": ctx.region, "b_name": name}).first()
+    return _FIND_DOMAIN.first(ctx.db, {"b_account": ctx.account, "b_region": ctx.region, "b_name": name})
 
 
 def require_domain(ctx: CallContext, name: str) -> Row[Any]:

@@ -14,14 +14,15 @@ from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_event_triggers, profile_integrations
+from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
 MAX_TRIGGERS = 20
 _TRIGGER_MEMBERS = ("ObjectTypeName", "Description", "EventTriggerConditions", "SegmentFilter", "EventTriggerLimits")
 _INTEGRATION_MEMBERS = ("ObjectTypeName", "ObjectTypeNames", "RoleArn", "EventTriggerNames", "Scope")
-_TRIGGERS_FOR_TYPE = select(profile_event_triggers).where(
+_TRIGGERS_FOR_TYPE = Prepared(select(profile_event_triggers).where(
     profile_event_triggers.c.domain_id == bindparam("b_domain"),
-    profile_event_triggers.c.object_type == bindparam("b_type"))
+    profile_event_triggers.c.object_type == bindparam("b_type")))
 
 
 def trigger_arn(domain: Row[Any], name: str) -> str:
@@ -33,7 +34,7 @@ def integration_arn(domain: Row[Any], uri: str) -> str:
 
 
 def triggers_for(db: Connection, domain_id: int, object_type: str) -> list[Row[Any]]:
-    return list(db.execute(_TRIGGERS_FOR_TYPE, {"b_domain": domain_id, "b_type": object_type}))
+    return _TRIGGERS_FOR_TYPE.all(db, {"b_domain": domain_id, "b_type": object_type})
 
 
 def _find_trigger(db: Connection, domain_id: int, name: str) -> Row[Any] | None:

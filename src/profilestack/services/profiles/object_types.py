@@ -16,6 +16,7 @@ from profilestack.services.profiles.mapping import validate_definition
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_keys, profile_object_types, profile_objects
 from profilestack.services.profiles.templates import TEMPLATES, template
+from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
 _REQUEST_ONLY = {"DomainName", "ObjectTypeName", "Tags"}
@@ -26,12 +27,12 @@ def type_arn(domain: Row[Any], name: str) -> str:
     return f"{domain.arn}/object-types/{name}"
 
 
-_FIND_TYPE = select(profile_object_types).where(profile_object_types.c.domain_id == bindparam("b_domain"),
-                                                profile_object_types.c.name == bindparam("b_name"))
+_FIND_TYPE = Prepared(select(profile_object_types).where(
+    profile_object_types.c.domain_id == bindparam("b_domain"), profile_object_types.c.name == bindparam("b_name")))
 
 
 def find_type(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
-    return db.execute(_FIND_TYPE, {"b_domain": domain_id, "b_name": name}).first()
+    return _FIND_TYPE.first(db, {"b_domain": domain_id, "b_name": name})
 
 
 def definition_of(db: Connection, domain: Row[Any], name: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_object_types, profile_objects
 from profilestack.services.profiles.trigger_runtime import schedule_evaluation
+from profilestack.store.prepared import Prepared
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -30,14 +31,14 @@ if TYPE_CHECKING:
 _ONE_OBJECT = (profile_objects.c.domain_id == bindparam("b_domain"),
                profile_objects.c.object_type == bindparam("b_type"),
                profile_objects.c.unique_key == bindparam("b_key"))
-_FIND_OBJECT = select(profile_objects).where(*_ONE_OBJECT)
-_INSERT_OBJECT = insert(profile_objects)
-_UPDATE_OBJECT = update(profile_objects).where(*_ONE_OBJECT).values(
-    body=bindparam("b_body"), profile_id=bindparam("b_profile"), expires_at=bindparam("b_expires"))
+_FIND_OBJECT = Prepared(select(profile_objects).where(*_ONE_OBJECT))
+_INSERT_OBJECT = Prepared(insert(profile_objects))
+_UPDATE_OBJECT = Prepared(update(profile_objects).where(*_ONE_OBJECT).values(
+    body=bindparam("b_body"), profile_id=bindparam("b_profile"), expires_at=bindparam("b_expires")))
 
 
 def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
-    return db.execute(_FIND_OBJECT, {"b_domain": domain_id, "b_type": object_type, "b_key": unique_key}).first()
+    return _FIND_OBJECT.first(db, {"b_domain": domain_id, "b_type": object_type, "b_key": unique_key})
 
 
 def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject) -> str | None:
@@ -101,11 +102,11 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     days = definition.get("ExpirationDays") or domain.default_expiration_days
     expires = now + timedelta(days=days)
     if existing is None:
-        db.execute(_INSERT_OBJECT, {"domain_id": domain.id, "object_type": object_type, "unique_key": unique_key,
+        _INSERT_OBJECT.run(db, {"domain_id": domain.id, "object_type": object_type, "unique_key": unique_key,
                                     "profile_id": profile_id, "body": text, "created_at": now, "expires_at": expires})
         store.adjust_stats(db, domain.id, objects=1, size=len(text))
     else:
-        db.execute(_UPDATE_OBJECT, {"b_domain": domain.id, "b_type": object_type, "b_key": unique_key,
+        _UPDATE_OBJECT.run(db, {"b_domain": domain.id, "b_type": object_type, "b_key": unique_key,
                                     "b_body": text, "b_profile": profile_id, "b_expires": expires})
         store.adjust_stats(db, domain.id, size=len(text) - len(existing.body))
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from profilestack.services.profiles.tables import profile_domains, profile_keys, profile_objects, profiles_table
+from profilestack.store.prepared import Prepared
 from profilestack.store.statements import insert_ignoring_duplicates
 
 ADDRESSES = ("Address", "ShippingAddress", "MailingAddress", "BillingAddress")
@@ -60,15 +61,15 @@ def merge_fields(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, 
 
 
 # Hot statements are built once: building SQLAlchemy expressions costs more than running them.
-_ADJUST_STATS = update(profile_domains).where(profile_domains.c.id == bindparam("b_domain")).values(
+_ADJUST_STATS = Prepared(update(profile_domains).where(profile_domains.c.id == bindparam("b_domain")).values(
     profile_count=profile_domains.c.profile_count + bindparam("b_profiles"),
     object_count=profile_domains.c.object_count + bindparam("b_objects"),
-    total_size=profile_domains.c.total_size + bindparam("b_size"))
-_INSERT_PROFILE = insert(profiles_table)
-_SAVE_FIELDS = update(profiles_table).where(profiles_table.c.id == bindparam("b_id")).values(
-    fields=bindparam("b_fields"), field_sources=bindparam("b_sources"), updated_at=bindparam("b_now"))
-_REMOVE_ORIGIN = delete(profile_keys).where(profile_keys.c.profile_id == bindparam("b_profile"),
-                                            profile_keys.c.origin == bindparam("b_origin"))
+    total_size=profile_domains.c.total_size + bindparam("b_size")))
+_INSERT_PROFILE = Prepared(insert(profiles_table))
+_SAVE_FIELDS = Prepared(update(profiles_table).where(profiles_table.c.id == bindparam("b_id")).values(
+    fields=bindparam("b_fields"), field_sources=bindparam("b_sources"), updated_at=bindparam("b_now")))
+_REMOVE_ORIGIN = Prepared(delete(profile_keys).where(profile_keys.c.profile_id == bindparam("b_profile"),
+                                                     profile_keys.c.origin == bindparam("b_origin")))
 
 
 def adjust_stats(db: Connection, domain_id: int, profiles: int = 0, objects: int = 0, size: int = 0) -> None:
@@ -80,7 +81,7 @@ def adjust_stats(db: Connection, domain_id: int, profiles: int = 0, objects: int
         totals[1] += objects
         totals[2] += size
     elif profiles or objects or size:
-        db.execute(_ADJUST_STATS, {"b_domain": domain_id, "b_profiles": profiles, "b_objects": objects,
+        _ADJUST_STATS.run(db, {"b_domain": domain_id, "b_profiles": profiles, "b_objects": objects,
                                    "b_size": size})
 
 
@@ -111,14 +112,14 @@ def remove_keys(db: Connection, profile_id: str, origin: str | None = None,
                                                   profile_keys.c.key_name == name, profile_keys.c.key_value == value))
         return
     if origin is not None:
-        db.execute(_REMOVE_ORIGIN, {"b_profile": profile_id, "b_origin": origin})
+        _REMOVE_ORIGIN.run(db, {"b_profile": profile_id, "b_origin": origin})
     else:
         db.execute(delete(profile_keys).where(profile_keys.c.profile_id == profile_id))
 
 
 def create_profile(db: Connection, domain_id: int, profile_id: str, fields: dict[str, Any], now: datetime,
                    field_sources: dict[str, str] | None = None) -> str:
-    db.execute(_INSERT_PROFILE, {"id": profile_id, "domain_id": domain_id, "fields": fields,
+    _INSERT_PROFILE.run(db, {"id": profile_id, "domain_id": domain_id, "fields": fields,
                                  "field_sources": field_sources or {}, "created_at": now, "updated_at": now})
     add_keys(db, domain_id, profile_id, standard_keys(fields), STANDARD_ORIGIN)
     adjust_stats(db, domain_id, profiles=1)
@@ -127,27 +128,29 @@ def create_profile(db: Connection, domain_id: int, profile_id: str, fields: dict
 
 def save_fields(db: Connection, domain_id: int, profile: Row[Any], fields: dict[str, Any], now: datetime,
                 field_sources: dict[str, str] | None = None) -> None:
-    db.execute(_SAVE_FIELDS, {"b_id": profile.id, "b_fields": fields, "b_now": now,
+    _SAVE_FIELDS.run(db, {"b_id": profile.id, "b_fields": fields, "b_now": now,
                               "b_sources": profile.field_sources if field_sources is None else field_sources})
     if standard_keys(fields) != standard_keys(profile.fields):
         remove_keys(db, profile.id, STANDARD_ORIGIN)
         add_keys(db, domain_id, profile.id, standard_keys(fields), STANDARD_ORIGIN)
 
 
-_BY_IDS = select(profiles_table).where(profiles_table.c.domain_id == bindparam("domain"),
-                                       profiles_table.c.id.in_(bindparam("ids", expanding=True)))
+_BY_ID = Prepared(select(profiles_table).where(profiles_table.c.domain_id == bindparam("domain"),
+                                               profiles_table.c.id == bindparam("id")))
 
 
-def load_profiles(db: Connection, domain_id: int, ids: Iterable[str]) -> dict[str, Row[Any]]:
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return {}
-    return {row.id: row for row in db.execute(_BY_IDS, {"domain": domain_id, "ids": wanted})}
+def load_profiles(db: Connection, domain_id: int, ids: Iterable[str]) -> dict[str, Any]:
+    found = {}
+    for profile_id in dict.fromkeys(ids):
+        row = _BY_ID.first(db, {"domain": domain_id, "id": profile_id})
+        if row is not None:
+            found[profile_id] = row
+    return found
 
 
-_BY_KEY = select(profile_keys.c.profile_id, profile_keys.c.key_value).where(
+_BY_KEY = Prepared(select(profile_keys.c.profile_id).where(
     profile_keys.c.domain_id == bindparam("domain"), profile_keys.c.key_name == bindparam("name"),
-    profile_keys.c.key_value.in_(bindparam("values", expanding=True)))
+    profile_keys.c.key_value == bindparam("value")))
 
 
 def find_by_key(db: Connection, domain_id: int, key_name: str, values: list[str]) -> dict[str, list[str]]:
@@ -155,8 +158,9 @@ def find_by_key(db: Connection, domain_id: int, key_name: str, values: list[str]
     if key_name == "_profileId":
         return {profile_id: [profile_id] for profile_id in load_profiles(db, domain_id, values)}
     found: dict[str, list[str]] = {}
-    for row in db.execute(_BY_KEY, {"domain": domain_id, "name": key_name, "values": list(dict.fromkeys(values))}):
-        found.setdefault(row.profile_id, []).append(row.key_value)
+    for value in dict.fromkeys(values):
+        for row in _BY_KEY.all(db, {"domain": domain_id, "name": key_name, "value": value}):
+            found.setdefault(row.profile_id, []).append(value)
     return found
 
 
