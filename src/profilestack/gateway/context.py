@@ -43,12 +43,12 @@ class CallContext:
             self._connection = self._stack.enter_context(self.app.database.transaction(self.write))
         return self._connection
 
-    def enqueue(self, kind: str, payload: dict[str, Any], delay: float = 0.0) -> int:
+    def enqueue(self, kind: str, payload: dict[str, Any], delay: float = 0.0) -> None:
         """Schedule work that happens after, and only if, this call commits."""
         self.enqueued += 1
         if self.parent is not None:
             self.parent.enqueued += 1
-        return enqueue(self.db, self.app.clock, kind, payload, delay)
+        enqueue(self.db, self.app.clock, kind, payload, delay)
 
     def on_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once this call's transaction has committed (e.g. to drop caches of what it changed)."""

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, and_, or_, select, update
 from profilestack.outbox.table import outbox
 from profilestack.runtime import Clock
 from profilestack.store.database import Database
+from profilestack.store.prepared import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +39,14 @@ class RetryLater(Exception):
         self.delay = delay
 
 
-def enqueue(connection: Connection, clock: Clock, kind: str, payload: dict[str, Any], delay: float = 0.0) -> int:
+_ENQUEUE = Prepared(outbox.insert())
+
+
+def enqueue(connection: Connection, clock: Clock, kind: str, payload: dict[str, Any], delay: float = 0.0) -> None:
     """Add a task inside the caller's transaction; it runs only if that transaction commits."""
     now = clock.now()
-    result = connection.execute(
-        outbox.insert().values(
-            kind=kind, payload=payload, status="pending", attempts=0,
-            available_at=now + timedelta(seconds=delay), created_at=now,
-        )
-    )
-    return int(result.inserted_primary_key[0])
+    _ENQUEUE.run(connection, {"kind": kind, "payload": payload, "status": "pending", "attempts": 0,
+                              "available_at": now + timedelta(seconds=delay), "created_at": now})
 
 
 def ensure_pending(connection: Connection, clock: Clock, kind: str, delay: float = 0.0) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.campaigns.tables import campaign_outbound_requests, campaigns
 from profilestack.services.next_token import page
 from profilestack.services.registry import ServiceHandlers
+from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of, with_tags
 
 outbound = ServiceHandlers("connectcampaignsv2")
@@ -39,10 +40,17 @@ def invalid_state(row: Row[Any], action: str) -> AwsError:
                     fields={"state": row.state})
 
 
+_FIND_CAMPAIGN = Prepared(select(campaigns).where(campaigns.c.id == bindparam("b_id"),
+                                                  campaigns.c.account_id == bindparam("b_account"),
+                                                  campaigns.c.region == bindparam("b_region")))
+_FIND_REQUEST = Prepared(select(campaign_outbound_requests).where(
+    campaign_outbound_requests.c.campaign_id == bindparam("b_campaign"),
+    campaign_outbound_requests.c.client_token == bindparam("b_token")))
+_INSERT_REQUEST = Prepared(insert(campaign_outbound_requests))
+
+
 def require_campaign(ctx: CallContext, campaign_id: str) -> Row[Any]:
-    row = ctx.db.execute(select(campaigns).where(campaigns.c.id == campaign_id,
-                                                 campaigns.c.account_id == ctx.account,
-                                                 campaigns.c.region == ctx.region)).first()
+    row = _FIND_CAMPAIGN.first(ctx.db, {"b_id": campaign_id, "b_account": ctx.account, "b_region": ctx.region})
     if row is None:
         raise not_found(campaign_id)
     return row
@@ -153,9 +161,7 @@ def get_campaign_state_batch(ctx: CallContext, params: dict[str, Any]) -> dict[s
 
 def _accept(ctx: CallContext, row: Row[Any], request: dict[str, Any], now: datetime) -> dict[str, Any]:
     token = request["clientToken"]
-    existing = ctx.db.execute(select(campaign_outbound_requests).where(
-        campaign_outbound_requests.c.campaign_id == row.id,
-        campaign_outbound_requests.c.client_token == token)).first()
+    existing = _FIND_REQUEST.first(ctx.db, {"b_campaign": row.id, "b_token": token})
     if existing is not None:
         if existing.profile_id != request["profileId"]:
             return {"clientToken": token, "id": existing.id, "failureCode": "Conflict"}
@@ -164,10 +170,10 @@ def _accept(ctx: CallContext, row: Row[Any], request: dict[str, Any], now: datet
     if expires is not None and expires <= now:
         return {"clientToken": token, "failureCode": "InvalidInput"}
     request_id = ctx.app.ids.uuid()
-    ctx.db.execute(insert(campaign_outbound_requests).values(
-        id=request_id, campaign_id=row.id, client_token=token, profile_id=request["profileId"],
-        expiration_time=expires, event_trigger_context=request.get("eventTriggerContext"),
-        requested_by=ctx.principal.arn, created_at=now))
+    _INSERT_REQUEST.run(ctx.db, {
+        "id": request_id, "campaign_id": row.id, "client_token": token, "profile_id": request["profileId"],
+        "expiration_time": expires, "event_trigger_context": request.get("eventTriggerContext"),
+        "requested_by": ctx.principal.arn, "created_at": now})
     return {"clientToken": token, "id": request_id}
 
 

@@ -19,6 +19,7 @@ from profilestack.services.cloudwatch.expressions import ExpressionError, Series
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
 from profilestack.services.registry import ServiceHandlers
+from profilestack.store.prepared import Prepared
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -76,11 +77,11 @@ _METRIC_IDENTITY = (cloudwatch_metrics.c.account_id == bindparam("b_account"),
                     cloudwatch_metrics.c.namespace == bindparam("b_namespace"),
                     cloudwatch_metrics.c.metric_name == bindparam("b_name"),
                     cloudwatch_metrics.c.dimensions_key == bindparam("b_key"))
-_FIND_METRIC = select(cloudwatch_metrics.c.id).where(*_METRIC_IDENTITY)
-_TOUCH_METRIC = update(cloudwatch_metrics).where(cloudwatch_metrics.c.id == bindparam("b_id")).values(
-    last_put_at=bindparam("b_now"))
+_FIND_METRIC = Prepared(select(cloudwatch_metrics.c.id).where(*_METRIC_IDENTITY))
+_TOUCH_METRIC = Prepared(update(cloudwatch_metrics).where(cloudwatch_metrics.c.id == bindparam("b_id")).values(
+    last_put_at=bindparam("b_now")))
 _INSERT_METRIC = insert(cloudwatch_metrics)
-_INSERT_DATAPOINT = insert(cloudwatch_datapoints)
+_INSERT_DATAPOINT = Prepared(insert(cloudwatch_datapoints))
 
 
 def _identity(ctx: CallContext, namespace: str, name: str, dimensions: list | None) -> dict[str, str]:
@@ -91,10 +92,10 @@ def _identity(ctx: CallContext, namespace: str, name: str, dimensions: list | No
 def _metric_id(db: Connection, ctx: CallContext, namespace: str, name: str, dimensions: list | None,
                now: datetime) -> int:
     identity = _identity(ctx, namespace, name, dimensions)
-    found = db.execute(_FIND_METRIC, identity).scalar()
+    found = _FIND_METRIC.first(db, identity)
     if found is not None:
-        db.execute(_TOUCH_METRIC, {"b_id": found, "b_now": now})
-        return found
+        _TOUCH_METRIC.run(db, {"b_id": found.id, "b_now": now})
+        return found.id
     result = db.execute(_INSERT_METRIC, {"account_id": ctx.account, "region": ctx.region, "namespace": namespace,
                                          "metric_name": name, "dimensions_key": identity["b_key"],
                                          "dimensions": dimensions or [], "last_put_at": now})
@@ -121,13 +122,13 @@ def put_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                "timestamp": moment, "sample_count": count, "sum": total, "minimum": low, "maximum": high,
                "samples": samples, "unit": datum.get("Unit") or "None"}
               for datum, moment, count, total, low, high, samples in rows]
-    if points:
-        db.execute(_INSERT_DATAPOINT, points)
+    _INSERT_DATAPOINT.run_many(db, points)
     return {}
 
 
 def _find_metric(db: Connection, ctx: CallContext, namespace: str, name: str, dimensions: list | None) -> int | None:
-    return db.execute(_FIND_METRIC, _identity(ctx, namespace, name, dimensions)).scalar()
+    found = _FIND_METRIC.first(db, _identity(ctx, namespace, name, dimensions))
+    return found.id if found is not None else None
 
 
 def _check_period(period: int) -> None:
