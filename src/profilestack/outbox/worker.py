@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
 from profilestack.outbox.table import outbox
 from profilestack.runtime import Clock
@@ -40,6 +40,9 @@ class RetryLater(Exception):
 
 
 _ENQUEUE = Prepared(outbox.insert())
+_FINISH = Prepared(update(outbox).where(outbox.c.id == bindparam("b_id")).values(
+    status=bindparam("b_status"), last_error=bindparam("b_error"), finished_at=bindparam("b_finished"),
+    claimed_by=None, claimed_until=None))
 
 
 def enqueue(connection: Connection, clock: Clock, kind: str, payload: dict[str, Any], delay: float = 0.0) -> None:
@@ -155,6 +158,11 @@ class OutboxWorker:
 
     def _finish(self, task_id: int, status: str, error: str | None, retry_at: datetime | None = None,
                 undo: bool = False) -> None:
+        if retry_at is None and not undo:  # the common case: done (or failed for good)
+            with self._database.transaction() as connection:
+                _FINISH.run(connection, {"b_id": task_id, "b_status": status, "b_error": error,
+                                         "b_finished": self._clock.now()})
+            return
         values: dict[str, Any] = {"status": status, "last_error": error, "claimed_by": None, "claimed_until": None}
         if retry_at is not None:
             values["available_at"] = retry_at

@@ -21,13 +21,15 @@ Processor = Callable[[Any], Any] | None
 
 
 class _Compiled:
-    __slots__ = ("binders", "names", "positional", "readers", "row_type", "sql")
+    __slots__ = ("binders", "fixed", "names", "positional", "readers", "row_type", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Any, column_keys: list[str] | None = None) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         self.sql = compiled.string
         self.positional = dialect.paramstyle in ("qmark", "format", "numeric")
         self.names = list(compiled.positiontup or []) if self.positional else list(compiled.binds)
+        # literal values written into the statement itself (``values(claimed_by=None)``)
+        self.fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
         self.binders: dict[str, Processor] = {
             name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
         columns = list(getattr(statement, "selected_columns", []) or [])
@@ -37,7 +39,7 @@ class _Compiled:
 
     def parameters(self, values: dict[str, Any]) -> Any:
         bound = {}
-        for name, value in values.items():
+        for name, value in {**self.fixed, **values}.items():
             binder = self.binders.get(name)
             bound[name] = binder(value) if binder is not None and value is not None else value
         if self.positional:
