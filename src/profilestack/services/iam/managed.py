@@ -37,7 +37,7 @@ def require(db: Connection, account: str, arn: str) -> ManagedPolicy:
     return policy
 
 
-def require_customer(ctx: CallContext, arn: str, verb: str) -> ManagedPolicy:
+def require_customer(ctx: CallContext, arn: str) -> ManagedPolicy:
     """The account's own policy; AWS managed policies are read-only to everyone."""
     policy = require(ctx.db, ctx.account, arn)
     if policy.aws_managed:

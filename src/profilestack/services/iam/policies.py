@@ -82,7 +82,7 @@ def list_policies(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @iam.operation("DeletePolicy")
 def delete_policy(ctx: CallContext, params: dict[str, Any]) -> None:
-    policy = managed.require_customer(ctx, params["PolicyArn"], "delete")
+    policy = managed.require_customer(ctx, params["PolicyArn"])
     if managed.attachment_count(ctx.db, ctx.account, policy.arn) or \
             managed.boundary_usage_count(ctx.db, ctx.account, policy.arn):
         raise delete_conflict("Cannot delete a policy attached to entities.")
@@ -98,7 +98,7 @@ def delete_policy(ctx: CallContext, params: dict[str, Any]) -> None:
 
 @iam.operation("CreatePolicyVersion")
 def create_policy_version(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    policy = managed.require_customer(ctx, params["PolicyArn"], "change")
+    policy = managed.require_customer(ctx, params["PolicyArn"])
     document = _document(params["PolicyDocument"])
     if len(policy.versions) >= MAX_VERSIONS:
         raise limit_exceeded("A managed policy can have up to 5 versions. Before you create a new version, you "
@@ -133,7 +133,7 @@ def list_policy_versions(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 
 @iam.operation("SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: CallContext, params: dict[str, Any]) -> None:
-    policy = managed.require_customer(ctx, params["PolicyArn"], "change")
+    policy = managed.require_customer(ctx, params["PolicyArn"])
     _version(policy, params["VersionId"])
     ctx.db.execute(update(iam_policies).where(iam_policies.c.id == policy.policy_id).values(
         default_version=params["VersionId"], updated_at=ctx.now()))
@@ -141,7 +141,7 @@ def set_default_policy_version(ctx: CallContext, params: dict[str, Any]) -> None
 
 @iam.operation("DeletePolicyVersion")
 def delete_policy_version(ctx: CallContext, params: dict[str, Any]) -> None:
-    policy = managed.require_customer(ctx, params["PolicyArn"], "change")
+    policy = managed.require_customer(ctx, params["PolicyArn"])
     _version(policy, params["VersionId"])
     if params["VersionId"] == policy.default_version:
         raise delete_conflict("Cannot delete the default version of a policy.")

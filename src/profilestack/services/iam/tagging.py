@@ -18,7 +18,7 @@ def _entity_target(kind: entities.EntityKind) -> Callable[[CallContext, dict[str
 
 
 def _policy_target(ctx: CallContext, params: dict[str, Any]) -> str:
-    return managed.require_customer(ctx, params["PolicyArn"], "tag").policy_id
+    return managed.require_customer(ctx, params["PolicyArn"]).policy_id
 
 
 _TARGETS = {
