@@ -26,7 +26,7 @@ from profilestack.services.profiles.service_role import give_roles_to_domains
 from profilestack.services.registry import all_tasks, periodic_tasks
 from profilestack.services.sts.credentials import SessionCredentials
 from profilestack.store.database import Database
-from profilestack.store.resource_tags import resource_tags_reader
+from profilestack.store.resource_tags import tags_of
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,7 @@ class App:
         sources += [AccessKeyCredentials(self.database), SessionCredentials(self.database)]
         self.credentials = CredentialResolver(sources)
         self.authenticator = Authenticator(self.credentials, self.clock)
-        tag_readers = {"iam": iam_resource_tags, "profile": resource_tags_reader,
-                       "connect-campaigns": resource_tags_reader}
+        tag_readers = {"iam": iam_resource_tags, "profile": tags_of, "connect-campaigns": tags_of}
         self.policies = IamPolicyStore(self.database, tag_readers)
         self.iam_reads = IamReadCache()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)

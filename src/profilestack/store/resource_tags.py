@@ -1,7 +1,7 @@
 """Tags of regional resources (Customer Profiles domains and object types, campaigns), by ARN.
 
 Shared by the services whose tags are a plain ARN → {key: value} map; ``aws:ResourceTag/…``
-conditions read them too.
+conditions read them with ``tags_of`` too.
 """
 
 from __future__ import annotations
@@ -54,8 +54,3 @@ def remove_tags(db: Connection, arn: str, keys: list[str] | None = None, with_ch
     if keys is not None:
         query = query.where(resource_tags.c.key.in_(keys))
     db.execute(query)
-
-
-def resource_tags_reader(db: Connection, arn: str) -> dict[str, str] | None:
-    """For ``aws:ResourceTag/…`` conditions."""
-    return tags_of(db, arn)
