@@ -6,7 +6,6 @@ query-compatible mode, query); the gateway decodes them all to the same paramete
 
 from __future__ import annotations
 
-import base64
 import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.expressions import ExpressionError, Series, evaluate
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
+from profilestack.services.next_token import page
 from profilestack.services.registry import ServiceHandlers
 from profilestack.store.prepared import Prepared
 
@@ -242,18 +242,16 @@ def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("RecentlyActive") == "PT3H":
         query = query.where(table.c.last_put_at >= ctx.now() - timedelta(hours=3))
     rows = [row for row in ctx.db.execute(query.order_by(table.c.id)) if _matches(row, params.get("Dimensions") or [])]
-    start = 0
-    if params.get("NextToken"):
-        try:
-            start = int(base64.urlsafe_b64decode(params["NextToken"].encode()).decode())
-        except ValueError as exc:
-            raise AwsError("InvalidNextToken", "The service couldn't process the NextToken.", 400) from exc
-    chunk = rows[start:start + LIST_PAGE]
+    chunk, token = page(rows, params, LIST_PAGE, _invalid_token)
     result: dict[str, Any] = {"Metrics": [{"Namespace": row.namespace, "MetricName": row.metric_name,
                                            "Dimensions": row.dimensions} for row in chunk]}
-    if start + LIST_PAGE < len(rows):
-        result["NextToken"] = base64.urlsafe_b64encode(str(start + LIST_PAGE).encode()).decode()
+    if token:
+        result["NextToken"] = token
     return result
+
+
+def _invalid_token(_: str) -> AwsError:
+    return AwsError("InvalidNextToken", "The service couldn't process the NextToken.", 400)
 
 
 @cloudwatch.task(RETENTION_TASK, every=3600.0)
