@@ -9,8 +9,8 @@ from sqlalchemy import insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.iam_policy.document import MalformedPolicy, parse_policy
 from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE
+from profilestack.services.iam.documents import validated
 from profilestack.services.iam.tables import iam_roles
 from profilestack.services.registry import ServiceHandlers
 from profilestack.services.sts.credentials import session_arn
@@ -37,10 +37,7 @@ def _validation(message: str) -> AwsError:
 def _session_policy(text: str | None) -> str | None:
     if text is None:
         return None
-    try:
-        parse_policy(text)
-    except MalformedPolicy as exc:
-        raise AwsError("MalformedPolicyDocument", str(exc), 400) from exc
+    validated(text)
     if len(text) > SESSION_POLICY_LIMIT:
         raise AwsError("PackedPolicyTooLarge", "Packed policy consumes more than 100 percent of the allotted size.",
                        400)
