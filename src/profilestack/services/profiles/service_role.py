@@ -54,21 +54,26 @@ register(LinkedService(SERVICE_PRINCIPAL, ROLE_PREFIX, True, POLICY_ARN, usage=d
 
 
 def role_arn(account: str, role_name: str) -> str:
-    return f"arn:aws:iam::{account}:role{ROLE_PATH}{role_name}"
+    return entities.ROLE.arn(account, ROLE_PATH, role_name)
 
 
 def service_principal(account: str) -> Principal:
     return Principal(AWS_SERVICE, account, SERVICE_PRINCIPAL, SERVICE_PRINCIPAL, invoked_by=SERVICE_PRINCIPAL)
 
 
+def _create_role(app: App, principal: Principal, domain: str, region: str, parent: CallContext | None = None) -> str:
+    """``iam:CreateServiceLinkedRole`` for a domain's dedicated role, made by ``principal``; the role's name."""
+    answer = app.gateway.invoke(principal, "iam", "CreateServiceLinkedRole", {
+        "AWSServiceName": SERVICE_PRINCIPAL, "CustomSuffix": app.ids.hex32()[:16],
+        "Description": f"Allows Amazon Connect Customer Profiles to act for the domain {domain}",
+    }, region, parent=parent)
+    return answer["Role"]["RoleName"]
+
+
 def create_domain_role(ctx: CallContext, domain: str) -> str:
     """The caller, through the service, creates the domain's dedicated role — or the whole CreateDomain fails."""
     caller = dataclasses.replace(ctx.principal, invoked_by=SERVICE_PRINCIPAL)
-    answer = ctx.app.gateway.invoke(caller, "iam", "CreateServiceLinkedRole", {
-        "AWSServiceName": SERVICE_PRINCIPAL, "CustomSuffix": ctx.app.ids.hex32()[:16],
-        "Description": f"Allows Amazon Connect Customer Profiles to act for the domain {domain}",
-    }, ctx.region, parent=ctx)
-    return answer["Role"]["RoleName"]
+    return _create_role(ctx.app, caller, domain, ctx.region, parent=ctx)
 
 
 def session(app: App, account: str, role_name: str, region: str, parent: CallContext | None = None) -> Principal:
@@ -144,11 +149,7 @@ def give_roles_to_domains(app: App) -> list[str]:
     seed says, created by the service itself and recorded in the audit trail."""
     created = []
     for domain in domains_without_role(app):
-        answer = app.gateway.invoke(service_principal(domain.account_id), "iam", "CreateServiceLinkedRole", {
-            "AWSServiceName": SERVICE_PRINCIPAL, "CustomSuffix": app.ids.hex32()[:16],
-            "Description": f"Allows Amazon Connect Customer Profiles to act for the domain {domain.name}",
-        }, domain.region)
-        name = answer["Role"]["RoleName"]
+        name = _create_role(app, service_principal(domain.account_id), domain.name, domain.region)
         with app.database.transaction() as db:
             db.execute(update(profile_domains).where(profile_domains.c.id == domain.id).values(role_name=name))
         created.append(f"{domain.arn}: created {name}")
