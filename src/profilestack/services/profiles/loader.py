@@ -20,7 +20,7 @@ from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.objects import ingest
 from profilestack.services.profiles.profile_store import batched_stats
 from profilestack.services.profiles.tables import profile_domains
-from profilestack.services.profiles.trigger_runtime import schedule_evaluation
+from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation, needs_evaluation
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -70,11 +70,13 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
     def flush() -> None:
         with app.database.transaction() as db, batched_stats(db):
             now = app.clock.now()
+            evaluate = needs_evaluation(db, domain.id, object_type)  # once per batch, not per object
             for number, text in batch:
                 try:
                     _, profile_id = ingest(db, app.ids, domain, object_type, definition, text, now)
-                    schedule_evaluation(db, domain, object_type, profile_id, text, now, app.ids.uuid(),
-                                        lambda kind, payload: enqueue(db, app.clock, kind, payload))
+                    if evaluate:
+                        enqueue(db, app.clock, EVALUATE_TASK,
+                                evaluation(domain, object_type, profile_id, text, now, app.ids.uuid()))
                     result.loaded += 1
                 except AwsError as error:  # raised before the object writes anything
                     result.failed += 1

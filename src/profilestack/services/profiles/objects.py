@@ -21,7 +21,7 @@ from profilestack.services.profiles.mapping import MATCHING, MappedObject, map_o
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_object_types, profile_objects
-from profilestack.services.profiles.trigger_runtime import schedule_evaluation
+from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation, needs_evaluation
 from profilestack.store.prepared import Prepared
 
 if TYPE_CHECKING:
@@ -134,8 +134,9 @@ def put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
     definition = definition_of(ctx.db, domain, params["ObjectTypeName"])
     now = ctx.now()
     key, profile_id = ingest(ctx.db, ctx.app.ids, domain, params["ObjectTypeName"], definition, params["Object"], now)
-    schedule_evaluation(ctx.db, domain, params["ObjectTypeName"], profile_id, params["Object"], now,
-                        ctx.request_id, ctx.enqueue)
+    if needs_evaluation(ctx.db, domain.id, params["ObjectTypeName"]):
+        ctx.enqueue(EVALUATE_TASK, evaluation(domain, params["ObjectTypeName"], profile_id, params["Object"], now,
+                                              ctx.request_id))
     return {"ProfileObjectUniqueKey": key}
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,14 +35,16 @@ UNIT_SECONDS = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400, "WEEKS": 7 * 86400,
 DEFAULT_PERIODS = [{"Unit": "DAYS", "Value": 1, "MaxInvocationsPerProfile": 10}]
 
 
-def schedule_evaluation(db: Connection, domain: Row[Any], object_type: str, profile_id: str | None, text: str,
-                        now: datetime, event_id: str, enqueue: Callable[[str, dict[str, Any]], Any]) -> bool:
-    """Called in the ingesting transaction: one task per object whose type has triggers."""
-    if not triggers_for(db, domain.id, object_type):
-        return False
-    enqueue(EVALUATE_TASK, {"domain_id": domain.id, "object_type": object_type, "profile_id": profile_id,
-                            "object": text, "ingested_at": now.isoformat(), "event_id": event_id})
-    return True
+def needs_evaluation(db: Connection, domain_id: int, object_type: str) -> bool:
+    """Whether objects of this type have triggers to evaluate."""
+    return bool(triggers_for(db, domain_id, object_type))
+
+
+def evaluation(domain: Row[Any], object_type: str, profile_id: str | None, text: str, now: datetime,
+               event_id: str) -> dict[str, Any]:
+    """The payload of the outbox task, written in the ingesting transaction (one per object)."""
+    return {"domain_id": domain.id, "object_type": object_type, "profile_id": profile_id, "object": text,
+            "ingested_at": now.isoformat(), "event_id": event_id}
 
 
 def _within_limits(db: Connection, domain_id: int, trigger: Row[Any], profile_id: str, now: datetime) -> bool:
