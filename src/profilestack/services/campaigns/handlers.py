@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -64,8 +64,8 @@ def _shape(db: Connection, row: Row[Any]) -> dict[str, Any]:
 
 @outbound.operation("CreateCampaign")
 def create_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    count = len(ctx.db.execute(select(campaigns.c.id).where(campaigns.c.account_id == ctx.account,
-                                                            campaigns.c.region == ctx.region)).all())
+    count = ctx.db.execute(select(func.count()).select_from(campaigns).where(
+        campaigns.c.account_id == ctx.account, campaigns.c.region == ctx.region)).scalar_one()
     if count >= MAX_CAMPAIGNS:
         raise AwsError("ServiceQuotaExceededException", f"At most {MAX_CAMPAIGNS} campaigns per region.", 402)
     source = params.get("source") or {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
@@ -73,8 +73,8 @@ def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     name = params["EventTriggerName"]
     if _find_trigger(ctx.db, domain.id, name) is not None:
         raise bad_request(f"Event trigger {name} already exists in domain {domain.name}.")
-    count = len(ctx.db.execute(select(profile_event_triggers.c.name)
-                               .where(profile_event_triggers.c.domain_id == domain.id)).all())
+    count = ctx.db.execute(select(func.count()).select_from(profile_event_triggers)
+                           .where(profile_event_triggers.c.domain_id == domain.id)).scalar_one()
     if count >= MAX_TRIGGERS:
         raise bad_request(f"A domain can have at most {MAX_TRIGGERS} event triggers.")
     definition = {member: params[member] for member in _TRIGGER_MEMBERS if member in params}
