@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from profilestack.store.engine import backend_name, make_engine
 from profilestack.store.migrations import HEAD_REVISION
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_IDLE_PER_THREAD = 2
 
 
 class Database:
@@ -19,15 +21,43 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.backend = backend_name(self.engine)
+        self._local = threading.local()
+        self._held: list[list[Connection]] = []  # every thread's idle connections, for dispose()
+        self._held_lock = threading.Lock()
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with self.engine.connect() as connection:
-            if write and self.backend == "sqlite":
-                connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+        connection = self._checkout()
+        try:
+            if self.backend == "sqlite":
+                connection.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
             with connection.begin():
                 yield connection
+        finally:
+            self._checkin(connection)
+
+    # Each thread keeps the connection its last transaction used: checking one out of the pool and
+    # back in (with the pool's reset) cost more than a whole indexed read.
+    def _checkout(self) -> Connection:
+        idle = getattr(self._local, "idle", None)
+        if idle:
+            return idle.pop()
+        return self.engine.connect()
+
+    def _checkin(self, connection: Connection) -> None:
+        if connection.closed or connection.invalidated or connection.in_transaction():
+            connection.close()
+            return
+        idle = getattr(self._local, "idle", None)
+        if idle is None:
+            idle = self._local.idle = []
+            with self._held_lock:
+                self._held.append(idle)
+        if len(idle) < _IDLE_PER_THREAD:
+            idle.append(connection)
+        else:
+            connection.close()
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:
@@ -50,4 +80,8 @@ class Database:
             command.upgrade(config, "head")
 
     def dispose(self) -> None:
+        with self._held_lock:
+            for idle in self._held:
+                while idle:
+                    idle.pop().close()
         self.engine.dispose()

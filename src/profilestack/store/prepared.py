@@ -21,7 +21,8 @@ Processor = Callable[[Any], Any] | None
 
 
 class _Compiled:
-    __slots__ = ("binders", "fixed", "names", "positional", "readers", "row_type", "sql")
+    __slots__ = ("binders", "bound_names", "bound_positions", "fixed", "names", "positional", "read_positions",
+                 "row_type", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Any, column_keys: list[str] | None = None) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=column_keys)
@@ -32,23 +33,37 @@ class _Compiled:
         self.fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
         self.binders: dict[str, Processor] = {
             name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
+        self.bound_names = [(name, binder) for name, binder in self.binders.items() if binder is not None]
+        self.bound_positions = [(position, self.binders[name]) for position, name in enumerate(self.names)
+                                if self.binders.get(name) is not None]
         columns = list(getattr(statement, "selected_columns", []) or [])
         self.row_type = namedtuple("Row", [column.key for column in columns]) if columns else None
-        self.readers: list[Processor] = [column.type.dialect_impl(dialect).result_processor(dialect, None)
-                                         for column in columns]
+        readers = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+        self.read_positions = [(position, reader) for position, reader in enumerate(readers) if reader is not None]
 
     def parameters(self, values: dict[str, Any]) -> Any:
-        bound = {}
-        for name, value in {**self.fixed, **values}.items():
-            binder = self.binders.get(name)
-            bound[name] = binder(value) if binder is not None and value is not None else value
+        if self.fixed:
+            values = {**self.fixed, **values}
         if self.positional:
-            return tuple(bound[name] for name in self.names)
+            bound = [values[name] for name in self.names]
+            for position, binder in self.bound_positions:
+                if bound[position] is not None:
+                    bound[position] = binder(bound[position])
+            return bound
+        bound = dict(values)
+        for name, binder in self.bound_names:
+            if bound.get(name) is not None:
+                bound[name] = binder(bound[name])
         return bound
 
     def row(self, raw: tuple) -> Any:
-        return self.row_type(*(reader(value) if reader is not None else value
-                               for reader, value in zip(self.readers, raw, strict=True)))
+        if not self.read_positions:
+            return self.row_type._make(raw)
+        values = list(raw)
+        for position, reader in self.read_positions:
+            if values[position] is not None:
+                values[position] = reader(values[position])
+        return self.row_type._make(values)
 
 
 class Prepared:
