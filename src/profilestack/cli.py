@@ -56,7 +56,9 @@ def serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
-              "access_log": False, "lifespan": "on", "loop": "uvloop", "http": "httptools"}
+              "access_log": False, "lifespan": "on", "loop": "uvloop", "http": "httptools",
+              # aws:SourceIp is the connection's address: a client must not choose it with X-Forwarded-For
+              "proxy_headers": False}
     if settings.workers > 1:
         from profilestack.store.database import Database
 

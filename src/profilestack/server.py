@@ -57,10 +57,13 @@ class AsgiApp:
                 return
 
 def _request(scope: dict[str, Any], body: bytes) -> HttpRequest:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    raw_headers = scope["headers"]
+    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw_headers}
+    if len(headers) != len(raw_headers):  # a repeated header: join its values as HTTP allows
+        headers = {}
+        for raw_name, raw_value in raw_headers:
+            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
     raw_path = scope.get("raw_path") or scope["path"].encode()
     client = scope.get("client") or ("127.0.0.1", 0)
     return HttpRequest(

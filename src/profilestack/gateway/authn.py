@@ -8,6 +8,7 @@ REST services answer ``UnrecognizedClientException``/``InvalidSignatureException
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from profilestack.gateway import sigv4
 from profilestack.gateway.errors import AwsError
@@ -52,6 +53,7 @@ class AuthenticationFailed(AwsError):
         self.region = region
 
 
+@lru_cache(maxsize=256)  # consecutive requests mostly carry the same few seconds
 def _parse_amz_date(text: str) -> datetime:
     """``20261126T004500Z`` (strptime is ten times slower, and this runs on every request)."""
     if len(text) != 16 or text[8] != "T" or text[15] != "Z":

@@ -27,7 +27,7 @@ class UnsupportedAlgorithm(SignatureFormatError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SignedRequest:
     access_key: str
     date: str  # yyyymmdd of the credential scope
@@ -46,7 +46,11 @@ class SignedRequest:
 
 
 def credential_scope_service(request: HttpRequest) -> str | None:
-    """The signing name a request was signed for, without validating anything."""
+    """The signing name a request was signed for, even when its signature information is incomplete."""
+    try:
+        return parse(request).service
+    except SignatureFormatError:
+        pass
     credential = None
     header = request.header("authorization")
     if header and "Credential=" in header:
@@ -64,10 +68,11 @@ def has_auth(request: HttpRequest) -> bool:
 
 
 def parse(request: HttpRequest) -> SignedRequest:
-    header = request.header("authorization")
-    if header is not None:
-        return _parse_header(request, header)
-    return _parse_presigned(request)
+    """The request's SigV4 information (parsed once: routing and authentication both read it)."""
+    if request.signed is None:
+        header = request.header("authorization")
+        request.signed = _parse_header(request, header) if header is not None else _parse_presigned(request)
+    return request.signed
 
 
 def _parse_header(request: HttpRequest, header: str) -> SignedRequest:
@@ -139,6 +144,7 @@ def _uri_encode(text: str, safe: str = "-_.~") -> str:
     return quote(text, safe=safe)
 
 
+@lru_cache(maxsize=4096)
 def canonical_uri(raw_path: str) -> str:
     # Non-S3 services sign the already-encoded path encoded once more.
     segments = []
@@ -159,6 +165,8 @@ def canonical_uri(raw_path: str) -> str:
 
 
 def canonical_query(query_string: str, drop_signature: bool) -> str:
+    if not query_string:
+        return ""
     pairs = []
     for part in query_string.split("&"):
         if not part:
@@ -201,7 +209,7 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 
 
 def _hmac(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode(), hashlib.sha256).digest()
+    return hmac.digest(key, message.encode(), "sha256")  # the one-shot C path: hmac.new costs several times more
 
 
 def payload_hashes(request: HttpRequest, signed: SignedRequest) -> list[str]:
@@ -218,7 +226,7 @@ def signature_matches(request: HttpRequest, signed: SignedRequest, secret: str) 
     key = signing_key(secret, signed.date, signed.region, signed.service)
     for payload_hash in payload_hashes(request, signed):
         to_sign = string_to_sign(signed, canonical_request(request, signed, payload_hash))
-        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        expected = _hmac(key, to_sign).hex()
         if hmac.compare_digest(expected, signed.signature):
             return True
     return False

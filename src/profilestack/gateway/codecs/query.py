@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from botocore.model import OperationModel, ServiceModel, Shape
@@ -13,7 +12,7 @@ from profilestack.gateway.codecs.base import error_members, resolve_error
 from profilestack.gateway.codecs.text import scalar_from_text, scalar_to_text
 from profilestack.gateway.codecs.values import MalformedInput
 from profilestack.gateway.errors import AwsError
-from profilestack.gateway.http import HttpRequest, HttpResponse
+from profilestack.gateway.http import HttpRequest, HttpResponse, parse_form
 
 
 def form_params(request: HttpRequest) -> dict[str, str]:
@@ -27,7 +26,7 @@ def form_params(request: HttpRequest) -> dict[str, str]:
             text = request.body.decode()
         except UnicodeDecodeError as exc:
             raise MalformedInput("The request body is not valid UTF-8") from exc
-        params.update(parse_qsl(text, keep_blank_values=True))
+        params.update(parse_form(text))
     request.form = params
     return params
 
