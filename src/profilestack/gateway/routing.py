@@ -81,26 +81,63 @@ class UriTemplate:
         return {self.label_names[group]: text for group, text in found.groupdict().items()}
 
 
+class RestMatcher:
+    """A service's templates for one HTTP method, most specific first, matched as one alternation.
+
+    Each template's regex becomes one alternative wrapped in its own group; that outer group closes
+    last, so ``lastindex`` names the template: one C-level match instead of a Python loop over every
+    template. Templates that also require query parameters are tried one by one first, as their
+    specificity orders them.
+    """
+
+    def __init__(self, templates: list[UriTemplate]) -> None:
+        self.with_query = [template for template in templates if template.required_query]
+        plain = [template for template in templates if not template.required_query]
+        alternatives = []
+        for position, template in enumerate(plain):
+            body = template.regex.pattern.removeprefix("^").removesuffix("$")
+            alternatives.append(f"({body.replace('(?P<g', f'(?P<t{position}_g')}$)")
+        self.combined = re.compile("^(?:" + "|".join(alternatives) + ")") if alternatives else None
+        # outer group number → (template, {group number: label name})
+        self.alternatives: dict[int, tuple[UriTemplate, dict[int, str]]] = {}
+        group = 1
+        for position, template in enumerate(plain):
+            labels = {self.combined.groupindex[f"t{position}_{name}"]: label
+                      for name, label in template.label_names.items()}
+            self.alternatives[group] = (template, labels)
+            group += 1 + template.regex.groups
+
+    def match(self, raw_path: str, query: dict[str, str]) -> tuple[OperationModel, dict[str, str]] | None:
+        for template in self.with_query:
+            labels = template.match(raw_path, query)
+            if labels is not None:
+                return template.operation, labels
+        found = self.combined.match(raw_path) if self.combined is not None else None
+        if found is None:
+            return None
+        template, labels = self.alternatives[found.lastindex]
+        return template.operation, {name: found.group(group) for group, name in labels.items()}
+
+
 @cache
-def _rest_table(service_name: str) -> dict[str, list[UriTemplate]]:
+def _rest_table(service_name: str) -> dict[str, RestMatcher]:
     model = service_model(service_name)
-    table: dict[str, list[UriTemplate]] = {}
+    by_method: dict[str, list[UriTemplate]] = {}
     for name in model.operation_names:
         operation = model.operation_model(name)
-        table.setdefault(operation.http.get("method", "POST"), []).append(UriTemplate(operation))
-    for templates in table.values():
+        by_method.setdefault(operation.http.get("method", "POST"), []).append(UriTemplate(operation))
+    table = {}
+    for method, templates in by_method.items():
         templates.sort(key=lambda template: template.specificity, reverse=True)
+        table[method] = RestMatcher(templates)
     return table
 
 
 def match_rest(
     service_name: str, method: str, raw_path: str, query: dict[str, str]
 ) -> tuple[OperationModel, dict[str, str]] | None:
-    for template in _rest_table(service_name).get(method, ()):
-        labels = template.match(raw_path, query)
-        if labels is not None:
-            return template.operation, labels
-    return None
+    matcher = _rest_table(service_name).get(method)
+    return matcher.match(raw_path, query) if matcher is not None else None
 
 
 @cache
@@ -120,6 +157,14 @@ def _query_services_by_version() -> dict[str, ServiceSpec]:
         for spec in SERVICES
         if QUERY in _protocols(spec.name)
     }
+
+
+@cache
+def _signed_for(signing_name: str | None) -> tuple[list[ServiceSpec], list[ServiceSpec], list[ServiceSpec]]:
+    """The services signing as ``signing_name``: all of them, those speaking query, those speaking REST-JSON."""
+    candidates = [spec for spec in SERVICES if spec.signing_name == signing_name] if signing_name else []
+    return (candidates, [spec for spec in candidates if QUERY in _protocols(spec.name)],
+            [spec for spec in candidates if REST_JSON in _protocols(spec.name)])
 
 
 @cache
@@ -165,9 +210,7 @@ def route(request: HttpRequest) -> Route:
         return _make(spec, _operation(spec, name, JSON), JSON)
 
     signing_name = credential_scope_service(request)
-    candidates = [spec for spec in SERVICES if spec.signing_name == signing_name] if signing_name else []
-    query_candidates = [spec for spec in candidates if QUERY in _protocols(spec.name)]
-    rest_candidates = [spec for spec in candidates if REST_JSON in _protocols(spec.name)]
+    candidates, query_candidates, rest_candidates = _signed_for(signing_name)
     if query_candidates or not candidates:
         found = _route_query(request, query_candidates)
         if found is not None:
