@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from botocore.model import Shape
@@ -135,28 +136,80 @@ def _strict_int(value: str) -> int:
     raise MalformedInput(f"Expected an integer, got the string {value!r}")
 
 
+Writer = Callable[[Any], Any]
+
+# (shape, format) → how to write its values; None when a value goes on the wire as it is.
+_WRITERS: dict[tuple[int, int], tuple[Shape, Writer | None]] = {}
+# the same, by the shape's definition: botocore builds new Shape objects at every level of a recursive shape
+_BY_DEFINITION: dict[tuple[Any, ...], Writer | None] = {}
+
+
 def write_tree(shape: Shape, value: Any, fmt: TreeFormat) -> Any:
     """Typed result values as a wire tree, following the shape."""
+    writer = _writer(shape, fmt)
+    return value if writer is None else writer(value)
+
+
+def _writer(shape: Shape, fmt: TreeFormat) -> Writer | None:
+    """The shape's writer, compiled once: responses (twenty profiles in a batch) walk it for every value."""
+    key = (id(shape), id(fmt))
+    found = _WRITERS.get(key)
+    if found is not None:
+        return found[1]
+    definition = (id(getattr(shape, "_shape_resolver", None)), shape.name, repr(shape.serialization), id(fmt))
+    if definition in _BY_DEFINITION:
+        writer = _BY_DEFINITION[definition]
+        _WRITERS[key] = (shape, writer)
+        return writer
     kind = shape.type_name
-    if kind == "structure":
-        if shape.metadata.get("document"):
-            return value
-        out: dict[str, Any] = {}
+    writer = None
+    if kind == "structure" and not shape.metadata.get("document"):
+        fields: dict[str, tuple[str, Writer | None]] = {}
+        writer = partial(_write_structure, fields)
+        _BY_DEFINITION[definition] = writer  # registered before its members: shapes may be recursive
+        _WRITERS[key] = (shape, writer)
         for name, member in shape.members.items():
-            item = value.get(name)
-            if item is not None:
-                out[wire_name(member, name)] = write_tree(member, item, fmt)
-        return out
+            fields[name] = (wire_name(member, name), _writer(member, fmt))
+        return writer
     if kind == "list":
-        return [write_tree(shape.member, item, fmt) for item in value]
-    if kind == "map":
-        return {key: write_tree(shape.value, item, fmt) for key, item in value.items()}
-    if kind == "blob":
-        return fmt.write_blob(value)
-    if kind == "timestamp":
-        return fmt.write_timestamp(value, shape.serialization.get("timestampFormat"))
-    if kind in ("float", "double"):
-        return fmt.write_float(float(value))
-    if kind == "boolean":
-        return parse_bool(value)
-    return value
+        item_writer = _writer(shape.member, fmt)
+        if item_writer is not None:
+            writer = partial(_write_list, item_writer)
+    elif kind == "map":
+        item_writer = _writer(shape.value, fmt)
+        if item_writer is not None:
+            writer = partial(_write_map, item_writer)
+    elif kind == "blob":
+        writer = fmt.write_blob
+    elif kind == "timestamp":
+        writer = partial(fmt.write_timestamp, fmt=shape.serialization.get("timestampFormat"))
+    elif kind in ("float", "double"):
+        writer = partial(_write_float, fmt.write_float)
+    elif kind == "boolean":
+        writer = parse_bool
+    _BY_DEFINITION[definition] = writer
+    _WRITERS[key] = (shape, writer)
+    return writer
+
+
+def _write_structure(fields: dict[str, tuple[str, Writer | None]], value: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, item in value.items():
+        field = fields.get(name)
+        if field is None or item is None:
+            continue
+        wire, writer = field
+        out[wire] = item if writer is None else writer(item)
+    return out
+
+
+def _write_list(item_writer: Writer, value: list[Any]) -> list[Any]:
+    return [item_writer(item) for item in value]
+
+
+def _write_map(item_writer: Writer, value: dict[str, Any]) -> dict[str, Any]:
+    return {key: item_writer(item) for key, item in value.items()}
+
+
+def _write_float(write_float: Callable[[float], Any], value: Any) -> Any:
+    return write_float(float(value))
