@@ -64,7 +64,7 @@ def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     ids = set.intersection(*id_sets) if params.get("LogicalOperator") == "AND" else set.union(*id_sets)
 
     def items(chunk: list[str]) -> list[dict[str, Any]]:
-        rows = store.load_profiles(ctx.db, domain.id, chunk)
+        rows = store.load_profiles(ctx.db, domain.id, chunk, fields_only=True)
         return [store.profile_shape(rows[profile_id], [{"KeyName": name, "Values": found[profile_id]}
                                                         for name, found in matches if profile_id in found])
                 for profile_id in chunk]
@@ -76,7 +76,7 @@ def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def batch_get_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     ids = params["ProfileIds"]
-    rows = store.load_profiles(ctx.db, domain.id, ids)
+    rows = store.load_profiles(ctx.db, domain.id, ids, fields_only=True)
     return {
         "Profiles": [store.profile_shape(rows[profile_id]) for profile_id in dict.fromkeys(ids) if profile_id in rows],
         "Errors": [{"Code": "ResourceNotFoundException", "ProfileId": profile_id,

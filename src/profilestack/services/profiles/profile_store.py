@@ -135,17 +135,30 @@ def save_fields(db: Connection, domain_id: int, profile: Row[Any], fields: dict[
         add_keys(db, domain_id, profile.id, standard_keys(fields), STANDARD_ORIGIN)
 
 
-_BY_ID = Prepared(select(profiles_table).where(profiles_table.c.domain_id == bindparam("domain"),
-                                               profiles_table.c.id == bindparam("id")))
+_IDS_PER_STATEMENT = 20  # BatchGetProfile's limit and SearchProfiles' default page
+_BY_IDS: dict[tuple[bool, int], Prepared] = {}
 
 
-def load_profiles(db: Connection, domain_id: int, ids: Iterable[str]) -> dict[str, Any]:
-    found = {}
-    for profile_id in dict.fromkeys(ids):
-        row = _BY_ID.first(db, {"domain": domain_id, "id": profile_id})
-        if row is not None:
-            found[profile_id] = row
-    return found
+def _by_ids(count: int, fields_only: bool) -> Prepared:
+    statement = _BY_IDS.get((fields_only, count))
+    if statement is None:
+        columns = (profiles_table.c.id, profiles_table.c.fields) if fields_only else (profiles_table,)
+        statement = _BY_IDS[(fields_only, count)] = Prepared(select(*columns).where(
+            profiles_table.c.domain_id == bindparam("domain"),
+            profiles_table.c.id.in_([bindparam(f"id{index}") for index in range(count)])))
+    return statement
+
+
+def load_profiles(db: Connection, domain_id: int, ids: Iterable[str], fields_only: bool = False) -> dict[str, Any]:
+    """Profile id → its row (only ``id`` and ``fields`` when ``fields_only``), in the order asked, one statement
+    per twenty."""
+    wanted = list(dict.fromkeys(ids))
+    rows = {}
+    for start in range(0, len(wanted), _IDS_PER_STATEMENT):
+        chunk = wanted[start:start + _IDS_PER_STATEMENT]
+        values = {"domain": domain_id, **{f"id{index}": profile_id for index, profile_id in enumerate(chunk)}}
+        rows.update((row.id, row) for row in _by_ids(len(chunk), fields_only).all(db, values))
+    return {profile_id: rows[profile_id] for profile_id in wanted if profile_id in rows}
 
 
 _BY_KEY = Prepared(select(profile_keys.c.profile_id).where(
@@ -156,7 +169,7 @@ _BY_KEY = Prepared(select(profile_keys.c.profile_id).where(
 def find_by_key(db: Connection, domain_id: int, key_name: str, values: list[str]) -> dict[str, list[str]]:
     """Profile id → the values of ``key_name`` it matched."""
     if key_name == "_profileId":
-        return {profile_id: [profile_id] for profile_id in load_profiles(db, domain_id, values)}
+        return {profile_id: [profile_id] for profile_id in load_profiles(db, domain_id, values, fields_only=True)}
     found: dict[str, list[str]] = {}
     for value in dict.fromkeys(values):
         for row in _BY_KEY.all(db, {"domain": domain_id, "name": key_name, "value": value}):
