@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, inspect, text
 
+from profilestack.store.checkpoints import WalCheckpointer
 from profilestack.store.engine import backend_name, make_engine
 from profilestack.store.migrations import HEAD_REVISION
 
@@ -24,6 +25,7 @@ class Database:
         self._local = threading.local()
         self._held: list[list[Connection]] = []  # every thread's idle connections, for dispose()
         self._held_lock = threading.Lock()
+        self._checkpointer = WalCheckpointer(self.engine) if self.backend == "sqlite" else None
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Connection]:
@@ -80,6 +82,8 @@ class Database:
             command.upgrade(config, "head")
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         with self._held_lock:
             for idle in self._held:
                 while idle:
