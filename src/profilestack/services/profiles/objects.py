@@ -78,7 +78,8 @@ def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: Map
         return
     fields = store.merge_fields(profile.fields, changes)
     sources = {**profile.field_sources, **dict.fromkeys(changes, object_type)}
-    store.save_fields(db, domain_id, profile, fields, now, field_sources=sources)
+    if fields != profile.fields or sources != profile.field_sources:  # a known customer's usual object changes nothing
+        store.save_fields(db, domain_id, profile, fields, now, field_sources=sources)
 
 
 def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
