@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from xml.sax.saxutils import escape
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from profilestack.gateway.codecs.base import error_members, resolve_error
+from profilestack.gateway.codecs.compiled import PerShape
 from profilestack.gateway.codecs.text import scalar_from_text, scalar_to_text
 from profilestack.gateway.codecs.values import MalformedInput
 from profilestack.gateway.errors import AwsError
@@ -89,46 +92,84 @@ def _read(shape: Shape, prefix: str, form: _Form) -> Any:
     return scalar_from_text(shape, form.params.get(prefix, ""), None)
 
 
+XmlWriter = Callable[[Any, str, list[str]], None]  # (value, element name, output)
+
+
 def write_xml(shape: Shape, value: Any, name: str, out: list[str]) -> None:
-    kind = shape.type_name
-    if kind == "structure":
-        out.append(f"<{name}>")
-        write_members(shape, value, out)
-        out.append(f"</{name}>")
-    elif kind == "list":
-        item_name = shape.member.serialization.get("name")
-        if shape.serialization.get("flattened"):
-            for item in value:
-                write_xml(shape.member, item, item_name or name, out)
-            return
-        out.append(f"<{name}>")
-        for item in value:
-            write_xml(shape.member, item, item_name or "member", out)
-        out.append(f"</{name}>")
-    elif kind == "map":
-        key_name = shape.key.serialization.get("name", "key")
-        value_name = shape.value.serialization.get("name", "value")
-        flattened = shape.serialization.get("flattened")
-        if not flattened:
-            out.append(f"<{name}>")
-        for key, item in value.items():
-            out.append(f"<{name}>" if flattened else "<entry>")
-            write_xml(shape.key, key, key_name, out)
-            write_xml(shape.value, item, value_name, out)
-            out.append(f"</{name}>" if flattened else "</entry>")
-        if not flattened:
-            out.append(f"</{name}>")
-    else:
-        text = value if kind == "string" and isinstance(value, str) and not shape.serialization.get("jsonvalue") \
-            else scalar_to_text(shape, value, "iso8601")
-        out.append(f"<{name}>{_escape(text)}</{name}>")
+    _xml_writer(shape)(value, name, out)
 
 
 def write_members(shape: Shape, value: dict[str, Any], out: list[str]) -> None:
-    for name, member in shape.members.items():
-        item = value.get(name)
+    for member_name, wire, writer in _members(shape):
+        item = value.get(member_name)
         if item is not None:
-            write_xml(member, item, member.serialization.get("name", name), out)
+            writer(item, wire, out)
+
+
+def _build_members(shape: Shape, _variant: Any) -> list[tuple[str, str, XmlWriter]]:
+    return [(name, member.serialization.get("name", name), _xml_writer(member))
+            for name, member in shape.members.items()]
+
+
+def _build_xml_writer(shape: Shape, _variant: Any) -> XmlWriter:
+    kind = shape.type_name
+    if kind == "structure":
+        return partial(_write_structure, shape)
+    if kind == "list":
+        return partial(_write_list, shape)
+    if kind == "map":
+        return partial(_write_map, shape)
+    if kind == "string" and not shape.serialization.get("jsonvalue"):
+        return _write_string
+    return partial(_write_scalar, shape)
+
+
+_members: PerShape[list[tuple[str, str, XmlWriter]]] = PerShape(_build_members)
+_xml_writer: PerShape[XmlWriter] = PerShape(_build_xml_writer)
+
+
+def _write_structure(shape: Shape, value: dict[str, Any], name: str, out: list[str]) -> None:
+    out.append(f"<{name}>")
+    write_members(shape, value, out)  # members compiled on first use: shapes may be recursive
+    out.append(f"</{name}>")
+
+
+def _write_list(shape: Shape, value: list[Any], name: str, out: list[str]) -> None:
+    item_name = shape.member.serialization.get("name")
+    writer = _xml_writer(shape.member)
+    if shape.serialization.get("flattened"):
+        for item in value:
+            writer(item, item_name or name, out)
+        return
+    out.append(f"<{name}>")
+    for item in value:
+        writer(item, item_name or "member", out)
+    out.append(f"</{name}>")
+
+
+def _write_map(shape: Shape, value: dict[str, Any], name: str, out: list[str]) -> None:
+    key_name = shape.key.serialization.get("name", "key")
+    value_name = shape.value.serialization.get("name", "value")
+    write_key, write_value = _xml_writer(shape.key), _xml_writer(shape.value)
+    flattened = shape.serialization.get("flattened")
+    if not flattened:
+        out.append(f"<{name}>")
+    for key, item in value.items():
+        out.append(f"<{name}>" if flattened else "<entry>")
+        write_key(key, key_name, out)
+        write_value(item, value_name, out)
+        out.append(f"</{name}>" if flattened else "</entry>")
+    if not flattened:
+        out.append(f"</{name}>")
+
+
+def _write_string(value: Any, name: str, out: list[str]) -> None:
+    text = value if isinstance(value, str) else str(value)
+    out.append(f"<{name}>{_escape(text)}</{name}>")
+
+
+def _write_scalar(shape: Shape, value: Any, name: str, out: list[str]) -> None:
+    out.append(f"<{name}>{_escape(scalar_to_text(shape, value, 'iso8601'))}</{name}>")
 
 
 _XML_EXTRA = {'"': "&quot;", "\r": "&#xD;", "\n": "&#xA;"}

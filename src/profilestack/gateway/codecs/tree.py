@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.model import Shape
 
+from profilestack.gateway.codecs.compiled import PerShape
 from profilestack.gateway.codecs.values import (
     MalformedInput,
     decode_base64,
@@ -138,11 +139,6 @@ def _strict_int(value: str) -> int:
 
 Writer = Callable[[Any], Any]
 
-# (shape, format) → how to write its values; None when a value goes on the wire as it is.
-_WRITERS: dict[tuple[int, int], tuple[Shape, Writer | None]] = {}
-# the same, by the shape's definition: botocore builds new Shape objects at every level of a recursive shape
-_BY_DEFINITION: dict[tuple[Any, ...], Writer | None] = {}
-
 
 def write_tree(shape: Shape, value: Any, fmt: TreeFormat) -> Any:
     """Typed result values as a wire tree, following the shape."""
@@ -150,49 +146,35 @@ def write_tree(shape: Shape, value: Any, fmt: TreeFormat) -> Any:
     return value if writer is None else writer(value)
 
 
-def _writer(shape: Shape, fmt: TreeFormat) -> Writer | None:
-    """The shape's writer, compiled once: responses (twenty profiles in a batch) walk it for every value."""
-    key = (id(shape), id(fmt))
-    found = _WRITERS.get(key)
-    if found is not None:
-        return found[1]
-    definition = (id(getattr(shape, "_shape_resolver", None)), shape.name, repr(shape.serialization), id(fmt))
-    if definition in _BY_DEFINITION:
-        writer = _BY_DEFINITION[definition]
-        _WRITERS[key] = (shape, writer)
-        return writer
+def _build_writer(shape: Shape, fmt: TreeFormat) -> Writer | None:
+    """How to write the shape's values; None when a value goes on the wire as it is."""
     kind = shape.type_name
-    writer = None
     if kind == "structure" and not shape.metadata.get("document"):
-        fields: dict[str, tuple[str, Writer | None]] = {}
-        writer = partial(_write_structure, fields)
-        _BY_DEFINITION[definition] = writer  # registered before its members: shapes may be recursive
-        _WRITERS[key] = (shape, writer)
-        for name, member in shape.members.items():
-            fields[name] = (wire_name(member, name), _writer(member, fmt))
-        return writer
+        return partial(_write_structure, shape, fmt, {})
     if kind == "list":
         item_writer = _writer(shape.member, fmt)
-        if item_writer is not None:
-            writer = partial(_write_list, item_writer)
-    elif kind == "map":
+        return partial(_write_list, item_writer) if item_writer is not None else None
+    if kind == "map":
         item_writer = _writer(shape.value, fmt)
-        if item_writer is not None:
-            writer = partial(_write_map, item_writer)
-    elif kind == "blob":
-        writer = fmt.write_blob
-    elif kind == "timestamp":
-        writer = partial(fmt.write_timestamp, fmt=shape.serialization.get("timestampFormat"))
-    elif kind in ("float", "double"):
-        writer = partial(_write_float, fmt.write_float)
-    elif kind == "boolean":
-        writer = parse_bool
-    _BY_DEFINITION[definition] = writer
-    _WRITERS[key] = (shape, writer)
-    return writer
+        return partial(_write_map, item_writer) if item_writer is not None else None
+    if kind == "blob":
+        return fmt.write_blob
+    if kind == "timestamp":
+        return partial(fmt.write_timestamp, fmt=shape.serialization.get("timestampFormat"))
+    if kind in ("float", "double"):
+        return partial(_write_float, fmt.write_float)
+    if kind == "boolean":
+        return parse_bool
+    return None
 
 
-def _write_structure(fields: dict[str, tuple[str, Writer | None]], value: dict[str, Any]) -> dict[str, Any]:
+_writer: PerShape[Writer | None] = PerShape(_build_writer)
+
+
+def _write_structure(shape: Shape, fmt: TreeFormat, fields: dict[str, tuple[str, Writer | None]],
+                     value: dict[str, Any]) -> dict[str, Any]:
+    if not fields:  # compiled on first use: shapes may be recursive
+        fields.update((name, (wire_name(member, name), _writer(member, fmt))) for name, member in shape.members.items())
     out: dict[str, Any] = {}
     for name, item in value.items():
         field = fields.get(name)
