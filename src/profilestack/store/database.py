@@ -29,15 +29,34 @@ class Database:
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        It is begun and ended on the driver's connection: SQLAlchemy's transaction bookkeeping cost ten
+        times the BEGIN and COMMIT themselves. Statements may still go through ``Connection.execute``: its
+        autobegin joins the transaction already open (engine.py), and its commit or rollback ends it.
+        """
         connection = self._checkout()
+        driver = connection.connection.dbapi_connection
+        ended = False  # a connection whose transaction did not end cleanly is closed, not reused
         try:
-            if self.backend == "sqlite":
-                connection.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
-            with connection.begin():
+            if self.backend == "sqlite":  # writers take the write lock up front: no failed lock upgrades
+                driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
                 yield connection
+            except BaseException:
+                if connection.in_transaction():
+                    connection.rollback()
+                else:
+                    driver.rollback()
+                ended = True
+                raise
+            if connection.in_transaction():
+                connection.commit()
+            else:
+                driver.commit()
+            ended = True
         finally:
-            self._checkin(connection)
+            self._checkin(connection, ended)
 
     # Each thread keeps the connection its last transaction used: checking one out of the pool and
     # back in (with the pool's reset) cost more than a whole indexed read.
@@ -47,8 +66,8 @@ class Database:
             return idle.pop()
         return self.engine.connect()
 
-    def _checkin(self, connection: Connection) -> None:
-        if connection.closed or connection.invalidated or connection.in_transaction():
+    def _checkin(self, connection: Connection, ended: bool) -> None:
+        if not ended or connection.closed or connection.invalidated or connection.in_transaction():
             connection.close()
             return
         idle = getattr(self._local, "idle", None)

@@ -21,7 +21,7 @@ def make_engine(url: str) -> Engine:
             max_overflow=8,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
@@ -38,11 +38,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection) -> None:
-    # Writers take the write lock up front (no failed read-to-write upgrades); readers don't.
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-    # straight to the driver: SQLAlchemy's statement machinery would cost more than the BEGIN itself
-    connection.connection.dbapi_connection.execute(f"BEGIN {mode}")
+def _sqlite_begin(connection) -> None:
+    # Straight to the driver, and only when no transaction is open: Database.transaction opens its own.
+    driver = connection.connection.dbapi_connection
+    if not driver.in_transaction:
+        driver.execute("BEGIN")
 
 
 def backend_name(engine: Engine) -> str:
