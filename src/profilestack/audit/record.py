@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from botocore.model import Shape
 
+from profilestack.gateway.codecs.compiled import PerShape
 from profilestack.identity.principal import Principal
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -69,14 +72,67 @@ def scrub(shape: Shape | None, params: dict[str, Any]) -> dict[str, Any] | None:
     """Request parameters as CloudTrail shows them: lowerCamelCase keys, secrets hidden."""
     if not params:
         return None
-    return _scrub_value(shape, params, None)
+    if shape is None:
+        return _scrub_value(None, params, None)
+    return _scrubber(shape)(params)
 
 
 def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+Scrubber = Callable[[Any], Any]
+
+
+def _build_scrubber(shape: Shape, _variant: Any) -> Scrubber | None:
+    """How the shape's values appear in the audit trail, worked out once; None when they appear as they are."""
+    if shape.metadata.get("sensitive"):
+        return _hidden
+    kind = shape.type_name
+    if kind == "structure":
+        return partial(_scrub_structure, shape, {})
+    if kind in ("list", "map"):
+        item = _scrubber(shape.member if kind == "list" else shape.value)
+        if item is None:
+            return None
+        return partial(_scrub_list, item) if kind == "list" else partial(_scrub_map, item)
+    if kind in ("timestamp", "blob"):
+        return partial(_scrub_value, None, name=None)
+    return None
+
+
+_scrubber: PerShape[Scrubber | None] = PerShape(_build_scrubber)
+
+
+def _hidden(_value: Any) -> str:
+    return HIDDEN
+
+
+def _scrub_structure(shape: Shape, members: dict[str, tuple[str, Scrubber | None]], value: dict[str, Any]) -> Any:
+    if not members:  # compiled on first use: shapes may be recursive
+        members.update((name, (_camel(name), _hidden if name.lower() in _SECRET_NAMES else _scrubber(member)))
+                       for name, member in shape.members.items())
+    out = {}
+    for key, item in value.items():
+        found = members.get(key)
+        if found is None:
+            out[_camel(key)] = _scrub_value(None, item, key)
+        else:
+            camel, scrubber = found
+            out[camel] = item if scrubber is None else scrubber(item)
+    return out
+
+
+def _scrub_list(item_scrubber: Scrubber, value: list[Any]) -> list[Any]:
+    return [item_scrubber(item) for item in value]
+
+
+def _scrub_map(item_scrubber: Scrubber, value: dict[str, Any]) -> dict[str, Any]:
+    return {key: item_scrubber(item) for key, item in value.items()}
+
+
 def _scrub_value(shape: Shape | None, value: Any, name: str | None) -> Any:
+    """Values the compiled scrubbers do not cover (no shape, timestamps, blobs): judged by name and type."""
     if shape is not None and shape.metadata.get("sensitive"):
         return HIDDEN
     if name is not None and name.lower() in _SECRET_NAMES:

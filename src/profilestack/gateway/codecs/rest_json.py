@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from profilestack.gateway.codecs.base import error_members, resolve_error
+from profilestack.gateway.codecs.compiled import PerShape
 from profilestack.gateway.codecs.json_rpc import dump_json, load_json_body
 from profilestack.gateway.codecs.text import scalar_from_text, scalar_to_text
 from profilestack.gateway.codecs.tree import JSON_FORMAT, read_tree, write_tree
@@ -65,34 +67,27 @@ class RestJsonCodec:
         shape = operation.input_shape
         if shape is None:
             return {}
+        plan = _request_plan(shape, operation.http.get("requestUri", ""))
         params: dict[str, Any] = {}
-        claimed_query = _literal_query_keys(operation)
-        query = request.query
-        for name, member in shape.members.items():
-            location = member.serialization.get("location")
-            wire = member.serialization.get("name", name)
-            if location == "uri":
-                if wire in labels:
-                    params[name] = scalar_from_text(member, unquote(labels[wire]), "iso8601")
-            elif location == "querystring":
-                if member.type_name != "map":
-                    values = [value for key, value in query if key == wire]
-                    if values:
-                        params[name] = self._query_value(member, values)
-            elif location == "header":
-                text = request.headers.get(wire.lower())
-                if text is not None:
-                    params[name] = self._header_value(member, text)
-            elif location == "headers":
-                prefix = wire.lower()
-                found = {
-                    key[len(prefix):]: value for key, value in _raw_headers(request) if key.lower().startswith(prefix)
-                }
-                if found:
-                    params[name] = found
-        for name, member in shape.members.items():
-            if member.serialization.get("location") == "querystring" and member.type_name == "map":
-                params.update(self._query_map(name, member, query, claimed_query))
+        for name, member, wire in plan.labels:
+            if wire in labels:
+                params[name] = scalar_from_text(member, unquote(labels[wire]), "iso8601")
+        if plan.query or plan.query_maps:
+            query = request.query
+            for name, member, wire in plan.query:
+                values = [value for key, value in query if key == wire]
+                if values:
+                    params[name] = self._query_value(member, values)
+            for name, member in plan.query_maps:
+                params.update(self._query_map(name, member, query, plan.claimed_query))
+        for name, member, wire in plan.headers:
+            text = request.headers.get(wire)
+            if text is not None:
+                params[name] = self._header_value(member, text)
+        for name, prefix in plan.header_prefixes:
+            found = {key[len(prefix):]: value for key, value in _raw_headers(request) if key.lower().startswith(prefix)}
+            if found:
+                params[name] = found
         params.update(self._body(shape, request.body))
         return params
 
@@ -194,12 +189,38 @@ class RestJsonCodec:
         return HttpResponse(status, [*headers, ("content-type", content_type)], body)
 
 
-def _literal_query_keys(operation: OperationModel) -> set[str]:
-    """Keys fixed in a query-qualified requestUri such as ``/things?list-type=2``."""
-    uri = operation.http.get("requestUri", "")
-    if "?" not in uri:
-        return set()
-    return {part.split("=", 1)[0] for part in uri.split("?", 1)[1].split("&") if part}
+@dataclass(frozen=True)
+class _RequestPlan:
+    """Where an operation's input members travel, worked out once per input shape."""
+
+    labels: list[tuple[str, Shape, str]]
+    query: list[tuple[str, Shape, str]]
+    query_maps: list[tuple[str, Shape]]
+    headers: list[tuple[str, Shape, str]]  # lower-case header names
+    header_prefixes: list[tuple[str, str]]
+    claimed_query: set[str]  # keys fixed in a query-qualified requestUri such as ``/things?list-type=2``
+
+
+def _build_request_plan(shape: Shape, request_uri: str) -> _RequestPlan:
+    plan = _RequestPlan([], [], [], [], [], {part.split("=", 1)[0] for part in request_uri.partition("?")[2].split("&")
+                                             if part})
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        wire = member.serialization.get("name", name)
+        if location == "uri":
+            plan.labels.append((name, member, wire))
+        elif location == "querystring" and member.type_name == "map":
+            plan.query_maps.append((name, member))
+        elif location == "querystring":
+            plan.query.append((name, member, wire))
+        elif location == "header":
+            plan.headers.append((name, member, wire.lower()))
+        elif location == "headers":
+            plan.header_prefixes.append((name, wire.lower()))
+    return plan
+
+
+_request_plan: PerShape[_RequestPlan] = PerShape(_build_request_plan)
 
 
 def _raw_headers(request: HttpRequest) -> list[tuple[str, str]]:

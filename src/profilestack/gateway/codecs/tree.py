@@ -150,7 +150,7 @@ def _build_writer(shape: Shape, fmt: TreeFormat) -> Writer | None:
     """How to write the shape's values; None when a value goes on the wire as it is."""
     kind = shape.type_name
     if kind == "structure" and not shape.metadata.get("document"):
-        return partial(_write_structure, shape, fmt, {})
+        return _StructureWriter(shape, fmt)
     if kind == "list":
         item_writer = _writer(shape.member, fmt)
         return partial(_write_list, item_writer) if item_writer is not None else None
@@ -171,18 +171,41 @@ def _build_writer(shape: Shape, fmt: TreeFormat) -> Writer | None:
 _writer: PerShape[Writer | None] = PerShape(_build_writer)
 
 
-def _write_structure(shape: Shape, fmt: TreeFormat, fields: dict[str, tuple[str, Writer | None]],
-                     value: dict[str, Any]) -> dict[str, Any]:
-    if not fields:  # compiled on first use: shapes may be recursive
-        fields.update((name, (wire_name(member, name), _writer(member, fmt))) for name, member in shape.members.items())
-    out: dict[str, Any] = {}
-    for name, item in value.items():
-        field = fields.get(name)
-        if field is None or item is None:
-            continue
-        wire, writer = field
-        out[wire] = item if writer is None else writer(item)
-    return out
+class _StructureWriter:
+    """Writes one structure shape's values; members are compiled on first use (shapes may be recursive)."""
+
+    def __init__(self, shape: Shape, fmt: TreeFormat) -> None:
+        self.shape, self.fmt = shape, fmt
+        self.fields: dict[str, tuple[str, Writer | None]] | None = None
+
+    def _compile(self) -> dict[str, tuple[str, Writer | None]]:
+        self.fields = {name: (wire_name(member, name), _writer(member, self.fmt))
+                       for name, member in self.shape.members.items()}
+        self.renamed = any(wire != name for name, (wire, _) in self.fields.items())
+        self.converted = [(name, writer) for name, (_, writer) in self.fields.items() if writer is not None]
+        return self.fields
+
+    def __call__(self, value: dict[str, Any]) -> dict[str, Any]:
+        fields = self.fields or self._compile()
+        if not self.renamed and value.keys() <= fields.keys() and None not in value.values():
+            # the value is already its wire form but for the members that convert (a profile: its addresses)
+            out = value
+            for name, writer in self.converted:
+                item = value.get(name)
+                if item is not None:
+                    written = writer(item)
+                    if written is not item:
+                        out = dict(value) if out is value else out
+                        out[name] = written
+            return out
+        out = {}
+        for name, item in value.items():
+            field = fields.get(name)
+            if field is None or item is None:
+                continue
+            wire, writer = field
+            out[wire] = item if writer is None else writer(item)
+        return out
 
 
 def _write_list(item_writer: Writer, value: list[Any]) -> list[Any]:
