@@ -25,6 +25,9 @@ class Database:
         self._local = threading.local()
         self._held: list[list[Connection]] = []  # every thread's idle connections, for dispose()
         self._held_lock = threading.Lock()
+        # SQLite has one writer at a time. Threads of this process queue for it here, and are woken the moment
+        # it is free, instead of in SQLite's busy handler, which sleeps 1 to 100 ms between attempts.
+        self._sqlite_writer = threading.RLock()
         self._checkpointer = WalCheckpointer(self.engine) if self.backend == "sqlite" else None
 
     @contextmanager
@@ -35,6 +38,9 @@ class Database:
         times the BEGIN and COMMIT themselves. Statements may still go through ``Connection.execute``: its
         autobegin joins the transaction already open (engine.py), and its commit or rollback ends it.
         """
+        serialized = write and self.backend == "sqlite"
+        if serialized:
+            self._sqlite_writer.acquire()
         connection = self._checkout()
         driver = connection.connection.dbapi_connection
         ended = False  # a connection whose transaction did not end cleanly is closed, not reused
@@ -57,6 +63,8 @@ class Database:
             ended = True
         finally:
             self._checkin(connection, ended)
+            if serialized:
+                self._sqlite_writer.release()
 
     # Each thread keeps the connection its last transaction used: checking one out of the pool and
     # back in (with the pool's reset) cost more than a whole indexed read.
