@@ -7,6 +7,8 @@ services make themselves (as a service-linked role), minus the wire.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -157,14 +159,9 @@ class Gateway:
             if handler is None:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
                                sender_fault=False)
-            context = CallContext(self.app, call.principal, call.region, call.request_id, call.operation.name,
-                                  write=not info.read_only, parent=call.parent)
-            with context._stack:
+            with self.unit_of_work(call.principal, call.region, call.request_id, call.operation.name,
+                                   write=not info.read_only, parent=call.parent) as context:
                 result = handler(context, call.params) or {}
-            for hook in context.committed_hooks:
-                hook()
-            if context.enqueued:
-                self.app.outbox.wake()
             return result
         except AwsError as err:
             localized = self._localize(call.model, err)
@@ -177,6 +174,20 @@ class Gateway:
             raise
         finally:
             self.app.audit.record(event)
+
+    @contextmanager
+    def unit_of_work(self, principal: Principal, region: str, request_id: str, operation: str, write: bool = True,
+                     parent: CallContext | None = None) -> Iterator[CallContext]:
+        """A call's context: its transaction commits when the block ends (unless it joined ``parent``'s), then
+        its commit hooks run and the outbox wakes for what it enqueued. Calls made with ``parent=`` the
+        context share its transaction, as the trigger runtime's calls as a service-linked role do."""
+        context = CallContext(self.app, principal, region, request_id, operation, write=write, parent=parent)
+        with context._stack:
+            yield context
+        for hook in context.committed_hooks:
+            hook()
+        if context.enqueued:
+            self.app.outbox.wake()
 
     def _localize(self, model: ServiceModel, err: AwsError) -> AwsError:
         """Generic errors take the service's own spelling (e.g. access denied)."""

@@ -77,7 +77,10 @@ _METRIC_IDENTITY = (cloudwatch_metrics.c.account_id == bindparam("b_account"),
                     cloudwatch_metrics.c.namespace == bindparam("b_namespace"),
                     cloudwatch_metrics.c.metric_name == bindparam("b_name"),
                     cloudwatch_metrics.c.dimensions_key == bindparam("b_key"))
-_FIND_METRIC = Prepared(select(cloudwatch_metrics.c.id).where(*_METRIC_IDENTITY))
+_FIND_METRIC = Prepared(select(cloudwatch_metrics.c.id, cloudwatch_metrics.c.last_put_at).where(*_METRIC_IDENTITY))
+# ListMetrics' RecentlyActive looks back three hours: a metric's activity is kept to the minute, not rewritten for
+# every datapoint (the trigger runtime puts five per ingested object).
+_TOUCH_EVERY = timedelta(minutes=1)
 _TOUCH_METRIC = Prepared(update(cloudwatch_metrics).where(cloudwatch_metrics.c.id == bindparam("b_id")).values(
     last_put_at=bindparam("b_now")))
 _INSERT_METRIC = insert(cloudwatch_metrics)
@@ -94,7 +97,8 @@ def _metric_id(db: Connection, ctx: CallContext, namespace: str, name: str, dime
     identity = _identity(ctx, namespace, name, dimensions)
     found = _FIND_METRIC.first(db, identity)
     if found is not None:
-        _TOUCH_METRIC.run(db, {"b_id": found.id, "b_now": now})
+        if now - found.last_put_at >= _TOUCH_EVERY:
+            _TOUCH_METRIC.run(db, {"b_id": found.id, "b_now": now})
         return found.id
     result = db.execute(_INSERT_METRIC, {"account_id": ctx.account, "region": ctx.region, "namespace": namespace,
                                          "metric_name": name, "dimensions_key": identity["b_key"],

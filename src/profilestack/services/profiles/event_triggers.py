@@ -103,9 +103,12 @@ def update_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     return _trigger_shape(ctx, domain, _require_trigger(ctx, domain, row.name))
 
 
+_INTEGRATIONS = Prepared(select(profile_integrations).where(profile_integrations.c.domain_id == bindparam("b_domain"))
+                         .order_by(profile_integrations.c.uri))
+
+
 def integrations_of(db: Connection, domain_id: int) -> list[Row[Any]]:
-    return list(db.execute(select(profile_integrations).where(profile_integrations.c.domain_id == domain_id)
-                           .order_by(profile_integrations.c.uri)))
+    return _INTEGRATIONS.all(db, {"b_domain": domain_id})
 
 
 @profiles.operation("DeleteEventTrigger")

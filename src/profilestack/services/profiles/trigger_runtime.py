@@ -12,10 +12,10 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, func, insert, select
+from sqlalchemy import Connection, Row, bindparam, func, insert, select
 
+from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.identity.principal import Principal
 from profilestack.services.profiles import service_role
 from profilestack.services.profiles.event_triggers import integrations_of, triggers_for
 from profilestack.services.profiles.mapping import map_object, parse_object
@@ -23,6 +23,7 @@ from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains, profile_trigger_invocations
 from profilestack.services.profiles.trigger_conditions import trigger_matches
+from profilestack.store.prepared import Prepared
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -33,6 +34,10 @@ EVALUATE_TASK = "profile.evaluate_triggers"
 NAMESPACE = "AWS/CustomerProfiles"
 UNIT_SECONDS = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400, "WEEKS": 7 * 86400, "MONTHS": 30 * 86400}
 DEFAULT_PERIODS = [{"Unit": "DAYS", "Value": 1, "MaxInvocationsPerProfile": 10}]
+
+
+_DOMAIN = Prepared(select(profile_domains).where(profile_domains.c.id == bindparam("b_id")))
+_RECORD_INVOCATION = Prepared(insert(profile_trigger_invocations))
 
 
 def needs_evaluation(db: Connection, domain_id: int, object_type: str) -> bool:
@@ -70,50 +75,62 @@ def _expired(trigger: Row[Any], ingested: datetime, now: datetime) -> bool:
 
 @profiles.task(EVALUATE_TASK)
 def evaluate_triggers(app: App, payload: dict[str, Any]) -> None:
-    now = app.clock.now()
-    ingested = datetime.fromisoformat(payload["ingested_at"])
-    counts: Counter[str] = Counter({"ObjectsIngested": 1})
-    fired = []
-    with app.database.transaction() as db:
-        domain = db.execute(select(profile_domains).where(profile_domains.c.id == payload["domain_id"])).first()
-        if domain is None:
-            return
-        triggers = triggers_for(db, domain.id, payload["object_type"])
-        document = parse_object(payload["object"])
-        mapped = map_object(definition_of(db, domain, payload["object_type"]), document)
-        profile_id = payload["profile_id"]
-        for trigger in triggers:
-            counts["TriggerEvaluations"] += 1
-            if _expired(trigger, ingested, now):
-                counts["ExpiredEvents"] += 1
-                continue
-            if profile_id is None or not trigger_matches(trigger.definition, document, mapped):
-                continue
-            if not _within_limits(db, domain.id, trigger, profile_id, now):
-                counts["ThrottledInvocations"] += 1
-                continue
-            db.execute(insert(profile_trigger_invocations).values(domain_id=domain.id, trigger_name=trigger.name,
-                                                                  profile_id=profile_id, fired_at=now))
-            counts["TriggerInvocations"] += 1
-            fired.append(trigger)
-        integrations = integrations_of(db, domain.id)
+    """One transaction per event: the evaluation, the invocations it records and the calls made as the role
+    (each still validated, authorized and audited on its own) commit together."""
+    with app.database.transaction(write=False) as db:
+        domain = _DOMAIN.first(db, {"b_id": payload["domain_id"]})
+    if domain is None:
+        return
     try:
         session = service_role.cached_session(app, domain.account_id, domain.role_name, domain.region)
     except AwsError as error:  # e.g. the role was deleted by hand: recorded in the audit trail, nothing retried
         log.warning("domain %s: cannot act through its service-linked role: %s", domain.arn, error.message)
         return
-    for trigger in fired:
-        targets = [i for i in integrations if trigger.name in (i.definition.get("EventTriggerNames") or [])]
-        if targets:
-            _invoke_campaigns(app, session, domain, trigger, targets, profile_id, payload, counts)
-    _publish(app, session, domain, counts)
+    with app.gateway.unit_of_work(session, domain.region, app.ids.request_id(), "EvaluateEventTriggers") as context:
+        counts, fired = _evaluate(app, context.db, domain, payload)
+        if fired:
+            integrations = integrations_of(context.db, domain.id)
+        for trigger in fired:
+            targets = [i for i in integrations if trigger.name in (i.definition.get("EventTriggerNames") or [])]
+            if targets:
+                _invoke_campaigns(app, context, domain, trigger, targets, payload["profile_id"], payload, counts)
+        _publish(app, context, domain, counts)
 
 
-def _invoke_campaigns(app: App, session: Principal, domain: Row[Any], trigger: Row[Any], targets: list[Row[Any]],
+def _evaluate(app: App, db: Connection, domain: Row[Any], payload: dict[str, Any]) -> tuple[Counter[str], list]:
+    """The event's counts and the triggers that fire for it (their invocations recorded)."""
+    now = app.clock.now()
+    ingested = datetime.fromisoformat(payload["ingested_at"])
+    counts: Counter[str] = Counter({"ObjectsIngested": 1})
+    fired = []
+    triggers = triggers_for(db, domain.id, payload["object_type"])
+    document = parse_object(payload["object"])
+    mapped = map_object(definition_of(db, domain, payload["object_type"]), document)
+    profile_id = payload["profile_id"]
+    for trigger in triggers:
+        counts["TriggerEvaluations"] += 1
+        if _expired(trigger, ingested, now):
+            counts["ExpiredEvents"] += 1
+            continue
+        if profile_id is None or not trigger_matches(trigger.definition, document, mapped):
+            continue
+        if not _within_limits(db, domain.id, trigger, profile_id, now):
+            counts["ThrottledInvocations"] += 1
+            continue
+        _RECORD_INVOCATION.run(db, {"domain_id": domain.id, "trigger_name": trigger.name, "profile_id": profile_id,
+                                    "fired_at": now})
+        counts["TriggerInvocations"] += 1
+        fired.append(trigger)
+    return counts, fired
+
+
+def _invoke_campaigns(app: App, context: CallContext, domain: Row[Any], trigger: Row[Any], targets: list[Row[Any]],
                       profile_id: str, payload: dict[str, Any], counts: Counter[str]) -> None:
+    session = context.principal
     try:
         found = app.gateway.invoke(session, "customer-profiles", "BatchGetProfile",
-                                   {"DomainName": domain.name, "ProfileIds": [profile_id]}, domain.region)
+                                   {"DomainName": domain.name, "ProfileIds": [profile_id]}, domain.region,
+                                   parent=context)
     except AwsError:
         counts["OutboundRequestsFailed"] += len(targets)
         return
@@ -127,7 +144,7 @@ def _invoke_campaigns(app: App, session: Principal, domain: Row[Any], trigger: R
         try:
             answer = app.gateway.invoke(session, "connectcampaignsv2", "PutProfileOutboundRequestBatch",
                                         {"id": arn.rsplit("/", 1)[1], "profileOutboundRequests": [request]},
-                                        arn.split(":")[3])
+                                        arn.split(":")[3], parent=context)
         except AwsError as error:  # paused or deleted campaign, denied call: audited; counted; not retried
             log.info("trigger %s: campaign %s refused: %s", trigger.name, arn, error.code)
             counts["OutboundRequestsFailed"] += 1
@@ -136,11 +153,11 @@ def _invoke_campaigns(app: App, session: Principal, domain: Row[Any], trigger: R
         counts["OutboundRequestsFailed"] += len(answer.get("failedRequests") or [])
 
 
-def _publish(app: App, session: Principal, domain: Row[Any], counts: Counter[str]) -> None:
+def _publish(app: App, context: CallContext, domain: Row[Any], counts: Counter[str]) -> None:
     data = [{"MetricName": name, "Dimensions": [{"Name": "DomainName", "Value": domain.name}], "Value": float(value),
              "Unit": "Count"} for name, value in sorted(counts.items())]
     try:
-        app.gateway.invoke(session, "cloudwatch", "PutMetricData", {"Namespace": NAMESPACE, "MetricData": data},
-                           domain.region)
+        app.gateway.invoke(context.principal, "cloudwatch", "PutMetricData",
+                           {"Namespace": NAMESPACE, "MetricData": data}, domain.region, parent=context)
     except AwsError as error:
         log.info("domain %s: usage metrics not published: %s", domain.arn, error.code)
