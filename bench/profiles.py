@@ -70,7 +70,7 @@ def _load(data_dir: Path, first: int, last: int) -> float:
     return (last - first) / (time.monotonic() - began)
 
 
-def _signed(port: int, path: str, body: dict, unsigned: bool = False, method: str = "POST") -> AWSRequest:
+def signed_request(port: int, path: str, body: dict, unsigned: bool = False, method: str = "POST") -> AWSRequest:
     headers = {"Content-Type": "application/json"}
     if unsigned:
         headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD"
@@ -82,7 +82,7 @@ def _signed(port: int, path: str, body: dict, unsigned: bool = False, method: st
 
 def _put_object_script(port: int, known: int) -> str:
     """Distinct objects per request (the signature leaves the payload unsigned, as SigV4 allows)."""
-    request = _signed(port, f"/domains/{DOMAIN}/profiles/objects", {}, unsigned=True, method="PUT")
+    request = signed_request(port, f"/domains/{DOMAIN}/profiles/objects", {}, unsigned=True, method="PUT")
     headers = "\n".join(f"headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in request.headers.items())
     script = """
 counter = 0
@@ -100,13 +100,13 @@ end
 
 
 def _reads(wrk: str, port: int, ceiling: int, profiles: int, duration: int, connections: int) -> list[tuple]:
-    search = _signed(port, f"/domains/{DOMAIN}/profiles/search",
+    search = signed_request(port, f"/domains/{DOMAIN}/profiles/search",
                      {"KeyName": "_phone", "Values": [f"+1555{profiles // 2:07d}"]})
     ids = [item["ProfileId"] for item in _client(port).search_profiles(
         DomainName=DOMAIN, KeyName="_email", Values=[f"c{profiles - 1 - i}@example.com" for i in range(20)],
         MaxResults=20)["Items"]]
     assert len(ids) == 20, ids
-    batch = _signed(port, f"/domains/{DOMAIN}/batch-get-profiles", {"ProfileIds": ids})
+    batch = signed_request(port, f"/domains/{DOMAIN}/batch-get-profiles", {"ProfileIds": ids})
     rows = []
     for name, request in (("SearchProfiles _phone", search), ("BatchGetProfile x20", batch)):
         result = run_wrk(wrk, port, lua_script(request), duration, connections)
