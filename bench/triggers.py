@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -73,11 +74,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=int, default=100, help="matching objects per second")
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--worker-process", action="store_true",
+                        help="evaluate triggers in a separate `profilestack worker` process instead of the server's")
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="profilestack-bench-triggers-")
     port = free_port()
-    server, _ = start([sys.executable, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir",
-                       data_dir], port)
+    serve = [sys.executable, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", data_dir]
+    server, _ = start(serve + (["--no-outbox-worker"] if args.worker_process else []), port)
+    worker = subprocess.Popen([sys.executable, "-m", "profilestack.cli", "worker", "--data-dir", data_dir],
+                              stdout=subprocess.DEVNULL) if args.worker_process else None
     try:
         campaign = _setup(port)
         total = args.rate * args.seconds
@@ -102,15 +107,18 @@ def main() -> int:
         objects = [json.loads(item["eventTriggerContext"]["sourceEvent"])["id"] for item in received]
         p50 = statistics.median(latencies) if latencies else float("nan")
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan")
-        print(f"SQLite, one server process; {total:,} matching objects offered at {args.rate}/s "
+        layout = "a server process and a worker process" if worker else "one server process"
+        print(f"SQLite, {layout}; {total:,} matching objects offered at {args.rate}/s "
               f"(achieved {achieved:,.0f}/s)")
         print(f"- PutProfileObject answers other than 200: {failed:,}")
         print(f"- outbound requests received: {len(received):,} (lost {total - len(set(objects)):,}, "
               f"duplicated {len(objects) - len(set(objects)):,})")
         print(f"- ingestion to outbound request: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, worker):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
     return 0
 
 
