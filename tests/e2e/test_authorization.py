@@ -76,6 +76,23 @@ def test_requested_region_condition_allows_one_region(server) -> None:
     assert "cloudtrail:LookupEvents" in message
 
 
+def test_source_ip_is_the_connection_and_cannot_be_forwarded_in(server) -> None:
+    user = make_user(server, document(
+        allow("iam:ListUsers", Condition={"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}),
+        allow("cloudtrail:LookupEvents", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})))
+    assert "Users" in user.client("iam").list_users()
+
+    trail = user.client("cloudtrail")
+    for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+        value = "for=10.1.2.3" if header == "Forwarded" else "10.1.2.3"
+        trail.meta.events.register("before-sign.cloudtrail.LookupEvents",
+                                   lambda request, header=header, value=value, **_: request.headers.add_header(
+                                       header, value))
+    code, message = error_of(trail.lookup_events, MaxResults=1)
+    assert code == "AccessDeniedException"
+    assert "cloudtrail:LookupEvents" in message
+
+
 def test_assumed_role_session_is_the_intersection_with_its_session_policy(server) -> None:
     iam = server.client("iam")
     role = make_role(server)
