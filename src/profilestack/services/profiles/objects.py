@@ -89,17 +89,16 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     unique_key = mapped.unique_key or hashlib.sha256(text.encode()).hexdigest()[:32]
     existing = _find_object(db, domain.id, object_type, unique_key)
     profile_id = existing.profile_id if existing is not None else _matching_profile(db, domain.id, mapped)
-    created = False
+    origin = f"object:{object_type}"
     if profile_id is None and definition.get("AllowProfileCreation"):
         profile_id = store.create_profile(db, domain.id, ids.hex32(), mapped.inferred_fields, now,
-                                          dict.fromkeys(mapped.inferred_fields, object_type))
-        created = True
+                                          dict.fromkeys(mapped.inferred_fields, object_type),
+                                          object_keys=(mapped.persisted_keys(True), origin))
     elif profile_id is not None:
         profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
         if profile is not None:
             _apply_fields(db, domain.id, profile, mapped, object_type, now)
-    if profile_id is not None:
-        store.add_keys(db, domain.id, profile_id, mapped.persisted_keys(created), f"object:{object_type}")
+        store.add_keys(db, domain.id, profile_id, mapped.persisted_keys(False), origin)
     days = definition.get("ExpirationDays") or domain.default_expiration_days
     expires = now + timedelta(days=days)
     if existing is None:

@@ -97,11 +97,13 @@ def batched_stats(db: Connection) -> Iterator[None]:
         adjust_stats(db, domain_id, profiles, objects, size)
 
 
-def add_keys(db: Connection, domain_id: int, profile_id: str, pairs: Iterable[tuple[str, str]], origin: str) -> None:
-    """Keys the profile already has (from any origin) are kept as they are."""
+def add_keys(db: Connection, domain_id: int, profile_id: str, pairs: Iterable[tuple[str, str]], origin: str,
+             *more: tuple[Iterable[tuple[str, str]], str]) -> None:
+    """Keys the profile already has (from any origin, or earlier in the arguments) are kept as they are; ``more``
+    adds other (pairs, origin) groups in the same statement."""
     insert_ignoring_duplicates(db, profile_keys, [
-        {"domain_id": domain_id, "key_name": name, "key_value": value, "profile_id": profile_id, "origin": origin}
-        for name, value in dict.fromkeys(pairs)])
+        {"domain_id": domain_id, "key_name": name, "key_value": value, "profile_id": profile_id, "origin": source}
+        for group, source in ((pairs, origin), *more) for name, value in dict.fromkeys(group)])
 
 
 def remove_keys(db: Connection, profile_id: str, origin: str | None = None,
@@ -118,10 +120,12 @@ def remove_keys(db: Connection, profile_id: str, origin: str | None = None,
 
 
 def create_profile(db: Connection, domain_id: int, profile_id: str, fields: dict[str, Any], now: datetime,
-                   field_sources: dict[str, str] | None = None) -> str:
+                   field_sources: dict[str, str] | None = None,
+                   object_keys: tuple[Iterable[tuple[str, str]], str] | None = None) -> str:
+    """``object_keys``: the (pairs, origin) of the object that creates the profile, stored with its own keys."""
     _INSERT_PROFILE.run(db, {"id": profile_id, "domain_id": domain_id, "fields": fields,
                                  "field_sources": field_sources or {}, "created_at": now, "updated_at": now})
-    add_keys(db, domain_id, profile_id, standard_keys(fields), STANDARD_ORIGIN)
+    add_keys(db, domain_id, profile_id, standard_keys(fields), STANDARD_ORIGIN, *([object_keys] if object_keys else []))
     adjust_stats(db, domain_id, profiles=1)
     return profile_id
 
