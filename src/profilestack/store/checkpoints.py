@@ -4,23 +4,35 @@ SQLite normally checkpoints inside whichever commit crosses 1,000 WAL pages, whi
 request pay for rewriting (and syncing) the database file: commits averaged three times their
 cost with it. Connections therefore turn automatic checkpoints off (``engine.py``) and this
 thread runs passive checkpoints, which never block readers or writers and release the GIL
-while they work. A checkpoint that cannot finish (a reader still needs old pages) is retried
-on the next tick; SQLite checkpoints once more when the last connection closes.
+while they work.
+
+SQLite starts the log over only when a write transaction begins after a checkpoint has copied
+all of it. Under a steady stream of writes that never happens by itself (the next writer is
+always already under way when a checkpoint finishes: the log grew to 3 GB during a bulk load,
+slowing every read that has to search it). So once the log holds 8,192 pages, the tail left by
+the passive pass is copied again with this process's writers held off (``writer_lock``), and the
+next write starts the log over; ``journal_size_limit`` (engine.py) then trims the file. A
+checkpoint that cannot finish (a reader still needs old pages) is retried on the next tick;
+SQLite checkpoints once more when the last connection closes.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from contextlib import AbstractContextManager
 
 from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
+RESTART_AFTER_PAGES = 8192  # 32 MB of 4 KB pages: how long the log may grow before it is started over
+
 
 class WalCheckpointer:
-    def __init__(self, engine: Engine, interval: float = 0.25) -> None:
+    def __init__(self, engine: Engine, writer_lock: AbstractContextManager, interval: float = 0.25) -> None:
         self._engine = engine
+        self._writer_lock = writer_lock
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpointer", daemon=True)
@@ -31,11 +43,17 @@ class WalCheckpointer:
         try:
             while not self._stop.wait(self._interval):
                 try:
-                    connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self._checkpoint(connection.driver_connection)
                 except Exception:  # a locked or busy database: the next tick tries again
                     log.debug("WAL checkpoint skipped", exc_info=True)
         finally:
             connection.close()
+
+    def _checkpoint(self, driver) -> None:
+        _, log_frames, _ = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
+        if log_frames >= RESTART_AFTER_PAGES:
+            with self._writer_lock:
+                driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def stop(self) -> None:
         self._stop.set()

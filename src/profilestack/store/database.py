@@ -28,7 +28,7 @@ class Database:
         # SQLite has one writer at a time. Threads of this process queue for it here, and are woken the moment
         # it is free, instead of in SQLite's busy handler, which sleeps 1 to 100 ms between attempts.
         self._sqlite_writer = threading.RLock()
-        self._checkpointer = WalCheckpointer(self.engine) if self.backend == "sqlite" else None
+        self._checkpointer = WalCheckpointer(self.engine, self._sqlite_writer) if self.backend == "sqlite" else None
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Connection]:

@@ -33,6 +33,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run in the background (checkpoints.py)
+    cursor.execute("PRAGMA journal_size_limit=67108864")  # a log started over is trimmed back to 64 MB
     # 16 MB of pages per connection (SQLite's default is 2 MB): the inner pages of a million-profile domain's
     # indexes stay in memory, so a lookup costs no more at a million profiles than at ten thousand.
     cursor.execute("PRAGMA cache_size=-16384")
