@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.model import Shape
 
-from profilestack.gateway.codecs.compiled import PerShape
+from profilestack.gateway.codecs.compiled import PerShape, each_item, each_value
 from profilestack.identity.principal import Principal
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -95,7 +95,7 @@ def _build_scrubber(shape: Shape, _variant: Any) -> Scrubber | None:
         item = _scrubber(shape.member if kind == "list" else shape.value)
         if item is None:
             return None
-        return partial(_scrub_list, item) if kind == "list" else partial(_scrub_map, item)
+        return partial(each_item if kind == "list" else each_value, item)
     if kind in ("timestamp", "blob"):
         return partial(_scrub_value, None, name=None)
     return None
@@ -121,14 +121,6 @@ def _scrub_structure(shape: Shape, members: dict[str, tuple[str, Scrubber | None
             camel, scrubber = found
             out[camel] = item if scrubber is None else scrubber(item)
     return out
-
-
-def _scrub_list(item_scrubber: Scrubber, value: list[Any]) -> list[Any]:
-    return [item_scrubber(item) for item in value]
-
-
-def _scrub_map(item_scrubber: Scrubber, value: dict[str, Any]) -> dict[str, Any]:
-    return {key: item_scrubber(item) for key, item in value.items()}
 
 
 def _scrub_value(shape: Shape | None, value: Any, name: str | None) -> Any:

@@ -8,7 +8,7 @@ structure builders compile their members on first use (a value is only so deep).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from botocore.model import Shape
 
@@ -25,3 +25,13 @@ class PerShape(Generic[T]):
         if found is None:
             found = self._compiled[(id(shape), variant)] = (shape, self._build(shape, variant))
         return found[1]
+
+
+def each_item(convert: Callable[[Any], Any], value: list[Any]) -> list[Any]:
+    """A compiled list converter: ``partial(each_item, convert_one)``."""
+    return [convert(item) for item in value]
+
+
+def each_value(convert: Callable[[Any], Any], value: dict[str, Any]) -> dict[str, Any]:
+    """A compiled map converter: ``partial(each_value, convert_one)``."""
+    return {key: convert(item) for key, item in value.items()}

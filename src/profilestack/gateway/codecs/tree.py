@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.model import Shape
 
-from profilestack.gateway.codecs.compiled import PerShape
+from profilestack.gateway.codecs.compiled import PerShape, each_item, each_value
 from profilestack.gateway.codecs.values import (
     MalformedInput,
     decode_base64,
@@ -153,10 +153,10 @@ def _build_writer(shape: Shape, fmt: TreeFormat) -> Writer | None:
         return _StructureWriter(shape, fmt)
     if kind == "list":
         item_writer = _writer(shape.member, fmt)
-        return partial(_write_list, item_writer) if item_writer is not None else None
+        return partial(each_item, item_writer) if item_writer is not None else None
     if kind == "map":
         item_writer = _writer(shape.value, fmt)
-        return partial(_write_map, item_writer) if item_writer is not None else None
+        return partial(each_value, item_writer) if item_writer is not None else None
     if kind == "blob":
         return fmt.write_blob
     if kind == "timestamp":
@@ -206,14 +206,6 @@ class _StructureWriter:
             wire, writer = field
             out[wire] = item if writer is None else writer(item)
         return out
-
-
-def _write_list(item_writer: Writer, value: list[Any]) -> list[Any]:
-    return [item_writer(item) for item in value]
-
-
-def _write_map(item_writer: Writer, value: dict[str, Any]) -> dict[str, Any]:
-    return {key: item_writer(item) for key, item in value.items()}
 
 
 def _write_float(write_float: Callable[[float], Any], value: Any) -> Any:
