@@ -66,8 +66,9 @@ class Database:
             if serialized:
                 self._sqlite_writer.release()
 
-    # Each thread keeps the connection its last transaction used: checking one out of the pool and
-    # back in (with the pool's reset) cost more than a whole indexed read.
+    # With SQLite each thread keeps the connection its last transaction used: checking one out of the pool
+    # and back in (with the pool's reset) cost more than a whole indexed read. PostgreSQL connections go back
+    # to the pool, whose pre-ping replaces a connection the server dropped (a restart) before it is used.
     def _checkout(self) -> Connection:
         idle = getattr(self._local, "idle", None)
         if idle:
@@ -75,7 +76,8 @@ class Database:
         return self.engine.connect()
 
     def _checkin(self, connection: Connection, ended: bool) -> None:
-        if not ended or connection.closed or connection.invalidated or connection.in_transaction():
+        if (self.backend != "sqlite" or not ended or connection.closed or connection.invalidated
+                or connection.in_transaction()):
             connection.close()
             return
         idle = getattr(self._local, "idle", None)
