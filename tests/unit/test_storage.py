@@ -1,14 +1,18 @@
-"""Schema migrations and settings."""
+"""Schema migrations, settings, and SQLite's write-ahead log under steady writes."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from profilestack.config import Settings, redact_url
+from profilestack.store.checkpoints import WalCheckpointer
 from profilestack.store.database import MIGRATIONS_DIR, Database
+from profilestack.store.engine import make_engine
 from profilestack.store.migrations import HEAD_REVISION
 
 
@@ -40,3 +44,29 @@ def test_settings_come_from_flags_over_environment() -> None:
 def test_database_passwords_are_redacted_for_logs() -> None:
     assert redact_url("postgresql+psycopg://user:secret@db:5432/x") == "postgresql+psycopg://user:***@db:5432/x"
     assert redact_url("sqlite:////tmp/a.db") == "sqlite:////tmp/a.db"
+
+
+def test_the_write_ahead_log_starts_over_under_steady_writes(tmp_path: Path) -> None:
+    """A writer that never pauses for long must not grow the log without bound (it reached 3 GB in a bulk load)."""
+    path = tmp_path / "wal.db"
+    engine = make_engine(f"sqlite:///{path}")
+    writer_lock = threading.RLock()
+    checkpointer = WalCheckpointer(engine, writer_lock, interval=0.05, restart_after_pages=256)  # 1 MB
+    writer = engine.raw_connection()
+    driver = writer.driver_connection
+    driver.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)")
+    written = largest_log = 0
+    try:
+        while written < 24_000_000:
+            with writer_lock:
+                driver.execute("BEGIN IMMEDIATE")
+                driver.executemany("INSERT INTO t (body) VALUES (?)", [(bytes(4000),)] * 25)
+                driver.execute("COMMIT")
+            written += 100_000
+            largest_log = max(largest_log, (tmp_path / "wal.db-wal").stat().st_size)
+            time.sleep(0.001)
+    finally:
+        checkpointer.stop()
+        writer.close()
+        engine.dispose()
+    assert largest_log < written // 2, f"the log reached {largest_log:,} bytes for {written:,} written"

@@ -30,9 +30,11 @@ RESTART_AFTER_PAGES = 8192  # 32 MB of 4 KB pages: how long the log may grow bef
 
 
 class WalCheckpointer:
-    def __init__(self, engine: Engine, writer_lock: AbstractContextManager, interval: float = 0.25) -> None:
+    def __init__(self, engine: Engine, writer_lock: AbstractContextManager, interval: float = 0.25,
+                 restart_after_pages: int = RESTART_AFTER_PAGES) -> None:
         self._engine = engine
         self._writer_lock = writer_lock
+        self._restart_after_pages = restart_after_pages
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpointer", daemon=True)
@@ -51,7 +53,7 @@ class WalCheckpointer:
 
     def _checkpoint(self, driver) -> None:
         _, log_frames, _ = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
-        if log_frames >= RESTART_AFTER_PAGES:
+        if log_frames >= self._restart_after_pages:
             with self._writer_lock:
                 driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
