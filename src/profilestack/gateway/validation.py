@@ -7,11 +7,13 @@ Collects every violation and reports them in AWS's wording:
 from __future__ import annotations
 
 import re
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from typing import Any
 
 from botocore.model import Shape
 
+from profilestack.gateway.codecs.compiled import PerShape
 from profilestack.gateway.errors import AwsError
 
 _MAX_REPORTED = 10
@@ -27,11 +29,6 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
         return re.compile(pattern, re.DOTALL)
     except re.error:
         return None
-
-
-def _pattern_matches(pattern: str, value: str) -> bool:
-    compiled = _compiled(pattern)
-    return compiled is None or compiled.match(value) is not None
 
 
 def _lower_first(name: str) -> str:
@@ -75,7 +72,7 @@ def validate(shape: Shape | None, params: dict[str, Any]) -> list[str]:
     if shape is None:
         return []
     collector = _Collector()
-    _check_structure(shape, params, "", collector)
+    _checker(shape)(params, "", collector)
     return collector.errors
 
 
@@ -85,16 +82,57 @@ def raise_if_invalid(shape: Shape | None, params: dict[str, Any], code: str, sta
         raise AwsError(code, validation_message(problems), status)
 
 
-def _check_structure(shape: Shape, value: dict[str, Any], path: str, out: _Collector) -> None:
-    members = shape.members
+# Each shape's checks are worked out once: (value, path, collector) -> None. Shapes without constraints get no
+# checker at all, so a list of unconstrained items is not even walked.
+Checker = Callable[[Any, str, _Collector], None]
+
+
+def _build_checker(shape: Shape, _variant: Any) -> Checker | None:
+    kind = shape.type_name
+    if kind == "structure":
+        return None if shape.metadata.get("document") else partial(_check_structure, shape, {})
+    meta = shape.metadata
+    checks: list[Checker] = []
+    if kind in ("string", "blob", "list", "map") and (meta.get("min") is not None or meta.get("max") is not None):
+        checks.append(partial(_check_length, shape, meta.get("min"), meta.get("max")))
+    if kind == "string":
+        if meta.get("enum"):
+            checks.append(partial(_check_enum, shape, meta["enum"], frozenset(meta["enum"])))
+        if meta.get("pattern") and _compiled(meta["pattern"]) is not None:
+            checks.append(partial(_check_pattern, shape, meta["pattern"], _compiled(meta["pattern"])))
+    elif kind in ("integer", "long", "float", "double") and (meta.get("min") is not None
+                                                             or meta.get("max") is not None):
+        checks.append(partial(_check_range, shape, meta.get("min"), meta.get("max")))
+    elif kind == "list" and _checker(shape.member) is not None:
+        checks.append(partial(_check_items, _checker(shape.member)))
+    elif kind == "map" and (_checker(shape.key) is not None or _checker(shape.value) is not None):
+        checks.append(partial(_check_entries, _checker(shape.key), _checker(shape.value)))
+    if not checks:
+        return None
+    return checks[0] if len(checks) == 1 else partial(_check_all, checks)
+
+
+_checker: PerShape[Checker | None] = PerShape(_build_checker)
+
+
+def _check_all(checks: list[Checker], value: Any, path: str, out: _Collector) -> None:
+    for check in checks:
+        check(value, path, out)
+
+
+def _check_structure(shape: Shape, members: dict[str, tuple[str, Checker | None]], value: dict[str, Any], path: str,
+                     out: _Collector) -> None:
+    if not members:  # compiled on first use: shapes may be recursive
+        members.update((name, (_lower_first(name), _checker(member))) for name, member in shape.members.items())
     for name in shape.required_members:
         if value.get(name) is None:
-            out.add(_join(path, name), None, members[name], "Member must not be null")
+            out.add(_join(path, name), None, shape.members[name], "Member must not be null")
     for name, member_value in value.items():
-        member = members.get(name)
-        if member is None or member_value is None:
+        found = members.get(name)
+        if found is None or member_value is None or found[1] is None:
             continue
-        _check(member, member_value, _join(path, name), out)
+        wire, check = found
+        check(member_value, f"{path}.{wire}" if path else wire, out)
 
 
 def _join(path: str, name: str) -> str:
@@ -102,47 +140,47 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _check(shape: Shape, value: Any, path: str, out: _Collector) -> None:
-    kind = shape.type_name
-    meta = shape.metadata
-    if kind == "structure":
-        if not meta.get("document"):
-            _check_structure(shape, value, path, out)
-        return
-    if kind in ("string", "blob", "list", "map"):
-        _check_length(shape, value, path, out, meta)
-    if kind == "string":
-        enum = meta.get("enum")
-        if enum and value not in enum:
-            out.add(path, value, shape, f"Member must satisfy enum value set: [{', '.join(enum)}]")
-        pattern = meta.get("pattern")
-        if pattern and not _pattern_matches(pattern, value):
-            out.add(path, value, shape, f"Member must satisfy regular expression pattern: {pattern}")
-    elif kind in ("integer", "long", "float", "double"):
-        low, high = meta.get("min"), meta.get("max")
-        if low is not None and value < low:
-            out.add(path, value, shape, f"Member must have value greater than or equal to {_num(low)}")
-        if high is not None and value > high:
-            out.add(path, value, shape, f"Member must have value less than or equal to {_num(high)}")
-    elif kind == "list":
-        for index, item in enumerate(value, 1):
-            if item is not None:
-                _check(shape.member, item, f"{path}.{index}.member", out)
-    elif kind == "map":
-        for key, item in value.items():
-            _check(shape.key, key, f"{path}.{key}.key", out)
-            if item is not None:
-                _check(shape.value, item, f"{path}.{key}.value", out)
+def _check_items(check: Checker, value: list[Any], path: str, out: _Collector) -> None:
+    for index, item in enumerate(value, 1):
+        if item is not None:
+            check(item, f"{path}.{index}.member", out)
+
+
+def _check_entries(check_key: Checker | None, check_value: Checker | None, value: dict[str, Any], path: str,
+                   out: _Collector) -> None:
+    for key, item in value.items():
+        if check_key is not None:
+            check_key(key, f"{path}.{key}.key", out)
+        if item is not None and check_value is not None:
+            check_value(item, f"{path}.{key}.value", out)
+
+
+def _check_enum(shape: Shape, enum: list[str], allowed: frozenset[str], value: str, path: str,
+                out: _Collector) -> None:
+    if value not in allowed:
+        out.add(path, value, shape, f"Member must satisfy enum value set: [{', '.join(enum)}]")
+
+
+def _check_pattern(shape: Shape, pattern: str, compiled: re.Pattern[str], value: str, path: str,
+                   out: _Collector) -> None:
+    if compiled.match(value) is None:
+        out.add(path, value, shape, f"Member must satisfy regular expression pattern: {pattern}")
+
+
+def _check_range(shape: Shape, low: float | None, high: float | None, value: float, path: str,
+                 out: _Collector) -> None:
+    if low is not None and value < low:
+        out.add(path, value, shape, f"Member must have value greater than or equal to {_num(low)}")
+    if high is not None and value > high:
+        out.add(path, value, shape, f"Member must have value less than or equal to {_num(high)}")
 
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _check_length(shape: Shape, value: Any, path: str, out: _Collector, meta: dict[str, Any]) -> None:
-    low, high = meta.get("min"), meta.get("max")
-    if low is None and high is None:
-        return
+def _check_length(shape: Shape, low: float | None, high: float | None, value: Any, path: str,
+                  out: _Collector) -> None:
     size = len(value)
     if low is not None and size < low:
         out.add(path, value, shape, f"Member must have length greater than or equal to {_num(low)}")
