@@ -20,9 +20,10 @@ from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 MAX_TRIGGERS = 20
 _TRIGGER_MEMBERS = ("ObjectTypeName", "Description", "EventTriggerConditions", "SegmentFilter", "EventTriggerLimits")
 _INTEGRATION_MEMBERS = ("ObjectTypeName", "ObjectTypeNames", "RoleArn", "EventTriggerNames", "Scope")
-_TRIGGERS_FOR_TYPE = Prepared(select(profile_event_triggers).where(
-    profile_event_triggers.c.domain_id == bindparam("b_domain"),
-    profile_event_triggers.c.object_type == bindparam("b_type")))
+_FOR_TYPE = (profile_event_triggers.c.domain_id == bindparam("b_domain"),
+             profile_event_triggers.c.object_type == bindparam("b_type"))
+_TRIGGERS_FOR_TYPE = Prepared(select(profile_event_triggers).where(*_FOR_TYPE))
+_ANY_TRIGGER_FOR_TYPE = Prepared(select(profile_event_triggers.c.name).where(*_FOR_TYPE).limit(1))
 
 
 def trigger_arn(domain: Row[Any], name: str) -> str:
@@ -35,6 +36,11 @@ def integration_arn(domain: Row[Any], uri: str) -> str:
 
 def triggers_for(db: Connection, domain_id: int, object_type: str) -> list[Row[Any]]:
     return _TRIGGERS_FOR_TYPE.all(db, {"b_domain": domain_id, "b_type": object_type})
+
+
+def has_triggers(db: Connection, domain_id: int, object_type: str) -> bool:
+    """Whether objects of this type have triggers to evaluate (without reading their definitions)."""
+    return _ANY_TRIGGER_FOR_TYPE.first(db, {"b_domain": domain_id, "b_type": object_type}) is not None
 
 
 def _find_trigger(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
