@@ -76,6 +76,17 @@ def test_requested_region_condition_allows_one_region(server) -> None:
     assert "cloudtrail:LookupEvents" in message
 
 
+def test_time_conditions_see_the_request_time(server) -> None:
+    user = make_user(server, document(
+        allow("iam:ListUsers", Condition={"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"},
+                                          "NumericGreaterThan": {"aws:EpochTime": "1577836800"}}),
+        allow("iam:ListRoles", Condition={"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}),
+        allow("iam:ListGroups", Condition={"NumericLessThan": {"aws:EpochTime": "1577836800"}})))
+    assert "Users" in user.client("iam").list_users()
+    assert error_of(user.client("iam").list_roles)[0] == "AccessDenied"
+    assert error_of(user.client("iam").list_groups)[0] == "AccessDenied"
+
+
 def test_source_ip_is_the_connection_and_cannot_be_forwarded_in(server) -> None:
     user = make_user(server, document(
         allow("iam:ListUsers", Condition={"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}),

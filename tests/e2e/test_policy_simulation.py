@@ -87,3 +87,16 @@ def test_simulation_errors(iam) -> None:
     with pytest.raises(ClientError) as raised:
         iam.simulate_custom_policy(PolicyInputList=["{bad"], ActionNames=["s3:GetObject"])
     assert raised.value.response["Error"]["Code"] == "MalformedPolicyDocument"
+
+
+def test_simulation_takes_the_time_from_its_context_only(iam) -> None:
+    after_2020 = {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}
+    policy = document(allow("iam:CreateUser", Condition=after_2020))
+    missing = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["iam:CreateUser"])[
+        "EvaluationResults"][0]
+    assert missing["EvalDecision"] == "implicitDeny"
+    assert missing["MissingContextValues"] == ["aws:currenttime"]
+    given = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["iam:CreateUser"], ContextEntries=[
+        {"ContextKeyName": "aws:CurrentTime", "ContextKeyValues": ["2026-11-26T00:00:00Z"], "ContextKeyType": "date"}])[
+        "EvaluationResults"][0]
+    assert given["EvalDecision"] == "allowed"

@@ -92,7 +92,8 @@ def _tag_lookup(tags: dict[str, str] | None, key: str) -> list[str] | None:
     return None
 
 
-def base_context(request: AuthorizationRequest, now: datetime) -> dict[str, list[str]]:
+def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
+    """The request's global condition keys, but the clock's (``clock_keys``: formatted only when a policy asks)."""
     principal = request.principal
     values: dict[str, list[str]] = {
         "aws:principalarn": [principal.role_arn or principal.arn],
@@ -100,11 +101,9 @@ def base_context(request: AuthorizationRequest, now: datetime) -> dict[str, list
         "aws:principaltype": [_PRINCIPAL_TYPES.get(principal.kind, principal.kind)],
         "aws:userid": [principal.principal_id],
         "aws:requestedregion": [request.region],
-        "aws:currenttime": [_text(now)],
-        "aws:epochtime": [str(int(now.timestamp()))],
         "aws:securetransport": ["false"],
-        "aws:viaawsservice": [_text(principal.invoked_by is not None)],
-        "aws:principalisawsservice": [_text(principal.kind == AWS_SERVICE)],
+        "aws:viaawsservice": ["true" if principal.invoked_by is not None else "false"],
+        "aws:principalisawsservice": ["true" if principal.kind == AWS_SERVICE else "false"],
     }
     if principal.kind == IAM_USER and principal.name:
         values["aws:username"] = [principal.name]
@@ -121,6 +120,19 @@ def base_context(request: AuthorizationRequest, now: datetime) -> dict[str, list
         for key, value in tags.items():
             values[f"aws:requesttag/{key.lower()}"] = [value]
     return values
+
+
+def clock_keys(now: datetime):
+    """``aws:CurrentTime`` and ``aws:EpochTime``, for the few policies that test them."""
+
+    def provide(key: str) -> list[str] | None:
+        if key == "aws:currenttime":
+            return [_text(now)]
+        if key == "aws:epochtime":
+            return [str(int(now.timestamp()))]
+        return None
+
+    return provide
 
 
 def _parameter_provider(params: dict[str, Any]):
@@ -166,7 +178,9 @@ class PolicyAuthorizer:
                 _service_creating_its_own_role(principal, request)):
             return [Decision("allowed", request.action, arn) for arn in resources]
         policies = policies if policies is not None else self.store.policies_for(principal)
-        base = context if context is not None else base_context(request, self.clock.now())
+        base = context if context is not None else base_context(request)
+        # the simulator's context is all it knows: keys it lacks are reported missing, not read from the clock
+        clock = [("aws:", clock_keys(self.clock.now()))] if context is None else []
         caller = caller_of(principal)
         service_prefix = request.action.split(":", 1)[0].lower()
         decisions = []
@@ -175,7 +189,7 @@ class PolicyAuthorizer:
                 return _tag_lookup(self.store.resource_tags(arn), key)
 
             lazy = [("aws:resourcetag/", resource_tags), (f"{service_prefix}:resourcetag/", resource_tags),
-                    (f"{service_prefix}:", _parameter_provider(request.params))]
+                    (f"{service_prefix}:", _parameter_provider(request.params)), *clock]
             decisions.append(evaluate(policies, caller, request.action, arn, RequestContext(dict(base), lazy),
                                       resource_policy or self.store.resource_policy(request.action, arn)))
         return decisions
