@@ -9,6 +9,10 @@ from functools import lru_cache
 @lru_cache(maxsize=8192)
 def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     """A NUL before a character makes it literal (how ``${*}`` and ``${?}`` reach the matcher)."""
+    return re.compile(_wildcard_source(pattern), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def _wildcard_source(pattern: str, any_char: str = ".") -> str:
     parts = []
     literal = False
     for char in pattern:
@@ -18,12 +22,12 @@ def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
         elif char == "\x00":
             literal = True
         elif char == "*":
-            parts.append(".*")
+            parts.append(f"{any_char}*")
         elif char == "?":
-            parts.append(".")
+            parts.append(any_char)
         else:
             parts.append(re.escape(char))
-    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    return "".join(parts)
 
 
 def wildcard_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
@@ -38,8 +42,18 @@ def arn_match(pattern: str, arn: str) -> bool:
     """ARN matching as ``ArnLike`` and ``Resource`` do it: each of the six colon-separated parts on its own."""
     if pattern == "*":
         return True
-    pattern_parts = pattern.split(":", 5)
-    arn_parts = arn.split(":", 5)
-    if len(pattern_parts) != 6 or len(arn_parts) != 6:
+    regex = _arn_regex(pattern)
+    if regex is None:
         return wildcard_match(pattern, arn)
-    return all(wildcard_match(p, a) for p, a in zip(pattern_parts, arn_parts, strict=True))
+    return regex.fullmatch(arn) is not None
+
+
+@lru_cache(maxsize=8192)
+def _arn_regex(pattern: str) -> re.Pattern[str] | None:
+    """One regex for the six parts: wildcards in the first five stay within their part (no ``:``), the
+    resource part takes the rest. None for a pattern that is not six parts."""
+    parts = pattern.split(":", 5)
+    if len(parts) != 6:
+        return None
+    return re.compile(":".join([*(_wildcard_source(part, "[^:]") for part in parts[:5]),
+                                _wildcard_source(parts[5])]), re.DOTALL)
