@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Connection, inspect, text
@@ -38,33 +38,29 @@ class Database:
         times the BEGIN and COMMIT themselves. Statements may still go through ``Connection.execute``: its
         autobegin joins the transaction already open (engine.py), and its commit or rollback ends it.
         """
-        serialized = write and self.backend == "sqlite"
-        if serialized:
-            self._sqlite_writer.acquire()
-        connection = self._checkout()
-        driver = connection.connection.dbapi_connection
-        ended = False  # a connection whose transaction did not end cleanly is closed, not reused
-        try:
-            if self.backend == "sqlite":  # writers take the write lock up front: no failed lock upgrades
-                driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        with self._sqlite_writer if write and self.backend == "sqlite" else nullcontext():
+            connection = self._checkout()
+            driver = connection.connection.dbapi_connection
+            ended = False  # a connection whose transaction did not end cleanly is closed, not reused
             try:
-                yield connection
-            except BaseException:
+                if self.backend == "sqlite":  # writers take the write lock up front: no failed lock upgrades
+                    driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield connection
+                except BaseException:
+                    if connection.in_transaction():
+                        connection.rollback()
+                    else:
+                        driver.rollback()
+                    ended = True
+                    raise
                 if connection.in_transaction():
-                    connection.rollback()
+                    connection.commit()
                 else:
-                    driver.rollback()
+                    driver.commit()
                 ended = True
-                raise
-            if connection.in_transaction():
-                connection.commit()
-            else:
-                driver.commit()
-            ended = True
-        finally:
-            self._checkin(connection, ended)
-            if serialized:
-                self._sqlite_writer.release()
+            finally:
+                self._checkin(connection, ended)
 
     # With SQLite each thread keeps the connection its last transaction used: checking one out of the pool
     # and back in (with the pool's reset) cost more than a whole indexed read. PostgreSQL connections go back
