@@ -73,7 +73,7 @@ def scrub(shape: Shape | None, params: dict[str, Any]) -> dict[str, Any] | None:
     if not params:
         return None
     if shape is None:
-        return _scrub_value(None, params, None)
+        return _scrub_unshaped(params)
     return _scrubber(shape)(params)
 
 
@@ -97,7 +97,7 @@ def _build_scrubber(shape: Shape, _variant: Any) -> Scrubber | None:
             return None
         return partial(each_item if kind == "list" else each_value, item)
     if kind in ("timestamp", "blob"):
-        return partial(_scrub_value, None, name=None)
+        return _scrub_unshaped
     return None
 
 
@@ -116,28 +116,22 @@ def _scrub_structure(shape: Shape, members: dict[str, tuple[str, Scrubber | None
     for key, item in value.items():
         found = members.get(key)
         if found is None:
-            out[_camel(key)] = _scrub_value(None, item, key)
+            out[_camel(key)] = _scrub_unshaped(item, key)
         else:
             camel, scrubber = found
             out[camel] = item if scrubber is None else scrubber(item)
     return out
 
 
-def _scrub_value(shape: Shape | None, value: Any, name: str | None) -> Any:
-    """Values the compiled scrubbers do not cover (no shape, timestamps, blobs): judged by name and type."""
-    if shape is not None and shape.metadata.get("sensitive"):
-        return HIDDEN
+def _scrub_unshaped(value: Any, name: str | None = None) -> Any:
+    """Values no shape describes (parameters of a shapeless call, unknown members) and timestamps and blobs:
+    judged by their name and type."""
     if name is not None and name.lower() in _SECRET_NAMES:
         return HIDDEN
     if isinstance(value, dict):
-        if shape is not None and shape.type_name == "structure":
-            members = shape.members
-            return {_camel(key): _scrub_value(members.get(key), item, key) for key, item in value.items()}
-        value_shape = shape.value if shape is not None and shape.type_name == "map" else None
-        return {key: _scrub_value(value_shape, item, None) for key, item in value.items()}
+        return {key: _scrub_unshaped(item) for key, item in value.items()}
     if isinstance(value, list):
-        member = shape.member if shape is not None and shape.type_name == "list" else None
-        return [_scrub_value(member, item, None) for item in value]
+        return [_scrub_unshaped(item) for item in value]
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, bytes):

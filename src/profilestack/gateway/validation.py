@@ -126,18 +126,17 @@ def _check_structure(shape: Shape, members: dict[str, tuple[str, Checker | None]
         members.update((name, (_lower_first(name), _checker(member))) for name, member in shape.members.items())
     for name in shape.required_members:
         if value.get(name) is None:
-            out.add(_join(path, name), None, shape.members[name], "Member must not be null")
+            out.add(_join(path, members[name][0]), None, shape.members[name], "Member must not be null")
     for name, member_value in value.items():
         found = members.get(name)
         if found is None or member_value is None or found[1] is None:
             continue
         wire, check = found
-        check(member_value, f"{path}.{wire}" if path else wire, out)
+        check(member_value, _join(path, wire), out)
 
 
-def _join(path: str, name: str) -> str:
-    name = _lower_first(name)
-    return f"{path}.{name}" if path else name
+def _join(path: str, member: str) -> str:
+    return f"{path}.{member}" if path else member
 
 
 def _check_items(check: Checker, value: list[Any], path: str, out: _Collector) -> None:

@@ -41,7 +41,7 @@ def _multi_row(sql: str) -> Callable[[int], str] | None:
 
 
 class _Compiled:
-    __slots__ = ("binders", "bound_names", "bound_positions", "fixed", "multi_row", "names", "positional",
+    __slots__ = ("bound_names", "bound_positions", "fixed", "multi_row", "names", "positional",
                  "read_positions", "row_type", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Any, column_keys: list[str] | None = None) -> None:
@@ -51,11 +51,11 @@ class _Compiled:
         self.names = list(compiled.positiontup or []) if self.positional else list(compiled.binds)
         # literal values written into the statement itself (``values(claimed_by=None)``)
         self.fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
-        self.binders: dict[str, Processor] = {
+        binders: dict[str, Processor] = {
             name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
-        self.bound_names = [(name, binder) for name, binder in self.binders.items() if binder is not None]
-        self.bound_positions = [(position, self.binders[name]) for position, name in enumerate(self.names)
-                                if self.binders.get(name) is not None]
+        self.bound_names = [(name, binder) for name, binder in binders.items() if binder is not None]
+        self.bound_positions = [(position, binders[name]) for position, name in enumerate(self.names)
+                                if binders.get(name) is not None]
         self.multi_row = _multi_row(self.sql) if isinstance(statement, Insert) and dialect.name == "sqlite" else None
         columns = list(getattr(statement, "selected_columns", []) or [])
         self.row_type = namedtuple("Row", [column.key for column in columns]) if columns else None

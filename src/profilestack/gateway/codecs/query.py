@@ -95,10 +95,6 @@ def _read(shape: Shape, prefix: str, form: _Form) -> Any:
 XmlWriter = Callable[[Any, str, list[str]], None]  # (value, element name, output)
 
 
-def write_xml(shape: Shape, value: Any, name: str, out: list[str]) -> None:
-    _xml_writer(shape)(value, name, out)
-
-
 def write_members(shape: Shape, value: dict[str, Any], out: list[str]) -> None:
     for member_name, wire, writer in _members(shape):
         item = value.get(member_name)

@@ -39,8 +39,12 @@ _FIND_DOMAIN = Prepared(select(profile_domains).where(profile_domains.c.account_
                                                       profile_domains.c.name == bindparam("b_name")))
 
 
+def domain_named(db: Connection, account: str, region: str, name: str) -> Row[Any] | None:
+    return _FIND_DOMAIN.first(db, {"b_account": account, "b_region": region, "b_name": name})
+
+
 def find_domain(ctx: CallContext, name: str) -> Row[Any] | None:
-    return _FIND_DOMAIN.first(ctx.db, {"b_account": ctx.account, "b_region": ctx.region, "b_name": name})
+    return domain_named(ctx.db, ctx.account, ctx.region, name)
 
 
 def require_domain(ctx: CallContext, name: str) -> Row[Any]:

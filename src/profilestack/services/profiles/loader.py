@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.worker import enqueue
+from profilestack.services.profiles.domains import domain_named
+from profilestack.services.profiles.event_triggers import has_triggers
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.objects import ingest
 from profilestack.services.profiles.profile_store import batched_stats
-from profilestack.services.profiles.tables import profile_domains
-from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation, needs_evaluation
+from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -56,9 +55,7 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
          account: str | None = None, batch_size: int = 1000, progress: Progress | None = None) -> LoadResult:
     account = account or app.settings.account_id
     with app.database.transaction(write=False) as db:
-        domain = db.execute(select(profile_domains).where(
-            profile_domains.c.account_id == account, profile_domains.c.region == region,
-            profile_domains.c.name == domain_name)).first()
+        domain = domain_named(db, account, region, domain_name)
         if domain is None:
             raise SystemExit(f"no domain {domain_name} in account {account}, region {region}")
         definition = definition_of(db, domain, object_type)
@@ -70,7 +67,7 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
     def flush() -> None:
         with app.database.transaction() as db, batched_stats(db):
             now = app.clock.now()
-            evaluate = needs_evaluation(db, domain.id, object_type)  # once per batch, not per object
+            evaluate = has_triggers(db, domain.id, object_type)  # once per batch, not per object
             for number, text in batch:
                 try:
                     _, profile_id = ingest(db, app.ids, domain, object_type, definition, text, now)

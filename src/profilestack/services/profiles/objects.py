@@ -17,11 +17,12 @@ from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.event_triggers import has_triggers
 from profilestack.services.profiles.mapping import MATCHING, MappedObject, map_object, parse_object
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_object_types, profile_objects
-from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation, needs_evaluation
+from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 from profilestack.store.prepared import Prepared
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
     definition = definition_of(ctx.db, domain, params["ObjectTypeName"])
     now = ctx.now()
     key, profile_id = ingest(ctx.db, ctx.app.ids, domain, params["ObjectTypeName"], definition, params["Object"], now)
-    if needs_evaluation(ctx.db, domain.id, params["ObjectTypeName"]):
+    if has_triggers(ctx.db, domain.id, params["ObjectTypeName"]):
         ctx.enqueue(EVALUATE_TASK, evaluation(domain, params["ObjectTypeName"], profile_id, params["Object"], now,
                                               ctx.request_id))
     return {"ProfileObjectUniqueKey": key}

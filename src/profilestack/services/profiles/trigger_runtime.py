@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, select
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.profiles import service_role
-from profilestack.services.profiles.event_triggers import has_triggers, integrations_of, triggers_for
+from profilestack.services.profiles.event_triggers import integrations_of, triggers_for
 from profilestack.services.profiles.mapping import map_object, parse_object
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
@@ -38,11 +38,6 @@ DEFAULT_PERIODS = [{"Unit": "DAYS", "Value": 1, "MaxInvocationsPerProfile": 10}]
 
 _DOMAIN = Prepared(select(profile_domains).where(profile_domains.c.id == bindparam("b_id")))
 _RECORD_INVOCATION = Prepared(insert(profile_trigger_invocations))
-
-
-def needs_evaluation(db: Connection, domain_id: int, object_type: str) -> bool:
-    """Whether objects of this type have triggers to evaluate."""
-    return has_triggers(db, domain_id, object_type)
 
 
 def evaluation(domain: Row[Any], object_type: str, profile_id: str | None, text: str, now: datetime,
