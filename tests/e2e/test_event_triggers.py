@@ -12,19 +12,10 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import Server, narrowed_policy_server
 from tests.e2e.identities import ACCOUNT, unique
+from tests.e2e.waiting import wait_for
 from tests.e2e.wire import send, signed_request
 
 POLICY_ARN = "arn:aws:iam::aws:policy/aws-service-role/CustomerProfilesServiceLinkedRolePolicy"
-
-
-def wait_for(condition, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    return condition()
 
 
 class Scenario:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
+from tests.e2e.waiting import wait_for
 from tests.e2e.wire import send, signed_request
 
 
@@ -393,9 +393,7 @@ def test_objects_expire(clocked_server) -> None:
         return json.loads(body)["Stats"]
 
     def wait_for_objects(count: int, shift: int) -> None:
-        deadline = time.monotonic() + 10
-        while stats(shift)["ObjectCount"] != count and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: stats(shift)["ObjectCount"] == count, interval=0.1)
         assert stats(shift)["ObjectCount"] == count
 
     try:

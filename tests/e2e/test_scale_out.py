@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import REQUIRE_POSTGRES, PostgresDatabase, Server, free_port, postgres_available
 from tests.e2e.test_event_triggers import Scenario
+from tests.e2e.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +45,7 @@ def test_events_from_two_servers_and_three_workers_arrive_exactly_once(cluster) 
     nodes = [scenario.via(server) for server in cluster]
     for index in range(40):
         nodes[index % 2].put(f"o-{index}", f"customer{index}@example.com", "abandoned")
-    deadline = time.monotonic() + 30
-    while len(scenario.received()) < 40 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(lambda: len(scenario.received()) >= 40, timeout=30, interval=0.2)
     time.sleep(1.0)  # a duplicate would show up now
     received = scenario.received()
     assert len(received) == 40

@@ -11,7 +11,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import Server, free_port, narrowed_policy_server
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
+from tests.e2e.waiting import wait_for
 
 PRINCIPAL = "profile.amazonaws.com"
 ROLE_PATH = f"/aws-service-role/{PRINCIPAL}/"
@@ -40,16 +40,6 @@ def create_domain(server, client=None, region: str = "us-east-1", **extra) -> tu
                                                                          **extra)
     (role,) = profile_roles(server) - before
     return name, role
-
-
-def wait_for(condition, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def role_exists(server, name: str) -> bool:
