@@ -6,7 +6,10 @@ threads could not offer more than ~200 objects/s on this machine); each outbound
 receives carries its object, so latency = the request's creation time - the moment the object was sent.
 Also checks that none is lost or duplicated.
 
-    .venv/bin/python -m bench.triggers [--rate 100] [--seconds 20]
+    .venv/bin/python -m bench.triggers [--rate 100] [--seconds 20] [--worker-process | --postgres]
+
+``--postgres`` runs issue 6's scale-out check: two servers and two workers sharing one PostgreSQL database,
+the load spread over both servers, nothing lost or duplicated.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from botocore.credentials import Credentials
 from bench.paced import offer
 from bench.profiles import signed_request
 from bench.run import free_port, start
+from tests.postgres import PostgresDatabase
 
 DOMAIN = "bench"
 
@@ -74,51 +78,66 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=int, default=100, help="matching objects per second")
     parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--worker-process", action="store_true",
-                        help="evaluate triggers in a separate `profilestack worker` process instead of the server's")
+    layouts = parser.add_mutually_exclusive_group()
+    layouts.add_argument("--worker-process", action="store_true",
+                         help="evaluate triggers in a separate `profilestack worker` process instead of the server's")
+    layouts.add_argument("--postgres", action="store_true",
+                         help="two server processes and two worker processes on a throwaway PostgreSQL database "
+                              "(PROFILESTACK_TEST_POSTGRES, default postgresql://postgres@127.0.0.1:5432/postgres); "
+                              "load is spread over both servers")
     args = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="profilestack-bench-triggers-")
-    port = free_port()
-    serve = [sys.executable, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", data_dir]
-    server, _ = start(serve + (["--no-outbox-worker"] if args.worker_process else []), port)
-    worker = subprocess.Popen([sys.executable, "-m", "profilestack.cli", "worker", "--data-dir", data_dir],
-                              stdout=subprocess.DEVNULL) if args.worker_process else None
+    database = PostgresDatabase() if args.postgres else None
+    storage = ["--db", database.url] if database else ["--data-dir", tempfile.mkdtemp(prefix="profilestack-bench-")]
+    separate_workers = 2 if database else 1 if args.worker_process else 0
+    processes: list[subprocess.Popen] = []
     try:
-        campaign = _setup(port)
+        ports = [free_port() for _ in range(2 if database else 1)]
+        for port in ports:
+            command = [sys.executable, "-m", "profilestack.cli", "serve", "--port", str(port), *storage]
+            processes.append(start(command + (["--no-outbox-worker"] if separate_workers else []), port)[0])
+        for _ in range(separate_workers):
+            processes.append(subprocess.Popen([sys.executable, "-m", "profilestack.cli", "worker", *storage],
+                                              stdout=subprocess.DEVNULL))
+        campaign = _setup(ports[0])
         total = args.rate * args.seconds
-        request = signed_request(port, f"/domains/{DOMAIN}/profiles/objects", {}, unsigned=True, method="PUT")
+        path = f"/domains/{DOMAIN}/profiles/objects"
+        targets = [(port, dict(signed_request(port, path, {}, unsigned=True, method="PUT").headers.items()))
+                   for port in ports]
 
         def body(index: int) -> bytes:
             obj = json.dumps({"id": f"o-{index}", "email": f"c{index}@example.com", "status": "abandoned"})
             return json.dumps({"ObjectTypeName": "Order", "Object": obj}).encode()
 
-        sent_at, statuses, achieved = offer(port, "PUT", f"/domains/{DOMAIN}/profiles/objects",
-                                            dict(request.headers.items()), body, total, args.rate)
+        sent_at, statuses, achieved = offer(targets, "PUT", path, body, total, args.rate)
         failed = sum(1 for status in statuses if status != 200)
         sent = {f"o-{index}": moment for index, moment in enumerate(sent_at)}
         deadline = time.monotonic() + 60
-        received = _received(port, campaign["id"])
+        received = _received(ports[0], campaign["id"])
         while len(received) < total and time.monotonic() < deadline:
             time.sleep(0.5)
-            received = _received(port, campaign["id"])
+            received = _received(ports[0], campaign["id"])
+        time.sleep(1.0)  # a late duplicate would show up now
+        received = _received(ports[0], campaign["id"])
         latencies = sorted(
             (datetime.fromisoformat(item["createdAt"]).timestamp()
              - sent[json.loads(item["eventTriggerContext"]["sourceEvent"])["id"]]) * 1000 for item in received)
         objects = [json.loads(item["eventTriggerContext"]["sourceEvent"])["id"] for item in received]
         p50 = statistics.median(latencies) if latencies else float("nan")
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan")
-        layout = "a server process and a worker process" if worker else "one server process"
-        print(f"SQLite, {layout}; {total:,} matching objects offered at {args.rate}/s "
-              f"(achieved {achieved:,.0f}/s)")
+        layout = ("PostgreSQL, two server processes and two worker processes" if database
+                  else "SQLite, a server process and a worker process" if args.worker_process
+                  else "SQLite, one server process")
+        print(f"{layout}; {total:,} matching objects offered at {args.rate}/s (achieved {achieved:,.0f}/s)")
         print(f"- PutProfileObject answers other than 200: {failed:,}")
         print(f"- outbound requests received: {len(received):,} (lost {total - len(set(objects)):,}, "
               f"duplicated {len(objects) - len(set(objects)):,})")
         print(f"- ingestion to outbound request: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     finally:
-        for process in (server, worker):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=30)
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+        if database is not None:
+            database.drop()
     return 0
 
 

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-POSTGRES_ADMIN_URL = os.environ.get("PROFILESTACK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests.postgres import POSTGRES_ADMIN_URL, PostgresDatabase, postgres_available
+
 REQUIRE_POSTGRES = os.environ.get("PROFILESTACK_REQUIRE_POSTGRES") == "1"
 
 
@@ -26,35 +26,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=2):
-            return True
-    except Exception:
-        return False
-
-
-class PostgresDatabase:
-    """A throwaway database on the local PostgreSQL server."""
-
-    def __init__(self) -> None:
-        import psycopg
-
-        self.name = f"profilestack_test_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{self.name}"')
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        self.url = f"{base}/{self.name}"
-
-    def drop(self) -> None:
-        import psycopg
-
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 @dataclass

@@ -8,9 +8,10 @@ import time
 
 import pytest
 
-from tests.conftest import REQUIRE_POSTGRES, PostgresDatabase, Server, free_port, postgres_available
+from tests.conftest import REQUIRE_POSTGRES, Server, free_port
 from tests.e2e.test_event_triggers import Scenario
 from tests.e2e.waiting import wait_for
+from tests.postgres import PostgresDatabase, postgres_available
 
 
 @pytest.fixture(scope="module")

@@ -16,26 +16,6 @@ from profilestack.store.database import Database
 
 
 @pytest.fixture
-def database(backend: str, tmp_path) -> Database:
-    if backend == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'outbox.db'}")
-        db.migrate()
-        yield db
-        db.dispose()
-        return
-    from tests.conftest import PostgresDatabase
-
-    postgres = PostgresDatabase()
-    db = Database(postgres.url)
-    db.migrate()
-    try:
-        yield db
-    finally:
-        db.dispose()
-        postgres.drop()
-
-
-@pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
 
