@@ -18,6 +18,6 @@ def _insert_ignoring_duplicates(dialect: str, table: Table) -> Prepared:
 
 
 def insert_ignoring_duplicates(db: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING (rows already there by primary key are kept)."""
+    """INSERT … ON CONFLICT DO NOTHING (a row that would repeat a unique key is left out)."""
     if rows:
         _insert_ignoring_duplicates(db.dialect.name, table).run_many(db, rows)

@@ -20,6 +20,7 @@ from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloud
 from profilestack.services.next_token import page
 from profilestack.services.registry import ServiceHandlers
 from profilestack.store.prepared import Prepared
+from profilestack.store.statements import insert_ignoring_duplicates
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -83,7 +84,6 @@ _FIND_METRIC = Prepared(select(cloudwatch_metrics.c.id, cloudwatch_metrics.c.las
 _TOUCH_EVERY = timedelta(minutes=1)
 _TOUCH_METRIC = Prepared(update(cloudwatch_metrics).where(cloudwatch_metrics.c.id == bindparam("b_id")).values(
     last_put_at=bindparam("b_now")))
-_INSERT_METRIC = insert(cloudwatch_metrics)
 _INSERT_DATAPOINT = Prepared(insert(cloudwatch_datapoints))
 
 
@@ -100,10 +100,11 @@ def _metric_id(db: Connection, ctx: CallContext, namespace: str, name: str, dime
         if now - found.last_put_at >= _TOUCH_EVERY:
             _TOUCH_METRIC.run(db, {"b_id": found.id, "b_now": now})
         return found.id
-    result = db.execute(_INSERT_METRIC, {"account_id": ctx.account, "region": ctx.region, "namespace": namespace,
-                                         "metric_name": name, "dimensions_key": identity["b_key"],
-                                         "dimensions": dimensions or [], "last_put_at": now})
-    return int(result.inserted_primary_key[0])
+    # Another call may be creating the same metric right now: its row wins, and is the one read back.
+    insert_ignoring_duplicates(db, cloudwatch_metrics, [{
+        "account_id": ctx.account, "region": ctx.region, "namespace": namespace, "metric_name": name,
+        "dimensions_key": identity["b_key"], "dimensions": dimensions or [], "last_put_at": now}])
+    return _FIND_METRIC.first(db, identity).id
 
 
 @cloudwatch.operation("PutMetricData")

@@ -1,0 +1,44 @@
+"""Writes that race with each other on a shared database (PostgreSQL runs requests and tasks on threads)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from sqlalchemy import func, select
+
+from profilestack.services.cloudwatch.handlers import put_metric_data
+from profilestack.services.cloudwatch.tables import cloudwatch_metrics
+from profilestack.store.database import Database
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def _context(connection) -> SimpleNamespace:
+    return SimpleNamespace(db=connection, account="000000000000", region="us-east-1",
+                           principal=SimpleNamespace(invoked_by=None), now=lambda: NOW)
+
+
+def test_two_calls_creating_the_same_metric_both_succeed(database: Database) -> None:
+    params = {"Namespace": "App", "MetricData": [{"MetricName": "Hits", "Value": 1.0}]}
+    second_done = threading.Event()
+    failures: list[BaseException] = []
+
+    def second_call() -> None:
+        try:
+            with database.transaction() as connection:
+                put_metric_data(_context(connection), params)
+        except BaseException as error:
+            failures.append(error)
+        second_done.set()
+
+    with database.transaction() as connection:
+        put_metric_data(_context(connection), params)  # creates the metric, not yet committed
+        racer = threading.Thread(target=second_call)
+        racer.start()
+        assert not second_done.wait(0.5)  # it waits for this transaction (PostgreSQL: on the unique key)
+    racer.join(timeout=10)
+    assert failures == []
+    with database.transaction(write=False) as connection:
+        assert connection.execute(select(func.count()).select_from(cloudwatch_metrics)).scalar() == 1
