@@ -109,9 +109,9 @@ def _hidden(_value: Any) -> str:
 
 
 def _scrub_structure(shape: Shape, members: dict[str, tuple[str, Scrubber | None]], value: dict[str, Any]) -> Any:
-    if not members:  # compiled on first use: shapes may be recursive
-        members.update((name, (_camel(name), _hidden if name.lower() in _SECRET_NAMES else _scrubber(member)))
-                       for name, member in shape.members.items())
+    if not members:  # compiled on first use (shapes may be recursive), published whole (threads share it)
+        members.update({name: (_camel(name), _hidden if name.lower() in _SECRET_NAMES else _scrubber(member))
+                        for name, member in shape.members.items()})
     out = {}
     for key, item in value.items():
         found = members.get(key)

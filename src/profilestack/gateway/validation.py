@@ -122,8 +122,8 @@ def _check_all(checks: list[Checker], value: Any, path: str, out: _Collector) ->
 
 def _check_structure(shape: Shape, members: dict[str, tuple[str, Checker | None]], value: dict[str, Any], path: str,
                      out: _Collector) -> None:
-    if not members:  # compiled on first use: shapes may be recursive
-        members.update((name, (_lower_first(name), _checker(member))) for name, member in shape.members.items())
+    if not members:  # compiled on first use (shapes may be recursive), published whole (threads share it)
+        members.update({name: (_lower_first(name), _checker(member)) for name, member in shape.members.items()})
     for name in shape.required_members:
         if value.get(name) is None:
             out.add(_join(path, members[name][0]), None, shape.members[name], "Member must not be null")

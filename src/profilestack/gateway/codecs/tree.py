@@ -179,11 +179,12 @@ class _StructureWriter:
         self.fields: dict[str, tuple[str, Writer | None]] | None = None
 
     def _compile(self) -> dict[str, tuple[str, Writer | None]]:
-        self.fields = {name: (wire_name(member, name), _writer(member, self.fmt))
-                       for name, member in self.shape.members.items()}
-        self.renamed = any(wire != name for name, (wire, _) in self.fields.items())
-        self.converted = [(name, writer) for name, (_, writer) in self.fields.items() if writer is not None]
-        return self.fields
+        fields = {name: (wire_name(member, name), _writer(member, self.fmt))
+                  for name, member in self.shape.members.items()}
+        self.renamed = any(wire != name for name, (wire, _) in fields.items())
+        self.converted = [(name, writer) for name, (_, writer) in fields.items() if writer is not None]
+        self.fields = fields  # last: another thread uses the writer once it sees the fields
+        return fields
 
     def __call__(self, value: dict[str, Any]) -> dict[str, Any]:
         fields = self.fields or self._compile()
