@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from profilestack import internal_api
 from profilestack.app import App
 from profilestack.config import Settings
-from profilestack.gateway.http import HttpRequest
+from profilestack.gateway.http import HttpRequest, HttpResponse
 
 log = logging.getLogger(__name__)
 
 class AsgiApp:
     def __init__(self, app: App) -> None:
         self.app = app
+        # Requests are served on the event loop, unless the database makes them wait on the network: then
+        # several run at once in threads (store/database.py).
+        threads = app.database.threads
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="request") if threads > 1 else None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -30,10 +36,10 @@ class AsgiApp:
             if not message.get("more_body"):
                 break
         request = _request(scope, bytes(body))
-        if request.raw_path.startswith(internal_api.PREFIX):
-            response = internal_api.handle(self.app, request)
+        if self._threads is None:
+            response = self._handle(request)
         else:
-            response = self.app.gateway.handle_http(request)
+            response = await asyncio.get_running_loop().run_in_executor(self._threads, self._handle, request)
         await send({
             "type": "http.response.start",
             "status": response.status,
@@ -41,6 +47,11 @@ class AsgiApp:
             + [(b"content-length", str(len(response.body)).encode())],
         })
         await send({"type": "http.response.body", "body": response.body})
+
+    def _handle(self, request: HttpRequest) -> HttpResponse:
+        if request.raw_path.startswith(internal_api.PREFIX):
+            return internal_api.handle(self.app, request)
+        return self.app.gateway.handle_http(request)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:
@@ -52,6 +63,8 @@ class AsgiApp:
                 gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._threads is not None:
+                    self._threads.shutdown()
                 self.app.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -12,6 +12,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -64,6 +65,10 @@ class OutboxWorker:
     def __init__(self, database: Database, clock: Clock, *, batch_size: int = 32, lease_seconds: float = 60.0,
                  poll_seconds: float = 0.25, max_attempts: int = 8) -> None:
         self._database = database
+        # Tasks are independent transactions: where the database lets threads overlap (PostgreSQL), a claimed
+        # batch runs on that many threads at once.
+        self._threads = (ThreadPoolExecutor(database.threads, thread_name_prefix="outbox-task")
+                         if database.threads > 1 else None)
         self._clock = clock
         self._handlers: dict[str, TaskHandler] = {}
         self._batch_size = batch_size
@@ -107,8 +112,12 @@ class OutboxWorker:
     def run_once(self) -> int:
         """Claim and execute one batch; the number of tasks executed."""
         tasks = self._claim()
-        for task in tasks:
-            self._execute(task)
+        if self._threads is None or len(tasks) < 2:
+            for task in tasks:
+                self._execute(task)
+        else:
+            for _ in self._threads.map(self._execute, tasks):
+                pass
         return len(tasks)
 
     def _claim(self) -> list[Any]:

@@ -15,6 +15,7 @@ from profilestack.store.migrations import HEAD_REVISION
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _IDLE_PER_THREAD = 2
+_POSTGRES_THREADS = 8
 
 
 class Database:
@@ -22,6 +23,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.backend = backend_name(self.engine)
+        # How many threads of a process can usefully work on this database at once. A PostgreSQL statement
+        # waits on the network, and other requests can run meanwhile; SQLite answers in process, with one
+        # writer at a time, so requests are served faster one after another on the event loop.
+        self.threads = _POSTGRES_THREADS if self.backend == "postgresql" else 1
         self._local = threading.local()
         self._held: list[list[Connection]] = []  # every thread's idle connections, for dispose()
         self._held_lock = threading.Lock()
@@ -64,7 +69,7 @@ class Database:
 
     # With SQLite each thread keeps the connection its last transaction used: checking one out of the pool
     # and back in (with the pool's reset) cost more than a whole indexed read. PostgreSQL connections go back
-    # to the pool, whose pre-ping replaces a connection the server dropped (a restart) before it is used.
+    # to the pool, which pings one that sat idle and replaces it if the server dropped it (engine.py).
     def _checkout(self) -> Connection:
         idle = getattr(self._local, "idle", None)
         if idle:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -23,7 +24,31 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+    event.listen(engine, "checkin", _note_return)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+# A connection back from the pool within the last second was working a moment ago: pinging it before every
+# transaction (SQLAlchemy's pool_pre_ping) cost a round trip per transaction. One idle longer (e.g. across a
+# server restart) is pinged, and replaced if the server dropped it.
+_TRUSTED_FOR_SECONDS = 1.0
+
+
+def _note_return(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info["returned_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    if time.monotonic() - record.info.get("returned_at", 0.0) < _TRUSTED_FOR_SECONDS:
+        return
+    try:
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.rollback()  # leave it outside any transaction, as the pool hands it out
+    except Exception as error:
+        raise exc.DisconnectionError() from error
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
