@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from profilestack.services.cloudwatch.handlers import put_metric_data
 from profilestack.services.cloudwatch.tables import cloudwatch_metrics
 from profilestack.store.database import Database
+from profilestack.store.locks import lock_for_transaction
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -42,3 +43,25 @@ def test_two_calls_creating_the_same_metric_both_succeed(database: Database) -> 
     assert failures == []
     with database.transaction(write=False) as connection:
         assert connection.execute(select(func.count()).select_from(cloudwatch_metrics)).scalar() == 1
+
+
+def test_a_transaction_lock_holds_others_off_until_it_ends(database: Database) -> None:
+    order: list[str] = []
+
+    def second() -> None:
+        with database.transaction() as connection:
+            lock_for_transaction(connection, "trigger-limits:1:t:p")
+            order.append("second")
+
+    with database.transaction() as connection:
+        lock_for_transaction(connection, "trigger-limits:1:t:p")
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive()  # still waiting for the lock
+        if database.backend == "postgresql":  # another key is free (SQLite: one writer at a time anyway)
+            with database.transaction() as other:
+                lock_for_transaction(other, "trigger-limits:1:t:q")
+        order.append("first")
+    waiting.join(timeout=10)
+    assert order == ["first", "second"]

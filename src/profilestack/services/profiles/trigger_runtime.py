@@ -23,6 +23,7 @@ from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains, profile_trigger_invocations
 from profilestack.services.profiles.trigger_conditions import trigger_matches
+from profilestack.store.locks import lock_for_transaction
 from profilestack.store.prepared import Prepared
 
 if TYPE_CHECKING:
@@ -49,9 +50,10 @@ def evaluation(domain: Row[Any], object_type: str, profile_id: str | None, text:
 
 def _within_limits(db: Connection, domain_id: int, trigger: Row[Any], profile_id: str, now: datetime) -> bool:
     limits = trigger.definition.get("EventTriggerLimits") or {}
-    for period in limits.get("Periods") or DEFAULT_PERIODS:
-        if period.get("Unlimited"):
-            continue
+    periods = [period for period in limits.get("Periods") or DEFAULT_PERIODS if not period.get("Unlimited")]
+    if periods:  # two events of one profile evaluated at once (two workers) must not both take the last slot
+        lock_for_transaction(db, f"trigger-limits:{domain_id}:{trigger.name}:{profile_id}")
+    for period in periods:
         since = now - timedelta(seconds=UNIT_SECONDS[period["Unit"]] * period["Value"])
         fired = db.execute(select(func.count()).select_from(profile_trigger_invocations).where(
             profile_trigger_invocations.c.domain_id == domain_id,
