@@ -134,10 +134,13 @@ def put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
     domain = require_domain(ctx, params["DomainName"])
     definition = definition_of(ctx.db, domain, params["ObjectTypeName"])
     now = ctx.now()
-    key, profile_id = ingest(ctx.db, ctx.app.ids, domain, params["ObjectTypeName"], definition, params["Object"], now)
-    if has_triggers(ctx.db, domain.id, params["ObjectTypeName"]):
-        ctx.enqueue(EVALUATE_TASK, evaluation(domain, params["ObjectTypeName"], profile_id, params["Object"], now,
-                                              ctx.request_id))
+    # The domain's counters are one row every ingestion updates: updated last, its lock is held the least.
+    with store.batched_stats(ctx.db):
+        key, profile_id = ingest(ctx.db, ctx.app.ids, domain, params["ObjectTypeName"], definition,
+                                 params["Object"], now)
+        if has_triggers(ctx.db, domain.id, params["ObjectTypeName"]):
+            ctx.enqueue(EVALUATE_TASK, evaluation(domain, params["ObjectTypeName"], profile_id, params["Object"],
+                                                  now, ctx.request_id))
     return {"ProfileObjectUniqueKey": key}
 
 
