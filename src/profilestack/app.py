@@ -18,6 +18,7 @@ from profilestack.iam_policy.actions import NameResolver
 from profilestack.identity.credentials import BootstrapCredentials, CredentialResolver, CredentialSource
 from profilestack.outbox.worker import OutboxWorker, enqueue, ensure_pending
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
+from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.iam.authorization import IamPolicyStore, iam_resource_tags, names_with_path
 from profilestack.services.iam.catalogue import override_default_versions
 from profilestack.services.iam.credentials import AccessKeyCredentials
@@ -51,6 +52,7 @@ class App:
         tag_readers = {"iam": iam_resource_tags, "profile": tags_of, "connect-campaigns": tags_of}
         self.policies = IamPolicyStore(self.database, tag_readers)
         self.iam_reads = IamReadCache()
+        self.metric_ids = MetricIds()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)
         self.outbox = OutboxWorker(self.database, self.clock)

@@ -1,4 +1,5 @@
-"""Writes that race with each other on a shared database (PostgreSQL runs requests and tasks on threads)."""
+"""Writes that race with each other on a shared database (PostgreSQL runs requests and tasks on threads), and
+what a process remembers of them."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import threading
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import func, select
 
 from profilestack.services.cloudwatch.handlers import put_metric_data
+from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.cloudwatch.tables import cloudwatch_metrics
 from profilestack.store.database import Database
 from profilestack.store.locks import lock_for_transaction
@@ -17,8 +20,10 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def _context(connection) -> SimpleNamespace:
+    """What PutMetricData reads of its call; each its own process's metric ids (nothing remembered yet)."""
     return SimpleNamespace(db=connection, account="000000000000", region="us-east-1",
-                           principal=SimpleNamespace(invoked_by=None), now=lambda: NOW)
+                           app=SimpleNamespace(metric_ids=MetricIds()), principal=SimpleNamespace(invoked_by=None),
+                           now=lambda: NOW, on_commit=lambda _hook: None)
 
 
 def test_two_calls_creating_the_same_metric_both_succeed(database: Database) -> None:
@@ -65,3 +70,22 @@ def test_a_transaction_lock_holds_others_off_until_it_ends(database: Database) -
         order.append("first")
     waiting.join(timeout=10)
     assert order == ["first", "second"]
+
+
+def test_a_metric_created_by_a_rolled_back_call_is_not_remembered(database: Database) -> None:
+    metric_ids, hooks = MetricIds(), []
+
+    def context(connection) -> SimpleNamespace:
+        return SimpleNamespace(db=connection, account="000000000000", region="us-east-1", on_commit=hooks.append)
+
+    with pytest.raises(RuntimeError), database.transaction() as connection:
+        metric_ids.id_for(context(connection), "App", "Hits", None, NOW)
+        raise RuntimeError("the call failed after creating the metric")
+    hooks.clear()  # the gateway runs commit hooks only after a commit
+    with database.transaction() as connection:
+        created = metric_ids.id_for(context(connection), "App", "Hits", None, NOW)
+    for hook in hooks:
+        hook()
+    with database.transaction(write=False) as connection:
+        assert connection.execute(select(cloudwatch_metrics.c.id)).scalars().all() == [created]
+        assert metric_ids.id_for(context(connection), "App", "Hits", None, NOW) == created

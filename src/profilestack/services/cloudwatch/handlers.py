@@ -10,17 +10,17 @@ import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.expressions import ExpressionError, Series, evaluate
+from profilestack.services.cloudwatch.metrics import find_metric, identity
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
 from profilestack.services.next_token import page
 from profilestack.services.registry import ServiceHandlers
 from profilestack.store.prepared import Prepared
-from profilestack.store.statements import insert_ignoring_duplicates
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -40,10 +40,6 @@ def invalid(message: str) -> AwsError:
 
 def combination(message: str) -> AwsError:
     return AwsError("InvalidParameterCombination", message, 400)
-
-
-def dimensions_key(dimensions: list[dict[str, str]] | None) -> str:
-    return ";".join(f"{d['Name']}={d['Value']}" for d in sorted(dimensions or [], key=lambda d: d["Name"]))
 
 
 def _samples(datum: dict[str, Any], where: str) -> tuple[float, float, float, float, list | None]:
@@ -73,38 +69,7 @@ def _samples(datum: dict[str, Any], where: str) -> tuple[float, float, float, fl
             [[v, c] for v, c in zip(values, counts, strict=True)])
 
 
-_METRIC_IDENTITY = (cloudwatch_metrics.c.account_id == bindparam("b_account"),
-                    cloudwatch_metrics.c.region == bindparam("b_region"),
-                    cloudwatch_metrics.c.namespace == bindparam("b_namespace"),
-                    cloudwatch_metrics.c.metric_name == bindparam("b_name"),
-                    cloudwatch_metrics.c.dimensions_key == bindparam("b_key"))
-_FIND_METRIC = Prepared(select(cloudwatch_metrics.c.id, cloudwatch_metrics.c.last_put_at).where(*_METRIC_IDENTITY))
-# ListMetrics' RecentlyActive looks back three hours: a metric's activity is kept to the minute, not rewritten for
-# every datapoint (the trigger runtime puts five per ingested object).
-_TOUCH_EVERY = timedelta(minutes=1)
-_TOUCH_METRIC = Prepared(update(cloudwatch_metrics).where(cloudwatch_metrics.c.id == bindparam("b_id")).values(
-    last_put_at=bindparam("b_now")))
 _INSERT_DATAPOINT = Prepared(insert(cloudwatch_datapoints))
-
-
-def _identity(ctx: CallContext, namespace: str, name: str, dimensions: list | None) -> dict[str, str]:
-    return {"b_account": ctx.account, "b_region": ctx.region, "b_namespace": namespace, "b_name": name,
-            "b_key": dimensions_key(dimensions)}
-
-
-def _metric_id(db: Connection, ctx: CallContext, namespace: str, name: str, dimensions: list | None,
-               now: datetime) -> int:
-    identity = _identity(ctx, namespace, name, dimensions)
-    found = _FIND_METRIC.first(db, identity)
-    if found is not None:
-        if now - found.last_put_at >= _TOUCH_EVERY:
-            _TOUCH_METRIC.run(db, {"b_id": found.id, "b_now": now})
-        return found.id
-    # Another call may be creating the same metric right now: its row wins, and is the one read back.
-    insert_ignoring_duplicates(db, cloudwatch_metrics, [{
-        "account_id": ctx.account, "region": ctx.region, "namespace": namespace, "metric_name": name,
-        "dimensions_key": identity["b_key"], "dimensions": dimensions or [], "last_put_at": now}])
-    return _FIND_METRIC.first(db, identity).id
 
 
 @cloudwatch.operation("PutMetricData")
@@ -123,17 +88,13 @@ def put_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                           "and no more than two hours in the future.")
         rows.append((datum, moment, count, total, low, high, samples))
     db = ctx.db
-    points = [{"metric_id": _metric_id(db, ctx, namespace, datum["MetricName"], datum.get("Dimensions"), now),
+    metric_ids = ctx.app.metric_ids
+    points = [{"metric_id": metric_ids.id_for(ctx, namespace, datum["MetricName"], datum.get("Dimensions"), now),
                "timestamp": moment, "sample_count": count, "sum": total, "minimum": low, "maximum": high,
                "samples": samples, "unit": datum.get("Unit") or "None"}
               for datum, moment, count, total, low, high, samples in rows]
     _INSERT_DATAPOINT.run_many(db, points)
     return {}
-
-
-def _find_metric(db: Connection, ctx: CallContext, namespace: str, name: str, dimensions: list | None) -> int | None:
-    found = _FIND_METRIC.first(db, _identity(ctx, namespace, name, dimensions))
-    return found.id if found is not None else None
 
 
 def _check_period(period: int) -> None:
@@ -173,7 +134,7 @@ def get_metric_statistics(ctx: CallContext, params: dict[str, Any]) -> dict[str,
         raise combination(f"You have requested up to {int((end - start).total_seconds() // period)} datapoints, "
                           f"which exceeds the limit of {MAX_DATAPOINTS:,}. You may reduce the datapoints requested "
                           "by increasing Period, or decreasing the time range.")
-    metric = _find_metric(ctx.db, ctx, params["Namespace"], params["MetricName"], params.get("Dimensions"))
+    metric = find_metric(ctx.db, identity(ctx, params["Namespace"], params["MetricName"], params.get("Dimensions")))
     datapoints = []
     for moment, bucket in sorted(_buckets(ctx.db, metric, start, end, period, params.get("Unit")).items()):
         point: dict[str, Any] = {"Timestamp": moment, "Unit": bucket.unit}
@@ -190,7 +151,7 @@ def _metric_series(ctx: CallContext, stat: dict[str, Any], start: datetime, end:
     if not is_supported(stat["Stat"]):
         raise invalid(f"The value {stat['Stat']} for parameter Stat is invalid.")
     _check_period(stat["Period"])
-    found = _find_metric(ctx.db, ctx, metric["Namespace"], metric["MetricName"], metric.get("Dimensions"))
+    found = find_metric(ctx.db, identity(ctx, metric["Namespace"], metric["MetricName"], metric.get("Dimensions")))
     buckets = _buckets(ctx.db, found, start, end, stat["Period"], stat.get("Unit"))
     series = {moment: value_of(bucket, stat["Stat"]) for moment, bucket in buckets.items()}
     return {moment: value for moment, value in series.items() if value is not None}
