@@ -108,3 +108,25 @@ def test_concurrent_workers_run_each_task_exactly_once(database: Database, clock
     for thread in threads:
         thread.join()
     assert sorted(ran) == list(range(60))
+
+
+def test_a_task_can_finish_in_its_own_transaction(database: Database, clock: FixedClock) -> None:
+    worker = OutboxWorker(database, clock)
+    committed: list[bool] = []
+
+    def note(payload: dict[str, Any]) -> None:
+        with database.transaction() as connection:
+            finished = worker.finish_in(connection)
+            if payload["fail"]:
+                raise RuntimeError("the work failed: its completion rolls back with it")
+        finished()
+        committed.append(_statuses(database)[1] == ("note", "done", 1))  # done before the worker records it
+
+    worker.register("note", note)
+    assert worker.finish_in(None) is None  # outside a task there is nothing to finish
+    with database.transaction() as connection:
+        enqueue(connection, clock, "note", {"fail": True})
+        enqueue(connection, clock, "note", {"fail": False})
+    assert worker.run_once() == 2
+    assert committed == [True]
+    assert _statuses(database) == [("note", "pending", 1), ("note", "done", 1)]

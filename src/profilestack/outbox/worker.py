@@ -13,7 +13,9 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
@@ -40,6 +42,7 @@ class RetryLater(Exception):
         self.delay = delay
 
 
+_running: ContextVar[dict[str, Any] | None] = ContextVar("running_outbox_task", default=None)
 _ENQUEUE = Prepared(outbox.insert())
 _FINISH = Prepared(update(outbox).where(outbox.c.id == bindparam("b_id")).values(
     status=bindparam("b_status"), last_error=bindparam("b_error"), finished_at=bindparam("b_finished"),
@@ -145,8 +148,21 @@ class OutboxWorker:
             )
             return sorted(claimed.all(), key=lambda row: row.id)
 
+    def finish_in(self, connection: Connection) -> Callable[[], None] | None:
+        """Mark the task this thread is executing done inside the caller's transaction, so that its work and
+        its completion commit together (and one commit is saved). Call the returned hook once that transaction
+        has committed; until then the worker still records the outcome itself. None outside a task."""
+        running = _running.get()
+        if running is None:
+            return None
+        _FINISH.run(connection, {"b_id": running["id"], "b_status": "done", "b_error": None,
+                                 "b_finished": self._clock.now()})
+        return partial(running.__setitem__, "finished", True)
+
     def _execute(self, task: Any) -> None:
         handler = self._handlers.get(task.kind)
+        running = {"id": task.id, "finished": False}
+        token = _running.set(running)
         try:
             if handler is None:
                 raise PermanentFailure(f"no handler for task kind {task.kind!r}")
@@ -163,7 +179,10 @@ class OutboxWorker:
                 backoff = min(30.0, 0.2 * 2 ** (task.attempts - 1))
                 self._finish(task.id, "pending", repr(exc), self._clock.now() + timedelta(seconds=backoff))
         else:
-            self._finish(task.id, "done", None)
+            if not running["finished"]:
+                self._finish(task.id, "done", None)
+        finally:
+            _running.reset(token)
 
     def _finish(self, task_id: int, status: str, error: str | None, retry_at: datetime | None = None,
                 undo: bool = False) -> None:

@@ -92,6 +92,9 @@ def evaluate_triggers(app: App, payload: dict[str, Any]) -> None:
             if targets:
                 _invoke_campaigns(app, context, domain, trigger, targets, payload["profile_id"], payload, counts)
         _publish(app, context, domain, counts)
+        finished = app.outbox.finish_in(context.db)  # the event's outcome and its task's completion commit together
+        if finished is not None:
+            context.on_commit(finished)
 
 
 def _evaluate(app: App, db: Connection, domain: Row[Any], payload: dict[str, Any]) -> tuple[Counter[str], list]:
