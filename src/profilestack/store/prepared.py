@@ -22,7 +22,7 @@ from sqlalchemy.sql.dml import Insert
 Processor = Callable[[Any], Any] | None
 
 
-_SQLITE_MAX_VARIABLES = 32766  # SQLite ≥ 3.32
+_MAX_VARIABLES = {"sqlite": 32766, "postgresql": 65535}  # bound values per statement (SQLite ≥ 3.32)
 _VALUES = re.compile(r"^(.*? VALUES )(\([^()]*\))(.*)$", re.DOTALL)
 
 
@@ -41,10 +41,13 @@ def _multi_row(sql: str) -> Callable[[int], str] | None:
 
 
 class _Compiled:
-    __slots__ = ("bound_names", "bound_positions", "fixed", "multi_row", "names", "positional",
+    __slots__ = ("bound_names", "bound_positions", "fixed", "max_variables", "multi_row", "names", "positional",
                  "read_positions", "row_type", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Any, column_keys: list[str] | None = None) -> None:
+        inserts_rows = isinstance(statement, Insert) and dialect.name in _MAX_VARIABLES
+        if inserts_rows and dialect.paramstyle not in ("qmark", "format"):  # multi-row needs positional markers
+            dialect = type(dialect)(paramstyle="format")
         compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         self.sql = compiled.string
         self.positional = dialect.paramstyle in ("qmark", "format", "numeric")
@@ -56,7 +59,8 @@ class _Compiled:
         self.bound_names = [(name, binder) for name, binder in binders.items() if binder is not None]
         self.bound_positions = [(position, binders[name]) for position, name in enumerate(self.names)
                                 if binders.get(name) is not None]
-        self.multi_row = _multi_row(self.sql) if isinstance(statement, Insert) and dialect.name == "sqlite" else None
+        self.multi_row = _multi_row(self.sql) if inserts_rows else None
+        self.max_variables = _MAX_VARIABLES.get(dialect.name, 0)
         columns = list(getattr(statement, "selected_columns", []) or [])
         self.row_type = namedtuple("Row", [column.key for column in columns]) if columns else None
         readers = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
@@ -146,9 +150,10 @@ class Prepared:
             if compiled.multi_row is None:
                 cursor.executemany(compiled.sql, batch)
                 return
-            # One multi-row INSERT per chunk: SQLite runs it without holding the GIL, where executemany
-            # takes the GIL back between rows and stalls the request thread that much more.
-            per = max(1, _SQLITE_MAX_VARIABLES // len(batch[0]))
+            # One multi-row INSERT per chunk. SQLite runs it without holding the GIL, where executemany takes
+            # the GIL back between rows; psycopg's executemany pipelines one statement per row and spent a
+            # third of a busy server's GIL time on the audit writer's batches.
+            per = max(1, compiled.max_variables // len(batch[0]))
             for start in range(0, len(batch), per):
                 chunk = batch[start:start + per]
                 cursor.execute(compiled.multi_row(len(chunk)), [value for row in chunk for value in row])
