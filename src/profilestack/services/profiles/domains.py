@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select,
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
-from profilestack.services.profiles import service_role
+from profilestack.services.profiles import domain_stats, service_role
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import (
@@ -78,9 +78,10 @@ def domain_shape(ctx: CallContext, row: Row[Any], stats: bool = False) -> dict[s
             shape[member] = value
     shape["CreatedAt"], shape["LastUpdatedAt"] = row.created_at, row.updated_at
     if stats:
-        shape["Stats"] = {"ProfileCount": row.profile_count,
-                          "MeteringProfileCount": row.profile_count + _extra_metered(ctx.db, row.id),
-                          "ObjectCount": row.object_count, "TotalSize": row.total_size}
+        profile_count, object_count, size = domain_stats.counts(ctx.db, row)
+        shape["Stats"] = {"ProfileCount": profile_count,
+                          "MeteringProfileCount": profile_count + _extra_metered(ctx.db, row.id),
+                          "ObjectCount": object_count, "TotalSize": size}
     with_tags(ctx.db, row.arn, shape)
     return shape
 
@@ -121,6 +122,7 @@ def delete_domain_data(db: Connection, domain: Row[Any]) -> None:
     for table in (profile_objects, profile_keys, profiles_table, profile_object_types, profile_event_triggers,
                   profile_integrations, profile_trigger_invocations):
         db.execute(delete(table).where(table.c.domain_id == domain.id))
+    domain_stats.forget(db, domain.id)
     remove_tags(db, domain.arn, with_children=True)
 
 

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.worker import enqueue
+from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles.domains import domain_named
 from profilestack.services.profiles.event_triggers import has_triggers
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.objects import ingest
-from profilestack.services.profiles.profile_store import batched_stats
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
     batch: list[tuple[int, str]] = []
 
     def flush() -> None:
-        with app.database.transaction() as db, batched_stats(db):
+        with app.database.transaction() as db, domain_stats.batched(db):
             now = app.clock.now()
             evaluate = has_triggers(db, domain.id, object_type)  # once per batch, not per object
             for number, text in batch:

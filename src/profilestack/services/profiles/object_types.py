@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
+from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.definitions import save_definition
 from profilestack.services.profiles.domains import require_domain
@@ -106,7 +107,7 @@ def delete_type_data(db: Connection, domain_id: int, name: str) -> None:
     db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain_id,
                                              profile_objects.c.object_type == name))
     db.execute(delete(profile_keys).where(profile_keys.c.domain_id == domain_id, profile_keys.c.origin == origin))
-    store.adjust_stats(db, domain_id, objects=-len(objects), size=-sum(len(row.body) for row in objects))
+    domain_stats.adjust(db, domain_id, objects=-len(objects), size=-sum(len(row.body) for row in objects))
     for profile in store.load_profiles(db, domain_id, touched).values():
         scrubbed = {field: value for field, value in profile.fields.items()
                     if profile.field_sources.get(field) != name}

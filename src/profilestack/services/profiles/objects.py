@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, updat
 from profilestack.gateway.context import CallContext
 from profilestack.runtime import Ids
 from profilestack.services.next_token import page_result
+from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
@@ -105,11 +106,11 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     if existing is None:
         _INSERT_OBJECT.run(db, {"domain_id": domain.id, "object_type": object_type, "unique_key": unique_key,
                                     "profile_id": profile_id, "body": text, "created_at": now, "expires_at": expires})
-        store.adjust_stats(db, domain.id, objects=1, size=len(text))
+        domain_stats.adjust(db, domain.id, objects=1, size=len(text))
     else:
         _UPDATE_OBJECT.run(db, {"b_domain": domain.id, "b_type": object_type, "b_key": unique_key,
                                     "b_body": text, "b_profile": profile_id, "b_expires": expires})
-        store.adjust_stats(db, domain.id, size=len(text) - len(existing.body))
+        domain_stats.adjust(db, domain.id, size=len(text) - len(existing.body))
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
     return unique_key, profile_id
 
@@ -126,7 +127,7 @@ def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None
         db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain_id,
                                                  profile_objects.c.object_type == object_type,
                                                  profile_objects.c.unique_key == row.unique_key))
-        store.adjust_stats(db, domain_id, objects=-1, size=-len(row.body))
+        domain_stats.adjust(db, domain_id, objects=-1, size=-len(row.body))
 
 
 @profiles.operation("PutProfileObject")
@@ -135,7 +136,7 @@ def put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
     definition = definition_of(ctx.db, domain, params["ObjectTypeName"])
     now = ctx.now()
     # The domain's counters are one row every ingestion updates: updated last, its lock is held the least.
-    with store.batched_stats(ctx.db):
+    with domain_stats.batched(ctx.db):
         key, profile_id = ingest(ctx.db, ctx.app.ids, domain, params["ObjectTypeName"], definition,
                                  params["Object"], now)
         if has_triggers(ctx.db, domain.id, params["ObjectTypeName"]):
@@ -175,7 +176,7 @@ def delete_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     ctx.db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain.id,
                                                  profile_objects.c.object_type == row.object_type,
                                                  profile_objects.c.unique_key == row.unique_key))
-    store.adjust_stats(ctx.db, domain.id, objects=-1, size=-len(row.body))
+    domain_stats.adjust(ctx.db, domain.id, objects=-1, size=-len(row.body))
     return {"Message": f"Profile object {row.unique_key} was deleted."}
 
 
@@ -197,6 +198,6 @@ def expire_objects(app: App, payload: dict[str, Any]) -> None:
                     profile_objects.c.domain_id == row.domain_id, profile_objects.c.object_type == row.object_type,
                     profile_objects.c.unique_key == row.unique_key, profile_objects.c.expires_at <= now))
                 if gone.rowcount:
-                    store.adjust_stats(db, row.domain_id, objects=-1, size=-len(row.body))
+                    domain_stats.adjust(db, row.domain_id, objects=-1, size=-len(row.body))
         if len(rows) < EXPIRY_BATCH:
             return

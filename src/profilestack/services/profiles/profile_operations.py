@@ -8,6 +8,7 @@ from sqlalchemy import Row, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
+from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import not_found
@@ -127,6 +128,6 @@ def merge_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                                                  profile_objects.c.profile_id == other.id).values(profile_id=main.id))
         store.remove_keys(db, other.id)
         db.execute(profiles_table.delete().where(profiles_table.c.id == other.id))
-    store.adjust_stats(db, domain.id, profiles=-len(others))
+    domain_stats.adjust(db, domain.id, profiles=-len(others))
     store.save_fields(db, domain.id, main, fields, ctx.now())
     return {"Message": f"{len(others)} profiles were merged into profile {main.id}."}

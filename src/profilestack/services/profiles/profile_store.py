@@ -7,14 +7,14 @@ object matching cost the same at ten thousand profiles as at a million.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
-from profilestack.services.profiles.tables import profile_domains, profile_keys, profile_objects, profiles_table
+from profilestack.services.profiles import domain_stats
+from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
 from profilestack.store.prepared import Prepared
 from profilestack.store.statements import insert_ignoring_duplicates
 
@@ -61,40 +61,11 @@ def merge_fields(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, 
 
 
 # Hot statements are built once: building SQLAlchemy expressions costs more than running them.
-_ADJUST_STATS = Prepared(update(profile_domains).where(profile_domains.c.id == bindparam("b_domain")).values(
-    profile_count=profile_domains.c.profile_count + bindparam("b_profiles"),
-    object_count=profile_domains.c.object_count + bindparam("b_objects"),
-    total_size=profile_domains.c.total_size + bindparam("b_size")))
 _INSERT_PROFILE = Prepared(insert(profiles_table))
 _SAVE_FIELDS = Prepared(update(profiles_table).where(profiles_table.c.id == bindparam("b_id")).values(
     fields=bindparam("b_fields"), field_sources=bindparam("b_sources"), updated_at=bindparam("b_now")))
 _REMOVE_ORIGIN = Prepared(delete(profile_keys).where(profile_keys.c.profile_id == bindparam("b_profile"),
                                                      profile_keys.c.origin == bindparam("b_origin")))
-
-
-def adjust_stats(db: Connection, domain_id: int, profiles: int = 0, objects: int = 0, size: int = 0) -> None:
-    """GetDomain's counters change in the same transaction as the data (once per batch inside ``batched_stats``)."""
-    pending = db.info.get("deferred_stats")
-    if pending is not None:
-        totals = pending.setdefault(domain_id, [0, 0, 0])
-        totals[0] += profiles
-        totals[1] += objects
-        totals[2] += size
-    elif profiles or objects or size:
-        _ADJUST_STATS.run(db, {"b_domain": domain_id, "b_profiles": profiles, "b_objects": objects,
-                                   "b_size": size})
-
-
-@contextmanager
-def batched_stats(db: Connection) -> Iterator[None]:
-    """Many objects in one transaction update each domain's counters once, at the end."""
-    db.info["deferred_stats"] = {}
-    try:
-        yield
-    finally:
-        pending = db.info.pop("deferred_stats")
-    for domain_id, (profiles, objects, size) in pending.items():
-        adjust_stats(db, domain_id, profiles, objects, size)
 
 
 def add_keys(db: Connection, domain_id: int, profile_id: str, pairs: Iterable[tuple[str, str]], origin: str,
@@ -126,7 +97,7 @@ def create_profile(db: Connection, domain_id: int, profile_id: str, fields: dict
     _INSERT_PROFILE.run(db, {"id": profile_id, "domain_id": domain_id, "fields": fields,
                                  "field_sources": field_sources or {}, "created_at": now, "updated_at": now})
     add_keys(db, domain_id, profile_id, standard_keys(fields), STANDARD_ORIGIN, *([object_keys] if object_keys else []))
-    adjust_stats(db, domain_id, profiles=1)
+    domain_stats.adjust(db, domain_id, profiles=1)
     return profile_id
 
 
@@ -188,7 +159,7 @@ def delete_profile(db: Connection, domain_id: int, profile_id: str) -> None:
                                              profile_objects.c.profile_id == profile_id))
     remove_keys(db, profile_id)
     db.execute(delete(profiles_table).where(profiles_table.c.id == profile_id))
-    adjust_stats(db, domain_id, profiles=-1, objects=-len(objects), size=-sum(len(row.body) for row in objects))
+    domain_stats.adjust(db, domain_id, profiles=-1, objects=-len(objects), size=-sum(len(row.body) for row in objects))
 
 
 def profile_shape(row: Row[Any], found_by: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -101,3 +101,16 @@ profile_trigger_invocations = Table(
     Column("fired_at", UtcDateTime, nullable=False),
     Index("ix_profile_trigger_invocations", "domain_id", "trigger_name", "profile_id", "fired_at"),
 )
+
+# Changes to a domain's counters (profile_domains' profile_count, object_count, total_size), one row per
+# transaction that made any; folded into the domain's row every few seconds (domain_stats.py). Every
+# ingestion changes them: updating the domain's row directly made all ingestions queue for its lock.
+profile_domain_stat_changes = Table(
+    "profile_domain_stat_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("domain_id", Integer, nullable=False),
+    Column("profiles", Integer, nullable=False),
+    Column("objects", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Index("ix_profile_domain_stat_changes_domain", "domain_id"),
+)
