@@ -70,3 +70,14 @@ def test_the_write_ahead_log_starts_over_under_steady_writes(tmp_path: Path) -> 
         writer.close()
         engine.dispose()
     assert largest_log < written // 2, f"the log reached {largest_log:,} bytes for {written:,} written"
+
+
+def test_multi_row_inserts_number_postgresql_markers_on_across_rows() -> None:
+    from profilestack.store.prepared import _multi_row
+
+    rows = _multi_row("INSERT INTO t (a, b) VALUES ($1::INTEGER, $2::VARCHAR) RETURNING t.id")
+    assert rows(1) == "INSERT INTO t (a, b) VALUES ($1::INTEGER, $2::VARCHAR) RETURNING t.id"
+    assert rows(3) == ("INSERT INTO t (a, b) VALUES ($1::INTEGER, $2::VARCHAR), ($3::INTEGER, $4::VARCHAR), "
+                       "($5::INTEGER, $6::VARCHAR) RETURNING t.id")
+    assert _multi_row("INSERT INTO t (a) VALUES (?)")(2) == "INSERT INTO t (a) VALUES (?), (?)"
+    assert _multi_row("INSERT INTO t (a) SELECT $1") is None

@@ -26,18 +26,34 @@ _MAX_VARIABLES = {"sqlite": 32766, "postgresql": 65535}  # bound values per stat
 _VALUES = re.compile(r"^(.*? VALUES )(\([^()]*\))(.*)$", re.DOTALL)
 
 
+_NUMBERED = re.compile(r"\$(\d+)")
+
+
 def _multi_row(sql: str) -> Callable[[int], str] | None:
-    """``INSERT … VALUES (?, ?) [suffix]`` → a function giving the same statement for n rows."""
+    """``INSERT … VALUES (?, ?) [suffix]`` → a function giving the same statement for n rows (``$n`` markers
+    numbered on across the rows)."""
     found = _VALUES.match(sql)
     if found is None:
         return None
     head, values, tail = found.groups()
+    numbered = len(_NUMBERED.findall(values))
+    if _NUMBERED.search(head + tail):
+        return None
+
+    def row(index: int) -> str:
+        offset = index * numbered
+        return _NUMBERED.sub(lambda marker: f"${int(marker.group(1)) + offset}", values) if offset else values
 
     @lru_cache(maxsize=64)
     def for_rows(count: int) -> str:
-        return head + ", ".join([values] * count) + tail
+        return head + ", ".join(row(index) for index in range(count)) + tail
 
     return for_rows
+
+
+# PostgreSQL statements use its own $n markers, run on a psycopg RawCursor: psycopg then has no query text to
+# convert, which for long multi-row inserts (too long for its cache) cost more than the insert itself.
+_POSTGRES_PARAMSTYLE = "numeric_dollar"
 
 
 class _Compiled:
@@ -45,12 +61,11 @@ class _Compiled:
                  "read_positions", "row_type", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Any, column_keys: list[str] | None = None) -> None:
-        inserts_rows = isinstance(statement, Insert) and dialect.name in _MAX_VARIABLES
-        if inserts_rows and dialect.paramstyle not in ("qmark", "format"):  # multi-row needs positional markers
-            dialect = type(dialect)(paramstyle="format")
+        if dialect.name == "postgresql" and dialect.paramstyle != _POSTGRES_PARAMSTYLE:
+            dialect = type(dialect)(paramstyle=_POSTGRES_PARAMSTYLE)
         compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         self.sql = compiled.string
-        self.positional = dialect.paramstyle in ("qmark", "format", "numeric")
+        self.positional = dialect.paramstyle in ("qmark", "format", "numeric", "numeric_dollar")
         self.names = list(compiled.positiontup or []) if self.positional else list(compiled.binds)
         # literal values written into the statement itself (``values(claimed_by=None)``)
         self.fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
@@ -59,7 +74,8 @@ class _Compiled:
         self.bound_names = [(name, binder) for name, binder in binders.items() if binder is not None]
         self.bound_positions = [(position, binders[name]) for position, name in enumerate(self.names)
                                 if binders.get(name) is not None]
-        self.multi_row = _multi_row(self.sql) if inserts_rows else None
+        inserts_rows = isinstance(statement, Insert) and dialect.name in _MAX_VARIABLES
+        self.multi_row = _multi_row(self.sql) if inserts_rows and self.positional else None
         self.max_variables = _MAX_VARIABLES.get(dialect.name, 0)
         columns = list(getattr(statement, "selected_columns", []) or [])
         self.row_type = namedtuple("Row", [column.key for column in columns]) if columns else None
@@ -113,7 +129,12 @@ class Prepared:
 
     @staticmethod
     def _cursor(db: Connection) -> Any:
-        return db.connection.dbapi_connection.cursor()
+        driver = db.connection.dbapi_connection
+        if db.dialect.name == "postgresql":
+            from psycopg import RawCursor  # only PostgreSQL deployments load psycopg
+
+            return RawCursor(driver)
+        return driver.cursor()
 
     def all(self, db: Connection, values: dict[str, Any]) -> list[Any]:
         compiled = self._compiled(db, values)
