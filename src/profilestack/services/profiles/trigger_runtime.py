@@ -43,9 +43,14 @@ _RECORD_INVOCATION = Prepared(insert(profile_trigger_invocations))
 
 def evaluation(domain: Row[Any], object_type: str, profile_id: str | None, text: str, now: datetime,
                event_id: str) -> dict[str, Any]:
-    """The payload of the outbox task, written in the ingesting transaction (one per object)."""
+    """The payload of the outbox task, written in the ingesting transaction (one per object), with who acts for
+    the domain, so that evaluation can take the role's session before its one transaction begins."""
     return {"domain_id": domain.id, "object_type": object_type, "profile_id": profile_id, "object": text,
-            "ingested_at": now.isoformat(), "event_id": event_id}
+            "ingested_at": now.isoformat(), "event_id": event_id, "acting": _acting(domain)}
+
+
+def _acting(domain: Row[Any]) -> dict[str, str | None]:
+    return {"account": domain.account_id, "region": domain.region, "role": domain.role_name, "arn": domain.arn}
 
 
 def _within_limits(db: Connection, domain_id: int, trigger: Row[Any], profile_id: str, now: datetime) -> bool:
@@ -74,16 +79,16 @@ def _expired(trigger: Row[Any], ingested: datetime, now: datetime) -> bool:
 def evaluate_triggers(app: App, payload: dict[str, Any]) -> None:
     """One transaction per event: the evaluation, the invocations it records and the calls made as the role
     (each still validated, authorized and audited on its own) commit together."""
-    with app.database.transaction(write=False) as db:
-        domain = _DOMAIN.first(db, {"b_id": payload["domain_id"]})
-    if domain is None:
-        return
+    acting = payload["acting"]
     try:
-        session = service_role.cached_session(app, domain.account_id, domain.role_name, domain.region)
+        session = service_role.cached_session(app, acting["account"], acting["role"], acting["region"])
     except AwsError as error:  # e.g. the role was deleted by hand: recorded in the audit trail, nothing retried
-        log.warning("domain %s: cannot act through its service-linked role: %s", domain.arn, error.message)
+        log.warning("domain %s: cannot act through its service-linked role: %s", acting["arn"], error.message)
         return
-    with app.gateway.unit_of_work(session, domain.region, app.ids.request_id(), "EvaluateEventTriggers") as context:
+    with app.gateway.unit_of_work(session, acting["region"], app.ids.request_id(), "EvaluateEventTriggers") as context:
+        domain = _DOMAIN.first(context.db, {"b_id": payload["domain_id"]})
+        if domain is None or domain.role_name != acting["role"]:  # deleted since the object came in
+            return
         counts, fired = _evaluate(app, context.db, domain, payload)
         if fired:
             integrations = integrations_of(context.db, domain.id)
