@@ -101,6 +101,7 @@ def test_role_shape_and_updates(iam) -> None:
     got = iam.get_role(RoleName=name)["Role"]
     assert got["Tags"] == [{"Key": "env", "Value": "dev"}]
     assert got["RoleLastUsed"] == {}
+    assert iam.get_role(RoleName=name)["Role"] == got  # read again from the cached answer and its kept XML
     iam.update_role(RoleName=name, Description="second", MaxSessionDuration=3600)
     assert iam.get_role(RoleName=name)["Role"]["MaxSessionDuration"] == 3600
     assert iam.update_role_description(RoleName=name, Description="third")["Role"]["Description"] == "third"
@@ -110,6 +111,7 @@ def test_role_shape_and_updates(iam) -> None:
     assert [t["Key"] for t in iam.list_role_tags(RoleName=name)["Tags"]] == ["env"]
     iam.untag_role(RoleName=name, TagKeys=["env"])
     assert iam.list_role_tags(RoleName=name)["Tags"] == []
+    assert "Tags" not in iam.get_role(RoleName=name)["Role"]  # the write dropped the cached answer
     iam.delete_role(RoleName=name)
     assert error_of(iam.get_role, RoleName=name)[0] == "NoSuchEntity"
 

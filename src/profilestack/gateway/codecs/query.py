@@ -16,6 +16,7 @@ from profilestack.gateway.codecs.text import scalar_from_text, scalar_to_text
 from profilestack.gateway.codecs.values import MalformedInput
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse, parse_form
+from profilestack.gateway.shared_answer import SharedAnswer
 
 
 def form_params(request: HttpRequest) -> dict[str, str]:
@@ -125,9 +126,23 @@ _xml_writer: PerShape[XmlWriter] = PerShape(_build_xml_writer)
 
 
 def _write_structure(shape: Shape, value: dict[str, Any], name: str, out: list[str]) -> None:
+    if type(value) is SharedAnswer:
+        key = ("query", id(shape), name)
+        written = value.encoded.get(key)
+        if written is None:
+            written = value.encoded[key] = "".join(_structure_xml(shape, value, name))
+        out.append(written)
+        return
     out.append(f"<{name}>")
     write_members(shape, value, out)  # members compiled on first use: shapes may be recursive
     out.append(f"</{name}>")
+
+
+def _structure_xml(shape: Shape, value: dict[str, Any], name: str) -> list[str]:
+    out = [f"<{name}>"]
+    write_members(shape, value, out)
+    out.append(f"</{name}>")
+    return out
 
 
 def _write_list(shape: Shape, value: list[Any], name: str, out: list[str]) -> None:

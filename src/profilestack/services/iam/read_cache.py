@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from profilestack.gateway.shared_answer import SharedAnswer
+
 T = TypeVar("T")
 
 
@@ -24,6 +26,8 @@ class IamReadCache:
         if found is not None and now - found[0] < self.ttl:
             return found[1]  # type: ignore[return-value]
         value = load()
+        if isinstance(value, dict):  # every caller gets this very answer: encoders may keep what they wrote
+            value = SharedAnswer(value)  # type: ignore[assignment]
         if len(self._entries) >= self.limit:
             self._entries = {}
         self._entries[key] = (now, value)
