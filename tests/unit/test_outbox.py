@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from profilestack.outbox.table import outbox
+from profilestack.outbox.wakeups import announce
 from profilestack.outbox.worker import OutboxWorker, PermanentFailure, RetryLater, enqueue
 from profilestack.runtime import FixedClock
 from profilestack.store.database import Database
@@ -130,3 +131,19 @@ def test_a_task_can_finish_in_its_own_transaction(database: Database, clock: Fix
     assert worker.run_once() == 2
     assert committed == [True]
     assert _statuses(database) == [("note", "pending", 1), ("note", "done", 1)]
+
+
+def test_a_worker_wakes_the_moment_another_process_enqueues(database: Database, clock: FixedClock) -> None:
+    if database.backend != "postgresql":
+        pytest.skip("other processes announce their tasks through PostgreSQL's LISTEN/NOTIFY")
+    ran = threading.Event()
+    worker = OutboxWorker(database, clock, poll_seconds=60)  # polling alone would find the task in a minute
+    worker.register("note", lambda payload: ran.set())
+    worker.start()
+    try:
+        with database.transaction() as connection:  # as another process would: nothing wakes the worker directly
+            enqueue(connection, clock, "note", {})
+            announce(connection)
+        assert ran.wait(5)
+    finally:
+        worker.stop()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from profilestack.identity.principal import Principal
+from profilestack.outbox.wakeups import announce
 from profilestack.outbox.worker import enqueue
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class CallContext:
     _stack: ExitStack = field(default_factory=ExitStack, repr=False)
     _connection: Connection | None = field(default=None, repr=False)
     enqueued: int = 0
+    announced: bool = False  # other processes' workers told of this call's tasks
     committed_hooks: list[Callable[[], None]] = field(default_factory=list, repr=False)
     parent: CallContext | None = field(default=None, repr=False)  # a service's call made inside another call
 
@@ -45,6 +47,12 @@ class CallContext:
 
     def enqueue(self, kind: str, payload: dict[str, Any], delay: float = 0.0) -> None:
         """Schedule work that happens after, and only if, this call commits."""
+        owner = self  # the call whose transaction this is
+        while owner.parent is not None:
+            owner = owner.parent
+        if not delay and not owner.announced:
+            announce(self.db)  # workers of other processes wake when the transaction commits
+            owner.announced = True
         self.enqueued += 1
         if self.parent is not None:
             self.parent.enqueued += 1

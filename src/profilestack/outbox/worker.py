@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
 from profilestack.outbox.table import outbox
+from profilestack.outbox.wakeups import Listener
 from profilestack.runtime import Clock
 from profilestack.store.database import Database
 from profilestack.store.prepared import Prepared
@@ -82,6 +83,7 @@ class OutboxWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listener: Listener | None = None
 
     def register(self, kind: str, handler: TaskHandler) -> None:
         self._handlers[kind] = handler
@@ -93,10 +95,16 @@ class OutboxWorker:
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name=self.worker_id, daemon=True)
             self._thread.start()
+            if self._database.backend == "postgresql":  # tasks enqueued by other processes wake it too
+                self._listener = Listener(self._database, self.wake)
+                self._listener.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profilestack.gateway.errors import AwsError
+from profilestack.outbox.wakeups import announce
 from profilestack.outbox.worker import enqueue
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles.domains import domain_named
@@ -68,6 +69,8 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
         with app.database.transaction() as db, domain_stats.batched(db):
             now = app.clock.now()
             evaluate = has_triggers(db, domain.id, object_type)  # once per batch, not per object
+            if evaluate:
+                announce(db)
             for number, text in batch:
                 try:
                     _, profile_id = ingest(db, app.ids, domain, object_type, definition, text, now)
