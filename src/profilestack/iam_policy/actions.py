@@ -104,6 +104,11 @@ def template_values(params: dict[str, Any], region: str, account: str) -> dict[s
 
 
 @cache
+def _variables(template: str) -> list[str]:
+    return _VARIABLE.findall(template)
+
+
+@cache
 def _template_regex(template: str) -> re.Pattern[str]:
     parts = _VARIABLE.split(template)
     # split() alternates literal text and variable names; variables match any non-empty text
@@ -133,7 +138,7 @@ def resources_for(info: ActionInfo, params: dict[str, Any], region: str, account
     for template in info.resources:
         arn = _arn_parameter(template.arn, params) or fill_template(template.arn, values)
         if arn is None and resolve is not None:
-            for variable in _VARIABLE.findall(template.arn):
+            for variable in _variables(template.arn):
                 if variable.lower() not in values:
                     resolved = resolve(variable)
                     if resolved is not None:

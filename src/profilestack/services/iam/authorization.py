@@ -152,13 +152,15 @@ class IamPolicyStore:
             return reader(db, arn)
 
 
+_NAMED_WITH_PATH = {"usernamewithpath": entities.USER, "groupnamewithpath": entities.GROUP,
+                    "rolenamewithpath": entities.ROLE, "instanceprofilenamewithpath": entities.INSTANCE_PROFILE}
+
+
 def names_with_path(database: Database, reads: IamReadCache, account: str, params: dict[str, Any]
                     ) -> Callable[[str], str | None]:
     """Fills ``${RoleNameWithPath}``-style ARN variables: the stored path, or the ``Path`` being created."""
 
     def resolve(variable: str) -> str | None:
-        kinds = {"usernamewithpath": entities.USER, "groupnamewithpath": entities.GROUP,
-                 "rolenamewithpath": entities.ROLE, "instanceprofilenamewithpath": entities.INSTANCE_PROFILE}
         lowered = variable.lower()
         if lowered == "rolenamewithpath" and "AWSServiceName" in params:  # CreateServiceLinkedRole
             service = linked_service(params["AWSServiceName"])
@@ -169,7 +171,7 @@ def names_with_path(database: Database, reads: IamReadCache, account: str, param
             return "/".join(parts[1:4]) if len(parts) == 5 else None
         if lowered == "policynamewithpath" and "PolicyName" in params:
             return f"{params.get('Path') or '/'}{params['PolicyName']}"[1:]
-        kind = kinds.get(lowered)
+        kind = _NAMED_WITH_PATH.get(lowered)
         name = params.get(kind.name_param) if kind else None
         if kind is None or not isinstance(name, str):
             return None
