@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -53,3 +54,19 @@ def test_events_from_two_servers_and_three_workers_arrive_exactly_once(cluster) 
     assert len({item["clientToken"] for item in received}) == 40
     assert len({item["profileId"] for item in received}) == 40
     assert second.client("connectcampaignsv2").get_campaign_state(id=scenario.campaign["id"])["state"] == "Running"
+
+
+def test_one_customers_objects_at_once_make_one_profile_and_keep_its_period_limit(cluster) -> None:
+    scenario = Scenario(cluster[0])
+    scenario.trigger(EventTriggerLimits={"Periods": [{"Unit": "HOURS", "Value": 1, "MaxInvocationsPerProfile": 2}]})
+    nodes = [scenario.via(server) for server in cluster]
+    with ThreadPoolExecutor(8) as pool:  # one customer's objects, through both servers, all at once
+        list(pool.map(lambda index: nodes[index % 2].put(f"o-{index}", "same@example.com", "abandoned"), range(30)))
+    found = scenario.profiles.search_profiles(DomainName=scenario.domain, KeyName="_email",
+                                              Values=["same@example.com"])["Items"]
+    assert len(found) == 1  # not one profile per server that saw the customer first
+    wait_for(lambda: scenario.metric("TriggerEvaluations") >= 30, timeout=30, interval=0.3)
+    time.sleep(1.0)
+    assert len(scenario.received()) == 2
+    assert scenario.metric("TriggerInvocations") == 2
+    assert scenario.metric("ThrottledInvocations") == 28

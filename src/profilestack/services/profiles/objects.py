@@ -24,6 +24,7 @@ from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_object_types, profile_objects
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
+from profilestack.store.locks import lock_for_transaction
 from profilestack.store.prepared import Prepared
 
 if TYPE_CHECKING:
@@ -89,6 +90,11 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     """Map one object, find or create its profile, fill the profile, store the object; its unique key and profile."""
     mapped = map_object(definition, parse_object(text))
     unique_key = mapped.unique_key or hashlib.sha256(text.encode()).hexdigest()[:32]
+    # Objects of one customer or with one unique key, ingested at once by other connections, wait for this one:
+    # otherwise both could create a profile for the same customer, or insert the same object.
+    lock_for_transaction(db, f"object:{domain.id}:{object_type}:{unique_key}", *(
+        f"profile-key:{domain.id}:{name}={value}" for identifier in MATCHING
+        for name, value in mapped.values_for(identifier)))
     existing = _find_object(db, domain.id, object_type, unique_key)
     profile_id = existing.profile_id if existing is not None else _matching_profile(db, domain.id, mapped)
     origin = f"object:{object_type}"
