@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import pytest
@@ -421,3 +423,19 @@ def test_instance_profiles(iam) -> None:
     iam.delete_instance_profile(InstanceProfileName=name)
     iam.delete_role(RoleName=role)
     assert error_of(iam.get_instance_profile, InstanceProfileName=name)[0] == "NoSuchEntity"
+
+
+
+def test_callers_creating_one_user_at_once_get_one_user_and_entity_already_exists(server) -> None:
+    # On PostgreSQL requests run on threads: several may find the name free before one of them inserts it.
+    body = f"Action=CreateUser&Version=2010-05-08&UserName={unique('racer')}"
+    request = signed_request(f"{server.endpoint}/", "iam", "us-east-1", body, headers=FORM)
+    start = threading.Barrier(16)
+
+    def create(_index: int) -> int:
+        start.wait()
+        return send(request)[0]
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = sorted(pool.map(create, range(16)))
+    assert statuses == [200] + [409] * 15  # 409 EntityAlreadyExists, never a 500

@@ -159,10 +159,18 @@ class Gateway:
             if handler is None:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
                                sender_fault=False)
-            with self.unit_of_work(call.principal, call.region, call.request_id, call.operation.name,
-                                   write=not info.read_only, parent=call.parent) as context:
-                result = handler(context, call.params) or {}
-            return result
+            retried = False
+            while True:
+                try:
+                    with self.unit_of_work(call.principal, call.region, call.request_id, call.operation.name,
+                                           write=not info.read_only, parent=call.parent) as context:
+                        return handler(context, call.params) or {}
+                except Exception as error:
+                    # Another call inserted the same key between this one's look and its insert: run it again
+                    # (its transaction rolled back whole), and it answers as the call that came second.
+                    if retried or call.parent is not None or not self.app.database.lost_race(error):
+                        raise
+                    retried = True
         except AwsError as err:
             localized = self._localize(call.model, err)
             event.error_code = resolve_error(call.model, localized).code

@@ -91,6 +91,15 @@ class Database:
         else:
             connection.close()
 
+    def lost_race(self, error: BaseException) -> bool:
+        """Whether ``error`` is a unique key another transaction took first (SQLAlchemy's or the driver's)."""
+        driver_error = getattr(error, "orig", error)
+        if not isinstance(driver_error, self.engine.dialect.loaded_dbapi.IntegrityError):
+            return False
+        if self.backend == "postgresql":
+            return getattr(driver_error, "sqlstate", None) == "23505"  # unique_violation
+        return "UNIQUE constraint failed" in str(driver_error)
+
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:
             if not inspect(connection).has_table("alembic_version"):
