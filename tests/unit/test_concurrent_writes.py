@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from profilestack.services.cloudwatch.handlers import put_metric_data
 from profilestack.services.cloudwatch.metrics import MetricIds
@@ -89,3 +89,31 @@ def test_a_metric_created_by_a_rolled_back_call_is_not_remembered(database: Data
     with database.transaction(write=False) as connection:
         assert connection.execute(select(cloudwatch_metrics.c.id)).scalars().all() == [created]
         assert metric_ids.id_for(context(connection), "App", "Hits", None, NOW) == created
+
+
+def test_a_deadlock_victim_and_a_lost_unique_key_are_races_worth_running_again(database: Database) -> None:
+    if database.backend == "postgresql":  # two transactions taking two locks in opposite orders
+        first_holds, errors = threading.Barrier(2), []
+
+        def take(first: str, second: str) -> None:
+            try:
+                with database.transaction() as connection:
+                    lock_for_transaction(connection, first)
+                    first_holds.wait(timeout=5)
+                    lock_for_transaction(connection, second)
+            except Exception as error:
+                errors.append(error)
+
+        racers = [threading.Thread(target=take, args=keys) for keys in (("a", "b"), ("b", "a"))]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join(timeout=15)
+        assert len(errors) == 1 and database.lost_race(errors[0])
+    with pytest.raises(Exception) as duplicate, database.transaction() as connection:
+        for _ in range(2):
+            connection.execute(insert(cloudwatch_metrics).values(
+                account_id="000000000000", region="us-east-1", namespace="App", metric_name="Twice",
+                dimensions_key="", dimensions=[], last_put_at=NOW))
+    assert database.lost_race(duplicate.value)
+    assert not database.lost_race(RuntimeError("something else"))

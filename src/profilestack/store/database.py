@@ -92,13 +92,14 @@ class Database:
             connection.close()
 
     def lost_race(self, error: BaseException) -> bool:
-        """Whether ``error`` is a unique key another transaction took first (SQLAlchemy's or the driver's)."""
+        """Whether ``error`` (SQLAlchemy's or the driver's) means that another transaction got there first: it
+        took a unique key this one was inserting, or (PostgreSQL) this one was the victim of a deadlock. Either
+        way this transaction rolled back whole, and running it again is safe."""
         driver_error = getattr(error, "orig", error)
-        if not isinstance(driver_error, self.engine.dialect.loaded_dbapi.IntegrityError):
-            return False
         if self.backend == "postgresql":
-            return getattr(driver_error, "sqlstate", None) == "23505"  # unique_violation
-        return "UNIQUE constraint failed" in str(driver_error)
+            return getattr(driver_error, "sqlstate", None) in ("23505", "40P01")  # unique_violation, deadlock
+        return (isinstance(driver_error, self.engine.dialect.loaded_dbapi.IntegrityError)
+                and "UNIQUE constraint failed" in str(driver_error))
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:
