@@ -159,18 +159,16 @@ class Gateway:
             if handler is None:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
                                sender_fault=False)
-            retried = False
-            while True:
-                try:
-                    with self.unit_of_work(call.principal, call.region, call.request_id, call.operation.name,
-                                           write=not info.read_only, parent=call.parent) as context:
-                        return handler(context, call.params) or {}
-                except Exception as error:
-                    # Another call inserted the same key between this one's look and its insert: run it again
-                    # (its transaction rolled back whole), and it answers as the call that came second.
-                    if retried or call.parent is not None or not self.app.database.lost_race(error):
-                        raise
-                    retried = True
+            def handle() -> dict[str, Any]:
+                with self.unit_of_work(call.principal, call.region, call.request_id, call.operation.name,
+                                       write=not info.read_only, parent=call.parent) as context:
+                    return handler(context, call.params) or {}
+
+            if call.parent is not None:  # inside another call's transaction: that call decides
+                return handle()
+            # Another call inserted the same key between this one's look and its insert (or won a deadlock):
+            # this one rolled back whole and runs again, answering as the call that came second.
+            return self.app.database.again_if_lost_race(handle)
         except AwsError as err:
             localized = self._localize(call.model, err)
             event.error_code = resolve_error(call.model, localized).code

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, inspect, text
 
@@ -13,6 +14,7 @@ from profilestack.store.checkpoints import WalCheckpointer
 from profilestack.store.engine import backend_name, make_engine
 from profilestack.store.migrations import HEAD_REVISION
 
+T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _IDLE_PER_THREAD = 2
 _POSTGRES_THREADS = 8
@@ -100,6 +102,15 @@ class Database:
             return getattr(driver_error, "sqlstate", None) in ("23505", "40P01")  # unique_violation, deadlock
         return (isinstance(driver_error, self.engine.dialect.loaded_dbapi.IntegrityError)
                 and "UNIQUE constraint failed" in str(driver_error))
+
+    def again_if_lost_race(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (which opens and commits its own transaction); once more if it lost a race."""
+        try:
+            return work()
+        except Exception as error:
+            if not self.lost_race(error):
+                raise
+        return work()
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:

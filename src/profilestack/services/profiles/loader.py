@@ -66,6 +66,16 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
     batch: list[tuple[int, str]] = []
 
     def flush() -> None:
+        loaded, errors = app.database.again_if_lost_race(write_batch)  # e.g. a deadlock with another load
+        result.loaded += loaded
+        result.failed += len(errors)
+        result.first_errors.extend(errors[:5 - len(result.first_errors)])
+        batch.clear()
+        if progress:
+            progress(result.loaded + result.failed, total, result.failed)
+
+    def write_batch() -> tuple[int, list[str]]:
+        loaded, errors = 0, []
         with app.database.transaction() as db, domain_stats.batched(db):
             now = app.clock.now()
             evaluate = has_triggers(db, domain.id, object_type)  # once per batch, not per object
@@ -77,14 +87,10 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
                     if evaluate:
                         enqueue(db, app.clock, EVALUATE_TASK,
                                 evaluation(domain, object_type, profile_id, text, now, app.ids.uuid()))
-                    result.loaded += 1
+                    loaded += 1
                 except AwsError as error:  # raised before the object writes anything
-                    result.failed += 1
-                    if len(result.first_errors) < 5:
-                        result.first_errors.append(f"line {number}: {error.message}")
-        batch.clear()
-        if progress:
-            progress(result.loaded + result.failed, total, result.failed)
+                    errors.append(f"line {number}: {error.message}")
+        return loaded, errors
 
     for item in _lines(path):
         batch.append(item)
