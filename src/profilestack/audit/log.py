@@ -7,17 +7,35 @@ interval and a clean shutdown loses nothing.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 
-from profilestack.audit.record import AuditEvent
+from sqlalchemy import Connection
+
+from profilestack.audit.record import COLUMNS, AuditEvent
 from profilestack.audit.table import audit_events
 from profilestack.store.database import Database
 from profilestack.store.prepared import Prepared
+from profilestack.store.types import sqlite_text
 
 log = logging.getLogger(__name__)
 
 _INSERT = Prepared(audit_events.insert())
+_TIME = COLUMNS.index("event_time")
+# SQLite: the whole batch is one JSON array bound as one value and taken apart by SQLite itself, which it does
+# without the GIL; binding twenty values per row, with their conversions, held the GIL for most of a flush.
+_SQLITE_INSERT = (f"INSERT INTO audit_events ({', '.join(COLUMNS)}) SELECT "
+                  + ", ".join(f"value ->> {index}" for index in range(len(COLUMNS))) + " FROM json_each(?)")
+
+
+def _insert_sqlite(connection: Connection, events: list[AuditEvent]) -> None:
+    rows = []
+    for event in events:
+        values = event.values()
+        values[_TIME] = sqlite_text(values[_TIME])
+        rows.append(values)
+    connection.connection.dbapi_connection.execute(_SQLITE_INSERT, (json.dumps(rows),))
 
 
 class AuditLog:
@@ -47,7 +65,10 @@ class AuditLog:
                 return
             try:
                 with self._database.transaction() as connection:
-                    _INSERT.run_many(connection, [event.row() for event in pending])
+                    if connection.dialect.name == "sqlite":
+                        _insert_sqlite(connection, pending)
+                    else:
+                        _INSERT.run_many(connection, [event.row() for event in pending])
             except Exception:
                 log.exception("could not write %d audit events; keeping them for the next flush", len(pending))
                 with self._lock:

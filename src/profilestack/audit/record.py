@@ -42,30 +42,26 @@ class AuditEvent:
     request_parameters: dict[str, Any] | None = None
     resources: list[dict[str, str]] = field(default_factory=list)
 
-    def row(self) -> dict[str, Any]:
+    def values(self) -> list[Any]:
+        """The row, in ``COLUMNS`` order."""
         principal = self.principal
-        return {
-            "event_id": self.event_id,
-            "event_time": self.event_time,
-            "account_id": self.account_id,
-            "region": self.region,
-            "event_source": self.event_source,
-            "event_name": self.event_name,
-            "read_only": self.read_only,
-            "principal_type": principal.kind if principal else None,
-            "principal_arn": principal.arn if principal else None,
-            "principal_id": principal.principal_id if principal else None,
-            "username": (principal.name or ("root" if principal.is_root else None)) if principal else None,
-            "access_key_id": principal.access_key if principal else None,
-            "invoked_by": principal.invoked_by if principal else None,
-            "source_ip": self.source_ip,
-            "user_agent": self.user_agent,
-            "request_id": self.request_id,
-            "error_code": self.error_code,
-            "error_message": self.error_message,
-            "request_parameters": self.request_parameters,
-            "resources": self.resources,
-        }
+        if principal is None:
+            who = [None] * 6
+        else:
+            who = [principal.kind, principal.arn, principal.principal_id,
+                   principal.name or ("root" if principal.is_root else None), principal.access_key,
+                   principal.invoked_by]
+        return [self.event_id, self.event_time, self.account_id, self.region, self.event_source, self.event_name,
+                self.read_only, *who, self.source_ip, self.user_agent, self.request_id, self.error_code,
+                self.error_message, self.request_parameters, self.resources]
+
+    def row(self) -> dict[str, Any]:
+        return dict(zip(COLUMNS, self.values(), strict=True))
+
+
+COLUMNS = ("event_id", "event_time", "account_id", "region", "event_source", "event_name", "read_only",
+           "principal_type", "principal_arn", "principal_id", "username", "access_key_id", "invoked_by", "source_ip",
+           "user_agent", "request_id", "error_code", "error_message", "request_parameters", "resources")
 
 
 def scrub(shape: Shape | None, params: dict[str, Any]) -> dict[str, Any] | None:

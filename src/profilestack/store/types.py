@@ -8,6 +8,16 @@ from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
+def sqlite_text(value: datetime | None) -> str | None:
+    """SQLAlchemy's SQLite text form of a UTC datetime, built directly: this runs for every row the hot paths
+    write."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Always timezone-aware UTC in Python, whatever the backend stores."""
 
@@ -18,15 +28,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
-        def process(value: datetime | None) -> str | None:
-            # SQLAlchemy's SQLite text form, built directly: this runs for every row the hot paths write
-            if value is None:
-                return None
-            if value.tzinfo is not UTC:
-                value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-        return process
+        return sqlite_text
 
     def result_processor(self, dialect, coltype):
         if dialect.name != "sqlite":
