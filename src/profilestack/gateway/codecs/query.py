@@ -130,19 +130,14 @@ def _write_structure(shape: Shape, value: dict[str, Any], name: str, out: list[s
         key = ("query", id(shape), name)
         written = value.encoded.get(key)
         if written is None:
-            written = value.encoded[key] = "".join(_structure_xml(shape, value, name))
+            part: list[str] = []
+            _write_structure(shape, dict(value), name, part)
+            written = value.encoded[key] = "".join(part)
         out.append(written)
         return
     out.append(f"<{name}>")
     write_members(shape, value, out)  # members compiled on first use: shapes may be recursive
     out.append(f"</{name}>")
-
-
-def _structure_xml(shape: Shape, value: dict[str, Any], name: str) -> list[str]:
-    out = [f"<{name}>"]
-    write_members(shape, value, out)
-    out.append(f"</{name}>")
-    return out
 
 
 def _write_list(shape: Shape, value: list[Any], name: str, out: list[str]) -> None:
