@@ -65,19 +65,20 @@ class MetricIds:
         known = self._known.get(key)
         if known is not None and now - known[1] < TOUCH_EVERY:
             return known[0]
-        db = ctx.db
-        found = _FIND.first(db, _bound(key))
+        db, bound = ctx.db, _bound(key)
+        found = _FIND.first(db, bound)
+        active_at = now
         if found is None:
             # Another call may be creating the same metric right now: its row wins, and is the one read back.
             insert_ignoring_duplicates(db, cloudwatch_metrics, [{
                 "account_id": key[0], "region": key[1], "namespace": key[2], "metric_name": key[3],
                 "dimensions_key": key[4], "dimensions": dimensions or [], "last_put_at": now}])
-            found = _FIND.first(db, _bound(key))
+            found = _FIND.first(db, bound)
         elif now - found.last_put_at >= TOUCH_EVERY:
             _TOUCH.run(db, {"b_id": found.id, "b_now": now})
         else:
-            now = found.last_put_at
-        ctx.on_commit(lambda: self._remember(key, found.id, now))
+            active_at = found.last_put_at
+        ctx.on_commit(lambda: self._remember(key, found.id, active_at))
         return found.id
 
     def _remember(self, key: Identity, metric_id: int, active_at: datetime) -> None:
