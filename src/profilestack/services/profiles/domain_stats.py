@@ -38,12 +38,16 @@ def adjust(db: Connection, domain_id: int, profiles: int = 0, objects: int = 0, 
     """Record a change of the domain's counters in the caller's transaction (once per ``batched`` block)."""
     pending = db.info.get("deferred_stats")
     if pending is not None:
-        totals = pending.setdefault(domain_id, [0, 0, 0])
-        totals[0] += profiles
-        totals[1] += objects
-        totals[2] += size
+        _add_to(pending, domain_id, profiles, objects, size)
     elif profiles or objects or size:
         _RECORD.run(db, {"domain_id": domain_id, "profiles": profiles, "objects": objects, "size": size})
+
+
+def _add_to(totals: dict[int, list[int]], domain_id: int, profiles: int, objects: int, size: int) -> None:
+    total = totals.setdefault(domain_id, [0, 0, 0])
+    total[0] += profiles
+    total[1] += objects
+    total[2] += size
 
 
 @contextmanager
@@ -79,10 +83,7 @@ def fold(app: App, payload: dict[str, Any]) -> None:
                                                      changes.c.size)).all()
         totals: dict[int, list[int]] = {}
         for domain_id, profile_count, object_count, size in moved:
-            total = totals.setdefault(domain_id, [0, 0, 0])
-            total[0] += profile_count
-            total[1] += object_count
-            total[2] += size
+            _add_to(totals, domain_id, profile_count, object_count, size)
         for domain_id, (profile_count, object_count, size) in sorted(totals.items()):
             _ADD.run(db, {"b_domain": domain_id, "b_profiles": profile_count, "b_objects": object_count,
                           "b_size": size})
