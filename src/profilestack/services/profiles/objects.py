@@ -141,8 +141,7 @@ def put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
     domain = require_domain(ctx, params["DomainName"])
     definition = definition_of(ctx.db, domain, params["ObjectTypeName"])
     now = ctx.now()
-    # The domain's counters are one row every ingestion updates: updated last, its lock is held the least.
-    with domain_stats.batched(ctx.db):
+    with domain_stats.batched(ctx.db):  # one change of the domain's counters for the object and any new profile
         key, profile_id = ingest(ctx.db, ctx.app.ids, domain, params["ObjectTypeName"], definition,
                                  params["Object"], now)
         if has_triggers(ctx.db, domain.id, params["ObjectTypeName"]):
