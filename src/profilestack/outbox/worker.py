@@ -127,8 +127,7 @@ class OutboxWorker:
             for task in tasks:
                 self._execute(task)
         else:
-            for _ in self._threads.map(self._execute, tasks):
-                pass
+            list(self._threads.map(self._execute, tasks))
         return len(tasks)
 
     def _claim(self) -> list[Any]:

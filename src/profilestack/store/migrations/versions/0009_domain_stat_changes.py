@@ -21,4 +21,3 @@ def upgrade() -> None:
     )
     op.create_index('ix_profile_domain_stat_changes_domain', 'profile_domain_stat_changes', ['domain_id'],
                     unique=False)
-
