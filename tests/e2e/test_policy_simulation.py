@@ -50,15 +50,19 @@ def test_simulate_includes_group_and_managed_policies_and_boundaries(iam) -> Non
     assert capped["PermissionsBoundaryDecisionDetail"] == {"AllowedByPermissionsBoundary": False}
 
 
+def _create_user_simulated(iam, policy: str, *context_entries: dict) -> dict:
+    """The first evaluation result of ``iam:CreateUser`` under ``policy`` and the given context entries."""
+    return iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["iam:CreateUser"],
+                                      ContextEntries=list(context_entries))["EvaluationResults"][0]
+
+
 def test_simulate_custom_policy_with_context_and_missing_values(iam) -> None:
     policy = document(allow("iam:CreateUser", Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-2"}}))
-    missing = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["iam:CreateUser"])[
-        "EvaluationResults"][0]
+    missing = _create_user_simulated(iam, policy)
     assert missing["EvalDecision"] == "implicitDeny"
     assert missing["MissingContextValues"] == ["aws:requestedregion"]
-    matched = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["iam:CreateUser"], ContextEntries=[
-        {"ContextKeyName": "aws:RequestedRegion", "ContextKeyValues": ["eu-west-2"], "ContextKeyType": "string"}])[
-        "EvaluationResults"][0]
+    matched = _create_user_simulated(iam, policy, {"ContextKeyName": "aws:RequestedRegion",
+                                                   "ContextKeyValues": ["eu-west-2"], "ContextKeyType": "string"})
     assert matched["EvalDecision"] == "allowed"
     assert matched["MatchedStatements"][0]["SourcePolicyId"] == "PolicyInputList.1"
 
@@ -92,11 +96,9 @@ def test_simulation_errors(iam) -> None:
 def test_simulation_takes_the_time_from_its_context_only(iam) -> None:
     after_2020 = {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}
     policy = document(allow("iam:CreateUser", Condition=after_2020))
-    missing = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["iam:CreateUser"])[
-        "EvaluationResults"][0]
+    missing = _create_user_simulated(iam, policy)
     assert missing["EvalDecision"] == "implicitDeny"
     assert missing["MissingContextValues"] == ["aws:currenttime"]
-    given = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["iam:CreateUser"], ContextEntries=[
-        {"ContextKeyName": "aws:CurrentTime", "ContextKeyValues": ["2026-11-26T00:00:00Z"], "ContextKeyType": "date"}])[
-        "EvaluationResults"][0]
+    given = _create_user_simulated(iam, policy, {"ContextKeyName": "aws:CurrentTime", "ContextKeyType": "date",
+                                                 "ContextKeyValues": ["2026-11-26T00:00:00Z"]})
     assert given["EvalDecision"] == "allowed"
