@@ -282,6 +282,14 @@ def test_object_type_definitions_are_validated(profiles, domain) -> None:
                     TemplateId="No-Such-Template")[0] == "BadRequestException"
     assert error_of(profiles.put_profile_object, DomainName=domain, ObjectTypeName="Missing",
                     Object="{}")[0] == "ResourceNotFoundException"
+    for target in ("_profile.Nickname", "_profile.Address", "_profile.FirstName.Given", "_profile.ProfileId",
+                   "_profile.Attributes.a.b"):
+        code, message = error_of(profiles.put_profile_object_type, DomainName=domain, ObjectTypeName="T",
+                                 Description="d", Fields={"x": {"Source": "_source.x", "Target": target}})
+        assert code == "BadRequestException" and target in message, target
+    for target in ("_profile.Address.City", "_profile.Attributes.tier", "_profile.GenderString"):
+        profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="T", Description="d",
+                                         Fields={"x": {"Source": "_source.x", "Target": target}})
 
 
 def test_object_type_lifecycle_and_templates(profiles, domain) -> None:

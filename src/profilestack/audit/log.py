@@ -7,12 +7,12 @@ interval and a clean shutdown loses nothing.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 
 from sqlalchemy import Connection
 
+from profilestack import jsontext
 from profilestack.audit.record import COLUMNS, AuditEvent
 from profilestack.audit.table import audit_events
 from profilestack.store.database import Database
@@ -35,7 +35,7 @@ def _insert_sqlite(connection: Connection, events: list[AuditEvent]) -> None:
         values = event.values()
         values[_TIME] = sqlite_text(values[_TIME])
         rows.append(values)
-    connection.connection.dbapi_connection.execute(_SQLITE_INSERT, (json.dumps(rows),))
+    connection.connection.dbapi_connection.execute(_SQLITE_INSERT, (jsontext.dumps(rows),))
 
 
 class AuditLog:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, exc
 
+from profilestack import jsontext
+
 
 def sqlite_url(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -20,11 +22,14 @@ def make_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=8,
             max_overflow=8,
+            json_serializer=jsontext.dumps,
+            json_deserializer=jsontext.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10, json_serializer=jsontext.dumps,
+                           json_deserializer=jsontext.loads)
     event.listen(engine, "checkin", _note_return)
     event.listen(engine, "checkout", _ping_if_idle)
     return engine

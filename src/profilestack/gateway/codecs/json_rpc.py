@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from botocore.model import OperationModel, ServiceModel
 
+from profilestack import jsontext
 from profilestack.gateway.codecs.base import error_members, query_error_header, resolve_error
 from profilestack.gateway.codecs.tree import JSON_FORMAT, read_tree, write_tree
 from profilestack.gateway.codecs.values import MalformedInput
@@ -18,13 +18,13 @@ def load_json_body(body: bytes) -> Any:
     if not body.strip():
         return {}
     try:
-        return json.loads(body)
+        return jsontext.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedInput("The request body is not valid JSON") from exc
 
 
 def dump_json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return jsontext.dumps_bytes(value)
 
 
 class JsonRpcCodec:

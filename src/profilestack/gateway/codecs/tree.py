@@ -28,6 +28,8 @@ from profilestack.gateway.codecs.values import (
     parse_timestamp,
     to_datetime,
 )
+from profilestack.gateway.encoded import EncodedJson
+from profilestack.jsontext import Fragment
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class TreeFormat:
     read_timestamp: Callable[[Any, str | None], datetime]
     write_timestamp: Callable[[Any, str | None], Any]
     write_float: Callable[[float], Any]
+    keeps_json_text: bool  # pre-encoded structures (gateway.encoded) go out as their text
 
 
 def _json_timestamp_in(value: Any, fmt: str | None) -> datetime:
@@ -59,6 +62,7 @@ JSON_FORMAT = TreeFormat(
     read_timestamp=_json_timestamp_in,
     write_timestamp=lambda value, fmt: format_timestamp(value, fmt or "unixTimestamp"),
     write_float=float_text,
+    keeps_json_text=True,
 )
 
 
@@ -80,6 +84,7 @@ CBOR_FORMAT = TreeFormat(
     read_timestamp=_cbor_timestamp_in,
     write_timestamp=lambda value, fmt: to_datetime(value),
     write_float=lambda value: value,
+    keeps_json_text=False,
 )
 
 
@@ -186,7 +191,11 @@ class _StructureWriter:
         self.fields = fields  # last: another thread uses the writer once it sees the fields
         return fields
 
-    def __call__(self, value: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, value: dict[str, Any] | EncodedJson) -> Any:
+        if type(value) is EncodedJson:
+            if self.fmt.keeps_json_text:
+                return Fragment(value.text)
+            value = value.decoded()
         fields = self.fields or self._compile()
         if not self.renamed and value.keys() <= fields.keys() and None not in value.values():
             # the value is already its wire form but for the members that convert (a profile: its addresses)

@@ -1,5 +1,5 @@
 """How an object type maps a profile object: fields from the object, keys from fields, profile fields from
-``_profile.*`` targets. Pure functions: no storage, no HTTP."""
+``_profile.*`` targets. Pure functions (over the service model's Profile shape): no storage, no HTTP."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from profilestack.gateway.catalog import service_model
 from profilestack.services.profiles.errors import bad_request
 
 MATCHING = ("PROFILE", "SECONDARY", "LOOKUP_ONLY")  # identifiers that find a profile, in search order
@@ -91,6 +92,27 @@ def validate_definition(definition: dict[str, Any]) -> None:
         target = spec.get("Target")
         if target and not target.startswith(STANDARD_TARGET):
             raise bad_request(f"Field {name} has target {target}; targets must start with {STANDARD_TARGET}")
+        if target and not _names_a_profile_value(target):
+            raise bad_request(f"Field {name} has target {target}, which is not a field of the standard profile: "
+                              "targets name a profile field, an address part (_profile.Address.City) or an "
+                              "attribute (_profile.Attributes.name).")
+
+
+_NOT_TARGETS = frozenset({"ProfileId", "FoundByItems"})
+
+
+def _names_a_profile_value(target: str) -> bool:
+    """Whether ``_profile.<path>`` is a text value of the standard Profile shape, so that stored profile fields
+    stay in the shape's wire form."""
+    shape = service_model("customer-profiles").shape_for("Profile")
+    path = target[len(STANDARD_TARGET):].split(".")
+    for position, part in enumerate(path):
+        if shape.type_name == "map":  # Attributes: any name, one level down
+            return bool(part) and position == len(path) - 1
+        if shape.type_name != "structure" or part not in shape.members or part in _NOT_TARGETS:
+            return False
+        shape = shape.members[part]
+    return shape.type_name == "string"
 
 
 def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedObject:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 
 from profilestack.gateway.context import CallContext
+from profilestack.gateway.encoded import EncodedJson
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
@@ -64,10 +65,10 @@ def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     id_sets = [set(found) for _, found in matches]
     ids = set.intersection(*id_sets) if params.get("LogicalOperator") == "AND" else set.union(*id_sets)
 
-    def items(chunk: list[str]) -> list[dict[str, Any]]:
-        rows = store.load_profiles(ctx.db, domain.id, chunk, fields_only=True)
-        return [store.profile_shape(rows[profile_id], [{"KeyName": name, "Values": found[profile_id]}
-                                                        for name, found in matches if profile_id in found])
+    def items(chunk: list[str]) -> list[EncodedJson]:
+        rows = store.load_profiles(ctx.db, domain.id, chunk, encoded=True)
+        return [store.profile_json(rows[profile_id], [{"KeyName": name, "Values": found[profile_id]}
+                                                      for name, found in matches if profile_id in found])
                 for profile_id in chunk]
 
     return page_result(sorted(ids), params, items, default_size=20)
@@ -77,9 +78,9 @@ def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def batch_get_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     ids = params["ProfileIds"]
-    rows = store.load_profiles(ctx.db, domain.id, ids, fields_only=True)
+    rows = store.load_profiles(ctx.db, domain.id, ids, encoded=True)
     return {
-        "Profiles": [store.profile_shape(rows[profile_id]) for profile_id in dict.fromkeys(ids) if profile_id in rows],
+        "Profiles": [store.profile_json(rows[profile_id]) for profile_id in dict.fromkeys(ids) if profile_id in rows],
         "Errors": [{"Code": "ResourceNotFoundException", "ProfileId": profile_id,
                     "Message": f"Profile {profile_id} does not exist in domain {domain.name}."}
                    for profile_id in dict.fromkeys(ids) if profile_id not in rows],

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, Text, bindparam, cast, delete, insert, select, update
 
+from profilestack import jsontext
+from profilestack.gateway.encoded import EncodedJson
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
 from profilestack.store.prepared import Prepared
@@ -114,25 +116,26 @@ _IDS_PER_STATEMENT = 20  # BatchGetProfile's limit and SearchProfiles' default p
 _BY_IDS: dict[tuple[bool, int], Prepared] = {}
 
 
-def _by_ids(count: int, fields_only: bool) -> Prepared:
-    statement = _BY_IDS.get((fields_only, count))
+def _by_ids(count: int, encoded: bool) -> Prepared:
+    statement = _BY_IDS.get((encoded, count))
     if statement is None:
-        columns = (profiles_table.c.id, profiles_table.c.fields) if fields_only else (profiles_table,)
-        statement = _BY_IDS[(fields_only, count)] = Prepared(select(*columns).where(
+        columns = ((profiles_table.c.id, cast(profiles_table.c.fields, Text).label("fields")) if encoded
+                   else (profiles_table,))
+        statement = _BY_IDS[(encoded, count)] = Prepared(select(*columns).where(
             profiles_table.c.domain_id == bindparam("domain"),
             profiles_table.c.id.in_([bindparam(f"id{index}") for index in range(count)])))
     return statement
 
 
-def load_profiles(db: Connection, domain_id: int, ids: Iterable[str], fields_only: bool = False) -> dict[str, Any]:
-    """Profile id → its row (only ``id`` and ``fields`` when ``fields_only``), in the order asked, one statement
-    per twenty."""
+def load_profiles(db: Connection, domain_id: int, ids: Iterable[str], encoded: bool = False) -> dict[str, Any]:
+    """Profile id → its row, in the order asked, one statement per twenty. ``encoded``: only ``id`` and ``fields``
+    as the JSON text stored, for answers that pass it on as it is (``profile_json``)."""
     wanted = list(dict.fromkeys(ids))
     rows = {}
     for start in range(0, len(wanted), _IDS_PER_STATEMENT):
         chunk = wanted[start:start + _IDS_PER_STATEMENT]
         values = {"domain": domain_id, **{f"id{index}": profile_id for index, profile_id in enumerate(chunk)}}
-        rows.update((row.id, row) for row in _by_ids(len(chunk), fields_only).all(db, values))
+        rows.update((row.id, row) for row in _by_ids(len(chunk), encoded).all(db, values))
     return {profile_id: rows[profile_id] for profile_id in wanted if profile_id in rows}
 
 
@@ -144,7 +147,7 @@ _BY_KEY = Prepared(select(profile_keys.c.profile_id).where(
 def find_by_key(db: Connection, domain_id: int, key_name: str, values: list[str]) -> dict[str, list[str]]:
     """Profile id → the values of ``key_name`` it matched."""
     if key_name == "_profileId":
-        return {profile_id: [profile_id] for profile_id in load_profiles(db, domain_id, values, fields_only=True)}
+        return {profile_id: [profile_id] for profile_id in load_profiles(db, domain_id, values, encoded=True)}
     found: dict[str, list[str]] = {}
     for value in dict.fromkeys(values):
         for row in _BY_KEY.all(db, {"domain": domain_id, "name": key_name, "value": value}):
@@ -162,8 +165,13 @@ def delete_profile(db: Connection, domain_id: int, profile_id: str) -> None:
     domain_stats.adjust(db, domain_id, profiles=-1, objects=-len(objects), size=-sum(len(row.body) for row in objects))
 
 
-def profile_shape(row: Row[Any], found_by: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    shape = {"ProfileId": row.id, **row.fields}
+def profile_json(row: Row[Any], found_by: list[dict[str, Any]] | None = None) -> EncodedJson:
+    """The Profile structure from a row loaded ``encoded``: its stored fields are already the shape's wire form
+    (the Profile shape's member names, strings and string maps), passed on as they are."""
+    parts = ['{"ProfileId":', jsontext.dumps(row.id)]
+    if len(row.fields) > 2:  # not "{}"
+        parts += [",", row.fields[1:-1]]
     if found_by:
-        shape["FoundByItems"] = found_by
-    return shape
+        parts += [',"FoundByItems":', jsontext.dumps(found_by)]
+    parts.append("}")
+    return EncodedJson("".join(parts))
