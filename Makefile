@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+JS_SDK := tests/js/node_modules/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean js-sdk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,9 +18,18 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/profilestack serve
 
-test: $(STAMP)
+test: $(STAMP) js-sdk
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
+
+# The AWS SDK for JavaScript, for tests/e2e/test_javascript_sdk.py (skipped without Node.js, unless CI requires it)
+js-sdk:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(JS_SDK); \
+	else echo "npm not found: the JavaScript SDK test will be skipped"; fi
+
+$(JS_SDK): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $(JS_SDK)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -28,4 +38,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .profilestack .pytest_cache .ruff_cache
+	rm -rf $(VENV) .profilestack .pytest_cache .ruff_cache tests/js/node_modules

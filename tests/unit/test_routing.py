@@ -52,3 +52,15 @@ def test_unknown_rest_operation() -> None:
     with pytest.raises(RoutingError) as caught:
         route(HttpRequest("DELETE", "/nothing/here", "", _signed_for("profile")))
     assert (caught.value.code, caught.value.status) == ("UnknownOperationException", 404)
+
+
+def test_json_targets_may_name_the_service_by_its_full_prefix_or_its_short_name() -> None:
+    headers = {"content-type": "application/x-amz-json-1.1", **_signed_for("cloudtrail")}
+    for target in ("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents",
+                   "CloudTrail_20131101.LookupEvents"):  # the JavaScript SDK v3 sends the short name
+        found = route(HttpRequest("POST", "/", "", {**headers, "x-amz-target": target}, b"{}"))
+        assert (found.spec.name, found.operation.name) == ("cloudtrail", "LookupEvents")
+    with pytest.raises(RoutingError) as raised:
+        route(HttpRequest("POST", "/", "", {**headers, "x-amz-target": "v20131101.CloudTrail_20131101.LookupEvents"},
+                          b"{}"))
+    assert raised.value.code == "UnknownOperationException"

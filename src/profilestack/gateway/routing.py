@@ -147,6 +147,9 @@ def _by_target_prefix() -> dict[str, ServiceSpec]:
         prefix = service_model(spec.name).metadata.get("targetPrefix")
         if prefix:
             table[prefix] = spec
+            # SDKs built from Smithy models (JavaScript v3) name the service by its shape name alone:
+            # "CloudTrail_20131101.LookupEvents" for "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101".
+            table.setdefault(prefix.rpartition(".")[2], spec)
     return table
 
 

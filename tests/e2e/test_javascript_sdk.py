@@ -1,0 +1,70 @@
+"""The AWS SDK for JavaScript v3 against a running server: every service, its protocol and its errors.
+
+``make test`` installs the SDK into tests/js/node_modules with npm (versions pinned by its package-lock.json).
+Without Node.js the test is skipped, unless PROFILESTACK_REQUIRE_NODE=1 (as CI sets) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.identities import ACCOUNT, unique
+
+SDK_TESTS = Path(__file__).resolve().parent.parent / "js"
+REQUIRE_NODE = os.environ.get("PROFILESTACK_REQUIRE_NODE") == "1"
+
+
+def _walk_through(endpoint: str, suffix: str) -> dict:
+    node = shutil.which("node")
+    if node is None or not (SDK_TESTS / "node_modules" / "@aws-sdk").is_dir():
+        if REQUIRE_NODE:
+            pytest.fail("Node.js and the SDK in tests/js/node_modules are required (PROFILESTACK_REQUIRE_NODE=1)")
+        pytest.skip("Node.js or tests/js/node_modules is missing (make test installs the SDK when npm exists)")
+    result = subprocess.run([node, "walkthrough.mjs", endpoint, suffix], cwd=SDK_TESTS, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_javascript_sdk_works_against_every_service(server) -> None:
+    suffix = unique("").replace("-", "")[-10:]
+    seen = _walk_through(server.endpoint, suffix)
+    user_arn = f"arn:aws:iam::{ACCOUNT}:user/js/js-{suffix}"
+
+    # STS and IAM (query protocol): identities, SigV4 failures, authorization, modelled errors
+    assert seen["identity"] == {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert (seen["badSecret"]["name"], seen["badSecret"]["status"]) == ("SignatureDoesNotMatch", 403)
+    assert (seen["unknownKey"]["name"], seen["unknownKey"]["status"]) == ("InvalidClientTokenId", 403)
+    assert seen["user"] == {"UserName": f"js-{suffix}", "Path": "/js/", "Arn": user_arn,
+                            "Tags": [{"Key": "team", "Value": "red"}], "CreateDateIsDate": True}
+    assert seen["userIdentity"] == user_arn
+    assert seen["userDenied"]["name"] == "AccessDenied" and seen["userDenied"]["status"] == 403
+    assert "iam:ListRoles" in seen["userDenied"]["message"]
+    assert (seen["missingUser"]["name"], seen["missingUser"]["status"]) == ("NoSuchEntityException", 404)
+
+    # Customer Profiles (REST-JSON): the domain's own service-linked role, profiles, objects, errors
+    assert seen["createDomain"] == f"js{suffix}"
+    assert any(name.startswith("AWSServiceRoleForProfile_") for name in seen["serviceRoles"])
+    assert seen["search"] == [{"ProfileId": seen["createdProfile"], "FirstName": "Ada",
+                               "Address": {"City": "London", "Country": "UK"}, "Attributes": {"tier": "gold"},
+                               "FoundByItems": [{"KeyName": "_phone", "Values": ["+15550100"]}]}]
+    assert seen["batch"] == {"ids": [seen["createdProfile"]], "errors": ["ResourceNotFoundException"]}
+    assert seen["putObject"] == "o-1"
+    assert (seen["missingDomain"]["name"], seen["missingDomain"]["status"]) == ("ResourceNotFoundException", 404)
+    assert (seen["invalidDomainName"]["name"], seen["invalidDomainName"]["status"]) == ("BadRequestException", 400)
+
+    # CloudWatch (the protocol this SDK picks), Outbound Campaigns v2, CloudTrail (JSON 1.1, short target)
+    assert seen["metrics"] == [{"MetricName": "Orders", "Dimensions": [{"Name": "Shop", "Value": "north"}]}]
+    assert seen["statistics"] == [{"Sum": 8, "SampleCount": 2}]
+    assert seen["reservedNamespace"]["name"] == "InvalidParameterValueException"
+    assert seen["reservedNamespace"]["status"] == 400
+    assert seen["campaign"] == {"name": f"winback-{suffix}", "arn": True, "listed": True}
+    assert (seen["deletedCampaign"]["name"], seen["deletedCampaign"]["status"]) == ("ResourceNotFoundException", 404)
+    assert {"EventName": "CreateUser", "source": "iam.amazonaws.com"} in seen["trail"]
+    assert {"EventName": "CreateAccessKey", "source": "iam.amazonaws.com"} in seen["trail"]

@@ -1,0 +1,120 @@
+// The AWS SDK for JavaScript v3 against profilestack: one walk through every service, printed as JSON for
+// tests/e2e/test_javascript_sdk.py to check. Usage: node walkthrough.mjs <endpoint> <unique suffix>
+import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import {
+  CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand,
+} from "@aws-sdk/client-cloudwatch";
+import {
+  ConnectCampaignsV2Client, CreateCampaignCommand, DeleteCampaignCommand, DescribeCampaignCommand,
+  ListCampaignsCommand,
+} from "@aws-sdk/client-connectcampaignsv2";
+import {
+  BatchGetProfileCommand, CreateDomainCommand, CreateProfileCommand, CustomerProfilesClient, DeleteDomainCommand,
+  GetDomainCommand, PutProfileObjectCommand, PutProfileObjectTypeCommand, SearchProfilesCommand,
+} from "@aws-sdk/client-customer-profiles";
+import {
+  CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, DeleteUserCommand, GetUserCommand, IAMClient,
+  ListRolesCommand,
+} from "@aws-sdk/client-iam";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+
+const [endpoint, suffix] = process.argv.slice(2);
+const root = { accessKeyId: "test", secretAccessKey: "test" };
+const config = (credentials = root) => ({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+
+async function failure(promise) {
+  try {
+    await promise;
+    return null;
+  } catch (error) {
+    return { name: error.name, status: error.$metadata?.httpStatusCode, message: error.message };
+  }
+}
+
+const out = {};
+const sts = new STSClient(config());
+const iam = new IAMClient(config());
+const profiles = new CustomerProfilesClient(config());
+const cloudwatch = new CloudWatchClient(config());
+
+const identity = await sts.send(new GetCallerIdentityCommand({}));
+out.identity = { Account: identity.Account, Arn: identity.Arn };
+out.badSecret = await failure(new STSClient(config({ accessKeyId: "test", secretAccessKey: "wrong" }))
+  .send(new GetCallerIdentityCommand({})));
+out.unknownKey = await failure(new STSClient(config({ accessKeyId: "AKIAUNKNOWN0000000000", secretAccessKey: "x" }))
+  .send(new GetCallerIdentityCommand({})));
+
+const userName = `js-${suffix}`;
+await iam.send(new CreateUserCommand({ UserName: userName, Path: "/js/", Tags: [{ Key: "team", Value: "red" }] }));
+const user = (await iam.send(new GetUserCommand({ UserName: userName }))).User;
+out.user = { UserName: user.UserName, Path: user.Path, Arn: user.Arn, Tags: user.Tags,
+  CreateDateIsDate: user.CreateDate instanceof Date };
+const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey;
+const asUser = config({ accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey });
+out.userIdentity = (await new STSClient(asUser).send(new GetCallerIdentityCommand({}))).Arn;
+out.userDenied = await failure(new IAMClient(asUser).send(new ListRolesCommand({})));
+out.missingUser = await failure(iam.send(new GetUserCommand({ UserName: `nobody-${suffix}` })));
+
+const domain = `js${suffix}`;
+out.createDomain = (await profiles.send(new CreateDomainCommand({ DomainName: domain, DefaultExpirationDays: 30 })))
+  .DomainName;
+const roles = await iam.send(new ListRolesCommand({ PathPrefix: "/aws-service-role/profile.amazonaws.com/" }));
+out.serviceRoles = roles.Roles.map((role) => role.RoleName);
+out.domainRole = (await profiles.send(new GetDomainCommand({ DomainName: domain }))).DomainName;
+const address = { City: "London", Country: "UK" };
+const created = await profiles.send(new CreateProfileCommand({
+  DomainName: domain, FirstName: "Ada", PhoneNumber: "+15550100", Address: address, Attributes: { tier: "gold" },
+}));
+const found = await profiles.send(new SearchProfilesCommand({ DomainName: domain, KeyName: "_phone",
+  Values: ["+15550100"] }));
+out.search = found.Items.map((item) => ({ ProfileId: item.ProfileId, FirstName: item.FirstName,
+  Address: item.Address, Attributes: item.Attributes, FoundByItems: item.FoundByItems }));
+const batch = await profiles.send(new BatchGetProfileCommand({ DomainName: domain,
+  ProfileIds: [created.ProfileId, "0".repeat(32)] }));
+out.batch = { ids: batch.Profiles.map((profile) => profile.ProfileId), errors: batch.Errors.map((e) => e.Code) };
+out.createdProfile = created.ProfileId;
+await profiles.send(new PutProfileObjectTypeCommand({ DomainName: domain, ObjectTypeName: "Order",
+  Description: "orders", AllowProfileCreation: true,
+  Fields: { id: { Source: "_source.id" }, phone: { Source: "_source.phone", Target: "_profile.PhoneNumber",
+    ContentType: "PHONE_NUMBER" } },
+  Keys: { _orderId: [{ StandardIdentifiers: ["UNIQUE"], FieldNames: ["id"] }],
+    _phone: [{ StandardIdentifiers: ["PROFILE"], FieldNames: ["phone"] }] } }));
+out.putObject = (await profiles.send(new PutProfileObjectCommand({ DomainName: domain, ObjectTypeName: "Order",
+  Object: JSON.stringify({ id: "o-1", phone: "+15550100" }) }))).ProfileObjectUniqueKey;
+out.missingDomain = await failure(profiles.send(new GetDomainCommand({ DomainName: `none${suffix}` })));
+out.invalidDomainName = await failure(profiles.send(new GetDomainCommand({ DomainName: "not valid!" })));
+
+const namespace = `JS/${suffix}`;
+await cloudwatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [
+  { MetricName: "Orders", Value: 3, Unit: "Count", Dimensions: [{ Name: "Shop", Value: "north" }] },
+  { MetricName: "Orders", Value: 5, Unit: "Count", Dimensions: [{ Name: "Shop", Value: "north" }] },
+] }));
+out.metrics = (await cloudwatch.send(new ListMetricsCommand({ Namespace: namespace }))).Metrics
+  .map((metric) => ({ MetricName: metric.MetricName, Dimensions: metric.Dimensions }));
+const now = Date.now();
+const statistics = await cloudwatch.send(new GetMetricStatisticsCommand({ Namespace: namespace,
+  MetricName: "Orders", Dimensions: [{ Name: "Shop", Value: "north" }], StartTime: new Date(now - 3600_000),
+  EndTime: new Date(now + 60_000), Period: 3600 * 2, Statistics: ["Sum", "SampleCount"] }));
+out.statistics = statistics.Datapoints.map((point) => ({ Sum: point.Sum, SampleCount: point.SampleCount }));
+out.reservedNamespace = await failure(cloudwatch.send(new PutMetricDataCommand({ Namespace: "AWS/JS",
+  MetricData: [{ MetricName: "x", Value: 1 }] })));
+
+const campaigns = new ConnectCampaignsV2Client(config());
+const campaign = await campaigns.send(new CreateCampaignCommand({ name: `winback-${suffix}`,
+  connectInstanceId: "i-1", source: { eventTrigger: {
+    customerProfilesDomainArn: `arn:aws:profile:us-east-1:${identity.Account}:domains/${domain}` } } }));
+const described = (await campaigns.send(new DescribeCampaignCommand({ id: campaign.id }))).campaign;
+out.campaign = { name: described.name, arn: described.arn === campaign.arn,
+  listed: (await campaigns.send(new ListCampaignsCommand({}))).campaignSummaryList.some((c) => c.id === campaign.id) };
+await campaigns.send(new DeleteCampaignCommand({ id: campaign.id }));
+out.deletedCampaign = await failure(campaigns.send(new DescribeCampaignCommand({ id: campaign.id })));
+
+await profiles.send(new DeleteDomainCommand({ DomainName: domain }));
+const trail = await new CloudTrailClient(config()).send(new LookupEventsCommand({
+  LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: user.Arn }], MaxResults: 50 }));
+out.trail = trail.Events.map((event) => ({ EventName: event.EventName,
+  source: JSON.parse(event.CloudTrailEvent).eventSource }));
+
+await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: key.AccessKeyId }));
+await iam.send(new DeleteUserCommand({ UserName: userName }));
+console.log(JSON.stringify(out));
