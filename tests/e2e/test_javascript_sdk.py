@@ -51,6 +51,12 @@ def test_the_javascript_sdk_works_against_every_service(server) -> None:
     # Customer Profiles (REST-JSON): the domain's own service-linked role, profiles, objects, errors
     assert seen["createDomain"] == f"js{suffix}"
     assert any(name.startswith("AWSServiceRoleForProfile_") for name in seen["serviceRoles"])
+    assert seen["seedRole"] == {"Path": "/aws-service-role/profile.amazonaws.com/", "trustedBy": "profile.amazonaws.com"}
+    assert seen["seedDescription"] == f"for js{suffix}"
+    assert seen["seedTrustChange"]["name"] == "UnmodifiableEntityException"
+    deletion = seen["seedDeletion"]
+    assert (deletion["Status"], deletion["Region"]) == ("FAILED", "us-east-1")
+    assert deletion["Resources"] == [deletion["domainArn"]]
     assert seen["search"] == [{"ProfileId": seen["createdProfile"], "FirstName": "Ada",
                                "Address": {"City": "London", "Country": "UK"}, "Attributes": {"tier": "gold"},
                                "FoundByItems": [{"KeyName": "_phone", "Values": ["+15550100"]}]}]

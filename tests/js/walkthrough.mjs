@@ -13,8 +13,9 @@ import {
   GetDomainCommand, PutProfileObjectCommand, PutProfileObjectTypeCommand, SearchProfilesCommand,
 } from "@aws-sdk/client-customer-profiles";
 import {
-  CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, DeleteUserCommand, GetUserCommand, IAMClient,
-  ListRolesCommand,
+  CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, DeleteServiceLinkedRoleCommand,
+  DeleteUserCommand, GetRoleCommand, GetServiceLinkedRoleDeletionStatusCommand, GetUserCommand, IAMClient,
+  ListRolesCommand, UpdateAssumeRolePolicyCommand, UpdateRoleDescriptionCommand,
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 
@@ -60,6 +61,25 @@ out.createDomain = (await profiles.send(new CreateDomainCommand({ DomainName: do
   .DomainName;
 const roles = await iam.send(new ListRolesCommand({ PathPrefix: "/aws-service-role/profile.amazonaws.com/" }));
 out.serviceRoles = roles.Roles.map((role) => role.RoleName);
+// The seed: the domain's own role, changeable only in its description, not deletable while the domain uses it
+const domainArn = `arn:aws:profile:us-east-1:${identity.Account}:domains/${domain}`;
+const roleName = roles.Roles.map((r) => r.RoleName).find((name) => name.startsWith("AWSServiceRoleForProfile_"));
+const seedRole = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role;
+out.seedRole = { Path: seedRole.Path,
+  trustedBy: JSON.parse(decodeURIComponent(seedRole.AssumeRolePolicyDocument)).Statement[0].Principal.Service };
+await iam.send(new UpdateRoleDescriptionCommand({ RoleName: roleName, Description: `for ${domain}` }));
+out.seedDescription = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role.Description;
+out.seedTrustChange = await failure(iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName,
+  PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow",
+    Principal: { AWS: identity.Arn }, Action: "sts:AssumeRole" }] }) })));
+const task = (await iam.send(new DeleteServiceLinkedRoleCommand({ RoleName: roleName }))).DeletionTaskId;
+let deletion = { Status: "NOT_STARTED" };
+for (let attempt = 0; attempt < 100 && ["NOT_STARTED", "IN_PROGRESS"].includes(deletion.Status); attempt += 1) {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  deletion = await iam.send(new GetServiceLinkedRoleDeletionStatusCommand({ DeletionTaskId: task }));
+}
+out.seedDeletion = { Status: deletion.Status, Region: deletion.Reason?.RoleUsageList?.[0]?.Region,
+  Resources: deletion.Reason?.RoleUsageList?.[0]?.Resources, domainArn };
 out.domainRole = (await profiles.send(new GetDomainCommand({ DomainName: domain }))).DomainName;
 const address = { City: "London", Country: "UK" };
 const created = await profiles.send(new CreateProfileCommand({
