@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/python -m compileall -q src  # start-up then reads bytecode even where PYTHONDONTWRITEBYTECODE is set
 	$(BIN)/profilestack serve
 
 test: $(STAMP) js-sdk

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from functools import cache
+from importlib import import_module
 from typing import Any
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
 
 from profilestack.store.prepared import Prepared
 
 
 @cache
 def _insert_ignoring_duplicates(dialect: str, table: Table) -> Prepared:
-    module = postgresql if dialect == "postgresql" else sqlite
+    module = import_module(f"sqlalchemy.dialects.{dialect}")  # imported by the backend in use only
     return Prepared(module.insert(table).on_conflict_do_nothing())
 
 
