@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy import Connection
-
 from profilestack import jsontext
 from profilestack.audit.record import COLUMNS, AuditEvent
 from profilestack.audit.table import audit_events
@@ -29,13 +27,13 @@ _SQLITE_INSERT = (f"INSERT INTO audit_events ({', '.join(COLUMNS)}) SELECT "
                   + ", ".join(f"value ->> {index}" for index in range(len(COLUMNS))) + " FROM json_each(?)")
 
 
-def _insert_sqlite(connection: Connection, events: list[AuditEvent]) -> None:
+def _sqlite_batch(events: list[AuditEvent]) -> str:
     rows = []
     for event in events:
         values = event.values()
         values[_TIME] = sqlite_text(values[_TIME])
         rows.append(values)
-    connection.connection.dbapi_connection.execute(_SQLITE_INSERT, (jsontext.dumps(rows),))
+    return jsontext.dumps(rows)
 
 
 class AuditLog:
@@ -64,9 +62,11 @@ class AuditLog:
             if not pending:
                 return
             try:
+                # SQLite: written while this process's other writers wait, so the batch is made ready before
+                batch = _sqlite_batch(pending) if self._database.backend == "sqlite" else None
                 with self._database.transaction() as connection:
-                    if connection.dialect.name == "sqlite":
-                        _insert_sqlite(connection, pending)
+                    if batch is not None:
+                        connection.connection.dbapi_connection.execute(_SQLITE_INSERT, (batch,))
                     else:
                         _INSERT.run_many(connection, [event.row() for event in pending])
             except Exception:
