@@ -51,7 +51,8 @@ def test_the_javascript_sdk_works_against_every_service(server) -> None:
     # Customer Profiles (REST-JSON): the domain's own service-linked role, profiles, objects, errors
     assert seen["createDomain"] == f"js{suffix}"
     assert any(name.startswith("AWSServiceRoleForProfile_") for name in seen["serviceRoles"])
-    assert seen["seedRole"] == {"Path": "/aws-service-role/profile.amazonaws.com/", "trustedBy": "profile.amazonaws.com"}
+    assert seen["seedRole"] == {"Path": "/aws-service-role/profile.amazonaws.com/",
+                                "trustedBy": "profile.amazonaws.com"}
     assert seen["seedDescription"] == f"for js{suffix}"
     assert seen["seedTrustChange"]["name"] == "UnmodifiableEntityException"
     deletion = seen["seedDeletion"]
