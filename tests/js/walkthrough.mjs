@@ -57,13 +57,18 @@ out.userDenied = await failure(new IAMClient(asUser).send(new ListRolesCommand({
 out.missingUser = await failure(iam.send(new GetUserCommand({ UserName: `nobody-${suffix}` })));
 
 const domain = `js${suffix}`;
+const profileRoles = async () => (await iam.send(new ListRolesCommand({
+  PathPrefix: "/aws-service-role/profile.amazonaws.com/", MaxItems: 1000 }))).Roles.map((role) => role.RoleName);
+const rolesBefore = new Set(await profileRoles());
 out.createDomain = (await profiles.send(new CreateDomainCommand({ DomainName: domain, DefaultExpirationDays: 30 })))
   .DomainName;
-const roles = await iam.send(new ListRolesCommand({ PathPrefix: "/aws-service-role/profile.amazonaws.com/" }));
-out.serviceRoles = roles.Roles.map((role) => role.RoleName);
-// The seed: the domain's own role, changeable only in its description, not deletable while the domain uses it
+out.serviceRoles = await profileRoles();
+// The seed: the domain's own role (the one that appeared with it; other tests' domains share the server),
+// changeable only in its description, not deletable while the domain uses it
 const domainArn = `arn:aws:profile:us-east-1:${identity.Account}:domains/${domain}`;
-const roleName = roles.Roles.map((r) => r.RoleName).find((name) => name.startsWith("AWSServiceRoleForProfile_"));
+const newRoles = out.serviceRoles.filter((name) => !rolesBefore.has(name));
+if (newRoles.length !== 1) throw new Error(`CreateDomain made ${newRoles.length} roles: ${newRoles}`);
+const roleName = newRoles[0];
 const seedRole = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role;
 out.seedRole = { Path: seedRole.Path,
   trustedBy: JSON.parse(decodeURIComponent(seedRole.AssumeRolePolicyDocument)).Statement[0].Principal.Service };
