@@ -73,25 +73,30 @@ def _guess_level(operation: str) -> str:
     return "Read" if operation.startswith(("Get", "List", "Describe", "Lookup", "Search", "BatchGet")) else "Write"
 
 
+@dataclass(frozen=True, slots=True)
+class ArnTemplate:
+    """One ARN template, worked out once: a ``str.format_map`` text over the lower-cased variable names."""
+
+    text: str
+    variables: tuple[str, ...]  # as the template spells them
+    keys: frozenset[str]  # the variables, lower-cased
+    shape: re.Pattern[str]  # the ARNs it can produce: every variable matches any non-empty text
+
+    def fill(self, values: dict[str, str]) -> str | None:
+        """The ARN with every variable filled, or None when one has no value."""
+        return self.text.format_map(values) if self.keys <= values.keys() else None
+
+
 @cache
-def _template_parts(template: str) -> tuple[str, ...]:
-    """Literal text and lower-cased variable names, alternating (literal first)."""
-    return tuple(part.lower() if index % 2 else part for index, part in enumerate(_VARIABLE.split(template)))
-
-
-def fill_template(template: str, values: dict[str, str]) -> str | None:
-    """The ARN with every ``${Variable}`` filled, or None when a variable has no value."""
-    parts = _template_parts(template)
-    filled = []
-    for index, part in enumerate(parts):
-        if index % 2:
-            value = values.get(part)
-            if value is None:
-                return None
-            filled.append(value)
-        else:
-            filled.append(part)
-    return "".join(filled)
+def arn_template(template: str) -> ArnTemplate:
+    # split() alternates literal text and variable names (all word characters in the reference)
+    parts = _VARIABLE.split(template)
+    literals, variables = parts[0::2], parts[1::2]
+    text = "".join(literal.replace("{", "{{").replace("}", "}}") + (f"{{{variables[index].lower()}}}"
+                                                                    if index < len(variables) else "")
+                   for index, literal in enumerate(literals))
+    shape = re.compile(".+".join(re.escape(literal) for literal in literals))
+    return ArnTemplate(text, tuple(variables), frozenset(name.lower() for name in variables), shape)
 
 
 def template_values(params: dict[str, Any], region: str, account: str) -> dict[str, str]:
@@ -103,22 +108,10 @@ def template_values(params: dict[str, Any], region: str, account: str) -> dict[s
     return values
 
 
-@cache
-def _variables(template: str) -> list[str]:
-    return _VARIABLE.findall(template)
-
-
-@cache
-def _template_regex(template: str) -> re.Pattern[str]:
-    parts = _VARIABLE.split(template)
-    # split() alternates literal text and variable names; variables match any non-empty text
-    return re.compile("".join(re.escape(part) if index % 2 == 0 else ".+" for index, part in enumerate(parts)))
-
-
-def _arn_parameter(template: str, params: dict[str, Any]) -> str | None:
+def _arn_parameter(template: ArnTemplate, params: dict[str, Any]) -> str | None:
     """A parameter that already is an ARN of the template's shape (``RoleArn``, ``PolicyArn``, ``ResourceArn``)."""
     for value in params.values():
-        if isinstance(value, str) and value.startswith("arn:") and _template_regex(template).fullmatch(value):
+        if isinstance(value, str) and value.startswith("arn:") and template.shape.fullmatch(value):
             return value
     return None
 
@@ -135,15 +128,16 @@ def resources_for(info: ActionInfo, params: dict[str, Any], region: str, account
     """
     values = template_values(params, region, account)
     found = []
-    for template in info.resources:
-        arn = _arn_parameter(template.arn, params) or fill_template(template.arn, values)
+    for resource in info.resources:
+        template = arn_template(resource.arn)
+        arn = _arn_parameter(template, params) or template.fill(values)
         if arn is None and resolve is not None:
-            for variable in _variables(template.arn):
+            for variable in template.variables:
                 if variable.lower() not in values:
                     resolved = resolve(variable)
                     if resolved is not None:
                         values[variable.lower()] = resolved
-            arn = fill_template(template.arn, values)
+            arn = template.fill(values)
         if arn is not None:
-            found.append((template.type_name, arn))
+            found.append((resource.type_name, arn))
     return found
