@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Bytecode compiled first: start-up reads it even where PYTHONDONTWRITEBYTECODE is set
 run: $(STAMP)
-	$(BIN)/python -m compileall -q src  # start-up then reads bytecode even where PYTHONDONTWRITEBYTECODE is set
+	$(BIN)/python -m compileall -q src
 	$(BIN)/profilestack serve
 
 test: $(STAMP) js-sdk
