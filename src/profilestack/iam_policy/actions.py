@@ -92,9 +92,8 @@ def arn_template(template: str) -> ArnTemplate:
     # split() alternates literal text and variable names (all word characters in the reference)
     parts = _VARIABLE.split(template)
     literals, variables = parts[0::2], parts[1::2]
-    text = "".join(literal.replace("{", "{{").replace("}", "}}") + (f"{{{variables[index].lower()}}}"
-                                                                    if index < len(variables) else "")
-                   for index, literal in enumerate(literals))
+    text = "".join(f"{{{part.lower()}}}" if index % 2 else part.replace("{", "{{").replace("}", "}}")
+                   for index, part in enumerate(parts))
     shape = re.compile(".+".join(re.escape(literal) for literal in literals))
     return ArnTemplate(text, tuple(variables), frozenset(name.lower() for name in variables), shape)
 
