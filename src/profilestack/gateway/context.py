@@ -1,10 +1,16 @@
-"""What a handler gets: the caller, the region, and a lazily opened database transaction."""
+"""What a handler gets: the caller, the region, and a lazily opened database transaction.
+
+A ``CallContext`` is also the call's unit of work: leaving its ``with`` block ends the transaction it opened
+(committed, or rolled back on an exception), then runs its commit hooks and wakes the outbox for what it
+enqueued.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -17,7 +23,7 @@ if TYPE_CHECKING:
     from profilestack.app import App
 
 
-@dataclass
+@dataclass(slots=True)
 class CallContext:
     app: App
     principal: Principal
@@ -25,7 +31,7 @@ class CallContext:
     request_id: str
     operation: str
     write: bool
-    _stack: ExitStack = field(default_factory=ExitStack, repr=False)
+    _transaction: AbstractContextManager[Connection] | None = field(default=None, repr=False)
     _connection: Connection | None = field(default=None, repr=False)
     enqueued: int = 0
     announced: bool = False  # other processes' workers told of this call's tasks
@@ -42,8 +48,25 @@ class CallContext:
         if self.parent is not None:  # one request, one transaction: nested calls join it
             return self.parent.db
         if self._connection is None:
-            self._connection = self._stack.enter_context(self.app.database.transaction(self.write))
+            transaction = self.app.database.transaction(self.write)
+            self._connection = transaction.__enter__()
+            self._transaction = transaction
         return self._connection
+
+    def __enter__(self) -> CallContext:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        transaction, self._transaction, self._connection = self._transaction, None, None
+        if transaction is not None:
+            transaction.__exit__(kind, error, trace)  # commits, or rolls back and lets the error through
+        if kind is not None:
+            return
+        for hook in self.committed_hooks:
+            hook()
+        if self.enqueued:
+            self.app.outbox.wake()
 
     def enqueue(self, kind: str, payload: dict[str, Any], delay: float = 0.0) -> None:
         """Schedule work that happens after, and only if, this call commits."""

@@ -7,8 +7,6 @@ services make themselves (as a service-linked role), minus the wire.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -137,7 +135,7 @@ class Gateway:
         resources = resources_for(info, params, region, principal.account,
                                   self.app.arn_names(spec.iam_prefix, params, principal.account))
         return AuditEvent(
-            event_id=self.app.ids.uuid(), event_time=self.app.clock.now(), account_id=principal.account,
+            event_id=self.app.ids.call_id(), event_time=self.app.clock.now(), account_id=principal.account,
             region=region, event_source=spec.event_source, event_name=operation.name,
             read_only=info.read_only, principal=principal, source_ip=source_ip, user_agent=user_agent,
             request_id=request_id, request_parameters=scrub(operation.input_shape, params),
@@ -181,19 +179,13 @@ class Gateway:
         finally:
             self.app.audit.record(event)
 
-    @contextmanager
     def unit_of_work(self, principal: Principal, region: str, request_id: str, operation: str, write: bool = True,
-                     parent: CallContext | None = None) -> Iterator[CallContext]:
-        """A call's context: its transaction commits when the block ends (unless it joined ``parent``'s), then
-        its commit hooks run and the outbox wakes for what it enqueued. Calls made with ``parent=`` the
-        context share its transaction, as the trigger runtime's calls as a service-linked role do."""
-        context = CallContext(self.app, principal, region, request_id, operation, write=write, parent=parent)
-        with context._stack:
-            yield context
-        for hook in context.committed_hooks:
-            hook()
-        if context.enqueued:
-            self.app.outbox.wake()
+                     parent: CallContext | None = None) -> CallContext:
+        """A call's context, to use in a ``with`` block: its transaction commits when the block ends (unless it
+        joined ``parent``'s), then its commit hooks run and the outbox wakes for what it enqueued. Calls made
+        with ``parent=`` the context share its transaction, as the trigger runtime's calls as a service-linked
+        role do."""
+        return CallContext(self.app, principal, region, request_id, operation, write=write, parent=parent)
 
     def _localize(self, model: ServiceModel, err: AwsError) -> AwsError:
         """Generic errors take the service's own spelling (e.g. access denied)."""
