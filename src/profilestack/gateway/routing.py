@@ -13,7 +13,7 @@ from functools import cache
 
 from botocore.model import OperationModel, ServiceModel
 
-from profilestack.gateway.catalog import SERVICES, ServiceSpec, service_model
+from profilestack.gateway.catalog import SERVICES, SERVICES_BY_NAME, ServiceSpec, service_model
 from profilestack.gateway.codecs.query import form_params
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest
@@ -181,10 +181,16 @@ def _operation_lookup(service_name: str) -> dict[str, str]:
     return {name: name for name in service_model(service_name).operation_names}
 
 
-def _operation(spec: ServiceSpec, name: str, protocol: str) -> OperationModel:
+def _operation(spec: ServiceSpec, name: str, protocol: str) -> Route:
+    """The route to a named operation (RPC protocols: no labels), or the protocol's unknown-operation error."""
     if name not in _operation_lookup(spec.name):
         raise unknown_operation(spec, protocol, name)
-    return service_model(spec.name).operation_model(name)
+    return _named_route(spec.name, name, protocol)
+
+
+@cache
+def _named_route(service_name: str, name: str, protocol: str) -> Route:
+    return _make(SERVICES_BY_NAME[service_name], service_model(service_name).operation_model(name), protocol)
 
 
 def unknown_operation(spec: ServiceSpec | None, protocol: str, name: str | None) -> RoutingError:
@@ -202,7 +208,7 @@ def route(request: HttpRequest) -> Route:
         spec = _by_target_prefix().get(cbor.group(1))
         if spec is None or CBOR not in _protocols(spec.name):
             raise unknown_operation(None, CBOR, cbor.group(2))
-        return _make(spec, _operation(spec, cbor.group(2), CBOR), CBOR)
+        return _operation(spec, cbor.group(2), CBOR)
 
     target = request.header("x-amz-target")
     if target:
@@ -210,7 +216,7 @@ def route(request: HttpRequest) -> Route:
         spec = _by_target_prefix().get(prefix)
         if spec is None:
             raise unknown_operation(None, JSON, target)
-        return _make(spec, _operation(spec, name, JSON), JSON)
+        return _operation(spec, name, JSON)
 
     signing_name = credential_scope_service(request)
     candidates, query_candidates, rest_candidates = _signed_for(signing_name)
@@ -237,7 +243,7 @@ def _route_query(request: HttpRequest, candidates: list[ServiceSpec]) -> Route |
         if not candidates:
             return None
         spec = candidates[0]
-    return _make(spec, _operation(spec, action, QUERY), QUERY)
+    return _operation(spec, action, QUERY)
 
 
 def _route_rest(request: HttpRequest, candidates: list[ServiceSpec], signing_name: str | None) -> Route:
