@@ -44,19 +44,20 @@ def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: s
     return _FIND_OBJECT.first(db, {"b_domain": domain_id, "b_type": object_type, "b_key": unique_key})
 
 
-def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject) -> str | None:
+def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject) -> tuple[str | None, set[tuple[str, str]]]:
     """PROFILE keys first, then SECONDARY (LOOKUP_ONLY keys match but are not kept); more than one match at a
-    level is refused, as Customer Profiles cannot pick a profile."""
+    level is refused, as Customer Profiles cannot pick a profile. The profile, and the keys it was found by."""
     for identifier in MATCHING:
-        candidates: set[str] = set()
+        found: dict[str, set[tuple[str, str]]] = {}
         for name, value in mapped.values_for(identifier):
-            candidates |= set(store.find_by_key(db, domain_id, name, [value]))
-        if len(candidates) > 1:
-            raise bad_request(f"The object matches {len(candidates)} profiles by its {identifier} keys; it cannot be "
+            for profile_id in store.find_by_key(db, domain_id, name, [value]):
+                found.setdefault(profile_id, set()).add((name, value))
+        if len(found) > 1:
+            raise bad_request(f"The object matches {len(found)} profiles by its {identifier} keys; it cannot be "
                               "associated with a unique profile.")
-        if candidates:
-            return candidates.pop()
-    return None
+        if found:
+            return next(iter(found.items()))
+    return None, set()
 
 
 def _priorities(db: Connection, domain_id: int) -> dict[str, int]:
@@ -96,7 +97,10 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         f"profile-key:{domain.id}:{name}={value}" for identifier in MATCHING
         for name, value in mapped.values_for(identifier)))
     existing = _find_object(db, domain.id, object_type, unique_key)
-    profile_id = existing.profile_id if existing is not None else _matching_profile(db, domain.id, mapped)
+    if existing is not None:
+        profile_id, found_by = existing.profile_id, set()
+    else:
+        profile_id, found_by = _matching_profile(db, domain.id, mapped)
     origin = f"object:{object_type}"
     if profile_id is None and definition.get("AllowProfileCreation"):
         profile_id = store.create_profile(db, domain.id, ids.hex32(), mapped.inferred_fields, now,
@@ -106,7 +110,9 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
         if profile is not None:
             _apply_fields(db, domain.id, profile, mapped, object_type, now)
-        store.add_keys(db, domain.id, profile_id, mapped.persisted_keys(False), origin)
+        # the keys it was found by are the profile's already: a known customer's usual object adds none
+        store.add_keys(db, domain.id, profile_id,
+                       [pair for pair in mapped.persisted_keys(False) if pair not in found_by], origin)
     days = definition.get("ExpirationDays") or domain.default_expiration_days
     expires = now + timedelta(days=days)
     if existing is None:
