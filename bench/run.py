@@ -1,9 +1,12 @@
 """Benchmarks: profilestack vs the trivial-ASGI ceiling vs moto_server, in one run.
 
 Requests are signed once with botocore and replayed by wrk (a Lua script per
-target), so the load generator is never the bottleneck. Usage:
+target), so the load generator is never the bottleneck. The targets take turns
+for ``--rounds`` rounds; each figure is the median of its rounds, and each ratio
+the median of the ratios within a round (targets measured seconds apart), so one
+slow moment of a shared machine does not decide a ratio. Usage:
 
-    make bench                      # or: .venv/bin/python -m bench.run [--duration 10] [--connections 32]
+    make bench                      # or: .venv/bin/python -m bench.run [--rounds 3] [--duration 6]
 
 Installs what it needs: Debian's wrk (apt-get) and moto[server] in bench/.work/moto-venv.
 """
@@ -17,6 +20,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -148,7 +152,8 @@ def start(command: list[str], port: int, env: dict[str, str] | None = None) -> t
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=6, help="seconds of measured load per target and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load per target first")
     args = parser.parse_args()
@@ -168,24 +173,25 @@ def main() -> int:
     first_answer = _first_answer_seconds(port, first_request, launched)
     targets["profilestack"] = (process, port)
     port = free_port()
-    targets["ceiling (trivial ASGI)"] = (start([python, "-m", "uvicorn", "bench.ceiling:app", "--port", str(port),
+    targets[CEILING] = (start([python, "-m", "uvicorn", "bench.ceiling:app", "--port", str(port),
                                                 "--loop", "uvloop", "--http", "httptools", "--no-access-log",
                                                 "--log-level", "warning"], port)[0], port)
     port = free_port()
-    targets["moto_server"] = (start([str(moto), "-p", str(port)], port)[0], port)
+    targets[MOTO] = (start([str(moto), "-p", str(port)], port)[0], port)
 
     rows = []
     try:
         for scenario in SCENARIOS:
-            results = {}
+            scripts = {}
             for name, (_, target_port) in targets.items():
                 if scenario.setup is not None and not name.startswith("ceiling"):
                     scenario.setup(f"http://127.0.0.1:{target_port}")
-                script = lua_script(sign(scenario, target_port))
+                scripts[name] = lua_script(sign(scenario, target_port))
                 if args.warmup:  # first requests pay for imports, caches and connections: not measured
-                    run_wrk(wrk, target_port, script, args.warmup, args.connections)
-                results[name] = run_wrk(wrk, target_port, script, args.duration, args.connections)
-            rows.append((scenario, results))
+                    run_wrk(wrk, target_port, scripts[name], args.warmup, args.connections)
+            rounds = [{name: run_wrk(wrk, target_port, scripts[name], args.duration, args.connections)
+                       for name, (_, target_port) in targets.items()} for _ in range(args.rounds)]
+            rows.append((scenario, rounds))
     finally:
         for process, _ in targets.values():
             process.terminate()
@@ -212,22 +218,34 @@ def _first_answer_seconds(port: int, request: AWSRequest, launched: float) -> fl
     return answered
 
 
+CEILING, MOTO = "ceiling (trivial ASGI)", "moto_server"
+
+
 def _report(rows, first_answer: float, args) -> str:
     lines = [f"wrk -t1 -c{args.connections} -d{args.duration}s after {args.warmup} s of unmeasured load, one server "
-             "process each, same machine, same run.",
+             f"process each, same machine, same run; {args.rounds} rounds, medians (ratios: median of the rounds' "
+             "ratios, with their range).",
              "", "| operation | target | requests/s | p50 ms | p99 ms | non-2xx | vs ceiling | vs moto |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for scenario, results in rows:
-        ceiling = results["ceiling (trivial ASGI)"]["rps"]
-        moto = results["moto_server"]["rps"]
-        for name, result in results.items():
-            lines.append(f"| {scenario.name} | {name} | {result['rps']:.0f} | {result.get('p50_ms', 0):.2f} | "
-                         f"{result.get('p99_ms', 0):.2f} | {result['non_2xx']} | {result['rps'] / ceiling:.0%} | "
-                         f"{result['rps'] / moto:.1f}x |")
+    for scenario, rounds in rows:
+        for name in rounds[0]:
+            runs = [round_[name] for round_ in rounds]
+            median = {key: statistics.median(run.get(key, 0) for run in runs) for key in ("rps", "p50_ms", "p99_ms")}
+            lines.append(f"| {scenario.name} | {name} | {median['rps']:.0f} | {median['p50_ms']:.2f} | "
+                         f"{median['p99_ms']:.2f} | {sum(run['non_2xx'] for run in runs)} | "
+                         f"{_ratio(rounds, name, CEILING, '.0%')} | {_ratio(rounds, name, MOTO, '.1f', 'x')} |")
     lines += ["", f"profilestack cold start to first answered request: {first_answer:.2f} s",
               "", "Authorization decision, in process (`python -m bench.authorization`):", "",
               _authorization_table()]
     return "\n".join(lines)
+
+
+def _ratio(rounds: list[dict[str, dict]], name: str, baseline: str, spec: str, unit: str = "") -> str:
+    """Median of the rounds' ratios of ``name`` to ``baseline`` (taken seconds apart), then their range."""
+    ratios = sorted(round_[name]["rps"] / round_[baseline]["rps"] for round_ in rounds)
+    if len(ratios) == 1 or name == baseline:
+        return f"{ratios[0]:{spec}}{unit}"
+    return f"{statistics.median(ratios):{spec}}{unit} ({ratios[0]:{spec}} to {ratios[-1]:{spec}})"
 
 
 def _authorization_table() -> str:
