@@ -2,11 +2,13 @@
 
 - bulk load of N profiles through ``profilestack load`` (objects per second);
 - SearchProfiles by ``_phone`` and BatchGetProfile of 20, replayed by wrk, against the trivial-ASGI ceiling,
-  first with 10,000 profiles loaded and again with N (latency must stay within 1.5x);
-- PutProfileObject sustained (every request a distinct object for a known customer, unsigned payload);
+  first with 10,000 profiles loaded and again with N (latency must stay within 1.5x); profilestack and the
+  ceiling take turns for ``--rounds`` rounds, figures are medians, ratios the median of the rounds' ratios;
+- PutProfileObject sustained (every request a distinct object for a known customer, unsigned payload), after
+  two seconds of unmeasured puts;
 - the server's resident memory while serving the N-profile domain.
 
-    .venv/bin/python -m bench.profiles [--profiles 1000000] [--duration 10]
+    .venv/bin/python -m bench.profiles [--profiles 1000000] [--duration 10] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from bench.run import ROOT, ensure_wrk, free_port, lua_script, run_wrk, start
+from bench.run import ROOT, ensure_wrk, free_port, lua_script, median_result, ratio_text, run_wrk, start
 
 DOMAIN = "bench"
 SMALL = 10_000
@@ -99,7 +101,8 @@ end
             .replace("PATH", f"/domains/{DOMAIN}/profiles/objects"))
 
 
-def _reads(wrk: str, port: int, ceiling: int, profiles: int, duration: int, connections: int) -> list[tuple]:
+def _reads(wrk: str, port: int, ceiling: int, profiles: int, duration: int, connections: int,
+           rounds_count: int) -> list[tuple]:
     search = signed_request(port, f"/domains/{DOMAIN}/profiles/search",
                      {"KeyName": "_phone", "Values": [f"+1555{profiles // 2:07d}"]})
     ids = [item["ProfileId"] for item in _client(port).search_profiles(
@@ -109,9 +112,10 @@ def _reads(wrk: str, port: int, ceiling: int, profiles: int, duration: int, conn
     batch = signed_request(port, f"/domains/{DOMAIN}/batch-get-profiles", {"ProfileIds": ids})
     rows = []
     for name, request in (("SearchProfiles _phone", search), ("BatchGetProfile x20", batch)):
-        result = run_wrk(wrk, port, lua_script(request), duration, connections)
-        ceiling_result = run_wrk(wrk, ceiling, lua_script(request), duration, connections)
-        rows.append((name, profiles, result, ceiling_result))
+        script = lua_script(request)
+        rounds = [{"profilestack": run_wrk(wrk, port, script, duration, connections),
+                   "ceiling": run_wrk(wrk, ceiling, script, duration, connections)} for _ in range(rounds_count)]
+        rows.append((name, profiles, rounds))
     return rows
 
 
@@ -127,6 +131,7 @@ def main() -> int:
     parser.add_argument("--profiles", type=int, default=200_000, help="the large domain's size (target: 1000000)")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2, help="turns of profilestack and the ceiling per read")
     args = parser.parse_args()
     wrk = ensure_wrk()
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-profiles-"))
@@ -144,13 +149,15 @@ def main() -> int:
         server.wait()
         small_rate = _load(data_dir, 0, SMALL)
         server, _ = start(command, port)
-        rows = _reads(wrk, port, ceiling_port, SMALL, args.duration, args.connections)
+        rows = _reads(wrk, port, ceiling_port, SMALL, args.duration, args.connections, args.rounds)
         server.terminate()
         server.wait()
         large_rate = _load(data_dir, SMALL, args.profiles)
         server, _ = start(command, port)
-        rows += _reads(wrk, port, ceiling_port, args.profiles, args.duration, args.connections)
-        put = run_wrk(wrk, port, _put_object_script(port, args.profiles), args.duration, args.connections)
+        rows += _reads(wrk, port, ceiling_port, args.profiles, args.duration, args.connections, args.rounds)
+        put_script = _put_object_script(port, args.profiles)
+        run_wrk(wrk, port, put_script, 2, args.connections)  # unmeasured: the first puts warm the caches
+        put = run_wrk(wrk, port, put_script, args.duration, args.connections)
         rss = _rss_mb(server.pid)
         lines = _report(args, small_rate, large_rate, rows, put, rss)
     finally:
@@ -165,19 +172,21 @@ def main() -> int:
 
 
 def _report(args, small_rate: float, large_rate: float, rows: list[tuple], put: dict, rss: float) -> list[str]:
-    lines = [f"SQLite, one server process, wrk -t1 -c{args.connections} -d{args.duration}s, same machine, same run.",
+    lines = [f"SQLite, one server process, wrk -t1 -c{args.connections} -d{args.duration}s, same machine, same run; "
+             f"reads: {args.rounds} rounds, medians (vs ceiling: median of the rounds' ratios, with their range).",
              "", "| operation | profiles | requests/s | p50 ms | p99 ms | ceiling requests/s | vs ceiling |",
              "|---|---:|---:|---:|---:|---:|---:|"]
-    for name, profiles, result, ceiling in rows:
-        lines.append(f"| {name} | {profiles:,} | {result['rps']:,.0f} | {result.get('p50_ms', 0):.2f} | "
-                     f"{result.get('p99_ms', 0):.2f} | {ceiling['rps']:,.0f} | {result['rps'] / ceiling['rps']:.0%} |")
-    by_name: dict[str, list[dict]] = {}
-    for name, _, result, _ in rows:
-        by_name.setdefault(name, []).append(result)
+    p50s: dict[str, list[float]] = {}
+    for name, profiles, rounds in rows:
+        result = median_result([round_["profilestack"] for round_ in rounds])
+        ceiling = median_result([round_["ceiling"] for round_ in rounds])
+        lines.append(f"| {name} | {profiles:,} | {result['rps']:,.0f} | {result['p50_ms']:.2f} | "
+                     f"{result['p99_ms']:.2f} | {ceiling['rps']:,.0f} | "
+                     f"{ratio_text(rounds, 'profilestack', 'ceiling', '.0%')} |")
+        p50s.setdefault(name, []).append(result["p50_ms"])
     lines.append("")
-    for name, (small, large) in by_name.items():
-        lines.append(f"- {name}: p50 at {args.profiles:,} profiles is {large['p50_ms'] / small['p50_ms']:.2f}x "
-                     f"its p50 at {SMALL:,}")
+    for name, (small, large) in p50s.items():
+        lines.append(f"- {name}: p50 at {args.profiles:,} profiles is {large / small:.2f}x its p50 at {SMALL:,}")
     lines += [f"- PutProfileObject (distinct objects, known customers): {put['rps']:,.0f}/s sustained, "
               f"p50 {put.get('p50_ms', 0):.2f} ms, p99 {put.get('p99_ms', 0):.2f} ms, non-2xx {put['non_2xx']}",
               f"- bulk load: {small_rate:,.0f} objects/s for the first {SMALL:,}, {large_rate:,.0f} objects/s up to "

@@ -229,18 +229,23 @@ def _report(rows, first_answer: float, args) -> str:
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for scenario, rounds in rows:
         for name in rounds[0]:
-            runs = [round_[name] for round_ in rounds]
-            median = {key: statistics.median(run.get(key, 0) for run in runs) for key in ("rps", "p50_ms", "p99_ms")}
+            median = median_result([round_[name] for round_ in rounds])
             lines.append(f"| {scenario.name} | {name} | {median['rps']:.0f} | {median['p50_ms']:.2f} | "
-                         f"{median['p99_ms']:.2f} | {sum(run['non_2xx'] for run in runs)} | "
-                         f"{_ratio(rounds, name, CEILING, '.0%')} | {_ratio(rounds, name, MOTO, '.1f', 'x')} |")
+                         f"{median['p99_ms']:.2f} | {median['non_2xx']} | "
+                         f"{ratio_text(rounds, name, CEILING, '.0%')} | {ratio_text(rounds, name, MOTO, '.1f', 'x')} |")
     lines += ["", f"profilestack cold start to first answered request: {first_answer:.2f} s",
               "", "Authorization decision, in process (`python -m bench.authorization`):", "",
               _authorization_table()]
     return "\n".join(lines)
 
 
-def _ratio(rounds: list[dict[str, dict]], name: str, baseline: str, spec: str, unit: str = "") -> str:
+def median_result(runs: list[dict[str, float]]) -> dict[str, float]:
+    """One target's rounds as one result: median requests/s and latencies, all the rounds' non-2xx answers."""
+    median = {key: statistics.median(run.get(key, 0) for run in runs) for key in ("rps", "p50_ms", "p99_ms")}
+    return {**median, "non_2xx": sum(run["non_2xx"] for run in runs)}
+
+
+def ratio_text(rounds: list[dict[str, dict]], name: str, baseline: str, spec: str, unit: str = "") -> str:
     """Median of the rounds' ratios of ``name`` to ``baseline`` (taken seconds apart), then their range."""
     ratios = sorted(round_[name]["rps"] / round_[baseline]["rps"] for round_ in rounds)
     if len(ratios) == 1 or name == baseline:
