@@ -156,12 +156,24 @@ def _service_creating_its_own_role(principal: Principal, request: AuthorizationR
             and request.params.get("AWSServiceName") == principal.arn)
 
 
+def _allowed_without_policies(request: AuthorizationRequest, root_allowed: bool) -> bool:
+    """Unconditional actions, the account's root on its own account's resources (unless the simulator is asked
+    about given policies), and a service creating its own role."""
+    principal = request.principal
+    return (request.action.lower() in UNCONDITIONAL_ACTIONS
+            or (root_allowed and principal.is_root
+                and all(account_of(arn) in ("", "aws", principal.account) for arn in request.resources))
+            or _service_creating_its_own_role(principal, request))
+
+
 class PolicyAuthorizer:
     def __init__(self, store: PolicyStore, clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
     def authorize(self, request: AuthorizationRequest) -> None:
+        if _allowed_without_policies(request, root_allowed=True):  # nothing to evaluate, no decisions to make
+            return
         for decision in self.decide(request):
             if not decision.allowed:
                 raise AccessDenied(request.principal, request.action, decision.resource, decision.reason)
@@ -172,10 +184,7 @@ class PolicyAuthorizer:
         """One decision per resource; the simulator passes its own policies, context and resource policy."""
         principal = request.principal
         resources = request.resources or ["*"]
-        if request.action.lower() in UNCONDITIONAL_ACTIONS or (
-                policies is None and principal.is_root
-                and all(account_of(arn) in ("", "aws", principal.account) for arn in resources)) or (
-                _service_creating_its_own_role(principal, request)):
+        if _allowed_without_policies(request, root_allowed=policies is None):
             return [Decision("allowed", request.action, arn) for arn in resources]
         policies = policies if policies is not None else self.store.policies_for(principal)
         base = context if context is not None else base_context(request)
