@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 
 from profilestack.outbox.table import outbox
 from profilestack.outbox.wakeups import Listener
@@ -48,6 +48,19 @@ _ENQUEUE = Prepared(outbox.insert())
 _FINISH = Prepared(update(outbox).where(outbox.c.id == bindparam("b_id")).values(
     status=bindparam("b_status"), last_error=bindparam("b_error"), finished_at=bindparam("b_finished"),
     claimed_by=None, claimed_until=None))
+
+
+# One statement, built once: the batch ready to run (on PostgreSQL skipping rows another worker has locked),
+# leased to this worker and returned. The batch is a CTE, which PostgreSQL evaluates once because it locks rows;
+# a plain IN subquery with LIMIT and SKIP LOCKED is not guaranteed to be evaluated only once.
+_READY = (select(outbox.c.id)
+          .where(outbox.c.status == "pending", outbox.c.available_at <= bindparam("b_now"),
+                 or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < bindparam("b_now")))
+          .order_by(outbox.c.id).limit(bindparam("b_limit")).with_for_update(skip_locked=True).cte("ready"))
+_CLAIM = Prepared(update(outbox).where(outbox.c.id.in_(select(_READY.c.id)), outbox.c.status == "pending")
+                  .values(claimed_by=bindparam("b_worker"), claimed_until=bindparam("b_until"),
+                          attempts=outbox.c.attempts + 1)
+                  .returning(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts))
 
 
 def enqueue(connection: Connection, clock: Clock, kind: str, payload: dict[str, Any], delay: float = 0.0) -> None:
@@ -132,28 +145,10 @@ class OutboxWorker:
 
     def _claim(self) -> list[Any]:
         now = self._clock.now()
-        ready = (
-            select(outbox.c.id)
-            .where(
-                outbox.c.status == "pending",
-                outbox.c.available_at <= now,
-                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
-            )
-            .order_by(outbox.c.id)
-            .limit(self._batch_size)
-            .with_for_update(skip_locked=True)
-        )
         with self._database.transaction() as connection:
-            ids = [row.id for row in connection.execute(ready)]
-            if not ids:
-                return []
-            claimed = connection.execute(
-                update(outbox)
-                .where(and_(outbox.c.id.in_(ids), outbox.c.status == "pending"))
-                .values(claimed_by=self.worker_id, claimed_until=now + self._lease, attempts=outbox.c.attempts + 1)
-                .returning(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts)
-            )
-            return sorted(claimed.all(), key=lambda row: row.id)
+            claimed = _CLAIM.all(connection, {"b_now": now, "b_limit": self._batch_size, "b_worker": self.worker_id,
+                                              "b_until": now + self._lease})
+        return sorted(claimed, key=lambda row: row.id)
 
     def finish_in(self, connection: Connection) -> Callable[[], None] | None:
         """Mark the task this thread is executing done inside the caller's transaction, so that its work and

@@ -77,7 +77,9 @@ class _Compiled:
         inserts_rows = isinstance(statement, Insert) and dialect.name in _MAX_VARIABLES
         self.multi_row = _multi_row(self.sql) if inserts_rows and self.positional else None
         self.max_variables = _MAX_VARIABLES.get(dialect.name, 0)
-        columns = list(getattr(statement, "selected_columns", []) or [])
+        # what a SELECT selects, or what an INSERT, UPDATE or DELETE returns (``RETURNING``)
+        columns = list(getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", None)
+                       or [])
         self.row_type = namedtuple("Row", [column.key for column in columns]) if columns else None
         readers = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
         self.read_positions = [(position, reader) for position, reader in enumerate(readers) if reader is not None]
