@@ -174,7 +174,7 @@ class PolicyAuthorizer:
     def authorize(self, request: AuthorizationRequest) -> None:
         if _allowed_without_policies(request, root_allowed=True):  # nothing to evaluate, no decisions to make
             return
-        for decision in self.decide(request):
+        for decision in self._evaluated(request):
             if not decision.allowed:
                 raise AccessDenied(request.principal, request.action, decision.resource, decision.reason)
 
@@ -182,10 +182,16 @@ class PolicyAuthorizer:
                context: dict[str, list[str]] | None = None, resource_policy: Policy | None = None
                ) -> list[Decision]:
         """One decision per resource; the simulator passes its own policies, context and resource policy."""
+        if _allowed_without_policies(request, root_allowed=policies is None):
+            return [Decision("allowed", request.action, arn) for arn in request.resources or ["*"]]
+        return self._evaluated(request, policies, context, resource_policy)
+
+    def _evaluated(self, request: AuthorizationRequest, policies: PolicySet | None = None,
+                   context: dict[str, list[str]] | None = None, resource_policy: Policy | None = None
+                   ) -> list[Decision]:
+        """The engine's decision for each resource, for a call ``_allowed_without_policies`` did not settle."""
         principal = request.principal
         resources = request.resources or ["*"]
-        if _allowed_without_policies(request, root_allowed=policies is None):
-            return [Decision("allowed", request.action, arn) for arn in resources]
         policies = policies if policies is not None else self.store.policies_for(principal)
         base = context if context is not None else base_context(request)
         # the simulator's context is all it knows: keys it lacks are reported missing, not read from the clock
