@@ -38,6 +38,7 @@ WORK = ROOT / ".work"
 MOTO_VERSION = "5.2.5"
 
 
+CEILING, MOTO = "ceiling (trivial ASGI)", "moto_server"  # the baselines' names in the report
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 BENCH_ROLE = "bench-role"
 
@@ -184,7 +185,7 @@ def main() -> int:
         for scenario in SCENARIOS:
             scripts = {}
             for name, (_, target_port) in targets.items():
-                if scenario.setup is not None and not name.startswith("ceiling"):
+                if scenario.setup is not None and name != CEILING:
                     scenario.setup(f"http://127.0.0.1:{target_port}")
                 scripts[name] = lua_script(sign(scenario, target_port))
                 if args.warmup:  # first requests pay for imports, caches and connections: not measured
@@ -217,8 +218,6 @@ def _first_answer_seconds(port: int, request: AWSRequest, launched: float) -> fl
         raise RuntimeError(f"first request answered {status}")
     return answered
 
-
-CEILING, MOTO = "ceiling (trivial ASGI)", "moto_server"
 
 
 def _report(rows, first_answer: float, args) -> str:
