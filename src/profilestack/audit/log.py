@@ -62,7 +62,7 @@ class AuditLog:
             if not pending:
                 return
             try:
-                # SQLite: written while this process's other writers wait, so the batch is made ready before
+                # SQLite: the insert holds the single writer, so its batch is made ready before the transaction
                 batch = _sqlite_batch(pending) if self._database.backend == "sqlite" else None
                 with self._database.transaction() as connection:
                     if batch is not None:
