@@ -55,9 +55,6 @@ class AuditEvent:
                 self.read_only, *who, self.source_ip, self.user_agent, self.request_id, self.error_code,
                 self.error_message, self.request_parameters, self.resources]
 
-    def row(self) -> dict[str, Any]:
-        return dict(zip(COLUMNS, self.values(), strict=True))
-
 
 COLUMNS = ("event_id", "event_time", "account_id", "region", "event_source", "event_name", "read_only",
            "principal_type", "principal_arn", "principal_id", "username", "access_key_id", "invoked_by", "source_ip",

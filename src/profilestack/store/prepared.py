@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import namedtuple
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -57,8 +57,8 @@ _POSTGRES_PARAMSTYLE = "numeric_dollar"
 
 
 class _Compiled:
-    __slots__ = ("bound_names", "bound_positions", "fixed", "max_variables", "multi_row", "names", "positional",
-                 "read_positions", "row_type", "sql")
+    __slots__ = ("bound_names", "bound_positions", "fixed", "max_variables", "multi_row", "names", "orders",
+                 "positional", "read_positions", "row_type", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Any, column_keys: list[str] | None = None) -> None:
         if dialect.name == "postgresql" and dialect.paramstyle != _POSTGRES_PARAMSTYLE:
@@ -83,6 +83,7 @@ class _Compiled:
         self.row_type = namedtuple("Row", [column.key for column in columns]) if columns else None
         readers = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
         self.read_positions = [(position, reader) for position, reader in enumerate(readers) if reader is not None]
+        self.orders: dict[tuple[str, ...], list[int]] = {}
 
     def parameters(self, values: dict[str, Any]) -> Any:
         if self.fixed:
@@ -99,6 +100,21 @@ class _Compiled:
                 bound[name] = binder(bound[name])
         return bound
 
+    def bind_rows(self, columns: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+        """Rows given as values in ``columns`` order, as the driver takes them (positional statements only)."""
+        order = self.orders.get(columns)
+        if order is None:
+            order = self.orders[columns] = [columns.index(name) for name in self.names]
+        in_order = order == list(range(len(order)))
+        bound_rows = []
+        for row in rows:
+            bound = list(row) if in_order else [row[index] for index in order]
+            for position, binder in self.bound_positions:
+                if bound[position] is not None:
+                    bound[position] = binder(bound[position])
+            bound_rows.append(bound)
+        return bound_rows
+
     def row(self, raw: tuple) -> Any:
         if not self.read_positions:
             return self.row_type._make(raw)
@@ -107,6 +123,20 @@ class _Compiled:
             if values[position] is not None:
                 values[position] = reader(values[position])
         return self.row_type._make(values)
+
+
+# Rows per multi-row statement: a few fixed sizes, so that each size's statement text is prepared once and then
+# found in the driver's statement cache (a batch of any other length would be parsed anew).
+_CHUNK_SIZES = (256, 64, 16, 4, 1)
+
+
+def _chunks(rows: int, most: int) -> Iterator[tuple[int, int]]:
+    """(start, count) of the chunks covering ``rows`` rows, at most ``most`` per chunk."""
+    start = 0
+    for size in (size for size in _CHUNK_SIZES if size <= max(1, most)):
+        while rows - start >= size:
+            yield start, size
+            start += size
 
 
 class Prepared:
@@ -167,7 +197,20 @@ class Prepared:
         if not rows:
             return
         compiled = self._compiled(db, rows[0])
-        batch = [compiled.parameters(values) for values in rows]
+        self._insert(db, compiled, [compiled.parameters(values) for values in rows])
+
+    def run_rows(self, db: Connection, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> None:
+        """An INSERT of rows given as values in ``columns`` order: lists cost less to build and bind than dicts
+        (the audit writer's batches)."""
+        if not rows:
+            return
+        compiled = self._compiled(db, dict.fromkeys(columns))
+        if not compiled.positional:
+            self.run_many(db, [dict(zip(columns, row, strict=True)) for row in rows])
+            return
+        self._insert(db, compiled, compiled.bind_rows(columns, rows))
+
+    def _insert(self, db: Connection, compiled: _Compiled, batch: list[Any]) -> None:
         cursor = self._cursor(db)
         try:
             if compiled.multi_row is None:
@@ -176,9 +219,8 @@ class Prepared:
             # One multi-row INSERT per chunk. SQLite runs it without holding the GIL, where executemany takes
             # the GIL back between rows; psycopg's executemany pipelines one statement per row and spent a
             # third of a busy server's GIL time on the audit writer's batches.
-            per = max(1, compiled.max_variables // len(batch[0]))
-            for start in range(0, len(batch), per):
-                chunk = batch[start:start + per]
-                cursor.execute(compiled.multi_row(len(chunk)), [value for row in chunk for value in row])
+            for start, count in _chunks(len(batch), compiled.max_variables // len(batch[0])):
+                chunk = batch[start:start + count]
+                cursor.execute(compiled.multi_row(count), [value for row in chunk for value in row])
         finally:
             cursor.close()
