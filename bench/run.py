@@ -246,6 +246,8 @@ def median_result(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def ratio_text(rounds: list[dict[str, dict]], name: str, baseline: str, spec: str, unit: str = "") -> str:
     """Median of the rounds' ratios of ``name`` to ``baseline`` (taken seconds apart), then their range."""
+    if any(round_[baseline]["rps"] == 0 for round_ in rounds):  # the baseline answered nothing in some round
+        return "n/a"
     ratios = sorted(round_[name]["rps"] / round_[baseline]["rps"] for round_ in rounds)
     if len(ratios) == 1 or name == baseline:
         return f"{ratios[0]:{spec}}{unit}"
