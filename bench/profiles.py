@@ -27,7 +27,17 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from bench.run import ROOT, ensure_wrk, free_port, lua_script, median_result, ratio_text, run_wrk, start
+from bench.run import (
+    ROOT,
+    ceiling_command,
+    ensure_wrk,
+    free_port,
+    lua_script,
+    median_result,
+    ratio_text,
+    run_wrk,
+    start,
+)
 
 DOMAIN = "bench"
 SMALL = 10_000
@@ -137,8 +147,7 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-profiles-"))
     python = sys.executable
     ceiling_port = free_port()
-    ceiling, _ = start([python, "-m", "uvicorn", "bench.ceiling:app", "--port", str(ceiling_port), "--loop",
-                        "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"], ceiling_port)
+    ceiling, _ = start(ceiling_command(python, ceiling_port), ceiling_port)
     port = free_port()
     command = [python, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
     server, _ = start(command, port)

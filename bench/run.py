@@ -4,7 +4,9 @@ Requests are signed once with botocore and replayed by wrk (a Lua script per
 target), so the load generator is never the bottleneck. The targets take turns
 for ``--rounds`` rounds; each figure is the median of its rounds, and each ratio
 the median of the ratios within a round (targets measured seconds apart), so one
-slow moment of a shared machine does not decide a ratio. Usage:
+slow moment of a shared machine does not decide a ratio. A second ceiling spends
+``--busy-ceiling`` µs of CPU per request: what that much work costs on this stack under
+load. Each target's CPU time per request (all its threads) is measured too. Usage:
 
     make bench                      # or: .venv/bin/python -m bench.run [--rounds 3] [--duration 6]
 
@@ -131,18 +133,30 @@ def sign(scenario: Scenario, port: int) -> AWSRequest:
 _LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 
 
-def run_wrk(wrk: str, port: int, script: str, duration: int, connections: int) -> dict[str, float]:
+def run_wrk(wrk: str, port: int, script: str, duration: int, connections: int,
+            server_pid: int | None = None) -> dict[str, float]:
+    """wrk's requests/s, p50 and p99; with ``server_pid``, also the server's CPU time (all its threads, user and
+    system) per request answered."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
+    cpu_before = _cpu_seconds(server_pid) if server_pid else 0.0
     result = subprocess.run([wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", handle.name,
                              f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
+    cpu = _cpu_seconds(server_pid) - cpu_before if server_pid else 0.0
     os.unlink(handle.name)
     output = result.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     latency = {f"p{m.group(1)}_ms": float(m.group(2)) * scale[m.group(3)] for m in _LATENCY.finditer(output)}
-    return {"rps": rps, "non_2xx": int(errors.group(1)) if errors else 0, **latency}
+    measured = {"cpu_us": cpu / requests * 1e6} if server_pid and requests else {}
+    return {"rps": rps, "non_2xx": int(errors.group(1)) if errors else 0, **latency, **measured}
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def start(command: list[str], port: int, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, float]:
@@ -157,6 +171,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load per target first")
+    parser.add_argument("--busy-ceiling", type=int, default=25, metavar="US",
+                        help="also run the ceiling spending US microseconds of CPU per request, a reference for "
+                             "the ratios (0: not run)")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     # Cold start counts as after an install: bytecode written (PYTHONDONTWRITEBYTECODE may forbid the import system to)
@@ -174,9 +191,13 @@ def main() -> int:
     first_answer = _first_answer_seconds(port, first_request, launched)
     targets["profilestack"] = (process, port)
     port = free_port()
-    targets[CEILING] = (start([python, "-m", "uvicorn", "bench.ceiling:app", "--port", str(port),
-                                                "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-                                                "--log-level", "warning"], port)[0], port)
+    targets[CEILING] = (start(ceiling_command(python, port), port)[0], port)
+    speak_no_aws = {CEILING}  # nothing to set up in them
+    if args.busy_ceiling:
+        port, busy = free_port(), f"ceiling + {args.busy_ceiling} µs of CPU per request"
+        targets[busy] = (start(ceiling_command(python, port), port,
+                               {"PROFILESTACK_CEILING_WORK_US": str(args.busy_ceiling)})[0], port)
+        speak_no_aws.add(busy)
     port = free_port()
     targets[MOTO] = (start([str(moto), "-p", str(port)], port)[0], port)
 
@@ -185,13 +206,13 @@ def main() -> int:
         for scenario in SCENARIOS:
             scripts = {}
             for name, (_, target_port) in targets.items():
-                if scenario.setup is not None and name != CEILING:
+                if scenario.setup is not None and name not in speak_no_aws:
                     scenario.setup(f"http://127.0.0.1:{target_port}")
                 scripts[name] = lua_script(sign(scenario, target_port))
                 if args.warmup:  # first requests pay for imports, caches and connections: not measured
                     run_wrk(wrk, target_port, scripts[name], args.warmup, args.connections)
-            rounds = [{name: run_wrk(wrk, target_port, scripts[name], args.duration, args.connections)
-                       for name, (_, target_port) in targets.items()} for _ in range(args.rounds)]
+            rounds = [{name: run_wrk(wrk, target_port, scripts[name], args.duration, args.connections, process.pid)
+                       for name, (process, target_port) in targets.items()} for _ in range(args.rounds)]
             rows.append((scenario, rounds))
     finally:
         for process, _ in targets.values():
@@ -203,6 +224,11 @@ def main() -> int:
     print(report)
     (ROOT / "results.md").write_text(report + "\n")
     return 0
+
+
+def ceiling_command(python: str, port: int) -> list[str]:
+    return [python, "-m", "uvicorn", "bench.ceiling:app", "--port", str(port), "--loop", "uvloop", "--http",
+            "httptools", "--no-access-log", "--log-level", "warning"]
 
 
 def _first_answer_seconds(port: int, request: AWSRequest, launched: float) -> float:
@@ -224,13 +250,13 @@ def _report(rows, first_answer: float, args) -> str:
     lines = [f"wrk -t1 -c{args.connections} -d{args.duration}s after {args.warmup} s of unmeasured load, one server "
              f"process each, same machine, same run; {args.rounds} rounds, medians (ratios: median of the rounds' "
              "ratios, with their range).",
-             "", "| operation | target | requests/s | p50 ms | p99 ms | non-2xx | vs ceiling | vs moto |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+             "", "| operation | target | requests/s | p50 ms | p99 ms | non-2xx | server CPU µs/request | vs ceiling "
+             "| vs moto |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for scenario, rounds in rows:
         for name in rounds[0]:
             median = median_result([round_[name] for round_ in rounds])
             lines.append(f"| {scenario.name} | {name} | {median['rps']:.0f} | {median['p50_ms']:.2f} | "
-                         f"{median['p99_ms']:.2f} | {median['non_2xx']} | "
+                         f"{median['p99_ms']:.2f} | {median['non_2xx']} | {median.get('cpu_us', 0):.0f} | "
                          f"{ratio_text(rounds, name, CEILING, '.0%')} | {ratio_text(rounds, name, MOTO, '.1f', 'x')} |")
     lines += ["", f"profilestack cold start to first answered request: {first_answer:.2f} s",
               "", "Authorization decision, in process (`python -m bench.authorization`):", "",
@@ -239,8 +265,11 @@ def _report(rows, first_answer: float, args) -> str:
 
 
 def median_result(runs: list[dict[str, float]]) -> dict[str, float]:
-    """One target's rounds as one result: median requests/s and latencies, all the rounds' non-2xx answers."""
+    """One target's rounds as one result: median requests/s, latencies and CPU per request, all the rounds'
+    non-2xx answers."""
     median = {key: statistics.median(run.get(key, 0) for run in runs) for key in ("rps", "p50_ms", "p99_ms")}
+    if all("cpu_us" in run for run in runs):
+        median["cpu_us"] = statistics.median(run["cpu_us"] for run in runs)
     return {**median, "non_2xx": sum(run["non_2xx"] for run in runs)}
 
 
