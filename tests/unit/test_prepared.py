@@ -25,8 +25,9 @@ def test_chunks_cover_each_row_once_in_fixed_sizes(most: int) -> None:
 
 def _row(index: int, began: datetime) -> list:
     values = dict.fromkeys(COLUMNS)
-    values.update(event_id=f"event-{index}", event_time=began + timedelta(microseconds=index), account_id="111122223333",
-                  region="eu-west-1", event_source="iam.amazonaws.com", event_name="GetRole", read_only=index % 2 == 0,
+    values.update(event_id=f"event-{index}", event_time=began + timedelta(microseconds=index),
+                  account_id="111122223333", region="eu-west-1", event_source="iam.amazonaws.com",
+                  event_name="GetRole", read_only=index % 2 == 0,
                   request_parameters={"roleName": f"r{index}", "n": index} if index % 3 else None,
                   resources=[{"ResourceName": f"r{index}"}])
     return [values[column] for column in COLUMNS]
