@@ -83,7 +83,7 @@ class _Compiled:
         self.row_type = namedtuple("Row", [column.key for column in columns]) if columns else None
         readers = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
         self.read_positions = [(position, reader) for position, reader in enumerate(readers) if reader is not None]
-        self.orders: dict[tuple[str, ...], list[int]] = {}
+        self.orders: dict[tuple[str, ...], list[int] | None] = {}
 
     def parameters(self, values: dict[str, Any]) -> Any:
         if self.fixed:
@@ -102,13 +102,13 @@ class _Compiled:
 
     def bind_rows(self, columns: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
         """Rows given as values in ``columns`` order, as the driver takes them (positional statements only)."""
-        order = self.orders.get(columns)
-        if order is None:
-            order = self.orders[columns] = [columns.index(name) for name in self.names]
-        in_order = order == list(range(len(order)))
+        if columns not in self.orders:  # None: the statement takes them in the order given
+            order = [columns.index(name) for name in self.names]
+            self.orders[columns] = None if order == list(range(len(order))) else order
+        order = self.orders[columns]
         bound_rows = []
         for row in rows:
-            bound = list(row) if in_order else [row[index] for index in order]
+            bound = list(row) if order is None else [row[index] for index in order]
             for position, binder in self.bound_positions:
                 if bound[position] is not None:
                     bound[position] = binder(bound[position])
@@ -205,7 +205,7 @@ class Prepared:
         if not rows:
             return
         compiled = self._compiled(db, dict.fromkeys(columns))
-        if not compiled.positional:
+        if not compiled.positional or compiled.fixed:
             self.run_many(db, [dict(zip(columns, row, strict=True)) for row in rows])
             return
         self._insert(db, compiled, compiled.bind_rows(columns, rows))
