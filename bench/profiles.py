@@ -43,18 +43,18 @@ DOMAIN = "bench"
 SMALL = 10_000
 
 
-def _object(index: int) -> str:
+def order_object(index: int) -> str:
     return json.dumps({"order": {"id": f"o-{index}"}, "customer": {
         "email": f"c{index}@example.com", "phone": f"+1555{index:07d}", "first": f"First{index}", "last": "Bench"}})
 
 
-def _client(port: int):
+def profiles_client(port: int):
     return boto3.client("customer-profiles", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                         aws_access_key_id="test", aws_secret_access_key="test")
 
 
-def _define(port: int) -> None:
-    client = _client(port)
+def define_domain(port: int) -> None:
+    client = profiles_client(port)
     client.create_domain(DomainName=DOMAIN, DefaultExpirationDays=365)
     client.put_profile_object_type(
         DomainName=DOMAIN, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
@@ -74,7 +74,7 @@ def _load(data_dir: Path, first: int, last: int) -> float:
     source = data_dir / "load.jsonl"
     with source.open("w") as handle:
         for index in range(first, last):
-            handle.write(_object(index) + "\n")
+            handle.write(order_object(index) + "\n")
     began = time.monotonic()
     subprocess.run([sys.executable, "-m", "profilestack.cli", "load", DOMAIN, str(source), "--object-type", "Order",
                     "--data-dir", str(data_dir)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -115,7 +115,7 @@ def _reads(wrk: str, port: int, ceiling: int, profiles: int, duration: int, conn
            rounds_count: int) -> list[tuple]:
     search = signed_request(port, f"/domains/{DOMAIN}/profiles/search",
                      {"KeyName": "_phone", "Values": [f"+1555{profiles // 2:07d}"]})
-    ids = [item["ProfileId"] for item in _client(port).search_profiles(
+    ids = [item["ProfileId"] for item in profiles_client(port).search_profiles(
         DomainName=DOMAIN, KeyName="_email", Values=[f"c{profiles - 1 - i}@example.com" for i in range(20)],
         MaxResults=20)["Items"]]
     assert len(ids) == 20, ids
@@ -153,7 +153,7 @@ def main() -> int:
     server, _ = start(command, port)
     lines = []
     try:
-        _define(port)
+        define_domain(port)
         server.terminate()
         server.wait()
         small_rate = _load(data_dir, 0, SMALL)
