@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -69,7 +70,26 @@ def test_the_write_ahead_log_starts_over_under_steady_writes(tmp_path: Path) -> 
         checkpointer.stop()
         writer.close()
         engine.dispose()
+        checkpointer.close()
     assert largest_log < written // 2, f"the log reached {largest_log:,} bytes for {written:,} written"
+
+
+def _descriptors_of(path: Path) -> int:
+    return sum(1 for link in Path("/proc/self/fd").iterdir() if os.path.realpath(link) == str(path))
+
+
+def test_the_checkpointers_own_descriptor_of_the_file_is_closed_with_the_database(tmp_path: Path) -> None:
+    """It is opened to sync the file before writers are held, and kept until every connection is closed."""
+    path = (tmp_path / "x.db").resolve()
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    for _ in range(200):  # the checkpointer's thread opens it once it has connected
+        if _descriptors_of(path) >= 2:
+            break
+        time.sleep(0.01)
+    assert _descriptors_of(path) >= 2  # a connection's and the checkpointer's
+    database.dispose()
+    assert _descriptors_of(path) == 0
 
 
 def test_multi_row_inserts_number_postgresql_markers_on_across_rows() -> None:

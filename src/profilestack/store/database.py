@@ -140,3 +140,5 @@ class Database:
                 while idle:
                     idle.pop().close()
         self.engine.dispose()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
