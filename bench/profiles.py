@@ -69,7 +69,7 @@ def define_domain(port: int) -> None:
               "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
 
 
-def _load(data_dir: Path, first: int, last: int) -> float:
+def bulk_load(data_dir: Path, first: int, last: int) -> float:
     """Objects per second loading profiles first..last-1 with the bulk loader."""
     source = data_dir / "load.jsonl"
     with source.open("w") as handle:
@@ -156,12 +156,12 @@ def main() -> int:
         define_domain(port)
         server.terminate()
         server.wait()
-        small_rate = _load(data_dir, 0, SMALL)
+        small_rate = bulk_load(data_dir, 0, SMALL)
         server, _ = start(command, port)
         rows = _reads(wrk, port, ceiling_port, SMALL, args.duration, args.connections, args.rounds)
         server.terminate()
         server.wait()
-        large_rate = _load(data_dir, SMALL, args.profiles)
+        large_rate = bulk_load(data_dir, SMALL, args.profiles)
         server, _ = start(command, port)
         rows += _reads(wrk, port, ceiling_port, args.profiles, args.duration, args.connections, args.rounds)
         put_script = _put_object_script(port, args.profiles)
