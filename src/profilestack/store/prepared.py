@@ -89,11 +89,7 @@ class _Compiled:
         if self.fixed:
             values = {**self.fixed, **values}
         if self.positional:
-            bound = [values[name] for name in self.names]
-            for position, binder in self.bound_positions:
-                if bound[position] is not None:
-                    bound[position] = binder(bound[position])
-            return bound
+            return self._converted([values[name] for name in self.names])
         bound = dict(values)
         for name, binder in self.bound_names:
             if bound.get(name) is not None:
@@ -106,14 +102,14 @@ class _Compiled:
             order = [columns.index(name) for name in self.names]
             self.orders[columns] = None if order == list(range(len(order))) else order
         order = self.orders[columns]
-        bound_rows = []
-        for row in rows:
-            bound = list(row) if order is None else [row[index] for index in order]
-            for position, binder in self.bound_positions:
-                if bound[position] is not None:
-                    bound[position] = binder(bound[position])
-            bound_rows.append(bound)
-        return bound_rows
+        return [self._converted(list(row) if order is None else [row[index] for index in order]) for row in rows]
+
+    def _converted(self, bound: list[Any]) -> list[Any]:
+        """Positional values through their columns' bind processors (in place)."""
+        for position, binder in self.bound_positions:
+            if bound[position] is not None:
+                bound[position] = binder(bound[position])
+        return bound
 
     def row(self, raw: tuple) -> Any:
         if not self.read_positions:
