@@ -19,23 +19,22 @@ import json
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from botocore.awsrequest import AWSRequest
 
 from bench.profiles import DOMAIN, bulk_load, define_domain, signed_request
-from bench.run import SCENARIOS, free_port, sign
+from bench.run import SCENARIOS, free_port, sign, url_path
 from profilestack.app import App
 from profilestack.config import Settings
 from profilestack.gateway.http import HttpRequest
 
 
 def _http_request(request: AWSRequest, body: bytes | None = None) -> HttpRequest:
-    path = "/" + request.url.split("/", 3)[3] if request.url.count("/") >= 3 else "/"
     raw = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
     headers = {"host": request.url.split("/")[2], **{name.lower(): value for name, value in request.headers.items()}}
-    return HttpRequest(method=request.method, raw_path=path, query_string="", headers=headers,
+    return HttpRequest(method=request.method, raw_path=url_path(request.url), query_string="", headers=headers,
                        body=raw if body is None else body, source_ip="127.0.0.1", secure=False)
 
 
@@ -94,7 +93,7 @@ def _per_call(app: App, make: Callable[[], HttpRequest], calls: int, repeats: in
     database's single writer), each the fastest pass."""
     cpu = wall = float("inf")
     for _ in range(repeats):
-        requests: Iterator[HttpRequest] = iter([make() for _ in range(calls)])
+        requests = [make() for _ in range(calls)]
         began, began_cpu = time.perf_counter(), time.thread_time()
         for request in requests:
             response = app.gateway.handle_http(request)

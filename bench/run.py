@@ -113,13 +113,13 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
 
 def lua_script(request: AWSRequest) -> str:
     body = request.body.decode() if isinstance(request.body, bytes) else (request.body or "")
-    lines = [f"wrk.method = {json.dumps(request.method)}", f"wrk.path = {json.dumps(_path(request.url))}",
+    lines = [f"wrk.method = {json.dumps(request.method)}", f"wrk.path = {json.dumps(url_path(request.url))}",
              f"wrk.body = {json.dumps(body)}"]
     lines += [f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in request.headers.items()]
     return "\n".join(lines) + "\n"
 
 
-def _path(url: str) -> str:
+def url_path(url: str) -> str:
     return "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
 
 
