@@ -1,4 +1,4 @@
-"""The ceiling: the smallest ASGI app on the same uvicorn stack profilestack uses.
+"""The ceiling: the smallest ASGI app on the same uvicorn stack profilestack uses (its HTTP protocol included).
 
 With ``PROFILESTACK_CEILING_WORK_US`` set, it also spends that many microseconds of CPU on each request (a loop
 of pure Python): a reference for what a given amount of per-request work costs on this stack under load.

@@ -35,6 +35,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from profilestack import http_protocol
+
 ROOT = Path(__file__).resolve().parent
 WORK = ROOT / ".work"
 MOTO_VERSION = "5.2.5"
@@ -228,7 +230,7 @@ def main() -> int:
 
 def ceiling_command(python: str, port: int) -> list[str]:
     return [python, "-m", "uvicorn", "bench.ceiling:app", "--port", str(port), "--loop", "uvloop", "--http",
-            "httptools", "--no-access-log", "--log-level", "warning"]
+            http_protocol.IMPORT_STRING, "--no-access-log", "--log-level", "warning"]
 
 
 def _first_answer_seconds(port: int, request: AWSRequest, launched: float) -> float:

@@ -50,13 +50,14 @@ def _banner(settings: Settings, backend: str) -> str:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from profilestack import http_protocol
     from profilestack.app import App
     from profilestack.server import AsgiApp
 
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
-              "access_log": False, "lifespan": "on", "loop": "uvloop", "http": "httptools",
+              "access_log": False, "lifespan": "on", "loop": "uvloop", "http": http_protocol.IMPORT_STRING,
               # aws:SourceIp is the connection's address: a client must not choose it with X-Forwarded-For
               "proxy_headers": False}
     if settings.workers > 1:

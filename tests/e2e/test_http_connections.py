@@ -1,0 +1,96 @@
+"""HTTP connections end to end over raw sockets: pipelined requests, many connections at once, and
+``Connection: close`` — what the held writes of http_protocol.py must keep intact."""
+
+from __future__ import annotations
+
+import re
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+from tests.e2e.wire import FORM, signed_request
+
+IDENTITY = "Action=GetCallerIdentity&Version=2011-06-15"
+
+
+def request_bytes(endpoint: str, extra_headers: dict[str, str] | None = None) -> bytes:
+    request = signed_request(f"{endpoint}/", "sts", "us-east-1", body=IDENTITY, headers={**FORM,
+                                                                                         **(extra_headers or {})})
+    body = request.body if isinstance(request.body, bytes) else request.body.encode()
+    host = urlsplit(endpoint).netloc
+    lines = ["POST / HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in request.headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def read_responses(sock: socket.socket, count: int) -> tuple[list[tuple[int, dict[str, str], bytes]], bytes]:
+    """``count`` whole responses, and whatever followed them until the peer closed (or nothing, if it did not
+    within a short wait)."""
+    buffer, responses = b"", []
+    while len(responses) < count:
+        head_end = buffer.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = buffer[:head_end].decode("latin-1").split("\r\n")
+            headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in head[1:])}
+            end = head_end + 4 + int(headers["content-length"])
+            if len(buffer) >= end:
+                responses.append((int(head[0].split()[1]), headers, buffer[head_end + 4:end]))
+                buffer = buffer[end:]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {len(responses)} of {count} responses"
+        buffer += chunk
+    sock.settimeout(0.5)
+    try:
+        while chunk := sock.recv(65536):
+            buffer += chunk
+    except TimeoutError:
+        pass
+    return responses, buffer
+
+
+def connect(endpoint: str) -> socket.socket:
+    parts = urlsplit(endpoint)
+    return socket.create_connection((parts.hostname, parts.port), timeout=10)
+
+
+def test_pipelined_requests_are_answered_in_order_on_one_connection(server) -> None:
+    with connect(server.endpoint) as sock:
+        sock.sendall(request_bytes(server.endpoint) * 3)
+        responses, rest = read_responses(sock, 3)
+        sock.sendall(request_bytes(server.endpoint))  # the connection is still open for more
+        (status, _, _), = read_responses(sock, 1)[0]
+        assert status == 200
+    assert [status for status, _, _ in responses] == [200, 200, 200]
+    ids = [headers["x-amzn-requestid"] for _, headers, _ in responses]
+    assert len(set(ids)) == 3
+    for (_, _, body), request_id in zip(responses, ids, strict=True):
+        assert b"<Account>000000000000</Account>" in body
+        assert re.search(rb"<RequestId>([^<]+)</RequestId>", body).group(1).decode() == request_id
+    assert rest == b""  # three answers, nothing more
+
+
+def test_many_connections_at_once_each_get_their_own_answer(server) -> None:
+    def one_connection(_: int) -> list[str]:
+        with connect(server.endpoint) as sock:
+            answers = []
+            for _ in range(5):
+                sock.sendall(request_bytes(server.endpoint))
+                (status, headers, body), = read_responses(sock, 1)[0]
+                assert status == 200 and headers["x-amzn-requestid"].encode() in body
+                answers.append(headers["x-amzn-requestid"])
+            return answers
+
+    with ThreadPoolExecutor(16) as pool:
+        ids = [request_id for answers in pool.map(one_connection, range(32)) for request_id in answers]
+    assert len(ids) == len(set(ids)) == 160
+
+
+def test_connection_close_gets_the_whole_answer_then_the_end_of_the_stream(server) -> None:
+    with connect(server.endpoint) as sock:
+        sock.sendall(request_bytes(server.endpoint, {"Connection": "close"}))
+        (status, headers, body), = read_responses(sock, 1)[0]
+        assert sock.recv(1) == b""  # closed by the server once the answer was out
+    assert status == 200
+    assert headers["connection"] == "close"
+    assert b"<Account>000000000000</Account>" in body
