@@ -94,3 +94,20 @@ def test_connection_close_gets_the_whole_answer_then_the_end_of_the_stream(serve
     assert status == 200
     assert headers["connection"] == "close"
     assert b"<Account>000000000000</Account>" in body
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(server) -> None:
+    raw_request = request_bytes(server.endpoint, {"Expect": "100-continue"})
+    head, _, body = raw_request.partition(b"\r\n\r\n")
+    with connect(server.endpoint) as sock:
+        sock.sendall(head + b"\r\n\r\n")
+        interim = b""
+        while not interim.endswith(b"\r\n\r\n"):
+            chunk = sock.recv(1)
+            assert chunk, "connection closed before 100 Continue"
+            interim += chunk
+        assert interim.startswith(b"HTTP/1.1 100 ")
+        sock.sendall(body)
+        (status, _, answer), = read_responses(sock, 1)[0]
+    assert status == 200
+    assert b"<Account>000000000000</Account>" in answer
