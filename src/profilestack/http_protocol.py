@@ -4,8 +4,8 @@ uvicorn writes a response's head and its body separately, each the moment the ap
 busy server every write wakes the client anew. Here the writes of every connection wait until the callbacks
 already queued on the event loop (the other requests that arrived together) have run, then leave one write
 per connection: one system call per response instead of two, and the client woken once for the batch. On this
-project's benchmark machine that served about a third more requests per second (docs/decisions.md). uvicorn takes it
-by ``IMPORT_STRING`` (``--http`` on its command line).
+project's benchmark machine that served 13 to 35% more requests per second (docs/decisions.md). uvicorn takes the
+protocol by ``IMPORT_STRING`` (``--http`` on its command line).
 """
 
 from __future__ import annotations
