@@ -5,12 +5,14 @@ orjson reads NaN/Infinity literals, lone surrogates and byte-order marks as erro
 64 bits and non-string keys as errors: those values go through the standard library, so they behave as they
 always did. Two differences remain: orjson writes NaN as ``null`` (the standard library writes ``NaN``, which
 is not JSON), and reads integers beyond 64 bits as floats — which is why user documents whose numbers must
-survive exactly (profile objects) are read with the standard library instead.
+survive exactly (profile objects) are read with the standard library instead (``loads_exact``). Text nested
+too deeply for either reader is a ``ValueError``, like any other malformed text.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -22,7 +24,37 @@ def loads(text: str | bytes) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        return loads_exact(text)
+
+
+def loads_exact(text: str | bytes) -> Any:
+    """The standard library's reading: integers of any size stay exact.
+
+    Two kinds of text it would take are refused as malformed (``ValueError``), as orjson refuses them: text
+    nested too deeply (the standard library raises ``RecursionError``) and a ``\\u`` escape of half a surrogate
+    pair, which makes a string no UTF-8 can carry: it could be neither stored nor answered."""
+    escapes = _SURROGATE_ESCAPE if isinstance(text, str) else _SURROGATE_ESCAPE_BYTES
+    try:
+        value = json.loads(text)
+        if escapes.search(text) and not _all_unicode(value):
+            raise ValueError("JSON text with an unpaired surrogate escape")
+    except RecursionError as exc:
+        raise ValueError("JSON text nested too deeply") from exc
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(_SURROGATE_ESCAPE.pattern.encode())
+
+
+def _all_unicode(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.isascii() or not any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return all(_all_unicode(key) and _all_unicode(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_all_unicode(item) for item in value)
+    return True
 
 
 def dumps_bytes(value: Any) -> bytes:

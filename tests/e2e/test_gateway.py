@@ -126,6 +126,29 @@ def test_malformed_json_body_is_a_client_error_not_a_500(server) -> None:
     assert body["__type"] == "InvalidParameterException"
 
 
+@pytest.mark.parametrize("body", [b'{"StartTime": ' + b"[" * 5000, b'{"StartTime": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+                                  b'{"NextToken": "\\ud800"}'], ids=["deep-unclosed", "deep-closed", "lone-surrogate"])
+def test_json_bodies_no_reader_can_take_are_client_errors(server, body: bytes) -> None:
+    """Nesting too deep for the JSON readers (orjson stops at 1,024 levels, the standard library at its recursion
+    limit) and an escape of half a surrogate pair (a string UTF-8 cannot carry) are malformed bodies."""
+    status, answer = _cloudtrail_json(server, "LookupEvents", body)
+    assert (status, answer["__type"]) == (400, "InvalidParameterException")
+    for path in ("/domains/some-domain/profiles", "/domains/some-domain/batch-get-profiles"):
+        status, _, payload = send(signed_request(f"{server.endpoint}{path}", "profile", "us-east-1", body=body,
+                                                 headers={"Content-Type": "application/json"}))
+        assert (status, json.loads(payload)) == (400, {"Message": "The request body is not valid JSON"})
+
+
+def test_characters_xml_cannot_carry_are_replaced_in_query_answers(client) -> None:
+    """A NUL or another control character sent in a name comes back in the validation message as U+FFFD: the XML
+    answer stays readable (botocore would fail to parse it otherwise)."""
+    with pytest.raises(ClientError) as caught:
+        client("iam").create_user(UserName="a\x00b\x1fc")
+    error = caught.value.response["Error"]
+    assert error["Code"] == "ValidationError"
+    assert "Value 'a\ufffdb\ufffdc' at 'userName' failed to satisfy constraint" in error["Message"]
+
+
 def test_every_response_carries_a_request_id(server) -> None:
     ok = server.client("sts").get_caller_identity()
     assert ok["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"] == ok["ResponseMetadata"]["RequestId"]

@@ -123,8 +123,9 @@ def test_trust_policies_are_validated(iam) -> None:
                                      AssumeRolePolicyDocument=document(allow("sts:AssumeRole")))
     assert (code, status) == ("MalformedPolicyDocument", 400)
     assert message == "Has prohibited field Resource" or message == "Missing required field Principal"
-    assert error_of(iam.create_role, RoleName=unique("r"), AssumeRolePolicyDocument="{nope")[:2] == (
-        "MalformedPolicyDocument", "Syntax errors in policy.")
+    for not_json in ("{nope", "[" * 2000):  # the second nests deeper than any JSON reader goes
+        assert error_of(iam.create_role, RoleName=unique("r"), AssumeRolePolicyDocument=not_json)[:2] == (
+            "MalformedPolicyDocument", "Syntax errors in policy.")
 
 
 def test_documents_are_stored_as_sent_and_returned_url_encoded(server) -> None:

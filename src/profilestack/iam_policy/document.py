@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
 
+from profilestack import jsontext
 from profilestack.iam_policy.conditions import parse_operator
 
 VERSIONS = ("2012-10-17", "2008-10-17")
@@ -195,7 +196,7 @@ def _statement_spans(text: str, count: int) -> list[tuple[tuple[int, int], tuple
 @lru_cache(maxsize=4096)
 def parse_policy(text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> PolicyDocument:
     try:
-        raw = json.loads(text)
+        raw = jsontext.loads_exact(text)
     except ValueError as exc:
         raise MalformedPolicy("Syntax errors in policy.") from exc
     if not isinstance(raw, dict):

@@ -179,13 +179,17 @@ def _write_scalar(shape: Shape, value: Any, name: str, out: list[str]) -> None:
 
 
 _XML_EXTRA = {'"': "&quot;", "\r": "&#xD;", "\n": "&#xA;"}
-
-
-_NEEDS_ESCAPE = re.compile(r'[&<>"\r\n]')
+# What XML 1.0 cannot carry even as a character reference (most control characters, lone surrogates, U+FFFE
+# and U+FFFF): a value echoed in a message (a name sent with a NUL in it) is written with U+FFFD in their place,
+# or no client could read the answer.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NEEDS_ESCAPE = re.compile(f'[&<>"\r\n]|{_NOT_XML.pattern}')
 
 
 def _escape(text: str) -> str:
-    return escape(text, _XML_EXTRA) if _NEEDS_ESCAPE.search(text) else text
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
+    return escape(_NOT_XML.sub("\ufffd", text), _XML_EXTRA)
 
 
 def xml_namespace(service: ServiceModel) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.model import Shape
 
+from profilestack import jsontext
 from profilestack.gateway.codecs.values import (
     MalformedInput,
     decode_base64,
@@ -25,7 +26,7 @@ def scalar_from_text(shape: Shape, text: str, time_format: str | None) -> Any:
     kind = shape.type_name
     if kind == "string" and shape.serialization.get("jsonvalue"):
         try:
-            return json.loads(decode_base64(text))
+            return jsontext.loads_exact(decode_base64(text))
         except ValueError as exc:
             raise MalformedInput("Invalid JSON value") from exc
     if kind in ("integer", "long", "short", "byte"):

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
+from profilestack import jsontext
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -32,7 +33,7 @@ def _encode_token(seq: int) -> str:
 
 def _decode_token(token: str) -> int:
     try:
-        return int(json.loads(base64.urlsafe_b64decode(token.encode()))["before"])
+        return int(jsontext.loads_exact(base64.urlsafe_b64decode(token.encode()))["before"])
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise AwsError("InvalidNextTokenException", "Invalid NextToken.") from exc
 

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from profilestack import jsontext
 from profilestack.gateway.catalog import service_model
 from profilestack.services.profiles.errors import bad_request
 
@@ -37,7 +37,7 @@ class MappedObject:
 
 def parse_object(text: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
+        value = jsontext.loads_exact(text)
     except ValueError as exc:
         raise bad_request("Object is not a valid JSON document.") from exc
     if not isinstance(value, dict):
