@@ -123,8 +123,12 @@ def test_limits_answer_bad_request(profiles, domain) -> None:
     assert code == "BadRequestException"
     assert "'object' failed to satisfy constraint: Member must have length less than or equal to 256000" in message
     assert error_of(profiles.create_profile, DomainName="bad name!")[0] == "BadRequestException"
-    assert error_of(profiles.put_profile_object, DomainName=domain, ObjectTypeName="Big",
-                    Object="not json")[0] == "BadRequestException"
+    assert error_of(profiles.create_profile, DomainName=domain, FirstName="Ada", LastName="Love\x00lace") == (
+        "BadRequestException", "1 validation error detected: Value at 'lastName' failed to satisfy constraint: "
+        "Member must not contain the null character (U+0000)")  # a sensitive member: its value is not shown
+    for not_json in ("not json", "[" * 100_000, '{"id": "\\udc00"}'):  # too deep; half a surrogate pair
+        assert error_of(profiles.put_profile_object, DomainName=domain, ObjectTypeName="Big", Object=not_json) == (
+            "BadRequestException", "Object is not a valid JSON document.")
 
 
 def test_profile_keys(profiles, domain) -> None:

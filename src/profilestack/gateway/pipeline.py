@@ -26,7 +26,7 @@ from profilestack.gateway.codecs.values import MalformedInput
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError, InternalFailure
 from profilestack.gateway.http import HttpRequest, HttpResponse
-from profilestack.gateway.validation import raise_if_invalid
+from profilestack.gateway.validation import validate, validation_message
 from profilestack.iam_policy.actions import action_info, resources_for
 from profilestack.identity.principal import Principal
 from profilestack.services.registry import all_handlers
@@ -130,10 +130,13 @@ class Gateway:
             raise self._localize(model, err) from err
 
     def _event(self, spec: ServiceSpec, operation: OperationModel, params: dict[str, Any], principal: Principal,
-               region: str, request_id: str, source_ip: str | None, user_agent: str | None) -> AuditEvent:
+               region: str, request_id: str, source_ip: str | None, user_agent: str | None,
+               look_up: bool = True) -> AuditEvent:
+        """``look_up=False``: resources named from the parameters alone, without reading stored state (for
+        parameters that failed validation, which the database may not even be able to take)."""
         info = action_info(spec.iam_prefix, operation.name)
-        resources = resources_for(info, params, region, principal.account,
-                                  self.app.arn_names(spec.iam_prefix, params, principal.account))
+        names = self.app.arn_names(spec.iam_prefix, params, principal.account) if look_up else None
+        resources = resources_for(info, params, region, principal.account, names)
         return AuditEvent(
             event_id=self.app.ids.call_id(), event_time=self.app.clock.now(), account_id=principal.account,
             region=region, event_source=spec.event_source, event_name=operation.name,
@@ -144,13 +147,14 @@ class Gateway:
 
     def execute(self, call: Call) -> dict[str, Any]:
         info = action_info(call.spec.iam_prefix, call.operation.name)
+        problems = validate(call.operation.input_shape, call.params)
         event = self._event(call.spec, call.operation, call.params, call.principal, call.region,
-                            call.request_id, call.source_ip, call.user_agent)
+                            call.request_id, call.source_ip, call.user_agent, look_up=not problems)
         resources = [item["ResourceName"] for item in event.resources]
         try:
             _raise_if_unavailable(call.spec, call.region)
-            raise_if_invalid(call.operation.input_shape, call.params, call.spec.validation_error,
-                             call.spec.validation_status)
+            if problems:
+                raise AwsError(call.spec.validation_error, validation_message(problems), call.spec.validation_status)
             self.app.authorizer.authorize(AuthorizationRequest(call.principal, info.action, resources, call.region,
                                                                call.params, call.source_ip))
             handler = self.handlers.get((call.spec.name, call.operation.name))

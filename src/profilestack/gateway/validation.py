@@ -14,7 +14,6 @@ from typing import Any
 from botocore.model import Shape
 
 from profilestack.gateway.codecs.compiled import PerShape
-from profilestack.gateway.errors import AwsError
 
 _MAX_REPORTED = 10
 
@@ -77,12 +76,6 @@ def validate(shape: Shape | None, params: dict[str, Any]) -> list[str]:
     return collector.errors
 
 
-def raise_if_invalid(shape: Shape | None, params: dict[str, Any], code: str, status: int = 400) -> None:
-    problems = validate(shape, params)
-    if problems:
-        raise AwsError(code, validation_message(problems), status)
-
-
 # Each shape's checks are worked out once: (value, path, collector) -> None. Shapes without constraints get no
 # checker at all, so a list of unconstrained items is not even walked.
 Checker = Callable[[Any, str, _Collector], None]
@@ -98,6 +91,7 @@ def _build_checker(shape: Shape, _variant: Any) -> Checker | None:
     if kind in ("string", "blob", "list", "map") and (meta.get("min") is not None or meta.get("max") is not None):
         checks.append(partial(_check_length, shape, meta.get("min"), meta.get("max")))
     if kind == "string":
+        checks.append(partial(_check_no_nul, shape))
         if meta.get("enum"):
             checks.append(partial(_check_enum, shape, meta["enum"], frozenset(meta["enum"])))
         if meta.get("pattern") and _compiled(meta["pattern"]) is not None:
@@ -160,6 +154,13 @@ def _check_enum(shape: Shape, enum: list[str], allowed: frozenset[str], value: s
                 out: _Collector) -> None:
     if value not in allowed:
         out.add(path, value, shape, f"Member must satisfy enum value set: [{', '.join(enum)}]")
+
+
+def _check_no_nul(shape: Shape, value: str, path: str, out: _Collector) -> None:
+    """profilestack takes no U+0000 in any string, whatever the model allows (docs/decisions.md): PostgreSQL cannot
+    store it, and the answer to a call must not depend on the database behind it."""
+    if "\x00" in value:
+        out.add(path, value, shape, "Member must not contain the null character (U+0000)")
 
 
 def _check_pattern(shape: Shape, pattern: str, compiled: re.Pattern[str], value: str, path: str,
