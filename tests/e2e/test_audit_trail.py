@@ -48,6 +48,23 @@ def test_a_failure_is_recorded_with_its_error_code(client) -> None:
     assert record["eventSource"] == "profile.amazonaws.com"
 
 
+def test_a_null_character_in_a_call_is_recorded_and_the_trail_goes_on(client) -> None:
+    """PostgreSQL cannot store U+0000 in text: the echoed message keeps U+FFFD in its place, the parameters keep it
+    (JSON escapes it), and the calls after it are recorded too."""
+    name = f"nul{uuid.uuid4().hex[:8]}"
+    with pytest.raises(ClientError):
+        client("iam").create_user(UserName=f"{name}\x00x")
+    request_id = client("sts").get_caller_identity()["ResponseMetadata"]["RequestId"]
+    cloudtrail = client("cloudtrail")
+    record = next(json.loads(e["CloudTrailEvent"]) for e in _by_name(cloudtrail, "CreateUser")
+                  if json.loads(e["CloudTrailEvent"])["requestParameters"]["userName"].startswith(name))
+    assert record["requestParameters"]["userName"] == f"{name}\x00x"
+    assert (record["errorCode"], f"Value '{name}\ufffdx' at 'userName'" in record["errorMessage"]) == (
+        "ValidationError", True)
+    assert any(json.loads(e["CloudTrailEvent"])["requestID"] == request_id
+               for e in _by_name(cloudtrail, "GetCallerIdentity"))
+
+
 def test_a_bad_signature_for_a_known_key_is_recorded(client) -> None:
     with pytest.raises(ClientError):
         client("sts", aws_secret_access_key="wrong").get_caller_identity()

@@ -46,13 +46,30 @@ class AuditLog:
             if not pending:
                 return
             try:
-                rows = [event.values() for event in pending]
-                with self._database.transaction() as connection:
-                    _INSERT.run_rows(connection, COLUMNS, rows)
+                self._write([event.values() for event in pending])
             except Exception:
-                log.exception("could not write %d audit events; keeping them for the next flush", len(pending))
-                with self._lock:
-                    self._buffer[:0] = pending
+                log.warning("could not write %d audit events together; writing them one by one", len(pending),
+                            exc_info=True)
+                self._write_each(pending)
+
+    def _write(self, rows: list[list[object]]) -> None:
+        with self._database.transaction() as connection:
+            _INSERT.run_rows(connection, COLUMNS, rows)
+
+    def _write_each(self, events: list[AuditEvent]) -> None:
+        """After a failed batch: an event the database refuses is logged and dropped, so that it holds back neither
+        the others nor every later batch. When the database itself fails (unreachable, say), the events not yet
+        written are kept for the next flush."""
+        for index, event in enumerate(events):
+            try:
+                self._write([event.values()])
+            except Exception as error:
+                if not self._database.refused(error):
+                    with self._lock:
+                        self._buffer[:0] = events[index:]
+                    return
+                log.error("audit event %s (%s %s) cannot be stored, dropped: %s", event.event_id,
+                          event.event_source, event.event_name, error)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):

@@ -52,8 +52,14 @@ class AuditEvent:
                    principal.name or ("root" if principal.is_root else None), principal.access_key,
                    principal.invoked_by]
         return [self.event_id, self.event_time, self.account_id, self.region, self.event_source, self.event_name,
-                self.read_only, *who, self.source_ip, self.user_agent, self.request_id, self.error_code,
-                self.error_message, self.request_parameters, self.resources]
+                self.read_only, *who, self.source_ip, _storable(self.user_agent), self.request_id, self.error_code,
+                _storable(self.error_message), self.request_parameters, self.resources]
+
+
+def _storable(text: str | None) -> str | None:
+    """Text a client sent (a header, a message echoing a parameter) with U+0000, which PostgreSQL cannot store in a
+    text column, replaced by U+FFFD."""
+    return text.replace("\x00", "\ufffd") if text and "\x00" in text else text
 
 
 COLUMNS = ("event_id", "event_time", "account_id", "region", "event_source", "event_name", "read_only",

@@ -103,6 +103,14 @@ class Database:
         return (isinstance(driver_error, self.engine.dialect.loaded_dbapi.IntegrityError)
                 and "UNIQUE constraint failed" in str(driver_error))
 
+    def refused(self, error: BaseException) -> bool:
+        """Whether ``error`` (SQLAlchemy's or the driver's) means that the database refused the values written (a
+        constraint they break, a value it cannot store), rather than failed itself: writing them again would
+        fail again."""
+        driver_error = getattr(error, "orig", error)
+        dbapi = self.engine.dialect.loaded_dbapi
+        return isinstance(driver_error, (dbapi.IntegrityError, dbapi.DataError))
+
     def again_if_lost_race(self, work: Callable[[], T]) -> T:
         """Run ``work`` (which opens and commits its own transaction); once more if it lost a race."""
         try:

@@ -1,0 +1,51 @@
+"""The audit writer on each backend: an event the database refuses is dropped alone, and the trail goes on."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from profilestack.audit.log import AuditLog
+from profilestack.audit.record import AuditEvent
+from profilestack.audit.table import audit_events
+from profilestack.store.database import Database
+
+
+def _event(event_id: str, message: str | None = None) -> AuditEvent:
+    return AuditEvent(event_id=event_id, event_time=datetime(2026, 1, 2, tzinfo=UTC), account_id="111122223333",
+                      region="eu-west-1", event_source="iam.amazonaws.com", event_name="GetRole", read_only=True,
+                      principal=None, source_ip="127.0.0.1", user_agent="agent\x00x", request_id="r",
+                      error_code="ValidationError" if message else None, error_message=message,
+                      request_parameters={"roleName": "a\x00b"})
+
+
+def _stored(database: Database) -> list:
+    with database.transaction(write=False) as db:
+        return db.execute(select(audit_events).order_by(audit_events.c.seq)).all()
+
+
+def test_an_event_the_database_refuses_does_not_hold_back_the_others(database: Database,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    audit = AuditLog(database)  # not started: flushed here
+    for event_id in ("first", "first", "second"):  # the repeated id breaks the table's unique constraint
+        audit.record(_event(event_id))
+    with caplog.at_level(logging.WARNING, logger="profilestack.audit.log"):
+        audit.flush()
+    assert [row.event_id for row in _stored(database)] == ["first", "second"]
+    assert "audit event first (iam.amazonaws.com GetRole) cannot be stored, dropped" in caplog.text
+    audit.record(_event("third"))
+    audit.flush()  # nothing was kept back to fail again
+    assert [row.event_id for row in _stored(database)] == ["first", "second", "third"]
+
+
+def test_null_characters_are_stored_on_every_backend(database: Database) -> None:
+    audit = AuditLog(database)
+    audit.record(_event("nul", message="Value 'a\x00b' at 'roleName' failed to satisfy constraint"))
+    audit.flush()
+    (row,) = _stored(database)
+    assert row.error_message == "Value 'a\ufffdb' at 'roleName' failed to satisfy constraint"
+    assert row.user_agent == "agent\ufffdx"
+    assert row.request_parameters == {"roleName": "a\x00b"}  # JSON carries it as an escape
