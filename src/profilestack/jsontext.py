@@ -3,15 +3,16 @@ times faster than the standard library, which still answers what orjson refuses 
 
 orjson reads NaN/Infinity literals, lone surrogates and byte-order marks as errors and writes integers beyond
 64 bits and non-string keys as errors: those values go through the standard library, so they behave as they
-always did. Two differences remain: orjson writes NaN as ``null`` (the standard library writes ``NaN``, which
-is not JSON), and reads integers beyond 64 bits as floats — which is why user documents whose numbers must
-survive exactly (profile objects) are read with the standard library instead (``loads_exact``). Text nested
-too deeply for either reader is a ``ValueError``, like any other malformed text.
+always did. Two differences remain: NaN and infinities are written as ``null`` (the standard library would
+write ``NaN``, which is not JSON), and orjson reads integers beyond 64 bits as floats — which is why user
+documents whose numbers must survive exactly (profile objects) are read with the standard library instead
+(``loads_exact``). Text nested too deeply for either reader is a ``ValueError``, like any other malformed text.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -62,7 +63,19 @@ def dumps_bytes(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(_finite(value), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities as ``null``, as orjson writes them: the standard library's ``NaN`` is not JSON, and
+    PostgreSQL refuses it in a JSON column."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def dumps(value: Any) -> str:

@@ -49,3 +49,15 @@ def test_null_characters_are_stored_on_every_backend(database: Database) -> None
     assert row.error_message == "Value 'a\ufffdb' at 'roleName' failed to satisfy constraint"
     assert row.user_agent == "agent\ufffdx"
     assert row.request_parameters == {"roleName": "a\x00b"}  # JSON carries it as an escape
+
+
+def test_parameters_only_the_standard_library_writes_are_stored_as_json(database: Database) -> None:
+    """An integer beyond 64 bits sends a document to the standard library's writer, which would write NaN as
+    ``NaN``: not JSON, and PostgreSQL refuses it. It is written as ``null``, as orjson writes it."""
+    event = _event("big")
+    event.request_parameters = {"threshold": float("nan"), "period": 10**20, "limits": [float("inf"), 1.5]}
+    audit = AuditLog(database)
+    audit.record(event)
+    audit.flush()
+    (row,) = _stored(database)
+    assert row.request_parameters == {"threshold": None, "period": 10**20, "limits": [None, 1.5]}
