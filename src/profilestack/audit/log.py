@@ -47,9 +47,9 @@ class AuditLog:
                 return
             try:
                 self._write([event.values() for event in pending])
-            except Exception:
-                log.warning("could not write %d audit events together; writing them one by one", len(pending),
-                            exc_info=True)
+            except Exception as error:
+                log.warning("could not write %d audit events together (%s); writing them one by one", len(pending),
+                            error)
                 self._write_each(pending)
 
     def _write(self, rows: list[list[object]]) -> None:

@@ -1,0 +1,100 @@
+"""Junk through every operation: whatever a client sends, the answer is an error it can read, never a 500.
+
+Each operation of every served model gets inputs made from its own input shape with the wrong kinds of values
+(empty, overlong, control characters, path tricks, huge numbers, wrong types, long lists), sent by boto3 with
+its own parameter validation off. The inputs are drawn from a fixed seed per operation, so a failure repeats.
+A server of the module's own takes them: junk may change account-wide settings other tests rely on.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.exceptions
+import pytest
+from botocore import xform_name
+from botocore.config import Config
+from botocore.model import Shape
+
+from tests.conftest import Server, free_port
+from tests.postgres import PostgresDatabase
+
+SERVICES = ("customer-profiles", "iam", "sts", "cloudwatch", "cloudtrail", "connectcampaigns", "connectcampaignsv2")
+INPUTS_PER_OPERATION = 2
+STRINGS = ("", "a", "x" * 300, "x" * 70_000, "é☃\x00\x01\x1f", "../../etc/passwd", "%2F%00", " ", "*", "\\",
+           "{}", "[" * 3000, "<a>&", "_phone", "2026-13-45", "-1", "1e309", "null", "arn:aws:iam::000000000000:role/x")
+# Raised by botocore while building the request from values of the wrong kind: nothing was sent.
+NOT_SENT = (botocore.exceptions.ParamValidationError, TypeError, ValueError, AttributeError, KeyError,
+            OverflowError, RuntimeError)
+
+
+def junk(shape: Shape, rng: random.Random, depth: int = 0) -> Any:
+    if rng.random() < 0.08:
+        return rng.choice([None, 1, "s", [], {}, True, -5, 1.5e300])
+    kind = shape.type_name
+    if kind == "string":
+        return rng.choice(shape.enum) if shape.enum and rng.random() < 0.5 else rng.choice(STRINGS)
+    if kind in ("integer", "long"):
+        return rng.choice([0, -1, 2**31, 2**63, 5, 10**20])
+    if kind in ("double", "float"):
+        return rng.choice([0.0, -1.5, 1e308, float("nan"), float("inf")])
+    if kind == "boolean":
+        return rng.random() < 0.5
+    if kind == "timestamp":
+        return rng.choice([0, 2**40, "2026-01-01T00:00:00Z", -5])
+    if kind == "blob":
+        return rng.choice([b"", b"\x00\xff", "text"])
+    if depth > 3:
+        return [] if kind == "list" else {}
+    if kind == "list":
+        return [junk(shape.member, rng, depth + 1) for _ in range(rng.choice([0, 1, 2, 30]))]
+    if kind == "map":
+        return {rng.choice(STRINGS[:8]): junk(shape.value, rng, depth + 1) for _ in range(rng.choice([0, 1, 3]))}
+    if kind == "structure":
+        return {name: junk(member, rng, depth + 1) for name, member in shape.members.items()
+                if name in shape.required_members or rng.random() < 0.4}
+    return None
+
+
+@pytest.fixture(scope="module")
+def own_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    database = PostgresDatabase() if backend == "postgresql" else None
+    instance = Server(f"http://127.0.0.1:{free_port()}", backend, tmp_path_factory.mktemp(f"junk-{backend}"),
+                      database.url if database else None)
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+        if database is not None:
+            database.drop()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_operation_answers_junk_with_a_readable_client_error(own_server: Server, service: str) -> None:
+    client = own_server.client(service, config=Config(parameter_validation=False, retries={"max_attempts": 1},
+                                                      read_timeout=30))
+    model = client.meta.service_model
+    failures, answered = [], 0
+    for operation in model.operation_names:
+        shape = model.operation_model(operation).input_shape
+        rng = random.Random(f"{service}.{operation}")
+        for _ in range(INPUTS_PER_OPERATION):
+            params = junk(shape, rng) if shape is not None else {}
+            try:
+                getattr(client, xform_name(operation))(**(params if isinstance(params, dict) else {}))
+            except NOT_SENT:
+                continue
+            except botocore.exceptions.ClientError as error:
+                status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+                code = error.response["Error"].get("Code")
+                if status >= 500 and code != "NotImplemented":
+                    failures.append(f"{operation}: {status} {code} for {params!r:.300}")
+            except botocore.exceptions.BotoCoreError as error:  # an answer botocore could not read
+                failures.append(f"{operation}: {type(error).__name__} {error!s:.200} for {params!r:.300}")
+            answered += 1
+    assert answered >= len(model.operation_names)  # junk reached the server, not only botocore's serializer
+    assert failures == []
+    assert "Traceback" not in own_server.logs()
