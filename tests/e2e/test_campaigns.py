@@ -128,3 +128,19 @@ def test_campaigns_exist_in_the_ten_regions_only(client) -> None:
     response = error_of(client("connectcampaignsv2", "eu-west-1").list_campaigns)
     assert response["Error"]["Code"] == "ValidationException"
     assert "eu-west-1" in response["Error"]["Message"]
+
+
+def test_a_value_too_long_is_refused_without_matching_its_pattern(client) -> None:
+    """EmailAddress's pattern (``.*[^\\s@]+@[^\\s@]+\\.[^\\s@]+.*``) takes quadratic time to fail: 70,000 characters
+    kept the server busy for half a minute, past any client's patience. The length check alone answers now."""
+    from botocore.config import Config
+
+    campaigns = client("connectcampaignsv2", config=Config(retries={"max_attempts": 1}, read_timeout=10))
+    config = {"email": {"outboundMode": {"agentless": {}}, "defaultOutboundConfig": {
+        "connectSourceEmailAddress": "x" * 70_000,
+        "wisdomTemplateArn": f"arn:aws:wisdom:us-east-1:{ACCOUNT}:message-template/a/b"}}}
+    error = error_of(campaigns.update_campaign_channel_subtype_config, id="campaign-1", channelSubtypeConfig=config)
+    assert error["Error"]["Code"] == "ValidationException"
+    assert error["Error"]["Message"] == (
+        "1 validation error detected: Value at 'channelSubtypeConfig.email.defaultOutboundConfig."
+        "connectSourceEmailAddress' failed to satisfy constraint: Member must have length less than or equal to 255")
