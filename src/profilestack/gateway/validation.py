@@ -87,17 +87,15 @@ def _build_checker(shape: Shape, _variant: Any) -> Checker | None:
         # a structure without members (GetCallerIdentity's input) has nothing to check
         return None if shape.metadata.get("document") or not shape.members else partial(_check_structure, shape, {})
     meta = shape.metadata
+    if kind == "string":  # one function for all of a string's checks: every string has one (U+0000)
+        pattern = meta.get("pattern")
+        compiled = _compiled(pattern) if pattern else None
+        return partial(_check_string, shape, meta.get("min"), meta.get("max"), meta.get("enum"),
+                       frozenset(meta["enum"]) if meta.get("enum") else None, pattern, compiled)
     checks: list[Checker] = []
-    if kind in ("string", "blob", "list", "map") and (meta.get("min") is not None or meta.get("max") is not None):
+    if kind in ("blob", "list", "map") and (meta.get("min") is not None or meta.get("max") is not None):
         checks.append(partial(_check_length, shape, meta.get("min"), meta.get("max")))
-    if kind == "string":
-        checks.append(partial(_check_no_nul, shape))
-        if meta.get("enum"):
-            checks.append(partial(_check_enum, shape, meta["enum"], frozenset(meta["enum"])))
-        if meta.get("pattern") and _compiled(meta["pattern"]) is not None:
-            checks.append(partial(_check_pattern, shape, meta["pattern"], _compiled(meta["pattern"]),
-                                  meta.get("max")))
-    elif kind in ("integer", "long", "float", "double") and (meta.get("min") is not None
+    if kind in ("integer", "long", "float", "double") and (meta.get("min") is not None
                                                              or meta.get("max") is not None):
         checks.append(partial(_check_range, shape, meta.get("min"), meta.get("max")))
     elif kind == "list" and _checker(shape.member) is not None:
@@ -151,26 +149,21 @@ def _check_entries(check_key: Checker | None, check_value: Checker | None, value
             check_value(item, f"{path}.{key}.value", out)
 
 
-def _check_enum(shape: Shape, enum: list[str], allowed: frozenset[str], value: str, path: str,
-                out: _Collector) -> None:
-    if value not in allowed:
-        out.add(path, value, shape, f"Member must satisfy enum value set: [{', '.join(enum)}]")
-
-
-def _check_no_nul(shape: Shape, value: str, path: str, out: _Collector) -> None:
-    """profilestack takes no U+0000 in any string, whatever the model allows (docs/decisions.md): PostgreSQL cannot
-    store it, and the answer to a call must not depend on the database behind it."""
+def _check_string(shape: Shape, low: float | None, high: float | None, enum: list[str] | None,
+                  allowed: frozenset[str] | None, pattern: str | None, compiled: re.Pattern[str] | None, value: str,
+                  path: str, out: _Collector) -> None:
+    too_long = high is not None and len(value) > high
+    if low is not None or high is not None:
+        _check_length(shape, low, high, value, path, out)
     if "\x00" in value:
+        # profilestack takes no U+0000 in any string, whatever the model allows (docs/decisions.md): PostgreSQL
+        # cannot store it, and the answer to a call must not depend on the database behind it.
         out.add(path, value, shape, "Member must not contain the null character (U+0000)")
-
-
-def _check_pattern(shape: Shape, pattern: str, compiled: re.Pattern[str], longest: float | None, value: str,
-                   path: str, out: _Collector) -> None:
+    if allowed is not None and value not in allowed:
+        out.add(path, value, shape, f"Member must satisfy enum value set: [{', '.join(enum or ())}]")
     # A value already too long is not matched: some model patterns take quadratic time to fail (Outbound
     # Campaigns' EmailAddress, ``.*[^\s@]+@…``, took 28 s on 70,000 characters), and the length check reports it.
-    if longest is not None and len(value) > longest:
-        return
-    if compiled.match(value) is None:
+    if compiled is not None and not too_long and compiled.match(value) is None:
         out.add(path, value, shape, f"Member must satisfy regular expression pattern: {pattern}")
 
 
