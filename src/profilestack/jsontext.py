@@ -3,10 +3,11 @@ times faster than the standard library, which still answers what orjson refuses 
 
 orjson reads NaN/Infinity literals, lone surrogates and byte-order marks as errors and writes integers beyond
 64 bits and non-string keys as errors: those values go through the standard library, so they behave as they
-always did, except lone surrogates (``loads_exact``). Two differences remain: NaN and infinities are written as ``null`` (the standard library would
-write ``NaN``, which is not JSON), and orjson reads integers beyond 64 bits as floats — which is why user
-documents whose numbers must survive exactly (profile objects) are read with the standard library instead
-(``loads_exact``). Text nested too deeply for either reader is a ``ValueError``, like any other malformed text.
+always did, except lone surrogates (refused, ``loads_exact``). Two differences remain: NaN and infinities are
+written as ``null`` (the standard library would write ``NaN``, which is not JSON), and orjson reads integers
+beyond 64 bits as floats — which is why user documents whose numbers must survive exactly (profile objects) are
+read with the standard library instead (``loads_exact``). Text nested too deeply for either reader is a
+``ValueError``, like any other malformed text.
 """
 
 from __future__ import annotations
