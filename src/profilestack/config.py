@@ -28,6 +28,7 @@ class Settings:
     workers: int = 1  # server processes
     outbox_worker: bool = True  # run an outbox worker inside each server process
     log_level: str = "warning"
+    max_request_bytes: int = 16 * 1024 * 1024  # a larger body is refused unread (413), not buffered
     clock_offset_file: str | None = None  # testing aid: see runtime.OffsetFileClock
     test_policy_overrides: str | None = None  # testing aid: JSON file {managed policy ARN: document}
 

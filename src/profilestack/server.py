@@ -29,14 +29,19 @@ class AsgiApp:
             return
         if scope["type"] != "http":
             return
+        limit = self.app.settings.max_request_bytes
         body = bytearray()
-        while True:
+        too_large = _declared_length(scope) > limit
+        while not too_large:
             message = await receive()
             body += message.get("body", b"")
+            too_large = len(body) > limit
             if not message.get("more_body"):
                 break
-        request = _request(scope, bytes(body))
-        if self._threads is None:
+        request = _request(scope, b"" if too_large else bytes(body))
+        if too_large:
+            response = self.app.gateway.refuse_too_large(request, limit)
+        elif self._threads is None:
             response = self._handle(request)
         else:
             response = await asyncio.get_running_loop().run_in_executor(self._threads, self._handle, request)
@@ -68,6 +73,14 @@ class AsgiApp:
                 self.app.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+def _declared_length(scope: dict[str, Any]) -> int:
+    """The request's Content-Length, 0 when it has none (chunked) or one that is not a number."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
 
 def _request(scope: dict[str, Any], body: bytes) -> HttpRequest:
     raw_headers = scope["headers"]

@@ -197,6 +197,21 @@ class Gateway:
             return AwsError(_ACCESS_DENIED["json"], err.message, err.status)
         return err
 
+    def refuse_too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
+        """The answer to a request whose body is over ``limit`` bytes and was not read (``request`` carries no
+        body): 413, in the protocol its headers and path show (a query request, whose action is in the body, gets
+        its signing service's)."""
+        error = AwsError("RequestEntityTooLarge", f"The request body is larger than the {limit}-byte limit.", 413)
+        request_id = self.app.ids.request_id()
+        try:
+            found = routing.route(request)
+        except routing.RoutingError as err:
+            model = service_model(err.spec.name) if err.spec else service_model("sts")
+            return CODECS[err.protocol].encode_error(model, error, request_id)
+        except AwsError:
+            return CODECS[routing.QUERY].encode_error(service_model("sts"), error, request_id)
+        return CODECS[found.protocol].encode_error(found.model, error, request_id)
+
     def _unrouted(self, err: routing.RoutingError, request_id: str) -> HttpResponse:
         codec = CODECS[err.protocol]
         model = service_model(err.spec.name) if err.spec else service_model("sts")

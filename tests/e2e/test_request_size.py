@@ -1,0 +1,59 @@
+"""Bodies over the server's limit (PROFILESTACK_MAX_REQUEST_BYTES) are refused unread: 413 in the client's protocol."""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import Server, dedicated_server
+from tests.e2e.wire import FORM, send, signed_request
+
+LIMIT = 4096
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with dedicated_server(Path(tmp_path_factory.mktemp("small")), PROFILESTACK_MAX_REQUEST_BYTES=str(LIMIT)) as server:
+        yield server
+
+
+def test_a_rest_json_body_over_the_limit_is_413_in_rest_json(small_server: Server) -> None:
+    profiles = small_server.client("customer-profiles")
+    profiles.create_domain(DomainName="sized", DefaultExpirationDays=5)
+    profiles.create_profile(DomainName="sized", AdditionalInformation="x" * 1000)  # under the limit: served
+    with pytest.raises(ClientError) as caught:
+        profiles.create_profile(DomainName="sized", Attributes={f"k{i}": "v" * 200 for i in range(30)})
+    response = caught.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert response["Error"] == {"Code": "RequestEntityTooLarge",
+                                 "Message": f"The request body is larger than the {LIMIT}-byte limit."}
+    assert profiles.get_domain(DomainName="sized")["Stats"]["ProfileCount"] == 1  # nothing of it was done
+
+
+def test_a_query_body_over_the_limit_is_413_in_xml(small_server: Server) -> None:
+    body = "Action=GetCallerIdentity&Version=2011-06-15&Padding=" + "x" * LIMIT
+    status, headers, payload = send(signed_request(f"{small_server.endpoint}/", "sts", "us-east-1", body=body,
+                                                   headers=FORM))
+    assert status == 413
+    error = ElementTree.fromstring(payload).find("{*}Error")
+    assert (error.findtext("{*}Code"), error.findtext("{*}Type")) == ("RequestEntityTooLarge", "Sender")
+    assert headers["x-amzn-requestid"]
+
+
+def test_a_chunked_body_is_refused_once_it_passes_the_limit(small_server: Server) -> None:
+    """Without a Content-Length the body is counted as it arrives."""
+    request = signed_request(f"{small_server.endpoint}/", "monitoring", "us-east-1", body=b"{}", headers={
+        "X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics", "Content-Type": "application/x-amz-json-1.0",
+        "x-amzn-query-mode": "true"})
+    headers = {name: value for name, value in request.headers.items() if name.lower() != "content-length"}
+    connection = http.client.HTTPConnection("127.0.0.1", int(small_server.endpoint.rsplit(":", 1)[1]), timeout=10)
+    connection.request("POST", "/", body=iter([b"{" + b" " * 1000] * 8 + [b"}"]), headers=headers,
+                       encode_chunked=True)
+    response = connection.getresponse()
+    assert (response.status, response.getheader("x-amzn-query-error")) == (413, "RequestEntityTooLarge;Sender")
+    connection.close()
