@@ -129,6 +129,11 @@ def test_limits_answer_bad_request(profiles, domain) -> None:
     for not_json in ("not json", "[" * 100_000, '{"id": "\\udc00"}'):  # too deep; half a surrogate pair
         assert error_of(profiles.put_profile_object, DomainName=domain, ObjectTypeName="Big", Object=not_json) == (
             "BadRequestException", "Object is not a valid JSON document.")
+    for with_nul in ('{"id": "1\\u0000"}', '{"id": "2", "note": ["\\u0000"]}'):  # its values become fields, keys
+        assert error_of(profiles.put_profile_object, DomainName=domain, ObjectTypeName="Big", Object=with_nul) == (
+            "BadRequestException", "Object must not contain the null character (U+0000).")
+    assert profiles.put_profile_object(DomainName=domain, ObjectTypeName="Big", Object='{"id": "3", "path": '
+                                       '"C:\\\\u0000"}')["ProfileObjectUniqueKey"] == "3"  # an escaped backslash
 
 
 def test_profile_keys(profiles, domain) -> None:
