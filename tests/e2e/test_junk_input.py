@@ -24,7 +24,8 @@ from tests.postgres import PostgresDatabase
 SERVICES = ("customer-profiles", "iam", "sts", "cloudwatch", "cloudtrail", "connectcampaigns", "connectcampaignsv2")
 INPUTS_PER_OPERATION = 2
 STRINGS = ("", "a", "x" * 300, "x" * 70_000, "é☃\x00\x01\x1f", "../../etc/passwd", "%2F%00", " ", "*", "\\",
-           "{}", "[" * 3000, "<a>&", "_phone", "2026-13-45", "-1", "1e309", "null", "arn:aws:iam::000000000000:role/x")
+           "{}", "[" * 3000, '{"id": "\\u0000", "e": "\\ud800"}', "<a>&", "_phone", "2026-13-45", "-1", "1e309", "null",
+           "arn:aws:iam::000000000000:role/x")
 # Raised by botocore while building the request from values of the wrong kind: nothing was sent.
 NOT_SENT = (botocore.exceptions.ParamValidationError, TypeError, ValueError, AttributeError, KeyError,
             OverflowError, RuntimeError)
