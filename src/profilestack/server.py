@@ -29,18 +29,10 @@ class AsgiApp:
             return
         if scope["type"] != "http":
             return
-        limit = self.app.settings.max_request_bytes
-        body = bytearray()
-        too_large = _declared_length(scope) > limit
-        while not too_large:
-            message = await receive()
-            body += message.get("body", b"")
-            too_large = len(body) > limit
-            if not message.get("more_body"):
-                break
-        request = _request(scope, b"" if too_large else bytes(body))
-        if too_large:
-            response = self.app.gateway.refuse_too_large(request, limit)
+        body = await self._body(scope, receive)
+        request = _request(scope, b"" if body is None else body)
+        if body is None:
+            response = self.app.gateway.refuse_too_large(request, self.app.settings.max_request_bytes)
         elif self._threads is None:
             response = self._handle(request)
         else:
@@ -52,6 +44,24 @@ class AsgiApp:
             + [(b"content-length", str(len(response.body)).encode())],
         })
         await send({"type": "http.response.body", "body": response.body})
+
+    async def _body(self, scope: dict[str, Any], receive: Any) -> bytes | None:
+        """The request's body; None when it is over the size limit, and then it is not read further."""
+        limit = self.app.settings.max_request_bytes
+        message = await receive()
+        body = message.get("body", b"")
+        if not message.get("more_body"):  # the whole body at once: what nearly every request sends
+            return body if len(body) <= limit else None
+        if _declared_length(scope) > limit:
+            return None
+        parts = bytearray(body)
+        while True:
+            message = await receive()
+            parts += message.get("body", b"")
+            if len(parts) > limit:
+                return None
+            if not message.get("more_body"):
+                return bytes(parts)
 
     def _handle(self, request: HttpRequest) -> HttpResponse:
         if request.raw_path.startswith(internal_api.PREFIX):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -57,3 +58,14 @@ def test_a_chunked_body_is_refused_once_it_passes_the_limit(small_server: Server
     response = connection.getresponse()
     assert (response.status, response.getheader("x-amzn-query-error")) == (413, "RequestEntityTooLarge;Sender")
     connection.close()
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_the_body_arrives(small_server: Server) -> None:
+    """Content-Length says 10 MB; the first kilobyte is all that is sent, and the answer comes without the rest."""
+    port = int(small_server.endpoint.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"PUT /domains/sized/profiles/objects HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n" + b" " * 1024)
+        head = sock.recv(65536).decode("latin-1")
+    assert head.startswith("HTTP/1.1 413 ")
+    assert "x-amzn-errortype: requestentitytoolarge" in head.lower()
