@@ -3,7 +3,9 @@
 Each operation of every served model gets inputs made from its own input shape with the wrong kinds of values
 (empty, overlong, control characters, path tricks, huge numbers, wrong types, long lists), sent by boto3 with
 its own parameter validation off. The inputs are drawn from a fixed seed per operation, so a failure repeats.
-A server of the module's own takes them: junk may change account-wide settings other tests rely on.
+A second pass names real resources (a domain with an object type and a profile, a campaign) most of the time,
+so that junk reaches the handlers behind the not-found answers. A server of the module's own takes them: junk
+may change account-wide settings other tests rely on.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tests.postgres import PostgresDatabase
 
 SERVICES = ("customer-profiles", "iam", "sts", "cloudwatch", "cloudtrail", "connectcampaigns", "connectcampaignsv2")
 INPUTS_PER_OPERATION = 2
+INPUTS_ABOUT_REAL_RESOURCES = 4  # per operation of the second pass
 STRINGS = ("", "a", "x" * 300, "x" * 70_000, "é☃\x00\x01\x1f", "../../etc/passwd", "%2F%00", " ", "*", "\\",
            "{}", "[" * 3000, '{"id": "\\u0000", "e": "\\ud800"}', "<a>&", "_phone", "2026-13-45", "-1", "1e309", "null",
            "arn:aws:iam::000000000000:role/x")
@@ -31,7 +34,8 @@ NOT_SENT = (botocore.exceptions.ParamValidationError, TypeError, ValueError, Att
             OverflowError, RuntimeError)
 
 
-def junk(shape: Shape, rng: random.Random, depth: int = 0) -> Any:
+def junk(shape: Shape, rng: random.Random, known: dict[str, list[Any]], depth: int = 0) -> Any:
+    """A value for ``shape``; members named in ``known`` mostly take one of its values."""
     if rng.random() < 0.08:
         return rng.choice([None, 1, "s", [], {}, True, -5, 1.5e300])
     kind = shape.type_name
@@ -50,13 +54,33 @@ def junk(shape: Shape, rng: random.Random, depth: int = 0) -> Any:
     if depth > 3:
         return [] if kind == "list" else {}
     if kind == "list":
-        return [junk(shape.member, rng, depth + 1) for _ in range(rng.choice([0, 1, 2, 30]))]
+        return [junk(shape.member, rng, known, depth + 1) for _ in range(rng.choice([0, 1, 2, 30]))]
     if kind == "map":
-        return {rng.choice(STRINGS[:8]): junk(shape.value, rng, depth + 1) for _ in range(rng.choice([0, 1, 3]))}
+        return {rng.choice(STRINGS[:8]): junk(shape.value, rng, known, depth + 1) for _ in range(rng.choice([0, 1, 3]))}
     if kind == "structure":
-        return {name: junk(member, rng, depth + 1) for name, member in shape.members.items()
-                if name in shape.required_members or rng.random() < 0.4}
+        return {name: rng.choice(known[name]) if name in known and rng.random() < 0.85
+                else junk(member, rng, known, depth + 1)
+                for name, member in shape.members.items() if name in shape.required_members or rng.random() < 0.4}
     return None
+
+
+def real_resources(server: Server) -> dict[str, list[Any]]:
+    """A domain with an object type and a profile, and a campaign: parameter name → values that name them."""
+    profiles = server.client("customer-profiles")
+    profiles.create_domain(DomainName="junk", DefaultExpirationDays=5)
+    profiles.put_profile_object_type(
+        DomainName="junk", ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
+        Fields={"email": {"Source": "_source.email", "Target": "_profile.EmailAddress"},
+                "id": {"Source": "_source.id"}},
+        Keys={"email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
+              "orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    profile = profiles.create_profile(DomainName="junk", EmailAddress="a@example.com")["ProfileId"]
+    campaign = server.client("connectcampaignsv2").create_campaign(name="junk", connectInstanceId="i-1")["id"]
+    return {"DomainName": ["junk"], "ObjectTypeName": ["Order"], "ProfileId": [profile], "MainProfileId": [profile],
+            "ProfileIds": [[profile, profile], [profile, "0" * 32]], "id": [campaign], "KeyName": ["_email", "orderId"],
+            "Values": [["a@example.com"], [profile]],
+            "Object": ['{"email": "b@example.com", "id": "1"}', '{"email": 5, "id": {"a": [1]}}', "[]",
+                       '{"email": "c\\u0000@example.com", "id": "2"}']}
 
 
 @pytest.fixture(scope="module")
@@ -75,17 +99,35 @@ def own_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_operation_answers_junk_with_a_readable_client_error(own_server: Server, service: str) -> None:
-    client = own_server.client(service, config=Config(parameter_validation=False, retries={"max_attempts": 1},
-                                                      read_timeout=30))
+    answer_junk(own_server, service, {})
+
+
+@pytest.fixture(scope="module")
+def known(own_server: Server) -> dict[str, list[Any]]:
+    return real_resources(own_server)
+
+
+@pytest.mark.parametrize("service", ["customer-profiles", "connectcampaignsv2"])
+def test_junk_about_real_resources_is_answered_too(own_server: Server, known: dict[str, list[Any]],
+                                                   service: str) -> None:
+    assert answer_junk(own_server, service, known) > 0  # some calls got through to their handlers and succeeded
+
+
+def answer_junk(server: Server, service: str, known: dict[str, list[Any]]) -> int:
+    """Sends the junk and requires readable client errors; how many calls succeeded."""
+    client = server.client(service, config=Config(parameter_validation=False, retries={"max_attempts": 1},
+                                                  read_timeout=30))
     model = client.meta.service_model
-    failures, answered = [], 0
-    for operation in model.operation_names:
+    failures, answered, succeeded = [], 0, 0
+    # deletions last: the real resources stay there for the other operations' junk
+    for operation in sorted(model.operation_names, key=lambda name: name.startswith("Delete")):
         shape = model.operation_model(operation).input_shape
-        rng = random.Random(f"{service}.{operation}")
-        for _ in range(INPUTS_PER_OPERATION):
-            params = junk(shape, rng) if shape is not None else {}
+        rng = random.Random(f"{service}.{operation}" + (".known" if known else ""))
+        for _ in range(INPUTS_ABOUT_REAL_RESOURCES if known else INPUTS_PER_OPERATION):
+            params = junk(shape, rng, known) if shape is not None else {}
             try:
                 getattr(client, xform_name(operation))(**(params if isinstance(params, dict) else {}))
+                succeeded += 1
             except NOT_SENT:
                 continue
             except botocore.exceptions.ClientError as error:
@@ -98,4 +140,5 @@ def test_every_operation_answers_junk_with_a_readable_client_error(own_server: S
             answered += 1
     assert answered >= len(model.operation_names)  # junk reached the server, not only botocore's serializer
     assert failures == []
-    assert "Traceback" not in own_server.logs()
+    assert "Traceback" not in server.logs()
+    return succeeded
