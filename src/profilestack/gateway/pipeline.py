@@ -202,17 +202,21 @@ class Gateway:
         body): 413, in the protocol its headers and path show (a query request, whose action is in the body, gets
         its signing service's)."""
         error = AwsError("RequestEntityTooLarge", f"The request body is larger than the {limit}-byte limit.", 413)
-        request_id = self.app.ids.request_id()
         try:
             found = routing.route(request)
+            codec, model = CODECS[found.protocol], found.model
         except routing.RoutingError as err:
-            model = service_model(err.spec.name) if err.spec else service_model("sts")
-            return CODECS[err.protocol].encode_error(model, error, request_id)
+            codec, model = _phrasing(err.protocol, err.spec)
         except AwsError:
-            return CODECS[routing.QUERY].encode_error(service_model("sts"), error, request_id)
-        return CODECS[found.protocol].encode_error(found.model, error, request_id)
+            codec, model = _phrasing(routing.QUERY, None)
+        return codec.encode_error(model, error, self.app.ids.request_id())
 
     def _unrouted(self, err: routing.RoutingError, request_id: str) -> HttpResponse:
-        codec = CODECS[err.protocol]
-        model = service_model(err.spec.name) if err.spec else service_model("sts")
+        codec, model = _phrasing(err.protocol, err.spec)
         return codec.encode_error(model, err, request_id)
+
+
+def _phrasing(protocol: str, spec: ServiceSpec | None) -> tuple[Codec, ServiceModel]:
+    """How to answer a request that reached no operation: in its protocol, with its service's model when known
+    (STS's otherwise)."""
+    return CODECS[protocol], service_model(spec.name) if spec else service_model("sts")
