@@ -36,6 +36,7 @@ from bench.run import (
     median_result,
     ratio_text,
     run_wrk,
+    serve_command,
     start,
 )
 
@@ -149,7 +150,7 @@ def main() -> int:
     ceiling_port = free_port()
     ceiling, _ = start(ceiling_command(python, ceiling_port), ceiling_port)
     port = free_port()
-    command = [python, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    command = serve_command(python, port, data_dir)
     server, _ = start(command, port)
     lines = []
     try:

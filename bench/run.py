@@ -189,7 +189,7 @@ def main() -> int:
     cold_starts = [_cold_start_seconds(python) for _ in range(COLD_STARTS)]
     targets: dict[str, tuple[subprocess.Popen, int]] = {}
     port = free_port()
-    process, _ = start([python, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", data_dir], port)
+    process, _ = start(serve_command(python, port, data_dir), port)
     targets["profilestack"] = (process, port)
     port = free_port()
     targets[CEILING] = (start(ceiling_command(python, port), port)[0], port)
@@ -227,6 +227,11 @@ def main() -> int:
     return 0
 
 
+def serve_command(python: str, port: int, data_dir: str | Path) -> list[str]:
+    """profilestack on its SQLite default in ``data_dir``."""
+    return [python, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+
+
 def ceiling_command(python: str, port: int) -> list[str]:
     return [python, "-m", "uvicorn", "bench.ceiling:app", "--port", str(port), "--loop", "uvloop", "--http",
             http_protocol.IMPORT_STRING, "--no-access-log", "--log-level", "warning"]
@@ -239,7 +244,7 @@ def _cold_start_seconds(python: str) -> float:
     port, data_dir = free_port(), tempfile.mkdtemp(prefix="profilestack-bench-cold-")
     request = sign(SCENARIOS[0], port)  # signed before the launch: the clock measures the server only
     launched = time.monotonic()
-    process, _ = start([python, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", data_dir], port)
+    process, _ = start(serve_command(python, port, data_dir), port)
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         connection.request(request.method, "/", body=request.body, headers=dict(request.headers.items()))
