@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -38,7 +39,7 @@ def loads_exact(text: str | bytes) -> Any:
     escapes = _SURROGATE_ESCAPE if isinstance(text, str) else _SURROGATE_ESCAPE_BYTES
     try:
         value = json.loads(text)
-        if escapes.search(text) and not _all_unicode(value):
+        if escapes.search(text) and _has_lone_surrogate(value):
             raise ValueError("JSON text with an unpaired surrogate escape")
     except RecursionError as exc:
         raise ValueError("JSON text nested too deeply") from exc
@@ -49,14 +50,22 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE_ESCAPE_BYTES = re.compile(_SURROGATE_ESCAPE.pattern.encode())
 
 
-def _all_unicode(value: Any) -> bool:
+def _has_lone_surrogate(value: Any) -> bool:
+    return any(not text.isascii() and any("\ud800" <= char <= "\udfff" for char in text)
+               for text in strings_in(value))
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string of a decoded JSON value, object keys included."""
     if isinstance(value, str):
-        return value.isascii() or not any("\ud800" <= char <= "\udfff" for char in value)
-    if isinstance(value, dict):
-        return all(_all_unicode(key) and _all_unicode(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(_all_unicode(item) for item in value)
-    return True
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
 
 
 def dumps_bytes(value: Any) -> bytes:
