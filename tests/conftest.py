@@ -93,28 +93,24 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
-    """None for the SQLite default; a fresh PostgreSQL database otherwise."""
-    if backend == "sqlite":
-        yield None
-        return
-    database = PostgresDatabase()
-    try:
-        yield database.url
-    finally:
-        database.drop()
-
-
-@pytest.fixture(scope="session")
-def server(backend: str, database_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    instance = Server(f"http://127.0.0.1:{free_port()}", backend, tmp_path_factory.mktemp(f"server-{backend}"),
-                      database_url)
+@contextmanager
+def server_on(backend: str, data_dir: Path) -> Iterator[Server]:
+    """A running server on ``backend``: SQLite in ``data_dir``, or a fresh PostgreSQL database, dropped after."""
+    database = PostgresDatabase() if backend == "postgresql" else None
+    instance = Server(f"http://127.0.0.1:{free_port()}", backend, data_dir, database.url if database else None)
     instance.start()
     try:
         yield instance
     finally:
         instance.stop()
+        if database is not None:
+            database.drop()
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with server_on(backend, tmp_path_factory.mktemp(f"server-{backend}")) as instance:
+        yield instance
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.model import Shape
 
-from tests.conftest import Server, free_port
-from tests.postgres import PostgresDatabase
+from tests.conftest import Server, server_on
 
 SERVICES = ("customer-profiles", "iam", "sts", "cloudwatch", "cloudtrail", "connectcampaigns", "connectcampaignsv2")
 INPUTS_PER_OPERATION = 2
@@ -85,16 +84,8 @@ def real_resources(server: Server) -> dict[str, list[Any]]:
 
 @pytest.fixture(scope="module")
 def own_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    database = PostgresDatabase() if backend == "postgresql" else None
-    instance = Server(f"http://127.0.0.1:{free_port()}", backend, tmp_path_factory.mktemp(f"junk-{backend}"),
-                      database.url if database else None)
-    instance.start()
-    try:
+    with server_on(backend, tmp_path_factory.mktemp(f"junk-{backend}")) as instance:
         yield instance
-    finally:
-        instance.stop()
-        if database is not None:
-            database.drop()
 
 
 @pytest.mark.parametrize("service", SERVICES)
