@@ -63,19 +63,21 @@ def _set_up(app: App, data_dir: Path, customers: int) -> int:
 
 
 def _calls(app: App, port: int, customers: int) -> dict[str, Callable[[], HttpRequest]]:
-    """Each measured call as a maker of its request (a put carries a distinct object every time)."""
+    """Each measured call as a maker of its request: a new one every time, as the server builds one per request
+    (a request keeps what the gateway parsed of it, its form and its signature; a put also carries a distinct
+    object every time)."""
     calls: dict[str, Callable[[], HttpRequest]] = {}
     for scenario in SCENARIOS:
-        request = _http_request(sign(scenario, port))
-        calls[scenario.name] = lambda request=request: request
-    search = _http_request(signed_request(port, f"/domains/{DOMAIN}/profiles/search",
-                                          {"KeyName": "_phone", "Values": [f"+1555{customers // 2:07d}"]}))
-    calls["profile:SearchProfiles _phone"] = lambda: search
+        signed = sign(scenario, port)
+        calls[scenario.name] = lambda signed=signed: _http_request(signed)
+    search = signed_request(port, f"/domains/{DOMAIN}/profiles/search",
+                            {"KeyName": "_phone", "Values": [f"+1555{customers // 2:07d}"]})
+    calls["profile:SearchProfiles _phone"] = lambda: _http_request(search)
     ids = [item["ProfileId"] for item in json.loads(app.gateway.handle_http(_http_request(signed_request(
         port, f"/domains/{DOMAIN}/profiles/search",
         {"KeyName": "_email", "Values": [f"c{index}@example.com" for index in range(20)]}))).body)["Items"]]
-    batch = _http_request(signed_request(port, f"/domains/{DOMAIN}/batch-get-profiles", {"ProfileIds": ids}))
-    calls["profile:BatchGetProfile x20"] = lambda: batch
+    batch = signed_request(port, f"/domains/{DOMAIN}/batch-get-profiles", {"ProfileIds": ids})
+    calls["profile:BatchGetProfile x20"] = lambda: _http_request(batch)
     put = signed_request(port, f"/domains/{DOMAIN}/profiles/objects", {}, unsigned=True, method="PUT")
     counter = itertools.count()
 
