@@ -17,6 +17,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from profilestack.store.engine import sqlite_url
 from tests.postgres import POSTGRES_ADMIN_URL, PostgresDatabase, postgres_available
 
 REQUIRE_POSTGRES = os.environ.get("PROFILESTACK_REQUIRE_POSTGRES") == "1"
@@ -71,6 +72,10 @@ class Server:
         self.stop()
         self.start()
 
+    @property
+    def database_url(self) -> str:
+        return self.db_url or sqlite_url(self.data_dir)
+
     def logs(self) -> str:
         return "".join(path.read_text() for path in sorted(self.data_dir.glob("server-*.log")))
 
@@ -94,10 +99,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @contextmanager
-def server_on(backend: str, data_dir: Path) -> Iterator[Server]:
-    """A running server on ``backend``: SQLite in ``data_dir``, or a fresh PostgreSQL database, dropped after."""
+def server_on(backend: str, data_dir: Path, **env: str) -> Iterator[Server]:
+    """A running server on ``backend``: SQLite in ``data_dir``, or a fresh PostgreSQL database, dropped after;
+    started with extra ``PROFILESTACK_*`` settings."""
     database = PostgresDatabase() if backend == "postgresql" else None
-    instance = Server(f"http://127.0.0.1:{free_port()}", backend, data_dir, database.url if database else None)
+    instance = Server(f"http://127.0.0.1:{free_port()}", backend, data_dir, database.url if database else None,
+                      extra_env=env)
     instance.start()
     try:
         yield instance
@@ -121,12 +128,8 @@ def client(server: Server) -> Callable[..., object]:
 @contextmanager
 def dedicated_server(data_dir: Path, **env: str) -> Iterator[Server]:
     """A SQLite server of a test's own, started with extra ``PROFILESTACK_*`` settings."""
-    instance = Server(f"http://127.0.0.1:{free_port()}", "sqlite", data_dir, None, extra_env=env)
-    instance.start()
-    try:
+    with server_on("sqlite", data_dir, **env) as instance:
         yield instance
-    finally:
-        instance.stop()
 
 
 def narrowed_policy_server(data_dir: Path, policy_arn: str, document: dict) -> Iterator[Server]:
@@ -138,10 +141,10 @@ def narrowed_policy_server(data_dir: Path, policy_arn: str, document: dict) -> I
 
 
 @pytest.fixture(scope="module")
-def clocked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
-    """A SQLite server whose clock the test moves forward by writing seconds to the returned file."""
-    data_dir = tmp_path_factory.mktemp("clocked")
+def clocked_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
+    """A server whose clock the test moves forward by writing seconds to the returned file."""
+    data_dir = tmp_path_factory.mktemp(f"clocked-{backend}")
     offset = data_dir / "clock-offset"
     offset.write_text("0")
-    with dedicated_server(data_dir, PROFILESTACK_CLOCK_OFFSET_FILE=str(offset)) as instance:
+    with server_on(backend, data_dir, PROFILESTACK_CLOCK_OFFSET_FILE=str(offset)) as instance:
         yield instance, offset

@@ -10,7 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.e2e.identities import allow, document, make_user, unique
-from tests.e2e.wire import FORM, send, signed_request
+from tests.e2e.waiting import wait_for
+from tests.e2e.wire import FORM, send, signed_later, signed_request
 
 
 @pytest.fixture
@@ -150,3 +151,26 @@ def test_namespace_condition_key(server) -> None:
     code, message = error_of(client.put_metric_data, Namespace="Team/Other", MetricData=[{"MetricName": "no",
                                                                                           "Value": 1}])
     assert code == "AccessDenied" and "cloudwatch:PutMetricData" in message
+
+
+def test_data_points_are_kept_fifteen_days(clocked_server) -> None:
+    server, offset = clocked_server
+    cloudwatch = server.client("cloudwatch")
+    namespace, now = unique("Kept"), minute()
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Calls", "Value": 3, "Timestamp": now}])
+
+    def sums(days: float) -> list[float]:
+        with signed_later(days):
+            return [point["Sum"] for point in cloudwatch.get_metric_statistics(
+                Namespace=namespace, MetricName="Calls", StartTime=now - timedelta(hours=1),
+                EndTime=now + timedelta(hours=1), Period=3600, Statistics=["Sum"])["Datapoints"]]
+
+    assert sums(0) == [3.0]
+    try:
+        offset.write_text(str(14 * 86400))
+        assert sums(14) == [3.0]
+        offset.write_text(str(16 * 86400))
+        wait_for(lambda: sums(16) == [])  # the hourly clean-up, due again once the clock has moved
+    finally:
+        offset.write_text("0")
+    assert sums(0) == []

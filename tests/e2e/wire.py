@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import http.client
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
@@ -24,6 +26,13 @@ def signed_request(url: str, service: str, region: str, body: bytes | str = b"",
         with patch("botocore.auth.get_current_datetime", return_value=at):
             signer.add_auth(request)
     return request
+
+
+@contextmanager
+def signed_later(days: float) -> Iterator[None]:
+    """boto3 clients sign as of a server clock moved ``days`` ahead (botocore signs with the real one otherwise)."""
+    with patch("botocore.auth.get_current_datetime", return_value=datetime.now(UTC) + timedelta(days=days)):
+        yield
 
 
 def send(request: AWSRequest, body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
