@@ -29,6 +29,7 @@ class Settings:
     outbox_worker: bool = True  # run an outbox worker inside each server process
     log_level: str = "warning"
     max_request_bytes: int = 16 * 1024 * 1024  # a larger body is refused unread (413), not buffered
+    audit_retention_days: int = 90  # CloudTrail's event history keeps 90 days; 0 keeps every event
     clock_offset_file: str | None = None  # testing aid: see runtime.OffsetFileClock
     test_policy_overrides: str | None = None  # testing aid: JSON file {managed policy ARN: document}
 

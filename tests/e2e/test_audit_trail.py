@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
+from sqlalchemy import create_engine, text
+
+from tests.conftest import dedicated_server
+from tests.e2e.waiting import wait_for
+from tests.e2e.wire import signed_later
 
 
 def _events(cloudtrail, **filters):
@@ -144,3 +150,54 @@ def test_the_trail_survives_a_restart(server) -> None:
     server.restart()
     events = _events(server.client("cloudtrail", region="ca-central-1"))
     assert request_id in {json.loads(e["CloudTrailEvent"])["requestID"] for e in events}
+
+
+def _stored(server, request_id: str) -> int:
+    """How many events of a call the server's database holds (what LookupEvents no longer shows may be kept)."""
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM audit_events WHERE request_id = :id"),
+                                      {"id": request_id}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _shown(trail, request_id: str) -> bool:
+    return any(json.loads(event["CloudTrailEvent"])["requestID"] == request_id
+               for event in _by_name(trail, "GetCallerIdentity"))
+
+
+def test_the_event_history_keeps_ninety_days(clocked_server) -> None:
+    server, offset = clocked_server
+    trail = server.client("cloudtrail")
+    old = server.client("sts").get_caller_identity()["ResponseMetadata"]["RequestId"]
+    assert _shown(trail, old)
+    try:
+        offset.write_text(str(89 * 86400))
+        with signed_later(89):
+            assert _shown(trail, old)
+        offset.write_text(str(91 * 86400))
+        with signed_later(91):
+            new = server.client("sts").get_caller_identity()["ResponseMetadata"]["RequestId"]
+            assert _shown(trail, new)
+            assert not _shown(trail, old)  # hidden at once, deleted by the hourly clean-up
+        wait_for(lambda: _stored(server, old) == 0)
+        assert _stored(server, new) == 1
+    finally:
+        offset.write_text("0")
+    assert not _shown(trail, old)  # gone from the database, not only out of the window
+
+
+def test_a_retention_of_zero_keeps_every_event(tmp_path) -> None:
+    offset = tmp_path / "clock-offset"
+    offset.write_text("0")
+    with dedicated_server(tmp_path, PROFILESTACK_AUDIT_RETENTION_DAYS="0",
+                          PROFILESTACK_CLOCK_OFFSET_FILE=str(offset)) as server:
+        old = server.client("sts").get_caller_identity()["ResponseMetadata"]["RequestId"]
+        offset.write_text(str(400 * 86400))
+        with signed_later(400):
+            server.client("sts").get_caller_identity()  # the clean-up has had a turn: it runs on start and when due
+            time.sleep(1)
+            assert _shown(server.client("cloudtrail"), old)
+        assert _stored(server, old) == 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, select
 
@@ -14,8 +15,14 @@ from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.registry import ServiceHandlers
+from profilestack.store.pruning import prune
+
+if TYPE_CHECKING:
+    from profilestack.app import App
 
 cloudtrail = ServiceHandlers("cloudtrail")
+
+RETENTION_TASK = "cloudtrail.retention"
 
 _SCAN_PAGE = 200
 _COLUMN_FILTERS = {
@@ -50,6 +57,9 @@ def lookup_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     start, end = params.get("StartTime"), params.get("EndTime")
     if start and end and start > end:
         raise AwsError("InvalidTimeRangeException", "StartTime must be before EndTime.")
+    kept_since = history_start(ctx.app)
+    if kept_since is not None and (start is None or start < kept_since):
+        start = kept_since  # events past the history's retention are gone, even before the clean-up runs
 
     query = select(audit_events).where(
         audit_events.c.account_id == ctx.account, audit_events.c.region == ctx.region
@@ -88,6 +98,19 @@ def lookup_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if len(events) > max_results:
         result["NextToken"] = _encode_token(events[max_results - 1].seq)
     return result
+
+
+def history_start(app: App) -> datetime | None:
+    """The oldest moment the event history keeps (90 days by default, as CloudTrail's); None: it keeps all."""
+    days = app.settings.audit_retention_days
+    return app.clock.now() - timedelta(days=days) if days > 0 else None
+
+
+@cloudtrail.task(RETENTION_TASK, every=3600.0)
+def drop_old_events(app: App, payload: dict[str, Any]) -> None:
+    cutoff = history_start(app)
+    if cutoff is not None:
+        prune(app.database, audit_events, audit_events.c.event_time < cutoff)
 
 
 def _event(row: Row[Any]) -> dict[str, Any]:

@@ -1,0 +1,31 @@
+"""Deleting a table's old rows from its oldest, a bounded number per transaction, for the clean-up tasks."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Connection, Table, delete, select
+
+from profilestack.store.database import Database
+
+CHUNK = 10_000  # rows per transaction: writers never wait long behind a clean-up
+
+
+def delete_oldest(db: Connection, table: Table, condition: ColumnElement[bool], limit: int = CHUNK) -> int:
+    """Delete the rows meeting ``condition`` among the ``limit`` first rows by primary key; how many went.
+
+    Rows are appended in time order, so the old ones are found by key without scanning the table; a row out of
+    step with its neighbours (kept longer, or stamped by another process's clock) goes once those before it have.
+    """
+    (key,) = table.primary_key.columns
+    first = select(key).order_by(key).limit(limit).scalar_subquery()
+    return db.execute(delete(table).where(key.in_(first), condition)).rowcount
+
+
+def prune(database: Database, table: Table, condition: ColumnElement[bool], limit: int = CHUNK) -> int:
+    """``delete_oldest`` in one transaction after another until a pass finds nothing; how many went in all."""
+    deleted = 0
+    while True:
+        with database.transaction() as db:
+            count = delete_oldest(db, table, condition, limit)
+        if not count:
+            return deleted
+        deleted += count
