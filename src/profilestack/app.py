@@ -16,6 +16,7 @@ from profilestack.gateway.authz import Authorizer, PolicyAuthorizer
 from profilestack.gateway.pipeline import Gateway
 from profilestack.iam_policy.actions import NameResolver
 from profilestack.identity.credentials import BootstrapCredentials, CredentialResolver, CredentialSource
+from profilestack.outbox.cleanup import CLEANUP_EVERY, CLEANUP_TASK, drop_finished_tasks
 from profilestack.outbox.worker import OutboxWorker, enqueue, ensure_pending
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
 from profilestack.services.cloudwatch.metrics import MetricIds
@@ -56,11 +57,12 @@ class App:
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)
         self.outbox = OutboxWorker(self.database, self.clock)
-        periodic = periodic_tasks()
-        for kind, task in all_tasks().items():
+        tasks = {**all_tasks(), CLEANUP_TASK: lambda app, _payload: drop_finished_tasks(app.database, app.clock)}
+        self._periodic = {**periodic_tasks(), CLEANUP_TASK: CLEANUP_EVERY}
+        for kind, task in tasks.items():
             runner = partial(task, self)
-            self.outbox.register(kind, partial(self._run_periodic, runner, kind, periodic[kind])
-                                 if kind in periodic else runner)
+            self.outbox.register(kind, partial(self._run_periodic, runner, kind, self._periodic[kind])
+                                 if kind in self._periodic else runner)
         self.gateway = Gateway(self)
 
     def _run_periodic(self, runner: Callable[[dict[str, Any]], None], kind: str, every: float,
@@ -86,7 +88,7 @@ class App:
     def start(self) -> None:
         self.audit.start()
         with self.database.transaction() as connection:
-            for kind in periodic_tasks():
+            for kind in self._periodic:
                 ensure_pending(connection, self.clock, kind)
         if self.settings.outbox_worker:
             self.outbox.start()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from profilestack.outbox.cleanup import drop_finished_tasks
 from profilestack.outbox.table import outbox
 from profilestack.outbox.wakeups import announce
 from profilestack.outbox.worker import OutboxWorker, PermanentFailure, RetryLater, enqueue
@@ -147,3 +148,26 @@ def test_a_worker_wakes_the_moment_another_process_enqueues(database: Database, 
         assert ran.wait(5)
     finally:
         worker.stop()
+
+
+def test_finished_tasks_leave_the_table_a_day_after(database: Database, clock: FixedClock) -> None:
+    worker = OutboxWorker(database, clock)
+    worker.register("note", lambda payload: None)
+    worker.register("doomed", _fail_for_good)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "note", {})
+        enqueue(connection, clock, "doomed", {})
+        enqueue(connection, clock, "later", {}, delay=7 * 86400)  # pending however old it gets
+    assert worker.run_once() == 2
+    clock.advance(hours=23)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "note", {})
+    assert worker.run_once() == 1
+    assert drop_finished_tasks(database, clock) == 0
+    clock.advance(hours=2)  # the first two finished 25 hours ago, the third 2 hours ago
+    assert drop_finished_tasks(database, clock) == 2
+    assert _statuses(database) == [("later", "pending", 0), ("note", "done", 1)]
+
+
+def _fail_for_good(_payload: dict[str, Any]) -> None:
+    raise PermanentFailure("no use retrying")

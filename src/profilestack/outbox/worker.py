@@ -172,6 +172,7 @@ class OutboxWorker:
         except RetryLater as wait:
             self._finish(task.id, "pending", str(wait), self._clock.now() + timedelta(seconds=wait.delay), undo=True)
         except PermanentFailure as exc:
+            log.warning("outbox task %s (%s) failed: %s", task.id, task.kind, exc)
             self._finish(task.id, "failed", str(exc))
         except Exception as exc:
             log.warning("outbox task %s (%s) failed on attempt %d: %s", task.id, task.kind, task.attempts, exc)
