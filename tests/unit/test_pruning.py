@@ -57,5 +57,16 @@ def test_an_old_event_behind_a_newer_one_waits(database: Database) -> None:
 
 def test_prune_goes_on_until_nothing_is_left_to_drop(database: Database) -> None:
     _record(database, 0, 1, 2, 3, 4, 50)
-    assert prune(database, audit_events, audit_events.c.event_time < CUTOFF, limit=2) == 5
+    assert prune(database, audit_events, audit_events.c.event_time < CUTOFF, limit=2)
     assert _left(database) == ["e5"]
+
+
+def test_prune_stops_when_its_time_is_up_and_says_so(database: Database) -> None:
+    _record(database, 0, 1, 2, 3, 4, 50)
+    old = audit_events.c.event_time < CUTOFF
+    assert not prune(database, audit_events, old, limit=2, budget=0)  # one chunk, then out of time
+    assert _left(database) == ["e2", "e3", "e4", "e5"]
+    assert not prune(database, audit_events, old, limit=2, budget=0)
+    assert not prune(database, audit_events, old, limit=2, budget=0)  # e4, the last old one
+    assert _left(database) == ["e5"]
+    assert prune(database, audit_events, old, limit=2, budget=0)  # finds nothing left: done

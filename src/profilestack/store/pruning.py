@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import ColumnElement, Connection, Table, delete, select
 
 from profilestack.store.database import Database
 
 CHUNK = 10_000  # rows per transaction: writers never wait long behind a clean-up
+BUDGET_SECONDS = 0.5  # per call: a clean-up far behind (a first run on a large table) comes back for the rest
 
 
 def delete_oldest(db: Connection, table: Table, condition: ColumnElement[bool], limit: int = CHUNK) -> int:
@@ -20,12 +23,14 @@ def delete_oldest(db: Connection, table: Table, condition: ColumnElement[bool], 
     return db.execute(delete(table).where(key.in_(first), condition)).rowcount
 
 
-def prune(database: Database, table: Table, condition: ColumnElement[bool], limit: int = CHUNK) -> int:
-    """``delete_oldest`` in one transaction after another until a pass finds nothing; how many went in all."""
-    deleted = 0
+def prune(database: Database, table: Table, condition: ColumnElement[bool], limit: int = CHUNK,
+          budget: float = BUDGET_SECONDS) -> bool:
+    """``delete_oldest`` in one transaction after another: True once a pass finds nothing, False when ``budget``
+    seconds ran out first (more may be left)."""
+    deadline = time.monotonic() + budget
     while True:
         with database.transaction() as db:
-            count = delete_oldest(db, table, condition, limit)
-        if not count:
-            return deleted
-        deleted += count
+            if not delete_oldest(db, table, condition, limit):
+                return True
+        if time.monotonic() >= deadline:
+            return False

@@ -14,8 +14,8 @@ from profilestack import jsontext
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.registry import ServiceHandlers
-from profilestack.store.pruning import prune
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -110,7 +110,7 @@ def history_start(app: App) -> datetime | None:
 def drop_old_events(app: App, payload: dict[str, Any]) -> None:
     cutoff = history_start(app)
     if cutoff is not None:
-        prune(app.database, audit_events, audit_events.c.event_time < cutoff)
+        prune_in_task(app.database, audit_events, audit_events.c.event_time < cutoff)
 
 
 def _event(row: Row[Any]) -> dict[str, Any]:
