@@ -193,6 +193,27 @@ def test_trigger_definitions_and_limits(server) -> None:
     assert not_campaign.value.response["Error"]["Code"] == "BadRequestException"
 
 
+def test_account_integrations_list_a_campaign_across_domains(server) -> None:
+    first = Scenario(server)
+    first.trigger()
+    second = Scenario(server)  # another domain, its trigger wired to the first scenario's campaign
+    second.campaign = first.campaign
+    second.trigger()
+    profiles, uri = first.profiles, first.campaign["arn"]
+    listed = profiles.list_account_integrations(Uri=uri)["Items"]
+    assert [item["DomainName"] for item in listed] == sorted([first.domain, second.domain])
+    assert {item["Uri"] for item in listed} == {uri}
+    assert [item["EventTriggerNames"] for item in listed] == [["abandoned"], ["abandoned"]]
+    page = profiles.list_account_integrations(Uri=uri, MaxResults=1)
+    assert len(page["Items"]) == 1 and page["NextToken"]
+    rest = profiles.list_account_integrations(Uri=uri, MaxResults=1, NextToken=page["NextToken"])["Items"]
+    assert [item["DomainName"] for item in page["Items"] + rest] == sorted([first.domain, second.domain])
+    assert profiles.list_account_integrations(Uri=uri + "x", IncludeHidden=True)["Items"] == []
+    assert server.client("customer-profiles", region="eu-west-2").list_account_integrations(Uri=uri)["Items"] == []
+    profiles.delete_integration(DomainName=second.domain, Uri=uri)
+    assert [item["DomainName"] for item in profiles.list_account_integrations(Uri=uri)["Items"]] == [first.domain]
+
+
 @pytest.fixture(scope="module")
 def narrowed_server(tmp_path_factory: pytest.TempPathFactory):
     """The role's policy without connect-campaigns:PutProfileOutboundRequestBatch (a test-only switch)."""

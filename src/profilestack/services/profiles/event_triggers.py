@@ -13,7 +13,7 @@ from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profile_event_triggers, profile_integrations
+from profilestack.services.profiles.tables import profile_domains, profile_event_triggers, profile_integrations
 from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
@@ -203,6 +203,21 @@ def list_integrations(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
     domain = require_domain(ctx, params["DomainName"])
     return page_result(integrations_of(ctx.db, domain.id), params,
                        lambda chunk: [_integration_shape(ctx, domain, row) for row in chunk])
+
+
+@profiles.operation("ListAccountIntegrations")
+def list_account_integrations(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The integrations with ``Uri`` across the account's domains in the region, by domain name. profilestack has
+    no hidden integrations (those other AWS services make), so ``IncludeHidden`` changes nothing."""
+    uri = params["Uri"]
+    domains = ctx.db.execute(
+        select(profile_domains)
+        .where(profile_domains.c.account_id == ctx.account, profile_domains.c.region == ctx.region,
+               profile_domains.c.id.in_(select(profile_integrations.c.domain_id)
+                                        .where(profile_integrations.c.uri == uri)))
+        .order_by(profile_domains.c.name)).all()
+    return page_result(domains, params, lambda chunk: [
+        _integration_shape(ctx, domain, _find_integration(ctx.db, domain.id, uri)) for domain in chunk])
 
 
 @profiles.operation("DeleteIntegration")
