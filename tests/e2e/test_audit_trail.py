@@ -5,13 +5,19 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 from sqlalchemy import create_engine, text
 
-from tests.conftest import dedicated_server
+from profilestack.audit.log import AuditLog
+from profilestack.audit.record import AuditEvent
+from profilestack.identity.principal import Principal, root_principal
+from profilestack.store.database import Database
+from tests.conftest import Server, dedicated_server, server_on
+from tests.e2e.identities import ACCOUNT
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import signed_later
 
@@ -201,3 +207,61 @@ def test_a_retention_of_zero_keeps_every_event(tmp_path) -> None:
             time.sleep(1)
             assert _shown(server.client("cloudtrail"), old)
         assert _stored(server, old) == 1
+
+
+OLDER_EVENTS = 50_000
+
+
+@pytest.fixture(scope="module")
+def long_trail(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+    """A server whose trail holds 50,000 older events, written straight to its database; the oldest is Alice's
+    DeleteRole of role r0, all the others root's GetRole of other roles. Yields the server and that event's id."""
+    with server_on(backend, tmp_path_factory.mktemp(f"trail-{backend}")) as server:
+        database = Database(server.database_url)
+        audit, now = AuditLog(database), datetime.now(UTC)
+        alice = Principal("IAMUser", ACCOUNT, f"arn:aws:iam::{ACCOUNT}:user/alice", "AIDAALICE", "alice", "AKIAALICE")
+        for index in range(OLDER_EVENTS):
+            audit.record(AuditEvent(
+                event_id=f"00000000-0000-4000-8000-{index:012d}",
+                event_time=now - timedelta(seconds=OLDER_EVENTS - index),
+                account_id=ACCOUNT, region="us-east-1", event_source="iam.amazonaws.com",
+                event_name="DeleteRole" if index == 0 else "GetRole", read_only=index != 0,
+                principal=alice if index == 0 else root_principal(ACCOUNT, "test"), source_ip="127.0.0.1",
+                user_agent=None, request_id=f"older-{index}",
+                resources=[{"ResourceType": "AWS::IAM::Role",
+                            "ResourceName": f"arn:aws:iam::{ACCOUNT}:role/r{index}"}]))
+        audit.flush()
+        database.dispose()
+        yield server, "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.mark.parametrize("attribute", [
+    {"AttributeKey": "ResourceName", "AttributeValue": f"arn:aws:iam::{ACCOUNT}:role/r0"},  # filtered in Python
+    {"AttributeKey": "Username", "AttributeValue": "alice"},  # in SQL, no index
+    {"AttributeKey": "EventName", "AttributeValue": "DeleteRole"},  # in SQL, indexed
+])
+def test_a_lookup_that_matches_little_answers_a_share_at_a_time(long_trail, attribute) -> None:
+    """A call looks through a bounded share of the trail, so that one matching little cannot hold the server for
+    long; the NextToken goes on from where it stopped, as paginators follow it."""
+    server, oldest = long_trail
+    trail = server.client("cloudtrail")
+    first = trail.lookup_events(LookupAttributes=[attribute])
+    assert first["Events"] == [] and first["NextToken"]
+    pages = list(trail.get_paginator("lookup_events").paginate(LookupAttributes=[attribute]))
+    assert len(pages) > 1
+    assert [event["EventId"] for page in pages for event in page["Events"]] == [oldest]
+    assert "NextToken" not in pages[-1]
+
+
+def test_a_lookup_without_filters_reads_only_the_newest_page(long_trail) -> None:
+    server, _ = long_trail
+    server.client("sts").get_caller_identity()
+    trail = server.client("cloudtrail")
+    page = trail.lookup_events(MaxResults=50)
+    assert len(page["Events"]) == 50 and page["NextToken"]
+    assert page["Events"][0]["EventName"] == "GetCallerIdentity"
+    times = [event["EventTime"] for event in page["Events"]]
+    assert times == sorted(times, reverse=True)
+    following = trail.lookup_events(MaxResults=50, NextToken=page["NextToken"])["Events"]
+    assert len(following) == 50 and following[0]["EventTime"] <= times[-1]
+    assert not {event["EventId"] for event in following} & {event["EventId"] for event in page["Events"]}

@@ -8,7 +8,7 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Column, ColumnElement, Connection, Row, func, literal_column, select
 
 from profilestack import jsontext
 from profilestack.audit.table import audit_events
@@ -24,7 +24,12 @@ cloudtrail = ServiceHandlers("cloudtrail")
 
 RETENTION_TASK = "cloudtrail.retention"
 
-_SCAN_PAGE = 200
+# A call looks through at most _SCAN_LIMIT sequence numbers of the trail, _WINDOW per query: one whose filter
+# matches little answers in bounded time (on SQLite the event loop waits for it) with a NextToken to go on, as
+# CloudTrail's own lookups may answer fewer events than asked for.
+_WINDOW = 2_000
+_SCAN_LIMIT = 10_000
+_CLOCK_MARGIN = timedelta(minutes=1)
 _COLUMN_FILTERS = {
     "EventId": audit_events.c.event_id,
     "EventName": audit_events.c.event_name,
@@ -61,43 +66,71 @@ def lookup_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if kept_since is not None and (start is None or start < kept_since):
         start = kept_since  # events past the history's retention are gone, even before the clean-up runs
 
-    query = select(audit_events).where(
-        audit_events.c.account_id == ctx.account, audit_events.c.region == ctx.region
-    )
+    # The account and time terms would lead SQLite's planner to their indexes, to read a whole range of the trail
+    # and sort it: a window of sequence numbers (below) is far narrower.
+    conditions = [_unindexed(ctx.db, audit_events.c.account_id) == ctx.account, audit_events.c.region == ctx.region]
+    event_time = _unindexed(ctx.db, audit_events.c.event_time)
     if start:
-        query = query.where(audit_events.c.event_time >= start)
+        conditions.append(event_time >= start)
     if end:
-        query = query.where(audit_events.c.event_time <= end)
+        conditions.append(event_time <= end)
     resource_filter = None
     for attribute in attributes:
         key, value = attribute["AttributeKey"], attribute["AttributeValue"]
         if key in _COLUMN_FILTERS:
-            query = query.where(_COLUMN_FILTERS[key] == value)
+            conditions.append(_COLUMN_FILTERS[key] == value)
         elif key == "ReadOnly":
-            query = query.where(audit_events.c.read_only == (value.lower() == "true"))
+            conditions.append(audit_events.c.read_only == (value.lower() == "true"))
         else:
             resource_filter = ("ResourceName" if key == "ResourceName" else "ResourceType", value)
-    before = _decode_token(params["NextToken"]) if params.get("NextToken") else None
 
-    events: list[Row[Any]] = []
-    while len(events) <= max_results:
-        page = query.order_by(audit_events.c.seq.desc()).limit(_SCAN_PAGE)
-        if before is not None:
-            page = page.where(audit_events.c.seq < before)
-        rows = ctx.db.execute(page).all()
-        if not rows:
-            break
-        for row in rows:
-            if resource_filter is None or any(item.get(resource_filter[0]) == resource_filter[1]
-                                              for item in row.resources or []):
-                events.append(row)
-        before = rows[-1].seq
-        if len(rows) < _SCAN_PAGE:
-            break
-    result: dict[str, Any] = {"Events": [_event(row) for row in events[:max_results]]}
-    if len(events) > max_results:
-        result["NextToken"] = _encode_token(events[max_results - 1].seq)
+    seq = audit_events.c.seq
+    floor, top = _sequence_range(ctx, start, end)
+    upper = min(top, _decode_token(params["NextToken"])) if params.get("NextToken") else top
+    limit = upper - _SCAN_LIMIT
+    found: list[int] = []  # the matching events' sequence numbers, newest first
+    while len(found) <= max_results and upper > floor and upper > limit:
+        lower = max(floor, limit, upper - _WINDOW)
+        window = [*conditions, seq < upper, seq >= lower]
+        if resource_filter is None:  # every row the database returns matches: no more than still wanted
+            found += ctx.db.execute(select(seq).where(*window).order_by(seq.desc())
+                                    .limit(max_results + 1 - len(found))).scalars()
+        else:  # resources are JSON: read them alone, and whole rows only for the events that match
+            found += [row.seq for row in ctx.db.execute(select(seq, audit_events.c.resources).where(*window)
+                                                        .order_by(seq.desc()))
+                      if any(item.get(resource_filter[0]) == resource_filter[1] for item in row.resources or [])]
+        upper = lower
+    shown = found[:max_results]
+    rows = ctx.db.execute(select(audit_events).where(seq.in_(shown)).order_by(seq.desc())).all() if shown else []
+    result: dict[str, Any] = {"Events": [_event(row) for row in rows]}
+    if len(found) > max_results:
+        result["NextToken"] = _encode_token(shown[-1])
+    elif upper > floor:  # this call's share of the trail is looked through, not all of it: the next goes on
+        result["NextToken"] = _encode_token(upper)
     return result
+
+
+def _unindexed(db: Connection, column: Column[Any]) -> ColumnElement[Any]:
+    """The column as a term SQLite's planner takes no index for (a unary plus)."""
+    if db.dialect.name != "sqlite":
+        return column
+    return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
+
+
+def _sequence_range(ctx: CallContext, start: datetime | None, end: datetime | None) -> tuple[int, int]:
+    """The sequence numbers worth looking through: from the first event at ``start`` to just past the last at
+    ``end`` (the whole trail without them), found through the time index. Rows reach the table a batch at a time
+    and from several processes, so time and sequence may disagree by a moment: the range reaches a minute
+    further each way, and the time condition itself decides."""
+    seq, time = audit_events.c.seq, audit_events.c.event_time
+    mine = select(seq).where(audit_events.c.account_id == ctx.account)
+    first = ctx.db.execute(mine.where(time >= start - _CLOCK_MARGIN).order_by(time).limit(1) if start
+                           else select(func.min(seq))).scalar()
+    last = ctx.db.execute(mine.where(time <= end + _CLOCK_MARGIN).order_by(time.desc()).limit(1) if end
+                          else select(func.max(seq))).scalar()
+    if first is None or last is None:
+        return 0, 0
+    return first, last + 1
 
 
 def history_start(app: App) -> datetime | None:
