@@ -235,6 +235,37 @@ def long_trail(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield server, "00000000-0000-4000-8000-000000000000"
 
 
+def _record_events(server: Server, *events: tuple[str, datetime]) -> None:
+    """Events (name, time) stored straight into the server's trail, in the order given."""
+    database = Database(server.database_url)
+    audit = AuditLog(database)
+    for index, (name, moment) in enumerate(events):
+        audit.record(AuditEvent(event_id=str(uuid.uuid4()), event_time=moment, account_id=ACCOUNT, region="us-east-1",
+                                event_source="sts.amazonaws.com", event_name=name, read_only=True,
+                                principal=root_principal(ACCOUNT, "test"), source_ip="127.0.0.1", user_agent=None,
+                                request_id=f"stored-{index}"))
+    audit.flush()
+    database.dispose()
+
+
+def test_an_event_stored_out_of_time_order_is_found_by_its_time(tmp_path) -> None:
+    """An event is stamped when its call begins and stored when it ends: a call begun at T that ended after one
+    begun at T+10 s is stored after it. Lookups by time find both, in a quiet stretch of the trail too."""
+    moment = datetime.now(UTC) - timedelta(days=1)
+    with dedicated_server(tmp_path) as server:
+        _record_events(server, ("Earlier", moment - timedelta(hours=1)), ("Quick", moment + timedelta(seconds=10)),
+                       ("Long", moment))
+        trail = server.client("cloudtrail")
+
+        def names(**window: datetime) -> list[str]:
+            return [event["EventName"] for event in _events(trail, **window)]
+
+        assert names(StartTime=moment + timedelta(seconds=5)) == ["Quick"]
+        assert names(StartTime=moment - timedelta(seconds=5), EndTime=moment + timedelta(seconds=5)) == ["Long"]
+        assert names(StartTime=moment - timedelta(seconds=5), EndTime=moment + timedelta(seconds=15)) == [
+            "Long", "Quick"]  # newest stored first
+
+
 @pytest.mark.parametrize("attribute", [
     {"AttributeKey": "ResourceName", "AttributeValue": f"arn:aws:iam::{ACCOUNT}:role/r0"},  # filtered in Python
     {"AttributeKey": "Username", "AttributeValue": "alice"},  # in SQL, no index

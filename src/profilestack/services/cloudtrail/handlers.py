@@ -118,19 +118,21 @@ def _unindexed(db: Connection, column: Column[Any]) -> ColumnElement[Any]:
 
 
 def _sequence_range(ctx: CallContext, start: datetime | None, end: datetime | None) -> tuple[int, int]:
-    """The sequence numbers worth looking through: from the first event at ``start`` to just past the last at
-    ``end`` (the whole trail without them), found through the time index. Rows reach the table a batch at a time
-    and from several processes, so time and sequence may disagree by a moment: the range reaches a minute
-    further each way, and the time condition itself decides."""
+    """The sequence numbers worth looking through for events between ``start`` and ``end``, found through the
+    time index. An event is stamped when its call begins and stored when it ends, a batch at a time and from
+    several processes, so sequence and time may disagree: the range runs from the last event a minute before
+    ``start`` to the first a minute after ``end`` (the trail's ends without them), and the time terms decide."""
     seq, time = audit_events.c.seq, audit_events.c.event_time
     mine = select(seq).where(audit_events.c.account_id == ctx.account)
-    first = ctx.db.execute(mine.where(time >= start - _CLOCK_MARGIN).order_by(time).limit(1) if start
-                           else select(func.min(seq))).scalar()
-    last = ctx.db.execute(mine.where(time <= end + _CLOCK_MARGIN).order_by(time.desc()).limit(1) if end
-                          else select(func.max(seq))).scalar()
-    if first is None or last is None:
+    lowest, highest = ctx.db.execute(select(func.min(seq), func.max(seq))).one()
+    if lowest is None:
         return 0, 0
-    return first, last + 1
+    before = after = None
+    if start:
+        before = ctx.db.execute(mine.where(time < start - _CLOCK_MARGIN).order_by(time.desc()).limit(1)).scalar()
+    if end:
+        after = ctx.db.execute(mine.where(time > end + _CLOCK_MARGIN).order_by(time).limit(1)).scalar()
+    return (lowest if before is None else before), (highest + 1 if after is None else after)
 
 
 def history_start(app: App) -> datetime | None:
