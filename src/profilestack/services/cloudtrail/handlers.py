@@ -124,7 +124,8 @@ def _sequence_range(ctx: CallContext, start: datetime | None, end: datetime | No
     ``start`` to the first a minute after ``end`` (the trail's ends without them), and the time terms decide."""
     seq, time = audit_events.c.seq, audit_events.c.event_time
     mine = select(seq).where(audit_events.c.account_id == ctx.account)
-    lowest, highest = ctx.db.execute(select(func.min(seq), func.max(seq))).one()
+    # one aggregate per query: SQLite reads a min() or max() alone from the key's ends, both together by a scan
+    lowest, highest = ctx.db.execute(select(func.min(seq))).scalar(), ctx.db.execute(select(func.max(seq))).scalar()
     if lowest is None:
         return 0, 0
     before = after = None
