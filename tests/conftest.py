@@ -16,6 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
+from sqlalchemy import create_engine, text
 
 from profilestack.store.engine import sqlite_url
 from tests.postgres import POSTGRES_ADMIN_URL, PostgresDatabase, postgres_available
@@ -75,6 +76,15 @@ class Server:
     @property
     def database_url(self) -> str:
         return self.db_url or sqlite_url(self.data_dir)
+
+    def read(self, sql: str, **params: object) -> list:
+        """The first column of a query on the server's database: what its tables hold, beyond what the API shows."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                return list(connection.execute(text(sql), params).scalars())
+        finally:
+            engine.dispose()
 
     def logs(self) -> str:
         return "".join(path.read_text() for path in sorted(self.data_dir.glob("server-*.log")))

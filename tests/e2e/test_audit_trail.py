@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
-from sqlalchemy import create_engine, text
 
 from profilestack.audit.log import AuditLog
 from profilestack.audit.record import AuditEvent
@@ -160,13 +159,7 @@ def test_the_trail_survives_a_restart(server) -> None:
 
 def _stored(server, request_id: str) -> int:
     """How many events of a call the server's database holds (what LookupEvents no longer shows may be kept)."""
-    engine = create_engine(server.database_url)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT count(*) FROM audit_events WHERE request_id = :id"),
-                                      {"id": request_id}).scalar_one()
-    finally:
-        engine.dispose()
+    return server.read("SELECT count(*) FROM audit_events WHERE request_id = :id", id=request_id)[0]
 
 
 def _shown(trail, request_id: str) -> bool:

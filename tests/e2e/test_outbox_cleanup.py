@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, text
-
 from tests.e2e.waiting import wait_for
-
-
-def _query(server, sql: str, **params: object) -> list:
-    engine = create_engine(server.database_url)
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(text(sql), params).scalars())
-    finally:
-        engine.dispose()
 
 
 def _finished_up_to(server, last_id: int) -> list[int]:
     """The ids of finished tasks (done or failed) up to ``last_id``."""
-    return _query(server, "SELECT id FROM outbox WHERE status <> 'pending' AND id <= :last ORDER BY id", last=last_id)
+    return server.read("SELECT id FROM outbox WHERE status <> 'pending' AND id <= :last ORDER BY id", last=last_id)
 
 
 def _clean_ups(server) -> int:
     """How many clean-up tasks the outbox holds: each run leaves its own row and schedules the next."""
-    return len(_query(server, "SELECT id FROM outbox WHERE kind = 'outbox.cleanup'"))
+    return len(server.read("SELECT id FROM outbox WHERE kind = 'outbox.cleanup'"))
 
 
 def test_tasks_finished_more_than_a_day_ago_are_deleted(clocked_server) -> None:
