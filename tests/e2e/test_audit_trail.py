@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -205,40 +205,41 @@ def test_a_retention_of_zero_keeps_every_event(tmp_path) -> None:
 OLDER_EVENTS = 25_000  # two and a half times what one call looks through
 
 
+def _store(server: Server, events: Iterable[AuditEvent]) -> None:
+    """Events stored straight into the server's trail, in the order given, as its audit writer stores them."""
+    database = Database(server.database_url)
+    audit = AuditLog(database)
+    for event in events:
+        audit.record(event)
+    audit.flush()
+    database.dispose()
+
+
 @pytest.fixture(scope="module")
 def long_trail(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     """A server whose trail holds 25,000 older events, written straight to its database; the oldest is Alice's
     DeleteRole of role r0, all the others root's GetRole of other roles. Yields the server and that event's id."""
     with server_on(backend, tmp_path_factory.mktemp(f"trail-{backend}")) as server:
-        database = Database(server.database_url)
-        audit, now = AuditLog(database), datetime.now(UTC)
+        now = datetime.now(UTC)
         alice = Principal("IAMUser", ACCOUNT, f"arn:aws:iam::{ACCOUNT}:user/alice", "AIDAALICE", "alice", "AKIAALICE")
-        for index in range(OLDER_EVENTS):
-            audit.record(AuditEvent(
-                event_id=f"00000000-0000-4000-8000-{index:012d}",
-                event_time=now - timedelta(seconds=OLDER_EVENTS - index),
-                account_id=ACCOUNT, region="us-east-1", event_source="iam.amazonaws.com",
-                event_name="DeleteRole" if index == 0 else "GetRole", read_only=index != 0,
-                principal=alice if index == 0 else root_principal(ACCOUNT, "test"), source_ip="127.0.0.1",
-                user_agent=None, request_id=f"older-{index}",
-                resources=[{"ResourceType": "AWS::IAM::Role",
-                            "ResourceName": f"arn:aws:iam::{ACCOUNT}:role/r{index}"}]))
-        audit.flush()
-        database.dispose()
+        _store(server, (AuditEvent(
+            event_id=f"00000000-0000-4000-8000-{index:012d}",
+            event_time=now - timedelta(seconds=OLDER_EVENTS - index),
+            account_id=ACCOUNT, region="us-east-1", event_source="iam.amazonaws.com",
+            event_name="DeleteRole" if index == 0 else "GetRole", read_only=index != 0,
+            principal=alice if index == 0 else root_principal(ACCOUNT, "test"), source_ip="127.0.0.1",
+            user_agent=None, request_id=f"older-{index}",
+            resources=[{"ResourceType": "AWS::IAM::Role", "ResourceName": f"arn:aws:iam::{ACCOUNT}:role/r{index}"}])
+            for index in range(OLDER_EVENTS)))
         yield server, "00000000-0000-4000-8000-000000000000"
 
 
-def _record_events(server: Server, *events: tuple[str, datetime]) -> None:
-    """Events (name, time) stored straight into the server's trail, in the order given."""
-    database = Database(server.database_url)
-    audit = AuditLog(database)
-    for index, (name, moment) in enumerate(events):
-        audit.record(AuditEvent(event_id=str(uuid.uuid4()), event_time=moment, account_id=ACCOUNT, region="us-east-1",
-                                event_source="sts.amazonaws.com", event_name=name, read_only=True,
-                                principal=root_principal(ACCOUNT, "test"), source_ip="127.0.0.1", user_agent=None,
-                                request_id=f"stored-{index}"))
-    audit.flush()
-    database.dispose()
+def _called(name: str, moment: datetime) -> AuditEvent:
+    """Root's call ``name``, begun at ``moment``."""
+    return AuditEvent(event_id=str(uuid.uuid4()), event_time=moment, account_id=ACCOUNT, region="us-east-1",
+                      event_source="sts.amazonaws.com", event_name=name, read_only=True,
+                      principal=root_principal(ACCOUNT, "test"), source_ip="127.0.0.1", user_agent=None,
+                      request_id=str(uuid.uuid4()))
 
 
 def test_an_event_stored_out_of_time_order_is_found_by_its_time(tmp_path) -> None:
@@ -246,8 +247,8 @@ def test_an_event_stored_out_of_time_order_is_found_by_its_time(tmp_path) -> Non
     begun at T+10 s is stored after it. Lookups by time find both, in a quiet stretch of the trail too."""
     moment = datetime.now(UTC) - timedelta(days=1)
     with dedicated_server(tmp_path) as server:
-        _record_events(server, ("Earlier", moment - timedelta(hours=1)), ("Quick", moment + timedelta(seconds=10)),
-                       ("Long", moment))
+        _store(server, [_called("Earlier", moment - timedelta(hours=1)),
+                        _called("Quick", moment + timedelta(seconds=10)), _called("Long", moment)])
         trail = server.client("cloudtrail")
 
         def names(**window: datetime) -> list[str]:
