@@ -124,16 +124,17 @@ def _sequence_range(ctx: CallContext, start: datetime | None, end: datetime | No
     ``start`` to the first a minute after ``end`` (the trail's ends without them), and the time terms decide."""
     seq, time = audit_events.c.seq, audit_events.c.event_time
     mine = select(seq).where(audit_events.c.account_id == ctx.account)
-    # one aggregate per query: SQLite reads a min() or max() alone from the key's ends, both together by a scan
-    lowest, highest = ctx.db.execute(select(func.min(seq))).scalar(), ctx.db.execute(select(func.max(seq))).scalar()
-    if lowest is None:
-        return 0, 0
     before = after = None
     if start:
         before = ctx.db.execute(mine.where(time < start - _CLOCK_MARGIN).order_by(time.desc()).limit(1)).scalar()
     if end:
         after = ctx.db.execute(mine.where(time > end + _CLOCK_MARGIN).order_by(time).limit(1)).scalar()
-    return (lowest if before is None else before), (highest + 1 if after is None else after)
+    # the trail's ends where no event bounds the range; one aggregate per query, which SQLite reads from the key's
+    # end (both in one SELECT, it scans the table)
+    floor = before if before is not None else ctx.db.execute(select(func.min(seq))).scalar()
+    if floor is None:  # an empty trail
+        return 0, 0
+    return floor, (after if after is not None else ctx.db.execute(select(func.max(seq))).scalar() + 1)
 
 
 def history_start(app: App) -> datetime | None:
