@@ -9,28 +9,10 @@ with its ``Values`` using one of the fifteen operators.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from profilestack.services.profiles.mapping import MappedObject, as_text, lookup
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def _date(text: str) -> datetime | None:
-    number = _number(text)
-    try:
-        if number is not None:  # epoch seconds (or milliseconds, when too large for seconds)
-            return datetime.fromtimestamp(number / 1000 if number > 1e11 else number).astimezone()
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.astimezone()
-    except (TypeError, ValueError, OverflowError):
-        return None
+from profilestack.services.profiles.object_values import moment, number
 
 
 def _compare(parse: Callable[[str], Any], test: Callable[[Any, list[Any]], bool]) -> Callable[[str, list[str]], bool]:
@@ -42,7 +24,7 @@ def _compare(parse: Callable[[str], Any], test: Callable[[Any, list[Any]], bool]
 
 
 def _equal(value: str, values: list[str]) -> bool:
-    left, right = _number(value), _number(values[0])
+    left, right = number(value), number(values[0])
     return left == right if left is not None and right is not None else value == values[0]
 
 
@@ -53,13 +35,13 @@ OPERATORS: dict[str, Callable[[str, list[str]], bool]] = {
     "BEGINS_WITH": lambda value, values: any(value.startswith(v) for v in values),
     "ENDS_WITH": lambda value, values: any(value.endswith(v) for v in values),
     "EQUAL": _equal,
-    "GREATER_THAN": _compare(_number, lambda left, rights: left > rights[0]),
-    "LESS_THAN": _compare(_number, lambda left, rights: left < rights[0]),
-    "GREATER_THAN_OR_EQUAL": _compare(_number, lambda left, rights: left >= rights[0]),
-    "LESS_THAN_OR_EQUAL": _compare(_number, lambda left, rights: left <= rights[0]),
-    "BEFORE": _compare(_date, lambda left, rights: left < rights[0]),
-    "AFTER": _compare(_date, lambda left, rights: left > rights[0]),
-    "ON": _compare(_date, lambda left, rights: left.date() == rights[0].date()),
+    "GREATER_THAN": _compare(number, lambda left, rights: left > rights[0]),
+    "LESS_THAN": _compare(number, lambda left, rights: left < rights[0]),
+    "GREATER_THAN_OR_EQUAL": _compare(number, lambda left, rights: left >= rights[0]),
+    "LESS_THAN_OR_EQUAL": _compare(number, lambda left, rights: left <= rights[0]),
+    "BEFORE": _compare(moment, lambda left, rights: left < rights[0]),
+    "AFTER": _compare(moment, lambda left, rights: left > rights[0]),
+    "ON": _compare(moment, lambda left, rights: left.date() == rights[0].date()),
     "BETWEEN": lambda value, values: _between(value, values),
     "NOT_BETWEEN": lambda value, values: _between(value, values) is False,
 }
@@ -69,7 +51,7 @@ def _between(value: str, values: list[str]) -> bool | None:
     """Inclusive range, as numbers when all three parse as numbers, else as dates; None when neither parses."""
     if len(values) < 2:
         return None
-    for parse in (_number, _date):
+    for parse in (number, moment):
         left, low, high = parse(value), parse(values[0]), parse(values[1])
         if left is not None and low is not None and high is not None:
             return low <= left <= high
@@ -91,14 +73,18 @@ def _dimension_matches(dimension: dict[str, Any], document: dict[str, Any], mapp
     return all(_attribute_matches(attribute, document, mapped) for attribute in dimension["ObjectAttributes"])
 
 
-def condition_matches(condition: dict[str, Any], document: dict[str, Any], mapped: MappedObject) -> bool:
-    results = [_dimension_matches(dimension, document, mapped) for dimension in condition["EventTriggerDimensions"]]
-    operator = condition["LogicalOperator"]
+def combine(operator: str, results: list[bool]) -> bool:
+    """Results joined by a logical operator: ALL, ANY or NONE."""
     if operator == "ALL":
         return all(results)
     if operator == "NONE":
         return not any(results)
     return any(results)
+
+
+def condition_matches(condition: dict[str, Any], document: dict[str, Any], mapped: MappedObject) -> bool:
+    results = [_dimension_matches(dimension, document, mapped) for dimension in condition["EventTriggerDimensions"]]
+    return combine(condition["LogicalOperator"], results)
 
 
 def trigger_matches(definition: dict[str, Any], document: dict[str, Any], mapped: MappedObject) -> bool:

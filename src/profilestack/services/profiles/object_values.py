@@ -1,0 +1,29 @@
+"""Numbers and moments read from an object's text values, as event triggers and calculated attributes compare
+and aggregate them."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+
+def number(text: str) -> float | None:
+    """A finite number, or None ("nan" and "inf" are text here, not numbers)."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def moment(text: str) -> datetime | None:
+    """Epoch seconds (or milliseconds, when too large for seconds) or an ISO 8601 date and time; one without an
+    offset is read in the server's time zone."""
+    seconds = number(text)
+    try:
+        if seconds is not None:
+            return datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds).astimezone()
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.astimezone()
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
