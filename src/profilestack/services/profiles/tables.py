@@ -82,6 +82,16 @@ profile_event_triggers = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+profile_calculated_attributes = Table(
+    "profile_calculated_attributes", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("object_type", String(255), nullable=False),  # the one its expression reads
+    Column("definition", JSON, nullable=False),  # the definition's request members (tags apart)
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 profile_integrations = Table(
     "profile_integrations", metadata,
     Column("domain_id", Integer, primary_key=True),

@@ -1,0 +1,178 @@
+"""Calculated attribute definitions, and their values for profiles (worked out when asked: calculation.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, select
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.next_token import page_result
+from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles.calculation import Expression, calculate, check_definition
+from profilestack.services.profiles.definitions import save_definition
+from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.object_types import find_type
+from profilestack.services.profiles.profile_operations import require_profile
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.tables import profile_calculated_attributes as table
+from profilestack.services.profiles.tables import profile_objects
+from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
+
+_MEMBERS = ("DisplayName", "Description", "AttributeDetails", "Conditions", "Filter", "Statistic",
+            "UseHistoricalData")
+_UPDATABLE = ("DisplayName", "Description", "Conditions")
+# Values are worked out from the stored objects whenever they are asked for: a definition is ready at once.
+_READY = "COMPLETED"
+
+
+def _arn(domain: Row[Any], name: str) -> str:
+    return f"{domain.arn}/calculated-attributes/{name}"
+
+
+def _find(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
+    return db.execute(select(table).where(table.c.domain_id == domain_id, table.c.name == name)).first()
+
+
+def _require(ctx: CallContext, domain: Row[Any], name: str) -> Row[Any]:
+    row = _find(ctx.db, domain.id, name)
+    if row is None:
+        raise not_found(f"Calculated attribute {name} does not exist in domain {domain.name}.")
+    return row
+
+
+def _save(ctx: CallContext, domain: Row[Any], name: str, definition: dict[str, Any]) -> None:
+    object_type = Expression(definition["AttributeDetails"]["Expression"]).object_type
+    found = find_type(ctx.db, domain.id, object_type)
+    if found is None:
+        raise bad_request(f"Object type {object_type} does not exist in domain {domain.name}.")
+    check_definition(definition, found.definition.get("Fields") or {})
+    save_definition(ctx.db, table, {"domain_id": domain.id, "name": name}, definition, ctx.now(),
+                    object_type=object_type)
+
+
+def _shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
+    shape = {"CalculatedAttributeName": row.name, **row.definition, "CreatedAt": row.created_at,
+             "LastUpdatedAt": row.updated_at, "Status": _READY}
+    return with_tags(ctx.db, _arn(domain, row.name), shape)
+
+
+@profiles.operation("CreateCalculatedAttributeDefinition")
+def create_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    name = params["CalculatedAttributeName"]
+    if _find(ctx.db, domain.id, name) is not None:
+        raise bad_request(f"Calculated attribute {name} already exists in domain {domain.name}.")
+    _save(ctx, domain, name, {member: params[member] for member in _MEMBERS if member in params})
+    if params.get("Tags"):
+        set_tags(ctx.db, _arn(domain, name), params["Tags"], bad_request)
+    return _shape(ctx, domain, _require(ctx, domain, name))
+
+
+@profiles.operation("GetCalculatedAttributeDefinition")
+def get_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    return _shape(ctx, domain, _require(ctx, domain, params["CalculatedAttributeName"]))
+
+
+@profiles.operation("UpdateCalculatedAttributeDefinition")
+def update_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = _require(ctx, domain, params["CalculatedAttributeName"])
+    _save(ctx, domain, row.name, {**row.definition, **{member: params[member] for member in _UPDATABLE
+                                                         if member in params}})
+    return _shape(ctx, domain, _require(ctx, domain, row.name))
+
+
+@profiles.operation("DeleteCalculatedAttributeDefinition")
+def delete_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = _require(ctx, domain, params["CalculatedAttributeName"])
+    remove_tags(ctx.db, _arn(domain, row.name))
+    ctx.db.execute(delete(table).where(table.c.domain_id == domain.id, table.c.name == row.name))
+    return {}
+
+
+def _definitions(db: Connection, domain_id: int) -> list[Row[Any]]:
+    return list(db.execute(select(table).where(table.c.domain_id == domain_id).order_by(table.c.name)))
+
+
+@profiles.operation("ListCalculatedAttributeDefinitions")
+def list_definitions(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    listed = ("CalculatedAttributeName", "DisplayName", "Description", "CreatedAt", "LastUpdatedAt",
+              "UseHistoricalData", "Status", "Tags")
+
+    def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
+        shapes = [_shape(ctx, domain, row) for row in chunk]
+        return [{member: shape[member] for member in listed if member in shape} for shape in shapes]
+
+    return page_result(_definitions(ctx.db, domain.id), params, items)
+
+
+def _objects_of(db: Connection, domain_id: int, object_type: str,
+                profile_ids: Iterable[str]) -> dict[str, list[tuple[str, Any]]]:
+    """Profile id → (body, ingested at) of its objects of the type, in the order they were first ingested."""
+    rows = db.execute(select(profile_objects.c.profile_id, profile_objects.c.body, profile_objects.c.created_at)
+                      .where(profile_objects.c.domain_id == domain_id, profile_objects.c.object_type == object_type,
+                             profile_objects.c.profile_id.in_(list(profile_ids)))
+                      .order_by(profile_objects.c.created_at, profile_objects.c.unique_key))
+    found: dict[str, list[tuple[str, Any]]] = {}
+    for row in rows:
+        found.setdefault(row.profile_id, []).append((row.body, row.created_at))
+    return found
+
+
+def _values(ctx: CallContext, domain: Row[Any], row: Row[Any], profile_ids: list[str],
+            range_override: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """Profile id → the attribute's item for that profile (its value left out when there is none)."""
+    object_type = find_type(ctx.db, domain.id, row.object_type)
+    objects = _objects_of(ctx.db, domain.id, row.object_type, profile_ids) if object_type else {}
+    items = {}
+    for profile_id in profile_ids:
+        result = calculate(row.definition, row.created_at, object_type.definition if object_type else {},
+                           objects.get(profile_id, []), ctx.now(), range_override)
+        item = {"CalculatedAttributeName": row.name, "DisplayName": row.definition.get("DisplayName"),
+                "IsDataPartial": "false", "Value": result.value, "LastObjectTimestamp": result.last_object_at}
+        items[profile_id] = {name: value for name, value in item.items() if value is not None}
+    return items
+
+
+@profiles.operation("GetCalculatedAttributeForProfile")
+def get_for_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = _require(ctx, domain, params["CalculatedAttributeName"])
+    profile = require_profile(ctx, domain, params["ProfileId"])
+    return _values(ctx, domain, row, [profile.id])[profile.id]
+
+
+@profiles.operation("ListCalculatedAttributesForProfile")
+def list_for_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    profile = require_profile(ctx, domain, params["ProfileId"])
+    return page_result(_definitions(ctx.db, domain.id), params,
+                       lambda chunk: [_values(ctx, domain, row, [profile.id])[profile.id] for row in chunk])
+
+
+@profiles.operation("BatchGetCalculatedAttributeForProfile")
+def batch_get_for_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = _require(ctx, domain, params["CalculatedAttributeName"])
+    wanted = list(dict.fromkeys(params["ProfileIds"]))
+    found = list(store.load_profiles(ctx.db, domain.id, wanted, encoded=True))
+    override = (params.get("ConditionOverrides") or {}).get("Range")
+    if override and override["Start"] < override.get("End", 0):
+        raise bad_request("ConditionOverrides Range Start must not be smaller than End: both count days back from "
+                          "now.")
+    values = _values(ctx, domain, row, found, override)
+    result: dict[str, Any] = {
+        "CalculatedAttributeValues": [{**values[profile_id], "ProfileId": profile_id} for profile_id in found],
+        "Errors": [{"Code": "ResourceNotFoundException", "ProfileId": profile_id,
+                    "Message": f"Profile {profile_id} does not exist in domain {domain.name}."}
+                   for profile_id in wanted if profile_id not in values],
+    }
+    if params.get("ConditionOverrides"):
+        result["ConditionOverrides"] = params["ConditionOverrides"]
+    return result

@@ -1,0 +1,24 @@
+"""Customer Profiles calculated attribute definitions.
+
+Revision ID: 0010
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from profilestack.store.types import UtcDateTime
+
+revision = "0010"
+down_revision = "0009"
+
+
+def upgrade() -> None:
+    op.create_table('profile_calculated_attributes',
+    sa.Column('domain_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('object_type', sa.String(length=255), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('created_at', UtcDateTime, nullable=False),
+    sa.Column('updated_at', UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint('domain_id', 'name', name=op.f('pk_profile_calculated_attributes'))
+    )
