@@ -32,12 +32,12 @@ def _arn(domain: Row[Any], name: str) -> str:
     return f"{domain.arn}/calculated-attributes/{name}"
 
 
-def _find(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
+def find_definition(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
     return db.execute(select(table).where(table.c.domain_id == domain_id, table.c.name == name)).first()
 
 
 def _require(ctx: CallContext, domain: Row[Any], name: str) -> Row[Any]:
-    row = _find(ctx.db, domain.id, name)
+    row = find_definition(ctx.db, domain.id, name)
     if row is None:
         raise not_found(f"Calculated attribute {name} does not exist in domain {domain.name}.")
     return row
@@ -63,7 +63,7 @@ def _shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
 def create_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["CalculatedAttributeName"]
-    if _find(ctx.db, domain.id, name) is not None:
+    if find_definition(ctx.db, domain.id, name) is not None:
         raise bad_request(f"Calculated attribute {name} already exists in domain {domain.name}.")
     _save(ctx, domain, name, {member: params[member] for member in _MEMBERS if member in params})
     if params.get("Tags"):

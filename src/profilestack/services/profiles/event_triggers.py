@@ -43,13 +43,13 @@ def has_triggers(db: Connection, domain_id: int, object_type: str) -> bool:
     return _ANY_TRIGGER_FOR_TYPE.first(db, {"b_domain": domain_id, "b_type": object_type}) is not None
 
 
-def _find_trigger(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
+def find_trigger(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
     return db.execute(select(profile_event_triggers).where(profile_event_triggers.c.domain_id == domain_id,
                                                            profile_event_triggers.c.name == name)).first()
 
 
 def _require_trigger(ctx: CallContext, domain: Row[Any], name: str) -> Row[Any]:
-    row = _find_trigger(ctx.db, domain.id, name)
+    row = find_trigger(ctx.db, domain.id, name)
     if row is None:
         raise not_found(f"Event trigger {name} does not exist in domain {domain.name}.")
     return row
@@ -77,7 +77,7 @@ def _trigger_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[st
 def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["EventTriggerName"]
-    if _find_trigger(ctx.db, domain.id, name) is not None:
+    if find_trigger(ctx.db, domain.id, name) is not None:
         raise bad_request(f"Event trigger {name} already exists in domain {domain.name}.")
     count = ctx.db.execute(select(func.count()).select_from(profile_event_triggers)
                            .where(profile_event_triggers.c.domain_id == domain.id)).scalar_one()
@@ -159,7 +159,7 @@ def _integration_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dic
     return shape
 
 
-def _find_integration(db: Connection, domain_id: int, uri: str) -> Row[Any] | None:
+def find_integration(db: Connection, domain_id: int, uri: str) -> Row[Any] | None:
     return db.execute(select(profile_integrations).where(profile_integrations.c.domain_id == domain_id,
                                                          profile_integrations.c.uri == uri)).first()
 
@@ -182,11 +182,11 @@ def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     save_definition(ctx.db, profile_integrations, {"domain_id": domain.id, "uri": uri}, definition, ctx.now())
     if params.get("Tags"):
         set_tags(ctx.db, integration_arn(domain, uri), params["Tags"], bad_request)
-    return _integration_shape(ctx, domain, _find_integration(ctx.db, domain.id, uri))
+    return _integration_shape(ctx, domain, find_integration(ctx.db, domain.id, uri))
 
 
 def _require_integration(ctx: CallContext, domain: Row[Any], uri: str) -> Row[Any]:
-    row = _find_integration(ctx.db, domain.id, uri)
+    row = find_integration(ctx.db, domain.id, uri)
     if row is None:
         raise not_found(f"Integration {uri} does not exist in domain {domain.name}.")
     return row
@@ -217,7 +217,7 @@ def list_account_integrations(ctx: CallContext, params: dict[str, Any]) -> dict[
                                         .where(profile_integrations.c.uri == uri)))
         .order_by(profile_domains.c.name)).all()
     return page_result(domains, params, lambda chunk: [
-        _integration_shape(ctx, domain, _find_integration(ctx.db, domain.id, uri)) for domain in chunk])
+        _integration_shape(ctx, domain, find_integration(ctx.db, domain.id, uri)) for domain in chunk])
 
 
 @profiles.operation("DeleteIntegration")

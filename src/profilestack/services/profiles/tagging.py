@@ -1,22 +1,39 @@
-"""TagResource, UntagResource, ListTagsForResource on Customer Profiles resources."""
+"""TagResource, UntagResource, ListTagsForResource on Customer Profiles resources: domains and what they hold
+(object types, event triggers, integrations, calculated attributes), each by its ARN."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from profilestack.gateway.context import CallContext
+from profilestack.services.profiles.calculated_attributes import find_definition
 from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.event_triggers import find_integration, find_trigger
+from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
+# ``<domain ARN>/<kind>/<name>`` → how to find the named resource in its domain
+_HELD: dict[str, Callable[[Connection, int, str], Any]] = {
+    "object-types": find_type,
+    "event-triggers": find_trigger,
+    "integrations": find_integration,
+    "calculated-attributes": find_definition,
+}
+
 
 def _require_resource(ctx: CallContext, arn: str) -> str:
-    found = ctx.db.execute(select(profile_domains.c.id).where(profile_domains.c.arn == arn,
-                                                              profile_domains.c.account_id == ctx.account)).first()
-    if found is None:
+    head, found_domains, rest = arn.partition(":domains/")
+    domain_name, _, held = rest.partition("/")
+    domain = ctx.db.execute(select(profile_domains.c.id).where(
+        profile_domains.c.arn == f"{head}{found_domains}{domain_name}",
+        profile_domains.c.account_id == ctx.account)).first() if found_domains else None
+    kind, _, name = held.partition("/")
+    if domain is None or (held and (kind not in _HELD or not name or _HELD[kind](ctx.db, domain.id, name) is None)):
         raise not_found(f"Resource {arn} does not exist.")
     return arn
 
