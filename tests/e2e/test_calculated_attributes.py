@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server
-from tests.e2e.identities import unique
+from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.wire import signed_later
 
 ORDER_FIELDS = {
@@ -257,3 +257,25 @@ def test_without_a_timestamp_source_the_range_counts_from_ingestion(clocked_serv
             assert shop.value("ever", "gil@example.com")["Value"] == "3"
     finally:
         offset.write_text("0")
+
+
+def test_permissions_name_each_calculated_attribute(shop: Shop, server: Server) -> None:
+    shop.order("hal@example.com", amount=12)
+    shop.define("spend")
+    shop.define("secret_score", statistic="COUNT")
+    arn = f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/{shop.domain}/calculated-attributes"
+    reader = make_user(server, document(allow(["profile:GetCalculatedAttributeForProfile",
+                                               "profile:SearchProfiles"], [f"{arn}/spend",
+                                                                           arn.rsplit("/", 1)[0]])))
+    profiles = reader.client("customer-profiles")
+    profile_id = shop.profile_of("hal@example.com")
+    answer = profiles.get_calculated_attribute_for_profile(DomainName=shop.domain, CalculatedAttributeName="spend",
+                                                           ProfileId=profile_id)
+    assert answer["Value"] == "12"
+    for call in (lambda: profiles.get_calculated_attribute_for_profile(
+            DomainName=shop.domain, CalculatedAttributeName="secret_score", ProfileId=profile_id),
+                 lambda: profiles.delete_calculated_attribute_definition(DomainName=shop.domain,
+                                                                         CalculatedAttributeName="spend")):
+        message = _refused(call, "AccessDeniedException")
+        assert reader.arn in message
+    assert shop.value("spend", "hal@example.com")["Value"] == "12"  # still defined

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, delete, select
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.calculation import Expression, calculate, check_definition
+from profilestack.services.profiles.calculation import calculate, check_definition, parsed
 from profilestack.services.profiles.definitions import save_definition
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
@@ -44,7 +44,7 @@ def _require(ctx: CallContext, domain: Row[Any], name: str) -> Row[Any]:
 
 
 def _save(ctx: CallContext, domain: Row[Any], name: str, definition: dict[str, Any]) -> None:
-    object_type = Expression(definition["AttributeDetails"]["Expression"]).object_type
+    object_type = parsed(definition["AttributeDetails"]["Expression"]).object_type
     found = find_type(ctx.db, domain.id, object_type)
     if found is None:
         raise bad_request(f"Object type {object_type} does not exist in domain {domain.name}.")

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from profilestack.services.profiles.errors import bad_request
@@ -56,8 +57,8 @@ class Expression:
 
     @staticmethod
     def _tokenize(text: str) -> list[tuple[str, str]]:
-        tokens, position = [], 0
-        while position < len(text.rstrip()):
+        tokens, position, end = [], 0, len(text.rstrip())
+        while position < end:
             found = _TOKEN.match(text, position)
             if found is None:
                 raise bad_request(f"Expression {text} is not a valid expression: unexpected {text[position:]!r}.")
@@ -139,7 +140,7 @@ def number_text(value: float) -> str:
 def check_definition(definition: dict[str, Any], object_type_fields: dict[str, Any]) -> Expression:
     """Refuse a definition that cannot be calculated; its expression, read."""
     details = definition["AttributeDetails"]
-    expression = Expression(details["Expression"])
+    expression = parsed(details["Expression"])
     listed = {attribute["Name"] for attribute in details["Attributes"]}
     for field in expression.fields:
         if field not in listed:
@@ -204,11 +205,17 @@ def window(range_: dict[str, Any] | None, now: datetime) -> tuple[datetime, date
     return now - timedelta(days=start), now - timedelta(days=end)
 
 
+@lru_cache(maxsize=256)
+def parsed(text: str) -> Expression:
+    """An expression read once for all the calculations that use it (it does not change once read)."""
+    return Expression(text)
+
+
 def calculate(definition: dict[str, Any], defined_at: datetime, object_type_definition: dict[str, Any],
               objects: Iterable[tuple[str, datetime]], now: datetime,
               range_override: dict[str, Any] | None = None) -> Calculated:
     """The attribute's value over ``objects`` ((body, ingested at) of one profile, of the expression's type)."""
-    expression = Expression(definition["AttributeDetails"]["Expression"])
+    expression = parsed(definition["AttributeDetails"]["Expression"])
     conditions = definition.get("Conditions") or {}
     range_ = conditions.get("Range") or {}
     bounds = window(range_override or range_, now)
