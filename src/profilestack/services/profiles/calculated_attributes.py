@@ -5,21 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select
+from sqlalchemy import Connection, Row, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.calculation import calculate, check_definition, parsed
-from profilestack.services.profiles.definitions import save_definition
+from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
-from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.profile_operations import require_profile
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profile_calculated_attributes as table
-from profilestack.services.profiles.tables import profile_objects
-from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
+from profilestack.services.profiles.tables import profile_calculated_attributes, profile_objects
+from profilestack.store.resource_tags import set_tags
 
 _MEMBERS = ("DisplayName", "Description", "AttributeDetails", "Conditions", "Filter", "Statistic",
             "UseHistoricalData")
@@ -28,19 +27,8 @@ _UPDATABLE = ("DisplayName", "Description", "Conditions")
 _READY = "COMPLETED"
 
 
-def _arn(domain: Row[Any], name: str) -> str:
-    return f"{domain.arn}/calculated-attributes/{name}"
-
-
-def find_definition(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
-    return db.execute(select(table).where(table.c.domain_id == domain_id, table.c.name == name)).first()
-
-
-def _require(ctx: CallContext, domain: Row[Any], name: str) -> Row[Any]:
-    row = find_definition(ctx.db, domain.id, name)
-    if row is None:
-        raise not_found(f"Calculated attribute {name} does not exist in domain {domain.name}.")
-    return row
+CALCULATED_ATTRIBUTES = HeldDefinitions(profile_calculated_attributes, "name", "Calculated attribute",
+                                        "calculated-attributes", "CalculatedAttributeName")
 
 
 def _save(ctx: CallContext, domain: Row[Any], name: str, definition: dict[str, Any]) -> None:
@@ -49,54 +37,46 @@ def _save(ctx: CallContext, domain: Row[Any], name: str, definition: dict[str, A
     if found is None:
         raise bad_request(f"Object type {object_type} does not exist in domain {domain.name}.")
     check_definition(definition, found.definition.get("Fields") or {})
-    save_definition(ctx.db, table, {"domain_id": domain.id, "name": name}, definition, ctx.now(),
-                    object_type=object_type)
+    CALCULATED_ATTRIBUTES.save(ctx, domain, name, definition, object_type=object_type)
 
 
 def _shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
-    shape = {"CalculatedAttributeName": row.name, **row.definition, "CreatedAt": row.created_at,
-             "LastUpdatedAt": row.updated_at, "Status": _READY}
-    return with_tags(ctx.db, _arn(domain, row.name), shape)
+    return CALCULATED_ATTRIBUTES.shape(ctx, domain, row, Status=_READY)
 
 
 @profiles.operation("CreateCalculatedAttributeDefinition")
 def create_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["CalculatedAttributeName"]
-    if find_definition(ctx.db, domain.id, name) is not None:
+    if CALCULATED_ATTRIBUTES.find(ctx.db, domain.id, name) is not None:
         raise bad_request(f"Calculated attribute {name} already exists in domain {domain.name}.")
     _save(ctx, domain, name, {member: params[member] for member in _MEMBERS if member in params})
     if params.get("Tags"):
-        set_tags(ctx.db, _arn(domain, name), params["Tags"], bad_request)
-    return _shape(ctx, domain, _require(ctx, domain, name))
+        set_tags(ctx.db, CALCULATED_ATTRIBUTES.arn(domain, name), params["Tags"], bad_request)
+    return _shape(ctx, domain, CALCULATED_ATTRIBUTES.require(ctx, domain, name))
 
 
 @profiles.operation("GetCalculatedAttributeDefinition")
 def get_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    return _shape(ctx, domain, _require(ctx, domain, params["CalculatedAttributeName"]))
+    return _shape(ctx, domain, CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"]))
 
 
 @profiles.operation("UpdateCalculatedAttributeDefinition")
 def update_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    row = _require(ctx, domain, params["CalculatedAttributeName"])
+    row = CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"])
     _save(ctx, domain, row.name, {**row.definition, **{member: params[member] for member in _UPDATABLE
                                                          if member in params}})
-    return _shape(ctx, domain, _require(ctx, domain, row.name))
+    return _shape(ctx, domain, CALCULATED_ATTRIBUTES.require(ctx, domain, row.name))
 
 
 @profiles.operation("DeleteCalculatedAttributeDefinition")
 def delete_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    row = _require(ctx, domain, params["CalculatedAttributeName"])
-    remove_tags(ctx.db, _arn(domain, row.name))
-    ctx.db.execute(delete(table).where(table.c.domain_id == domain.id, table.c.name == row.name))
+    row = CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"])
+    CALCULATED_ATTRIBUTES.delete(ctx, domain, row)
     return {}
-
-
-def _definitions(db: Connection, domain_id: int) -> list[Row[Any]]:
-    return list(db.execute(select(table).where(table.c.domain_id == domain_id).order_by(table.c.name)))
 
 
 @profiles.operation("ListCalculatedAttributeDefinitions")
@@ -109,7 +89,7 @@ def list_definitions(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
         shapes = [_shape(ctx, domain, row) for row in chunk]
         return [{member: shape[member] for member in listed if member in shape} for shape in shapes]
 
-    return page_result(_definitions(ctx.db, domain.id), params, items)
+    return page_result(CALCULATED_ATTRIBUTES.all(ctx.db, domain.id), params, items)
 
 
 def _objects_of(db: Connection, domain_id: int, object_type: str,
@@ -143,7 +123,7 @@ def _values(ctx: CallContext, domain: Row[Any], row: Row[Any], profile_ids: list
 @profiles.operation("GetCalculatedAttributeForProfile")
 def get_for_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    row = _require(ctx, domain, params["CalculatedAttributeName"])
+    row = CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     return _values(ctx, domain, row, [profile.id])[profile.id]
 
@@ -152,14 +132,14 @@ def get_for_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def list_for_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
-    return page_result(_definitions(ctx.db, domain.id), params,
+    return page_result(CALCULATED_ATTRIBUTES.all(ctx.db, domain.id), params,
                        lambda chunk: [_values(ctx, domain, row, [profile.id])[profile.id] for row in chunk])
 
 
 @profiles.operation("BatchGetCalculatedAttributeForProfile")
 def batch_get_for_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    row = _require(ctx, domain, params["CalculatedAttributeName"])
+    row = CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"])
     wanted = list(dict.fromkeys(params["ProfileIds"]))
     found = list(store.load_profiles(ctx.db, domain.id, wanted, encoded=True))
     override = (params.get("ConditionOverrides") or {}).get("Range")

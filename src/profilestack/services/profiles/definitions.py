@@ -1,11 +1,17 @@
-"""Object types, event triggers and integrations are stored the same way: a key, a JSON definition, two dates."""
+"""Definitions a domain holds — object types, event triggers, integrations, calculated attributes — are stored the
+same way: a key, a JSON definition, two dates; all but object types also share their lookups, shapes and ARNs
+(``HeldDefinitions``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Row, Table, delete, insert, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.profiles.errors import not_found
+from profilestack.store.resource_tags import remove_tags, with_tags
 
 
 def save_definition(db: Connection, table: Table, key: dict[str, Any], definition: dict[str, Any], now: datetime,
@@ -16,3 +22,44 @@ def save_definition(db: Connection, table: Table, key: dict[str, Any], definitio
         db.execute(insert(table).values(**key, definition=definition, created_at=now, updated_at=now, **columns))
     else:
         db.execute(update(table).where(*where).values(definition=definition, updated_at=now, **columns))
+
+
+class HeldDefinitions:
+    """One kind of definition in a domain, named by ``key_column``, its ARN ``<domain ARN>/<segment>/<name>``,
+    ``name_member`` naming it in the API's shapes."""
+
+    def __init__(self, table: Table, key_column: str, title: str, segment: str, name_member: str) -> None:
+        self.table, self.title, self.segment, self.name_member = table, title, segment, name_member
+        self._key = table.c[key_column]
+
+    def arn(self, domain: Row[Any], name: str) -> str:
+        return f"{domain.arn}/{self.segment}/{name}"
+
+    def find(self, db: Connection, domain_id: int, name: str) -> Row[Any] | None:
+        return db.execute(select(self.table).where(self.table.c.domain_id == domain_id, self._key == name)).first()
+
+    def require(self, ctx: CallContext, domain: Row[Any], name: str) -> Row[Any]:
+        row = self.find(ctx.db, domain.id, name)
+        if row is None:
+            raise not_found(f"{self.title} {name} does not exist in domain {domain.name}.")
+        return row
+
+    def all(self, db: Connection, domain_id: int) -> list[Row[Any]]:
+        return list(db.execute(select(self.table).where(self.table.c.domain_id == domain_id).order_by(self._key)))
+
+    def save(self, ctx: CallContext, domain: Row[Any], name: str, definition: dict[str, Any],
+             **columns: Any) -> None:
+        save_definition(ctx.db, self.table, {"domain_id": domain.id, self._key.key: name}, definition, ctx.now(),
+                        **columns)
+
+    def shape(self, ctx: CallContext, domain: Row[Any], row: Row[Any], **extra: Any) -> dict[str, Any]:
+        """The stored definition as the API shows it: its name, its members, its dates and its tags."""
+        name = getattr(row, self._key.key)
+        shape = {self.name_member: name, **row.definition, "CreatedAt": row.created_at,
+                 "LastUpdatedAt": row.updated_at, **extra}
+        return with_tags(ctx.db, self.arn(domain, name), shape)
+
+    def delete(self, ctx: CallContext, domain: Row[Any], row: Row[Any]) -> None:
+        name = getattr(row, self._key.key)
+        remove_tags(ctx.db, self.arn(domain, name))
+        ctx.db.execute(delete(self.table).where(self.table.c.domain_id == domain.id, self._key == name))

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, select
+from sqlalchemy import Connection, Row, bindparam, func, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
-from profilestack.services.profiles.definitions import save_definition
+from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
-from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains, profile_event_triggers, profile_integrations
 from profilestack.store.prepared import Prepared
-from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
+from profilestack.store.resource_tags import set_tags, with_tags
 
 MAX_TRIGGERS = 20
 _TRIGGER_MEMBERS = ("ObjectTypeName", "Description", "EventTriggerConditions", "SegmentFilter", "EventTriggerLimits")
@@ -26,12 +26,15 @@ _TRIGGERS_FOR_TYPE = Prepared(select(profile_event_triggers).where(*_FOR_TYPE))
 _ANY_TRIGGER_FOR_TYPE = Prepared(select(profile_event_triggers.c.name).where(*_FOR_TYPE).limit(1))
 
 
-def trigger_arn(domain: Row[Any], name: str) -> str:
-    return f"{domain.arn}/event-triggers/{name}"
+TRIGGERS = HeldDefinitions(profile_event_triggers, "name", "Event trigger", "event-triggers", "EventTriggerName")
+INTEGRATIONS = HeldDefinitions(profile_integrations, "uri", "Integration", "integrations", "Uri")
+_INTEGRATIONS = Prepared(select(profile_integrations).where(profile_integrations.c.domain_id == bindparam("b_domain"))
+                         .order_by(profile_integrations.c.uri))
 
 
-def integration_arn(domain: Row[Any], uri: str) -> str:
-    return f"{domain.arn}/integrations/{uri}"
+def integrations_of(db: Connection, domain_id: int) -> list[Row[Any]]:
+    """A domain's integrations, by Uri (a prepared statement: the trigger runtime reads them on every firing)."""
+    return _INTEGRATIONS.all(db, {"b_domain": domain_id})
 
 
 def triggers_for(db: Connection, domain_id: int, object_type: str) -> list[Row[Any]]:
@@ -41,18 +44,6 @@ def triggers_for(db: Connection, domain_id: int, object_type: str) -> list[Row[A
 def has_triggers(db: Connection, domain_id: int, object_type: str) -> bool:
     """Whether objects of this type have triggers to evaluate (without reading their definitions)."""
     return _ANY_TRIGGER_FOR_TYPE.first(db, {"b_domain": domain_id, "b_type": object_type}) is not None
-
-
-def find_trigger(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
-    return db.execute(select(profile_event_triggers).where(profile_event_triggers.c.domain_id == domain_id,
-                                                           profile_event_triggers.c.name == name)).first()
-
-
-def _require_trigger(ctx: CallContext, domain: Row[Any], name: str) -> Row[Any]:
-    row = find_trigger(ctx.db, domain.id, name)
-    if row is None:
-        raise not_found(f"Event trigger {name} does not exist in domain {domain.name}.")
-    return row
 
 
 def _check_definition(ctx: CallContext, domain: Row[Any], definition: dict[str, Any]) -> None:
@@ -66,18 +57,11 @@ def _check_definition(ctx: CallContext, domain: Row[Any], definition: dict[str, 
                           "is refused rather than firing for every profile.")
 
 
-def _trigger_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
-    shape = {"EventTriggerName": row.name, **row.definition, "CreatedAt": row.created_at,
-             "LastUpdatedAt": row.updated_at}
-    with_tags(ctx.db, trigger_arn(domain, row.name), shape)
-    return shape
-
-
 @profiles.operation("CreateEventTrigger")
 def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["EventTriggerName"]
-    if find_trigger(ctx.db, domain.id, name) is not None:
+    if TRIGGERS.find(ctx.db, domain.id, name) is not None:
         raise bad_request(f"Event trigger {name} already exists in domain {domain.name}.")
     count = ctx.db.execute(select(func.count()).select_from(profile_event_triggers)
                            .where(profile_event_triggers.c.domain_id == domain.id)).scalar_one()
@@ -85,58 +69,45 @@ def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
         raise bad_request(f"A domain can have at most {MAX_TRIGGERS} event triggers.")
     definition = {member: params[member] for member in _TRIGGER_MEMBERS if member in params}
     _check_definition(ctx, domain, definition)
-    save_definition(ctx.db, profile_event_triggers, {"domain_id": domain.id, "name": name}, definition, ctx.now(),
-                    object_type=definition["ObjectTypeName"])
+    TRIGGERS.save(ctx, domain, name, definition, object_type=definition["ObjectTypeName"])
     if params.get("Tags"):
-        set_tags(ctx.db, trigger_arn(domain, name), params["Tags"], bad_request)
-    return _trigger_shape(ctx, domain, _require_trigger(ctx, domain, name))
+        set_tags(ctx.db, TRIGGERS.arn(domain, name), params["Tags"], bad_request)
+    return TRIGGERS.shape(ctx, domain, TRIGGERS.require(ctx, domain, name))
 
 
 @profiles.operation("GetEventTrigger")
 def get_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    return _trigger_shape(ctx, domain, _require_trigger(ctx, domain, params["EventTriggerName"]))
+    return TRIGGERS.shape(ctx, domain, TRIGGERS.require(ctx, domain, params["EventTriggerName"]))
 
 
 @profiles.operation("UpdateEventTrigger")
 def update_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    row = _require_trigger(ctx, domain, params["EventTriggerName"])
+    row = TRIGGERS.require(ctx, domain, params["EventTriggerName"])
     definition = {**row.definition, **{member: params[member] for member in _TRIGGER_MEMBERS if member in params}}
     _check_definition(ctx, domain, definition)
-    save_definition(ctx.db, profile_event_triggers, {"domain_id": domain.id, "name": row.name}, definition,
-                    ctx.now(), object_type=definition["ObjectTypeName"])
-    return _trigger_shape(ctx, domain, _require_trigger(ctx, domain, row.name))
-
-
-_INTEGRATIONS = Prepared(select(profile_integrations).where(profile_integrations.c.domain_id == bindparam("b_domain"))
-                         .order_by(profile_integrations.c.uri))
-
-
-def integrations_of(db: Connection, domain_id: int) -> list[Row[Any]]:
-    return _INTEGRATIONS.all(db, {"b_domain": domain_id})
+    TRIGGERS.save(ctx, domain, row.name, definition, object_type=definition["ObjectTypeName"])
+    return TRIGGERS.shape(ctx, domain, TRIGGERS.require(ctx, domain, row.name))
 
 
 @profiles.operation("DeleteEventTrigger")
 def delete_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    row = _require_trigger(ctx, domain, params["EventTriggerName"])
+    row = TRIGGERS.require(ctx, domain, params["EventTriggerName"])
     users = [integration.uri for integration in integrations_of(ctx.db, domain.id)
              if row.name in (integration.definition.get("EventTriggerNames") or [])]
     if users:
         raise bad_request(f"Event trigger {row.name} is used by the integration {users[0]}; delete the integration "
                           "first.")
-    remove_tags(ctx.db, trigger_arn(domain, row.name))
-    ctx.db.execute(delete(profile_event_triggers).where(profile_event_triggers.c.domain_id == domain.id,
-                                                        profile_event_triggers.c.name == row.name))
+    TRIGGERS.delete(ctx, domain, row)
     return {"Message": f"Event trigger {row.name} was deleted."}
 
 
 @profiles.operation("ListEventTriggers")
 def list_event_triggers(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    rows = list(ctx.db.execute(select(profile_event_triggers).where(profile_event_triggers.c.domain_id == domain.id)
-                               .order_by(profile_event_triggers.c.name)))
+    rows = TRIGGERS.all(ctx.db, domain.id)
 
     def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
         listed = []
@@ -145,7 +116,7 @@ def list_event_triggers(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
                     "LastUpdatedAt": row.updated_at}
             if row.definition.get("Description"):
                 item["Description"] = row.definition["Description"]
-            with_tags(ctx.db, trigger_arn(domain, row.name), item)
+            with_tags(ctx.db, TRIGGERS.arn(domain, row.name), item)
             listed.append(item)
         return listed
 
@@ -153,15 +124,7 @@ def list_event_triggers(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
 
 
 def _integration_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
-    shape = {"DomainName": domain.name, "Uri": row.uri, **row.definition, "CreatedAt": row.created_at,
-             "LastUpdatedAt": row.updated_at}
-    with_tags(ctx.db, integration_arn(domain, row.uri), shape)
-    return shape
-
-
-def find_integration(db: Connection, domain_id: int, uri: str) -> Row[Any] | None:
-    return db.execute(select(profile_integrations).where(profile_integrations.c.domain_id == domain_id,
-                                                         profile_integrations.c.uri == uri)).first()
+    return INTEGRATIONS.shape(ctx, domain, row, DomainName=domain.name)
 
 
 @profiles.operation("PutIntegration")
@@ -175,27 +138,20 @@ def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     names = params.get("EventTriggerNames") or []
     if len(names) != 1:
         raise bad_request("An integration with a campaign takes exactly one EventTriggerNames entry.")
-    trigger = _require_trigger(ctx, domain, names[0])
+    trigger = TRIGGERS.require(ctx, domain, names[0])
     definition = {member: params[member] for member in _INTEGRATION_MEMBERS if member in params}
     definition.setdefault("ObjectTypeName", trigger.object_type)
     definition.setdefault("Scope", "PROFILE")
-    save_definition(ctx.db, profile_integrations, {"domain_id": domain.id, "uri": uri}, definition, ctx.now())
+    INTEGRATIONS.save(ctx, domain, uri, definition)
     if params.get("Tags"):
-        set_tags(ctx.db, integration_arn(domain, uri), params["Tags"], bad_request)
-    return _integration_shape(ctx, domain, find_integration(ctx.db, domain.id, uri))
-
-
-def _require_integration(ctx: CallContext, domain: Row[Any], uri: str) -> Row[Any]:
-    row = find_integration(ctx.db, domain.id, uri)
-    if row is None:
-        raise not_found(f"Integration {uri} does not exist in domain {domain.name}.")
-    return row
+        set_tags(ctx.db, INTEGRATIONS.arn(domain, uri), params["Tags"], bad_request)
+    return _integration_shape(ctx, domain, INTEGRATIONS.require(ctx, domain, uri))
 
 
 @profiles.operation("GetIntegration")
 def get_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    return _integration_shape(ctx, domain, _require_integration(ctx, domain, params["Uri"]))
+    return _integration_shape(ctx, domain, INTEGRATIONS.require(ctx, domain, params["Uri"]))
 
 
 @profiles.operation("ListIntegrations")
@@ -217,14 +173,12 @@ def list_account_integrations(ctx: CallContext, params: dict[str, Any]) -> dict[
                                         .where(profile_integrations.c.uri == uri)))
         .order_by(profile_domains.c.name)).all()
     return page_result(domains, params, lambda chunk: [
-        _integration_shape(ctx, domain, find_integration(ctx.db, domain.id, uri)) for domain in chunk])
+        _integration_shape(ctx, domain, INTEGRATIONS.require(ctx, domain, uri)) for domain in chunk])
 
 
 @profiles.operation("DeleteIntegration")
 def delete_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    row = _require_integration(ctx, domain, params["Uri"])
-    remove_tags(ctx.db, integration_arn(domain, row.uri))
-    ctx.db.execute(delete(profile_integrations).where(profile_integrations.c.domain_id == domain.id,
-                                                      profile_integrations.c.uri == row.uri))
+    row = INTEGRATIONS.require(ctx, domain, params["Uri"])
+    INTEGRATIONS.delete(ctx, domain, row)
     return {"Message": f"Integration {row.uri} was deleted."}

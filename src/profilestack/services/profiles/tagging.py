@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.profiles.calculated_attributes import find_definition
+from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTRIBUTES
 from profilestack.services.profiles.errors import bad_request, not_found
-from profilestack.services.profiles.event_triggers import find_integration, find_trigger
+from profilestack.services.profiles.event_triggers import INTEGRATIONS, TRIGGERS
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains
@@ -20,9 +20,7 @@ from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 # ``<domain ARN>/<kind>/<name>`` → how to find the named resource in its domain
 _HELD: dict[str, Callable[[Connection, int, str], Any]] = {
     "object-types": find_type,
-    "event-triggers": find_trigger,
-    "integrations": find_integration,
-    "calculated-attributes": find_definition,
+    **{held.segment: held.find for held in (TRIGGERS, INTEGRATIONS, CALCULATED_ATTRIBUTES)},
 }
 
 
