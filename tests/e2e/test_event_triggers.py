@@ -165,7 +165,8 @@ def test_trigger_definitions_and_limits(server) -> None:
         return raised.value.response["Error"]["Message"]
 
     assert "_profile" in refused(ObjectTypeName="_profile", EventTriggerConditions=conditions)
-    assert "SegmentFilter" in refused(ObjectTypeName="Order", EventTriggerConditions=conditions, SegmentFilter="vip")
+    assert "Segment definition vip does not exist" in refused(ObjectTypeName="Order", EventTriggerConditions=conditions,
+                                                              SegmentFilter="vip")
     refused(ObjectTypeName="Order", EventTriggerConditions=conditions * 6)
     refused(ObjectTypeName="Order", EventTriggerConditions=[{"LogicalOperator": "ANY", "EventTriggerDimensions": [
         {"ObjectAttributes": [{"Source": "_source.a", "ComparisonOperator": "EQUAL", "Values": ["x"] * 11}]}]}])

@@ -16,8 +16,13 @@ from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.profile_operations import require_profile
+from profilestack.services.profiles.segment_membership import calculated_attributes_of
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profile_calculated_attributes, profile_objects
+from profilestack.services.profiles.tables import (
+    profile_calculated_attributes,
+    profile_objects,
+    profile_segment_definitions,
+)
 from profilestack.store.resource_tags import set_tags
 
 _MEMBERS = ("DisplayName", "Description", "AttributeDetails", "Conditions", "Filter", "Statistic",
@@ -75,6 +80,13 @@ def update_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 def delete_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     row = CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"])
+    segments = ctx.db.execute(select(profile_segment_definitions.c.name, profile_segment_definitions.c.definition)
+                              .where(profile_segment_definitions.c.domain_id == domain.id)
+                              .order_by(profile_segment_definitions.c.name))
+    users = [segment.name for segment in segments if row.name in calculated_attributes_of(segment.definition)]
+    if users:
+        raise bad_request(f"Calculated attribute {row.name} is used by segment definition {users[0]}; change or "
+                          "delete it first.")
     CALCULATED_ATTRIBUTES.delete(ctx, domain, row)
     return {}
 
@@ -156,3 +168,10 @@ def batch_get_for_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str
     if params.get("ConditionOverrides"):
         result["ConditionOverrides"] = params["ConditionOverrides"]
     return result
+
+
+def calculated_value(ctx: CallContext, domain: Row[Any], name: str, profile_id: str,
+                     range_override: dict[str, Any] | None = None) -> str | None:
+    """One attribute's value for one profile (None when the attribute or the value does not exist)."""
+    row = CALCULATED_ATTRIBUTES.find(ctx.db, domain.id, name)
+    return None if row is None else _values(ctx, domain, row, [profile_id], range_override)[profile_id].get("Value")

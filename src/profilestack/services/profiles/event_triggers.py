@@ -12,6 +12,7 @@ from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.object_types import find_type
+from profilestack.services.profiles.segments import SEGMENTS
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains, profile_event_triggers, profile_integrations
 from profilestack.store.prepared import Prepared
@@ -52,9 +53,8 @@ def _check_definition(ctx: CallContext, domain: Row[Any], definition: dict[str, 
         raise bad_request(f"Event triggers do not support standard object types such as {object_type}.")
     if find_type(ctx.db, domain.id, object_type) is None:
         raise bad_request(f"Object type {object_type} does not exist in domain {domain.name}.")
-    if definition.get("SegmentFilter"):
-        raise bad_request("SegmentFilter is not supported yet: profilestack has no segments, so a trigger naming one "
-                          "is refused rather than firing for every profile.")
+    if definition.get("SegmentFilter") and SEGMENTS.find(ctx.db, domain.id, definition["SegmentFilter"]) is None:
+        raise bad_request(f"Segment definition {definition['SegmentFilter']} does not exist in domain {domain.name}.")
 
 
 @profiles.operation("CreateEventTrigger")

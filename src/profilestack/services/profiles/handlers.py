@@ -8,6 +8,7 @@ from profilestack.services.profiles import (  # noqa: F401
     object_types,
     objects,
     profile_operations,
+    segments,
     service_role,
     tagging,
     trigger_runtime,

@@ -92,6 +92,15 @@ profile_calculated_attributes = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+profile_segment_definitions = Table(
+    "profile_segment_definitions", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("definition", JSON, nullable=False),  # the definition's request members (tags apart)
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 profile_integrations = Table(
     "profile_integrations", metadata,
     Column("domain_id", Integer, primary_key=True),

@@ -16,10 +16,12 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles import service_role
 from profilestack.services.profiles.event_triggers import integrations_of, triggers_for
 from profilestack.services.profiles.mapping import map_object, parse_object
 from profilestack.services.profiles.object_types import definition_of
+from profilestack.services.profiles.segments import SEGMENTS, in_segment
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains, profile_trigger_invocations
 from profilestack.services.profiles.trigger_conditions import trigger_matches
@@ -89,7 +91,7 @@ def evaluate_triggers(app: App, payload: dict[str, Any]) -> None:
         domain = _DOMAIN.first(context.db, {"b_id": payload["domain_id"]})
         if domain is None or domain.role_name != acting["role"]:  # deleted since the object came in
             return
-        counts, fired = _evaluate(app, context.db, domain, payload)
+        counts, fired = _evaluate(app, context, domain, payload)
         if fired:
             integrations = integrations_of(context.db, domain.id)
         for trigger in fired:
@@ -102,8 +104,10 @@ def evaluate_triggers(app: App, payload: dict[str, Any]) -> None:
             context.on_commit(finished)
 
 
-def _evaluate(app: App, db: Connection, domain: Row[Any], payload: dict[str, Any]) -> tuple[Counter[str], list]:
+def _evaluate(app: App, context: CallContext, domain: Row[Any],
+              payload: dict[str, Any]) -> tuple[Counter[str], list]:
     """The event's counts and the triggers that fire for it (their invocations recorded)."""
+    db = context.db
     now = app.clock.now()
     ingested = datetime.fromisoformat(payload["ingested_at"])
     counts: Counter[str] = Counter({"ObjectsIngested": 1})
@@ -119,6 +123,8 @@ def _evaluate(app: App, db: Connection, domain: Row[Any], payload: dict[str, Any
             continue
         if profile_id is None or not trigger_matches(trigger.definition, document, mapped):
             continue
+        if trigger.definition.get("SegmentFilter") and not _in_segment(context, domain, trigger, profile_id):
+            continue
         if not _within_limits(db, domain.id, trigger, profile_id, now):
             counts["ThrottledInvocations"] += 1
             continue
@@ -127,6 +133,12 @@ def _evaluate(app: App, db: Connection, domain: Row[Any], payload: dict[str, Any
         counts["TriggerInvocations"] += 1
         fired.append(trigger)
     return counts, fired
+
+
+def _in_segment(context: CallContext, domain: Row[Any], trigger: Row[Any], profile_id: str) -> bool:
+    segment = SEGMENTS.find(context.db, domain.id, trigger.definition["SegmentFilter"])
+    profile = store.load_profiles(context.db, domain.id, [profile_id]).get(profile_id)
+    return segment is not None and profile is not None and in_segment(context, domain, segment.definition, profile)
 
 
 def _invoke_campaigns(app: App, context: CallContext, domain: Row[Any], trigger: Row[Any], targets: list[Row[Any]],

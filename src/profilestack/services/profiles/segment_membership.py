@@ -1,0 +1,113 @@
+"""Whether a profile is in a segment (pure functions: the segments it builds on and the calculated attribute values
+come from the caller).
+
+Groups join by the segment's ``Include`` (ALL, ANY, NONE); within a group the profile must be in its source
+segments as ``SourceType`` joins them and match its dimensions as ``Type`` joins them; within a dimension every
+profile attribute and calculated attribute must match. A missing value matches only ``EXCLUSIVE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from profilestack.services.profiles.errors import bad_request
+from profilestack.services.profiles.trigger_conditions import OPERATORS, combine
+
+ADDRESSES = ("Address", "ShippingAddress", "MailingAddress", "BillingAddress")
+_STRING_FORMS = {"GenderString": "Gender", "PartyTypeString": "PartyType"}  # the enum field stands in when unset
+_DEPTH = 10  # source segments building on source segments, at most this deep
+
+FindSegment = Callable[[str], dict[str, Any] | None]  # a segment's definition by name
+CalculatedValue = Callable[[str, dict[str, Any] | None], str | None]  # (attribute, ConditionOverrides) → value
+
+
+def _matches(value: Any, dimension: dict[str, Any]) -> bool:
+    if not isinstance(value, str) or value == "":
+        return dimension["DimensionType"] == "EXCLUSIVE"
+    return OPERATORS[dimension["DimensionType"]](value, dimension["Values"])
+
+
+def _profile_value(fields: dict[str, Any], name: str) -> Any:
+    if name == "ProfileType":
+        return fields.get(name) or "PROFILE"
+    return fields.get(name) or fields.get(_STRING_FORMS.get(name, name))
+
+
+def profile_attributes_match(attributes: dict[str, Any], fields: dict[str, Any]) -> bool:
+    for name, spec in attributes.items():
+        if name in ADDRESSES or name == "Attributes":
+            held = fields.get(name) or {}
+            if not all(_matches(held.get(part), dimension) for part, dimension in spec.items()):
+                return False
+        elif not _matches(_profile_value(fields, name), spec):
+            return False
+    return True
+
+
+def dimensions_of(segment: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every dimension of every group, each a ``{DimensionType, Values}`` structure."""
+    found = []
+    for group in (segment.get("SegmentGroups") or {}).get("Groups") or []:
+        for dimension in group.get("Dimensions") or []:
+            for name, spec in (dimension.get("ProfileAttributes") or {}).items():
+                found += list(spec.values()) if name in ADDRESSES or name == "Attributes" else [spec]
+            found += list((dimension.get("CalculatedAttributes") or {}).values())
+    return found
+
+
+def calculated_attributes_of(segment: dict[str, Any]) -> set[str]:
+    return {name for group in (segment.get("SegmentGroups") or {}).get("Groups") or []
+            for dimension in group.get("Dimensions") or [] for name in dimension.get("CalculatedAttributes") or {}}
+
+
+def check_segment(segment: dict[str, Any], segment_exists: Callable[[str], bool],
+                  attribute_exists: Callable[[str], bool]) -> None:
+    """Refuse a segment that cannot be evaluated."""
+    if segment.get("SegmentSqlQuery"):
+        raise bad_request("SegmentSqlQuery is not supported by profilestack yet: define the segment with "
+                          "SegmentGroups.")
+    if not (segment.get("SegmentGroups") or {}).get("Groups"):
+        raise bad_request("A segment definition needs SegmentGroups with at least one group.")
+    for dimension in dimensions_of(segment):
+        if dimension["DimensionType"] not in OPERATORS:
+            raise bad_request(f"DimensionType {dimension['DimensionType']} is not supported by profilestack yet.")
+        if any("{{" in value for value in dimension["Values"]):
+            raise bad_request("Dynamic values ({{_profile.…}}, {{_calculated_attribute.…}}) are not supported by "
+                              "profilestack yet.")
+    for group in segment["SegmentGroups"]["Groups"]:
+        for source in group.get("SourceSegments") or []:
+            if not segment_exists(source["SegmentDefinitionName"]):
+                raise bad_request(f"Source segment {source['SegmentDefinitionName']} does not exist.")
+    for name in sorted(calculated_attributes_of(segment)):
+        if not attribute_exists(name):
+            raise bad_request(f"Calculated attribute {name} does not exist.")
+
+
+class Membership:
+    """Membership of one profile, segment by segment (source segments read once)."""
+
+    def __init__(self, fields: dict[str, Any], find_segment: FindSegment, calculated: CalculatedValue) -> None:
+        self._fields, self._find, self._calculated = fields, find_segment, calculated
+
+    def contains(self, segment: dict[str, Any], depth: int = 0) -> bool:
+        groups = segment["SegmentGroups"]
+        return combine(groups.get("Include") or "ALL", [self._group(group, depth) for group in groups["Groups"]])
+
+    def _group(self, group: dict[str, Any], depth: int) -> bool:
+        sources = group.get("SourceSegments") or []
+        if sources and not combine(group.get("SourceType") or "ALL",
+                                   [self._in(source["SegmentDefinitionName"], depth) for source in sources]):
+            return False
+        dimensions = group.get("Dimensions") or []
+        return not dimensions or combine(group.get("Type") or "ALL", [self._dimension(d) for d in dimensions])
+
+    def _in(self, name: str, depth: int) -> bool:
+        segment = self._find(name)
+        return segment is not None and depth < _DEPTH and self.contains(segment, depth + 1)
+
+    def _dimension(self, dimension: dict[str, Any]) -> bool:
+        if not profile_attributes_match(dimension.get("ProfileAttributes") or {}, self._fields):
+            return False
+        return all(_matches(self._calculated(name, spec.get("ConditionOverrides")), spec)
+                   for name, spec in (dimension.get("CalculatedAttributes") or {}).items())

@@ -1,0 +1,117 @@
+"""Segment definitions (the classic form, ``SegmentGroups``) and GetSegmentMembership; event triggers with a
+``SegmentFilter`` fire only for profiles in the segment (``in_segment``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, select
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.next_token import page_result
+from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTRIBUTES, calculated_value
+from profilestack.services.profiles.definitions import HeldDefinitions
+from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.errors import bad_request
+from profilestack.services.profiles.segment_membership import Membership, check_segment
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.tables import profile_event_triggers, profile_segment_definitions
+from profilestack.store.resource_tags import set_tags
+
+SEGMENTS = HeldDefinitions(profile_segment_definitions, "name", "Segment definition", "segment-definitions",
+                           "SegmentDefinitionName")
+_MEMBERS = ("DisplayName", "Description", "SegmentGroups", "SegmentSort")
+_LISTED = ("SegmentDefinitionName", "DisplayName", "Description", "SegmentDefinitionArn", "CreatedAt", "Tags",
+           "SegmentType")
+
+
+def _shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
+    return SEGMENTS.shape(ctx, domain, row, SegmentDefinitionArn=SEGMENTS.arn(domain, row.name),
+                          SegmentType="CLASSIC")
+
+
+def users_of_segment(ctx: CallContext, domain: Row[Any], name: str) -> list[str]:
+    """The segments that build on the named one, as an error message names them."""
+    return [f"segment definition {row.name}" for row in SEGMENTS.all(ctx.db, domain.id)
+            if any(source["SegmentDefinitionName"] == name
+                   for group in row.definition["SegmentGroups"]["Groups"] for source in group.get("SourceSegments")
+                   or [])]
+
+
+@profiles.operation("CreateSegmentDefinition")
+def create_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    name = params["SegmentDefinitionName"]
+    if SEGMENTS.find(ctx.db, domain.id, name) is not None:
+        raise bad_request(f"Segment definition {name} already exists in domain {domain.name}.")
+    check_segment(params, lambda source: SEGMENTS.find(ctx.db, domain.id, source) is not None,
+                  lambda attribute: CALCULATED_ATTRIBUTES.find(ctx.db, domain.id, attribute) is not None)
+    SEGMENTS.save(ctx, domain, name, {member: params[member] for member in _MEMBERS if member in params})
+    if params.get("Tags"):
+        set_tags(ctx.db, SEGMENTS.arn(domain, name), params["Tags"], bad_request)
+    shape = _shape(ctx, domain, SEGMENTS.require(ctx, domain, name))
+    return {member: shape[member] for member in _LISTED if member in shape}
+
+
+@profiles.operation("GetSegmentDefinition")
+def get_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    return _shape(ctx, domain, SEGMENTS.require(ctx, domain, params["SegmentDefinitionName"]))
+
+
+@profiles.operation("ListSegmentDefinitions")
+def list_segment_definitions(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+
+    def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
+        shapes = [_shape(ctx, domain, row) for row in chunk]
+        return [{member: shape[member] for member in _LISTED if member in shape} for shape in shapes]
+
+    return page_result(SEGMENTS.all(ctx.db, domain.id), params, items)
+
+
+@profiles.operation("DeleteSegmentDefinition")
+def delete_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = SEGMENTS.require(ctx, domain, params["SegmentDefinitionName"])
+    triggers = ctx.db.execute(select(profile_event_triggers.c.name, profile_event_triggers.c.definition)
+                              .where(profile_event_triggers.c.domain_id == domain.id))
+    users = users_of_segment(ctx, domain, row.name) + [
+        f"event trigger {trigger.name}" for trigger in triggers if trigger.definition.get("SegmentFilter") == row.name]
+    if users:
+        raise bad_request(f"Segment definition {row.name} is used by {users[0]}; change or delete it first.")
+    SEGMENTS.delete(ctx, domain, row)
+    return {"Message": f"Segment definition {row.name} was deleted."}
+
+
+def in_segment(ctx: CallContext, domain: Row[Any], segment: dict[str, Any], profile: Row[Any]) -> bool:
+    def find(name: str) -> dict[str, Any] | None:
+        row = SEGMENTS.find(ctx.db, domain.id, name)
+        return None if row is None else row.definition
+
+    return Membership(profile.fields, find, lambda attribute, overrides: calculated_value(
+        ctx, domain, attribute, profile.id, (overrides or {}).get("Range"))).contains(segment)
+
+
+@profiles.operation("GetSegmentMembership")
+def get_segment_membership(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    row = SEGMENTS.require(ctx, domain, params["SegmentDefinitionName"])
+    wanted = list(dict.fromkeys(params["ProfileIds"]))
+    found = store.load_profiles(ctx.db, domain.id, wanted)
+    results = []
+    for profile_id, profile in found.items():
+        present = in_segment(ctx, domain, row.definition, profile)
+        result: dict[str, Any] = {"ProfileId": profile_id, "QueryResult": "PRESENT" if present else "ABSENT"}
+        if present:
+            result["Profile"] = {"ProfileId": profile_id, **profile.fields}
+        results.append(result)
+    return {
+        "SegmentDefinitionName": row.name,
+        "Profiles": results,
+        "Failures": [{"ProfileId": profile_id, "Status": 404,
+                      "Message": f"Profile {profile_id} does not exist in domain {domain.name}."}
+                     for profile_id in wanted if profile_id not in found],
+        "LastComputedAt": ctx.now(),
+    }

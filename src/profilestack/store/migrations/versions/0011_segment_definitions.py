@@ -1,0 +1,23 @@
+"""Customer Profiles segment definitions.
+
+Revision ID: 0011
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from profilestack.store.types import UtcDateTime
+
+revision = "0011"
+down_revision = "0010"
+
+
+def upgrade() -> None:
+    op.create_table('profile_segment_definitions',
+    sa.Column('domain_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('created_at', UtcDateTime, nullable=False),
+    sa.Column('updated_at', UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint('domain_id', 'name', name=op.f('pk_profile_segment_definitions'))
+    )
