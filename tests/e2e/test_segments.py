@@ -12,6 +12,7 @@ from tests.conftest import Server
 from tests.e2e.identities import ACCOUNT, unique
 from tests.e2e.test_event_triggers import Scenario
 from tests.e2e.waiting import wait_for
+from tests.e2e.wire import send, signed_request
 
 
 def _refused(call, code: str = "BadRequestException") -> str:
@@ -210,3 +211,21 @@ def test_a_trigger_with_a_segment_filter_fires_only_for_its_members(server: Serv
     assert scenario.metric("TriggerInvocations") == 1
     assert "used by event trigger abandoned" in _refused(
         lambda: scenario.profiles.delete_segment_definition(DomainName=scenario.domain, SegmentDefinitionName="vip"))
+
+
+def test_a_dimension_is_one_kind_or_the_other(customers: Customers, server: Server) -> None:
+    """Dimension is a union: a request setting both members (which boto3 will not send) is refused."""
+    both = {"ProfileAttributes": {"FirstName": {"DimensionType": "INCLUSIVE", "Values": ["Ana"]}},
+            "CalculatedAttributes": {"spend": {"DimensionType": "EQUAL", "Values": ["150"]}}}
+    for dimension, refused in ((both, True), ({}, True), ({"ProfileAttributes": both["ProfileAttributes"]}, False)):
+        body = json.dumps({"DisplayName": "x", "SegmentGroups": {"Groups": [{"Dimensions": [dimension]}]}})
+        request = signed_request(f"{server.endpoint}/domains/{customers.domain}/segment-definitions/{unique('u')}",
+                                 "profile", "us-east-1", body, headers={"Content-Type": "application/json"})
+        status, headers, answer = send(request)
+        if refused:
+            assert status == 400, answer
+            assert headers["x-amzn-errortype"].startswith("BadRequestException")
+            assert ("Member must have exactly one of its members set: ProfileAttributes, CalculatedAttributes"
+                    in json.loads(answer)["Message"])
+        else:
+            assert status == 200, answer

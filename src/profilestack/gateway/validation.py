@@ -122,6 +122,11 @@ def _check_structure(shape: Shape, members: dict[str, tuple[str, Checker | None]
     for name in shape.required_members:
         if value.get(name) is None:
             out.add(_join(path, members[name][0]), None, shape.members[name], "Member must not be null")
+    if shape.is_tagged_union:  # type: ignore[attr-defined]
+        chosen = [name for name, member_value in value.items() if name in members and member_value is not None]
+        if len(chosen) != 1:
+            out.add(path, "{" + ", ".join(chosen) + "}" if chosen else None, shape,
+                    f"Member must have exactly one of its members set: {', '.join(shape.members)}")
     for name, member_value in value.items():
         found = members.get(name)
         if found is None or member_value is None or found[1] is None:
