@@ -19,7 +19,7 @@ _SECRET_NAMES = frozenset(
     name.lower()
     for name in (
         "SecretAccessKey", "Password", "NewPassword", "OldPassword", "SessionToken",
-        "PrivateKey", "SAMLAssertion", "WebIdentityToken", "SecretKey", "ClientSecret",
+        "PrivateKey", "SAMLAssertion", "WebIdentityToken", "SecretKey", "ClientSecret", "TokenCode",
     )
 )
 

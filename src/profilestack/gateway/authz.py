@@ -20,7 +20,10 @@ from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, IAM_USER,
 from profilestack.runtime import Clock
 
 # Actions AWS answers without any permission, even under an explicit deny.
-UNCONDITIONAL_ACTIONS = frozenset({"sts:getcalleridentity"})
+UNCONDITIONAL_ACTIONS = frozenset({"sts:getcalleridentity", "sts:getsessiontoken"})
+# What credentials from GetSessionToken may call without MFA (which profilestack has not): no IAM, and of STS only
+# these (GetSessionToken itself answers that session credentials cannot call it).
+_SESSION_TOKEN_STS = frozenset({"sts:assumerole", "sts:getcalleridentity", "sts:getsessiontoken"})
 _PRINCIPAL_TYPES = {ROOT: "Account", IAM_USER: "User", ASSUMED_ROLE: "AssumedRole", AWS_SERVICE: "AWSService"}
 
 
@@ -166,12 +169,22 @@ def _allowed_without_policies(request: AuthorizationRequest, root_allowed: bool)
             or _service_creating_its_own_role(principal, request))
 
 
+def _refuse_to_session_token(request: AuthorizationRequest) -> None:
+    action = request.action.lower()
+    if action.startswith("iam:") or (action.startswith("sts:") and action not in _SESSION_TOKEN_STS):
+        raise AccessDenied(request.principal, request.action, (request.resources or [None])[0],
+                           "because credentials from GetSessionToken without MFA authentication cannot call "
+                           f"{request.action}")
+
+
 class PolicyAuthorizer:
     def __init__(self, store: PolicyStore, clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
     def authorize(self, request: AuthorizationRequest) -> None:
+        if request.principal.session_token:
+            _refuse_to_session_token(request)
         if _allowed_without_policies(request, root_allowed=True):  # nothing to evaluate, no decisions to make
             return
         for decision in self._evaluated(request):

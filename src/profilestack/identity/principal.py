@@ -22,6 +22,7 @@ class Principal:
     tags: dict[str, str] = field(default_factory=dict)  # aws:PrincipalTag: user tags, or role + session tags
     entity_id: str | None = None  # the IAM user's or role's id
     role_arn: str | None = None  # for a role session: the role it was assumed from
+    session_token: bool = False  # temporary credentials of a user (or the root) from sts:GetSessionToken
 
     @property
     def is_root(self) -> bool:

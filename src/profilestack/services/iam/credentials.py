@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
 
 from profilestack.identity.credentials import Credential
 from profilestack.identity.principal import IAM_USER, Principal
@@ -24,7 +26,11 @@ class AccessKeyCredentials:
                              .where(iam_access_keys.c.access_key_id == access_key)).first()
             if row is None:
                 return None
-            tags = tag_map(db, "user", row.id)
-        principal = Principal(IAM_USER, row.account_id, row.arn, row.id, row.name, access_key, tags=tags,
-                              entity_id=row.id)
+            principal = user_principal(db, row, access_key)
         return Credential(access_key, row.secret, principal, active=row.status == "Active")
+
+
+def user_principal(db: Connection, user: Row[Any], access_key: str, session_token: bool = False) -> Principal:
+    """The IAM user (a row of ``iam_users``) calling with ``access_key``."""
+    return Principal(IAM_USER, user.account_id, user.arn, user.id, user.name, access_key,
+                     tags=tag_map(db, "user", user.id), entity_id=user.id, session_token=session_token)

@@ -1,14 +1,18 @@
-"""Temporary credentials from AssumeRole as a credential source: a role session until it expires."""
+"""Temporary credentials as credential sources: a role session (AssumeRole) or a session token (GetSessionToken),
+each until it expires."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from sqlalchemy import select
 
 from profilestack.identity.credentials import Credential
-from profilestack.identity.principal import ASSUMED_ROLE, Principal
-from profilestack.services.iam.tables import iam_roles
+from profilestack.identity.principal import ASSUMED_ROLE, Principal, root_principal
+from profilestack.services.iam.credentials import user_principal
+from profilestack.services.iam.tables import iam_roles, iam_users
 from profilestack.services.iam.tags import tag_map
-from profilestack.services.sts.tables import sts_sessions
+from profilestack.services.sts.tables import sts_session_tokens, sts_sessions
 from profilestack.store.database import Database
 
 
@@ -34,4 +38,27 @@ class SessionCredentials:
                               f"{row.role_id}:{row.session_name}", row.session_name, access_key,
                               invoked_by=row.invoked_by, tags={**role_tags, **row.tags}, entity_id=row.role_id,
                               role_arn=row.role_arn)
+        return Credential(access_key, row.secret, principal, row.session_token, row.expires_at)
+
+
+class SessionTokenCredentials:
+    """GetSessionToken's credentials: the user who asked for them (or the root), while the user exists."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def lookup(self, access_key: str) -> Credential | None:
+        if not access_key.startswith("ASIA"):
+            return None
+        with self.database.transaction(write=False) as db:
+            row = db.execute(select(sts_session_tokens).where(sts_session_tokens.c.access_key_id == access_key)).first()
+            if row is None:
+                return None
+            if row.user_id is None:
+                principal = replace(root_principal(row.account_id, access_key), session_token=True)
+            else:
+                user = db.execute(select(iam_users).where(iam_users.c.id == row.user_id)).first()
+                if user is None:
+                    return None
+                principal = user_principal(db, user, access_key, session_token=True)
         return Credential(access_key, row.secret, principal, row.session_token, row.expires_at)

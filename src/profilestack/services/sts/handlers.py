@@ -9,12 +9,12 @@ from sqlalchemy import insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE
+from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, IAM_USER, ROOT
 from profilestack.services.iam.documents import validated
 from profilestack.services.iam.tables import iam_roles
 from profilestack.services.registry import ServiceHandlers
 from profilestack.services.sts.credentials import session_arn
-from profilestack.services.sts.tables import sts_sessions
+from profilestack.services.sts.tables import sts_session_tokens, sts_sessions
 
 sts = ServiceHandlers("sts")
 
@@ -22,6 +22,8 @@ DEFAULT_DURATION = 3600
 ROLE_CHAINING_LIMIT = 3600
 SESSION_POLICY_LIMIT = 2048
 MAX_SESSION_TAGS = 50
+SESSION_TOKEN_DURATION = 43200  # GetSessionToken's default
+ROOT_SESSION_TOKEN_LIMIT = 3600
 
 
 @sts.operation("GetCallerIdentity")
@@ -42,6 +44,12 @@ def _session_policy(text: str | None) -> str | None:
         raise AwsError("PackedPolicyTooLarge", "Packed policy consumes more than 100 percent of the allotted size.",
                        400)
     return text
+
+
+def _temporary_credentials(ctx: CallContext) -> tuple[str, str, str]:
+    """A new access key id, secret and session token."""
+    ids = ctx.app.ids
+    return ids.unique_id("ASIA", 20), ids.secret(), "IQoJb3JpZ2luX2VjE" + ids.secret(340)
 
 
 def _duration(ctx: CallContext, params: dict[str, Any], max_session_duration: int) -> int:
@@ -69,8 +77,7 @@ def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         raise _validation(f"Cannot exceed quota for SessionTags: {MAX_SESSION_TAGS}")
     now = ctx.now()
     expires = now + timedelta(seconds=duration)
-    ids = ctx.app.ids
-    key, secret, token = ids.unique_id("ASIA", 20), ids.secret(), "IQoJb3JpZ2luX2VjE" + ids.secret(340)
+    key, secret, token = _temporary_credentials(ctx)
     session_name = params["RoleSessionName"]
     ctx.db.execute(insert(sts_sessions).values(
         access_key_id=key, account_id=role.account_id, secret=secret, session_token=token, role_id=role.id,
@@ -89,3 +96,26 @@ def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("SourceIdentity"):
         result["SourceIdentity"] = params["SourceIdentity"]
     return result
+
+
+@sts.operation("GetSessionToken")
+def get_session_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Temporary credentials with the calling user's (or root's) permissions. Needs no permission, as in AWS; the
+    credentials cannot call IAM (no MFA) nor STS but AssumeRole and GetCallerIdentity (gateway/authz.py)."""
+    principal = ctx.principal
+    if principal.kind not in (ROOT, IAM_USER) or principal.session_token:
+        raise AwsError("AccessDenied", "Cannot call GetSessionToken with session credentials", 403)
+    if params.get("SerialNumber") or params.get("TokenCode"):
+        raise AwsError("AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code: profilestack "
+                                       "has no MFA devices.", 403)
+    duration = params.get("DurationSeconds") or SESSION_TOKEN_DURATION
+    if principal.is_root:  # the account's root gets an hour at most, whatever it asks for
+        duration = min(duration, ROOT_SESSION_TOKEN_LIMIT)
+    now = ctx.now()
+    expires = now + timedelta(seconds=duration)
+    key, secret, token = _temporary_credentials(ctx)
+    ctx.db.execute(insert(sts_session_tokens).values(
+        access_key_id=key, account_id=principal.account, secret=secret, session_token=token,
+        user_id=None if principal.is_root else principal.entity_id, created_at=now, expires_at=expires))
+    return {"Credentials": {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token,
+                            "Expiration": expires}}

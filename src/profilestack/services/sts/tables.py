@@ -1,4 +1,5 @@
-"""Temporary credentials issued by STS, valid until ``expires_at``."""
+"""Temporary credentials issued by STS, valid until ``expires_at``: role sessions (AssumeRole) and session tokens
+(GetSessionToken)."""
 
 from sqlalchemy import JSON, Column, Index, String, Table, Text
 
@@ -22,4 +23,17 @@ sts_sessions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Index("ix_sts_sessions_expiry", "expires_at"),
+)
+
+# GetSessionToken's credentials: the calling IAM user's (or, user_id None, the account root's) permissions
+sts_session_tokens = Table(
+    "sts_session_tokens", metadata,
+    Column("access_key_id", String(128), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("session_token", Text, nullable=False),
+    Column("user_id", String(128)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_sts_session_tokens_expiry", "expires_at"),
 )
