@@ -10,7 +10,7 @@ from profilestack.audit.log import AuditLog
 from profilestack.audit.record import AuditEvent
 from profilestack.audit.table import audit_events
 from profilestack.store.database import Database
-from profilestack.store.pruning import delete_oldest, prune
+from profilestack.store.pruning import delete_matching, delete_oldest, prune
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 CUTOFF = START + timedelta(days=10)
@@ -70,3 +70,15 @@ def test_prune_stops_when_its_time_is_up_and_says_so(database: Database) -> None
     assert not prune(database, audit_events, old, limit=2, budget=0)  # e4, the last old one
     assert _left(database) == ["e5"]
     assert prune(database, audit_events, old, limit=2, budget=0)  # finds nothing left: done
+
+
+def test_rows_out_of_key_order_are_found_by_what_they_are(database: Database) -> None:
+    """Tables whose rows are not appended as they age (CloudWatch's data points, stamped up to two weeks back) are
+    pruned through the condition's own index: old rows behind newer ones go at once, still a chunk at a time."""
+    _record(database, 50, 0, 60, 1, 2)
+    old = audit_events.c.event_time < CUTOFF
+    with database.transaction() as db:
+        assert delete_matching(db, audit_events, old, limit=2) == 2
+    assert len(_left(database)) == 3
+    assert prune(database, audit_events, old, limit=2, in_key_order=False)
+    assert _left(database) == ["e0", "e2"]

@@ -22,10 +22,10 @@ KEEP_FINISHED = timedelta(days=1)
 AGAIN_AFTER = 1.0  # seconds: the other tasks run before a clean-up that ran out of time goes on
 
 
-def prune_in_task(database: Database, table: Table, condition: ColumnElement[bool]) -> None:
+def prune_in_task(database: Database, table: Table, condition: ColumnElement[bool], in_key_order: bool = True) -> None:
     """Delete old rows within one task run's budget; when rows are left, the task runs again shortly rather than
     holding up the tasks queued behind it."""
-    if not prune(database, table, condition):
+    if not prune(database, table, condition, in_key_order=in_key_order):
         raise RetryLater(AGAIN_AFTER, f"more rows of {table.name} to delete")
 
 

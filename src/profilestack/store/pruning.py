@@ -23,14 +23,23 @@ def delete_oldest(db: Connection, table: Table, condition: ColumnElement[bool], 
     return db.execute(delete(table).where(key.in_(first), condition)).rowcount
 
 
+def delete_matching(db: Connection, table: Table, condition: ColumnElement[bool], limit: int = CHUNK) -> int:
+    """Delete at most ``limit`` rows meeting ``condition``, found through an index on what it tests (for rows not
+    appended in the order they grow old); how many went."""
+    (key,) = table.primary_key.columns
+    some = select(key).where(condition).limit(limit).scalar_subquery()
+    return db.execute(delete(table).where(key.in_(some))).rowcount
+
+
 def prune(database: Database, table: Table, condition: ColumnElement[bool], limit: int = CHUNK,
-          budget: float = BUDGET_SECONDS) -> bool:
-    """``delete_oldest`` in one transaction after another: True once a pass finds nothing, False when ``budget``
-    seconds ran out first (more may be left)."""
+          budget: float = BUDGET_SECONDS, in_key_order: bool = True) -> bool:
+    """``delete_oldest`` (``delete_matching`` for rows not in key order) in one transaction after another: True
+    once a pass finds nothing, False when ``budget`` seconds ran out first (more may be left)."""
+    deleting = delete_oldest if in_key_order else delete_matching
     deadline = time.monotonic() + budget
     while True:
         with database.transaction() as db:
-            if not delete_oldest(db, table, condition, limit):
+            if not deleting(db, table, condition, limit):
                 return True
         if time.monotonic() >= deadline:
             return False

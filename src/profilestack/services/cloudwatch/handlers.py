@@ -10,10 +10,11 @@ import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, insert, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.cloudwatch.expressions import ExpressionError, Series, evaluate
 from profilestack.services.cloudwatch.metrics import find_metric, identity
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
@@ -222,6 +223,7 @@ def _invalid_token(_: str) -> AwsError:
 
 @cloudwatch.task(RETENTION_TASK, every=3600.0)
 def drop_old_datapoints(app: App, payload: dict[str, Any]) -> None:
-    """Data points are kept for 15 days."""
-    with app.database.transaction() as db:
-        db.execute(delete(cloudwatch_datapoints).where(cloudwatch_datapoints.c.timestamp < app.clock.now() - RETENTION))
+    """Data points are kept for 15 days. They may be stamped up to two weeks in the past, so they are not stored in
+    time order: the old ones are found through the time index, a chunk per transaction."""
+    prune_in_task(app.database, cloudwatch_datapoints, cloudwatch_datapoints.c.timestamp < app.clock.now() - RETENTION,
+                  in_key_order=False)
