@@ -4,8 +4,9 @@ each until it expires."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, Table, select
 
 from profilestack.identity.credentials import Credential
 from profilestack.identity.principal import ASSUMED_ROLE, Principal, root_principal
@@ -20,7 +21,11 @@ def session_arn(account: str, role_name: str, session_name: str) -> str:
     return f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}"
 
 
-class SessionCredentials:
+class _TemporaryCredentials:
+    """STS keys (``ASIA…``) stored in ``table`` until they expire; ``_principal`` says who a row stands for."""
+
+    table: Table
+
     def __init__(self, database: Database) -> None:
         self.database = database
 
@@ -28,37 +33,38 @@ class SessionCredentials:
         if not access_key.startswith("ASIA"):
             return None
         with self.database.transaction(write=False) as db:
-            row = db.execute(select(sts_sessions).where(sts_sessions.c.access_key_id == access_key)).first()
-            if row is None:
-                return None
-            role_tags = tag_map(db, "role", row.role_id) if db.execute(
-                select(iam_roles.c.id).where(iam_roles.c.id == row.role_id)).first() else {}
-        role_name = row.role_arn.rsplit("/", 1)[1]
-        principal = Principal(ASSUMED_ROLE, row.account_id, session_arn(row.account_id, role_name, row.session_name),
-                              f"{row.role_id}:{row.session_name}", row.session_name, access_key,
-                              invoked_by=row.invoked_by, tags={**role_tags, **row.tags}, entity_id=row.role_id,
-                              role_arn=row.role_arn)
+            row = db.execute(select(self.table).where(self.table.c.access_key_id == access_key)).first()
+            principal = None if row is None else self._principal(db, row, access_key)
+        if principal is None:
+            return None
         return Credential(access_key, row.secret, principal, row.session_token, row.expires_at)
 
+    def _principal(self, db: Connection, row: Row[Any], access_key: str) -> Principal | None:
+        raise NotImplementedError
 
-class SessionTokenCredentials:
+
+class SessionCredentials(_TemporaryCredentials):
+    """AssumeRole's credentials: the role session, tagged with the role's tags and its own."""
+
+    table = sts_sessions
+
+    def _principal(self, db: Connection, row: Row[Any], access_key: str) -> Principal | None:
+        role_tags = tag_map(db, "role", row.role_id) if db.execute(
+            select(iam_roles.c.id).where(iam_roles.c.id == row.role_id)).first() else {}
+        role_name = row.role_arn.rsplit("/", 1)[1]
+        return Principal(ASSUMED_ROLE, row.account_id, session_arn(row.account_id, role_name, row.session_name),
+                         f"{row.role_id}:{row.session_name}", row.session_name, access_key,
+                         invoked_by=row.invoked_by, tags={**role_tags, **row.tags}, entity_id=row.role_id,
+                         role_arn=row.role_arn)
+
+
+class SessionTokenCredentials(_TemporaryCredentials):
     """GetSessionToken's credentials: the user who asked for them (or the root), while the user exists."""
 
-    def __init__(self, database: Database) -> None:
-        self.database = database
+    table = sts_session_tokens
 
-    def lookup(self, access_key: str) -> Credential | None:
-        if not access_key.startswith("ASIA"):
-            return None
-        with self.database.transaction(write=False) as db:
-            row = db.execute(select(sts_session_tokens).where(sts_session_tokens.c.access_key_id == access_key)).first()
-            if row is None:
-                return None
-            if row.user_id is None:
-                principal = replace(root_principal(row.account_id, access_key), session_token=True)
-            else:
-                user = db.execute(select(iam_users).where(iam_users.c.id == row.user_id)).first()
-                if user is None:
-                    return None
-                principal = user_principal(db, user, access_key, session_token=True)
-        return Credential(access_key, row.secret, principal, row.session_token, row.expires_at)
+    def _principal(self, db: Connection, row: Row[Any], access_key: str) -> Principal | None:
+        if row.user_id is None:
+            return replace(root_principal(row.account_id, access_key), session_token=True)
+        user = db.execute(select(iam_users).where(iam_users.c.id == row.user_id)).first()
+        return None if user is None else user_principal(db, user, access_key, session_token=True)
