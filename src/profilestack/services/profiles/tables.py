@@ -5,6 +5,15 @@ from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, 
 from profilestack.store.metadata import metadata
 from profilestack.store.types import UtcDateTime
 
+
+def _held(name: str, *columns: Column) -> Table:
+    """A kind of definition a domain holds (definitions.py): its key and columns, the definition as its request
+    gave it (tags apart), two dates."""
+    return Table(name, metadata, Column("domain_id", Integer, primary_key=True), *columns,
+                 Column("definition", JSON, nullable=False), Column("created_at", UtcDateTime, nullable=False),
+                 Column("updated_at", UtcDateTime, nullable=False))
+
+
 profile_domains = Table(
     "profile_domains", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -50,14 +59,7 @@ profile_keys = Table(
     Index("ix_profile_keys_profile", "profile_id"),
 )
 
-profile_object_types = Table(
-    "profile_object_types", metadata,
-    Column("domain_id", Integer, primary_key=True),
-    Column("name", String(255), primary_key=True),
-    Column("definition", JSON, nullable=False),  # the PutProfileObjectType request, as given
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
+profile_object_types = _held("profile_object_types", Column("name", String(255), primary_key=True))
 
 profile_objects = Table(
     "profile_objects", metadata,
@@ -72,43 +74,15 @@ profile_objects = Table(
     Index("ix_profile_objects_expiry", "expires_at"),
 )
 
-profile_event_triggers = Table(
-    "profile_event_triggers", metadata,
-    Column("domain_id", Integer, primary_key=True),
-    Column("name", String(64), primary_key=True),
-    Column("object_type", String(255), nullable=False),
-    Column("definition", JSON, nullable=False),  # the trigger's request members (tags apart)
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
+profile_event_triggers = _held("profile_event_triggers", Column("name", String(64), primary_key=True),
+                               Column("object_type", String(255), nullable=False))
 
-profile_calculated_attributes = Table(
-    "profile_calculated_attributes", metadata,
-    Column("domain_id", Integer, primary_key=True),
-    Column("name", String(255), primary_key=True),
-    Column("object_type", String(255), nullable=False),  # the one its expression reads
-    Column("definition", JSON, nullable=False),  # the definition's request members (tags apart)
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
+profile_calculated_attributes = _held("profile_calculated_attributes", Column("name", String(255), primary_key=True),
+                                      Column("object_type", String(255), nullable=False))  # the one it reads
 
-profile_segment_definitions = Table(
-    "profile_segment_definitions", metadata,
-    Column("domain_id", Integer, primary_key=True),
-    Column("name", String(64), primary_key=True),
-    Column("definition", JSON, nullable=False),  # the definition's request members (tags apart)
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
+profile_segment_definitions = _held("profile_segment_definitions", Column("name", String(64), primary_key=True))
 
-profile_integrations = Table(
-    "profile_integrations", metadata,
-    Column("domain_id", Integer, primary_key=True),
-    Column("uri", String(255), primary_key=True),
-    Column("definition", JSON, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
+profile_integrations = _held("profile_integrations", Column("uri", String(255), primary_key=True))
 
 # One row per trigger firing for a profile: the Periods limits count them.
 profile_trigger_invocations = Table(
