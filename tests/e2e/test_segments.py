@@ -97,6 +97,9 @@ def test_profile_attribute_dimensions(customers: Customers) -> None:
                  {"ana"}),
         "big_spenders": ({"CalculatedAttributes": {"spend": {"DimensionType": "GREATER_THAN", "Values": ["100"]}}},
                          {"ana"}),
+        "big_spenders_today": ({"CalculatedAttributes": {"spend": {  # a range of no time at all: no orders count
+            "DimensionType": "GREATER_THAN", "Values": ["100"],
+            "ConditionOverrides": {"Range": {"Start": 0, "End": 0, "Unit": "DAYS"}}}}}, set()),
         "modest_spenders": ({"CalculatedAttributes": {"spend": {"DimensionType": "LESS_THAN", "Values": ["50"]}}},
                             {"bob"}),  # cy has no orders: no value, not less than 50
     }
@@ -183,6 +186,9 @@ def test_definitions_are_read_listed_and_checked(customers: Customers) -> None:
             "DimensionType": "LIST_CONTAINS", "Values": ["a"]}}}}]}), {}, "LIST_CONTAINS is not supported"),
         (_groups({"Dimensions": [_attribute("BirthDate", "BEFORE", "{{_profile.BirthDate}}")]}), {},
          "Dynamic values"),
+        (_groups({"Dimensions": [{"CalculatedAttributes": {"spend": {
+            "DimensionType": "EQUAL", "Values": ["1"],
+            "ConditionOverrides": {"Range": {"Start": 1, "End": 5, "Unit": "DAYS"}}}}}]}), {}, "must not be smaller"),
         (None, {"SegmentSqlQuery": "SELECT * FROM profiles"}, "SegmentSqlQuery is not supported"),
     ]:
         name = "gold" if message == "already exists" else unique("s")[:60]

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, select
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.calculation import calculate, check_definition, parsed
+from profilestack.services.profiles.calculation import calculate, check_definition, check_range_override, parsed
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
@@ -122,10 +122,10 @@ def _values(ctx: CallContext, domain: Row[Any], row: Row[Any], profile_ids: list
     """Profile id → the attribute's item for that profile (its value left out when there is none)."""
     object_type = find_type(ctx.db, domain.id, row.object_type)
     objects = _objects_of(ctx.db, domain.id, row.object_type, profile_ids) if object_type else {}
-    items = {}
+    items, now = {}, ctx.now()
     for profile_id in profile_ids:
         result = calculate(row.definition, row.created_at, object_type.definition if object_type else {},
-                           objects.get(profile_id, []), ctx.now(), range_override)
+                           objects.get(profile_id, []), now, range_override)
         item = {"CalculatedAttributeName": row.name, "DisplayName": row.definition.get("DisplayName"),
                 "IsDataPartial": "false", "Value": result.value, "LastObjectTimestamp": result.last_object_at}
         items[profile_id] = {name: value for name, value in item.items() if value is not None}
@@ -155,9 +155,7 @@ def batch_get_for_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str
     wanted = list(dict.fromkeys(params["ProfileIds"]))
     found = list(store.load_profiles(ctx.db, domain.id, wanted, encoded=True))
     override = (params.get("ConditionOverrides") or {}).get("Range")
-    if override and override["Start"] < override.get("End", 0):
-        raise bad_request("ConditionOverrides Range Start must not be smaller than End: both count days back from "
-                          "now.")
+    check_range_override(override)
     values = _values(ctx, domain, row, found, override)
     result: dict[str, Any] = {
         "CalculatedAttributeValues": [{**values[profile_id], "ProfileId": profile_id} for profile_id in found],

@@ -191,6 +191,13 @@ class Calculated:
     last_object_at: datetime | None
 
 
+def check_range_override(range_: dict[str, Any] | None) -> None:
+    """A ConditionOverrides ``Range`` (``Start``, ``End`` days back from now) that keeps some time."""
+    if range_ and range_["Start"] < range_.get("End", 0):
+        raise bad_request("ConditionOverrides Range Start must not be smaller than End: both count days back from "
+                          "now.")
+
+
 def window(range_: dict[str, Any] | None, now: datetime) -> tuple[datetime, datetime] | None:
     """The time range a Range (or a ConditionOverrides Range: ``Start``/``End``) keeps; days count back from
     ``now`` (negative ones forward)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from profilestack.services.profiles.calculation import check_range_override
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.trigger_conditions import OPERATORS, combine
 
@@ -82,6 +83,10 @@ def check_segment(segment: dict[str, Any], segment_exists: Callable[[str], bool]
     for name in sorted(calculated_attributes_of(segment)):
         if not attribute_exists(name):
             raise bad_request(f"Calculated attribute {name} does not exist.")
+    for group in segment["SegmentGroups"]["Groups"]:
+        for dimension in group.get("Dimensions") or []:
+            for spec in (dimension.get("CalculatedAttributes") or {}).values():
+                check_range_override((spec.get("ConditionOverrides") or {}).get("Range"))
 
 
 class Membership:
