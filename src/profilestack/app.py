@@ -16,6 +16,7 @@ from profilestack.gateway.authz import Authorizer, PolicyAuthorizer
 from profilestack.gateway.pipeline import Gateway
 from profilestack.iam_policy.actions import NameResolver
 from profilestack.identity.credentials import BootstrapCredentials, CredentialResolver, CredentialSource
+from profilestack.identity.principal import Principal
 from profilestack.outbox.cleanup import CLEANUP_EVERY, CLEANUP_TASK, drop_finished_tasks
 from profilestack.outbox.worker import OutboxWorker, enqueue, ensure_pending
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
@@ -78,10 +79,10 @@ class App:
         self.policies.invalidate()
         self.iam_reads.invalidate()
 
-    def arn_names(self, service_prefix: str, params: dict[str, Any], account: str) -> NameResolver | None:
+    def arn_names(self, service_prefix: str, params: dict[str, Any], caller: Principal) -> NameResolver | None:
         """How to fill ARN variables that need stored state, for the services that have such ARNs."""
         if service_prefix == "iam":
-            return names_with_path(self.database, self.iam_reads, account, params)
+            return names_with_path(self.database, self.iam_reads, caller, params)
         if service_prefix == "connect-campaigns":  # campaign/${CampaignId} is the "id" parameter
             return lambda variable: params.get("id") if variable.lower() == "campaignid" else None
         return None

@@ -243,3 +243,16 @@ def test_inactive_and_deleted_keys_are_refused(server) -> None:
     assert user.client("sts").get_caller_identity()["Arn"] == user.arn
     iam.delete_access_key(UserName=user.name, AccessKeyId=user.key)
     assert error_of(user.client("sts").get_caller_identity)[0] == "InvalidClientTokenId"
+
+
+def test_a_call_without_a_user_name_acts_on_the_calling_user(server) -> None:
+    """IAM calls that default to the caller (ListAccessKeys, GetUser, … without UserName) are authorized against
+    the caller's own ARN, so a policy naming ``user/${aws:username}`` allows them."""
+    own = f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"
+    user = make_user(server, document(allow(["iam:ListAccessKeys", "iam:GetUser"], own)))
+    iam = user.client("iam")
+    assert [key["AccessKeyId"] for key in iam.list_access_keys()["AccessKeyMetadata"]] == [user.key]
+    assert iam.get_user()["User"]["Arn"] == user.arn
+    with pytest.raises(ClientError) as raised:
+        iam.list_access_keys(UserName="someone-else")
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"

@@ -135,7 +135,7 @@ class Gateway:
         """``look_up=False``: resources named from the parameters alone, without reading stored state (for
         parameters that failed validation, which the database may not even be able to take)."""
         info = action_info(spec.iam_prefix, operation.name)
-        names = self.app.arn_names(spec.iam_prefix, params, principal.account) if look_up else None
+        names = self.app.arn_names(spec.iam_prefix, params, principal) if look_up else None
         resources = resources_for(info, params, region, principal.account, names)
         return AuditEvent(
             event_id=self.app.ids.call_id(), event_time=self.app.clock.now(), account_id=principal.account,

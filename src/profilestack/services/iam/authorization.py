@@ -7,6 +7,7 @@ or after ``ttl`` seconds, so other processes sharing the database see changes wi
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,7 @@ from profilestack.services.iam import entities, managed
 from profilestack.services.iam.attachments import attached_arns
 from profilestack.services.iam.inline import inline_policies
 from profilestack.services.iam.linked_services import linked_service
+from profilestack.services.iam.passwords import self_service_statements
 from profilestack.services.iam.read_cache import IamReadCache
 from profilestack.services.iam.tables import iam_policies, iam_roles, iam_users
 from profilestack.services.iam.tags import tag_map
@@ -54,6 +56,10 @@ def user_policy_set(db: Connection, account: str, user_id: str) -> PolicySet:
     identity = entity_policies(db, account, entities.USER, user_id)
     for group_id in entities.group_ids_of(db, user_id):
         identity += entity_policies(db, account, entities.GROUP, group_id)
+    granted = self_service_statements(db, account, row.arn)
+    if granted:
+        document = json.dumps({"Version": "2012-10-17", "Statement": granted})
+        identity.append(Policy("AccountPasswordPolicy", "user", parse_policy(document)))
     return PolicySet(identity, _managed(db, account, row.boundary_arn))
 
 
@@ -156,9 +162,13 @@ _NAMED_WITH_PATH = {"usernamewithpath": entities.USER, "groupnamewithpath": enti
                     "rolenamewithpath": entities.ROLE, "instanceprofilenamewithpath": entities.INSTANCE_PROFILE}
 
 
-def names_with_path(database: Database, reads: IamReadCache, account: str, params: dict[str, Any]
+def names_with_path(database: Database, reads: IamReadCache, caller: Principal, params: dict[str, Any]
                     ) -> Callable[[str], str | None]:
-    """Fills ``${RoleNameWithPath}``-style ARN variables: the stored path, or the ``Path`` being created."""
+    """Fills ``${RoleNameWithPath}``-style ARN variables: the stored path, or the ``Path`` being created. A call
+    without a ``UserName`` acts on the calling user (GetUser, CreateAccessKey, ChangePassword, …)."""
+    account = caller.account
+    if "UserName" not in params and caller.kind == IAM_USER and caller.name:
+        params = {**params, "UserName": caller.name}
 
     def resolve(variable: str) -> str | None:
         lowered = variable.lower()

@@ -3,10 +3,12 @@
 from profilestack.services.iam import (  # noqa: F401
     access_keys,
     account,
+    account_settings,
     attachments,
     groups,
     inline,
     instance_profiles,
+    passwords,
     policies,
     roles,
     service_linked_roles,

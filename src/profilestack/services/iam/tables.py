@@ -4,7 +4,7 @@ Entities are global to an account. Names are unique per account case-insensitive
 (``name_key`` holds the lower-cased name).
 """
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from profilestack.store.metadata import metadata
 from profilestack.store.types import UtcDateTime
@@ -131,4 +131,24 @@ iam_instance_profiles = Table(
     Column("role_id", String(128)),  # at most one role per instance profile
     UniqueConstraint("account_id", "name_key", name="uq_iam_instance_profiles_name"),
     Index("ix_iam_instance_profiles_role", "role_id"),
+)
+
+# Settings of an account as a whole: its alias (unique across the accounts a server holds, as AWS's are
+# worldwide) and its password policy (the UpdateAccountPasswordPolicy request; None: AWS's default rules).
+iam_account_settings = Table(
+    "iam_account_settings", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("alias", String(63), unique=True),
+    Column("password_policy", JSON),
+)
+
+# A user's console password (never stored as such: a salted scrypt hash), and the hashes it replaced, newest first,
+# for PasswordReusePrevention.
+iam_login_profiles = Table(
+    "iam_login_profiles", metadata,
+    Column("user_id", String(128), primary_key=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("previous_hashes", JSON, nullable=False),
+    Column("reset_required", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

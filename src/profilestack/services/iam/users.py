@@ -15,7 +15,7 @@ from profilestack.services.iam.entities import USER
 from profilestack.services.iam.errors import already_exists, delete_conflict
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
-from profilestack.services.iam.tables import iam_access_keys
+from profilestack.services.iam.tables import iam_access_keys, iam_login_profiles
 from profilestack.services.iam.tags import add_tags
 
 ROOT_CREATED = datetime(2020, 1, 1, tzinfo=UTC)  # the emulated account's creation date
@@ -87,5 +87,7 @@ def delete_user(ctx: CallContext, params: dict[str, Any]) -> None:
     entities.refuse_if_policies(db, USER, row)
     if entities.group_ids_of(db, row.id):
         raise delete_conflict("Cannot delete entity, must remove user from all groups first.")
+    if db.execute(select(iam_login_profiles.c.user_id).where(iam_login_profiles.c.user_id == row.id)).first():
+        raise delete_conflict("Cannot delete entity, must delete login profile first.")
     entities.remove(db, USER, row)
 

@@ -1,0 +1,90 @@
+"""An account's alias, and GetAccountSummary: the account's IAM entities counted against their quotas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.iam.access_keys import KEYS_PER_USER
+from profilestack.services.iam.attachments import POLICIES_PER_ENTITY
+from profilestack.services.iam.entities import GROUP, INSTANCE_PROFILE, ROLE, USER
+from profilestack.services.iam.errors import already_exists, no_such_entity
+from profilestack.services.iam.groups import GROUPS_PER_USER
+from profilestack.services.iam.policies import MANAGED_POLICY_SIZE, MAX_VERSIONS, POLICIES_PER_ACCOUNT
+from profilestack.services.iam.roles import TRUST_POLICY_LIMIT
+from profilestack.services.iam.service import iam
+from profilestack.services.iam.tables import iam_account_settings, iam_policies, iam_policy_versions
+
+
+def settings_of(db: Connection, account: str) -> Row[Any] | None:
+    return db.execute(select(iam_account_settings).where(iam_account_settings.c.account_id == account)).first()
+
+
+def save_settings(db: Connection, account: str, **values: Any) -> None:
+    """Set some of the account's settings, creating its row the first time."""
+    if settings_of(db, account) is None:
+        db.execute(insert(iam_account_settings).values(account_id=account, **values))
+    else:
+        db.execute(update(iam_account_settings).where(iam_account_settings.c.account_id == account).values(**values))
+
+
+@iam.operation("CreateAccountAlias")
+def create_account_alias(ctx: CallContext, params: dict[str, Any]) -> None:
+    """An account has one alias: a new one replaces it. Another account's alias cannot be taken."""
+    alias = params["AccountAlias"]
+    owner = ctx.db.execute(select(iam_account_settings.c.account_id)
+                           .where(iam_account_settings.c.alias == alias)).scalar()
+    if owner is not None and owner != ctx.account:
+        raise already_exists(f"The account alias {alias} already exists.")
+    save_settings(ctx.db, ctx.account, alias=alias)
+
+
+@iam.operation("DeleteAccountAlias")
+def delete_account_alias(ctx: CallContext, params: dict[str, Any]) -> None:
+    settings = settings_of(ctx.db, ctx.account)
+    if settings is None or settings.alias != params["AccountAlias"]:
+        raise no_such_entity(f"The account alias {params['AccountAlias']} cannot be found.")
+    save_settings(ctx.db, ctx.account, alias=None)
+
+
+@iam.operation("ListAccountAliases")
+def list_account_aliases(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    settings = settings_of(ctx.db, ctx.account)
+    return {"AccountAliases": [settings.alias] if settings is not None and settings.alias else [],
+            "IsTruncated": False}
+
+
+def _count(db: Connection, table: Any, account: str) -> int:
+    return db.execute(select(func.count()).select_from(table).where(table.c.account_id == account)).scalar_one()
+
+
+@iam.operation("GetAccountSummary")
+def get_account_summary(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    db, account = ctx.db, ctx.account
+    versions = db.execute(select(func.count()).select_from(iam_policy_versions).join(
+        iam_policies, iam_policies.c.id == iam_policy_versions.c.policy_id)
+        .where(iam_policies.c.account_id == account)).scalar_one()
+    bootstrap = ctx.app.settings
+    root_keys = int(bootstrap.bootstrap_credentials and bootstrap.account_id == account)
+    summary = {
+        "Users": _count(db, USER.table, account), "UsersQuota": USER.quota,
+        "Groups": _count(db, GROUP.table, account), "GroupsQuota": GROUP.quota,
+        "Roles": _count(db, ROLE.table, account), "RolesQuota": ROLE.quota,
+        "InstanceProfiles": _count(db, INSTANCE_PROFILE.table, account),
+        "InstanceProfilesQuota": INSTANCE_PROFILE.quota,
+        "Policies": _count(db, iam_policies, account), "PoliciesQuota": POLICIES_PER_ACCOUNT,
+        "PolicyVersionsInUse": versions, "PolicyVersionsInUseQuota": POLICIES_PER_ACCOUNT * MAX_VERSIONS,
+        "VersionsPerPolicyQuota": MAX_VERSIONS, "PolicySizeQuota": MANAGED_POLICY_SIZE,
+        "UserPolicySizeQuota": USER.inline_size_limit, "GroupPolicySizeQuota": GROUP.inline_size_limit,
+        "RolePolicySizeQuota": ROLE.inline_size_limit, "AssumeRolePolicySizeQuota": TRUST_POLICY_LIMIT,
+        "AccessKeysPerUserQuota": KEYS_PER_USER, "GroupsPerUserQuota": GROUPS_PER_USER,
+        "AttachedPoliciesPerUserQuota": POLICIES_PER_ENTITY, "AttachedPoliciesPerGroupQuota": POLICIES_PER_ENTITY,
+        "AttachedPoliciesPerRoleQuota": POLICIES_PER_ENTITY,
+        "AccountAccessKeysPresent": root_keys, "AccountMFAEnabled": 0, "AccountPasswordPresent": 0,
+        "AccountSigningCertificatesPresent": 0, "MFADevices": 0, "MFADevicesInUse": 0, "Providers": 0,
+        "ServerCertificates": 0, "ServerCertificatesQuota": 20, "SigningCertificatesPerUserQuota": 2,
+        "GlobalEndpointTokenVersion": 1,
+    }
+    return {"SummaryMap": summary}

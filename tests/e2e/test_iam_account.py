@@ -1,0 +1,146 @@
+"""IAM account settings: the password policy, users' login profiles and ChangePassword, the account alias and
+GetAccountSummary."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import Server
+from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
+
+STRONG = "Correct-Horse-9"
+
+
+def _error(call) -> dict:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]
+
+
+@pytest.fixture
+def account(server: Server):
+    """The account's IAM client; the password policy and alias it sets are taken away afterwards."""
+    iam = server.client("iam")
+    yield iam
+    for call in (iam.delete_account_password_policy,
+                 lambda: [iam.delete_account_alias(AccountAlias=alias)
+                          for alias in iam.list_account_aliases()["AccountAliases"]]):
+        with contextlib.suppress(ClientError):
+            call()
+
+
+def test_the_password_policy_is_set_read_and_deleted(account) -> None:
+    missing = _error(account.get_account_password_policy)
+    assert missing["Code"] == "NoSuchEntity"
+    assert missing["Message"] == f"The Password Policy with domain name {ACCOUNT} cannot be found."
+    account.update_account_password_policy(MinimumPasswordLength=12, RequireSymbols=True, MaxPasswordAge=90,
+                                           PasswordReusePrevention=3)
+    policy = account.get_account_password_policy()["PasswordPolicy"]
+    assert policy == {"MinimumPasswordLength": 12, "RequireSymbols": True, "RequireNumbers": False,
+                      "RequireUppercaseCharacters": False, "RequireLowercaseCharacters": False,
+                      "AllowUsersToChangePassword": False, "ExpirePasswords": True, "MaxPasswordAge": 90,
+                      "PasswordReusePrevention": 3}
+    account.update_account_password_policy(RequireNumbers=True)  # what it leaves out takes its default again
+    policy = account.get_account_password_policy()["PasswordPolicy"]
+    assert policy["MinimumPasswordLength"] == 6 and policy["RequireNumbers"] is True
+    assert policy["RequireSymbols"] is False and policy["ExpirePasswords"] is False and "MaxPasswordAge" not in policy
+    account.delete_account_password_policy()
+    assert _error(account.get_account_password_policy)["Code"] == "NoSuchEntity"
+    assert _error(account.delete_account_password_policy)["Code"] == "NoSuchEntity"
+
+
+def test_login_profiles_follow_the_policy_and_users_change_their_own_password(server: Server, account) -> None:
+    user = make_user(server)
+    violation = _error(lambda: account.create_login_profile(UserName=user.name, Password="alllowercase"))
+    assert violation == {"Type": "Sender", "Code": "PasswordPolicyViolation",  # AWS's default rules
+                         "Message": "Password does not conform to the account password policy."}
+    created = account.create_login_profile(UserName=user.name, Password=STRONG,
+                                           PasswordResetRequired=True)["LoginProfile"]
+    assert created["UserName"] == user.name and created["PasswordResetRequired"] is True
+    assert _error(lambda: account.create_login_profile(UserName=user.name, Password=STRONG))["Code"] == (
+        "EntityAlreadyExists")
+    account.update_login_profile(UserName=user.name, PasswordResetRequired=False)
+    read = account.get_login_profile(UserName=user.name)["LoginProfile"]
+    assert read["PasswordResetRequired"] is False and read["CreateDate"] == created["CreateDate"]
+
+    own = user.client("iam")
+    denied = _error(lambda: own.change_password(OldPassword=STRONG, NewPassword="Another-Horse-1"))
+    assert denied["Code"] == "AccessDenied" and "iam:ChangePassword" in denied["Message"]
+    account.update_account_password_policy(AllowUsersToChangePassword=True, RequireSymbols=True,
+                                           PasswordReusePrevention=2, MinimumPasswordLength=10)
+    time.sleep(1.1)  # other processes' policy caches: a second (this one's was dropped on the write)
+    assert own.get_account_password_policy()["PasswordPolicy"]["AllowUsersToChangePassword"] is True
+    wrong = _error(lambda: own.change_password(OldPassword="Not-The-Password1", NewPassword="Fresh-Horse-22"))
+    assert wrong == {"Type": "Sender", "Code": "AccessDenied", "Message": "The old password is incorrect."}
+    for weak in ("NoSymbols123456", "Sh0rt-1", STRONG):  # the last is the one in use: reuse is refused
+        assert _error(lambda weak=weak: own.change_password(OldPassword=STRONG, NewPassword=weak))["Code"] == (
+            "PasswordPolicyViolation"), weak
+    own.change_password(OldPassword=STRONG, NewPassword="Fresh-Horse-22")
+    assert _error(lambda: own.change_password(OldPassword=STRONG, NewPassword="Fresh-Horse-23"))["Code"] == (
+        "AccessDenied")  # the old one no longer is the password
+    own.change_password(OldPassword="Fresh-Horse-22", NewPassword="Third-Horse-333")
+    reused = _error(lambda: own.change_password(OldPassword="Third-Horse-333", NewPassword="Fresh-Horse-22"))
+    assert reused["Code"] == "PasswordPolicyViolation"  # two remembered: the one in use and the one before
+    own.change_password(OldPassword="Third-Horse-333", NewPassword=STRONG)  # three back: allowed again
+
+    root = _error(lambda: account.change_password(OldPassword=STRONG, NewPassword="Whatever-Horse-1!"))
+    assert root["Code"] == "InvalidUserType"
+    for key in account.list_access_keys(UserName=user.name)["AccessKeyMetadata"]:
+        account.delete_access_key(UserName=user.name, AccessKeyId=key["AccessKeyId"])
+    conflict = _error(lambda: account.delete_user(UserName=user.name))
+    assert conflict == {"Type": "Sender", "Code": "DeleteConflict",
+                        "Message": "Cannot delete entity, must delete login profile first."}
+    account.delete_login_profile(UserName=user.name)
+    assert _error(lambda: account.get_login_profile(UserName=user.name))["Message"] == (
+        f"Login Profile for User {user.name} cannot be found.")
+    account.delete_user(UserName=user.name)
+
+
+def test_passwords_stay_out_of_the_audit_trail(server: Server, account) -> None:
+    user = make_user(server, document(allow("iam:ChangePassword")))
+    account.create_login_profile(UserName=user.name, Password="Secret-Audit-42")
+    user.client("iam").change_password(OldPassword="Secret-Audit-42", NewPassword="Secret-Audit-43")
+    trail = server.client("cloudtrail")
+    events: list = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(events) < 2:
+        events = [json.loads(event["CloudTrailEvent"]) for event in trail.lookup_events(LookupAttributes=[
+            {"AttributeKey": "ResourceName", "AttributeValue": user.arn}], MaxResults=50)["Events"]
+            if event["EventName"] in ("CreateLoginProfile", "ChangePassword")]
+        time.sleep(0.1)
+    assert {event["eventName"] for event in events} == {"CreateLoginProfile", "ChangePassword"}
+    text = json.dumps(events)
+    assert "Secret-Audit" not in text and "HIDDEN_DUE_TO_SECURITY_REASONS" in text
+    stored = server.read("SELECT password_hash FROM iam_login_profiles")
+    assert stored and all(value.startswith("scrypt$") and "Secret" not in value for value in stored)
+
+
+def test_the_account_alias(account) -> None:
+    listed = account.list_account_aliases()
+    assert listed["AccountAliases"] == [] and listed["IsTruncated"] is False
+    alias = unique("contact-center")
+    account.create_account_alias(AccountAlias=alias)
+    assert account.list_account_aliases()["AccountAliases"] == [alias]
+    replacement = unique("support")
+    account.create_account_alias(AccountAlias=replacement)  # one alias per account: the new one replaces it
+    assert account.list_account_aliases()["AccountAliases"] == [replacement]
+    assert _error(lambda: account.delete_account_alias(AccountAlias=alias))["Code"] == "NoSuchEntity"
+    account.delete_account_alias(AccountAlias=replacement)
+    assert account.list_account_aliases()["AccountAliases"] == []
+
+
+def test_the_account_summary_counts_what_the_account_holds(server: Server, account) -> None:
+    before = account.get_account_summary()["SummaryMap"]
+    make_user(server)
+    account.create_role(RoleName=unique("role"), AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))
+    after = account.get_account_summary()["SummaryMap"]
+    assert after["Users"] == before["Users"] + 1 and after["Roles"] == before["Roles"] + 1
+    assert after["UsersQuota"] == 5000 and after["AccessKeysPerUserQuota"] == 2
+    assert after["AccountAccessKeysPresent"] == 1  # the bootstrap root key pair
