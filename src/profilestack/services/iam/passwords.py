@@ -23,6 +23,7 @@ from profilestack.services.iam.entities import USER
 from profilestack.services.iam.errors import already_exists, no_such_entity
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_login_profiles
+from profilestack.services.iam.users import target_user
 
 _POLICY_DEFAULTS: dict[str, Any] = {
     "MinimumPasswordLength": 6, "RequireSymbols": False, "RequireNumbers": False,
@@ -118,7 +119,7 @@ def _profile_shape(user: Row[Any], profile: Row[Any]) -> dict[str, Any]:
 
 @iam.operation("CreateLoginProfile")
 def create_login_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    user = entities.require(ctx.db, USER, ctx.account, params["UserName"])
+    user = target_user(ctx, params)
     if login_profile_of(ctx.db, user.id) is not None:
         raise already_exists(f"Login Profile for user {user.name} already exists.")
     _check(ctx.db, ctx.account, params["Password"], [])
@@ -130,7 +131,7 @@ def create_login_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 
 @iam.operation("GetLoginProfile")
 def get_login_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    user = entities.require(ctx.db, USER, ctx.account, params["UserName"])
+    user = target_user(ctx, params)
     return _profile_shape(user, _require_profile(ctx, user))
 
 
@@ -143,7 +144,7 @@ def _set_password(ctx: CallContext, profile: Row[Any], password: str, reset_requ
 
 @iam.operation("UpdateLoginProfile")
 def update_login_profile(ctx: CallContext, params: dict[str, Any]) -> None:
-    user = entities.require(ctx.db, USER, ctx.account, params["UserName"])
+    user = target_user(ctx, params)
     profile = _require_profile(ctx, user)
     reset = params.get("PasswordResetRequired", profile.reset_required)
     if params.get("Password") is not None:
@@ -155,7 +156,7 @@ def update_login_profile(ctx: CallContext, params: dict[str, Any]) -> None:
 
 @iam.operation("DeleteLoginProfile")
 def delete_login_profile(ctx: CallContext, params: dict[str, Any]) -> None:
-    user = entities.require(ctx.db, USER, ctx.account, params["UserName"])
+    user = target_user(ctx, params)
     _require_profile(ctx, user)
     ctx.db.execute(delete(iam_login_profiles).where(iam_login_profiles.c.user_id == user.id))
 
