@@ -47,6 +47,7 @@ def test_the_javascript_sdk_works_against_every_service(server) -> None:
     assert seen["userDenied"]["name"] == "AccessDenied" and seen["userDenied"]["status"] == 403
     assert "iam:ListRoles" in seen["userDenied"]["message"]
     assert (seen["missingUser"]["name"], seen["missingUser"]["status"]) == ("NoSuchEntityException", 404)
+    assert seen["sessionIdentity"] == user_arn  # GetSessionToken's credentials are the user's
 
     # Customer Profiles (REST-JSON): the domain's own service-linked role, profiles, objects, errors
     assert seen["createDomain"] == f"js{suffix}"
@@ -63,6 +64,8 @@ def test_the_javascript_sdk_works_against_every_service(server) -> None:
                                "FoundByItems": [{"KeyName": "_phone", "Values": ["+15550100"]}]}]
     assert seen["batch"] == {"ids": [seen["createdProfile"]], "errors": ["ResourceNotFoundException"]}
     assert seen["putObject"] == "o-1"
+    assert seen["calculated"] == {"Value": "1", "IsDataPartial": "false", "LastObjectTimestampIsDate": True}
+    assert seen["membership"] == [[seen["createdProfile"], "PRESENT", "Ada"]]  # a union member, serialized by JS
     assert (seen["missingDomain"]["name"], seen["missingDomain"]["status"]) == ("ResourceNotFoundException", 404)
     assert (seen["invalidDomainName"]["name"], seen["invalidDomainName"]["status"]) == ("BadRequestException", 400)
 

@@ -9,15 +9,17 @@ import {
   ListCampaignsCommand,
 } from "@aws-sdk/client-connectcampaignsv2";
 import {
-  BatchGetProfileCommand, CreateDomainCommand, CreateProfileCommand, CustomerProfilesClient, DeleteDomainCommand,
-  GetDomainCommand, PutProfileObjectCommand, PutProfileObjectTypeCommand, SearchProfilesCommand,
+  BatchGetProfileCommand, CreateCalculatedAttributeDefinitionCommand, CreateDomainCommand, CreateProfileCommand,
+  CreateSegmentDefinitionCommand, CustomerProfilesClient, DeleteDomainCommand, GetCalculatedAttributeForProfileCommand,
+  GetDomainCommand, GetSegmentMembershipCommand, PutProfileObjectCommand, PutProfileObjectTypeCommand,
+  SearchProfilesCommand,
 } from "@aws-sdk/client-customer-profiles";
 import {
   CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, DeleteServiceLinkedRoleCommand,
   DeleteUserCommand, GetRoleCommand, GetServiceLinkedRoleDeletionStatusCommand, GetUserCommand, IAMClient,
   ListRolesCommand, UpdateAssumeRolePolicyCommand, UpdateRoleDescriptionCommand,
 } from "@aws-sdk/client-iam";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 
 const [endpoint, suffix] = process.argv.slice(2);
 const root = { accessKeyId: "test", secretAccessKey: "test" };
@@ -54,6 +56,10 @@ const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName })))
 const asUser = config({ accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey });
 out.userIdentity = (await new STSClient(asUser).send(new GetCallerIdentityCommand({}))).Arn;
 out.userDenied = await failure(new IAMClient(asUser).send(new ListRolesCommand({})));
+const token = (await new STSClient(asUser).send(new GetSessionTokenCommand({ DurationSeconds: 900 }))).Credentials;
+const asSession = config({ accessKeyId: token.AccessKeyId, secretAccessKey: token.SecretAccessKey,
+  sessionToken: token.SessionToken });
+out.sessionIdentity = (await new STSClient(asSession).send(new GetCallerIdentityCommand({}))).Arn;
 out.missingUser = await failure(iam.send(new GetUserCommand({ UserName: `nobody-${suffix}` })));
 
 const domain = `js${suffix}`;
@@ -106,6 +112,19 @@ await profiles.send(new PutProfileObjectTypeCommand({ DomainName: domain, Object
     _phone: [{ StandardIdentifiers: ["PROFILE"], FieldNames: ["phone"] }] } }));
 out.putObject = (await profiles.send(new PutProfileObjectCommand({ DomainName: domain, ObjectTypeName: "Order",
   Object: JSON.stringify({ id: "o-1", phone: "+15550100" }) }))).ProfileObjectUniqueKey;
+await profiles.send(new CreateCalculatedAttributeDefinitionCommand({ DomainName: domain,
+  CalculatedAttributeName: "orders", Statistic: "COUNT", UseHistoricalData: true,
+  AttributeDetails: { Attributes: [{ Name: "id" }], Expression: "{Order.id}" } }));
+const orders = await profiles.send(new GetCalculatedAttributeForProfileCommand({ DomainName: domain,
+  CalculatedAttributeName: "orders", ProfileId: created.ProfileId }));
+out.calculated = { Value: orders.Value, IsDataPartial: orders.IsDataPartial,
+  LastObjectTimestampIsDate: orders.LastObjectTimestamp instanceof Date };
+await profiles.send(new CreateSegmentDefinitionCommand({ DomainName: domain, SegmentDefinitionName: "buyers",
+  DisplayName: "Buyers", SegmentGroups: { Include: "ALL", Groups: [{ Type: "ALL", Dimensions: [
+    { CalculatedAttributes: { orders: { DimensionType: "GREATER_THAN", Values: ["0"] } } }] }] } }));
+const membership = await profiles.send(new GetSegmentMembershipCommand({ DomainName: domain,
+  SegmentDefinitionName: "buyers", ProfileIds: [created.ProfileId] }));
+out.membership = membership.Profiles.map((item) => [item.ProfileId, item.QueryResult, item.Profile?.FirstName]);
 out.missingDomain = await failure(profiles.send(new GetDomainCommand({ DomainName: `none${suffix}` })));
 out.invalidDomainName = await failure(profiles.send(new GetDomainCommand({ DomainName: "not valid!" })));
 
