@@ -20,6 +20,7 @@ _SECRET_NAMES = frozenset(
     for name in (
         "SecretAccessKey", "Password", "NewPassword", "OldPassword", "SessionToken",
         "PrivateKey", "SAMLAssertion", "WebIdentityToken", "SecretKey", "ClientSecret", "TokenCode",
+        "AuthenticationCode1", "AuthenticationCode2",
     )
 )
 

@@ -21,7 +21,7 @@ from profilestack.runtime import Clock
 
 # Actions AWS answers without any permission, even under an explicit deny.
 UNCONDITIONAL_ACTIONS = frozenset({"sts:getcalleridentity", "sts:getsessiontoken"})
-# What credentials from GetSessionToken may call without MFA (which profilestack has not): no IAM, and of STS only
+# What credentials from GetSessionToken may call: IAM only when they were obtained with an MFA code, and of STS only
 # these (GetSessionToken itself answers that session credentials cannot call it).
 _SESSION_TOKEN_STS = frozenset({"sts:assumerole", "sts:getcalleridentity", "sts:getsessiontoken"})
 _PRINCIPAL_TYPES = {ROOT: "Account", IAM_USER: "User", ASSUMED_ROLE: "AssumedRole", AWS_SERVICE: "AWSService"}
@@ -110,6 +110,8 @@ def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
     }
     if principal.kind == IAM_USER and principal.name:
         values["aws:username"] = [principal.name]
+    if principal.session_token or principal.kind == ASSUMED_ROLE:  # absent for long-term keys, as on AWS
+        values["aws:multifactorauthpresent"] = ["true" if principal.mfa_at is not None else "false"]
     if request.source_ip:
         values["aws:sourceip"] = [request.source_ip]
     if principal.invoked_by:
@@ -125,14 +127,16 @@ def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
     return values
 
 
-def clock_keys(now: datetime):
-    """``aws:CurrentTime`` and ``aws:EpochTime``, for the few policies that test them."""
+def clock_keys(now: datetime, mfa_at: datetime | None = None):
+    """``aws:CurrentTime``, ``aws:EpochTime`` and ``aws:MultiFactorAuthAge``, for the few policies that test them."""
 
     def provide(key: str) -> list[str] | None:
         if key == "aws:currenttime":
             return [_text(now)]
         if key == "aws:epochtime":
             return [str(int(now.timestamp()))]
+        if key == "aws:multifactorauthage" and mfa_at is not None:
+            return [str(int((now - mfa_at).total_seconds()))]
         return None
 
     return provide
@@ -171,7 +175,8 @@ def _allowed_without_policies(request: AuthorizationRequest, root_allowed: bool)
 
 def _refuse_to_session_token(request: AuthorizationRequest) -> None:
     action = request.action.lower()
-    if action.startswith("iam:") or (action.startswith("sts:") and action not in _SESSION_TOKEN_STS):
+    without_mfa = request.principal.mfa_at is None
+    if (action.startswith("iam:") and without_mfa) or (action.startswith("sts:") and action not in _SESSION_TOKEN_STS):
         raise AccessDenied(request.principal, request.action, (request.resources or [None])[0],
                            "because credentials from GetSessionToken without MFA authentication cannot call "
                            f"{request.action}")
@@ -208,7 +213,7 @@ class PolicyAuthorizer:
         policies = policies if policies is not None else self.store.policies_for(principal)
         base = context if context is not None else base_context(request)
         # the simulator's context is all it knows: keys it lacks are reported missing, not read from the clock
-        clock = [("aws:", clock_keys(self.clock.now()))] if context is None else []
+        clock = [("aws:", clock_keys(self.clock.now(), principal.mfa_at))] if context is None else []
         caller = caller_of(principal)
         service_prefix = request.action.split(":", 1)[0].lower()
         decisions = []

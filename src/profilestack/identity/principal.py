@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 ROOT = "Root"
 IAM_USER = "IAMUser"
@@ -23,6 +24,7 @@ class Principal:
     entity_id: str | None = None  # the IAM user's or role's id
     role_arn: str | None = None  # for a role session: the role it was assumed from
     session_token: bool = False  # temporary credentials of a user (or the root) from sts:GetSessionToken
+    mfa_at: datetime | None = None  # when an MFA code was checked for these (temporary) credentials
 
     @property
     def is_root(self) -> bool:

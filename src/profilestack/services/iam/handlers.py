@@ -8,6 +8,7 @@ from profilestack.services.iam import (  # noqa: F401
     groups,
     inline,
     instance_profiles,
+    mfa,
     passwords,
     policies,
     roles,

@@ -152,3 +152,18 @@ iam_login_profiles = Table(
     Column("reset_required", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# Virtual MFA devices: the TOTP seed they share with the authenticator app, the user they are enabled for, and the
+# time step of the last code accepted (a code is good once).
+iam_mfa_devices = Table(
+    "iam_mfa_devices", metadata,
+    Column("serial_number", String(256), primary_key=True),
+    Column("id", String(32), nullable=False, unique=True),  # what its tags are stored under
+    Column("account_id", String(12), nullable=False),
+    Column("seed", String(64), nullable=False),
+    Column("user_id", String(128)),
+    Column("enabled_at", UtcDateTime),
+    Column("last_step", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_iam_mfa_devices_user", "user_id"),
+)

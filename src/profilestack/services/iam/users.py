@@ -15,7 +15,7 @@ from profilestack.services.iam.entities import USER
 from profilestack.services.iam.errors import already_exists, delete_conflict
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
-from profilestack.services.iam.tables import iam_access_keys, iam_login_profiles
+from profilestack.services.iam.tables import iam_access_keys, iam_login_profiles, iam_mfa_devices
 from profilestack.services.iam.tags import add_tags
 
 ROOT_CREATED = datetime(2020, 1, 1, tzinfo=UTC)  # the emulated account's creation date
@@ -89,5 +89,7 @@ def delete_user(ctx: CallContext, params: dict[str, Any]) -> None:
         raise delete_conflict("Cannot delete entity, must remove user from all groups first.")
     if db.execute(select(iam_login_profiles.c.user_id).where(iam_login_profiles.c.user_id == row.id)).first():
         raise delete_conflict("Cannot delete entity, must delete login profile first.")
+    if db.execute(select(iam_mfa_devices.c.serial_number).where(iam_mfa_devices.c.user_id == row.id)).first():
+        raise delete_conflict("Cannot delete entity, must deactivate MFA devices first.")
     entities.remove(db, USER, row)
 

@@ -67,4 +67,5 @@ class SessionTokenCredentials(_TemporaryCredentials):
         if row.user_id is None:
             return replace(root_principal(row.account_id, access_key), session_token=True)
         user = db.execute(select(iam_users).where(iam_users.c.id == row.user_id)).first()
-        return None if user is None else user_principal(db, user, access_key, session_token=True)
+        return None if user is None else replace(user_principal(db, user, access_key, session_token=True),
+                                                 mfa_at=row.mfa_at)

@@ -11,6 +11,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, IAM_USER, ROOT
 from profilestack.services.iam.documents import validated
+from profilestack.services.iam.mfa import check_code
 from profilestack.services.iam.tables import iam_roles
 from profilestack.services.registry import ServiceHandlers
 from profilestack.services.sts.credentials import session_arn
@@ -100,14 +101,19 @@ def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @sts.operation("GetSessionToken")
 def get_session_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Temporary credentials with the calling user's (or root's) permissions. Needs no permission, as in AWS; the
-    credentials cannot call IAM (no MFA) nor STS but AssumeRole and GetCallerIdentity (gateway/authz.py)."""
+    """Temporary credentials with the calling user's (or root's) permissions. Needs no permission, as in AWS. The
+    credentials call IAM only when a code of the user's MFA device came with the request, and of STS only
+    AssumeRole and GetCallerIdentity (gateway/authz.py)."""
     principal = ctx.principal
     if principal.kind not in (ROOT, IAM_USER) or principal.session_token:
         raise AwsError("AccessDenied", "Cannot call GetSessionToken with session credentials", 403)
+    mfa_at = None
     if params.get("SerialNumber") or params.get("TokenCode"):
-        raise AwsError("AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code: profilestack "
-                                       "has no MFA devices.", 403)
+        if principal.is_root or not (params.get("SerialNumber") and params.get("TokenCode")):
+            raise AwsError("AccessDenied", "MultiFactorAuthentication failed: SerialNumber and TokenCode name a "
+                                           "virtual MFA device of the calling IAM user and its current code.", 403)
+        check_code(ctx, principal.entity_id, params["SerialNumber"], params["TokenCode"])
+        mfa_at = ctx.now()
     duration = params.get("DurationSeconds") or SESSION_TOKEN_DURATION
     if principal.is_root:  # the account's root gets an hour at most, whatever it asks for
         duration = min(duration, ROOT_SESSION_TOKEN_LIMIT)
@@ -116,6 +122,6 @@ def get_session_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
     key, secret, token = _temporary_credentials(ctx)
     ctx.db.execute(insert(sts_session_tokens).values(
         access_key_id=key, account_id=principal.account, secret=secret, session_token=token,
-        user_id=None if principal.is_root else principal.entity_id, created_at=now, expires_at=expires))
+        user_id=None if principal.is_root else principal.entity_id, mfa_at=mfa_at, created_at=now, expires_at=expires))
     return {"Credentials": {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token,
                             "Expiration": expires}}

@@ -33,6 +33,7 @@ sts_session_tokens = Table(
     Column("secret", String(128), nullable=False),
     Column("session_token", Text, nullable=False),
     Column("user_id", String(128)),
+    Column("mfa_at", UtcDateTime),  # when the MFA code given with GetSessionToken was checked, if one was
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Index("ix_sts_session_tokens_expiry", "expires_at"),
