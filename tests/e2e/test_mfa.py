@@ -105,3 +105,25 @@ def test_a_session_token_with_an_mfa_code_may_call_iam_and_meets_mfa_conditions(
 
     summary = iam.get_account_summary()["SummaryMap"]
     assert summary["MFADevices"] >= 2 and summary["MFADevicesInUse"] >= 1
+
+
+def test_a_role_that_trusts_only_mfa_callers(server: Server) -> None:
+    iam = server.client("iam")
+    user = make_user(server)
+    serial, totp = _device(iam, unique("phone"))
+    _enable(iam, user, serial, totp)
+    role = iam.create_role(RoleName=unique("admin"), AssumeRolePolicyDocument=document({
+        "Effect": "Allow", "Principal": {"AWS": user.arn}, "Action": "sts:AssumeRole",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}))["Role"]
+    iam.put_role_policy(RoleName=role["RoleName"], PolicyName="mfa-only", PolicyDocument=document(
+        allow("profile:ListDomains", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})))
+    sts = user.client("sts")
+    assert _error(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="plain"))["Code"] == "AccessDenied"
+    wrong = _error(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="bad", SerialNumber=serial,
+                                           TokenCode="000000"))
+    assert wrong["Code"] == "AccessDenied" and "MultiFactorAuthentication failed" in wrong["Message"]
+    credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="mfa", SerialNumber=serial,
+                                  TokenCode=totp.at(time.time() + 30))["Credentials"]
+    session = Identity(server, role["Arn"], "mfa", credentials["AccessKeyId"], credentials["SecretAccessKey"],
+                       credentials["SessionToken"])
+    session.client("customer-profiles").list_domains()  # the role session carries the MFA it was assumed with

@@ -110,8 +110,10 @@ def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
     }
     if principal.kind == IAM_USER and principal.name:
         values["aws:username"] = [principal.name]
-    if principal.session_token or principal.kind == ASSUMED_ROLE:  # absent for long-term keys, as on AWS
-        values["aws:multifactorauthpresent"] = ["true" if principal.mfa_at is not None else "false"]
+    if principal.mfa_at is not None:  # temporary credentials from an MFA code, or a call carrying one
+        values["aws:multifactorauthpresent"] = ["true"]
+    elif principal.session_token or principal.kind == ASSUMED_ROLE:  # absent for long-term keys, as on AWS
+        values["aws:multifactorauthpresent"] = ["false"]
     if request.source_ip:
         values["aws:sourceip"] = [request.source_ip]
     if principal.invoked_by:

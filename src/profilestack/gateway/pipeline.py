@@ -29,7 +29,7 @@ from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.gateway.validation import validate, validation_message
 from profilestack.iam_policy.actions import action_info, resources_for
 from profilestack.identity.principal import Principal
-from profilestack.services.registry import all_handlers
+from profilestack.services.registry import all_handlers, all_vouchers
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -75,6 +75,7 @@ class Gateway:
     def __init__(self, app: App) -> None:
         self.app = app
         self.handlers = all_handlers()
+        self.vouchers = all_vouchers()
 
     def handle_http(self, request: HttpRequest) -> HttpResponse:
         request_id = self.app.ids.request_id()
@@ -155,14 +156,16 @@ class Gateway:
             _raise_if_unavailable(call.spec, call.region)
             if problems:
                 raise AwsError(call.spec.validation_error, validation_message(problems), call.spec.validation_status)
-            self.app.authorizer.authorize(AuthorizationRequest(call.principal, info.action, resources, call.region,
+            voucher = self.vouchers.get((call.spec.name, call.operation.name))
+            principal = call.principal if voucher is None else voucher(self.app, call.principal, call.params)
+            self.app.authorizer.authorize(AuthorizationRequest(principal, info.action, resources, call.region,
                                                                call.params, call.source_ip))
             handler = self.handlers.get((call.spec.name, call.operation.name))
             if handler is None:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
                                sender_fault=False)
             def handle() -> dict[str, Any]:
-                with self.unit_of_work(call.principal, call.region, call.request_id, call.operation.name,
+                with self.unit_of_work(principal, call.region, call.request_id, call.operation.name,
                                        write=not info.read_only, parent=call.parent) as context:
                     return handler(context, call.params) or {}
 

@@ -6,12 +6,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from profilestack.gateway.context import CallContext
+from profilestack.identity.principal import Principal
 
 if TYPE_CHECKING:
     from profilestack.app import App
 
 Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any] | None]
 Task = Callable[["App", dict[str, Any]], None]
+# What a call proves beyond its credentials (an MFA code it carries): the principal it is authorized and handled as
+Voucher = Callable[["App", Principal, dict[str, Any]], Principal]
 
 
 class ServiceHandlers:
@@ -21,6 +24,7 @@ class ServiceHandlers:
         self.service = service
         self.after_write = after_write
         self.handlers: dict[str, Handler] = {}
+        self.vouchers: dict[str, Voucher] = {}
         self.tasks: dict[str, Task] = {}
         self.periodic: dict[str, float] = {}  # task kind → seconds between runs
 
@@ -31,6 +35,15 @@ class ServiceHandlers:
             self.tasks[kind] = function
             if every is not None:
                 self.periodic[kind] = every
+            return function
+
+        return register
+
+    def vouches(self, name: str) -> Callable[[Voucher], Voucher]:
+        """Register what an operation's own parameters prove about its caller, checked before authorization."""
+
+        def register(function: Voucher) -> Voucher:
+            self.vouchers[name] = function
             return function
 
         return register
@@ -70,6 +83,11 @@ def all_handlers() -> dict[tuple[str, str], Handler]:
     """Every implemented (service, operation)."""
     return {(service.service, name): handler for service in all_services()
             for name, handler in service.handlers.items()}
+
+
+def all_vouchers() -> dict[tuple[str, str], Voucher]:
+    return {(service.service, name): voucher for service in all_services()
+            for name, voucher in service.vouchers.items()}
 
 
 def all_tasks() -> dict[str, Task]:

@@ -80,14 +80,14 @@ def _require_enabled(ctx: CallContext, user: Row[Any], serial: str) -> Row[Any]:
     return device
 
 
-def check_code(ctx: CallContext, user_id: str, serial: str, code: str) -> None:
-    """A code of the user's device (GetSessionToken's TokenCode): used up, or refused."""
-    device = find_device(ctx.db, ctx.account, serial)
-    step = None if device is None or device.user_id != user_id else code_step(device.seed, code, ctx.now(),
+def check_code(db: Connection, account: str, user_id: str, serial: str, code: str, now: datetime) -> None:
+    """A code of the user's device (an STS call's TokenCode): used up, or refused."""
+    device = find_device(db, account, serial)
+    step = None if device is None or device.user_id != user_id else code_step(device.seed, code, now,
                                                                               device.last_step)
     if step is None:
         raise AwsError("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.", 403)
-    ctx.db.execute(update(iam_mfa_devices).where(iam_mfa_devices.c.serial_number == serial).values(last_step=step))
+    db.execute(update(iam_mfa_devices).where(iam_mfa_devices.c.serial_number == serial).values(last_step=step))
 
 
 def _qr_code(uri: str) -> bytes:

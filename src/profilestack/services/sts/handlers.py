@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, IAM_USER, ROOT
+from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, IAM_USER, ROOT, Principal
 from profilestack.services.iam.documents import validated
 from profilestack.services.iam.mfa import check_code
 from profilestack.services.iam.tables import iam_roles
 from profilestack.services.registry import ServiceHandlers
 from profilestack.services.sts.credentials import session_arn
 from profilestack.services.sts.tables import sts_session_tokens, sts_sessions
+
+if TYPE_CHECKING:
+    from profilestack.app import App
 
 sts = ServiceHandlers("sts")
 
@@ -63,6 +67,23 @@ def _duration(ctx: CallContext, params: dict[str, Any], max_session_duration: in
     return duration
 
 
+@sts.vouches("AssumeRole")
+@sts.vouches("GetSessionToken")
+def _mfa_code(app: App, principal: Principal, params: dict[str, Any]) -> Principal:
+    """A call carrying an MFA code of the caller's device is authorized and handled as authenticated with MFA
+    (trust policies asking for ``aws:MultiFactorAuthPresent`` see it); the code is used up."""
+    serial, code = params.get("SerialNumber"), params.get("TokenCode")
+    if not serial and not code:
+        return principal
+    if not (serial and code) or principal.kind != IAM_USER or principal.entity_id is None:
+        raise AwsError("AccessDenied", "MultiFactorAuthentication failed: SerialNumber and TokenCode name a virtual "
+                                       "MFA device of the calling IAM user and its current code.", 403)
+    now = app.clock.now()
+    with app.database.transaction() as db:
+        check_code(db, principal.account, principal.entity_id, serial, code, now)
+    return replace(principal, mfa_at=now)
+
+
 @sts.operation("AssumeRole")
 def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if ctx.principal.is_root:
@@ -85,6 +106,7 @@ def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         role_arn=role.arn, session_name=session_name, session_policy=policy,
         policy_arns=[item["arn"] for item in params.get("PolicyArns") or []], tags=tags,
         source_identity=params.get("SourceIdentity"), created_at=now, expires_at=expires,
+        mfa_at=ctx.principal.mfa_at if params.get("SerialNumber") else None,
         invoked_by=ctx.principal.arn if ctx.principal.kind == AWS_SERVICE else None))
     ctx.db.execute(update(iam_roles).where(iam_roles.c.id == role.id)
                    .values(last_used_at=now, last_used_region=ctx.region))
@@ -107,13 +129,7 @@ def get_session_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
     principal = ctx.principal
     if principal.kind not in (ROOT, IAM_USER) or principal.session_token:
         raise AwsError("AccessDenied", "Cannot call GetSessionToken with session credentials", 403)
-    mfa_at = None
-    if params.get("SerialNumber") or params.get("TokenCode"):
-        if principal.is_root or not (params.get("SerialNumber") and params.get("TokenCode")):
-            raise AwsError("AccessDenied", "MultiFactorAuthentication failed: SerialNumber and TokenCode name a "
-                                           "virtual MFA device of the calling IAM user and its current code.", 403)
-        check_code(ctx, principal.entity_id, params["SerialNumber"], params["TokenCode"])
-        mfa_at = ctx.now()
+    mfa_at = principal.mfa_at if params.get("SerialNumber") else None  # checked by _mfa_code
     duration = params.get("DurationSeconds") or SESSION_TOKEN_DURATION
     if principal.is_root:  # the account's root gets an hour at most, whatever it asks for
         duration = min(duration, ROOT_SESSION_TOKEN_LIMIT)

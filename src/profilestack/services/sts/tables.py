@@ -20,6 +20,7 @@ sts_sessions = Table(
     Column("tags", JSON, nullable=False),
     Column("source_identity", String(64)),
     Column("invoked_by", String(256)),  # the AWS service a service-linked role session acts for
+    Column("mfa_at", UtcDateTime),  # when the MFA code given with AssumeRole was checked, if one was
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Index("ix_sts_sessions_expiry", "expires_at"),
