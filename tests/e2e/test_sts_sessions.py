@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
+from tests.e2e.waiting import wait_for
 
 
 def test_temporary_credentials_shape(server) -> None:
@@ -141,3 +142,27 @@ def test_iam_and_assume_role_through_the_aws_cli(server) -> None:
                "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
                "AWS_SESSION_TOKEN": credentials["SessionToken"]}
     assert run(as_role, "sts", "get-caller-identity")["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/cli"
+
+
+def test_expired_credentials_are_deleted_a_day_later(clocked_server) -> None:
+    server, offset = clocked_server
+    user = make_user(server)
+    role = server.client("iam").create_role(RoleName=unique("role"),
+                                            AssumeRolePolicyDocument=trust({"AWS": user.arn}))["Role"]
+    session = assume(user, role["Arn"], DurationSeconds=900)
+    token = user.client("sts").get_session_token(DurationSeconds=900)["Credentials"]["AccessKeyId"]
+
+    def stored() -> int:
+        return len(server.read("SELECT access_key_id FROM sts_sessions WHERE access_key_id = :key", key=session.key)
+                   + server.read("SELECT access_key_id FROM sts_session_tokens WHERE access_key_id = :key", key=token))
+
+    assert stored() == 2
+    runs = len(server.read("SELECT id FROM outbox WHERE kind = 'sts.expired_credentials'"))
+    try:
+        offset.write_text(str(23 * 3600))  # expired, but not a day ago: kept (they answer ExpiredToken)
+        wait_for(lambda: len(server.read("SELECT id FROM outbox WHERE kind = 'sts.expired_credentials'")) > runs)
+        assert stored() == 2
+        offset.write_text(str(2 * 86400))
+        wait_for(lambda: stored() == 0)
+    finally:
+        offset.write_text("0")

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, IAM_USER, ROOT, Principal
+from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.iam.documents import validated
 from profilestack.services.iam.mfa import check_code
 from profilestack.services.iam.tables import iam_roles
@@ -141,3 +142,16 @@ def get_session_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
         user_id=None if principal.is_root else principal.entity_id, mfa_at=mfa_at, created_at=now, expires_at=expires))
     return {"Credentials": {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token,
                             "Expiration": expires}}
+
+
+EXPIRED_CLEANUP_TASK = "sts.expired_credentials"
+KEEP_EXPIRED = timedelta(days=1)
+
+
+@sts.task(EXPIRED_CLEANUP_TASK, every=3600.0)
+def drop_expired_credentials(app: App, payload: dict[str, Any]) -> None:
+    """Expired temporary credentials answer ExpiredToken for a day, then their rows go (they would pile up forever:
+    one per AssumeRole). Their keys are random, not in time order: found through the expiry index."""
+    cutoff = app.clock.now() - KEEP_EXPIRED
+    for table in (sts_sessions, sts_session_tokens):
+        prune_in_task(app.database, table, table.c.expires_at < cutoff, in_key_order=False)
