@@ -144,3 +144,41 @@ def test_a_value_too_long_is_refused_without_matching_its_pattern(client) -> Non
     assert error["Error"]["Message"] == (
         "1 validation error detected: Value at 'channelSubtypeConfig.email.defaultOutboundConfig."
         "connectSourceEmailAddress' failed to satisfy constraint: Member must have length less than or equal to 255")
+
+
+def test_a_campaigns_parts_are_updated_and_removed_one_by_one(campaigns) -> None:
+    created = create(campaigns, f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/shop")
+    campaign_id = created["id"]
+    telephony = {"defaultOutboundConfig": {"connectContactFlowId": "flow-1"},
+                 "outboundMode": {"agentless": {}}}
+    email = {"defaultOutboundConfig": {"connectSourceEmailAddress": "shop@example.com",
+                                       "wisdomTemplateArn": f"arn:aws:wisdom:us-east-1:{ACCOUNT}:template/t"},
+             "outboundMode": {"agentless": {}}}
+    campaigns.update_campaign_name(id=campaign_id, name="winback-renamed")
+    campaigns.update_campaign_channel_subtype_config(id=campaign_id, channelSubtypeConfig={
+        "telephony": telephony, "email": email})
+    campaigns.update_campaign_flow_association(id=campaign_id,
+                                               connectCampaignFlowArn=f"arn:aws:connect:us-east-1:{ACCOUNT}:flow/f")
+    campaigns.update_campaign_entry_limits(id=campaign_id, entryLimitsConfig={
+        "maxEntryCount": 3, "minEntryInterval": "P1D"})
+    described = campaigns.describe_campaign(id=campaign_id)["campaign"]
+    assert described["name"] == "winback-renamed"
+    assert set(described["channelSubtypeConfig"]) == {"telephony", "email"}
+    assert described["entryLimitsConfig"] == {"maxEntryCount": 3, "minEntryInterval": "P1D"}
+    assert described["connectCampaignFlowArn"].endswith(":flow/f")
+    listed = {summary["id"]: summary for summary in campaigns.list_campaigns()["campaignSummaryList"]}
+    assert listed[campaign_id]["name"] == "winback-renamed"
+    assert listed[campaign_id]["channelSubtypes"] == ["email", "telephony"]
+
+    campaigns.delete_campaign_channel_subtype_config(id=campaign_id, channelSubtype="EMAIL")
+    campaigns.delete_campaign_entry_limits(id=campaign_id)
+    described = campaigns.describe_campaign(id=campaign_id)["campaign"]
+    assert list(described["channelSubtypeConfig"]) == ["telephony"] and "entryLimitsConfig" not in described
+    campaigns.delete_campaign_channel_subtype_config(id=campaign_id, channelSubtype="TELEPHONY")
+    assert "channelSubtypeConfig" not in campaigns.describe_campaign(id=campaign_id)["campaign"]
+
+    refused = error_of(campaigns.update_campaign_source, id=campaign_id, source={"eventTrigger": {
+        "customerProfilesDomainArn": "arn:aws:profile:eu-west-1:111122223333:domains/theirs"}})
+    assert refused["Error"]["Code"] == "ValidationException"
+    missing = error_of(campaigns.update_campaign_name, id="missing", name="x")
+    assert missing["Error"]["Code"] == "ResourceNotFoundException"

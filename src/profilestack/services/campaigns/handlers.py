@@ -62,17 +62,20 @@ def _shape(db: Connection, row: Row[Any]) -> dict[str, Any]:
     return shape
 
 
+def _check_source(ctx: CallContext, source: dict[str, Any] | None) -> None:
+    domain_arn = ((source or {}).get("eventTrigger") or {}).get("customerProfilesDomainArn")
+    if domain_arn and not domain_arn.startswith(f"arn:aws:profile:{ctx.region}:{ctx.account}:domains/"):
+        raise validation(f"customerProfilesDomainArn {domain_arn} is not a Customer Profiles domain of this account "
+                         "and region.")
+
+
 @outbound.operation("CreateCampaign")
 def create_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     count = ctx.db.execute(select(func.count()).select_from(campaigns).where(
         campaigns.c.account_id == ctx.account, campaigns.c.region == ctx.region)).scalar_one()
     if count >= MAX_CAMPAIGNS:
         raise AwsError("ServiceQuotaExceededException", f"At most {MAX_CAMPAIGNS} campaigns per region.", 402)
-    source = params.get("source") or {}
-    domain_arn = (source.get("eventTrigger") or {}).get("customerProfilesDomainArn")
-    if domain_arn and not domain_arn.startswith(f"arn:aws:profile:{ctx.region}:{ctx.account}:domains/"):
-        raise validation(f"customerProfilesDomainArn {domain_arn} is not a Customer Profiles domain of this account "
-                         "and region.")
+    _check_source(ctx, params.get("source"))
     campaign_id, now = ctx.app.ids.uuid(), ctx.now()
     arn = f"arn:aws:connect-campaigns:{ctx.region}:{ctx.account}:campaign/{campaign_id}"
     definition = {name: value for name, value in params.items() if name != "tags"}
@@ -141,6 +144,63 @@ def _register_transition(operation: str) -> None:
 
 for _operation in TRANSITIONS:
     _register_transition(_operation)
+
+
+# Update… operation → the campaign member it replaces; Delete… operation → the member it removes, or the part of
+# it the request's channel names (channelSubtype / config, e.g. TELEPHONY → "telephony")
+UPDATES = {
+    "UpdateCampaignName": "name", "UpdateCampaignSchedule": "schedule", "UpdateCampaignSource": "source",
+    "UpdateCampaignFlowAssociation": "connectCampaignFlowArn", "UpdateCampaignChannelSubtypeConfig":
+    "channelSubtypeConfig", "UpdateCampaignCommunicationLimits": "communicationLimitsOverride",
+    "UpdateCampaignCommunicationTime": "communicationTimeConfig", "UpdateCampaignEntryLimits": "entryLimitsConfig",
+}
+REMOVALS = {
+    "DeleteCampaignChannelSubtypeConfig": ("channelSubtypeConfig", "channelSubtype"),
+    "DeleteCampaignCommunicationLimits": ("communicationLimitsOverride", "config"),
+    "DeleteCampaignCommunicationTime": ("communicationTimeConfig", "config"),
+    "DeleteCampaignEntryLimits": ("entryLimitsConfig", None),
+}
+_PARTS = {"TELEPHONY": "telephony", "SMS": "sms", "EMAIL": "email", "WHATSAPP": "whatsApp",
+          "ALL_CHANNEL_SUBTYPES": "allChannelSubtypes"}
+
+
+def _save_definition(ctx: CallContext, row: Row[Any], definition: dict[str, Any]) -> None:
+    ctx.db.execute(update(campaigns).where(campaigns.c.id == row.id).values(
+        definition=definition, name=definition["name"], updated_at=ctx.now()))
+
+
+def _register_update(operation: str, member: str) -> None:
+    @outbound.operation(operation)
+    def update_member(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+        row = require_campaign(ctx, params["id"])
+        if member == "source":
+            _check_source(ctx, params["source"])
+        _save_definition(ctx, row, {**row.definition, member: params[member]})
+        return {}
+
+
+def _register_removal(operation: str, member: str, part_param: str | None) -> None:
+    @outbound.operation(operation)
+    def remove_member(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+        row = require_campaign(ctx, params["id"])
+        definition = dict(row.definition)
+        if part_param is None:
+            definition.pop(member, None)
+        else:
+            remaining = {key: value for key, value in (definition.get(member) or {}).items()
+                         if key != _PARTS[params[part_param]]}
+            if remaining:
+                definition[member] = remaining
+            else:
+                definition.pop(member, None)
+        _save_definition(ctx, row, definition)
+        return {}
+
+
+for _operation, _member in UPDATES.items():
+    _register_update(_operation, _member)
+for _operation, (_member, _part) in REMOVALS.items():
+    _register_removal(_operation, _member, _part)
 
 
 @outbound.operation("GetCampaignState")
