@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -182,3 +183,53 @@ def test_a_campaigns_parts_are_updated_and_removed_one_by_one(campaigns) -> None
     assert refused["Error"]["Code"] == "ValidationException"
     missing = error_of(campaigns.update_campaign_name, id="missing", name="x")
     assert missing["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_an_instance_onboarded_brings_the_service_linked_role_and_keeps_it_in_use(server, campaigns) -> None:
+    iam = server.client("iam")
+    instance, other = unique("instance"), unique("instance")
+    missing = error_of(campaigns.get_connect_instance_config, connectInstanceId=instance)
+    assert missing["Error"]["Code"] == "ResourceNotFoundException"
+    for connect_instance in (instance, other):  # the role is made once, for the first
+        job = campaigns.start_instance_onboarding_job(connectInstanceId=connect_instance,
+                                                      encryptionConfig={"enabled": False})
+        assert job["connectInstanceOnboardingJobStatus"] == {"connectInstanceId": connect_instance,
+                                                             "status": "SUCCEEDED"}
+    role = iam.get_role(RoleName="AWSServiceRoleForConnectCampaigns")["Role"]
+    assert role["Path"] == "/aws-service-role/connect-campaigns.amazonaws.com/"
+    config = campaigns.get_connect_instance_config(connectInstanceId=instance)["connectInstanceConfig"]
+    assert config == {"connectInstanceId": instance, "serviceLinkedRoleArn": role["Arn"],
+                      "encryptionConfig": {"enabled": False}}
+    assert campaigns.get_instance_onboarding_job_status(connectInstanceId=instance)[
+        "connectInstanceOnboardingJobStatus"]["status"] == "SUCCEEDED"
+    campaigns.delete_instance_onboarding_job(connectInstanceId=instance)
+    assert error_of(campaigns.get_instance_onboarding_job_status, connectInstanceId=instance)["Error"]["Code"] == (
+        "ResourceNotFoundException")
+    limits = {"allChannelSubtypes": {"communicationLimitsList": [{"maxCountPerRecipient": 2, "frequency": 1,
+                                                                  "unit": "DAY"}]}}
+    campaigns.put_instance_communication_limits(connectInstanceId=instance, communicationLimitsConfig=limits)
+    stored = campaigns.get_instance_communication_limits(connectInstanceId=instance)
+    assert stored["communicationLimitsConfig"] == limits
+
+    def deletion_status() -> dict:
+        task = iam.delete_service_linked_role(RoleName=role["RoleName"])["DeletionTaskId"]
+        for _ in range(100):
+            status = iam.get_service_linked_role_deletion_status(DeletionTaskId=task)
+            if status["Status"] not in ("NOT_STARTED", "IN_PROGRESS"):
+                return status
+            time.sleep(0.05)
+        raise AssertionError("the deletion task did not finish")
+
+    in_use = deletion_status()
+    assert in_use["Status"] == "FAILED"
+    resources = [arn for usage in in_use["Reason"]["RoleUsageList"] for arn in usage["Resources"]]
+    assert f"arn:aws:connect:us-east-1:{ACCOUNT}:instance/{instance}" in resources
+
+    kept = campaigns.create_campaign(name=unique("campaign"), connectInstanceId=other)
+    campaigns.delete_connect_instance_config(connectInstanceId=other, campaignDeletionPolicy="DELETE_ALL")
+    assert error_of(campaigns.describe_campaign, id=kept["id"])["Error"]["Code"] == "ResourceNotFoundException"
+    retained = campaigns.create_campaign(name=unique("campaign"), connectInstanceId=instance)
+    campaigns.delete_connect_instance_config(connectInstanceId=instance)  # RETAIN_ALL
+    assert campaigns.describe_campaign(id=retained["id"])["campaign"]["connectInstanceId"] == instance
+    assert deletion_status()["Status"] == "SUCCEEDED"  # no instance onboarded any more: nothing uses the role
+    assert error_of(iam.get_role, RoleName=role["RoleName"])["Error"]["Code"] == "NoSuchEntity"

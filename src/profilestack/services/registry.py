@@ -69,6 +69,7 @@ class ServiceHandlers:
 
 def all_services() -> tuple[ServiceHandlers, ...]:
     """Every service; importing a service module registers its operations and tasks."""
+    from profilestack.services.campaigns import instances  # noqa: F401  its operations register on ``outbound``
     from profilestack.services.campaigns.handlers import outbound
     from profilestack.services.cloudtrail.handlers import cloudtrail
     from profilestack.services.cloudwatch.handlers import cloudwatch

@@ -120,12 +120,16 @@ def list_campaigns(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-@outbound.operation("DeleteCampaign")
-def delete_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = require_campaign(ctx, params["id"])
+def delete_campaign_rows(ctx: CallContext, row: Row[Any]) -> None:
+    """A campaign, its tags and what it received."""
     remove_tags(ctx.db, row.arn)
     ctx.db.execute(delete(campaign_outbound_requests).where(campaign_outbound_requests.c.campaign_id == row.id))
     ctx.db.execute(delete(campaigns).where(campaigns.c.id == row.id))
+
+
+@outbound.operation("DeleteCampaign")
+def delete_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    delete_campaign_rows(ctx, require_campaign(ctx, params["id"]))
     return {}
 
 

@@ -31,3 +31,16 @@ campaign_outbound_requests = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("campaign_id", "client_token", name="uq_campaign_outbound_requests_token"),
 )
+
+# Amazon Connect instances onboarded to Outbound Campaigns in a region: their encryption settings, the onboarding
+# job's outcome (None once deleted) and the instance's communication limits.
+connect_instance_configs = Table(
+    "connect_instance_configs", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("instance_id", String(256), primary_key=True),
+    Column("encryption", JSON, nullable=False),
+    Column("job_status", String(16)),
+    Column("communication_limits", JSON),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -46,5 +46,3 @@ def linked_service(principal: str) -> LinkedService | None:
 
 register(LinkedService("connect.amazonaws.com", "AWSServiceRoleForAmazonConnect", True,
                        "arn:aws:iam::aws:policy/aws-service-role/AmazonConnectServiceLinkedRolePolicy"))
-register(LinkedService("connect-campaigns.amazonaws.com", "AWSServiceRoleForConnectCampaigns", False,
-                       "arn:aws:iam::aws:policy/aws-service-role/AmazonConnectCampaignsServiceLinkedRolePolicy"))
