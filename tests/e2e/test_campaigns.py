@@ -233,3 +233,33 @@ def test_an_instance_onboarded_brings_the_service_linked_role_and_keeps_it_in_us
     assert campaigns.describe_campaign(id=retained["id"])["campaign"]["connectInstanceId"] == instance
     assert deletion_status()["Status"] == "SUCCEEDED"  # no instance onboarded any more: nothing uses the role
     assert error_of(iam.get_role, RoleName=role["RoleName"])["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_an_onboarded_instance_lists_its_integrations(campaigns) -> None:
+    instance = unique("instance")
+    profiles = {"customerProfiles": {"domainArn": f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/shop",
+                                     "objectTypeNames": {"Campaign-Telephony": "CallOutcome"}}}
+    refused = error_of(campaigns.put_connect_instance_integration, connectInstanceId=instance,
+                       integrationConfig=profiles)
+    assert refused["Error"]["Code"] == "ResourceNotFoundException"  # onboarding comes first
+    campaigns.start_instance_onboarding_job(connectInstanceId=instance, encryptionConfig={"enabled": False})
+    knowledge = {"qConnect": {"knowledgeBaseArn": f"arn:aws:wisdom:us-east-1:{ACCOUNT}:knowledge-base/kb"}}
+    for config in (profiles, knowledge, profiles):  # putting one again replaces it
+        campaigns.put_connect_instance_integration(connectInstanceId=instance, integrationConfig=config)
+    listed = campaigns.list_connect_instance_integrations(connectInstanceId=instance)["integrationSummaryList"]
+    assert sorted(listed, key=str) == sorted([profiles, knowledge], key=str)
+    first = campaigns.list_connect_instance_integrations(connectInstanceId=instance, maxResults=1)
+    assert len(first["integrationSummaryList"]) == 1 and "nextToken" in first
+    other_account = error_of(campaigns.put_connect_instance_integration, connectInstanceId=instance,
+                             integrationConfig={"customerProfiles": {
+                                 "domainArn": "arn:aws:profile:us-east-1:111122223333:domains/x",
+                                 "objectTypeNames": {}}})
+    assert other_account["Error"]["Code"] == "ValidationException"
+    campaigns.delete_connect_instance_integration(connectInstanceId=instance, integrationIdentifier={
+        "qConnect": {"knowledgeBaseArn": knowledge["qConnect"]["knowledgeBaseArn"]}})
+    assert campaigns.list_connect_instance_integrations(connectInstanceId=instance)["integrationSummaryList"] == [
+        profiles]
+    again = error_of(campaigns.delete_connect_instance_integration, connectInstanceId=instance,
+                     integrationIdentifier={"qConnect": knowledge["qConnect"]})
+    assert again["Error"]["Code"] == "ResourceNotFoundException"
+    campaigns.delete_connect_instance_config(connectInstanceId=instance)

@@ -11,10 +11,11 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.campaigns.handlers import delete_campaign_rows, outbound
-from profilestack.services.campaigns.tables import campaigns, connect_instance_configs
+from profilestack.services.campaigns.handlers import delete_campaign_rows, outbound, validation
+from profilestack.services.campaigns.tables import campaigns, connect_instance_configs, connect_instance_integrations
 from profilestack.services.iam import entities
 from profilestack.services.iam.linked_services import LinkedService, register
+from profilestack.services.next_token import page
 
 SERVICE_PRINCIPAL = "connect-campaigns.amazonaws.com"
 ROLE_NAME = "AWSServiceRoleForConnectCampaigns"
@@ -104,6 +105,7 @@ def delete_connect_instance_config(ctx: CallContext, params: dict[str, Any]) -> 
                                                                campaigns.c.region == ctx.region)).all():
             if campaign.definition.get("connectInstanceId") == row.instance_id:
                 delete_campaign_rows(ctx, campaign)
+    ctx.db.execute(delete(_integrations).where(*_integrations_of(ctx, row.instance_id)))
     ctx.db.execute(delete(_table).where(_table.c.account_id == ctx.account, _table.c.region == ctx.region,
                                         _table.c.instance_id == row.instance_id))
     return {}
@@ -122,3 +124,60 @@ def put_instance_communication_limits(ctx: CallContext, params: dict[str, Any]) 
 def get_instance_communication_limits(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require(ctx, params["connectInstanceId"])
     return {"communicationLimitsConfig": row.communication_limits} if row.communication_limits else {}
+
+
+_integrations = connect_instance_integrations
+_IDENTIFIERS = {"customerProfiles": "domainArn", "qConnect": "knowledgeBaseArn", "lambda": "functionArn"}
+
+
+def _integrations_of(ctx: CallContext, instance_id: str) -> tuple[Any, ...]:
+    return (_integrations.c.account_id == ctx.account, _integrations.c.region == ctx.region,
+            _integrations.c.instance_id == instance_id)
+
+
+def _kind_and_identifier(union: dict[str, Any]) -> tuple[str, str]:
+    """The one member an integration union sets, and the ARN that names it."""
+    ((kind, config),) = union.items()  # validation let exactly one through
+    return kind, config[_IDENTIFIERS[kind]]
+
+
+@outbound.operation("PutConnectInstanceIntegration")
+def put_connect_instance_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """One integration per ARN: putting it again replaces its configuration."""
+    row = _require(ctx, params["connectInstanceId"])
+    kind, identifier = _kind_and_identifier(params["integrationConfig"])
+    if kind == "customerProfiles" and not identifier.startswith(f"arn:aws:profile:{ctx.region}:{ctx.account}:domains/"):
+        raise validation(f"domainArn {identifier} is not a Customer Profiles domain of this account and region.")
+    key = (*_integrations_of(ctx, row.instance_id), _integrations.c.kind == kind,
+           _integrations.c.identifier == identifier)
+    ctx.db.execute(delete(_integrations).where(*key))
+    ctx.db.execute(insert(_integrations).values(account_id=ctx.account, region=ctx.region,
+                                                instance_id=row.instance_id, kind=kind, identifier=identifier,
+                                                config=params["integrationConfig"][kind], created_at=ctx.now()))
+    return {}
+
+
+@outbound.operation("ListConnectInstanceIntegrations")
+def list_connect_instance_integrations(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _require(ctx, params["connectInstanceId"])
+    rows = ctx.db.execute(select(_integrations).where(*_integrations_of(ctx, row.instance_id))
+                          .order_by(_integrations.c.created_at, _integrations.c.kind, _integrations.c.identifier))
+    chunk, token = page(list(rows), {"NextToken": params.get("nextToken"), "MaxResults": params.get("maxResults")},
+                        50, validation)
+    result: dict[str, Any] = {"integrationSummaryList": [{item.kind: item.config} for item in chunk]}
+    if token:
+        result["nextToken"] = token
+    return result
+
+
+@outbound.operation("DeleteConnectInstanceIntegration")
+def delete_connect_instance_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _require(ctx, params["connectInstanceId"])
+    kind, identifier = _kind_and_identifier(params["integrationIdentifier"])
+    gone = ctx.db.execute(delete(_integrations).where(*_integrations_of(ctx, row.instance_id),
+                                                      _integrations.c.kind == kind,
+                                                      _integrations.c.identifier == identifier)).rowcount
+    if not gone:
+        raise AwsError("ResourceNotFoundException", f"Instance {row.instance_id} has no {kind} integration "
+                                                    f"{identifier}.", 404)
+    return {}

@@ -44,3 +44,16 @@ connect_instance_configs = Table(
     Column("communication_limits", JSON),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# What an onboarded instance is integrated with: a Customer Profiles domain, a Q Connect knowledge base or a Lambda
+# function (kind), named by its ARN.
+connect_instance_integrations = Table(
+    "connect_instance_integrations", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("instance_id", String(256), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("identifier", String(500), primary_key=True),
+    Column("config", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
