@@ -263,3 +263,34 @@ def test_an_onboarded_instance_lists_its_integrations(campaigns) -> None:
                      integrationIdentifier={"qConnect": knowledge["qConnect"]})
     assert again["Error"]["Code"] == "ResourceNotFoundException"
     campaigns.delete_connect_instance_config(connectInstanceId=instance)
+
+
+def test_outbound_requests_to_a_channel_rather_than_a_profile(server, campaigns) -> None:
+    campaign_id = create(campaigns)["id"]
+    later = datetime.now(UTC) + timedelta(hours=1)
+    call = {"telephony": {"destinationPhoneNumber": "+15550100", "attributes": {"reason": "renewal"}}}
+    mail = {"email": {"destinationEmailAddress": "ana@example.com", "templateParameters": {"name": "Ana"}}}
+    refused = error_of(campaigns.put_outbound_request_batch, id=campaign_id, outboundRequests=[
+        {"clientToken": "c-1", "expirationTime": later, "channelSubtypeParameters": call}])
+    assert refused["Error"]["Code"] == "InvalidCampaignStateException"
+    campaigns.start_campaign(id=campaign_id)
+    answer = campaigns.put_outbound_request_batch(id=campaign_id, outboundRequests=[
+        {"clientToken": "c-1", "expirationTime": later, "channelSubtypeParameters": call},
+        {"clientToken": "c-2", "expirationTime": later, "channelSubtypeParameters": mail}])
+    ids = {item["clientToken"]: item["id"] for item in answer["successfulRequests"]}
+    assert set(ids) == {"c-1", "c-2"} and answer["failedRequests"] == []
+    again = campaigns.put_outbound_request_batch(id=campaign_id, outboundRequests=[
+        {"clientToken": "c-1", "expirationTime": later, "channelSubtypeParameters": call},
+        {"clientToken": "c-2", "expirationTime": later, "channelSubtypeParameters": call}])
+    assert again["successfulRequests"] == [{"clientToken": "c-1", "id": ids["c-1"]}]
+    assert again["failedRequests"] == [{"clientToken": "c-2", "id": ids["c-2"], "failureCode": "Conflict"}]
+    profile_again = campaigns.put_profile_outbound_request_batch(id=campaign_id, profileOutboundRequests=[
+        request("c-1")])  # a token taken by a channel request, now for a profile
+    assert profile_again["failedRequests"][0]["failureCode"] == "Conflict"
+
+    status, _, body = send(signed_request(f"{server.endpoint}/_profilestack/campaigns/{campaign_id}/outbound-requests",
+                                          "connect-campaigns", "us-east-1", method="GET"))
+    assert status == 200
+    received = {item["clientToken"]: item for item in json.loads(body)["outboundRequests"]}
+    assert received["c-1"]["channelSubtypeParameters"] == call and received["c-1"]["profileId"] is None
+    assert received["c-2"]["channelSubtypeParameters"] == mail

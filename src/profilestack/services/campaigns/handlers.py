@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -223,11 +224,14 @@ def get_campaign_state_batch(ctx: CallContext, params: dict[str, Any]) -> dict[s
                                if cid not in rows]}
 
 
-def _accept(ctx: CallContext, row: Row[Any], request: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _accept(ctx: CallContext, row: Row[Any], request: dict[str, Any], now: datetime,
+            target: dict[str, Any]) -> dict[str, Any]:
+    """One request: new, the same again (its id), or its token already used for another ``target`` (who to reach:
+    a profile, or channel parameters)."""
     token = request["clientToken"]
     existing = _FIND_REQUEST.first(ctx.db, {"b_campaign": row.id, "b_token": token})
     if existing is not None:
-        if existing.profile_id != request["profileId"]:
+        if any(getattr(existing, column) != value for column, value in target.items()):
             return {"clientToken": token, "id": existing.id, "failureCode": "Conflict"}
         return {"clientToken": token, "id": existing.id}
     expires = request.get("expirationTime")
@@ -235,22 +239,35 @@ def _accept(ctx: CallContext, row: Row[Any], request: dict[str, Any], now: datet
         return {"clientToken": token, "failureCode": "InvalidInput"}
     request_id = ctx.app.ids.uuid()
     _INSERT_REQUEST.run(ctx.db, {
-        "id": request_id, "campaign_id": row.id, "client_token": token, "profile_id": request["profileId"],
-        "expiration_time": expires, "event_trigger_context": request.get("eventTriggerContext"),
-        "requested_by": ctx.principal.arn, "created_at": now})
+        "id": request_id, "campaign_id": row.id, "client_token": token, "profile_id": None,
+        "channel_parameters": None, **target, "expiration_time": expires,
+        "event_trigger_context": request.get("eventTriggerContext"), "requested_by": ctx.principal.arn,
+        "created_at": now})
     return {"clientToken": token, "id": request_id}
+
+
+def _batch(ctx: CallContext, campaign_id: str, requests: list[dict[str, Any]],
+           target_of: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """Idempotent per clientToken; each request succeeds or fails on its own; the campaign must be running."""
+    row = require_campaign(ctx, campaign_id)
+    if row.state != "Running":
+        raise invalid_state(row, "accept outbound requests")
+    now = ctx.now()
+    outcomes = [_accept(ctx, row, request, now, target_of(request)) for request in requests]
+    return {"successfulRequests": [o for o in outcomes if "failureCode" not in o],
+            "failedRequests": [o for o in outcomes if "failureCode" in o]}
 
 
 @outbound.operation("PutProfileOutboundRequestBatch")
 def put_profile_outbound_request_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Idempotent per clientToken; each request succeeds or fails on its own; the campaign must be running."""
-    row = require_campaign(ctx, params["id"])
-    if row.state != "Running":
-        raise invalid_state(row, "accept profile outbound requests")
-    now = ctx.now()
-    outcomes = [_accept(ctx, row, request, now) for request in params["profileOutboundRequests"]]
-    return {"successfulRequests": [o for o in outcomes if "failureCode" not in o],
-            "failedRequests": [o for o in outcomes if "failureCode" in o]}
+    return _batch(ctx, params["id"], params["profileOutboundRequests"],
+                  lambda request: {"profile_id": request["profileId"]})
+
+
+@outbound.operation("PutOutboundRequestBatch")
+def put_outbound_request_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _batch(ctx, params["id"], params["outboundRequests"],
+                  lambda request: {"channel_parameters": request["channelSubtypeParameters"]})
 
 
 def _require_tagged(ctx: CallContext, arn: str) -> str:
@@ -283,6 +300,7 @@ def outbound_requests(db: Connection, campaign_id: str) -> list[dict[str, Any]]:
     rows = db.execute(select(campaign_outbound_requests).where(
         campaign_outbound_requests.c.campaign_id == campaign_id).order_by(campaign_outbound_requests.c.created_at))
     return [{"id": row.id, "clientToken": row.client_token, "profileId": row.profile_id,
+             **({"channelSubtypeParameters": row.channel_parameters} if row.channel_parameters else {}),
              "expirationTime": row.expiration_time.isoformat() if row.expiration_time else None,
              "eventTriggerContext": row.event_trigger_context, "requestedBy": row.requested_by,
              "createdAt": row.created_at.isoformat()} for row in rows]

@@ -1,4 +1,4 @@
-"""Outbound Campaigns v2: campaigns and the profile outbound requests they received."""
+"""Outbound Campaigns v2: campaigns and the outbound requests they received, and onboarded Connect instances."""
 
 from sqlalchemy import JSON, Column, Index, String, Table, UniqueConstraint
 
@@ -24,7 +24,8 @@ campaign_outbound_requests = Table(
     Column("id", String(36), primary_key=True),
     Column("campaign_id", String(256), nullable=False),
     Column("client_token", String(200), nullable=False),
-    Column("profile_id", String(32), nullable=False),
+    Column("profile_id", String(32)),  # PutProfileOutboundRequestBatch's requests name a profile
+    Column("channel_parameters", JSON),  # PutOutboundRequestBatch's give channelSubtypeParameters instead
     Column("expiration_time", UtcDateTime),
     Column("event_trigger_context", JSON),
     Column("requested_by", String(2048), nullable=False),  # the principal's ARN
