@@ -1,4 +1,4 @@
-"""A migrated database on each backend, for tests of the storage layer and the code right above it."""
+"""Databases on each backend, for tests of the storage layer and the code right above it."""
 
 from __future__ import annotations
 
@@ -10,20 +10,24 @@ from profilestack.store.database import Database
 
 
 @pytest.fixture
-def database(backend: str, tmp_path) -> Iterator[Database]:
+def database_url(backend: str, tmp_path) -> Iterator[str]:
+    """An empty database (no schema yet) on the backend; a PostgreSQL one is dropped afterwards."""
     if backend == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'store.db'}")
-        db.migrate()
-        yield db
-        db.dispose()
+        yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     from tests.postgres import PostgresDatabase
 
     postgres = PostgresDatabase()
-    db = Database(postgres.url)
-    db.migrate()
     try:
-        yield db
+        yield postgres.url
     finally:
-        db.dispose()
         postgres.drop()
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A migrated database on the backend."""
+    db = Database(database_url)
+    db.migrate()
+    yield db
+    db.dispose()
