@@ -487,3 +487,35 @@ def test_metering_counts_a_profile_per_hundred_objects(profiles, domain) -> None
                                     Object=order(f"o-{index}", "heavy@example.com"))
     stats = profiles.get_domain(DomainName=domain)["Stats"]
     assert (stats["ProfileCount"], stats["MeteringProfileCount"], stats["ObjectCount"]) == (1, 2, 101)
+
+
+def test_a_batch_of_objects_succeeds_or_fails_item_by_item(profiles, domain) -> None:
+    profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="CTR", Description="contact records",
+                                     TemplateId="CTR-NoInferred")
+    for name in ("One", "Two"):
+        profiles.create_profile(DomainName=domain, FirstName=name, PhoneNumber="+15551234")
+    ada = profiles.create_profile(DomainName=domain, FirstName="Ada", PhoneNumber="+15550100")["ProfileId"]
+    before = profiles.get_domain(DomainName=domain)["Stats"]
+
+    def record(contact: str, phone: str) -> str:
+        return json.dumps({"ContactId": contact, "CustomerEndpoint": {"Address": phone}})
+
+    answer = profiles.batch_put_profile_object(DomainName=domain, ObjectTypeName="CTR", Items=[
+        {"Id": "first", "Object": record("c-1", "+15550100")},
+        {"Id": "ambiguous", "Object": record("c-2", "+15551234")},  # two profiles have this number
+        {"Id": "broken", "Object": "{not json"},
+        {"Id": "second", "Object": record("c-3", "+15550100")}])
+    assert answer["Successful"] == [{"Id": "first", "ProfileObjectUniqueKey": "c-1"},
+                                    {"Id": "second", "ProfileObjectUniqueKey": "c-3"}]
+    failed = {item["Id"]: item for item in answer["Failed"]}
+    assert set(failed) == {"ambiguous", "broken"}
+    assert failed["ambiguous"]["Code"] == 400 and "2 profiles" in failed["ambiguous"]["Message"]
+    assert failed["broken"]["Code"] == 400
+    objects = profiles.list_profile_objects(DomainName=domain, ObjectTypeName="CTR", ProfileId=ada)["Items"]
+    assert sorted(item["ProfileObjectUniqueKey"] for item in objects) == ["c-1", "c-3"]
+    after = wait_for(lambda: (stats := profiles.get_domain(DomainName=domain)["Stats"])["ObjectCount"]
+                     == before["ObjectCount"] + 2 and stats)
+    assert after["ProfileCount"] == before["ProfileCount"]  # nothing half-written by the failed items
+    too_many = error_of(profiles.batch_put_profile_object, DomainName=domain, ObjectTypeName="CTR",
+                        Items=[{"Id": str(i), "Object": record(f"x-{i}", "+15550100")} for i in range(11)])
+    assert too_many[0] == "BadRequestException"

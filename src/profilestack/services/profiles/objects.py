@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
 from profilestack.runtime import Ids
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import domain_stats
@@ -142,18 +143,40 @@ def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None
         domain_stats.adjust(db, domain_id, objects=-1, size=-len(row.body))
 
 
+def _put(ctx: CallContext, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str) -> str:
+    """One object through the mapping, its triggers queued for evaluation; its unique key."""
+    now = ctx.now()
+    with domain_stats.batched(ctx.db):  # one change of the domain's counters for the object and any new profile
+        key, profile_id = ingest(ctx.db, ctx.app.ids, domain, object_type, definition, text, now)
+        if has_triggers(ctx.db, domain.id, object_type):
+            ctx.enqueue(EVALUATE_TASK, evaluation(domain, object_type, profile_id, text, now, ctx.request_id))
+    return key
+
+
 @profiles.operation("PutProfileObject")
 def put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     definition = definition_of(ctx.db, domain, params["ObjectTypeName"])
-    now = ctx.now()
-    with domain_stats.batched(ctx.db):  # one change of the domain's counters for the object and any new profile
-        key, profile_id = ingest(ctx.db, ctx.app.ids, domain, params["ObjectTypeName"], definition,
-                                 params["Object"], now)
-        if has_triggers(ctx.db, domain.id, params["ObjectTypeName"]):
-            ctx.enqueue(EVALUATE_TASK, evaluation(domain, params["ObjectTypeName"], profile_id, params["Object"],
-                                                  now, ctx.request_id))
-    return {"ProfileObjectUniqueKey": key}
+    return {"ProfileObjectUniqueKey": _put(ctx, domain, params["ObjectTypeName"], definition, params["Object"])}
+
+
+@profiles.operation("BatchPutProfileObject")
+def batch_put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Up to ten objects of one type, each put as PutProfileObject puts it, each succeeding or failing alone: a
+    failed item's writes are undone (a savepoint), the others' stay."""
+    domain = require_domain(ctx, params["DomainName"])
+    object_type = params["ObjectTypeName"]
+    definition = definition_of(ctx.db, domain, object_type)
+    successful, failed = [], []
+    for item in params["Items"]:
+        try:
+            with ctx.db.begin_nested():
+                key = _put(ctx, domain, object_type, definition, item["Object"])
+        except AwsError as error:
+            failed.append({"Id": item["Id"], "Code": error.status, "Message": error.message})
+        else:
+            successful.append({"Id": item["Id"], "ProfileObjectUniqueKey": key})
+    return {"Successful": successful, "Failed": failed}
 
 
 @profiles.operation("ListProfileObjects")
