@@ -78,6 +78,8 @@ def test_a_virtual_device_from_creation_to_deletion(server: Server) -> None:
     assert _error(lambda: iam.get_mfa_device(SerialNumber=serial, UserName=user.name))["Code"] == "NoSuchEntity"
     iam.delete_virtual_mfa_device(SerialNumber=serial)
     assert _error(lambda: iam.list_mfa_device_tags(SerialNumber=serial))["Code"] == "NoSuchEntity"
+    too_long = _error(lambda: iam.create_virtual_mfa_device(VirtualMFADeviceName="d", Path="/" + "p" * 300 + "/"))
+    assert too_long["Code"] == "InvalidInput" and "longer than 256" in too_long["Message"]
     iam.delete_user(UserName=user.name)
 
 

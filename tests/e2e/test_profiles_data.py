@@ -134,6 +134,13 @@ def test_limits_answer_bad_request(profiles, domain) -> None:
             "BadRequestException", "Object must not contain the null character (U+0000).")
     assert profiles.put_profile_object(DomainName=domain, ObjectTypeName="Big", Object='{"id": "3", "path": '
                                        '"C:\\\\u0000"}')["ProfileObjectUniqueKey"] == "3"  # an escaped backslash
+    for long_id in ("k" * 256, "é" * 300):  # the same answer on both backends, not a 500 from PostgreSQL's limit
+        assert error_of(profiles.put_profile_object, DomainName=domain, ObjectTypeName="Big",
+                        Object=json.dumps({"id": long_id})) == (
+            "BadRequestException", f"The value of key bigId is {len(long_id)} characters long; key values are at "
+            "most 255.")
+    assert profiles.put_profile_object(DomainName=domain, ObjectTypeName="Big", Object=json.dumps(
+        {"id": "k" * 255}))["ProfileObjectUniqueKey"] == "k" * 255
 
 
 def test_profile_keys(profiles, domain) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.iam.errors import already_exists, delete_conflict, no_such_entity, quota
+from profilestack.services.iam.errors import already_exists, delete_conflict, invalid_input, no_such_entity, quota
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_mfa_devices, iam_users
@@ -21,6 +21,7 @@ from profilestack.services.iam.tags import add_tags, remove_tags, tags_of
 from profilestack.services.iam.users import target_user, user_shape
 
 DEVICES_PER_USER = 8
+MAX_SERIAL_LENGTH = 256
 STEP_SECONDS = 30
 _ENABLE_WINDOW = 10  # steps back (five minutes) in which the two codes of EnableMFADevice may have been shown
 _TAG_KIND = "mfa"
@@ -102,6 +103,9 @@ def _qr_code(uri: str) -> bytes:
 def create_virtual_mfa_device(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     name, path = params["VirtualMFADeviceName"], params.get("Path") or "/"
     serial = f"arn:aws:iam::{ctx.account}:mfa{path}{name}"
+    if len(serial) > MAX_SERIAL_LENGTH:  # the longest serial number the other MFA operations take
+        raise invalid_input(f"The serial number {serial} would be longer than {MAX_SERIAL_LENGTH} characters; "
+                            "use a shorter path or name.")
     if find_device(ctx.db, ctx.account, serial) is not None:
         raise already_exists("MFADevice entity at the same path and name already exists.")
     seed, device_id = pyotp.random_base32(), ctx.app.ids.unique_id("MFA", 20)

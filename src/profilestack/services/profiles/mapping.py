@@ -11,6 +11,7 @@ from profilestack.gateway.catalog import service_model
 from profilestack.services.profiles.errors import bad_request
 
 MATCHING = ("PROFILE", "SECONDARY", "LOOKUP_ONLY")  # identifiers that find a profile, in search order
+MAX_KEY_LENGTH = 255
 STANDARD_TARGET = "_profile."
 
 
@@ -144,6 +145,9 @@ def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedOb
             if not parts or any(part is None for part in parts):
                 continue
             value = "_".join(part for part in parts if part is not None)
+            if len(value) > MAX_KEY_LENGTH:  # what searches take and the key tables hold, on every backend
+                raise bad_request(f"The value of key {name} is {len(value)} characters long; key values are at "
+                                  f"most {MAX_KEY_LENGTH}.")
             identifiers = key.get("StandardIdentifiers") or ["PROFILE"]
             mapped.keys[name] = (identifiers, value)
             if "UNIQUE" in identifiers:
