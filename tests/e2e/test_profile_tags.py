@@ -64,3 +64,25 @@ def test_tagging_what_does_not_exist_is_refused(server: Server, suffix: str) -> 
     with pytest.raises(ClientError) as caught:
         profiles.untag_resource(resourceArn=missing, tagKeys=["a"])
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_resource_with_a_long_name_takes_tags(server: Server) -> None:
+    """An object type named with the 255 characters the model allows has an ARN past 256 characters."""
+    profiles = server.client("customer-profiles")
+    domain = unique("tags")
+    profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
+    name = "t" * 255
+    profiles.put_profile_object_type(DomainName=domain, ObjectTypeName=name, Description="long", Tags={"a": "b"},
+                                     Fields={"id": {"Source": "_source.id"}},
+                                     Keys={"uid": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    arn = f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/{domain}/object-types/{name}"
+    assert len(arn) > 256
+    assert profiles.get_profile_object_type(DomainName=domain, ObjectTypeName=name)["Tags"] == {"a": "b"}
+    with pytest.raises(ClientError) as caught:  # TagResource itself takes ARNs of 256 characters at most
+        profiles.tag_resource(resourceArn=arn, tags={"c": "d"})
+    assert caught.value.response["Error"]["Code"] == "BadRequestException"
+    profiles.delete_profile_object_type(DomainName=domain, ObjectTypeName=name)
+    profiles.put_profile_object_type(DomainName=domain, ObjectTypeName=name, Description="again",
+                                     Fields={"id": {"Source": "_source.id"}},
+                                     Keys={"uid": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    assert "Tags" not in profiles.get_profile_object_type(DomainName=domain, ObjectTypeName=name)  # they went

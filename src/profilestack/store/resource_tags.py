@@ -17,7 +17,7 @@ MAX_TAGS = 50
 
 resource_tags = Table(
     "resource_tags", metadata,
-    Column("resource_arn", String(256), primary_key=True),
+    Column("resource_arn", String(2048), primary_key=True),  # an object type's ARN alone may pass 256
     Column("key", String(128), primary_key=True),
     Column("value", String(256), nullable=False),
 )
