@@ -10,8 +10,11 @@ may change account-wide settings other tests rely on.
 
 from __future__ import annotations
 
+import contextlib
 import random
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import botocore.exceptions
@@ -133,3 +136,81 @@ def answer_junk(server: Server, service: str, known: dict[str, list[Any]]) -> in
     assert failures == []
     assert "Traceback" not in server.logs()
     return succeeded
+
+
+_FILLERS = ("a", "1", "A")  # repeated to a string's maximum length, the first its pattern takes
+
+
+def longest(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: int = 0) -> Any:
+    """The largest valid value the model allows for ``shape`` where one is easily made (None where not): strings
+    at their maximum length, numbers at their maximum, one item per list and map. Such values pass validation and
+    reach storage, where a column narrower than the model's limit fails on PostgreSQL alone."""
+    if name in known:
+        return known[name][0]
+    kind, meta = shape.type_name, shape.metadata
+    if kind == "string":
+        if shape.enum:
+            return shape.enum[0]
+        size = min(meta.get("max", 64), 2048)
+        pattern = meta.get("pattern")
+        for filler in _FILLERS:
+            text = filler * size
+            try:
+                if pattern is None or re.fullmatch(pattern.strip("^$"), text):
+                    return text
+            except re.error:  # a pattern in Java's syntax: the server does not enforce it either
+                return text
+        return None
+    if kind in ("integer", "long"):
+        return meta.get("max", meta.get("min", 1))
+    if kind == "boolean":
+        return True
+    if kind == "timestamp":
+        return datetime.now(UTC) + timedelta(hours=1)
+    if depth > 4:
+        return None
+    if kind == "list":
+        item = longest(shape.member, known, "", depth + 1)
+        return None if item is None else [item]
+    if kind == "map":
+        key, value = longest(shape.key, known, "", depth + 1), longest(shape.value, known, "", depth + 1)
+        return None if key is None or value is None else {key: value}
+    if kind == "structure":
+        members = {member_name: longest(member, known, member_name, depth + 1)
+                   for member_name, member in shape.members.items()}
+        if shape.is_tagged_union:  # exactly one member
+            members = dict(list((k, v) for k, v in members.items() if v is not None)[:1])
+        value = {key: item for key, item in members.items() if item is not None}
+        return value if all(required in value for required in shape.required_members) else None
+    return None
+
+
+@pytest.mark.parametrize("service", ["customer-profiles", "iam", "connectcampaignsv2", "cloudwatch"])
+def test_the_longest_valid_values_are_stored_or_refused_never_a_500(own_server: Server, service: str) -> None:
+    """Every creating or changing operation, given the longest values its model allows."""
+    client = own_server.client(service, config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+    model = client.meta.service_model
+    known = {"DomainName": ["longest"], "AWSServiceName": ["ec2.amazonaws.com"]}
+    if service == "customer-profiles":
+        with contextlib.suppress(botocore.exceptions.ClientError):
+            client.create_domain(DomainName="longest", DefaultExpirationDays=5)
+    failures, sent = [], 0
+    for operation in model.operation_names:
+        if not operation.startswith(("Create", "Put", "Update", "Tag", "Add", "Attach", "Set", "Start", "Batch")):
+            continue
+        shape = model.operation_model(operation).input_shape
+        params = longest(shape, known) if shape is not None else {}
+        if params is None:
+            continue
+        try:
+            getattr(client, xform_name(operation))(**params)
+        except NOT_SENT:
+            continue
+        except botocore.exceptions.ClientError as error:
+            status, code = error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"].get("Code")
+            if status >= 500 and code != "NotImplemented":
+                failures.append(f"{operation}: {status} {code}")
+        sent += 1
+    assert sent >= 10
+    assert failures == []
+    assert "Traceback" not in own_server.logs()

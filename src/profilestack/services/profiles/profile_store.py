@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, Text, bindparam, cast, delete, insert, s
 from profilestack import jsontext
 from profilestack.gateway.encoded import EncodedJson
 from profilestack.services.profiles import domain_stats
+from profilestack.services.profiles.mapping import MAX_KEY_LENGTH
 from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
 from profilestack.store.prepared import Prepared
 from profilestack.store.statements import insert_ignoring_duplicates
@@ -41,7 +42,8 @@ def standard_keys(fields: dict[str, Any]) -> list[tuple[str, str]]:
     full_name = " ".join(fields[name] for name in ("FirstName", "MiddleName", "LastName") if fields.get(name))
     if full_name:
         keys.append(("_fullName", full_name))
-    return list(dict.fromkeys(keys))
+    # a search value has 255 characters at most: a longer name (three names of 255) could never be found by it
+    return [key for key in dict.fromkeys(keys) if len(key[1]) <= MAX_KEY_LENGTH]
 
 
 def merge_fields(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
