@@ -143,7 +143,8 @@ _FILLERS = ("a", "1", "A")  # repeated to a string's maximum length, the first i
 
 def longest(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: int = 0) -> Any:
     """The largest valid value the model allows for ``shape`` where one is easily made (None where not): strings
-    at their maximum length, numbers at their maximum, one item per list and map. Such values pass validation and
+    at their maximum length, numbers at their maximum (unbounded ones at their wire type's), one item per list and
+    map. Such values pass validation and
     reach storage, where a column narrower than the model's limit fails on PostgreSQL alone."""
     if name in known:
         return known[name][0]
@@ -161,8 +162,8 @@ def longest(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: in
             except re.error:  # a pattern in Java's syntax: the server does not enforce it either
                 return text
         return None
-    if kind in ("integer", "long"):
-        return meta.get("max", meta.get("min", 1))
+    if kind in ("integer", "long"):  # unbounded: the largest the wire type holds
+        return meta.get("max", 2**31 - 1 if kind == "integer" else 2**63 - 1)
     if kind == "boolean":
         return True
     if kind == "timestamp":
@@ -185,9 +186,9 @@ def longest(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: in
     return None
 
 
-@pytest.mark.parametrize("service", ["customer-profiles", "iam", "connectcampaignsv2", "cloudwatch"])
+@pytest.mark.parametrize("service", ["customer-profiles", "iam", "connectcampaignsv2", "cloudwatch", "sts"])
 def test_the_longest_valid_values_are_stored_or_refused_never_a_500(own_server: Server, service: str) -> None:
-    """Every creating or changing operation, given the longest values its model allows."""
+    """Every creating, changing or reading operation, given the longest values its model allows."""
     client = own_server.client(service, config=Config(parameter_validation=False, retries={"max_attempts": 1}))
     model = client.meta.service_model
     known = {"DomainName": ["longest"], "AWSServiceName": ["ec2.amazonaws.com"]}
@@ -196,7 +197,8 @@ def test_the_longest_valid_values_are_stored_or_refused_never_a_500(own_server: 
             client.create_domain(DomainName="longest", DefaultExpirationDays=5)
     failures, sent = [], 0
     for operation in model.operation_names:
-        if not operation.startswith(("Create", "Put", "Update", "Tag", "Add", "Attach", "Set", "Start", "Batch")):
+        if not operation.startswith(("Create", "Put", "Update", "Tag", "Add", "Attach", "Set", "Start", "Batch",
+                                     "Assume", "Get")):
             continue
         shape = model.operation_model(operation).input_shape
         params = longest(shape, known) if shape is not None else {}
@@ -211,6 +213,6 @@ def test_the_longest_valid_values_are_stored_or_refused_never_a_500(own_server: 
             if status >= 500 and code != "NotImplemented":
                 failures.append(f"{operation}: {status} {code}")
         sent += 1
-    assert sent >= 10
+    assert sent >= 3
     assert failures == []
     assert "Traceback" not in own_server.logs()
