@@ -144,8 +144,8 @@ _FILLERS = ("a", "1", "A")  # repeated to a string's maximum length, the first i
 def longest(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: int = 0) -> Any:
     """The largest valid value the model allows for ``shape`` where one is easily made (None where not): strings
     at their maximum length, numbers at their maximum (unbounded ones at their wire type's), one item per list and
-    map. Such values pass validation and
-    reach storage, where a column narrower than the model's limit fails on PostgreSQL alone."""
+    map. Such values pass validation and reach storage, where a column narrower than the model's limit fails on
+    PostgreSQL alone."""
     if name in known:
         return known[name][0]
     kind, meta = shape.type_name, shape.metadata
