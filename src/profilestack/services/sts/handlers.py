@@ -1,4 +1,4 @@
-"""AWS STS: who am I, and role sessions with temporary credentials."""
+"""AWS STS: who am I, role sessions and session tokens with temporary credentials, and MFA codes vouching for a call."""
 
 from __future__ import annotations
 
