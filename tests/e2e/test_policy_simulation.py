@@ -102,3 +102,30 @@ def test_simulation_takes_the_time_from_its_context_only(iam) -> None:
     given = _create_user_simulated(iam, policy, {"ContextKeyName": "aws:CurrentTime", "ContextKeyType": "date",
                                                  "ContextKeyValues": ["2026-11-26T00:00:00Z"]})
     assert given["EvalDecision"] == "allowed"
+
+
+def test_context_keys_of_custom_and_principal_policies(iam) -> None:
+    mfa = allow("s3:GetObject", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"},
+                                           "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+    tagged = allow("ec2:*", Condition={"StringEquals": {"aws:ResourceTag/team": "red",
+                                                        "AWS:SOURCEIP": "10.0.0.1"}})  # one key, two spellings
+    assert iam.get_context_keys_for_custom_policy(PolicyInputList=[document(mfa), document(tagged)])[
+        "ContextKeyNames"] == ["aws:MultiFactorAuthPresent", "aws:ResourceTag/team", "aws:SourceIp"]
+
+    user, group = unique("u"), unique("g")
+    iam.create_user(UserName=user)
+    iam.create_group(GroupName=group)
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="own", PolicyDocument=document(mfa))
+    iam.put_group_policy(GroupName=group, PolicyName="team", PolicyDocument=document(
+        allow("sqs:*", Condition={"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}})))
+    keys = iam.get_context_keys_for_principal_policy(
+        PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/{user}",
+        PolicyInputList=[document(allow("sns:*", Condition={"StringLike": {"sns:Protocol": "https"}}))])
+    assert keys["ContextKeyNames"] == ["aws:CurrentTime", "aws:MultiFactorAuthPresent", "aws:SourceIp",
+                                       "sns:Protocol"]
+    assert iam.get_context_keys_for_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:group/{group}")[
+        "ContextKeyNames"] == ["aws:CurrentTime"]
+    with pytest.raises(ClientError) as raised:
+        iam.get_context_keys_for_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/{unique('none')}")
+    assert raised.value.response["Error"]["Code"] == "NoSuchEntity"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from profilestack.gateway.authz import AuthorizationRequest
@@ -72,17 +73,22 @@ def _simulate(ctx: CallContext, params: dict[str, Any], principal: Principal, po
     return page(results, params, "EvaluationResults")
 
 
-@iam.operation("SimulatePrincipalPolicy")
-def simulate_principal_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    kind, row = _source(ctx, params["PolicySourceArn"])
+def _principal_policies(ctx: CallContext, kind: entities.EntityKind, row: Any,
+                        inputs: list[str] | None) -> PolicySet:
+    """A user's (with its groups'), group's or role's policies, and the ones given with the request."""
     if kind is entities.USER:
         policies = user_policy_set(ctx.db, ctx.account, row.id)
     elif kind is entities.ROLE:
         policies = role_policy_set(ctx.db, ctx.account, row.id, None)
     else:
         policies = PolicySet(entity_policies(ctx.db, ctx.account, kind, row.id))
-    policies = PolicySet(policies.identity + _inputs(params.get("PolicyInputList"), "PolicyInputList"),
-                         policies.boundary)
+    return PolicySet(policies.identity + _inputs(inputs, "PolicyInputList"), policies.boundary)
+
+
+@iam.operation("SimulatePrincipalPolicy")
+def simulate_principal_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    kind, row = _source(ctx, params["PolicySourceArn"])
+    policies = _principal_policies(ctx, kind, row, params.get("PolicyInputList"))
     caller = params.get("CallerArn") or row.arn
     principal = Principal(ASSUMED_ROLE if kind is entities.ROLE else IAM_USER, ctx.account, caller, row.id, row.name,
                           entity_id=row.id, role_arn=row.arn if kind is entities.ROLE else None)
@@ -95,3 +101,28 @@ def simulate_custom_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str
     caller = params.get("CallerArn") or f"arn:aws:iam::{ctx.account}:user/SimulatedUser"
     principal = Principal(IAM_USER, ctx.account, caller, "SimulatedUser", caller.rsplit("/", 1)[-1])
     return _simulate(ctx, params, principal, policies)
+
+
+def _context_keys(policies: list[Policy]) -> dict[str, Any]:
+    """The condition keys the policies test, as written (the first spelling of each; keys ignore case)."""
+    keys: dict[str, str] = {}
+    for policy in policies:
+        raw = json.loads(policy.document.text)
+        statements = raw["Statement"] if isinstance(raw["Statement"], list) else [raw["Statement"]]
+        for statement in statements:
+            for block in (statement.get("Condition") or {}).values():
+                for key in block:
+                    keys.setdefault(key.lower(), key)
+    return {"ContextKeyNames": sorted(keys.values(), key=str.lower)}
+
+
+@iam.operation("GetContextKeysForCustomPolicy")
+def get_context_keys_for_custom_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _context_keys(_inputs(params["PolicyInputList"], "PolicyInputList"))
+
+
+@iam.operation("GetContextKeysForPrincipalPolicy")
+def get_context_keys_for_principal_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The keys of the entity's own policies (a user's groups' included) and of those given with the request."""
+    kind, row = _source(ctx, params["PolicySourceArn"])
+    return _context_keys(_principal_policies(ctx, kind, row, params.get("PolicyInputList")).identity)
