@@ -4,6 +4,8 @@ GetAccountSummary."""
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import time
 
@@ -12,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import Server
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
+from tests.e2e.wire import signed_later
 
 STRONG = "Correct-Horse-9"
 
@@ -144,3 +147,35 @@ def test_the_account_summary_counts_what_the_account_holds(server: Server, accou
     assert after["Users"] == before["Users"] + 1 and after["Roles"] == before["Roles"] + 1
     assert after["UsersQuota"] == 5000 and after["AccessKeysPerUserQuota"] == 2
     assert after["AccountAccessKeysPresent"] == 1  # the bootstrap root key pair
+
+
+def test_the_credential_report_lists_every_users_credentials(clocked_server) -> None:
+    server, offset = clocked_server  # a server whose clock the test moves
+    iam = server.client("iam")
+    missing = _error(iam.get_credential_report)
+    assert (missing["Code"], "GenerateCredentialReport" in missing["Message"]) == ("ReportNotPresent", True)
+    user = make_user(server)  # an access key, used just below
+    user.client("sts").get_caller_identity()
+    iam.create_login_profile(UserName=user.name, Password=STRONG)
+    quiet = unique("quiet")
+    iam.create_user(UserName=quiet)
+    time.sleep(0.3)  # the audit writer's batch
+    assert iam.generate_credential_report()["State"] == "COMPLETE"
+    report = iam.get_credential_report()
+    assert report["ReportFormat"] == "text/csv"
+    rows = {row["user"]: row for row in csv.DictReader(io.StringIO(report["Content"].decode()))}
+    assert rows["<root_account>"]["arn"] == f"arn:aws:iam::{ACCOUNT}:root"
+    assert rows["<root_account>"]["access_key_1_active"] == "true"  # the bootstrap key pair
+    mine = rows[user.name]
+    assert (mine["arn"], mine["password_enabled"], mine["mfa_active"]) == (user.arn, "true", "false")
+    assert mine["access_key_1_active"] == "true" and mine["access_key_1_last_used_service"] == "sts"
+    assert mine["access_key_1_last_used_region"] == "us-east-1" and mine["access_key_2_active"] == "false"
+    assert (rows[quiet]["password_enabled"], rows[quiet]["access_key_1_active"]) == ("false", "false")
+    try:
+        offset.write_text(str(5 * 3600))
+        with signed_later(5 / 24):
+            assert _error(iam.get_credential_report)["Code"] == "ReportExpired"
+            iam.generate_credential_report()
+            assert iam.get_credential_report()["Content"].startswith(b"user,arn,user_creation_time")
+    finally:
+        offset.write_text("0")

@@ -5,6 +5,7 @@ from profilestack.services.iam import (  # noqa: F401
     account,
     account_settings,
     attachments,
+    credential_report,
     groups,
     inline,
     instance_profiles,

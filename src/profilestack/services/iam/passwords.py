@@ -139,7 +139,8 @@ def _set_password(ctx: CallContext, profile: Row[Any], password: str, reset_requ
     previous = [profile.password_hash, *profile.previous_hashes]
     _check(ctx.db, ctx.account, password, previous)
     ctx.db.execute(update(iam_login_profiles).where(iam_login_profiles.c.user_id == profile.user_id).values(
-        password_hash=_hash(password), previous_hashes=previous[:24], reset_required=reset_required))
+        password_hash=_hash(password), previous_hashes=previous[:24], reset_required=reset_required,
+        changed_at=ctx.now()))
 
 
 @iam.operation("UpdateLoginProfile")

@@ -140,6 +140,8 @@ iam_account_settings = Table(
     Column("account_id", String(12), primary_key=True),
     Column("alias", String(63), unique=True),
     Column("password_policy", JSON),
+    Column("credential_report", Text),  # the CSV GenerateCredentialReport made last, and when
+    Column("credential_report_at", UtcDateTime),
 )
 
 # A user's console password (never stored as such: a salted scrypt hash), and the hashes it replaced, newest first,
@@ -151,6 +153,7 @@ iam_login_profiles = Table(
     Column("previous_hashes", JSON, nullable=False),
     Column("reset_required", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("changed_at", UtcDateTime),  # when the password was last set (None: not since it was created)
 )
 
 # Virtual MFA devices: the TOTP seed they share with the authenticator app, the user they are enabled for, and the
