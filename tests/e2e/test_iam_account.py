@@ -179,3 +179,42 @@ def test_the_credential_report_lists_every_users_credentials(clocked_server) -> 
             assert iam.get_credential_report()["Content"].startswith(b"user,arn,user_creation_time")
     finally:
         offset.write_text("0")
+
+
+def test_openid_connect_providers_for_ci_roles(server: Server) -> None:
+    iam = server.client("iam")
+    host = f"{unique('token')}.example.com"
+    thumbprint = "a" * 40
+    created = iam.create_open_id_connect_provider(Url=f"https://{host}", ClientIDList=["sts.amazonaws.com"],
+                                                  ThumbprintList=[thumbprint], Tags=[{"Key": "ci", "Value": "yes"}])
+    arn = created["OpenIDConnectProviderArn"]
+    assert arn == f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}"
+    assert created["Tags"] == [{"Key": "ci", "Value": "yes"}]
+    assert _error(lambda: iam.create_open_id_connect_provider(Url=f"https://{host}"))["Code"] == "EntityAlreadyExists"
+    assert _error(lambda: iam.create_open_id_connect_provider(Url=f"http://{host}"))["Code"] == "InvalidInput"
+    assert {"Arn": arn} in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+
+    iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="my-app")
+    iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="my-app")
+    iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="sts.amazonaws.com")
+    iam.update_open_id_connect_provider_thumbprint(OpenIDConnectProviderArn=arn, ThumbprintList=["b" * 40])
+    read = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert (read["Url"], read["ClientIDList"], read["ThumbprintList"]) == (host, ["my-app"], ["b" * 40])
+    too_many = _error(lambda: iam.update_open_id_connect_provider_thumbprint(
+        OpenIDConnectProviderArn=arn, ThumbprintList=[str(i) * 40 for i in range(6)]))
+    assert too_many["Code"] == "LimitExceeded"
+    iam.tag_open_id_connect_provider(OpenIDConnectProviderArn=arn, Tags=[{"Key": "team", "Value": "build"}])
+    iam.untag_open_id_connect_provider(OpenIDConnectProviderArn=arn, TagKeys=["ci"])
+    assert iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=arn)["Tags"] == [
+        {"Key": "team", "Value": "build"}]
+
+    role = iam.create_role(RoleName=unique("ci"), AssumeRolePolicyDocument=document({
+        "Effect": "Allow", "Principal": {"Federated": arn}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{host}:aud": "my-app"}}}))["Role"]
+    assert role["RoleName"].startswith("ci-")
+    assert iam.get_account_summary()["SummaryMap"]["Providers"] >= 1
+
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    gone = _error(lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn))
+    assert gone == {"Type": "Sender", "Code": "NoSuchEntity",
+                    "Message": f"OpenIDConnect Provider not found for arn {arn}"}

@@ -15,7 +15,13 @@ from profilestack.services.iam.groups import GROUPS_PER_USER
 from profilestack.services.iam.policies import MANAGED_POLICY_SIZE, MAX_VERSIONS, POLICIES_PER_ACCOUNT
 from profilestack.services.iam.roles import TRUST_POLICY_LIMIT
 from profilestack.services.iam.service import iam
-from profilestack.services.iam.tables import iam_account_settings, iam_mfa_devices, iam_policies, iam_policy_versions
+from profilestack.services.iam.tables import (
+    iam_account_settings,
+    iam_mfa_devices,
+    iam_oidc_providers,
+    iam_policies,
+    iam_policy_versions,
+)
 
 
 def settings_of(db: Connection, account: str) -> Row[Any] | None:
@@ -86,7 +92,7 @@ def get_account_summary(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
         "AccountSigningCertificatesPresent": 0, "MFADevices": _count(db, iam_mfa_devices, account),
         "MFADevicesInUse": db.execute(select(func.count()).select_from(iam_mfa_devices).where(
             iam_mfa_devices.c.account_id == account, iam_mfa_devices.c.user_id.is_not(None))).scalar_one(),
-        "Providers": 0,
+        "Providers": _count(db, iam_oidc_providers, account),
         "ServerCertificates": 0, "ServerCertificatesQuota": 20, "SigningCertificatesPerUserQuota": 2,
         "GlobalEndpointTokenVersion": 1,
     }

@@ -10,6 +10,7 @@ from profilestack.services.iam import (  # noqa: F401
     inline,
     instance_profiles,
     mfa,
+    oidc_providers,
     passwords,
     policies,
     roles,

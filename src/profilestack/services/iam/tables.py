@@ -170,3 +170,15 @@ iam_mfa_devices = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_iam_mfa_devices_user", "user_id"),
 )
+
+# OpenID Connect identity providers a role's trust policy can name as Federated principals.
+iam_oidc_providers = Table(
+    "iam_oidc_providers", metadata,
+    Column("arn", String(2048), primary_key=True),
+    Column("id", String(32), nullable=False, unique=True),  # what its tags are stored under
+    Column("account_id", String(12), nullable=False),
+    Column("url", String(255), nullable=False),
+    Column("client_ids", JSON, nullable=False),
+    Column("thumbprints", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
