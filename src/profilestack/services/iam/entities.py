@@ -17,10 +17,9 @@ from profilestack.services.iam.tables import (
     iam_inline_policies,
     iam_instance_profiles,
     iam_roles,
-    iam_tags,
     iam_users,
 )
-from profilestack.services.iam.tags import tags_of
+from profilestack.services.iam.tags import drop_tags, tags_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +95,7 @@ def listed(db: Connection, kind: EntityKind, account: str, path_prefix: str | No
 
 def remove(db: Connection, kind: EntityKind, row: Row[Any]) -> None:
     """Deletes the entity and what hangs off it (the caller has checked for conflicts)."""
-    db.execute(delete(iam_tags).where(iam_tags.c.kind == kind.tags_kind, iam_tags.c.entity_id == row.id))
+    drop_tags(db, kind.tags_kind, row.id)
     for table in (iam_inline_policies, iam_attachments):
         db.execute(delete(table).where(table.c.kind == kind.kind, table.c.entity_id == row.id))
     if kind is GROUP:

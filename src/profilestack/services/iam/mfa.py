@@ -17,7 +17,7 @@ from profilestack.services.iam.errors import already_exists, delete_conflict, in
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_mfa_devices, iam_users
-from profilestack.services.iam.tags import add_tags, remove_tags, tags_of
+from profilestack.services.iam.tags import add_tags, drop_tags, remove_tags, tags_of
 from profilestack.services.iam.users import target_user, user_shape
 
 DEVICES_PER_USER = 8
@@ -163,7 +163,7 @@ def delete_virtual_mfa_device(ctx: CallContext, params: dict[str, Any]) -> None:
     device = _require(ctx, params["SerialNumber"])
     if device.user_id is not None:
         raise delete_conflict("MFA device is in use; deactivate it first.")
-    remove_tags(ctx.db, _TAG_KIND, device.id, [tag["Key"] for tag in tags_of(ctx.db, _TAG_KIND, device.id)])
+    drop_tags(ctx.db, _TAG_KIND, device.id)
     ctx.db.execute(delete(iam_mfa_devices).where(iam_mfa_devices.c.serial_number == device.serial_number))
 
 

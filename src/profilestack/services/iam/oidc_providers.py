@@ -13,7 +13,7 @@ from profilestack.services.iam.errors import already_exists, invalid_input, limi
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_oidc_providers
-from profilestack.services.iam.tags import add_tags, remove_tags, tags_of
+from profilestack.services.iam.tags import add_tags, drop_tags, remove_tags, tags_of
 
 MAX_CLIENT_IDS = 100
 MAX_THUMBPRINTS = 5
@@ -72,7 +72,7 @@ def list_open_id_connect_providers(ctx: CallContext, params: dict[str, Any]) -> 
 @iam.operation("DeleteOpenIDConnectProvider")
 def delete_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) -> None:
     row = _require(ctx, params["OpenIDConnectProviderArn"])
-    remove_tags(ctx.db, _TAG_KIND, row.id, [tag["Key"] for tag in tags_of(ctx.db, _TAG_KIND, row.id)])
+    drop_tags(ctx.db, _TAG_KIND, row.id)
     ctx.db.execute(delete(_table).where(_table.c.arn == row.arn))
 
 

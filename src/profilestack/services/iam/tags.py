@@ -46,3 +46,8 @@ def remove_tags(db: Connection, kind: str, entity_id: str, keys: list[str]) -> N
         if key.lower() in current:
             db.execute(delete(iam_tags).where(iam_tags.c.kind == kind, iam_tags.c.entity_id == entity_id,
                                               iam_tags.c.key == current[key.lower()]))
+
+
+def drop_tags(db: Connection, kind: str, entity_id: str) -> None:
+    """Every tag of an entity being deleted."""
+    db.execute(delete(iam_tags).where(iam_tags.c.kind == kind, iam_tags.c.entity_id == entity_id))
