@@ -17,14 +17,14 @@ from profilestack.services.iam.errors import already_exists, delete_conflict, in
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_mfa_devices, iam_users
-from profilestack.services.iam.tags import add_tags, drop_tags, remove_tags, tags_of
+from profilestack.services.iam.tags import add_tags, drop_tags, tags_of
 from profilestack.services.iam.users import target_user, user_shape
 
 DEVICES_PER_USER = 8
 MAX_SERIAL_LENGTH = 256
 STEP_SECONDS = 30
 _ENABLE_WINDOW = 10  # steps back (five minutes) in which the two codes of EnableMFADevice may have been shown
-_TAG_KIND = "mfa"
+TAG_KIND = "mfa"
 
 
 def _step(now: datetime) -> int:
@@ -67,7 +67,7 @@ def find_device(db: Connection, account: str, serial: str) -> Row[Any] | None:
                                                     iam_mfa_devices.c.account_id == account)).first()
 
 
-def _require(ctx: CallContext, serial: str) -> Row[Any]:
+def require_device(ctx: CallContext, serial: str) -> Row[Any]:
     device = find_device(ctx.db, ctx.account, serial)
     if device is None:
         raise no_such_entity(f"VirtualMFADevice with serial number {serial} doesn't exist.")
@@ -112,17 +112,17 @@ def create_virtual_mfa_device(ctx: CallContext, params: dict[str, Any]) -> dict[
     ctx.db.execute(insert(iam_mfa_devices).values(serial_number=serial, id=device_id, account_id=ctx.account,
                                                   seed=seed, created_at=ctx.now()))
     if params.get("Tags"):
-        add_tags(ctx.db, _TAG_KIND, device_id, "MFADevice", params["Tags"])
+        add_tags(ctx.db, TAG_KIND, device_id, "MFADevice", params["Tags"])
     uri = pyotp.TOTP(seed).provisioning_uri(name=f"{name}@{ctx.account}")
     device = {"SerialNumber": serial, "Base32StringSeed": seed.encode(), "QRCodePNG": _qr_code(uri)}
-    tags = tags_of(ctx.db, _TAG_KIND, device_id)
+    tags = tags_of(ctx.db, TAG_KIND, device_id)
     return {"VirtualMFADevice": {**device, "Tags": tags} if tags else device}
 
 
 @iam.operation("EnableMFADevice")
 def enable_mfa_device(ctx: CallContext, params: dict[str, Any]) -> None:
     user = target_user(ctx, params)
-    device = _require(ctx, params["SerialNumber"])
+    device = require_device(ctx, params["SerialNumber"])
     if device.user_id is not None:
         raise already_exists("MFA Device is already in use.")
     enabled = ctx.db.execute(select(func.count()).select_from(iam_mfa_devices)
@@ -160,10 +160,10 @@ def deactivate_mfa_device(ctx: CallContext, params: dict[str, Any]) -> None:
 
 @iam.operation("DeleteVirtualMFADevice")
 def delete_virtual_mfa_device(ctx: CallContext, params: dict[str, Any]) -> None:
-    device = _require(ctx, params["SerialNumber"])
+    device = require_device(ctx, params["SerialNumber"])
     if device.user_id is not None:
         raise delete_conflict("MFA device is in use; deactivate it first.")
-    drop_tags(ctx.db, _TAG_KIND, device.id)
+    drop_tags(ctx.db, TAG_KIND, device.id)
     ctx.db.execute(delete(iam_mfa_devices).where(iam_mfa_devices.c.serial_number == device.serial_number))
 
 
@@ -190,7 +190,7 @@ def list_virtual_mfa_devices(ctx: CallContext, params: dict[str, Any]) -> dict[s
         if assigned:
             user = ctx.db.execute(select(iam_users).where(iam_users.c.id == row.user_id)).first()
             item.update(User=user_shape(ctx.db, user, detailed=False), EnableDate=row.enabled_at)
-        tags = tags_of(ctx.db, _TAG_KIND, row.id)
+        tags = tags_of(ctx.db, TAG_KIND, row.id)
         if tags:
             item["Tags"] = tags
         items.append(item)
@@ -202,18 +202,3 @@ def get_mfa_device(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     user = target_user(ctx, params)
     device = _require_enabled(ctx, user, params["SerialNumber"])
     return {"UserName": user.name, "SerialNumber": device.serial_number, "EnableDate": device.enabled_at}
-
-
-@iam.operation("TagMFADevice")
-def tag_mfa_device(ctx: CallContext, params: dict[str, Any]) -> None:
-    add_tags(ctx.db, _TAG_KIND, _require(ctx, params["SerialNumber"]).id, "MFADevice", params["Tags"])
-
-
-@iam.operation("UntagMFADevice")
-def untag_mfa_device(ctx: CallContext, params: dict[str, Any]) -> None:
-    remove_tags(ctx.db, _TAG_KIND, _require(ctx, params["SerialNumber"]).id, params["TagKeys"])
-
-
-@iam.operation("ListMFADeviceTags")
-def list_mfa_device_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return page(tags_of(ctx.db, _TAG_KIND, _require(ctx, params["SerialNumber"]).id), params, "Tags")

@@ -10,18 +10,17 @@ from sqlalchemy import Row, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.iam.errors import already_exists, invalid_input, limit_exceeded, no_such_entity
-from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_oidc_providers
-from profilestack.services.iam.tags import add_tags, drop_tags, remove_tags, tags_of
+from profilestack.services.iam.tags import add_tags, drop_tags, tags_of
 
 MAX_CLIENT_IDS = 100
 MAX_THUMBPRINTS = 5
-_TAG_KIND = "oidc"
+TAG_KIND = "oidc"
 _table = iam_oidc_providers
 
 
-def _require(ctx: CallContext, arn: str) -> Row[Any]:
+def require_provider(ctx: CallContext, arn: str) -> Row[Any]:
     row = ctx.db.execute(select(_table).where(_table.c.arn == arn, _table.c.account_id == ctx.account)).first()
     if row is None:
         raise no_such_entity(f"OpenIDConnect Provider not found for arn {arn}")
@@ -50,15 +49,15 @@ def create_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) ->
                                          client_ids=client_ids, thumbprints=params.get("ThumbprintList") or [],
                                          created_at=ctx.now()))
     if params.get("Tags"):
-        add_tags(ctx.db, _TAG_KIND, provider_id, "OpenIDConnectProvider", params["Tags"])
-    tags = tags_of(ctx.db, _TAG_KIND, provider_id)
+        add_tags(ctx.db, TAG_KIND, provider_id, "OpenIDConnectProvider", params["Tags"])
+    tags = tags_of(ctx.db, TAG_KIND, provider_id)
     return {"OpenIDConnectProviderArn": arn, **({"Tags": tags} if tags else {})}
 
 
 @iam.operation("GetOpenIDConnectProvider")
 def get_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require(ctx, params["OpenIDConnectProviderArn"])
-    tags = tags_of(ctx.db, _TAG_KIND, row.id)
+    row = require_provider(ctx, params["OpenIDConnectProviderArn"])
+    tags = tags_of(ctx.db, TAG_KIND, row.id)
     return {"Url": row.url.removeprefix("https://"), "ClientIDList": row.client_ids,
             "ThumbprintList": row.thumbprints, "CreateDate": row.created_at, **({"Tags": tags} if tags else {})}
 
@@ -71,8 +70,8 @@ def list_open_id_connect_providers(ctx: CallContext, params: dict[str, Any]) -> 
 
 @iam.operation("DeleteOpenIDConnectProvider")
 def delete_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) -> None:
-    row = _require(ctx, params["OpenIDConnectProviderArn"])
-    drop_tags(ctx.db, _TAG_KIND, row.id)
+    row = require_provider(ctx, params["OpenIDConnectProviderArn"])
+    drop_tags(ctx.db, TAG_KIND, row.id)
     ctx.db.execute(delete(_table).where(_table.c.arn == row.arn))
 
 
@@ -85,36 +84,19 @@ def _set_client_ids(ctx: CallContext, row: Row[Any], client_ids: list[str]) -> N
 @iam.operation("AddClientIDToOpenIDConnectProvider")
 def add_client_id(ctx: CallContext, params: dict[str, Any]) -> None:
     """Adding a client id already there changes nothing, as on AWS."""
-    row = _require(ctx, params["OpenIDConnectProviderArn"])
+    row = require_provider(ctx, params["OpenIDConnectProviderArn"])
     _set_client_ids(ctx, row, list(dict.fromkeys([*row.client_ids, params["ClientID"]])))
 
 
 @iam.operation("RemoveClientIDFromOpenIDConnectProvider")
 def remove_client_id(ctx: CallContext, params: dict[str, Any]) -> None:
     """Removing a client id that is not there changes nothing, as on AWS."""
-    row = _require(ctx, params["OpenIDConnectProviderArn"])
+    row = require_provider(ctx, params["OpenIDConnectProviderArn"])
     _set_client_ids(ctx, row, [client for client in row.client_ids if client != params["ClientID"]])
 
 
 @iam.operation("UpdateOpenIDConnectProviderThumbprint")
 def update_thumbprint(ctx: CallContext, params: dict[str, Any]) -> None:
-    row = _require(ctx, params["OpenIDConnectProviderArn"])
+    row = require_provider(ctx, params["OpenIDConnectProviderArn"])
     _check_thumbprints(params["ThumbprintList"])
     ctx.db.execute(update(_table).where(_table.c.arn == row.arn).values(thumbprints=params["ThumbprintList"]))
-
-
-@iam.operation("TagOpenIDConnectProvider")
-def tag_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) -> None:
-    add_tags(ctx.db, _TAG_KIND, _require(ctx, params["OpenIDConnectProviderArn"]).id, "OpenIDConnectProvider",
-             params["Tags"])
-
-
-@iam.operation("UntagOpenIDConnectProvider")
-def untag_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) -> None:
-    remove_tags(ctx.db, _TAG_KIND, _require(ctx, params["OpenIDConnectProviderArn"]).id, params["TagKeys"])
-
-
-@iam.operation("ListOpenIDConnectProviderTags")
-def list_open_id_connect_provider_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require(ctx, params["OpenIDConnectProviderArn"])
-    return page(tags_of(ctx.db, _TAG_KIND, row.id), params, "Tags")

@@ -1,4 +1,5 @@
-"""Tag*/Untag*/List*Tags for users, roles and customer managed policies."""
+"""Tag*/Untag*/List*Tags for users, roles, customer managed policies, instance profiles, MFA devices and OpenID
+Connect providers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.iam import entities, managed
+from profilestack.services.iam import entities, managed, mfa, oidc_providers
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tags import add_tags, remove_tags, tags_of
@@ -26,6 +27,9 @@ _TARGETS = {
     "role": ("Role", _entity_target(entities.ROLE)),
     "policy": ("Policy", _policy_target),
     entities.INSTANCE_PROFILE.tags_kind: ("InstanceProfile", _entity_target(entities.INSTANCE_PROFILE)),
+    mfa.TAG_KIND: ("MFADevice", lambda ctx, params: mfa.require_device(ctx, params["SerialNumber"]).id),
+    oidc_providers.TAG_KIND: ("OpenIDConnectProvider", lambda ctx, params: oidc_providers.require_provider(
+        ctx, params["OpenIDConnectProviderArn"]).id),
 }
 
 
