@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, desc, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, desc, func, insert, select, update
 
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
@@ -63,6 +64,15 @@ def delete_access_key(ctx: CallContext, params: dict[str, Any]) -> None:
     ctx.db.execute(delete(iam_access_keys).where(iam_access_keys.c.access_key_id == key.access_key_id))
 
 
+def last_use(db: Connection, access_key_id: str) -> tuple[datetime, str, str] | None:
+    """When, in which region and with which service the key was last used: the audit trail's newest call signed
+    with it (None when none is kept)."""
+    last = db.execute(select(audit_events.c.event_time, audit_events.c.event_source, audit_events.c.region)
+                      .where(audit_events.c.access_key_id == access_key_id)
+                      .order_by(desc(audit_events.c.seq)).limit(1)).first()
+    return (last.event_time, last.region, last.event_source.split(".")[0]) if last else None
+
+
 @iam.operation("GetAccessKeyLastUsed")
 def get_access_key_last_used(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Last use comes from the audit trail, which records the key of every authenticated call."""
@@ -71,11 +81,9 @@ def get_access_key_last_used(ctx: CallContext, params: dict[str, Any]) -> dict[s
     if row is None:
         raise no_such_entity(f"The Access Key with id {params['AccessKeyId']} cannot be found.")
     user = ctx.db.execute(select(USER.table.c.name).where(USER.table.c.id == row.user_id)).scalar()
-    last = ctx.db.execute(select(audit_events.c.event_time, audit_events.c.event_source, audit_events.c.region)
-                          .where(audit_events.c.access_key_id == row.access_key_id)
-                          .order_by(desc(audit_events.c.seq)).limit(1)).first()
-    used = ({"LastUsedDate": last.event_time, "ServiceName": last.event_source.split(".")[0],
-             "Region": last.region} if last else {"ServiceName": "N/A", "Region": "N/A"})
+    last = last_use(ctx.db, row.access_key_id)
+    used = ({"LastUsedDate": last[0], "ServiceName": last[2], "Region": last[1]} if last
+            else {"ServiceName": "N/A", "Region": "N/A"})
     return {"UserName": user, "AccessKeyLastUsed": used}
 
 

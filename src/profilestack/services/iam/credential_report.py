@@ -12,12 +12,12 @@ import io
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, desc, select
+from sqlalchemy import Connection, Row, select
 
-from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.iam import entities
+from profilestack.services.iam.access_keys import last_use
 from profilestack.services.iam.account_settings import save_settings, settings_of
 from profilestack.services.iam.passwords import password_policy
 from profilestack.services.iam.service import iam
@@ -42,10 +42,8 @@ def _time(value: datetime) -> str:
 def _key_columns(db: Connection, key: Row[Any] | None) -> tuple[str, ...]:
     if key is None:
         return ("false", "N/A", "N/A", "N/A", "N/A")
-    last = db.execute(select(audit_events.c.event_time, audit_events.c.event_source, audit_events.c.region)
-                      .where(audit_events.c.access_key_id == key.access_key_id)
-                      .order_by(desc(audit_events.c.seq)).limit(1)).first()
-    used = (_time(last.event_time), last.region, last.event_source.split(".")[0]) if last else ("N/A",) * 3
+    last = last_use(db, key.access_key_id)
+    used = (_time(last[0]), last[1], last[2]) if last else ("N/A",) * 3
     return ("true" if key.status == "Active" else "false", _time(key.created_at), *used)
 
 
