@@ -63,11 +63,16 @@ def _shape(db: Connection, row: Row[Any]) -> dict[str, Any]:
     return shape
 
 
+def check_domain_arn(ctx: CallContext, arn: str, member: str) -> None:
+    """A Customer Profiles domain ARN must name a domain of the caller's account and region."""
+    if not arn.startswith(f"arn:aws:profile:{ctx.region}:{ctx.account}:domains/"):
+        raise validation(f"{member} {arn} is not a Customer Profiles domain of this account and region.")
+
+
 def _check_source(ctx: CallContext, source: dict[str, Any] | None) -> None:
     domain_arn = ((source or {}).get("eventTrigger") or {}).get("customerProfilesDomainArn")
-    if domain_arn and not domain_arn.startswith(f"arn:aws:profile:{ctx.region}:{ctx.account}:domains/"):
-        raise validation(f"customerProfilesDomainArn {domain_arn} is not a Customer Profiles domain of this account "
-                         "and region.")
+    if domain_arn:
+        check_domain_arn(ctx, domain_arn, "customerProfilesDomainArn")
 
 
 @outbound.operation("CreateCampaign")
@@ -102,10 +107,7 @@ def list_campaigns(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     instance = ((params.get("filters") or {}).get("instanceIdFilter") or {}).get("value")
     rows = [row for row in ctx.db.execute(query.order_by(campaigns.c.created_at, campaigns.c.id))
             if instance is None or row.definition.get("connectInstanceId") == instance]
-    chunk, token = page(rows, {"NextToken": params.get("nextToken"), "MaxResults": params.get("maxResults")}, 50,
-                        validation)
-    summaries = []
-    for row in chunk:
+    def summary_of(row: Row[Any]) -> dict[str, Any]:
         definition = row.definition
         summary = {"id": row.id, "arn": row.arn, "name": row.name,
                    "connectInstanceId": definition["connectInstanceId"],
@@ -114,8 +116,16 @@ def list_campaigns(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         for name in ("type", "schedule", "entryLimitsConfig", "connectCampaignFlowArn"):
             if name in definition:
                 summary[name] = definition[name]
-        summaries.append(summary)
-    result: dict[str, Any] = {"campaignSummaryList": summaries}
+        return summary
+
+    return paged(rows, params, "campaignSummaryList", summary_of)
+
+
+def paged(items: list[Any], params: dict[str, Any], key: str, shape: Callable[[Any], Any]) -> dict[str, Any]:
+    """One page of ``items`` under ``key``, as the service pages (``nextToken``, ``maxResults``, 50 by default)."""
+    chunk, token = page(items, {"NextToken": params.get("nextToken"), "MaxResults": params.get("maxResults")}, 50,
+                        validation)
+    result: dict[str, Any] = {key: [shape(item) for item in chunk]}
     if token:
         result["nextToken"] = token
     return result

@@ -7,15 +7,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.campaigns.handlers import delete_campaign_rows, outbound, validation
+from profilestack.services.campaigns.handlers import check_domain_arn, delete_campaign_rows, outbound, paged
 from profilestack.services.campaigns.tables import campaigns, connect_instance_configs, connect_instance_integrations
 from profilestack.services.iam import entities
 from profilestack.services.iam.linked_services import LinkedService, register
-from profilestack.services.next_token import page
 
 SERVICE_PRINCIPAL = "connect-campaigns.amazonaws.com"
 ROLE_NAME = "AWSServiceRoleForConnectCampaigns"
@@ -36,9 +35,13 @@ register(LinkedService(SERVICE_PRINCIPAL, ROLE_NAME, False,
                        usage=instances_using))
 
 
+def _of_instance(table: Table, ctx: CallContext, instance_id: str) -> tuple[Any, ...]:
+    """The rows of ``table`` (configurations, integrations) that belong to the instance in the caller's region."""
+    return (table.c.account_id == ctx.account, table.c.region == ctx.region, table.c.instance_id == instance_id)
+
+
 def _find(ctx: CallContext, instance_id: str) -> Row[Any] | None:
-    return ctx.db.execute(select(_table).where(_table.c.account_id == ctx.account, _table.c.region == ctx.region,
-                                               _table.c.instance_id == instance_id)).first()
+    return ctx.db.execute(select(_table).where(*_of_instance(_table, ctx, instance_id))).first()
 
 
 def _require(ctx: CallContext, instance_id: str) -> Row[Any]:
@@ -66,8 +69,7 @@ def start_instance_onboarding_job(ctx: CallContext, params: dict[str, Any]) -> d
         ctx.db.execute(insert(_table).values(account_id=ctx.account, region=ctx.region, instance_id=instance_id,
                                              created_at=ctx.now(), **values))
     else:
-        ctx.db.execute(update(_table).where(_table.c.account_id == ctx.account, _table.c.region == ctx.region,
-                                            _table.c.instance_id == instance_id).values(**values))
+        ctx.db.execute(update(_table).where(*_of_instance(_table, ctx, instance_id)).values(**values))
     return {"connectInstanceOnboardingJobStatus": {"connectInstanceId": instance_id, "status": "SUCCEEDED"}}
 
 
@@ -84,8 +86,7 @@ def get_instance_onboarding_job_status(ctx: CallContext, params: dict[str, Any])
 def delete_instance_onboarding_job(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """The job's record goes; the instance stays onboarded."""
     row = _require(ctx, params["connectInstanceId"])
-    ctx.db.execute(update(_table).where(_table.c.account_id == ctx.account, _table.c.region == ctx.region,
-                                        _table.c.instance_id == row.instance_id).values(job_status=None))
+    ctx.db.execute(update(_table).where(*_of_instance(_table, ctx, row.instance_id)).values(job_status=None))
     return {}
 
 
@@ -105,17 +106,15 @@ def delete_connect_instance_config(ctx: CallContext, params: dict[str, Any]) -> 
                                                                campaigns.c.region == ctx.region)).all():
             if campaign.definition.get("connectInstanceId") == row.instance_id:
                 delete_campaign_rows(ctx, campaign)
-    ctx.db.execute(delete(_integrations).where(*_integrations_of(ctx, row.instance_id)))
-    ctx.db.execute(delete(_table).where(_table.c.account_id == ctx.account, _table.c.region == ctx.region,
-                                        _table.c.instance_id == row.instance_id))
+    for table in (_integrations, _table):
+        ctx.db.execute(delete(table).where(*_of_instance(table, ctx, row.instance_id)))
     return {}
 
 
 @outbound.operation("PutInstanceCommunicationLimits")
 def put_instance_communication_limits(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require(ctx, params["connectInstanceId"])
-    ctx.db.execute(update(_table).where(_table.c.account_id == ctx.account, _table.c.region == ctx.region,
-                                        _table.c.instance_id == row.instance_id)
+    ctx.db.execute(update(_table).where(*_of_instance(_table, ctx, row.instance_id))
                    .values(communication_limits=params["communicationLimitsConfig"]))
     return {}
 
@@ -130,11 +129,6 @@ _integrations = connect_instance_integrations
 _IDENTIFIERS = {"customerProfiles": "domainArn", "qConnect": "knowledgeBaseArn", "lambda": "functionArn"}
 
 
-def _integrations_of(ctx: CallContext, instance_id: str) -> tuple[Any, ...]:
-    return (_integrations.c.account_id == ctx.account, _integrations.c.region == ctx.region,
-            _integrations.c.instance_id == instance_id)
-
-
 def _kind_and_identifier(union: dict[str, Any]) -> tuple[str, str]:
     """The one member an integration union sets, and the ARN that names it."""
     ((kind, config),) = union.items()  # validation let exactly one through
@@ -146,9 +140,9 @@ def put_connect_instance_integration(ctx: CallContext, params: dict[str, Any]) -
     """One integration per ARN: putting it again replaces its configuration."""
     row = _require(ctx, params["connectInstanceId"])
     kind, identifier = _kind_and_identifier(params["integrationConfig"])
-    if kind == "customerProfiles" and not identifier.startswith(f"arn:aws:profile:{ctx.region}:{ctx.account}:domains/"):
-        raise validation(f"domainArn {identifier} is not a Customer Profiles domain of this account and region.")
-    key = (*_integrations_of(ctx, row.instance_id), _integrations.c.kind == kind,
+    if kind == "customerProfiles":
+        check_domain_arn(ctx, identifier, "domainArn")
+    key = (*_of_instance(_integrations, ctx, row.instance_id), _integrations.c.kind == kind,
            _integrations.c.identifier == identifier)
     ctx.db.execute(delete(_integrations).where(*key))
     ctx.db.execute(insert(_integrations).values(account_id=ctx.account, region=ctx.region,
@@ -160,21 +154,16 @@ def put_connect_instance_integration(ctx: CallContext, params: dict[str, Any]) -
 @outbound.operation("ListConnectInstanceIntegrations")
 def list_connect_instance_integrations(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require(ctx, params["connectInstanceId"])
-    rows = ctx.db.execute(select(_integrations).where(*_integrations_of(ctx, row.instance_id))
+    rows = ctx.db.execute(select(_integrations).where(*_of_instance(_integrations, ctx, row.instance_id))
                           .order_by(_integrations.c.created_at, _integrations.c.kind, _integrations.c.identifier))
-    chunk, token = page(list(rows), {"NextToken": params.get("nextToken"), "MaxResults": params.get("maxResults")},
-                        50, validation)
-    result: dict[str, Any] = {"integrationSummaryList": [{item.kind: item.config} for item in chunk]}
-    if token:
-        result["nextToken"] = token
-    return result
+    return paged(list(rows), params, "integrationSummaryList", lambda item: {item.kind: item.config})
 
 
 @outbound.operation("DeleteConnectInstanceIntegration")
 def delete_connect_instance_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require(ctx, params["connectInstanceId"])
     kind, identifier = _kind_and_identifier(params["integrationIdentifier"])
-    gone = ctx.db.execute(delete(_integrations).where(*_integrations_of(ctx, row.instance_id),
+    gone = ctx.db.execute(delete(_integrations).where(*_of_instance(_integrations, ctx, row.instance_id),
                                                       _integrations.c.kind == kind,
                                                       _integrations.c.identifier == identifier)).rowcount
     if not gone:
