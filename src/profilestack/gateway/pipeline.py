@@ -156,11 +156,12 @@ class Gateway:
             _raise_if_unavailable(call.spec, call.region)
             if problems:
                 raise AwsError(call.spec.validation_error, validation_message(problems), call.spec.validation_status)
-            voucher = self.vouchers.get((call.spec.name, call.operation.name))
+            key = (call.spec.name, call.operation.name)
+            voucher = self.vouchers.get(key)
             principal = call.principal if voucher is None else voucher(self.app, call.principal, call.params)
             self.app.authorizer.authorize(AuthorizationRequest(principal, info.action, resources, call.region,
                                                                call.params, call.source_ip))
-            handler = self.handlers.get((call.spec.name, call.operation.name))
+            handler = self.handlers.get(key)
             if handler is None:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
                                sender_fault=False)

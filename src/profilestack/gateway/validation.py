@@ -85,7 +85,9 @@ def _build_checker(shape: Shape, _variant: Any) -> Checker | None:
     kind = shape.type_name
     if kind == "structure":
         # a structure without members (GetCallerIdentity's input) has nothing to check
-        return None if shape.metadata.get("document") or not shape.members else partial(_check_structure, shape, {})
+        if shape.metadata.get("document") or not shape.members:
+            return None
+        return partial(_check_structure, shape, {}, bool(shape.metadata.get("union")))
     meta = shape.metadata
     if kind == "string":  # one function for all of a string's checks: every string has one (U+0000)
         pattern = meta.get("pattern")
@@ -115,14 +117,14 @@ def _check_all(checks: list[Checker], value: Any, path: str, out: _Collector) ->
         check(value, path, out)
 
 
-def _check_structure(shape: Shape, members: dict[str, tuple[str, Checker | None]], value: dict[str, Any], path: str,
-                     out: _Collector) -> None:
+def _check_structure(shape: Shape, members: dict[str, tuple[str, Checker | None]], union: bool, value: dict[str, Any],
+                     path: str, out: _Collector) -> None:
     if not members:  # compiled on first use (shapes may be recursive), published whole (threads share it)
         members.update({name: (_lower_first(name), _checker(member)) for name, member in shape.members.items()})
     for name in shape.required_members:
         if value.get(name) is None:
             out.add(_join(path, members[name][0]), None, shape.members[name], "Member must not be null")
-    if shape.is_tagged_union:  # type: ignore[attr-defined]
+    if union:  # exactly one member set
         chosen = [name for name, member_value in value.items() if name in members and member_value is not None]
         if len(chosen) != 1:
             out.add(path, "{" + ", ".join(chosen) + "}" if chosen else None, shape,
