@@ -46,20 +46,38 @@ def profile_attributes_match(attributes: dict[str, Any], fields: dict[str, Any])
     return True
 
 
+def _groups(segment: dict[str, Any]) -> list[dict[str, Any]]:
+    return (segment.get("SegmentGroups") or {}).get("Groups") or []
+
+
+def _dimensions(segment: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dimension for group in _groups(segment) for dimension in group.get("Dimensions") or []]
+
+
 def dimensions_of(segment: dict[str, Any]) -> list[dict[str, Any]]:
     """Every dimension of every group, each a ``{DimensionType, Values}`` structure."""
     found = []
-    for group in (segment.get("SegmentGroups") or {}).get("Groups") or []:
-        for dimension in group.get("Dimensions") or []:
-            for name, spec in (dimension.get("ProfileAttributes") or {}).items():
-                found += list(spec.values()) if name in ADDRESSES or name == "Attributes" else [spec]
-            found += list((dimension.get("CalculatedAttributes") or {}).values())
+    for dimension in _dimensions(segment):
+        for name, spec in (dimension.get("ProfileAttributes") or {}).items():
+            found += list(spec.values()) if name in ADDRESSES or name == "Attributes" else [spec]
+        found += list((dimension.get("CalculatedAttributes") or {}).values())
     return found
 
 
+def calculated_dimensions_of(segment: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(calculated attribute, its dimension) of every group."""
+    return [item for dimension in _dimensions(segment)
+            for item in (dimension.get("CalculatedAttributes") or {}).items()]
+
+
 def calculated_attributes_of(segment: dict[str, Any]) -> set[str]:
-    return {name for group in (segment.get("SegmentGroups") or {}).get("Groups") or []
-            for dimension in group.get("Dimensions") or [] for name in dimension.get("CalculatedAttributes") or {}}
+    return {name for name, _ in calculated_dimensions_of(segment)}
+
+
+def source_segments_of(segment: dict[str, Any]) -> list[str]:
+    """The segments the segment's groups build on."""
+    return [source["SegmentDefinitionName"] for group in _groups(segment)
+            for source in group.get("SourceSegments") or []]
 
 
 def check_segment(segment: dict[str, Any], segment_exists: Callable[[str], bool],
@@ -68,7 +86,7 @@ def check_segment(segment: dict[str, Any], segment_exists: Callable[[str], bool]
     if segment.get("SegmentSqlQuery"):
         raise bad_request("SegmentSqlQuery is not supported by profilestack yet: define the segment with "
                           "SegmentGroups.")
-    if not (segment.get("SegmentGroups") or {}).get("Groups"):
+    if not _groups(segment):
         raise bad_request("A segment definition needs SegmentGroups with at least one group.")
     for dimension in dimensions_of(segment):
         if dimension["DimensionType"] not in OPERATORS:
@@ -76,17 +94,14 @@ def check_segment(segment: dict[str, Any], segment_exists: Callable[[str], bool]
         if any("{{" in value for value in dimension["Values"]):
             raise bad_request("Dynamic values ({{_profile.…}}, {{_calculated_attribute.…}}) are not supported by "
                               "profilestack yet.")
-    for group in segment["SegmentGroups"]["Groups"]:
-        for source in group.get("SourceSegments") or []:
-            if not segment_exists(source["SegmentDefinitionName"]):
-                raise bad_request(f"Source segment {source['SegmentDefinitionName']} does not exist.")
+    for source in source_segments_of(segment):
+        if not segment_exists(source):
+            raise bad_request(f"Source segment {source} does not exist.")
     for name in sorted(calculated_attributes_of(segment)):
         if not attribute_exists(name):
             raise bad_request(f"Calculated attribute {name} does not exist.")
-    for group in segment["SegmentGroups"]["Groups"]:
-        for dimension in group.get("Dimensions") or []:
-            for spec in (dimension.get("CalculatedAttributes") or {}).values():
-                check_range_override((spec.get("ConditionOverrides") or {}).get("Range"))
+    for _, spec in calculated_dimensions_of(segment):
+        check_range_override((spec.get("ConditionOverrides") or {}).get("Range"))
 
 
 class Membership:

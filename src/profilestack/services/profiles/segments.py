@@ -14,7 +14,7 @@ from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTR
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
-from profilestack.services.profiles.segment_membership import Membership, check_segment
+from profilestack.services.profiles.segment_membership import Membership, check_segment, source_segments_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_event_triggers, profile_segment_definitions
 from profilestack.store.resource_tags import set_tags
@@ -34,9 +34,7 @@ def _shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
 def users_of_segment(ctx: CallContext, domain: Row[Any], name: str) -> list[str]:
     """The segments that build on the named one, as an error message names them."""
     return [f"segment definition {row.name}" for row in SEGMENTS.all(ctx.db, domain.id)
-            if any(source["SegmentDefinitionName"] == name
-                   for group in row.definition["SegmentGroups"]["Groups"] for source in group.get("SourceSegments")
-                   or [])]
+            if name in source_segments_of(row.definition)]
 
 
 @profiles.operation("CreateSegmentDefinition")
