@@ -19,12 +19,12 @@ from profilestack.identity.credentials import BootstrapCredentials, CredentialRe
 from profilestack.identity.principal import Principal
 from profilestack.outbox.cleanup import CLEANUP_EVERY, CLEANUP_TASK, drop_finished_tasks
 from profilestack.outbox.worker import OutboxWorker, enqueue, ensure_pending
+from profilestack.read_cache import ReadCache
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
 from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.iam.authorization import IamPolicyStore, iam_resource_tags, names_with_path
 from profilestack.services.iam.catalogue import override_default_versions
 from profilestack.services.iam.credentials import AccessKeyCredentials
-from profilestack.services.iam.read_cache import IamReadCache
 from profilestack.services.profiles.service_role import give_roles_to_domains
 from profilestack.services.registry import all_tasks, periodic_tasks
 from profilestack.services.sts.credentials import SessionCredentials, SessionTokenCredentials
@@ -54,7 +54,8 @@ class App:
         self.authenticator = Authenticator(self.credentials, self.clock)
         tag_readers = {"iam": iam_resource_tags, "profile": tags_of, "connect-campaigns": tags_of}
         self.policies = IamPolicyStore(self.database, tag_readers)
-        self.iam_reads = IamReadCache()
+        self.iam_reads = ReadCache()
+        self.profile_domain_ids = ReadCache()  # (account, region, name) → the domain's id and name, for reads
         self.metric_ids = MetricIds()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)

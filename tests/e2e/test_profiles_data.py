@@ -382,6 +382,23 @@ def test_deleting_a_domain_deletes_its_data(profiles) -> None:
     profiles.delete_domain(DomainName=name)
 
 
+def test_reads_see_a_domain_created_deleted_and_recreated_at_once(profiles) -> None:
+    """Searches and batch gets remember which domain a name is for a second; the domain's own writes end that."""
+    name = unique("again")
+    assert error_of(profiles.search_profiles, DomainName=name, KeyName="_phone", Values=["+15550001"]) == (
+        "ResourceNotFoundException", f"Domain {name} does not exist.")
+    for _ in range(2):
+        profiles.create_domain(DomainName=name, DefaultExpirationDays=30)
+        profile_id = profiles.create_profile(DomainName=name, PhoneNumber="+15550001")["ProfileId"]
+        found = profiles.search_profiles(DomainName=name, KeyName="_phone", Values=["+15550001"])["Items"]
+        assert [item["ProfileId"] for item in found] == [profile_id]
+        assert [item["ProfileId"] for item in
+                profiles.batch_get_profile(DomainName=name, ProfileIds=[profile_id])["Profiles"]] == [profile_id]
+        profiles.delete_domain(DomainName=name)
+        assert error_of(profiles.batch_get_profile, DomainName=name, ProfileIds=[profile_id])[0] == (
+            "ResourceNotFoundException")
+
+
 def test_search_is_authorized_per_domain(server, profiles) -> None:
     allowed, other = unique("a"), unique("b")
     for name in (allowed, other):

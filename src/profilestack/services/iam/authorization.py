@@ -17,12 +17,12 @@ from sqlalchemy import Connection, select
 from profilestack.iam_policy.document import PolicyDocument, PolicyKind, parse_policy
 from profilestack.iam_policy.engine import Policy, PolicySet
 from profilestack.identity.principal import ASSUMED_ROLE, IAM_USER, Principal
+from profilestack.read_cache import ReadCache
 from profilestack.services.iam import entities, managed
 from profilestack.services.iam.attachments import attached_arns
 from profilestack.services.iam.inline import inline_policies
 from profilestack.services.iam.linked_services import linked_service
 from profilestack.services.iam.passwords import self_service_statements
-from profilestack.services.iam.read_cache import IamReadCache
 from profilestack.services.iam.tables import iam_policies, iam_roles, iam_users
 from profilestack.services.iam.tags import tag_map
 from profilestack.services.sts.tables import sts_sessions
@@ -162,7 +162,7 @@ _NAMED_WITH_PATH = {"usernamewithpath": entities.USER, "groupnamewithpath": enti
                     "rolenamewithpath": entities.ROLE, "instanceprofilenamewithpath": entities.INSTANCE_PROFILE}
 
 
-def names_with_path(database: Database, reads: IamReadCache, caller: Principal, params: dict[str, Any]
+def names_with_path(database: Database, reads: ReadCache, caller: Principal, params: dict[str, Any]
                     ) -> Callable[[str], str | None]:
     """Fills ``${RoleNameWithPath}``-style ARN variables: the stored path, or the ``Path`` being created. A call
     without a ``UserName`` acts on the calling user (GetUser, CreateAccessKey, ChangePassword, …)."""

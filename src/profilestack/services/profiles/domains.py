@@ -36,9 +36,10 @@ def domain_arn(ctx: CallContext, name: str) -> str:
 
 
 # Built once: composing the expression per call costs more than the query itself.
-_FIND_DOMAIN = Prepared(select(profile_domains).where(profile_domains.c.account_id == bindparam("b_account"),
-                                                      profile_domains.c.region == bindparam("b_region"),
-                                                      profile_domains.c.name == bindparam("b_name")))
+_NAMED = (profile_domains.c.account_id == bindparam("b_account"), profile_domains.c.region == bindparam("b_region"),
+          profile_domains.c.name == bindparam("b_name"))
+_FIND_DOMAIN = Prepared(select(profile_domains).where(*_NAMED))
+_FIND_DOMAIN_ID = Prepared(select(profile_domains.c.id, profile_domains.c.name).where(*_NAMED))
 
 
 def domain_named(db: Connection, account: str, region: str, name: str) -> Row[Any] | None:
@@ -54,6 +55,24 @@ def require_domain(ctx: CallContext, name: str) -> Row[Any]:
     if row is None:
         raise not_found(f"Domain {name} does not exist.")
     return row
+
+
+def require_domain_id(ctx: CallContext, name: str) -> Row[Any]:
+    """The domain's ``id`` and ``name``, all that reading its profiles takes. A read-only call's lookup is
+    remembered for up to a second: a domain created or deleted in this process is seen at once, one created or
+    deleted by another process sharing the database up to a second late (docs/decisions.md)."""
+    if ctx.write:
+        row = find_domain(ctx, name)
+    else:
+        row = ctx.app.profile_domain_ids.get((ctx.account, ctx.region, name), lambda: _FIND_DOMAIN_ID.first(
+            ctx.db, {"b_account": ctx.account, "b_region": ctx.region, "b_name": name}))
+    if row is None:
+        raise not_found(f"Domain {name} does not exist.")
+    return row
+
+
+def _forget_domain_ids(ctx: CallContext) -> None:
+    ctx.on_commit(ctx.app.profile_domain_ids.invalidate)
 
 
 def _stored(params: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +120,7 @@ def create_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                                                   **_stored(params)))
     if params.get("Tags"):
         set_tags(ctx.db, arn, params["Tags"], bad_request)
+    _forget_domain_ids(ctx)
     return domain_shape(ctx, require_domain(ctx, name))
 
 
@@ -135,6 +155,7 @@ def delete_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = require_domain(ctx, params["DomainName"])
     delete_domain_data(ctx.db, row)
     ctx.db.execute(delete(profile_domains).where(profile_domains.c.id == row.id))
+    _forget_domain_ids(ctx)
     service_role.schedule_role_deletion(ctx, row.role_name)
     return {"Message": f"Domain {row.name} was deleted."}
 

@@ -11,7 +11,7 @@ from profilestack.gateway.encoded import EncodedJson
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.domains import require_domain, require_domain_id
 from profilestack.services.profiles.errors import not_found
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
@@ -58,7 +58,7 @@ def delete_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @profiles.operation("SearchProfiles")
 def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
+    domain = require_domain_id(ctx, params["DomainName"])
     searches = [(params["KeyName"], params["Values"])]
     searches += [(item["KeyName"], item["Values"]) for item in params.get("AdditionalSearchKeys") or []]
     matches = [(name, store.find_by_key(ctx.db, domain.id, name, values)) for name, values in searches]
@@ -76,7 +76,7 @@ def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @profiles.operation("BatchGetProfile")
 def batch_get_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
+    domain = require_domain_id(ctx, params["DomainName"])
     ids = params["ProfileIds"]
     rows = store.load_profiles(ctx.db, domain.id, ids, encoded=True)
     return {

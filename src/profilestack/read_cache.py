@@ -1,5 +1,6 @@
-"""Finished answers of hot IAM reads (GetRole, ARN paths), kept until any IAM write in this process
-or for ``ttl`` seconds — the same eventual consistency as authorization's caches and as IAM itself."""
+"""Finished answers of hot reads (IAM's GetRole and ARN paths, Customer Profiles domain ids), kept until a write
+of what they read commits in this process, or for ``ttl`` seconds: the eventual consistency that authorization's
+caches and IAM itself have. Other processes sharing a PostgreSQL database see a change at most ``ttl`` late."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from profilestack.gateway.shared_answer import SharedAnswer
 T = TypeVar("T")
 
 
-class IamReadCache:
+class ReadCache:
     def __init__(self, ttl: float = 1.0, monotonic: Callable[[], float] = time.monotonic,
                  limit: int = 10_000) -> None:
         self.ttl = ttl
