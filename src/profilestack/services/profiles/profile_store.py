@@ -170,10 +170,9 @@ def delete_profile(db: Connection, domain_id: int, profile_id: str) -> None:
 def profile_json(row: Row[Any], found_by: list[dict[str, Any]] | None = None) -> EncodedJson:
     """The Profile structure from a row loaded ``encoded``: its stored fields are already the shape's wire form
     (the Profile shape's member names, strings and string maps), passed on as they are."""
-    parts = ['{"ProfileId":', jsontext.dumps(row.id)]
+    text = f'{{"ProfileId":"{row.id}"'  # ids are 32 hex characters (Ids.hex32): nothing to escape
     if len(row.fields) > 2:  # not "{}"
-        parts += [",", row.fields[1:-1]]
+        text += "," + row.fields[1:-1]
     if found_by:
-        parts += [',"FoundByItems":', jsontext.dumps(found_by)]
-    parts.append("}")
-    return EncodedJson("".join(parts))
+        text += ',"FoundByItems":' + jsontext.dumps(found_by)
+    return EncodedJson(text + "}")
