@@ -5,6 +5,7 @@ from profilestack.services.profiles import (  # noqa: F401
     domain_stats,
     domains,
     event_triggers,
+    layouts,
     object_types,
     objects,
     profile_operations,

@@ -82,6 +82,8 @@ profile_calculated_attributes = _held("profile_calculated_attributes", Column("n
 
 profile_segment_definitions = _held("profile_segment_definitions", Column("name", String(64), primary_key=True))
 
+profile_domain_layouts = _held("profile_domain_layouts", Column("name", String(64), primary_key=True))
+
 profile_integrations = _held("profile_integrations", Column("uri", String(255), primary_key=True))
 
 # One row per trigger firing for a profile: the Periods limits count them.

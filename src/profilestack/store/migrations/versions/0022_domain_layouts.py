@@ -1,0 +1,24 @@
+"""Customer Profiles domain layouts.
+
+Revision ID: 0022
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from profilestack.store.types import UtcDateTime
+
+revision = "0022"
+down_revision = "0021"
+
+
+def upgrade() -> None:
+    op.create_table('profile_domain_layouts',
+    sa.Column('domain_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('created_at', UtcDateTime, nullable=False),
+    sa.Column('updated_at', UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint('domain_id', 'name', name=op.f('pk_profile_domain_layouts'))
+    )
+
