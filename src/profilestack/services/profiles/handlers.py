@@ -9,6 +9,7 @@ from profilestack.services.profiles import (  # noqa: F401
     object_types,
     objects,
     profile_operations,
+    segment_estimates,
     segments,
     service_role,
     tagging,

@@ -14,7 +14,12 @@ from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTR
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
-from profilestack.services.profiles.segment_membership import Membership, check_segment, source_segments_of
+from profilestack.services.profiles.segment_membership import (
+    FindSegment,
+    Membership,
+    check_segment,
+    source_segments_of,
+)
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_event_triggers, profile_segment_definitions
 from profilestack.store.resource_tags import set_tags
@@ -83,13 +88,25 @@ def delete_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[
     return {"Message": f"Segment definition {row.name} was deleted."}
 
 
-def in_segment(ctx: CallContext, domain: Row[Any], segment: dict[str, Any], profile: Row[Any]) -> bool:
-    def find(name: str) -> dict[str, Any] | None:
-        row = SEGMENTS.find(ctx.db, domain.id, name)
-        return None if row is None else row.definition
+def segment_finder(ctx: CallContext, domain: Row[Any]) -> FindSegment:
+    """The domain's segment definitions by name, each read once."""
+    read: dict[str, dict[str, Any] | None] = {}
 
-    return Membership(profile.fields, find, lambda attribute, overrides: calculated_value(
-        ctx, domain, attribute, profile.id, (overrides or {}).get("Range"))).contains(segment)
+    def find(name: str) -> dict[str, Any] | None:
+        if name not in read:
+            row = SEGMENTS.find(ctx.db, domain.id, name)
+            read[name] = None if row is None else row.definition
+        return read[name]
+
+    return find
+
+
+def in_segment(ctx: CallContext, domain: Row[Any], segment: dict[str, Any], profile: Row[Any],
+               find: FindSegment | None = None) -> bool:
+    """``find``: a ``segment_finder`` shared by the profiles asked about in one transaction."""
+    return Membership(profile.fields, find or segment_finder(ctx, domain), lambda attribute, overrides:
+                      calculated_value(ctx, domain, attribute, profile.id, (overrides or {}).get("Range"))
+                      ).contains(segment)
 
 
 @profiles.operation("GetSegmentMembership")

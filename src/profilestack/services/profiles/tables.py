@@ -84,6 +84,18 @@ profile_segment_definitions = _held("profile_segment_definitions", Column("name"
 
 profile_domain_layouts = _held("profile_domain_layouts", Column("name", String(64), primary_key=True))
 
+# CreateSegmentEstimate's queries and, once counted, their results (kept a day).
+profile_segment_estimates = Table(
+    "profile_segment_estimates", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("query", JSON, nullable=False),  # the SegmentQuery, as a segment definition's SegmentGroups
+    Column("status", String(16), nullable=False),
+    Column("estimate", String(255)),
+    Column("message", String(255)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 profile_integrations = _held("profile_integrations", Column("uri", String(255), primary_key=True))
 
 # One row per trigger firing for a profile: the Periods limits count them.
