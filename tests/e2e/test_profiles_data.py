@@ -543,3 +543,33 @@ def test_a_batch_of_objects_succeeds_or_fails_item_by_item(profiles, domain) -> 
     too_many = error_of(profiles.batch_put_profile_object, DomainName=domain, ObjectTypeName="CTR",
                         Items=[{"Id": str(i), "Object": record(f"x-{i}", "+15550100")} for i in range(11)])
     assert too_many[0] == "BadRequestException"
+
+
+def test_list_profile_attribute_values(profiles, domain) -> None:
+    def values(name: str, of: str = domain) -> list[str]:
+        answer = profiles.list_profile_attribute_values(DomainName=of, AttributeName=name)
+        assert (answer["DomainName"], answer["AttributeName"]) == (of, name)
+        return [item["Value"] for item in answer["Items"]]
+
+    assert values("FirstName") == []
+    for first, city, tier in (("Ana", "Porto", "gold"), ("Bob", "Lisbon", None), ("Ana", "Lisbon", "silver"),
+                              ("Cy", None, "gold")):
+        profiles.create_profile(DomainName=domain, FirstName=first, **({"Address": {"City": city}} if city else {}),
+                                **({"Attributes": {"tier": tier}} if tier else {}))
+    other = unique("other")
+    profiles.create_domain(DomainName=other, DefaultExpirationDays=30)
+    profiles.create_profile(DomainName=other, FirstName="Zed")
+    assert values("FirstName") == ["Ana", "Bob", "Cy"]
+    assert values("Address.City") == ["Lisbon", "Porto"]
+    assert values("Attributes.tier") == ["gold", "silver"]
+    assert values("LastName") == []
+    assert values("FirstName", other) == ["Zed"]
+    profiles.create_profile(DomainName=other, Attributes={"loyalty tier": "gold", "ünï-code_1": "x", 'a"b': "q"})
+    assert (values("Attributes.loyalty tier", other), values("Attributes.ünï-code_1", other)) == (["gold"], ["x"])
+    for name in ('Attributes.a"b', "Attributes.a,b", "Attributes.{a}", "Attributes. a", "Attributes.a\\b"):
+        code, message = error_of(profiles.list_profile_attribute_values, DomainName=other, AttributeName=name)
+        assert code == "BadRequestException" and message.startswith(f"{name} cannot be listed"), name
+    for name in ("Shoe", "ProfileId", "Address", "Address.Planet", "FoundByItems"):
+        code, message = error_of(profiles.list_profile_attribute_values, DomainName=domain, AttributeName=name)
+        assert code == "BadRequestException" and message.startswith(f"{name} is not a profile attribute"), name
+    profiles.delete_domain(DomainName=other)

@@ -1,6 +1,7 @@
 """Amazon Connect Customer Profiles: importing this module registers every implemented operation."""
 
 from profilestack.services.profiles import (  # noqa: F401
+    attribute_values,
     calculated_attributes,
     domain_stats,
     domains,

@@ -96,7 +96,7 @@ def validate_definition(definition: dict[str, Any]) -> None:
         target = spec.get("Target")
         if target and not target.startswith(STANDARD_TARGET):
             raise bad_request(f"Field {name} has target {target}; targets must start with {STANDARD_TARGET}")
-        if target and not _names_a_profile_value(target):
+        if target and not is_profile_value(target[len(STANDARD_TARGET):]):
             raise bad_request(f"Field {name} has target {target}, which is not a field of the standard profile: "
                               "targets name a profile field, an address part (_profile.Address.City) or an "
                               "attribute (_profile.Attributes.name).")
@@ -105,11 +105,12 @@ def validate_definition(definition: dict[str, Any]) -> None:
 _NOT_TARGETS = frozenset({"ProfileId", "FoundByItems"})
 
 
-def _names_a_profile_value(target: str) -> bool:
-    """Whether ``_profile.<path>`` is a text value of the standard Profile shape, so that stored profile fields
-    stay in the shape's wire form."""
+def is_profile_value(dotted: str) -> bool:
+    """Whether ``dotted`` (``FirstName``, ``Address.City``, ``Attributes.tier``) names a text value of the standard
+    Profile shape. Object fields may only target those, so that stored profile fields stay in the shape's wire
+    form."""
     shape = service_model("customer-profiles").shape_for("Profile")
-    path = target[len(STANDARD_TARGET):].split(".")
+    path = dotted.split(".")
     for position, part in enumerate(path):
         if shape.type_name == "map":  # Attributes: any name, one level down
             return bool(part) and position == len(path) - 1
