@@ -13,6 +13,7 @@ from profilestack.services.profiles import (  # noqa: F401
     segment_estimates,
     segments,
     service_role,
+    similar_profiles,
     tagging,
     trigger_runtime,
 )

@@ -1,0 +1,59 @@
+"""ListRuleBasedMatches and GetSimilarProfiles: the domain's rule-based match groups, worked out from its profiles
+at each call (rule_matching.py). Matching by machine learning is not offered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, select
+
+from profilestack.gateway.context import CallContext
+from profilestack.services.next_token import page
+from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.rule_matching import match_groups
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.tables import profiles_table
+
+Group = tuple[str, int, list[str]]  # match id, rule level, profile ids
+
+
+def _groups(ctx: CallContext, domain: Row[Any]) -> list[Group]:
+    matching = domain.rule_based_matching or {}
+    if not matching.get("Enabled"):
+        raise bad_request(f"Rule-based matching is not enabled for domain {domain.name}: enable it with "
+                          "UpdateDomain's RuleBasedMatching.")
+    rows = ctx.db.execute(select(profiles_table.c.id, profiles_table.c.fields)
+                          .where(profiles_table.c.domain_id == domain.id))
+    return match_groups(((row.id, row.fields) for row in rows), matching)
+
+
+@profiles.operation("ListRuleBasedMatches")
+def list_rule_based_matches(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    match_ids, token = page([match_id for match_id, _, _ in _groups(ctx, domain)], params)
+    return {"MatchIds": match_ids, "NextToken": token}
+
+
+def _group_of(ctx: CallContext, domain: Row[Any], groups: list[Group], key: str, value: str) -> Group | None:
+    """The group a match id names, or the group of the first profile the search key finds."""
+    if key.lower() == "matchid":
+        return next((group for group in groups if group[0] == value), None)
+    found = store.find_by_key(ctx.db, domain.id, key, [value])
+    return next((group for group in groups if found.keys() & set(group[2])), None)
+
+
+@profiles.operation("GetSimilarProfiles")
+def get_similar_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain = require_domain(ctx, params["DomainName"])
+    if params["MatchType"] != "RULE_BASED_MATCHING":
+        raise bad_request("profilestack matches profiles by rules only: ask for MatchType RULE_BASED_MATCHING.")
+    key, value = params["SearchKey"], params["SearchValue"]
+    group = _group_of(ctx, domain, _groups(ctx, domain), key, value)
+    if group is None:
+        raise not_found(f"No match group holds a profile found by {key} {value} in domain {domain.name}.")
+    match_id, level, profile_ids = group
+    chunk, token = page(profile_ids, params)
+    return {"ProfileIds": chunk, "MatchId": match_id, "MatchType": "RULE_BASED_MATCHING", "RuleLevel": level,
+            "NextToken": token}
