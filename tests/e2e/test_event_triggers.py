@@ -192,6 +192,10 @@ def test_trigger_definitions_and_limits(server) -> None:
         profiles.put_integration(DomainName=domain, Uri="arn:aws:sqs:us-east-1:000000000000:queue",
                                  EventTriggerNames=["t4"])
     assert not_campaign.value.response["Error"]["Code"] == "BadRequestException"
+    with pytest.raises(ClientError) as without_uri:  # Uri is optional in the model: boto3 lets it out
+        profiles.put_integration(DomainName=domain, EventTriggerNames=["t4"])
+    assert without_uri.value.response["Error"]["Message"] == (
+        "PutIntegration needs a Uri: profilestack integrates Amazon Connect Outbound Campaigns, named by their ARN.")
 
 
 def test_account_integrations_list_a_campaign_across_domains(server) -> None:

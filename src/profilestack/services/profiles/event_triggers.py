@@ -131,7 +131,10 @@ def _integration_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dic
 def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """A campaign (Uri = its ARN) reached by exactly one event trigger."""
     domain = require_domain(ctx, params["DomainName"])
-    uri = params["Uri"]
+    uri = params.get("Uri")  # optional in the model, for the AppFlow integrations profilestack does not offer
+    if not uri:
+        raise bad_request("PutIntegration needs a Uri: profilestack integrates Amazon Connect Outbound Campaigns, "
+                          "named by their ARN.")
     if not uri.startswith(f"arn:aws:connect-campaigns:{ctx.region}:{ctx.account}:campaign/"):
         raise bad_request(f"Uri {uri} is not supported: profilestack integrates Amazon Connect Outbound Campaigns "
                           "(arn:aws:connect-campaigns:<region>:<account>:campaign/<id>) of this account and region.")
