@@ -48,7 +48,8 @@ class Server:
                    "--data-dir", str(self.data_dir)]
         if self.db_url:
             command += ["--db", self.db_url]
-        env = {**os.environ, "PROFILESTACK_LOG_LEVEL": "info", **(self.extra_env or {})}
+        env = {**os.environ, "PROFILESTACK_LOG_LEVEL": "info", "PROFILESTACK_TEST_READ_ONLY_CHECKS": "true",
+               **(self.extra_env or {})}
         self.log_path = self.data_dir / f"server-{time.monotonic_ns()}.log"
         log = self.log_path.open("w")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)

@@ -42,7 +42,7 @@ class App:
         self.ids = ids or Ids()
         if settings.test_policy_overrides:
             override_default_versions(json.loads(Path(settings.test_policy_overrides).read_text()))
-        self.database = Database(settings.database_url)
+        self.database = Database(settings.database_url, read_only_checks=settings.test_read_only_checks)
         self.database.migrate()
         sources: list[CredentialSource] = []
         if settings.bootstrap_credentials:

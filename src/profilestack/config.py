@@ -32,6 +32,9 @@ class Settings:
     audit_retention_days: int = 90  # CloudTrail's event history keeps 90 days; 0 keeps every event
     clock_offset_file: str | None = None  # testing aid: see runtime.OffsetFileClock
     test_policy_overrides: str | None = None  # testing aid: JSON file {managed policy ARN: document}
+    # testing aid: read transactions refuse writes, so an operation that writes in one (which SQLite refuses
+    # only when another connection wrote meanwhile) fails every time, in the tests, instead of now and then
+    test_read_only_checks: bool = False
 
     @property
     def database_url(self) -> str:

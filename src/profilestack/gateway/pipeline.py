@@ -29,7 +29,7 @@ from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.gateway.validation import validate, validation_message
 from profilestack.iam_policy.actions import action_info, resources_for
 from profilestack.identity.principal import Principal
-from profilestack.services.registry import all_handlers, all_vouchers
+from profilestack.services.registry import all_handlers, all_vouchers, all_writers
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -76,6 +76,7 @@ class Gateway:
         self.app = app
         self.handlers = all_handlers()
         self.vouchers = all_vouchers()
+        self.writers = all_writers()
 
     def handle_http(self, request: HttpRequest) -> HttpResponse:
         request_id = self.app.ids.request_id()
@@ -165,9 +166,11 @@ class Gateway:
             if handler is None:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
                                sender_fault=False)
+            write = not info.read_only or key in self.writers
+
             def handle() -> dict[str, Any]:
                 with self.unit_of_work(principal, call.region, call.request_id, call.operation.name,
-                                       write=not info.read_only, parent=call.parent) as context:
+                                       write=write, parent=call.parent) as context:
                     return handler(context, call.params) or {}
 
             if call.parent is not None:  # inside another call's transaction: that call decides

@@ -27,6 +27,7 @@ class ServiceHandlers:
         self.vouchers: dict[str, Voucher] = {}
         self.tasks: dict[str, Task] = {}
         self.periodic: dict[str, float] = {}  # task kind → seconds between runs
+        self.writers: set[str] = set()  # operations that write although IAM ranks their action Read or List
 
     def task(self, kind: str, every: float | None = None) -> Callable[[Task], Task]:
         """Register the runner of an outbox task kind; with ``every``, the task also runs periodically."""
@@ -48,9 +49,14 @@ class ServiceHandlers:
 
         return register
 
-    def operation(self, name: str) -> Callable[[Handler], Handler]:
+    def operation(self, name: str, writes: bool = False) -> Callable[[Handler], Handler]:
+        """``writes``: the operation writes although IAM ranks its action Read or List (GetSessionToken, say), so
+        its transaction is a writer's from the start: on SQLite a reader cannot become one if another wrote."""
+
         def register(function: Handler) -> Handler:
             self.handlers[name] = self._with_hook(function) if self.after_write else function
+            if writes:
+                self.writers.add(name)
             return function
 
         return register
@@ -84,6 +90,11 @@ def all_handlers() -> dict[tuple[str, str], Handler]:
     """Every implemented (service, operation)."""
     return {(service.service, name): handler for service in all_services()
             for name, handler in service.handlers.items()}
+
+
+def all_writers() -> set[tuple[str, str]]:
+    """The (service, operation)s that write although their action is ranked Read or List."""
+    return {(service.service, name) for service in all_services() for name in service.writers}
 
 
 def all_vouchers() -> dict[tuple[str, str], Voucher]:

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, inspect, text
 
@@ -21,8 +21,9 @@ _POSTGRES_THREADS = 8
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only_checks: bool = False) -> None:
         self.url = url
+        self.read_only_checks = read_only_checks  # config.py's testing aid
         self.engine = make_engine(url)
         self.backend = backend_name(self.engine)
         # How many threads of a process can usefully work on this database at once. A PostgreSQL statement
@@ -52,6 +53,8 @@ class Database:
             try:
                 if self.backend == "sqlite":  # writers take the write lock up front: no failed lock upgrades
                     driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                if self.read_only_checks and not write:
+                    self._refuse_writes(driver, True)
                 try:
                     yield connection
                 except BaseException:
@@ -67,7 +70,17 @@ class Database:
                     driver.commit()
                 ended = True
             finally:
+                if self.read_only_checks and not write and self.backend == "sqlite" and not connection.closed:
+                    self._refuse_writes(driver, False)
                 self._checkin(connection, ended)
+
+    def _refuse_writes(self, driver: Any, on: bool) -> None:
+        if self.backend == "sqlite":
+            driver.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
+        elif on:  # PostgreSQL: the first statement begins the transaction, this one makes it read-only
+            cursor = driver.cursor()
+            cursor.execute("SET TRANSACTION READ ONLY")
+            cursor.close()
 
     # With SQLite each thread keeps the connection its last transaction used: checking one out of the pool
     # and back in (with the pool's reset) cost more than a whole indexed read. PostgreSQL connections go back

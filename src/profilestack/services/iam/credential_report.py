@@ -72,7 +72,7 @@ def _root_row(ctx: CallContext) -> list[str]:
             *_NO_CERTIFICATES]
 
 
-@iam.operation("GenerateCredentialReport")
+@iam.operation("GenerateCredentialReport", writes=True)
 def generate_credential_report(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     policy = password_policy(ctx.db, ctx.account) or {}
     out = io.StringIO()

@@ -122,7 +122,7 @@ def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-@sts.operation("GetSessionToken")
+@sts.operation("GetSessionToken", writes=True)
 def get_session_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Temporary credentials with the calling user's (or root's) permissions. Needs no permission, as in AWS. The
     credentials call IAM only when a code of the user's MFA device came with the request, and of STS only
