@@ -63,14 +63,13 @@ def create_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 
 @profiles.operation("GetCalculatedAttributeDefinition")
 def get_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    return _shape(ctx, domain, CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"]))
+    domain, row = CALCULATED_ATTRIBUTES.named(ctx, params)
+    return _shape(ctx, domain, row)
 
 
 @profiles.operation("UpdateCalculatedAttributeDefinition")
 def update_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    row = CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"])
+    domain, row = CALCULATED_ATTRIBUTES.named(ctx, params)
     _save(ctx, domain, row.name, {**row.definition, **{member: params[member] for member in _UPDATABLE
                                                          if member in params}})
     return _shape(ctx, domain, CALCULATED_ATTRIBUTES.require(ctx, domain, row.name))
@@ -78,8 +77,7 @@ def update_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 
 @profiles.operation("DeleteCalculatedAttributeDefinition")
 def delete_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    row = CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"])
+    domain, row = CALCULATED_ATTRIBUTES.named(ctx, params)
     segments = ctx.db.execute(select(profile_segment_definitions.c.name, profile_segment_definitions.c.definition)
                               .where(profile_segment_definitions.c.domain_id == domain.id)
                               .order_by(profile_segment_definitions.c.name))
@@ -134,8 +132,7 @@ def _values(ctx: CallContext, domain: Row[Any], row: Row[Any], profile_ids: list
 
 @profiles.operation("GetCalculatedAttributeForProfile")
 def get_for_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    row = CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"])
+    domain, row = CALCULATED_ATTRIBUTES.named(ctx, params)
     profile = require_profile(ctx, domain, params["ProfileId"])
     return _values(ctx, domain, row, [profile.id])[profile.id]
 
@@ -150,8 +147,7 @@ def list_for_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
 
 @profiles.operation("BatchGetCalculatedAttributeForProfile")
 def batch_get_for_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    row = CALCULATED_ATTRIBUTES.require(ctx, domain, params["CalculatedAttributeName"])
+    domain, row = CALCULATED_ATTRIBUTES.named(ctx, params)
     wanted = list(dict.fromkeys(params["ProfileIds"]))
     found = list(store.load_profiles(ctx.db, domain.id, wanted, encoded=True))
     override = (params.get("ConditionOverrides") or {}).get("Range")

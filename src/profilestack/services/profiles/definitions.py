@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
+from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import not_found
 from profilestack.store.resource_tags import remove_tags, with_tags
 
@@ -37,6 +38,11 @@ class HeldDefinitions:
 
     def find(self, db: Connection, domain_id: int, name: str) -> Row[Any] | None:
         return db.execute(select(self.table).where(self.table.c.domain_id == domain_id, self._key == name)).first()
+
+    def named(self, ctx: CallContext, params: dict[str, Any]) -> tuple[Row[Any], Row[Any]]:
+        """The domain (``DomainName``) and the definition (its name member) a request names."""
+        domain = require_domain(ctx, params["DomainName"])
+        return domain, self.require(ctx, domain, params[self.name_member])
 
     def require(self, ctx: CallContext, domain: Row[Any], name: str) -> Row[Any]:
         row = self.find(ctx.db, domain.id, name)

@@ -77,14 +77,13 @@ def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 
 @profiles.operation("GetEventTrigger")
 def get_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    return TRIGGERS.shape(ctx, domain, TRIGGERS.require(ctx, domain, params["EventTriggerName"]))
+    domain, row = TRIGGERS.named(ctx, params)
+    return TRIGGERS.shape(ctx, domain, row)
 
 
 @profiles.operation("UpdateEventTrigger")
 def update_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    row = TRIGGERS.require(ctx, domain, params["EventTriggerName"])
+    domain, row = TRIGGERS.named(ctx, params)
     definition = {**row.definition, **{member: params[member] for member in _TRIGGER_MEMBERS if member in params}}
     _check_definition(ctx, domain, definition)
     TRIGGERS.save(ctx, domain, row.name, definition, object_type=definition["ObjectTypeName"])
@@ -93,8 +92,7 @@ def update_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 
 @profiles.operation("DeleteEventTrigger")
 def delete_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    row = TRIGGERS.require(ctx, domain, params["EventTriggerName"])
+    domain, row = TRIGGERS.named(ctx, params)
     users = [integration.uri for integration in integrations_of(ctx.db, domain.id)
              if row.name in (integration.definition.get("EventTriggerNames") or [])]
     if users:
@@ -153,8 +151,8 @@ def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @profiles.operation("GetIntegration")
 def get_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    return _integration_shape(ctx, domain, INTEGRATIONS.require(ctx, domain, params["Uri"]))
+    domain, row = INTEGRATIONS.named(ctx, params)
+    return _integration_shape(ctx, domain, row)
 
 
 @profiles.operation("ListIntegrations")
@@ -181,7 +179,6 @@ def list_account_integrations(ctx: CallContext, params: dict[str, Any]) -> dict[
 
 @profiles.operation("DeleteIntegration")
 def delete_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    row = INTEGRATIONS.require(ctx, domain, params["Uri"])
+    domain, row = INTEGRATIONS.named(ctx, params)
     INTEGRATIONS.delete(ctx, domain, row)
     return {"Message": f"Integration {row.uri} was deleted."}

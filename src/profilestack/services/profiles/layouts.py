@@ -46,15 +46,14 @@ def create_domain_layout(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 
 @profiles.operation("GetDomainLayout")
 def get_domain_layout(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    return LAYOUTS.shape(ctx, domain, LAYOUTS.require(ctx, domain, params["LayoutDefinitionName"]))
+    domain, row = LAYOUTS.named(ctx, params)
+    return LAYOUTS.shape(ctx, domain, row)
 
 
 @profiles.operation("UpdateDomainLayout")
 def update_domain_layout(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Members left out keep their values; every update is a new version."""
-    domain = require_domain(ctx, params["DomainName"])
-    row = LAYOUTS.require(ctx, domain, params["LayoutDefinitionName"])
+    domain, row = LAYOUTS.named(ctx, params)
     changes = {member: params[member] for member in _MEMBERS if member in params}
     version = str(int(row.definition["Version"]) + 1)
     return _save(ctx, domain, row.name, {**row.definition, **changes, "Version": version})
@@ -62,8 +61,7 @@ def update_domain_layout(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 
 @profiles.operation("DeleteDomainLayout")
 def delete_domain_layout(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    row = LAYOUTS.require(ctx, domain, params["LayoutDefinitionName"])
+    domain, row = LAYOUTS.named(ctx, params)
     LAYOUTS.delete(ctx, domain, row)
     return {"Message": f"Layout {row.name} was deleted."}
 

@@ -59,8 +59,8 @@ def create_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[
 
 @profiles.operation("GetSegmentDefinition")
 def get_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    return _shape(ctx, domain, SEGMENTS.require(ctx, domain, params["SegmentDefinitionName"]))
+    domain, row = SEGMENTS.named(ctx, params)
+    return _shape(ctx, domain, row)
 
 
 @profiles.operation("ListSegmentDefinitions")
@@ -76,8 +76,7 @@ def list_segment_definitions(ctx: CallContext, params: dict[str, Any]) -> dict[s
 
 @profiles.operation("DeleteSegmentDefinition")
 def delete_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    row = SEGMENTS.require(ctx, domain, params["SegmentDefinitionName"])
+    domain, row = SEGMENTS.named(ctx, params)
     triggers = ctx.db.execute(select(profile_event_triggers.c.name, profile_event_triggers.c.definition)
                               .where(profile_event_triggers.c.domain_id == domain.id))
     users = users_of_segment(ctx, domain, row.name) + [
@@ -111,8 +110,7 @@ def in_segment(ctx: CallContext, domain: Row[Any], segment: dict[str, Any], prof
 
 @profiles.operation("GetSegmentMembership")
 def get_segment_membership(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    row = SEGMENTS.require(ctx, domain, params["SegmentDefinitionName"])
+    domain, row = SEGMENTS.named(ctx, params)
     wanted = list(dict.fromkeys(params["ProfileIds"]))
     found = store.load_profiles(ctx.db, domain.id, wanted)
     results = []
