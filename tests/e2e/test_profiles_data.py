@@ -573,3 +573,37 @@ def test_list_profile_attribute_values(profiles, domain) -> None:
         code, message = error_of(profiles.list_profile_attribute_values, DomainName=domain, AttributeName=name)
         assert code == "BadRequestException" and message.startswith(f"{name} is not a profile attribute"), name
     profiles.delete_domain(DomainName=other)
+
+
+def test_object_type_attributes_their_values_and_statistics(profiles, domain) -> None:
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Payment", Description="payments",
+        Fields={"id": {"Source": "_source.id"}, "amount": {"Source": "_source.amount"},
+                "method": {"Source": "_source.method"}},
+        Keys={"paymentId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    for index, (amount, method) in enumerate(((10, "card"), (20, "cash"), (30, "card"), (40, None), ("n/a", None))):
+        profiles.put_profile_object(DomainName=domain, ObjectTypeName="Payment", Object=json.dumps(
+            {"id": f"p{index}", "amount": amount, **({"method": method} if method else {})}))
+    listed = profiles.list_object_type_attributes(DomainName=domain, ObjectTypeName="Payment")["Items"]
+    assert [item["AttributeName"] for item in listed] == ["amount", "id", "method"]
+    values = profiles.list_object_type_attribute_values(DomainName=domain, ObjectTypeName="Payment",
+                                                        AttributeName="method")["Items"]
+    assert [item["Value"] for item in values] == ["card", "cash"]  # the newest object's value first
+    assert values[0]["LastUpdatedAt"] > values[1]["LastUpdatedAt"]
+    first = profiles.list_object_type_attribute_values(DomainName=domain, ObjectTypeName="Payment",
+                                                       AttributeName="id", MaxResults=2)
+    assert [item["Value"] for item in first["Items"]] == ["p4", "p3"] and first["NextToken"]
+
+    stats = profiles.get_object_type_attribute_statistics(DomainName=domain, ObjectTypeName="Payment",
+                                                          AttributeName="amount")["Statistics"]
+    assert (stats["Maximum"], stats["Minimum"], stats["Average"]) == (40, 10, 25)
+    assert round(stats["StandardDeviation"], 6) == round(125 ** 0.5, 6)
+    assert stats["Percentiles"] == {"P5": 10, "P25": 10, "P50": 20, "P75": 30, "P95": 40}
+    assert profiles.get_object_type_attribute_statistics(DomainName=domain, ObjectTypeName="Payment",
+                                                         AttributeName="method")["Statistics"] == {}
+
+    code, message = error_of(profiles.list_object_type_attribute_values, DomainName=domain,
+                             ObjectTypeName="Payment", AttributeName="colour")
+    assert (code, message.split(":")[0]) == ("BadRequestException", "colour is not an attribute of object type Payment")
+    assert error_of(profiles.list_object_type_attributes, DomainName=domain, ObjectTypeName="Refund") == (
+        "ResourceNotFoundException", f"Object type Refund does not exist in domain {domain}.")

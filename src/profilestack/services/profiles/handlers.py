@@ -7,6 +7,7 @@ from profilestack.services.profiles import (  # noqa: F401
     domains,
     event_triggers,
     layouts,
+    object_type_attributes,
     object_types,
     objects,
     profile_operations,
