@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import REQUIRE_POSTGRES, Server, free_port
+from tests.e2e.identities import unique
 from tests.e2e.test_event_triggers import Scenario
 from tests.e2e.waiting import wait_for
 from tests.postgres import PostgresDatabase, postgres_available
@@ -70,3 +71,19 @@ def test_one_customers_objects_at_once_make_one_profile_and_keep_its_period_limi
     assert len(scenario.received()) == 2
     assert scenario.metric("TriggerInvocations") == 2
     assert scenario.metric("ThrottledInvocations") == 28
+
+
+def test_layouts_made_the_default_at_once_leave_one_default(cluster) -> None:
+    clients = [server.client("customer-profiles") for server in cluster]
+    domain = unique("layouts")
+    clients[0].create_domain(DomainName=domain, DefaultExpirationDays=30)
+
+    def create(index: int) -> None:
+        clients[index % 2].create_domain_layout(
+            DomainName=domain, LayoutDefinitionName=f"layout{index}", Description="d", DisplayName="Layout",
+            LayoutType="PROFILE_EXPLORER", Layout="{}", IsDefault=True)
+
+    with ThreadPoolExecutor(8) as pool:  # through both servers, all at once
+        list(pool.map(create, range(16)))
+    items = clients[1].list_domain_layouts(DomainName=domain)["Items"]
+    assert len(items) == 16 and sum(item["IsDefault"] for item in items) == 1

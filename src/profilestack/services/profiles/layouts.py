@@ -14,6 +14,7 @@ from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domain_layouts
+from profilestack.store.locks import lock_for_transaction
 from profilestack.store.resource_tags import set_tags
 
 LAYOUTS = HeldDefinitions(profile_domain_layouts, "name", "Layout", "layouts", "LayoutDefinitionName")
@@ -25,6 +26,8 @@ _LISTED = ("LayoutDefinitionName", "Description", "DisplayName", "IsDefault", "L
 def _save(ctx: CallContext, domain: Row[Any], name: str, definition: dict[str, Any]) -> dict[str, Any]:
     """Store the layout; if it is the default, the one that was stops being it. Its shape as stored."""
     if definition.get("IsDefault"):
+        # two layouts made the default at once (other connections, other processes): one after the other
+        lock_for_transaction(ctx.db, f"default-layout:{domain.id}")
         for row in LAYOUTS.all(ctx.db, domain.id):
             if row.name != name and row.definition.get("IsDefault"):
                 LAYOUTS.save(ctx, domain, row.name, {**row.definition, "IsDefault": False})
