@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
@@ -164,8 +165,20 @@ def batch_get_for_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str
     return result
 
 
-def calculated_value(ctx: CallContext, domain: Row[Any], name: str, profile_id: str,
-                     range_override: dict[str, Any] | None = None) -> str | None:
-    """One attribute's value for one profile (None when the attribute or the value does not exist)."""
-    row = CALCULATED_ATTRIBUTES.find(ctx.db, domain.id, name)
-    return None if row is None else _values(ctx, domain, row, [profile_id], range_override)[profile_id].get("Value")
+class CalculatedValues:
+    """Calculated attribute values of a set of profiles: each attribute (with each range override) is worked out
+    for all of them at once, one read of their objects, the first time one of them is asked for."""
+
+    def __init__(self, ctx: CallContext, domain: Row[Any], profile_ids: list[str]) -> None:
+        self._ctx, self._domain, self._profile_ids = ctx, domain, profile_ids
+        self._worked_out: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+    def value(self, name: str, profile_id: str, range_override: dict[str, Any] | None = None) -> str | None:
+        """The attribute's value for the profile (None when the attribute or the value does not exist)."""
+        key = (name, jsontext.dumps(range_override) if range_override else "")
+        values = self._worked_out.get(key)
+        if values is None:
+            row = CALCULATED_ATTRIBUTES.find(self._ctx.db, self._domain.id, name)
+            values = {} if row is None else _values(self._ctx, self._domain, row, self._profile_ids, range_override)
+            self._worked_out[key] = values
+        return values.get(profile_id, {}).get("Value")

@@ -15,7 +15,7 @@ from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTR
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.segment_membership import check_segment
-from profilestack.services.profiles.segments import SEGMENTS, in_segment, segment_finder
+from profilestack.services.profiles.segments import SEGMENTS, SegmentMembers
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains, profile_segment_estimates, profiles_table
 
@@ -89,8 +89,8 @@ def _count(app: App, payload: dict[str, Any]) -> int | None:
             rows = ctx.db.execute(select(profiles_table).where(
                 profiles_table.c.domain_id == domain.id, profiles_table.c.id > after)
                 .order_by(profiles_table.c.id).limit(_PROFILES_PER_TRANSACTION)).all()
-            find = segment_finder(ctx, domain)
-            count += sum(in_segment(ctx, domain, {"SegmentGroups": query}, row, find) for row in rows)
+            members = SegmentMembers(ctx, domain, rows)
+            count += sum(members.holds({"SegmentGroups": query}, row) for row in rows)
         if len(rows) < _PROFILES_PER_TRANSACTION:
             return count
         after = rows[-1].id

@@ -10,16 +10,11 @@ from sqlalchemy import Row, select
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTRIBUTES, calculated_value
+from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTRIBUTES, CalculatedValues
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
-from profilestack.services.profiles.segment_membership import (
-    FindSegment,
-    Membership,
-    check_segment,
-    source_segments_of,
-)
+from profilestack.services.profiles.segment_membership import Membership, check_segment, source_segments_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_event_triggers, profile_segment_definitions
 from profilestack.store.resource_tags import set_tags
@@ -87,25 +82,28 @@ def delete_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[
     return {"Message": f"Segment definition {row.name} was deleted."}
 
 
-def segment_finder(ctx: CallContext, domain: Row[Any]) -> FindSegment:
-    """The domain's segment definitions by name, each read once."""
-    read: dict[str, dict[str, Any] | None] = {}
+class SegmentMembers:
+    """Which of a set of profiles segments hold: the domain's segments read once, each calculated attribute worked
+    out once for all the profiles."""
 
-    def find(name: str) -> dict[str, Any] | None:
-        if name not in read:
-            row = SEGMENTS.find(ctx.db, domain.id, name)
-            read[name] = None if row is None else row.definition
-        return read[name]
+    def __init__(self, ctx: CallContext, domain: Row[Any], profiles: list[Row[Any]]) -> None:
+        self._ctx, self._domain = ctx, domain
+        self._segments: dict[str, dict[str, Any] | None] = {}
+        self._values = CalculatedValues(ctx, domain, [profile.id for profile in profiles])
 
-    return find
+    def _segment(self, name: str) -> dict[str, Any] | None:
+        if name not in self._segments:
+            row = SEGMENTS.find(self._ctx.db, self._domain.id, name)
+            self._segments[name] = None if row is None else row.definition
+        return self._segments[name]
+
+    def holds(self, segment: dict[str, Any], profile: Row[Any]) -> bool:
+        return Membership(profile.fields, self._segment, lambda attribute, overrides: self._values.value(
+            attribute, profile.id, (overrides or {}).get("Range"))).contains(segment)
 
 
-def in_segment(ctx: CallContext, domain: Row[Any], segment: dict[str, Any], profile: Row[Any],
-               find: FindSegment | None = None) -> bool:
-    """``find``: a ``segment_finder`` shared by the profiles asked about in one transaction."""
-    return Membership(profile.fields, find or segment_finder(ctx, domain), lambda attribute, overrides:
-                      calculated_value(ctx, domain, attribute, profile.id, (overrides or {}).get("Range"))
-                      ).contains(segment)
+def in_segment(ctx: CallContext, domain: Row[Any], segment: dict[str, Any], profile: Row[Any]) -> bool:
+    return SegmentMembers(ctx, domain, [profile]).holds(segment, profile)
 
 
 @profiles.operation("GetSegmentMembership")
@@ -113,9 +111,10 @@ def get_segment_membership(ctx: CallContext, params: dict[str, Any]) -> dict[str
     domain, row = SEGMENTS.named(ctx, params)
     wanted = list(dict.fromkeys(params["ProfileIds"]))
     found = store.load_profiles(ctx.db, domain.id, wanted)
+    members = SegmentMembers(ctx, domain, list(found.values()))
     results = []
     for profile_id, profile in found.items():
-        present = in_segment(ctx, domain, row.definition, profile)
+        present = members.holds(row.definition, profile)
         result: dict[str, Any] = {"ProfileId": profile_id, "QueryResult": "PRESENT" if present else "ABSENT"}
         if present:
             result["Profile"] = {"ProfileId": profile_id, **profile.fields}
