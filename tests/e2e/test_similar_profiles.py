@@ -67,6 +67,10 @@ def test_profiles_are_grouped_by_the_first_rule_they_match(server: Server) -> No
     assert first["MatchIds"] + rest["MatchIds"] == matches
     half = _similar(profiles, domain, "_profileId", ids["ann"], MaxResults=1)
     assert len(half["ProfileIds"]) == 1 and "NextToken" in half
+    pages = profiles.get_paginator("get_similar_profiles").paginate(
+        DomainName=domain, MatchType="RULE_BASED_MATCHING", SearchKey="_profileId", SearchValue=ids["ann"],
+        PaginationConfig={"PageSize": 1})
+    assert [profile_id for page in pages for profile_id in page["ProfileIds"]] == group("ann", "ann_mobile")
 
     assert _refused(_similar, profiles=profiles, domain=domain, key="_profileId", value=ids["alone"]) == (
         "ResourceNotFoundException",
