@@ -14,6 +14,7 @@ from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import (
     profile_calculated_attributes,
     profile_domain_layouts,
+    profile_domain_object_types,
     profile_domains,
     profile_event_triggers,
     profile_integrations,
@@ -143,10 +144,11 @@ def update_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 def delete_domain_data(db: Connection, domain: Row[Any]) -> None:
     """Every profile, key, object, object type, trigger, integration, calculated attribute, segment, segment
-    estimate, layout and tag of the domain."""
+    estimate, layout, domain object type and tag of the domain."""
     for table in (profile_objects, profile_keys, profiles_table, profile_object_types, profile_event_triggers,
                   profile_integrations, profile_trigger_invocations, profile_calculated_attributes,
-                  profile_segment_definitions, profile_segment_estimates, profile_domain_layouts):
+                  profile_segment_definitions, profile_segment_estimates, profile_domain_layouts,
+                  profile_domain_object_types):
         db.execute(delete(table).where(table.c.domain_id == domain.id))
     domain_stats.forget(db, domain.id)
     remove_tags(db, domain.arn, with_children=True)

@@ -3,6 +3,7 @@
 from profilestack.services.profiles import (  # noqa: F401
     attribute_values,
     calculated_attributes,
+    domain_object_types,
     domain_stats,
     domains,
     event_triggers,

@@ -96,6 +96,8 @@ profile_segment_estimates = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+profile_domain_object_types = _held("profile_domain_object_types", Column("name", String(255), primary_key=True))
+
 profile_integrations = _held("profile_integrations", Column("uri", String(255), primary_key=True))
 
 # One row per trigger firing for a profile: the Periods limits count them.

@@ -1,5 +1,6 @@
 """TagResource, UntagResource, ListTagsForResource on Customer Profiles resources: domains and what they hold
-(object types, event triggers, integrations, calculated attributes, segment definitions, layouts), each by its ARN."""
+(object types, event triggers, integrations, calculated attributes, segment definitions, layouts, domain object
+types), each by its ARN."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTRIBUTES
+from profilestack.services.profiles.domain_object_types import DOMAIN_OBJECT_TYPES
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.event_triggers import INTEGRATIONS, TRIGGERS
 from profilestack.services.profiles.layouts import LAYOUTS
@@ -22,7 +24,8 @@ from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 # ``<domain ARN>/<kind>/<name>`` → how to find the named resource in its domain
 _HELD: dict[str, Callable[[Connection, int, str], Any]] = {
     "object-types": find_type,
-    **{held.segment: held.find for held in (TRIGGERS, INTEGRATIONS, CALCULATED_ATTRIBUTES, SEGMENTS, LAYOUTS)},
+    **{held.segment: held.find for held in (TRIGGERS, INTEGRATIONS, CALCULATED_ATTRIBUTES, SEGMENTS, LAYOUTS,
+                                             DOMAIN_OBJECT_TYPES)},
 }
 
 

@@ -1,0 +1,23 @@
+"""Customer Profiles domain object types.
+
+Revision ID: 0024
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from profilestack.store.types import UtcDateTime
+
+revision = "0024"
+down_revision = "0023"
+
+
+def upgrade() -> None:
+    op.create_table('profile_domain_object_types',
+    sa.Column('domain_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('created_at', UtcDateTime, nullable=False),
+    sa.Column('updated_at', UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint('domain_id', 'name', name=op.f('pk_profile_domain_object_types'))
+    )
