@@ -16,12 +16,16 @@ from tests.e2e.waiting import wait_for
 from tests.postgres import PostgresDatabase, postgres_available
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory):
+def _require_postgres() -> None:
     if not postgres_available():
         if REQUIRE_POSTGRES:
             pytest.fail("PostgreSQL is required but not reachable")
         pytest.skip("PostgreSQL not reachable")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    _require_postgres()
     database = PostgresDatabase()
     servers = [Server(f"http://127.0.0.1:{free_port()}", "postgresql", tmp_path_factory.mktemp(f"node{index}"),
                       database.url) for index in range(2)]
@@ -87,3 +91,21 @@ def test_layouts_made_the_default_at_once_leave_one_default(cluster) -> None:
         list(pool.map(create, range(16)))
     items = clients[1].list_domain_layouts(DomainName=domain)["Items"]
     assert len(items) == 16 and sum(item["IsDefault"] for item in items) == 1
+
+
+def test_servers_started_together_on_a_new_database_all_come_up(tmp_path) -> None:
+    _require_postgres()
+    database = PostgresDatabase()
+    servers = [Server(f"http://127.0.0.1:{free_port()}", "postgresql", tmp_path / f"node{index}", database.url)
+               for index in range(3)]
+    for server in servers:
+        server.data_dir.mkdir()
+    try:
+        with ThreadPoolExecutor(3) as pool:  # each migrates the empty database at start
+            list(pool.map(lambda server: server.start(), servers))
+        for server in servers:
+            assert server.client("sts").get_caller_identity()["Account"] == "000000000000"
+    finally:
+        for server in servers:
+            server.stop()
+        database.drop()

@@ -18,6 +18,7 @@ T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _IDLE_PER_THREAD = 2
 _POSTGRES_THREADS = 8
+_MIGRATION_LOCK = 0x70726F66696C65  # "profile": the advisory lock the schema's migrations run under
 
 
 class Database:
@@ -150,6 +151,8 @@ class Database:
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         with self.engine.begin() as connection:
+            if self.backend == "postgresql":  # processes started together migrate one after the other
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
