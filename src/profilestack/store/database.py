@@ -18,6 +18,7 @@ T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _IDLE_PER_THREAD = 2
 _POSTGRES_THREADS = 8
+_ATTEMPTS = 4  # of a transaction that loses races (again_if_lost_race)
 _MIGRATION_LOCK = 0x70726F66696C65  # "profile": the advisory lock the schema's migrations run under
 
 
@@ -126,12 +127,15 @@ class Database:
         return isinstance(driver_error, (dbapi.IntegrityError, dbapi.DataError))
 
     def again_if_lost_race(self, work: Callable[[], T]) -> T:
-        """Run ``work`` (which opens and commits its own transaction); once more if it lost a race."""
-        try:
-            return work()
-        except Exception as error:
-            if not self.lost_race(error):
-                raise
+        """Run ``work`` (which opens and commits its own transaction); again, up to ``_ATTEMPTS`` times in all, while
+        it loses races. A second attempt answers a duplicate key; deadlocks (PostgreSQL) can recur when several
+        transactions delete and write the same rows (a domain deleted while objects come in)."""
+        for _ in range(_ATTEMPTS - 1):
+            try:
+                return work()
+            except Exception as error:
+                if not self.lost_race(error):
+                    raise
         return work()
 
     def current_revision(self) -> str | None:

@@ -17,12 +17,13 @@ from profilestack.store.resource_tags import remove_tags, with_tags
 
 def save_definition(db: Connection, table: Table, key: dict[str, Any], definition: dict[str, Any], now: datetime,
                     **columns: Any) -> None:
-    """Create the row, or replace its definition (keeping its creation date)."""
+    """Create the row, or replace its definition (keeping its creation date). A row that another transaction
+    deleted after this one found it (PostgreSQL) is created anew: the update then changes nothing."""
     where = [table.c[name] == value for name, value in key.items()]
-    if db.execute(select(*(table.c[name] for name in key)).where(*where)).first() is None:
-        db.execute(insert(table).values(**key, definition=definition, created_at=now, updated_at=now, **columns))
-    else:
-        db.execute(update(table).where(*where).values(definition=definition, updated_at=now, **columns))
+    if db.execute(select(*(table.c[name] for name in key)).where(*where)).first() is not None and db.execute(
+            update(table).where(*where).values(definition=definition, updated_at=now, **columns)).rowcount:
+        return
+    db.execute(insert(table).values(**key, definition=definition, created_at=now, updated_at=now, **columns))
 
 
 class HeldDefinitions:
