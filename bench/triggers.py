@@ -41,7 +41,7 @@ DOMAIN = "bench"
 def _client(port: int, service: str):
     return boto3.client(service, endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                         aws_access_key_id="test", aws_secret_access_key="test",
-                        config=Config(max_pool_connections=64, retries={"max_attempts": 1}))
+                        config=Config(max_pool_connections=64, retries={"total_max_attempts": 1}))
 
 
 def _setup(port: int) -> dict:

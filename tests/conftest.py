@@ -93,7 +93,7 @@ class Server:
     def client(self, service: str, region: str = "us-east-1", **kwargs) -> object:
         kwargs.setdefault("aws_access_key_id", "test")
         kwargs.setdefault("aws_secret_access_key", "test")
-        config = kwargs.pop("config", None) or Config(retries={"max_attempts": 1})
+        config = kwargs.pop("config", None) or Config(retries={"total_max_attempts": 1})
         return boto3.client(service, endpoint_url=self.endpoint, region_name=region, config=config, **kwargs)
 
 

@@ -49,10 +49,10 @@ def test_wrong_secret_on_a_rest_service_is_invalid_signature(client) -> None:
 
 
 def test_unsigned_request_is_missing_authentication_token(client) -> None:
-    sts = client("sts", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+    sts = client("sts", config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
     assert _error(sts.get_caller_identity) == (403, "MissingAuthenticationToken",
                                                "Request is missing Authentication Token")
-    profiles = client("customer-profiles", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+    profiles = client("customer-profiles", config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
     assert _error(profiles.list_domains)[:2] == (403, "MissingAuthenticationTokenException")
 
 

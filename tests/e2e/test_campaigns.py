@@ -136,7 +136,7 @@ def test_a_value_too_long_is_refused_without_matching_its_pattern(client) -> Non
     kept the server busy for half a minute, past any client's patience. The length check alone answers now."""
     from botocore.config import Config
 
-    campaigns = client("connectcampaignsv2", config=Config(retries={"max_attempts": 1}, read_timeout=10))
+    campaigns = client("connectcampaignsv2", config=Config(retries={"total_max_attempts": 1}, read_timeout=10))
     config = {"email": {"outboundMode": {"agentless": {}}, "defaultOutboundConfig": {
         "connectSourceEmailAddress": "x" * 70_000,
         "wisdomTemplateArn": f"arn:aws:wisdom:us-east-1:{ACCOUNT}:message-template/a/b"}}}

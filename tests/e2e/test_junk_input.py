@@ -109,7 +109,7 @@ def test_junk_about_real_resources_is_answered_too(own_server: Server, known: di
 
 def answer_junk(server: Server, service: str, known: dict[str, list[Any]]) -> int:
     """Sends the junk and requires readable client errors; how many calls succeeded."""
-    client = server.client(service, config=Config(parameter_validation=False, retries={"max_attempts": 1},
+    client = server.client(service, config=Config(parameter_validation=False, retries={"total_max_attempts": 1},
                                                   read_timeout=30))
     model = client.meta.service_model
     failures, answered, succeeded = [], 0, 0
@@ -189,7 +189,7 @@ def longest(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: in
 @pytest.mark.parametrize("service", ["customer-profiles", "iam", "connectcampaignsv2", "cloudwatch", "sts"])
 def test_the_longest_valid_values_are_stored_or_refused_never_a_500(own_server: Server, service: str) -> None:
     """Every creating, changing or reading operation, given the longest values its model allows."""
-    client = own_server.client(service, config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+    client = own_server.client(service, config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
     model = client.meta.service_model
     known = {"DomainName": ["longest"], "AWSServiceName": ["ec2.amazonaws.com"]}
     if service == "customer-profiles":
