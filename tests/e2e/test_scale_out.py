@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import random
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from tests.conftest import REQUIRE_POSTGRES, Server, free_port
 from tests.e2e.identities import unique
@@ -109,3 +113,43 @@ def test_servers_started_together_on_a_new_database_all_come_up(tmp_path) -> Non
         for server in servers:
             server.stop()
         database.drop()
+
+
+def test_deleting_while_objects_come_in_never_answers_a_server_error(cluster) -> None:
+    """Domains and object types deleted and made again while objects come in, in batches, and searches read them,
+    through both servers: no deadlock between them, and rows deleted under a call are no 500."""
+    domain = unique("churn")
+    fields = {"email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}, "id": {"Source": "_source.id"}}
+    keys = {"_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
+            "orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]}
+
+    def objects(rng: random.Random) -> list[dict]:
+        return [{"Id": str(item), "Object": json.dumps({"email": f"c{rng.randrange(4)}@example.com",
+                                                        "id": f"o{rng.randrange(10)}"})} for item in range(3)]
+
+    def churn(seed: int) -> list[str]:
+        rng = random.Random(seed)
+        profiles = cluster[seed % 2].client("customer-profiles", config=Config(retries={"total_max_attempts": 1}))
+        calls = [lambda: profiles.create_domain(DomainName=domain, DefaultExpirationDays=5),
+                 lambda: profiles.delete_domain(DomainName=domain),
+                 lambda: profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="Order", Description="o",
+                                                          AllowProfileCreation=True, Fields=fields, Keys=keys),
+                 lambda: profiles.delete_profile_object_type(DomainName=domain, ObjectTypeName="Order"),
+                 *[lambda: profiles.batch_put_profile_object(DomainName=domain, ObjectTypeName="Order",
+                                                             Items=objects(rng))] * 4,
+                 *[lambda: profiles.search_profiles(DomainName=domain, KeyName="_email",
+                                                    Values=[f"c{rng.randrange(4)}@example.com"])] * 2]
+        errors = []
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            try:
+                rng.choice(calls)()
+            except ClientError as error:
+                if error.response["ResponseMetadata"]["HTTPStatusCode"] >= 500:
+                    errors.append(f"{error.operation_name}: {error.response['Error']}")
+        return errors
+
+    with ThreadPoolExecutor(10) as pool:
+        errors = [error for found in pool.map(churn, range(10)) for error in found]
+    assert errors == []
+    assert all("Traceback" not in server.logs() for server in cluster)

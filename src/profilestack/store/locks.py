@@ -6,14 +6,30 @@ from __future__ import annotations
 from sqlalchemy import Connection, bindparam, text
 
 # All of a call's keys in one statement, in one order, so that two transactions asking for overlapping sets
-# cannot each hold a key the other waits for.
-_ADVISORY = text("SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) "
-                 "FROM (SELECT DISTINCT unnest(CAST(:keys AS text[])) AS key ORDER BY 1) AS wanted"
-                 ).bindparams(bindparam("keys"))
+# cannot each hold a key the other waits for. Shared keys are taken too: many transactions hold one at once, and
+# one asking for it alone (unshared) waits for them all, and they for it.
+_ADVISORY = text(
+    "SELECT (SELECT count(pg_advisory_xact_lock_shared(hashtextextended(key, 0))) "
+    "        FROM (SELECT DISTINCT unnest(CAST(:shared AS text[])) AS key ORDER BY 1) AS wanted)"
+    "     + (SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) "
+    "        FROM (SELECT DISTINCT unnest(CAST(:keys AS text[])) AS key ORDER BY 1) AS wanted)"
+).bindparams(bindparam("shared"), bindparam("keys"))
 
 
-def lock_for_transaction(db: Connection, *keys: str) -> None:
-    """Until this transaction ends, another one asking for any of ``keys`` waits. SQLite has one writer at a
-    time (Database.transaction takes it up front): nothing to do there."""
-    if keys and db.dialect.name == "postgresql":
-        db.execute(_ADVISORY, {"keys": list(keys)})
+def takes_locks(db: Connection) -> bool:
+    """Whether lock_for_transaction does anything here. SQLite has one writer at a time (Database.transaction
+    takes it up front): there, nothing needs locking."""
+    return db.dialect.name == "postgresql"
+
+
+def lock_for_transaction(db: Connection, *keys: str, shared: tuple[str, ...] = ()) -> None:
+    """Until this transaction ends, another one asking for any of ``keys`` waits, and so does one asking for a key
+    of ``shared`` alone (but not one sharing it too)."""
+    if (keys or shared) and takes_locks(db):
+        db.execute(_ADVISORY, {"shared": list(shared), "keys": list(keys)})
+
+
+def domain_data_key(domain_id: int) -> str:
+    """The lock of a domain's profiles and objects: writing them shares it, deleting them wholesale (a domain, an
+    object type) takes it alone, so that such a delete and the writes it would meet row by row never deadlock."""
+    return f"domain-data:{domain_id}"

@@ -26,6 +26,7 @@ from profilestack.services.profiles.tables import (
     profile_trigger_invocations,
     profiles_table,
 )
+from profilestack.store.locks import domain_data_key, lock_for_transaction
 from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
@@ -145,6 +146,7 @@ def update_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def delete_domain_data(db: Connection, domain: Row[Any]) -> None:
     """Every profile, key, object, object type, trigger, integration, calculated attribute, segment, segment
     estimate, layout, domain object type and tag of the domain."""
+    lock_for_transaction(db, domain_data_key(domain.id))  # objects still coming in finish first
     for table in (profile_objects, profile_keys, profiles_table, profile_object_types, profile_event_triggers,
                   profile_integrations, profile_trigger_invocations, profile_calculated_attributes,
                   profile_segment_definitions, profile_segment_estimates, profile_domain_layouts,

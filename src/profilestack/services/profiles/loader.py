@@ -19,7 +19,7 @@ from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles.domains import domain_named
 from profilestack.services.profiles.event_triggers import has_triggers
 from profilestack.services.profiles.object_types import definition_of
-from profilestack.services.profiles.objects import ingest
+from profilestack.services.profiles.objects import ingest, lock_batch
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
         with app.database.transaction() as db, domain_stats.batched(db):
             now = app.clock.now()
             evaluate = has_triggers(db, domain.id, object_type)  # once per batch, not per object
+            lock_batch(db, domain, object_type, definition, [text for _, text in batch])
             if evaluate:
                 announce(db)
             for number, text in batch:

@@ -17,6 +17,7 @@ from profilestack.services.profiles.mapping import validate_definition
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_keys, profile_object_types, profile_objects
 from profilestack.services.profiles.templates import TEMPLATES, template
+from profilestack.store.locks import domain_data_key, lock_for_transaction
 from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
@@ -98,6 +99,7 @@ def list_profile_object_types(ctx: CallContext, params: dict[str, Any]) -> dict[
 
 def delete_type_data(db: Connection, domain_id: int, name: str) -> None:
     """The type's objects go, its keys go, and the profile fields it populated are scrubbed."""
+    lock_for_transaction(db, domain_data_key(domain_id))  # objects still coming in finish first
     origin = f"object:{name}"
     objects = db.execute(select(profile_objects.c.profile_id, profile_objects.c.body).where(
         profile_objects.c.domain_id == domain_id, profile_objects.c.object_type == name)).all()

@@ -25,7 +25,7 @@ from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_object_types, profile_objects
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
-from profilestack.store.locks import lock_for_transaction
+from profilestack.store.locks import domain_data_key, lock_for_transaction, takes_locks
 from profilestack.store.prepared import Prepared
 
 if TYPE_CHECKING:
@@ -87,16 +87,40 @@ def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: Map
         store.save_fields(db, domain_id, profile, fields, now, field_sources=sources)
 
 
+def _mapped(definition: dict[str, Any], text: str) -> tuple[MappedObject, str]:
+    """The object mapped through its type, and its unique key (the text's digest when the type names none)."""
+    mapped = map_object(definition, parse_object(text))
+    return mapped, mapped.unique_key or hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _locks(domain: Row[Any], object_type: str, mapped: MappedObject, unique_key: str) -> list[str]:
+    """Objects of one customer or with one unique key, ingested at once by other connections, wait for each other:
+    otherwise both could create a profile for the same customer, or insert the same object."""
+    return [f"object:{domain.id}:{object_type}:{unique_key}",
+            *(f"profile-key:{domain.id}:{name}={value}" for identifier in MATCHING
+              for name, value in mapped.values_for(identifier))]
+
+
+def lock_batch(db: Connection, domain: Row[Any], object_type: str, definition: dict[str, Any],
+               texts: list[str]) -> None:
+    """The locks of objects ingested in one transaction, taken all at once before the first: taken object by
+    object, two batches of the same customers could each hold one the other waits for."""
+    if not takes_locks(db):  # nothing to map twice
+        return
+    keys = []
+    for text in texts:
+        try:
+            keys += _locks(domain, object_type, *_mapped(definition, text))
+        except AwsError:  # refused when its turn comes
+            continue
+    lock_for_transaction(db, *keys, shared=(domain_data_key(domain.id),))
+
+
 def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
            now: datetime) -> tuple[str, str | None]:
     """Map one object, find or create its profile, fill the profile, store the object; its unique key and profile."""
-    mapped = map_object(definition, parse_object(text))
-    unique_key = mapped.unique_key or hashlib.sha256(text.encode()).hexdigest()[:32]
-    # Objects of one customer or with one unique key, ingested at once by other connections, wait for this one:
-    # otherwise both could create a profile for the same customer, or insert the same object.
-    lock_for_transaction(db, f"object:{domain.id}:{object_type}:{unique_key}", *(
-        f"profile-key:{domain.id}:{name}={value}" for identifier in MATCHING
-        for name, value in mapped.values_for(identifier)))
+    mapped, unique_key = _mapped(definition, text)
+    lock_for_transaction(db, *_locks(domain, object_type, mapped, unique_key), shared=(domain_data_key(domain.id),))
     existing = _find_object(db, domain.id, object_type, unique_key)
     if existing is not None:
         profile_id, found_by = existing.profile_id, set()
@@ -167,6 +191,7 @@ def batch_put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[s
     domain = require_domain(ctx, params["DomainName"])
     object_type = params["ObjectTypeName"]
     definition = definition_of(ctx.db, domain, object_type)
+    lock_batch(ctx.db, domain, object_type, definition, [item["Object"] for item in params["Items"]])
     successful, failed = [], []
     for item in params["Items"]:
         try:

@@ -66,10 +66,11 @@ def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     ids = set.intersection(*id_sets) if params.get("LogicalOperator") == "AND" else set.union(*id_sets)
 
     def items(chunk: list[str]) -> list[EncodedJson]:
+        # a profile deleted since its key was read (PostgreSQL reads each statement afresh) is left out
         rows = store.load_profiles(ctx.db, domain.id, chunk, encoded=True)
         return [store.profile_json(rows[profile_id], [{"KeyName": name, "Values": found[profile_id]}
                                                       for name, found in matches if profile_id in found])
-                for profile_id in chunk]
+                for profile_id in chunk if profile_id in rows]
 
     return page_result(sorted(ids), params, items, default_size=20)
 
