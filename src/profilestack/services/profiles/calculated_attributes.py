@@ -117,10 +117,13 @@ def _objects_of(db: Connection, domain_id: int, object_type: str,
 
 
 def _values(ctx: CallContext, domain: Row[Any], row: Row[Any], profile_ids: list[str],
-            range_override: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
-    """Profile id → the attribute's item for that profile (its value left out when there is none)."""
+            range_override: dict[str, Any] | None = None,
+            objects: dict[str, list[tuple[str, Any]]] | None = None) -> dict[str, dict[str, Any]]:
+    """Profile id → the attribute's item for that profile (its value left out when there is none). ``objects``:
+    the profiles' objects of the attribute's type, when already read."""
     object_type = find_type(ctx.db, domain.id, row.object_type)
-    objects = _objects_of(ctx.db, domain.id, row.object_type, profile_ids) if object_type else {}
+    if objects is None:
+        objects = _objects_of(ctx.db, domain.id, row.object_type, profile_ids) if object_type else {}
     items, now = {}, ctx.now()
     for profile_id in profile_ids:
         result = calculate(row.definition, row.created_at, object_type.definition if object_type else {},
@@ -142,8 +145,16 @@ def get_for_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def list_for_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
-    return page_result(CALCULATED_ATTRIBUTES.all(ctx.db, domain.id), params,
-                       lambda chunk: [_values(ctx, domain, row, [profile.id])[profile.id] for row in chunk])
+
+    def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
+        by_type: dict[str, dict[str, list[tuple[str, Any]]]] = {}  # the profile's objects, read once per type
+        for row in chunk:
+            if row.object_type not in by_type:
+                by_type[row.object_type] = _objects_of(ctx.db, domain.id, row.object_type, [profile.id])
+        return [_values(ctx, domain, row, [profile.id], objects=by_type[row.object_type])[profile.id]
+                for row in chunk]
+
+    return page_result(CALCULATED_ATTRIBUTES.all(ctx.db, domain.id), params, items)
 
 
 @profiles.operation("BatchGetCalculatedAttributeForProfile")
