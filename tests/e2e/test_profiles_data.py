@@ -607,3 +607,36 @@ def test_object_type_attributes_their_values_and_statistics(profiles, domain) ->
     assert (code, message.split(":")[0]) == ("BadRequestException", "colour is not an attribute of object type Payment")
     assert error_of(profiles.list_object_type_attributes, DomainName=domain, ObjectTypeName="Refund") == (
         "ResourceNotFoundException", f"Object type Refund does not exist in domain {domain}.")
+
+
+def test_a_detected_object_type_maps_the_objects_it_was_detected_from(profiles, domain) -> None:
+    samples = [{"id": "o-1", "total": 12.5, "updated_at": "2026-01-02T03:04:05Z", "lines": [{"sku": "a"}],
+                "customer": {"firstName": "Ana", "last_name": "Lee", "email": "ana@example.com",
+                             "phone": "+1 555 0100", "address": {"city": "Porto", "zip": "4000"}}},
+               {"id": "o-2", "total": 3, "customer": {"email": "bo@example.com"}}]
+    detected = profiles.detect_profile_object_type(DomainName=domain, Objects=[json.dumps(sample)
+                                                                              for sample in samples])
+    [proposal] = detected["DetectedProfileObjectTypes"]
+    fields, keys = proposal["Fields"], proposal["Keys"]
+    assert fields["email"] == {"Source": "_source.customer.email", "ContentType": "EMAIL_ADDRESS",
+                               "Target": "_profile.EmailAddress"}
+    assert (fields["firstName"]["Target"], fields["last_name"]["Target"], fields["city"]["Target"]) == (
+        "_profile.FirstName", "_profile.LastName", "_profile.Address.City")
+    assert fields["phone"]["ContentType"] == "PHONE_NUMBER" and fields["total"] == {
+        "Source": "_source.total", "ContentType": "NUMBER"}
+    assert "lines" not in fields and "sku" not in fields  # lists are not mapped
+    assert keys == {"_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
+                    "_phone": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["phone"]}],
+                    "id": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]}
+    assert proposal["SourceLastUpdatedTimestampFormat"] == "yyyy-MM-dd'T'HH:mm:ssZ"
+
+    # the proposal is an object type as it is, and maps the samples into profiles
+    profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="Detected", Description="detected",
+                                     AllowProfileCreation=True, **proposal)
+    assert profiles.put_profile_object(DomainName=domain, ObjectTypeName="Detected",
+                                       Object=json.dumps(samples[0]))["ProfileObjectUniqueKey"] == "o-1"
+    [found] = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["ana@example.com"])["Items"]
+    assert (found["FirstName"], found["LastName"], found["Address"]["City"]) == ("Ana", "Lee", "Porto")
+
+    assert error_of(profiles.detect_profile_object_type, DomainName=domain, Objects=["[1, 2]"]) == (
+        "BadRequestException", "Object must be a JSON object.")

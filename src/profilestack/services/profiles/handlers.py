@@ -9,6 +9,7 @@ from profilestack.services.profiles import (  # noqa: F401
     event_triggers,
     layouts,
     object_type_attributes,
+    object_type_detection,
     object_types,
     objects,
     profile_operations,
