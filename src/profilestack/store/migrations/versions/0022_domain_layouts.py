@@ -21,4 +21,3 @@ def upgrade() -> None:
     sa.Column('updated_at', UtcDateTime, nullable=False),
     sa.PrimaryKeyConstraint('domain_id', 'name', name=op.f('pk_profile_domain_layouts'))
     )
-
