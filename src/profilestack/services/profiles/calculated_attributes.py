@@ -92,15 +92,9 @@ def delete_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 
 @profiles.operation("ListCalculatedAttributeDefinitions")
 def list_definitions(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    listed = ("CalculatedAttributeName", "DisplayName", "Description", "CreatedAt", "LastUpdatedAt",
-              "UseHistoricalData", "Status", "Tags")
-
-    def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
-        shapes = [_shape(ctx, domain, row) for row in chunk]
-        return [{member: shape[member] for member in listed if member in shape} for shape in shapes]
-
-    return page_result(CALCULATED_ATTRIBUTES.all(ctx.db, domain.id), params, items)
+    return CALCULATED_ATTRIBUTES.listed(ctx, params, ("CalculatedAttributeName", "DisplayName", "Description",
+                                                      "CreatedAt", "LastUpdatedAt", "UseHistoricalData", "Status",
+                                                      "Tags"), _shape)
 
 
 def _objects_of(db: Connection, domain_id: int, object_type: str,

@@ -4,15 +4,19 @@ same way: a key, a JSON definition, two dates; all but object types also share t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
+from profilestack.services.next_token import page_result
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import not_found
 from profilestack.store.resource_tags import remove_tags, with_tags
+
+Shape = Callable[[CallContext, Row[Any], Row[Any]], dict[str, Any]]  # (call, domain, row) → the API's shape
 
 
 def save_definition(db: Connection, table: Table, key: dict[str, Any], definition: dict[str, Any], now: datetime,
@@ -65,6 +69,19 @@ class HeldDefinitions:
         shape = {self.name_member: name, **row.definition, "CreatedAt": row.created_at,
                  "LastUpdatedAt": row.updated_at, **extra}
         return with_tags(ctx.db, self.arn(domain, name), shape)
+
+    def listed(self, ctx: CallContext, params: dict[str, Any], members: tuple[str, ...],
+               shape: Shape | None = None) -> dict[str, Any]:
+        """A List… operation's page: the domain's definitions in name order, each shape (``self.shape`` unless
+        given) narrowed to the ``members`` the list's item shape has."""
+        domain = require_domain(ctx, params["DomainName"])
+        make = shape or self.shape
+
+        def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
+            shapes = [make(ctx, domain, row) for row in chunk]
+            return [{member: found[member] for member in members if member in found} for found in shapes]
+
+        return page_result(self.all(ctx.db, domain.id), params, items)
 
     def delete(self, ctx: CallContext, domain: Row[Any], row: Row[Any]) -> None:
         name = getattr(row, self._key.key)

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row
-
 from profilestack.gateway.context import CallContext
-from profilestack.services.next_token import page_result
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
@@ -45,13 +42,7 @@ def get_domain_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[str
 
 @profiles.operation("ListDomainObjectTypes")
 def list_domain_object_types(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-
-    def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
-        shapes = [DOMAIN_OBJECT_TYPES.shape(ctx, domain, row) for row in chunk]
-        return [{member: shape[member] for member in _LISTED if member in shape} for shape in shapes]
-
-    return page_result(DOMAIN_OBJECT_TYPES.all(ctx.db, domain.id), params, items)
+    return DOMAIN_OBJECT_TYPES.listed(ctx, params, _LISTED)
 
 
 @profiles.operation("DeleteDomainObjectType")

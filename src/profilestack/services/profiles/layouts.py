@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Row
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.next_token import page_result
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
@@ -71,10 +70,4 @@ def delete_domain_layout(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 
 @profiles.operation("ListDomainLayouts")
 def list_domain_layouts(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-
-    def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
-        shapes = [LAYOUTS.shape(ctx, domain, row) for row in chunk]
-        return [{member: shape[member] for member in _LISTED if member in shape} for shape in shapes]
-
-    return page_result(LAYOUTS.all(ctx.db, domain.id), params, items)
+    return LAYOUTS.listed(ctx, params, _LISTED)

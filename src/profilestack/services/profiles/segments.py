@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Row, select
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTRIBUTES, CalculatedValues
 from profilestack.services.profiles.definitions import HeldDefinitions
@@ -60,13 +59,7 @@ def get_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str
 
 @profiles.operation("ListSegmentDefinitions")
 def list_segment_definitions(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-
-    def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
-        shapes = [_shape(ctx, domain, row) for row in chunk]
-        return [{member: shape[member] for member in _LISTED if member in shape} for shape in shapes]
-
-    return page_result(SEGMENTS.all(ctx.db, domain.id), params, items)
+    return SEGMENTS.listed(ctx, params, _LISTED, _shape)
 
 
 @profiles.operation("DeleteSegmentDefinition")
