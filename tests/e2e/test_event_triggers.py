@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server, narrowed_policy_server
+from tests.conftest import Server, dedicated_server, narrowed_policy_server
 from tests.e2e.identities import ACCOUNT, unique
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import send, signed_request
@@ -239,3 +241,22 @@ def test_the_role_policy_binds_the_service(narrowed_server) -> None:
     assert "connect-campaigns:PutProfileOutboundRequestBatch" in denied[0]["errorMessage"]
     assert wait_for(lambda: scenario.metric("OutboundRequestsFailed") == 1)
     assert scenario.received() == []
+
+
+def test_an_event_whose_object_type_was_deleted_is_dropped_at_once(tmp_path) -> None:
+    """Its evaluation finds nothing to evaluate (the type's objects went with it): done, not retried as a failure."""
+    with dedicated_server(tmp_path, PROFILESTACK_OUTBOX_WORKER="false") as server:
+        scenario = Scenario(server)
+        scenario.trigger()
+        scenario.put("o-1", "gone@example.com", "abandoned")  # its evaluation waits: this server runs no worker
+        scenario.profiles.delete_profile_object_type(DomainName=scenario.domain, ObjectTypeName="Order")
+        worker = subprocess.Popen([sys.executable, "-m", "profilestack.cli", "worker", "--data-dir",
+                                   str(server.data_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            query = "SELECT status || ':' || attempts FROM outbox WHERE kind = 'profile.evaluate_triggers'"
+            finished = wait_for(lambda: (rows := server.read(query)) and not rows[0].startswith("pending") and rows)
+            assert finished == ["done:1"]
+        finally:
+            worker.terminate()
+            worker.wait(timeout=15)
+        assert scenario.received() == []

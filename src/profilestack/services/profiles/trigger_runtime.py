@@ -113,8 +113,12 @@ def _evaluate(app: App, context: CallContext, domain: Row[Any],
     counts: Counter[str] = Counter({"ObjectsIngested": 1})
     fired = []
     triggers = triggers_for(db, domain.id, payload["object_type"])
+    try:
+        definition = definition_of(db, domain, payload["object_type"])
+    except AwsError:  # the object type was deleted since the object came in, and its objects with it
+        return counts, fired
     document = parse_object(payload["object"])
-    mapped = map_object(definition_of(db, domain, payload["object_type"]), document)
+    mapped = map_object(definition, document)
     profile_id = payload["profile_id"]
     for trigger in triggers:
         counts["TriggerEvaluations"] += 1
