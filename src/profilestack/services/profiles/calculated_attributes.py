@@ -24,7 +24,6 @@ from profilestack.services.profiles.tables import (
     profile_objects,
     profile_segment_definitions,
 )
-from profilestack.store.resource_tags import set_tags
 
 _MEMBERS = ("DisplayName", "Description", "AttributeDetails", "Conditions", "Filter", "Statistic",
             "UseHistoricalData")
@@ -54,11 +53,9 @@ def _shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
 def create_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["CalculatedAttributeName"]
-    if CALCULATED_ATTRIBUTES.find(ctx.db, domain.id, name) is not None:
-        raise bad_request(f"Calculated attribute {name} already exists in domain {domain.name}.")
+    CALCULATED_ATTRIBUTES.require_new(ctx, domain, name)
     _save(ctx, domain, name, {member: params[member] for member in _MEMBERS if member in params})
-    if params.get("Tags"):
-        set_tags(ctx.db, CALCULATED_ATTRIBUTES.arn(domain, name), params["Tags"], bad_request)
+    CALCULATED_ATTRIBUTES.tag(ctx, domain, name, params.get("Tags"))
     return _shape(ctx, domain, CALCULATED_ATTRIBUTES.require(ctx, domain, name))
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles.domains import require_domain
-from profilestack.services.profiles.errors import not_found
-from profilestack.store.resource_tags import remove_tags, with_tags
+from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
 Shape = Callable[[CallContext, Row[Any], Row[Any]], dict[str, Any]]  # (call, domain, row) → the API's shape
 
@@ -48,6 +48,16 @@ class HeldDefinitions:
         """The domain (``DomainName``) and the definition (its name member) a request names."""
         domain = require_domain(ctx, params["DomainName"])
         return domain, self.require(ctx, domain, params[self.name_member])
+
+    def require_new(self, ctx: CallContext, domain: Row[Any], name: str) -> None:
+        """Refuse to create a definition whose name the domain already holds."""
+        if self.find(ctx.db, domain.id, name) is not None:
+            raise bad_request(f"{self.title} {name} already exists in domain {domain.name}.")
+
+    def tag(self, ctx: CallContext, domain: Row[Any], name: str, tags: dict[str, str] | None) -> None:
+        """The tags a create or put request gives the named definition, if it gives any."""
+        if tags:
+            set_tags(ctx.db, self.arn(domain, name), tags, bad_request)
 
     def require(self, ctx: CallContext, domain: Row[Any], name: str) -> Row[Any]:
         row = self.find(ctx.db, domain.id, name)

@@ -11,7 +11,6 @@ from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domain_object_types
-from profilestack.store.resource_tags import set_tags
 
 DOMAIN_OBJECT_TYPES = HeldDefinitions(profile_domain_object_types, "name", "Domain object type",
                                       "domain-object-types", "ObjectTypeName")
@@ -29,8 +28,7 @@ def put_domain_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[str
                           "putting domain object types.")
     name = params["ObjectTypeName"]
     DOMAIN_OBJECT_TYPES.save(ctx, domain, name, {member: params[member] for member in _MEMBERS if member in params})
-    if params.get("Tags"):
-        set_tags(ctx.db, DOMAIN_OBJECT_TYPES.arn(domain, name), params["Tags"], bad_request)
+    DOMAIN_OBJECT_TYPES.tag(ctx, domain, name, params.get("Tags"))
     return DOMAIN_OBJECT_TYPES.shape(ctx, domain, DOMAIN_OBJECT_TYPES.require(ctx, domain, name))
 
 

@@ -16,7 +16,7 @@ from profilestack.services.profiles.segments import SEGMENTS
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains, profile_event_triggers, profile_integrations
 from profilestack.store.prepared import Prepared
-from profilestack.store.resource_tags import set_tags, with_tags
+from profilestack.store.resource_tags import with_tags
 
 MAX_TRIGGERS = 20
 _TRIGGER_MEMBERS = ("ObjectTypeName", "Description", "EventTriggerConditions", "SegmentFilter", "EventTriggerLimits")
@@ -61,8 +61,7 @@ def _check_definition(ctx: CallContext, domain: Row[Any], definition: dict[str, 
 def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["EventTriggerName"]
-    if TRIGGERS.find(ctx.db, domain.id, name) is not None:
-        raise bad_request(f"Event trigger {name} already exists in domain {domain.name}.")
+    TRIGGERS.require_new(ctx, domain, name)
     count = ctx.db.execute(select(func.count()).select_from(profile_event_triggers)
                            .where(profile_event_triggers.c.domain_id == domain.id)).scalar_one()
     if count >= MAX_TRIGGERS:
@@ -70,8 +69,7 @@ def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     definition = {member: params[member] for member in _TRIGGER_MEMBERS if member in params}
     _check_definition(ctx, domain, definition)
     TRIGGERS.save(ctx, domain, name, definition, object_type=definition["ObjectTypeName"])
-    if params.get("Tags"):
-        set_tags(ctx.db, TRIGGERS.arn(domain, name), params["Tags"], bad_request)
+    TRIGGERS.tag(ctx, domain, name, params.get("Tags"))
     return TRIGGERS.shape(ctx, domain, TRIGGERS.require(ctx, domain, name))
 
 
@@ -144,8 +142,7 @@ def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     definition.setdefault("ObjectTypeName", trigger.object_type)
     definition.setdefault("Scope", "PROFILE")
     INTEGRATIONS.save(ctx, domain, uri, definition)
-    if params.get("Tags"):
-        set_tags(ctx.db, INTEGRATIONS.arn(domain, uri), params["Tags"], bad_request)
+    INTEGRATIONS.tag(ctx, domain, uri, params.get("Tags"))
     return _integration_shape(ctx, domain, INTEGRATIONS.require(ctx, domain, uri))
 
 

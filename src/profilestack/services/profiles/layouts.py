@@ -10,11 +10,9 @@ from sqlalchemy import Row
 from profilestack.gateway.context import CallContext
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
-from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domain_layouts
 from profilestack.store.locks import lock_for_transaction
-from profilestack.store.resource_tags import set_tags
 
 LAYOUTS = HeldDefinitions(profile_domain_layouts, "name", "Layout", "layouts", "LayoutDefinitionName")
 _MEMBERS = ("Description", "DisplayName", "IsDefault", "LayoutType", "Layout")
@@ -38,10 +36,8 @@ def _save(ctx: CallContext, domain: Row[Any], name: str, definition: dict[str, A
 def create_domain_layout(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["LayoutDefinitionName"]
-    if LAYOUTS.find(ctx.db, domain.id, name) is not None:
-        raise bad_request(f"Layout {name} already exists in domain {domain.name}.")
-    if params.get("Tags"):
-        set_tags(ctx.db, LAYOUTS.arn(domain, name), params["Tags"], bad_request)
+    LAYOUTS.require_new(ctx, domain, name)
+    LAYOUTS.tag(ctx, domain, name, params.get("Tags"))
     definition = {"IsDefault": False, **{member: params[member] for member in _MEMBERS if member in params}}
     return _save(ctx, domain, name, {**definition, "Version": "1"})
 

@@ -16,7 +16,6 @@ from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.segment_membership import Membership, check_segment, source_segments_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_event_triggers, profile_segment_definitions
-from profilestack.store.resource_tags import set_tags
 
 SEGMENTS = HeldDefinitions(profile_segment_definitions, "name", "Segment definition", "segment-definitions",
                            "SegmentDefinitionName")
@@ -40,13 +39,11 @@ def users_of_segment(ctx: CallContext, domain: Row[Any], name: str) -> list[str]
 def create_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["SegmentDefinitionName"]
-    if SEGMENTS.find(ctx.db, domain.id, name) is not None:
-        raise bad_request(f"Segment definition {name} already exists in domain {domain.name}.")
+    SEGMENTS.require_new(ctx, domain, name)
     check_segment(params, lambda source: SEGMENTS.find(ctx.db, domain.id, source) is not None,
                   lambda attribute: CALCULATED_ATTRIBUTES.find(ctx.db, domain.id, attribute) is not None)
     SEGMENTS.save(ctx, domain, name, {member: params[member] for member in _MEMBERS if member in params})
-    if params.get("Tags"):
-        set_tags(ctx.db, SEGMENTS.arn(domain, name), params["Tags"], bad_request)
+    SEGMENTS.tag(ctx, domain, name, params.get("Tags"))
     shape = _shape(ctx, domain, SEGMENTS.require(ctx, domain, name))
     return {member: shape[member] for member in _LISTED if member in shape}
 
