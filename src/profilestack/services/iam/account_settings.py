@@ -62,8 +62,9 @@ def list_account_aliases(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
             "IsTruncated": False}
 
 
-def _count(db: Connection, table: Any, account: str) -> int:
-    return db.execute(select(func.count()).select_from(table).where(table.c.account_id == account)).scalar_one()
+def _count(db: Connection, table: Any, account: str, *conditions: Any) -> int:
+    return db.execute(select(func.count()).select_from(table).where(table.c.account_id == account, *conditions)
+                      ).scalar_one()
 
 
 @iam.operation("GetAccountSummary")
@@ -90,8 +91,7 @@ def get_account_summary(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
         "AttachedPoliciesPerRoleQuota": POLICIES_PER_ENTITY,
         "AccountAccessKeysPresent": root_keys, "AccountMFAEnabled": 0, "AccountPasswordPresent": 0,
         "AccountSigningCertificatesPresent": 0, "MFADevices": _count(db, iam_mfa_devices, account),
-        "MFADevicesInUse": db.execute(select(func.count()).select_from(iam_mfa_devices).where(
-            iam_mfa_devices.c.account_id == account, iam_mfa_devices.c.user_id.is_not(None))).scalar_one(),
+        "MFADevicesInUse": _count(db, iam_mfa_devices, account, iam_mfa_devices.c.user_id.is_not(None)),
         "Providers": _count(db, iam_oidc_providers, account),
         "ServerCertificates": 0, "ServerCertificatesQuota": 20, "SigningCertificatesPerUserQuota": 2,
         "GlobalEndpointTokenVersion": 1,
