@@ -10,6 +10,7 @@ the object's unique key, and a last-updated field in ISO 8601 the source's times
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from profilestack.gateway.context import CallContext
@@ -88,11 +89,11 @@ def detect(documents: list[dict[str, Any]]) -> dict[str, Any]:
     for document in documents:
         for path, value in _leaves(document):
             values.setdefault(path, []).append(value)
-    leaf_names = [path[-1] for path in values]
+    leaf_names = Counter(path[-1] for path in values)
     fields: dict[str, dict[str, str]] = {}
     names: dict[tuple[str, ...], str] = {}
     for path, seen in values.items():
-        name = _FIELD_NAME.sub("_", path[-1] if leaf_names.count(path[-1]) == 1 else ".".join(path))[:64]
+        name = _FIELD_NAME.sub("_", path[-1] if leaf_names[path[-1]] == 1 else ".".join(path))[:64]
         content = _content_type(path[-1], seen)
         field = {"Source": "_source." + ".".join(path), "ContentType": content}
         hint = _HINTS.get(_normalized(path[-1]))
