@@ -477,6 +477,11 @@ def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
         assert found["FirstName"] == "F7"  # the last object mapped onto the profile
         assert len(profiles.list_profile_objects(DomainName="bulk", ObjectTypeName="Order",
                                                  ProfileId=found["ProfileId"])["Items"]) == 3
+        records = profiles.list_profile_history_records(DomainName="bulk",
+                                                        ProfileId=found["ProfileId"])["ProfileHistoryRecords"]
+        # recorded as ingested, by no caller: the loader writes to the database, not through the API
+        assert [(record["ActionType"], record.get("PerformedBy")) for record in records] == [
+            ("INGESTED", None), ("INGESTED", None), ("INGESTED", None), ("CREATED", None)]
     finally:
         server.stop()
 

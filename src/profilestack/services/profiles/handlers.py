@@ -7,6 +7,7 @@ from profilestack.services.profiles import (  # noqa: F401
     domain_stats,
     domains,
     event_triggers,
+    history,
     layouts,
     object_type_attributes,
     object_type_detection,

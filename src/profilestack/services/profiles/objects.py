@@ -20,10 +20,19 @@ from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.event_triggers import has_triggers
+from profilestack.services.profiles.history import (
+    CREATED,
+    DELETED_BY_CUSTOMER,
+    EXPIRED,
+    INGESTED,
+    SERVICE,
+    History,
+    drop_expired,
+)
 from profilestack.services.profiles.mapping import MATCHING, MappedObject, map_object, parse_object
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profile_object_types, profile_objects
+from profilestack.services.profiles.tables import profile_domains, profile_object_types, profile_objects
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 from profilestack.store.locks import domain_data_key, lock_for_transaction, takes_locks
 from profilestack.store.prepared import Prepared
@@ -117,8 +126,10 @@ def lock_batch(db: Connection, domain: Row[Any], object_type: str, definition: d
 
 
 def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
-           now: datetime) -> tuple[str, str | None]:
-    """Map one object, find or create its profile, fill the profile, store the object; its unique key and profile."""
+           now: datetime, performed_by: str | None = None) -> tuple[str, str | None]:
+    """Map one object, find or create its profile, fill the profile, store the object, record it in the profile's
+    history; its unique key and profile."""
+    history = History(db, ids, domain, now, performed_by)
     mapped, unique_key = _mapped(definition, text)
     lock_for_transaction(db, *_locks(domain, object_type, mapped, unique_key), shared=(domain_data_key(domain.id),))
     existing = _find_object(db, domain.id, object_type, unique_key)
@@ -131,6 +142,7 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         profile_id = store.create_profile(db, domain.id, ids.hex32(), mapped.inferred_fields, now,
                                           dict.fromkeys(mapped.inferred_fields, object_type),
                                           object_keys=(mapped.persisted_keys(True), origin))
+        history.profile(CREATED, profile_id, mapped.inferred_fields)
     elif profile_id is not None:
         profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
         if profile is not None:
@@ -148,6 +160,8 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         _UPDATE_OBJECT.run(db, {"b_domain": domain.id, "b_type": object_type, "b_key": unique_key,
                                     "b_body": text, "b_profile": profile_id, "b_expires": expires})
         domain_stats.adjust(db, domain.id, size=len(text) - len(existing.body))
+    if profile_id is not None:
+        history.object(INGESTED, profile_id, object_type, unique_key, text)
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
     return unique_key, profile_id
 
@@ -171,7 +185,8 @@ def _put(ctx: CallContext, domain: Row[Any], object_type: str, definition: dict[
     """One object through the mapping, its triggers queued for evaluation; its unique key."""
     now = ctx.now()
     with domain_stats.batched(ctx.db):  # one change of the domain's counters for the object and any new profile
-        key, profile_id = ingest(ctx.db, ctx.app.ids, domain, object_type, definition, text, now)
+        key, profile_id = ingest(ctx.db, ctx.app.ids, domain, object_type, definition, text, now,
+                                 ctx.principal.arn)
         if has_triggers(ctx.db, domain.id, object_type):
             ctx.enqueue(EVALUATE_TASK, evaluation(domain, object_type, profile_id, text, now, ctx.request_id))
     return key
@@ -236,6 +251,7 @@ def delete_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str,
                                                  profile_objects.c.object_type == row.object_type,
                                                  profile_objects.c.unique_key == row.unique_key))
     domain_stats.adjust(ctx.db, domain.id, objects=-1, size=-len(row.body))
+    History.of(ctx, domain).object(DELETED_BY_CUSTOMER, row.profile_id, row.object_type, row.unique_key, row.body)
     return {"Message": f"Profile object {row.unique_key} was deleted."}
 
 
@@ -245,18 +261,29 @@ EXPIRY_BATCH = 1000
 
 @profiles.task(EXPIRY_TASK, every=60.0)
 def expire_objects(app: App, payload: dict[str, Any]) -> None:
-    """Objects past their object type's ExpirationDays (or the domain's default) are removed, in batches."""
+    """Objects past their object type's ExpirationDays (or the domain's default) are removed, in batches, each
+    recorded in its profile's history; then history records past their own expiry."""
     while True:
         with app.database.transaction() as db:
             now = app.clock.now()
             rows = db.execute(select(profile_objects.c.domain_id, profile_objects.c.object_type,
-                                     profile_objects.c.unique_key, profile_objects.c.body)
+                                     profile_objects.c.unique_key, profile_objects.c.body, profile_objects.c.profile_id)
                               .where(profile_objects.c.expires_at <= now).limit(EXPIRY_BATCH)).all()
+            domains = {domain.id: domain for domain in db.execute(
+                select(profile_domains.c.id, profile_domains.c.default_expiration_days)
+                .where(profile_domains.c.id.in_({row.domain_id for row in rows})))} if rows else {}
             for row in rows:
                 gone = db.execute(delete(profile_objects).where(
                     profile_objects.c.domain_id == row.domain_id, profile_objects.c.object_type == row.object_type,
                     profile_objects.c.unique_key == row.unique_key, profile_objects.c.expires_at <= now))
                 if gone.rowcount:
                     domain_stats.adjust(db, row.domain_id, objects=-1, size=-len(row.body))
+                    if row.profile_id is not None and row.domain_id in domains:
+                        History(db, app.ids, domains[row.domain_id], now, SERVICE).object(
+                            EXPIRED, row.profile_id, row.object_type, row.unique_key, row.body)
         if len(rows) < EXPIRY_BATCH:
-            return
+            break
+    while True:
+        with app.database.transaction() as db:
+            if drop_expired(db, app.clock.now(), EXPIRY_BATCH) < EXPIRY_BATCH:
+                return

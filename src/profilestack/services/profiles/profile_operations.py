@@ -13,6 +13,16 @@ from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain, require_domain_id
 from profilestack.services.profiles.errors import not_found
+from profilestack.services.profiles.history import (
+    ADDED_PROFILE_KEY,
+    CREATED,
+    DELETED_BY_CUSTOMER,
+    DELETED_BY_MERGE,
+    DELETED_PROFILE_KEY,
+    MERGED,
+    UPDATED,
+    History,
+)
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
 
@@ -33,7 +43,9 @@ def require_profile(ctx: CallContext, domain: Row[Any], profile_id: str) -> Row[
 @profiles.operation("CreateProfile")
 def create_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    profile_id = store.create_profile(ctx.db, domain.id, ctx.app.ids.hex32(), _fields(params), ctx.now())
+    fields = _fields(params)
+    profile_id = store.create_profile(ctx.db, domain.id, ctx.app.ids.hex32(), fields, ctx.now())
+    History.of(ctx, domain).profile(CREATED, profile_id, fields)
     return {"ProfileId": profile_id}
 
 
@@ -43,8 +55,10 @@ def update_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     profile = require_profile(ctx, domain, params["ProfileId"])
     changes = _fields(params)
     sources = {name: source for name, source in profile.field_sources.items() if name not in changes}
-    store.save_fields(ctx.db, domain.id, profile, store.merge_fields(profile.fields, changes), ctx.now(),
+    fields = store.merge_fields(profile.fields, changes)
+    store.save_fields(ctx.db, domain.id, profile, fields, ctx.now(),
                       field_sources=sources)  # fields set by hand no longer belong to an object type
+    History.of(ctx, domain).profile(UPDATED, profile.id, fields)
     return {"ProfileId": profile.id}
 
 
@@ -53,6 +67,7 @@ def delete_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     store.delete_profile(ctx.db, domain.id, profile.id)
+    History.of(ctx, domain).profile(DELETED_BY_CUSTOMER, profile.id, profile.fields)
     return {"Message": f"Profile {profile.id} was deleted."}
 
 
@@ -93,6 +108,7 @@ def add_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     store.add_keys(ctx.db, domain.id, profile.id, [(params["KeyName"], value) for value in params["Values"]], "key")
+    History.of(ctx, domain).keys(ADDED_PROFILE_KEY, profile.id, params["KeyName"], params["Values"])
     return {"KeyName": params["KeyName"], "Values": params["Values"]}
 
 
@@ -101,6 +117,7 @@ def delete_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
     domain = require_domain(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     store.remove_keys(ctx.db, profile.id, pairs=[(params["KeyName"], value) for value in params["Values"]])
+    History.of(ctx, domain).keys(DELETED_PROFILE_KEY, profile.id, params["KeyName"], params["Values"])
     return {"Message": f"Key {params['KeyName']} was removed from profile {profile.id}."}
 
 
@@ -119,7 +136,7 @@ def merge_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
             fields[name] = source.fields[name]
         else:
             fields.pop(name, None)
-    db = ctx.db
+    db, history = ctx.db, History.of(ctx, domain)
     for other in others:
         moved = db.execute(select(profile_keys.c.key_name, profile_keys.c.key_value, profile_keys.c.origin)
                            .where(profile_keys.c.profile_id == other.id)).all()
@@ -130,6 +147,8 @@ def merge_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                                                  profile_objects.c.profile_id == other.id).values(profile_id=main.id))
         store.remove_keys(db, other.id)
         db.execute(profiles_table.delete().where(profiles_table.c.id == other.id))
+        history.profile(DELETED_BY_MERGE, other.id, other.fields)
     domain_stats.adjust(db, domain.id, profiles=-len(others))
     store.save_fields(db, domain.id, main, fields, ctx.now())
+    history.profile(MERGED, main.id, fields)
     return {"Message": f"{len(others)} profiles were merged into profile {main.id}."}

@@ -100,6 +100,24 @@ profile_domain_object_types = _held("profile_domain_object_types", Column("name"
 
 profile_integrations = _held("profile_integrations", Column("uri", String(255), primary_key=True))
 
+# What happened to each profile (ListProfileHistoryRecords): kept after the profile is gone, until its expiry.
+profile_history_records = Table(
+    "profile_history_records", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # the order records were made in
+    Column("id", String(32), nullable=False),  # found through its profile: an index of random ids costs every put
+    Column("domain_id", Integer, nullable=False),
+    Column("profile_id", String(32), nullable=False),
+    Column("action_type", String(32), nullable=False),
+    Column("object_type", String(255), nullable=False),
+    Column("unique_key", String(255)),
+    Column("performed_by", String(255)),
+    Column("content", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_profile_history_records_profile", "domain_id", "profile_id", "seq"),
+    Index("ix_profile_history_records_expiry", "expires_at"),
+)
+
 # One row per trigger firing for a profile: the Periods limits count them.
 profile_trigger_invocations = Table(
     "profile_trigger_invocations", metadata,
