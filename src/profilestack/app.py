@@ -52,7 +52,8 @@ class App:
                     SessionTokenCredentials(self.database)]
         self.credentials = CredentialResolver(sources)
         self.authenticator = Authenticator(self.credentials, self.clock)
-        tag_readers = {"iam": iam_resource_tags, "profile": tags_of, "connect-campaigns": tags_of}
+        tag_readers = {"iam": iam_resource_tags, "profile": tags_of, "connect-campaigns": tags_of,
+                       "cloudwatch": tags_of}
         self.policies = IamPolicyStore(self.database, tag_readers)
         self.iam_reads = ReadCache()
         self.profile_domain_ids = ReadCache()  # (account, region, name) → the domain's id and name, for reads

@@ -152,6 +152,14 @@ def test_a_paused_campaign_yields_a_visible_failure(server) -> None:
     refused = wait_for(lambda: events(server, "PutProfileOutboundRequestBatch", session_arn))
     assert refused[0]["errorCode"] == "InvalidCampaignStateException"
     assert scenario.received() == []
+    # an alarm on the domain's usage metric sees the failure the role published
+    cloudwatch, alarm = server.client("cloudwatch"), unique("failed-outbound")
+    cloudwatch.put_metric_alarm(AlarmName=alarm, Namespace="AWS/CustomerProfiles", MetricName="OutboundRequestsFailed",
+                                Dimensions=[{"Name": "DomainName", "Value": scenario.domain}], Statistic="Sum",
+                                Period=60, EvaluationPeriods=5, DatapointsToAlarm=1, Threshold=1,
+                                ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching")
+    assert wait_for(lambda: cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"]
+                    == "ALARM", interval=0.1)
 
 
 def test_trigger_definitions_and_limits(server) -> None:

@@ -1,4 +1,4 @@
-"""Amazon CloudWatch metrics: PutMetricData, GetMetricStatistics, GetMetricData, ListMetrics.
+"""Amazon CloudWatch metrics: PutMetricData, GetMetricStatistics, GetMetricData, ListMetrics (alarms: alarms.py).
 
 Clients speak any of the service's three protocols (Smithy RPC v2 CBOR, JSON 1.0 in
 query-compatible mode, query); the gateway decodes them all to the same parameters.
@@ -16,7 +16,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.cloudwatch.expressions import ExpressionError, Series, evaluate
-from profilestack.services.cloudwatch.metrics import find_metric, identity
+from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric, identity
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
 from profilestack.services.next_token import page
@@ -98,7 +98,7 @@ def put_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _check_period(period: int) -> None:
+def check_period(period: int) -> None:
     if period % 60 and period not in (1, 5, 10, 30):
         raise invalid("The parameter Period must be 1, 5, 10, 30 or a multiple of 60.")
 
@@ -128,7 +128,7 @@ def get_metric_statistics(ctx: CallContext, params: dict[str, Any]) -> dict[str,
         if not is_supported(name):
             raise invalid(f"The value {name} for parameter ExtendedStatistics is invalid.")
     start, end, period = params["StartTime"], params["EndTime"], params["Period"]
-    _check_period(period)
+    check_period(period)
     if end <= start:
         raise invalid("The parameter StartTime must be less than the parameter EndTime.")
     if (end - start).total_seconds() / period > MAX_DATAPOINTS:
@@ -147,29 +147,29 @@ def get_metric_statistics(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     return {"Label": params["MetricName"], "Datapoints": datapoints}
 
 
-def _metric_series(ctx: CallContext, stat: dict[str, Any], start: datetime, end: datetime) -> Series:
+def metric_series(db: Connection, account: str, region: str, stat: dict[str, Any], start: datetime,
+                  end: datetime) -> Series:
+    """A MetricStat's values, per period."""
     metric = stat["Metric"]
     if not is_supported(stat["Stat"]):
         raise invalid(f"The value {stat['Stat']} for parameter Stat is invalid.")
-    _check_period(stat["Period"])
-    found = find_metric(ctx.db, identity(ctx, metric["Namespace"], metric["MetricName"], metric.get("Dimensions")))
-    buckets = _buckets(ctx.db, found, start, end, stat["Period"], stat.get("Unit"))
+    check_period(stat["Period"])
+    found = find_metric(db, (account, region, metric["Namespace"], metric["MetricName"],
+                             dimensions_key(metric.get("Dimensions"))))
+    buckets = _buckets(db, found, start, end, stat["Period"], stat.get("Unit"))
     series = {moment: value_of(bucket, stat["Stat"]) for moment, bucket in buckets.items()}
     return {moment: value for moment, value in series.items() if value is not None}
 
 
-@cloudwatch.operation("GetMetricData")
-def get_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    start, end = params["StartTime"], params["EndTime"]
-    if end <= start:
-        raise invalid("The parameter StartTime must be less than the parameter EndTime.")
-    queries = params["MetricDataQueries"]
+def query_series(db: Connection, account: str, region: str, queries: list[dict[str, Any]], start: datetime,
+                 end: datetime) -> dict[str, Series]:
+    """Every MetricDataQuery's values by its Id: metric stats read, then expressions worked out from them."""
     results: dict[str, Series] = {}
     for query in queries:
         if ("MetricStat" in query) == ("Expression" in query):
             raise invalid(f"The query {query['Id']} must have exactly one of MetricStat and Expression.")
         if "MetricStat" in query:
-            results[query["Id"]] = _metric_series(ctx, query["MetricStat"], start, end)
+            results[query["Id"]] = metric_series(db, account, region, query["MetricStat"], start, end)
     metrics = list(results.values())
     for query in queries:
         if "Expression" in query:
@@ -179,6 +179,16 @@ def get_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
             except ExpressionError as exc:
                 raise invalid(str(exc)) from exc
             results[query["Id"]] = value if isinstance(value, dict) else {}
+    return results
+
+
+@cloudwatch.operation("GetMetricData")
+def get_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    start, end = params["StartTime"], params["EndTime"]
+    if end <= start:
+        raise invalid("The parameter StartTime must be less than the parameter EndTime.")
+    queries = params["MetricDataQueries"]
+    results = query_series(ctx.db, ctx.account, ctx.region, queries, start, end)
     ascending = params.get("ScanBy") == "TimestampAscending"
     output = []
     for query in queries:
@@ -209,7 +219,7 @@ def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("RecentlyActive") == "PT3H":
         query = query.where(table.c.last_put_at >= ctx.now() - timedelta(hours=3))
     rows = [row for row in ctx.db.execute(query.order_by(table.c.id)) if _matches(row, params.get("Dimensions") or [])]
-    chunk, token = page(rows, params, LIST_PAGE, _invalid_token)
+    chunk, token = page(rows, params, LIST_PAGE, invalid_token)
     result: dict[str, Any] = {"Metrics": [{"Namespace": row.namespace, "MetricName": row.metric_name,
                                            "Dimensions": row.dimensions} for row in chunk]}
     if token:
@@ -217,7 +227,7 @@ def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _invalid_token(_: str) -> AwsError:
+def invalid_token(_: str) -> AwsError:
     return AwsError("InvalidNextToken", "The service couldn't process the NextToken.", 400)
 
 

@@ -1,6 +1,7 @@
-"""CloudWatch metrics (one row per namespace, name and dimension set) and their data points."""
+"""CloudWatch metrics (one row per namespace, name and dimension set), their data points, metric alarms and their
+history."""
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from profilestack.store.metadata import metadata
 from profilestack.store.types import UtcDateTime
@@ -33,4 +34,37 @@ cloudwatch_datapoints = Table(
     Column("unit", String(32), nullable=False),
     Index("ix_cloudwatch_datapoints_metric_time", "metric_id", "timestamp"),
     Index("ix_cloudwatch_datapoints_time", "timestamp"),
+)
+
+# Metric alarms: the definition PutMetricAlarm gave (tags apart) and the state evaluation keeps.
+cloudwatch_alarms = Table(
+    "cloudwatch_alarms", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("actions_enabled", Boolean, nullable=False),
+    Column("state_value", String(32), nullable=False),
+    Column("state_reason", Text, nullable=False),
+    Column("state_reason_data", Text),
+    Column("state_updated_at", UtcDateTime, nullable=False),
+    Column("state_transitioned_at", UtcDateTime, nullable=False),
+    Column("configuration_updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("account_id", "region", "name", name="uq_cloudwatch_alarms_name"),
+)
+
+# What happened to alarms (DescribeAlarmHistory), kept 30 days, also after the alarm is deleted.
+cloudwatch_alarm_history = Table(
+    "cloudwatch_alarm_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("alarm_name", String(255), nullable=False),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("item_type", String(32), nullable=False),
+    Column("summary", String(255), nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_cloudwatch_alarm_history_alarm", "account_id", "region", "alarm_name", "id"),
+    Index("ix_cloudwatch_alarm_history_time", "timestamp"),
 )

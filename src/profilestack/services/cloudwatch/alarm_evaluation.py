@@ -1,0 +1,83 @@
+"""A metric alarm's verdict on its most recent datapoints: which state, and why (pure; alarms.py reads the data).
+
+The last ``EvaluationPeriods`` periods ending at the evaluation are compared with the threshold. ``M`` of them
+breaching (``DatapointsToAlarm``, by default all of them) is ALARM; otherwise, with any datapoint known, OK.
+Missing datapoints count as ``TreatMissingData`` says: breaching, not breaching, or not at all — and when none is
+left, ``missing`` gives INSUFFICIENT_DATA and ``ignore`` keeps the current state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
+
+COMPARISONS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    "GreaterThanOrEqualToThreshold": ("greater than or equal to", lambda value, limit: value >= limit),
+    "GreaterThanThreshold": ("greater than", lambda value, limit: value > limit),
+    "LessThanThreshold": ("less than", lambda value, limit: value < limit),
+    "LessThanOrEqualToThreshold": ("less than or equal to", lambda value, limit: value <= limit),
+}
+MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    state: str
+    reason: str
+    reason_data: str
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%d/%m/%y %H:%M:%S")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def judge(definition: dict[str, Any], points: list[tuple[datetime, float | None]], current: str,
+          evaluated_at: datetime, statistic: str, period: int) -> Verdict:
+    """``points``: (period start, value or None) for the evaluated periods, oldest first; ``statistic`` and
+    ``period`` as the reason data shows them."""
+    period_count = len(points)
+    needed = definition.get("DatapointsToAlarm") or period_count
+    wording, breaches = COMPARISONS[definition["ComparisonOperator"]]
+    threshold = float(definition["Threshold"])
+    treat = definition.get("TreatMissingData") or "missing"
+    known = [(moment, value) for moment, value in points if value is not None]
+    counted = [breaches(value, threshold) for _, value in known]
+    if treat in ("breaching", "notBreaching"):
+        counted += [treat == "breaching"] * (period_count - len(known))
+    data = json.dumps({
+        "version": "1.0", "queryDate": evaluated_at.isoformat(timespec="milliseconds"),
+        "startDate": points[0][0].isoformat(timespec="milliseconds") if points else None,
+        "statistic": statistic, "period": period,
+        "recentDatapoints": [value for _, value in known], "threshold": threshold,
+        "evaluatedDatapoints": [{"timestamp": moment.isoformat(timespec="seconds"), "value": value}
+                                for moment, value in reversed(known)]})
+    if not counted:
+        if treat == "ignore":
+            return Verdict(current, "Unchanged: no datapoints, and missing data is ignored.", data)
+        return Verdict(INSUFFICIENT_DATA, f"Insufficient Data: {_plural(period_count, 'datapoint')} "
+                                          f"{'was' if period_count == 1 else 'were'} unknown.", data)
+    shown = ", ".join(f"{float(value)} ({_stamp(moment)})" for moment, value in reversed(known))
+    breaching = sum(counted)
+    if breaching >= needed:
+        return Verdict(ALARM, _crossed(breaching, period_count, shown, wording, threshold, needed, "OK -> ALARM"),
+                       data)
+    if breaching == len(counted):  # too few to alarm, none against it
+        return Verdict(OK, _crossed(breaching, period_count, shown, wording, threshold, needed, "OK -> ALARM"), data)
+    return Verdict(OK, _crossed(len(counted) - breaching, period_count, shown, f"not {wording}", threshold, needed,
+                                "ALARM -> OK"), data)
+
+
+def _crossed(count: int, period_count: int, shown: str, wording: str, threshold: float, needed: int,
+             transition: str) -> str:
+    return (f"Threshold Crossed: {count} out of the last {_plural(period_count, 'datapoint')} [{shown}] "
+            f"{'was' if count == 1 else 'were'} {wording} the threshold ({threshold}) (minimum "
+            f"{_plural(needed, 'datapoint')} for {transition} transition).")

@@ -1,0 +1,267 @@
+"""CloudWatch metric alarms end to end: definitions, evaluation by the outbox, history, state, tags, access."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
+from tests.e2e.waiting import wait_for
+from tests.e2e.wire import FORM, send, signed_request
+
+TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:on-call"
+
+
+@pytest.fixture
+def cloudwatch(client):
+    return client("cloudwatch")
+
+
+def error_of(call, **kwargs) -> tuple[str, str, int]:
+    with pytest.raises(ClientError) as raised:
+        call(**kwargs)
+    response = raised.value.response
+    return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def alarm_params(name: str, namespace: str, **extra) -> dict:
+    return {"AlarmName": name, "Namespace": namespace, "MetricName": "Orders", "Statistic": "Sum", "Period": 60,
+            "EvaluationPeriods": 1, "Threshold": 10.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            **extra}
+
+
+def alarm(cloudwatch, name: str) -> dict:
+    (found,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    return found
+
+
+def state_becomes(cloudwatch, name: str, state: str) -> dict:
+    wait_for(lambda: alarm(cloudwatch, name)["StateValue"] == state, interval=0.1)
+    return alarm(cloudwatch, name)
+
+
+def test_an_alarm_fires_when_its_metric_breaches_and_records_why(cloudwatch) -> None:
+    namespace, name = unique("Shop"), unique("orders-high")
+    dims = [{"Name": "Store", "Value": "paris"}]
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Orders", "Dimensions": dims,
+                                                                 "Value": 15}])
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace, Dimensions=dims, AlarmDescription="too many",
+                                               AlarmActions=[TOPIC], TreatMissingData="notBreaching"))
+    fired = state_becomes(cloudwatch, name, "ALARM")
+    assert fired["StateReason"].startswith(
+        "Threshold Crossed: 1 out of the last 1 datapoint [15.0 (") and fired["StateReason"].endswith(
+        ")] was greater than or equal to the threshold (10.0) (minimum 1 datapoint for OK -> ALARM transition).")
+    reason = json.loads(fired["StateReasonData"])
+    assert (reason["statistic"], reason["period"], reason["recentDatapoints"], reason["threshold"]) == (
+        "Sum", 60, [15.0], 10.0)
+    assert {key: fired[key] for key in ("AlarmArn", "AlarmDescription", "Namespace", "MetricName", "Dimensions",
+                                        "Statistic", "Period", "EvaluationPeriods", "Threshold", "ComparisonOperator",
+                                        "TreatMissingData", "AlarmActions", "OKActions", "ActionsEnabled")} == {
+        "AlarmArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{name}", "AlarmDescription": "too many",
+        "Namespace": namespace, "MetricName": "Orders", "Dimensions": dims, "Statistic": "Sum", "Period": 60,
+        "EvaluationPeriods": 1, "Threshold": 10.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching", "AlarmActions": [TOPIC], "OKActions": [], "ActionsEnabled": True}
+    assert fired["StateTransitionedTimestamp"] >= fired["AlarmConfigurationUpdatedTimestamp"]
+
+    items = cloudwatch.describe_alarm_history(AlarmName=name)["AlarmHistoryItems"]
+    assert [(item["HistoryItemType"], item["HistorySummary"]) for item in items] == [
+        ("StateUpdate", "Alarm updated from INSUFFICIENT_DATA to ALARM"),
+        ("ConfigurationUpdate", f'Alarm "{name}" created')]
+    change = json.loads(items[0]["HistoryData"])
+    assert (change["oldState"]["stateValue"], change["newState"]["stateValue"]) == ("INSUFFICIENT_DATA", "ALARM")
+    assert change["newState"]["stateReason"] == fired["StateReason"]
+    assert json.loads(items[1]["HistoryData"])["createdAlarm"]["Threshold"] == 10.0
+
+    # raising the threshold above the data: the next evaluation (at once on a put) says OK
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace, Dimensions=dims, Threshold=20.0))
+    ok = state_becomes(cloudwatch, name, "OK")
+    assert "was not greater than or equal to the threshold (20.0)" in ok["StateReason"]
+    assert "AlarmDescription" not in ok and ok["AlarmActions"] == []  # a put replaces the whole definition
+    ascending = cloudwatch.describe_alarm_history(AlarmName=name, ScanBy="TimestampAscending")["AlarmHistoryItems"]
+    assert [item["HistorySummary"] for item in ascending] == [
+        f'Alarm "{name}" created', "Alarm updated from INSUFFICIENT_DATA to ALARM", f'Alarm "{name}" updated',
+        "Alarm updated from ALARM to OK"]
+
+
+def test_too_few_breaching_datapoints_are_ok(cloudwatch) -> None:
+    namespace, name = unique("Few"), unique("few")
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Orders", "Value": 50}])
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace, EvaluationPeriods=2))  # both must breach
+    assert state_becomes(cloudwatch, name, "OK")["StateReason"].endswith(
+        ")] was greater than or equal to the threshold (10.0) (minimum 2 datapoints for OK -> ALARM transition).")
+
+
+def test_missing_data_is_treated_as_the_alarm_says(cloudwatch) -> None:
+    namespace = unique("Quiet")
+    names = {treat: unique(f"quiet-{treat.lower()}") for treat in ("breaching", "notBreaching", "missing")}
+    for treat, name in names.items():
+        cloudwatch.put_metric_alarm(**alarm_params(name, namespace, EvaluationPeriods=3, TreatMissingData=treat))
+    assert "Insufficient" not in state_becomes(cloudwatch, names["breaching"], "ALARM")["StateReason"]
+    state_becomes(cloudwatch, names["notBreaching"], "OK")
+    quiet = alarm(cloudwatch, names["missing"])  # evaluated too (each put queued an evaluation), nothing to judge
+    assert (quiet["StateValue"], quiet["StateReason"]) == ("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation")
+
+
+def test_metric_math_alarms_and_m_out_of_n(cloudwatch) -> None:
+    namespace, name = unique("Math"), unique("doubled-low")
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Orders", "Value": 4}])
+    metrics = [{"Id": "m1", "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": "Orders"}, "Period": 60,
+                                           "Stat": "Sum"}, "ReturnData": False},
+               {"Id": "e1", "Expression": "m1 * 2", "Label": "doubled", "ReturnData": True}]
+    cloudwatch.put_metric_alarm(AlarmName=name, Metrics=metrics, EvaluationPeriods=3, DatapointsToAlarm=1,
+                                Threshold=10, ComparisonOperator="LessThanThreshold")
+    fired = state_becomes(cloudwatch, name, "ALARM")
+    assert "[8.0 (" in fired["StateReason"] and "minimum 1 datapoint for" in fired["StateReason"]
+    assert fired["Metrics"] == metrics and "MetricName" not in fired
+    assert json.loads(fired["StateReasonData"])["statistic"] == "m1 * 2"
+
+
+def test_set_alarm_state_holds_until_the_next_evaluation(clocked_server) -> None:
+    server, offset = clocked_server
+    cloudwatch = server.client("cloudwatch")
+    namespace, name = unique("Held"), unique("held")
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Orders", "Value": 50}])
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace, EvaluationPeriods=2, DatapointsToAlarm=1))
+    state_becomes(cloudwatch, name, "ALARM")
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="testing the pager",
+                               StateReasonData=json.dumps({"by": "test"}))
+    held = alarm(cloudwatch, name)
+    assert (held["StateValue"], held["StateReason"], held["StateReasonData"]) == (
+        "OK", "testing the pager", '{"by": "test"}')
+    try:
+        offset.write_text("61")  # the minute's evaluation of every alarm comes round (signatures stay in time)
+        state_becomes(cloudwatch, name, "ALARM")
+    finally:
+        offset.write_text("0")
+    summaries = [item["HistorySummary"] for item in cloudwatch.describe_alarm_history(
+        AlarmName=name, HistoryItemType="StateUpdate")["AlarmHistoryItems"]]
+    assert summaries == ["Alarm updated from OK to ALARM", "Alarm updated from ALARM to OK",
+                         "Alarm updated from INSUFFICIENT_DATA to ALARM"]
+
+
+def test_describe_filters_pages_and_alarms_for_a_metric(cloudwatch) -> None:
+    namespace, prefix = unique("Find"), unique("find")
+    dims = [{"Name": "Store", "Value": "lyon"}]
+    cloudwatch.put_metric_alarm(**alarm_params(f"{prefix}-a", namespace, AlarmActions=[TOPIC]))
+    cloudwatch.put_metric_alarm(**alarm_params(f"{prefix}-b", namespace, Dimensions=dims, Period=300))
+    cloudwatch.put_metric_alarm(**alarm_params(f"{prefix}-c", namespace, MetricName="Refunds",
+                                               TreatMissingData="breaching"))
+    state_becomes(cloudwatch, f"{prefix}-c", "ALARM")
+
+    def names(**filters) -> list[str]:
+        return [item["AlarmName"] for item in cloudwatch.describe_alarms(**filters)["MetricAlarms"]]
+
+    assert names(AlarmNamePrefix=prefix) == [f"{prefix}-a", f"{prefix}-b", f"{prefix}-c"]
+    assert names(AlarmNamePrefix=prefix, StateValue="ALARM") == [f"{prefix}-c"]
+    assert f"{prefix}-a" in names(ActionPrefix="arn:aws:sns:") and f"{prefix}-b" not in names(ActionPrefix="arn:")
+    first = cloudwatch.describe_alarms(AlarmNamePrefix=prefix, MaxRecords=2)
+    rest = cloudwatch.describe_alarms(AlarmNamePrefix=prefix, MaxRecords=2, NextToken=first["NextToken"])
+    assert [a["AlarmName"] for a in first["MetricAlarms"] + rest["MetricAlarms"]] == names(AlarmNamePrefix=prefix)
+    assert "NextToken" not in rest
+    composite = cloudwatch.describe_alarms(AlarmNamePrefix=prefix, AlarmTypes=["CompositeAlarm"])
+    assert (composite["MetricAlarms"], composite["CompositeAlarms"]) == ([], [])
+
+    def for_metric(**filters) -> list[str]:
+        return [item["AlarmName"] for item in cloudwatch.describe_alarms_for_metric(
+            Namespace=namespace, MetricName="Orders", **filters)["MetricAlarms"]]
+
+    assert for_metric() == [f"{prefix}-a", f"{prefix}-b"]
+    assert for_metric(Dimensions=dims) == [f"{prefix}-b"]
+    assert for_metric(Period=60) == [f"{prefix}-a"]
+    assert for_metric(Statistic="Average") == []
+
+
+def test_actions_tags_deletion_and_history_of_deleted_alarms(cloudwatch) -> None:
+    namespace, name = unique("Tags"), unique("tagged")
+    arn = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{name}"
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace, Tags=[{"Key": "team", "Value": "crm"}]))
+    cloudwatch.disable_alarm_actions(AlarmNames=[name, unique("no-such-alarm")])
+    assert alarm(cloudwatch, name)["ActionsEnabled"] is False
+    cloudwatch.enable_alarm_actions(AlarmNames=[name])
+    assert alarm(cloudwatch, name)["ActionsEnabled"] is True
+
+    assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "team", "Value": "crm"}]
+    cloudwatch.tag_resource(ResourceARN=arn, Tags=[{"Key": "env", "Value": "test"}])
+    cloudwatch.untag_resource(ResourceARN=arn, TagKeys=["team"])
+    assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "env", "Value": "test"}]
+
+    missing = unique("missing")
+    code, message, status = error_of(cloudwatch.delete_alarms, AlarmNames=[name, missing])
+    assert (code, status) == ("ResourceNotFound", 404) and missing in message
+    assert alarm(cloudwatch, name)["AlarmName"] == name  # all or nothing
+    cloudwatch.delete_alarms(AlarmNames=[name])
+    assert cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"] == []
+    assert error_of(cloudwatch.list_tags_for_resource, ResourceARN=arn)[::2] == ("ResourceNotFoundException", 404)
+    history = cloudwatch.describe_alarm_history(AlarmName=name, HistoryItemType="ConfigurationUpdate")
+    assert [item["HistorySummary"] for item in history["AlarmHistoryItems"]] == [
+        f'Alarm "{name}" deleted', f'Alarm "{name}" created']
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace))  # a new alarm of the name starts untagged
+    assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+
+
+def test_bad_definitions_and_unknown_alarms(cloudwatch) -> None:
+    namespace, name = unique("Bad"), unique("bad")
+    base = alarm_params(name, namespace)
+    cases = [
+        ({key: value for key, value in base.items() if key != "Namespace"},
+         ("MissingParameter", "The parameter Namespace is required.")),
+        ({key: value for key, value in base.items() if key != "Threshold"},
+         ("MissingParameter", "The parameter Threshold is required.")),
+        ({**base, "ExtendedStatistic": "p99"},
+         ("InvalidParameterCombination", "Exactly one of Statistic and ExtendedStatistic must be specified.")),
+        ({**base, "Period": 45}, ("InvalidParameterValue", "The parameter Period must be 1, 5, 10, 30 or a multiple "
+                                                           "of 60.")),
+        ({**base, "DatapointsToAlarm": 2},
+         ("InvalidParameterValue", "DatapointsToAlarm must be less than or equal to EvaluationPeriods.")),
+        ({**base, "Period": 86400, "EvaluationPeriods": 8},
+         ("InvalidParameterValue", "Period times EvaluationPeriods must not exceed 7 days (604,800 seconds).")),
+        ({**base, "TreatMissingData": "sometimes"}, ("InvalidParameterValue", None)),
+        ({**base, "AlarmActions": ["page-me"]}, ("InvalidParameterValue", "Invalid arn syntax: page-me")),
+        ({"AlarmName": name, "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "LessThanThreshold",
+          "Metrics": [{"Id": "a", "Expression": "1", "ReturnData": True},
+                      {"Id": "b", "Expression": "2", "ReturnData": True}]},
+         ("InvalidParameterValue", "Exactly one element of the Metrics list must return data (ReturnData true).")),
+        ({**base, "Metrics": [{"Id": "a", "Expression": "1"}]},
+         ("InvalidParameterCombination", "Exactly one of MetricName and Metrics must be specified.")),
+    ]
+    for params, (code, message) in cases:
+        found_code, found_message, status = error_of(cloudwatch.put_metric_alarm, **params)
+        assert (found_code, status) == (code, 400), params
+        if message:
+            assert found_message == message
+    code, _, status = error_of(cloudwatch.put_metric_alarm, **{
+        **base, "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"})
+    assert (code, status) == ("NotImplemented", 501)
+    assert cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"] == []  # nothing was stored
+
+    assert error_of(cloudwatch.set_alarm_state, AlarmName=name, StateValue="OK", StateReason="x") == (
+        "ResourceNotFound", f"Alarm {name} not found", 404)
+    cloudwatch.put_metric_alarm(**base)
+    assert error_of(cloudwatch.set_alarm_state, AlarmName=name, StateValue="OK", StateReason="x",
+                    StateReasonData="{not json")[::2] == ("InvalidFormat", 400)
+    assert error_of(cloudwatch.describe_alarms, AlarmNames=[name], AlarmNamePrefix="x")[0] == (
+        "InvalidParameterCombination")
+    assert error_of(cloudwatch.describe_alarms, NextToken="garbage")[0] == "InvalidNextToken"
+
+
+def test_access_is_per_alarm_and_the_query_protocol_reads_alarms(server) -> None:
+    namespace, mine = unique("Own"), unique("team-a")
+    user = make_user(server, document(allow(["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms"],
+                                            f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:team-a*")))
+    client = user.client("cloudwatch")
+    client.put_metric_alarm(**alarm_params(mine, namespace))
+    code, message, status = error_of(client.put_metric_alarm, **alarm_params(unique("team-b"), namespace))
+    assert (code, status) == ("AccessDenied", 403) and "cloudwatch:PutMetricAlarm" in message
+
+    query = signed_request(f"{server.endpoint}/", "monitoring", "us-east-1", headers=FORM,
+                           body=f"Action=DescribeAlarms&Version=2010-08-01&AlarmNames.member.1={mine}")
+    status, _, body = send(query)
+    assert status == 200, body
+    namespace_uri = {"cw": "http://monitoring.amazonaws.com/doc/2010-08-01/"}
+    root = ElementTree.fromstring(body)
+    assert [element.text for element in root.iterfind(".//cw:MetricAlarms/cw:member/cw:AlarmName",
+                                                      namespace_uri)] == [mine]
+    assert root.find(".//cw:MetricAlarms/cw:member/cw:Threshold", namespace_uri).text == "10.0"

@@ -1,0 +1,46 @@
+"""Metric alarms' verdicts: comparisons, M out of N, and each treatment of missing data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from profilestack.services.cloudwatch.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK, judge
+
+START = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+def verdict(values: list[float | None], current: str = OK, **definition) -> tuple[str, str]:
+    points = [(START + timedelta(minutes=index), value) for index, value in enumerate(values)]
+    found = judge({"ComparisonOperator": "GreaterThanThreshold", "Threshold": 10, **definition}, points, current,
+                  START + timedelta(minutes=len(values)), "Sum", 60)
+    return found.state, found.reason
+
+
+@pytest.mark.parametrize(("operator", "value", "state"), [
+    ("GreaterThanThreshold", 10, OK), ("GreaterThanThreshold", 11, ALARM),
+    ("GreaterThanOrEqualToThreshold", 10, ALARM), ("LessThanThreshold", 10, OK),
+    ("LessThanThreshold", 9, ALARM), ("LessThanOrEqualToThreshold", 10, ALARM)])
+def test_comparisons(operator: str, value: float, state: str) -> None:
+    assert verdict([value], ComparisonOperator=operator)[0] == state
+
+
+def test_m_out_of_n() -> None:
+    assert verdict([20, 5, 20])[0] == OK  # all three must breach by default
+    assert verdict([20, 5, 20], DatapointsToAlarm=2)[0] == ALARM
+    state, reason = verdict([20, 5, 20], DatapointsToAlarm=3)
+    assert state == OK
+    assert reason.startswith("Threshold Crossed: 1 out of the last 3 datapoints [20.0 (02/12/26 12:02:00), "
+                             "5.0 (02/12/26 12:01:00), 20.0 (02/12/26 12:00:00)] was not greater than")
+    assert reason.endswith("(minimum 3 datapoints for ALARM -> OK transition).")
+
+
+def test_missing_data() -> None:
+    assert verdict([None, None, 20], DatapointsToAlarm=2)[0] == OK  # missing: neither breaching nor not
+    assert verdict([None, None, 20], DatapointsToAlarm=2, TreatMissingData="breaching")[0] == ALARM
+    assert verdict([None, None, 20], DatapointsToAlarm=2, TreatMissingData="notBreaching")[0] == OK
+    assert verdict([None, None], current=ALARM) == (INSUFFICIENT_DATA, "Insufficient Data: 2 datapoints were unknown.")
+    assert verdict([None], current=ALARM, TreatMissingData="ignore")[0] == ALARM
+    assert verdict([None], TreatMissingData="breaching")[0] == ALARM
+    assert verdict([None], current=ALARM, TreatMissingData="notBreaching")[0] == OK
