@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, insert, select
 
 from profilestack import jsontext
 from profilestack.gateway.context import CallContext
@@ -68,12 +68,6 @@ class History:
             "performed_by": self.performed_by[:_MAX_PERFORMER] if self.performed_by else None,
             "content": content, "created_at": self.now,
             "expires_at": self.now + timedelta(days=self.domain.default_expiration_days)})
-
-
-def drop_expired(db: Connection, now: datetime, limit: int) -> int:
-    """Removes up to ``limit`` records past their expiry; how many it removed."""
-    expired = select(profile_history_records.c.seq).where(profile_history_records.c.expires_at <= now).limit(limit)
-    return db.execute(delete(profile_history_records).where(profile_history_records.c.seq.in_(expired))).rowcount
 
 
 def _summary(row: Row[Any]) -> dict[str, Any]:

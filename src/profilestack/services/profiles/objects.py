@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, updat
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.outbox.cleanup import prune_in_task
 from profilestack.runtime import Ids
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import domain_stats
@@ -27,12 +28,16 @@ from profilestack.services.profiles.history import (
     INGESTED,
     SERVICE,
     History,
-    drop_expired,
 )
 from profilestack.services.profiles.mapping import MATCHING, MappedObject, map_object, parse_object
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profile_domains, profile_object_types, profile_objects
+from profilestack.services.profiles.tables import (
+    profile_domains,
+    profile_history_records,
+    profile_object_types,
+    profile_objects,
+)
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 from profilestack.store.locks import domain_data_key, lock_for_transaction, takes_locks
 from profilestack.store.prepared import Prepared
@@ -283,7 +288,6 @@ def expire_objects(app: App, payload: dict[str, Any]) -> None:
                             EXPIRED, row.profile_id, row.object_type, row.unique_key, row.body)
         if len(rows) < EXPIRY_BATCH:
             break
-    while True:
-        with app.database.transaction() as db:
-            if drop_expired(db, app.clock.now(), EXPIRY_BATCH) < EXPIRY_BATCH:
-                return
+    # records expire by their domain's days, not in the order they were made: found through the expiry index
+    prune_in_task(app.database, profile_history_records, profile_history_records.c.expires_at <= app.clock.now(),
+                  in_key_order=False)
