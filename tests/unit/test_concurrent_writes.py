@@ -1,5 +1,5 @@
-"""Writes that race with each other on a shared database (PostgreSQL runs requests and tasks on threads), and
-what a process remembers of them."""
+"""Writes that race with each other on a shared database (PostgreSQL runs requests and tasks on threads), what a
+process remembers of them, and what a read under way sees of them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.cloudwatch.tables import cloudwatch_metrics
 from profilestack.store.database import Database
 from profilestack.store.locks import lock_for_transaction
+from profilestack.store.resource_tags import resource_tags
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -117,3 +118,24 @@ def test_a_deadlock_victim_and_a_lost_unique_key_are_races_worth_running_again(d
                 dimensions_key="", dimensions=[], last_put_at=NOW))
     assert database.lost_race(duplicate.value)
     assert not database.lost_race(RuntimeError("something else"))
+
+
+def test_a_read_only_transaction_reads_one_snapshot(database: Database) -> None:
+    """What commits while a read is under way stays out of it, on PostgreSQL as on SQLite; the next read sees it."""
+    def tag(key: str) -> None:
+        with database.transaction() as writer:
+            writer.execute(insert(resource_tags).values(resource_arn="arn:snapshot", key=key, value="v"))
+
+    def keys(db) -> list[str]:
+        return sorted(db.execute(select(resource_tags.c.key).where(
+            resource_tags.c.resource_arn == "arn:snapshot")).scalars())
+
+    tag("first")
+    with database.transaction(write=False) as reader:
+        assert keys(reader) == ["first"]
+        tag("second")  # committed by another connection meanwhile
+        assert keys(reader) == ["first"]
+    with database.transaction(write=False) as reader:
+        assert keys(reader) == ["first", "second"]
+    with database.transaction() as writer:  # writers see what is committed at each statement
+        assert keys(writer) == ["first", "second"]

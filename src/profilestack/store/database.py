@@ -32,6 +32,14 @@ class Database:
         # waits on the network, and other requests can run meanwhile; SQLite answers in process, with one
         # writer at a time, so requests are served faster one after another on the event loop.
         self.threads = _POSTGRES_THREADS if self.backend == "postgresql" else 1
+        # Read-only transactions on PostgreSQL read one snapshot (REPEATABLE READ): a call's statements agree
+        # with each other, as SQLite's transactions do. Only writers can fail to serialize, and writers keep
+        # the default READ COMMITTED.
+        self._snapshot: Any = None
+        if self.backend == "postgresql":
+            from psycopg import IsolationLevel
+
+            self._snapshot = IsolationLevel.REPEATABLE_READ
         self._local = threading.local()
         self._held: list[list[Connection]] = []  # every thread's idle connections, for dispose()
         self._held_lock = threading.Lock()
@@ -55,6 +63,8 @@ class Database:
             try:
                 if self.backend == "sqlite":  # writers take the write lock up front: no failed lock upgrades
                     driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                else:  # reads see one snapshot throughout; psycopg names the level in its BEGIN (no round trip)
+                    driver.isolation_level = None if write else self._snapshot
                 if self.read_only_checks and not write:
                     self._refuse_writes(driver, True)
                 try:
