@@ -27,7 +27,7 @@ from profilestack.services.iam.catalogue import override_default_versions
 from profilestack.services.iam.credentials import AccessKeyCredentials
 from profilestack.services.profiles.service_role import give_roles_to_domains
 from profilestack.services.registry import all_tasks, periodic_tasks
-from profilestack.services.sts.credentials import SessionCredentials, SessionTokenCredentials
+from profilestack.services.sts.credentials import FederationCredentials, SessionCredentials, SessionTokenCredentials
 from profilestack.store.database import Database
 from profilestack.store.resource_tags import tags_of
 
@@ -49,7 +49,7 @@ class App:
             sources.append(BootstrapCredentials(settings.root_access_key, settings.root_secret_key,
                                                 settings.account_id))
         sources += [AccessKeyCredentials(self.database), SessionCredentials(self.database),
-                    SessionTokenCredentials(self.database)]
+                    SessionTokenCredentials(self.database), FederationCredentials(self.database)]
         self.credentials = CredentialResolver(sources)
         self.authenticator = Authenticator(self.credentials, self.clock)
         tag_readers = {"iam": iam_resource_tags, "profile": tags_of, "connect-campaigns": tags_of,

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from profilestack.gateway.errors import AwsError
 from profilestack.iam_policy.context import RequestContext
 from profilestack.iam_policy.engine import Caller, Decision, Policy, PolicySet, account_of, evaluate
-from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, IAM_USER, ROOT, Principal
+from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, FEDERATED_USER, IAM_USER, ROOT, Principal
 from profilestack.runtime import Clock
 
 # Actions AWS answers without any permission, even under an explicit deny.
@@ -24,7 +24,8 @@ UNCONDITIONAL_ACTIONS = frozenset({"sts:getcalleridentity", "sts:getsessiontoken
 # What credentials from GetSessionToken may call: IAM only when they were obtained with an MFA code, and of STS only
 # these (GetSessionToken itself answers that session credentials cannot call it).
 _SESSION_TOKEN_STS = frozenset({"sts:assumerole", "sts:getcalleridentity", "sts:getsessiontoken"})
-_PRINCIPAL_TYPES = {ROOT: "Account", IAM_USER: "User", ASSUMED_ROLE: "AssumedRole", AWS_SERVICE: "AWSService"}
+_PRINCIPAL_TYPES = {ROOT: "Account", IAM_USER: "User", ASSUMED_ROLE: "AssumedRole", AWS_SERVICE: "AWSService",
+                    FEDERATED_USER: "FederatedUser"}
 
 
 class AccessDenied(AwsError):
@@ -112,7 +113,7 @@ def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
         values["aws:username"] = [principal.name]
     if principal.mfa_at is not None:  # temporary credentials from an MFA code, or a call carrying one
         values["aws:multifactorauthpresent"] = ["true"]
-    elif principal.session_token or principal.kind == ASSUMED_ROLE:  # absent for long-term keys, as on AWS
+    elif principal.session_token or principal.kind in (ASSUMED_ROLE, FEDERATED_USER):  # absent for long-term keys
         values["aws:multifactorauthpresent"] = ["false"]
     if request.source_ip:
         values["aws:sourceip"] = [request.source_ip]
@@ -184,6 +185,13 @@ def _refuse_to_session_token(request: AuthorizationRequest) -> None:
                            f"{request.action}")
 
 
+def _refuse_to_federated_user(request: AuthorizationRequest) -> None:
+    action = request.action.lower()
+    if action.startswith("iam:") or (action.startswith("sts:") and action != "sts:getcalleridentity"):
+        raise AccessDenied(request.principal, request.action, (request.resources or [None])[0],
+                           f"because federated users cannot call {request.action}")
+
+
 class PolicyAuthorizer:
     def __init__(self, store: PolicyStore, clock: Clock) -> None:
         self.store = store
@@ -192,6 +200,8 @@ class PolicyAuthorizer:
     def authorize(self, request: AuthorizationRequest) -> None:
         if request.principal.session_token:
             _refuse_to_session_token(request)
+        elif request.principal.kind == FEDERATED_USER:
+            _refuse_to_federated_user(request)
         if _allowed_without_policies(request, root_allowed=True):  # nothing to evaluate, no decisions to make
             return
         for decision in self._evaluated(request):

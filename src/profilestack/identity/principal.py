@@ -9,11 +9,12 @@ ROOT = "Root"
 IAM_USER = "IAMUser"
 ASSUMED_ROLE = "AssumedRole"
 AWS_SERVICE = "AWSService"
+FEDERATED_USER = "FederatedUser"
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    kind: str  # CloudTrail userIdentity.type: Root, IAMUser, AssumedRole, AWSService
+    kind: str  # CloudTrail userIdentity.type: Root, IAMUser, AssumedRole, FederatedUser, AWSService
     account: str
     arn: str
     principal_id: str  # CloudTrail principalId / GetCallerIdentity UserId
@@ -21,7 +22,7 @@ class Principal:
     access_key: str | None = None
     invoked_by: str | None = None  # the AWS service acting through this principal, if any
     tags: dict[str, str] = field(default_factory=dict)  # aws:PrincipalTag: user tags, or role + session tags
-    entity_id: str | None = None  # the IAM user's or role's id
+    entity_id: str | None = None  # the IAM user's or role's id (a federated user's: the user who federated it)
     role_arn: str | None = None  # for a role session: the role it was assumed from
     session_token: bool = False  # temporary credentials of a user (or the root) from sts:GetSessionToken
     mfa_at: datetime | None = None  # when an MFA code was checked for these (temporary) credentials

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
 from profilestack.iam_policy.document import PolicyDocument, PolicyKind, parse_policy
 from profilestack.iam_policy.engine import Policy, PolicySet
-from profilestack.identity.principal import ASSUMED_ROLE, IAM_USER, Principal
+from profilestack.identity.principal import ASSUMED_ROLE, FEDERATED_USER, IAM_USER, Principal
 from profilestack.read_cache import ReadCache
 from profilestack.services.iam import entities, managed
 from profilestack.services.iam.attachments import attached_arns
@@ -25,7 +25,7 @@ from profilestack.services.iam.linked_services import linked_service
 from profilestack.services.iam.passwords import self_service_statements
 from profilestack.services.iam.tables import iam_policies, iam_roles, iam_users
 from profilestack.services.iam.tags import tag_map
-from profilestack.services.sts.tables import sts_sessions
+from profilestack.services.sts.tables import sts_federation_tokens, sts_sessions
 from profilestack.store.database import Database
 
 _TRUSTS_NOBODY = PolicyDocument("2012-10-17", (), "")
@@ -71,10 +71,11 @@ def role_policy_set(db: Connection, account: str, role_id: str, session_policies
                      session_policies)
 
 
-def session_policies(db: Connection, account: str, access_key: str | None) -> list[Policy] | None:
-    """The session policies passed to AssumeRole, or None when none were (then nothing narrows the role)."""
-    row = db.execute(select(sts_sessions.c.session_policy, sts_sessions.c.policy_arns)
-                     .where(sts_sessions.c.access_key_id == access_key)).first() if access_key else None
+def session_policies(db: Connection, account: str, access_key: str | None,
+                     table: Table = sts_sessions) -> list[Policy] | None:
+    """The session policies passed to AssumeRole (or GetFederationToken: ``table``), or None when none were."""
+    row = db.execute(select(table.c.session_policy, table.c.policy_arns)
+                     .where(table.c.access_key_id == access_key)).first() if access_key else None
     if row is None or (not row.session_policy and not row.policy_arns):
         return None
     found = [Policy("SessionPolicy", "none", parse_policy(row.session_policy))] if row.session_policy else []
@@ -97,6 +98,11 @@ def iam_resource_tags(db: Connection, arn: str) -> dict[str, str] | None:
     return None
 
 
+_SESSIONS = (ASSUMED_ROLE, FEDERATED_USER)  # principals whose policies depend on their credentials
+_ROOT_IDENTITY = Policy("RootIdentity", "none", parse_policy(json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})))
+
+
 class IamPolicyStore:
     def __init__(self, database: Database, tag_readers: dict[str, TagReader], ttl: float = 1.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -112,7 +118,7 @@ class IamPolicyStore:
         self._trust = {}
 
     def policies_for(self, principal: Principal) -> PolicySet:
-        key = (principal.arn, principal.access_key if principal.kind == ASSUMED_ROLE else None)
+        key = (principal.arn, principal.access_key if principal.kind in _SESSIONS else None)
         now = self.monotonic()
         cached = self._policies.get(key)
         if cached is not None and now - cached[0] < self.ttl:
@@ -131,6 +137,12 @@ class IamPolicyStore:
         if principal.kind == ASSUMED_ROLE and principal.entity_id:
             sessions = session_policies(db, principal.account, principal.access_key)
             return role_policy_set(db, principal.account, principal.entity_id, sessions)
+        if principal.kind == FEDERATED_USER:  # without session policies a federated user may do nothing
+            sessions = session_policies(db, principal.account, principal.access_key, sts_federation_tokens) or []
+            if principal.entity_id is None:  # federated by the root: everything the session policies allow
+                return PolicySet([_ROOT_IDENTITY], None, sessions)
+            user = user_policy_set(db, principal.account, principal.entity_id)
+            return PolicySet(user.identity, user.boundary, sessions)
         return PolicySet([])
 
     def resource_policy(self, action: str, arn: str) -> Policy | None:

@@ -1,5 +1,5 @@
-"""Temporary credentials as credential sources: a role session (AssumeRole) or a session token (GetSessionToken),
-each until it expires."""
+"""Temporary credentials as credential sources: a role session (AssumeRole), a session token (GetSessionToken) or
+a federated user (GetFederationToken), each until it expires."""
 
 from __future__ import annotations
 
@@ -9,16 +9,20 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, select
 
 from profilestack.identity.credentials import Credential
-from profilestack.identity.principal import ASSUMED_ROLE, Principal, root_principal
+from profilestack.identity.principal import ASSUMED_ROLE, FEDERATED_USER, Principal, root_principal
 from profilestack.services.iam.credentials import user_principal
 from profilestack.services.iam.tables import iam_roles, iam_users
 from profilestack.services.iam.tags import tag_map
-from profilestack.services.sts.tables import sts_session_tokens, sts_sessions
+from profilestack.services.sts.tables import sts_federation_tokens, sts_session_tokens, sts_sessions
 from profilestack.store.database import Database
 
 
 def session_arn(account: str, role_name: str, session_name: str) -> str:
     return f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}"
+
+
+def federated_user_arn(account: str, name: str) -> str:
+    return f"arn:aws:sts::{account}:federated-user/{name}"
 
 
 class _TemporaryCredentials:
@@ -69,3 +73,18 @@ class SessionTokenCredentials(_TemporaryCredentials):
         user = db.execute(select(iam_users).where(iam_users.c.id == row.user_id)).first()
         return None if user is None else replace(user_principal(db, user, access_key, session_token=True),
                                                  mfa_at=row.mfa_at)
+
+
+class FederationCredentials(_TemporaryCredentials):
+    """GetFederationToken's credentials: a federated user, tagged with its session tags, while the user who
+    federated it exists (always, for the root's)."""
+
+    table = sts_federation_tokens
+
+    def _principal(self, db: Connection, row: Row[Any], access_key: str) -> Principal | None:
+        if row.user_id is not None and db.execute(
+                select(iam_users.c.id).where(iam_users.c.id == row.user_id)).first() is None:
+            return None
+        return Principal(FEDERATED_USER, row.account_id, federated_user_arn(row.account_id, row.federated_name),
+                         f"{row.account_id}:{row.federated_name}", row.federated_name, access_key,
+                         tags=dict(row.tags), entity_id=row.user_id)

@@ -1,9 +1,10 @@
-"""AWS STS: who am I, role sessions and session tokens with temporary credentials, and MFA codes vouching for a call."""
+"""AWS STS: who am I, role sessions, session tokens and federated users with temporary credentials, whose account
+a key is, and MFA codes vouching for a call."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
@@ -16,8 +17,8 @@ from profilestack.services.iam.documents import validated
 from profilestack.services.iam.mfa import check_code
 from profilestack.services.iam.tables import iam_roles
 from profilestack.services.registry import ServiceHandlers
-from profilestack.services.sts.credentials import session_arn
-from profilestack.services.sts.tables import sts_session_tokens, sts_sessions
+from profilestack.services.sts.credentials import federated_user_arn, session_arn
+from profilestack.services.sts.tables import sts_federation_tokens, sts_session_tokens, sts_sessions
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -28,7 +29,7 @@ DEFAULT_DURATION = 3600
 ROLE_CHAINING_LIMIT = 3600
 SESSION_POLICY_LIMIT = 2048
 MAX_SESSION_TAGS = 50
-SESSION_TOKEN_DURATION = 43200  # GetSessionToken's default
+SESSION_TOKEN_DURATION = 43200  # GetSessionToken's and GetFederationToken's default
 ROOT_SESSION_TOKEN_LIMIT = 3600
 
 
@@ -56,6 +57,30 @@ def _temporary_credentials(ctx: CallContext) -> tuple[str, str, str]:
     """A new access key id, secret and session token."""
     ids = ctx.app.ids
     return ids.unique_id("ASIA", 20), ids.secret(), "IQoJb3JpZ2luX2VjE" + ids.secret(340)
+
+
+def _credentials_shape(key: str, secret: str, token: str, expires: datetime) -> dict[str, Any]:
+    return {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token, "Expiration": expires}
+
+
+def _session_tags(params: dict[str, Any]) -> dict[str, str]:
+    tags = {tag["Key"]: tag["Value"] for tag in params.get("Tags") or []}
+    if len(tags) > MAX_SESSION_TAGS:
+        raise _validation(f"Cannot exceed quota for SessionTags: {MAX_SESSION_TAGS}")
+    return tags
+
+
+def _packed_policy_size(policy: str | None, tags: dict[str, str]) -> int:
+    """Percent of the allotted size the session policy and tags take."""
+    return (len(policy or "") + sum(len(k) + len(v) for k, v in tags.items())) * 100 // 2048
+
+
+def _long_term_caller(ctx: CallContext, operation: str) -> Principal:
+    """The root or an IAM user with its long-term keys: who may ask for session tokens and federation tokens."""
+    principal = ctx.principal
+    if principal.kind not in (ROOT, IAM_USER) or principal.session_token:
+        raise AwsError("AccessDenied", f"Cannot call {operation} with session credentials", 403)
+    return principal
 
 
 def _duration(ctx: CallContext, params: dict[str, Any], max_session_duration: int) -> int:
@@ -95,9 +120,7 @@ def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                                        f"on resource: {params['RoleArn']}", 403)
     duration = _duration(ctx, params, role.max_session_duration)
     policy = _session_policy(params.get("Policy"))
-    tags = {tag["Key"]: tag["Value"] for tag in params.get("Tags") or []}
-    if len(tags) > MAX_SESSION_TAGS:
-        raise _validation(f"Cannot exceed quota for SessionTags: {MAX_SESSION_TAGS}")
+    tags = _session_tags(params)
     now = ctx.now()
     expires = now + timedelta(seconds=duration)
     key, secret, token = _temporary_credentials(ctx)
@@ -112,10 +135,10 @@ def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.db.execute(update(iam_roles).where(iam_roles.c.id == role.id)
                    .values(last_used_at=now, last_used_region=ctx.region))
     result: dict[str, Any] = {
-        "Credentials": {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token, "Expiration": expires},
+        "Credentials": _credentials_shape(key, secret, token, expires),
         "AssumedRoleUser": {"AssumedRoleId": f"{role.id}:{session_name}",
                             "Arn": session_arn(role.account_id, role.name, session_name)},
-        "PackedPolicySize": (len(policy or "") + sum(len(k) + len(v) for k, v in tags.items())) * 100 // 2048,
+        "PackedPolicySize": _packed_policy_size(policy, tags),
     }
     if params.get("SourceIdentity"):
         result["SourceIdentity"] = params["SourceIdentity"]
@@ -127,9 +150,7 @@ def get_session_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
     """Temporary credentials with the calling user's (or root's) permissions. Needs no permission, as in AWS. The
     credentials call IAM only when a code of the user's MFA device came with the request, and of STS only
     AssumeRole and GetCallerIdentity (gateway/authz.py)."""
-    principal = ctx.principal
-    if principal.kind not in (ROOT, IAM_USER) or principal.session_token:
-        raise AwsError("AccessDenied", "Cannot call GetSessionToken with session credentials", 403)
+    principal = _long_term_caller(ctx, "GetSessionToken")
     mfa_at = principal.mfa_at if params.get("SerialNumber") else None  # checked by _mfa_code
     duration = params.get("DurationSeconds") or SESSION_TOKEN_DURATION
     if principal.is_root:  # the account's root gets an hour at most, whatever it asks for
@@ -140,8 +161,42 @@ def get_session_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
     ctx.db.execute(insert(sts_session_tokens).values(
         access_key_id=key, account_id=principal.account, secret=secret, session_token=token,
         user_id=None if principal.is_root else principal.entity_id, mfa_at=mfa_at, created_at=now, expires_at=expires))
-    return {"Credentials": {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token,
-                            "Expiration": expires}}
+    return {"Credentials": _credentials_shape(key, secret, token, expires)}
+
+
+@sts.operation("GetFederationToken", writes=True)
+def get_federation_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Temporary credentials of a federated user: the caller's permissions narrowed by the session policies given
+    (none given, none granted); they call neither IAM nor STS beyond GetCallerIdentity (gateway/authz.py)."""
+    principal = _long_term_caller(ctx, "GetFederationToken")
+    policy = _session_policy(params.get("Policy"))
+    tags = _session_tags(params)
+    duration = params.get("DurationSeconds") or SESSION_TOKEN_DURATION
+    if principal.is_root:
+        duration = min(duration, ROOT_SESSION_TOKEN_LIMIT)
+    now = ctx.now()
+    expires = now + timedelta(seconds=duration)
+    key, secret, token = _temporary_credentials(ctx)
+    name = params["Name"]
+    ctx.db.execute(insert(sts_federation_tokens).values(
+        access_key_id=key, account_id=principal.account, secret=secret, session_token=token,
+        user_id=None if principal.is_root else principal.entity_id, federated_name=name, session_policy=policy,
+        policy_arns=[item["arn"] for item in params.get("PolicyArns") or []], tags=tags, created_at=now,
+        expires_at=expires))
+    return {"Credentials": _credentials_shape(key, secret, token, expires),
+            "FederatedUser": {"FederatedUserId": f"{principal.account}:{name}",
+                              "Arn": federated_user_arn(principal.account, name)},
+            "PackedPolicySize": _packed_policy_size(policy, tags)}
+
+
+@sts.operation("GetAccessKeyInfo")
+def get_access_key_info(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The account of any key this server issued (long-term or temporary, expired or not). AWS reads the account
+    out of the key id itself; these key ids carry none, so a key this server never issued is refused."""
+    credential = ctx.app.credentials.lookup(params["AccessKeyId"])
+    if credential is None:
+        raise _validation(f"The access key ID {params['AccessKeyId']} was not issued by this server.")
+    return {"Account": credential.principal.account}
 
 
 EXPIRED_CLEANUP_TASK = "sts.expired_credentials"
@@ -153,5 +208,5 @@ def drop_expired_credentials(app: App, payload: dict[str, Any]) -> None:
     """Expired temporary credentials answer ExpiredToken for a day, then their rows go (they would pile up forever:
     one per AssumeRole). Their keys are random, not in time order: found through the expiry index."""
     cutoff = app.clock.now() - KEEP_EXPIRED
-    for table in (sts_sessions, sts_session_tokens):
+    for table in (sts_sessions, sts_session_tokens, sts_federation_tokens):
         prune_in_task(app.database, table, table.c.expires_at < cutoff, in_key_order=False)

@@ -1,5 +1,5 @@
-"""Temporary credentials issued by STS, valid until ``expires_at``: role sessions (AssumeRole) and session tokens
-(GetSessionToken)."""
+"""Temporary credentials issued by STS, valid until ``expires_at``: role sessions (AssumeRole), session tokens
+(GetSessionToken) and federated users (GetFederationToken)."""
 
 from sqlalchemy import JSON, Column, Index, String, Table, Text
 
@@ -38,3 +38,14 @@ sts_sessions = _credentials(
 
 # GetSessionToken's credentials: the calling IAM user's (or, user_id None, the account root's) permissions
 sts_session_tokens = _credentials("sts_session_tokens", Column("user_id", String(128)))
+
+# GetFederationToken's credentials: a federated user acting with the calling IAM user's (or, user_id None, the
+# root's) permissions narrowed by the session policies
+sts_federation_tokens = _credentials(
+    "sts_federation_tokens",
+    Column("user_id", String(128)),
+    Column("federated_name", String(32), nullable=False),
+    Column("session_policy", Text),
+    Column("policy_arns", JSON, nullable=False),
+    Column("tags", JSON, nullable=False),
+)
