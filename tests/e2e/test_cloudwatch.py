@@ -14,11 +14,6 @@ from tests.e2e.waiting import wait_for
 from tests.e2e.wire import FORM, send, signed_later, signed_request
 
 
-@pytest.fixture
-def cloudwatch(client):
-    return client("cloudwatch")
-
-
 def minute() -> datetime:
     return datetime.now(UTC).replace(second=0, microsecond=0)
 

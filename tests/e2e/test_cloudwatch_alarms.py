@@ -15,11 +15,6 @@ from tests.e2e.wire import FORM, send, signed_request
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:on-call"
 
 
-@pytest.fixture
-def cloudwatch(client):
-    return client("cloudwatch")
-
-
 def error_of(call, **kwargs) -> tuple[str, str, int]:
     with pytest.raises(ClientError) as raised:
         call(**kwargs)

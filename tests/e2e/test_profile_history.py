@@ -5,26 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.test_profiles_data import define_orders, error_of, order
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import send, signed_request
 
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
-
-
-@pytest.fixture
-def profiles(client):
-    return client("customer-profiles")
-
-
-@pytest.fixture
-def domain(profiles) -> str:
-    name = unique("history")
-    profiles.create_domain(DomainName=name, DefaultExpirationDays=30)
-    return name
 
 
 def history(profiles, domain: str, profile_id: str, **filters) -> list[dict]:

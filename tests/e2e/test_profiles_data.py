@@ -15,19 +15,6 @@ from tests.e2e.waiting import wait_for
 from tests.e2e.wire import send, signed_request
 
 
-@pytest.fixture
-def profiles(client):
-    return client("customer-profiles")
-
-
-@pytest.fixture
-def domain(profiles) -> str:
-    name = unique("data")
-    profiles.create_domain(DomainName=name, DefaultExpirationDays=30)
-    yield name
-    profiles.delete_domain(DomainName=name)
-
-
 def error_of(call, **kwargs) -> tuple[str, str]:
     with pytest.raises(ClientError) as raised:
         call(**kwargs)

@@ -33,6 +33,7 @@ from profilestack.services.cloudwatch.handlers import (
 )
 from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_alarm_history, cloudwatch_alarms
+from profilestack.services.filters import in_callers_region, where_given
 from profilestack.services.next_token import page
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
@@ -150,10 +151,10 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return definition
 
 
-def _find(db: Connection, account: str, region: str, names: list[str]) -> list[Row[Any]]:
+def _find(ctx: CallContext, names: list[str]) -> list[Row[Any]]:
     table = cloudwatch_alarms
-    return list(db.execute(select(table).where(table.c.account_id == account, table.c.region == region,
-                                               table.c.name.in_(names)).order_by(table.c.name)))
+    return list(ctx.db.execute(select(table).where(in_callers_region(table, ctx), table.c.name.in_(names))
+                               .order_by(table.c.name)))
 
 
 def _record(db: Connection, account: str, region: str, name: str, now: datetime, item_type: str, summary: str,
@@ -167,7 +168,7 @@ def _record(db: Connection, account: str, region: str, name: str, now: datetime,
 def put_metric_alarm(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     definition = _checked(ctx, params)
     name, now, table = params["AlarmName"], ctx.now(), cloudwatch_alarms
-    existing = _find(ctx.db, ctx.account, ctx.region, [name])
+    existing = _find(ctx, [name])
     actions_enabled = params.get("ActionsEnabled", True)
     if existing:
         (row,) = existing
@@ -223,11 +224,10 @@ def describe_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         raise combination("AlarmNames and AlarmNamePrefix cannot be specified together.")
     types = params.get("AlarmTypes") or [METRIC_ALARM]
     table = cloudwatch_alarms
-    query = select(table).where(table.c.account_id == ctx.account, table.c.region == ctx.region)
+    query = where_given(select(table).where(in_callers_region(table, ctx)), params,
+                        [(table.c.state_value, "StateValue")])
     if params.get("AlarmNames"):
         query = query.where(table.c.name.in_(params["AlarmNames"]))
-    if params.get("StateValue"):
-        query = query.where(table.c.state_value == params["StateValue"])
     rows = [row for row in ctx.db.execute(query.order_by(table.c.name))
             if row.name.startswith(params.get("AlarmNamePrefix") or "")
             and (not params.get("ActionPrefix") or _acts_on(row, params["ActionPrefix"]))]
@@ -250,8 +250,7 @@ def _dimension_set(dimensions: list[dict[str, str]] | None) -> set[tuple[str, st
 @cloudwatch.operation("DescribeAlarmsForMetric")
 def describe_alarms_for_metric(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     table = cloudwatch_alarms
-    rows = ctx.db.execute(select(table).where(table.c.account_id == ctx.account, table.c.region == ctx.region)
-                          .order_by(table.c.name))
+    rows = ctx.db.execute(select(table).where(in_callers_region(table, ctx)).order_by(table.c.name))
     found = []
     for row in rows:
         definition = row.definition
@@ -270,11 +269,8 @@ def describe_alarms_for_metric(ctx: CallContext, params: dict[str, Any]) -> dict
 @cloudwatch.operation("DescribeAlarmHistory")
 def describe_alarm_history(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     table = cloudwatch_alarm_history
-    query = select(table).where(table.c.account_id == ctx.account, table.c.region == ctx.region)
-    if params.get("AlarmName"):
-        query = query.where(table.c.alarm_name == params["AlarmName"])
-    if params.get("HistoryItemType"):
-        query = query.where(table.c.item_type == params["HistoryItemType"])
+    query = where_given(select(table).where(in_callers_region(table, ctx)), params,
+                        [(table.c.alarm_name, "AlarmName"), (table.c.item_type, "HistoryItemType")])
     if params.get("StartDate"):
         query = query.where(table.c.timestamp >= params["StartDate"])
     if params.get("EndDate"):
@@ -298,7 +294,7 @@ def describe_alarm_history(ctx: CallContext, params: dict[str, Any]) -> dict[str
 def delete_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """All or nothing: one name not found and no alarm is deleted."""
     names = list(dict.fromkeys(params["AlarmNames"]))
-    rows = _find(ctx.db, ctx.account, ctx.region, names)
+    rows = _find(ctx, names)
     missing = sorted(set(names) - {row.name for row in rows})
     if missing:
         raise _not_found(f"{len(missing)} out of {len(names)} alarms were not found: {', '.join(missing)}")
@@ -332,7 +328,7 @@ def transition(db: Connection, row: Row[Any], verdict: Verdict, now: datetime) -
 @cloudwatch.operation("SetAlarmState")
 def set_alarm_state(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Until the next evaluation, which sets the state the data says."""
-    rows = _find(ctx.db, ctx.account, ctx.region, [params["AlarmName"]])
+    rows = _find(ctx, [params["AlarmName"]])
     if not rows:
         raise _not_found(f"Alarm {params['AlarmName']} not found")
     data = params.get("StateReasonData")
@@ -348,8 +344,8 @@ def set_alarm_state(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def _set_actions(ctx: CallContext, names: list[str], enabled: bool) -> dict[str, Any]:
     """Names of no alarm are passed over."""
     table = cloudwatch_alarms
-    ctx.db.execute(update(table).where(table.c.account_id == ctx.account, table.c.region == ctx.region,
-                                       table.c.name.in_(names)).values(actions_enabled=enabled))
+    ctx.db.execute(update(table).where(in_callers_region(table, ctx), table.c.name.in_(names))
+                   .values(actions_enabled=enabled))
     return {}
 
 
@@ -367,7 +363,7 @@ def disable_alarm_actions(ctx: CallContext, params: dict[str, Any]) -> dict[str,
 
 def _tagged_alarm(ctx: CallContext, arn: str) -> str:
     prefix = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:"
-    if not arn.startswith(prefix) or not _find(ctx.db, ctx.account, ctx.region, [arn[len(prefix):]]):
+    if not arn.startswith(prefix) or not _find(ctx, [arn[len(prefix):]]):
         raise AwsError("ResourceNotFoundException", f"Alarm {arn} does not exist.", 404)
     return arn
 

@@ -19,6 +19,7 @@ from profilestack.services.cloudwatch.expressions import ExpressionError, Series
 from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric, identity
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
+from profilestack.services.filters import in_callers_region, where_given
 from profilestack.services.next_token import page
 from profilestack.services.registry import ServiceHandlers
 from profilestack.store.prepared import Prepared
@@ -211,11 +212,8 @@ def _matches(row: Row[Any], wanted: list[dict[str, str]]) -> bool:
 @cloudwatch.operation("ListMetrics")
 def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     table = cloudwatch_metrics
-    query = select(table).where(table.c.account_id == ctx.account, table.c.region == ctx.region)
-    if params.get("Namespace"):
-        query = query.where(table.c.namespace == params["Namespace"])
-    if params.get("MetricName"):
-        query = query.where(table.c.metric_name == params["MetricName"])
+    query = where_given(select(table).where(in_callers_region(table, ctx)), params,
+                        [(table.c.namespace, "Namespace"), (table.c.metric_name, "MetricName")])
     if params.get("RecentlyActive") == "PT3H":
         query = query.where(table.c.last_put_at >= ctx.now() - timedelta(hours=3))
     rows = [row for row in ctx.db.execute(query.order_by(table.c.id)) if _matches(row, params.get("Dimensions") or [])]

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Row, insert, select
 from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.runtime import Ids
+from profilestack.services.filters import where_given
 from profilestack.services.next_token import page
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import not_found
@@ -85,11 +86,10 @@ def list_profile_history_records(ctx: CallContext, params: dict[str, Any]) -> di
     """Newest first. A profile that never existed is not found; a deleted one's records are still listed."""
     domain = require_domain(ctx, params["DomainName"])
     table = profile_history_records
-    query = select(table.c.seq).where(table.c.domain_id == domain.id, table.c.profile_id == params["ProfileId"])
-    for column, param in ((table.c.object_type, "ObjectTypeName"), (table.c.action_type, "ActionType"),
-                          (table.c.performed_by, "PerformedBy")):
-        if params.get(param) is not None:
-            query = query.where(column == params[param])
+    query = where_given(
+        select(table.c.seq).where(table.c.domain_id == domain.id, table.c.profile_id == params["ProfileId"]),
+        params, [(table.c.object_type, "ObjectTypeName"), (table.c.action_type, "ActionType"),
+                 (table.c.performed_by, "PerformedBy")])
     sequence = ctx.db.execute(query.order_by(table.c.seq.desc())).scalars().all()
     if not sequence and not _has_history(ctx.db, domain.id, params["ProfileId"]):
         raise not_found(f"Profile {params['ProfileId']} does not exist in domain {domain.name}.")
