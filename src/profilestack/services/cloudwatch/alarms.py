@@ -1,5 +1,5 @@
 """CloudWatch metric alarms: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms, SetAlarmState,
-EnableAlarmActions, DisableAlarmActions, DescribeAlarmHistory, and the tags of alarms.
+EnableAlarmActions, DisableAlarmActions, DescribeAlarmHistory (their tags: tagging.py).
 
 The outbox evaluates every alarm each minute, and an alarm at once when it is put (alarm_evaluation.py judges).
 Alarm actions are kept and shown, not carried out: there is no SNS, Auto Scaling or EC2 here (docs/decisions.md).
@@ -35,7 +35,7 @@ from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_alarm_history, cloudwatch_alarms
 from profilestack.services.filters import in_callers_region, where_given
 from profilestack.services.next_token import page
-from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+from profilestack.store.resource_tags import remove_tags, set_tags
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -151,7 +151,7 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return definition
 
 
-def _find(ctx: CallContext, names: list[str]) -> list[Row[Any]]:
+def find_alarms(ctx: CallContext, names: list[str]) -> list[Row[Any]]:
     table = cloudwatch_alarms
     return list(ctx.db.execute(select(table).where(in_callers_region(table, ctx), table.c.name.in_(names))
                                .order_by(table.c.name)))
@@ -168,7 +168,7 @@ def _record(db: Connection, account: str, region: str, name: str, now: datetime,
 def put_metric_alarm(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     definition = _checked(ctx, params)
     name, now, table = params["AlarmName"], ctx.now(), cloudwatch_alarms
-    existing = _find(ctx, [name])
+    existing = find_alarms(ctx, [name])
     actions_enabled = params.get("ActionsEnabled", True)
     if existing:
         (row,) = existing
@@ -294,7 +294,7 @@ def describe_alarm_history(ctx: CallContext, params: dict[str, Any]) -> dict[str
 def delete_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """All or nothing: one name not found and no alarm is deleted."""
     names = list(dict.fromkeys(params["AlarmNames"]))
-    rows = _find(ctx, names)
+    rows = find_alarms(ctx, names)
     missing = sorted(set(names) - {row.name for row in rows})
     if missing:
         raise _not_found(f"{len(missing)} out of {len(names)} alarms were not found: {', '.join(missing)}")
@@ -328,7 +328,7 @@ def transition(db: Connection, row: Row[Any], verdict: Verdict, now: datetime) -
 @cloudwatch.operation("SetAlarmState")
 def set_alarm_state(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Until the next evaluation, which sets the state the data says."""
-    rows = _find(ctx, [params["AlarmName"]])
+    rows = find_alarms(ctx, [params["AlarmName"]])
     if not rows:
         raise _not_found(f"Alarm {params['AlarmName']} not found")
     data = params.get("StateReasonData")
@@ -357,38 +357,6 @@ def enable_alarm_actions(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 @cloudwatch.operation("DisableAlarmActions")
 def disable_alarm_actions(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return _set_actions(ctx, params["AlarmNames"], False)
-
-
-# --- tags -------------------------------------------------------------------------------------------------------
-
-def _tagged_alarm(ctx: CallContext, arn: str) -> str:
-    prefix = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:"
-    if not arn.startswith(prefix) or not _find(ctx, [arn[len(prefix):]]):
-        raise AwsError("ResourceNotFoundException", f"Alarm {arn} does not exist.", 404)
-    return arn
-
-
-def _invalid_tags(message: str) -> AwsError:
-    return AwsError("InvalidParameterValue", message, 400)
-
-
-@cloudwatch.operation("TagResource")
-def tag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    set_tags(ctx.db, _tagged_alarm(ctx, params["ResourceARN"]),
-             {tag["Key"]: tag["Value"] for tag in params["Tags"]}, _invalid_tags)
-    return {}
-
-
-@cloudwatch.operation("UntagResource")
-def untag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    remove_tags(ctx.db, _tagged_alarm(ctx, params["ResourceARN"]), params["TagKeys"])
-    return {}
-
-
-@cloudwatch.operation("ListTagsForResource")
-def list_tags_for_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    tags = tags_of(ctx.db, _tagged_alarm(ctx, params["ResourceARN"]))
-    return {"Tags": [{"Key": key, "Value": value} for key, value in sorted(tags.items())]}
 
 
 # --- evaluation -------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """CloudWatch metrics (one row per namespace, name and dimension set), their data points, metric alarms and their
-history."""
+history, dashboards."""
 
 from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
@@ -67,4 +67,13 @@ cloudwatch_alarm_history = Table(
     Column("data", Text, nullable=False),
     Index("ix_cloudwatch_alarm_history_alarm", "account_id", "region", "alarm_name", "id"),
     Index("ix_cloudwatch_alarm_history_time", "timestamp"),
+)
+
+# Dashboards: global to the account (their ARNs name no region), the body kept as sent.
+cloudwatch_dashboards = Table(
+    "cloudwatch_dashboards", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -1,0 +1,46 @@
+"""Tags of CloudWatch alarms and dashboards: TagResource, UntagResource, ListTagsForResource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudwatch.alarms import find_alarms
+from profilestack.services.cloudwatch.dashboards import find_dashboard
+from profilestack.services.cloudwatch.handlers import cloudwatch
+from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+
+
+def _tagged(ctx: CallContext, arn: str) -> str:
+    """The ARN of one of the caller's alarms (in the call's region) or dashboards."""
+    alarms = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:"
+    dashboards = f"arn:aws:cloudwatch::{ctx.account}:dashboard/"
+    if arn.startswith(alarms) and find_alarms(ctx, [arn[len(alarms):]]):
+        return arn
+    if arn.startswith(dashboards) and find_dashboard(ctx, arn[len(dashboards):]) is not None:
+        return arn
+    raise AwsError("ResourceNotFoundException", f"{arn} does not exist.", 404)
+
+
+def _invalid_tags(message: str) -> AwsError:
+    return AwsError("InvalidParameterValue", message, 400)
+
+
+@cloudwatch.operation("TagResource")
+def tag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    set_tags(ctx.db, _tagged(ctx, params["ResourceARN"]),
+             {tag["Key"]: tag["Value"] for tag in params["Tags"]}, _invalid_tags)
+    return {}
+
+
+@cloudwatch.operation("UntagResource")
+def untag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    remove_tags(ctx.db, _tagged(ctx, params["ResourceARN"]), params["TagKeys"])
+    return {}
+
+
+@cloudwatch.operation("ListTagsForResource")
+def list_tags_for_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    tags = tags_of(ctx.db, _tagged(ctx, params["ResourceARN"]))
+    return {"Tags": [{"Key": key, "Value": value} for key, value in sorted(tags.items())]}
