@@ -74,6 +74,10 @@ def test_the_javascript_sdk_works_against_every_service(server) -> None:
     assert seen["statistics"] == [{"Sum": 8, "SampleCount": 2}]
     assert seen["reservedNamespace"]["name"] == "InvalidParameterValueException"
     assert seen["reservedNamespace"]["status"] == 400
+    assert seen["alarm"] == {"Threshold": 100, "Dimensions": [{"Name": "Shop", "Value": "north"}],
+                             "StateReason": "from JavaScript", "UpdatedIsDate": True}
+    assert (seen["missingAlarm"]["name"], seen["missingAlarm"]["status"]) == ("ResourceNotFound", 404)
+    assert seen["dashboard"] == f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/shop-{suffix}"
     assert seen["campaign"] == {"name": f"winback-{suffix}", "arn": True, "listed": True}
     assert (seen["deletedCampaign"]["name"], seen["deletedCampaign"]["status"]) == ("ResourceNotFoundException", 404)
     assert {"EventName": "CreateUser", "source": "iam.amazonaws.com"} in seen["trail"]

@@ -2,7 +2,8 @@
 // tests/e2e/test_javascript_sdk.py to check. Usage: node walkthrough.mjs <endpoint> <unique suffix>
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
-  CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand,
+  CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand, GetMetricStatisticsCommand, ListMetricsCommand,
+  PutDashboardCommand, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
 import {
   ConnectCampaignsV2Client, CreateCampaignCommand, DeleteCampaignCommand, DescribeCampaignCommand,
@@ -142,6 +143,19 @@ const statistics = await cloudwatch.send(new GetMetricStatisticsCommand({ Namesp
 out.statistics = statistics.Datapoints.map((point) => ({ Sum: point.Sum, SampleCount: point.SampleCount }));
 out.reservedNamespace = await failure(cloudwatch.send(new PutMetricDataCommand({ Namespace: "AWS/JS",
   MetricData: [{ MetricName: "x", Value: 1 }] })));
+await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `orders-${suffix}`, Namespace: namespace,
+  MetricName: "Orders", Dimensions: [{ Name: "Shop", Value: "north" }], Statistic: "Sum", Period: 60,
+  EvaluationPeriods: 1, Threshold: 100, ComparisonOperator: "GreaterThanThreshold" }));
+await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `orders-${suffix}`, StateValue: "ALARM",
+  StateReason: "from JavaScript" }));
+const alarm = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [`orders-${suffix}`] }))).MetricAlarms[0];
+out.alarm = { Threshold: alarm.Threshold, Dimensions: alarm.Dimensions, StateReason: alarm.StateReason,
+  UpdatedIsDate: alarm.StateUpdatedTimestamp instanceof Date };
+out.missingAlarm = await failure(cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `none-${suffix}`,
+  StateValue: "OK", StateReason: "none" })));
+await cloudwatch.send(new PutDashboardCommand({ DashboardName: `shop-${suffix}`,
+  DashboardBody: JSON.stringify({ widgets: [{ type: "text", properties: { markdown: "# Shop" } }] }) }));
+out.dashboard = (await cloudwatch.send(new GetDashboardCommand({ DashboardName: `shop-${suffix}` }))).DashboardArn;
 
 const campaigns = new ConnectCampaignsV2Client(config());
 const campaign = await campaigns.send(new CreateCampaignCommand({ name: `winback-${suffix}`,
