@@ -260,3 +260,70 @@ def test_access_is_per_alarm_and_the_query_protocol_reads_alarms(server) -> None
     assert [element.text for element in root.iterfind(".//cw:MetricAlarms/cw:member/cw:AlarmName",
                                                       namespace_uri)] == [mine]
     assert root.find(".//cw:MetricAlarms/cw:member/cw:Threshold", namespace_uri).text == "10.0"
+
+
+def test_a_composite_alarm_follows_its_rule_over_its_children(cloudwatch) -> None:
+    namespace, prefix = unique("Comp"), unique("comp")
+    high, quiet, parent = f"{prefix}-high", f"{prefix}-quiet", f"{prefix}-parent"
+    cloudwatch.put_metric_alarm(**alarm_params(high, namespace, TreatMissingData="notBreaching"))
+    cloudwatch.put_metric_alarm(**alarm_params(quiet, namespace, TreatMissingData="notBreaching"))
+    state_becomes(cloudwatch, high, "OK")
+    state_becomes(cloudwatch, quiet, "OK")
+    rule = f'ALARM("{high}") AND NOT ALARM(arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{quiet})'
+    cloudwatch.put_composite_alarm(AlarmName=parent, AlarmRule=rule, AlarmActions=[TOPIC],
+                                   Tags=[{"Key": "team", "Value": "crm"}])
+
+    def composite() -> dict:
+        (found,) = cloudwatch.describe_alarms(AlarmNames=[parent], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+        return found
+
+    wait_for(lambda: composite()["StateValue"] == "OK", interval=0.1)
+    assert (composite()["AlarmRule"], composite()["AlarmActions"]) == (rule, [TOPIC])
+    assert composite()["StateReason"] == f"The alarm rule is FALSE: {high} is OK, {quiet} is OK."
+
+    cloudwatch.set_alarm_state(AlarmName=high, StateValue="ALARM", StateReason="test")  # the parent follows at once
+    assert (composite()["StateValue"], composite()["StateReason"]) == (
+        "ALARM", f"The alarm rule is TRUE: {high} is ALARM, {quiet} is OK.")
+    cloudwatch.set_alarm_state(AlarmName=quiet, StateValue="ALARM", StateReason="test")
+    assert composite()["StateValue"] == "OK"
+    history = cloudwatch.describe_alarm_history(AlarmName=parent, HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    assert [(item["AlarmType"], item["HistorySummary"]) for item in history] == [
+        ("CompositeAlarm", "Alarm updated from ALARM to OK"), ("CompositeAlarm", "Alarm updated from OK to ALARM"),
+        ("CompositeAlarm", "Alarm updated from INSUFFICIENT_DATA to OK")]
+    assert cloudwatch.describe_alarm_history(AlarmName=parent, AlarmTypes=["MetricAlarm"])["AlarmHistoryItems"] == []
+
+    def names(**filters) -> list[str]:
+        found = cloudwatch.describe_alarms(AlarmTypes=["MetricAlarm", "CompositeAlarm"], **filters)
+        return [item["AlarmName"] for item in found["MetricAlarms"] + found["CompositeAlarms"]]
+
+    assert names(ChildrenOfAlarmName=parent) == [high, quiet]
+    assert names(ParentsOfAlarmName=quiet) == [parent]
+    assert names(ParentsOfAlarmName=parent) == []
+    assert [item["AlarmName"] for item in cloudwatch.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]] == [
+        high, quiet]  # without AlarmTypes: metric alarms only
+    assert cloudwatch.list_tags_for_resource(
+        ResourceARN=f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{parent}")["Tags"] == [
+        {"Key": "team", "Value": "crm"}]
+
+
+def test_bad_composite_rules(cloudwatch) -> None:
+    namespace, name = unique("CompBad"), unique("comp-bad")
+    child = unique("child")
+    cloudwatch.put_metric_alarm(**alarm_params(child, namespace))
+    cases = [
+        (f"ALARM({child}) AND", "Error in alarm rule: the rule ends too early."),
+        (f"MAYBE({child})", "Error in alarm rule: cannot read the rule at character 1."),
+        (f"ALARM({child}) OK({child})", f"Error in alarm rule: unexpected OK({child})."),
+        ("ALARM(nobody-here)", "Error in alarm rule: alarm nobody-here does not exist."),
+        (f"ALARM({name})", "Error in alarm rule: a composite alarm cannot name itself."),
+        (f"ALARM(arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:{child})",
+         f"Error in alarm rule: arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:{child} is not an alarm of this "
+         "account and region."),
+    ]
+    for rule, message in cases:
+        assert error_of(cloudwatch.put_composite_alarm, AlarmName=name, AlarmRule=rule) == (
+            "InvalidParameterValue", message, 400), rule
+    code, message, _ = error_of(cloudwatch.put_composite_alarm, AlarmName=child, AlarmRule="TRUE")
+    assert code == "InvalidParameterValue" and "is not a CompositeAlarm" in message  # a metric alarm stays one
+    assert error_of(cloudwatch.put_composite_alarm, AlarmName=name, AlarmRule="TRUE",
+                    ActionsSuppressor=child)[::2] == ("NotImplemented", 501)

@@ -78,7 +78,13 @@ def all_services() -> tuple[ServiceHandlers, ...]:
     from profilestack.services.campaigns import instances  # noqa: F401  its operations register on ``outbound``
     from profilestack.services.campaigns.handlers import outbound
     from profilestack.services.cloudtrail.handlers import cloudtrail
-    from profilestack.services.cloudwatch import alarms, dashboards, tagging  # noqa: F401  register on ``cloudwatch``
+    from profilestack.services.cloudwatch import (  # noqa: F401  their operations register on ``cloudwatch``
+        alarm_states,
+        alarms,
+        composite_alarms,
+        dashboards,
+        tagging,
+    )
     from profilestack.services.cloudwatch.handlers import cloudwatch
     from profilestack.services.iam.handlers import iam
     from profilestack.services.profiles.handlers import profiles

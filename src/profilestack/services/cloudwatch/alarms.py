@@ -20,9 +20,8 @@ from profilestack.services.cloudwatch.alarm_evaluation import (
     COMPARISONS,
     INSUFFICIENT_DATA,
     MISSING_DATA,
-    Verdict,
-    judge,
 )
+from profilestack.services.cloudwatch.alarm_rules import alarm_name, parse
 from profilestack.services.cloudwatch.handlers import (
     check_period,
     cloudwatch,
@@ -40,7 +39,7 @@ from profilestack.store.resource_tags import remove_tags, set_tags
 if TYPE_CHECKING:
     from profilestack.app import App
 
-METRIC_ALARM = "MetricAlarm"
+METRIC_ALARM, COMPOSITE_ALARM = "MetricAlarm", "CompositeAlarm"
 EVALUATE_TASK = "cloudwatch.evaluate_alarm"
 EVALUATE_ALL_TASK = "cloudwatch.evaluate_alarms"
 HISTORY_TASK = "cloudwatch.alarm_history_retention"
@@ -49,7 +48,7 @@ MAX_EVALUATION_SPAN = 7 * 86400  # Period x EvaluationPeriods, in seconds
 SINGLE_METRIC = ("MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit")
 NOT_SUPPORTED = ("ThresholdMetricId", "EvaluationWindow", "WarmUpConfiguration", "EvaluationCriteria",
                  "EvaluationInterval", "ActionConfiguration")
-_ACTION_LISTS = ("OKActions", "AlarmActions", "InsufficientDataActions")
+ACTION_LISTS = ("OKActions", "AlarmActions", "InsufficientDataActions")
 
 
 def alarm_arn(account: str, region: str, name: str) -> str:
@@ -60,13 +59,13 @@ def _missing(name: str) -> AwsError:
     return AwsError("MissingParameter", f"The parameter {name} is required.", 400)
 
 
-def _not_found(message: str) -> AwsError:
+def not_found(message: str) -> AwsError:
     return AwsError("ResourceNotFound", message, 404)
 
 
 # --- definitions -------------------------------------------------------------------------------------------------
 
-def _queries(definition: dict[str, Any]) -> list[dict[str, Any]]:
+def queries_of(definition: dict[str, Any]) -> list[dict[str, Any]]:
     """The alarm's metric as MetricDataQueries: its Metrics, or its one metric as a single query."""
     if definition.get("Metrics"):
         return definition["Metrics"]
@@ -80,7 +79,7 @@ def _queries(definition: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"Id": "m1", "MetricStat": stat, "ReturnData": True}]
 
 
-def _returned(queries: list[dict[str, Any]]) -> dict[str, Any]:
+def returned_query(queries: list[dict[str, Any]]) -> dict[str, Any]:
     returned = [query for query in queries if query.get("ReturnData", True)]
     if len(returned) != 1:
         raise invalid("Exactly one element of the Metrics list must return data (ReturnData true).")
@@ -89,8 +88,8 @@ def _returned(queries: list[dict[str, Any]]) -> dict[str, Any]:
 
 def period_of(definition: dict[str, Any]) -> int:
     """The length of one evaluated period: the returned query's, else its metrics' (an expression)."""
-    queries = _queries(definition)
-    returned = _returned(queries)
+    queries = queries_of(definition)
+    returned = returned_query(queries)
     for query in (returned, *queries):
         if "MetricStat" in query:
             return query["MetricStat"]["Period"]
@@ -99,8 +98,8 @@ def period_of(definition: dict[str, Any]) -> int:
     raise invalid("The alarm's Metrics must give a Period.")
 
 
-def _statistic_of(definition: dict[str, Any]) -> str:
-    returned = _returned(_queries(definition))
+def statistic_of(definition: dict[str, Any]) -> str:
+    returned = returned_query(queries_of(definition))
     return returned["MetricStat"]["Stat"] if "MetricStat" in returned else returned["Expression"]
 
 
@@ -142,12 +141,9 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("TreatMissingData", "missing") not in MISSING_DATA:
         raise invalid(f"The value {params['TreatMissingData']} for parameter TreatMissingData is invalid: it must "
                       f"be one of {', '.join(MISSING_DATA)}.")
-    for name in _ACTION_LISTS:
-        for action in params.get(name) or []:
-            if not action.startswith("arn:"):
-                raise invalid(f"Invalid arn syntax: {action}")
+    check_actions(params)
     now = ctx.now()  # an expression that cannot be worked out is refused now rather than at every evaluation
-    query_series(ctx.db, ctx.account, ctx.region, _queries(definition), now - timedelta(seconds=period), now)
+    query_series(ctx.db, ctx.account, ctx.region, queries_of(definition), now - timedelta(seconds=period), now)
     return definition
 
 
@@ -157,25 +153,38 @@ def find_alarms(ctx: CallContext, names: list[str]) -> list[Row[Any]]:
                                .order_by(table.c.name)))
 
 
-def _record(db: Connection, account: str, region: str, name: str, now: datetime, item_type: str, summary: str,
-            data: dict[str, Any]) -> None:
+def is_composite(definition: dict[str, Any]) -> bool:
+    return "AlarmRule" in definition
+
+
+def record_history(db: Connection, account: str, region: str, name: str, now: datetime, item_type: str,
+                   summary: str, data: dict[str, Any], alarm_type: str = METRIC_ALARM) -> None:
     db.execute(insert(cloudwatch_alarm_history).values(
-        account_id=account, region=region, alarm_name=name, timestamp=now, item_type=item_type, summary=summary,
-        data=json.dumps(data)))
+        account_id=account, region=region, alarm_name=name, alarm_type=alarm_type, timestamp=now,
+        item_type=item_type, summary=summary, data=json.dumps(data)))
 
 
 @cloudwatch.operation("PutMetricAlarm")
 def put_metric_alarm(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    definition = _checked(ctx, params)
+    save_alarm(ctx, params, _checked(ctx, params))
+    return {}
+
+
+def save_alarm(ctx: CallContext, params: dict[str, Any], definition: dict[str, Any]) -> None:
+    """Creates the alarm (INSUFFICIENT_DATA, tagged) or replaces its definition (keeping its state and tags), records
+    that in its history, and has it evaluated at once. An alarm keeps its kind: metric or composite."""
     name, now, table = params["AlarmName"], ctx.now(), cloudwatch_alarms
+    kind = COMPOSITE_ALARM if is_composite(definition) else METRIC_ALARM
     existing = find_alarms(ctx, [name])
     actions_enabled = params.get("ActionsEnabled", True)
     if existing:
         (row,) = existing
+        if is_composite(row.definition) != is_composite(definition):
+            raise invalid(f"The alarm {name} exists and is not a {kind}; delete it first.")
         ctx.db.execute(update(table).where(table.c.id == row.id).values(
             definition=definition, actions_enabled=actions_enabled, configuration_updated_at=now))
-        _record(ctx.db, ctx.account, ctx.region, name, now, "ConfigurationUpdate", f'Alarm "{name}" updated',
-                {"version": "1.0", "type": "Update", "updatedAlarm": definition})
+        record_history(ctx.db, ctx.account, ctx.region, name, now, "ConfigurationUpdate", f'Alarm "{name}" updated',
+                       {"version": "1.0", "type": "Update", "updatedAlarm": definition}, kind)
         alarm_id = row.id
     else:
         alarm_id = ctx.db.execute(insert(table).values(
@@ -184,42 +193,63 @@ def put_metric_alarm(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
             state_reason="Unchecked: Initial alarm creation", state_updated_at=now, state_transitioned_at=now,
             configuration_updated_at=now)).inserted_primary_key[0]
         set_tags(ctx.db, alarm_arn(ctx.account, ctx.region, name),
-                 {tag["Key"]: tag["Value"] for tag in params.get("Tags") or []}, _too_many_tags)
-        _record(ctx.db, ctx.account, ctx.region, name, now, "ConfigurationUpdate", f'Alarm "{name}" created',
-                {"version": "1.0", "type": "Create", "createdAlarm": definition})
+                 {tag["Key"]: tag["Value"] for tag in params.get("Tags") or []}, too_many_tags)
+        record_history(ctx.db, ctx.account, ctx.region, name, now, "ConfigurationUpdate", f'Alarm "{name}" created',
+                       {"version": "1.0", "type": "Create", "createdAlarm": definition}, kind)
     ctx.enqueue(EVALUATE_TASK, {"id": alarm_id})
-    return {}
 
 
-def _too_many_tags(message: str) -> AwsError:
+def check_actions(params: dict[str, Any]) -> None:
+    for name in ACTION_LISTS:
+        for action in params.get(name) or []:
+            if not action.startswith("arn:"):
+                raise invalid(f"Invalid arn syntax: {action}")
+
+
+def too_many_tags(message: str) -> AwsError:
     return AwsError("LimitExceeded", message, 400)
 
 
 # --- reading ----------------------------------------------------------------------------------------------------
 
 def _shown(row: Row[Any]) -> dict[str, Any]:
+    """A MetricAlarm or a CompositeAlarm, as DescribeAlarms shows it."""
     definition = row.definition
     alarm = {"AlarmName": row.name, "AlarmArn": alarm_arn(row.account_id, row.region, row.name),
              "AlarmConfigurationUpdatedTimestamp": row.configuration_updated_at, "ActionsEnabled": row.actions_enabled,
-             **{name: definition.get(name) or [] for name in _ACTION_LISTS},
+             **{name: definition.get(name) or [] for name in ACTION_LISTS},
              "StateValue": row.state_value, "StateReason": row.state_reason,
              "StateUpdatedTimestamp": row.state_updated_at, "StateTransitionedTimestamp": row.state_transitioned_at}
     if row.state_reason_data:
         alarm["StateReasonData"] = row.state_reason_data
-    for name in ("AlarmDescription", *SINGLE_METRIC, "EvaluationPeriods", "DatapointsToAlarm", "Threshold",
-                 "ComparisonOperator", "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics"):
+    for name in ("AlarmDescription", "AlarmRule", *SINGLE_METRIC, "EvaluationPeriods", "DatapointsToAlarm",
+                 "Threshold", "ComparisonOperator", "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics"):
         if definition.get(name) is not None:
             alarm[name] = definition[name]
     return alarm
 
 
 def _acts_on(row: Row[Any], prefix: str) -> bool:
-    return any(action.startswith(prefix) for name in _ACTION_LISTS for action in row.definition.get(name) or [])
+    return any(action.startswith(prefix) for name in ACTION_LISTS for action in row.definition.get(name) or [])
+
+
+def _related(ctx: CallContext, rows: list[Row[Any]], params: dict[str, Any]) -> list[Row[Any]]:
+    """``ChildrenOfAlarmName``: the alarms a composite alarm's rule names; ``ParentsOfAlarmName``: the composite
+    alarms whose rules name an alarm."""
+    if params.get("ChildrenOfAlarmName"):
+        (parent,) = find_alarms(ctx, [params["ChildrenOfAlarmName"]]) or [None]
+        if parent is None or not is_composite(parent.definition):
+            return []
+        children = {alarm_name(name) for name in parse(parent.definition["AlarmRule"]).names}
+        return [row for row in rows if row.name in children]
+    child = params["ParentsOfAlarmName"]
+    return [row for row in rows if is_composite(row.definition)
+            and child in {alarm_name(name) for name in parse(row.definition["AlarmRule"]).names}]
 
 
 @cloudwatch.operation("DescribeAlarms")
 def describe_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Metric alarms only: there are no composite or log alarms here (asked for, their lists come back empty)."""
+    """Metric alarms, and composite alarms when ``AlarmTypes`` asks for them; there are no log alarms here."""
     if params.get("AlarmNames") and params.get("AlarmNamePrefix"):
         raise combination("AlarmNames and AlarmNamePrefix cannot be specified together.")
     types = params.get("AlarmTypes") or [METRIC_ALARM]
@@ -230,14 +260,16 @@ def describe_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         query = query.where(table.c.name.in_(params["AlarmNames"]))
     rows = [row for row in ctx.db.execute(query.order_by(table.c.name))
             if row.name.startswith(params.get("AlarmNamePrefix") or "")
-            and (not params.get("ActionPrefix") or _acts_on(row, params["ActionPrefix"]))]
-    if METRIC_ALARM not in types or params.get("ChildrenOfAlarmName") or params.get("ParentsOfAlarmName"):
-        rows = []  # only composite alarms have children or parents
+            and (not params.get("ActionPrefix") or _acts_on(row, params["ActionPrefix"]))
+            and (COMPOSITE_ALARM if is_composite(row.definition) else METRIC_ALARM) in types]
+    if params.get("ChildrenOfAlarmName") or params.get("ParentsOfAlarmName"):
+        rows = _related(ctx, rows, params)
     chunk, token = page(rows, params | {"MaxResults": params.get("MaxRecords") or 50}, 50, invalid_token)
-    result: dict[str, Any] = {"MetricAlarms": [_shown(row) for row in chunk]}
-    for kind, key in (("CompositeAlarm", "CompositeAlarms"), ("LogAlarm", "LogAlarms")):
-        if kind in types:
-            result[key] = []
+    result: dict[str, Any] = {
+        "MetricAlarms": [_shown(row) for row in chunk if not is_composite(row.definition)],
+        "CompositeAlarms": [_shown(row) for row in chunk if is_composite(row.definition)]}
+    if "LogAlarm" in types:
+        result["LogAlarms"] = []
     if token:
         result["NextToken"] = token
     return result
@@ -276,11 +308,12 @@ def describe_alarm_history(ctx: CallContext, params: dict[str, Any]) -> dict[str
     if params.get("EndDate"):
         query = query.where(table.c.timestamp <= params["EndDate"])
     ascending = params.get("ScanBy") == "TimestampAscending"
-    rows = [] if METRIC_ALARM not in (params.get("AlarmTypes") or [METRIC_ALARM]) else list(
-        ctx.db.execute(query.order_by(table.c.id if ascending else table.c.id.desc())))
+    if params.get("AlarmTypes"):
+        query = query.where(table.c.alarm_type.in_(params["AlarmTypes"]))
+    rows = list(ctx.db.execute(query.order_by(table.c.id if ascending else table.c.id.desc())))
     chunk, token = page(rows, params | {"MaxResults": params.get("MaxRecords") or 100}, 100, invalid_token)
     result: dict[str, Any] = {"AlarmHistoryItems": [
-        {"AlarmName": row.alarm_name, "AlarmType": METRIC_ALARM, "Timestamp": row.timestamp,
+        {"AlarmName": row.alarm_name, "AlarmType": row.alarm_type, "Timestamp": row.timestamp,
          "HistoryItemType": row.item_type, "HistorySummary": row.summary, "HistoryData": row.data}
         for row in chunk]}
     if token:
@@ -297,47 +330,15 @@ def delete_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = find_alarms(ctx, names)
     missing = sorted(set(names) - {row.name for row in rows})
     if missing:
-        raise _not_found(f"{len(missing)} out of {len(names)} alarms were not found: {', '.join(missing)}")
+        raise not_found(f"{len(missing)} out of {len(names)} alarms were not found: {', '.join(missing)}")
     now = ctx.now()
     for row in rows:
         ctx.db.execute(delete(cloudwatch_alarms).where(cloudwatch_alarms.c.id == row.id))
         remove_tags(ctx.db, alarm_arn(row.account_id, row.region, row.name))
-        _record(ctx.db, row.account_id, row.region, row.name, now, "ConfigurationUpdate",
-                f'Alarm "{row.name}" deleted', {"version": "1.0", "type": "Delete", "deletedAlarm": row.definition})
-    return {}
-
-
-def transition(db: Connection, row: Row[Any], verdict: Verdict, now: datetime) -> None:
-    """The alarm takes the verdict's state; a StateUpdate in its history says from what and why."""
-    table = cloudwatch_alarms
-    changed = verdict.state != row.state_value
-    values: dict[str, Any] = {"state_value": verdict.state, "state_reason": verdict.reason,
-                              "state_reason_data": verdict.reason_data, "state_updated_at": now}
-    if changed:
-        values["state_transitioned_at"] = now
-    db.execute(update(table).where(table.c.id == row.id).values(**values))
-    new_state = {"stateValue": verdict.state, "stateReason": verdict.reason}
-    if verdict.reason_data:
-        new_state["stateReasonData"] = json.loads(verdict.reason_data)
-    _record(db, row.account_id, row.region, row.name, now, "StateUpdate",
-            f"Alarm updated from {row.state_value} to {verdict.state}",
-            {"version": "1.0", "oldState": {"stateValue": row.state_value, "stateReason": row.state_reason},
-             "newState": new_state})
-
-
-@cloudwatch.operation("SetAlarmState")
-def set_alarm_state(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Until the next evaluation, which sets the state the data says."""
-    rows = find_alarms(ctx, [params["AlarmName"]])
-    if not rows:
-        raise _not_found(f"Alarm {params['AlarmName']} not found")
-    data = params.get("StateReasonData")
-    if data is not None:
-        try:
-            json.loads(data)
-        except ValueError as exc:
-            raise AwsError("InvalidFormat", "StateReasonData is not valid JSON.", 400) from exc
-    transition(ctx.db, rows[0], Verdict(params["StateValue"], params["StateReason"], data or ""), ctx.now())
+        record_history(ctx.db, row.account_id, row.region, row.name, now, "ConfigurationUpdate",
+                       f'Alarm "{row.name}" deleted',
+                       {"version": "1.0", "type": "Delete", "deletedAlarm": row.definition},
+                       COMPOSITE_ALARM if is_composite(row.definition) else METRIC_ALARM)
     return {}
 
 
@@ -357,48 +358,6 @@ def enable_alarm_actions(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 @cloudwatch.operation("DisableAlarmActions")
 def disable_alarm_actions(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return _set_actions(ctx, params["AlarmNames"], False)
-
-
-# --- evaluation -------------------------------------------------------------------------------------------------
-
-def evaluate(db: Connection, row: Row[Any], now: datetime) -> Verdict:
-    definition = row.definition
-    period, count = period_of(definition), definition["EvaluationPeriods"]
-    start = now - timedelta(seconds=period * count)
-    queries = _queries(definition)
-    try:
-        series = query_series(db, row.account_id, row.region, queries, start, now)[_returned(queries)["Id"]]
-    except AwsError as error:  # e.g. an expression whose inputs no longer fit together
-        return Verdict(INSUFFICIENT_DATA, f"Unable to evaluate the alarm's metrics: {error.message}", "")
-    moments = [start + timedelta(seconds=period * index) for index in range(count)]
-    return judge(definition, [(moment, series.get(moment)) for moment in moments], row.state_value, now,
-                 _statistic_of(definition), period)
-
-
-def _evaluate_one(app: App, alarm_id: int) -> None:
-    with app.database.transaction() as db:
-        row = db.execute(select(cloudwatch_alarms).where(cloudwatch_alarms.c.id == alarm_id)
-                         .with_for_update()).first()
-        if row is None:  # deleted since
-            return
-        now = app.clock.now()
-        verdict = evaluate(db, row, now)
-        if verdict.state != row.state_value:
-            transition(db, row, verdict, now)
-
-
-@cloudwatch.task(EVALUATE_TASK)
-def evaluate_alarm(app: App, payload: dict[str, Any]) -> None:
-    _evaluate_one(app, payload["id"])
-
-
-@cloudwatch.task(EVALUATE_ALL_TASK, every=60.0)
-def evaluate_alarms(app: App, payload: dict[str, Any]) -> None:
-    """Every alarm, each in its own transaction."""
-    with app.database.transaction(write=False) as db:
-        ids = db.execute(select(cloudwatch_alarms.c.id).order_by(cloudwatch_alarms.c.id)).scalars().all()
-    for alarm_id in ids:
-        _evaluate_one(app, alarm_id)
 
 
 @cloudwatch.task(HISTORY_TASK, every=3600.0)

@@ -61,6 +61,7 @@ cloudwatch_alarm_history = Table(
     Column("account_id", String(12), nullable=False),
     Column("region", String(32), nullable=False),
     Column("alarm_name", String(255), nullable=False),
+    Column("alarm_type", String(32), nullable=False),  # MetricAlarm or CompositeAlarm
     Column("timestamp", UtcDateTime, nullable=False),
     Column("item_type", String(32), nullable=False),
     Column("summary", String(255), nullable=False),

@@ -1,4 +1,4 @@
-"""CloudWatch metric alarms and their history.
+"""CloudWatch metric and composite alarms and their history.
 
 Revision ID: 0026
 """
@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('account_id', sa.String(length=12), nullable=False),
     sa.Column('region', sa.String(length=32), nullable=False),
     sa.Column('alarm_name', sa.String(length=255), nullable=False),
+    sa.Column('alarm_type', sa.String(length=32), nullable=False),
     sa.Column('timestamp', UtcDateTime, nullable=False),
     sa.Column('item_type', sa.String(length=32), nullable=False),
     sa.Column('summary', sa.String(length=255), nullable=False),

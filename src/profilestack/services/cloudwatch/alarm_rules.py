@@ -1,0 +1,115 @@
+"""Composite alarms' rules (pure): ``ALARM(name)``, ``OK(name)``, ``INSUFFICIENT_DATA(name)``, ``TRUE``, ``FALSE``,
+``NOT``, ``AND``, ``OR`` and parentheses; NOT binds tightest, then AND, then OR. A name may be quoted and may be an
+alarm's ARN."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
+_TOKEN = re.compile(r'\s*(?:(\()|(\))|(ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*(?:"([^"]*)"|([^()"]*?))\s*\)|'
+                    r"(TRUE|FALSE|NOT|AND|OR)\b)")
+_ARN = re.compile(r"arn:aws:cloudwatch:[^:]*:[^:]*:alarm:(.+)")
+
+
+class RuleError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A parsed rule: ``holds`` given each alarm's state, and the alarms it names (ARNs as given)."""
+
+    holds: Callable[[Callable[[str], str | None]], bool]
+    names: frozenset[str]
+
+
+def alarm_name(reference: str) -> str:
+    """An alarm's name from a rule's reference to it (its name, or its ARN)."""
+    found = _ARN.fullmatch(reference)
+    return found.group(1) if found else reference
+
+
+def parse(text: str) -> Rule:
+    tokens = _tokens(text)
+    names: set[str] = set()
+    position = 0
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[position] if position < len(tokens) else None
+
+    def take() -> tuple[str, str]:
+        nonlocal position
+        if position >= len(tokens):
+            raise RuleError("the rule ends too early")
+        position += 1
+        return tokens[position - 1]
+
+    def either() -> Callable:
+        parts = [both()]
+        while peek() == ("word", "OR"):
+            take()
+            parts.append(both())
+        return parts[0] if len(parts) == 1 else lambda state: any(part(state) for part in parts)
+
+    def both() -> Callable:
+        parts = [single()]
+        while peek() == ("word", "AND"):
+            take()
+            parts.append(single())
+        return parts[0] if len(parts) == 1 else lambda state: all(part(state) for part in parts)
+
+    def single() -> Callable:
+        kind, value = take()
+        if (kind, value) == ("word", "NOT"):
+            inner = single()
+            return lambda state: not inner(state)
+        if kind == "(":
+            inner = either()
+            if take()[0] != ")":
+                raise RuleError("a parenthesis is not closed")
+            return inner
+        if kind == "word" and value in ("TRUE", "FALSE"):
+            return lambda _state: value == "TRUE"
+        if kind in STATES:
+            if not value:
+                raise RuleError(f"{kind}() names no alarm")
+            names.add(value)
+            name = alarm_name(value)
+            return lambda state: state(name) == kind
+        raise RuleError(f"unexpected {_shown((kind, value))}")
+
+    holds = either()
+    if position != len(tokens):
+        raise RuleError(f"unexpected {_shown(tokens[position])}")
+    return Rule(holds, frozenset(names))
+
+
+def _shown(token: tuple[str, str]) -> str:
+    kind, value = token
+    return value if kind == "word" else f"{kind}({value})" if kind in STATES else kind
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens, position = [], 0
+    while position < len(text):
+        if text[position:].strip() == "":
+            break
+        found = _TOKEN.match(text, position)
+        if found is None:
+            raise RuleError(f"cannot read the rule at character {position + 1}")
+        opened, closed, function, quoted, bare, word = found.groups()
+        if opened:
+            tokens.append(("(", ""))
+        elif closed:
+            tokens.append((")", ""))
+        elif function:
+            tokens.append((function, quoted if quoted is not None else bare))
+        else:
+            tokens.append(("word", word))
+        position = found.end()
+    if not tokens:
+        raise RuleError("the rule is empty")
+    return tokens

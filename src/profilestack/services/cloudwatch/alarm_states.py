@@ -1,0 +1,154 @@
+"""Alarms' states: evaluation (a metric alarm by its data, a composite alarm by its rule), transitions with their
+history, SetAlarmState, and the outbox tasks that evaluate. A transition re-evaluates at once, in the same
+transaction, the composite alarms whose rules name the alarm (and theirs in turn)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Row, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudwatch.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK, Verdict, judge
+from profilestack.services.cloudwatch.alarm_rules import RuleError, alarm_name, parse
+from profilestack.services.cloudwatch.alarms import (
+    EVALUATE_ALL_TASK,
+    EVALUATE_TASK,
+    find_alarms,
+    is_composite,
+    not_found,
+    period_of,
+    queries_of,
+    record_history,
+    returned_query,
+    statistic_of,
+)
+from profilestack.services.cloudwatch.handlers import cloudwatch, query_series
+from profilestack.services.cloudwatch.tables import cloudwatch_alarms
+
+if TYPE_CHECKING:
+    from profilestack.app import App
+
+
+def transition(db: Connection, row: Row[Any], verdict: Verdict, now: datetime) -> None:
+    """The alarm takes the verdict's state; a StateUpdate in its history says from what and why; the composite
+    alarms that name it are evaluated again."""
+    table = cloudwatch_alarms
+    changed = verdict.state != row.state_value
+    values: dict[str, Any] = {"state_value": verdict.state, "state_reason": verdict.reason,
+                              "state_reason_data": verdict.reason_data, "state_updated_at": now}
+    if changed:
+        values["state_transitioned_at"] = now
+    db.execute(update(table).where(table.c.id == row.id).values(**values))
+    new_state = {"stateValue": verdict.state, "stateReason": verdict.reason}
+    if verdict.reason_data:
+        new_state["stateReasonData"] = json.loads(verdict.reason_data)
+    record_history(db, row.account_id, row.region, row.name, now, "StateUpdate",
+                   f"Alarm updated from {row.state_value} to {verdict.state}",
+                   {"version": "1.0", "oldState": {"stateValue": row.state_value, "stateReason": row.state_reason},
+                    "newState": new_state}, alarm_type=_type_of(row))
+    if changed:
+        _evaluate_parents(db, row, now, {row.name})
+
+
+def _type_of(row: Row[Any]) -> str:
+    return "CompositeAlarm" if is_composite(row.definition) else "MetricAlarm"
+
+
+def _evaluate_parents(db: Connection, child: Row[Any], now: datetime, seen: set[str]) -> None:
+    """Composite alarms naming ``child`` in their rules, evaluated again (``seen``: a cycle stops)."""
+    table = cloudwatch_alarms
+    for row in db.execute(select(table).where(table.c.account_id == child.account_id,
+                                              table.c.region == child.region).order_by(table.c.id)).all():
+        if row.name in seen or not is_composite(row.definition):
+            continue
+        if child.name not in {alarm_name(name) for name in parse(row.definition["AlarmRule"]).names}:
+            continue
+        verdict = evaluate(db, row, now)
+        if verdict.state != row.state_value:
+            seen.add(row.name)
+            transition(db, row, verdict, now)
+
+
+@cloudwatch.operation("SetAlarmState")
+def set_alarm_state(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Until the next evaluation, which sets the state the data (or the rule) says."""
+    rows = find_alarms(ctx, [params["AlarmName"]])
+    if not rows:
+        raise not_found(f"Alarm {params['AlarmName']} not found")
+    data = params.get("StateReasonData")
+    if data is not None:
+        try:
+            json.loads(data)
+        except ValueError as exc:
+            raise AwsError("InvalidFormat", "StateReasonData is not valid JSON.", 400) from exc
+    transition(ctx.db, rows[0], Verdict(params["StateValue"], params["StateReason"], data or ""), ctx.now())
+    return {}
+
+
+def evaluate(db: Connection, row: Row[Any], now: datetime) -> Verdict:
+    if is_composite(row.definition):
+        return _evaluate_rule(db, row, now)
+    definition = row.definition
+    period, count = period_of(definition), definition["EvaluationPeriods"]
+    start = now - timedelta(seconds=period * count)
+    queries = queries_of(definition)
+    try:
+        series = query_series(db, row.account_id, row.region, queries, start, now)[returned_query(queries)["Id"]]
+    except AwsError as error:  # e.g. an expression whose inputs no longer fit together
+        return Verdict(INSUFFICIENT_DATA, f"Unable to evaluate the alarm's metrics: {error.message}", "")
+    moments = [start + timedelta(seconds=period * index) for index in range(count)]
+    return judge(definition, [(moment, series.get(moment)) for moment in moments], row.state_value, now,
+                 statistic_of(definition), period)
+
+
+def _evaluate_rule(db: Connection, row: Row[Any], now: datetime) -> Verdict:
+    """ALARM when the rule holds, OK when it does not; an alarm the rule names that no longer exists is in no
+    state (every function of it is FALSE)."""
+    try:
+        rule = parse(row.definition["AlarmRule"])
+    except RuleError as error:  # checked when put; kept for rows written otherwise
+        return Verdict(INSUFFICIENT_DATA, f"The alarm rule cannot be read: {error}", "")
+    names = sorted({alarm_name(name) for name in rule.names})
+    table = cloudwatch_alarms
+    states = {child.name: child.state_value for child in db.execute(
+        select(table.c.name, table.c.state_value).where(table.c.account_id == row.account_id,
+                                                        table.c.region == row.region, table.c.name.in_(names)))}
+    holds = rule.holds(states.get)
+    children = [{"name": name, "state": states.get(name)} for name in names]
+    data = json.dumps({"version": "1.0", "evaluatedAt": now.isoformat(timespec="milliseconds"),
+                       "alarmRule": row.definition["AlarmRule"], "children": children})
+    shown = ", ".join(f"{name} is {states.get(name) or 'missing'}" for name in names)
+    return Verdict(ALARM if holds else OK, f"The alarm rule is {'TRUE' if holds else 'FALSE'}"
+                   + (f": {shown}." if shown else "."), data)
+
+
+def _evaluate_one(app: App, alarm_id: int) -> None:
+    with app.database.transaction() as db:
+        row = db.execute(select(cloudwatch_alarms).where(cloudwatch_alarms.c.id == alarm_id)
+                         .with_for_update()).first()
+        if row is None:  # deleted since
+            return
+        now = app.clock.now()
+        verdict = evaluate(db, row, now)
+        if verdict.state != row.state_value:
+            transition(db, row, verdict, now)
+
+
+@cloudwatch.task(EVALUATE_TASK)
+def evaluate_alarm(app: App, payload: dict[str, Any]) -> None:
+    _evaluate_one(app, payload["id"])
+
+
+@cloudwatch.task(EVALUATE_ALL_TASK, every=60.0)
+def evaluate_alarms(app: App, payload: dict[str, Any]) -> None:
+    """Every alarm, each in its own transaction: metric alarms first, then composite ones (by their rules)."""
+    with app.database.transaction(write=False) as db:
+        rows = db.execute(select(cloudwatch_alarms.c.id, cloudwatch_alarms.c.definition)
+                          .order_by(cloudwatch_alarms.c.id)).all()
+    for row in sorted(rows, key=lambda row: is_composite(row.definition)):
+        _evaluate_one(app, row.id)
+
