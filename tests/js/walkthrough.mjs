@@ -146,6 +146,11 @@ out.reservedNamespace = await failure(cloudwatch.send(new PutMetricDataCommand({
 await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `orders-${suffix}`, Namespace: namespace,
   MetricName: "Orders", Dimensions: [{ Name: "Shop", Value: "north" }], Statistic: "Sum", Period: 60,
   EvaluationPeriods: 1, Threshold: 100, ComparisonOperator: "GreaterThanThreshold" }));
+for (let tries = 0; tries < 100; tries += 1) {  // its first evaluation (queued when put) comes first
+  const first = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [`orders-${suffix}`] }));
+  if (first.MetricAlarms[0].StateValue !== "INSUFFICIENT_DATA") break;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
 await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `orders-${suffix}`, StateValue: "ALARM",
   StateReason: "from JavaScript" }));
 const alarm = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [`orders-${suffix}`] }))).MetricAlarms[0];

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, select, update
 
+from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK, Verdict, judge
@@ -45,7 +46,7 @@ def transition(db: Connection, row: Row[Any], verdict: Verdict, now: datetime) -
     db.execute(update(table).where(table.c.id == row.id).values(**values))
     new_state = {"stateValue": verdict.state, "stateReason": verdict.reason}
     if verdict.reason_data:
-        new_state["stateReasonData"] = json.loads(verdict.reason_data)
+        new_state["stateReasonData"] = jsontext.Fragment(verdict.reason_data)  # checked JSON, placed as it is
     record_history(db, row.account_id, row.region, row.name, now, "StateUpdate",
                    f"Alarm updated from {row.state_value} to {verdict.state}",
                    {"version": "1.0", "oldState": {"stateValue": row.state_value, "stateReason": row.state_reason},
@@ -82,7 +83,7 @@ def set_alarm_state(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     data = params.get("StateReasonData")
     if data is not None:
         try:
-            json.loads(data)
+            jsontext.loads(data)
         except ValueError as exc:
             raise AwsError("InvalidFormat", "StateReasonData is not valid JSON.", 400) from exc
     transition(ctx.db, rows[0], Verdict(params["StateValue"], params["StateReason"], data or ""), ctx.now())

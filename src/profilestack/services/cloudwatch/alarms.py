@@ -7,12 +7,12 @@ Alarm actions are kept and shown, not carried out: there is no SNS, Auto Scaling
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
+from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.cleanup import prune_in_task
@@ -161,7 +161,7 @@ def record_history(db: Connection, account: str, region: str, name: str, now: da
                    summary: str, data: dict[str, Any], alarm_type: str = METRIC_ALARM) -> None:
     db.execute(insert(cloudwatch_alarm_history).values(
         account_id=account, region=region, alarm_name=name, alarm_type=alarm_type, timestamp=now,
-        item_type=item_type, summary=summary, data=json.dumps(data)))
+        item_type=item_type, summary=summary, data=jsontext.dumps(data)))
 
 
 @cloudwatch.operation("PutMetricAlarm")

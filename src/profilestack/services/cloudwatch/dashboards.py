@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
 
+from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.handlers import cloudwatch, invalid_token
@@ -56,7 +57,7 @@ def _problems(body: Any) -> list[dict[str, str]]:
 
 def _checked_body(text: str) -> str:
     try:
-        body = json.loads(text)
+        body = jsontext.loads(text)
     except ValueError:
         body = None
     if not isinstance(body, dict):
