@@ -14,8 +14,10 @@ def _bad_token(message: str) -> AwsError:
 
 
 def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,
-         invalid: Callable[[str], AwsError] = _bad_token) -> tuple[list[Any], str | None]:
-    """One page and the token of the next one (None when this is the last)."""
+         invalid: Callable[[str], AwsError] = _bad_token, size_name: str = "MaxResults"
+         ) -> tuple[list[Any], str | None]:
+    """One page and the token of the next one (None when this is the last); ``size_name``: the parameter that
+    asks for a page size."""
     token = params.get("NextToken")
     start = 0
     if token:
@@ -23,17 +25,18 @@ def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,
             start = int(base64.urlsafe_b64decode(token.encode()).decode())
         except ValueError as exc:
             raise invalid("The next token is invalid.") from exc
-    size = params.get("MaxResults") or default_size
+    size = params.get(size_name) or default_size
     chunk = list(items[start:start + size])
     more = start + size < len(items)
     return chunk, base64.urlsafe_b64encode(str(start + size).encode()).decode() if more else None
 
 
 def page_result(items: Sequence[Any], params: dict[str, Any],
-                shape: Callable[[list[Any]], list[Any]] | None = None, default_size: int = 100) -> dict[str, Any]:
-    """``{"Items": [...], "NextToken": ...}`` for one page; ``shape`` turns the page's rows into items."""
-    chunk, token = page(items, params, default_size)
-    result: dict[str, Any] = {"Items": shape(chunk) if shape else chunk}
+                shape: Callable[[list[Any]], list[Any]] | None = None, default_size: int = 100, key: str = "Items",
+                invalid: Callable[[str], AwsError] = _bad_token, size_name: str = "MaxResults") -> dict[str, Any]:
+    """``{key: [...], "NextToken": ...}`` for one page; ``shape`` turns the page's rows into items."""
+    chunk, token = page(items, params, default_size, invalid, size_name)
+    result: dict[str, Any] = {key: shape(chunk) if shape else chunk}
     if token:
         result["NextToken"] = token
     return result

@@ -33,7 +33,7 @@ from profilestack.services.cloudwatch.handlers import (
 from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_alarm_history, cloudwatch_alarms
 from profilestack.services.filters import in_callers_region, where_given
-from profilestack.services.next_token import page
+from profilestack.services.next_token import page, page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ def describe_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
             and (COMPOSITE_ALARM if is_composite(row.definition) else METRIC_ALARM) in types]
     if params.get("ChildrenOfAlarmName") or params.get("ParentsOfAlarmName"):
         rows = _related(ctx, rows, params)
-    chunk, token = page(rows, params | {"MaxResults": params.get("MaxRecords") or 50}, 50, invalid_token)
+    chunk, token = page(rows, params, 50, invalid_token, "MaxRecords")
     result: dict[str, Any] = {
         "MetricAlarms": [_shown(row) for row in chunk if not is_composite(row.definition)],
         "CompositeAlarms": [_shown(row) for row in chunk if is_composite(row.definition)]}
@@ -311,14 +311,10 @@ def describe_alarm_history(ctx: CallContext, params: dict[str, Any]) -> dict[str
     if params.get("AlarmTypes"):
         query = query.where(table.c.alarm_type.in_(params["AlarmTypes"]))
     rows = list(ctx.db.execute(query.order_by(table.c.id if ascending else table.c.id.desc())))
-    chunk, token = page(rows, params | {"MaxResults": params.get("MaxRecords") or 100}, 100, invalid_token)
-    result: dict[str, Any] = {"AlarmHistoryItems": [
+    return page_result(rows, params, lambda chunk: [
         {"AlarmName": row.alarm_name, "AlarmType": row.alarm_type, "Timestamp": row.timestamp,
          "HistoryItemType": row.item_type, "HistorySummary": row.summary, "HistoryData": row.data}
-        for row in chunk]}
-    if token:
-        result["NextToken"] = token
-    return result
+        for row in chunk], 100, "AlarmHistoryItems", invalid_token, "MaxRecords")
 
 
 # --- changing ---------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.handlers import cloudwatch, invalid_token
 from profilestack.services.cloudwatch.tables import cloudwatch_dashboards
-from profilestack.services.next_token import page
+from profilestack.services.next_token import page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
 
 LIST_PAGE = 1000
@@ -107,13 +107,10 @@ def list_dashboards(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = [row for row in ctx.db.execute(select(table).where(table.c.account_id == ctx.account)
                                           .order_by(table.c.name))
             if row.name.startswith(params.get("DashboardNamePrefix") or "")]
-    chunk, token = page(rows, params, LIST_PAGE, invalid_token)
-    result: dict[str, Any] = {"DashboardEntries": [
+    return page_result(rows, params, lambda chunk: [
         {"DashboardName": row.name, "DashboardArn": dashboard_arn(ctx.account, row.name),
-         "LastModified": row.updated_at, "Size": len(row.body.encode())} for row in chunk]}
-    if token:
-        result["NextToken"] = token
-    return result
+         "LastModified": row.updated_at, "Size": len(row.body.encode())} for row in chunk],
+        LIST_PAGE, "DashboardEntries", invalid_token)
 
 
 @cloudwatch.operation("DeleteDashboards")

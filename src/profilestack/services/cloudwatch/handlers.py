@@ -20,7 +20,7 @@ from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
 from profilestack.services.filters import in_callers_region, where_given
-from profilestack.services.next_token import page
+from profilestack.services.next_token import page_result
 from profilestack.services.registry import ServiceHandlers
 from profilestack.store.prepared import Prepared
 
@@ -217,12 +217,9 @@ def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("RecentlyActive") == "PT3H":
         query = query.where(table.c.last_put_at >= ctx.now() - timedelta(hours=3))
     rows = [row for row in ctx.db.execute(query.order_by(table.c.id)) if _matches(row, params.get("Dimensions") or [])]
-    chunk, token = page(rows, params, LIST_PAGE, invalid_token)
-    result: dict[str, Any] = {"Metrics": [{"Namespace": row.namespace, "MetricName": row.metric_name,
-                                           "Dimensions": row.dimensions} for row in chunk]}
-    if token:
-        result["NextToken"] = token
-    return result
+    return page_result(rows, params, lambda chunk: [
+        {"Namespace": row.namespace, "MetricName": row.metric_name, "Dimensions": row.dimensions} for row in chunk],
+        LIST_PAGE, "Metrics", invalid_token)
 
 
 def invalid_token(_: str) -> AwsError:

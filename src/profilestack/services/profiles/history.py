@@ -18,7 +18,7 @@ from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.runtime import Ids
 from profilestack.services.filters import where_given
-from profilestack.services.next_token import page
+from profilestack.services.next_token import page_result
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import not_found
 from profilestack.services.profiles.service import profiles
@@ -93,12 +93,12 @@ def list_profile_history_records(ctx: CallContext, params: dict[str, Any]) -> di
     sequence = ctx.db.execute(query.order_by(table.c.seq.desc())).scalars().all()
     if not sequence and not _has_history(ctx.db, domain.id, params["ProfileId"]):
         raise not_found(f"Profile {params['ProfileId']} does not exist in domain {domain.name}.")
-    chunk, token = page(sequence, params)
-    rows = {row.seq: row for row in ctx.db.execute(select(table).where(table.c.seq.in_(chunk)))}
-    result: dict[str, Any] = {"ProfileHistoryRecords": [_summary(rows[seq]) for seq in chunk if seq in rows]}
-    if token:
-        result["NextToken"] = token
-    return result
+
+    def records(chunk: list[int]) -> list[dict[str, Any]]:
+        rows = {row.seq: row for row in ctx.db.execute(select(table).where(table.c.seq.in_(chunk)))}
+        return [_summary(rows[seq]) for seq in chunk]  # one snapshot: the rows are there
+
+    return page_result(sequence, params, records, key="ProfileHistoryRecords")
 
 
 def _has_history(db: Connection, domain_id: int, profile_id: str) -> bool:
