@@ -51,6 +51,11 @@ def _service(prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return _load("actions", prefix), _load("resourceTypes", prefix)
 
 
+def action_names(prefix: str) -> list[str]:
+    """Every action of a service (its IAM prefix), as IAM names them; none for a prefix IAM does not know."""
+    return [entry["name"] for entry in _service(prefix.lower())[0].values()]
+
+
 @cache
 def action_info(prefix: str, operation: str) -> ActionInfo:
     actions, resource_types = _service(prefix)
