@@ -47,19 +47,19 @@ def parse(text: str) -> Rule:
         position += 1
         return tokens[position - 1]
 
-    def either() -> Callable:
-        parts = [both()]
-        while peek() == ("word", "OR"):
+    def joined(word: str, operand: Callable[[], Callable], combine: Callable) -> Callable:
+        """Operands joined by ``word`` (AND, OR), combined by ``combine`` (all, any)."""
+        parts = [operand()]
+        while peek() == ("word", word):
             take()
-            parts.append(both())
-        return parts[0] if len(parts) == 1 else lambda state: any(part(state) for part in parts)
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else lambda state: combine(part(state) for part in parts)
+
+    def either() -> Callable:
+        return joined("OR", both, any)
 
     def both() -> Callable:
-        parts = [single()]
-        while peek() == ("word", "AND"):
-            take()
-            parts.append(single())
-        return parts[0] if len(parts) == 1 else lambda state: all(part(state) for part in parts)
+        return joined("AND", single, all)
 
     def single() -> Callable:
         kind, value = take()
