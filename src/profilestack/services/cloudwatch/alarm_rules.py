@@ -25,6 +25,11 @@ class Rule:
     holds: Callable[[Callable[[str], str | None]], bool]
     names: frozenset[str]
 
+    @property
+    def alarms(self) -> frozenset[str]:
+        """The names of the alarms it names (an ARN's alarm name)."""
+        return frozenset(alarm_name(name) for name in self.names)
+
 
 def alarm_name(reference: str) -> str:
     """An alarm's name from a rule's reference to it (its name, or its ARN)."""

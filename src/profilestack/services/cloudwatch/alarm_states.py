@@ -14,10 +14,11 @@ from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK, Verdict, judge
-from profilestack.services.cloudwatch.alarm_rules import RuleError, alarm_name, parse
+from profilestack.services.cloudwatch.alarm_rules import RuleError, parse
 from profilestack.services.cloudwatch.alarms import (
     EVALUATE_ALL_TASK,
     EVALUATE_TASK,
+    alarm_type,
     find_alarms,
     is_composite,
     not_found,
@@ -25,6 +26,7 @@ from profilestack.services.cloudwatch.alarms import (
     queries_of,
     record_history,
     returned_query,
+    rule_alarms,
     statistic_of,
 )
 from profilestack.services.cloudwatch.handlers import cloudwatch, query_series
@@ -50,13 +52,9 @@ def transition(db: Connection, row: Row[Any], verdict: Verdict, now: datetime) -
     record_history(db, row.account_id, row.region, row.name, now, "StateUpdate",
                    f"Alarm updated from {row.state_value} to {verdict.state}",
                    {"version": "1.0", "oldState": {"stateValue": row.state_value, "stateReason": row.state_reason},
-                    "newState": new_state}, alarm_type=_type_of(row))
+                    "newState": new_state}, alarm_type(row.definition))
     if changed:
         _evaluate_parents(db, row, now, {row.name})
-
-
-def _type_of(row: Row[Any]) -> str:
-    return "CompositeAlarm" if is_composite(row.definition) else "MetricAlarm"
 
 
 def _evaluate_parents(db: Connection, child: Row[Any], now: datetime, seen: set[str]) -> None:
@@ -64,9 +62,7 @@ def _evaluate_parents(db: Connection, child: Row[Any], now: datetime, seen: set[
     table = cloudwatch_alarms
     for row in db.execute(select(table).where(table.c.account_id == child.account_id,
                                               table.c.region == child.region).order_by(table.c.id)).all():
-        if row.name in seen or not is_composite(row.definition):
-            continue
-        if child.name not in {alarm_name(name) for name in parse(row.definition["AlarmRule"]).names}:
+        if row.name in seen or child.name not in rule_alarms(row.definition):
             continue
         verdict = evaluate(db, row, now)
         if verdict.state != row.state_value:
@@ -113,7 +109,7 @@ def _evaluate_rule(db: Connection, row: Row[Any], now: datetime) -> Verdict:
         rule = parse(row.definition["AlarmRule"])
     except RuleError as error:  # checked when put; kept for rows written otherwise
         return Verdict(INSUFFICIENT_DATA, f"The alarm rule cannot be read: {error}", "")
-    names = sorted({alarm_name(name) for name in rule.names})
+    names = sorted(rule.alarms)
     table = cloudwatch_alarms
     states = {child.name: child.state_value for child in db.execute(
         select(table.c.name, table.c.state_value).where(table.c.account_id == row.account_id,

@@ -1,7 +1,8 @@
-"""CloudWatch metric alarms: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms, SetAlarmState,
-EnableAlarmActions, DisableAlarmActions, DescribeAlarmHistory (their tags: tagging.py).
+"""CloudWatch alarms: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms, EnableAlarmActions,
+DisableAlarmActions, DescribeAlarmHistory, and what composite alarms (composite_alarms.py), states (alarm_states.py:
+SetAlarmState, evaluation) and tags (tagging.py) share of them.
 
-The outbox evaluates every alarm each minute, and an alarm at once when it is put (alarm_evaluation.py judges).
+The outbox evaluates every alarm each minute, and an alarm at once when it is put.
 Alarm actions are kept and shown, not carried out: there is no SNS, Auto Scaling or EC2 here (docs/decisions.md).
 """
 
@@ -21,7 +22,7 @@ from profilestack.services.cloudwatch.alarm_evaluation import (
     INSUFFICIENT_DATA,
     MISSING_DATA,
 )
-from profilestack.services.cloudwatch.alarm_rules import alarm_name, parse
+from profilestack.services.cloudwatch.alarm_rules import parse
 from profilestack.services.cloudwatch.handlers import (
     check_period,
     cloudwatch,
@@ -108,7 +109,7 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     for name in NOT_SUPPORTED:
         if params.get(name) is not None:
             raise AwsError("NotImplemented", f"profilestack does not support {name} in alarms yet.", 501)
-    definition = {name: value for name, value in params.items() if name not in ("AlarmName", "Tags")}
+    definition = definition_of(params)
     if ("MetricName" in params) == bool(params.get("Metrics")):
         raise combination("Exactly one of MetricName and Metrics must be specified.")
     if "MetricName" in params:
@@ -153,8 +154,22 @@ def find_alarms(ctx: CallContext, names: list[str]) -> list[Row[Any]]:
                                .order_by(table.c.name)))
 
 
+def definition_of(params: dict[str, Any]) -> dict[str, Any]:
+    """What an alarm keeps of its Put request: all but its name and tags (kept apart)."""
+    return {name: value for name, value in params.items() if name not in ("AlarmName", "Tags")}
+
+
 def is_composite(definition: dict[str, Any]) -> bool:
     return "AlarmRule" in definition
+
+
+def alarm_type(definition: dict[str, Any]) -> str:
+    return COMPOSITE_ALARM if is_composite(definition) else METRIC_ALARM
+
+
+def rule_alarms(definition: dict[str, Any]) -> frozenset[str]:
+    """The alarms a composite alarm's rule names; none for a metric alarm."""
+    return parse(definition["AlarmRule"]).alarms if is_composite(definition) else frozenset()
 
 
 def record_history(db: Connection, account: str, region: str, name: str, now: datetime, item_type: str,
@@ -174,7 +189,7 @@ def save_alarm(ctx: CallContext, params: dict[str, Any], definition: dict[str, A
     """Creates the alarm (INSUFFICIENT_DATA, tagged) or replaces its definition (keeping its state and tags), records
     that in its history, and has it evaluated at once. An alarm keeps its kind: metric or composite."""
     name, now, table = params["AlarmName"], ctx.now(), cloudwatch_alarms
-    kind = COMPOSITE_ALARM if is_composite(definition) else METRIC_ALARM
+    kind = alarm_type(definition)
     existing = find_alarms(ctx, [name])
     actions_enabled = params.get("ActionsEnabled", True)
     if existing:
@@ -237,14 +252,10 @@ def _related(ctx: CallContext, rows: list[Row[Any]], params: dict[str, Any]) -> 
     """``ChildrenOfAlarmName``: the alarms a composite alarm's rule names; ``ParentsOfAlarmName``: the composite
     alarms whose rules name an alarm."""
     if params.get("ChildrenOfAlarmName"):
-        (parent,) = find_alarms(ctx, [params["ChildrenOfAlarmName"]]) or [None]
-        if parent is None or not is_composite(parent.definition):
-            return []
-        children = {alarm_name(name) for name in parse(parent.definition["AlarmRule"]).names}
+        parents = find_alarms(ctx, [params["ChildrenOfAlarmName"]])
+        children = rule_alarms(parents[0].definition) if parents else frozenset()
         return [row for row in rows if row.name in children]
-    child = params["ParentsOfAlarmName"]
-    return [row for row in rows if is_composite(row.definition)
-            and child in {alarm_name(name) for name in parse(row.definition["AlarmRule"]).names}]
+    return [row for row in rows if params["ParentsOfAlarmName"] in rule_alarms(row.definition)]
 
 
 @cloudwatch.operation("DescribeAlarms")
@@ -261,7 +272,7 @@ def describe_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = [row for row in ctx.db.execute(query.order_by(table.c.name))
             if row.name.startswith(params.get("AlarmNamePrefix") or "")
             and (not params.get("ActionPrefix") or _acts_on(row, params["ActionPrefix"]))
-            and (COMPOSITE_ALARM if is_composite(row.definition) else METRIC_ALARM) in types]
+            and alarm_type(row.definition) in types]
     if params.get("ChildrenOfAlarmName") or params.get("ParentsOfAlarmName"):
         rows = _related(ctx, rows, params)
     chunk, token = page(rows, params, 50, invalid_token, "MaxRecords")
@@ -334,7 +345,7 @@ def delete_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         record_history(ctx.db, row.account_id, row.region, row.name, now, "ConfigurationUpdate",
                        f'Alarm "{row.name}" deleted',
                        {"version": "1.0", "type": "Delete", "deletedAlarm": row.definition},
-                       COMPOSITE_ALARM if is_composite(row.definition) else METRIC_ALARM)
+                       alarm_type(row.definition))
     return {}
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.cloudwatch.alarm_rules import RuleError, alarm_name, parse
-from profilestack.services.cloudwatch.alarms import check_actions, find_alarms, save_alarm
+from profilestack.services.cloudwatch.alarm_rules import RuleError, parse
+from profilestack.services.cloudwatch.alarms import check_actions, definition_of, find_alarms, save_alarm
 from profilestack.services.cloudwatch.handlers import cloudwatch, invalid
 
 NOT_SUPPORTED = ("ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod",
@@ -25,7 +25,7 @@ def put_composite_alarm(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
     except RuleError as error:
         raise invalid(f"Error in alarm rule: {error}.") from error
     prefix = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:"
-    names = {alarm_name(name) for name in rule.names}
+    names = rule.alarms
     foreign = sorted(name for name in rule.names if name.startswith("arn:") and not name.startswith(prefix))
     if foreign:
         raise invalid(f"Error in alarm rule: {foreign[0]} is not an alarm of this account and region.")
@@ -35,5 +35,5 @@ def put_composite_alarm(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
     if missing:
         raise invalid(f"Error in alarm rule: alarm {missing[0]} does not exist.")
     check_actions(params)
-    save_alarm(ctx, params, {name: value for name, value in params.items() if name not in ("AlarmName", "Tags")})
+    save_alarm(ctx, params, definition_of(params))
     return {}

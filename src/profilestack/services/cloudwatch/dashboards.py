@@ -117,11 +117,13 @@ def list_dashboards(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def delete_dashboards(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """All or nothing: one name not found and no dashboard is deleted."""
     names = list(dict.fromkeys(params["DashboardNames"]))
-    missing = [name for name in names if find_dashboard(ctx, name) is None]
+    table = cloudwatch_dashboards
+    mine = (table.c.account_id == ctx.account, table.c.name.in_(names))
+    found = set(ctx.db.execute(select(table.c.name).where(*mine)).scalars())
+    missing = [name for name in names if name not in found]
     if missing:
         raise _not_found(missing)
-    table = cloudwatch_dashboards
-    ctx.db.execute(delete(table).where(table.c.account_id == ctx.account, table.c.name.in_(names)))
+    ctx.db.execute(delete(table).where(*mine))
     for name in names:
         remove_tags(ctx.db, dashboard_arn(ctx.account, name))
     return {}
