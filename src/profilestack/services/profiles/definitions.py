@@ -73,6 +73,13 @@ class HeldDefinitions:
         save_definition(ctx.db, self.table, {"domain_id": domain.id, self._key.key: name}, definition, ctx.now(),
                         **columns)
 
+    def put(self, ctx: CallContext, domain: Row[Any], name: str, definition: dict[str, Any],
+            tags: dict[str, str] | None, **columns: Any) -> Row[Any]:
+        """A create or put request's definition saved and tagged; the row as stored."""
+        self.save(ctx, domain, name, definition, **columns)
+        self.tag(ctx, domain, name, tags)
+        return self.require(ctx, domain, name)
+
     def shape(self, ctx: CallContext, domain: Row[Any], row: Row[Any], **extra: Any) -> dict[str, Any]:
         """The stored definition as the API shows it: its name, its members, its dates and its tags."""
         name = getattr(row, self._key.key)

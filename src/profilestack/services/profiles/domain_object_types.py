@@ -27,9 +27,9 @@ def put_domain_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[str
         raise bad_request(f"Domain {domain.name} has no data store: enable its DataStore with UpdateDomain before "
                           "putting domain object types.")
     name = params["ObjectTypeName"]
-    DOMAIN_OBJECT_TYPES.save(ctx, domain, name, {member: params[member] for member in _MEMBERS if member in params})
-    DOMAIN_OBJECT_TYPES.tag(ctx, domain, name, params.get("Tags"))
-    return DOMAIN_OBJECT_TYPES.shape(ctx, domain, DOMAIN_OBJECT_TYPES.require(ctx, domain, name))
+    definition = {member: params[member] for member in _MEMBERS if member in params}
+    return DOMAIN_OBJECT_TYPES.shape(ctx, domain, DOMAIN_OBJECT_TYPES.put(ctx, domain, name, definition,
+                                                                         params.get("Tags")))
 
 
 @profiles.operation("GetDomainObjectType")

@@ -68,9 +68,8 @@ def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
         raise bad_request(f"A domain can have at most {MAX_TRIGGERS} event triggers.")
     definition = {member: params[member] for member in _TRIGGER_MEMBERS if member in params}
     _check_definition(ctx, domain, definition)
-    TRIGGERS.save(ctx, domain, name, definition, object_type=definition["ObjectTypeName"])
-    TRIGGERS.tag(ctx, domain, name, params.get("Tags"))
-    return TRIGGERS.shape(ctx, domain, TRIGGERS.require(ctx, domain, name))
+    return TRIGGERS.shape(ctx, domain, TRIGGERS.put(ctx, domain, name, definition, params.get("Tags"),
+                                                   object_type=definition["ObjectTypeName"]))
 
 
 @profiles.operation("GetEventTrigger")
@@ -141,9 +140,7 @@ def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     definition = {member: params[member] for member in _INTEGRATION_MEMBERS if member in params}
     definition.setdefault("ObjectTypeName", trigger.object_type)
     definition.setdefault("Scope", "PROFILE")
-    INTEGRATIONS.save(ctx, domain, uri, definition)
-    INTEGRATIONS.tag(ctx, domain, uri, params.get("Tags"))
-    return _integration_shape(ctx, domain, INTEGRATIONS.require(ctx, domain, uri))
+    return _integration_shape(ctx, domain, INTEGRATIONS.put(ctx, domain, uri, definition, params.get("Tags")))
 
 
 @profiles.operation("GetIntegration")

@@ -42,9 +42,8 @@ def create_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[
     SEGMENTS.require_new(ctx, domain, name)
     check_segment(params, lambda source: SEGMENTS.find(ctx.db, domain.id, source) is not None,
                   lambda attribute: CALCULATED_ATTRIBUTES.find(ctx.db, domain.id, attribute) is not None)
-    SEGMENTS.save(ctx, domain, name, {member: params[member] for member in _MEMBERS if member in params})
-    SEGMENTS.tag(ctx, domain, name, params.get("Tags"))
-    shape = _shape(ctx, domain, SEGMENTS.require(ctx, domain, name))
+    definition = {member: params[member] for member in _MEMBERS if member in params}
+    shape = _shape(ctx, domain, SEGMENTS.put(ctx, domain, name, definition, params.get("Tags")))
     return {member: shape[member] for member in _LISTED if member in shape}
 
 
