@@ -13,14 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profilestack.gateway.errors import AwsError
-from profilestack.outbox.wakeups import announce
-from profilestack.outbox.worker import enqueue
-from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles.domains import domain_named
-from profilestack.services.profiles.event_triggers import has_triggers
 from profilestack.services.profiles.object_types import definition_of
-from profilestack.services.profiles.objects import ingest, lock_batch
-from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
+from profilestack.services.profiles.objects import ingest_batch
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -75,23 +70,12 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
             progress(result.loaded + result.failed, total, result.failed)
 
     def write_batch() -> tuple[int, list[str]]:
-        loaded, errors = 0, []
-        with app.database.transaction() as db, domain_stats.batched(db):
-            now = app.clock.now()
-            evaluate = has_triggers(db, domain.id, object_type)  # once per batch, not per object
-            lock_batch(db, domain, object_type, definition, [text for _, text in batch])
-            if evaluate:
-                announce(db)
-            for number, text in batch:
-                try:
-                    _, profile_id = ingest(db, app.ids, domain, object_type, definition, text, now)
-                    if evaluate:
-                        enqueue(db, app.clock, EVALUATE_TASK,
-                                evaluation(domain, object_type, profile_id, text, now, app.ids.uuid()))
-                    loaded += 1
-                except AwsError as error:  # raised before the object writes anything
-                    errors.append(f"line {number}: {error.message}")
-        return loaded, errors
+        with app.database.transaction() as db:
+            outcomes = ingest_batch(db, app.ids, app.clock, domain, object_type, definition,
+                                    [text for _, text in batch])
+        errors = [f"line {number}: {outcome.message}" for (number, _), outcome in zip(batch, outcomes, strict=True)
+                  if isinstance(outcome, AwsError)]
+        return len(outcomes) - len(errors), errors
 
     for item in _lines(path):
         batch.append(item)

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.cleanup import prune_in_task
-from profilestack.runtime import Ids
+from profilestack.outbox.wakeups import announce
+from profilestack.outbox.worker import enqueue
+from profilestack.runtime import Clock, Ids
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
@@ -130,10 +132,16 @@ def lock_batch(db: Connection, domain: Row[Any], object_type: str, definition: d
     lock_for_transaction(db, *keys, shared=(domain_data_key(domain.id),))
 
 
+class Ingested(NamedTuple):
+    unique_key: str
+    profile_id: str | None
+    created_profile: bool
+
+
 def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
-           now: datetime, performed_by: str | None = None) -> tuple[str, str | None]:
+           now: datetime, performed_by: str | None = None) -> Ingested:
     """Map one object, find or create its profile, fill the profile, store the object, record it in the profile's
-    history; its unique key and profile."""
+    history."""
     history = History(db, ids, domain, now, performed_by)
     mapped, unique_key = _mapped(definition, text)
     lock_for_transaction(db, *_locks(domain, object_type, mapped, unique_key), shared=(domain_data_key(domain.id),))
@@ -143,7 +151,8 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     else:
         profile_id, found_by = _matching_profile(db, domain.id, mapped)
     origin = f"object:{object_type}"
-    if profile_id is None and definition.get("AllowProfileCreation"):
+    created = profile_id is None and bool(definition.get("AllowProfileCreation"))
+    if created:
         profile_id = store.create_profile(db, domain.id, ids.hex32(), mapped.inferred_fields, now,
                                           dict.fromkeys(mapped.inferred_fields, object_type),
                                           object_keys=(mapped.persisted_keys(True), origin))
@@ -168,7 +177,32 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     if profile_id is not None:
         history.object(INGESTED, profile_id, object_type, unique_key, text)
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
-    return unique_key, profile_id
+    return Ingested(unique_key, profile_id, created)
+
+
+def ingest_batch(db: Connection, ids: Ids, clock: Clock, domain: Row[Any], object_type: str,
+                 definition: dict[str, Any], texts: list[str], performed_by: str | None = None
+                 ) -> list[Ingested | AwsError]:
+    """Objects of one type ingested in one transaction, outside any call (the loader, upload jobs), their
+    triggers queued for evaluation: each object's outcome, an error for one refused before it wrote anything."""
+    now = clock.now()
+    outcomes: list[Ingested | AwsError] = []
+    with domain_stats.batched(db):
+        evaluate = has_triggers(db, domain.id, object_type)  # once per batch, not per object
+        lock_batch(db, domain, object_type, definition, texts)
+        if evaluate:
+            announce(db)
+        for text in texts:
+            try:
+                done = ingest(db, ids, domain, object_type, definition, text, now, performed_by)
+            except AwsError as error:
+                outcomes.append(error)
+                continue
+            if evaluate:
+                enqueue(db, clock, EVALUATE_TASK, evaluation(domain, object_type, done.profile_id, text, now,
+                                                             ids.uuid()))
+            outcomes.append(done)
+    return outcomes
 
 
 def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None, object_type: str,
@@ -190,11 +224,10 @@ def _put(ctx: CallContext, domain: Row[Any], object_type: str, definition: dict[
     """One object through the mapping, its triggers queued for evaluation; its unique key."""
     now = ctx.now()
     with domain_stats.batched(ctx.db):  # one change of the domain's counters for the object and any new profile
-        key, profile_id = ingest(ctx.db, ctx.app.ids, domain, object_type, definition, text, now,
-                                 ctx.principal.arn)
+        done = ingest(ctx.db, ctx.app.ids, domain, object_type, definition, text, now, ctx.principal.arn)
         if has_triggers(ctx.db, domain.id, object_type):
-            ctx.enqueue(EVALUATE_TASK, evaluation(domain, object_type, profile_id, text, now, ctx.request_id))
-    return key
+            ctx.enqueue(EVALUATE_TASK, evaluation(domain, object_type, done.profile_id, text, now, ctx.request_id))
+    return done.unique_key
 
 
 @profiles.operation("PutProfileObject")
