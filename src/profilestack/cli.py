@@ -23,6 +23,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "data_dir": Path(args.data_dir) if getattr(args, "data_dir", None) else None,
         "db": getattr(args, "db", None),
         "workers": getattr(args, "workers", None),
+        "public_url": getattr(args, "public_url", None),
     }
     if getattr(args, "no_bootstrap_credentials", False):
         overrides["bootstrap_credentials"] = False
@@ -199,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="run the AWS-compatible server")
     serve_parser.add_argument("--host")
     serve_parser.add_argument("--port", type=int)
+    serve_parser.add_argument("--public-url", help="where clients reach this server, for the URLs it hands out "
+                              "(upload jobs'); default http://HOST:PORT")
     serve_parser.add_argument("--workers", type=int, help="server processes (PostgreSQL or SQLite)")
     serve_parser.add_argument("--no-bootstrap-credentials", action="store_true",
                               help="do not accept the configured root key pair")

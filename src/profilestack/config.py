@@ -29,6 +29,8 @@ class Settings:
     outbox_worker: bool = True  # run an outbox worker inside each server process
     log_level: str = "warning"
     max_request_bytes: int = 16 * 1024 * 1024  # a larger body is refused unread (413), not buffered
+    # where clients reach this server, for the URLs it hands out (upload jobs'); by default http://host:port
+    public_url: str | None = None
     audit_retention_days: int = 90  # CloudTrail's event history keeps 90 days; 0 keeps every event
     clock_offset_file: str | None = None  # testing aid: see runtime.OffsetFileClock
     test_policy_overrides: str | None = None  # testing aid: JSON file {managed policy ARN: document}
@@ -39,6 +41,13 @@ class Settings:
     @property
     def database_url(self) -> str:
         return self.db or sqlite_url(self.data_dir)
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

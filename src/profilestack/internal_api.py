@@ -1,7 +1,9 @@
-"""Endpoints under ``/_profilestack/`` that AWS has no API for: health, and what a campaign received.
+"""Endpoints under ``/_profilestack/`` that AWS has no API for: health, what a campaign received, and the URLs
+Customer Profiles upload jobs take their files at.
 
-Everything but health is SigV4-authenticated and authorized like an AWS call: reading a
-campaign's outbound requests needs ``connect-campaigns:DescribeCampaign`` on the campaign.
+Reading a campaign's outbound requests is SigV4-authenticated and authorized like an AWS call (it needs
+``connect-campaigns:DescribeCampaign`` on the campaign). An upload URL is a pre-signed URL, as S3's are: the
+secret it carries is its credential, valid for an hour, and its errors are S3's XML.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
 
 from sqlalchemy import select
 
@@ -18,6 +21,7 @@ from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.services.campaigns.handlers import outbound_requests
 from profilestack.services.campaigns.tables import campaigns
+from profilestack.services.profiles.upload_jobs import UPLOAD_PATH, UploadRefused, receive_upload
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -39,7 +43,21 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
             return _json(200, {"outboundRequests": _campaign_requests(app, request, found.group(1))})
         except AwsError as error:
             return _json(error.status, {"__type": error.code, "message": error.message})
+    if request.raw_path.startswith(UPLOAD_PATH):
+        return _upload(app, request, request.raw_path[len(UPLOAD_PATH):])
     return _json(404, {"message": f"No such profilestack endpoint: {request.raw_path}"})
+
+
+def _upload(app: App, request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        if request.method != "PUT":
+            raise UploadRefused(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+        etag = receive_upload(app, token, request.body)
+    except UploadRefused as refused:
+        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{refused.code}</Code>"
+                f"<Message>{escape(refused.message)}</Message></Error>")
+        return HttpResponse(refused.status, [("content-type", "application/xml")], body.encode())
+    return HttpResponse(200, [("etag", etag)], b"")
 
 
 def _campaign_requests(app: App, request: HttpRequest, campaign_id: str) -> list[dict[str, Any]]:

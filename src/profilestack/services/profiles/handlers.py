@@ -20,6 +20,7 @@ from profilestack.services.profiles import (  # noqa: F401
     similar_profiles,
     tagging,
     trigger_runtime,
+    upload_jobs,
 )
 from profilestack.services.profiles.service import profiles
 

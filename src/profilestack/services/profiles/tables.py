@@ -1,6 +1,6 @@
 """Customer Profiles state: domains (regional, per account) and the tags of its resources."""
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text, UniqueConstraint
 
 from profilestack.store.metadata import metadata
 from profilestack.store.types import UtcDateTime
@@ -140,4 +140,26 @@ profile_domain_stat_changes = Table(
     Column("objects", Integer, nullable=False),
     Column("size", BigInteger, nullable=False),
     Index("ix_profile_domain_stat_changes_domain", "domain_id"),
+)
+
+profile_upload_jobs = Table(
+    "profile_upload_jobs", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("display_name", String(255), nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("unique_key", String(1000), nullable=False),
+    Column("data_expiry", Integer),
+    Column("status", String(32), nullable=False),
+    Column("status_reason", String(32)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("completed_at", UtcDateTime),
+    Column("upload_token", String(64)),  # the secret in the upload URL GetUploadJobPath gave last
+    Column("upload_valid_until", UtcDateTime),
+    Column("upload", LargeBinary),  # the CSV file, as uploaded
+    Column("rows_done", Integer, nullable=False),  # data rows of the file ingested so far (a resumed job skips them)
+    Column("created_records", Integer, nullable=False),
+    Column("updated_records", Integer, nullable=False),
+    Column("failed_records", Integer, nullable=False),
+    Index("ix_profile_upload_jobs_token", "upload_token", unique=True),
 )
