@@ -4,13 +4,14 @@ into profiles found or created by the job's unique key."""
 from __future__ import annotations
 
 import hashlib
+import json
 import urllib.error
 import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.identities import unique
+from tests.e2e.identities import allow, document, make_user, unique
 from tests.e2e.waiting import wait_for
 
 FIELDS = {
@@ -95,6 +96,12 @@ def test_a_csv_file_creates_profiles_then_a_second_one_updates_them(profiles, do
     ingested = [record for record in records["ProfileHistoryRecords"] if record["ActionType"] == "INGESTED"]
     assert [(record["ObjectTypeName"], record["PerformedBy"]) for record in ingested] == [
         (f"_upload_{job_id}", "arn:aws:iam::000000000000:root")]
+    objects = profiles.list_profile_objects(DomainName=domain, ProfileId=ana["ProfileId"],
+                                            ObjectTypeName=f"_upload_{job_id}")["Items"]
+    assert [(item["ProfileObjectUniqueKey"], json.loads(item["Object"])) for item in objects] == [
+        ("c-1", {"CustomerId": "c-1", "First": "Ana", "Email": "ana@example.com", "City": "Lyon", "Tier": "gold"})]
+    assert _refused(profiles.list_profile_objects, DomainName=domain, ProfileId=ana["ProfileId"],
+                    ObjectTypeName="_upload_" + "0" * 32)[0] == "ResourceNotFoundException"
 
     second = _run(profiles, domain, "CustomerId,First,Tier\nc-2,Bob,bronze\nc-4,Dee,\n", DisplayName="more.csv")
     assert (second["Status"], second["ResultsSummary"]) == (
@@ -237,3 +244,21 @@ def test_a_deleted_domain_takes_its_upload_jobs_along(profiles) -> None:
         assert profiles.list_upload_jobs(DomainName=name)["Items"] == []
     finally:
         profiles.delete_domain(DomainName=name)
+
+
+def test_starting_a_job_takes_its_own_permission_and_its_rows_are_the_starters(server, profiles, domain) -> None:
+    domain_arn = f"arn:aws:profile:us-east-1:000000000000:domains/{domain}"
+    preparer = make_user(server, document(allow(["profile:CreateUploadJob", "profile:GetUploadJobPath",
+                                                 "profile:GetUploadJob"], domain_arn)))
+    own = preparer.client("customer-profiles")
+    job_id = _job(own, domain)
+    _upload(own, domain, job_id, "CustomerId,First\nc-1,Ana\n")
+    code, message = _refused(own.start_upload_job, DomainName=domain, JobId=job_id)
+    assert code == "AccessDeniedException" and "profile:StartUploadJob" in message
+    starter = make_user(server, document(allow("profile:StartUploadJob", domain_arn)))
+    starter.client("customer-profiles").start_upload_job(DomainName=domain, JobId=job_id)
+    wait_for(lambda: own.get_upload_job(DomainName=domain, JobId=job_id)["Status"] == "SUCCEEDED")
+    [ana] = _by_customer(profiles, domain, "c-1")
+    records = profiles.list_profile_history_records(DomainName=domain, ProfileId=ana["ProfileId"],
+                                                    ActionType="INGESTED")["ProfileHistoryRecords"]
+    assert [record["PerformedBy"] for record in records] == [starter.arn]

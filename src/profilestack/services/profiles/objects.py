@@ -41,6 +41,7 @@ from profilestack.services.profiles.tables import (
     profile_objects,
 )
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
+from profilestack.services.profiles.upload_job_types import upload_type_definition
 from profilestack.store.locks import domain_data_key, lock_for_transaction, takes_locks
 from profilestack.store.prepared import Prepared
 
@@ -261,7 +262,8 @@ def batch_put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[s
 def list_profile_objects(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     object_type = params["ObjectTypeName"]
-    definition = definition_of(ctx.db, domain, object_type)
+    definition = (upload_type_definition(ctx.db, domain.id, object_type)
+                  or definition_of(ctx.db, domain, object_type))
     rows = list(ctx.db.execute(select(profile_objects).where(
         profile_objects.c.domain_id == domain.id, profile_objects.c.profile_id == params["ProfileId"],
         profile_objects.c.object_type == object_type).order_by(profile_objects.c.created_at,

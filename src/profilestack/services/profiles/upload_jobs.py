@@ -28,6 +28,7 @@ from profilestack.services.profiles.mapping import lookup, validate_definition
 from profilestack.services.profiles.objects import ingest_batch
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains, profile_upload_jobs
+from profilestack.services.profiles.upload_job_types import job_definition, object_type_of
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -37,20 +38,6 @@ UPLOAD_PATH = "/_profilestack/upload-jobs/"
 URL_LIFETIME = timedelta(hours=1)
 _ROWS_PER_TRANSACTION = 500
 _jobs = profile_upload_jobs.c
-
-
-def object_type_of(job_id: str) -> str:
-    return f"_upload_{job_id}"
-
-
-def _definition(job: Row[Any]) -> dict[str, Any]:
-    """The object type the job's rows are ingested as."""
-    definition: dict[str, Any] = {
-        "Fields": job.fields, "AllowProfileCreation": True,
-        "Keys": {job.unique_key: [{"StandardIdentifiers": ["PROFILE", "UNIQUE"], "FieldNames": [job.unique_key]}]}}
-    if job.data_expiry:
-        definition["ExpirationDays"] = job.data_expiry
-    return definition
 
 
 def _require_job(ctx: CallContext, params: dict[str, Any]) -> Row[Any]:
@@ -213,7 +200,7 @@ def run_upload_job(app: App, payload: dict[str, Any]) -> None:
         _conclude(app, payload, "FAILED", "VALIDATION_FAILURE")
         return
     key_source = job.fields[job.unique_key]["Source"]
-    definition = _definition(job)
+    definition = job_definition(job)
     start = job.rows_done
     while start < len(rows):
         chunk = rows[start:start + _ROWS_PER_TRANSACTION]
