@@ -40,10 +40,14 @@ _ROWS_PER_TRANSACTION = 500
 _jobs = profile_upload_jobs.c
 
 
+# a job as its operations read it: whether it has a file, not the file
+_DESCRIBED = select(*(column for column in profile_upload_jobs.columns if column.key != "upload"),
+                    _jobs.upload.is_not(None).label("has_upload"))
+
+
 def _require_job(ctx: CallContext, params: dict[str, Any]) -> Row[Any]:
     domain = require_domain(ctx, params["DomainName"])
-    job = ctx.db.execute(select(profile_upload_jobs).where(_jobs.domain_id == domain.id,
-                                                           _jobs.id == params["JobId"])).first()
+    job = ctx.db.execute(_DESCRIBED.where(_jobs.domain_id == domain.id, _jobs.id == params["JobId"])).first()
     if job is None:
         raise not_found(f"Upload job {params['JobId']} does not exist in domain {domain.name}.")
     return job
@@ -87,7 +91,7 @@ def get_upload_job(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def list_upload_jobs(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Newest first."""
     domain = require_domain(ctx, params["DomainName"])
-    jobs = ctx.db.execute(select(profile_upload_jobs).where(_jobs.domain_id == domain.id)
+    jobs = ctx.db.execute(_DESCRIBED.where(_jobs.domain_id == domain.id)
                           .order_by(_jobs.created_at.desc(), _jobs.id)).all()
     return page_result(jobs, params, lambda chunk: [_summary(job) for job in chunk])
 
@@ -111,7 +115,7 @@ def start_upload_job(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
     job = _require_job(ctx, params)
     if job.status != "CREATED":
         raise bad_request(f"Upload job {job.id} is {job.status}: only a CREATED job can start.")
-    if job.upload is None:
+    if not job.has_upload:
         raise bad_request(f"Upload job {job.id} has no file yet: upload it to the URL GetUploadJobPath gives, "
                           "then start the job.")
     ctx.db.execute(update(profile_upload_jobs).where(_jobs.domain_id == job.domain_id, _jobs.id == job.id)
@@ -204,8 +208,15 @@ def run_upload_job(app: App, payload: dict[str, Any]) -> None:
     start = job.rows_done
     while start < len(rows):
         chunk = rows[start:start + _ROWS_PER_TRANSACTION]
-        if not app.database.again_if_lost_race(
-                lambda chunk=chunk: _ingest_chunk(app, payload, definition, key_source, chunk)):
+        try:
+            going_on = app.database.again_if_lost_race(
+                lambda chunk=chunk: _ingest_chunk(app, payload, definition, key_source, chunk))
+        except Exception as error:
+            if not app.database.refused(error):
+                raise  # the database failed (unreachable, say): the outbox runs the task again, from this chunk
+            _conclude(app, payload, "FAILED", "INTERNAL_FAILURE")  # it would refuse the chunk every time
+            return
+        if not going_on:
             return
         start += len(chunk)
     _conclude(app, payload)
