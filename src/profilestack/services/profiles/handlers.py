@@ -15,6 +15,7 @@ from profilestack.services.profiles import (  # noqa: F401
     objects,
     profile_operations,
     segment_estimates,
+    segment_subscriptions,
     segments,
     service_role,
     similar_profiles,

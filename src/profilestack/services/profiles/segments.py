@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Connection, Row, delete, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.profiles import profile_store as store
@@ -15,7 +15,13 @@ from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.segment_membership import Membership, check_segment, source_segments_of
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profile_event_triggers, profile_segment_definitions
+from profilestack.services.profiles.tables import (
+    profile_event_triggers,
+    profile_segment_definitions,
+    profile_segment_events,
+    profile_segment_members,
+    profile_segment_subscriptions,
+)
 
 SEGMENTS = HeldDefinitions(profile_segment_definitions, "name", "Segment definition", "segment-definitions",
                            "SegmentDefinitionName")
@@ -68,7 +74,14 @@ def delete_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[
     if users:
         raise bad_request(f"Segment definition {row.name} is used by {users[0]}; change or delete it first.")
     SEGMENTS.delete(ctx, domain, row)
+    forget_subscription(ctx.db, domain.id, row.name)
     return {"Message": f"Segment definition {row.name} was deleted."}
+
+
+def forget_subscription(db: Connection, domain_id: int, segment: str) -> None:
+    """A segment's subscription, its members and its events (segment_subscriptions.py)."""
+    for table in (profile_segment_subscriptions, profile_segment_members, profile_segment_events):
+        db.execute(delete(table).where(table.c.domain_id == domain_id, table.c.segment_name == segment))
 
 
 class SegmentMembers:

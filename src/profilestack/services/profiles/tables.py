@@ -163,3 +163,36 @@ profile_upload_jobs = Table(
     Column("failed_records", Integer, nullable=False),
     Index("ix_profile_upload_jobs_token", "upload_token", unique=True),
 )
+
+profile_segment_subscriptions = Table(
+    "profile_segment_subscriptions", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("segment_name", String(64), primary_key=True),
+    Column("schedule", JSON),  # the ScheduleConfiguration given, None for the default (every 24 hours)
+    Column("status", String(16), nullable=False),
+    Column("message", String(1000)),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("last_executed_at", UtcDateTime),
+    Column("next_executed_at", UtcDateTime),
+    Column("live_cursor", BigInteger, nullable=False),  # history records up to this one were looked at for LIVE events
+)
+
+profile_segment_members = Table(  # who a subscribed segment held at its last look
+    "profile_segment_members", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("segment_name", String(64), primary_key=True),
+    Column("profile_id", String(32), primary_key=True),
+)
+
+profile_segment_events = Table(
+    "profile_segment_events", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("domain_id", Integer, nullable=False),
+    Column("segment_name", String(64), nullable=False),
+    Column("profile_id", String(32), nullable=False),
+    Column("event", String(8), nullable=False),  # JOINED, LEFT
+    Column("event_type", String(8), nullable=False),  # LIVE, SCHEDULE
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_profile_segment_events_segment", "domain_id", "segment_name", "seq"),
+)
