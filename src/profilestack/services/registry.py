@@ -76,6 +76,7 @@ class ServiceHandlers:
 def all_services() -> tuple[ServiceHandlers, ...]:
     """Every service; importing a service module registers its operations and tasks."""
     from profilestack.services.campaigns import instances  # noqa: F401  its operations register on ``outbound``
+    from profilestack.services.campaigns.campaigns_v1 import dialer
     from profilestack.services.campaigns.handlers import outbound
     from profilestack.services.cloudtrail.handlers import cloudtrail
     from profilestack.services.cloudwatch import (  # noqa: F401  their operations register on ``cloudwatch``
@@ -90,7 +91,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
     from profilestack.services.profiles.handlers import profiles
     from profilestack.services.sts.handlers import sts
 
-    return (sts, iam, cloudtrail, profiles, cloudwatch, outbound)
+    return (sts, iam, cloudtrail, profiles, cloudwatch, outbound, dialer)
 
 
 def all_handlers() -> dict[tuple[str, str], Handler]:

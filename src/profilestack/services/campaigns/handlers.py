@@ -1,4 +1,7 @@
-"""Amazon Connect Outbound Campaigns v2 (paths under /v2/): campaigns, their state, profile outbound requests."""
+"""Amazon Connect Outbound Campaigns v2 (paths under /v2/): campaigns, their state, profile outbound requests.
+
+What v1 (campaigns_v1.py) shares with it — a campaign's state, deletion, name, tags, requests taken
+idempotently — is written once here, for either version: each version sees only the campaigns it made."""
 
 from __future__ import annotations
 
@@ -43,15 +46,17 @@ def invalid_state(row: Row[Any], action: str) -> AwsError:
 
 _FIND_CAMPAIGN = Prepared(select(campaigns).where(campaigns.c.id == bindparam("b_id"),
                                                   campaigns.c.account_id == bindparam("b_account"),
-                                                  campaigns.c.region == bindparam("b_region")))
+                                                  campaigns.c.region == bindparam("b_region"),
+                                                  campaigns.c.api_version == bindparam("b_version")))
 _FIND_REQUEST = Prepared(select(campaign_outbound_requests).where(
     campaign_outbound_requests.c.campaign_id == bindparam("b_campaign"),
     campaign_outbound_requests.c.client_token == bindparam("b_token")))
 _INSERT_REQUEST = Prepared(insert(campaign_outbound_requests))
 
 
-def require_campaign(ctx: CallContext, campaign_id: str) -> Row[Any]:
-    row = _FIND_CAMPAIGN.first(ctx.db, {"b_id": campaign_id, "b_account": ctx.account, "b_region": ctx.region})
+def require_campaign(ctx: CallContext, campaign_id: str, version: str = "v2") -> Row[Any]:
+    row = _FIND_CAMPAIGN.first(ctx.db, {"b_id": campaign_id, "b_account": ctx.account, "b_region": ctx.region,
+                                        "b_version": version})
     if row is None:
         raise not_found(campaign_id)
     return row
@@ -75,19 +80,18 @@ def _check_source(ctx: CallContext, source: dict[str, Any] | None) -> None:
         check_domain_arn(ctx, domain_arn, "customerProfilesDomainArn")
 
 
-@outbound.operation("CreateCampaign")
-def create_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+def insert_campaign(ctx: CallContext, params: dict[str, Any], version: str) -> dict[str, Any]:
+    """A new campaign of either version (the quota counts both); CreateCampaign's answer."""
     count = ctx.db.execute(select(func.count()).select_from(campaigns).where(
         campaigns.c.account_id == ctx.account, campaigns.c.region == ctx.region)).scalar_one()
     if count >= MAX_CAMPAIGNS:
         raise AwsError("ServiceQuotaExceededException", f"At most {MAX_CAMPAIGNS} campaigns per region.", 402)
-    _check_source(ctx, params.get("source"))
     campaign_id, now = ctx.app.ids.uuid(), ctx.now()
     arn = f"arn:aws:connect-campaigns:{ctx.region}:{ctx.account}:campaign/{campaign_id}"
     definition = {name: value for name, value in params.items() if name != "tags"}
     ctx.db.execute(insert(campaigns).values(id=campaign_id, account_id=ctx.account, region=ctx.region, arn=arn,
                                             name=params["name"], definition=definition, state="Initialized",
-                                            created_at=now, updated_at=now))
+                                            api_version=version, created_at=now, updated_at=now))
     if params.get("tags"):
         set_tags(ctx.db, arn, params["tags"], validation)
     result: dict[str, Any] = {"id": campaign_id, "arn": arn}
@@ -96,17 +100,30 @@ def create_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+@outbound.operation("CreateCampaign")
+def create_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    _check_source(ctx, params.get("source"))
+    return insert_campaign(ctx, params, "v2")
+
+
 @outbound.operation("DescribeCampaign")
 def describe_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"campaign": _shape(ctx.db, require_campaign(ctx, params["id"]))}
 
 
+def listed_campaigns(ctx: CallContext, params: dict[str, Any], version: str) -> list[Row[Any]]:
+    """The version's campaigns in the caller's region, oldest first, of the instance ``filters`` names."""
+    query = select(campaigns).where(campaigns.c.account_id == ctx.account, campaigns.c.region == ctx.region,
+                                    campaigns.c.api_version == version)
+    instance = ((params.get("filters") or {}).get("instanceIdFilter") or {}).get("value")
+    return [row for row in ctx.db.execute(query.order_by(campaigns.c.created_at, campaigns.c.id))
+            if instance is None or row.definition.get("connectInstanceId") == instance]
+
+
 @outbound.operation("ListCampaigns")
 def list_campaigns(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    query = select(campaigns).where(campaigns.c.account_id == ctx.account, campaigns.c.region == ctx.region)
-    instance = ((params.get("filters") or {}).get("instanceIdFilter") or {}).get("value")
-    rows = [row for row in ctx.db.execute(query.order_by(campaigns.c.created_at, campaigns.c.id))
-            if instance is None or row.definition.get("connectInstanceId") == instance]
+    rows = listed_campaigns(ctx, params, "v2")
+
     def summary_of(row: Row[Any]) -> dict[str, Any]:
         definition = row.definition
         summary = {"id": row.id, "arn": row.arn, "name": row.name,
@@ -138,33 +155,23 @@ def delete_campaign_rows(ctx: CallContext, row: Row[Any]) -> None:
     ctx.db.execute(delete(campaigns).where(campaigns.c.id == row.id))
 
 
-@outbound.operation("DeleteCampaign")
-def delete_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    delete_campaign_rows(ctx, require_campaign(ctx, params["id"]))
-    return {}
-
-
-def _register_transition(operation: str) -> None:
+def _register_transition(handlers: ServiceHandlers, version: str, operation: str) -> None:
     allowed, target = TRANSITIONS[operation]
     verb = operation.removesuffix("Campaign").lower()
 
-    @outbound.operation(operation)
+    @handlers.operation(operation)
     def transition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-        row = require_campaign(ctx, params["id"])
+        row = require_campaign(ctx, params["id"], version)
         if row.state not in allowed:
             raise invalid_state(row, verb)
         ctx.db.execute(update(campaigns).where(campaigns.c.id == row.id).values(state=target, updated_at=ctx.now()))
         return {}
 
 
-for _operation in TRANSITIONS:
-    _register_transition(_operation)
-
-
 # Update… operation → the campaign member it replaces; Delete… operation → the member it removes, or the part of
 # it the request's channel names (channelSubtype / config, e.g. TELEPHONY → "telephony")
 UPDATES = {
-    "UpdateCampaignName": "name", "UpdateCampaignSchedule": "schedule", "UpdateCampaignSource": "source",
+    "UpdateCampaignSchedule": "schedule", "UpdateCampaignSource": "source",
     "UpdateCampaignFlowAssociation": "connectCampaignFlowArn", "UpdateCampaignChannelSubtypeConfig":
     "channelSubtypeConfig", "UpdateCampaignCommunicationLimits": "communicationLimitsOverride",
     "UpdateCampaignCommunicationTime": "communicationTimeConfig", "UpdateCampaignEntryLimits": "entryLimitsConfig",
@@ -179,18 +186,18 @@ _PARTS = {"TELEPHONY": "telephony", "SMS": "sms", "EMAIL": "email", "WHATSAPP": 
           "ALL_CHANNEL_SUBTYPES": "allChannelSubtypes"}
 
 
-def _save_definition(ctx: CallContext, row: Row[Any], definition: dict[str, Any]) -> None:
+def save_definition(ctx: CallContext, row: Row[Any], definition: dict[str, Any]) -> None:
     ctx.db.execute(update(campaigns).where(campaigns.c.id == row.id).values(
         definition=definition, name=definition["name"], updated_at=ctx.now()))
 
 
-def _register_update(operation: str, member: str) -> None:
-    @outbound.operation(operation)
+def register_update(handlers: ServiceHandlers, version: str, operation: str, member: str) -> None:
+    @handlers.operation(operation)
     def update_member(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-        row = require_campaign(ctx, params["id"])
+        row = require_campaign(ctx, params["id"], version)
         if member == "source":
             _check_source(ctx, params["source"])
-        _save_definition(ctx, row, {**row.definition, member: params[member]})
+        save_definition(ctx, row, {**row.definition, member: params[member]})
         return {}
 
 
@@ -208,41 +215,25 @@ def _register_removal(operation: str, member: str, part_param: str | None) -> No
                 definition[member] = remaining
             else:
                 definition.pop(member, None)
-        _save_definition(ctx, row, definition)
+        save_definition(ctx, row, definition)
         return {}
 
 
 for _operation, _member in UPDATES.items():
-    _register_update(_operation, _member)
+    register_update(outbound, "v2", _operation, _member)
 for _operation, (_member, _part) in REMOVALS.items():
     _register_removal(_operation, _member, _part)
 
 
-@outbound.operation("GetCampaignState")
-def get_campaign_state(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return {"state": require_campaign(ctx, params["id"]).state}
-
-
-@outbound.operation("GetCampaignStateBatch")
-def get_campaign_state_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    rows = {row.id: row for row in ctx.db.execute(select(campaigns).where(
-        campaigns.c.id.in_(params["campaignIds"]), campaigns.c.account_id == ctx.account,
-        campaigns.c.region == ctx.region))}
-    return {"successfulRequests": [{"campaignId": cid, "state": rows[cid].state} for cid in params["campaignIds"]
-                                   if cid in rows],
-            "failedRequests": [{"campaignId": cid, "failureCode": "ResourceNotFound"} for cid in params["campaignIds"]
-                               if cid not in rows]}
-
-
 def _accept(ctx: CallContext, row: Row[Any], request: dict[str, Any], now: datetime,
-            target: dict[str, Any]) -> dict[str, Any]:
+            target: dict[str, Any], conflict: str) -> dict[str, Any]:
     """One request: new, the same again (its id), or its token already used for another ``target`` (who to reach:
-    a profile, or channel parameters)."""
+    a profile, or channel parameters): then failed with the ``conflict`` code."""
     token = request["clientToken"]
     existing = _FIND_REQUEST.first(ctx.db, {"b_campaign": row.id, "b_token": token})
     if existing is not None:
         if any(getattr(existing, column) != value for column, value in target.items()):
-            return {"clientToken": token, "id": existing.id, "failureCode": "Conflict"}
+            return {"clientToken": token, "id": existing.id, "failureCode": conflict}
         return {"clientToken": token, "id": existing.id}
     expires = request.get("expirationTime")
     if expires is not None and expires <= now:
@@ -256,53 +247,81 @@ def _accept(ctx: CallContext, row: Row[Any], request: dict[str, Any], now: datet
     return {"clientToken": token, "id": request_id}
 
 
-def _batch(ctx: CallContext, campaign_id: str, requests: list[dict[str, Any]],
-           target_of: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+def take_requests(ctx: CallContext, campaign_id: str, requests: list[dict[str, Any]],
+                  target_of: Callable[[dict[str, Any]], dict[str, Any]], version: str = "v2",
+                  conflict: str = "Conflict") -> dict[str, Any]:
     """Idempotent per clientToken; each request succeeds or fails on its own; the campaign must be running."""
-    row = require_campaign(ctx, campaign_id)
+    row = require_campaign(ctx, campaign_id, version)
     if row.state != "Running":
         raise invalid_state(row, "accept outbound requests")
     now = ctx.now()
-    outcomes = [_accept(ctx, row, request, now, target_of(request)) for request in requests]
+    outcomes = [_accept(ctx, row, request, now, target_of(request), conflict) for request in requests]
     return {"successfulRequests": [o for o in outcomes if "failureCode" not in o],
             "failedRequests": [o for o in outcomes if "failureCode" in o]}
 
 
 @outbound.operation("PutProfileOutboundRequestBatch")
 def put_profile_outbound_request_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return _batch(ctx, params["id"], params["profileOutboundRequests"],
+    return take_requests(ctx, params["id"], params["profileOutboundRequests"],
                   lambda request: {"profile_id": request["profileId"]})
 
 
 @outbound.operation("PutOutboundRequestBatch")
 def put_outbound_request_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return _batch(ctx, params["id"], params["outboundRequests"],
+    return take_requests(ctx, params["id"], params["outboundRequests"],
                   lambda request: {"channel_parameters": request["channelSubtypeParameters"]})
 
 
-def _require_tagged(ctx: CallContext, arn: str) -> str:
-    found = ctx.db.execute(select(campaigns.c.id).where(campaigns.c.arn == arn,
-                                                        campaigns.c.account_id == ctx.account)).first()
-    if found is None:
-        raise AwsError("ResourceNotFoundException", f"Resource {arn} does not exist.", 404)
-    return arn
+def register_common(handlers: ServiceHandlers, version: str) -> None:
+    """The operations both versions have alike: deletion, state changes and reads, the name, tags."""
+
+    @handlers.operation("DeleteCampaign")
+    def delete_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+        delete_campaign_rows(ctx, require_campaign(ctx, params["id"], version))
+        return {}
+
+    for operation in TRANSITIONS:
+        _register_transition(handlers, version, operation)
+    register_update(handlers, version, "UpdateCampaignName", "name")
+
+    @handlers.operation("GetCampaignState")
+    def get_campaign_state(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"state": require_campaign(ctx, params["id"], version).state}
+
+    @handlers.operation("GetCampaignStateBatch")
+    def get_campaign_state_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+        rows = {row.id: row for row in ctx.db.execute(select(campaigns).where(
+            campaigns.c.id.in_(params["campaignIds"]), campaigns.c.account_id == ctx.account,
+            campaigns.c.region == ctx.region, campaigns.c.api_version == version))}
+        return {"successfulRequests": [{"campaignId": cid, "state": rows[cid].state}
+                                       for cid in params["campaignIds"] if cid in rows],
+                "failedRequests": [{"campaignId": cid, "failureCode": "ResourceNotFound"}
+                                   for cid in params["campaignIds"] if cid not in rows]}
+
+    def require_tagged(ctx: CallContext, arn: str) -> str:
+        found = ctx.db.execute(select(campaigns.c.id).where(campaigns.c.arn == arn,
+                                                            campaigns.c.account_id == ctx.account,
+                                                            campaigns.c.api_version == version)).first()
+        if found is None:
+            raise AwsError("ResourceNotFoundException", f"Resource {arn} does not exist.", 404)
+        return arn
+
+    @handlers.operation("TagResource")
+    def tag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+        set_tags(ctx.db, require_tagged(ctx, params["arn"]), params["tags"], validation)
+        return {}
+
+    @handlers.operation("UntagResource")
+    def untag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+        remove_tags(ctx.db, require_tagged(ctx, params["arn"]), params["tagKeys"])
+        return {}
+
+    @handlers.operation("ListTagsForResource")
+    def list_tags_for_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"tags": tags_of(ctx.db, require_tagged(ctx, params["arn"]))}
 
 
-@outbound.operation("TagResource")
-def tag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    set_tags(ctx.db, _require_tagged(ctx, params["arn"]), params["tags"], validation)
-    return {}
-
-
-@outbound.operation("UntagResource")
-def untag_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    remove_tags(ctx.db, _require_tagged(ctx, params["arn"]), params["tagKeys"])
-    return {}
-
-
-@outbound.operation("ListTagsForResource")
-def list_tags_for_resource(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return {"tags": tags_of(ctx.db, _require_tagged(ctx, params["arn"]))}
+register_common(outbound, "v2")
 
 
 def outbound_requests(db: Connection, campaign_id: str) -> list[dict[str, Any]]:
@@ -310,7 +329,15 @@ def outbound_requests(db: Connection, campaign_id: str) -> list[dict[str, Any]]:
     rows = db.execute(select(campaign_outbound_requests).where(
         campaign_outbound_requests.c.campaign_id == campaign_id).order_by(campaign_outbound_requests.c.created_at))
     return [{"id": row.id, "clientToken": row.client_token, "profileId": row.profile_id,
-             **({"channelSubtypeParameters": row.channel_parameters} if row.channel_parameters else {}),
+             **_parameters(row.channel_parameters),
              "expirationTime": row.expiration_time.isoformat() if row.expiration_time else None,
              "eventTriggerContext": row.event_trigger_context, "requestedBy": row.requested_by,
              "createdAt": row.created_at.isoformat()} for row in rows]
+
+
+def _parameters(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """What a request carried beside its profile: a v1 dial request's phoneNumber and attributes as they are, a v2
+    request's channelSubtypeParameters (whose members are channels, never phoneNumber)."""
+    if not stored:
+        return {}
+    return dict(stored) if "phoneNumber" in stored else {"channelSubtypeParameters": stored}

@@ -170,3 +170,11 @@ def delete_connect_instance_integration(ctx: CallContext, params: dict[str, Any]
         raise AwsError("ResourceNotFoundException", f"Instance {row.instance_id} has no {kind} integration "
                                                     f"{identifier}.", 404)
     return {}
+
+
+# The onboarding operations, which Outbound Campaigns v1 has too, with the same shapes (campaigns_v1.py)
+ONBOARDING = {"StartInstanceOnboardingJob": start_instance_onboarding_job,
+              "GetInstanceOnboardingJobStatus": get_instance_onboarding_job_status,
+              "DeleteInstanceOnboardingJob": delete_instance_onboarding_job,
+              "GetConnectInstanceConfig": get_connect_instance_config,
+              "DeleteConnectInstanceConfig": delete_connect_instance_config}

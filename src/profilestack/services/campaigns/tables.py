@@ -1,4 +1,4 @@
-"""Outbound Campaigns v2: campaigns and the outbound requests they received, and onboarded Connect instances."""
+"""Outbound Campaigns (v1 and v2): campaigns and the requests they received, and onboarded Connect instances."""
 
 from sqlalchemy import JSON, Column, Index, String, Table, UniqueConstraint
 
@@ -13,6 +13,7 @@ campaigns = Table(
     Column("arn", String(256), nullable=False, unique=True),
     Column("name", String(127), nullable=False),
     Column("definition", JSON, nullable=False),  # CreateCampaign's request, as given (tags apart)
+    Column("api_version", String(2), nullable=False, server_default="v2"),  # the API that made it: v1 or v2
     Column("state", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -25,7 +26,9 @@ campaign_outbound_requests = Table(
     Column("campaign_id", String(256), nullable=False),
     Column("client_token", String(200), nullable=False),
     Column("profile_id", String(32)),  # PutProfileOutboundRequestBatch's requests name a profile
-    Column("channel_parameters", JSON),  # PutOutboundRequestBatch's give channelSubtypeParameters instead
+    # PutOutboundRequestBatch's give channelSubtypeParameters instead; v1's PutDialRequestBatch phoneNumber and
+    # attributes
+    Column("channel_parameters", JSON),
     Column("expiration_time", UtcDateTime),
     Column("event_trigger_context", JSON),
     Column("requested_by", String(2048), nullable=False),  # the principal's ARN
