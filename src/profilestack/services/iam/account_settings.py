@@ -21,6 +21,7 @@ from profilestack.services.iam.tables import (
     iam_oidc_providers,
     iam_policies,
     iam_policy_versions,
+    iam_saml_providers,
 )
 
 
@@ -92,7 +93,7 @@ def get_account_summary(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
         "AccountAccessKeysPresent": root_keys, "AccountMFAEnabled": 0, "AccountPasswordPresent": 0,
         "AccountSigningCertificatesPresent": 0, "MFADevices": _count(db, iam_mfa_devices, account),
         "MFADevicesInUse": _count(db, iam_mfa_devices, account, iam_mfa_devices.c.user_id.is_not(None)),
-        "Providers": _count(db, iam_oidc_providers, account),
+        "Providers": _count(db, iam_oidc_providers, account) + _count(db, iam_saml_providers, account),
         "ServerCertificates": 0, "ServerCertificatesQuota": 20, "SigningCertificatesPerUserQuota": 2,
         "GlobalEndpointTokenVersion": 1,
     }

@@ -191,6 +191,10 @@ def names_with_path(database: Database, reads: ReadCache, caller: Principal, par
         if lowered == "rolenamewithpath" and "DeletionTaskId" in params:  # task/aws-service-role/<svc>/<role>/<id>
             parts = str(params["DeletionTaskId"]).split("/")
             return "/".join(parts[1:4]) if len(parts) == 5 else None
+        if lowered == "samlprovidername" and "Name" in params:  # CreateSAMLProvider names the provider to be
+            return str(params["Name"])
+        if lowered == "oidcprovidername" and "Url" in params:  # CreateOpenIDConnectProvider: the URL, less https://
+            return str(params["Url"]).removeprefix("https://").rstrip("/")
         if lowered == "policynamewithpath" and "PolicyName" in params:
             return f"{params.get('Path') or '/'}{params['PolicyName']}"[1:]
         kind = _NAMED_WITH_PATH.get(lowered)

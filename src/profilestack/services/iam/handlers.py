@@ -14,6 +14,7 @@ from profilestack.services.iam import (  # noqa: F401
     passwords,
     policies,
     roles,
+    saml_providers,
     service_access,
     service_linked_roles,
     simulation,

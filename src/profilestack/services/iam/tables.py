@@ -182,3 +182,19 @@ iam_oidc_providers = Table(
     Column("thumbprints", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+iam_saml_providers = Table(
+    "iam_saml_providers", metadata,
+    Column("arn", String(2048), primary_key=True),
+    Column("id", String(32), nullable=False, unique=True),  # what its tags are stored under
+    Column("account_id", String(12), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("metadata_document", Text, nullable=False),
+    Column("valid_until", UtcDateTime),
+    Column("uuid", String(64), nullable=False),
+    Column("assertion_encryption_mode", String(16)),
+    Column("private_keys", JSON, nullable=False),  # [{KeyId, Timestamp}]: the keys themselves are not kept
+    Column("context_provider", JSON),
+    Column("identity_center_instance_arn", String(1224)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
