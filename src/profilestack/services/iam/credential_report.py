@@ -21,7 +21,12 @@ from profilestack.services.iam.access_keys import last_use
 from profilestack.services.iam.account_settings import save_settings, settings_of
 from profilestack.services.iam.passwords import password_policy
 from profilestack.services.iam.service import iam
-from profilestack.services.iam.tables import iam_access_keys, iam_login_profiles, iam_mfa_devices
+from profilestack.services.iam.tables import (
+    iam_access_keys,
+    iam_login_profiles,
+    iam_mfa_devices,
+    iam_user_credentials,
+)
 from profilestack.services.iam.users import ROOT_CREATED
 
 REPORT_LIFETIME = timedelta(hours=4)
@@ -60,7 +65,18 @@ def _user_row(db: Connection, user: Row[Any], max_age: int | None) -> list[str]:
                            .order_by(iam_access_keys.c.created_at)))
     keys += [None] * (2 - len(keys))
     return [user.name, user.arn, _time(user.created_at), *password, "true" if mfa else "false",
-            *_key_columns(db, keys[0]), *_key_columns(db, keys[1]), *_NO_CERTIFICATES]
+            *_key_columns(db, keys[0]), *_key_columns(db, keys[1]), *_certificate_columns(db, user.id)]
+
+
+def _certificate_columns(db: Connection, user_id: str) -> tuple[str, ...]:
+    """cert_N_active and cert_N_last_rotated (its upload) of the user's two signing certificates."""
+    table = iam_user_credentials
+    rows = list(db.execute(select(table.c.status, table.c.created_at).where(
+        table.c.user_id == user_id, table.c.kind == "signing").order_by(table.c.created_at, table.c.id)))
+    columns: list[str] = []
+    for row in rows[:2]:
+        columns += ["true" if row.status == "Active" else "false", _time(row.created_at)]
+    return (*columns, *_NO_CERTIFICATES[len(columns):])
 
 
 def _root_row(ctx: CallContext) -> list[str]:

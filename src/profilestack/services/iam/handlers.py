@@ -16,8 +16,11 @@ from profilestack.services.iam import (  # noqa: F401
     roles,
     saml_providers,
     service_access,
+    service_credentials,
     service_linked_roles,
+    signing_certificates,
     simulation,
+    ssh_keys,
     tagging,
     users,
 )

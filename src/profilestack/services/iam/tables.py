@@ -198,3 +198,21 @@ iam_saml_providers = Table(
     Column("identity_center_instance_arn", String(1224)),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# An IAM user's credentials besides access keys: SSH public keys (kind "ssh"), signing certificates ("signing") and
+# service-specific credentials ("service"). Service passwords are not kept: IAM shows them once.
+iam_user_credentials = Table(
+    "iam_user_credentials", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("body", Text),  # the SSH public key (OpenSSH form) or the certificate (PEM)
+    Column("fingerprint", String(128)),  # what makes two uploads the same key or certificate
+    Column("service_name", String(64)),
+    Column("expires_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_iam_user_credentials_user", "user_id", "kind"),
+    Index("ix_iam_user_credentials_fingerprint", "account_id", "kind", "fingerprint"),
+)

@@ -15,7 +15,12 @@ from profilestack.services.iam.entities import USER
 from profilestack.services.iam.errors import already_exists, delete_conflict
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
-from profilestack.services.iam.tables import iam_access_keys, iam_login_profiles, iam_mfa_devices
+from profilestack.services.iam.tables import (
+    iam_access_keys,
+    iam_login_profiles,
+    iam_mfa_devices,
+    iam_user_credentials,
+)
 from profilestack.services.iam.tags import add_tags
 
 ROOT_CREATED = datetime(2020, 1, 1, tzinfo=UTC)  # the emulated account's creation date
@@ -91,5 +96,12 @@ def delete_user(ctx: CallContext, params: dict[str, Any]) -> None:
         raise delete_conflict("Cannot delete entity, must delete login profile first.")
     if db.execute(select(iam_mfa_devices.c.serial_number).where(iam_mfa_devices.c.user_id == row.id)).first():
         raise delete_conflict("Cannot delete entity, must deactivate MFA devices first.")
+    held = db.execute(select(iam_user_credentials.c.kind).where(iam_user_credentials.c.user_id == row.id)).first()
+    if held is not None:
+        raise delete_conflict(f"Cannot delete entity, must delete {_CREDENTIAL_NAMES[held.kind]} first.")
     entities.remove(db, USER, row)
+
+
+_CREDENTIAL_NAMES = {"ssh": "SSH public keys", "signing": "signing certificates",
+                     "service": "service specific credentials"}
 
