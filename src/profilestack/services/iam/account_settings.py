@@ -14,6 +14,7 @@ from profilestack.services.iam.errors import already_exists, no_such_entity
 from profilestack.services.iam.groups import GROUPS_PER_USER
 from profilestack.services.iam.policies import MANAGED_POLICY_SIZE, MAX_VERSIONS, POLICIES_PER_ACCOUNT
 from profilestack.services.iam.roles import TRUST_POLICY_LIMIT
+from profilestack.services.iam.server_certificates import PER_ACCOUNT as SERVER_CERTIFICATES_PER_ACCOUNT
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import (
     iam_account_settings,
@@ -22,6 +23,7 @@ from profilestack.services.iam.tables import (
     iam_policies,
     iam_policy_versions,
     iam_saml_providers,
+    iam_server_certificates,
 )
 
 
@@ -94,7 +96,8 @@ def get_account_summary(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
         "AccountSigningCertificatesPresent": 0, "MFADevices": _count(db, iam_mfa_devices, account),
         "MFADevicesInUse": _count(db, iam_mfa_devices, account, iam_mfa_devices.c.user_id.is_not(None)),
         "Providers": _count(db, iam_oidc_providers, account) + _count(db, iam_saml_providers, account),
-        "ServerCertificates": 0, "ServerCertificatesQuota": 20, "SigningCertificatesPerUserQuota": 2,
+        "ServerCertificates": _count(db, iam_server_certificates, account),
+        "ServerCertificatesQuota": SERVER_CERTIFICATES_PER_ACCOUNT, "SigningCertificatesPerUserQuota": 2,
         "GlobalEndpointTokenVersion": 1,
     }
     return {"SummaryMap": summary}

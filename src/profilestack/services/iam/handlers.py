@@ -15,6 +15,7 @@ from profilestack.services.iam import (  # noqa: F401
     policies,
     roles,
     saml_providers,
+    server_certificates,
     service_access,
     service_credentials,
     service_linked_roles,

@@ -216,3 +216,18 @@ iam_user_credentials = Table(
     Index("ix_iam_user_credentials_user", "user_id", "kind"),
     Index("ix_iam_user_credentials_fingerprint", "account_id", "kind", "fingerprint"),
 )
+
+iam_server_certificates = Table(  # the private key is checked at upload, not kept
+    "iam_server_certificates", metadata,
+    Column("id", String(32), primary_key=True),  # ASCA…, what its tags are stored under
+    Column("account_id", String(12), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_key", String(128), nullable=False),  # names are unique per account whatever their case
+    Column("path", String(512), nullable=False),
+    Column("arn", String(2048), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("chain", Text),
+    Column("expiration", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("account_id", "name_key", name="uq_iam_server_certificates_name"),
+)

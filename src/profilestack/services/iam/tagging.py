@@ -1,5 +1,5 @@
 """Tag*/Untag*/List*Tags for users, roles, customer managed policies, instance profiles, MFA devices, OpenID
-Connect and SAML providers."""
+Connect and SAML providers, server certificates."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.iam import entities, managed, mfa, oidc_providers, saml_providers
+from profilestack.services.iam import entities, managed, mfa, oidc_providers, saml_providers, server_certificates
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tags import add_tags, remove_tags, tags_of
@@ -32,6 +32,8 @@ _TARGETS = {
         ctx, params["OpenIDConnectProviderArn"]).id),
     saml_providers.TAG_KIND: ("SAMLProvider", lambda ctx, params: saml_providers.require_provider(
         ctx, params["SAMLProviderArn"]).id),
+    server_certificates.TAG_KIND: ("ServerCertificate", lambda ctx, params: server_certificates.require_certificate(
+        ctx, params["ServerCertificateName"]).id),
 }
 
 
