@@ -77,6 +77,7 @@ def get_account_summary(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
         iam_policies, iam_policies.c.id == iam_policy_versions.c.policy_id)
         .where(iam_policies.c.account_id == account)).scalar_one()
     bootstrap = ctx.app.settings
+    settings = settings_of(db, account)
     root_keys = int(bootstrap.bootstrap_credentials and bootstrap.account_id == account)
     summary = {
         "Users": _count(db, USER.table, account), "UsersQuota": USER.quota,
@@ -98,6 +99,13 @@ def get_account_summary(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
         "Providers": _count(db, iam_oidc_providers, account) + _count(db, iam_saml_providers, account),
         "ServerCertificates": _count(db, iam_server_certificates, account),
         "ServerCertificatesQuota": SERVER_CERTIFICATES_PER_ACCOUNT, "SigningCertificatesPerUserQuota": 2,
-        "GlobalEndpointTokenVersion": 1,
+        "GlobalEndpointTokenVersion": 2 if settings is not None and settings.sts_token_version == "v2Token" else 1,
     }
     return {"SummaryMap": summary}
+
+
+@iam.operation("SetSecurityTokenServicePreferences")
+def set_security_token_service_preferences(ctx: CallContext, params: dict[str, Any]) -> None:
+    """Which tokens STS's global endpoint issues (``GetAccountSummary``'s ``GlobalEndpointTokenVersion``);
+    profilestack's tokens are valid in every region either way."""
+    save_settings(ctx.db, ctx.account, sts_token_version=params["GlobalEndpointTokenVersion"])

@@ -31,7 +31,8 @@ from profilestack.store.database import Database
 _TRUSTS_NOBODY = PolicyDocument("2012-10-17", (), "")
 
 
-def _managed(db: Connection, account: str, arn: str | None) -> Policy | None:
+def managed_policy(db: Connection, account: str, arn: str | None) -> Policy | None:
+    """A managed policy, as the policy engine reads it."""
     policy = managed.load(db, account, arn) if arn else None
     if policy is None:
         return None
@@ -43,7 +44,7 @@ def entity_policies(db: Connection, account: str, kind: entities.EntityKind, ent
     found = [Policy(name, kind.kind, parse_policy(text))
              for name, text in inline_policies(db, kind.kind, entity_id).items()]
     for arn in attached_arns(db, kind.kind, entity_id):
-        policy = _managed(db, account, arn)
+        policy = managed_policy(db, account, arn)
         if policy is not None:
             found.append(policy)
     return found
@@ -60,15 +61,15 @@ def user_policy_set(db: Connection, account: str, user_id: str) -> PolicySet:
     if granted:
         document = json.dumps({"Version": "2012-10-17", "Statement": granted})
         identity.append(Policy("AccountPasswordPolicy", "user", parse_policy(document)))
-    return PolicySet(identity, _managed(db, account, row.boundary_arn))
+    return PolicySet(identity, managed_policy(db, account, row.boundary_arn))
 
 
 def role_policy_set(db: Connection, account: str, role_id: str, session_policies: list[Policy] | None) -> PolicySet:
     row = db.execute(select(iam_roles).where(iam_roles.c.id == role_id)).first()
     if row is None:
         return PolicySet([])
-    return PolicySet(entity_policies(db, account, entities.ROLE, role_id), _managed(db, account, row.boundary_arn),
-                     session_policies)
+    return PolicySet(entity_policies(db, account, entities.ROLE, role_id),
+                     managed_policy(db, account, row.boundary_arn), session_policies)
 
 
 def session_policies(db: Connection, account: str, access_key: str | None,
@@ -80,7 +81,7 @@ def session_policies(db: Connection, account: str, access_key: str | None,
         return None
     found = [Policy("SessionPolicy", "none", parse_policy(row.session_policy))] if row.session_policy else []
     for arn in row.policy_arns:
-        policy = _managed(db, account, arn)
+        policy = managed_policy(db, account, arn)
         if policy is not None:
             found.append(policy)
     return found

@@ -48,6 +48,7 @@ USER = EntityKind("user", "User", iam_users, "AIDA", 5000, 2048)
 GROUP = EntityKind("group", "Group", iam_groups, "AGPA", 300, 5120)
 ROLE = EntityKind("role", "Role", iam_roles, "AROA", 1000, 10240)
 KINDS = (USER, GROUP, ROLE)  # the kinds that hold policies
+KIND_NAMED = {kind.kind: kind for kind in KINDS}
 INSTANCE_PROFILE = EntityKind("instance-profile", "InstanceProfile", iam_instance_profiles, "AIPA", 1000, 0,
                               tag_kind="iprofile")
 
@@ -60,6 +61,10 @@ def _by_name(table: Table) -> Select[Any]:
 
 def find(db: Connection, kind: EntityKind, account: str, name: str) -> Row[Any] | None:
     return db.execute(_by_name(kind.table), {"account": account, "name": name.lower()}).first()
+
+
+def by_id(db: Connection, kind: EntityKind, entity_id: str) -> Row[Any]:
+    return db.execute(select(kind.table).where(kind.table.c.id == entity_id)).one()
 
 
 def require(db: Connection, kind: EntityKind, account: str, name: str) -> Row[Any]:

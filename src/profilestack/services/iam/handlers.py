@@ -2,6 +2,7 @@
 
 from profilestack.services.iam import (  # noqa: F401
     access_keys,
+    access_reports,
     account,
     account_settings,
     attachments,

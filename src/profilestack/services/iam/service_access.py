@@ -18,20 +18,20 @@ from profilestack.services.iam.authorization import entity_policies
 from profilestack.services.iam.errors import invalid_input
 from profilestack.services.iam.service import iam
 
-_KINDS = {kind.kind: kind for kind in entities.KINDS}
 _MANAGED = ("aws-managed", "user-managed")
 
 
-def _identity(ctx: CallContext, arn: str) -> tuple[entities.EntityKind, Row[Any]]:
+def identity_of(ctx: CallContext, arn: str) -> tuple[entities.EntityKind, Row[Any]]:
     """The user, group or role an ARN names, in the caller's account."""
     parts = arn.split(":", 5)
-    kind = _KINDS.get(parts[5].split("/", 1)[0]) if len(parts) == 6 and parts[:3] == ["arn", "aws", "iam"] else None
+    is_iam = len(parts) == 6 and parts[:3] == ["arn", "aws", "iam"]
+    kind = entities.KIND_NAMED.get(parts[5].split("/", 1)[0]) if is_iam else None
     if kind is None or parts[4] != ctx.account:
         raise invalid_input(f"ARN {arn} is not the ARN of a user, group or role of this account.")
     return kind, entities.require(ctx.db, kind, ctx.account, parts[5].rsplit("/", 1)[-1])
 
 
-def _grants(policy: Policy, namespace: str, actions: list[str]) -> bool:
+def grants(policy: Policy, namespace: str, actions: list[str]) -> bool:
     return any(statement.effect == "Allow" and any(action_matches(statement, f"{namespace}:{action}")
                                                    for action in actions)
                for statement in policy.document.statements)
@@ -40,7 +40,7 @@ def _grants(policy: Policy, namespace: str, actions: list[str]) -> bool:
 @iam.operation("ListPoliciesGrantingServiceAccess")
 def list_policies_granting_service_access(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """The identity's inline and managed policies (a user's groups' too) granting each service asked about."""
-    kind, row = _identity(ctx, params["Arn"])
+    kind, row = identity_of(ctx, params["Arn"])
     holders = [(kind, row)]
     if kind is entities.USER:
         groups = entities.GROUP.table
@@ -55,7 +55,7 @@ def list_policies_granting_service_access(ctx: CallContext, params: dict[str, An
             raise invalid_input(f"The service namespace {namespace} is not valid.")
         granting: list[dict[str, str]] = []
         for holder_kind, holder, policy in held:
-            if not _grants(policy, namespace, actions):
+            if not grants(policy, namespace, actions):
                 continue
             if policy.source_type in _MANAGED:
                 shown = {"PolicyName": policy.policy_id.rsplit("/", 1)[-1], "PolicyType": "MANAGED",

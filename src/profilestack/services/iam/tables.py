@@ -142,6 +142,7 @@ iam_account_settings = Table(
     Column("password_policy", JSON),
     Column("credential_report", Text),  # the CSV GenerateCredentialReport made last, and when
     Column("credential_report_at", UtcDateTime),
+    Column("sts_token_version", String(8)),  # SetSecurityTokenServicePreferences: v1Token (None) or v2Token
 )
 
 # A user's console password (never stored as such: a salted scrypt hash), and the hashes it replaced, newest first,
@@ -230,4 +231,16 @@ iam_server_certificates = Table(  # the private key is checked at upload, not ke
     Column("expiration", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("account_id", "name_key", name="uq_iam_server_certificates_name"),
+)
+
+iam_access_reports = Table(  # service last accessed reports, as made
+    "iam_access_reports", metadata,
+    Column("job_id", String(36), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("arn", String(2048), nullable=False),
+    Column("granularity", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("services", JSON, nullable=False),  # ServicesLastAccessed, times as ISO text
+    Column("entities", JSON, nullable=False),  # namespace → EntityDetailsList
+    Index("ix_iam_access_reports_account", "account_id", "created_at"),
 )
