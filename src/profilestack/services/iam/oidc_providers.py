@@ -6,25 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, insert, select, update
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.iam.errors import already_exists, invalid_input, limit_exceeded, no_such_entity
+from profilestack.services.iam.errors import already_exists, invalid_input, limit_exceeded
+from profilestack.services.iam.identity_providers import ProviderKind
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_oidc_providers
-from profilestack.services.iam.tags import add_tags, drop_tags, tags_of
+from profilestack.services.iam.tags import add_tags, tags_of
 
 MAX_CLIENT_IDS = 100
 MAX_THUMBPRINTS = 5
-TAG_KIND = "oidc"
+OIDC_PROVIDERS = ProviderKind(iam_oidc_providers, "OpenIDConnect Provider", "oidc")
+TAG_KIND = OIDC_PROVIDERS.tag_kind
+require_provider = OIDC_PROVIDERS.require
 _table = iam_oidc_providers
-
-
-def require_provider(ctx: CallContext, arn: str) -> Row[Any]:
-    row = ctx.db.execute(select(_table).where(_table.c.arn == arn, _table.c.account_id == ctx.account)).first()
-    if row is None:
-        raise no_such_entity(f"OpenIDConnect Provider not found for arn {arn}")
-    return row
 
 
 def _check_thumbprints(thumbprints: list[str]) -> None:
@@ -70,9 +66,7 @@ def list_open_id_connect_providers(ctx: CallContext, params: dict[str, Any]) -> 
 
 @iam.operation("DeleteOpenIDConnectProvider")
 def delete_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) -> None:
-    row = require_provider(ctx, params["OpenIDConnectProviderArn"])
-    drop_tags(ctx.db, TAG_KIND, row.id)
-    ctx.db.execute(delete(_table).where(_table.c.arn == row.arn))
+    OIDC_PROVIDERS.delete(ctx, require_provider(ctx, params["OpenIDConnectProviderArn"]))
 
 
 def _set_client_ids(ctx: CallContext, row: Row[Any], client_ids: list[str]) -> None:

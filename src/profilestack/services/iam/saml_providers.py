@@ -9,26 +9,22 @@ import xml.etree.ElementTree as ElementTree
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.iam.errors import already_exists, invalid_input, limit_exceeded, no_such_entity
+from profilestack.services.iam.errors import already_exists, invalid_input, limit_exceeded
+from profilestack.services.iam.identity_providers import ProviderKind
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_saml_providers
-from profilestack.services.iam.tags import add_tags, drop_tags, tags_of
+from profilestack.services.iam.tags import add_tags, tags_of
 
 MAX_PROVIDERS = 100  # IAM's quota per account
 MAX_PRIVATE_KEYS = 2
-TAG_KIND = "saml"
+SAML_PROVIDERS = ProviderKind(iam_saml_providers, "SAMLProvider", "saml")
+TAG_KIND = SAML_PROVIDERS.tag_kind
+require_provider = SAML_PROVIDERS.require
 _METADATA = "urn:oasis:names:tc:SAML:2.0:metadata"
 _table = iam_saml_providers
-
-
-def require_provider(ctx: CallContext, arn: str) -> Row[Any]:
-    row = ctx.db.execute(select(_table).where(_table.c.arn == arn, _table.c.account_id == ctx.account)).first()
-    if row is None:
-        raise no_such_entity(f"SAMLProvider not found for arn {arn}")
-    return row
 
 
 def metadata_valid_until(document: str) -> datetime | None:
@@ -150,6 +146,4 @@ def update_saml_provider(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 
 @iam.operation("DeleteSAMLProvider")
 def delete_saml_provider(ctx: CallContext, params: dict[str, Any]) -> None:
-    row = require_provider(ctx, params["SAMLProviderArn"])
-    drop_tags(ctx.db, TAG_KIND, row.id)
-    ctx.db.execute(delete(_table).where(_table.c.arn == row.arn))
+    SAML_PROVIDERS.delete(ctx, require_provider(ctx, params["SAMLProviderArn"]))
