@@ -141,18 +141,13 @@ class _Gone(Exception):
 
 
 def _acting(app: App, subscription: Row[Any], operation: str) -> CallContext:
-    """A transaction as the domain's service-linked role; _Gone when the subscription or its segment is."""
-    domain = _domain(app, subscription.domain_id)
-    acting = service_role.cached_session(app, domain.account_id, domain.role_name, domain.region)
-    return app.gateway.unit_of_work(acting, domain.region, app.ids.request_id(), operation)
-
-
-def _domain(app: App, domain_id: int) -> Row[Any]:
+    """A transaction as the domain's service-linked role; _Gone when the domain is."""
     with app.database.transaction(write=False) as db:
-        domain = db.execute(select(profile_domains).where(profile_domains.c.id == domain_id)).first()
+        domain = db.execute(select(profile_domains).where(profile_domains.c.id == subscription.domain_id)).first()
     if domain is None:
         raise _Gone
-    return domain
+    acting = service_role.cached_session(app, domain.account_id, domain.role_name, domain.region)
+    return app.gateway.unit_of_work(acting, domain.region, app.ids.request_id(), operation)
 
 
 def _current(db: Connection, domain_id: int, segment: str) -> tuple[Row[Any], dict[str, Any]]:
