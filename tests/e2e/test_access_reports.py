@@ -113,7 +113,8 @@ def test_what_a_report_refuses(server) -> None:
     iam = server.client("iam")
     assert _refused(iam.generate_service_last_accessed_details, Arn=f"arn:aws:iam::{ACCOUNT}:user/nobody-here")[
         0] == "NoSuchEntity"
-    assert _refused(iam.generate_service_last_accessed_details, Arn="arn:aws:s3:::a-bucket-of-mine")[0] == "InvalidInput"
+    assert _refused(iam.generate_service_last_accessed_details, Arn="arn:aws:s3:::a-bucket-of-mine")[0] == (
+        "InvalidInput")
     missing = "00000000-0000-4000-8000-000000000000"
     assert _refused(iam.get_service_last_accessed_details, JobId=missing) == (
         "NoSuchEntity", f"No service last accessed report with job id {missing}.")
