@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from profilestack.config import Settings, redact_url
 from profilestack.store.checkpoints import WalCheckpointer
@@ -106,13 +107,28 @@ def test_multi_row_inserts_number_postgresql_markers_on_across_rows() -> None:
     assert _multi_row("INSERT INTO t (a) SELECT $1") is None
 
 
-def test_the_migrations_build_the_schema_the_code_declares(database: Database) -> None:
+def test_the_migrations_build_the_schema_the_code_declares(database_url: str) -> None:
     """Tables, columns, types and indexes the code uses (its SQLAlchemy metadata) are exactly what the migrations
-    create, on each backend: a column added to a table without a migration fails here, not on a user's database."""
+    create, run one by one, on each backend: a column added to a table without a migration fails here, not on a
+    user's database (a new, empty database is given the declared schema directly)."""
     import profilestack.app  # noqa: F401  every module's tables, registered on the metadata
 
+    database = Database(database_url)
+    try:
+        database.migrate(replay=True)
+        with database.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION
+    finally:
+        database.dispose()
+
+
+def test_an_empty_database_gets_the_declared_schema_at_the_newest_revision(database: Database) -> None:
+    """What a new database is given at once is the schema the migrations build, stamped as their newest revision:
+    later migrations apply to it as to any other."""
     with database.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    assert database.current_revision() == HEAD_REVISION
 
 
 def test_a_database_holding_data_upgrades_to_the_newest_schema(database_url: str) -> None:

@@ -154,12 +154,16 @@ class Database:
                 return None
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest revision; a no-op (and no Alembic import) when it is."""
+    def migrate(self, replay: bool = False) -> None:
+        """Bring the schema to the newest revision; a no-op (and no Alembic import) when it is. An empty database
+        gets the newest schema in one go and is stamped with it (running every migration took most of a cold
+        start); ``replay`` runs the migrations one by one even then (the test that they build that schema)."""
         if self.current_revision() == HEAD_REVISION:
             return
         from alembic import command
         from alembic.config import Config
+
+        from profilestack.store.schema import metadata
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -168,7 +172,11 @@ class Database:
             if self.backend == "postgresql":  # processes started together migrate one after the other
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            if not replay and not inspect(connection).get_table_names():
+                metadata.create_all(connection)
+                command.stamp(config, "head")
+            else:
+                command.upgrade(config, "head")
 
     def dispose(self) -> None:
         if self._checkpointer is not None:
