@@ -192,7 +192,15 @@ def test_openid_connect_providers_for_ci_roles(server: Server) -> None:
     assert created["Tags"] == [{"Key": "ci", "Value": "yes"}]
     assert _error(lambda: iam.create_open_id_connect_provider(Url=f"https://{host}"))["Code"] == "EntityAlreadyExists"
     assert _error(lambda: iam.create_open_id_connect_provider(Url=f"http://{host}"))["Code"] == "InvalidInput"
-    assert {"Arn": arn} in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    assert {"Arn": arn, "IsTrustedIdentityPropagationEnabled": False} in iam.list_open_id_connect_providers()[
+        "OpenIDConnectProviderList"]
+    context = {"SubjectSourceKey": "sub", "KeyDefinitionList": [{"SourceKey": "email", "TargetKey": "mail"}]}
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, ContextProvider=context)
+    assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ContextProvider"] == context
+    assert {"Arn": arn, "IsTrustedIdentityPropagationEnabled": True} in iam.list_open_id_connect_providers()[
+        "OpenIDConnectProviderList"]
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, RemoveContextProvider=True)
+    assert "ContextProvider" not in iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
 
     iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="my-app")
     iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="my-app")

@@ -49,7 +49,8 @@ def test_a_saml_provider_from_creation_to_deletion(client) -> None:
     assert len(got["SAMLProviderUUID"]) >= 22 and got["SAMLProviderUUID"].isalnum()
     assert got["Tags"] == [{"Key": "team", "Value": "contact-center"}] and "PrivateKeyList" not in got
     listed = [item for item in iam.list_saml_providers()["SAMLProviderList"] if item["Arn"] == arn]
-    assert listed == [{"Arn": arn, "ValidUntil": got["ValidUntil"], "CreateDate": got["CreateDate"]}]
+    assert listed == [{"Arn": arn, "ValidUntil": got["ValidUntil"], "CreateDate": got["CreateDate"],
+                       "IsTrustedIdentityPropagationEnabled": False}]
 
     iam.update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=metadata(None), AddPrivateKey=KEY_PEM,
                              AssertionEncryptionMode="Required")
@@ -61,6 +62,14 @@ def test_a_saml_provider_from_creation_to_deletion(client) -> None:
         "InvalidInput", "AssertionEncryptionMode Required needs a private key to decrypt assertions with.")
     iam.update_saml_provider(SAMLProviderArn=arn, RemovePrivateKey=key["KeyId"], AssertionEncryptionMode="Allowed")
     assert "PrivateKeyList" not in iam.get_saml_provider(SAMLProviderArn=arn)
+
+    center = f"arn:aws:sso:::instance/ssoins-{'1' * 16}"
+    iam.update_saml_provider(SAMLProviderArn=arn, IdentityCenterInstanceArn=center)
+    assert iam.get_saml_provider(SAMLProviderArn=arn)["IdentityCenterInstanceArn"] == center
+    assert [item["IsTrustedIdentityPropagationEnabled"] for item in iam.list_saml_providers()["SAMLProviderList"]
+            if item["Arn"] == arn] == [True]
+    iam.update_saml_provider(SAMLProviderArn=arn, RemoveIdentityCenterInstance=True)
+    assert "IdentityCenterInstanceArn" not in iam.get_saml_provider(SAMLProviderArn=arn)
 
     iam.tag_saml_provider(SAMLProviderArn=arn, Tags=[{"Key": "stage", "Value": "test"}])
     iam.untag_saml_provider(SAMLProviderArn=arn, TagKeys=["team"])

@@ -29,3 +29,28 @@ class ProviderKind:
     def delete(self, ctx: CallContext, row: Row[Any]) -> None:
         drop_tags(ctx.db, self.tag_kind, row.id)
         ctx.db.execute(delete(self.table).where(self.table.c.arn == row.arn))
+
+
+def propagation_changes(params: dict[str, Any]) -> dict[str, Any]:
+    """The trusted identity propagation settings an Update…Provider call sets or removes, as column values."""
+    changes: dict[str, Any] = {}
+    if params.get("RemoveContextProvider"):
+        changes["context_provider"] = None
+    elif "ContextProvider" in params:
+        changes["context_provider"] = params["ContextProvider"]
+    if params.get("RemoveIdentityCenterInstance"):
+        changes["identity_center_instance_arn"] = None
+    elif "IdentityCenterInstanceArn" in params:
+        changes["identity_center_instance_arn"] = params["IdentityCenterInstanceArn"]
+    return changes
+
+
+def propagation_shape(row: Row[Any]) -> dict[str, Any]:
+    """ContextProvider and IdentityCenterInstanceArn, where set."""
+    shape = {"ContextProvider": row.context_provider, "IdentityCenterInstanceArn": row.identity_center_instance_arn}
+    return {name: value for name, value in shape.items() if value}
+
+
+def propagation_enabled(row: Row[Any]) -> bool:
+    """ListSAMLProviders' and ListOpenIDConnectProviders' IsTrustedIdentityPropagationEnabled."""
+    return bool(row.context_provider or row.identity_center_instance_arn)

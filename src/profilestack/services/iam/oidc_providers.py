@@ -10,7 +10,12 @@ from sqlalchemy import Row, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.iam.errors import already_exists, invalid_input, limit_exceeded
-from profilestack.services.iam.identity_providers import ProviderKind
+from profilestack.services.iam.identity_providers import (
+    ProviderKind,
+    propagation_changes,
+    propagation_enabled,
+    propagation_shape,
+)
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_oidc_providers
 from profilestack.services.iam.tags import add_tags, tags_of
@@ -43,6 +48,8 @@ def create_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) ->
     provider_id = ctx.app.ids.unique_id("OIDC", 20)
     ctx.db.execute(insert(_table).values(arn=arn, id=provider_id, account_id=ctx.account, url=url,
                                          client_ids=client_ids, thumbprints=params.get("ThumbprintList") or [],
+                                         context_provider=params.get("ContextProvider"),
+                                         identity_center_instance_arn=params.get("IdentityCenterInstanceArn"),
                                          created_at=ctx.now()))
     if params.get("Tags"):
         add_tags(ctx.db, TAG_KIND, provider_id, "OpenIDConnectProvider", params["Tags"])
@@ -55,13 +62,15 @@ def get_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) -> di
     row = require_provider(ctx, params["OpenIDConnectProviderArn"])
     tags = tags_of(ctx.db, TAG_KIND, row.id)
     return {"Url": row.url.removeprefix("https://"), "ClientIDList": row.client_ids,
-            "ThumbprintList": row.thumbprints, "CreateDate": row.created_at, **({"Tags": tags} if tags else {})}
+            "ThumbprintList": row.thumbprints, "CreateDate": row.created_at, **propagation_shape(row),
+            **({"Tags": tags} if tags else {})}
 
 
 @iam.operation("ListOpenIDConnectProviders")
 def list_open_id_connect_providers(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    rows = ctx.db.execute(select(_table.c.arn).where(_table.c.account_id == ctx.account).order_by(_table.c.arn))
-    return {"OpenIDConnectProviderList": [{"Arn": row.arn} for row in rows]}
+    rows = ctx.db.execute(select(_table).where(_table.c.account_id == ctx.account).order_by(_table.c.arn))
+    return {"OpenIDConnectProviderList": [{"Arn": row.arn, "IsTrustedIdentityPropagationEnabled":
+                                           propagation_enabled(row)} for row in rows]}
 
 
 @iam.operation("DeleteOpenIDConnectProvider")
@@ -94,3 +103,13 @@ def update_thumbprint(ctx: CallContext, params: dict[str, Any]) -> None:
     row = require_provider(ctx, params["OpenIDConnectProviderArn"])
     _check_thumbprints(params["ThumbprintList"])
     ctx.db.execute(update(_table).where(_table.c.arn == row.arn).values(thumbprints=params["ThumbprintList"]))
+
+
+@iam.operation("UpdateOpenIDConnectProvider")
+def update_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) -> None:
+    """Trusted identity propagation: the context provider and the IAM Identity Center instance (thumbprints and
+    client ids have operations of their own)."""
+    row = require_provider(ctx, params["OpenIDConnectProviderArn"])
+    changes = propagation_changes(params)
+    if changes:
+        ctx.db.execute(update(_table).where(_table.c.arn == row.arn).values(**changes))

@@ -13,7 +13,12 @@ from sqlalchemy import func, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.iam.errors import already_exists, invalid_input, limit_exceeded
-from profilestack.services.iam.identity_providers import ProviderKind
+from profilestack.services.iam.identity_providers import (
+    ProviderKind,
+    propagation_changes,
+    propagation_enabled,
+    propagation_shape,
+)
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_saml_providers
 from profilestack.services.iam.tags import add_tags, tags_of
@@ -106,8 +111,7 @@ def get_saml_provider(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
     result: dict[str, Any] = {"SAMLProviderUUID": row.uuid, "SAMLMetadataDocument": row.metadata_document,
                               "CreateDate": row.created_at}
     optional = {"ValidUntil": row.valid_until, "AssertionEncryptionMode": row.assertion_encryption_mode,
-                "ContextProvider": row.context_provider, "IdentityCenterInstanceArn": row.identity_center_instance_arn,
-                "Tags": tags_of(ctx.db, TAG_KIND, row.id),
+                **propagation_shape(row), "Tags": tags_of(ctx.db, TAG_KIND, row.id),
                 "PrivateKeyList": [{"KeyId": key["KeyId"], "Timestamp": datetime.fromisoformat(key["Timestamp"])}
                                    for key in row.private_keys]}
     result.update({name: value for name, value in optional.items() if value})
@@ -118,6 +122,7 @@ def get_saml_provider(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 def list_saml_providers(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = ctx.db.execute(select(_table).where(_table.c.account_id == ctx.account).order_by(_table.c.arn))
     return {"SAMLProviderList": [{"Arn": row.arn, "CreateDate": row.created_at,
+                                  "IsTrustedIdentityPropagationEnabled": propagation_enabled(row),
                                   **({"ValidUntil": row.valid_until} if row.valid_until else {})} for row in rows]}
 
 
@@ -132,14 +137,7 @@ def update_saml_provider(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     mode = params.get("AssertionEncryptionMode", row.assertion_encryption_mode)
     _check_encryption(mode, keys)
     changes.update(private_keys=keys, assertion_encryption_mode=mode)
-    if params.get("RemoveContextProvider"):
-        changes["context_provider"] = None
-    elif "ContextProvider" in params:
-        changes["context_provider"] = params["ContextProvider"]
-    if params.get("RemoveIdentityCenterInstance"):
-        changes["identity_center_instance_arn"] = None
-    elif "IdentityCenterInstanceArn" in params:
-        changes["identity_center_instance_arn"] = params["IdentityCenterInstanceArn"]
+    changes.update(propagation_changes(params))
     ctx.db.execute(update(_table).where(_table.c.arn == row.arn).values(**changes))
     return {"SAMLProviderArn": row.arn}
 

@@ -182,6 +182,8 @@ iam_oidc_providers = Table(
     Column("client_ids", JSON, nullable=False),
     Column("thumbprints", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("context_provider", JSON),  # trusted identity propagation
+    Column("identity_center_instance_arn", String(1224)),
 )
 
 iam_saml_providers = Table(
