@@ -6,6 +6,7 @@ from profilestack.services.profiles import (  # noqa: F401
     domain_object_types,
     domain_stats,
     domains,
+    event_streams,
     event_triggers,
     history,
     layouts,

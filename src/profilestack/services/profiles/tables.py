@@ -100,6 +100,8 @@ profile_domain_object_types = _held("profile_domain_object_types", Column("name"
 
 profile_integrations = _held("profile_integrations", Column("uri", String(255), primary_key=True))
 
+profile_event_streams = _held("profile_event_streams", Column("name", String(64), primary_key=True))
+
 # What happened to each profile (ListProfileHistoryRecords): kept after the profile is gone, until its expiry.
 profile_history_records = Table(
     "profile_history_records", metadata,

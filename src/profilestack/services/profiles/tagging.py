@@ -1,6 +1,6 @@
 """TagResource, UntagResource, ListTagsForResource on Customer Profiles resources: domains and what they hold
 (object types, event triggers, integrations, calculated attributes, segment definitions, layouts, domain object
-types), each by its ARN."""
+types, event streams), each by its ARN."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTRIBUTES
 from profilestack.services.profiles.domain_object_types import DOMAIN_OBJECT_TYPES
 from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.event_streams import EVENT_STREAMS
 from profilestack.services.profiles.event_triggers import INTEGRATIONS, TRIGGERS
 from profilestack.services.profiles.layouts import LAYOUTS
 from profilestack.services.profiles.object_types import find_type
@@ -25,7 +26,7 @@ from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 _HELD: dict[str, Callable[[Connection, int, str], Any]] = {
     "object-types": find_type,
     **{held.segment: held.find for held in (TRIGGERS, INTEGRATIONS, CALCULATED_ATTRIBUTES, SEGMENTS, LAYOUTS,
-                                             DOMAIN_OBJECT_TYPES)},
+                                             DOMAIN_OBJECT_TYPES, EVENT_STREAMS)},
 }
 
 
