@@ -145,7 +145,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=2, help="turns of profilestack and the ceiling per read")
     parser.add_argument("--put-runs", type=int, default=3, help="measured runs of PutProfileObject (the median counts)")
+    parser.add_argument("--puts-only", action="store_true",
+                        help="load the domain and measure PutProfileObject only (for A/B runs of two checkouts)")
     args = parser.parse_args()
+    if args.puts_only:
+        return _puts_only(args)
     wrk = ensure_wrk()
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-profiles-"))
     python = sys.executable
@@ -180,6 +184,31 @@ def main() -> int:
     report = "\n".join(lines)
     print(report)
     (ROOT / "results-profiles.md").write_text(report + "\n")
+    return 0
+
+
+def _puts_only(args: argparse.Namespace) -> int:
+    """Load ``--profiles`` customers, then the put runs alone; printed, not written to the results file."""
+    wrk = ensure_wrk()
+    data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-puts-"))
+    port = free_port()
+    command = serve_command(sys.executable, port, data_dir)
+    server, _ = start(command, port)
+    try:
+        define_domain(port)
+        server.terminate()
+        server.wait()
+        bulk_load(data_dir, 0, args.profiles)
+        server, _ = start(command, port)
+        script = _put_object_script(port, args.profiles)
+        run_wrk(wrk, port, script, 2, args.connections)  # unmeasured, as in the full run
+        rates = [run_wrk(wrk, port, script, args.duration, args.connections)["rps"] for _ in range(args.put_runs)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print(f"PutProfileObject at {args.profiles:,} profiles: {sorted(rates)[len(rates) // 2]:,.0f}/s "
+          f"(runs: {', '.join(f'{rate:,.0f}' for rate in rates)})")
     return 0
 
 
