@@ -204,3 +204,27 @@ def test_an_api_key_expires(clocked_server) -> None:
         assert listed["Status"] == "Expired"
     finally:
         offset.write_text("0")
+
+
+def test_quotas_hold_against_concurrent_calls(server, iam, user) -> None:
+    """Calls racing for a user's last credentials (two access keys, five SSH keys) get exactly the quota between
+    them: on PostgreSQL an account's IAM writes take turns, on SQLite there is one writer at a time anyway."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(call):
+        own = server.client("iam")
+        try:
+            call(own)
+            return "made"
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+
+    keys = [_rsa_openssh() for _ in range(8)]
+    calls = [lambda own: own.create_access_key(UserName=user)] * 8 + [
+        lambda own, body=body: own.upload_ssh_public_key(UserName=user, SSHPublicKeyBody=body) for body in keys]
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(attempt, calls))
+    assert sorted(outcomes[:8]) == ["LimitExceeded"] * 6 + ["made"] * 2
+    assert sorted(outcomes[8:]) == ["LimitExceeded"] * 3 + ["made"] * 5
+    assert len(iam.list_access_keys(UserName=user)["AccessKeyMetadata"]) == 2
+    assert len(iam.list_ssh_public_keys(UserName=user)["SSHPublicKeys"]) == 5

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from profilestack.gateway.context import CallContext
 from profilestack.identity.principal import Principal
+from profilestack.store.locks import lock_for_transaction
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -18,11 +19,15 @@ Voucher = Callable[["App", Principal, dict[str, Any]], Principal]
 
 
 class ServiceHandlers:
-    """``after_write`` runs after any of the service's writes commits (IAM uses it to drop authorization caches)."""
+    """``after_write`` runs after any of the service's writes commits (IAM uses it to drop authorization caches);
+    ``write_lock`` names a lock each of its writes holds until it commits (on PostgreSQL: SQLite has one writer at a
+    time already), so that checks such as a quota's count-then-insert do not interleave."""
 
-    def __init__(self, service: str, after_write: Callable[[CallContext], None] | None = None) -> None:
+    def __init__(self, service: str, after_write: Callable[[CallContext], None] | None = None,
+                 write_lock: Callable[[CallContext], str] | None = None) -> None:
         self.service = service
         self.after_write = after_write
+        self.write_lock = write_lock
         self.handlers: dict[str, Handler] = {}
         self.vouchers: dict[str, Voucher] = {}
         self.tasks: dict[str, Task] = {}
@@ -54,7 +59,7 @@ class ServiceHandlers:
         its transaction is a writer's from the start: on SQLite a reader cannot become one if another wrote."""
 
         def register(function: Handler) -> Handler:
-            self.handlers[name] = self._with_hook(function) if self.after_write else function
+            self.handlers[name] = self._with_hook(function) if self.after_write or self.write_lock else function
             if writes:
                 self.writers.add(name)
             return function
@@ -63,11 +68,14 @@ class ServiceHandlers:
 
 
     def _with_hook(self, function: Handler) -> Handler:
-        after_write = self.after_write
+        after_write, write_lock = self.after_write, self.write_lock
 
         def handler(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any] | None:
             if ctx.write:
-                ctx.on_commit(lambda: after_write(ctx))
+                if write_lock is not None:
+                    lock_for_transaction(ctx.db, write_lock(ctx))
+                if after_write is not None:
+                    ctx.on_commit(lambda: after_write(ctx))
             return function(ctx, params)
 
         return handler
