@@ -4,10 +4,8 @@ IAM never gives it back, and nothing here terminates TLS with it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Row, delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
@@ -22,12 +20,17 @@ PER_ACCOUNT = 20
 TAG_KIND = "srvcert"  # iam_tags.kind holds eight characters
 _table = iam_server_certificates
 
+if TYPE_CHECKING:  # cryptography is imported when a certificate is first read: it is not start-up work
+    from cryptography import x509
+
 
 def _malformed(what: str) -> AwsError:
     return AwsError("MalformedCertificate", f"Unable to parse {what}. Please ensure it is in PEM format.", 400)
 
 
 def _certificate(body: str) -> x509.Certificate:
+    from cryptography import x509
+
     try:
         return x509.load_pem_x509_certificate(body.strip().encode())
     except ValueError as exc:
@@ -35,6 +38,8 @@ def _certificate(body: str) -> x509.Certificate:
 
 
 def _check_key(certificate: x509.Certificate, private_key: str) -> None:
+    from cryptography.hazmat.primitives import serialization
+
     try:
         key = serialization.load_pem_private_key(private_key.strip().encode(), password=None)
     except (ValueError, TypeError) as exc:
@@ -46,6 +51,8 @@ def _check_key(certificate: x509.Certificate, private_key: str) -> None:
 
 
 def _chain(text: str) -> None:
+    from cryptography import x509
+
     try:
         x509.load_pem_x509_certificates(text.strip().encode())
     except ValueError as exc:

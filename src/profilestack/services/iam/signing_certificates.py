@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from sqlalchemy import select
 
 from profilestack.gateway.context import CallContext
@@ -24,6 +22,9 @@ _table = iam_user_credentials
 
 def certificate_fingerprint(body: str) -> str:
     """The certificate's SHA-256 fingerprint; MalformedCertificate unless ``body`` is one PEM certificate."""
+    from cryptography import x509  # imported when a certificate is first read: it is not start-up work
+    from cryptography.hazmat.primitives import hashes
+
     try:
         certificate = x509.load_pem_x509_certificate(body.strip().encode())
     except ValueError as exc:

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Any
-
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from typing import TYPE_CHECKING, Any
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -19,12 +15,19 @@ from profilestack.services.iam.tables import iam_user_credentials
 from profilestack.services.iam.user_credentials import CredentialKind
 from profilestack.services.iam.users import target_user
 
+if TYPE_CHECKING:  # cryptography is imported when a key is first read: it is not start-up work
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
 SSH_KEYS = CredentialKind("ssh", "Public Key", "SSHPublicKeyId", "APKA", "SSHPublicKeysPerUser", 5)
 SSH_KEYS.register("UpdateSSHPublicKey", "DeleteSSHPublicKey")
 MIN_BITS, MAX_BITS = 2048, 16384
 
 
 def _parsed(body: str) -> RSAPublicKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
     text = body.strip()
     try:
         if text.startswith("-----BEGIN"):
@@ -44,6 +47,8 @@ def _parsed(body: str) -> RSAPublicKey:
 
 
 def _openssh(key: RSAPublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
 
 
@@ -55,6 +60,8 @@ def _fingerprint(openssh: str) -> str:
 def _shape(user_name: str, row: Any, encoding: str = "SSH") -> dict[str, Any]:
     body = row.body
     if encoding == "PEM":
+        from cryptography.hazmat.primitives import serialization
+
         key = serialization.load_ssh_public_key(body.encode())
         body = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     return {"UserName": user_name, "SSHPublicKeyId": row.id, "Fingerprint": row.fingerprint,
