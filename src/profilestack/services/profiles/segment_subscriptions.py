@@ -56,6 +56,11 @@ def _one(table: Any, domain_id: int, segment: str) -> list[Any]:
     return [table.c.domain_id == domain_id, table.c.segment_name == segment]
 
 
+def _set(db: Connection, domain_id: int, segment: str, **values: Any) -> None:
+    db.execute(update(profile_segment_subscriptions).where(*_one(profile_segment_subscriptions, domain_id, segment))
+               .values(**values))
+
+
 def _interval(schedule: dict[str, Any] | None) -> timedelta:
     return timedelta(hours=(schedule or {}).get("Interval", DEFAULT_HOURS))
 
@@ -77,8 +82,8 @@ def put_segment_subscription(ctx: CallContext, params: dict[str, Any]) -> dict[s
     given = params.get("ScheduleConfiguration")
     schedule = {"Interval": given["Interval"], "Unit": given.get("Unit", "HOURLY")} if given else None
     now = ctx.now()
-    where = _one(profile_segment_subscriptions, domain.id, segment.name)
-    existing = ctx.db.execute(select(profile_segment_subscriptions).where(*where)).first()
+    existing = ctx.db.execute(select(profile_segment_subscriptions).where(
+        *_one(profile_segment_subscriptions, domain.id, segment.name))).first()
     if existing is None:
         cursor = ctx.db.execute(select(func.max(profile_history_records.c.seq))).scalar() or 0
         ctx.db.execute(insert(profile_segment_subscriptions).values(
@@ -90,7 +95,7 @@ def put_segment_subscription(ctx: CallContext, params: dict[str, Any]) -> dict[s
         changes: dict[str, Any] = {"schedule": schedule, "updated_at": now}
         if existing.next_executed_at is not None and existing.last_executed_at is not None:
             changes["next_executed_at"] = existing.last_executed_at + _interval(schedule)
-        ctx.db.execute(update(profile_segment_subscriptions).where(*where).values(**changes))
+        _set(ctx.db, domain.id, segment.name, **changes)
         status, started = existing.status, existing.started_at
     result: dict[str, Any] = {"Status": status, "StartedAt": started}
     if schedule:
@@ -140,14 +145,14 @@ class _Gone(Exception):
     """The subscription, its segment or its domain is no more: the work stops."""
 
 
-def _acting(app: App, subscription: Row[Any], operation: str) -> CallContext:
-    """A transaction as the domain's service-linked role; _Gone when the domain is."""
+def _acting(app: App, domain_id: int) -> tuple[Row[Any], CallContext]:
+    """The domain, and a transaction as its service-linked role; _Gone when the domain is."""
     with app.database.transaction(write=False) as db:
-        domain = db.execute(select(profile_domains).where(profile_domains.c.id == subscription.domain_id)).first()
+        domain = db.execute(select(profile_domains).where(profile_domains.c.id == domain_id)).first()
     if domain is None:
         raise _Gone
     acting = service_role.cached_session(app, domain.account_id, domain.role_name, domain.region)
-    return app.gateway.unit_of_work(acting, domain.region, app.ids.request_id(), operation)
+    return domain, app.gateway.unit_of_work(acting, domain.region, app.ids.request_id(), "PutSegmentSubscription")
 
 
 def _current(db: Connection, domain_id: int, segment: str) -> tuple[Row[Any], dict[str, Any]]:
@@ -195,11 +200,9 @@ def take_snapshot(app: App, payload: dict[str, Any]) -> None:
 def _snapshot_chunk(app: App, payload: dict[str, Any], after: str) -> str | None:
     """The profiles after ``after`` (in id order), a thousand at most, and the members stored among them; where
     the next chunk starts, None after the last."""
-    with app.database.transaction(write=False) as db:
-        subscription, _ = _current(db, payload["domain_id"], payload["segment"])
-    with _acting(app, subscription, "PutSegmentSubscription") as ctx:
-        subscription, definition = _current(ctx.db, payload["domain_id"], payload["segment"])
-        domain = ctx.db.execute(select(profile_domains).where(profile_domains.c.id == subscription.domain_id)).one()
+    domain, work = _acting(app, payload["domain_id"])
+    with work as ctx:
+        subscription, definition = _current(ctx.db, domain.id, payload["segment"])
         rows = ctx.db.execute(select(profiles_table).where(profiles_table.c.domain_id == domain.id,
                                                            profiles_table.c.id > after)
                               .order_by(profiles_table.c.id).limit(_PROFILES_PER_TRANSACTION)).all()
@@ -216,10 +219,8 @@ def _snapshot_chunk(app: App, payload: dict[str, Any], after: str) -> str | None
         _apply(ctx.db, subscription, [row.id for row in rows] + sorted(members_before), members_now, members_before,
                None if first else "SCHEDULE", now)
         if last is None:
-            ctx.db.execute(update(profile_segment_subscriptions).where(
-                *_one(profile_segment_subscriptions, domain.id, subscription.segment_name)).values(
-                status="RUNNING", message=None, last_executed_at=now,
-                next_executed_at=now + _interval(subscription.schedule)))
+            _set(ctx.db, domain.id, subscription.segment_name, status="RUNNING", message=None, last_executed_at=now,
+                 next_executed_at=now + _interval(subscription.schedule))
     return last
 
 
@@ -233,9 +234,7 @@ def watch_subscriptions(app: App, payload: dict[str, Any]) -> None:
                              .where(_subscriptions.status == "RUNNING")).all()
         for subscription in running:
             if subscription.next_executed_at is not None and subscription.next_executed_at <= now:
-                db.execute(update(profile_segment_subscriptions).where(
-                    *_one(profile_segment_subscriptions, subscription.domain_id, subscription.segment_name))
-                    .values(next_executed_at=None))
+                _set(db, subscription.domain_id, subscription.segment_name, next_executed_at=None)
                 enqueue(db, app.clock, SNAPSHOT_TASK, {"domain_id": subscription.domain_id,
                                                        "segment": subscription.segment_name})
         if running:
@@ -251,8 +250,9 @@ def watch_subscriptions(app: App, payload: dict[str, Any]) -> None:
 
 def _look_at_changes(app: App, subscription: Row[Any]) -> None:
     history = profile_history_records.c
-    with _acting(app, subscription, "PutSegmentSubscription") as ctx:
-        subscription, definition = _current(ctx.db, subscription.domain_id, subscription.segment_name)
+    domain, work = _acting(app, subscription.domain_id)
+    with work as ctx:
+        subscription, definition = _current(ctx.db, domain.id, subscription.segment_name)
         if subscription.status != "RUNNING":
             return
         changes = ctx.db.execute(select(history.seq, history.profile_id, history.created_at).where(
@@ -265,7 +265,6 @@ def _look_at_changes(app: App, subscription: Row[Any]) -> None:
         if len(changes) == _CHANGES_PER_LOOK and not settled:
             settled = [changes[-1].seq]  # a burst of changes: go on rather than read the same ones again
         changed = list(dict.fromkeys(change.profile_id for change in changes))
-        domain = ctx.db.execute(select(profile_domains).where(profile_domains.c.id == subscription.domain_id)).one()
         rows = list(store.load_profiles(ctx.db, domain.id, changed).values())
         held = SegmentMembers(ctx, domain, rows)
         members_now = {row.id for row in rows if held.holds(definition, row)}
@@ -274,12 +273,9 @@ def _look_at_changes(app: App, subscription: Row[Any]) -> None:
             _members.profile_id.in_(changed))).scalars())
         _apply(ctx.db, subscription, changed, members_now, members_before, "LIVE", now)
         if settled:
-            ctx.db.execute(update(profile_segment_subscriptions).where(
-                *_one(profile_segment_subscriptions, domain.id, subscription.segment_name))
-                .values(live_cursor=max(settled)))
+            _set(ctx.db, domain.id, subscription.segment_name, live_cursor=max(settled))
 
 
 def _fail(app: App, domain_id: int, segment: str, message: str) -> None:
     with app.database.transaction() as db:
-        db.execute(update(profile_segment_subscriptions).where(
-            *_one(profile_segment_subscriptions, domain_id, segment)).values(status="FAILED", message=message[:1000]))
+        _set(db, domain_id, segment, status="FAILED", message=message[:1000])
