@@ -45,6 +45,11 @@ _DESCRIBED = select(*(column for column in profile_upload_jobs.columns if column
                     _jobs.upload.is_not(None).label("has_upload"))
 
 
+def _set(db: Connection, job: Row[Any], **values: Any) -> None:
+    db.execute(update(profile_upload_jobs).where(_jobs.domain_id == job.domain_id, _jobs.id == job.id)
+               .values(**values))
+
+
 def _require_job(ctx: CallContext, params: dict[str, Any]) -> Row[Any]:
     domain = require_domain(ctx, params["DomainName"])
     job = ctx.db.execute(_DESCRIBED.where(_jobs.domain_id == domain.id, _jobs.id == params["JobId"])).first()
@@ -104,8 +109,7 @@ def get_upload_job_path(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
         raise bad_request(f"Upload job {job.id} is {job.status}: its file can only be uploaded before it starts.")
     token = secrets.token_urlsafe(32)
     valid_until = ctx.now() + URL_LIFETIME
-    ctx.db.execute(update(profile_upload_jobs).where(_jobs.domain_id == job.domain_id, _jobs.id == job.id)
-                   .values(upload_token=token, upload_valid_until=valid_until))
+    _set(ctx.db, job, upload_token=token, upload_valid_until=valid_until)
     return {"Url": f"{ctx.app.settings.base_url}{UPLOAD_PATH}{token}", "ClientToken": token,
             "ValidUntil": valid_until}
 
@@ -118,8 +122,7 @@ def start_upload_job(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
     if not job.has_upload:
         raise bad_request(f"Upload job {job.id} has no file yet: upload it to the URL GetUploadJobPath gives, "
                           "then start the job.")
-    ctx.db.execute(update(profile_upload_jobs).where(_jobs.domain_id == job.domain_id, _jobs.id == job.id)
-                   .values(status="IN_PROGRESS", upload_token=None, upload_valid_until=None))
+    _set(ctx.db, job, status="IN_PROGRESS", upload_token=None, upload_valid_until=None)
     ctx.enqueue(UPLOAD_TASK, {"domain_id": job.domain_id, "job_id": job.id, "performed_by": ctx.principal.arn})
     return {}
 
@@ -130,9 +133,8 @@ def stop_upload_job(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     job = _require_job(ctx, params)
     if job.status not in ("CREATED", "IN_PROGRESS"):
         raise bad_request(f"Upload job {job.id} is {job.status}: only a CREATED or IN_PROGRESS job can stop.")
-    ctx.db.execute(update(profile_upload_jobs).where(_jobs.domain_id == job.domain_id, _jobs.id == job.id)
-                   .values(status="STOPPED", completed_at=ctx.now(), upload_token=None, upload_valid_until=None,
-                           upload=None))
+    _set(ctx.db, job, status="STOPPED", completed_at=ctx.now(), upload_token=None, upload_valid_until=None,
+         upload=None)
     return {}
 
 
@@ -154,8 +156,7 @@ def receive_upload(app: App, token: str, body: bytes) -> str:
                                                      "job started or stopped).")
         if job.upload_valid_until < app.clock.now():
             raise UploadRefused(403, "AccessDenied", "Request has expired")
-        db.execute(update(profile_upload_jobs).where(_jobs.domain_id == job.domain_id, _jobs.id == job.id)
-                   .values(upload=body))
+        _set(db, job, upload=body)
     return f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
 
 
@@ -163,7 +164,7 @@ class _InvalidFile(Exception):
     pass
 
 
-def _rows(upload: bytes, job: Row[Any]) -> list[dict[str, str] | None]:
+def _rows(upload: bytes, key_source: str) -> list[dict[str, str] | None]:
     """The file's data rows as objects (column → value, empty cells left out); None for a malformed row."""
     try:
         text = upload.decode("utf-8-sig")
@@ -176,9 +177,8 @@ def _rows(upload: bytes, job: Row[Any]) -> list[dict[str, str] | None]:
             raise _InvalidFile("The file has no header row.")
         if len(set(header)) != len(header):
             raise _InvalidFile("The file's header names a column twice.")
-        key_column = job.fields[job.unique_key]["Source"]
-        if lookup(dict.fromkeys(header, "x"), key_column) is None:
-            raise _InvalidFile(f"The file has no column for the unique key's source {key_column}.")
+        if lookup(dict.fromkeys(header, "x"), key_source) is None:
+            raise _InvalidFile(f"The file has no column for the unique key's source {key_source}.")
         rows: list[dict[str, str] | None] = []
         for cells in reader:
             if not any(cells):
@@ -198,12 +198,12 @@ def run_upload_job(app: App, payload: dict[str, Any]) -> None:
         job = _job(db, payload)
         if job is None or job.status != "IN_PROGRESS":
             return
+    key_source = job.fields[job.unique_key]["Source"]
     try:
-        rows = _rows(job.upload, job)
+        rows = _rows(job.upload, key_source)
     except _InvalidFile:
         _conclude(app, payload, "FAILED", "VALIDATION_FAILURE")
         return
-    key_source = job.fields[job.unique_key]["Source"]
     definition = job_definition(job)
     start = job.rows_done
     while start < len(rows):
@@ -240,10 +240,9 @@ def _ingest_chunk(app: App, payload: dict[str, Any], definition: dict[str, Any],
                                 [json.dumps(row) for row in keyed], payload["performed_by"])
         created = sum(1 for outcome in outcomes if not isinstance(outcome, AwsError) and outcome.created_profile)
         updated = sum(1 for outcome in outcomes if not isinstance(outcome, AwsError)) - created
-        db.execute(update(profile_upload_jobs).where(_jobs.domain_id == job.domain_id, _jobs.id == job.id).values(
-            rows_done=_jobs.rows_done + len(chunk), created_records=_jobs.created_records + created,
-            updated_records=_jobs.updated_records + updated,
-            failed_records=_jobs.failed_records + len(chunk) - created - updated))
+        _set(db, job, rows_done=_jobs.rows_done + len(chunk), created_records=_jobs.created_records + created,
+             updated_records=_jobs.updated_records + updated,
+             failed_records=_jobs.failed_records + len(chunk) - created - updated)
     return True
 
 
@@ -258,5 +257,4 @@ def _conclude(app: App, payload: dict[str, Any], status: str | None = None, reas
             ingested = job.created_records + job.updated_records
             status = "SUCCEEDED" if not job.failed_records else "PARTIALLY_SUCCEEDED" if ingested else "FAILED"
             reason = "VALIDATION_FAILURE" if status == "FAILED" else None
-        db.execute(update(profile_upload_jobs).where(_jobs.domain_id == job.domain_id, _jobs.id == job.id)
-                   .values(status=status, status_reason=reason, completed_at=app.clock.now(), upload=None))
+        _set(db, job, status=status, status_reason=reason, completed_at=app.clock.now(), upload=None)
