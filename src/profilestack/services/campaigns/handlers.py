@@ -263,13 +263,13 @@ def take_requests(ctx: CallContext, campaign_id: str, requests: list[dict[str, A
 @outbound.operation("PutProfileOutboundRequestBatch")
 def put_profile_outbound_request_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return take_requests(ctx, params["id"], params["profileOutboundRequests"],
-                  lambda request: {"profile_id": request["profileId"]})
+                         lambda request: {"profile_id": request["profileId"]})
 
 
 @outbound.operation("PutOutboundRequestBatch")
 def put_outbound_request_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return take_requests(ctx, params["id"], params["outboundRequests"],
-                  lambda request: {"channel_parameters": request["channelSubtypeParameters"]})
+                         lambda request: {"channel_parameters": request["channelSubtypeParameters"]})
 
 
 def register_common(handlers: ServiceHandlers, version: str) -> None:
