@@ -358,6 +358,19 @@ def test_merge_profiles(profiles, domain) -> None:
     assert profiles.get_domain(DomainName=domain)["Stats"]["ProfileCount"] == 1
 
 
+def test_merge_profiles_takes_attributes_one_by_one(profiles, domain) -> None:
+    main = profiles.create_profile(DomainName=domain, FirstName="Main", Attributes={"tier": "gold", "city": "Lyon",
+                                                                                  "kept": "yes"})["ProfileId"]
+    other = profiles.create_profile(DomainName=domain, Attributes={"tier": "silver", "pet": "cat"})["ProfileId"]
+    unknown = "0" * 32
+    assert error_of(profiles.merge_profiles, DomainName=domain, MainProfileId=main, ProfileIdsToBeMerged=[other],
+                    FieldSourceProfileIds={"Attributes": {"tier": unknown}})[0] == "ResourceNotFoundException"
+    profiles.merge_profiles(DomainName=domain, MainProfileId=main, ProfileIdsToBeMerged=[other],
+                            FieldSourceProfileIds={"Attributes": {"tier": other, "pet": other, "city": other}})
+    # from the other profile: its tier and pet; its lack of a city clears main's; main's other attributes stay
+    assert get(profiles, domain, main)["Attributes"] == {"tier": "silver", "pet": "cat", "kept": "yes"}
+
+
 def test_deleting_a_domain_deletes_its_data(profiles) -> None:
     name = unique("gone")
     profiles.create_domain(DomainName=name, DefaultExpirationDays=30)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.encoded import EncodedJson
 from profilestack.services.next_token import page_result
-from profilestack.services.profiles import domain_stats
+from profilestack.services.profiles import merging
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain, require_domain_id
 from profilestack.services.profiles.errors import not_found
@@ -17,14 +17,11 @@ from profilestack.services.profiles.history import (
     ADDED_PROFILE_KEY,
     CREATED,
     DELETED_BY_CUSTOMER,
-    DELETED_BY_MERGE,
     DELETED_PROFILE_KEY,
-    MERGED,
     UPDATED,
     History,
 )
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
 
 _NOT_FIELDS = {"DomainName", "ProfileId"}
 
@@ -123,32 +120,15 @@ def delete_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
 
 @profiles.operation("MergeProfiles")
 def merge_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """The merged profiles' keys and objects move to the main profile; chosen fields come from their source."""
     domain = require_domain(ctx, params["DomainName"])
     main = require_profile(ctx, domain, params["MainProfileId"])
     others = [require_profile(ctx, domain, profile_id) for profile_id in dict.fromkeys(params["ProfileIdsToBeMerged"])
               if profile_id != main.id]
     by_id = {row.id: row for row in [main, *others]}
-    fields = dict(main.fields)
-    for name, source_id in (params.get("FieldSourceProfileIds") or {}).items():
-        source = by_id.get(source_id) or require_profile(ctx, domain, source_id)
-        if name in source.fields:
-            fields[name] = source.fields[name]
-        else:
-            fields.pop(name, None)
-    db, history = ctx.db, History.of(ctx, domain)
-    for other in others:
-        moved = db.execute(select(profile_keys.c.key_name, profile_keys.c.key_value, profile_keys.c.origin)
-                           .where(profile_keys.c.profile_id == other.id)).all()
-        for origin in {row.origin for row in moved if row.origin != store.STANDARD_ORIGIN}:
-            store.add_keys(db, domain.id, main.id, [(row.key_name, row.key_value) for row in moved
-                                                    if row.origin == origin], origin)
-        db.execute(update(profile_objects).where(profile_objects.c.domain_id == domain.id,
-                                                 profile_objects.c.profile_id == other.id).values(profile_id=main.id))
-        store.remove_keys(db, other.id)
-        db.execute(profiles_table.delete().where(profiles_table.c.id == other.id))
-        history.profile(DELETED_BY_MERGE, other.id, other.fields)
-    domain_stats.adjust(db, domain.id, profiles=-len(others))
-    store.save_fields(db, domain.id, main, fields, ctx.now())
-    history.profile(MERGED, main.id, fields)
+
+    def profile(profile_id: str) -> Row[Any]:
+        return by_id.get(profile_id) or by_id.setdefault(profile_id, require_profile(ctx, domain, profile_id))
+
+    fields, field_sources = merging.chosen_fields(main, params.get("FieldSourceProfileIds") or {}, profile)
+    merging.merge(History.of(ctx, domain), main, others, fields, field_sources)
     return {"Message": f"{len(others)} profiles were merged into profile {main.id}."}
