@@ -90,6 +90,7 @@ def _stored(params: dict[str, Any]) -> dict[str, Any]:
     rule_based = values.get("rule_based_matching")
     if rule_based is not None:
         values["rule_based_matching"] = {**rule_based, "Status": "ACTIVE" if rule_based.get("Enabled") else "PENDING"}
+        values["merge_cursor"] = None  # new rules: merging looks at every profile again
     return values
 
 

@@ -15,6 +15,7 @@ from profilestack.services.profiles import (  # noqa: F401
     object_types,
     objects,
     profile_operations,
+    rule_based_merging,
     segment_estimates,
     segment_subscriptions,
     segments,

@@ -26,8 +26,8 @@ from profilestack.services.profiles import service_role
 from profilestack.services.profiles.errors import not_found
 from profilestack.services.profiles.segments import SEGMENTS, SegmentMembers, forget_subscription
 from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.service_role import Gone
 from profilestack.services.profiles.tables import (
-    profile_domains,
     profile_history_records,
     profile_segment_events,
     profile_segment_members,
@@ -43,6 +43,7 @@ WATCH_TASK = "profile.segment_subscriptions"
 DEFAULT_HOURS = 24
 EVENTS_KEPT = timedelta(days=30)
 _PROFILES_PER_TRANSACTION = 1000
+_OPERATION = "PutSegmentSubscription"  # what the work done as the domain's role is recorded as
 _CHANGES_PER_LOOK = 5000
 # History records younger than this may still have older ones committing around them (PostgreSQL numbers rows
 # before it commits them): they are looked at again next time, which changes nothing for profiles already seen.
@@ -141,26 +142,12 @@ def list_segment_subscription_events(ctx: CallContext, params: dict[str, Any]) -
     return page_result(sequence, params, events, key="Events")
 
 
-class _Gone(Exception):
-    """The subscription, its segment or its domain is no more: the work stops."""
-
-
-def _acting(app: App, domain_id: int) -> tuple[Row[Any], CallContext]:
-    """The domain, and a transaction as its service-linked role; _Gone when the domain is."""
-    with app.database.transaction(write=False) as db:
-        domain = db.execute(select(profile_domains).where(profile_domains.c.id == domain_id)).first()
-    if domain is None:
-        raise _Gone
-    acting = service_role.cached_session(app, domain.account_id, domain.role_name, domain.region)
-    return domain, app.gateway.unit_of_work(acting, domain.region, app.ids.request_id(), "PutSegmentSubscription")
-
-
 def _current(db: Connection, domain_id: int, segment: str) -> tuple[Row[Any], dict[str, Any]]:
     subscription = db.execute(select(profile_segment_subscriptions).where(
         *_one(profile_segment_subscriptions, domain_id, segment))).first()
     definition = SEGMENTS.find(db, domain_id, segment)
     if subscription is None or definition is None:
-        raise _Gone
+        raise Gone
     return subscription, definition.definition
 
 
@@ -191,7 +178,7 @@ def take_snapshot(app: App, payload: dict[str, Any]) -> None:
     try:
         while after is not None:
             after = app.database.again_if_lost_race(lambda after=after: _snapshot_chunk(app, payload, after))
-    except _Gone:
+    except Gone:
         return
     except AwsError as error:  # no role to act through (deleted by hand)
         _fail(app, payload["domain_id"], payload["segment"], error.message)
@@ -200,7 +187,7 @@ def take_snapshot(app: App, payload: dict[str, Any]) -> None:
 def _snapshot_chunk(app: App, payload: dict[str, Any], after: str) -> str | None:
     """The profiles after ``after`` (in id order), a thousand at most, and the members stored among them; where
     the next chunk starts, None after the last."""
-    domain, work = _acting(app, payload["domain_id"])
+    domain, work = service_role.acting_for_domain(app, payload["domain_id"], _OPERATION)
     with work as ctx:
         subscription, definition = _current(ctx.db, domain.id, payload["segment"])
         rows = ctx.db.execute(select(profiles_table).where(profiles_table.c.domain_id == domain.id,
@@ -242,7 +229,7 @@ def watch_subscriptions(app: App, payload: dict[str, Any]) -> None:
     for subscription in running:
         try:
             app.database.again_if_lost_race(lambda subscription=subscription: _look_at_changes(app, subscription))
-        except _Gone:
+        except Gone:
             continue
         except AwsError as error:
             _fail(app, subscription.domain_id, subscription.segment_name, error.message)
@@ -250,7 +237,7 @@ def watch_subscriptions(app: App, payload: dict[str, Any]) -> None:
 
 def _look_at_changes(app: App, subscription: Row[Any]) -> None:
     history = profile_history_records.c
-    domain, work = _acting(app, subscription.domain_id)
+    domain, work = service_role.acting_for_domain(app, subscription.domain_id, _OPERATION)
     with work as ctx:
         subscription, definition = _current(ctx.db, domain.id, subscription.segment_name)
         if subscription.status != "RUNNING":

@@ -16,7 +16,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -103,6 +103,21 @@ def cached_session(app: App, account: str, role_name: str | None, region: str) -
     principal = session(app, account, role_name, region)
     _SESSIONS[(account, role_name)] = (now + timedelta(hours=1), principal)
     return principal
+
+
+class Gone(Exception):
+    """What a background task works on — a domain, or something of it — is no more: the task stops."""
+
+
+def acting_for_domain(app: App, domain_id: int, operation: str) -> tuple[Row[Any], CallContext]:
+    """The domain, and a unit of work as its service-linked role; Gone when the domain is. AccessDenied
+    (``AwsError``) when the domain has no role to act through."""
+    with app.database.transaction(write=False) as db:
+        domain = db.execute(select(profile_domains).where(profile_domains.c.id == domain_id)).first()
+    if domain is None:
+        raise Gone
+    acting = cached_session(app, domain.account_id, domain.role_name, domain.region)
+    return domain, app.gateway.unit_of_work(acting, domain.region, app.ids.request_id(), operation)
 
 
 def schedule_role_deletion(ctx: CallContext, role_name: str | None) -> None:

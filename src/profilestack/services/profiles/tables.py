@@ -33,6 +33,8 @@ profile_domains = Table(
     Column("profile_count", Integer, nullable=False, server_default="0"),  # GetDomain's Stats, kept exact
     Column("object_count", Integer, nullable=False, server_default="0"),
     Column("total_size", BigInteger, nullable=False, server_default="0"),
+    # the history record rule-based merging has looked at the profiles up to; NULL: look at them all again
+    Column("merge_cursor", BigInteger),
     UniqueConstraint("account_id", "region", "name", name="uq_profile_domains_name"),
     Index("ix_profile_domains_role", "account_id", "role_name"),
 )

@@ -1,0 +1,125 @@
+"""Rule-based merging: the profiles a domain's matching rules group at a level up to its
+``MaxAllowedRuleLevelForMerging`` are merged into one, on their own, as the domain's service-linked role.
+
+Every few seconds, each domain that merges and whose profiles changed since the last look (its history has new
+records, or its rules are new) has its match groups worked out again (rule_matching.py, as ListRuleBasedMatches
+does) and the groups at a merging level merged, fifty to a transaction. A group is checked again inside its
+transaction: profiles changed or deleted since it was worked out are left to the next look. The profile created
+first stays; each field comes from the profile the ``ConflictResolution`` prefers (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Row, func, select, update
+
+from profilestack.gateway.errors import AwsError
+from profilestack.services.profiles import merging, service_role
+from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles.history import History
+from profilestack.services.profiles.rule_matching import match_groups
+from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.service_role import Gone
+from profilestack.services.profiles.tables import profile_domains, profile_history_records, profiles_table
+
+if TYPE_CHECKING:
+    from profilestack.app import App
+
+MERGE_TASK = "profile.rule_based_merging"
+_GROUPS_PER_TRANSACTION = 50
+# History records younger than this may still have older ones committing around them (PostgreSQL numbers rows
+# before it commits them): the look after next looks again.
+_SETTLING = timedelta(seconds=10)
+_domains = profile_domains.c
+_history = profile_history_records.c
+log = logging.getLogger(__name__)
+
+
+def merging_level(matching: dict[str, Any] | None) -> int:
+    """The highest rule level whose groups are merged; 0 when the domain does not merge."""
+    if not matching or not matching.get("Enabled"):
+        return 0
+    return matching.get("MaxAllowedRuleLevelForMerging") or 0
+
+
+@profiles.task(MERGE_TASK, every=5.0)
+def merge_matched_profiles(app: App, payload: dict[str, Any]) -> None:
+    with app.database.transaction(write=False) as db:
+        domains = db.execute(select(_domains.id, _domains.rule_based_matching)
+                             .where(_domains.rule_based_matching.is_not(None))).all()
+    for domain in domains:
+        if not merging_level(domain.rule_based_matching):
+            continue
+        try:
+            _look_at(app, domain.id)
+        except Gone:
+            continue
+        except AwsError as error:  # no role to act through (deleted by hand)
+            log.warning("rule-based merging of domain %s skipped: %s", domain.id, error.message)
+
+
+def _look_at(app: App, domain_id: int) -> None:
+    now = app.clock.now()
+    with app.database.transaction(write=False) as db:
+        domain = db.execute(select(profile_domains).where(_domains.id == domain_id)).first()
+        if domain is None or not merging_level(domain.rule_based_matching):
+            return
+        since = domain.merge_cursor
+        if since is not None and db.execute(select(_history.seq).where(
+                _history.domain_id == domain_id, _history.seq > since).limit(1)).first() is None:
+            return
+        settled = db.execute(select(func.max(_history.seq)).where(
+            _history.domain_id == domain_id, _history.created_at <= now - _SETTLING)).scalar()
+        matching = domain.rule_based_matching
+        rows = db.execute(select(profiles_table.c.id, profiles_table.c.fields)
+                          .where(profiles_table.c.domain_id == domain_id))
+        groups = [ids for _, level, ids in match_groups(((row.id, row.fields) for row in rows), matching)
+                  if level <= merging_level(matching)]
+    for start in range(0, len(groups), _GROUPS_PER_TRANSACTION):
+        chunk = groups[start:start + _GROUPS_PER_TRANSACTION]
+        app.database.again_if_lost_race(lambda chunk=chunk: _merge_groups(app, domain_id, matching, chunk))
+    with app.database.transaction() as db:  # unless the rules changed meanwhile: then every profile is looked at
+        db.execute(update(profile_domains).where(_domains.id == domain_id, _domains.updated_at == domain.updated_at)
+                   .values(merge_cursor=max(settled or 0, since or 0)))
+
+
+def _merge_groups(app: App, domain_id: int, matching: dict[str, Any], groups: list[list[str]]) -> None:
+    domain, work = service_role.acting_for_domain(app, domain_id, "MergeProfiles")
+    with work as ctx:
+        history = History.of(ctx, domain)
+        for ids in groups:
+            rows = store.load_profiles(ctx.db, domain.id, ids)
+            still = match_groups(((row.id, row.fields) for row in rows.values()), matching)
+            if len(still) != 1 or still[0][2] != ids or still[0][1] > merging_level(matching):
+                continue  # changed since it was worked out: the next look sees it as it is now
+            main = min(rows.values(), key=lambda row: (row.created_at, row.id))
+            sources = preferred_sources(list(rows.values()), matching.get("ConflictResolution") or {})
+            fields, field_sources = merging.chosen_fields(main, sources, rows.__getitem__)
+            merging.merge(history, main, [row for row in rows.values() if row.id != main.id], fields, field_sources)
+
+
+def preferred_sources(rows: list[Row[Any]], resolution: dict[str, Any]) -> merging.FieldSources:
+    """For each field any of the profiles has (each attribute, for ``Attributes``), the profile it comes from:
+    the most recently updated one that has it, or with ``SOURCE``, the most recently updated one whose value came
+    from the ``SourceName`` object type, if any did."""
+    newest_first = sorted(rows, key=lambda row: (row.updated_at, row.id), reverse=True)
+    source = resolution.get("SourceName") if resolution.get("ConflictResolvingModel") == "SOURCE" else None
+
+    def preferred(name: str, has: Any) -> str:
+        holders = [row for row in newest_first if has(row)]
+        from_source = [row for row in holders if source is not None and row.field_sources.get(name) == source]
+        return (from_source or holders)[0].id
+
+    sources: merging.FieldSources = {}
+    for row in newest_first:
+        for name in row.fields:
+            if name == "Attributes":
+                for key in row.fields["Attributes"]:
+                    sources.setdefault("Attributes", {}).setdefault(key, preferred(
+                        "Attributes", lambda other, key=key: key in (other.fields.get("Attributes") or {})))
+            elif name not in sources:
+                sources[name] = preferred(name, lambda other, name=name: name in other.fields)
+    return sources
