@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from profilestack.iam_policy.actions import NameResolver
 from profilestack.identity.credentials import BootstrapCredentials, CredentialResolver, CredentialSource
 from profilestack.identity.principal import Principal
 from profilestack.outbox.cleanup import CLEANUP_EVERY, CLEANUP_TASK, drop_finished_tasks
-from profilestack.outbox.worker import OutboxWorker, enqueue, ensure_pending
+from profilestack.outbox.worker import OutboxWorker, ensure_pending
 from profilestack.read_cache import ReadCache
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
 from profilestack.services.cloudwatch.metrics import MetricIds
@@ -64,16 +63,11 @@ class App:
         tasks = {**all_tasks(), CLEANUP_TASK: lambda app, _payload: drop_finished_tasks(app.database, app.clock)}
         self._periodic = {**periodic_tasks(), CLEANUP_TASK: CLEANUP_EVERY}
         for kind, task in tasks.items():
-            runner = partial(task, self)
-            self.outbox.register(kind, partial(self._run_periodic, runner, kind, self._periodic[kind])
-                                 if kind in self._periodic else runner)
+            if kind in self._periodic:
+                self.outbox.register_periodic(kind, partial(task, self), self._periodic[kind])
+            else:
+                self.outbox.register(kind, partial(task, self))
         self.gateway = Gateway(self)
-
-    def _run_periodic(self, runner: Callable[[dict[str, Any]], None], kind: str, every: float,
-                      payload: dict[str, Any]) -> None:
-        runner(payload)  # if it raises, the outbox retries this run, which schedules the next when it succeeds
-        with self.database.transaction() as connection:
-            enqueue(connection, self.clock, kind, {}, every)
 
     def iam_changed(self) -> None:
         """An IAM write committed: forget cached keys and policies now rather than at their expiry."""

@@ -64,6 +64,34 @@ def test_a_failing_task_is_retried_with_backoff_then_marked_failed(database: Dat
         assert "downstream unavailable" in connection.execute(select(outbox.c.last_error)).scalar()
 
 
+def test_a_periodic_task_keeps_its_schedule_through_failures(database: Database, clock: FixedClock) -> None:
+    worker = OutboxWorker(database, clock, max_attempts=2)
+    outcomes = iter([ValueError("down"), ValueError("still down"), ValueError("and again"), None, None])
+    runs: list[datetime] = []
+
+    def tick(payload: dict[str, Any]) -> None:
+        runs.append(clock.now())
+        outcome = next(outcomes)
+        if outcome is not None:
+            raise outcome
+
+    worker.register_periodic("tick", tick, every=60.0)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "tick", {})
+    start = clock.now()
+    for _ in range(4):  # three failures, more than the two attempts a task has, then a run that succeeds
+        assert worker.run_once() == 1
+        assert worker.run_once() == 0  # the next run waits
+        clock.advance(seconds=5)
+    assert [(run - start).total_seconds() for run in runs] == [0, 5, 10, 15]
+    clock.advance(seconds=50)
+    assert worker.run_once() == 0  # after a success, the period's own wait: 60 seconds
+    clock.advance(seconds=5)
+    assert worker.run_once() == 1
+    assert len(runs) == 5
+    assert [status for _, status, _ in _statuses(database)] == ["done"] * 5 + ["pending"]
+
+
 def test_permanent_failure_and_retry_later(database: Database, clock: FixedClock) -> None:
     worker = OutboxWorker(database, clock)
     worker.register("doomed", lambda payload: (_ for _ in ()).throw(PermanentFailure("no such thing")))

@@ -29,6 +29,7 @@ from profilestack.store.prepared import Prepared
 log = logging.getLogger(__name__)
 
 TaskHandler = Callable[[dict[str, Any]], None]
+FAILED_RUN_AGAIN_AFTER = 5.0
 
 
 class PermanentFailure(Exception):
@@ -100,6 +101,23 @@ class OutboxWorker:
 
     def register(self, kind: str, handler: TaskHandler) -> None:
         self._handlers[kind] = handler
+
+    def register_periodic(self, kind: str, handler: TaskHandler, every: float) -> None:
+        """A task kind that runs every ``every`` seconds: each run schedules the next as it ends. A run that fails
+        is not retried as other tasks are (a failure that lasted would end the schedule after the last attempt):
+        it is logged and the next run comes sooner, after ``FAILED_RUN_AGAIN_AFTER`` seconds at most."""
+
+        def run(payload: dict[str, Any]) -> None:
+            delay = every
+            try:
+                handler(payload)
+            except Exception as exc:
+                delay = min(every, FAILED_RUN_AGAIN_AFTER)
+                log.warning("periodic task %s failed; it runs again in %.0f s: %r", kind, delay, exc)
+            with self._database.transaction() as connection:
+                enqueue(connection, self._clock, kind, {}, delay)
+
+        self.register(kind, run)
 
     def wake(self) -> None:
         self._wake.set()
