@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, func, select, update
 
-from profilestack.gateway.errors import AwsError
 from profilestack.services.profiles import merging, service_role
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.history import History
@@ -57,8 +56,9 @@ def merge_matched_profiles(app: App, payload: dict[str, Any]) -> None:
             _look_at(app, domain.id)
         except Gone:
             continue
-        except AwsError as error:  # no role to act through (deleted by hand)
-            log.warning("rule-based merging of domain %s skipped: %s", domain.id, error.message)
+        except Exception as error:  # no role to act through (AwsError), or another failure: the other domains go on
+            log.warning("rule-based merging of domain %s failed; it is tried again at the next look: %r",
+                        domain.id, error)
 
 
 def _look_at(app: App, domain_id: int) -> None:
