@@ -25,7 +25,7 @@ from profilestack.services.iam.authorization import IamPolicyStore, iam_resource
 from profilestack.services.iam.catalogue import override_default_versions
 from profilestack.services.iam.credentials import AccessKeyCredentials
 from profilestack.services.profiles.service_role import give_roles_to_domains
-from profilestack.services.registry import all_tasks, periodic_tasks
+from profilestack.services.registry import all_tasks, give_ups, periodic_tasks
 from profilestack.services.sts.credentials import FederationCredentials, SessionCredentials, SessionTokenCredentials
 from profilestack.store.database import Database
 from profilestack.store.resource_tags import tags_of
@@ -66,7 +66,8 @@ class App:
             if kind in self._periodic:
                 self.outbox.register_periodic(kind, partial(task, self), self._periodic[kind])
             else:
-                self.outbox.register(kind, partial(task, self))
+                gave_up = give_ups().get(kind)
+                self.outbox.register(kind, partial(task, self), partial(gave_up, self) if gave_up else None)
         self.gateway = Gateway(self)
 
     def iam_changed(self) -> None:

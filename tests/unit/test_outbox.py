@@ -64,6 +64,34 @@ def test_a_failing_task_is_retried_with_backoff_then_marked_failed(database: Dat
         assert "downstream unavailable" in connection.execute(select(outbox.c.last_error)).scalar()
 
 
+def test_a_task_that_fails_for_good_is_reported_to_its_kinds_gave_up(database: Database, clock: FixedClock) -> None:
+    worker = OutboxWorker(database, clock, max_attempts=2)
+    reported: list[dict[str, Any]] = []
+
+    def broken(payload: dict[str, Any]) -> None:
+        raise ValueError("down")
+
+    def doomed(payload: dict[str, Any]) -> None:
+        raise PermanentFailure("no such job")
+
+    def report_badly(payload: dict[str, Any]) -> None:
+        raise RuntimeError("the report failed too")
+
+    worker.register("job", broken, gave_up=reported.append)
+    worker.register("doomed", doomed, gave_up=reported.append)
+    worker.register("unreported", broken, gave_up=report_badly)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "job", {"job": 1})
+        enqueue(connection, clock, "doomed", {"job": 2})
+        enqueue(connection, clock, "unreported", {"job": 3})
+    assert worker.run_once() == 3
+    assert reported == [{"job": 2}]  # a permanent failure at once; the others have an attempt left
+    clock.advance(seconds=1)
+    assert worker.run_once() == 2
+    assert reported == [{"job": 2}, {"job": 1}]
+    assert [status for _, status, _ in _statuses(database)] == ["failed"] * 3
+
+
 def test_a_periodic_task_keeps_its_schedule_through_failures(database: Database, clock: FixedClock) -> None:
     worker = OutboxWorker(database, clock, max_attempts=2)
     outcomes = iter([ValueError("down"), ValueError("still down"), ValueError("and again"), None, None])

@@ -89,6 +89,7 @@ class OutboxWorker:
                          if database.threads > 1 else None)
         self._clock = clock
         self._handlers: dict[str, TaskHandler] = {}
+        self._gave_up: dict[str, TaskHandler] = {}
         self._batch_size = batch_size
         self._lease = timedelta(seconds=lease_seconds)
         self._poll = poll_seconds
@@ -99,8 +100,11 @@ class OutboxWorker:
         self._thread: threading.Thread | None = None
         self._listener: Listener | None = None
 
-    def register(self, kind: str, handler: TaskHandler) -> None:
+    def register(self, kind: str, handler: TaskHandler, gave_up: TaskHandler | None = None) -> None:
+        """``gave_up`` runs with the task's payload when a task of this kind failed for good."""
         self._handlers[kind] = handler
+        if gave_up is not None:
+            self._gave_up[kind] = gave_up
 
     def register_periodic(self, kind: str, handler: TaskHandler, every: float) -> None:
         """A task kind that runs every ``every`` seconds: each run schedules the next as it ends. A run that fails
@@ -191,11 +195,11 @@ class OutboxWorker:
             self._finish(task.id, "pending", str(wait), self._clock.now() + timedelta(seconds=wait.delay), undo=True)
         except PermanentFailure as exc:
             log.warning("outbox task %s (%s) failed: %s", task.id, task.kind, exc)
-            self._finish(task.id, "failed", str(exc))
+            self._fail(task, str(exc))
         except Exception as exc:
             log.warning("outbox task %s (%s) failed on attempt %d: %s", task.id, task.kind, task.attempts, exc)
             if task.attempts >= self._max_attempts:
-                self._finish(task.id, "failed", repr(exc))
+                self._fail(task, repr(exc))
             else:
                 backoff = min(30.0, 0.2 * 2 ** (task.attempts - 1))
                 self._finish(task.id, "pending", repr(exc), self._clock.now() + timedelta(seconds=backoff))
@@ -204,6 +208,15 @@ class OutboxWorker:
                 self._finish(task.id, "done", None)
         finally:
             _running.reset(token)
+
+    def _fail(self, task: Any, error: str) -> None:
+        self._finish(task.id, "failed", error)
+        gave_up = self._gave_up.get(task.kind)
+        if gave_up is not None:
+            try:
+                gave_up(task.payload)
+            except Exception as exc:  # the task is failed either way; this only reports it
+                log.warning("outbox task %s (%s): recording its failure failed too: %r", task.id, task.kind, exc)
 
     def _finish(self, task_id: int, status: str, error: str | None, retry_at: datetime | None = None,
                 undo: bool = False) -> None:

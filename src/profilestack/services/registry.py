@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any] | None]
 Task = Callable[["App", dict[str, Any]], None]
+# What to do when a task failed for good (its attempts ran out): record it where the task's users look
+GaveUp = Callable[["App", dict[str, Any]], None]
 # What a call proves beyond its credentials (an MFA code it carries): the principal it is authorized and handled as
 Voucher = Callable[["App", Principal, dict[str, Any]], Principal]
 
@@ -31,6 +33,7 @@ class ServiceHandlers:
         self.handlers: dict[str, Handler] = {}
         self.vouchers: dict[str, Voucher] = {}
         self.tasks: dict[str, Task] = {}
+        self.gave_up: dict[str, GaveUp] = {}
         self.periodic: dict[str, float] = {}  # task kind → seconds between runs
         self.writers: set[str] = set()  # operations that write although IAM ranks their action Read or List
 
@@ -41,6 +44,15 @@ class ServiceHandlers:
             self.tasks[kind] = function
             if every is not None:
                 self.periodic[kind] = every
+            return function
+
+        return register
+
+    def gives_up(self, kind: str) -> Callable[[GaveUp], GaveUp]:
+        """Register what is done when a task of this kind failed for good, to leave no job shown as running."""
+
+        def register(function: GaveUp) -> GaveUp:
+            self.gave_up[kind] = function
             return function
 
         return register
@@ -121,6 +133,11 @@ def all_vouchers() -> dict[tuple[str, str], Voucher]:
 def all_tasks() -> dict[str, Task]:
     """Every outbox task kind and its runner."""
     return {kind: task for service in all_services() for kind, task in service.tasks.items()}
+
+
+def give_ups() -> dict[str, GaveUp]:
+    """Task kind → what is done when one of its tasks failed for good."""
+    return {kind: function for service in all_services() for kind, function in service.gave_up.items()}
 
 
 def periodic_tasks() -> dict[str, float]:

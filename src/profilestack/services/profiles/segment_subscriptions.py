@@ -184,6 +184,13 @@ def take_snapshot(app: App, payload: dict[str, Any]) -> None:
         _fail(app, payload["domain_id"], payload["segment"], error.message)
 
 
+@profiles.gives_up(SNAPSHOT_TASK)
+def snapshot_failed(app: App, payload: dict[str, Any]) -> None:
+    """The snapshot failed for good: the subscription says so, rather than wait for it (or its next one) forever."""
+    _fail(app, payload["domain_id"], payload["segment"], "A snapshot of the segment failed: an internal error "
+          "occurred. Delete the subscription and put it again to start over.")
+
+
 def _snapshot_chunk(app: App, payload: dict[str, Any], after: str) -> str | None:
     """The profiles after ``after`` (in id order), a thousand at most, and the members stored among them; where
     the next chunk starts, None after the last."""

@@ -222,6 +222,13 @@ def run_upload_job(app: App, payload: dict[str, Any]) -> None:
     _conclude(app, payload)
 
 
+@profiles.gives_up(UPLOAD_TASK)
+def upload_job_failed(app: App, payload: dict[str, Any]) -> None:
+    """The task failed for good (the database unreachable through every attempt, say): the job ends FAILED rather
+    than stay IN_PROGRESS."""
+    _conclude(app, payload, "FAILED", "INTERNAL_FAILURE")
+
+
 def _job(db: Connection, payload: dict[str, Any], lock: bool = False) -> Row[Any] | None:
     query = select(profile_upload_jobs).where(_jobs.domain_id == payload["domain_id"], _jobs.id == payload["job_id"])
     return db.execute(query.with_for_update() if lock else query).first()
