@@ -10,10 +10,16 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from profilestack import __version__
 from profilestack.config import Settings, redact_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -171,19 +177,45 @@ def load(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def outbound_requests(args: argparse.Namespace) -> int:
-    """Print the profile outbound requests a campaign received, one JSON document per line."""
-    from profilestack.services.campaigns.handlers import outbound_requests as requests_of
+@contextmanager
+def _reading(args: argparse.Namespace) -> Iterator[Connection]:
+    """A read-only transaction on the database the storage flags name."""
     from profilestack.store.database import Database
 
     database = Database(_settings(args).database_url)
     database.migrate()
     try:
         with database.transaction(write=False) as db:
-            for request in requests_of(db, args.campaign_id):
-                print(json.dumps(request))
+            yield db
     finally:
         database.dispose()
+
+
+def outbound_requests(args: argparse.Namespace) -> int:
+    """Print the profile outbound requests a campaign received, one JSON document per line."""
+    from profilestack.services.campaigns.handlers import outbound_requests as requests_of
+
+    with _reading(args) as db:
+        for request in requests_of(db, args.campaign_id):
+            print(json.dumps(request))
+    return 0
+
+
+def segment_snapshot(args: argparse.Namespace) -> int:
+    """Write a completed segment snapshot's file to standard output (or ``--output``)."""
+    from profilestack.gateway.errors import AwsError
+    from profilestack.services.profiles.segment_snapshots import snapshot_file
+
+    try:
+        with _reading(args) as db:
+            _, _, content = snapshot_file(db, args.snapshot_id)
+    except AwsError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    if args.output:
+        Path(args.output).write_bytes(content)
+    else:
+        sys.stdout.buffer.write(content)
     return 0
 
 
@@ -233,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     requests_parser.add_argument("campaign_id")
     _storage_flags(requests_parser)
     requests_parser.set_defaults(handler=outbound_requests)
+
+    snapshot_parser = commands.add_parser("segment-snapshot",
+                                          help="write a Customer Profiles segment snapshot's file (CSV or JSONL)")
+    snapshot_parser.add_argument("snapshot_id")
+    snapshot_parser.add_argument("--output", "-o", help="file to write (default: standard output)")
+    _storage_flags(snapshot_parser)
+    snapshot_parser.set_defaults(handler=segment_snapshot)
 
     migrate_parser = commands.add_parser("migrate", help="apply database migrations and exit")
     _storage_flags(migrate_parser)

@@ -1,9 +1,10 @@
-"""Endpoints under ``/_profilestack/`` that AWS has no API for: health, what a campaign received, and the URLs
-Customer Profiles upload jobs take their files at.
+"""Endpoints under ``/_profilestack/`` that AWS has no API for: health, what a campaign received, the files of
+Customer Profiles segment snapshots, and the URLs Customer Profiles upload jobs take their files at.
 
-Reading a campaign's outbound requests is SigV4-authenticated and authorized like an AWS call (it needs
-``connect-campaigns:DescribeCampaign`` on the campaign). An upload URL is a pre-signed URL, as S3's are: the
-secret it carries is its credential, valid for an hour, and its errors are S3's XML.
+Reading a campaign's outbound requests or a snapshot's file is SigV4-authenticated and authorized like an AWS call
+(it needs ``connect-campaigns:DescribeCampaign`` on the campaign, ``profile:GetSegmentSnapshot`` on the segment).
+An upload URL is a pre-signed URL, as S3's are: the secret it carries is its credential, valid for an hour, and
+its errors are S3's XML.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from profilestack import __version__
 from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
+from profilestack.gateway.pipeline import in_json_spelling
 from profilestack.services.campaigns.handlers import outbound_requests
 from profilestack.services.campaigns.tables import campaigns
+from profilestack.services.profiles.segment_snapshots import CONTENT_TYPES, snapshot_file
 from profilestack.services.profiles.upload_jobs import UPLOAD_PATH, UploadRefused, receive_upload
 
 if TYPE_CHECKING:
@@ -28,10 +31,16 @@ if TYPE_CHECKING:
 
 PREFIX = "/_profilestack/"
 _OUTBOUND = re.compile(r"^/_profilestack/campaigns/([^/]+)/outbound-requests$")
+_SNAPSHOT = re.compile(r"^/_profilestack/segment-snapshots/([^/]+)$")
 
 
 def _json(status: int, body: Any) -> HttpResponse:
     return HttpResponse(status, [("content-type", "application/json")], json.dumps(body).encode())
+
+
+def _json_error(error: AwsError) -> HttpResponse:
+    error = in_json_spelling(error)
+    return _json(error.status, {"__type": error.code, "message": error.message})
 
 
 def handle(app: App, request: HttpRequest) -> HttpResponse:
@@ -42,7 +51,13 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
         try:
             return _json(200, {"outboundRequests": _campaign_requests(app, request, found.group(1))})
         except AwsError as error:
-            return _json(error.status, {"__type": error.code, "message": error.message})
+            return _json_error(error)
+    found = _SNAPSHOT.match(request.raw_path)
+    if found and request.method == "GET":
+        try:
+            return _snapshot(app, request, found.group(1))
+        except AwsError as error:
+            return _json_error(error)
     if request.raw_path.startswith(UPLOAD_PATH):
         return _upload(app, request, request.raw_path[len(UPLOAD_PATH):])
     return _json(404, {"message": f"No such profilestack endpoint: {request.raw_path}"})
@@ -58,6 +73,15 @@ def _upload(app: App, request: HttpRequest, token: str) -> HttpResponse:
                 f"<Message>{escape(refused.message)}</Message></Error>")
         return HttpResponse(refused.status, [("content-type", "application/xml")], body.encode())
     return HttpResponse(200, [("etag", etag)], b"")
+
+
+def _snapshot(app: App, request: HttpRequest, snapshot_id: str) -> HttpResponse:
+    principal, _ = app.authenticator.authenticate(request, query_family=False)
+    with app.database.transaction(write=False) as db:
+        row, segment_arn, content = snapshot_file(db, snapshot_id, principal.account)
+    app.authorizer.authorize(AuthorizationRequest(principal, "profile:GetSegmentSnapshot", [segment_arn],
+                                                  segment_arn.split(":")[3], {}, request.source_ip))
+    return HttpResponse(200, [("content-type", CONTENT_TYPES[row.data_format])], content)
 
 
 def _campaign_requests(app: App, request: HttpRequest, campaign_id: str) -> list[dict[str, Any]]:

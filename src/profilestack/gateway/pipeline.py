@@ -46,6 +46,13 @@ CODECS: dict[str, Codec] = {
 _ACCESS_DENIED = {"query": "AccessDenied", "json": "AccessDeniedException"}
 
 
+def in_json_spelling(err: AwsError) -> AwsError:
+    """The error as JSON services name it (``AccessDeniedException``, not the query protocol's ``AccessDenied``)."""
+    if err.code == "AccessDenied":
+        return AwsError(_ACCESS_DENIED["json"], err.message, err.status)
+    return err
+
+
 def speaks_query(model: ServiceModel) -> bool:
     """Query services, and JSON services that stay compatible with their query past, use query error codes."""
     return model.protocol == "query" or "awsQueryCompatible" in model.metadata
@@ -200,9 +207,7 @@ class Gateway:
 
     def _localize(self, model: ServiceModel, err: AwsError) -> AwsError:
         """Generic errors take the service's own spelling (e.g. access denied)."""
-        if err.code == "AccessDenied" and not speaks_query(model):
-            return AwsError(_ACCESS_DENIED["json"], err.message, err.status)
-        return err
+        return err if speaks_query(model) else in_json_spelling(err)
 
     def refuse_too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
         """The answer to a request whose body is over ``limit`` bytes and was not read (``request`` carries no

@@ -17,6 +17,7 @@ from profilestack.services.profiles import (  # noqa: F401
     profile_operations,
     rule_based_merging,
     segment_estimates,
+    segment_snapshots,
     segment_subscriptions,
     segments,
     service_role,

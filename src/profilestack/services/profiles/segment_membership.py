@@ -35,6 +35,14 @@ def _profile_value(fields: dict[str, Any], name: str) -> Any:
     return fields.get(name) or fields.get(_STRING_FORMS.get(name, name))
 
 
+def profile_value_at(fields: dict[str, Any], path: str) -> Any:
+    """A profile attribute by its name as a sort names it: a field, ``Address.City``, ``Attributes.tier``."""
+    head, _, part = path.partition(".")
+    if part and (head in ADDRESSES or head == "Attributes"):
+        return (fields.get(head) or {}).get(part)
+    return _profile_value(fields, path)
+
+
 def profile_attributes_match(attributes: dict[str, Any], fields: dict[str, Any]) -> bool:
     for name, spec in attributes.items():
         if name in ADDRESSES or name == "Attributes":

@@ -13,13 +13,19 @@ from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTR
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
-from profilestack.services.profiles.segment_membership import Membership, check_segment, source_segments_of
+from profilestack.services.profiles.segment_membership import (
+    Membership,
+    check_segment,
+    profile_value_at,
+    source_segments_of,
+)
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import (
     profile_event_triggers,
     profile_segment_definitions,
     profile_segment_events,
     profile_segment_members,
+    profile_segment_snapshots,
     profile_segment_subscriptions,
 )
 
@@ -75,6 +81,8 @@ def delete_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[
         raise bad_request(f"Segment definition {row.name} is used by {users[0]}; change or delete it first.")
     SEGMENTS.delete(ctx, domain, row)
     forget_subscription(ctx.db, domain.id, row.name)
+    ctx.db.execute(delete(profile_segment_snapshots).where(profile_segment_snapshots.c.domain_id == domain.id,
+                                                           profile_segment_snapshots.c.segment_name == row.name))
     return {"Message": f"Segment definition {row.name} was deleted."}
 
 
@@ -102,6 +110,13 @@ class SegmentMembers:
     def holds(self, segment: dict[str, Any], profile: Row[Any]) -> bool:
         return Membership(profile.fields, self._segment, lambda attribute, overrides: self._values.value(
             attribute, profile.id, (overrides or {}).get("Range"))).contains(segment)
+
+
+    def sort_value(self, attribute: dict[str, Any], profile: Row[Any]) -> Any:
+        """What a ``SegmentSort`` attribute orders the profile by: a profile attribute or a calculated one's value."""
+        if attribute.get("Type") == "CALCULATED":
+            return self._values.value(attribute["Name"], profile.id)
+        return profile_value_at(profile.fields, attribute["Name"])
 
 
 def in_segment(ctx: CallContext, domain: Row[Any], segment: dict[str, Any], profile: Row[Any]) -> bool:

@@ -78,7 +78,13 @@ def create_domain_role(ctx: CallContext, domain: str) -> str:
 
 def session(app: App, account: str, role_name: str, region: str, parent: CallContext | None = None) -> Principal:
     """The service, as the domain role's assumed-role session (obtained through STS like anyone's)."""
-    arn = role_arn(account, role_name)
+    return assume_as_service(app, account, role_arn(account, role_name), region, parent)
+
+
+def assume_as_service(app: App, account: str, arn: str, region: str, parent: CallContext | None = None
+                      ) -> Principal:
+    """The service, as a session of the role ``arn`` (its domain's, or one a request names): AccessDenied
+    (``AwsError``) unless the role's trust policy admits ``profile.amazonaws.com``."""
     answer = app.gateway.invoke(service_principal(account), "sts", "AssumeRole",
                                 {"RoleArn": arn, "RoleSessionName": SESSION_NAME}, region, parent)
     user = answer["AssumedRoleUser"]

@@ -98,6 +98,25 @@ profile_segment_estimates = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+# CreateSegmentSnapshot's exports: the file is kept here (profilestack has no S3 to write it to).
+profile_segment_snapshots = Table(
+    "profile_segment_snapshots", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("segment_name", String(64), nullable=False),
+    Column("data_format", String(8), nullable=False),
+    Column("encryption_key", String(255)),
+    Column("role_arn", String(512)),
+    Column("destination_uri", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("message", String(1000)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("completed_at", UtcDateTime),
+    Column("profile_count", Integer),
+    Column("content", LargeBinary),  # the exported file
+    Index("ix_profile_segment_snapshots_segment", "domain_id", "segment_name"),
+)
+
 profile_domain_object_types = _held("profile_domain_object_types", Column("name", String(255), primary_key=True))
 
 profile_integrations = _held("profile_integrations", Column("uri", String(255), primary_key=True))
