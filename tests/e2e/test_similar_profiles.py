@@ -109,6 +109,7 @@ def test_what_cannot_be_matched_is_refused(server: Server) -> None:
     assert profiles.list_rule_based_matches(DomainName=domain)["MatchIds"] == []
     assert _refused(profiles.get_similar_profiles, DomainName=domain, MatchType="ML_BASED_MATCHING",
                     SearchKey="_email", SearchValue="a@example.com") == (
-        "BadRequestException", "profilestack matches profiles by rules only: ask for MatchType RULE_BASED_MATCHING.")
+        "BadRequestException", f"Identity resolution is not enabled for domain {domain}: set Matching's Enabled "
+        "with UpdateDomain.")
     assert _refused(profiles.list_rule_based_matches, DomainName=unique("nodomain"))[0] == (
         "ResourceNotFoundException")

@@ -10,6 +10,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import domain_stats, service_role
 from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.identity_jobs import matching_changed
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import (
     profile_calculated_attributes,
@@ -19,8 +20,10 @@ from profilestack.services.profiles.tables import (
     profile_event_streams,
     profile_event_triggers,
     profile_history_records,
+    profile_identity_resolution_jobs,
     profile_integrations,
     profile_keys,
+    profile_matches,
     profile_object_types,
     profile_objects,
     profile_segment_definitions,
@@ -133,7 +136,9 @@ def create_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("Tags"):
         set_tags(ctx.db, arn, params["Tags"], bad_request)
     _forget_domain_ids(ctx)
-    return domain_shape(ctx, require_domain(ctx, name))
+    created = require_domain(ctx, name)
+    matching_changed(ctx, created.id, None, created.matching)
+    return domain_shape(ctx, created)
 
 
 @profiles.operation("GetDomain")
@@ -148,20 +153,23 @@ def update_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                    .values(updated_at=ctx.now(), **_stored(params)))
     if params.get("Tags"):
         set_tags(ctx.db, row.arn, params["Tags"], bad_request)
+    if "Matching" in params:
+        matching_changed(ctx, row.id, row.matching, params["Matching"])
     return domain_shape(ctx, require_domain(ctx, row.name))
 
 
 def delete_domain_data(db: Connection, domain: Row[Any]) -> None:
     """Every profile, key, object, history record, object type, trigger, integration, calculated attribute,
     segment, segment estimate, segment subscription, segment snapshot, layout, domain object type, upload job,
-    event stream and tag of the domain."""
+    event stream, identity resolution job, match and tag of the domain."""
     lock_for_transaction(db, domain_data_key(domain.id))  # objects still coming in finish first
     for table in (profile_objects, profile_keys, profiles_table, profile_object_types, profile_event_triggers,
                   profile_integrations, profile_trigger_invocations, profile_calculated_attributes,
                   profile_segment_definitions, profile_segment_estimates, profile_domain_layouts,
                   profile_domain_object_types, profile_history_records, profile_upload_jobs,
                   profile_segment_subscriptions, profile_segment_members, profile_segment_events,
-                  profile_event_streams, profile_segment_snapshots):
+                  profile_event_streams, profile_segment_snapshots, profile_identity_resolution_jobs,
+                  profile_matches):
         db.execute(delete(table).where(table.c.domain_id == domain.id))
     domain_stats.forget(db, domain.id)
     remove_tags(db, domain.arn, with_children=True)

@@ -9,6 +9,7 @@ from profilestack.services.profiles import (  # noqa: F401
     event_streams,
     event_triggers,
     history,
+    identity_resolution,
     layouts,
     object_type_attributes,
     object_type_detection,

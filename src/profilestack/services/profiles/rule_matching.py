@@ -65,7 +65,7 @@ def match_id(profile_ids: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(profile_ids)).encode()).hexdigest()[:32]
 
 
-def _linked(keys: dict[str, set[tuple]]) -> list[list[str]]:
+def linked(keys: dict[str, set[tuple]]) -> list[list[str]]:
     """The sets of two or more profiles linked through shared keys (each profile id → its keys)."""
     parent: dict[str, str] = {}
 
@@ -97,7 +97,7 @@ def match_groups(profiles: Iterable[tuple[str, dict[str, Any]]], matching: dict[
     for level, rule in enumerate(rules[:levels], start=1):
         keys = {profile_id: found for profile_id, fields in remaining.items()
                 if (found := rule_keys(fields, rule["Rule"], selector))}
-        for ids in _linked(keys):
+        for ids in linked(keys):
             groups.append((match_id(ids), level, sorted(ids)))
             for profile_id in ids:
                 del remaining[profile_id]

@@ -1,5 +1,6 @@
 """ListRuleBasedMatches and GetSimilarProfiles: the domain's rule-based match groups, worked out from its profiles
-at each call (rule_matching.py). Matching by machine learning is not offered."""
+at each call (rule_matching.py); GetSimilarProfiles also reads the machine-learning kind, the latest identity
+resolution job's groups (identity_resolution.py)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from profilestack.services.next_token import page
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
+from profilestack.services.profiles.identity_resolution import latest_matches, require_matching
 from profilestack.services.profiles.rule_matching import match_groups
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profiles_table
 
-Group = tuple[str, int, list[str]]  # match id, rule level, profile ids
+Group = tuple[str, list[str], dict[str, Any]]  # match id, profile ids, the rule level or confidence
 
 
-def _groups(ctx: CallContext, domain: Row[Any]) -> list[Group]:
+def _groups(ctx: CallContext, domain: Row[Any]) -> list[tuple[str, int, list[str]]]:
     matching = domain.rule_based_matching or {}
     if not matching.get("Enabled"):
         raise bad_request(f"Rule-based matching is not enabled for domain {domain.name}: enable it with "
@@ -41,19 +43,23 @@ def _group_of(ctx: CallContext, domain: Row[Any], groups: list[Group], key: str,
     if key.lower() == "matchid":
         return next((group for group in groups if group[0] == value), None)
     found = store.find_by_key(ctx.db, domain.id, key, [value])
-    return next((group for group in groups if found.keys() & set(group[2])), None)
+    return next((group for group in groups if found.keys() & set(group[1])), None)
 
 
 @profiles.operation("GetSimilarProfiles")
 def get_similar_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Rule-based groups as they are now, or the machine-learning kind: the latest identity resolution job's."""
     domain = require_domain(ctx, params["DomainName"])
-    if params["MatchType"] != "RULE_BASED_MATCHING":
-        raise bad_request("profilestack matches profiles by rules only: ask for MatchType RULE_BASED_MATCHING.")
+    if params["MatchType"] == "ML_BASED_MATCHING":
+        require_matching(ctx, domain.name)
+        groups = [(row.match_id, row.profile_ids, {"ConfidenceScore": row.confidence})
+                  for row in latest_matches(ctx.db, domain.id)[1]]
+    else:
+        groups = [(match_id, ids, {"RuleLevel": level}) for match_id, level, ids in _groups(ctx, domain)]
     key, value = params["SearchKey"], params["SearchValue"]
-    group = _group_of(ctx, domain, _groups(ctx, domain), key, value)
+    group = _group_of(ctx, domain, groups, key, value)
     if group is None:
         raise not_found(f"No match group holds a profile found by {key} {value} in domain {domain.name}.")
-    match_id, level, profile_ids = group
+    match_id, profile_ids, about = group
     chunk, token = page(profile_ids, params)
-    return {"ProfileIds": chunk, "MatchId": match_id, "MatchType": "RULE_BASED_MATCHING", "RuleLevel": level,
-            "NextToken": token}
+    return {"ProfileIds": chunk, "MatchId": match_id, "MatchType": params["MatchType"], **about, "NextToken": token}

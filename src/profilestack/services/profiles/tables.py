@@ -1,6 +1,18 @@
 """Customer Profiles state: domains (regional, per account) and the tags of its resources."""
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from profilestack.store.metadata import metadata
 from profilestack.store.types import UtcDateTime
@@ -115,6 +127,31 @@ profile_segment_snapshots = Table(
     Column("profile_count", Integer),
     Column("content", LargeBinary),  # the exported file
     Index("ix_profile_segment_snapshots_segment", "domain_id", "segment_name"),
+)
+
+# Identity resolution jobs (Matching), and the matches of each domain's latest completed job (GetMatches).
+profile_identity_resolution_jobs = Table(
+    "profile_identity_resolution_jobs", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("message", String(2048)),
+    Column("start_time", UtcDateTime, nullable=False),  # when it started, or for a PENDING job, will start
+    Column("end_time", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("auto_merging", JSON),  # the AutoMerging settings it ran with
+    Column("profiles_reviewed", BigInteger),
+    Column("matches_found", BigInteger),
+    Column("merges_done", BigInteger),
+)
+
+profile_matches = Table(
+    "profile_matches", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("match_id", String(64), primary_key=True),
+    Column("job_id", String(32), nullable=False),
+    Column("profile_ids", JSON, nullable=False),
+    Column("confidence", Float, nullable=False),
 )
 
 profile_domain_object_types = _held("profile_domain_object_types", Column("name", String(255), primary_key=True))
