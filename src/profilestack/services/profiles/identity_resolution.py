@@ -174,9 +174,8 @@ def run_identity_resolution_job(app: App, payload: dict[str, Any]) -> None:
                               .where(profiles_table.c.domain_id == payload["domain_id"])).all()
         _step(app, payload, "FIND_MATCHING")
         matches = find_matches((row.id, row.fields) for row in rows)
-        with app.database.transaction() as db:
-            db.execute(delete(profile_matches).where(_matches.domain_id == payload["domain_id"]))
-            if matches:
+        if matches:  # seen once the job has completed
+            with app.database.transaction() as db:
                 db.execute(insert(profile_matches), [
                     {"domain_id": payload["domain_id"], "job_id": payload["job_id"], "match_id": match.match_id,
                      "profile_ids": match.profile_ids, "confidence": match.confidence} for match in matches])
@@ -192,6 +191,8 @@ def run_identity_resolution_job(app: App, payload: dict[str, Any]) -> None:
             now = ctx.now()
             _set(ctx.db, payload, now, status="COMPLETED", end_time=now, profiles_reviewed=len(rows),
                  matches_found=len(matches), merges_done=merged)
+            ctx.db.execute(delete(profile_matches).where(_matches.domain_id == domain.id,
+                                                         _matches.job_id != payload["job_id"]))
             if (domain.matching or {}) == matching:  # otherwise UpdateDomain scheduled the next job already
                 pend_job(ctx, domain.id, next_run(now, matching.get("JobSchedule")))
     except Gone:

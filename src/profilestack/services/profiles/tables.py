@@ -148,8 +148,8 @@ profile_identity_resolution_jobs = Table(
 profile_matches = Table(
     "profile_matches", metadata,
     Column("domain_id", Integer, primary_key=True),
+    Column("job_id", String(32), primary_key=True),
     Column("match_id", String(64), primary_key=True),
-    Column("job_id", String(32), nullable=False),
     Column("profile_ids", JSON, nullable=False),
     Column("confidence", Float, nullable=False),
 )

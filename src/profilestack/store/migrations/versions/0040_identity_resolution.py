@@ -29,11 +29,11 @@ def upgrade() -> None:
     )
     op.create_table('profile_matches',
     sa.Column('domain_id', sa.Integer(), nullable=False),
-    sa.Column('match_id', sa.String(length=64), nullable=False),
     sa.Column('job_id', sa.String(length=32), nullable=False),
+    sa.Column('match_id', sa.String(length=64), nullable=False),
     sa.Column('profile_ids', sa.JSON(), nullable=False),
     sa.Column('confidence', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('domain_id', 'match_id', name=op.f('pk_profile_matches'))
+    sa.PrimaryKeyConstraint('domain_id', 'job_id', 'match_id', name=op.f('pk_profile_matches'))
     )
 
 
