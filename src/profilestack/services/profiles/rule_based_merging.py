@@ -3,14 +3,17 @@
 
 Every few seconds, each domain that merges and whose profiles changed since the last look (its history has new
 records, or its rules are new) has its match groups worked out again (rule_matching.py, as ListRuleBasedMatches
-does) and the groups at a merging level merged, fifty to a transaction. A group is checked again inside its
-transaction: profiles changed or deleted since it was worked out are left to the next look. The profile created
-first stays; each field comes from the profile the ``ConflictResolution`` prefers (docs/decisions.md).
+does) and the groups at a merging level merged, fifty to a transaction. A look reads every profile of the domain:
+a domain whose looks take long (hundreds of thousands of profiles) is looked at less often, so that looking takes
+a tenth of the process's time at most. A group is checked again inside its transaction: profiles changed or
+deleted since it was worked out are left to the next look. The profile created first stays; each field comes from
+the profile the ``ConflictResolution`` prefers (docs/decisions.md).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,8 @@ _GROUPS_PER_TRANSACTION = 50
 # History records younger than this may still have older ones committing around them (PostgreSQL numbers rows
 # before it commits them): the look after next looks again.
 _SETTLING = timedelta(seconds=10)
+_LOOK_SHARE_INVERSE = 10
+_resting_until: dict[int, float] = {}  # domain id → the monotonic time its next look may start (in this process)
 _domains = profile_domains.c
 _history = profile_history_records.c
 log = logging.getLogger(__name__)
@@ -50,8 +55,9 @@ def merge_matched_profiles(app: App, payload: dict[str, Any]) -> None:
         domains = db.execute(select(_domains.id, _domains.rule_based_matching)
                              .where(_domains.rule_based_matching.is_not(None))).all()
     for domain in domains:
-        if not merging_level(domain.rule_based_matching):
+        if not merging_level(domain.rule_based_matching) or time.monotonic() < _resting_until.get(domain.id, 0.0):
             continue
+        started = time.monotonic()
         try:
             _look_at(app, domain.id)
         except Gone:
@@ -59,6 +65,10 @@ def merge_matched_profiles(app: App, payload: dict[str, Any]) -> None:
         except Exception as error:  # no role to act through (AwsError), or another failure: the other domains go on
             log.warning("rule-based merging of domain %s failed; it is tried again at the next look: %r",
                         domain.id, error)
+        finally:
+            # a look reads every profile of the domain: a big domain's looks are spaced out so that they take a
+            # tenth of this process's time at most
+            _resting_until[domain.id] = started + (time.monotonic() - started) * _LOOK_SHARE_INVERSE
 
 
 def _look_at(app: App, domain_id: int) -> None:
