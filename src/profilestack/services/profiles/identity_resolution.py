@@ -25,7 +25,6 @@ from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.history import History
 from profilestack.services.profiles.identity_jobs import JOB_TASK, next_run, pend_job
 from profilestack.services.profiles.identity_matching import Match, find_matches
-from profilestack.services.profiles.rule_based_merging import preferred_sources
 from profilestack.services.profiles.rule_matching import linked, rule_keys
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.service_role import Gone
@@ -229,11 +228,6 @@ def _merge(app: App, domain_id: int, matches: list[Match], auto_merging: dict[st
         for match in matches:
             rows = store.load_profiles(ctx.db, domain.id, match.profile_ids)
             for ids in _mergeable(match, rows, auto_merging):
-                members = [rows[profile_id] for profile_id in ids]
-                main = min(members, key=lambda row: (row.created_at, row.id))
-                sources = preferred_sources(members, auto_merging.get("ConflictResolution") or {})
-                fields, field_sources = merging.chosen_fields(main, sources, rows.__getitem__)
-                others = [row for row in members if row.id != main.id]
-                merging.merge(history, main, others, fields, field_sources)
-                merged += len(others)
+                merged += merging.merge_by_resolution(history, [rows[profile_id] for profile_id in ids],
+                                                      auto_merging.get("ConflictResolution") or {})
     return merged

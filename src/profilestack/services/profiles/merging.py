@@ -1,7 +1,9 @@
-"""Merging profiles into one — what MergeProfiles does on request and rule-based matching does on its own.
+"""Merging profiles into one — what MergeProfiles does on request, and rule-based matching and identity
+resolution do on their own.
 
 The merged profiles' keys and objects move to the main profile, which takes each field named in the field
-sources from the profile named for it (``Attributes`` per attribute); the merged profiles are deleted.
+sources from the profile named for it (``Attributes`` per attribute); the merged profiles are deleted. Automatic
+merges keep the profile created first and take each field where the ``ConflictResolution`` says.
 """
 
 from __future__ import annotations
@@ -69,3 +71,39 @@ def merge(history: History, main: Row[Any], others: Sequence[Row[Any]], fields: 
     domain_stats.adjust(db, domain_id, profiles=-len(others))
     store.save_fields(db, domain_id, main, fields, history.now, field_sources=field_sources)
     history.profile(MERGED, main.id, fields)
+
+
+def merge_by_resolution(history: History, members: list[Row[Any]], resolution: dict[str, Any]) -> int:
+    """The profiles merged into the one created first (ties: the lower id), each field from the profile the
+    ``ConflictResolution`` prefers; how many were merged into it. Automatic merging's rule, by rules or by
+    identity resolution."""
+    main = min(members, key=lambda row: (row.created_at, row.id))
+    by_id = {row.id: row for row in members}
+    fields, field_sources = chosen_fields(main, preferred_sources(members, resolution), by_id.__getitem__)
+    others = [row for row in members if row.id != main.id]
+    merge(history, main, others, fields, field_sources)
+    return len(others)
+
+
+def preferred_sources(rows: list[Row[Any]], resolution: dict[str, Any]) -> FieldSources:
+    """For each field any of the profiles has (each attribute, for ``Attributes``), the profile it comes from:
+    the most recently updated one that has it, or with ``SOURCE``, the most recently updated one whose value came
+    from the ``SourceName`` object type, if any did."""
+    newest_first = sorted(rows, key=lambda row: (row.updated_at, row.id), reverse=True)
+    source = resolution.get("SourceName") if resolution.get("ConflictResolvingModel") == "SOURCE" else None
+
+    def preferred(name: str, has: Any) -> str:
+        holders = [row for row in newest_first if has(row)]
+        from_source = [row for row in holders if source is not None and row.field_sources.get(name) == source]
+        return (from_source or holders)[0].id
+
+    sources: FieldSources = {}
+    for row in newest_first:
+        for name in row.fields:
+            if name == "Attributes":
+                for key in row.fields["Attributes"]:
+                    sources.setdefault("Attributes", {}).setdefault(key, preferred(
+                        "Attributes", lambda other, key=key: key in (other.fields.get("Attributes") or {})))
+            elif name not in sources:
+                sources[name] = preferred(name, lambda other, name=name: name in other.fields)
+    return sources

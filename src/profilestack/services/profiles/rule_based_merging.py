@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import func, select, update
 
 from profilestack.services.profiles import merging, service_role
 from profilestack.services.profiles import profile_store as store
@@ -105,31 +105,4 @@ def _merge_groups(app: App, domain_id: int, matching: dict[str, Any], groups: li
             still = match_groups(((row.id, row.fields) for row in rows.values()), matching)
             if len(still) != 1 or still[0][2] != ids or still[0][1] > merging_level(matching):
                 continue  # changed since it was worked out: the next look sees it as it is now
-            main = min(rows.values(), key=lambda row: (row.created_at, row.id))
-            sources = preferred_sources(list(rows.values()), matching.get("ConflictResolution") or {})
-            fields, field_sources = merging.chosen_fields(main, sources, rows.__getitem__)
-            merging.merge(history, main, [row for row in rows.values() if row.id != main.id], fields, field_sources)
-
-
-def preferred_sources(rows: list[Row[Any]], resolution: dict[str, Any]) -> merging.FieldSources:
-    """For each field any of the profiles has (each attribute, for ``Attributes``), the profile it comes from:
-    the most recently updated one that has it, or with ``SOURCE``, the most recently updated one whose value came
-    from the ``SourceName`` object type, if any did."""
-    newest_first = sorted(rows, key=lambda row: (row.updated_at, row.id), reverse=True)
-    source = resolution.get("SourceName") if resolution.get("ConflictResolvingModel") == "SOURCE" else None
-
-    def preferred(name: str, has: Any) -> str:
-        holders = [row for row in newest_first if has(row)]
-        from_source = [row for row in holders if source is not None and row.field_sources.get(name) == source]
-        return (from_source or holders)[0].id
-
-    sources: merging.FieldSources = {}
-    for row in newest_first:
-        for name in row.fields:
-            if name == "Attributes":
-                for key in row.fields["Attributes"]:
-                    sources.setdefault("Attributes", {}).setdefault(key, preferred(
-                        "Attributes", lambda other, key=key: key in (other.fields.get("Attributes") or {})))
-            elif name not in sources:
-                sources[name] = preferred(name, lambda other, name=name: name in other.fields)
-    return sources
+            merging.merge_by_resolution(history, list(rows.values()), matching.get("ConflictResolution") or {})
