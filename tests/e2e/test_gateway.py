@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import cbor2
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.e2e.cli import AwsCli
 from tests.e2e.wire import FORM, raw, send, signed_request
 
 
@@ -34,14 +31,8 @@ def test_get_caller_identity_is_the_root_of_the_default_account(client) -> None:
 
 
 def test_get_caller_identity_through_the_aws_cli(server) -> None:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "eu-west-2", "AWS_ENDPOINT_URL": server.endpoint,
-           "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
-    aws = Path(sys.executable).parent / "aws"
-    result = subprocess.run([str(aws), "sts", "get-caller-identity", "--output", "json"], env=env,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["Arn"] == "arn:aws:iam::000000000000:root"
+    aws = AwsCli(server.endpoint, region="eu-west-2")
+    assert aws("sts", "get-caller-identity")["Arn"] == "arn:aws:iam::000000000000:root"
 
 
 def test_unimplemented_operations_answer_not_implemented_in_each_protocol(server) -> None:

@@ -3,12 +3,14 @@ GetAutoMergingPreview what a consolidation would merge, and AutoMerging merges a
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server
+from tests.e2e.cli import AwsCli
 from tests.e2e.identities import unique
 from tests.e2e.waiting import wait_for
 
@@ -114,3 +116,21 @@ def test_auto_merging_merges_the_profiles_consolidation_links_as_the_domains_rol
     records = profiles.list_profile_history_records(DomainName=domain, ProfileId=ids["ann"])["ProfileHistoryRecords"]
     merged = next(record for record in records if record["ActionType"] == "MERGED")
     assert "assumed-role/AWSServiceRoleForProfile_" in merged["PerformedBy"]
+
+
+def test_the_readmes_identity_resolution_commands_through_the_aws_cli(server: Server) -> None:
+    aws = AwsCli(server.endpoint)
+    domain = unique("clires")
+    aws("customer-profiles", "create-domain", "--domain-name", domain, "--default-expiration-days", "30")
+    ids = _customers(server.client("customer-profiles"), domain)
+    aws("customer-profiles", "update-domain", "--domain-name", domain, "--matching", json.dumps({
+        "Enabled": True, "AutoMerging": {"Enabled": True,
+                                         "Consolidation": {"MatchingAttributesList": [["FirstName", "LastName"]]},
+                                         "ConflictResolution": {"ConflictResolvingModel": "RECENCY"}}}))
+    jobs = wait_for(lambda: (listed := aws("customer-profiles", "list-identity-resolution-jobs", "--domain-name",
+                                           domain)["IdentityResolutionJobsList"])[-1]["Status"] == "COMPLETED"
+                    and listed)
+    assert [job["Status"] for job in jobs] == ["PENDING", "COMPLETED"]  # newest start first
+    matches = aws("customer-profiles", "get-matches", "--domain-name", domain)["Matches"]
+    assert sorted(match["ProfileIds"] for match in matches) == sorted(
+        [sorted([ids["john"], ids["jhn"]]), sorted([ids["ann"], ids["ann_mobile"]])])

@@ -6,7 +6,6 @@ Every test names the sentence it checks, through boto3 (and the AWS CLI) against
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server, free_port, narrowed_policy_server
+from tests.e2e.cli import AwsCli
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.waiting import wait_for
 
@@ -313,17 +313,7 @@ def test_domain_access_follows_resource_tags(server) -> None:
 
 
 def test_seed_through_the_aws_cli(server) -> None:
-    aws = str(Path(sys.executable).parent / "aws")
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "eu-west-2", "AWS_ENDPOINT_URL": server.endpoint,
-           "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
-
-    def run(*args: str) -> dict:
-        result = subprocess.run([aws, *args, "--output", "json"], env=env, capture_output=True, text=True,
-                                timeout=60)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout) if result.stdout.strip() else {}
-
+    run = AwsCli(server.endpoint, region="eu-west-2")
     before = profile_roles(server)
     name = unique("cli")
     assert run("customer-profiles", "create-domain", "--domain-name", name, "--default-expiration-days",

@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server
+from tests.e2e.cli import AwsCli
 from tests.e2e.identities import allow, document, make_user, trust, unique
 from tests.e2e.test_segments import Customers, _groups
 from tests.e2e.waiting import wait_for
@@ -160,3 +161,14 @@ def test_reading_a_snapshots_file_needs_get_segment_snapshot(server: Server, cus
     status, _, body = _file(server, snapshot_id, access_key=stranger.key, secret=stranger.secret)
     assert (status, json.loads(body)["__type"]) == (403, "AccessDeniedException")
     assert _file(server, snapshot_id, secret="wrong")[0] == 403
+
+
+def test_the_readmes_snapshot_commands_through_the_aws_cli(server: Server, customers: Customers) -> None:
+    aws = AwsCli(server.endpoint)
+    snapshot_id = aws("customer-profiles", "create-segment-snapshot", "--domain-name", customers.domain,
+                      "--segment-definition-name", "portugal", "--data-format", "JSONL", "--destination-uri",
+                      DESTINATION)["SnapshotId"]
+    answer = wait_for(lambda: (found := aws("customer-profiles", "get-segment-snapshot", "--domain-name",
+                                            customers.domain, "--segment-definition-name", "portugal",
+                                            "--snapshot-id", snapshot_id))["Status"] == "COMPLETED" and found)
+    assert (answer["DataFormat"], answer["DestinationUri"]) == ("JSONL", DESTINATION)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.e2e.cli import AwsCli
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
 from tests.e2e.waiting import wait_for
 
@@ -119,29 +116,16 @@ def test_role_sessions_in_the_audit_trail(server) -> None:
 
 
 def test_iam_and_assume_role_through_the_aws_cli(server) -> None:
-    aws = str(Path(sys.executable).parent / "aws")
-    base = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": server.endpoint,
-            "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
-
-    def run(env: dict, *args: str) -> dict:
-        result = subprocess.run([aws, *args, "--output", "json"], env=env, capture_output=True, text=True,
-                                timeout=60)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout) if result.stdout.strip() else {}
-
-    root = {**base, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    root = AwsCli(server.endpoint)
     name, role = unique("cli-user"), unique("cli-role")
-    user_arn = run(root, "iam", "create-user", "--user-name", name)["User"]["Arn"]
-    key = run(root, "iam", "create-access-key", "--user-name", name)["AccessKey"]
-    role_arn = run(root, "iam", "create-role", "--role-name", role, "--assume-role-policy-document",
-                   trust({"AWS": user_arn}))["Role"]["Arn"]
-    as_user = {**base, "AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
-    credentials = run(as_user, "sts", "assume-role", "--role-arn", role_arn, "--role-session-name", "cli")[
-        "Credentials"]
-    as_role = {**base, "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
-               "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
-               "AWS_SESSION_TOKEN": credentials["SessionToken"]}
-    assert run(as_role, "sts", "get-caller-identity")["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/cli"
+    user_arn = root("iam", "create-user", "--user-name", name)["User"]["Arn"]
+    key = root("iam", "create-access-key", "--user-name", name)["AccessKey"]
+    role_arn = root("iam", "create-role", "--role-name", role, "--assume-role-policy-document",
+                    trust({"AWS": user_arn}))["Role"]["Arn"]
+    as_user = root.as_(key["AccessKeyId"], key["SecretAccessKey"])
+    credentials = as_user("sts", "assume-role", "--role-arn", role_arn, "--role-session-name", "cli")["Credentials"]
+    as_role = root.as_(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
+    assert as_role("sts", "get-caller-identity")["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/cli"
 
 
 def test_expired_credentials_are_deleted_a_day_later(clocked_server) -> None:
