@@ -16,7 +16,15 @@ from typing import Any, Protocol
 from profilestack.gateway.errors import AwsError
 from profilestack.iam_policy.context import RequestContext
 from profilestack.iam_policy.engine import Caller, Decision, Policy, PolicySet, account_of, evaluate
-from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, FEDERATED_USER, IAM_USER, ROOT, Principal
+from profilestack.identity.principal import (
+    ASSUMED_ROLE,
+    AWS_SERVICE,
+    FEDERATED_USER,
+    IAM_USER,
+    ROOT,
+    WEB_IDENTITY_USER,
+    Principal,
+)
 from profilestack.runtime import Clock
 
 # Actions AWS answers without any permission, even under an explicit deny.
@@ -25,7 +33,7 @@ UNCONDITIONAL_ACTIONS = frozenset({"sts:getcalleridentity", "sts:getsessiontoken
 # these (GetSessionToken itself answers that session credentials cannot call it).
 _SESSION_TOKEN_STS = frozenset({"sts:assumerole", "sts:getcalleridentity", "sts:getsessiontoken"})
 _PRINCIPAL_TYPES = {ROOT: "Account", IAM_USER: "User", ASSUMED_ROLE: "AssumedRole", AWS_SERVICE: "AWSService",
-                    FEDERATED_USER: "FederatedUser"}
+                    FEDERATED_USER: "FederatedUser", WEB_IDENTITY_USER: "WebIdentityUser"}
 
 
 class AccessDenied(AwsError):
@@ -33,11 +41,11 @@ class AccessDenied(AwsError):
 
     def __init__(self, principal: Principal, action: str, resource: str | None, reason: str) -> None:
         on = f" on resource: {resource}" if resource and resource != "*" else ""
-        super().__init__(
-            "AccessDenied",
-            f"User: {principal.arn} is not authorized to perform: {action}{on} {reason}",
-            403,
-        )
+        if principal.kind == WEB_IDENTITY_USER:  # STS names no user to the bearer of a token
+            message = f"Not authorized to perform {action}"
+        else:
+            message = f"User: {principal.arn} is not authorized to perform: {action}{on} {reason}"
+        super().__init__("AccessDenied", message, 403)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +74,8 @@ class Authorizer(Protocol):
 
 def caller_of(principal: Principal) -> Caller:
     service = principal.arn if principal.kind == AWS_SERVICE else None
-    return Caller(principal.account, principal.arn, principal.role_arn, service, principal.is_root)
+    return Caller(principal.account, principal.arn, principal.role_arn, service, principal.is_root,
+                  principal.identity_provider)
 
 
 def _text(value: Any) -> str:
@@ -122,6 +131,10 @@ def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
         values["aws:calledviafirst"] = values["aws:calledvialast"] = [principal.invoked_by]
     for key, value in principal.tags.items():
         values[f"aws:principaltag/{key.lower()}"] = [value]
+    if principal.identity_provider:
+        values["aws:federatedprovider"] = [principal.identity_provider]
+        for key, claimed in principal.provider_claims.items():
+            values[key.lower()] = claimed
     tags = _request_tags(request.params)
     if tags:
         values["aws:tagkeys"] = list(tags)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.model import OperationModel, ServiceModel
 
 from profilestack.audit.record import AuditEvent, scrub
-from profilestack.gateway import routing
+from profilestack.gateway import routing, sigv4
 from profilestack.gateway.authn import AuthenticationFailed
 from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.catalog import SERVICES_BY_NAME, ServiceSpec, service_model
@@ -28,7 +28,8 @@ from profilestack.gateway.errors import AwsError, InternalFailure
 from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.gateway.validation import validate, validation_message
 from profilestack.iam_policy.actions import action_info, resources_for
-from profilestack.identity.principal import Principal
+from profilestack.iam_policy.engine import account_of
+from profilestack.identity.principal import ANONYMOUS, Principal, anonymous_principal
 from profilestack.services.registry import all_handlers, all_vouchers, all_writers
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ CODECS: dict[str, Codec] = {
 }
 
 _ACCESS_DENIED = {"query": "AccessDenied", "json": "AccessDeniedException"}
+_UNSIGNED_REGION = "us-east-1"  # an unsigned call names no region: STS's global endpoint's
 
 
 def in_json_spelling(err: AwsError) -> AwsError:
@@ -96,13 +98,13 @@ class Gateway:
                                   request_id)
         codec = CODECS[found.protocol]
         try:
-            principal, signed_region = self.app.authenticator.authenticate(request, speaks_query(found.model))
+            principal, signed_region = self._caller(request, found)
             try:
                 params = codec.decode(found.operation, request, found.labels)
             except MalformedInput as err:
                 raise AwsError(found.spec.validation_error, err.message, found.spec.validation_status) from err
             call = Call(found.spec, found.model, found.operation, params, principal,
-                        found.spec.global_region or signed_region, request_id, request.source_ip,
+                        found.spec.global_region or signed_region or _UNSIGNED_REGION, request_id, request.source_ip,
                         request.header("user-agent"))
             result = self.execute(call)
             return codec.encode(found.operation, result, request_id)
@@ -119,6 +121,14 @@ class Gateway:
         except Exception:
             log.exception("unexpected failure in %s:%s", found.spec.name, found.operation.name)
             return codec.encode_error(found.model, InternalFailure(), request_id)
+
+    def _caller(self, request: HttpRequest, found: routing.Route) -> tuple[Principal, str | None]:
+        """Who signed the request, and for which region. An unsigned request to an operation that takes no signature
+        and whose parameters vouch for its caller (AssumeRoleWithWebIdentity's token) is anonymous until then."""
+        if (found.operation.auth_type == "none" and (found.spec.name, found.operation.name) in self.vouchers
+                and not sigv4.has_auth(request)):
+            return anonymous_principal(), None
+        return self.app.authenticator.authenticate(request, speaks_query(found.model))
 
     def invoke(
         self, principal: Principal, service: str, operation: str, params: dict[str, Any], region: str,
@@ -160,6 +170,8 @@ class Gateway:
         event = self._event(call.spec, call.operation, call.params, call.principal, call.region,
                             call.request_id, call.source_ip, call.user_agent, look_up=not problems)
         resources = [item["ResourceName"] for item in event.resources]
+        if call.principal.kind == ANONYMOUS and resources:  # recorded in the account of what it asks for
+            event.account_id = account_of(resources[0]) or event.account_id
         try:
             _raise_if_unavailable(call.spec, call.region)
             if problems:
@@ -167,6 +179,7 @@ class Gateway:
             key = (call.spec.name, call.operation.name)
             voucher = self.vouchers.get(key)
             principal = call.principal if voucher is None else voucher(self.app, call.principal, call.params)
+            event.principal = principal
             self.app.authorizer.authorize(AuthorizationRequest(principal, info.action, resources, call.region,
                                                                call.params, call.source_ip))
             handler = self.handlers.get(key)

@@ -46,6 +46,7 @@ class Caller:
     role_arn: str | None = None  # the role behind a session
     service: str | None = None  # an AWS service principal, e.g. profile.amazonaws.com
     is_root: bool = False
+    federated: str | None = None  # the identity provider ARN a web identity's token comes from
 
 
 @dataclass(slots=True)
@@ -114,6 +115,8 @@ def _name_strength(kind: str, name: str, caller: Caller) -> str | None:
         return "caller"
     if kind == "Service":
         return "caller" if caller.service == name else None
+    if kind == "Federated":
+        return "caller" if caller.federated is not None and caller.federated == name else None
     if kind != "AWS" or caller.service:
         return None
     if name == caller.arn:

@@ -10,11 +10,13 @@ IAM_USER = "IAMUser"
 ASSUMED_ROLE = "AssumedRole"
 AWS_SERVICE = "AWSService"
 FEDERATED_USER = "FederatedUser"
+WEB_IDENTITY_USER = "WebIdentityUser"  # the bearer of an OIDC ID token, while it asks to assume a role
+ANONYMOUS = "Anonymous"  # an unsigned call, before what it carries vouches for it
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    kind: str  # CloudTrail userIdentity.type: Root, IAMUser, AssumedRole, FederatedUser, AWSService
+    kind: str  # CloudTrail userIdentity.type: Root, IAMUser, AssumedRole, FederatedUser, AWSService, …
     account: str
     arn: str
     principal_id: str  # CloudTrail principalId / GetCallerIdentity UserId
@@ -26,6 +28,8 @@ class Principal:
     role_arn: str | None = None  # for a role session: the role it was assumed from
     session_token: bool = False  # temporary credentials of a user (or the root) from sts:GetSessionToken
     mfa_at: datetime | None = None  # when an MFA code was checked for these (temporary) credentials
+    identity_provider: str | None = None  # a web identity's OIDC provider ARN (a trust policy's Federated)
+    provider_claims: dict[str, list[str]] = field(default_factory=dict)  # its token's condition keys ("<url>:sub")
 
     @property
     def is_root(self) -> bool:
@@ -34,3 +38,8 @@ class Principal:
 
 def root_principal(account: str, access_key: str | None = None) -> Principal:
     return Principal(ROOT, account, f"arn:aws:iam::{account}:root", account, None, access_key)
+
+
+def anonymous_principal() -> Principal:
+    """The caller of an unsigned request to an operation that takes none (AssumeRoleWithWebIdentity)."""
+    return Principal(ANONYMOUS, "", "anonymous", "anonymous")

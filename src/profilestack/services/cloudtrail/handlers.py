@@ -174,8 +174,10 @@ def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
     }
     if row.access_key_id:
         identity["accessKeyId"] = row.access_key_id
-    if row.principal_type == "IAMUser":
+    if row.principal_type in ("IAMUser", "WebIdentityUser"):
         identity["userName"] = row.username
+    if row.principal_type == "WebIdentityUser":  # the provider, not an ARN of the caller's own
+        identity["identityProvider"] = identity.pop("arn").split(":oidc-provider/", 1)[-1]
     if row.invoked_by:
         identity["invokedBy"] = row.invoked_by
     record: dict[str, Any] = {

@@ -1,5 +1,5 @@
-"""AWS STS: who am I, role sessions, session tokens and federated users with temporary credentials, whose account
-a key is, and MFA codes vouching for a call."""
+"""AWS STS: who am I, role sessions (for IAM principals and for the bearers of OpenID Connect tokens), session
+tokens and federated users with temporary credentials, whose account a key is, and MFA codes vouching for a call."""
 
 from __future__ import annotations
 
@@ -11,14 +11,23 @@ from sqlalchemy import insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, IAM_USER, ROOT, Principal
+from profilestack.iam_policy.engine import account_of
+from profilestack.identity.principal import (
+    ASSUMED_ROLE,
+    AWS_SERVICE,
+    IAM_USER,
+    ROOT,
+    WEB_IDENTITY_USER,
+    Principal,
+)
 from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.iam.documents import validated
 from profilestack.services.iam.mfa import check_code
-from profilestack.services.iam.tables import iam_roles
+from profilestack.services.iam.tables import iam_oidc_providers, iam_roles
 from profilestack.services.registry import ServiceHandlers
 from profilestack.services.sts.credentials import federated_user_arn, session_arn
 from profilestack.services.sts.tables import sts_federation_tokens, sts_session_tokens, sts_sessions
+from profilestack.services.sts.web_identity import TokenRefused, audiences, unverified_claims, verified_claims
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -110,13 +119,11 @@ def _mfa_code(app: App, principal: Principal, params: dict[str, Any]) -> Princip
     return replace(principal, mfa_at=now)
 
 
-@sts.operation("AssumeRole")
-def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    if ctx.principal.is_root:
-        raise AwsError("AccessDenied", "Roles may not be assumed by root accounts.", 403)
+def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A session of ``RoleArn`` for the caller the trust policy admitted: its credentials and who it is."""
     role = ctx.db.execute(select(iam_roles).where(iam_roles.c.arn == params["RoleArn"])).first()
     if role is None:  # the trust check already refused; this guards a role deleted meanwhile
-        raise AwsError("AccessDenied", f"User: {ctx.principal.arn} is not authorized to perform: sts:AssumeRole "
+        raise AwsError("AccessDenied", f"User: {ctx.principal.arn} is not authorized to perform: {action} "
                                        f"on resource: {params['RoleArn']}", 403)
     duration = _duration(ctx, params, role.max_session_duration)
     policy = _session_policy(params.get("Policy"))
@@ -143,6 +150,54 @@ def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("SourceIdentity"):
         result["SourceIdentity"] = params["SourceIdentity"]
     return result
+
+
+@sts.operation("AssumeRole")
+def assume_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    if ctx.principal.is_root:
+        raise AwsError("AccessDenied", "Roles may not be assumed by root accounts.", 403)
+    return _role_session(ctx, "sts:AssumeRole", params)
+
+
+@sts.vouches("AssumeRoleWithWebIdentity")
+def _web_identity(app: App, principal: Principal, params: dict[str, Any]) -> Principal:
+    """The bearer of the token, once the token is checked (web_identity.py): its issuer an OIDC provider of the
+    role's account, its audience one of the provider's client ids. It is authorized by the role's trust policy
+    alone, which names the provider as ``Federated`` and may test the token's claims: every claim whose value is text
+    (or a list of text) is a condition key ``<provider url>:<claim>`` (``…:sub``, ``…:aud``, GitHub's
+    ``…:repository``…)."""
+    account = account_of(params["RoleArn"])
+    try:
+        claims = unverified_claims(params["WebIdentityToken"])
+        url = claims["iss"].removeprefix("https://").rstrip("/")
+        with app.database.transaction(write=False) as db:
+            provider = db.execute(select(iam_oidc_providers).where(
+                iam_oidc_providers.c.arn == f"arn:aws:iam::{account}:oidc-provider/{url}")).first()
+        if provider is None:
+            raise TokenRefused("InvalidIdentityToken",
+                               f"No OpenIDConnect provider found in your account for {claims['iss']}")
+        audience = next((aud for aud in audiences(claims) if aud in provider.client_ids), None)
+        if audience is None:
+            raise TokenRefused("InvalidIdentityToken", "Incorrect token audience")
+        claims = verified_claims(params["WebIdentityToken"], claims["iss"], provider.thumbprints, app.clock.now())
+    except TokenRefused as refused:
+        raise AwsError(refused.code, refused.message, 400) from refused
+    subject = str(claims.get("sub", ""))
+    keys = {f"{url}:{claim}": [value] if isinstance(value, str) else value for claim, value in claims.items()
+            if isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value))}
+    keys[f"{url}:aud"] = [audience]  # the client id the provider knows, of the token's audiences
+    return Principal(WEB_IDENTITY_USER, account, provider.arn, f"{url}:{audience}:{subject}", subject,
+                     identity_provider=provider.arn, provider_claims=keys)
+
+
+@sts.operation("AssumeRoleWithWebIdentity", writes=True)
+def assume_role_with_web_identity(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A role session for the bearer of an OIDC token (checked and authorized before: ``_web_identity``)."""
+    result = _role_session(ctx, "sts:AssumeRoleWithWebIdentity", params)
+    url = ctx.principal.arn.split(":oidc-provider/", 1)[1]
+    return {**result, "SubjectFromWebIdentityToken": ctx.principal.name,
+            "Audience": ctx.principal.provider_claims[f"{url}:aud"][0],
+            "Provider": ctx.principal.provider_claims[f"{url}:iss"][0]}
 
 
 @sts.operation("GetSessionToken", writes=True)
