@@ -187,3 +187,20 @@ def test_tokens_that_cannot_be_trusted_are_refused(server: Server, issuer: Issue
                                                                     ThumbprintList=["0" * 40])
     code, message, status = refused(issuer.token())
     assert (code, status) == ("IDPCommunicationError", 400) and issuer.thumbprint in message
+
+
+def test_an_sdk_trades_its_token_file_by_itself(server: Server, issuer: Issuer, provider: str, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    role_arn = _trusting_role(server, issuer, provider)
+    token_file = tmp_path / "token"
+    token_file.write_text(issuer.token())
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ROLE_ARN", role_arn)
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token_file))
+    monkeypatch.setenv("AWS_ROLE_SESSION_NAME", "from-file")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    sts = boto3.Session(region_name="us-east-1").client("sts")
+    assert sts.get_caller_identity()["Arn"].endswith(f"/{role_arn.rsplit('/', 1)[1]}/from-file")
