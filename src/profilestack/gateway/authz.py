@@ -22,6 +22,7 @@ from profilestack.identity.principal import (
     FEDERATED_USER,
     IAM_USER,
     ROOT,
+    SAML_USER,
     WEB_IDENTITY_USER,
     Principal,
 )
@@ -33,7 +34,7 @@ UNCONDITIONAL_ACTIONS = frozenset({"sts:getcalleridentity", "sts:getsessiontoken
 # these (GetSessionToken itself answers that session credentials cannot call it).
 _SESSION_TOKEN_STS = frozenset({"sts:assumerole", "sts:getcalleridentity", "sts:getsessiontoken"})
 _PRINCIPAL_TYPES = {ROOT: "Account", IAM_USER: "User", ASSUMED_ROLE: "AssumedRole", AWS_SERVICE: "AWSService",
-                    FEDERATED_USER: "FederatedUser", WEB_IDENTITY_USER: "WebIdentityUser"}
+                    FEDERATED_USER: "FederatedUser", WEB_IDENTITY_USER: "WebIdentityUser", SAML_USER: "SAMLUser"}
 
 
 class AccessDenied(AwsError):
@@ -41,7 +42,7 @@ class AccessDenied(AwsError):
 
     def __init__(self, principal: Principal, action: str, resource: str | None, reason: str) -> None:
         on = f" on resource: {resource}" if resource and resource != "*" else ""
-        if principal.kind == WEB_IDENTITY_USER:  # STS names no user to the bearer of a token
+        if principal.kind in (WEB_IDENTITY_USER, SAML_USER):  # STS names no user to the bearer of a token
             message = f"Not authorized to perform {action}"
         else:
             message = f"User: {principal.arn} is not authorized to perform: {action}{on} {reason}"

@@ -11,6 +11,7 @@ ASSUMED_ROLE = "AssumedRole"
 AWS_SERVICE = "AWSService"
 FEDERATED_USER = "FederatedUser"
 WEB_IDENTITY_USER = "WebIdentityUser"  # the bearer of an OIDC ID token, while it asks to assume a role
+SAML_USER = "SAMLUser"  # the bearer of a SAML assertion, likewise
 ANONYMOUS = "Anonymous"  # an unsigned call, before what it carries vouches for it
 
 
@@ -28,7 +29,7 @@ class Principal:
     role_arn: str | None = None  # for a role session: the role it was assumed from
     session_token: bool = False  # temporary credentials of a user (or the root) from sts:GetSessionToken
     mfa_at: datetime | None = None  # when an MFA code was checked for these (temporary) credentials
-    identity_provider: str | None = None  # a web identity's OIDC provider ARN (a trust policy's Federated)
+    identity_provider: str | None = None  # a token bearer's OIDC or SAML provider ARN (a trust policy's Federated)
     provider_claims: dict[str, list[str]] = field(default_factory=dict)  # its token's condition keys ("<url>:sub")
 
     @property

@@ -174,10 +174,13 @@ def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
     }
     if row.access_key_id:
         identity["accessKeyId"] = row.access_key_id
-    if row.principal_type in ("IAMUser", "WebIdentityUser"):
+    if row.principal_type in ("IAMUser", "WebIdentityUser", "SAMLUser"):
         identity["userName"] = row.username
     if row.principal_type == "WebIdentityUser":  # the provider, not an ARN of the caller's own
         identity["identityProvider"] = identity.pop("arn").split(":oidc-provider/", 1)[-1]
+    elif row.principal_type == "SAMLUser":  # the name qualifier that begins its principal id
+        identity.pop("arn")
+        identity["identityProvider"] = (row.principal_id or "").split(":", 1)[0]
     if row.invoked_by:
         identity["invokedBy"] = row.invoked_by
     record: dict[str, Any] = {

@@ -1,7 +1,7 @@
-"""SAML 2.0 identity providers: registered, read, updated, listed and tagged as IAM keeps them, so that the
-providers and federated roles a contact center's single sign-on needs (Amazon Connect's SAML login among them)
-can be set up and inspected. profilestack checks the metadata document's form, not its signatures, and keeps only
-the ids of the private keys given for assertion encryption: AssumeRoleWithSAML is not served."""
+"""SAML 2.0 identity providers: registered, read, updated, listed and tagged as IAM keeps them, for the federated
+roles a contact center's single sign-on needs (Amazon Connect's SAML login among them). The metadata document's
+form is checked here; its signing certificates check assertions in AssumeRoleWithSAML (sts/saml_assertions.py).
+Only the ids of the private keys given for assertion encryption are kept, so encrypted assertions are refused."""
 
 from __future__ import annotations
 

@@ -3,6 +3,9 @@ tokens and federated users with temporary credentials, whose account a key is, a
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,15 +20,17 @@ from profilestack.identity.principal import (
     AWS_SERVICE,
     IAM_USER,
     ROOT,
+    SAML_USER,
     WEB_IDENTITY_USER,
     Principal,
 )
 from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.iam.documents import validated
 from profilestack.services.iam.mfa import check_code
-from profilestack.services.iam.tables import iam_oidc_providers, iam_roles
+from profilestack.services.iam.tables import iam_oidc_providers, iam_roles, iam_saml_providers
 from profilestack.services.registry import ServiceHandlers
 from profilestack.services.sts.credentials import federated_user_arn, session_arn
+from profilestack.services.sts.saml_assertions import AssertionRefused, verified_assertion
 from profilestack.services.sts.tables import sts_federation_tokens, sts_session_tokens, sts_sessions
 from profilestack.services.sts.web_identity import TokenRefused, audiences, unverified_claims, verified_claims
 
@@ -198,6 +203,52 @@ def assume_role_with_web_identity(ctx: CallContext, params: dict[str, Any]) -> d
     return {**result, "SubjectFromWebIdentityToken": ctx.principal.name,
             "Audience": ctx.principal.provider_claims[f"{url}:aud"][0],
             "Provider": ctx.principal.provider_claims[f"{url}:iss"][0]}
+
+
+@sts.vouches("AssumeRoleWithSAML")
+def _saml_identity(app: App, principal: Principal, params: dict[str, Any]) -> Principal:
+    """The bearer of the assertion, once it is checked (saml_assertions.py) against the SAML provider
+    ``PrincipalArn`` names, and its ``Role`` attribute offers the role with that provider. It is authorized by the
+    role's trust policy alone (``Federated``: the provider; ``saml:aud``, ``saml:iss``, ``saml:sub``,
+    ``saml:sub_type``, ``saml:namequalifier``). The assertion's ``RoleSessionName`` and ``SessionDuration`` become
+    the call's."""
+    provider_arn, role_arn = params["PrincipalArn"], params["RoleArn"]
+    account = account_of(role_arn)
+    with app.database.transaction(write=False) as db:
+        provider = db.execute(select(iam_saml_providers).where(iam_saml_providers.c.arn == provider_arn)).first()
+    if provider is None or provider.account_id != account:
+        raise AwsError("InvalidIdentityToken", f"SAML provider {provider_arn} does not exist in the role's account.",
+                       400)
+    try:
+        assertion = verified_assertion(params["SAMLAssertion"], provider.metadata_document, app.clock.now())
+    except AssertionRefused as refused:
+        raise AwsError(refused.code, refused.message, 400) from refused
+    if (role_arn, provider_arn) not in assertion.roles:
+        raise AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403)
+    if not assertion.session_name or not re.fullmatch(r"[\w+=,.@-]{2,64}", assertion.session_name):
+        raise AwsError("InvalidIdentityToken", "The assertion's RoleSessionName attribute is missing or not 2 to 64 "
+                                               "of the characters [\\w+=,.@-].", 400)
+    params["RoleSessionName"] = assertion.session_name
+    if assertion.session_duration is not None:
+        params["DurationSeconds"] = min(params.get("DurationSeconds") or assertion.session_duration,
+                                        assertion.session_duration)
+    qualifier = base64.b64encode(hashlib.sha1(f"{assertion.issuer}{account}/{provider.name}".encode(),
+                                              usedforsecurity=False).digest()).decode()
+    keys = {"saml:aud": [assertion.recipient or assertion.audience], "saml:iss": [assertion.issuer],
+            "saml:sub": [assertion.subject], "saml:sub_type": [assertion.subject_type],
+            "saml:namequalifier": [qualifier], "saml:doc": [f"{provider_arn.split(':')[4]}/{provider.name}"]}
+    return Principal(SAML_USER, account, provider_arn, f"{qualifier}:{assertion.subject}", assertion.subject,
+                     identity_provider=provider_arn, provider_claims=keys)
+
+
+@sts.operation("AssumeRoleWithSAML", writes=True)
+def assume_role_with_saml(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A role session for the bearer of a SAML assertion (checked and authorized before: ``_saml_identity``)."""
+    result = _role_session(ctx, "sts:AssumeRoleWithSAML", params)
+    claims = ctx.principal.provider_claims
+    return {**result, "Subject": claims["saml:sub"][0], "SubjectType": claims["saml:sub_type"][0],
+            "Issuer": claims["saml:iss"][0], "Audience": claims["saml:aud"][0],
+            "NameQualifier": claims["saml:namequalifier"][0]}
 
 
 @sts.operation("GetSessionToken", writes=True)
