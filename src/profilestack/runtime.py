@@ -30,15 +30,19 @@ class OffsetFileClock:
 
     def __init__(self, path: str) -> None:
         self._path = Path(path)
-        self._stamp: float | None = None
+        self._stamp: tuple[int, int] | None = None
         self._offset = timedelta()
 
     def now(self) -> datetime:
         try:
-            stamp = self._path.stat().st_mtime_ns
+            status = self._path.stat()
+            stamp = (status.st_mtime_ns, status.st_size)
             if stamp != self._stamp:
-                self._stamp = stamp
-                self._offset = timedelta(seconds=float(self._path.read_text().strip() or 0))
+                text = self._path.read_text().strip()
+                # A file read between a writer's truncation and its write is empty, and the write may leave the
+                # same coarse mtime behind: only a file with content is remembered as read.
+                self._stamp = stamp if text else None
+                self._offset = timedelta(seconds=float(text or 0))
         except (OSError, ValueError):
             self._offset = timedelta()
         return datetime.now(UTC) + self._offset

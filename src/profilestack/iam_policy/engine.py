@@ -46,7 +46,7 @@ class Caller:
     role_arn: str | None = None  # the role behind a session
     service: str | None = None  # an AWS service principal, e.g. profile.amazonaws.com
     is_root: bool = False
-    federated: str | None = None  # the identity provider ARN a web identity's token comes from
+    federated: str | None = None  # the OIDC or SAML provider ARN a token bearer's token comes from
 
 
 @dataclass(slots=True)
