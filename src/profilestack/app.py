@@ -52,7 +52,7 @@ class App:
         self.credentials = CredentialResolver(sources)
         self.authenticator = Authenticator(self.credentials, self.clock)
         tag_readers = {"iam": iam_resource_tags, "profile": tags_of, "connect-campaigns": tags_of,
-                       "cloudwatch": tags_of}
+                       "cloudwatch": tags_of, "cloudtrail": tags_of}
         self.policies = IamPolicyStore(self.database, tag_readers)
         self.iam_reads = ReadCache()
         self.profile_domain_ids = ReadCache()  # (account, region, name) → the domain's id and name, for reads
@@ -82,6 +82,8 @@ class App:
             return names_with_path(self.database, self.iam_reads, caller, params)
         if service_prefix == "connect-campaigns":  # campaign/${CampaignId} is the "id" parameter
             return lambda variable: params.get("id") if variable.lower() == "campaignid" else None
+        if service_prefix == "cloudtrail":  # trail/${TrailName} is the "Name" parameter (when not an ARN)
+            return lambda variable: params.get("Name") if variable.lower() == "trailname" else None
         return None
 
     def start(self) -> None:

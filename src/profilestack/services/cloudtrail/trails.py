@@ -1,0 +1,303 @@
+"""CloudTrail trails: created, read, updated, started, stopped and deleted as CloudTrail keeps them, with their
+event and Insights selectors and tags, so that infrastructure declaring a trail (Terraform, CDK, the CLI) works.
+
+profilestack records every call in its own trail whatever the trails say (LookupEvents reads it); nothing is
+delivered to S3, SNS or CloudWatch Logs, and a trail's status says so (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, or_, select, update
+
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudtrail.handlers import cloudtrail
+from profilestack.services.cloudtrail.tables import cloudtrail_trails
+from profilestack.services.next_token import page_result
+from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+
+MAX_TRAILS_PER_REGION = 5
+MAX_EVENT_SELECTORS = 5
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9]))*$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_DEFAULT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
+                       "ExcludeManagementEventSources": []}]
+_NOT_DELIVERED = ("profilestack does not deliver log files: every call is kept in its own trail, read with "
+                  "LookupEvents.")
+_SETTINGS = ("S3BucketName", "S3KeyPrefix", "SnsTopicName", "IncludeGlobalServiceEvents", "IsMultiRegionTrail",
+             "EnableLogFileValidation", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn", "KmsKeyId",
+             "IsOrganizationTrail")
+_trails = cloudtrail_trails.c
+
+
+def _error(code: str, message: str) -> AwsError:
+    return AwsError(code, message, 400)
+
+
+def trail_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:cloudtrail:{region}:{account}:trail/{name}"
+
+
+def _check_name(name: str) -> None:
+    is_address = True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        is_address = False
+    if not 3 <= len(name) <= 128 or not _NAME.match(name) or is_address:
+        raise _error("InvalidTrailNameException",
+                     f"Trail name {name} is not valid: 3 to 128 letters, digits, periods, underscores and dashes, "
+                     "starting and ending with a letter or digit, without two of . _ - side by side, and not an IP "
+                     "address.")
+
+
+def _checked_settings(ctx: CallContext, settings: dict[str, Any]) -> dict[str, Any]:
+    bucket = settings.get("S3BucketName")
+    if bucket is not None and not _BUCKET.match(bucket):
+        raise _error("InvalidS3BucketNameException", f"Bucket name {bucket} is not valid.")
+    if settings.get("IsMultiRegionTrail") and not settings.get("IncludeGlobalServiceEvents", True):
+        raise _error("InvalidParameterCombinationException",
+                     "Multi-Region trail must include global service events.")
+    if bool(settings.get("CloudWatchLogsLogGroupArn")) != bool(settings.get("CloudWatchLogsRoleArn")):
+        raise _error("InvalidCloudWatchLogsLogGroupArnException",
+                     "CloudWatchLogsLogGroupArn and CloudWatchLogsRoleArn go together.")
+    if settings.get("IsOrganizationTrail"):
+        raise _error("OrganizationsNotInUseException",
+                     "This account is not part of an organization: profilestack has no AWS Organizations.")
+    return settings
+
+
+def _visible(ctx: CallContext) -> Any:
+    """The trails a region shows: its own, and every multi-Region trail of the account (their shadows)."""
+    return select(cloudtrail_trails).where(_trails.account_id == ctx.account,
+                                           or_(_trails.region == ctx.region, _trails.multi_region.is_(True)))
+
+
+def _require(ctx: CallContext, name_or_arn: str, home: bool = False) -> Row[Any]:
+    """The trail a name or an ARN names; with ``home``, it must have been created in this region."""
+    name = name_or_arn.rsplit("trail/", 1)[1] if name_or_arn.startswith("arn:") else name_or_arn
+    if name_or_arn.startswith("arn:") and not re.match(r"^arn:aws:cloudtrail:[^:]+:\d{12}:trail/.+$", name_or_arn):
+        raise _error("CloudTrailARNInvalidException", f"{name_or_arn} is not a trail ARN.")
+    row = ctx.db.execute(_visible(ctx).where(_trails.name == name)).first()
+    if row is None:
+        raise _error("TrailNotFoundException",
+                     f"Unknown trail: {name_or_arn} for the user: {ctx.account}")
+    if home and row.region != ctx.region:
+        raise _error("InvalidHomeRegionException",
+                     f"This operation must be called from the trail's home region, {row.region}.")
+    return row
+
+
+def _shape(row: Row[Any]) -> dict[str, Any]:
+    settings = row.settings
+    shape: dict[str, Any] = {
+        "Name": row.name, "S3BucketName": settings["S3BucketName"], "S3KeyPrefix": settings.get("S3KeyPrefix"),
+        "SnsTopicName": settings.get("SnsTopicName"),
+        "IncludeGlobalServiceEvents": settings.get("IncludeGlobalServiceEvents", True),
+        "IsMultiRegionTrail": row.multi_region, "HomeRegion": row.region, "TrailARN": row.arn,
+        "LogFileValidationEnabled": settings.get("EnableLogFileValidation", False),
+        "CloudWatchLogsLogGroupArn": settings.get("CloudWatchLogsLogGroupArn"),
+        "CloudWatchLogsRoleArn": settings.get("CloudWatchLogsRoleArn"), "KmsKeyId": settings.get("KmsKeyId"),
+        "HasCustomEventSelectors": row.event_selectors is not None or row.advanced_event_selectors is not None,
+        "HasInsightSelectors": bool(row.insight_selectors), "IsOrganizationTrail": False,
+    }
+    if settings.get("SnsTopicName"):
+        topic = settings["SnsTopicName"]
+        shape["SnsTopicARN"] = topic if topic.startswith("arn:") else (
+            f"arn:aws:sns:{row.region}:{row.account_id}:{topic}")
+    return shape
+
+
+def _created_shape(row: Row[Any]) -> dict[str, Any]:
+    shape = _shape(row)
+    return {key: shape.get(key) for key in ("Name", "S3BucketName", "S3KeyPrefix", "SnsTopicName", "SnsTopicARN",
+                                            "IncludeGlobalServiceEvents", "IsMultiRegionTrail", "TrailARN",
+                                            "LogFileValidationEnabled", "CloudWatchLogsLogGroupArn",
+                                            "CloudWatchLogsRoleArn", "KmsKeyId", "IsOrganizationTrail")}
+
+
+def _tags(items: list[dict[str, Any]]) -> dict[str, str]:
+    return {item["Key"]: item.get("Value", "") for item in items}
+
+
+def _too_many_tags(message: str) -> AwsError:
+    return _error("TagsLimitExceededException", message)
+
+
+@cloudtrail.operation("CreateTrail")
+def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    name = params["Name"]
+    _check_name(name)
+    settings = _checked_settings(ctx, {key: params[key] for key in _SETTINGS if key in params})
+    existing = ctx.db.execute(select(_trails.name, _trails.region).where(_trails.account_id == ctx.account)).all()
+    if any(row.name == name for row in existing):
+        raise _error("TrailAlreadyExistsException", f"Trail {name} already exists for customer: {ctx.account}")
+    if sum(row.region == ctx.region for row in existing) >= MAX_TRAILS_PER_REGION:
+        raise _error("MaximumNumberOfTrailsExceededException",
+                     f"User: {ctx.account} already has {MAX_TRAILS_PER_REGION} trails in {ctx.region}.")
+    arn = trail_arn(ctx.region, ctx.account, name)
+    ctx.db.execute(insert(cloudtrail_trails).values(
+        account_id=ctx.account, region=ctx.region, name=name, arn=arn, settings=settings,
+        multi_region=bool(settings.get("IsMultiRegionTrail")), is_logging=False, created_at=ctx.now()))
+    if params.get("TagsList"):
+        set_tags(ctx.db, arn, _tags(params["TagsList"]), _too_many_tags)
+    return _created_shape(_require(ctx, name))
+
+
+@cloudtrail.operation("UpdateTrail")
+def update_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _require(ctx, params["Name"], home=True)
+    settings = _checked_settings(ctx, {**row.settings, **{key: params[key] for key in _SETTINGS if key in params}})
+    ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(
+        settings=settings, multi_region=bool(settings.get("IsMultiRegionTrail"))))
+    return _created_shape(_require(ctx, row.name))
+
+
+@cloudtrail.operation("GetTrail")
+def get_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"Trail": _shape(_require(ctx, params["Name"]))}
+
+
+@cloudtrail.operation("DescribeTrails")
+def describe_trails(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    wanted = params.get("trailNameList") or []
+    shadows = params.get("includeShadowTrails", True)
+    rows = [row for row in ctx.db.execute(_visible(ctx).order_by(_trails.name))
+            if shadows or row.region == ctx.region]
+    if wanted:
+        rows = [row for row in rows if row.name in wanted or row.arn in wanted]
+    return {"trailList": [_shape(row) for row in rows]}
+
+
+@cloudtrail.operation("ListTrails")
+def list_trails(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    rows = list(ctx.db.execute(_visible(ctx).order_by(_trails.name)))
+    return page_result(rows, params, lambda chunk: [
+        {"TrailARN": row.arn, "Name": row.name, "HomeRegion": row.region} for row in chunk], key="Trails",
+        default_size=50)
+
+
+@cloudtrail.operation("DeleteTrail")
+def delete_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _require(ctx, params["Name"], home=True)
+    ctx.db.execute(delete(cloudtrail_trails).where(_trails.arn == row.arn))
+    remove_tags(ctx.db, row.arn)
+    return {}
+
+
+def _set_logging(ctx: CallContext, params: dict[str, Any], logging: bool) -> dict[str, Any]:
+    row = _require(ctx, params["Name"], home=True)
+    stamp = {"start_logging_at" if logging else "stop_logging_at": ctx.now()}
+    ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(is_logging=logging, **stamp))
+    return {}
+
+
+@cloudtrail.operation("StartLogging")
+def start_logging(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _set_logging(ctx, params, True)
+
+
+@cloudtrail.operation("StopLogging")
+def stop_logging(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _set_logging(ctx, params, False)
+
+
+def _stamp(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@cloudtrail.operation("GetTrailStatus")
+def get_trail_status(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _require(ctx, params["Name"])
+    return {"IsLogging": row.is_logging, "StartLoggingTime": row.start_logging_at,
+            "StopLoggingTime": row.stop_logging_at, "TimeLoggingStarted": _stamp(row.start_logging_at),
+            "TimeLoggingStopped": _stamp(row.stop_logging_at),
+            "LatestDeliveryError": _NOT_DELIVERED if row.is_logging else None}
+
+
+@cloudtrail.operation("PutEventSelectors")
+def put_event_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _require(ctx, params["TrailName"], home=True)
+    basic, advanced = params.get("EventSelectors"), params.get("AdvancedEventSelectors")
+    if (basic is None) == (advanced is None):
+        raise _error("InvalidParameterCombinationException",
+                     "Specify either EventSelectors or AdvancedEventSelectors, but not both.")
+    if basic is not None and len(basic) > MAX_EVENT_SELECTORS:
+        raise _error("InvalidEventSelectorsException",
+                     f"A trail has at most {MAX_EVENT_SELECTORS} event selectors.")
+    if basic is not None:
+        basic = [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
+                  "ExcludeManagementEventSources": [], **selector} for selector in basic]
+    ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(
+        event_selectors=basic, advanced_event_selectors=advanced))
+    result: dict[str, Any] = {"TrailARN": row.arn}
+    result["EventSelectors" if basic is not None else "AdvancedEventSelectors"] = basic or advanced
+    return result
+
+
+@cloudtrail.operation("GetEventSelectors")
+def get_event_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _require(ctx, params["TrailName"])
+    if row.advanced_event_selectors is not None:
+        return {"TrailARN": row.arn, "AdvancedEventSelectors": row.advanced_event_selectors}
+    return {"TrailARN": row.arn, "EventSelectors": row.event_selectors or _DEFAULT_SELECTORS}
+
+
+@cloudtrail.operation("PutInsightSelectors")
+def put_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    if not params.get("TrailName"):
+        raise _error("InvalidParameterCombinationException",
+                     "profilestack keeps Insights selectors for trails: name one with TrailName.")
+    row = _require(ctx, params["TrailName"], home=True)
+    selectors = params["InsightSelectors"]
+    ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(insight_selectors=selectors or None))
+    return {"TrailARN": row.arn, "InsightSelectors": selectors}
+
+
+@cloudtrail.operation("GetInsightSelectors")
+def get_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    if not params.get("TrailName"):
+        raise _error("InvalidParameterCombinationException",
+                     "profilestack keeps Insights selectors for trails: name one with TrailName.")
+    row = _require(ctx, params["TrailName"])
+    if not row.insight_selectors:
+        raise _error("InsightNotEnabledException", f"Trail {row.name} does not have Insights enabled.")
+    return {"TrailARN": row.arn, "InsightSelectors": row.insight_selectors}
+
+
+def _tagged_trail(ctx: CallContext, resource_id: str) -> Row[Any]:
+    if not re.match(r"^arn:aws:cloudtrail:[^:]+:\d{12}:trail/.+$", resource_id):
+        raise _error("CloudTrailARNInvalidException", f"{resource_id} is not a trail ARN: profilestack tags trails.")
+    row = ctx.db.execute(select(cloudtrail_trails).where(_trails.arn == resource_id)).first()
+    if row is None:
+        raise AwsError("ResourceNotFoundException", f"Resource {resource_id} not found.", 400)
+    return row
+
+
+@cloudtrail.operation("AddTags")
+def add_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _tagged_trail(ctx, params["ResourceId"])
+    set_tags(ctx.db, row.arn, _tags(params["TagsList"]), _too_many_tags)
+    return {}
+
+
+@cloudtrail.operation("RemoveTags")
+def remove_trail_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _tagged_trail(ctx, params["ResourceId"])
+    remove_tags(ctx.db, row.arn, [item["Key"] for item in params["TagsList"]])
+    return {}
+
+
+@cloudtrail.operation("ListTags")
+def list_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    listed = []
+    for resource_id in params["ResourceIdList"]:
+        row = _tagged_trail(ctx, resource_id)
+        tags = sorted(tags_of(ctx.db, row.arn).items())
+        listed.append({"ResourceId": row.arn, "TagsList": [{"Key": key, "Value": value} for key, value in tags]})
+    return {"ResourceTagList": listed}
