@@ -56,7 +56,7 @@ def _check_name(name: str) -> None:
                      "address.")
 
 
-def _checked_settings(ctx: CallContext, settings: dict[str, Any]) -> dict[str, Any]:
+def _checked_settings(settings: dict[str, Any]) -> dict[str, Any]:
     bucket = settings.get("S3BucketName")
     if bucket is not None and not _BUCKET.match(bucket):
         raise _error("InvalidS3BucketNameException", f"Bucket name {bucket} is not valid.")
@@ -133,7 +133,7 @@ def _too_many_tags(message: str) -> AwsError:
 def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     name = params["Name"]
     _check_name(name)
-    settings = _checked_settings(ctx, {key: params[key] for key in _SETTINGS if key in params})
+    settings = _checked_settings({key: params[key] for key in _SETTINGS if key in params})
     existing = ctx.db.execute(select(_trails.name, _trails.region).where(_trails.account_id == ctx.account)).all()
     if any(row.name == name for row in existing):
         raise _error("TrailAlreadyExistsException", f"Trail {name} already exists for customer: {ctx.account}")
@@ -152,7 +152,7 @@ def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @cloudtrail.operation("UpdateTrail")
 def update_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require(ctx, params["Name"], home=True)
-    settings = _checked_settings(ctx, {**row.settings, **{key: params[key] for key in _SETTINGS if key in params}})
+    settings = _checked_settings({**row.settings, **{key: params[key] for key in _SETTINGS if key in params}})
     ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(
         settings=settings, multi_region=bool(settings.get("IsMultiRegionTrail"))))
     return _created_shape(_require(ctx, row.name))
