@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512"]
 KEYS_KEPT_SECONDS = 600.0
-_TIMEOUT = 5.0
+FAILURE_KEPT_SECONDS = 30.0
+_TIMEOUT = 3.0
 _MAX_DOCUMENT_BYTES = 1_000_000
 
 
@@ -92,6 +93,9 @@ def _check_lifetime(claims: dict[str, Any], now: datetime) -> None:
 
 
 _cache: dict[tuple[str, frozenset[str]], tuple[float, jwt.PyJWKSet]] = {}  # (issuer, thumbprints) → its keys
+# An issuer that could not be read is not asked again for a while: on SQLite requests are served on one thread,
+# which waits while the issuer is asked.
+_failures: dict[tuple[str, frozenset[str]], tuple[float, TokenRefused]] = {}
 _lock = threading.Lock()
 
 
@@ -101,18 +105,29 @@ def _published_keys(issuer: str, thumbprints: list[str]) -> jwt.PyJWKSet:
     cache_key = (issuer, frozenset(thumbprint.lower() for thumbprint in thumbprints))
     with _lock:
         kept = _cache.get(cache_key)
+        failed = _failures.get(cache_key)
     if kept is not None and time.monotonic() - kept[0] < KEYS_KEPT_SECONDS:
         return kept[1]
-    discovery = _fetch_json(issuer.rstrip("/") + "/.well-known/openid-configuration", thumbprints)
-    jwks_uri = discovery.get("jwks_uri")
-    if not isinstance(jwks_uri, str):
-        raise TokenRefused("IDPCommunicationError", f"The issuer {issuer}'s OpenID configuration names no jwks_uri.")
+    if failed is not None and time.monotonic() - failed[0] < FAILURE_KEPT_SECONDS:
+        raise failed[1]
     try:
-        keys = jwt.PyJWKSet.from_dict(_fetch_json(jwks_uri, thumbprints))
-    except jwt.PyJWTError as exc:
-        raise TokenRefused("IDPCommunicationError", f"The issuer {issuer} publishes no usable keys: {exc}.") from exc
+        discovery = _fetch_json(issuer.rstrip("/") + "/.well-known/openid-configuration", thumbprints)
+        jwks_uri = discovery.get("jwks_uri")
+        if not isinstance(jwks_uri, str):
+            raise TokenRefused("IDPCommunicationError",
+                               f"The issuer {issuer}'s OpenID configuration names no jwks_uri.")
+        try:
+            keys = jwt.PyJWKSet.from_dict(_fetch_json(jwks_uri, thumbprints))
+        except jwt.PyJWTError as exc:
+            raise TokenRefused("IDPCommunicationError",
+                               f"The issuer {issuer} publishes no usable keys: {exc}.") from exc
+    except TokenRefused as refused:
+        with _lock:
+            _failures[cache_key] = (time.monotonic(), refused)
+        raise
     with _lock:
         _cache[cache_key] = (time.monotonic(), keys)
+        _failures.pop(cache_key, None)
     return keys
 
 
