@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from botocore.exceptions import ClientError
-
+from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
 from tests.e2e.waiting import wait_for
 
 POLICY = document(allow(["sts:GetCallerIdentity", "profile:ListDomains", "iam:GetUser"]))
-
-
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def _report(iam, arn: str, granularity: str = "SERVICE_LEVEL", ready=lambda services: True) -> tuple[str, dict]:
@@ -35,7 +27,7 @@ def test_a_users_report_names_the_services_its_policies_allow_and_when_it_used_t
     user = make_user(server, POLICY)
     user.client("sts").get_caller_identity()
     user.client("customer-profiles").list_domains()
-    assert _refused(user.client("customer-profiles").create_domain, DomainName=unique("no"),
+    assert refused(user.client("customer-profiles").create_domain, DomainName=unique("no"),
                     DefaultExpirationDays=1)[0] == "AccessDeniedException"  # denied calls count too
 
     job_id, answer = _report(iam, user.arn, "ACTION_LEVEL",
@@ -111,16 +103,16 @@ def test_a_groups_and_a_policys_reports_name_their_entities(server) -> None:
 
 def test_what_a_report_refuses(server) -> None:
     iam = server.client("iam")
-    assert _refused(iam.generate_service_last_accessed_details, Arn=f"arn:aws:iam::{ACCOUNT}:user/nobody-here")[
+    assert refused(iam.generate_service_last_accessed_details, Arn=f"arn:aws:iam::{ACCOUNT}:user/nobody-here")[
         0] == "NoSuchEntity"
-    assert _refused(iam.generate_service_last_accessed_details, Arn="arn:aws:s3:::a-bucket-of-mine")[0] == (
+    assert refused(iam.generate_service_last_accessed_details, Arn="arn:aws:s3:::a-bucket-of-mine")[0] == (
         "InvalidInput")
     missing = "00000000-0000-4000-8000-000000000000"
-    assert _refused(iam.get_service_last_accessed_details, JobId=missing) == (
+    assert refused(iam.get_service_last_accessed_details, JobId=missing) == (
         "NoSuchEntity", f"No service last accessed report with job id {missing}.")
     user = make_user(server, POLICY)
     job_id = iam.generate_service_last_accessed_details(Arn=user.arn)["JobId"]
-    assert _refused(iam.get_service_last_accessed_details_with_entities, JobId=job_id,
+    assert refused(iam.get_service_last_accessed_details_with_entities, JobId=job_id,
                     ServiceNamespace="no-such-service")[0] == "InvalidInput"
 
 

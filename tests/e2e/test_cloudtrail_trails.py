@@ -3,17 +3,9 @@ tags), honest that nothing is delivered."""
 
 from __future__ import annotations
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.conftest import Server
+from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
-
-
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def test_a_trail_is_created_started_read_and_deleted(server: Server) -> None:
@@ -40,7 +32,7 @@ def test_a_trail_is_created_started_read_and_deleted(server: Server) -> None:
     trails.put_event_selectors(TrailName=name, EventSelectors=[{"ReadWriteType": "WriteOnly"}])
     assert trails.get_event_selectors(TrailName=name)["EventSelectors"][0]["ReadWriteType"] == "WriteOnly"
     assert trails.get_trail(Name=name)["Trail"]["HasCustomEventSelectors"] is True
-    assert _refused(trails.get_insight_selectors, TrailName=name)[0] == "InsightNotEnabledException"
+    assert refused(trails.get_insight_selectors, TrailName=name)[0] == "InsightNotEnabledException"
     trails.put_insight_selectors(TrailName=name, InsightSelectors=[{"InsightType": "ApiCallRateInsight"}])
     assert trails.get_insight_selectors(TrailName=name)["InsightSelectors"] == [
         {"InsightType": "ApiCallRateInsight"}]
@@ -51,36 +43,36 @@ def test_a_trail_is_created_started_read_and_deleted(server: Server) -> None:
     assert (shadow["HomeRegion"], shadow["S3BucketName"]) == ("us-east-1", "other-logs")
     assert [item for item in elsewhere.describe_trails(includeShadowTrails=False)["trailList"]
             if item["Name"] == name] == []
-    assert _refused(elsewhere.delete_trail, Name=name)[0] == "InvalidHomeRegionException"
+    assert refused(elsewhere.delete_trail, Name=name)[0] == "InvalidHomeRegionException"
     trails.stop_logging(Name=name)
     assert trails.get_trail_status(Name=name)["IsLogging"] is False
     trails.delete_trail(Name=name)
-    assert _refused(trails.get_trail, Name=name)[0] == "TrailNotFoundException"
+    assert refused(trails.get_trail, Name=name)[0] == "TrailNotFoundException"
 
 
-def test_what_cloudtrail_refuses_is_refused(server: Server) -> None:
+def test_what_cloudtrail_refuses_isrefused(server: Server) -> None:
     trails = server.client("cloudtrail", "ap-southeast-2")
     for bad in ("ab", "-audit", "audit--trail", "192.168.5.4", "audit_"):
-        assert _refused(trails.create_trail, Name=bad, S3BucketName="audit-logs")[0] == "InvalidTrailNameException"
-    assert _refused(trails.create_trail, Name=unique("trail"), S3BucketName="Audit_Logs")[0] == (
+        assert refused(trails.create_trail, Name=bad, S3BucketName="audit-logs")[0] == "InvalidTrailNameException"
+    assert refused(trails.create_trail, Name=unique("trail"), S3BucketName="Audit_Logs")[0] == (
         "InvalidS3BucketNameException")
-    assert _refused(trails.create_trail, Name=unique("trail"), S3BucketName="audit-logs", IsMultiRegionTrail=True,
+    assert refused(trails.create_trail, Name=unique("trail"), S3BucketName="audit-logs", IsMultiRegionTrail=True,
                     IncludeGlobalServiceEvents=False)[0] == "InvalidParameterCombinationException"
-    assert _refused(trails.create_trail, Name=unique("trail"), S3BucketName="audit-logs",
+    assert refused(trails.create_trail, Name=unique("trail"), S3BucketName="audit-logs",
                     CloudWatchLogsLogGroupArn="arn:aws:logs:ap-southeast-2:000000000000:log-group:x:*")[0] == (
         "InvalidCloudWatchLogsLogGroupArnException")
     names = [unique("trail") for _ in range(5)]
     for name in names:
         trails.create_trail(Name=name, S3BucketName="audit-logs")
-    assert _refused(trails.create_trail, Name=unique("trail"), S3BucketName="audit-logs")[0] == (
+    assert refused(trails.create_trail, Name=unique("trail"), S3BucketName="audit-logs")[0] == (
         "MaximumNumberOfTrailsExceededException")
-    assert _refused(trails.create_trail, Name=names[0], S3BucketName="audit-logs")[0] == (
+    assert refused(trails.create_trail, Name=names[0], S3BucketName="audit-logs")[0] == (
         "TrailAlreadyExistsException")
-    assert _refused(trails.put_event_selectors, TrailName=names[0], EventSelectors=[{}],
+    assert refused(trails.put_event_selectors, TrailName=names[0], EventSelectors=[{}],
                     AdvancedEventSelectors=[{"FieldSelectors": [{"Field": "eventCategory",
                                                                  "Equals": ["Management"]}]}])[0] == (
         "InvalidParameterCombinationException")
-    assert _refused(trails.add_tags, ResourceId="not-an-arn", TagsList=[{"Key": "a"}])[0] == (
+    assert refused(trails.add_tags, ResourceId="not-an-arn", TagsList=[{"Key": "a"}])[0] == (
         "CloudTrailARNInvalidException")
     for name in names:
         trails.delete_trail(Name=name)
@@ -95,7 +87,7 @@ def test_trails_are_authorized_on_their_arn(server: Server) -> None:
                                             f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{mine}")))
     client = user.client("cloudtrail")
     client.start_logging(Name=mine)
-    code, message = _refused(client.start_logging, Name=other)
+    code, message = refused(client.start_logging, Name=other)
     assert code == "AccessDeniedException" and f"trail/{other}" in message
     for name in (mine, other):
         trails.delete_trail(Name=name)

@@ -5,18 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.conftest import Server
+from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 
 LAYOUT = json.dumps({"sections": [{"title": "Contact", "fields": ["FirstName", "PhoneNumber"]}]})
-
-
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 @pytest.fixture
@@ -59,7 +53,7 @@ def test_a_layout_is_created_read_updated_listed_and_deleted(server: Server, dom
 
     assert profiles.delete_domain_layout(DomainName=domain, LayoutDefinitionName="agents")["Message"] == (
         "Layout agents was deleted.")
-    assert _refused(profiles.get_domain_layout, DomainName=domain, LayoutDefinitionName="agents") == (
+    assert refused(profiles.get_domain_layout, DomainName=domain, LayoutDefinitionName="agents") == (
         "ResourceNotFoundException", f"Layout agents does not exist in domain {domain}.")
     assert [item["LayoutDefinitionName"] for item in profiles.list_domain_layouts(DomainName=domain)["Items"]] == [
         "billing"]
@@ -84,15 +78,15 @@ def test_only_one_layout_is_the_default(server: Server, domain: str) -> None:
 def test_bad_requests_and_missing_things(server: Server, domain: str) -> None:
     profiles = server.client("customer-profiles")
     _create(profiles, domain, "agents")
-    assert _refused(_create, profiles=profiles, domain=domain, name="agents") == (
+    assert refused(_create, profiles=profiles, domain=domain, name="agents") == (
         "BadRequestException", f"Layout agents already exists in domain {domain}.")
-    code, message = _refused(_create, profiles=profiles, domain=domain, name="other", LayoutType="GRID")
+    code, message = refused(_create, profiles=profiles, domain=domain, name="other", LayoutType="GRID")
     assert code == "BadRequestException" and "Value 'GRID' at 'layoutType'" in message
-    code, message = _refused(_create, profiles=profiles, domain=domain, name="bad name!")
+    code, message = refused(_create, profiles=profiles, domain=domain, name="bad name!")
     assert code == "BadRequestException" and "'layoutDefinitionName'" in message
-    assert _refused(profiles.update_domain_layout, DomainName=domain, LayoutDefinitionName="nope",
+    assert refused(profiles.update_domain_layout, DomainName=domain, LayoutDefinitionName="nope",
                     DisplayName="x")[0] == "ResourceNotFoundException"
-    assert _refused(profiles.list_domain_layouts, DomainName=unique("nodomain")) [0] == "ResourceNotFoundException"
+    assert refused(profiles.list_domain_layouts, DomainName=unique("nodomain")) [0] == "ResourceNotFoundException"
 
 
 def test_layouts_take_tags_and_go_with_their_domain(server: Server, domain: str) -> None:
@@ -104,7 +98,7 @@ def test_layouts_take_tags_and_go_with_their_domain(server: Server, domain: str)
     profiles.delete_domain(DomainName=domain)
     profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
     assert profiles.list_domain_layouts(DomainName=domain)["Items"] == []
-    assert _refused(profiles.list_tags_for_resource, resourceArn=arn)[0] == "ResourceNotFoundException"
+    assert refused(profiles.list_tags_for_resource, resourceArn=arn)[0] == "ResourceNotFoundException"
 
 
 def test_access_is_per_layout_and_the_layout_stays_out_of_the_audit_trail(server: Server, domain: str) -> None:
@@ -115,7 +109,7 @@ def test_access_is_per_layout_and_the_layout_stays_out_of_the_audit_trail(server
     user = make_user(server, document(allow("profile:GetDomainLayout", f"{layouts}/open")))
     client = user.client("customer-profiles")
     assert client.get_domain_layout(DomainName=domain, LayoutDefinitionName="open")["Layout"] == LAYOUT
-    code, message = _refused(client.get_domain_layout, DomainName=domain, LayoutDefinitionName="closed")
+    code, message = refused(client.get_domain_layout, DomainName=domain, LayoutDefinitionName="closed")
     assert code == "AccessDeniedException" and f"{layouts}/closed" in message
 
     events = server.client("cloudtrail").lookup_events(

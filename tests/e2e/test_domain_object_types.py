@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.conftest import Server
+from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, unique
 
 FIELDS = {"orderId": {"Source": "_source.id", "Target": "_order.OrderId", "ContentType": "STRING"},
@@ -13,17 +11,11 @@ FIELDS = {"orderId": {"Source": "_source.id", "Target": "_order.OrderId", "Conte
                     "FeatureType": "TEXTUAL"}}
 
 
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
-
-
 def test_domain_object_types_need_a_data_store_and_keep_their_fields(server: Server) -> None:
     profiles = server.client("customer-profiles")
     domain = unique("datastore")
     profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
-    assert _refused(profiles.put_domain_object_type, DomainName=domain, ObjectTypeName="Order", Fields=FIELDS) == (
+    assert refused(profiles.put_domain_object_type, DomainName=domain, ObjectTypeName="Order", Fields=FIELDS) == (
         "BadRequestException", f"Domain {domain} has no data store: enable its DataStore with UpdateDomain before "
                                "putting domain object types.")
     profiles.update_domain(DomainName=domain, DataStore={"Enabled": True})
@@ -47,10 +39,10 @@ def test_domain_object_types_need_a_data_store_and_keep_their_fields(server: Ser
     profiles.tag_resource(resourceArn=arn, tags={"env": "test"})
     assert profiles.list_tags_for_resource(resourceArn=arn)["tags"] == {"env": "test"}
     profiles.delete_domain_object_type(DomainName=domain, ObjectTypeName="Refund")
-    assert _refused(profiles.get_domain_object_type, DomainName=domain, ObjectTypeName="Refund") == (
+    assert refused(profiles.get_domain_object_type, DomainName=domain, ObjectTypeName="Refund") == (
         "ResourceNotFoundException", f"Domain object type Refund does not exist in domain {domain}.")
-    assert _refused(profiles.list_tags_for_resource, resourceArn=arn)[0] == "ResourceNotFoundException"
-    code, message = _refused(profiles.put_domain_object_type, DomainName=domain, ObjectTypeName="Bad",
+    assert refused(profiles.list_tags_for_resource, resourceArn=arn)[0] == "ResourceNotFoundException"
+    code, message = refused(profiles.put_domain_object_type, DomainName=domain, ObjectTypeName="Bad",
                              Fields={"x": {"Source": "_source.x", "Target": "_order.X", "ContentType": "DATE"}})
     assert code == "BadRequestException" and "contentType" in message
 

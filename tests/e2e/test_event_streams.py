@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from botocore.exceptions import ClientError
-
+from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, unique
 
 STREAM = f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/profile-events"
-
-
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def test_an_event_stream_from_creation_to_deletion(profiles, domain) -> None:
@@ -33,7 +25,7 @@ def test_an_event_stream_from_creation_to_deletion(profiles, domain) -> None:
     profiles.untag_resource(resourceArn=arn, tagKeys=["team"])
     assert profiles.list_tags_for_resource(resourceArn=arn)["tags"] == {}
     profiles.delete_event_stream(DomainName=domain, EventStreamName="changes")
-    assert _refused(profiles.get_event_stream, DomainName=domain, EventStreamName="changes") == (
+    assert refused(profiles.get_event_stream, DomainName=domain, EventStreamName="changes") == (
         "ResourceNotFoundException", f"Event stream changes does not exist in domain {domain}.")
     assert profiles.list_event_streams(DomainName=domain)["Items"] == []
 
@@ -42,10 +34,10 @@ def test_what_an_event_stream_refuses(profiles, domain) -> None:
     for uri in ("https://example.com/events", f"arn:aws:kinesis:eu-west-1:{ACCOUNT}:stream/elsewhere",
                 "arn:aws:kinesis:us-east-1:111122223333:stream/not-mine",
                 f"arn:aws:firehose:us-east-1:{ACCOUNT}:deliverystream/x"):
-        code, message = _refused(profiles.create_event_stream, DomainName=domain, EventStreamName="s", Uri=uri)
+        code, message = refused(profiles.create_event_stream, DomainName=domain, EventStreamName="s", Uri=uri)
         assert code == "BadRequestException" and uri in message
     profiles.create_event_stream(DomainName=domain, EventStreamName="s", Uri=STREAM)
-    assert _refused(profiles.create_event_stream, DomainName=domain, EventStreamName="s", Uri=STREAM) == (
+    assert refused(profiles.create_event_stream, DomainName=domain, EventStreamName="s", Uri=STREAM) == (
         "BadRequestException", f"Event stream s already exists in domain {domain}.")
-    assert _refused(profiles.create_event_stream, DomainName=unique("nodomain"), EventStreamName="s",
+    assert refused(profiles.create_event_stream, DomainName=unique("nodomain"), EventStreamName="s",
                     Uri=STREAM)[0] == "ResourceNotFoundException"

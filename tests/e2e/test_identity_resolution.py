@@ -7,18 +7,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.conftest import Server
 from tests.e2e.cli import AwsCli
+from tests.e2e.errors import refused
 from tests.e2e.identities import unique
 from tests.e2e.waiting import wait_for
-
-
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def _customers(profiles, domain: str) -> dict[str, str]:
@@ -48,7 +42,7 @@ def test_turning_matching_on_runs_a_job_whose_matches_get_matches_shows(server: 
     profiles = server.client("customer-profiles")
     domain = unique("idres")
     profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
-    assert _refused(profiles.get_matches, DomainName=domain)[0] == "BadRequestException"
+    assert refused(profiles.get_matches, DomainName=domain)[0] == "BadRequestException"
     ids = _customers(profiles, domain)
     profiles.update_domain(DomainName=domain, Matching={
         "Enabled": True, "JobSchedule": {"DayOfTheWeek": "MONDAY", "Time": "9:30"}})
@@ -74,7 +68,7 @@ def test_turning_matching_on_runs_a_job_whose_matches_get_matches_shows(server: 
                                             SearchValue="johndoe@anycompany.com")
     assert (similar["ProfileIds"], similar["ConfidenceScore"], "RuleLevel" in similar) == (
         sorted([ids["john"], ids["jhn"]]), by_ids[tuple(sorted([ids["john"], ids["jhn"]]))], False)
-    assert _refused(profiles.get_similar_profiles, DomainName=domain, MatchType="ML_BASED_MATCHING",
+    assert refused(profiles.get_similar_profiles, DomainName=domain, MatchType="ML_BASED_MATCHING",
                     SearchKey="_profileId", SearchValue=ids["bob"])[0] == "ResourceNotFoundException"
 
     recency = {"ConflictResolvingModel": "RECENCY"}
@@ -90,8 +84,8 @@ def test_turning_matching_on_runs_a_job_whose_matches_get_matches_shows(server: 
     profiles.update_domain(DomainName=domain, Matching={"Enabled": False})
     jobs = profiles.list_identity_resolution_jobs(DomainName=domain)["IdentityResolutionJobsList"]
     assert [item["Status"] for item in jobs] == ["COMPLETED"]  # the pending job went with the setting
-    assert _refused(profiles.get_matches, DomainName=domain)[0] == "BadRequestException"
-    assert _refused(profiles.get_identity_resolution_job, DomainName=domain, JobId="0" * 32)[0] == (
+    assert refused(profiles.get_matches, DomainName=domain)[0] == "BadRequestException"
+    assert refused(profiles.get_identity_resolution_job, DomainName=domain, JobId="0" * 32)[0] == (
         "ResourceNotFoundException")
 
 

@@ -7,8 +7,8 @@ import base64
 import json
 
 import pytest
-from botocore.exceptions import ClientError
 
+from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.waiting import wait_for
 
@@ -27,12 +27,6 @@ def metadata(valid_until: str | None = "2036-05-09T16:27:11Z", idp: bool = True,
             f'</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
             f'<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
             f'Location="https://{entity_id}.example.com/sso"/></md:{role}></md:EntityDescriptor>')
-
-
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def test_a_saml_provider_from_creation_to_deletion(client) -> None:
@@ -58,7 +52,7 @@ def test_a_saml_provider_from_creation_to_deletion(client) -> None:
     assert "ValidUntil" not in updated and updated["AssertionEncryptionMode"] == "Required"
     [key] = updated["PrivateKeyList"]
     assert len(key["KeyId"]) >= 22 and key["KeyId"].isupper()
-    assert _refused(iam.update_saml_provider, SAMLProviderArn=arn, RemovePrivateKey=key["KeyId"]) == (
+    assert refused(iam.update_saml_provider, SAMLProviderArn=arn, RemovePrivateKey=key["KeyId"]) == (
         "InvalidInput", "AssertionEncryptionMode Required needs a private key to decrypt assertions with.")
     iam.update_saml_provider(SAMLProviderArn=arn, RemovePrivateKey=key["KeyId"], AssertionEncryptionMode="Allowed")
     assert "PrivateKeyList" not in iam.get_saml_provider(SAMLProviderArn=arn)
@@ -84,9 +78,9 @@ def test_a_saml_provider_from_creation_to_deletion(client) -> None:
     providers = iam.get_account_summary()["SummaryMap"]["Providers"]
     iam.delete_saml_provider(SAMLProviderArn=arn)
     assert iam.get_account_summary()["SummaryMap"]["Providers"] == providers - 1
-    assert _refused(iam.get_saml_provider, SAMLProviderArn=arn) == (
+    assert refused(iam.get_saml_provider, SAMLProviderArn=arn) == (
         "NoSuchEntity", f"SAMLProvider not found for arn {arn}")
-    assert _refused(iam.list_saml_provider_tags, SAMLProviderArn=arn)[0] == "NoSuchEntity"
+    assert refused(iam.list_saml_provider_tags, SAMLProviderArn=arn)[0] == "NoSuchEntity"
 
 
 @pytest.mark.parametrize(("document", "says"), [
@@ -96,8 +90,8 @@ def test_a_saml_provider_from_creation_to_deletion(client) -> None:
     ('<!DOCTYPE x [<!ENTITY a "aaaa">]>' + metadata(), "document type declaration"),
     (metadata("next tuesday"), "not a date and time"),
 ], ids=["not-an-idp", "not-metadata", "truncated", "dtd", "bad-date"])
-def test_a_document_that_is_not_identity_provider_metadata_is_refused(client, document, says) -> None:
-    code, message = _refused(client("iam").create_saml_provider, Name=unique("bad"), SAMLMetadataDocument=document)
+def test_a_document_that_is_not_identity_provider_metadata_isrefused(client, document, says) -> None:
+    code, message = refused(client("iam").create_saml_provider, Name=unique("bad"), SAMLMetadataDocument=document)
     assert code == "InvalidInput" and says in message
 
 
@@ -106,16 +100,16 @@ def test_what_saml_providers_refuse(client) -> None:
     name = unique("twice")
     arn = iam.create_saml_provider(Name=name, SAMLMetadataDocument=metadata())["SAMLProviderArn"]
     try:
-        assert _refused(iam.create_saml_provider, Name=name, SAMLMetadataDocument=metadata()) == (
+        assert refused(iam.create_saml_provider, Name=name, SAMLMetadataDocument=metadata()) == (
             "EntityAlreadyExists", f"SAMLProvider {name} already exists.")
-        assert _refused(iam.update_saml_provider, SAMLProviderArn=arn, AddPrivateKey="not a key") == (
+        assert refused(iam.update_saml_provider, SAMLProviderArn=arn, AddPrivateKey="not a key") == (
             "InvalidInput", "AddPrivateKey must be a private key in PEM form.")
         iam.update_saml_provider(SAMLProviderArn=arn, AddPrivateKey=KEY_PEM)
         iam.update_saml_provider(SAMLProviderArn=arn, AddPrivateKey=KEY_PEM)
-        assert _refused(iam.update_saml_provider, SAMLProviderArn=arn, AddPrivateKey=KEY_PEM)[0] == "LimitExceeded"
-        assert _refused(iam.update_saml_provider, SAMLProviderArn=arn, RemovePrivateKey="A" * 26)[0] == (
+        assert refused(iam.update_saml_provider, SAMLProviderArn=arn, AddPrivateKey=KEY_PEM)[0] == "LimitExceeded"
+        assert refused(iam.update_saml_provider, SAMLProviderArn=arn, RemovePrivateKey="A" * 26)[0] == (
             "InvalidInput")
-        assert _refused(iam.create_saml_provider, Name=unique("strict"), SAMLMetadataDocument=metadata(),
+        assert refused(iam.create_saml_provider, Name=unique("strict"), SAMLMetadataDocument=metadata(),
                         AssertionEncryptionMode="Required")[0] == "InvalidInput"
     finally:
         iam.delete_saml_provider(SAMLProviderArn=arn)
@@ -145,5 +139,5 @@ def test_creating_a_provider_is_authorized_on_its_arn(server) -> None:
     own = user.client("iam")
     arn = own.create_saml_provider(Name=allowed, SAMLMetadataDocument=metadata())["SAMLProviderArn"]
     iam.delete_saml_provider(SAMLProviderArn=arn)
-    code, message = _refused(own.create_saml_provider, Name=unique("other"), SAMLMetadataDocument=metadata())
+    code, message = refused(own.create_saml_provider, Name=unique("other"), SAMLMetadataDocument=metadata())
     assert code == "AccessDenied" and "iam:CreateSAMLProvider" in message

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.conftest import Server
+from tests.e2e.errors import refused
 from tests.e2e.identities import unique
 from tests.e2e.test_segments import Customers, _attribute, _groups
 from tests.e2e.waiting import wait_for
@@ -20,12 +18,6 @@ def _estimate(profiles, domain: str, query: dict) -> dict:
     estimate_id = profiles.create_segment_estimate(DomainName=domain, SegmentQuery=query)["EstimateId"]
     return wait_for(lambda: (answer := profiles.get_segment_estimate(DomainName=domain, EstimateId=estimate_id))[
         "Status"] != "RUNNING" and answer)
-
-
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def test_an_estimate_counts_the_profiles_a_query_holds(server: Server) -> None:
@@ -55,20 +47,20 @@ def test_an_estimate_counts_past_the_first_thousand_profiles(server: Server) -> 
     assert (answer["Status"], answer["Estimate"]) == ("SUCCEEDED", "553")
 
 
-def test_what_cannot_be_estimated_is_refused(server: Server) -> None:
+def test_what_cannot_be_estimated_isrefused(server: Server) -> None:
     profiles = server.client("customer-profiles")
     domain = unique("refusals")
     profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
-    assert _refused(profiles.create_segment_estimate, DomainName=domain, SegmentSqlQuery="SELECT 1") == (
+    assert refused(profiles.create_segment_estimate, DomainName=domain, SegmentSqlQuery="SELECT 1") == (
         "BadRequestException", "SegmentSqlQuery is not supported by profilestack yet: estimate a SegmentQuery.")
-    assert _refused(profiles.create_segment_estimate, DomainName=domain) == (
+    assert refused(profiles.create_segment_estimate, DomainName=domain) == (
         "BadRequestException", "A segment estimate needs a SegmentQuery with at least one group.")
-    code, message = _refused(profiles.create_segment_estimate, DomainName=domain, SegmentQuery=_groups(
+    code, message = refused(profiles.create_segment_estimate, DomainName=domain, SegmentQuery=_groups(
         {"SourceSegments": [{"SegmentDefinitionName": "nowhere"}]}))
     assert code == "BadRequestException" and "nowhere" in message
-    assert _refused(profiles.get_segment_estimate, DomainName=domain, EstimateId="f" * 32) == (
+    assert refused(profiles.get_segment_estimate, DomainName=domain, EstimateId="f" * 32) == (
         "ResourceNotFoundException", f"Segment estimate {'f' * 32} does not exist in domain {domain}.")
-    assert _refused(profiles.create_segment_estimate, DomainName=unique("nodomain"),
+    assert refused(profiles.create_segment_estimate, DomainName=unique("nodomain"),
                     SegmentQuery=_groups({"Dimensions": [_attribute("FirstName", "INCLUSIVE", "A")]}))[0] == (
         "ResourceNotFoundException")
 

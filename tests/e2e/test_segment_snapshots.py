@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.conftest import Server
 from tests.e2e.cli import AwsCli
+from tests.e2e.errors import refused
 from tests.e2e.identities import allow, document, make_user, trust, unique
 from tests.e2e.test_segments import Customers, _groups
 from tests.e2e.waiting import wait_for
@@ -35,12 +35,6 @@ def _snapshot(profiles, domain: str, segment: str, **params) -> dict:
 def _file(server: Server, snapshot_id: str, **credentials: str) -> tuple[int, dict[str, str], bytes]:
     return send(signed_request(f"{server.endpoint}/_profilestack/segment-snapshots/{snapshot_id}", "profile",
                                "us-east-1", method="GET", **credentials))
-
-
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 @pytest.fixture
@@ -99,14 +93,14 @@ def test_profiles_come_in_the_segments_sort_order(server: Server, customers: Cus
 
 def test_what_cannot_be_exported_is_refused_or_fails(server: Server, customers: Customers) -> None:
     profiles, domain = customers.profiles, customers.domain
-    assert _refused(profiles.create_segment_snapshot, DomainName=domain, SegmentDefinitionName="portugal",
+    assert refused(profiles.create_segment_snapshot, DomainName=domain, SegmentDefinitionName="portugal",
                     DataFormat="CSV")[0] == "BadRequestException"
-    assert _refused(profiles.create_segment_snapshot, DomainName=domain, SegmentDefinitionName="portugal",
+    assert refused(profiles.create_segment_snapshot, DomainName=domain, SegmentDefinitionName="portugal",
                     DataFormat="CSV", DestinationUri="https://example.com/x") == (
         "BadRequestException", "DestinationUri https://example.com/x is not an S3 location: s3://bucket/prefix.")
-    assert _refused(profiles.create_segment_snapshot, DomainName=domain, SegmentDefinitionName="nowhere",
+    assert refused(profiles.create_segment_snapshot, DomainName=domain, SegmentDefinitionName="nowhere",
                     DataFormat="CSV", DestinationUri=DESTINATION)[0] == "ResourceNotFoundException"
-    assert _refused(profiles.get_segment_snapshot, DomainName=domain, SegmentDefinitionName="portugal",
+    assert refused(profiles.get_segment_snapshot, DomainName=domain, SegmentDefinitionName="portugal",
                     SnapshotId="f" * 32)[0] == "ResourceNotFoundException"
     orc = _snapshot(profiles, domain, "portugal", DataFormat="ORC")
     assert (orc["Status"], orc["StatusMessage"]) == (

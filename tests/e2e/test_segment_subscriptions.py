@@ -6,22 +6,14 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.conftest import Server
+from tests.e2e.errors import refused
 from tests.e2e.test_segments import Customers, _groups
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import signed_later
 
 GOLD = _groups({"Dimensions": [{"ProfileAttributes": {"Attributes": {"tier": {"DimensionType": "INCLUSIVE",
                                                                              "Values": ["gold"]}}}}]})
-
-
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def _running(customers: Customers, segment: str) -> dict:
@@ -85,8 +77,8 @@ def test_a_subscription_starts_with_a_snapshot_then_tells_of_each_change(server:
     assert profiles.delete_segment_subscription(DomainName=domain, SegmentDefinitionName="gold")["Message"] == (
         "The subscription of segment definition gold was deleted.")
     missing = ("ResourceNotFoundException", f"Segment definition gold has no subscription in domain {domain}.")
-    assert _refused(profiles.get_segment_subscription, DomainName=domain, SegmentDefinitionName="gold") == missing
-    assert _refused(profiles.list_segment_subscription_events, DomainName=domain,
+    assert refused(profiles.get_segment_subscription, DomainName=domain, SegmentDefinitionName="gold") == missing
+    assert refused(profiles.list_segment_subscription_events, DomainName=domain,
                     SegmentDefinitionName="gold") == missing
 
 
@@ -123,16 +115,16 @@ def test_scheduled_snapshots_tell_of_changes_no_write_made(clocked_server) -> No
 def test_what_a_subscription_refuses_and_what_takes_it_along(server: Server) -> None:
     customers = Customers(server)
     profiles, domain = customers.profiles, customers.domain
-    code, message = _refused(profiles.put_segment_subscription, DomainName=domain, SegmentDefinitionName="nowhere")
+    code, message = refused(profiles.put_segment_subscription, DomainName=domain, SegmentDefinitionName="nowhere")
     assert code == "ResourceNotFoundException" and "nowhere" in message
     customers.define("gold", GOLD)
-    assert _refused(profiles.get_segment_subscription, DomainName=domain, SegmentDefinitionName="gold") == (
+    assert refused(profiles.get_segment_subscription, DomainName=domain, SegmentDefinitionName="gold") == (
         "ResourceNotFoundException", f"Segment definition gold has no subscription in domain {domain}.")
-    assert _refused(profiles.put_segment_subscription, DomainName=domain, SegmentDefinitionName="gold",
+    assert refused(profiles.put_segment_subscription, DomainName=domain, SegmentDefinitionName="gold",
                     ScheduleConfiguration={"Interval": 25})[0] == "BadRequestException"
     profiles.put_segment_subscription(DomainName=domain, SegmentDefinitionName="gold")
     _running(customers, "gold")
     profiles.delete_segment_definition(DomainName=domain, SegmentDefinitionName="gold")  # takes it along
     customers.define("gold", GOLD)
-    assert _refused(profiles.get_segment_subscription, DomainName=domain, SegmentDefinitionName="gold")[0] == (
+    assert refused(profiles.get_segment_subscription, DomainName=domain, SegmentDefinitionName="gold")[0] == (
         "ResourceNotFoundException")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.conftest import Server
+from tests.e2e.errors import refused
 from tests.e2e.identities import unique
 
 MATCHING = {
@@ -16,12 +14,6 @@ MATCHING = {
                                "PhoneNumber": ["PhoneNumber", "MobilePhoneNumber"],
                                "Address": ["Address", "ShippingAddress"]},
 }
-
-
-def _refused(call, **params) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def _similar(profiles, domain: str, key: str, value: str, **extra) -> dict:
@@ -72,13 +64,13 @@ def test_profiles_are_grouped_by_the_first_rule_they_match(server: Server) -> No
         PaginationConfig={"PageSize": 1})
     assert [profile_id for page in pages for profile_id in page["ProfileIds"]] == group("ann", "ann_mobile")
 
-    assert _refused(_similar, profiles=profiles, domain=domain, key="_profileId", value=ids["alone"]) == (
+    assert refused(_similar, profiles=profiles, domain=domain, key="_profileId", value=ids["alone"]) == (
         "ResourceNotFoundException",
         f"No match group holds a profile found by _profileId {ids['alone']} in domain {domain}.")
 
     # Matches follow the profiles as they are now: a changed phone number leaves the group.
     profiles.update_profile(DomainName=domain, ProfileId=ids["ann_mobile"], MobilePhoneNumber="+15550199")
-    assert _refused(_similar, profiles=profiles, domain=domain, key="_profileId", value=ids["ann"])[0] == (
+    assert refused(_similar, profiles=profiles, domain=domain, key="_profileId", value=ids["ann"])[0] == (
         "ResourceNotFoundException")
     assert len(profiles.list_rule_based_matches(DomainName=domain)["MatchIds"]) == 2
 
@@ -96,20 +88,20 @@ def test_one_to_one_matches_a_field_only_with_the_same_field(server: Server) -> 
     assert len(_similar(profiles, domain, "_profileId", first["ProfileId"])["ProfileIds"]) == 2
 
 
-def test_what_cannot_be_matched_is_refused(server: Server) -> None:
+def test_what_cannot_be_matched_isrefused(server: Server) -> None:
     profiles = server.client("customer-profiles")
     domain = unique("nomatching")
     profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
     message = (f"Rule-based matching is not enabled for domain {domain}: enable it with UpdateDomain's "
                "RuleBasedMatching.")
-    assert _refused(profiles.list_rule_based_matches, DomainName=domain) == ("BadRequestException", message)
-    assert _refused(_similar, profiles=profiles, domain=domain, key="_email", value="a@example.com") == (
+    assert refused(profiles.list_rule_based_matches, DomainName=domain) == ("BadRequestException", message)
+    assert refused(_similar, profiles=profiles, domain=domain, key="_email", value="a@example.com") == (
         "BadRequestException", message)
     profiles.update_domain(DomainName=domain, RuleBasedMatching=MATCHING)
     assert profiles.list_rule_based_matches(DomainName=domain)["MatchIds"] == []
-    assert _refused(profiles.get_similar_profiles, DomainName=domain, MatchType="ML_BASED_MATCHING",
+    assert refused(profiles.get_similar_profiles, DomainName=domain, MatchType="ML_BASED_MATCHING",
                     SearchKey="_email", SearchValue="a@example.com") == (
         "BadRequestException", f"Identity resolution is not enabled for domain {domain}: set Matching's Enabled "
         "with UpdateDomain.")
-    assert _refused(profiles.list_rule_based_matches, DomainName=unique("nodomain"))[0] == (
+    assert refused(profiles.list_rule_based_matches, DomainName=unique("nodomain"))[0] == (
         "ResourceNotFoundException")
