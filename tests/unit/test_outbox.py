@@ -12,7 +12,7 @@ from sqlalchemy import select
 from profilestack.outbox.cleanup import drop_finished_tasks
 from profilestack.outbox.table import outbox
 from profilestack.outbox.wakeups import announce
-from profilestack.outbox.worker import OutboxWorker, PermanentFailure, RetryLater, enqueue
+from profilestack.outbox.worker import OutboxWorker, PermanentFailure, RetryLater, enqueue, ensure_pending
 from profilestack.runtime import FixedClock
 from profilestack.store.database import Database
 
@@ -118,6 +118,23 @@ def test_a_periodic_task_keeps_its_schedule_through_failures(database: Database,
     assert worker.run_once() == 1
     assert len(runs) == 5
     assert [status for _, status, _ in _statuses(database)] == ["done"] * 5 + ["pending"]
+
+
+def test_two_chains_of_a_periodic_task_become_one(database: Database, clock: FixedClock) -> None:
+    """As left by two processes that started together before ensure_pending took turns."""
+    worker = OutboxWorker(database, clock)
+    runs: list[int] = []
+    worker.register_periodic("tick", lambda payload: runs.append(1), every=60.0)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "tick", {})
+        enqueue(connection, clock, "tick", {})
+    assert worker.run_once() == 2 and len(runs) == 2
+    assert [status for kind, status, _ in _statuses(database)] == ["done", "done", "pending"]
+    with database.transaction() as connection:
+        assert ensure_pending(connection, clock, "tick") is False  # a process starting now adds no third chain
+    clock.advance(seconds=60)
+    assert worker.run_once() == 1
+    assert [status for kind, status, _ in _statuses(database)].count("pending") == 1
 
 
 def test_permanent_failure_and_retry_later(database: Database, clock: FixedClock) -> None:

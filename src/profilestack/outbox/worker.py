@@ -24,6 +24,7 @@ from profilestack.outbox.table import outbox
 from profilestack.outbox.wakeups import Listener
 from profilestack.runtime import Clock
 from profilestack.store.database import Database
+from profilestack.store.locks import lock_for_transaction
 from profilestack.store.prepared import Prepared
 
 log = logging.getLogger(__name__)
@@ -71,12 +72,19 @@ def enqueue(connection: Connection, clock: Clock, kind: str, payload: dict[str, 
                               "available_at": now + timedelta(seconds=delay), "created_at": now})
 
 
-def ensure_pending(connection: Connection, clock: Clock, kind: str, delay: float = 0.0) -> None:
-    """Schedule a periodic task unless one of its kind is already waiting."""
-    waiting = connection.execute(select(outbox.c.id).where(outbox.c.kind == kind, outbox.c.status == "pending")
-                                 .limit(1)).first()
+def ensure_pending(connection: Connection, clock: Clock, kind: str, delay: float = 0.0) -> bool:
+    """Schedule a periodic task unless one of its kind is already waiting (pending, and not running: a run
+    schedules the next as it ends); whether it was scheduled. Processes starting together, and runs of a kind
+    ending together, take turns here, so that a kind never gets two chains of runs — and a second chain left by
+    older versions ends at its next run."""
+    lock_for_transaction(connection, f"periodic:{kind}")
+    now = clock.now()
+    waiting = connection.execute(select(outbox.c.id).where(
+        outbox.c.kind == kind, outbox.c.status == "pending",
+        or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)).limit(1)).first()
     if waiting is None:
         enqueue(connection, clock, kind, {}, delay)
+    return waiting is None
 
 
 class OutboxWorker:
@@ -119,7 +127,7 @@ class OutboxWorker:
                 delay = min(every, FAILED_RUN_AGAIN_AFTER)
                 log.warning("periodic task %s failed; it runs again in %.0f s: %r", kind, delay, exc)
             with self._database.transaction() as connection:
-                enqueue(connection, self._clock, kind, {}, delay)
+                ensure_pending(connection, self._clock, kind, delay)
 
         self.register(kind, run)
 

@@ -57,6 +57,7 @@ def merge(history: History, main: Row[Any], others: Sequence[Row[Any]], fields: 
           field_sources: dict[str, str]) -> None:
     """``others`` merged into ``main``, which is left with ``fields``; in the history's transaction."""
     db, domain_id = history.db, history.domain.id
+    deleted = 0
     for other in others:
         moved = db.execute(select(profile_keys.c.key_name, profile_keys.c.key_value, profile_keys.c.origin)
                            .where(profile_keys.c.profile_id == other.id)).all()
@@ -66,9 +67,10 @@ def merge(history: History, main: Row[Any], others: Sequence[Row[Any]], fields: 
         db.execute(update(profile_objects).where(profile_objects.c.domain_id == domain_id,
                                                  profile_objects.c.profile_id == other.id).values(profile_id=main.id))
         store.remove_keys(db, other.id)
-        db.execute(profiles_table.delete().where(profiles_table.c.id == other.id))
+        # one a concurrent merge deleted first (PostgreSQL: it waited for it) is not counted twice
+        deleted += db.execute(profiles_table.delete().where(profiles_table.c.id == other.id)).rowcount
         history.profile(DELETED_BY_MERGE, other.id, other.fields)
-    domain_stats.adjust(db, domain_id, profiles=-len(others))
+    domain_stats.adjust(db, domain_id, profiles=-deleted)
     store.save_fields(db, domain_id, main, fields, history.now, field_sources=field_sources)
     history.profile(MERGED, main.id, fields)
 
