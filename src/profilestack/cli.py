@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 
+KEEP_ALIVE_SECONDS = 65
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {
         "host": getattr(args, "host", None),
@@ -66,7 +69,9 @@ def serve(args: argparse.Namespace) -> int:
     common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
               "access_log": False, "lifespan": "on", "loop": "uvloop", "http": http_protocol.IMPORT_STRING,
               # aws:SourceIp is the connection's address: a client must not choose it with X-Forwarded-For
-              "proxy_headers": False}
+              "proxy_headers": False,
+              # idle connections stay open past a client's pause between calls (uvicorn's 5 s met polling loops)
+              "timeout_keep_alive": KEEP_ALIVE_SECONDS}
     if settings.workers > 1:
         from profilestack.store.database import Database
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -120,3 +121,14 @@ def test_expect_100_continue_is_answered_before_the_body_is_sent(server) -> None
         (status, _, answer), = read_responses(sock, 1)[0]
     assert status == 200
     assert b"<Account>000000000000</Account>" in answer
+
+
+def test_an_idle_connection_outlives_a_pause_between_calls(server) -> None:
+    """A client polling every few seconds (a job's status, say) reuses its connection: the server does not close it
+    after uvicorn's five idle seconds."""
+    with connect(server.endpoint) as sock:
+        sock.sendall(request_bytes(server.endpoint))
+        assert read_responses(sock, 1)[0][0][0] == 200
+        time.sleep(6)
+        sock.sendall(request_bytes(server.endpoint))
+        assert read_responses(sock, 1)[0][0][0] == 200
