@@ -49,18 +49,20 @@ class IdentityProvider:
 
     def response(self, roles: list[str], session_name: str | None = "agent-7", subject: str = "agent7@example.test",
                  lifetime: int = 300, audience: str = "urn:amazon:webservices", issuer: str = ENTITY,
-                 key: rsa.RSAPrivateKey | None = None, duration: int | None = None) -> str:
+                 key: rsa.RSAPrivateKey | None = None, duration: int | None = None,
+                 attributes: dict[str, list[str]] | None = None) -> str:
         now = dt.datetime.now(dt.UTC)
         stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         until = (now + dt.timedelta(seconds=lifetime)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        attributes = "".join(
+        statements = "".join(
             f'<saml:Attribute Name="{name}">' + "".join(f"<saml:AttributeValue>{value}</saml:AttributeValue>"
                                                         for value in values) + "</saml:Attribute>"
             for name, values in [("https://aws.amazon.com/SAML/Attributes/Role", roles),
                                  ("https://aws.amazon.com/SAML/Attributes/RoleSessionName",
                                   [session_name] if session_name else []),
                                  ("https://aws.amazon.com/SAML/Attributes/SessionDuration",
-                                  [str(duration)] if duration else [])] if values)
+                                  [str(duration)] if duration else []),
+                                 *(attributes or {}).items()] if values)
         assertion_id = f"_{uuid.uuid4().hex}"
         assertion = etree.fromstring(
             f'<saml:Assertion xmlns:saml="{SAML}" ID="{assertion_id}" Version="2.0" IssueInstant="{stamp}">'
@@ -74,7 +76,7 @@ class IdentityProvider:
             f"<saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions>"
             f'<saml:AuthnStatement AuthnInstant="{stamp}"><saml:AuthnContext><saml:AuthnContextClassRef>'
             "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>"
-            f"</saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}"
+            f"</saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{statements}"
             "</saml:AttributeStatement></saml:Assertion>")
         signing_key = (key or self.key).private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                       serialization.NoEncryption())
@@ -170,3 +172,23 @@ def test_assertions_that_cannot_be_trusted_are_refused(server: Server, idp: Iden
     assert refused(idp.response(offered), role_arn=other_role) == (
         "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403)  # not offered by the assertion
     assert refused(base64.b64encode(b"<not-saml/>").decode())[0] == "InvalidIdentityToken"
+
+
+def test_an_assertions_tags_and_source_identity_reach_the_session(server: Server, idp: IdentityProvider) -> None:
+    iam = server.client("iam")
+    provider = iam.create_saml_provider(Name=unique("idp"), SAMLMetadataDocument=idp.metadata())["SAMLProviderArn"]
+    name = unique("tagged")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=document(
+        {"Effect": "Allow", "Principal": {"Federated": provider},
+         "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"]}))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="team", PolicyDocument=document(allow(
+        "profile:ListDomains", Condition={"StringEquals": {"aws:PrincipalTag/team": "agents"}})))
+    answer = _sts(server).assume_role_with_saml(RoleArn=role, PrincipalArn=provider, SAMLAssertion=idp.response(
+        [f"{role},{provider}"], attributes={"https://aws.amazon.com/SAML/Attributes/PrincipalTag:team": ["agents"],
+                                            "https://aws.amazon.com/SAML/Attributes/SourceIdentity": ["agent7"]}))
+    assert answer["SourceIdentity"] == "agent7"
+    credentials = answer["Credentials"]
+    session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                            aws_secret_access_key=credentials["SecretAccessKey"],
+                            aws_session_token=credentials["SessionToken"], region_name="us-east-1")
+    session.client("customer-profiles", endpoint_url=server.endpoint).list_domains()  # the session is tagged

@@ -16,8 +16,9 @@ from tests.e2e.waiting import wait_for
 
 def test_temporary_credentials_shape(server) -> None:
     user = make_user(server)
-    role = server.client("iam").create_role(RoleName=unique("role"),
-                                            AssumeRolePolicyDocument=trust({"AWS": user.arn}))["Role"]
+    role = server.client("iam").create_role(RoleName=unique("role"), AssumeRolePolicyDocument=document(
+        {"Effect": "Allow", "Principal": {"AWS": user.arn}, "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"]}
+    ))["Role"]
     answer = user.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="build-42", DurationSeconds=900,
                                             SourceIdentity="ci-runner")
     credentials = answer["Credentials"]
@@ -56,6 +57,20 @@ def test_session_tags_become_principal_tags(server) -> None:
     with pytest.raises(ClientError) as raised:
         dev.client("iam").list_roles()
     assert raised.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_session_tags_and_a_source_identity_need_the_trust_policys_leave(server) -> None:
+    user = make_user(server)
+    role = server.client("iam").create_role(RoleName=unique("role"),
+                                            AssumeRolePolicyDocument=trust({"AWS": user.arn}))["Role"]
+    for extra, action in (({"Tags": [{"Key": "stage", "Value": "prod"}]}, "sts:TagSession"),
+                          ({"SourceIdentity": "ci-runner"}, "sts:SetSourceIdentity")):
+        with pytest.raises(ClientError) as raised:
+            user.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="s1", **extra)
+        error = raised.value.response["Error"]
+        assert error["Code"] == "AccessDenied"
+        assert f"is not authorized to perform: {action} on resource: {role['Arn']}" in error["Message"]
+    assert assume(user, role["Arn"]).token  # without them, the trust policy's sts:AssumeRole suffices
 
 
 def test_role_chaining_is_limited_to_one_hour(server) -> None:

@@ -204,3 +204,30 @@ def test_an_sdk_trades_its_token_file_by_itself(server: Server, issuer: Issuer, 
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
     sts = boto3.Session(region_name="us-east-1").client("sts")
     assert sts.get_caller_identity()["Arn"].endswith(f"/{role_arn.rsplit('/', 1)[1]}/from-file")
+
+
+def test_a_tokens_session_tags_need_the_trust_policys_leave(server: Server, issuer: Issuer, provider: str) -> None:
+    iam = server.client("iam")
+    tagged = {"principal_tags": {"team": ["agents"]}, "transitive_tag_keys": ["team"]}
+
+    def role(actions: list[str]) -> str:
+        name = unique("tagged")
+        trust = document({"Effect": "Allow", "Principal": {"Federated": provider}, "Action": actions})
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        iam.put_role_policy(RoleName=name, PolicyName="team", PolicyDocument=document(allow(
+            "profile:ListDomains", Condition={"StringEquals": {"aws:PrincipalTag/team": "agents"}})))
+        return arn
+
+    strict = role(["sts:AssumeRoleWithWebIdentity"])
+    code, message, _ = _refused(_unsigned_sts(server).assume_role_with_web_identity, RoleArn=strict,
+                                RoleSessionName="tagged", WebIdentityToken=issuer.token(**{
+                                    "https://aws.amazon.com/tags": tagged}))
+    assert (code, message) == ("AccessDenied", "Not authorized to perform sts:TagSession")
+    allowing = role(["sts:AssumeRoleWithWebIdentity", "sts:TagSession"])
+    credentials = _unsigned_sts(server).assume_role_with_web_identity(
+        RoleArn=allowing, RoleSessionName="tagged",
+        WebIdentityToken=issuer.token(**{"https://aws.amazon.com/tags": tagged}))["Credentials"]
+    session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                            aws_secret_access_key=credentials["SecretAccessKey"],
+                            aws_session_token=credentials["SessionToken"], region_name="us-east-1")
+    session.client("customer-profiles", endpoint_url=server.endpoint).list_domains()  # the session is tagged

@@ -147,8 +147,10 @@ class IamPolicyStore:
         return PolicySet([])
 
     def resource_policy(self, action: str, arn: str) -> Policy | None:
-        """A role's trust policy is the resource-based policy of ``sts:AssumeRole`` on it."""
-        if not action.lower().startswith("sts:assumerole") or ":role/" not in arn:
+        """A role's trust policy is the resource-based policy of ``sts:AssumeRole`` (and its web identity and SAML
+        forms) on it, and of what a session may be given with it: ``sts:TagSession``, ``sts:SetSourceIdentity``."""
+        lowered = action.lower()
+        if (not lowered.startswith("sts:assumerole") and lowered not in _SESSION_EXTRAS) or ":role/" not in arn:
             return None
         now = self.monotonic()
         cached = self._trust.get(arn)
@@ -171,6 +173,7 @@ class IamPolicyStore:
             return reader(db, arn)
 
 
+_SESSION_EXTRAS = frozenset({"sts:tagsession", "sts:setsourceidentity"})
 _NAMED_WITH_PATH = {"usernamewithpath": entities.USER, "groupnamewithpath": entities.GROUP,
                     "rolenamewithpath": entities.ROLE, "instanceprofilenamewithpath": entities.INSTANCE_PROFILE}
 

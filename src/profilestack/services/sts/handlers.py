@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
+from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.iam_policy.engine import account_of
@@ -44,6 +45,8 @@ ROLE_CHAINING_LIMIT = 3600
 SESSION_POLICY_LIMIT = 2048
 MAX_SESSION_TAGS = 50
 SESSION_TOKEN_DURATION = 43200  # GetSessionToken's and GetFederationToken's default
+SAML_TAG_PREFIX = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
+SAML_SOURCE_IDENTITY = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
 ROOT_SESSION_TOKEN_LIMIT = 3600
 
 
@@ -125,11 +128,16 @@ def _mfa_code(app: App, principal: Principal, params: dict[str, Any]) -> Princip
 
 
 def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
-    """A session of ``RoleArn`` for the caller the trust policy admitted: its credentials and who it is."""
+    """A session of ``RoleArn`` for the caller the trust policy admitted: its credentials and who it is. Session
+    tags need ``sts:TagSession`` and a source identity ``sts:SetSourceIdentity`` on the role as well."""
     role = ctx.db.execute(select(iam_roles).where(iam_roles.c.arn == params["RoleArn"])).first()
     if role is None:  # the trust check already refused; this guards a role deleted meanwhile
         raise AwsError("AccessDenied", f"User: {ctx.principal.arn} is not authorized to perform: {action} "
                                        f"on resource: {params['RoleArn']}", 403)
+    for action, given in (("sts:TagSession", params.get("Tags")),
+                          ("sts:SetSourceIdentity", params.get("SourceIdentity"))):
+        if given:  # as on AWS, the trust policy must allow these too
+            ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, action, [role.arn], ctx.region, params))
     duration = _duration(ctx, params, role.max_session_duration)
     policy = _session_policy(params.get("Policy"))
     tags = _session_tags(params)
@@ -191,8 +199,26 @@ def _web_identity(app: App, principal: Principal, params: dict[str, Any]) -> Pri
     keys = {f"{url}:{claim}": [value] if isinstance(value, str) else value for claim, value in claims.items()
             if isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value))}
     keys[f"{url}:aud"] = [audience]  # the client id the provider knows, of the token's audiences
+    _carried_by_token(params, _token_tags(claims.get("https://aws.amazon.com/tags")),
+                      claims.get("https://aws.amazon.com/source_identity"))
     return Principal(WEB_IDENTITY_USER, account, provider.arn, f"{url}:{audience}:{subject}", subject,
                      identity_provider=provider.arn, provider_claims=keys)
+
+
+def _token_tags(claim: Any) -> dict[str, str]:
+    """The session tags a web identity token carries (``principal_tags``: key → [value])."""
+    tags = claim.get("principal_tags") if isinstance(claim, dict) else None
+    if not isinstance(tags, dict):
+        return {}
+    return {str(key): str(value[0] if isinstance(value, list) and value else value) for key, value in tags.items()}
+
+
+def _carried_by_token(params: dict[str, Any], tags: dict[str, str], source_identity: Any) -> None:
+    """Session tags and a source identity that come with a token or an assertion become the call's, as if asked."""
+    if tags:
+        params["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
+    if isinstance(source_identity, str) and source_identity:
+        params["SourceIdentity"] = source_identity
 
 
 @sts.operation("AssumeRoleWithWebIdentity", writes=True)
@@ -229,6 +255,10 @@ def _saml_identity(app: App, principal: Principal, params: dict[str, Any]) -> Pr
         raise AwsError("InvalidIdentityToken", "The assertion's RoleSessionName attribute is missing or not 2 to 64 "
                                                "of the characters [\\w+=,.@-].", 400)
     params["RoleSessionName"] = assertion.session_name
+    _carried_by_token(params, {name.removeprefix(SAML_TAG_PREFIX): values[0]
+                               for name, values in assertion.attributes.items()
+                               if name.startswith(SAML_TAG_PREFIX) and values},
+                      (assertion.attributes.get(SAML_SOURCE_IDENTITY) or [None])[0])
     if assertion.session_duration is not None:
         params["DurationSeconds"] = min(params.get("DurationSeconds") or assertion.session_duration,
                                         assertion.session_duration)
