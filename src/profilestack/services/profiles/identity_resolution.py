@@ -192,6 +192,8 @@ def run_identity_resolution_job(app: App, payload: dict[str, Any]) -> None:
                  matches_found=len(matches), merges_done=merged)
             ctx.db.execute(delete(profile_matches).where(_matches.domain_id == domain.id,
                                                          _matches.job_id != payload["job_id"]))
+            ctx.db.execute(delete(profile_identity_resolution_jobs).where(  # no longer listed: gone
+                _jobs.domain_id == domain.id, _jobs.end_time < now - KEPT))
             if (domain.matching or {}) == matching:  # otherwise UpdateDomain scheduled the next job already
                 pend_job(ctx, domain.id, next_run(now, matching.get("JobSchedule")))
     except Gone:
