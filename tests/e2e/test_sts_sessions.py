@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.e2e.cli import AwsCli
+from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
 from tests.e2e.waiting import wait_for
 
@@ -71,6 +72,33 @@ def test_session_tags_and_a_source_identity_need_the_trust_policys_leave(server)
         assert error["Code"] == "AccessDenied"
         assert f"is not authorized to perform: {action} on resource: {role['Arn']}" in error["Message"]
     assert assume(user, role["Arn"]).token  # without them, the trust policy's sts:AssumeRole suffices
+
+
+def test_transitive_tags_go_on_down_a_role_chain_and_cannot_be_set_again(server) -> None:
+    user = make_user(server)
+    iam = server.client("iam")
+
+    def role(trusted: str, tag_session: bool = True) -> dict:
+        actions = ["sts:AssumeRole", "sts:TagSession"] if tag_session else "sts:AssumeRole"
+        return iam.create_role(RoleName=unique("chain"), AssumeRolePolicyDocument=document(
+            {"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": actions}))["Role"]
+
+    first = role(user.arn)
+    assert refused(user.client("sts").assume_role, RoleArn=first["Arn"], RoleSessionName="one", Tags=[
+        {"Key": "team", "Value": "cc"}], TransitiveTagKeys=["stage"])[0] == "ValidationError"
+    session = assume(user, first["Arn"], Tags=[{"Key": "team", "Value": "cc"}, {"Key": "stage", "Value": "prod"}],
+                     TransitiveTagKeys=["team"])
+    second = role(first["Arn"])
+    iam.put_role_policy(RoleName=second["RoleName"], PolicyName="team", PolicyDocument=document(allow(
+        "iam:ListRoles", Condition={"StringEquals": {"aws:PrincipalTag/team": "cc"},
+                                    "Null": {"aws:PrincipalTag/stage": "true"}})))
+    chained = assume(session, second["Arn"])
+    assert "Roles" in chained.client("iam").list_roles()  # team came along, stage did not
+    assert refused(session.client("sts").assume_role, RoleArn=second["Arn"], RoleSessionName="again",
+                      Tags=[{"Key": "team", "Value": "other"}])[0] == "ValidationError"
+    untagging = role(first["Arn"], tag_session=False)
+    assert refused(session.client("sts").assume_role, RoleArn=untagging["Arn"],
+                      RoleSessionName="strict")[0] == "AccessDenied"  # the inherited tags need sts:TagSession too
 
 
 def test_role_chaining_is_limited_to_one_hour(server) -> None:

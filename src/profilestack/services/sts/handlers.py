@@ -47,6 +47,7 @@ MAX_SESSION_TAGS = 50
 SESSION_TOKEN_DURATION = 43200  # GetSessionToken's and GetFederationToken's default
 SAML_TAG_PREFIX = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
 SAML_SOURCE_IDENTITY = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
+SAML_TRANSITIVE_KEYS = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys"
 ROOT_SESSION_TOKEN_LIMIT = 3600
 
 
@@ -134,13 +135,22 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
     if role is None:  # the trust check already refused; this guards a role deleted meanwhile
         raise AwsError("AccessDenied", f"User: {ctx.principal.arn} is not authorized to perform: {action} "
                                        f"on resource: {params['RoleArn']}", 403)
-    for action, given in (("sts:TagSession", params.get("Tags")),
+    inherited = _inherited_tags(ctx)
+    for action, given in (("sts:TagSession", params.get("Tags") or inherited),
                           ("sts:SetSourceIdentity", params.get("SourceIdentity"))):
         if given:  # as on AWS, the trust policy must allow these too
             ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, action, [role.arn], ctx.region, params))
     duration = _duration(ctx, params, role.max_session_duration)
     policy = _session_policy(params.get("Policy"))
-    tags = _session_tags(params)
+    requested = _session_tags(params)
+    transitive = params.get("TransitiveTagKeys") or []
+    if not {key.lower() for key in transitive} <= {key.lower() for key in requested}:
+        raise _validation("TransitiveTagKeys must name keys of the session's Tags.")
+    overridden = {key.lower() for key in requested} & {key.lower() for key in inherited}
+    if overridden:
+        raise _validation(f"The session tag {sorted(overridden)[0]} is a transitive tag of the calling session: a "
+                          "chained session cannot set it again.")
+    tags = {**inherited, **requested}
     now = ctx.now()
     expires = now + timedelta(seconds=duration)
     key, secret, token = _temporary_credentials(ctx)
@@ -149,6 +159,7 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
         access_key_id=key, account_id=role.account_id, secret=secret, session_token=token, role_id=role.id,
         role_arn=role.arn, session_name=session_name, session_policy=policy,
         policy_arns=[item["arn"] for item in params.get("PolicyArns") or []], tags=tags,
+        transitive_tag_keys=[*inherited, *transitive] or None,
         source_identity=params.get("SourceIdentity"), created_at=now, expires_at=expires,
         mfa_at=ctx.principal.mfa_at if params.get("SerialNumber") else None,
         invoked_by=ctx.principal.arn if ctx.principal.kind == AWS_SERVICE else None))
@@ -163,6 +174,17 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
     if params.get("SourceIdentity"):
         result["SourceIdentity"] = params["SourceIdentity"]
     return result
+
+
+def _inherited_tags(ctx: CallContext) -> dict[str, str]:
+    """The transitive tags of the role session that calls (role chaining): they go on to the session it assumes."""
+    if ctx.principal.kind != ASSUMED_ROLE or not ctx.principal.access_key:
+        return {}
+    row = ctx.db.execute(select(sts_sessions.c.tags, sts_sessions.c.transitive_tag_keys).where(
+        sts_sessions.c.access_key_id == ctx.principal.access_key)).first()
+    if row is None or not row.transitive_tag_keys:
+        return {}
+    return {key: value for key, value in row.tags.items() if key in row.transitive_tag_keys}
 
 
 @sts.operation("AssumeRole")
@@ -199,8 +221,9 @@ def _web_identity(app: App, principal: Principal, params: dict[str, Any]) -> Pri
     keys = {f"{url}:{claim}": [value] if isinstance(value, str) else value for claim, value in claims.items()
             if isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value))}
     keys[f"{url}:aud"] = [audience]  # the client id the provider knows, of the token's audiences
-    _carried_by_token(params, _token_tags(claims.get("https://aws.amazon.com/tags")),
-                      claims.get("https://aws.amazon.com/source_identity"))
+    tag_claim = claims.get("https://aws.amazon.com/tags")
+    _carried_by_token(params, _token_tags(tag_claim), claims.get("https://aws.amazon.com/source_identity"),
+                      tag_claim.get("transitive_tag_keys") if isinstance(tag_claim, dict) else None)
     return Principal(WEB_IDENTITY_USER, account, provider.arn, f"{url}:{audience}:{subject}", subject,
                      identity_provider=provider.arn, provider_claims=keys)
 
@@ -213,10 +236,13 @@ def _token_tags(claim: Any) -> dict[str, str]:
     return {str(key): str(value[0] if isinstance(value, list) and value else value) for key, value in tags.items()}
 
 
-def _carried_by_token(params: dict[str, Any], tags: dict[str, str], source_identity: Any) -> None:
-    """Session tags and a source identity that come with a token or an assertion become the call's, as if asked."""
+def _carried_by_token(params: dict[str, Any], tags: dict[str, str], source_identity: Any,
+                      transitive: Any = None) -> None:
+    """Session tags (and which are transitive) and a source identity that come with a token or an assertion
+    become the call's, as if asked."""
     if tags:
         params["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
+        params["TransitiveTagKeys"] = [key for key in transitive or [] if isinstance(key, str) and key in tags]
     if isinstance(source_identity, str) and source_identity:
         params["SourceIdentity"] = source_identity
 
@@ -258,7 +284,8 @@ def _saml_identity(app: App, principal: Principal, params: dict[str, Any]) -> Pr
     _carried_by_token(params, {name.removeprefix(SAML_TAG_PREFIX): values[0]
                                for name, values in assertion.attributes.items()
                                if name.startswith(SAML_TAG_PREFIX) and values},
-                      (assertion.attributes.get(SAML_SOURCE_IDENTITY) or [None])[0])
+                      (assertion.attributes.get(SAML_SOURCE_IDENTITY) or [None])[0],
+                      assertion.attributes.get(SAML_TRANSITIVE_KEYS))
     if assertion.session_duration is not None:
         params["DurationSeconds"] = min(params.get("DurationSeconds") or assertion.session_duration,
                                         assertion.session_duration)

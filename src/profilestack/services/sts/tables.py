@@ -32,6 +32,7 @@ sts_sessions = _credentials(
     Column("session_policy", Text),
     Column("policy_arns", JSON, nullable=False),
     Column("tags", JSON, nullable=False),
+    Column("transitive_tag_keys", JSON),  # of ``tags``, those passed on to the sessions this one assumes
     Column("source_identity", String(64)),
     Column("invoked_by", String(256)),  # the AWS service a service-linked role session acts for
 )
