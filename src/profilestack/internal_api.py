@@ -23,6 +23,7 @@ from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.gateway.pipeline import in_json_spelling
 from profilestack.services.campaigns.handlers import outbound_requests
 from profilestack.services.campaigns.tables import campaigns
+from profilestack.services.iam.outbound_federation import ISSUER_PATH, discovery, federation_of, public_keys
 from profilestack.services.profiles.segment_snapshots import CONTENT_TYPES, snapshot_file
 from profilestack.services.profiles.upload_jobs import UPLOAD_PATH, UploadRefused, receive_upload
 
@@ -58,6 +59,8 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
             return _snapshot(app, request, found.group(1))
         except AwsError as error:
             return _json_error(error)
+    if request.raw_path.startswith(ISSUER_PATH) and request.method == "GET":
+        return _issuer(app, request.raw_path[len(ISSUER_PATH):])
     if request.raw_path.startswith(UPLOAD_PATH):
         return _upload(app, request, request.raw_path[len(UPLOAD_PATH):])
     return _json(404, {"message": f"No such profilestack endpoint: {request.raw_path}"})
@@ -73,6 +76,18 @@ def _upload(app: App, request: HttpRequest, token: str) -> HttpResponse:
                 f"<Message>{escape(refused.message)}</Message></Error>")
         return HttpResponse(refused.status, [("content-type", "application/xml")], body.encode())
     return HttpResponse(200, [("etag", etag)], b"")
+
+
+def _issuer(app: App, rest: str) -> HttpResponse:
+    """An account's outbound federation issuer: public, as OpenID Connect discovery is."""
+    account, _, document = rest.partition("/")
+    with app.database.transaction(write=False) as db:
+        row = federation_of(db, account)
+    if row is None or document not in (".well-known/openid-configuration", ".well-known/jwks.json"):
+        return _json(404, {"message": f"No such issuer document: {rest}"})
+    if document.endswith("jwks.json"):
+        return _json(200, {"keys": public_keys(row)})
+    return _json(200, discovery(app.settings, account))
 
 
 def _snapshot(app: App, request: HttpRequest, snapshot_id: str) -> HttpResponse:

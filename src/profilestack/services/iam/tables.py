@@ -246,3 +246,15 @@ iam_access_reports = Table(  # service last accessed reports, as made
     Column("entities", JSON, nullable=False),  # namespace → EntityDetailsList
     Index("ix_iam_access_reports_account", "account_id", "created_at"),
 )
+
+# Outbound identity federation: whether an account's principals may get JWTs (sts:GetWebIdentityToken), and the
+# keys that sign them (the account's issuer publishes their public halves).
+iam_outbound_federation = Table(
+    "iam_outbound_federation", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("rsa_key", Text, nullable=False),  # PKCS#8 PEM; never answered, logged or audited
+    Column("ec_key", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
