@@ -13,6 +13,7 @@ from tests.e2e.cli import AwsCli
 from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
 from tests.e2e.waiting import wait_for
+from tests.e2e.wire import signed_later
 
 
 def test_temporary_credentials_shape(server) -> None:
@@ -124,10 +125,13 @@ def test_session_stops_working_at_expiration(clocked_server) -> None:
     iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     session = assume(user, role["Arn"], DurationSeconds=900)
     assert session.client("iam").get_role(RoleName=role["RoleName"])
-    offset.write_text("899")
-    assert session.client("iam").get_role(RoleName=role["RoleName"])
-    offset.write_text("901")
-    with pytest.raises(ClientError) as raised:
+    # ten seconds either side of the expiry, signed as of the server's moved clock (so that neither SigV4's 15
+    # minutes of skew nor a slow moment of the machine decides the outcome)
+    offset.write_text("890")
+    with signed_later(890 / 86400):
+        assert session.client("iam").get_role(RoleName=role["RoleName"])
+    offset.write_text("910")
+    with signed_later(910 / 86400), pytest.raises(ClientError) as raised:
         session.client("iam").get_role(RoleName=role["RoleName"])
     assert raised.value.response["Error"] == {"Type": "Sender", "Code": "ExpiredToken",
                                               "Message": "The security token included in the request is expired"}
