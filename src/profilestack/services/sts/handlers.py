@@ -31,9 +31,9 @@ from profilestack.services.iam.mfa import check_code
 from profilestack.services.iam.tables import iam_oidc_providers, iam_roles, iam_saml_providers
 from profilestack.services.registry import ServiceHandlers
 from profilestack.services.sts.credentials import federated_user_arn, session_arn
-from profilestack.services.sts.saml_assertions import AssertionRefused, verified_assertion
+from profilestack.services.sts.saml_assertions import verified_assertion
 from profilestack.services.sts.tables import sts_federation_tokens, sts_session_tokens, sts_sessions
-from profilestack.services.sts.web_identity import TokenRefused, audiences, unverified_claims, verified_claims
+from profilestack.services.sts.web_identity import audiences, unverified_claims, verified_claims
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -136,10 +136,10 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
         raise AwsError("AccessDenied", f"User: {ctx.principal.arn} is not authorized to perform: {action} "
                                        f"on resource: {params['RoleArn']}", 403)
     inherited = _inherited_tags(ctx)
-    for action, given in (("sts:TagSession", params.get("Tags") or inherited),
-                          ("sts:SetSourceIdentity", params.get("SourceIdentity"))):
+    for extra, given in (("sts:TagSession", params.get("Tags") or inherited),
+                         ("sts:SetSourceIdentity", params.get("SourceIdentity"))):
         if given:  # as on AWS, the trust policy must allow these too
-            ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, action, [role.arn], ctx.region, params))
+            ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, extra, [role.arn], ctx.region, params))
     duration = _duration(ctx, params, role.max_session_duration)
     policy = _session_policy(params.get("Policy"))
     requested = _session_tags(params)
@@ -202,21 +202,17 @@ def _web_identity(app: App, principal: Principal, params: dict[str, Any]) -> Pri
     (or a list of text) is a condition key ``<provider url>:<claim>`` (``…:sub``, ``…:aud``, GitHub's
     ``…:repository``…)."""
     account = account_of(params["RoleArn"])
-    try:
-        claims = unverified_claims(params["WebIdentityToken"])
-        url = claims["iss"].removeprefix("https://").rstrip("/")
-        with app.database.transaction(write=False) as db:
-            provider = db.execute(select(iam_oidc_providers).where(
-                iam_oidc_providers.c.arn == f"arn:aws:iam::{account}:oidc-provider/{url}")).first()
-        if provider is None:
-            raise TokenRefused("InvalidIdentityToken",
-                               f"No OpenIDConnect provider found in your account for {claims['iss']}")
-        audience = next((aud for aud in audiences(claims) if aud in provider.client_ids), None)
-        if audience is None:
-            raise TokenRefused("InvalidIdentityToken", "Incorrect token audience")
-        claims = verified_claims(params["WebIdentityToken"], claims["iss"], provider.thumbprints, app.clock.now())
-    except TokenRefused as refused:
-        raise AwsError(refused.code, refused.message, 400) from refused
+    claims = unverified_claims(params["WebIdentityToken"])
+    url = claims["iss"].removeprefix("https://").rstrip("/")
+    with app.database.transaction(write=False) as db:
+        provider = db.execute(select(iam_oidc_providers).where(
+            iam_oidc_providers.c.arn == f"arn:aws:iam::{account}:oidc-provider/{url}")).first()
+    if provider is None:
+        raise AwsError("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {claims['iss']}")
+    audience = next((aud for aud in audiences(claims) if aud in provider.client_ids), None)
+    if audience is None:
+        raise AwsError("InvalidIdentityToken", "Incorrect token audience")
+    claims = verified_claims(params["WebIdentityToken"], claims["iss"], provider.thumbprints, app.clock.now())
     subject = str(claims.get("sub", ""))
     keys = {f"{url}:{claim}": [value] if isinstance(value, str) else value for claim, value in claims.items()
             if isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value))}
@@ -271,10 +267,7 @@ def _saml_identity(app: App, principal: Principal, params: dict[str, Any]) -> Pr
     if provider is None or provider.account_id != account:
         raise AwsError("InvalidIdentityToken", f"SAML provider {provider_arn} does not exist in the role's account.",
                        400)
-    try:
-        assertion = verified_assertion(params["SAMLAssertion"], provider.metadata_document, app.clock.now())
-    except AssertionRefused as refused:
-        raise AwsError(refused.code, refused.message, 400) from refused
+    assertion = verified_assertion(params["SAMLAssertion"], provider.metadata_document, app.clock.now())
     if (role_arn, provider_arn) not in assertion.roles:
         raise AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403)
     if not assertion.session_name or not re.fullmatch(r"[\w+=,.@-]{2,64}", assertion.session_name):
@@ -293,7 +286,7 @@ def _saml_identity(app: App, principal: Principal, params: dict[str, Any]) -> Pr
                                               usedforsecurity=False).digest()).decode()
     keys = {"saml:aud": [assertion.recipient or assertion.audience], "saml:iss": [assertion.issuer],
             "saml:sub": [assertion.subject], "saml:sub_type": [assertion.subject_type],
-            "saml:namequalifier": [qualifier], "saml:doc": [f"{provider_arn.split(':')[4]}/{provider.name}"]}
+            "saml:namequalifier": [qualifier], "saml:doc": [f"{account}/{provider.name}"]}
     return Principal(SAML_USER, account, provider_arn, f"{qualifier}:{assertion.subject}", assertion.subject,
                      identity_provider=provider_arn, provider_claims=keys)
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from profilestack.gateway.errors import AwsError
+
 AUDIENCES = ("https://signin.aws.amazon.com/saml", "urn:amazon:webservices")
 ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
 SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
@@ -26,15 +28,6 @@ _PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 _METADATA = "urn:oasis:names:tc:SAML:2.0:metadata"
 _DSIG = "http://www.w3.org/2000/09/xmldsig#"
 _SKEW = timedelta(minutes=5)
-
-
-class AssertionRefused(Exception):
-    """The response cannot be used: ``code`` is STS's error code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass
@@ -50,8 +43,8 @@ class Assertion:
     attributes: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _invalid(message: str) -> AssertionRefused:
-    return AssertionRefused("InvalidIdentityToken", message)
+def _invalid(message: str) -> AwsError:
+    return AwsError("InvalidIdentityToken", message)
 
 
 def _metadata(document: str) -> tuple[str, list[str]]:
@@ -133,7 +126,7 @@ def _read(assertion: Any, entity_id: str, now: datetime) -> Assertion:
     limits = [_moment(conditions.get("NotOnOrAfter")) if conditions is not None else None,
               _moment(confirmation.get("NotOnOrAfter")) if confirmation is not None else None]
     if any(limit is not None and limit <= now - _SKEW for limit in limits):
-        raise AssertionRefused("ExpiredTokenException", "Token must be redeemed within 5 minutes of issuance")
+        raise AwsError("ExpiredTokenException", "Token must be redeemed within 5 minutes of issuance")
     not_before = _moment(conditions.get("NotBefore")) if conditions is not None else None
     if not_before is not None and not_before > now + _SKEW:
         raise _invalid("The assertion is not valid yet (NotBefore).")

@@ -21,6 +21,8 @@ from datetime import datetime
 from http.client import HTTPSConnection
 from typing import TYPE_CHECKING, Any
 
+from profilestack.gateway.errors import AwsError
+
 if TYPE_CHECKING:
     import jwt
 
@@ -31,24 +33,15 @@ _TIMEOUT = 3.0
 _MAX_DOCUMENT_BYTES = 1_000_000
 
 
-class TokenRefused(Exception):
-    """The token cannot be used: ``code`` is STS's error code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def unverified_claims(token: str) -> dict[str, Any]:
     import jwt
 
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError as exc:
-        raise TokenRefused("InvalidIdentityToken", "The ID token is not a valid JSON Web Token.") from exc
+        raise AwsError("InvalidIdentityToken", "The ID token is not a valid JSON Web Token.") from exc
     if not isinstance(claims.get("iss"), str):
-        raise TokenRefused("InvalidIdentityToken", "The ID token has no issuer (iss).")
+        raise AwsError("InvalidIdentityToken", "The ID token has no issuer (iss).")
     return claims
 
 
@@ -67,14 +60,14 @@ def verified_claims(token: str, issuer: str, thumbprints: list[str], now: dateti
         header = jwt.get_unverified_header(token)
         key = next((item for item in keys.keys if header.get("kid") in (None, item.key_id)), None)
         if key is None:
-            raise TokenRefused("InvalidIdentityToken", "The ID token's signing key (kid) is not among the keys the "
+            raise AwsError("InvalidIdentityToken", "The ID token's signing key (kid) is not among the keys the "
                                                        f"issuer {issuer} publishes.")
         claims = jwt.decode(token, key.key, algorithms=ALGORITHMS, issuer=issuer,
                             options={"verify_aud": False, "verify_exp": False, "verify_nbf": False})
     except jwt.InvalidSignatureError as exc:
-        raise TokenRefused("InvalidIdentityToken", "The ID token's signature could not be verified.") from exc
+        raise AwsError("InvalidIdentityToken", "The ID token's signature could not be verified.") from exc
     except jwt.PyJWTError as exc:
-        raise TokenRefused("InvalidIdentityToken", f"The ID token is not valid: {exc}.") from exc
+        raise AwsError("InvalidIdentityToken", f"The ID token is not valid: {exc}.") from exc
     _check_lifetime(claims, now)
     return claims
 
@@ -83,19 +76,19 @@ def _check_lifetime(claims: dict[str, Any], now: datetime) -> None:
     stamp = now.timestamp()
     expires = claims.get("exp")
     if not isinstance(expires, int | float):
-        raise TokenRefused("InvalidIdentityToken", "The ID token has no expiration time (exp).")
+        raise AwsError("InvalidIdentityToken", "The ID token has no expiration time (exp).")
     if expires <= stamp:
-        raise TokenRefused("ExpiredTokenException", f"Token expired: current date/time {int(stamp)} must be before "
+        raise AwsError("ExpiredTokenException", f"Token expired: current date/time {int(stamp)} must be before "
                                                     f"the expiration date/time {int(expires)}")
     not_before = claims.get("nbf")
     if isinstance(not_before, int | float) and not_before > stamp + 300:
-        raise TokenRefused("InvalidIdentityToken", "The ID token is not valid yet (nbf).")
+        raise AwsError("InvalidIdentityToken", "The ID token is not valid yet (nbf).")
 
 
 _cache: dict[tuple[str, frozenset[str]], tuple[float, jwt.PyJWKSet]] = {}  # (issuer, thumbprints) → its keys
 # An issuer that could not be read is not asked again for a while: on SQLite requests are served on one thread,
 # which waits while the issuer is asked.
-_failures: dict[tuple[str, frozenset[str]], tuple[float, TokenRefused]] = {}
+_failures: dict[tuple[str, frozenset[str]], tuple[float, AwsError]] = {}
 _lock = threading.Lock()
 
 
@@ -114,14 +107,14 @@ def _published_keys(issuer: str, thumbprints: list[str]) -> jwt.PyJWKSet:
         discovery = _fetch_json(issuer.rstrip("/") + "/.well-known/openid-configuration", thumbprints)
         jwks_uri = discovery.get("jwks_uri")
         if not isinstance(jwks_uri, str):
-            raise TokenRefused("IDPCommunicationError",
+            raise AwsError("IDPCommunicationError",
                                f"The issuer {issuer}'s OpenID configuration names no jwks_uri.")
         try:
             keys = jwt.PyJWKSet.from_dict(_fetch_json(jwks_uri, thumbprints))
         except jwt.PyJWTError as exc:
-            raise TokenRefused("IDPCommunicationError",
+            raise AwsError("IDPCommunicationError",
                                f"The issuer {issuer} publishes no usable keys: {exc}.") from exc
-    except TokenRefused as refused:
+    except AwsError as refused:
         with _lock:
             _failures[cache_key] = (time.monotonic(), refused)
         raise
@@ -134,7 +127,7 @@ def _published_keys(issuer: str, thumbprints: list[str]) -> jwt.PyJWKSet:
 def _fetch_json(url: str, thumbprints: list[str]) -> dict[str, Any]:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
-        raise TokenRefused("IDPCommunicationError", f"{url} is not an https URL.")
+        raise AwsError("IDPCommunicationError", f"{url} is not an https URL.")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         try:
@@ -146,9 +139,9 @@ def _fetch_json(url: str, thumbprints: list[str]) -> dict[str, Any]:
             body = _get(parts.hostname, parts.port or 443, path, unverified, thumbprints=thumbprints)
         document = json.loads(body)
     except (OSError, ValueError) as exc:
-        raise TokenRefused("IDPCommunicationError", f"Could not read {url}: {exc}") from exc
+        raise AwsError("IDPCommunicationError", f"Could not read {url}: {exc}") from exc
     if not isinstance(document, dict):
-        raise TokenRefused("IDPCommunicationError", f"{url} did not answer a JSON object.")
+        raise AwsError("IDPCommunicationError", f"{url} did not answer a JSON object.")
     return document
 
 
@@ -160,16 +153,16 @@ def _get(host: str, port: int, path: str, context: ssl.SSLContext, thumbprints: 
             certificate = connection.sock.getpeercert(binary_form=True) if connection.sock else None
             seen = hashlib.sha1(certificate or b"", usedforsecurity=False).hexdigest()
             if seen not in {thumbprint.lower() for thumbprint in thumbprints}:
-                raise TokenRefused("IDPCommunicationError",
+                raise AwsError("IDPCommunicationError",
                                    f"The certificate of {host} is neither signed by a trusted authority nor one the "
                                    f"OpenID Connect provider's thumbprints name (its thumbprint is {seen}).")
         connection.request("GET", path, headers={"Accept": "application/json"})
         response = connection.getresponse()
         body = response.read(_MAX_DOCUMENT_BYTES + 1)
         if response.status != 200 or len(body) > _MAX_DOCUMENT_BYTES:
-            raise TokenRefused("IDPCommunicationError", f"https://{host}:{port}{path} answered HTTP {response.status}.")
+            raise AwsError("IDPCommunicationError", f"https://{host}:{port}{path} answered HTTP {response.status}.")
         return body
     except TimeoutError as exc:
-        raise TokenRefused("IDPCommunicationError", f"https://{host}:{port}{path} did not answer in time.") from exc
+        raise AwsError("IDPCommunicationError", f"https://{host}:{port}{path} did not answer in time.") from exc
     finally:
         connection.close()
