@@ -74,6 +74,11 @@ def test_what_cloudtrail_refuses_isrefused(server: Server) -> None:
         "InvalidParameterCombinationException")
     assert refused(trails.add_tags, ResourceId="not-an-arn", TagsList=[{"Key": "a"}])[0] == (
         "CloudTrailARNInvalidException")
+    # an ARN of something else where a trail's name or ARN goes (it answered 500 once)
+    for call, parameter in ((trails.get_trail, "Name"), (trails.get_trail_status, "Name"),
+                            (trails.delete_trail, "Name"), (trails.get_event_selectors, "TrailName")):
+        assert refused(call, **{parameter: f"arn:aws:iam::{ACCOUNT}:role/{names[0]}"})[0] == (
+            "CloudTrailARNInvalidException")
     for name in names:
         trails.delete_trail(Name=name)
 

@@ -25,6 +25,7 @@ MAX_TRAILS_PER_REGION = 5
 MAX_EVENT_SELECTORS = 5
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9]))*$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_TRAIL_ARN = re.compile(r"^arn:aws:cloudtrail:[^:]+:\d{12}:trail/.+$")
 _DEFAULT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
                        "ExcludeManagementEventSources": []}]
 _NOT_DELIVERED = ("profilestack does not deliver log files: every call is kept in its own trail, read with "
@@ -80,9 +81,11 @@ def _visible(ctx: CallContext) -> Any:
 
 def _require(ctx: CallContext, name_or_arn: str, home: bool = False) -> Row[Any]:
     """The trail a name or an ARN names; with ``home``, it must have been created in this region."""
-    name = name_or_arn.rsplit("trail/", 1)[1] if name_or_arn.startswith("arn:") else name_or_arn
-    if name_or_arn.startswith("arn:") and not re.match(r"^arn:aws:cloudtrail:[^:]+:\d{12}:trail/.+$", name_or_arn):
-        raise _error("CloudTrailARNInvalidException", f"{name_or_arn} is not a trail ARN.")
+    name = name_or_arn
+    if name_or_arn.startswith("arn:"):
+        if not _TRAIL_ARN.match(name_or_arn):
+            raise _error("CloudTrailARNInvalidException", f"{name_or_arn} is not a trail ARN.")
+        name = name_or_arn.rsplit("trail/", 1)[1]
     row = ctx.db.execute(_visible(ctx).where(_trails.name == name)).first()
     if row is None:
         raise _error("TrailNotFoundException",
@@ -271,7 +274,7 @@ def get_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str,
 
 
 def _tagged_trail(ctx: CallContext, resource_id: str) -> Row[Any]:
-    if not re.match(r"^arn:aws:cloudtrail:[^:]+:\d{12}:trail/.+$", resource_id):
+    if not _TRAIL_ARN.match(resource_id):
         raise _error("CloudTrailARNInvalidException", f"{resource_id} is not a trail ARN: profilestack tags trails.")
     row = ctx.db.execute(select(cloudtrail_trails).where(_trails.arn == resource_id)).first()
     if row is None:
