@@ -18,10 +18,12 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.tables import cloudtrail_trails
+from profilestack.services.iam.pass_role import require_pass_role
 from profilestack.services.next_token import page_result
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
 MAX_TRAILS_PER_REGION = 5
+SERVICE_PRINCIPAL = "cloudtrail.amazonaws.com"
 MAX_EVENT_SELECTORS = 5
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9]))*$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -144,6 +146,7 @@ def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         raise _error("MaximumNumberOfTrailsExceededException",
                      f"User: {ctx.account} already has {MAX_TRAILS_PER_REGION} trails in {ctx.region}.")
     arn = trail_arn(ctx.region, ctx.account, name)
+    _pass_logs_role(ctx, params, arn)
     ctx.db.execute(insert(cloudtrail_trails).values(
         account_id=ctx.account, region=ctx.region, name=name, arn=arn, settings=settings,
         multi_region=bool(settings.get("IsMultiRegionTrail")), is_logging=False, created_at=ctx.now()))
@@ -152,10 +155,17 @@ def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return _created_shape(_require(ctx, name))
 
 
+def _pass_logs_role(ctx: CallContext, params: dict[str, Any], arn: str) -> None:
+    """A CloudWatch Logs role the request hands the trail must be the caller's to pass (iam:PassRole)."""
+    if params.get("CloudWatchLogsRoleArn"):
+        require_pass_role(ctx, params["CloudWatchLogsRoleArn"], SERVICE_PRINCIPAL, arn)
+
+
 @cloudtrail.operation("UpdateTrail")
 def update_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require(ctx, params["Name"], home=True)
     settings = _checked_settings({**row.settings, **{key: params[key] for key in _SETTINGS if key in params}})
+    _pass_logs_role(ctx, params, row.arn)
     ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(
         settings=settings, multi_region=bool(settings.get("IsMultiRegionTrail"))))
     return _created_shape(_require(ctx, row.name))

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, func, select
 
 from profilestack.gateway.context import CallContext
+from profilestack.services.iam.pass_role import require_pass_role
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
@@ -14,6 +15,7 @@ from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.segments import SEGMENTS
 from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.service_role import SERVICE_PRINCIPAL
 from profilestack.services.profiles.tables import profile_domains, profile_event_triggers, profile_integrations
 from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import with_tags
@@ -137,6 +139,8 @@ def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if len(names) != 1:
         raise bad_request("An integration with a campaign takes exactly one EventTriggerNames entry.")
     trigger = TRIGGERS.require(ctx, domain, names[0])
+    if params.get("RoleArn"):
+        require_pass_role(ctx, params["RoleArn"], SERVICE_PRINCIPAL, INTEGRATIONS.arn(domain, uri))
     definition = {member: params[member] for member in _INTEGRATION_MEMBERS if member in params}
     definition.setdefault("ObjectTypeName", trigger.object_type)
     definition.setdefault("Scope", "PROFILE")

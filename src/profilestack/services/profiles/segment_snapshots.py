@@ -22,11 +22,12 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.services.iam.pass_role import require_pass_role
 from profilestack.services.profiles import service_role
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.segments import SEGMENTS, SegmentMembers
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.service_role import Gone
+from profilestack.services.profiles.service_role import SERVICE_PRINCIPAL, Gone
 from profilestack.services.profiles.tables import profile_domains, profile_segment_snapshots, profiles_table
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ def create_segment_snapshot(ctx: CallContext, params: dict[str, Any]) -> dict[st
                           "(s3://bucket/prefix).")
     if not _DESTINATION.match(destination):
         raise bad_request(f"DestinationUri {destination} is not an S3 location: s3://bucket/prefix.")
+    if params.get("RoleArn"):
+        require_pass_role(ctx, params["RoleArn"], SERVICE_PRINCIPAL, SEGMENTS.arn(domain, segment.name))
     now = ctx.now()
     ctx.db.execute(delete(profile_segment_snapshots).where(_snapshots.domain_id == domain.id,
                                                            _snapshots.created_at < now - KEPT))
