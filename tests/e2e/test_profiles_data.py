@@ -358,6 +358,46 @@ def test_merge_profiles(profiles, domain) -> None:
     assert profiles.get_domain(DomainName=domain)["Stats"]["ProfileCount"] == 1
 
 
+def test_merging_unites_fields_and_keeps_every_key_of_the_merged_profiles(profiles, domain) -> None:
+    main = profiles.create_profile(DomainName=domain, FirstName="Main", EmailAddress="main@example.com",
+                                   Attributes={"tier": "gold"})["ProfileId"]
+    other = profiles.create_profile(DomainName=domain, LastName="Dup", EmailAddress="dup@example.com",
+                                    PhoneNumber="+15550199", Attributes={"tier": "silver", "pet": "cat"})["ProfileId"]
+    third = profiles.create_profile(DomainName=domain, LastName="Third", BirthDate="1990-01-01")["ProfileId"]
+    profiles.merge_profiles(DomainName=domain, MainProfileId=main, ProfileIdsToBeMerged=[other, third])
+    merged = get(profiles, domain, main)
+    # no conflict: united (a field two merged profiles have comes from the first listed); conflict: main's
+    assert {name: merged.get(name) for name in ("FirstName", "LastName", "EmailAddress", "PhoneNumber",
+                                                "BirthDate", "Attributes")} == {
+        "FirstName": "Main", "LastName": "Dup", "EmailAddress": "main@example.com", "PhoneNumber": "+15550199",
+        "BirthDate": "1990-01-01", "Attributes": {"tier": "gold", "pet": "cat"}}
+
+    def found(key: str, value: str) -> list[str]:
+        return [item["ProfileId"] for item in profiles.search_profiles(DomainName=domain, KeyName=key,
+                                                                      Values=[value])["Items"]]
+
+    # the merged profiles' keys are the main profile's now, its own email's too, though main's email won
+    assert found("_email", "dup@example.com") == found("_phone", "+15550199") == [main]
+    assert found("_fullName", "Third") == found("_email", "main@example.com") == [main]
+    profiles.update_profile(DomainName=domain, ProfileId=main, PhoneNumber="+15550100")
+    assert found("_phone", "+15550100") == [main] and found("_phone", "+15550199") == []  # its own field's key
+    assert found("_email", "dup@example.com") == [main]  # a key it was merged with stays
+
+
+def test_a_key_an_object_gives_stays_while_the_profiles_own_field_changes(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order("o-1", "ada@example.com"))
+    (profile,) = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["ada@example.com"])["Items"]
+    profiles.update_profile(DomainName=domain, ProfileId=profile["ProfileId"], EmailAddress="ada@new.example.com")
+    for email in ("ada@example.com", "ada@new.example.com"):  # the order still names the old address
+        found = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=[email])["Items"]
+        assert [(item["ProfileId"], item["FoundByItems"]) for item in found] == [
+            (profile["ProfileId"], [{"KeyName": "_email", "Values": [email]}])]
+    # an order for the old address still finds the customer, not a new profile
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order("o-2", "ada@example.com"))
+    assert profiles.get_domain(DomainName=domain)["Stats"]["ProfileCount"] == 1
+
+
 def test_merge_profiles_takes_attributes_one_by_one(profiles, domain) -> None:
     main = profiles.create_profile(DomainName=domain, FirstName="Main", Attributes={"tier": "gold", "city": "Lyon",
                                                                                   "kept": "yes"})["ProfileId"]

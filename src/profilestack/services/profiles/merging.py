@@ -2,8 +2,9 @@
 resolution do on their own.
 
 The merged profiles' keys and objects move to the main profile, which takes each field named in the field
-sources from the profile named for it (``Attributes`` per attribute); the merged profiles are deleted. Automatic
-merges keep the profile created first and take each field where the ``ConflictResolution`` says.
+sources from the profile named for it (``Attributes`` per attribute); the merged profiles are deleted. Fields are
+united: one only a merged profile has comes to the main profile. Automatic merges keep the profile created first
+and take each field where the ``ConflictResolution`` says.
 """
 
 from __future__ import annotations
@@ -20,6 +21,29 @@ from profilestack.services.profiles.tables import profile_keys, profile_objects,
 
 # FieldSourceProfileIds' form: field name → profile id, and for "Attributes" attribute key → profile id.
 FieldSources = dict[str, Any]
+MERGED_ORIGIN = "merged"  # the keys a merged profile's own fields gave it, kept by the profile it was merged into
+
+
+def united_sources(main: Row[Any], others: Sequence[Row[Any]], sources: FieldSources) -> FieldSources:
+    """MergeProfiles' field sources: each field (each attribute) the main profile lacks from the first merged
+    profile that has it — fields are united where they do not conflict — then those the request names."""
+    united: FieldSources = {}
+    attributes: dict[str, str] = {}
+    own_attributes = main.fields.get("Attributes") or {}
+    for other in others:
+        for name in other.fields:
+            if name == "Attributes":
+                for key in other.fields["Attributes"]:
+                    if key not in own_attributes:
+                        attributes.setdefault(key, other.id)
+            elif name not in main.fields:
+                united.setdefault(name, other.id)
+    named = dict(sources)
+    if isinstance(named.get("Attributes"), dict):
+        named["Attributes"] = {**attributes, **named["Attributes"]}
+    elif attributes:
+        named.setdefault("Attributes", attributes)
+    return {**united, **named}
 
 
 def chosen_fields(main: Row[Any], sources: FieldSources, profile: Callable[[str], Row[Any]]
@@ -58,12 +82,16 @@ def merge(history: History, main: Row[Any], others: Sequence[Row[Any]], fields: 
     """``others`` merged into ``main``, which is left with ``fields``; in the history's transaction."""
     db, domain_id = history.db, history.domain.id
     deleted = 0
+    own = set(store.standard_keys(fields))
     for other in others:
         moved = db.execute(select(profile_keys.c.key_name, profile_keys.c.key_value, profile_keys.c.origin)
                            .where(profile_keys.c.profile_id == other.id)).all()
-        for origin in {row.origin for row in moved if row.origin != store.STANDARD_ORIGIN}:
-            store.add_keys(db, domain_id, main.id, [(row.key_name, row.key_value) for row in moved
-                                                    if row.origin == origin], origin)
+        for origin in {row.origin for row in moved}:
+            # keys of the merged profile's own fields stay with the main profile, whose fields may not give them
+            store.add_keys(db, domain_id, main.id, [
+                (row.key_name, row.key_value) for row in moved if row.origin == origin
+                and (origin != store.STANDARD_ORIGIN or (row.key_name, row.key_value) not in own)],
+                MERGED_ORIGIN if origin == store.STANDARD_ORIGIN else origin)
         db.execute(update(profile_objects).where(profile_objects.c.domain_id == domain_id,
                                                  profile_objects.c.profile_id == other.id).values(profile_id=main.id))
         store.remove_keys(db, other.id)

@@ -62,14 +62,18 @@ def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: s
     return _FIND_OBJECT.first(db, {"b_domain": domain_id, "b_type": object_type, "b_key": unique_key})
 
 
-def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject) -> tuple[str | None, set[tuple[str, str]]]:
+def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject, origin: str
+                      ) -> tuple[str | None, set[tuple[str, str]]]:
     """PROFILE keys first, then SECONDARY (LOOKUP_ONLY keys match but are not kept); more than one match at a
-    level is refused, as Customer Profiles cannot pick a profile. The profile, and the keys it was found by."""
+    level is refused, as Customer Profiles cannot pick a profile. The profile, and the keys it was found by that
+    objects of this type (``origin``) gave it already."""
     for identifier in MATCHING:
         found: dict[str, set[tuple[str, str]]] = {}
         for name, value in mapped.values_for(identifier):
-            for profile_id in store.find_by_key(db, domain_id, name, [value]):
-                found.setdefault(profile_id, set()).add((name, value))
+            for profile_id, origins in store.key_holders(db, domain_id, name, value).items():
+                held = found.setdefault(profile_id, set())
+                if origin in origins:
+                    held.add((name, value))
         if len(found) > 1:
             raise bad_request(f"The object matches {len(found)} profiles by its {identifier} keys; it cannot be "
                               "associated with a unique profile.")
@@ -147,11 +151,11 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     mapped, unique_key = _mapped(definition, text)
     lock_for_transaction(db, *_locks(domain, object_type, mapped, unique_key), shared=(domain_data_key(domain.id),))
     existing = _find_object(db, domain.id, object_type, unique_key)
+    origin = f"object:{object_type}"
     if existing is not None:
         profile_id, found_by = existing.profile_id, set()
     else:
-        profile_id, found_by = _matching_profile(db, domain.id, mapped)
-    origin = f"object:{object_type}"
+        profile_id, found_by = _matching_profile(db, domain.id, mapped, origin)
     created = profile_id is None and bool(definition.get("AllowProfileCreation"))
     if created:
         profile_id = store.create_profile(db, domain.id, ids.hex32(), mapped.inferred_fields, now,
@@ -162,7 +166,7 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
         if profile is not None:
             _apply_fields(db, domain.id, profile, mapped, object_type, now)
-        # the keys it was found by are the profile's already: a known customer's usual object adds none
+        # the keys it was found by that its type gave already are kept: a known customer's usual object adds none
         store.add_keys(db, domain.id, profile_id,
                        [pair for pair in mapped.persisted_keys(False) if pair not in found_by], origin)
     days = definition.get("ExpirationDays") or domain.default_expiration_days

@@ -129,6 +129,7 @@ def merge_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     def profile(profile_id: str) -> Row[Any]:
         return by_id.get(profile_id) or by_id.setdefault(profile_id, require_profile(ctx, domain, profile_id))
 
-    fields, field_sources = merging.chosen_fields(main, params.get("FieldSourceProfileIds") or {}, profile)
+    sources = merging.united_sources(main, others, params.get("FieldSourceProfileIds") or {})
+    fields, field_sources = merging.chosen_fields(main, sources, profile)
     merging.merge(History.of(ctx, domain), main, others, fields, field_sources)
     return {"Message": f"{len(others)} profiles were merged into profile {main.id}."}

@@ -74,8 +74,8 @@ _REMOVE_ORIGIN = Prepared(delete(profile_keys).where(profile_keys.c.profile_id =
 
 def add_keys(db: Connection, domain_id: int, profile_id: str, pairs: Iterable[tuple[str, str]], origin: str,
              *more: tuple[Iterable[tuple[str, str]], str]) -> None:
-    """Keys the profile already has (from any origin, or earlier in the arguments) are kept as they are; ``more``
-    adds other (pairs, origin) groups in the same statement."""
+    """Keys the profile already has from the same origin are kept as they are; ``more`` adds other (pairs, origin)
+    groups in the same statement."""
     insert_ignoring_duplicates(db, profile_keys, [
         {"domain_id": domain_id, "key_name": name, "key_value": value, "profile_id": profile_id, "origin": source}
         for group, source in ((pairs, origin), *more) for name, value in dict.fromkeys(group)])
@@ -141,9 +141,22 @@ def load_profiles(db: Connection, domain_id: int, ids: Iterable[str], encoded: b
     return {profile_id: rows[profile_id] for profile_id in wanted if profile_id in rows}
 
 
-_BY_KEY = Prepared(select(profile_keys.c.profile_id).where(
+_BY_KEY = Prepared(select(profile_keys.c.profile_id).distinct().where(  # a key may have several origins
     profile_keys.c.domain_id == bindparam("domain"), profile_keys.c.key_name == bindparam("name"),
     profile_keys.c.key_value == bindparam("value")))
+
+
+_KEY_HOLDERS = Prepared(select(profile_keys.c.profile_id, profile_keys.c.origin).where(
+    profile_keys.c.domain_id == bindparam("domain"), profile_keys.c.key_name == bindparam("name"),
+    profile_keys.c.key_value == bindparam("value")))
+
+
+def key_holders(db: Connection, domain_id: int, key_name: str, value: str) -> dict[str, set[str]]:
+    """Profile id → the origins that give it the key."""
+    holders: dict[str, set[str]] = {}
+    for row in _KEY_HOLDERS.all(db, {"domain": domain_id, "name": key_name, "value": value}):
+        holders.setdefault(row.profile_id, set()).add(row.origin)
+    return holders
 
 
 def find_by_key(db: Connection, domain_id: int, key_name: str, values: list[str]) -> dict[str, list[str]]:

@@ -69,7 +69,9 @@ profile_keys = Table(
     Column("key_name", String(64), primary_key=True),
     Column("key_value", String(255), primary_key=True),
     Column("profile_id", String(32), primary_key=True),
-    Column("origin", String(300), nullable=False),  # "profile" (standard fields), "key", or "object:<type>"
+    # "profile" (standard fields), "key" (AddProfileKey), "object:<type>", or "merged" (a merged profile's fields):
+    # a key two of them give is kept once for each, so that it stays while either still gives it
+    Column("origin", String(300), primary_key=True),
     Index("ix_profile_keys_profile", "profile_id"),
 )
 
