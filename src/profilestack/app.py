@@ -26,7 +26,12 @@ from profilestack.services.iam.catalogue import override_default_versions
 from profilestack.services.iam.credentials import AccessKeyCredentials
 from profilestack.services.profiles.service_role import give_roles_to_domains
 from profilestack.services.registry import all_tasks, give_ups, periodic_tasks
-from profilestack.services.sts.credentials import FederationCredentials, SessionCredentials, SessionTokenCredentials
+from profilestack.services.sts.credentials import (
+    FederationCredentials,
+    ScopedCredentials,
+    SessionCredentials,
+    SessionTokenCredentials,
+)
 from profilestack.store.database import Database
 from profilestack.store.resource_tags import tags_of
 
@@ -47,8 +52,9 @@ class App:
         if settings.bootstrap_credentials:
             sources.append(BootstrapCredentials(settings.root_access_key, settings.root_secret_key,
                                                 settings.account_id))
-        sources += [AccessKeyCredentials(self.database), SessionCredentials(self.database),
-                    SessionTokenCredentials(self.database), FederationCredentials(self.database)]
+        temporary = [SessionCredentials(self.database), SessionTokenCredentials(self.database),
+                     FederationCredentials(self.database)]
+        sources += [AccessKeyCredentials(self.database), *temporary, ScopedCredentials(self.database, temporary)]
         self.credentials = CredentialResolver(sources)
         self.authenticator = Authenticator(self.credentials, self.clock)
         tag_readers = {"iam": iam_resource_tags, "profile": tags_of, "connect-campaigns": tags_of,

@@ -29,10 +29,12 @@ from profilestack.identity.principal import (
 from profilestack.runtime import Clock
 
 # Actions AWS answers without any permission, even under an explicit deny.
-UNCONDITIONAL_ACTIONS = frozenset({"sts:getcalleridentity", "sts:getsessiontoken"})
+UNCONDITIONAL_ACTIONS = frozenset({"sts:getcalleridentity", "sts:getsessiontoken", "sts:getscopedcredentials"})
 # What credentials from GetSessionToken may call: IAM only when they were obtained with an MFA code, and of STS only
 # these (GetSessionToken itself answers that session credentials cannot call it).
-_SESSION_TOKEN_STS = frozenset({"sts:assumerole", "sts:getcalleridentity", "sts:getsessiontoken"})
+_SESSION_TOKEN_STS = frozenset({"sts:assumerole", "sts:getcalleridentity", "sts:getsessiontoken",
+                                "sts:getscopedcredentials"})
+_FEDERATED_USER_STS = frozenset({"sts:getcalleridentity", "sts:getscopedcredentials"})
 _PRINCIPAL_TYPES = {ROOT: "Account", IAM_USER: "User", ASSUMED_ROLE: "AssumedRole", AWS_SERVICE: "AWSService",
                     FEDERATED_USER: "FederatedUser", WEB_IDENTITY_USER: "WebIdentityUser", SAML_USER: "SAMLUser"}
 
@@ -127,6 +129,8 @@ def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
         values["aws:multifactorauthpresent"] = ["false"]
     if request.source_ip:
         values["aws:sourceip"] = [request.source_ip]
+    if principal.issued_at is not None:
+        values["aws:tokenissuetime"] = [_text(principal.issued_at)]
     if principal.invoked_by:
         values["aws:calledvia"] = [principal.invoked_by]
         values["aws:calledviafirst"] = values["aws:calledvialast"] = [principal.invoked_by]
@@ -185,7 +189,7 @@ def _allowed_without_policies(request: AuthorizationRequest, root_allowed: bool)
     about given policies), and a service creating its own role."""
     principal = request.principal
     return (request.action.lower() in UNCONDITIONAL_ACTIONS
-            or (root_allowed and principal.is_root
+            or (root_allowed and principal.is_root and not principal.scope_policies
                 and all(account_of(arn) in ("", "aws", principal.account) for arn in request.resources))
             or _service_creating_its_own_role(principal, request))
 
@@ -201,7 +205,7 @@ def _refuse_to_session_token(request: AuthorizationRequest) -> None:
 
 def _refuse_to_federated_user(request: AuthorizationRequest) -> None:
     action = request.action.lower()
-    if action.startswith("iam:") or (action.startswith("sts:") and action != "sts:getcalleridentity"):
+    if action.startswith("iam:") or (action.startswith("sts:") and action not in _FEDERATED_USER_STS):
         raise AccessDenied(request.principal, request.action, (request.resources or [None])[0],
                            f"because federated users cannot call {request.action}")
 

@@ -30,6 +30,11 @@ class Layer:
     RESOURCE = "resource-based policy"
 
 
+# GetScopedCredentials' scope-down policies: a layer each, for each must allow; AWS words them as session policies
+_SCOPE_LAYERS = tuple(f"scope-down policy {number}" for number in range(1, 9))
+_WORDING = dict.fromkeys(_SCOPE_LAYERS, Layer.SESSION)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     policy_id: str  # the simulator's SourcePolicyId: an inline policy's name or a managed policy's ARN
@@ -132,10 +137,11 @@ class PolicySet:
     """A principal's policies, with the statements relevant to each action remembered."""
 
     def __init__(self, identity: list[Policy], boundary: Policy | None = None,
-                 session: list[Policy] | None = None) -> None:
+                 session: list[Policy] | None = None, scopes: tuple[Policy, ...] = ()) -> None:
         self.identity = identity
         self.boundary = boundary
         self.session = session
+        self.scopes = scopes
         self._by_action: dict[str, list[Match]] = {}
 
     def candidates(self, action: str) -> list[Match]:
@@ -157,6 +163,7 @@ class PolicySet:
             layers.append((Layer.BOUNDARY, [self.boundary]))
         if self.session is not None:
             layers.append((Layer.SESSION, self.session))
+        layers += [(layer, [policy]) for layer, policy in zip(_SCOPE_LAYERS, self.scopes, strict=False)]
         return layers
 
 
@@ -195,14 +202,16 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
     denies = [match for match in applicable if match.statement.effect == "Deny"]
     if denies:
         decision.decision, decision.matched = EXPLICIT_DENY, denies
-        layer = denies[0].layer
+        layer = _WORDING.get(denies[0].layer, denies[0].layer)
         decision.reason = f"with an explicit deny in {'an' if layer[0] in 'aeiou' else 'a'} {layer}"
         return decision
 
     allowing = {match.layer for match in applicable}
     identity_ok = caller.is_root or Layer.IDENTITY in allowing
     boundary_ok = policies.boundary is None or Layer.BOUNDARY in allowing
-    session_ok = policies.session is None or Layer.SESSION in allowing
+    session_ok = ((policies.session is None or Layer.SESSION in allowing)
+                  and (not policies.scopes
+                       or all(layer in allowing for layer in _SCOPE_LAYERS[:len(policies.scopes)])))
     if policies.boundary is not None:
         decision.boundary_allows = boundary_ok
     resource_account = account_of(resource)

@@ -31,6 +31,10 @@ class Principal:
     mfa_at: datetime | None = None  # when an MFA code was checked for these (temporary) credentials
     identity_provider: str | None = None  # a token bearer's OIDC or SAML provider ARN (a trust policy's Federated)
     provider_claims: dict[str, list[str]] = field(default_factory=dict)  # its token's condition keys ("<url>:sub")
+    issued_at: datetime | None = None  # temporary credentials: when STS issued them (aws:TokenIssueTime)
+    # GetScopedCredentials: the scope-down policies (each must allow too) and the credentials they narrow
+    scope_policies: tuple[str, ...] = ()
+    scoped_from: str | None = None
 
     @property
     def is_root(self) -> bool:

@@ -110,7 +110,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
     from profilestack.services.cloudwatch.handlers import cloudwatch
     from profilestack.services.iam.handlers import iam
     from profilestack.services.profiles.handlers import profiles
-    from profilestack.services.sts import web_identity_tokens  # noqa: F401  registers on ``sts``
+    from profilestack.services.sts import scoped_credentials, web_identity_tokens  # noqa: F401  on ``sts``
     from profilestack.services.sts.handlers import sts
 
     return (sts, iam, cloudtrail, profiles, cloudwatch, outbound, dialer)

@@ -119,7 +119,8 @@ class IamPolicyStore:
         self._trust = {}
 
     def policies_for(self, principal: Principal) -> PolicySet:
-        key = (principal.arn, principal.access_key if principal.kind in _SESSIONS else None)
+        by_key = principal.kind in _SESSIONS or principal.scope_policies
+        key = (principal.arn, principal.access_key if by_key else None)
         now = self.monotonic()
         cached = self._policies.get(key)
         if cached is not None and now - cached[0] < self.ttl:
@@ -133,13 +134,24 @@ class IamPolicyStore:
 
     @staticmethod
     def load(db: Connection, principal: Principal) -> PolicySet:
+        policies = IamPolicyStore._unscoped(db, principal)
+        if not principal.scope_policies:
+            return policies
+        scopes = tuple(Policy(f"ScopeDownPolicy{number}", "none", parse_policy(text))
+                       for number, text in enumerate(principal.scope_policies, 1))
+        return PolicySet(policies.identity, policies.boundary, policies.session, scopes)
+
+    @staticmethod
+    def _unscoped(db: Connection, principal: Principal) -> PolicySet:
+        """The principal's policies before any scope-down policies (those of the credentials they narrow)."""
+        access_key = principal.scoped_from or principal.access_key
         if principal.kind == IAM_USER and principal.entity_id:
             return user_policy_set(db, principal.account, principal.entity_id)
         if principal.kind == ASSUMED_ROLE and principal.entity_id:
-            sessions = session_policies(db, principal.account, principal.access_key)
+            sessions = session_policies(db, principal.account, access_key)
             return role_policy_set(db, principal.account, principal.entity_id, sessions)
         if principal.kind == FEDERATED_USER:  # without session policies a federated user may do nothing
-            sessions = session_policies(db, principal.account, principal.access_key, sts_federation_tokens) or []
+            sessions = session_policies(db, principal.account, access_key, sts_federation_tokens) or []
             if principal.entity_id is None:  # federated by the root: everything the session policies allow
                 return PolicySet([_ROOT_IDENTITY], None, sessions)
             user = user_policy_set(db, principal.account, principal.entity_id)

@@ -1,5 +1,5 @@
-"""Temporary credentials as credential sources: a role session (AssumeRole), a session token (GetSessionToken) or
-a federated user (GetFederationToken), each until it expires."""
+"""Temporary credentials as credential sources: a role session (AssumeRole), a session token (GetSessionToken), a
+federated user (GetFederationToken) or any of them scoped down (GetScopedCredentials), each until it expires."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from profilestack.identity.principal import ASSUMED_ROLE, FEDERATED_USER, Princi
 from profilestack.services.iam.credentials import user_principal
 from profilestack.services.iam.tables import iam_roles, iam_users
 from profilestack.services.iam.tags import tag_map
-from profilestack.services.sts.tables import sts_federation_tokens, sts_session_tokens, sts_sessions
+from profilestack.services.sts.tables import (
+    sts_federation_tokens,
+    sts_scoped_credentials,
+    sts_session_tokens,
+    sts_sessions,
+)
 from profilestack.store.database import Database
 
 
@@ -37,14 +42,21 @@ class _TemporaryCredentials:
         if not access_key.startswith("ASIA"):
             return None
         with self.database.transaction(write=False) as db:
-            row = db.execute(select(self.table).where(self.table.c.access_key_id == access_key)).first()
-            principal = None if row is None else self._principal(db, row, access_key)
+            return self.found(db, access_key)
+
+    def found(self, db: Connection, access_key: str) -> Credential | None:
+        row = db.execute(select(self.table).where(self.table.c.access_key_id == access_key)).first()
+        principal = None if row is None else self._principal(db, row, access_key)
         if principal is None:
             return None
-        return Credential(access_key, row.secret, principal, row.session_token, row.expires_at)
+        return Credential(access_key, row.secret, self._issued(principal, row), row.session_token, row.expires_at)
 
     def _principal(self, db: Connection, row: Row[Any], access_key: str) -> Principal | None:
         raise NotImplementedError
+
+    def _issued(self, principal: Principal, row: Row[Any]) -> Principal:
+        """The principal with when its credentials were issued (``aws:TokenIssueTime``)."""
+        return replace(principal, issued_at=row.created_at)
 
 
 class SessionCredentials(_TemporaryCredentials):
@@ -88,3 +100,25 @@ class FederationCredentials(_TemporaryCredentials):
         return Principal(FEDERATED_USER, row.account_id, federated_user_arn(row.account_id, row.federated_name),
                          f"{row.account_id}:{row.federated_name}", row.federated_name, access_key,
                          tags=dict(row.tags), entity_id=row.user_id)
+
+
+class ScopedCredentials(_TemporaryCredentials):
+    """GetScopedCredentials' credentials: whoever the credentials they narrow stand for (issued when those were),
+    with their scope-down policies, while those credentials still work and until their own, earlier, expiry."""
+
+    table = sts_scoped_credentials
+
+    def __init__(self, database: Database, narrowed: list[_TemporaryCredentials]) -> None:
+        super().__init__(database)
+        self.narrowed = narrowed
+
+    def _principal(self, db: Connection, row: Row[Any], access_key: str) -> Principal | None:
+        base = next((found for source in self.narrowed
+                     if (found := source.found(db, row.base_access_key_id)) is not None), None)
+        if base is None:
+            return None
+        return replace(base.principal, access_key=access_key, scope_policies=tuple(row.scope_policies),
+                       scoped_from=row.base_access_key_id)
+
+    def _issued(self, principal: Principal, row: Row[Any]) -> Principal:
+        return principal  # issued when the credentials it narrows were: revoking those revokes it

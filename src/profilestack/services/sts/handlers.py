@@ -32,7 +32,12 @@ from profilestack.services.iam.tables import iam_oidc_providers, iam_roles, iam_
 from profilestack.services.registry import ServiceHandlers
 from profilestack.services.sts.credentials import federated_user_arn, session_arn
 from profilestack.services.sts.saml_assertions import verified_assertion
-from profilestack.services.sts.tables import sts_federation_tokens, sts_session_tokens, sts_sessions
+from profilestack.services.sts.tables import (
+    sts_federation_tokens,
+    sts_scoped_credentials,
+    sts_session_tokens,
+    sts_sessions,
+)
 from profilestack.services.sts.web_identity import audiences, unverified_claims, verified_claims
 
 if TYPE_CHECKING:
@@ -61,7 +66,7 @@ def _validation(message: str) -> AwsError:
     return AwsError("ValidationError", message, 400)
 
 
-def _session_policy(text: str | None) -> str | None:
+def session_policy(text: str | None) -> str | None:
     if text is None:
         return None
     validated(text)
@@ -71,13 +76,13 @@ def _session_policy(text: str | None) -> str | None:
     return text
 
 
-def _temporary_credentials(ctx: CallContext) -> tuple[str, str, str]:
+def temporary_credentials(ctx: CallContext) -> tuple[str, str, str]:
     """A new access key id, secret and session token."""
     ids = ctx.app.ids
     return ids.unique_id("ASIA", 20), ids.secret(), "IQoJb3JpZ2luX2VjE" + ids.secret(340)
 
 
-def _credentials_shape(key: str, secret: str, token: str, expires: datetime) -> dict[str, Any]:
+def credentials_shape(key: str, secret: str, token: str, expires: datetime) -> dict[str, Any]:
     return {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token, "Expiration": expires}
 
 
@@ -141,7 +146,7 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
         if given:  # as on AWS, the trust policy must allow these too
             ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, extra, [role.arn], ctx.region, params))
     duration = _duration(ctx, params, role.max_session_duration)
-    policy = _session_policy(params.get("Policy"))
+    policy = session_policy(params.get("Policy"))
     requested = _session_tags(params)
     transitive = params.get("TransitiveTagKeys") or []
     if not {key.lower() for key in transitive} <= {key.lower() for key in requested}:
@@ -153,7 +158,7 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
     tags = {**inherited, **requested}
     now = ctx.now()
     expires = now + timedelta(seconds=duration)
-    key, secret, token = _temporary_credentials(ctx)
+    key, secret, token = temporary_credentials(ctx)
     session_name = params["RoleSessionName"]
     ctx.db.execute(insert(sts_sessions).values(
         access_key_id=key, account_id=role.account_id, secret=secret, session_token=token, role_id=role.id,
@@ -166,7 +171,7 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
     ctx.db.execute(update(iam_roles).where(iam_roles.c.id == role.id)
                    .values(last_used_at=now, last_used_region=ctx.region))
     result: dict[str, Any] = {
-        "Credentials": _credentials_shape(key, secret, token, expires),
+        "Credentials": credentials_shape(key, secret, token, expires),
         "AssumedRoleUser": {"AssumedRoleId": f"{role.id}:{session_name}",
                             "Arn": session_arn(role.account_id, role.name, session_name)},
         "PackedPolicySize": _packed_policy_size(policy, tags),
@@ -313,11 +318,11 @@ def get_session_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
         duration = min(duration, ROOT_SESSION_TOKEN_LIMIT)
     now = ctx.now()
     expires = now + timedelta(seconds=duration)
-    key, secret, token = _temporary_credentials(ctx)
+    key, secret, token = temporary_credentials(ctx)
     ctx.db.execute(insert(sts_session_tokens).values(
         access_key_id=key, account_id=principal.account, secret=secret, session_token=token,
         user_id=None if principal.is_root else principal.entity_id, mfa_at=mfa_at, created_at=now, expires_at=expires))
-    return {"Credentials": _credentials_shape(key, secret, token, expires)}
+    return {"Credentials": credentials_shape(key, secret, token, expires)}
 
 
 @sts.operation("GetFederationToken", writes=True)
@@ -325,21 +330,21 @@ def get_federation_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     """Temporary credentials of a federated user: the caller's permissions narrowed by the session policies given
     (none given, none granted); they call neither IAM nor STS beyond GetCallerIdentity (gateway/authz.py)."""
     principal = _long_term_caller(ctx, "GetFederationToken")
-    policy = _session_policy(params.get("Policy"))
+    policy = session_policy(params.get("Policy"))
     tags = _session_tags(params)
     duration = params.get("DurationSeconds") or SESSION_TOKEN_DURATION
     if principal.is_root:
         duration = min(duration, ROOT_SESSION_TOKEN_LIMIT)
     now = ctx.now()
     expires = now + timedelta(seconds=duration)
-    key, secret, token = _temporary_credentials(ctx)
+    key, secret, token = temporary_credentials(ctx)
     name = params["Name"]
     ctx.db.execute(insert(sts_federation_tokens).values(
         access_key_id=key, account_id=principal.account, secret=secret, session_token=token,
         user_id=None if principal.is_root else principal.entity_id, federated_name=name, session_policy=policy,
         policy_arns=[item["arn"] for item in params.get("PolicyArns") or []], tags=tags, created_at=now,
         expires_at=expires))
-    return {"Credentials": _credentials_shape(key, secret, token, expires),
+    return {"Credentials": credentials_shape(key, secret, token, expires),
             "FederatedUser": {"FederatedUserId": f"{principal.account}:{name}",
                               "Arn": federated_user_arn(principal.account, name)},
             "PackedPolicySize": _packed_policy_size(policy, tags)}
@@ -364,5 +369,5 @@ def drop_expired_credentials(app: App, payload: dict[str, Any]) -> None:
     """Expired temporary credentials answer ExpiredToken for a day, then their rows go (they would pile up forever:
     one per AssumeRole). Their keys are random, not in time order: found through the expiry index."""
     cutoff = app.clock.now() - KEEP_EXPIRED
-    for table in (sts_sessions, sts_session_tokens, sts_federation_tokens):
+    for table in (sts_sessions, sts_session_tokens, sts_federation_tokens, sts_scoped_credentials):
         prune_in_task(app.database, table, table.c.expires_at < cutoff, in_key_order=False)

@@ -1,5 +1,5 @@
 """Temporary credentials issued by STS, valid until ``expires_at``: role sessions (AssumeRole), session tokens
-(GetSessionToken) and federated users (GetFederationToken)."""
+(GetSessionToken), federated users (GetFederationToken) and scoped-down credentials (GetScopedCredentials)."""
 
 from sqlalchemy import JSON, Column, Index, String, Table, Text
 
@@ -49,4 +49,13 @@ sts_federation_tokens = _credentials(
     Column("session_policy", Text),
     Column("policy_arns", JSON, nullable=False),
     Column("tags", JSON, nullable=False),
+)
+
+# GetScopedCredentials' credentials: the temporary credentials ``base_access_key_id`` names (whose identity and
+# permissions they keep, and without which they stop working), narrowed by ``scope_policies`` (each must allow)
+sts_scoped_credentials = _credentials(
+    "sts_scoped_credentials",
+    Column("base_access_key_id", String(128), nullable=False),
+    Column("scope_policies", JSON, nullable=False),
+    Column("description", String(256)),
 )
