@@ -7,9 +7,11 @@
 - PutProfileObject sustained (every request a distinct object for a known customer, unsigned payload), after
   two seconds of unmeasured puts: the median of ``--put-runs`` runs, as one run can fall in a slow spell of a
   shared machine;
-- the server's resident memory while serving the N-profile domain.
+- the server's resident memory while serving the N-profile domain (all its processes).
 
-    .venv/bin/python -m bench.profiles [--profiles 1000000] [--duration 10] [--rounds 2] [--put-runs 3]
+``--workers N`` runs profilestack and the ceiling as N server processes each.
+
+    .venv/bin/python -m bench.profiles [--profiles 1000000] [--duration 10] [--rounds 2] [--put-runs 3] [--workers 1]
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from bench.run import (
     free_port,
     lua_script,
     median_result,
+    process_tree,
+    processes,
     ratio_text,
     run_wrk,
     serve_command,
@@ -132,10 +136,13 @@ def _reads(wrk: str, port: int, ceiling: int, profiles: int, duration: int, conn
 
 
 def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Resident memory of the server's processes together."""
+    kilobytes = 0
+    for process in process_tree(pid):
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                kilobytes += int(line.split()[1])
+    return kilobytes / 1024
 
 
 def main() -> int:
@@ -147,6 +154,7 @@ def main() -> int:
     parser.add_argument("--put-runs", type=int, default=3, help="measured runs of PutProfileObject (the median counts)")
     parser.add_argument("--puts-only", action="store_true",
                         help="load the domain and measure PutProfileObject only (for A/B runs of two checkouts)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes of profilestack and the ceiling")
     args = parser.parse_args()
     if args.puts_only:
         return _puts_only(args)
@@ -154,9 +162,9 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-profiles-"))
     python = sys.executable
     ceiling_port = free_port()
-    ceiling, _ = start(ceiling_command(python, ceiling_port), ceiling_port)
+    ceiling, _ = start(ceiling_command(python, ceiling_port, args.workers), ceiling_port)
     port = free_port()
-    command = serve_command(python, port, data_dir)
+    command = serve_command(python, port, data_dir, args.workers)
     server, _ = start(command, port)
     lines = []
     try:
@@ -192,7 +200,7 @@ def _puts_only(args: argparse.Namespace) -> int:
     wrk = ensure_wrk()
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-puts-"))
     port = free_port()
-    command = serve_command(sys.executable, port, data_dir)
+    command = serve_command(sys.executable, port, data_dir, args.workers)
     server, _ = start(command, port)
     try:
         define_domain(port)
@@ -214,8 +222,9 @@ def _puts_only(args: argparse.Namespace) -> int:
 
 def _report(args, small_rate: float, large_rate: float, rows: list[tuple], puts: list[dict], rss: float
             ) -> list[str]:
-    lines = [f"SQLite, one server process, wrk -t1 -c{args.connections} -d{args.duration}s, same machine, same run; "
-             f"reads: {args.rounds} rounds, medians (vs ceiling: median of the rounds' ratios, with their range).",
+    lines = [f"SQLite, {processes(args.workers)} (the ceiling too), wrk -t1 -c{args.connections} "
+             f"-d{args.duration}s, same machine, same run; reads: {args.rounds} rounds, medians (vs ceiling: median "
+             "of the rounds' ratios, with their range).",
              "", "| operation | profiles | requests/s | p50 ms | p99 ms | ceiling requests/s | vs ceiling |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     p50s: dict[str, list[float]] = {}

@@ -6,9 +6,10 @@ for ``--rounds`` rounds; each figure is the median of its rounds, and each ratio
 the median of the ratios within a round (targets measured seconds apart), so one
 slow moment of a shared machine does not decide a ratio. A second ceiling spends
 ``--busy-ceiling`` µs of CPU per request: what that much work costs on this stack under
-load. Each target's CPU time per request (all its threads) is measured too. Usage:
+load. Each target's CPU time per request (all its threads) is measured too. ``--workers N`` runs profilestack
+and both ceilings as N server processes each (uvicorn's ``--workers``), moto as its one. Usage:
 
-    make bench                      # or: .venv/bin/python -m bench.run [--rounds 3] [--duration 6]
+    make bench                      # or: .venv/bin/python -m bench.run [--rounds 3] [--duration 6] [--workers 1]
 
 Installs what it needs: Debian's wrk (apt-get) and moto[server] in bench/.work/moto-venv.
 """
@@ -158,8 +159,33 @@ def run_wrk(wrk: str, port: int, script: str, duration: int, connections: int,
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    """CPU time of the process and its descendants (a multi-process server's workers), live ones only."""
+    ticks = 0
+    for process in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended since
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants, from ``/proc``."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            parents.setdefault(parent, []).append(int(entry.name))
+    tree, waiting = [], [pid]
+    while waiting:
+        process = waiting.pop()
+        tree.append(process)
+        waiting.extend(parents.get(process, []))
+    return tree
 
 
 def start(command: list[str], port: int, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, float]:
@@ -177,6 +203,8 @@ def main() -> int:
     parser.add_argument("--busy-ceiling", type=int, default=25, metavar="US",
                         help="also run the ceiling spending US microseconds of CPU per request, a reference for "
                              "the ratios (0: not run)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes of profilestack and of the ceilings alike (moto: one)")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     # Cold start counts as after an install: bytecode written (PYTHONDONTWRITEBYTECODE may forbid the import system to)
@@ -189,14 +217,14 @@ def main() -> int:
     cold_starts = [_cold_start_seconds(python) for _ in range(COLD_STARTS)]
     targets: dict[str, tuple[subprocess.Popen, int]] = {}
     port = free_port()
-    process, _ = start(serve_command(python, port, data_dir), port)
+    process, _ = start(serve_command(python, port, data_dir, args.workers), port)
     targets["profilestack"] = (process, port)
     port = free_port()
-    targets[CEILING] = (start(ceiling_command(python, port), port)[0], port)
+    targets[CEILING] = (start(ceiling_command(python, port, args.workers), port)[0], port)
     speak_no_aws = {CEILING}  # nothing to set up in them
     if args.busy_ceiling:
         port, busy = free_port(), f"ceiling + {args.busy_ceiling} µs of CPU per request"
-        targets[busy] = (start(ceiling_command(python, port), port,
+        targets[busy] = (start(ceiling_command(python, port, args.workers), port,
                                {"PROFILESTACK_CEILING_WORK_US": str(args.busy_ceiling)})[0], port)
         speak_no_aws.add(busy)
     port = free_port()
@@ -227,14 +255,15 @@ def main() -> int:
     return 0
 
 
-def serve_command(python: str, port: int, data_dir: str | Path) -> list[str]:
+def serve_command(python: str, port: int, data_dir: str | Path, workers: int = 1) -> list[str]:
     """profilestack on its SQLite default in ``data_dir``."""
-    return [python, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    return [python, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
+            "--workers", str(workers)]
 
 
-def ceiling_command(python: str, port: int) -> list[str]:
+def ceiling_command(python: str, port: int, workers: int = 1) -> list[str]:
     return [python, "-m", "uvicorn", "bench.ceiling:app", "--port", str(port), "--loop", "uvloop", "--http",
-            http_protocol.IMPORT_STRING, "--no-access-log", "--log-level", "warning"]
+            http_protocol.IMPORT_STRING, "--no-access-log", "--log-level", "warning", "--workers", str(workers)]
 
 
 def _cold_start_seconds(python: str) -> float:
@@ -262,9 +291,9 @@ def _cold_start_seconds(python: str) -> float:
 
 
 def _report(rows, cold_starts: list[float], args) -> str:
-    lines = [f"wrk -t1 -c{args.connections} -d{args.duration}s after {args.warmup} s of unmeasured load, one server "
-             f"process each, same machine, same run; {args.rounds} rounds, medians (ratios: median of the rounds' "
-             "ratios, with their range).",
+    lines = [f"wrk -t1 -c{args.connections} -d{args.duration}s after {args.warmup} s of unmeasured load, "
+             f"{processes(args.workers)} each (moto: one), same machine, same run; {args.rounds} rounds, medians "
+             "(ratios: median of the rounds' ratios, with their range).",
              "", "| operation | target | requests/s | p50 ms | p99 ms | non-2xx | server CPU µs/request | vs ceiling "
              "| vs moto |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for scenario, rounds in rows:
@@ -279,6 +308,10 @@ def _report(rows, cold_starts: list[float], args) -> str:
               "", "Authorization decision, in process (`python -m bench.authorization`):", "",
               _authorization_table()]
     return "\n".join(lines)
+
+
+def processes(workers: int) -> str:
+    return "one server process" if workers == 1 else f"{workers} server processes"
 
 
 def median_result(runs: list[dict[str, float]]) -> dict[str, float]:
