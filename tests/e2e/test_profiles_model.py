@@ -1,9 +1,10 @@
 """Random sequences of Customer Profiles writes checked against a small reference model after every step.
 
-Creates, object puts (new and again), object and profile deletions, merges and updates run in an order drawn from
-a fixed seed; after each, the domain's counts, every profile's objects, and searches by every email and order id
-must be what the model says: an order's email key finds its profile; a profile is also found by its own email
-field, and by every email a profile merged into it had; an object for a known email goes to that customer.
+Creates, object puts (new and again), object and profile deletions, merges, updates (of the email too) and added
+keys run in an order drawn from a fixed seed; after each, the domain's counts, every profile's objects, and
+searches by every email and order id must be what the model says: an order's email key finds its profile; a
+profile is also found by its own email field, by keys added to it, and by every email a profile merged into it
+had; an object for a known email goes to that customer.
 """
 
 from __future__ import annotations
@@ -63,8 +64,10 @@ class Walk:
     def step(self) -> str:
         model, rng = self.model, self.rng
         ids = list(model.profiles)
-        kind = rng.choice(["create", "put", "put", "put", "delete_profile", "delete_object", "merge", "update"])
-        if kind == "create" or (kind in ("delete_profile", "update") and not ids) or (kind == "merge" and len(ids) < 2):
+        kind = rng.choice(["create", "put", "put", "put", "delete_profile", "delete_object", "merge", "update",
+                           "add_key"])
+        if (kind == "create" or (kind in ("delete_profile", "update", "add_key") and not ids)
+                or (kind == "merge" and len(ids) < 2)):
             email = rng.choice(EMAILS)
             profile_id = self.client.create_profile(DomainName=self.domain, EmailAddress=email)["ProfileId"]
             model.profiles[profile_id] = ModelProfile(email)
@@ -93,7 +96,15 @@ class Walk:
             for order in merged.orders:
                 model.order_profile[order] = main
             return f"merge {duplicate} into {main}"
-        profile_id = rng.choice(ids)
+        profile_id, email = rng.choice(ids), rng.choice(EMAILS)
+        if kind == "add_key":
+            self.client.add_profile_key(DomainName=self.domain, ProfileId=profile_id, KeyName="_email", Values=[email])
+            model.profiles[profile_id].keys.add(email)
+            return f"add key {email} to {profile_id}"
+        if rng.random() < 0.5:  # its email changes: the old one's key goes, unless something else gives it
+            self.client.update_profile(DomainName=self.domain, ProfileId=profile_id, EmailAddress=email)
+            model.profiles[profile_id].email = email
+            return f"update {profile_id}: {email}"
         self.client.update_profile(DomainName=self.domain, ProfileId=profile_id, FirstName=rng.choice(["Ada", ""]))
         return f"update {profile_id}"
 
