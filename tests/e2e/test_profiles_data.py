@@ -379,9 +379,11 @@ def test_merging_unites_fields_and_keeps_every_key_of_the_merged_profiles(profil
     # the merged profiles' keys are the main profile's now, its own email's too, though main's email won
     assert found("_email", "dup@example.com") == found("_phone", "+15550199") == [main]
     assert found("_fullName", "Third") == found("_email", "main@example.com") == [main]
-    profiles.update_profile(DomainName=domain, ProfileId=main, PhoneNumber="+15550100")
-    assert found("_phone", "+15550100") == [main] and found("_phone", "+15550199") == []  # its own field's key
-    assert found("_email", "dup@example.com") == [main]  # a key it was merged with stays
+    profiles.update_profile(DomainName=domain, ProfileId=main, PhoneNumber="+15550100",
+                            EmailAddress="new@example.com")
+    assert found("_phone", "+15550100") == found("_email", "new@example.com") == [main]
+    assert found("_email", "main@example.com") == []  # its own old address: gone with the field
+    assert found("_email", "dup@example.com") == found("_phone", "+15550199") == [main]  # the duplicate's: kept
 
 
 def test_a_key_an_object_gives_stays_while_the_profiles_own_field_changes(profiles, domain) -> None:
