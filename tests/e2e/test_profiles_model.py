@@ -1,10 +1,11 @@
 """Random sequences of Customer Profiles writes checked against a small reference model after every step.
 
-Creates, object puts (new and again), object and profile deletions, merges, updates (of the email too) and added
-keys run in an order drawn from a fixed seed; after each, the domain's counts, every profile's objects, and
-searches by every email and order id must be what the model says: an order's email key finds its profile; a
-profile is also found by its own email field, by keys added to it, and by every email a profile merged into it
-had; an object for a known email goes to that customer.
+Creates, object puts (new and again), object and profile deletions, merges, updates (of the email too), added
+keys and the object type's deletion (and definition again) run in an order drawn from a fixed seed; after each,
+the domain's counts, every profile's objects, and searches by every email and order id must be what the model
+says: an order's email key finds its profile; a profile is also found by its own email field, by keys added to
+it, and by every email a profile merged into it had; an object for a known email goes to that customer; deleting
+the object type takes its objects, the keys they gave and the emails they filled in.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ STEPS = 120
 
 @dataclass
 class ModelProfile:
-    email: str  # its EmailAddress field
-    keys: set[str] = field(default_factory=set)  # emails its objects and merged profiles gave it
+    email: str | None  # its EmailAddress field
+    email_from_order: bool = False  # filled in by an order (the object type's deletion takes it)
+    order_keys: set[str] = field(default_factory=set)  # emails orders gave it as keys
+    keys: set[str] = field(default_factory=set)  # emails added with AddProfileKey or from profiles merged into it
     orders: set[str] = field(default_factory=set)
 
 
@@ -36,7 +39,8 @@ class Model:
         self.order_email: dict[str, str] = {}
 
     def holders(self, email: str) -> list[str]:
-        return sorted(pid for pid, profile in self.profiles.items() if email == profile.email or email in profile.keys)
+        return sorted(pid for pid, profile in self.profiles.items()
+                      if email in (profile.email, *profile.keys, *profile.order_keys))
 
 
 class Walk:
@@ -44,7 +48,10 @@ class Walk:
         self.client, self.rng, self.model = client, random.Random(seed), Model()
         self.domain = unique("model")
         client.create_domain(DomainName=self.domain, DefaultExpirationDays=30)
-        client.put_profile_object_type(
+        self.define_orders()
+
+    def define_orders(self) -> None:
+        self.client.put_profile_object_type(
             DomainName=self.domain, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
             Fields={"id": {"Source": "_source.id"}, "total": {"Source": "_source.total"},
                     "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
@@ -65,7 +72,7 @@ class Walk:
         model, rng = self.model, self.rng
         ids = list(model.profiles)
         kind = rng.choice(["create", "put", "put", "put", "delete_profile", "delete_object", "merge", "update",
-                           "add_key"])
+                           "add_key", "delete_type"])
         if (kind == "create" or (kind in ("delete_profile", "update", "add_key") and not ids)
                 or (kind == "merge" and len(ids) < 2)):
             email = rng.choice(EMAILS)
@@ -74,6 +81,16 @@ class Walk:
             return f"create {email}"
         if kind == "put" or (kind == "delete_object" and not model.order_profile):
             return self.put(f"o{rng.randrange(ORDERS)}")
+        if kind == "delete_type":
+            self.client.delete_profile_object_type(DomainName=self.domain, ObjectTypeName="Order")
+            self.define_orders()
+            model.order_profile.clear()
+            for profile in model.profiles.values():
+                profile.orders.clear()
+                profile.order_keys.clear()
+                if profile.email_from_order:
+                    profile.email, profile.email_from_order = None, False
+            return "delete the object type, define it again"
         if kind == "delete_profile":
             profile_id = rng.choice(ids)
             self.client.delete_profile(DomainName=self.domain, ProfileId=profile_id)
@@ -90,9 +107,12 @@ class Walk:
         if kind == "merge":
             main, duplicate = rng.sample(ids, 2)
             self.client.merge_profiles(DomainName=self.domain, MainProfileId=main, ProfileIdsToBeMerged=[duplicate])
-            merged = model.profiles.pop(duplicate)
-            model.profiles[main].keys |= merged.keys | {merged.email}  # every key moves; main's email stays
-            model.profiles[main].orders |= merged.orders
+            merged, kept = model.profiles.pop(duplicate), model.profiles[main]
+            kept.keys |= merged.keys | ({merged.email} if merged.email else set())  # every key moves
+            kept.order_keys |= merged.order_keys
+            kept.orders |= merged.orders
+            if kept.email is None and merged.email:  # fields are united; where both have one, main's stays
+                kept.email, kept.email_from_order = merged.email, merged.email_from_order
             for order in merged.orders:
                 model.order_profile[order] = main
             return f"merge {duplicate} into {main}"
@@ -103,7 +123,7 @@ class Walk:
             return f"add key {email} to {profile_id}"
         if rng.random() < 0.5:  # its email changes: the old one's key goes, unless something else gives it
             self.client.update_profile(DomainName=self.domain, ProfileId=profile_id, EmailAddress=email)
-            model.profiles[profile_id].email = email
+            model.profiles[profile_id].email, model.profiles[profile_id].email_from_order = email, False
             return f"update {profile_id}: {email}"
         self.client.update_profile(DomainName=self.domain, ProfileId=profile_id, FirstName=rng.choice(["Ada", ""]))
         return f"update {profile_id}"
@@ -123,8 +143,8 @@ class Walk:
             assert profile_id not in model.profiles, f"{order} for {email} went to an existing profile"
             model.profiles[profile_id] = ModelProfile(email)
         profile = model.profiles[profile_id]
-        profile.email = email  # its mapping fills the profile's email
-        profile.keys.add(email)
+        profile.email, profile.email_from_order = email, True  # its mapping fills the profile's email
+        profile.order_keys.add(email)
         profile.orders.add(order)
         model.order_profile[order] = profile_id
         return f"put {order} ({email}) on {profile_id}"
@@ -156,4 +176,5 @@ def test_random_writes_agree_with_the_model_at_every_step(server, seed: str) -> 
     for _ in range(STEPS):
         history.append(walk.step())
         walk.check(history)
-    assert len(walk.model.profiles) > 1 and any(entry.startswith("merge") for entry in history)
+    for kind in ("merge", "delete the object type", "add key", "put"):  # the walk went everywhere
+        assert any(entry.startswith(kind) for entry in history), kind
