@@ -64,6 +64,12 @@ def test_a_snapshot_role_needs_leave_to_pass_it_to_customer_profiles(server: Ser
     params, profiles = snapshot(only_portugal, segment="lisbon")
     assert refused(profiles.create_segment_snapshot, **params)[0] == "AccessDeniedException"
 
+    # the check sees the caller's address, as the request's own authorization does
+    params, profiles = snapshot(_pass(role, PROFILES, IpAddress={"aws:SourceIp": "127.0.0.0/8"}))
+    assert profiles.create_segment_snapshot(**params)["SnapshotId"]
+    params, profiles = snapshot(_pass(role, PROFILES, IpAddress={"aws:SourceIp": "10.0.0.0/8"}))
+    assert refused(profiles.create_segment_snapshot, **params)[0] == "AccessDeniedException"
+
 
 def test_an_integrations_role_needs_leave_to_pass_it(server: Server) -> None:
     scenario = Scenario(server)

@@ -75,6 +75,22 @@ def test_session_tags_and_a_source_identity_need_the_trust_policys_leave(server)
     assert assume(user, role["Arn"]).token  # without them, the trust policy's sts:AssumeRole suffices
 
 
+def test_the_trust_policys_leave_for_session_tags_sees_the_callers_address(server) -> None:
+    user = make_user(server)
+
+    def role_tagging_from(network: str) -> str:
+        return server.client("iam").create_role(RoleName=unique("role"), AssumeRolePolicyDocument=document(
+            {"Effect": "Allow", "Principal": {"AWS": user.arn}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"AWS": user.arn}, "Action": "sts:TagSession",
+             "Condition": {"IpAddress": {"aws:SourceIp": network}}}))["Role"]["Arn"]
+
+    tags = [{"Key": "stage", "Value": "prod"}]
+    assert assume(user, role_tagging_from("127.0.0.0/8"), Tags=tags).token  # the tests call from loopback
+    with pytest.raises(ClientError) as raised:
+        assume(user, role_tagging_from("10.0.0.0/8"), Tags=tags)
+    assert "sts:TagSession" in raised.value.response["Error"]["Message"]
+
+
 def test_transitive_tags_go_on_down_a_role_chain_and_cannot_be_set_again(server) -> None:
     user = make_user(server)
     iam = server.client("iam")

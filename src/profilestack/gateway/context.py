@@ -37,6 +37,7 @@ class CallContext:
     announced: bool = False  # other processes' workers told of this call's tasks
     committed_hooks: list[Callable[[], None]] = field(default_factory=list, repr=False)
     parent: CallContext | None = field(default=None, repr=False)  # a service's call made inside another call
+    source_ip: str | None = None  # the caller's address (a service's name for its own calls): aws:SourceIp
 
     @property
     def account(self) -> str:

@@ -190,7 +190,7 @@ class Gateway:
 
             def handle() -> dict[str, Any]:
                 with self.unit_of_work(principal, call.region, call.request_id, call.operation.name,
-                                       write=write, parent=call.parent) as context:
+                                       write=write, parent=call.parent, source_ip=call.source_ip) as context:
                     return handler(context, call.params) or {}
 
             if call.parent is not None:  # inside another call's transaction: that call decides
@@ -211,12 +211,13 @@ class Gateway:
             self.app.audit.record(event)
 
     def unit_of_work(self, principal: Principal, region: str, request_id: str, operation: str, write: bool = True,
-                     parent: CallContext | None = None) -> CallContext:
+                     parent: CallContext | None = None, source_ip: str | None = None) -> CallContext:
         """A call's context, to use in a ``with`` block: its transaction commits when the block ends (unless it
         joined ``parent``'s), then its commit hooks run and the outbox wakes for what it enqueued. Calls made
         with ``parent=`` the context share its transaction, as the trigger runtime's calls as a service-linked
         role do."""
-        return CallContext(self.app, principal, region, request_id, operation, write=write, parent=parent)
+        return CallContext(self.app, principal, region, request_id, operation, write=write, parent=parent,
+                           source_ip=source_ip)
 
     def _localize(self, model: ServiceModel, err: AwsError) -> AwsError:
         """Generic errors take the service's own spelling (e.g. access denied)."""

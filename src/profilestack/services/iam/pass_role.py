@@ -20,4 +20,5 @@ def require_pass_role(ctx: CallContext, role_arn: str, service: str, associated_
     if ctx.principal.kind == AWS_SERVICE:
         return
     keys = {"PassedToService": service, "AssociatedResourceArn": associated_resource}
-    ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "iam:PassRole", [role_arn], ctx.region, keys))
+    ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "iam:PassRole", [role_arn], ctx.region, keys,
+                                                      ctx.source_ip))

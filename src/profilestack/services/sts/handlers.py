@@ -144,7 +144,8 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
     for extra, given in (("sts:TagSession", params.get("Tags") or inherited),
                          ("sts:SetSourceIdentity", params.get("SourceIdentity"))):
         if given:  # as on AWS, the trust policy must allow these too
-            ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, extra, [role.arn], ctx.region, params))
+            ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, extra, [role.arn], ctx.region, params,
+                                                              ctx.source_ip))
     duration = _duration(ctx, params, role.max_session_duration)
     policy = session_policy(params.get("Policy"))
     requested = _session_tags(params)
