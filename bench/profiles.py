@@ -139,9 +139,11 @@ def _rss_mb(pid: int) -> float:
     """Resident memory of the server's processes together."""
     kilobytes = 0
     for process in process_tree(pid):
-        for line in Path(f"/proc/{process}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                kilobytes += int(line.split()[1])
+        try:
+            lines = Path(f"/proc/{process}/status").read_text().splitlines()
+        except OSError:  # ended since
+            continue
+        kilobytes += sum(int(line.split()[1]) for line in lines if line.startswith("VmRSS:"))
     return kilobytes / 1024
 
 
