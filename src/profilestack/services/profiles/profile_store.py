@@ -141,11 +141,6 @@ def load_profiles(db: Connection, domain_id: int, ids: Iterable[str], encoded: b
     return {profile_id: rows[profile_id] for profile_id in wanted if profile_id in rows}
 
 
-_BY_KEY = Prepared(select(profile_keys.c.profile_id).distinct().where(  # a key may have several origins
-    profile_keys.c.domain_id == bindparam("domain"), profile_keys.c.key_name == bindparam("name"),
-    profile_keys.c.key_value == bindparam("value")))
-
-
 _KEY_HOLDERS = Prepared(select(profile_keys.c.profile_id, profile_keys.c.origin).where(
     profile_keys.c.domain_id == bindparam("domain"), profile_keys.c.key_name == bindparam("name"),
     profile_keys.c.key_value == bindparam("value")))
@@ -165,8 +160,8 @@ def find_by_key(db: Connection, domain_id: int, key_name: str, values: list[str]
         return {profile_id: [profile_id] for profile_id in load_profiles(db, domain_id, values, encoded=True)}
     found: dict[str, list[str]] = {}
     for value in dict.fromkeys(values):
-        for row in _BY_KEY.all(db, {"domain": domain_id, "name": key_name, "value": value}):
-            found.setdefault(row.profile_id, []).append(value)
+        for profile_id in key_holders(db, domain_id, key_name, value):  # once, whatever gives it the key
+            found.setdefault(profile_id, []).append(value)
     return found
 
 
