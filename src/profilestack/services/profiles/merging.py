@@ -83,13 +83,14 @@ def merge(history: History, main: Row[Any], others: Sequence[Row[Any]], fields: 
     db, domain_id = history.db, history.domain.id
     deleted = 0
     for other in others:
-        moved = db.execute(select(profile_keys.c.key_name, profile_keys.c.key_value, profile_keys.c.origin)
-                           .where(profile_keys.c.profile_id == other.id)).all()
-        for origin in {row.origin for row in moved}:
+        moved: dict[str, list[tuple[str, str]]] = {}  # origin on the main profile → keys
+        for row in db.execute(select(profile_keys.c.key_name, profile_keys.c.key_value, profile_keys.c.origin)
+                              .where(profile_keys.c.profile_id == other.id)):
             # the keys of the merged profile's own fields stay with the main profile, whatever its fields become
-            store.add_keys(db, domain_id, main.id, [(row.key_name, row.key_value) for row in moved
-                                                    if row.origin == origin],
-                           MERGED_ORIGIN if origin == store.STANDARD_ORIGIN else origin)
+            origin = MERGED_ORIGIN if row.origin == store.STANDARD_ORIGIN else row.origin
+            moved.setdefault(origin, []).append((row.key_name, row.key_value))
+        for origin, pairs in moved.items():
+            store.add_keys(db, domain_id, main.id, pairs, origin)
         db.execute(update(profile_objects).where(profile_objects.c.domain_id == domain_id,
                                                  profile_objects.c.profile_id == other.id).values(profile_id=main.id))
         store.remove_keys(db, other.id)
