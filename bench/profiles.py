@@ -37,6 +37,7 @@ from bench.run import (
     free_port,
     lua_script,
     median_result,
+    proc_texts,
     process_tree,
     processes,
     ratio_text,
@@ -137,13 +138,8 @@ def _reads(wrk: str, port: int, ceiling: int, profiles: int, duration: int, conn
 
 def _rss_mb(pid: int) -> float:
     """Resident memory of the server's processes together."""
-    kilobytes = 0
-    for process in process_tree(pid):
-        try:
-            lines = Path(f"/proc/{process}/status").read_text().splitlines()
-        except OSError:  # ended since
-            continue
-        kilobytes += sum(int(line.split()[1]) for line in lines if line.startswith("VmRSS:"))
+    kilobytes = sum(int(line.split()[1]) for text in proc_texts(process_tree(pid), "status")
+                    for line in text.splitlines() if line.startswith("VmRSS:"))
     return kilobytes / 1024
 
 

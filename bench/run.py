@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,15 +159,24 @@ def run_wrk(wrk: str, port: int, script: str, duration: int, connections: int,
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time of the process and its descendants (a multi-process server's workers), live ones only."""
-    ticks = 0
-    for process in process_tree(pid):
+    """CPU time of the process and its descendants (a multi-process server's workers)."""
+    ticks = sum(int(fields[11]) + int(fields[12])  # utime + stime
+                for fields in (_stat_fields(text) for text in proc_texts(process_tree(pid), "stat")))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(text: str) -> list[str]:
+    """``/proc/<pid>/stat``'s fields after the command name (which may hold spaces and parentheses)."""
+    return text.rsplit(")", 1)[1].split()
+
+
+def proc_texts(pids: Iterable[int], name: str) -> Iterator[str]:
+    """``/proc/<pid>/<name>`` of each process still running."""
+    for pid in pids:
         try:
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            yield Path(f"/proc/{pid}/{name}").read_text()
         except OSError:  # ended since
             continue
-        ticks += int(fields[11]) + int(fields[12])  # utime + stime
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def process_tree(pid: int) -> list[int]:
@@ -175,11 +184,8 @@ def process_tree(pid: int) -> list[int]:
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            parents.setdefault(parent, []).append(int(entry.name))
+            for text in proc_texts([int(entry.name)], "stat"):
+                parents.setdefault(int(_stat_fields(text)[1]), []).append(int(entry.name))
     tree, waiting = [], [pid]
     while waiting:
         process = waiting.pop()
