@@ -31,6 +31,7 @@ from profilestack.services.profiles.tables import (
     profile_segment_events,
     profile_segment_members,
     profile_segment_snapshots,
+    profile_segment_streams,
     profile_segment_subscriptions,
     profile_trigger_invocations,
     profile_upload_jobs,
@@ -161,7 +162,7 @@ def update_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def delete_domain_data(db: Connection, domain: Row[Any]) -> None:
     """Every profile, key, object, history record, object type, trigger, integration, calculated attribute,
     segment, segment estimate, segment subscription, segment snapshot, layout, domain object type, upload job,
-    event stream, identity resolution job, match and tag of the domain."""
+    event stream, segment stream, identity resolution job, match and tag of the domain."""
     lock_for_transaction(db, domain_data_key(domain.id))  # objects still coming in finish first
     for table in (profile_objects, profile_keys, profiles_table, profile_object_types, profile_event_triggers,
                   profile_integrations, profile_trigger_invocations, profile_calculated_attributes,
@@ -169,7 +170,7 @@ def delete_domain_data(db: Connection, domain: Row[Any]) -> None:
                   profile_domain_object_types, profile_history_records, profile_upload_jobs,
                   profile_segment_subscriptions, profile_segment_members, profile_segment_events,
                   profile_event_streams, profile_segment_snapshots, profile_identity_resolution_jobs,
-                  profile_matches):
+                  profile_matches, profile_segment_streams):
         db.execute(delete(table).where(table.c.domain_id == domain.id))
     domain_stats.forget(db, domain.id)
     remove_tags(db, domain.arn, with_children=True)

@@ -19,6 +19,14 @@ NOT_DELIVERED = "profilestack does not deliver to Amazon Kinesis: the stream's e
 _KINESIS_STREAM = re.compile(r"^arn:aws[a-z-]*:kinesis:([a-z0-9-]+):(\d{12}):stream/[A-Za-z0-9_.-]{1,128}$")
 
 
+def require_kinesis_stream(ctx: CallContext, member: str, arn: str) -> None:
+    """Destinations are Kinesis data streams of the domain's account and region, as AWS requires."""
+    found = _KINESIS_STREAM.match(arn)
+    if found is None or found.groups() != (ctx.region, ctx.account):
+        raise bad_request(f"{member} {arn} is not the ARN of a Kinesis data stream in the domain's account and "
+                          "region.")
+
+
 def _destination(row: Any, summary: bool = False) -> dict[str, Any]:
     details = {"Uri": row.definition["Uri"], "Status": "UNHEALTHY", "UnhealthySince": row.created_at}
     return details if summary else {**details, "Message": NOT_DELIVERED}
@@ -34,13 +42,10 @@ def _shape(ctx: CallContext, domain: Any, row: Any) -> dict[str, Any]:
 
 @profiles.operation("CreateEventStream")
 def create_event_stream(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """The destination is a Kinesis data stream of the domain's account and region, as AWS requires."""
     domain = require_domain(ctx, params["DomainName"])
     name, uri = params["EventStreamName"], params["Uri"]
     EVENT_STREAMS.require_new(ctx, domain, name)
-    found = _KINESIS_STREAM.match(uri)
-    if found is None or found.groups() != (ctx.region, ctx.account):
-        raise bad_request(f"Uri {uri} is not the ARN of a Kinesis data stream in the domain's account and region.")
+    require_kinesis_stream(ctx, "Uri", uri)
     row = EVENT_STREAMS.put(ctx, domain, name, {"Uri": uri}, params.get("Tags"))
     result: dict[str, Any] = {"EventStreamArn": EVENT_STREAMS.arn(domain, row.name)}
     if params.get("Tags"):

@@ -19,6 +19,7 @@ from profilestack.services.profiles import (  # noqa: F401
     rule_based_merging,
     segment_estimates,
     segment_snapshots,
+    segment_streams,
     segment_subscriptions,
     segments,
     service_role,

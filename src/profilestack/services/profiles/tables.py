@@ -240,6 +240,17 @@ profile_segment_subscriptions = Table(
     Column("live_cursor", BigInteger, nullable=False),  # history records up to this one were looked at for LIVE events
 )
 
+# The Kinesis data stream a domain's segment membership events are for (AssociateStreamForSegments): one per
+# domain, kept after it is disassociated (GetStreamForSegments shows it STOPPED) until another is associated.
+profile_segment_streams = Table(
+    "profile_segment_streams", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("destination_arn", String(2048), nullable=False),
+    Column("role_arn", String(512), nullable=False),
+    Column("associated_at", UtcDateTime, nullable=False),
+    Column("disassociated_at", UtcDateTime),
+)
+
 profile_segment_members = Table(  # who a subscribed segment held at its last look
     "profile_segment_members", metadata,
     Column("domain_id", Integer, primary_key=True),
