@@ -105,6 +105,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
         alarms,
         composite_alarms,
         dashboards,
+        metric_streams,
         tagging,
     )
     from profilestack.services.cloudwatch.handlers import cloudwatch

@@ -1,5 +1,5 @@
 """CloudWatch metrics (one row per namespace, name and dimension set), their data points, metric alarms and their
-history, dashboards."""
+history, dashboards, metric streams."""
 
 from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
@@ -76,5 +76,16 @@ cloudwatch_dashboards = Table(
     Column("account_id", String(12), primary_key=True),
     Column("name", String(255), primary_key=True),
     Column("body", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+cloudwatch_metric_streams = Table(
+    "cloudwatch_metric_streams", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("definition", JSON, nullable=False),  # the PutMetricStream members that declare it (tags apart)
+    Column("state", String(16), nullable=False),  # running, stopped
+    Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -1,4 +1,4 @@
-"""Tags of CloudWatch alarms and dashboards: TagResource, UntagResource, ListTagsForResource."""
+"""Tags of CloudWatch alarms, dashboards and metric streams: TagResource, UntagResource, ListTagsForResource."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.alarms import find_alarms
 from profilestack.services.cloudwatch.dashboards import find_dashboard
 from profilestack.services.cloudwatch.handlers import cloudwatch
+from profilestack.services.cloudwatch.metric_streams import find_metric_stream
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
 
 def _tagged(ctx: CallContext, arn: str) -> str:
-    """The ARN of one of the caller's alarms (in the call's region) or dashboards."""
+    """The ARN of one of the caller's alarms or metric streams (in the call's region) or dashboards."""
     alarms = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:"
+    streams = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:metric-stream/"
     dashboards = f"arn:aws:cloudwatch::{ctx.account}:dashboard/"
     if arn.startswith(alarms) and find_alarms(ctx, [arn[len(alarms):]]):
+        return arn
+    if arn.startswith(streams) and find_metric_stream(ctx, arn[len(streams):]) is not None:
         return arn
     if arn.startswith(dashboards) and find_dashboard(ctx, arn[len(dashboards):]) is not None:
         return arn
