@@ -145,8 +145,12 @@ def test_resource_policy_naming_the_caller_allows_in_the_same_account():
 def test_cross_account_needs_both_sides():
     other = "arn:aws:sqs:us-east-1:999999999999:queue"
     grant = resource_policy({"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sqs:*", "Resource": "*"})
-    assert not decide([doc(allow())], action="sqs:SendMessage", resource=other).allowed
-    assert not decide([], action="sqs:SendMessage", resource=other, resource_policy=grant).allowed
+    refused = decide([doc(allow())], action="sqs:SendMessage", resource=other)
+    assert not refused.allowed
+    assert refused.reason == "because no resource-based policy allows the sqs:SendMessage action"
+    refused = decide([], action="sqs:SendMessage", resource=other, resource_policy=grant)
+    assert not refused.allowed  # the resource's side allows: the caller's side is what is missing
+    assert refused.reason == "because no identity-based policy allows the sqs:SendMessage action"
     assert decide([doc(allow())], action="sqs:SendMessage", resource=other, resource_policy=grant).allowed
 
 

@@ -233,7 +233,7 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
         return decision
     if resource_policy is not None and resource_policy.source_type == "trust" and strength is None:
         missing_layer = Layer.RESOURCE
-    elif not identity_ok and strength is None:
+    elif not identity_ok:  # across accounts too: the resource's side allowed, the caller's did not
         missing_layer = Layer.IDENTITY
     elif not boundary_ok:
         missing_layer = Layer.BOUNDARY
