@@ -109,11 +109,16 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+# A second account every test server has, whose root signs with this key pair (cross-account tests)
+OTHER_ACCOUNT, OTHER_ROOT_KEY, OTHER_ROOT_SECRET = "222233334444", "OTHERROOT", "other-root-secret"
+
+
 @contextmanager
 def server_on(backend: str, data_dir: Path, **env: str) -> Iterator[Server]:
     """A running server on ``backend``: SQLite in ``data_dir``, or a fresh PostgreSQL database, dropped after;
-    started with extra ``PROFILESTACK_*`` settings."""
+    started with extra ``PROFILESTACK_*`` settings (and the second account)."""
     database = PostgresDatabase() if backend == "postgresql" else None
+    env = {"PROFILESTACK_ACCOUNTS": f"{OTHER_ACCOUNT}:{OTHER_ROOT_KEY}:{OTHER_ROOT_SECRET}", **env}
     instance = Server(f"http://127.0.0.1:{free_port()}", backend, data_dir, database.url if database else None,
                       extra_env=env)
     instance.start()

@@ -14,7 +14,7 @@ from profilestack.gateway.authn import Authenticator
 from profilestack.gateway.authz import Authorizer, PolicyAuthorizer
 from profilestack.gateway.pipeline import Gateway
 from profilestack.iam_policy.actions import NameResolver
-from profilestack.identity.credentials import BootstrapCredentials, CredentialResolver, CredentialSource
+from profilestack.identity.credentials import CredentialResolver, CredentialSource, RootCredentials
 from profilestack.identity.principal import Principal
 from profilestack.outbox.cleanup import CLEANUP_EVERY, CLEANUP_TASK, drop_finished_tasks
 from profilestack.outbox.worker import OutboxWorker, ensure_pending
@@ -48,10 +48,7 @@ class App:
             override_default_versions(json.loads(Path(settings.test_policy_overrides).read_text()))
         self.database = Database(settings.database_url, read_only_checks=settings.test_read_only_checks)
         self.database.migrate()
-        sources: list[CredentialSource] = []
-        if settings.bootstrap_credentials:
-            sources.append(BootstrapCredentials(settings.root_access_key, settings.root_secret_key,
-                                                settings.account_id))
+        sources: list[CredentialSource] = [RootCredentials(settings.root_keys())]
         temporary = [SessionCredentials(self.database), SessionTokenCredentials(self.database),
                      FederationCredentials(self.database)]
         sources += [AccessKeyCredentials(self.database), *temporary, ScopedCredentials(self.database, temporary)]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profilestack import __version__
-from profilestack.config import Settings, redact_url
+from profilestack.config import Settings, SettingsError, redact_url
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -38,7 +38,14 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["bootstrap_credentials"] = False
     if getattr(args, "no_outbox_worker", False):
         overrides["outbox_worker"] = False
-    return Settings.from_env(**overrides)
+    settings = Settings.from_env(**overrides)
+    if getattr(args, "account", None):  # --account adds to PROFILESTACK_ACCOUNTS
+        settings.accounts = ",".join(filter(None, [settings.accounts, *args.account]))
+    try:
+        settings.root_keys()
+    except SettingsError as error:
+        raise SystemExit(f"profilestack: error: {error}") from None
+    return settings
 
 
 def _banner(settings: Settings, backend: str) -> str:
@@ -54,6 +61,8 @@ def _banner(settings: Settings, backend: str) -> str:
         )
     else:
         lines.append("  bootstrap credentials disabled")
+    for key in settings.root_keys()[1 if settings.bootstrap_credentials else 0:]:
+        lines.append(f"  account {key.account}: root with AWS_ACCESS_KEY_ID={key.access_key} (secret as configured)")
     return "\n".join(lines)
 
 
@@ -171,7 +180,7 @@ def load(args: argparse.Namespace) -> int:
 
     try:
         result = load_objects(app, args.domain, args.object_type, Path(args.file), args.region,
-                              batch_size=args.batch_size, progress=progress)
+                              account=args.load_account, batch_size=args.batch_size, progress=progress)
     finally:
         app.close()
     print(file=sys.stderr)
@@ -242,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--workers", type=int, help="server processes (PostgreSQL or SQLite)")
     serve_parser.add_argument("--no-bootstrap-credentials", action="store_true",
                               help="do not accept the configured root key pair")
+    serve_parser.add_argument("--account", action="append", metavar="ACCOUNT:ACCESS_KEY:SECRET",
+                              help="one more account, whose root signs with this key pair (repeatable)")
     serve_parser.add_argument("--no-outbox-worker", action="store_true",
                               help="leave outbox tasks to separate 'profilestack worker' processes")
     _storage_flags(serve_parser)
@@ -261,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     load_parser.add_argument("file", help="one JSON object per line")
     load_parser.add_argument("--object-type", required=True, help="the object type that maps each object")
     load_parser.add_argument("--region", default="us-east-1")
+    load_parser.add_argument("--account", dest="load_account", help="the domain's account (default: the bootstrap "
+                             "account, PROFILESTACK_ACCOUNT_ID)")
     load_parser.add_argument("--batch-size", type=int, default=1000, help="objects per transaction")
     _storage_flags(load_parser)
     load_parser.set_defaults(handler=load)

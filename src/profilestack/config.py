@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import os
+import re
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from profilestack.store.engine import sqlite_url
 
 ENV_PREFIX = "PROFILESTACK_"
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_ACCESS_KEY = re.compile(r"[A-Za-z0-9]{4,128}")
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be served; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class RootKeys:
+    """An account's root user and a key pair that signs as it."""
+
+    account: str
+    access_key: str
+    secret: str
 
 
 def _env_bool(value: str) -> bool:
@@ -25,6 +42,8 @@ class Settings:
     root_access_key: str = "test"
     root_secret_key: str = "test"
     bootstrap_credentials: bool = True
+    # more accounts, each with a root key pair of its own: "ACCOUNT:ACCESS_KEY:SECRET[,ACCOUNT:ACCESS_KEY:SECRET…]"
+    accounts: str | None = None
     workers: int = 1  # server processes
     outbox_worker: bool = True  # run an outbox worker inside each server process
     log_level: str = "warning"
@@ -37,6 +56,32 @@ class Settings:
     # testing aid: read transactions refuse writes, so an operation that writes in one (which SQLite refuses
     # only when another connection wrote meanwhile) fails every time, in the tests, instead of now and then
     test_read_only_checks: bool = False
+
+    def root_keys(self) -> list[RootKeys]:
+        """Every configured root key pair: the bootstrap one (unless disabled), then each of ``accounts``.
+        SettingsError when ``accounts`` is malformed or repeats an account or an access key."""
+        keys = [RootKeys(self.account_id, self.root_access_key, self.root_secret_key)] \
+            if self.bootstrap_credentials else []
+        for entry in (self.accounts or "").split(","):
+            if not entry.strip():
+                continue
+            parts = entry.strip().split(":")
+            if len(parts) != 3 or not _ACCOUNT_ID.fullmatch(parts[0]) or not _ACCESS_KEY.fullmatch(parts[1]) \
+                    or not parts[2]:
+                raise SettingsError(f"accounts: {entry.strip()!r} is not ACCOUNT:ACCESS_KEY:SECRET (a 12-digit "
+                                    "account id, an access key of 4 to 128 letters and digits, a secret)")
+            keys.append(RootKeys(*parts))
+        for seen, name in ((Counter(key.account for key in keys), "account"),
+                           (Counter(key.access_key for key in keys), "access key")):
+            repeated = [value for value, count in seen.items() if count > 1]
+            if repeated:
+                raise SettingsError(f"accounts: {name} {repeated[0]} is configured twice")
+        return keys
+
+    def has_root_keys(self, account: str) -> bool:
+        """Whether the account's root user has a configured key pair (the credential report and account summary
+        show it)."""
+        return any(key.account == account for key in self.root_keys())
 
     @property
     def database_url(self) -> str:

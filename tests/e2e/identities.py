@@ -46,8 +46,9 @@ class Identity:
 
 
 def make_user(server: Any, *inline: str, managed: tuple[str, ...] = (), boundary: str | None = None,
-              path: str = "/", tags: dict[str, str] | None = None) -> Identity:
-    iam = server.client("iam")
+              path: str = "/", tags: dict[str, str] | None = None, iam: Any = None) -> Identity:
+    """A user with an access key; ``iam`` (a client signed by another account's root) makes it in that account."""
+    iam = iam or server.client("iam")
     name = unique("user")
     kwargs: dict[str, Any] = {"UserName": name, "Path": path}
     if boundary:

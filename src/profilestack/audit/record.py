@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from botocore.model import Shape
 
 from profilestack.gateway.codecs.compiled import PerShape, each_item, each_value
+from profilestack.iam_policy.engine import account_of
 from profilestack.identity.principal import Principal
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -42,6 +43,7 @@ class AuditEvent:
     error_message: str | None = None
     request_parameters: dict[str, Any] | None = None
     resources: list[dict[str, str]] = field(default_factory=list)
+    shared_event_id: str | None = None  # the same call recorded for each account it touched (owners_copies)
 
     def values(self) -> list[Any]:
         """The row, in ``COLUMNS`` order."""
@@ -54,7 +56,18 @@ class AuditEvent:
                    principal.invoked_by]
         return [self.event_id, self.event_time, self.account_id, self.region, self.event_source, self.event_name,
                 self.read_only, *who, self.source_ip, _storable(self.user_agent), self.request_id, self.error_code,
-                _storable(self.error_message), self.request_parameters, self.resources]
+                _storable(self.error_message), self.request_parameters, self.resources, self.shared_event_id]
+
+    def owners_copies(self, new_id: Callable[[], str]) -> list[AuditEvent]:
+        """The call as recorded for each other account that owns a resource it names (a role assumed across
+        accounts), as CloudTrail delivers a cross-account call to both accounts: the same ``shared_event_id``,
+        an event id of each copy's own. AWS-owned resources (managed policies) belong to no account."""
+        owners = dict.fromkeys(account_of(item["ResourceName"]) for item in self.resources)
+        others = [owner for owner in owners if owner.isdigit() and owner != self.account_id]
+        if not others:
+            return []
+        self.shared_event_id = self.event_id
+        return [replace(self, event_id=new_id(), account_id=owner) for owner in others]
 
 
 def _storable(text: str | None) -> str | None:
@@ -65,7 +78,8 @@ def _storable(text: str | None) -> str | None:
 
 COLUMNS = ("event_id", "event_time", "account_id", "region", "event_source", "event_name", "read_only",
            "principal_type", "principal_arn", "principal_id", "username", "access_key_id", "invoked_by", "source_ip",
-           "user_agent", "request_id", "error_code", "error_message", "request_parameters", "resources")
+           "user_agent", "request_id", "error_code", "error_message", "request_parameters", "resources",
+           "shared_event_id")
 
 
 def scrub(shape: Shape | None, params: dict[str, Any]) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ audit_events = Table(
     Column("error_message", Text),
     Column("request_parameters", JSON),
     Column("resources", JSON),  # [{"ResourceType": ..., "ResourceName": ...}]
+    Column("shared_event_id", String(36)),  # a call recorded in each account it touched: the first event's id
     Index("ix_audit_account_time", "account_id", "event_time"),
     Index("ix_audit_account_name", "account_id", "event_name"),
     Index("ix_audit_access_key", "access_key_id", "seq"),

@@ -49,6 +49,8 @@ class AccessDenied(AwsError):
         else:
             message = f"User: {principal.arn} is not authorized to perform: {action}{on} {reason}"
         super().__init__("AccessDenied", message, 403)
+        # refused by the resource's own policy (a role's trust policy), rather than by the caller's side
+        self.by_resource_policy = "resource-based policy" in reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from botocore.model import OperationModel, ServiceModel
 from profilestack.audit.record import AuditEvent, scrub
 from profilestack.gateway import routing, sigv4
 from profilestack.gateway.authn import AuthenticationFailed
-from profilestack.gateway.authz import AuthorizationRequest
+from profilestack.gateway.authz import AccessDenied, AuthorizationRequest
 from profilestack.gateway.catalog import SERVICES_BY_NAME, ServiceSpec, service_model
 from profilestack.gateway.codecs.base import Codec, resolve_error
 from profilestack.gateway.codecs.json_rpc import JsonRpcCodec
@@ -172,6 +172,7 @@ class Gateway:
         resources = [item["ResourceName"] for item in event.resources]
         if call.principal.kind == ANONYMOUS and resources:  # recorded in the account of what it asks for
             event.account_id = account_of(resources[0]) or event.account_id
+        owners_see_it = True  # unless the caller's own side refused it: then it never reached their resources
         try:
             _raise_if_unavailable(call.spec, call.region)
             if problems:
@@ -202,6 +203,7 @@ class Gateway:
             localized = self._localize(call.model, err)
             event.error_code = resolve_error(call.model, localized).code
             event.error_message = localized.message
+            owners_see_it = not isinstance(err, AccessDenied) or err.by_resource_policy
             raise
         except Exception:
             event.error_code = "InternalFailure"
@@ -209,6 +211,9 @@ class Gateway:
             raise
         finally:
             self.app.audit.record(event)
+            if owners_see_it:
+                for copy in event.owners_copies(self.app.ids.call_id):
+                    self.app.audit.record(copy)
 
     def unit_of_work(self, principal: Principal, region: str, request_id: str, operation: str, write: bool = True,
                      parent: CallContext | None = None, source_ip: str | None = None) -> CallContext:

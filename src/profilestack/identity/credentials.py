@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from profilestack.identity.principal import Principal, root_principal
+
+if TYPE_CHECKING:
+    from profilestack.config import RootKeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +29,16 @@ class CredentialSource(Protocol):
     def lookup(self, access_key: str) -> Credential | None: ...
 
 
-class BootstrapCredentials:
-    """The configured root key pair (``test``/``test`` by default)."""
+class RootCredentials:
+    """The configured root key pairs: the bootstrap one (``test``/``test`` by default) and those of more accounts."""
 
-    def __init__(self, access_key: str, secret: str, account: str) -> None:
-        self._credential = Credential(access_key, secret, root_principal(account, access_key))
+    def __init__(self, keys: list[RootKeys]) -> None:
+        self._credentials = {key.access_key: Credential(key.access_key, key.secret,
+                                                        root_principal(key.account, key.access_key))
+                             for key in keys}
 
     def lookup(self, access_key: str) -> Credential | None:
-        return self._credential if access_key == self._credential.access_key else None
+        return self._credentials.get(access_key)
 
 
 class CredentialResolver:

@@ -14,6 +14,7 @@ from profilestack import jsontext
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.iam_policy.engine import account_of
 from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.registry import ServiceHandlers
 
@@ -164,13 +165,20 @@ def _event(row: Row[Any]) -> dict[str, Any]:
     }
 
 
+def _owner(arn: str, recipient: str) -> str:
+    """The account a resource belongs to: its ARN's, or the recipient's for ARNs naming none (AWS-owned)."""
+    account = account_of(arn)
+    return account if account.isdigit() else recipient
+
+
 def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
     """The CloudTrail record JSON, as ``CloudTrailEvent`` carries it."""
     identity: dict[str, Any] = {
         "type": row.principal_type,
         "principalId": row.principal_id,
         "arn": row.principal_arn,
-        "accountId": row.account_id,
+        # the caller's account, which is not the recipient's in a copy of a call across accounts
+        "accountId": account_of(row.principal_arn or "") if row.shared_event_id else row.account_id,
     }
     if row.access_key_id:
         identity["accessKeyId"] = row.access_key_id
@@ -197,11 +205,14 @@ def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
         "requestID": row.request_id,
         "eventID": row.event_id,
         "readOnly": row.read_only,
-        "resources": [{"ARN": item["ResourceName"], "accountId": row.account_id} for item in row.resources or []],
+        "resources": [{"ARN": item["ResourceName"], "accountId": _owner(item["ResourceName"], row.account_id)}
+                      for item in row.resources or []],
         "eventType": "AwsApiCall",
         "managementEvent": True,
         "recipientAccountId": row.account_id,
     }
+    if row.shared_event_id:
+        record["sharedEventID"] = row.shared_event_id
     if row.error_code:
         record["errorCode"] = row.error_code
         record["errorMessage"] = row.error_message

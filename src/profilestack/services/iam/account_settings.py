@@ -76,9 +76,8 @@ def get_account_summary(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
     versions = db.execute(select(func.count()).select_from(iam_policy_versions).join(
         iam_policies, iam_policies.c.id == iam_policy_versions.c.policy_id)
         .where(iam_policies.c.account_id == account)).scalar_one()
-    bootstrap = ctx.app.settings
     settings = settings_of(db, account)
-    root_keys = int(bootstrap.bootstrap_credentials and bootstrap.account_id == account)
+    root_keys = int(ctx.app.settings.has_root_keys(account))
     summary = {
         "Users": _count(db, USER.table, account), "UsersQuota": USER.quota,
         "Groups": _count(db, GROUP.table, account), "GroupsQuota": GROUP.quota,

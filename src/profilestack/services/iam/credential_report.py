@@ -80,9 +80,7 @@ def _certificate_columns(db: Connection, user_id: str) -> tuple[str, ...]:
 
 
 def _root_row(ctx: CallContext) -> list[str]:
-    settings = ctx.app.settings
-    bootstrap = settings.bootstrap_credentials and settings.account_id == ctx.account
-    key = ("true", "N/A", "N/A", "N/A", "N/A") if bootstrap else ("false", "N/A", "N/A", "N/A", "N/A")
+    key = ("true" if ctx.app.settings.has_root_keys(ctx.account) else "false", "N/A", "N/A", "N/A", "N/A")
     return ["<root_account>", f"arn:aws:iam::{ctx.account}:root", _time(ROOT_CREATED), "not_supported",
             "no_information", "not_supported", "not_supported", "false", *key, "false", "N/A", "N/A", "N/A", "N/A",
             *_NO_CERTIFICATES]
