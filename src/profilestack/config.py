@@ -78,6 +78,10 @@ class Settings:
                 raise SettingsError(f"accounts: {name} {repeated[0]} is configured twice")
         return keys
 
+    def accounts_held(self) -> set[str]:
+        """The accounts whose identities this server holds: the bootstrap account and every configured one."""
+        return {self.account_id, *(key.account for key in self.root_keys())}
+
     def has_root_keys(self, account: str) -> bool:
         """Whether the account's root user has a configured key pair (the credential report and account summary
         show it)."""

@@ -172,3 +172,22 @@ def test_the_bulk_loader_loads_into_another_accounts_domain(tmp_path: Path) -> N
     with dedicated_server(tmp_path) as server:
         stats = other(server, "customer-profiles").get_domain(DomainName="theirs")["Stats"]
         assert (stats["ProfileCount"], stats["ObjectCount"]) == (2, 4)
+
+
+def test_a_trust_policy_names_only_users_and_roles_that_exist(server: Server) -> None:
+    iam, name = server.client("iam"), unique("trusting")
+    theirs = make_user(server, iam=other(server, "iam"))
+    for principal in (f"arn:aws:iam::{ACCOUNT}:user/nobody-{name}", f"arn:aws:iam::{OTHER_ACCOUNT}:role/none-{name}",
+                      f"arn:aws:iam::{OTHER_ACCOUNT}:user/path/{theirs.name}"):  # exists, but not on that path
+        code, message = refused(iam.create_role, RoleName=name, AssumeRolePolicyDocument=trust({"AWS": principal}))
+        assert (code, message) == ("MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{principal}"')
+    assert refused(iam.get_role, RoleName=name)[0] == "NoSuchEntity"  # nothing was made
+    # those that exist, whole accounts, and principals of accounts this server does not hold are taken
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust({"AWS": [
+        theirs.arn, OTHER_ACCOUNT,
+        "arn:aws:iam::999988887777:user/elsewhere", f"arn:aws:iam::{OTHER_ACCOUNT}:root"]}))
+    code, message = refused(iam.update_assume_role_policy, RoleName=name,
+                            PolicyDocument=trust({"AWS": f"arn:aws:iam::{ACCOUNT}:role/{name}-gone"}))
+    assert (code, message) == ("MalformedPolicyDocument",
+                               f'Invalid principal in policy: "AWS":"arn:aws:iam::{ACCOUNT}:role/{name}-gone"')
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust({"AWS": f"arn:aws:iam::{ACCOUNT}:role/{name}"}))
