@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from tests.conftest import OTHER_ACCOUNT, OTHER_ROOT_KEY, OTHER_ROOT_SECRET, Server, dedicated_server
 from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
@@ -191,3 +193,53 @@ def test_a_trust_policy_names_only_users_and_roles_that_exist(server: Server) ->
     assert (code, message) == ("MalformedPolicyDocument",
                                f'Invalid principal in policy: "AWS":"arn:aws:iam::{ACCOUNT}:role/{name}-gone"')
     iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust({"AWS": f"arn:aws:iam::{ACCOUNT}:role/{name}"}))
+
+
+def test_a_trusted_user_deleted_and_made_again_is_no_longer_trusted(server: Server) -> None:
+    """The trust policy holds the user itself (its unique id), not its name: as on AWS, a user of the same name
+    made again is someone else, and the policy shows the old user's id until it is saved again."""
+    iam = server.client("iam")
+    user = make_user(server, document(allow("sts:AssumeRole")))
+    renamed = make_user(server, document(allow("sts:AssumeRole")))
+    role_name = unique("trusting")
+    role_arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust(
+        {"AWS": [user.arn, renamed.arn]}))["Role"]["Arn"]
+    assume(user, role_arn)
+    user_id = iam.get_user(UserName=user.name)["User"]["UserId"]
+
+    def trusted() -> list[str]:
+        return iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"][
+            "AWS"]
+
+    # a renamed user is still the one trusted, under its new ARN
+    new_name = unique("renamed")
+    iam.update_user(UserName=renamed.name, NewUserName=new_name)
+    assert trusted() == [user.arn, f"arn:aws:iam::{ACCOUNT}:user/{new_name}"]
+
+    iam.delete_access_key(UserName=user.name, AccessKeyId=user.key)
+    iam.delete_user_policy(UserName=user.name, PolicyName="inline-0")
+    iam.delete_user(UserName=user.name)
+    assert trusted()[0] == user_id and user_id.startswith("AIDA")
+
+    iam.create_user(UserName=user.name)  # the same name, another user
+    iam.put_user_policy(UserName=user.name, PolicyName="assume", PolicyDocument=document(allow("sts:AssumeRole")))
+    key = iam.create_access_key(UserName=user.name)["AccessKey"]
+    impostor = type(user)(server, user.arn, user.name, key["AccessKeyId"], key["SecretAccessKey"])
+    code, message = wait_for(lambda: _refusal(impostor, role_arn))
+    assert code == "AccessDenied" and "no resource-based policy allows" in message
+    assert trusted()[0] == user_id
+    # the id cannot be written back; saving the policy with the name again trusts the new user
+    assert refused(iam.update_assume_role_policy, RoleName=role_name,
+                   PolicyDocument=trust({"AWS": user_id}))[0] == "MalformedPolicyDocument"
+    iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=trust({"AWS": user.arn}))
+    wait_for(lambda: _refusal(impostor, role_arn) is None)
+    assert trusted() == user.arn
+
+
+def _refusal(identity: Any, role_arn: str) -> tuple[str, str] | None:
+    """The error assuming the role meets, or None when it is assumed."""
+    try:
+        identity.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="again")
+    except ClientError as err:
+        return err.response["Error"]["Code"], err.response["Error"]["Message"]
+    return None

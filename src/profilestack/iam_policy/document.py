@@ -88,7 +88,9 @@ def _principals(value: object) -> dict[str, tuple[str, ...]]:
         principals[kind] = _strings(names, "Principal")
         if kind == "AWS":
             for name in principals[kind]:
-                if name != "*" and not re.fullmatch(r"\d{12}", name) and not name.startswith("arn:"):
+                # a unique id (AIDA…, AROA…) stands for a user or role a trust policy named that no longer exists
+                if name != "*" and not re.fullmatch(r"\d{12}|A(?:IDA|ROA)[A-Z0-9]{12,124}", name) \
+                        and not name.startswith("arn:"):
                     raise MalformedPolicy(f"Invalid principal in policy: \"AWS\":\"{name}\"")
     return principals
 

@@ -25,6 +25,7 @@ from profilestack.services.iam.linked_services import linked_service
 from profilestack.services.iam.passwords import self_service_statements
 from profilestack.services.iam.tables import iam_policies, iam_roles, iam_users
 from profilestack.services.iam.tags import tag_map
+from profilestack.services.iam.trust_principals import effective_trust
 from profilestack.services.sts.tables import sts_federation_tokens, sts_sessions
 from profilestack.store.database import Database
 
@@ -169,7 +170,9 @@ class IamPolicyStore:
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         with self.database.transaction(write=False) as db:
-            text = db.execute(select(iam_roles.c.trust_policy).where(iam_roles.c.arn == arn)).scalar()
+            role = db.execute(select(iam_roles.c.trust_policy, iam_roles.c.trust_principals)
+                              .where(iam_roles.c.arn == arn)).first()
+            text = effective_trust(db, role.trust_policy, role.trust_principals) if role else None
         # a role that does not exist trusts nobody
         policy = Policy("TrustPolicy", "trust", parse_policy(text, PolicyKind.TRUST) if text else _TRUSTS_NOBODY)
         self._trust[arn] = (now, policy)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -14,20 +13,20 @@ from profilestack.identity.principal import ASSUMED_ROLE
 from profilestack.services.iam import entities, managed
 from profilestack.services.iam.documents import check_size, validated, wire
 from profilestack.services.iam.entities import ROLE
-from profilestack.services.iam.errors import delete_conflict, malformed_policy
+from profilestack.services.iam.errors import delete_conflict
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_instance_profiles
 from profilestack.services.iam.tags import add_tags
+from profilestack.services.iam.trust_principals import effective_trust, principal_ids
 
 TRUST_POLICY_LIMIT = 2048
 DEFAULT_SESSION_DURATION = 3600
-_NAMED_ENTITY = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/.+")  # a principal that must exist
 
 
 def role_shape(db: Connection, row: Row[Any], detailed: bool = True) -> dict[str, Any]:
     shape = entities.base_shape(ROLE, row)
-    shape["AssumeRolePolicyDocument"] = wire(row.trust_policy)
+    shape["AssumeRolePolicyDocument"] = wire(effective_trust(db, row.trust_policy, row.trust_principals))
     if row.description is not None:
         shape["Description"] = row.description
     shape["MaxSessionDuration"] = row.max_session_duration
@@ -60,21 +59,11 @@ def target_entity(ctx: CallContext, kind: entities.EntityKind, params: dict[str,
     return row
 
 
-def _trust_policy(ctx: CallContext, text: str) -> str:
-    """The trust policy, once valid: as on AWS, a user or role it names must exist — checked for the accounts this
-    server holds; another account's principals cannot be looked up and are taken as given."""
+def _trust_policy(ctx: CallContext, text: str) -> dict[str, Any]:
+    """The columns of a valid trust policy: its text, and the users and roles it names by their unique ids."""
     check_size(text, TRUST_POLICY_LIMIT, f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_LIMIT}")
-    held = ctx.app.settings.accounts_held()
-    for statement in validated(text, PolicyKind.TRUST).statements:
-        for name in (statement.principals or {}).get("AWS", ()):
-            found = _NAMED_ENTITY.fullmatch(name)
-            if found is None or found.group(1) not in held:
-                continue
-            table = entities.KIND_NAMED[found.group(2)].table
-            if ctx.db.execute(select(table.c.id).where(table.c.account_id == found.group(1),
-                                                       func.lower(table.c.arn) == name.lower())).first() is None:
-                raise malformed_policy(f'Invalid principal in policy: "AWS":"{name}"')
-    return text
+    named = principal_ids(ctx.db, ctx.app.settings.accounts_held(), validated(text, PolicyKind.TRUST))
+    return {"trust_policy": text, "trust_principals": named or None}
 
 
 @iam.operation("CreateRole")
@@ -83,7 +72,7 @@ def create_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if boundary:
         managed.require(ctx.db, ctx.account, boundary)
     row = entities.create(ctx, ROLE, params["RoleName"], params.get("Path"), boundary_arn=boundary,
-                          trust_policy=_trust_policy(ctx, params["AssumeRolePolicyDocument"]),
+                          **_trust_policy(ctx, params["AssumeRolePolicyDocument"]),
                           description=params.get("Description"),
                           max_session_duration=params.get("MaxSessionDuration") or DEFAULT_SESSION_DURATION)
     if params.get("Tags"):
@@ -134,7 +123,7 @@ def update_role_description(ctx: CallContext, params: dict[str, Any]) -> dict[st
 def update_assume_role_policy(ctx: CallContext, params: dict[str, Any]) -> None:
     row = entities.require(ctx.db, ROLE, ctx.account, params["RoleName"])
     refuse_if_service_linked(ctx, row)
-    _update(ctx, row, trust_policy=_trust_policy(ctx, params["PolicyDocument"]))
+    _update(ctx, row, **_trust_policy(ctx, params["PolicyDocument"]))
 
 
 @iam.operation("DeleteRole")

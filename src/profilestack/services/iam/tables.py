@@ -37,6 +37,8 @@ iam_roles = Table(
     "iam_roles", metadata, *_entity_columns(),
     Column("boundary_arn", String(2048)),
     Column("trust_policy", Text, nullable=False),
+    # the users and roles the trust policy names, as their unique ids when it was saved: {ARN as written: id}
+    Column("trust_principals", JSON),
     Column("description", String(1000)),
     Column("max_session_duration", Integer, nullable=False),
     Column("last_used_at", UtcDateTime),
