@@ -211,7 +211,7 @@ class Gateway:
             raise
         finally:
             self.app.audit.record(event)
-            if owners_see_it:
+            if owners_see_it and event.resources:
                 for copy in event.owners_copies(self.app.ids.call_id):
                     self.app.audit.record(copy)
 
