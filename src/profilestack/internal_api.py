@@ -1,5 +1,5 @@
-"""Endpoints under ``/_profilestack/`` that AWS has no API for: health, what a campaign received, the files of
-Customer Profiles segment snapshots, and the URLs Customer Profiles upload jobs take their files at.
+"""Endpoints under ``/_profilestack/`` that AWS has no API for: health, the web console, what a campaign received,
+the files of Customer Profiles segment snapshots, and the URLs Customer Profiles upload jobs take their files at.
 
 Reading a campaign's outbound requests or a snapshot's file is SigV4-authenticated and authorized like an AWS call
 (it needs ``connect-campaigns:DescribeCampaign`` on the campaign, ``profile:GetSegmentSnapshot`` on the segment).
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from profilestack.app import App
 
 PREFIX = "/_profilestack/"
+CONSOLE = "/_profilestack/console"  # pages.ROOT
 _OUTBOUND = re.compile(r"^/_profilestack/campaigns/([^/]+)/outbound-requests$")
 _SNAPSHOT = re.compile(r"^/_profilestack/segment-snapshots/([^/]+)$")
 
@@ -45,6 +46,10 @@ def _json_error(error: AwsError) -> HttpResponse:
 
 
 def handle(app: App, request: HttpRequest) -> HttpResponse:
+    if request.raw_path.startswith(CONSOLE):
+        from profilestack.console import pages  # Jinja2 and the templates load at the first page, not at start
+
+        return pages.handle(app, request)
     if request.raw_path == "/_profilestack/health" and request.method == "GET":
         return _json(200, {"status": "ok", "version": __version__, "storage": app.database.backend})
     found = _OUTBOUND.match(request.raw_path)

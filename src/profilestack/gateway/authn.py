@@ -13,7 +13,7 @@ from functools import lru_cache
 from profilestack.gateway import sigv4
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest
-from profilestack.identity.credentials import CredentialResolver
+from profilestack.identity.credentials import Credential, CredentialResolver
 from profilestack.identity.principal import Principal
 from profilestack.runtime import Clock
 
@@ -66,6 +66,21 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
+_REFUSALS = {"unknown_key": INVALID_TOKEN, "expired_token": "The security token included in the request is expired"}
+
+
+def token_refusal(credential: Credential, token: str | None, now: datetime) -> str | None:
+    """Why a known, active credential cannot be used with this session token now ("unknown_key" for a wrong or
+    missing token, "expired_token"), or None when it can."""
+    if credential.session_token is None:
+        return "unknown_key" if token else None
+    if token != credential.session_token:
+        return "unknown_key"
+    if credential.expires_at is not None and now >= credential.expires_at:
+        return "expired_token"
+    return None
+
+
 class Authenticator:
     def __init__(self, credentials: CredentialResolver, clock: Clock) -> None:
         self.credentials = credentials
@@ -96,13 +111,9 @@ class Authenticator:
             raise fail("unknown_key", INVALID_TOKEN)
         principal, region = credential.principal, signed.region
         now = self.clock.now()
-        if credential.session_token is not None:
-            if signed.security_token != credential.session_token:
-                raise fail("unknown_key", INVALID_TOKEN)
-            if credential.expires_at is not None and now >= credential.expires_at:
-                raise fail("expired_token", "The security token included in the request is expired")
-        elif signed.security_token:
-            raise fail("unknown_key", INVALID_TOKEN)
+        refusal = token_refusal(credential, signed.security_token, now)
+        if refusal is not None:
+            raise fail(refusal, _REFUSALS[refusal])
 
         if not sigv4.signature_matches(request, signed, credential.secret):
             raise fail("bad_signature", BAD_SIGNATURE)

@@ -132,17 +132,18 @@ class Gateway:
 
     def invoke(
         self, principal: Principal, service: str, operation: str, params: dict[str, Any], region: str,
-        parent: CallContext | None = None,
+        parent: CallContext | None = None, source_ip: str | None = None, user_agent: str | None = None,
     ) -> dict[str, Any]:
-        """A call made by a service: same validation, authorization, handling and audit.
+        """A call made in process — by a service, or by the console for its signed-in user: same validation,
+        authorization, handling and audit. A service's call comes from the service itself (``invoked_by``).
 
         With ``parent`` (the call being served) it joins that call's transaction: both commit or neither does.
         """
         spec = SERVICES_BY_NAME[service]
         model = service_model(service)
         call = Call(spec, model, model.operation_model(operation), params, principal,
-                    spec.global_region or region, self.app.ids.request_id(), principal.invoked_by, principal.invoked_by,
-                    parent)
+                    spec.global_region or region, self.app.ids.request_id(), source_ip or principal.invoked_by,
+                    user_agent or principal.invoked_by, parent)
         try:
             return self.execute(call)
         except AwsError as err:

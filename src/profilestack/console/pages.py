@@ -1,0 +1,144 @@
+"""The console's pages: sign-in, the account's domains and service-linked roles, a domain with a profile search,
+and recent activity. Each page is rendered from AWS calls made through the gateway as the signed-in principal."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, quote
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from profilestack.console import session
+from profilestack.gateway.errors import AwsError
+from profilestack.gateway.http import HttpRequest, HttpResponse
+from profilestack.identity.principal import Principal
+
+if TYPE_CHECKING:
+    from profilestack.app import App
+
+ROOT = "/_profilestack/console"
+USER_AGENT = "profilestack-console"
+SERVICE_ROLE_PATH = "/aws-service-role/profile.amazonaws.com/"
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+_DOMAIN_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})$")
+# a page holds no script, frames nothing, is framed by nothing and submits only to this server
+_HEADERS = [("content-type", "text/html; charset=utf-8"), ("cache-control", "no-store"),
+            ("x-frame-options", "DENY"), ("referrer-policy", "no-referrer"), ("x-content-type-options", "nosniff"),
+            ("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                        "frame-ancestors 'none'")]
+
+_templates = Environment(loader=PackageLoader("profilestack.console", "templates"),
+                         autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+
+
+@dataclass
+class Page:
+    """What a page shows: the answers of its calls, and the errors of those that were refused."""
+
+    app: App
+    request: HttpRequest
+    principal: Principal
+    region: str
+    errors: list[str] = field(default_factory=list)
+
+    def call(self, service: str, operation: str, params: dict[str, Any] | None = None) -> Any:
+        try:
+            return self.app.gateway.invoke(self.principal, service, operation, params or {}, self.region,
+                                           source_ip=self.request.source_ip, user_agent=USER_AGENT)
+        except AwsError as error:
+            self.errors.append(f"{operation}: {error.code}: {error.message}")
+            return None
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HttpResponse:
+        return _render(template, status, root=ROOT, region=self.region, principal=self.principal,
+                       errors=self.errors, **values)
+
+
+def handle(app: App, request: HttpRequest) -> HttpResponse:
+    path = request.raw_path.rstrip("/") or ROOT
+    if path == f"{ROOT}/login":
+        return _sign_in(app, request) if request.method == "POST" else _render("login.html", root=ROOT)
+    if path == f"{ROOT}/logout" and request.method == "POST":
+        return _redirect(f"{ROOT}/login", _cookie("", request, max_age=0))
+    if request.method != "GET":
+        return _render("message.html", 405, root=ROOT, message="The console only shows: use GET.")
+    principal = session.signed_in(app.authenticator, _cookie_value(request), app.clock.now())
+    if principal is None:
+        return _redirect(f"{ROOT}/login")
+    query = {name: values[-1] for name, values in parse_qs(request.query_string).items()}
+    region = query.get("region", "us-east-1")
+    page = Page(app, request, principal, region if _REGION.fullmatch(region) else "us-east-1")
+    if path == ROOT:
+        return _home(page)
+    if path == f"{ROOT}/activity":
+        return _activity(page)
+    found = _DOMAIN_PAGE.match(path)
+    if found:
+        return _domain(page, found.group(1), query.get("key", ""), query.get("value", ""))
+    return _render("message.html", 404, root=ROOT, message="There is no such console page.")
+
+
+def _home(page: Page) -> HttpResponse:
+    identity = page.call("sts", "GetCallerIdentity")
+    domains = page.call("customer-profiles", "ListDomains", {"MaxResults": 100})
+    roles = page.call("iam", "ListRoles", {"PathPrefix": SERVICE_ROLE_PATH})
+    return page.render("home.html", identity=identity, domains=(domains or {}).get("Items", []),
+                       roles=(roles or {}).get("Roles", []))
+
+
+def _domain(page: Page, name: str, key: str, value: str) -> HttpResponse:
+    domain = page.call("customer-profiles", "GetDomain", {"DomainName": name})
+    if domain is None:
+        return page.render("domain.html", 404, name=name, domain=None, object_types=[], key=key, value=value,
+                           profiles=None)
+    types = page.call("customer-profiles", "ListProfileObjectTypes", {"DomainName": name})
+    profiles = None
+    if key and value:
+        found = page.call("customer-profiles", "SearchProfiles",
+                          {"DomainName": name, "KeyName": key, "Values": [value], "MaxResults": 20})
+        profiles = [dict(item) for item in (found or {}).get("Items", [])]
+    return page.render("domain.html", name=name, domain=domain, object_types=(types or {}).get("Items", []),
+                       key=key, value=value, profiles=profiles)
+
+
+def _activity(page: Page) -> HttpResponse:
+    found = page.call("cloudtrail", "LookupEvents", {"MaxResults": 50})
+    return page.render("activity.html", events=(found or {}).get("Events", []))
+
+
+def _sign_in(app: App, request: HttpRequest) -> HttpResponse:
+    form = {name: values[-1] for name, values in parse_qs(request.body.decode("utf-8", "replace")).items()}
+    cookie = session.sign_in(app.authenticator, form.get("access_key", "").strip(), form.get("secret_key", ""),
+                             form.get("session_token", "").strip() or None, app.clock.now())
+    if cookie is None:
+        return _render("login.html", 401, root=ROOT, failed=True, access_key=form.get("access_key", ""))
+    return _redirect(f"{ROOT}/", _cookie(cookie, request, max_age=int(session.LIFETIME.total_seconds())))
+
+
+def _render(template: str, status: int = 200, **values: Any) -> HttpResponse:
+    values.setdefault("quote", quote)
+    return HttpResponse(status, list(_HEADERS), _templates.get_template(template).render(**values).encode())
+
+
+def _redirect(location: str, cookie: str | None = None) -> HttpResponse:
+    headers = [("location", location), ("cache-control", "no-store")]
+    if cookie is not None:
+        headers.append(("set-cookie", cookie))
+    return HttpResponse(303, headers, b"")
+
+
+def _cookie(value: str, request: HttpRequest, max_age: int) -> str:
+    secure = "; Secure" if request.secure else ""
+    return f"{session.COOKIE}={value}; Path={ROOT}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+
+
+def _cookie_value(request: HttpRequest) -> str | None:
+    try:
+        jar = SimpleCookie(request.header("cookie") or "")
+    except CookieError:
+        return None
+    morsel = jar.get(session.COOKIE)
+    return morsel.value if morsel is not None else None

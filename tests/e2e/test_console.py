@@ -1,0 +1,143 @@
+"""The web console: signed in with an access key, it shows what those credentials may read — each page made of
+AWS calls authorized by IAM and recorded in the audit trail — and nothing once the key stops working."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+
+from botocore.exceptions import ClientError
+
+from tests.conftest import Server
+from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
+from tests.e2e.waiting import wait_for
+
+CONSOLE = "/_profilestack/console"
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+@dataclass
+class Browser:
+    """Just enough of a browser: one cookie, redirects shown rather than followed."""
+
+    server: Server
+    cookie: str | None = None
+    last_headers: dict[str, str] = field(default_factory=dict)
+
+    def request(self, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(f"{self.server.endpoint}{CONSOLE}{path}", data=data)
+        if self.cookie:
+            request.add_header("Cookie", self.cookie)
+        opener = urllib.request.build_opener(_NoRedirects)
+        try:
+            response = opener.open(request, timeout=30)
+        except urllib.error.HTTPError as error:
+            response = error
+        self.last_headers = {name.lower(): value for name, value in response.headers.items()}
+        set_cookie = self.last_headers.get("set-cookie")
+        if set_cookie:
+            self.cookie = None if "Max-Age=0" in set_cookie else set_cookie.split(";", 1)[0]
+        return response.status, response.read().decode()
+
+    def sign_in(self, key: str, secret: str, token: str = "") -> int:
+        return self.request("/login", {"access_key": key, "secret_key": secret, "session_token": token})[0]
+
+
+def test_the_console_shows_the_accounts_domains_profiles_and_activity(server: Server) -> None:
+    profiles, domain = server.client("customer-profiles"), unique("console")
+    profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
+    profiles.create_profile(DomainName=domain, FirstName="<script>alert(1)</script>", LastName="O'Brien",
+                            EmailAddress="ana@example.com")
+    browser = Browser(server)
+    status, _ = browser.request("/")
+    assert (status, browser.last_headers["location"]) == (303, f"{CONSOLE}/login")
+    assert browser.sign_in("test", "not-the-secret") == 401
+    assert browser.sign_in("AKIADOESNOTEXIST", "test") == 401 and browser.cookie is None
+
+    assert browser.sign_in("test", "test") == 303
+    cookie = browser.last_headers["set-cookie"]
+    assert all(part in cookie for part in ("HttpOnly", "SameSite=Strict", f"Path={CONSOLE}", "Max-Age=3600"))
+    status, home = browser.request("/")
+    assert status == 200 and f"arn:aws:iam::{ACCOUNT}:root" in home and f"/domains/{domain}?" in home
+    assert f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/profile.amazonaws.com/AWSServiceRoleForProfile_" in home
+    assert "default-src 'none'" in browser.last_headers["content-security-policy"]
+    assert browser.last_headers["x-frame-options"] == "DENY"
+
+    status, page = browser.request(f"/domains/{domain}?key=_email&value=ana%40example.com")
+    assert status == 200 and "ana@example.com" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page  # escaped
+    assert "O&#39;Brien" in page
+    status, page = browser.request(f"/domains/{domain}?key=_email&value=nobody%40example.com")
+    assert "No profile has _email = nobody@example.com." in page
+    assert browser.request(f"/domains/{domain}-missing")[0] == 404
+
+    status, activity = wait_for(lambda: (answer := browser.request("/activity")) and "CreateDomain" in answer[1]
+                                and answer)
+    assert status == 200 and "SearchProfiles" in activity
+
+    assert browser.request("/", {"anything": "x"})[0] == 405  # the console only reads
+    assert browser.request("/logout", {})[0] == 303 and browser.cookie is None
+    assert browser.request("/")[0] == 303
+
+
+def test_the_console_shows_only_what_iam_allows_and_the_trail_records_it(server: Server) -> None:
+    domain = unique("console")
+    server.client("customer-profiles").create_domain(DomainName=domain, DefaultExpirationDays=30)
+    viewer = make_user(server, document(allow("profile:ListDomains")))
+    browser = Browser(server)
+    assert browser.sign_in(viewer.key, viewer.secret) == 303
+    status, home = browser.request("/")
+    assert status == 200 and domain in home and viewer.arn in home
+    assert f"ListRoles: AccessDenied: User: {viewer.arn} is not authorized to perform: iam:ListRoles" in home
+    status, page = browser.request(f"/domains/{domain}")
+    assert status == 404 and "GetDomain: AccessDeniedException" in page
+
+    def refused_list_roles() -> list[dict]:
+        events = server.client("cloudtrail").lookup_events(LookupAttributes=[
+            {"AttributeKey": "Username", "AttributeValue": viewer.name}], MaxResults=50)["Events"]
+        return [record for event in events if (record := json.loads(event["CloudTrailEvent"]))["eventName"]
+                == "ListRoles"]
+
+    [record] = wait_for(refused_list_roles)
+    assert (record["errorCode"], record["userAgent"], record["sourceIPAddress"]) == (
+        "AccessDenied", "profilestack-console", "127.0.0.1")
+
+
+def test_a_console_session_ends_with_its_credentials(server: Server) -> None:
+    iam = server.client("iam")
+    user = make_user(server, document(allow("profile:ListDomains"), allow("sts:AssumeRole")))
+    browser = Browser(server)
+    assert browser.sign_in(user.key, user.secret) == 303
+    assert browser.request("/")[0] == 200
+    assert user.secret not in base64.urlsafe_b64decode(browser.cookie.split("=", 1)[1]).decode()
+    tampered = Browser(server, browser.cookie[:-4] + "AAA=")
+    assert tampered.request("/")[0] == 303
+    iam.update_access_key(UserName=user.name, AccessKeyId=user.key, Status="Inactive")
+    wait_for(lambda: browser.request("/")[0] == 303)  # the key no longer works, nor does its session
+
+    # temporary credentials sign in with their session token, and only with it
+    role = iam.create_role(RoleName=unique("console"), AssumeRolePolicyDocument=trust({"AWS": user.arn}))
+    iam.update_access_key(UserName=user.name, AccessKeyId=user.key, Status="Active")
+    session = wait_for(lambda: _assumed(user, role["Role"]["Arn"]))
+    assert Browser(server).sign_in(session.key, session.secret) == 401
+    assert Browser(server).sign_in(session.key, session.secret, "wrong-token") == 401
+    signed_in = Browser(server)
+    assert signed_in.sign_in(session.key, session.secret, session.token or "") == 303
+    status, home = signed_in.request("/")
+    assert status == 200 and session.arn in home
+
+
+def _assumed(user, role_arn: str):  # type: ignore[no-untyped-def]
+    try:
+        return assume(user, role_arn)
+    except ClientError:  # the key was just made active again: a moment before it is seen
+        return None
