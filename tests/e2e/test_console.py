@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import Server
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
+from tests.e2e.test_segments import Customers
 from tests.e2e.waiting import wait_for
 
 CONSOLE = "/_profilestack/console"
@@ -141,3 +142,20 @@ def _assumed(user, role_arn: str):  # type: ignore[no-untyped-def]
         return assume(user, role_arn)
     except ClientError:  # the key was just made active again: a moment before it is seen
         return None
+
+
+def test_a_profiles_page_shows_its_fields_calculated_attributes_and_objects(server: Server) -> None:
+    customers = Customers(server)  # Ana, with two orders (80 and 70) and the calculated attribute "spend"
+    domain, profile_id = customers.domain, customers.ids["ana"]
+    customers.profiles.update_profile(DomainName=domain, ProfileId=profile_id, Attributes={"note": "<b>vip</b>"})
+    browser = Browser(server)
+    browser.sign_in("test", "test")
+    status, results = browser.request(f"/domains/{domain}?key=_email&value=ana%40example.com")
+    assert f"/domains/{domain}/profiles/{profile_id}?region=us-east-1" in results
+
+    status, page = wait_for(lambda: (answer := browser.request(f"/domains/{domain}/profiles/{profile_id}"))
+                            and "<td>spend</td><td>150" in answer[1] and answer)
+    assert status == 200 and "<th>FirstName</th><td>Ana</td>" in page
+    assert "City: Lisbon, Country: PT" in page and "note: &lt;b&gt;vip&lt;/b&gt;" in page
+    assert page.count("<td>Order</td>") == 2 and "&#34;total&#34;: 80" in page
+    assert browser.request(f"/domains/{domain}/profiles/{'0' * 32}")[0] == 404

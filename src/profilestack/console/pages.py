@@ -24,6 +24,8 @@ USER_AGENT = "profilestack-console"
 SERVICE_ROLE_PATH = "/aws-service-role/profile.amazonaws.com/"
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _DOMAIN_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})$")
+_PROFILE_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})/profiles/([a-f0-9]{{32}})$")
+_OBJECT_TYPES_SHOWN = 20  # a profile page lists the objects of the domain's first twenty object types
 # a page holds no script, frames nothing, is framed by nothing and submits only to this server
 _HEADERS = [("content-type", "text/html; charset=utf-8"), ("cache-control", "no-store"),
             ("x-frame-options", "DENY"), ("referrer-policy", "no-referrer"), ("x-content-type-options", "nosniff"),
@@ -78,6 +80,9 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
     found = _DOMAIN_PAGE.match(path)
     if found:
         return _domain(page, found.group(1), query.get("key", ""), query.get("value", ""))
+    found = _PROFILE_PAGE.match(path)
+    if found:
+        return _profile(page, found.group(1), found.group(2))
     return _render("message.html", 404, root=ROOT, message="There is no such console page.")
 
 
@@ -102,6 +107,37 @@ def _domain(page: Page, name: str, key: str, value: str) -> HttpResponse:
         profiles = [dict(item) for item in (found or {}).get("Items", [])]
     return page.render("domain.html", name=name, domain=domain, object_types=(types or {}).get("Items", []),
                        key=key, value=value, profiles=profiles)
+
+
+def _profile(page: Page, name: str, profile_id: str) -> HttpResponse:
+    """One customer: the profile's fields, its calculated attributes and its objects."""
+    found = page.call("customer-profiles", "SearchProfiles",
+                      {"DomainName": name, "KeyName": "_profileId", "Values": [profile_id]})
+    items = (found or {}).get("Items", [])
+    if not items:
+        return page.render("profile.html", 404, name=name, profile_id=profile_id, profile=None)
+    profile = dict(items[0])
+    fields = [(field, _shown(value)) for field, value in profile.items() if field not in ("ProfileId", "FoundByItems")]
+    calculated = page.call("customer-profiles", "ListCalculatedAttributesForProfile",
+                           {"DomainName": name, "ProfileId": profile_id})
+    types = page.call("customer-profiles", "ListProfileObjectTypes",
+                      {"DomainName": name, "MaxResults": _OBJECT_TYPES_SHOWN})
+    objects: list[Any] = []
+    for item in (types or {}).get("Items", []):
+        listed = page.call("customer-profiles", "ListProfileObjects",
+                           {"DomainName": name, "ObjectTypeName": item["ObjectTypeName"], "ProfileId": profile_id})
+        objects += (listed or {}).get("Items", [])
+    return page.render("profile.html", name=name, profile_id=profile_id, profile=profile, fields=fields,
+                       calculated=(calculated or {}).get("Items", []), objects=objects)
+
+
+def _shown(value: Any) -> str:
+    """A field's value as text: an address or a map as its members, one after the other."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_shown(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(_shown(item) for item in value)
+    return str(value)
 
 
 def _activity(page: Page) -> HttpResponse:
