@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import Server
 from tests.e2e.cli import AwsCli
 from tests.e2e.errors import refused
-from tests.e2e.identities import allow, document, make_user, trust, unique
+from tests.e2e.identities import ACCOUNT, allow, document, make_user, trust, unique
 from tests.e2e.test_segments import Customers, _groups
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import send, signed_request
@@ -166,3 +166,28 @@ def test_the_readmes_snapshot_commands_through_the_aws_cli(server: Server, custo
                                             customers.domain, "--segment-definition-name", "portugal",
                                             "--snapshot-id", snapshot_id))["Status"] == "COMPLETED" and found)
     assert (answer["DataFormat"], answer["DestinationUri"]) == ("JSONL", DESTINATION)
+
+
+def test_a_confused_deputy_proof_trust_policy_admits_the_service_acting_for_its_domain(
+        server: Server, customers: Customers) -> None:
+    """AWS's advice: a role trusting a service also tests aws:SourceAccount and aws:SourceArn, which name the
+    account and the resource (here the domain) the service acts for."""
+    profiles, domain, iam = customers.profiles, customers.domain, server.client("iam")
+    domain_arn = f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/{domain}"
+
+    def role(source_arn: str, source_account: str = ACCOUNT) -> str:
+        name = unique("guarded")
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust(
+            {"Service": "profile.amazonaws.com"}, Condition={
+                "StringEquals": {"aws:SourceAccount": source_account}, "ArnLike": {"aws:SourceArn": source_arn}}))
+        iam.put_role_policy(RoleName=name, PolicyName="export", PolicyDocument=document(allow("s3:PutObject")))
+        return arn["Role"]["Arn"]
+
+    assert _snapshot(profiles, domain, "portugal", DataFormat="CSV", RoleArn=role(domain_arn))["Status"] == (
+        "COMPLETED")
+    assert _snapshot(profiles, domain, "portugal", DataFormat="CSV",
+                     RoleArn=role(f"arn:aws:profile:*:{ACCOUNT}:domains/*"))["Status"] == "COMPLETED"
+    for guarded in (role(f"{domain_arn}-other"), role(domain_arn, source_account="111122223333")):
+        refused = _snapshot(profiles, domain, "portugal", DataFormat="CSV", RoleArn=guarded)
+        assert refused["Status"] == "FAILED"
+        assert refused["StatusMessage"].startswith(f"Customer Profiles could not assume role {guarded}:")

@@ -133,6 +133,10 @@ def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
         values["aws:sourceip"] = [request.source_ip]
     if principal.issued_at is not None:
         values["aws:tokenissuetime"] = [_text(principal.issued_at)]
+    if principal.kind == AWS_SERVICE:  # the account (and resource) the service acts for: confused-deputy checks
+        values["aws:sourceaccount"] = [principal.account]
+        if principal.source_arn:
+            values["aws:sourcearn"] = [principal.source_arn]
     if principal.invoked_by:
         values["aws:calledvia"] = [principal.invoked_by]
         values["aws:calledviafirst"] = values["aws:calledvialast"] = [principal.invoked_by]

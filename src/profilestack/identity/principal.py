@@ -35,6 +35,8 @@ class Principal:
     # GetScopedCredentials: the scope-down policies (each must allow too) and the credentials they narrow
     scope_policies: tuple[str, ...] = ()
     scoped_from: str | None = None
+    # an AWS service acting for one of the account's resources (a domain): aws:SourceArn, aws:SourceAccount
+    source_arn: str | None = None
 
     @property
     def is_root(self) -> bool:

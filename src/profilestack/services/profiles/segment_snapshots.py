@@ -138,14 +138,15 @@ def _snapshot(app: App, payload: dict[str, Any]) -> Row[Any]:
 
 def _check_role(app: App, snapshot: Row[Any]) -> None:
     """The request's role, assumed as the service, may write the file (and encrypt it with the key)."""
-    account = snapshot.role_arn.split(":")[4]
     with app.database.transaction(write=False) as db:
-        region = db.execute(select(profile_domains.c.region).where(profile_domains.c.id == snapshot.domain_id)
-                            ).scalar()
-    if region is None:
+        domain = db.execute(select(profile_domains.c.account_id, profile_domains.c.region, profile_domains.c.arn)
+                            .where(profile_domains.c.id == snapshot.domain_id)).first()
+    if domain is None:
         raise Gone
-    try:
-        principal = service_role.assume_as_service(app, account, snapshot.role_arn, region)
+    region = domain.region
+    try:  # for the domain: its account and ARN are what a confused-deputy-proof trust policy tests
+        principal = service_role.assume_as_service(app, domain.account_id, snapshot.role_arn, region,
+                                                   source_arn=domain.arn)
     except AwsError as error:
         raise _Failed(f"Customer Profiles could not assume role {snapshot.role_arn}: {error.message}") from error
     bucket, _, prefix = snapshot.destination_uri[len("s3://"):].partition("/")

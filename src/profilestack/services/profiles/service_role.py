@@ -57,8 +57,10 @@ def role_arn(account: str, role_name: str) -> str:
     return entities.ROLE.arn(account, ROLE_PATH, role_name)
 
 
-def service_principal(account: str) -> Principal:
-    return Principal(AWS_SERVICE, account, SERVICE_PRINCIPAL, SERVICE_PRINCIPAL, invoked_by=SERVICE_PRINCIPAL)
+def service_principal(account: str, source_arn: str | None = None) -> Principal:
+    """Customer Profiles itself, acting for ``account`` (and, when given, for that resource of it: a domain)."""
+    return Principal(AWS_SERVICE, account, SERVICE_PRINCIPAL, SERVICE_PRINCIPAL, invoked_by=SERVICE_PRINCIPAL,
+                     source_arn=source_arn)
 
 
 def _create_role(app: App, principal: Principal, domain: str, region: str, parent: CallContext | None = None) -> str:
@@ -81,11 +83,12 @@ def session(app: App, account: str, role_name: str, region: str, parent: CallCon
     return assume_as_service(app, account, role_arn(account, role_name), region, parent)
 
 
-def assume_as_service(app: App, account: str, arn: str, region: str, parent: CallContext | None = None
-                      ) -> Principal:
+def assume_as_service(app: App, account: str, arn: str, region: str, parent: CallContext | None = None,
+                      source_arn: str | None = None) -> Principal:
     """The service, as a session of the role ``arn`` (its domain's, or one a request names): AccessDenied
-    (``AwsError``) unless the role's trust policy admits ``profile.amazonaws.com``."""
-    answer = app.gateway.invoke(service_principal(account), "sts", "AssumeRole",
+    (``AwsError``) unless the role's trust policy admits ``profile.amazonaws.com`` — acting for ``account`` and
+    ``source_arn``, which the trust policy sees as ``aws:SourceAccount`` and ``aws:SourceArn``."""
+    answer = app.gateway.invoke(service_principal(account, source_arn), "sts", "AssumeRole",
                                 {"RoleArn": arn, "RoleSessionName": SESSION_NAME}, region, parent)
     user = answer["AssumedRoleUser"]
     role_id = user["AssumedRoleId"].split(":", 1)[0]
