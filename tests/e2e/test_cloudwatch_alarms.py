@@ -325,5 +325,68 @@ def test_bad_composite_rules(cloudwatch) -> None:
             "InvalidParameterValue", message, 400), rule
     code, message, _ = error_of(cloudwatch.put_composite_alarm, AlarmName=child, AlarmRule="TRUE")
     assert code == "InvalidParameterValue" and "is not a CompositeAlarm" in message  # a metric alarm stays one
-    assert error_of(cloudwatch.put_composite_alarm, AlarmName=name, AlarmRule="TRUE",
-                    ActionsSuppressor=child)[::2] == ("NotImplemented", 501)
+    periods = {"ActionsSuppressorWaitPeriod": 60, "ActionsSuppressorExtensionPeriod": 60}
+    for params, (code, message) in (
+            ({"ActionsSuppressor": child}, ("InvalidParameterCombination", "ActionsSuppressorWaitPeriod and "
+             "ActionsSuppressorExtensionPeriod are required when ActionsSuppressor is specified.")),
+            (periods, ("InvalidParameterCombination", "ActionsSuppressorWaitPeriod and "
+             "ActionsSuppressorExtensionPeriod are only taken with an ActionsSuppressor.")),
+            ({"ActionsSuppressor": f"{child}-missing", **periods},
+             ("InvalidParameterValue", f"ActionsSuppressor alarm {child}-missing does not exist.")),
+            ({"ActionsSuppressor": name, **periods},
+             ("InvalidParameterValue", "A composite alarm cannot be its own ActionsSuppressor.")),
+            ({"ActionsSuppressor": f"arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:{child}", **periods},
+             ("InvalidParameterValue", f"ActionsSuppressor arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:{child} is "
+                                       "not an alarm of this account and region.")),
+            ({"ActionsSuppressor": child, **periods, "ActionsSuppressorWaitPeriod": -1},
+             ("InvalidParameterValue", "ActionsSuppressorWaitPeriod and ActionsSuppressorExtensionPeriod are "
+                                       "seconds: 0 or more."))):
+        assert error_of(cloudwatch.put_composite_alarm, AlarmName=name, AlarmRule="TRUE", **params) == (
+            code, message, 400), params
+    assert cloudwatch.describe_alarms(AlarmNames=[name], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
+
+
+def test_a_suppressor_holds_back_a_composite_alarms_actions(clocked_server) -> None:
+    """While the composite alarm is in ALARM: suppressed for WaitPeriod seconds waiting for the suppressor, while
+    the suppressor is in ALARM, and for ExtensionPeriod seconds after it left ALARM. Composite alarms with the
+    rules TRUE and FALSE stand in for alarms whose state the test sets."""
+    server, offset = clocked_server
+    cloudwatch, prefix = server.client("cloudwatch"), unique("suppressed")
+    firing, suppressor, parent = f"{prefix}-firing", f"{prefix}-maintenance", f"{prefix}-parent"
+    cloudwatch.put_composite_alarm(AlarmName=firing, AlarmRule="TRUE")
+    cloudwatch.put_composite_alarm(AlarmName=suppressor, AlarmRule="FALSE")
+    cloudwatch.put_composite_alarm(AlarmName=parent, AlarmRule=f"ALARM({firing})", AlarmActions=[TOPIC],
+                                   ActionsSuppressor=suppressor, ActionsSuppressorWaitPeriod=120,
+                                   ActionsSuppressorExtensionPeriod=180)
+
+    def parent_alarm() -> dict:
+        (found,) = cloudwatch.describe_alarms(AlarmNames=[parent], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+        return found
+
+    shown = wait_for(lambda: (found := parent_alarm())["StateValue"] == "ALARM" and found, interval=0.1)
+    assert (shown["ActionsSuppressor"], shown["ActionsSuppressorWaitPeriod"],
+            shown["ActionsSuppressorExtensionPeriod"]) == (suppressor, 120, 180)
+    assert (shown["ActionsSuppressedBy"], shown["ActionsSuppressedReason"]) == (
+        "WaitPeriod", "Actions suppressed by WaitPeriod")
+    def becomes(state: str, name: str) -> None:  # a put composite alarm is evaluated a moment later
+        wait_for(lambda: cloudwatch.describe_alarms(AlarmNames=[name], AlarmTypes=["CompositeAlarm"])[
+            "CompositeAlarms"][0]["StateValue"] == state, interval=0.1)
+
+    try:
+        offset.write_text("121")  # the wait is over and the suppressor never went into ALARM
+        assert "ActionsSuppressedBy" not in parent_alarm()
+        cloudwatch.put_composite_alarm(AlarmName=suppressor, AlarmRule="TRUE")
+        becomes("ALARM", suppressor)
+        assert parent_alarm()["ActionsSuppressedBy"] == "Alarm"
+        cloudwatch.put_composite_alarm(AlarmName=suppressor, AlarmRule="FALSE")
+        becomes("OK", suppressor)
+        assert parent_alarm()["ActionsSuppressedBy"] == "ExtensionPeriod"
+        offset.write_text("302")
+        assert "ActionsSuppressedBy" not in parent_alarm()
+        cloudwatch.put_composite_alarm(AlarmName=firing, AlarmRule="FALSE")  # not in ALARM: nothing to hold back
+        becomes("OK", parent)
+        cloudwatch.put_composite_alarm(AlarmName=suppressor, AlarmRule="TRUE")
+        becomes("ALARM", suppressor)
+        assert "ActionsSuppressedBy" not in parent_alarm()
+    finally:
+        offset.write_text("0")

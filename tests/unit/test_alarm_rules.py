@@ -1,10 +1,13 @@
-"""Composite alarms' rules: functions, constants, NOT before AND before OR, parentheses, names and ARNs, errors."""
+"""Composite alarms' rules: functions, constants, NOT before AND before OR, parentheses, names and ARNs, errors;
+when an actions suppressor holds their actions back."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from profilestack.services.cloudwatch.alarm_rules import RuleError, alarm_name, parse
+from profilestack.services.cloudwatch.alarm_rules import RuleError, Suppressor, alarm_name, parse, suppressed_by
 
 STATES = {"a": "ALARM", "b": "OK", "c": "INSUFFICIENT_DATA"}
 
@@ -37,3 +40,18 @@ def test_rules_that_do_not_read(rule: str, message: str) -> None:
     with pytest.raises(RuleError) as raised:
         parse(rule)
     assert str(raised.value) == message
+
+
+def test_a_suppressor_holds_back_actions_while_waiting_in_alarm_and_after() -> None:
+    start = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+    def by(seconds: int, suppressor: Suppressor | None, state: str = "ALARM") -> str | None:
+        return suppressed_by(state, start, suppressor, 120, 180, start + timedelta(seconds=seconds))
+
+    quiet = Suppressor("OK", start - timedelta(hours=1), "INSUFFICIENT_DATA")
+    assert [by(0, quiet), by(119, quiet), by(120, quiet)] == ["WaitPeriod", "WaitPeriod", None]
+    assert by(500, Suppressor("ALARM", start + timedelta(seconds=400), "OK")) == "Alarm"
+    left = Suppressor("OK", start + timedelta(seconds=400), "ALARM")
+    assert [by(500, left), by(579, left), by(580, left)] == ["ExtensionPeriod", "ExtensionPeriod", None]
+    assert by(0, Suppressor("ALARM", start, "OK"), state="OK") is None  # nothing to hold back
+    assert by(0, None) is None  # no suppressor (or it was deleted)

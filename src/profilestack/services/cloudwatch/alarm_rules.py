@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|(ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*(?:"([^"]*)"|([^()"]*?))\s*\)|'
@@ -118,3 +119,28 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     if not tokens:
         raise RuleError("the rule is empty")
     return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressor:
+    """Where a composite alarm's actions suppressor stands: its state, since when, and the state it left then."""
+
+    state: str
+    since: datetime
+    left: str | None
+
+
+def suppressed_by(state: str, since: datetime, suppressor: Suppressor | None, wait: int, extension: int,
+                  now: datetime) -> str | None:
+    """Why a composite alarm in ``state`` since ``since`` has its actions suppressed now — ``Alarm`` while the
+    suppressor is in ALARM, ``ExtensionPeriod`` for ``extension`` seconds after it left ALARM, ``WaitPeriod`` for
+    the first ``wait`` seconds in ALARM while waiting for the suppressor — or None."""
+    if state != "ALARM" or suppressor is None:
+        return None
+    if suppressor.state == "ALARM":
+        return "Alarm"
+    if suppressor.left == "ALARM" and now < suppressor.since + timedelta(seconds=extension):
+        return "ExtensionPeriod"
+    if now < since + timedelta(seconds=wait):
+        return "WaitPeriod"
+    return None

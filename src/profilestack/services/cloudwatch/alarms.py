@@ -22,7 +22,7 @@ from profilestack.services.cloudwatch.alarm_evaluation import (
     INSUFFICIENT_DATA,
     MISSING_DATA,
 )
-from profilestack.services.cloudwatch.alarm_rules import parse
+from profilestack.services.cloudwatch.alarm_rules import Suppressor, alarm_name, parse, suppressed_by
 from profilestack.services.cloudwatch.handlers import (
     check_period,
     cloudwatch,
@@ -227,6 +227,32 @@ def too_many_tags(message: str) -> AwsError:
 
 # --- reading ----------------------------------------------------------------------------------------------------
 
+def _suppressor(ctx: CallContext, definition: dict[str, Any]) -> Suppressor | None:
+    """Where a composite alarm's actions suppressor stands (None without one, or once it is deleted): the state it
+    left when it last changed is its history's."""
+    if not definition.get("ActionsSuppressor"):
+        return None
+    found = find_alarms(ctx, [alarm_name(definition["ActionsSuppressor"])])
+    if not found:
+        return None
+    row, history = found[0], cloudwatch_alarm_history.c
+    data = ctx.db.execute(select(history.data).where(
+        history.account_id == row.account_id, history.region == row.region, history.alarm_name == row.name,
+        history.item_type == "StateUpdate", history.timestamp == row.state_transitioned_at)
+        .order_by(history.id.desc()).limit(1)).scalar()
+    left = jsontext.loads(data)["oldState"]["stateValue"] if data else None
+    return Suppressor(row.state_value, row.state_transitioned_at, left)
+
+
+def _suppression(ctx: CallContext, row: Row[Any]) -> dict[str, Any]:
+    """ActionsSuppressedBy and ActionsSuppressedReason, while a composite alarm's actions are suppressed."""
+    definition = row.definition
+    by = suppressed_by(row.state_value, row.state_transitioned_at, _suppressor(ctx, definition),
+                       definition.get("ActionsSuppressorWaitPeriod") or 0,
+                       definition.get("ActionsSuppressorExtensionPeriod") or 0, ctx.now())
+    return {"ActionsSuppressedBy": by, "ActionsSuppressedReason": f"Actions suppressed by {by}"} if by else {}
+
+
 def _shown(row: Row[Any]) -> dict[str, Any]:
     """A MetricAlarm or a CompositeAlarm, as DescribeAlarms shows it."""
     definition = row.definition
@@ -238,7 +264,8 @@ def _shown(row: Row[Any]) -> dict[str, Any]:
     if row.state_reason_data:
         alarm["StateReasonData"] = row.state_reason_data
     for name in ("AlarmDescription", "AlarmRule", *SINGLE_METRIC, "EvaluationPeriods", "DatapointsToAlarm",
-                 "Threshold", "ComparisonOperator", "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics"):
+                 "Threshold", "ComparisonOperator", "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics",
+                 "ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod"):
         if definition.get(name) is not None:
             alarm[name] = definition[name]
     return alarm
@@ -278,7 +305,8 @@ def describe_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     chunk, token = page(rows, params, 50, invalid_token, "MaxRecords")
     result: dict[str, Any] = {
         "MetricAlarms": [_shown(row) for row in chunk if not is_composite(row.definition)],
-        "CompositeAlarms": [_shown(row) for row in chunk if is_composite(row.definition)]}
+        "CompositeAlarms": [{**_shown(row), **_suppression(ctx, row)} for row in chunk
+                            if is_composite(row.definition)]}
     if "LogAlarm" in types:
         result["LogAlarms"] = []
     if token:

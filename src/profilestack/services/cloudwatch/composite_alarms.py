@@ -1,4 +1,5 @@
-"""CloudWatch composite alarms: PutCompositeAlarm. Their state is their rule's (alarm_states.py evaluates it)."""
+"""CloudWatch composite alarms: PutCompositeAlarm. Their state is their rule's (alarm_states.py evaluates it); an
+actions suppressor's effect is worked out when they are described (alarms.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from typing import Any
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.cloudwatch.alarm_rules import RuleError, parse
+from profilestack.services.cloudwatch.alarm_rules import RuleError, alarm_name, parse
 from profilestack.services.cloudwatch.alarms import check_actions, definition_of, find_alarms, save_alarm
-from profilestack.services.cloudwatch.handlers import cloudwatch, invalid
+from profilestack.services.cloudwatch.handlers import cloudwatch, combination, invalid
 
-NOT_SUPPORTED = ("ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod",
-                 "ActionConfiguration")
+NOT_SUPPORTED = ("ActionConfiguration",)
+PERIODS = ("ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod")
 
 
 @cloudwatch.operation("PutCompositeAlarm")
@@ -34,6 +35,29 @@ def put_composite_alarm(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
     missing = sorted(names - {row.name for row in find_alarms(ctx, sorted(names))})
     if missing:
         raise invalid(f"Error in alarm rule: alarm {missing[0]} does not exist.")
+    _check_suppressor(ctx, params, prefix)
     check_actions(params)
     save_alarm(ctx, params, definition_of(params))
     return {}
+
+
+def _check_suppressor(ctx: CallContext, params: dict[str, Any], prefix: str) -> None:
+    """An actions suppressor is another alarm of this account and region, and comes with both its periods."""
+    suppressor = params.get("ActionsSuppressor")
+    if suppressor is None:
+        if any(params.get(name) is not None for name in PERIODS):
+            raise combination("ActionsSuppressorWaitPeriod and ActionsSuppressorExtensionPeriod are only taken "
+                              "with an ActionsSuppressor.")
+        return
+    if any(params.get(name) is None for name in PERIODS):
+        raise combination("ActionsSuppressorWaitPeriod and ActionsSuppressorExtensionPeriod are required when "
+                          "ActionsSuppressor is specified.")
+    if any(params[name] < 0 for name in PERIODS):
+        raise invalid("ActionsSuppressorWaitPeriod and ActionsSuppressorExtensionPeriod are seconds: 0 or more.")
+    if suppressor.startswith("arn:") and not suppressor.startswith(prefix):
+        raise invalid(f"ActionsSuppressor {suppressor} is not an alarm of this account and region.")
+    name = alarm_name(suppressor)
+    if name == params["AlarmName"]:
+        raise invalid("A composite alarm cannot be its own ActionsSuppressor.")
+    if not find_alarms(ctx, [name]):
+        raise invalid(f"ActionsSuppressor alarm {name} does not exist.")
