@@ -33,11 +33,13 @@ class Browser:
     cookie: str | None = None
     last_headers: dict[str, str] = field(default_factory=dict)
 
-    def request(self, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+    def request(self, path: str, form: dict[str, str] | None = None, origin: str | None = None) -> tuple[int, str]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
         request = urllib.request.Request(f"{self.server.endpoint}{CONSOLE}{path}", data=data)
         if self.cookie:
             request.add_header("Cookie", self.cookie)
+        if origin is not None:
+            request.add_header("Origin", origin)
         opener = urllib.request.build_opener(_NoRedirects)
         try:
             response = opener.open(request, timeout=30)
@@ -159,3 +161,28 @@ def test_a_profiles_page_shows_its_fields_calculated_attributes_and_objects(serv
     assert "City: Lisbon, Country: PT" in page and "note: &lt;b&gt;vip&lt;/b&gt;" in page
     assert page.count("<td>Order</td>") == 2 and "&#34;total&#34;: 80" in page
     assert browser.request(f"/domains/{domain}/profiles/{'0' * 32}")[0] == 404
+
+
+def test_forms_from_another_site_are_refused(server: Server) -> None:
+    """Login CSRF: another site's page posting the sign-in form would sign the browser in as its author."""
+    browser = Browser(server)
+    form = {"access_key": "test", "secret_key": "test", "session_token": ""}
+    assert browser.request("/login", form, origin="https://evil.example")[0] == 403 and browser.cookie is None
+    assert browser.request("/login", form, origin="null")[0] == 403
+    assert browser.request("/login", form, origin=server.endpoint)[0] == 303 and browser.cookie
+    assert browser.request("/logout", {}, origin="https://evil.example")[0] == 403 and browser.cookie
+    assert browser.request("/")[0] == 200  # still signed in
+
+
+def test_the_alarms_page_shows_each_alarm_and_its_state(server: Server) -> None:
+    cloudwatch, prefix = server.client("cloudwatch"), unique("console")
+    cloudwatch.put_composite_alarm(AlarmName=f"{prefix}-always", AlarmRule="TRUE")
+    cloudwatch.put_composite_alarm(AlarmName=f"{prefix}-never", AlarmRule="FALSE", ActionsEnabled=False)
+    browser = Browser(server)
+    browser.sign_in("test", "test")
+    status, page = wait_for(lambda: (answer := browser.request("/alarms"))
+                            and f"<td>{prefix}-always</td><td>composite</td><td><strong>ALARM" in answer[1] and answer)
+    assert status == 200 and f"<td>{prefix}-never</td><td>composite</td><td><strong>OK" in page
+    assert "disabled" in page
+    assert browser.request("/alarms?region=eu-west-3")[1].count(prefix) == 0  # another region's alarms
+

@@ -1,5 +1,6 @@
 """The console's pages: sign-in, the account's domains and service-linked roles, a domain with a profile search,
-and recent activity. Each page is rendered from AWS calls made through the gateway as the signed-in principal."""
+a customer's profile, CloudWatch alarms and recent activity. Each page is rendered from AWS calls made through
+the gateway as the signed-in principal."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -61,6 +62,8 @@ class Page:
 
 def handle(app: App, request: HttpRequest) -> HttpResponse:
     path = request.raw_path.rstrip("/") or ROOT
+    if request.method == "POST" and not _same_origin(request):
+        return _render("message.html", 403, root=ROOT, message="Forms are taken from the console's own pages only.")
     if path == f"{ROOT}/login":
         return _sign_in(app, request) if request.method == "POST" else _render("login.html", root=ROOT)
     if path == f"{ROOT}/logout" and request.method == "POST":
@@ -77,6 +80,8 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
         return _home(page)
     if path == f"{ROOT}/activity":
         return _activity(page)
+    if path == f"{ROOT}/alarms":
+        return _alarms(page)
     found = _DOMAIN_PAGE.match(path)
     if found:
         return _domain(page, found.group(1), query.get("key", ""), query.get("value", ""))
@@ -145,6 +150,15 @@ def _activity(page: Page) -> HttpResponse:
     return page.render("activity.html", events=(found or {}).get("Events", []))
 
 
+def _alarms(page: Page) -> HttpResponse:
+    """The region's CloudWatch alarms, metric and composite, and their states."""
+    found = page.call("cloudwatch", "DescribeAlarms",
+                      {"AlarmTypes": ["MetricAlarm", "CompositeAlarm"], "MaxRecords": 100}) or {}
+    alarms = [{**alarm, "Type": "metric"} for alarm in found.get("MetricAlarms", [])]
+    alarms += [{**alarm, "Type": "composite"} for alarm in found.get("CompositeAlarms", [])]
+    return page.render("alarms.html", alarms=sorted(alarms, key=lambda alarm: alarm["AlarmName"]))
+
+
 def _sign_in(app: App, request: HttpRequest) -> HttpResponse:
     form = {name: values[-1] for name, values in parse_qs(request.body.decode("utf-8", "replace")).items()}
     cookie = session.sign_in(app.authenticator, form.get("access_key", "").strip(), form.get("secret_key", ""),
@@ -152,6 +166,15 @@ def _sign_in(app: App, request: HttpRequest) -> HttpResponse:
     if cookie is None:
         return _render("login.html", 401, root=ROOT, failed=True, access_key=form.get("access_key", ""))
     return _redirect(f"{ROOT}/", _cookie(cookie, request, max_age=int(session.LIFETIME.total_seconds())))
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    """A form posted from another site (which could sign a browser in as someone else) is refused: browsers say
+    where a POST comes from in ``Origin``; a client that sends none is not a browser on another site."""
+    origin = request.header("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc.lower() == (request.header("host") or "").lower()
 
 
 def _render(template: str, status: int = 200, **values: Any) -> HttpResponse:
