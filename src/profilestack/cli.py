@@ -1,4 +1,4 @@
-"""The ``profilestack`` command: serve | worker | migrate."""
+"""The ``profilestack`` command: serve, worker, backup, doctor, load and the readers of what AWS keeps elsewhere."""
 
 from __future__ import annotations
 
@@ -205,6 +205,33 @@ def _reading(args: argparse.Namespace) -> Iterator[Connection]:
         database.dispose()
 
 
+def backup(args: argparse.Namespace) -> int:
+    """Copy the SQLite database to a new file: consistent, and while the server runs (SQLite's backup API reads
+    one snapshot of it). Restoring is copying the file back as ``profilestack.db`` into a stopped server's data
+    directory."""
+    import sqlite3
+
+    url = _settings(args).database_url
+    if not url.startswith("sqlite:///"):
+        print("profilestack backup copies the SQLite database; back PostgreSQL up with pg_dump.", file=sys.stderr)
+        return 2
+    source_path, destination = Path(url.removeprefix("sqlite:///")), Path(args.destination)
+    if not source_path.exists():
+        print(f"There is no database at {source_path}.", file=sys.stderr)
+        return 2
+    if destination.exists():
+        print(f"{destination} exists: profilestack backup does not overwrite a file.", file=sys.stderr)
+        return 2
+    source, target = sqlite3.connect(source_path), sqlite3.connect(destination)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    print(f"backed up {source_path} to {destination} ({destination.stat().st_size:,} bytes)")
+    return 0
+
+
 def outbound_requests(args: argparse.Namespace) -> int:
     """Print the profile outbound requests a campaign received, one JSON document per line."""
     from profilestack.services.campaigns.handlers import outbound_requests as requests_of
@@ -261,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     worker_parser = commands.add_parser("worker", help="run an outbox worker process")
     _storage_flags(worker_parser)
     worker_parser.set_defaults(handler=worker)
+
+    backup_parser = commands.add_parser("backup", help="copy the SQLite database, while the server runs")
+    backup_parser.add_argument("destination", help="the new file to write (never overwritten)")
+    _storage_flags(backup_parser)
+    backup_parser.set_defaults(handler=backup)
 
     doctor_parser = commands.add_parser("doctor", help="report drift between domains and service-linked roles")
     doctor_parser.add_argument("--repair", action="store_true", help="create missing roles, delete orphaned ones")

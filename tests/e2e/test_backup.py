@@ -1,0 +1,49 @@
+"""profilestack backup: a consistent copy of the SQLite database taken while the server runs, from which a server
+starts again with everything — domains, profiles, their service-linked roles."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import dedicated_server
+from tests.e2e.identities import unique
+
+
+def _backup(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "profilestack.cli", "backup", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_a_backup_taken_while_serving_restores_everything(tmp_path: Path) -> None:
+    copy, domain, live = tmp_path / "copy.db", unique("kept"), tmp_path / "live"
+    live.mkdir()
+    with dedicated_server(live) as server:
+        profiles = server.client("customer-profiles")
+        profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
+        profile_id = profiles.create_profile(DomainName=domain, FirstName="Ada")["ProfileId"]
+        answer = _backup(str(copy), "--data-dir", str(live))
+        assert answer.returncode == 0 and f"to {copy}" in answer.stdout, answer.stderr
+        refused = _backup(str(copy), "--data-dir", str(live))
+        assert refused.returncode == 2 and "does not overwrite" in refused.stderr
+        profiles.create_profile(DomainName=domain, FirstName="Later")  # after the backup: not in it
+
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    copy.rename(restored / "profilestack.db")
+    with dedicated_server(restored) as server:
+        profiles = server.client("customer-profiles")
+        assert profiles.get_domain(DomainName=domain)["Stats"]["ProfileCount"] == 1
+        [found] = profiles.search_profiles(DomainName=domain, KeyName="_profileId", Values=[profile_id])["Items"]
+        assert found["FirstName"] == "Ada"
+        roles = server.client("iam").list_roles(PathPrefix="/aws-service-role/profile.amazonaws.com/")["Roles"]
+        assert any(domain in (role.get("Description") or "") for role in roles)
+
+
+def test_a_backup_needs_a_sqlite_database(tmp_path: Path) -> None:
+    answer = _backup(str(tmp_path / "x.db"), "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert answer.returncode == 2 and "pg_dump" in answer.stderr
+    answer = _backup(str(tmp_path / "x.db"), "--data-dir", str(tmp_path / "empty"))
+    assert answer.returncode == 2 and "There is no database at" in answer.stderr
+    assert not (tmp_path / "x.db").exists()
