@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server
+from tests.conftest import OTHER_ROOT_KEY, OTHER_ROOT_SECRET, Server
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
 from tests.e2e.test_segments import Customers
 from tests.e2e.waiting import wait_for
@@ -190,3 +190,21 @@ def test_the_alarms_page_shows_each_alarm_and_its_state(server: Server) -> None:
                             and all(row in answer[1] for row in expected) and answer)  # evaluated a moment later
     assert status == 200 and "disabled" in page
     assert browser.request("/alarms?region=eu-west-3")[1].count(prefix) == 0  # another region's alarms
+
+
+def test_the_iam_page_shows_users_and_who_each_role_trusts(server: Server) -> None:
+    """In the second account, whose few identities all fit on the page."""
+    iam = server.client("iam", aws_access_key_id=OTHER_ROOT_KEY, aws_secret_access_key=OTHER_ROOT_SECRET)
+    user = iam.create_user(UserName=unique("agent"))["User"]
+    role = unique("app")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": user["Arn"], "Service": ["profile.amazonaws.com"]},
+         "Action": "sts:AssumeRole"}]}))
+    browser = Browser(server)
+    assert browser.sign_in(OTHER_ROOT_KEY, OTHER_ROOT_SECRET) == 303
+    status, page = browser.request("/iam")
+    assert status == 200 and f"<td>{user['UserName']}</td><td><code>{user['Arn']}</code></td>" in page
+    row = page[page.index(f"<td>{role}</td>"):]
+    row = row[:row.index("</tr>")]
+    assert f"<code>AWS: {user['Arn']}</code>" in row and "<code>Service: profile.amazonaws.com</code>" in row
+    assert f"arn:aws:iam::{ACCOUNT}:" not in page  # the other account's identities only

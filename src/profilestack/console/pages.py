@@ -1,14 +1,15 @@
 """The console's pages: sign-in, the account's domains and service-linked roles, a domain with a profile search,
-a customer's profile, CloudWatch alarms and recent activity. Each page is rendered from AWS calls made through
-the gateway as the signed-in principal."""
+a customer's profile, IAM users and roles, CloudWatch alarms and recent activity. Each page is rendered from AWS
+calls made through the gateway as the signed-in principal."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -82,6 +83,8 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
         return _activity(page)
     if path == f"{ROOT}/alarms":
         return _alarms(page)
+    if path == f"{ROOT}/iam":
+        return _identities(page)
     found = _DOMAIN_PAGE.match(path)
     if found:
         return _domain(page, found.group(1), query.get("key", ""), query.get("value", ""))
@@ -157,6 +160,27 @@ def _alarms(page: Page) -> HttpResponse:
     alarms = [{**alarm, "Type": "metric"} for alarm in found.get("MetricAlarms", [])]
     alarms += [{**alarm, "Type": "composite"} for alarm in found.get("CompositeAlarms", [])]
     return page.render("alarms.html", alarms=sorted(alarms, key=lambda alarm: alarm["AlarmName"]))
+
+
+def _identities(page: Page) -> HttpResponse:
+    """The account's IAM users and roles (the first hundred of each, by name)."""
+    users = page.call("iam", "ListUsers", {"MaxItems": 100}) or {}
+    roles = page.call("iam", "ListRoles", {"MaxItems": 100}) or {}
+    trusted = [(role, _trusted_by(role["AssumeRolePolicyDocument"])) for role in roles.get("Roles", [])]
+    return page.render("iam.html", users=users.get("Users", []), roles=trusted)
+
+
+def _trusted_by(document: str) -> list[str]:
+    """Who a trust policy (URL-encoded, as IAM answers it) lets assume the role: "AWS: arn…", "Service: …"."""
+    statements = json.loads(unquote(document))["Statement"]
+    named = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal")
+        if statement.get("Effect") != "Allow" or not isinstance(principal, dict):
+            continue
+        for kind, names in principal.items():
+            named += [f"{kind}: {name}" for name in ([names] if isinstance(names, str) else names)]
+    return named
 
 
 def _sign_in(app: App, request: HttpRequest) -> HttpResponse:
