@@ -76,6 +76,10 @@ def _strings(value: object, what: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+# A user's or role's unique id (AIDA…, AROA…): how a trust policy shows one it named that no longer exists
+UNIQUE_ID = re.compile(r"A(?:IDA|ROA)[A-Z0-9]{12,124}")
+
+
 def _principals(value: object) -> dict[str, tuple[str, ...]]:
     if value == "*":
         return {"*": ("*",)}
@@ -88,8 +92,7 @@ def _principals(value: object) -> dict[str, tuple[str, ...]]:
         principals[kind] = _strings(names, "Principal")
         if kind == "AWS":
             for name in principals[kind]:
-                # a unique id (AIDA…, AROA…) stands for a user or role a trust policy named that no longer exists
-                if name != "*" and not re.fullmatch(r"\d{12}|A(?:IDA|ROA)[A-Z0-9]{12,124}", name) \
+                if name != "*" and not re.fullmatch(r"\d{12}", name) and not UNIQUE_ID.fullmatch(name) \
                         and not name.startswith("arn:"):
                     raise MalformedPolicy(f"Invalid principal in policy: \"AWS\":\"{name}\"")
     return principals

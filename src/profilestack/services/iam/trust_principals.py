@@ -14,12 +14,11 @@ import re
 
 from sqlalchemy import Connection, func, select
 
-from profilestack.iam_policy.document import PolicyDocument
+from profilestack.iam_policy.document import UNIQUE_ID, PolicyDocument
 from profilestack.services.iam import entities
 from profilestack.services.iam.errors import malformed_policy
 
 _NAMED_ENTITY = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/.+")
-UNIQUE_ID = re.compile(r"A(?:IDA|ROA)[A-Z0-9]{12,124}")  # how a broken principal shows
 
 
 def _aws_principals(document: PolicyDocument) -> list[str]:
@@ -50,10 +49,13 @@ def effective_trust(db: Connection, text: str, principals: dict[str, str] | None
     its current ARN (a user may have been renamed), or as its unique id once it no longer exists."""
     if not principals:
         return text
-    ids = list(set(principals.values()))
+    ids = set(principals.values())
     current: dict[str, str] = {}
-    for table in (entities.USER.table, entities.ROLE.table):
-        current.update(db.execute(select(table.c.id, table.c.arn).where(table.c.id.in_(ids))).tuples().all())
+    for kind in (entities.USER, entities.ROLE):  # each id says its kind: AIDA… a user's, AROA… a role's
+        wanted = [entity_id for entity_id in ids if entity_id.startswith(kind.id_prefix)]
+        if wanted:
+            current.update(db.execute(select(kind.table.c.id, kind.table.c.arn)
+                                      .where(kind.table.c.id.in_(wanted))).tuples().all())
     changed = {arn: current.get(entity_id, entity_id) for arn, entity_id in principals.items()}
     changed = {arn: now for arn, now in changed.items() if now != arn}
     if not changed:
