@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 
 from profilestack import __version__
+from profilestack.console import ROOT as CONSOLE
 from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from profilestack.app import App
 
 PREFIX = "/_profilestack/"
-CONSOLE = "/_profilestack/console"  # pages.ROOT
 _OUTBOUND = re.compile(r"^/_profilestack/campaigns/([^/]+)/outbound-requests$")
 _SNAPSHOT = re.compile(r"^/_profilestack/segment-snapshots/([^/]+)$")
 

@@ -4,7 +4,6 @@ calls made through the gateway as the signed-in principal."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
@@ -13,17 +12,17 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from profilestack.console import session
+from profilestack.console import ROOT, session
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
+from profilestack.iam_policy.document import PolicyKind, parse_policy
 from profilestack.identity.principal import Principal
+from profilestack.services.profiles.service_role import ROLE_PATH
 
 if TYPE_CHECKING:
     from profilestack.app import App
 
-ROOT = "/_profilestack/console"
 USER_AGENT = "profilestack-console"
-SERVICE_ROLE_PATH = "/aws-service-role/profile.amazonaws.com/"
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _DOMAIN_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})$")
 _PROFILE_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})/profiles/([a-f0-9]{{32}})$")
@@ -74,7 +73,7 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
     principal = session.signed_in(app.authenticator, _cookie_value(request), app.clock.now())
     if principal is None:
         return _redirect(f"{ROOT}/login")
-    query = {name: values[-1] for name, values in parse_qs(request.query_string).items()}
+    query = _fields(request.query_string)
     region = query.get("region", "us-east-1")
     page = Page(app, request, principal, region if _REGION.fullmatch(region) else "us-east-1")
     if path == ROOT:
@@ -97,7 +96,7 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
 def _home(page: Page) -> HttpResponse:
     identity = page.call("sts", "GetCallerIdentity")
     domains = page.call("customer-profiles", "ListDomains", {"MaxResults": 100})
-    roles = page.call("iam", "ListRoles", {"PathPrefix": SERVICE_ROLE_PATH})
+    roles = page.call("iam", "ListRoles", {"PathPrefix": ROLE_PATH})
     return page.render("home.html", identity=identity, domains=(domains or {}).get("Items", []),
                        roles=(roles or {}).get("Roles", []))
 
@@ -172,24 +171,23 @@ def _identities(page: Page) -> HttpResponse:
 
 def _trusted_by(document: str) -> list[str]:
     """Who a trust policy (URL-encoded, as IAM answers it) lets assume the role: "AWS: arn…", "Service: …"."""
-    statements = json.loads(unquote(document))["Statement"]
-    named = []
-    for statement in statements if isinstance(statements, list) else [statements]:
-        principal = statement.get("Principal")
-        if statement.get("Effect") != "Allow" or not isinstance(principal, dict):
-            continue
-        for kind, names in principal.items():
-            named += [f"{kind}: {name}" for name in ([names] if isinstance(names, str) else names)]
-    return named
+    return [f"{kind}: {name}" for statement in parse_policy(unquote(document), PolicyKind.TRUST).statements
+            if statement.effect == "Allow" and not statement.not_principal
+            for kind, names in (statement.principals or {}).items() if kind != "*" for name in names]
 
 
 def _sign_in(app: App, request: HttpRequest) -> HttpResponse:
-    form = {name: values[-1] for name, values in parse_qs(request.body.decode("utf-8", "replace")).items()}
+    form = _fields(request.body.decode("utf-8", "replace"))
     cookie = session.sign_in(app.authenticator, form.get("access_key", "").strip(), form.get("secret_key", ""),
                              form.get("session_token", "").strip() or None, app.clock.now())
     if cookie is None:
         return _render("login.html", 401, root=ROOT, failed=True, access_key=form.get("access_key", ""))
     return _redirect(f"{ROOT}/", _cookie(cookie, request, max_age=int(session.LIFETIME.total_seconds())))
+
+
+def _fields(text: str) -> dict[str, str]:
+    """A query string's or a posted form's fields; a repeated one's last value."""
+    return {name: values[-1] for name, values in parse_qs(text).items()}
 
 
 def _same_origin(request: HttpRequest) -> bool:

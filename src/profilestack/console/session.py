@@ -14,6 +14,7 @@ import json
 from datetime import datetime, timedelta
 
 from profilestack.gateway.authn import Authenticator, token_refusal
+from profilestack.identity.credentials import Credential
 from profilestack.identity.principal import Principal
 
 COOKIE = "profilestack-console"
@@ -25,13 +26,19 @@ def _mac(secret: str, access_key: str, token: str | None, expires: int) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def sign_in(authenticator: Authenticator, access_key: str, secret: str, token: str | None, now: datetime
-            ) -> str | None:
-    """The cookie value for a key pair (and session token) that is in force; None otherwise."""
+def _in_force(authenticator: Authenticator, access_key: str, token: str | None, now: datetime) -> Credential | None:
+    """The access key's credential, if it is known, active, and takes this session token now."""
     credential = authenticator.credentials.lookup(access_key)
     if credential is None or not credential.active or token_refusal(credential, token, now) is not None:
         return None
-    if not hmac.compare_digest(credential.secret.encode(), secret.encode()):
+    return credential
+
+
+def sign_in(authenticator: Authenticator, access_key: str, secret: str, token: str | None, now: datetime
+            ) -> str | None:
+    """The cookie value for a key pair (and session token) that is in force; None otherwise."""
+    credential = _in_force(authenticator, access_key, token, now)
+    if credential is None or not hmac.compare_digest(credential.secret.encode(), secret.encode()):
         return None
     expires = now + LIFETIME
     if credential.expires_at is not None:
@@ -52,9 +59,8 @@ def signed_in(authenticator: Authenticator, cookie: str | None, now: datetime) -
         return None
     if now.timestamp() >= stamp:
         return None
-    credential = authenticator.credentials.lookup(str(access_key))
-    if credential is None or not credential.active or token_refusal(credential, token or None, now) is not None:
-        return None
-    if not hmac.compare_digest(_mac(credential.secret, str(access_key), token or None, stamp), str(mac)):
+    credential = _in_force(authenticator, str(access_key), token or None, now)
+    if credential is None or not hmac.compare_digest(_mac(credential.secret, str(access_key), token or None, stamp),
+                                                     str(mac)):
         return None
     return credential.principal
