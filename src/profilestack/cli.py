@@ -211,11 +211,13 @@ def backup(args: argparse.Namespace) -> int:
     directory."""
     import sqlite3
 
-    url = _settings(args).database_url
-    if not url.startswith("sqlite:///"):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(_settings(args).database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
         print("profilestack backup copies the SQLite database; back PostgreSQL up with pg_dump.", file=sys.stderr)
         return 2
-    source_path, destination = Path(url.removeprefix("sqlite:///")), Path(args.destination)
+    source_path, destination = Path(url.database), Path(args.destination)
     if not source_path.exists():
         print(f"There is no database at {source_path}.", file=sys.stderr)
         return 2

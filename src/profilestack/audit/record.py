@@ -12,7 +12,7 @@ from typing import Any
 from botocore.model import Shape
 
 from profilestack.gateway.codecs.compiled import PerShape, each_item, each_value
-from profilestack.iam_policy.engine import account_of
+from profilestack.iam_policy.engine import owning_account
 from profilestack.identity.principal import Principal
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -62,8 +62,8 @@ class AuditEvent:
         """The call as recorded for each other account that owns a resource it names (a role assumed across
         accounts), as CloudTrail delivers a cross-account call to both accounts: the same ``shared_event_id``,
         an event id of each copy's own. AWS-owned resources (managed policies) belong to no account."""
-        owners = dict.fromkeys(account_of(item["ResourceName"]) for item in self.resources)
-        others = [owner for owner in owners if owner.isdigit() and owner != self.account_id]
+        owners = dict.fromkeys(owning_account(item["ResourceName"]) for item in self.resources)
+        others = [owner for owner in owners if owner is not None and owner != self.account_id]
         if not others:
             return []
         self.shared_event_id = self.event_id

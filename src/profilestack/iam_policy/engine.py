@@ -180,6 +180,12 @@ def account_of(arn: str) -> str:
     return parts[4] if len(parts) == 6 else ""
 
 
+def owning_account(arn: str) -> str | None:
+    """The account a resource belongs to; None for one of AWS's (a managed policy) or an ARN naming no account."""
+    account = account_of(arn)
+    return account if account.isdigit() else None
+
+
 def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, context: ContextValues,
              resource_policy: Policy | None = None) -> Decision:
     missing: set[str] = set()

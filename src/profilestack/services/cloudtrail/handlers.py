@@ -14,7 +14,7 @@ from profilestack import jsontext
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.iam_policy.engine import account_of
+from profilestack.iam_policy.engine import account_of, owning_account
 from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.registry import ServiceHandlers
 
@@ -165,12 +165,6 @@ def _event(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def _owner(arn: str, recipient: str) -> str:
-    """The account a resource belongs to: its ARN's, or the recipient's for ARNs naming none (AWS-owned)."""
-    account = account_of(arn)
-    return account if account.isdigit() else recipient
-
-
 def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
     """The CloudTrail record JSON, as ``CloudTrailEvent`` carries it."""
     identity: dict[str, Any] = {
@@ -205,7 +199,8 @@ def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
         "requestID": row.request_id,
         "eventID": row.event_id,
         "readOnly": row.read_only,
-        "resources": [{"ARN": item["ResourceName"], "accountId": _owner(item["ResourceName"], row.account_id)}
+        "resources": [{"ARN": item["ResourceName"],
+                       "accountId": owning_account(item["ResourceName"]) or row.account_id}  # AWS's: the recipient
                       for item in row.resources or []],
         "eventType": "AwsApiCall",
         "managementEvent": True,
