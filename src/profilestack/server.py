@@ -11,6 +11,7 @@ from typing import Any
 from profilestack import internal_api
 from profilestack.app import App
 from profilestack.config import Settings
+from profilestack.gateway.content_coding import too_large
 from profilestack.gateway.http import HttpRequest, HttpResponse
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class AsgiApp:
         body = await self._body(scope, receive)
         request = _request(scope, b"" if body is None else body)
         if body is None:
-            response = self.app.gateway.refuse_too_large(request, self.app.settings.max_request_bytes)
+            response = self.app.gateway.refuse_unread(request, too_large(self.app.settings.max_request_bytes))
         elif self._threads is None:
             response = self._handle(request)
         else:

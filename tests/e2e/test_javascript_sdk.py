@@ -72,6 +72,7 @@ def test_the_javascript_sdk_works_against_every_service(server) -> None:
     # CloudWatch (the protocol this SDK picks), Outbound Campaigns v2, CloudTrail (JSON 1.1, short target)
     assert seen["metrics"] == [{"MetricName": "Orders", "Dimensions": [{"Name": "Shop", "Value": "north"}]}]
     assert seen["statistics"] == [{"Sum": 8, "SampleCount": 2}]
+    assert seen["compressedPut"] == {"encodings": ["gzip"], "metrics": 300}
     assert seen["reservedNamespace"]["name"] == "InvalidParameterValueException"
     assert seen["reservedNamespace"]["status"] == 400
     assert seen["alarm"] == {"Threshold": 100, "Dimensions": [{"Name": "Shop", "Value": "north"}],

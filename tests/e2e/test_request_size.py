@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,3 +71,19 @@ def test_a_declared_length_over_the_limit_is_refused_before_the_body_arrives(sma
         head = sock.recv(65536).decode("latin-1")
     assert head.startswith("HTTP/1.1 413 ")
     assert "x-amzn-errortype: requestentitytoolarge" in head.lower()
+
+
+def test_a_compressed_body_is_held_to_the_limit_once_inflated(small_server: Server) -> None:
+    """A small gzip body that inflates past the limit (a zip bomb, at scale) is refused, and so is one that fits
+    only while compressed; one that inflates within the limit is served."""
+    cloudwatch = {"X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics", "x-amzn-query-mode": "true",
+                  "Content-Type": "application/x-amz-json-1.0", "Content-Encoding": "gzip"}
+    bomb = gzip.compress(b"{" + b" " * 1_000_000 + b"}")
+    assert len(bomb) < LIMIT
+    status, headers, _ = send(signed_request(f"{small_server.endpoint}/", "monitoring", "us-east-1", body=bomb,
+                                             headers=cloudwatch))
+    assert (status, headers["x-amzn-query-error"]) == (413, "RequestEntityTooLarge;Sender")
+    fits = gzip.compress(b"{" + b" " * (LIMIT - 100) + b"}")
+    status, _, body = send(signed_request(f"{small_server.endpoint}/", "monitoring", "us-east-1", body=fits,
+                                          headers=cloudwatch))
+    assert (status, json.loads(body)["Metrics"]) == (200, [])

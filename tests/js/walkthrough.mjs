@@ -141,6 +141,23 @@ const statistics = await cloudwatch.send(new GetMetricStatisticsCommand({ Namesp
   MetricName: "Orders", Dimensions: [{ Name: "Shop", Value: "north" }], StartTime: new Date(now - 3600_000),
   EndTime: new Date(now + 60_000), Period: 3600 * 2, Statistics: ["Sum", "SampleCount"] }));
 out.statistics = statistics.Datapoints.map((point) => ({ Sum: point.Sum, SampleCount: point.SampleCount }));
+// Over 10 KiB the SDK sends PutMetricData's body gzip-compressed.
+const bulk = new CloudWatchClient(config());
+const encodings = [];
+bulk.middlewareStack.add((next) => async (args) => {
+  encodings.push(args.request.headers["content-encoding"] ?? null);
+  return next(args);
+}, { step: "finalizeRequest", name: "seeContentEncoding" });
+await bulk.send(new PutMetricDataCommand({ Namespace: `${namespace}/Bulk`, MetricData: Array.from({ length: 300 },
+  (_, i) => ({ MetricName: "Latency", Value: i, Dimensions: [{ Name: "Host", Value: `host-${i}` }] })) }));
+let bulkMetrics = 0;
+let nextToken;
+do {
+  const page = await cloudwatch.send(new ListMetricsCommand({ Namespace: `${namespace}/Bulk`, NextToken: nextToken }));
+  bulkMetrics += page.Metrics.length;
+  nextToken = page.NextToken;
+} while (nextToken);
+out.compressedPut = { encodings, metrics: bulkMetrics };
 out.reservedNamespace = await failure(cloudwatch.send(new PutMetricDataCommand({ Namespace: "AWS/JS",
   MetricData: [{ MetricName: "x", Value: 1 }] })));
 await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `orders-${suffix}`, Namespace: namespace,

@@ -37,6 +37,12 @@ class HttpRequest:
     _query: list[tuple[str, str]] | None = field(default=None, repr=False)
     form: dict[str, str] | None = field(default=None, repr=False)  # query-protocol params, once parsed
     signed: Any = field(default=None, repr=False)  # its SigV4 information, once parsed (gateway.sigv4)
+    sent_body: bytes | None = field(default=None, repr=False)  # the body as sent, when it arrived compressed
+
+    @property
+    def signed_body(self) -> bytes:
+        """The bytes the client's signature covers: the body as it was sent."""
+        return self.body if self.sent_body is None else self.sent_body
 
     @property
     def path(self) -> str:

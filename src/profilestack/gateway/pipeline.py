@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.model import OperationModel, ServiceModel
 
 from profilestack.audit.record import AuditEvent, scrub
-from profilestack.gateway import routing, sigv4
+from profilestack.gateway import content_coding, routing, sigv4
 from profilestack.gateway.authn import AuthenticationFailed
 from profilestack.gateway.authz import AccessDenied, AuthorizationRequest
 from profilestack.gateway.catalog import SERVICES_BY_NAME, ServiceSpec, service_model
@@ -88,6 +88,11 @@ class Gateway:
         self.writers = all_writers()
 
     def handle_http(self, request: HttpRequest) -> HttpResponse:
+        try:
+            content_coding.inflate(request, self.app.settings.max_request_bytes)
+        except (AwsError, content_coding.BodyUnreadable) as err:
+            request.body = request.sent_body = b""
+            return self.refuse_unread(request, err)
         request_id = self.app.ids.request_id()
         try:
             found = routing.route(request)
@@ -229,18 +234,21 @@ class Gateway:
         """Generic errors take the service's own spelling (e.g. access denied)."""
         return err if speaks_query(model) else in_json_spelling(err)
 
-    def refuse_too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
-        """The answer to a request whose body is over ``limit`` bytes and was not read (``request`` carries no
-        body): 413, in the protocol its headers and path show (a query request, whose action is in the body, gets
-        its signing service's)."""
-        error = AwsError("RequestEntityTooLarge", f"The request body is larger than the {limit}-byte limit.", 413)
+    def refuse_unread(self, request: HttpRequest, error: AwsError | content_coding.BodyUnreadable) -> HttpResponse:
+        """The answer to a request whose body could not be used (``request`` carries none now): over the size limit
+        or not inflating. It is phrased in the protocol its headers and path show (a query request, whose action is
+        in the body, gets its signing service's); a body that does not inflate is the service's validation error."""
+        spec: ServiceSpec | None
         try:
             found = routing.route(request)
-            codec, model = CODECS[found.protocol], found.model
+            codec, model, spec = CODECS[found.protocol], found.model, found.spec
         except routing.RoutingError as err:
-            codec, model = _phrasing(err.protocol, err.spec)
+            (codec, model), spec = _phrasing(err.protocol, err.spec), err.spec
         except AwsError:
-            codec, model = _phrasing(routing.QUERY, None)
+            (codec, model), spec = _phrasing(routing.QUERY, None), None
+        if isinstance(error, content_coding.BodyUnreadable):
+            spec = spec or SERVICES_BY_NAME["sts"]
+            error = AwsError(spec.validation_error, error.message, spec.validation_status)
         return codec.encode_error(model, error, self.app.ids.request_id())
 
     def _unrouted(self, err: routing.RoutingError, request_id: str) -> HttpResponse:

@@ -236,7 +236,7 @@ def _hmac(key: bytes, message: str) -> bytes:
 def payload_hashes(request: HttpRequest, signed: SignedRequest) -> list[str]:
     """The payload hashes the client may have signed, most likely first."""
     declared = request.header("x-amz-content-sha256")
-    body_hash = hashlib.sha256(request.body).hexdigest()
+    body_hash = hashlib.sha256(request.signed_body).hexdigest()
     if declared:
         # A declared hash is what was signed; it must also describe the body that arrived.
         return [declared] if declared in (UNSIGNED_PAYLOAD, body_hash) else []
