@@ -208,8 +208,16 @@ def test_a_trusted_user_deleted_and_made_again_is_no_longer_trusted(server: Serv
     user_id = iam.get_user(UserName=user.name)["User"]["UserId"]
 
     def trusted() -> list[str]:
-        return iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"][
-            "AWS"]
+        """As GetRole shows it; ListRoles and GetAccountAuthorizationDetails, which read every listed role's
+        principals at once, must show the same."""
+        shown = [iam.get_role(RoleName=role_name)["Role"]]
+        shown += [role for page in iam.get_paginator("list_roles").paginate() for role in page["Roles"]
+                  if role["RoleName"] == role_name]
+        shown += [role for page in iam.get_paginator("get_account_authorization_details").paginate(Filter=["Role"])
+                  for role in page["RoleDetailList"] if role["RoleName"] == role_name]
+        principals = [role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] for role in shown]
+        assert len(principals) == 3 and principals[1] == principals[2] == principals[0]
+        return principals[0]
 
     # a renamed user is still the one trusted, under its new ARN
     new_name = unique("renamed")

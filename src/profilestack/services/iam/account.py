@@ -17,6 +17,7 @@ from profilestack.services.iam.paging import page_grouped
 from profilestack.services.iam.roles import role_shape
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_attachments
+from profilestack.services.iam.trust_principals import current_arns
 from profilestack.services.iam.users import user_shape
 
 _LISTS = {"User": "UserDetailList", "Group": "GroupDetailList", "Role": "RoleDetailList",
@@ -57,10 +58,12 @@ def get_account_authorization_details(ctx: CallContext, params: dict[str, Any]) 
         entries += [("GroupDetailList", {**entities.base_shape(GROUP, row), **_policies_of(db, account, GROUP, row)})
                     for row in entities.listed(db, GROUP, account)]
     if "Role" in wanted:
-        entries += [("RoleDetailList", {**role_shape(db, row), **_policies_of(db, account, ROLE, row),
+        roles = entities.listed(db, ROLE, account)
+        trusted = current_arns(db, [row.trust_principals for row in roles])
+        entries += [("RoleDetailList", {**role_shape(db, row, trusted=trusted), **_policies_of(db, account, ROLE, row),
                                         "InstanceProfileList": [profile_shape(db, profile)
                                                                 for profile in profiles_of_role(db, row.id)]})
-                    for row in entities.listed(db, ROLE, account)]
+                    for row in roles]
     in_use = {row.policy_arn for row in db.execute(select(iam_attachments.c.policy_arn)
                                                    .where(iam_attachments.c.account_id == account))}
     for policy in managed.all_policies(db, account):

@@ -18,15 +18,17 @@ from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_instance_profiles
 from profilestack.services.iam.tags import add_tags
-from profilestack.services.iam.trust_principals import effective_trust, principal_ids
+from profilestack.services.iam.trust_principals import current_arns, effective_trust, principal_ids
 
 TRUST_POLICY_LIMIT = 2048
 DEFAULT_SESSION_DURATION = 3600
 
 
-def role_shape(db: Connection, row: Row[Any], detailed: bool = True) -> dict[str, Any]:
+def role_shape(db: Connection, row: Row[Any], detailed: bool = True,
+               trusted: dict[str, str] | None = None) -> dict[str, Any]:
+    """``trusted``: ``current_arns`` of many roles listed at once, read in one go for them all."""
     shape = entities.base_shape(ROLE, row)
-    shape["AssumeRolePolicyDocument"] = wire(effective_trust(db, row.trust_policy, row.trust_principals))
+    shape["AssumeRolePolicyDocument"] = wire(effective_trust(db, row.trust_policy, row.trust_principals, trusted))
     if row.description is not None:
         shape["Description"] = row.description
     shape["MaxSessionDuration"] = row.max_session_duration
@@ -91,7 +93,8 @@ def get_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @iam.operation("ListRoles")
 def list_roles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = entities.listed(ctx.db, ROLE, ctx.account, params.get("PathPrefix"))
-    return page([role_shape(ctx.db, row, detailed=False) for row in rows], params, "Roles")
+    trusted = current_arns(ctx.db, [row.trust_principals for row in rows])
+    return page([role_shape(ctx.db, row, detailed=False, trusted=trusted) for row in rows], params, "Roles")
 
 
 def _update(ctx: CallContext, row: Row[Any], **values: Any) -> Row[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 from sqlalchemy import Connection, func, select
 
@@ -44,18 +45,28 @@ def principal_ids(db: Connection, held: set[str], document: PolicyDocument) -> d
     return found
 
 
-def effective_trust(db: Connection, text: str, principals: dict[str, str] | None) -> str:
-    """The trust policy as it stands now: each named user or role shows as the entity it was saved with — under
-    its current ARN (a user may have been renamed), or as its unique id once it no longer exists."""
-    if not principals:
-        return text
-    ids = set(principals.values())
+def current_arns(db: Connection, saved: Iterable[dict[str, str] | None]) -> dict[str, str]:
+    """{unique id: current ARN} of the users and roles that still exist among trust policies' saved principals
+    (``saved``: their ``trust_principals``), in one query per kind however many policies there are."""
+    ids = {entity_id for principals in saved if principals for entity_id in principals.values()}
     current: dict[str, str] = {}
     for kind in (entities.USER, entities.ROLE):  # each id says its kind: AIDA… a user's, AROA… a role's
         wanted = [entity_id for entity_id in ids if entity_id.startswith(kind.id_prefix)]
         if wanted:
             current.update(db.execute(select(kind.table.c.id, kind.table.c.arn)
                                       .where(kind.table.c.id.in_(wanted))).tuples().all())
+    return current
+
+
+def effective_trust(db: Connection, text: str, principals: dict[str, str] | None,
+                    current: dict[str, str] | None = None) -> str:
+    """The trust policy as it stands now: each named user or role shows as the entity it was saved with — under
+    its current ARN (a user may have been renamed), or as its unique id once it no longer exists. ``current``:
+    ``current_arns`` already read for many policies at once."""
+    if not principals:
+        return text
+    if current is None:
+        current = current_arns(db, [principals])
     changed = {arn: current.get(entity_id, entity_id) for arn, entity_id in principals.items()}
     changed = {arn: now for arn, now in changed.items() if now != arn}
     if not changed:
