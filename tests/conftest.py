@@ -41,6 +41,7 @@ class Server:
     process: subprocess.Popen[str] | None = None
     log_path: Path | None = None
     extra_env: dict[str, str] | None = None
+    ca_bundle: str | None = None  # the certificate to trust, for a server answering HTTPS
 
     def start(self) -> None:
         port = int(self.endpoint.rsplit(":", 1)[1])
@@ -94,6 +95,8 @@ class Server:
         kwargs.setdefault("aws_access_key_id", "test")
         kwargs.setdefault("aws_secret_access_key", "test")
         config = kwargs.pop("config", None) or Config(retries={"total_max_attempts": 1})
+        if self.ca_bundle:
+            kwargs.setdefault("verify", self.ca_bundle)
         return boto3.client(service, endpoint_url=self.endpoint, region_name=region, config=config, **kwargs)
 
 

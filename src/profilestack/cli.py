@@ -33,6 +33,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         "db": getattr(args, "db", None),
         "workers": getattr(args, "workers", None),
         "public_url": getattr(args, "public_url", None),
+        "tls_cert": getattr(args, "tls_cert", None),
+        "tls_key": getattr(args, "tls_key", None),
+        "trusted_proxies": ",".join(args.trusted_proxy) if getattr(args, "trusted_proxy", None) else None,
     }
     if getattr(args, "no_bootstrap_credentials", False):
         overrides["bootstrap_credentials"] = False
@@ -43,6 +46,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.accounts = ",".join(filter(None, [settings.accounts, *args.account]))
     try:
         settings.root_keys()
+        settings.check_tls()
     except SettingsError as error:
         raise SystemExit(f"profilestack: error: {error}") from None
     return settings
@@ -50,7 +54,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _banner(settings: Settings, backend: str) -> str:
     lines = [
-        f"profilestack {__version__} listening on http://{settings.host}:{settings.port}",
+        f"profilestack {__version__} listening on {settings.scheme}://{settings.host}:{settings.port}",
         f"  storage: {backend} ({redact_url(settings.database_url)})",
     ]
     if settings.bootstrap_credentials:
@@ -77,8 +81,9 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
               "access_log": False, "lifespan": "on", "loop": "uvloop", "http": http_protocol.IMPORT_STRING,
-              # aws:SourceIp is the connection's address: a client must not choose it with X-Forwarded-For
-              "proxy_headers": False,
+              # aws:SourceIp is the connection's address: only a trusted proxy's X-Forwarded-For may say otherwise
+              "proxy_headers": bool(settings.trusted_proxies), "forwarded_allow_ips": settings.trusted_proxies or "",
+              "ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key,
               # idle connections stay open past a client's pause between calls (uvicorn's 5 s met polling loops)
               "timeout_keep_alive": KEEP_ALIVE_SECONDS}
     if settings.workers > 1:
@@ -278,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--public-url", help="where clients reach this server, for the URLs it hands out "
                               "(upload jobs'); default http://HOST:PORT")
     serve_parser.add_argument("--workers", type=int, help="server processes (PostgreSQL or SQLite)")
+    serve_parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+    serve_parser.add_argument("--tls-key", help="the certificate's PEM private key")
+    serve_parser.add_argument("--trusted-proxy", action="append", metavar="ADDRESS",
+                              help="a reverse proxy (address or network) whose X-Forwarded-For/-Proto are believed; "
+                                   "repeatable")
     serve_parser.add_argument("--no-bootstrap-credentials", action="store_true",
                               help="do not accept the configured root key pair")
     serve_parser.add_argument("--account", action="append", metavar="ACCOUNT:ACCESS_KEY:SECRET",

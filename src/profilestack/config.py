@@ -50,6 +50,12 @@ class Settings:
     max_request_bytes: int = 16 * 1024 * 1024  # a larger body is refused unread (413), not buffered
     # where clients reach this server, for the URLs it hands out (upload jobs'); by default http://host:port
     public_url: str | None = None
+    # HTTPS: a PEM certificate (chain) and its private key; aws:SecureTransport is then true
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    # addresses (or networks, "10.0.0.0/8") of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed: they then give aws:SourceIp and aws:SecureTransport. Nobody's by default.
+    trusted_proxies: str | None = None
     audit_retention_days: int = 90  # CloudTrail's event history keeps 90 days; 0 keeps every event
     clock_offset_file: str | None = None  # testing aid: see runtime.OffsetFileClock
     test_policy_overrides: str | None = None  # testing aid: JSON file {managed policy ARN: document}
@@ -78,6 +84,20 @@ class Settings:
                 raise SettingsError(f"accounts: {name} {repeated[0]} is configured twice")
         return keys
 
+    def check_tls(self) -> None:
+        """SettingsError unless the certificate and key are given together, and both are readable files."""
+        given = [name for name, path in (("tls_cert", self.tls_cert), ("tls_key", self.tls_key)) if path]
+        if len(given) == 1:
+            raise SettingsError(f"{given[0]} is set without {'tls_key' if given[0] == 'tls_cert' else 'tls_cert'}: "
+                                "HTTPS needs a certificate and its private key")
+        for name in given:
+            if not Path(getattr(self, name)).is_file():
+                raise SettingsError(f"{name}: {getattr(self, name)} is not a readable file")
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"
+
     def accounts_held(self) -> set[str]:
         """The accounts whose identities this server holds: the bootstrap account and every configured one."""
         return {self.account_id, *(key.account for key in self.root_keys())}
@@ -96,7 +116,7 @@ class Settings:
         if self.public_url:
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
-        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+        return f"{self.scheme}://[{host}]:{self.port}" if ":" in host else f"{self.scheme}://{host}:{self.port}"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

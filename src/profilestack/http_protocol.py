@@ -16,17 +16,19 @@ from weakref import WeakKeyDictionary
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+TLS_CLOSE_GRACE_SECONDS = 2.0
+
 
 class _Turn:
     """The connections of one event loop whose writes wait for the end of the loop's current turn."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        self.loop = loop
         self._waiting: list[HeldWrites] = []
 
     def hold(self, connection: HeldWrites) -> None:
         if not self._waiting:  # queued behind the callbacks already due, i.e. the requests read in this turn
-            self._loop.call_soon(self._write_out)
+            self.loop.call_soon(self._write_out)
         self._waiting.append(connection)
 
     def _write_out(self) -> None:
@@ -69,6 +71,11 @@ class HeldWrites:
     def close(self) -> None:
         self.write_out()
         self._transport.close()
+        if self._transport.get_extra_info("sslcontext") is not None:
+            # Closing TLS waits for the client's close_notify, which an idle keep-alive client sends only when it
+            # next reads: up to 30 s, holding a server that is stopping. Once what was written had time to leave,
+            # the connection is dropped instead, as web servers drop idle TLS connections.
+            self._turn.loop.call_later(TLS_CLOSE_GRACE_SECONDS, self._transport.abort)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)

@@ -100,7 +100,7 @@ def _snapshot(app: App, request: HttpRequest, snapshot_id: str) -> HttpResponse:
     with app.database.transaction(write=False) as db:
         row, segment_arn, content = snapshot_file(db, snapshot_id, principal.account)
     app.authorizer.authorize(AuthorizationRequest(principal, "profile:GetSegmentSnapshot", [segment_arn],
-                                                  segment_arn.split(":")[3], {}, request.source_ip))
+                                                  segment_arn.split(":")[3], {}, request.source_ip, request.secure))
     return HttpResponse(200, [("content-type", CONTENT_TYPES[row.data_format])], content)
 
 
@@ -112,5 +112,6 @@ def _campaign_requests(app: App, request: HttpRequest, campaign_id: str) -> list
         if row is None:
             raise AwsError("ResourceNotFoundException", f"Campaign {campaign_id} does not exist.", 404)
         app.authorizer.authorize(AuthorizationRequest(principal, "connect-campaigns:DescribeCampaign", [row.arn],
-                                                      row.region, {"id": campaign_id}, request.source_ip))
+                                                      row.region, {"id": campaign_id}, request.source_ip,
+                                                      request.secure))
         return outbound_requests(db, campaign_id)

@@ -50,7 +50,8 @@ class Page:
     def call(self, service: str, operation: str, params: dict[str, Any] | None = None) -> Any:
         try:
             return self.app.gateway.invoke(self.principal, service, operation, params or {}, self.region,
-                                           source_ip=self.request.source_ip, user_agent=USER_AGENT)
+                                           source_ip=self.request.source_ip, user_agent=USER_AGENT,
+                                           secure=self.request.secure)
         except AwsError as error:
             self.errors.append(f"{operation}: {error.code}: {error.message}")
             return None

@@ -61,6 +61,9 @@ class AuthorizationRequest:
     region: str
     params: dict[str, Any]
     source_ip: str | None = None
+    # over TLS: aws:SecureTransport. None for calls that did not come over the wire: a service's own are (AWS's
+    # services call each other over TLS), anyone else's not.
+    secure: bool | None = None
 
 
 class PolicyStore(Protocol):
@@ -119,7 +122,8 @@ def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
         "aws:principaltype": [_PRINCIPAL_TYPES.get(principal.kind, principal.kind)],
         "aws:userid": [principal.principal_id],
         "aws:requestedregion": [request.region],
-        "aws:securetransport": ["false"],
+        "aws:securetransport": ["true" if (principal.invoked_by is not None if request.secure is None
+                                           else request.secure) else "false"],
         "aws:viaawsservice": ["true" if principal.invoked_by is not None else "false"],
         "aws:principalisawsservice": ["true" if principal.kind == AWS_SERVICE else "false"],
     }

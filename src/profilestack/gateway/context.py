@@ -38,6 +38,7 @@ class CallContext:
     committed_hooks: list[Callable[[], None]] = field(default_factory=list, repr=False)
     parent: CallContext | None = field(default=None, repr=False)  # a service's call made inside another call
     source_ip: str | None = None  # the caller's address (a service's name for its own calls): aws:SourceIp
+    secure: bool | None = None  # the call came over TLS: aws:SecureTransport (None: as its principal says)
 
     @property
     def account(self) -> str:

@@ -77,6 +77,7 @@ class Call:
     request_id: str
     source_ip: str | None
     user_agent: str | None
+    secure: bool | None = None
     parent: CallContext | None = None
 
 
@@ -110,7 +111,7 @@ class Gateway:
                 raise AwsError(found.spec.validation_error, err.message, found.spec.validation_status) from err
             call = Call(found.spec, found.model, found.operation, params, principal,
                         found.spec.global_region or signed_region or _UNSIGNED_REGION, request_id, request.source_ip,
-                        request.header("user-agent"))
+                        request.header("user-agent"), request.secure)
             result = self.execute(call)
             return codec.encode(found.operation, result, request_id)
         except AuthenticationFailed as err:
@@ -138,6 +139,7 @@ class Gateway:
     def invoke(
         self, principal: Principal, service: str, operation: str, params: dict[str, Any], region: str,
         parent: CallContext | None = None, source_ip: str | None = None, user_agent: str | None = None,
+        secure: bool | None = None,
     ) -> dict[str, Any]:
         """A call made in process — by a service, or by the console for its signed-in user: same validation,
         authorization, handling and audit. A service's call comes from the service itself (``invoked_by``).
@@ -148,7 +150,7 @@ class Gateway:
         model = service_model(service)
         call = Call(spec, model, model.operation_model(operation), params, principal,
                     spec.global_region or region, self.app.ids.request_id(), source_ip or principal.invoked_by,
-                    user_agent or principal.invoked_by, parent)
+                    user_agent or principal.invoked_by, secure, parent)
         try:
             return self.execute(call)
         except AwsError as err:
@@ -188,7 +190,7 @@ class Gateway:
             principal = call.principal if voucher is None else voucher(self.app, call.principal, call.params)
             event.principal = principal
             self.app.authorizer.authorize(AuthorizationRequest(principal, info.action, resources, call.region,
-                                                               call.params, call.source_ip))
+                                                               call.params, call.source_ip, call.secure))
             handler = self.handlers.get(key)
             if handler is None:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
@@ -197,7 +199,8 @@ class Gateway:
 
             def handle() -> dict[str, Any]:
                 with self.unit_of_work(principal, call.region, call.request_id, call.operation.name,
-                                       write=write, parent=call.parent, source_ip=call.source_ip) as context:
+                                       write=write, parent=call.parent, source_ip=call.source_ip,
+                                       secure=call.secure) as context:
                     return handler(context, call.params) or {}
 
             if call.parent is not None:  # inside another call's transaction: that call decides
@@ -222,13 +225,14 @@ class Gateway:
                     self.app.audit.record(copy)
 
     def unit_of_work(self, principal: Principal, region: str, request_id: str, operation: str, write: bool = True,
-                     parent: CallContext | None = None, source_ip: str | None = None) -> CallContext:
+                     parent: CallContext | None = None, source_ip: str | None = None,
+                     secure: bool | None = None) -> CallContext:
         """A call's context, to use in a ``with`` block: its transaction commits when the block ends (unless it
         joined ``parent``'s), then its commit hooks run and the outbox wakes for what it enqueued. Calls made
         with ``parent=`` the context share its transaction, as the trigger runtime's calls as a service-linked
         role do."""
         return CallContext(self.app, principal, region, request_id, operation, write=write, parent=parent,
-                           source_ip=source_ip)
+                           source_ip=source_ip, secure=secure)
 
     def _localize(self, model: ServiceModel, err: AwsError) -> AwsError:
         """Generic errors take the service's own spelling (e.g. access denied)."""

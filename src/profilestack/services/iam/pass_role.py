@@ -21,4 +21,4 @@ def require_pass_role(ctx: CallContext, role_arn: str, service: str, associated_
         return
     keys = {"PassedToService": service, "AssociatedResourceArn": associated_resource}
     ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "iam:PassRole", [role_arn], ctx.region, keys,
-                                                      ctx.source_ip))
+                                                      ctx.source_ip, ctx.secure))

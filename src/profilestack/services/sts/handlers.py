@@ -145,7 +145,7 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
                          ("sts:SetSourceIdentity", params.get("SourceIdentity"))):
         if given:  # as on AWS, the trust policy must allow these too
             ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, extra, [role.arn], ctx.region, params,
-                                                              ctx.source_ip))
+                                                              ctx.source_ip, ctx.secure))
     duration = _duration(ctx, params, role.max_session_duration)
     policy = session_policy(params.get("Policy"))
     requested = _session_tags(params)

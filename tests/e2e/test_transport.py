@@ -1,0 +1,158 @@
+"""How calls arrive: HTTPS served by profilestack itself (--tls-cert/--tls-key), and reverse proxies trusted to say
+who the client is (--trusted-proxy) — which is what aws:SecureTransport and aws:SourceIp see."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import ssl
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError, SSLError
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from tests.conftest import Server, dedicated_server, free_port
+from tests.e2e.identities import allow, deny, document, make_user
+from tests.e2e.waiting import wait_for
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "profilestack test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = Path(tmp_path_factory.mktemp("tls"))
+    cert, key = self_signed(data_dir)
+    instance = Server(f"https://127.0.0.1:{free_port()}", "sqlite", data_dir, None, ca_bundle=str(cert),
+                      extra_env={"PROFILESTACK_TLS_CERT": str(cert), "PROFILESTACK_TLS_KEY": str(key)})
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture(scope="module")
+def proxied_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A plain-HTTP server that believes what a proxy on 127.0.0.1 forwards."""
+    with dedicated_server(Path(tmp_path_factory.mktemp("proxied")),
+                          PROFILESTACK_TRUSTED_PROXIES="127.0.0.1") as instance:
+        yield instance
+
+
+def only_over_tls(server: Server):
+    """A user allowed everything IAM reads, except over plain HTTP: the usual aws:SecureTransport guard."""
+    return make_user(server, document(allow(["iam:Get*", "iam:List*"]),
+                                      deny(Condition={"Bool": {"aws:SecureTransport": "false"}})))
+
+
+def refused(call, **kwargs) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+
+
+def test_https_is_served_and_aws_secure_transport_is_true(tls_server: Server) -> None:
+    assert tls_server.client("sts").get_caller_identity()["Account"] == "000000000000"
+    user = only_over_tls(tls_server)
+    assert user.client("iam").get_user(UserName=user.name)["User"]["Arn"] == user.arn
+
+
+def test_over_plain_http_the_same_policy_denies(server: Server) -> None:
+    user = only_over_tls(server)
+    code, message = refused(user.client("iam").get_user, UserName=user.name)
+    assert code == "AccessDenied" and "with an explicit deny in an identity-based policy" in message
+
+
+def test_a_client_that_does_not_trust_the_certificate_is_refused(tls_server: Server) -> None:
+    with pytest.raises(SSLError):
+        tls_server.client("sts", verify=True).get_caller_identity()
+
+
+def test_the_urls_handed_out_are_https(tls_server: Server) -> None:
+    profiles = tls_server.client("customer-profiles")
+    profiles.create_domain(DomainName="tls", DefaultExpirationDays=5)
+    job = profiles.create_upload_job(DomainName="tls", DisplayName="people", DataExpiry=7,
+                                     Fields={"email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
+                                     UniqueKey="email")["JobId"]
+    url = profiles.get_upload_job_path(DomainName="tls", JobId=job)["Url"]
+    assert url.startswith(f"{tls_server.endpoint}/")
+    context = ssl.create_default_context(cafile=tls_server.ca_bundle)
+    upload = urllib.request.Request(url, data=b"email\na@example.com\n", method="PUT")
+    with urllib.request.urlopen(upload, context=context, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def forwarded(client, **headers: str):
+    """The client's requests as a proxy passes them on: the headers added after signing."""
+    client.meta.events.register("before-send", lambda request, **_: request.headers.update(headers))
+    return client
+
+
+def test_a_trusted_proxy_gives_the_clients_address_and_scheme(proxied_server: Server) -> None:
+    user = make_user(proxied_server, document(
+        allow("iam:GetUser", Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"},
+                                        "Bool": {"aws:SecureTransport": "true"}})))
+    direct = user.client("iam")
+    assert refused(direct.get_user, UserName=user.name)[0] == "AccessDenied"
+    assert refused(forwarded(user.client("iam"), **{"X-Forwarded-For": "203.0.113.9"}).get_user,
+                   UserName=user.name)[0] == "AccessDenied"  # not over TLS to the proxy
+    through_proxy = forwarded(user.client("iam"), **{"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert through_proxy.get_user(UserName=user.name)["User"]["UserName"] == user.name
+
+    trail = proxied_server.client("cloudtrail")
+
+    def addresses() -> list[str]:
+        events = trail.lookup_events(LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": user.name}],
+                                     MaxResults=50)["Events"]
+        return sorted({json.loads(event["CloudTrailEvent"])["sourceIPAddress"] for event in events
+                       if event["EventName"] == "GetUser"})
+
+    assert wait_for(lambda: addresses() if len(addresses()) == 2 else None) == ["127.0.0.1", "203.0.113.9"]
+
+
+def test_a_proxy_not_trusted_is_not_believed(tls_server: Server) -> None:
+    """The TLS server trusts no proxy: a client's own X-Forwarded-For changes nothing."""
+    user = make_user(tls_server, document(allow("iam:GetUser", Condition={
+        "IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})))
+    client = forwarded(user.client("iam"), **{"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert refused(client.get_user, UserName=user.name)[0] == "AccessDenied"
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--tls-cert", "cert.pem"], "tls_cert is set without tls_key"),
+    (["--tls-cert", "missing.pem", "--tls-key", "missing.pem"], "tls_cert: missing.pem is not a readable file"),
+], ids=["no-key", "missing-files"])
+def test_tls_settings_that_cannot_serve_stop_the_server_with_the_reason(tmp_path: Path, flags: list[str],
+                                                                        message: str) -> None:
+    (tmp_path / "cert.pem").write_text("")
+    result = subprocess.run([sys.executable, "-m", "profilestack.cli", "serve", "--port", str(free_port()),
+                             "--data-dir", str(tmp_path), *flags], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode != 0
+    assert message in result.stderr
