@@ -4,7 +4,9 @@ AWS calls authorized by IAM and recorded in the audit trail — and nothing once
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -208,3 +210,55 @@ def test_the_iam_page_shows_users_and_who_each_role_trusts(server: Server) -> No
     row = row[:row.index("</tr>")]
     assert f"<code>AWS: {user['Arn']}</code>" in row and "<code>Service: profile.amazonaws.com</code>" in row
     assert f"arn:aws:iam::{ACCOUNT}:" not in page  # the other account's identities only
+
+
+def _next_page(page: str) -> str:
+    """The path (under the console) of a listing's next page, as its link gives it."""
+    found = re.search(r'<a class="next" href="([^"]+)">', page)
+    assert found, "no link to a next page"
+    return html.unescape(found.group(1)).removeprefix(CONSOLE)
+
+
+def test_the_consoles_listings_go_on_page_by_page(server: Server) -> None:
+    profiles, domain = server.client("customer-profiles", REGION), unique("paged")
+    profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
+    for number in range(23):
+        profiles.create_profile(DomainName=domain, EmailAddress="shared+tag@example.com", FirstName=f"n{number:02}")
+    browser = Browser(server)
+    assert browser.sign_in("test", "test") == 303
+
+    # a search's results, twenty at a time, the key and value kept from page to page
+    status, first = browser.request(f"/domains/{domain}?region={REGION}&key=_email&value=shared%2Btag%40example.com")
+    assert status == 200 and first.count("/profiles/") == 20
+    status, second = browser.request(_next_page(first))
+    assert status == 200 and second.count("/profiles/") == 3 and 'class="next"' not in second
+    names = set(re.findall(r"<td>(n\d\d) </td>", first + second))
+    assert names == {f"n{number:02}" for number in range(23)}
+
+    # the trail narrowed to one user's calls, fifty at a time
+    user = make_user(server, document(allow("iam:GetUser")))
+    for _ in range(53):
+        user.client("iam").get_user(UserName=user.name)
+    query = f"/activity?region=us-east-1&attribute=Username&value={user.name}"  # IAM records in us-east-1
+    first = wait_for(lambda: (page := browser.request(query)[1]).count("<td>GetUser</td>") == 50 and page)
+    assert "<td>ListUsers</td>" not in first
+    second = browser.request(_next_page(first))[1]
+    assert second.count("<td>GetUser</td>") == 3 and f"value={user.name}" in _next_page(first)
+
+    # IAM users, a hundred at a time (in the second account, which few tests fill)
+    iam = server.client("iam", aws_access_key_id=OTHER_ROOT_KEY, aws_secret_access_key=OTHER_ROOT_SECRET)
+    path = f"/{unique('paging')}/"
+    for number in range(101):
+        iam.create_user(UserName=f"pager-{number:03}-{path.strip('/')}", Path=path)
+    everyone = {user["UserName"] for page in iam.get_paginator("list_users").paginate() for user in page["Users"]}
+    other = Browser(server)
+    assert other.sign_in(OTHER_ROOT_KEY, OTHER_ROOT_SECRET) == 303
+    shown: set[str] = set()
+    page = other.request(f"/iam?region={REGION}")[1]
+    while True:
+        users_table = page.split("<h1>IAM roles</h1>")[0]
+        shown |= set(re.findall(r"<tr><td>([^<]+)</td><td><code>arn:aws:iam::", users_table))
+        if 'class="next" href="' not in users_table:
+            break
+        page = other.request(_next_page(users_table))[1]
+    assert shown == everyone and len(everyone) > 100

@@ -26,6 +26,9 @@ USER_AGENT = "profilestack-console"
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _DOMAIN_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})$")
 _PROFILE_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})/profiles/([a-f0-9]{{32}})$")
+# what the activity page's form narrows the trail by (CloudTrail's LookupAttributes keys)
+_LOOKUP_ATTRIBUTES = ("EventName", "Username", "EventSource", "ResourceName", "ResourceType", "AccessKeyId",
+                      "ReadOnly")
 _OBJECT_TYPES_SHOWN = 20  # a profile page lists the objects of the domain's first twenty object types
 # a page holds no script, frames nothing, is framed by nothing and submits only to this server
 _HEADERS = [("content-type", "text/html; charset=utf-8"), ("cache-control", "no-store"),
@@ -45,6 +48,7 @@ class Page:
     request: HttpRequest
     principal: Principal
     region: str
+    query: dict[str, str] = field(default_factory=dict)  # the page's query string
     errors: list[str] = field(default_factory=list)
 
     def call(self, service: str, operation: str, params: dict[str, Any] | None = None) -> Any:
@@ -55,6 +59,14 @@ class Page:
         except AwsError as error:
             self.errors.append(f"{operation}: {error.code}: {error.message}")
             return None
+
+    def listing(self, service: str, operation: str, params: dict[str, Any], cursor: str = "next",
+                token_in: str = "NextToken", token_out: str = "NextToken") -> tuple[dict[str, Any], str | None]:
+        """One page of a listing, from where the query's ``cursor`` says (the token of the page before), and the
+        token of the page after it (None on the last)."""
+        token = self.query.get(cursor)
+        found = self.call(service, operation, {**params, token_in: token} if token else params) or {}
+        return found, found.get(token_out)
 
     def render(self, template: str, status: int = 200, **values: Any) -> HttpResponse:
         return _render(template, status, root=ROOT, region=self.region, principal=self.principal,
@@ -76,7 +88,7 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
         return _redirect(f"{ROOT}/login")
     query = _fields(request.query_string)
     region = query.get("region", "us-east-1")
-    page = Page(app, request, principal, region if _REGION.fullmatch(region) else "us-east-1")
+    page = Page(app, request, principal, region if _REGION.fullmatch(region) else "us-east-1", query)
     if path == ROOT:
         return _home(page)
     if path == f"{ROOT}/activity":
@@ -87,7 +99,7 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
         return _identities(page)
     found = _DOMAIN_PAGE.match(path)
     if found:
-        return _domain(page, found.group(1), query.get("key", ""), query.get("value", ""))
+        return _domain(page, found.group(1))
     found = _PROFILE_PAGE.match(path)
     if found:
         return _profile(page, found.group(1), found.group(2))
@@ -96,25 +108,26 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
 
 def _home(page: Page) -> HttpResponse:
     identity = page.call("sts", "GetCallerIdentity")
-    domains = page.call("customer-profiles", "ListDomains", {"MaxResults": 100})
+    domains, after = page.listing("customer-profiles", "ListDomains", {"MaxResults": 100})
     roles = page.call("iam", "ListRoles", {"PathPrefix": ROLE_PATH})
-    return page.render("home.html", identity=identity, domains=(domains or {}).get("Items", []),
+    return page.render("home.html", identity=identity, domains=domains.get("Items", []), after=after,
                        roles=(roles or {}).get("Roles", []))
 
 
-def _domain(page: Page, name: str, key: str, value: str) -> HttpResponse:
+def _domain(page: Page, name: str) -> HttpResponse:
+    key, value = page.query.get("key", ""), page.query.get("value", "")
     domain = page.call("customer-profiles", "GetDomain", {"DomainName": name})
     if domain is None:
         return page.render("domain.html", 404, name=name, domain=None, object_types=[], key=key, value=value,
                            profiles=None)
     types = page.call("customer-profiles", "ListProfileObjectTypes", {"DomainName": name})
-    profiles = None
+    profiles, after = None, None
     if key and value:
-        found = page.call("customer-profiles", "SearchProfiles",
-                          {"DomainName": name, "KeyName": key, "Values": [value], "MaxResults": 20})
-        profiles = [dict(item) for item in (found or {}).get("Items", [])]
+        found, after = page.listing("customer-profiles", "SearchProfiles",
+                                    {"DomainName": name, "KeyName": key, "Values": [value], "MaxResults": 20})
+        profiles = [dict(item) for item in found.get("Items", [])]
     return page.render("domain.html", name=name, domain=domain, object_types=(types or {}).get("Items", []),
-                       key=key, value=value, profiles=profiles)
+                       key=key, value=value, profiles=profiles, after=after)
 
 
 def _profile(page: Page, name: str, profile_id: str) -> HttpResponse:
@@ -149,25 +162,32 @@ def _shown(value: Any) -> str:
 
 
 def _activity(page: Page) -> HttpResponse:
-    found = page.call("cloudtrail", "LookupEvents", {"MaxResults": 50})
-    return page.render("activity.html", events=(found or {}).get("Events", []))
+    """The region's trail, newest first, narrowed to one attribute's value when the form asks."""
+    attribute, value = page.query.get("attribute", ""), page.query.get("value", "")
+    params: dict[str, Any] = {"MaxResults": 50}
+    if attribute and value:
+        params["LookupAttributes"] = [{"AttributeKey": attribute, "AttributeValue": value}]
+    found, after = page.listing("cloudtrail", "LookupEvents", params)
+    return page.render("activity.html", events=found.get("Events", []), after=after, attribute=attribute,
+                       value=value, attributes=_LOOKUP_ATTRIBUTES)
 
 
 def _alarms(page: Page) -> HttpResponse:
     """The region's CloudWatch alarms, metric and composite, and their states."""
-    found = page.call("cloudwatch", "DescribeAlarms",
-                      {"AlarmTypes": ["MetricAlarm", "CompositeAlarm"], "MaxRecords": 100}) or {}
+    found, after = page.listing("cloudwatch", "DescribeAlarms",
+                                {"AlarmTypes": ["MetricAlarm", "CompositeAlarm"], "MaxRecords": 100})
     alarms = [{**alarm, "Type": "metric"} for alarm in found.get("MetricAlarms", [])]
     alarms += [{**alarm, "Type": "composite"} for alarm in found.get("CompositeAlarms", [])]
-    return page.render("alarms.html", alarms=sorted(alarms, key=lambda alarm: alarm["AlarmName"]))
+    return page.render("alarms.html", alarms=sorted(alarms, key=lambda alarm: alarm["AlarmName"]), after=after)
 
 
 def _identities(page: Page) -> HttpResponse:
-    """The account's IAM users and roles (the first hundred of each, by name)."""
-    users = page.call("iam", "ListUsers", {"MaxItems": 100}) or {}
-    roles = page.call("iam", "ListRoles", {"MaxItems": 100}) or {}
+    """The account's IAM users and roles, by name, a hundred of each at a time."""
+    users, users_after = page.listing("iam", "ListUsers", {"MaxItems": 100}, "users_from", "Marker", "Marker")
+    roles, roles_after = page.listing("iam", "ListRoles", {"MaxItems": 100}, "roles_from", "Marker", "Marker")
     trusted = [(role, _trusted_by(role["AssumeRolePolicyDocument"])) for role in roles.get("Roles", [])]
-    return page.render("iam.html", users=users.get("Users", []), roles=trusted)
+    return page.render("iam.html", users=users.get("Users", []), roles=trusted, users_after=users_after,
+                       roles_after=roles_after)
 
 
 def _trusted_by(document: str) -> list[str]:
