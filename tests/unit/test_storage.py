@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -156,3 +157,41 @@ def test_a_database_holding_data_upgrades_to_the_newest_schema(database_url: str
             "INSERT INTO campaign_outbound_requests (id, campaign_id, client_token, requested_by, created_at) "
             "VALUES ('r2', 'c1', 't2', 'me', '2026-01-01 00:00:00.000000')"))  # no profile: allowed now
     database.dispose()
+
+
+def test_roles_saved_before_trust_principals_are_given_them(database_url: str) -> None:
+    """A role saved before migration 0049 trusted the users and roles its policy names by name; the upgrade holds
+    the ones that exist by id, as saving the policy now would (a name of nobody stays a name)."""
+    from alembic import command
+
+    database = Database(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0049")
+    user_arn, gone_arn = "arn:aws:iam::111122223333:user/Alice", "arn:aws:iam::111122223333:user/gone"
+    written_arn = "arn:aws:iam::111122223333:user/alice"  # IAM names match whatever their case
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": [written_arn, gone_arn, "arn:aws:iam::111122223333:root"]},
+         "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/helper"}, "Action": "sts:AssumeRole"},
+    ]})
+    with database.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO iam_users (id, account_id, name, name_key, path, arn, created_at) VALUES "
+            "('AIDAALICE', '111122223333', 'Alice', 'alice', '/', :arn, '2026-01-01 00:00:00.000000')"),
+            {"arn": user_arn})
+        for role_id, name, policy in (("AROAHELPER", "helper", '{"Statement": []}'), ("AROAOLD", "old", trust)):
+            connection.execute(text(
+                "INSERT INTO iam_roles (id, account_id, name, name_key, path, arn, created_at, trust_policy, "
+                "max_session_duration) VALUES (:id, '111122223333', :name, :name, '/', :arn, "
+                "'2026-01-01 00:00:00.000000', :policy, 3600)"),
+                {"id": role_id, "name": name, "arn": f"arn:aws:iam::111122223333:role/{name}", "policy": policy})
+    database.migrate()
+    with database.engine.connect() as connection:
+        held = dict(connection.execute(text("SELECT id, trust_principals FROM iam_roles")).all())
+    database.dispose()
+    decoded = {role_id: json.loads(value) if isinstance(value, str) else value for role_id, value in held.items()}
+    assert decoded == {"AROAHELPER": None, "AROAOLD": {written_arn: "AIDAALICE",
+                                                       "arn:aws:iam::111122223333:role/helper": "AROAHELPER"}}

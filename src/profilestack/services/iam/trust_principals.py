@@ -54,7 +54,7 @@ def current_arns(db: Connection, saved: Iterable[dict[str, str] | None]) -> dict
         wanted = [entity_id for entity_id in ids if entity_id.startswith(kind.id_prefix)]
         if wanted:
             current.update(db.execute(select(kind.table.c.id, kind.table.c.arn)
-                                      .where(kind.table.c.id.in_(wanted))).tuples().all())
+                                      .where(kind.table.c.id.in_(wanted))).all())
     return current
 
 
