@@ -4,76 +4,33 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.config import Config
 from sqlalchemy import create_engine, text
 
 from profilestack.store.engine import sqlite_url
+from profilestack.testing import LocalServer
 from tests.postgres import POSTGRES_ADMIN_URL, PostgresDatabase, postgres_available
 
 REQUIRE_POSTGRES = os.environ.get("PROFILESTACK_REQUIRE_POSTGRES") == "1"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
-class Server:
-    """A running ``profilestack serve`` process."""
+class Server(LocalServer):
+    """A running ``profilestack serve`` process (profilestack.testing, as other projects' tests use it), on a
+    storage ``backend``, with what the tests look at beyond the API: its database and its log."""
 
-    endpoint: str
-    backend: str
-    data_dir: Path
-    db_url: str | None
-    process: subprocess.Popen[str] | None = None
-    log_path: Path | None = None
-    extra_env: dict[str, str] | None = None
-    ca_bundle: str | None = None  # the certificate to trust, for a server answering HTTPS
+    backend: str = "sqlite"
 
-    def start(self) -> None:
-        port = int(self.endpoint.rsplit(":", 1)[1])
-        command = [sys.executable, "-m", "profilestack.cli", "serve", "--port", str(port),
-                   "--data-dir", str(self.data_dir)]
-        if self.db_url:
-            command += ["--db", self.db_url]
-        env = {**os.environ, "PROFILESTACK_LOG_LEVEL": "info", "PROFILESTACK_TEST_READ_ONLY_CHECKS": "true",
-               **(self.extra_env or {})}
-        self.log_path = self.data_dir / f"server-{time.monotonic_ns()}.log"
-        log = self.log_path.open("w")
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"server did not start:\n{self.log_path.read_text()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
-        self.process = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
+    def __post_init__(self) -> None:
+        self.extra_env = {"PROFILESTACK_LOG_LEVEL": "info", "PROFILESTACK_TEST_READ_ONLY_CHECKS": "true",
+                          **(self.extra_env or {})}
+        super().__post_init__()
 
     @property
     def database_url(self) -> str:
@@ -92,12 +49,9 @@ class Server:
         return "".join(path.read_text() for path in sorted(self.data_dir.glob("server-*.log")))
 
     def client(self, service: str, region: str = "us-east-1", **kwargs) -> object:
-        kwargs.setdefault("aws_access_key_id", "test")
-        kwargs.setdefault("aws_secret_access_key", "test")
-        config = kwargs.pop("config", None) or Config(retries={"total_max_attempts": 1})
-        if self.ca_bundle:
-            kwargs.setdefault("verify", self.ca_bundle)
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=region, config=config, **kwargs)
+        """Without retries: a test sees the first answer."""
+        kwargs["config"] = kwargs.get("config") or Config(retries={"total_max_attempts": 1})
+        return super().client(service, region, **kwargs)
 
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -122,8 +76,7 @@ def server_on(backend: str, data_dir: Path, **env: str) -> Iterator[Server]:
     started with extra ``PROFILESTACK_*`` settings (and the second account)."""
     database = PostgresDatabase() if backend == "postgresql" else None
     env = {"PROFILESTACK_ACCOUNTS": f"{OTHER_ACCOUNT}:{OTHER_ROOT_KEY}:{OTHER_ROOT_SECRET}", **env}
-    instance = Server(f"http://127.0.0.1:{free_port()}", backend, data_dir, database.url if database else None,
-                      extra_env=env)
+    instance = Server(data_dir=data_dir, db_url=database.url if database else None, extra_env=env, backend=backend)
     instance.start()
     try:
         yield instance

@@ -148,10 +148,9 @@ def test_expired_presigned_url_is_request_expired(server) -> None:
 
 
 def test_bootstrap_credentials_can_be_disabled(tmp_path) -> None:
-    from tests.conftest import Server, free_port
+    from tests.conftest import Server
 
-    locked = Server(f"http://127.0.0.1:{free_port()}", "sqlite", tmp_path, None,
-                    extra_env={"PROFILESTACK_BOOTSTRAP_CREDENTIALS": "false"})
+    locked = Server(data_dir=tmp_path, extra_env={"PROFILESTACK_BOOTSTRAP_CREDENTIALS": "false"})
     locked.start()
     try:
         status, code, _ = _error(locked.client("sts").get_caller_identity)

@@ -490,9 +490,9 @@ def test_objects_expire(clocked_server) -> None:
 
 
 def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
-    from tests.conftest import Server, free_port
+    from tests.conftest import Server
 
-    server = Server(f"http://127.0.0.1:{free_port()}", "sqlite", tmp_path, None)
+    server = Server(data_dir=tmp_path)
     server.start()
     try:
         profiles = server.client("customer-profiles")

@@ -13,7 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import REQUIRE_POSTGRES, Server, free_port
+from tests.conftest import REQUIRE_POSTGRES, Server
 from tests.e2e.identities import unique
 from tests.e2e.test_event_triggers import Scenario
 from tests.e2e.waiting import wait_for
@@ -31,8 +31,8 @@ def _require_postgres() -> None:
 def cluster(tmp_path_factory: pytest.TempPathFactory):
     _require_postgres()
     database = PostgresDatabase()
-    servers = [Server(f"http://127.0.0.1:{free_port()}", "postgresql", tmp_path_factory.mktemp(f"node{index}"),
-                      database.url) for index in range(2)]
+    servers = [Server(data_dir=tmp_path_factory.mktemp(f"node{index}"), db_url=database.url,
+                      backend="postgresql") for index in range(2)]
     worker = None
     try:
         for server in servers:
@@ -100,7 +100,7 @@ def test_layouts_made_the_default_at_once_leave_one_default(cluster) -> None:
 def test_servers_started_together_on_a_new_database_all_come_up(tmp_path) -> None:
     _require_postgres()
     database = PostgresDatabase()
-    servers = [Server(f"http://127.0.0.1:{free_port()}", "postgresql", tmp_path / f"node{index}", database.url)
+    servers = [Server(data_dir=tmp_path / f"node{index}", db_url=database.url, backend="postgresql")
                for index in range(3)]
     for server in servers:
         server.data_dir.mkdir()

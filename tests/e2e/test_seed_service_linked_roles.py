@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server, free_port, narrowed_policy_server
+from tests.conftest import Server, narrowed_policy_server
 from tests.e2e.cli import AwsCli
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.waiting import wait_for
@@ -353,7 +353,7 @@ def test_the_service_is_bound_by_the_role_policy(narrowed_server) -> None:
 # "This service-linked role can appear in your account if ... you were using the Amazon Connect Customer
 #  Profiles service before June 8, 2023": domains without a role get one, created by the service.
 def test_roles_appear_for_domains_that_have_none(tmp_path: Path) -> None:
-    server = Server(f"http://127.0.0.1:{free_port()}", "sqlite", tmp_path, None)
+    server = Server(data_dir=tmp_path)
     server.start()
     try:
         name, role = create_domain(server)

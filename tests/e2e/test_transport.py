@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.conftest import Server, dedicated_server, free_port
+from profilestack.testing import free_port
+from tests.conftest import Server, dedicated_server
 from tests.e2e.identities import allow, deny, document, make_user
 from tests.e2e.waiting import wait_for
 
@@ -48,7 +49,7 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = Path(tmp_path_factory.mktemp("tls"))
     cert, key = self_signed(data_dir)
-    instance = Server(f"https://127.0.0.1:{free_port()}", "sqlite", data_dir, None, ca_bundle=str(cert),
+    instance = Server(endpoint=f"https://127.0.0.1:{free_port()}", data_dir=data_dir, ca_bundle=str(cert),
                       extra_env={"PROFILESTACK_TLS_CERT": str(cert), "PROFILESTACK_TLS_KEY": str(key)})
     instance.start()
     try:
