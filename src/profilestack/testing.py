@@ -72,7 +72,7 @@ class LocalServer:
         if self.db_url:
             command += ["--db", self.db_url]
         env = {**os.environ, **(self.extra_env or {})}
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log_path = self.directory / f"server-{time.monotonic_ns()}.log"
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)

@@ -9,10 +9,23 @@ from sqlalchemy import Engine, create_engine, event, exc
 
 from profilestack import jsontext
 
+DATABASE_FILE = "profilestack.db"
+_PRIVATE = 0o600  # the database holds secret keys and customers' data: its owner's alone
+
 
 def sqlite_url(data_dir: Path) -> str:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(data_dir / 'profilestack.db').resolve()}"
+    """The URL of the SQLite database in ``data_dir``: the directory made (private to its owner) if missing, and
+    the database's files, if there, made private to their owner (files of older versions were readable by all;
+    SQLite gives its -wal and -shm files the database's own permissions)."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    database = data_dir / DATABASE_FILE
+    for path in (database, data_dir / f"{DATABASE_FILE}-wal", data_dir / f"{DATABASE_FILE}-shm"):
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(_PRIVATE)
+        except OSError:  # not there, or someone else's: left as it is
+            continue
+    return f"sqlite:///{database.resolve()}"
 
 
 def make_engine(url: str) -> Engine:
