@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import logging
 import os
@@ -67,7 +68,21 @@ def _banner(settings: Settings, backend: str) -> str:
         lines.append("  bootstrap credentials disabled")
     for key in settings.root_keys()[1 if settings.bootstrap_credentials else 0:]:
         lines.append(f"  account {key.account}: root with AWS_ACCESS_KEY_ID={key.access_key} (secret as configured)")
+    if settings.bootstrap_credentials and settings.root_secret_key == "test" and not _loopback(settings.host):
+        lines.append(f"  WARNING: listening on {settings.host} with the well-known secret 'test': anyone who can reach "
+                     f"this port signs as the root of account {settings.account_id}. Set "
+                     "PROFILESTACK_ROOT_SECRET_KEY, or --no-bootstrap-credentials.")
     return "\n".join(lines)
+
+
+def _loopback(host: str) -> bool:
+    """Whether only this machine can reach ``host`` (a loopback address or localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -1,0 +1,29 @@
+"""What ``profilestack serve`` prints at start: where it listens, its storage, its credentials — and a warning when
+the well-known bootstrap secret is reachable from other machines."""
+
+from __future__ import annotations
+
+import pytest
+
+from profilestack.cli import _banner
+from profilestack.config import Settings
+
+WARNING = "WARNING: listening on"
+
+
+@pytest.mark.parametrize(("overrides", "warned"), [
+    ({"host": "127.0.0.1"}, False),
+    ({"host": "localhost"}, False),
+    ({"host": "::1"}, False),
+    ({"host": "0.0.0.0"}, True),
+    ({"host": "::"}, True),
+    ({"host": "10.1.2.3"}, True),
+    ({"host": "profiles.internal"}, True),
+    ({"host": "0.0.0.0", "root_secret_key": "a-real-secret"}, False),
+    ({"host": "0.0.0.0", "bootstrap_credentials": False}, False),
+], ids=["loopback", "localhost", "ipv6-loopback", "all-ipv4", "all-ipv6", "private-address", "host-name",
+        "own-secret", "no-bootstrap"])
+def test_the_well_known_secret_on_a_reachable_address_is_warned_about(overrides: dict, warned: bool) -> None:
+    banner = _banner(Settings.from_env({}, **overrides), "sqlite")
+    assert (WARNING in banner) is warned
+    assert "a-real-secret" not in banner
