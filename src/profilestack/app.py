@@ -20,6 +20,7 @@ from profilestack.outbox.cleanup import CLEANUP_EVERY, CLEANUP_TASK, drop_finish
 from profilestack.outbox.worker import OutboxWorker, ensure_pending
 from profilestack.read_cache import ReadCache
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
+from profilestack.server_metrics import ServerMetrics
 from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.iam.authorization import IamPolicyStore, iam_resource_tags, names_with_path
 from profilestack.services.iam.catalogue import override_default_versions
@@ -62,6 +63,8 @@ class App:
         self.metric_ids = MetricIds()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)
+        self.metrics = ServerMetrics(self.database, self.audit.waiting)
+        self.audit.counted = self.metrics.count
         self.outbox = OutboxWorker(self.database, self.clock)
         tasks = {**all_tasks(), CLEANUP_TASK: lambda app, _payload: drop_finished_tasks(app.database, app.clock)}
         self._periodic = {**periodic_tasks(), CLEANUP_TASK: CLEANUP_EVERY}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from profilestack.audit.record import COLUMNS, AuditEvent
 from profilestack.audit.table import audit_events
@@ -21,9 +22,12 @@ _INSERT = Prepared(audit_events.insert())
 
 
 class AuditLog:
+    """``counted``, when set, is given the events the writer is done with (the server's metrics)."""
+
     def __init__(self, database: Database, interval: float = 0.1) -> None:
         self._database = database
         self._interval = interval
+        self.counted: Callable[[list[AuditEvent]], None] | None = None
         self._buffer: list[AuditEvent] = []
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -51,6 +55,17 @@ class AuditLog:
                 log.warning("could not write %d audit events together (%s); writing them one by one", len(pending),
                             error)
                 self._write_each(pending)
+            else:
+                self._taken(pending)
+
+    def _taken(self, events: list[AuditEvent]) -> None:
+        """Events done with — stored, or refused by the database and dropped — counted once each."""
+        if self.counted is not None:
+            self.counted(events)
+
+    def waiting(self) -> int:
+        """Events recorded and not yet taken by the writer."""
+        return len(self._buffer)
 
     def _write(self, rows: list[list[object]]) -> None:
         with self._database.transaction() as connection:
@@ -70,6 +85,7 @@ class AuditLog:
                     return
                 log.error("audit event %s (%s %s) cannot be stored, dropped: %s", event.event_id,
                           event.event_source, event.event_name, error)
+            self._taken([event])
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):

@@ -44,6 +44,7 @@ class AuditEvent:
     request_parameters: dict[str, Any] | None = None
     resources: list[dict[str, str]] = field(default_factory=list)
     shared_event_id: str | None = None  # the same call recorded for each account it touched (owners_copies)
+    seconds: float | None = None  # how long the call took to handle (the server's metrics; not stored)
 
     def values(self) -> list[Any]:
         """The row, in ``COLUMNS`` order."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from botocore.model import OperationModel, ServiceModel
@@ -79,6 +80,7 @@ class Call:
     user_agent: str | None
     secure: bool | None = None
     parent: CallContext | None = None
+    started: float = 0.0  # perf_counter() when it arrived (0: not timed)
 
 
 class Gateway:
@@ -89,6 +91,7 @@ class Gateway:
         self.writers = all_writers()
 
     def handle_http(self, request: HttpRequest) -> HttpResponse:
+        started = perf_counter()
         try:
             content_coding.inflate(request, self.app.settings.max_request_bytes)
         except (AwsError, content_coding.BodyUnreadable) as err:
@@ -111,7 +114,7 @@ class Gateway:
                 raise AwsError(found.spec.validation_error, err.message, found.spec.validation_status) from err
             call = Call(found.spec, found.model, found.operation, params, principal,
                         found.spec.global_region or signed_region or _UNSIGNED_REGION, request_id, request.source_ip,
-                        request.header("user-agent"), request.secure)
+                        request.header("user-agent"), request.secure, started=started)
             result = self.execute(call)
             return codec.encode(found.operation, result, request_id)
         except AuthenticationFailed as err:
@@ -121,6 +124,8 @@ class Gateway:
                                     request.source_ip, request.header("user-agent"))
                 event.error_code, event.error_message = err.code, err.message
                 self.app.audit.record(event)
+            else:
+                self.app.metrics.refused(err.code)
             return codec.encode_error(found.model, err, request_id)
         except AwsError as err:
             return codec.encode_error(found.model, self._localize(found.model, err), request_id)
@@ -150,7 +155,7 @@ class Gateway:
         model = service_model(service)
         call = Call(spec, model, model.operation_model(operation), params, principal,
                     spec.global_region or region, self.app.ids.request_id(), source_ip or principal.invoked_by,
-                    user_agent or principal.invoked_by, secure, parent)
+                    user_agent or principal.invoked_by, secure, parent, perf_counter())
         try:
             return self.execute(call)
         except AwsError as err:
@@ -219,6 +224,8 @@ class Gateway:
             event.error_message = "An internal error occurred."
             raise
         finally:
+            if call.started:
+                event.seconds = perf_counter() - call.started
             self.app.audit.record(event)
             if owners_see_it and event.resources:
                 for copy in event.owners_copies(self.app.ids.call_id):
