@@ -17,6 +17,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.handlers import cloudwatch, invalid_token
 from profilestack.services.cloudwatch.tables import cloudwatch_dashboards
+from profilestack.services.filters import names_missing
 from profilestack.services.next_token import page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
 
@@ -116,14 +117,11 @@ def list_dashboards(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @cloudwatch.operation("DeleteDashboards")
 def delete_dashboards(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """All or nothing: one name not found and no dashboard is deleted."""
-    names = list(dict.fromkeys(params["DashboardNames"]))
     table = cloudwatch_dashboards
-    mine = (table.c.account_id == ctx.account, table.c.name.in_(names))
-    found = set(ctx.db.execute(select(table.c.name).where(*mine)).scalars())
-    missing = [name for name in names if name not in found]
+    missing, named = names_missing(ctx.db, table.c.name, table.c.account_id == ctx.account, params["DashboardNames"])
     if missing:
         raise _not_found(missing)
-    ctx.db.execute(delete(table).where(*mine))
-    for name in names:
+    ctx.db.execute(delete(table).where(named))
+    for name in dict.fromkeys(params["DashboardNames"]):
         remove_tags(ctx.db, dashboard_arn(ctx.account, name))
     return {}

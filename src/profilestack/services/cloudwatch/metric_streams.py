@@ -17,7 +17,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.handlers import cloudwatch, combination, invalid, invalid_token
 from profilestack.services.cloudwatch.tables import cloudwatch_metric_streams
-from profilestack.services.filters import in_callers_region
+from profilestack.services.filters import in_callers_region, names_missing
 from profilestack.services.iam.pass_role import require_pass_role
 from profilestack.services.next_token import page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
@@ -123,13 +123,10 @@ def delete_metric_stream(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 
 def _set_state(ctx: CallContext, names: list[str], state: str) -> dict[str, Any]:
     """All or nothing: one name that is no stream and none changes."""
-    names = list(dict.fromkeys(names))
-    mine = (in_callers_region(cloudwatch_metric_streams, ctx), _streams.name.in_(names))
-    found = set(ctx.db.execute(select(_streams.name).where(*mine)).scalars())
-    missing = [name for name in names if name not in found]
+    missing, named = names_missing(ctx.db, _streams.name, in_callers_region(cloudwatch_metric_streams, ctx), names)
     if missing:
         raise invalid(f"Metric stream {', '.join(missing)} does not exist.")
-    ctx.db.execute(update(cloudwatch_metric_streams).where(*mine).values(state=state))  # not a configuration change
+    ctx.db.execute(update(cloudwatch_metric_streams).where(named).values(state=state))  # not a configuration change
     return {}
 
 
