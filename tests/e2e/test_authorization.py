@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import OTHER_ROOT_KEY, OTHER_ROOT_SECRET
 from tests.e2e.identities import ACCOUNT, allow, assume, deny, document, make_user, trust, unique
 
 
@@ -256,3 +257,24 @@ def test_a_call_without_a_user_name_acts_on_the_calling_user(server) -> None:
     with pytest.raises(ClientError) as raised:
         iam.list_access_keys(UserName="someone-else")
     assert raised.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_aws_resource_account_is_the_account_that_owns_the_resource(server) -> None:
+    """The usual data-perimeter guard — deny whatever is not the caller's own account's — lets the account's own
+    resources through and stops another account's: aws:ResourceAccount is the account in the resource's ARN."""
+    perimeter = deny(Condition={"StringNotEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}})
+    guarded = make_user(server, document(allow(["iam:GetRole", "sts:AssumeRole"]), perimeter))
+    unguarded = make_user(server, document(allow("sts:AssumeRole")))
+    own = make_role(server)
+    assert guarded.client("iam").get_role(RoleName=own["RoleName"])["Role"]["Arn"] == own["Arn"]
+
+    other_iam = server.client("iam", aws_access_key_id=OTHER_ROOT_KEY, aws_secret_access_key=OTHER_ROOT_SECRET)
+    theirs = other_iam.create_role(RoleName=unique("perimeter"),
+                                   AssumeRolePolicyDocument=trust({"AWS": [guarded.arn, unguarded.arn]}))["Role"]
+    code, message = error_of(guarded.client("sts").assume_role, RoleArn=theirs["Arn"], RoleSessionName="guarded")
+    assert code == "AccessDenied" and "with an explicit deny in an identity-based policy" in message
+    assert unguarded.client("sts").assume_role(RoleArn=theirs["Arn"], RoleSessionName="free")["AssumedRoleUser"]
+
+    named = make_user(server, document(allow("iam:GetRole", Condition={
+        "StringEquals": {"aws:ResourceAccount": ACCOUNT}})))
+    assert named.client("iam").get_role(RoleName=own["RoleName"])

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from profilestack.gateway.errors import AwsError
 from profilestack.iam_policy.context import RequestContext
-from profilestack.iam_policy.engine import Caller, Decision, Policy, PolicySet, account_of, evaluate
+from profilestack.iam_policy.engine import Caller, Decision, Policy, PolicySet, account_of, evaluate, owning_account
 from profilestack.identity.principal import (
     ASSUMED_ROLE,
     AWS_SERVICE,
@@ -263,6 +263,10 @@ class PolicyAuthorizer:
 
             lazy = [("aws:resourcetag/", resource_tags), (f"{service_prefix}:resourcetag/", resource_tags),
                     (f"{service_prefix}:", _parameter_provider(request.params)), *clock]
-            decisions.append(evaluate(policies, caller, request.action, arn, RequestContext(dict(base), lazy),
+            values = dict(base)
+            owner = owning_account(arn) if context is None else None  # the simulator's context is its own
+            if owner is not None:
+                values["aws:resourceaccount"] = [owner]
+            decisions.append(evaluate(policies, caller, request.action, arn, RequestContext(values, lazy),
                                       resource_policy or self.store.resource_policy(request.action, arn)))
         return decisions
