@@ -59,8 +59,11 @@ def test_a_federated_user_has_the_users_permissions_narrowed_by_its_session_poli
     events = server.client("cloudtrail").lookup_events(
         LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "ListMetrics"}], MaxResults=50)["Events"]
     identities = [json.loads(event["CloudTrailEvent"])["userIdentity"] for event in events]
-    assert {"type": "FederatedUser", "principalId": f"{ACCOUNT}:{name}", "arn": federated.arn,
-            "accountId": ACCOUNT, "accessKeyId": federated.key} in identities
+    [identity] = [identity for identity in identities if identity["arn"] == federated.arn]
+    context = identity.pop("sessionContext")
+    assert identity == {"type": "FederatedUser", "principalId": f"{ACCOUNT}:{name}", "arn": federated.arn,
+                        "accountId": ACCOUNT, "accessKeyId": federated.key}
+    assert context["attributes"]["mfaAuthenticated"] == "false" and "creationDate" in context["attributes"]
 
 
 def test_without_a_session_policy_a_federated_user_may_do_nothing(server) -> None:

@@ -213,3 +213,57 @@ def test_expired_credentials_are_deleted_a_day_later(clocked_server) -> None:
         wait_for(lambda: stored() == 0)
     finally:
         offset.write_text("0")
+
+
+def test_a_source_identity_is_a_condition_key_goes_on_through_chained_roles_and_is_in_the_trail(server) -> None:
+    iam, user = server.client("iam"), make_user(server)
+    first = iam.create_role(RoleName=unique("first"), AssumeRolePolicyDocument=document(
+        {"Effect": "Allow", "Principal": {"AWS": user.arn}, "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"]}
+    ))["Role"]
+    iam.put_role_policy(RoleName=first["RoleName"], PolicyName="alice-only", PolicyDocument=document(
+        allow("iam:GetRole", Condition={"StringEquals": {"aws:SourceIdentity": "alice"}}), allow("sts:AssumeRole")))
+    second = iam.create_role(RoleName=unique("second"), AssumeRolePolicyDocument=document(
+        {"Effect": "Allow", "Principal": {"AWS": first["Arn"]}, "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"]}
+    ))["Role"]
+    iam.put_role_policy(RoleName=second["RoleName"], PolicyName="read", PolicyDocument=document(allow("iam:GetRole")))
+
+    alice = assume(user, first["Arn"], SourceIdentity="alice", RoleSessionName="alice-session")
+    anonymous = assume(user, first["Arn"])
+    assert alice.client("iam").get_role(RoleName=first["RoleName"])["Role"]["Arn"] == first["Arn"]
+    assert refused(anonymous.client("iam").get_role, RoleName=first["RoleName"])[0] == "AccessDenied"
+
+    # chained: the source identity goes on, and cannot be changed
+    chained = alice.client("sts").assume_role(RoleArn=second["Arn"], RoleSessionName="chained")
+    assert chained["SourceIdentity"] == "alice"
+    code, message = refused(alice.client("sts").assume_role, RoleArn=second["Arn"], RoleSessionName="bob",
+                            SourceIdentity="bob")
+    assert code == "ValidationError" and "cannot be changed" in message
+    credentials = chained["Credentials"]
+    server.client("iam", aws_access_key_id=credentials["AccessKeyId"],
+                  aws_secret_access_key=credentials["SecretAccessKey"],
+                  aws_session_token=credentials["SessionToken"]).get_role(RoleName=second["RoleName"])
+
+    trail = server.client("cloudtrail")
+
+    def context_of(session_name: str, role: dict) -> dict | None:
+        for event in trail.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetRole"}],
+                                         MaxResults=50)["Events"]:
+            identity = json.loads(event["CloudTrailEvent"])["userIdentity"]
+            if identity["arn"].endswith(f"/{role['RoleName']}/{session_name}"):
+                return identity.get("sessionContext")
+        return None
+
+    context = wait_for(lambda: context_of("alice-session", first))
+    assert context["sessionIssuer"] == {"type": "Role", "principalId": first["RoleId"], "arn": first["Arn"],
+                                        "accountId": ACCOUNT, "userName": first["RoleName"]}
+    assert context["attributes"]["mfaAuthenticated"] == "false"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", context["attributes"]["creationDate"])
+    assert context["sourceIdentity"] == "alice"
+    chained_context = wait_for(lambda: context_of("chained", second))
+    assert (chained_context["sessionIssuer"]["arn"], chained_context["sourceIdentity"]) == (second["Arn"], "alice")
+
+    # a user's own access key has no session: no session context
+    events = trail.lookup_events(LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": user.name}],
+                                 MaxResults=5)["Events"]
+    assert events and all("sessionContext" not in json.loads(event["CloudTrailEvent"])["userIdentity"]
+                          for event in events)

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.model import Shape
 
+from profilestack.audit.session_context import session_context
 from profilestack.gateway.codecs.compiled import PerShape, each_item, each_value
 from profilestack.iam_policy.engine import owning_account
 from profilestack.identity.principal import Principal
@@ -57,7 +58,8 @@ class AuditEvent:
                    principal.invoked_by]
         return [self.event_id, self.event_time, self.account_id, self.region, self.event_source, self.event_name,
                 self.read_only, *who, self.source_ip, _storable(self.user_agent), self.request_id, self.error_code,
-                _storable(self.error_message), self.request_parameters, self.resources, self.shared_event_id]
+                _storable(self.error_message), self.request_parameters, self.resources, self.shared_event_id,
+                session_context(principal)]
 
     def owners_copies(self, new_id: Callable[[], str]) -> list[AuditEvent]:
         """The call as recorded for each other account that owns a resource it names (a role assumed across
@@ -80,7 +82,7 @@ def _storable(text: str | None) -> str | None:
 COLUMNS = ("event_id", "event_time", "account_id", "region", "event_source", "event_name", "read_only",
            "principal_type", "principal_arn", "principal_id", "username", "access_key_id", "invoked_by", "source_ip",
            "user_agent", "request_id", "error_code", "error_message", "request_parameters", "resources",
-           "shared_event_id")
+           "shared_event_id", "session_context")
 
 
 def scrub(shape: Shape | None, params: dict[str, Any]) -> dict[str, Any] | None:

@@ -30,6 +30,7 @@ audit_events = Table(
     Column("request_parameters", JSON),
     Column("resources", JSON),  # [{"ResourceType": ..., "ResourceName": ...}]
     Column("shared_event_id", String(36)),  # a call recorded in each account it touched: the first event's id
+    Column("session_context", JSON),  # userIdentity.sessionContext, for calls made with temporary credentials
     Index("ix_audit_account_time", "account_id", "event_time"),
     Index("ix_audit_account_name", "account_id", "event_name"),
     Index("ix_audit_access_key", "access_key_id", "seq"),

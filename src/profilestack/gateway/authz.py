@@ -137,6 +137,8 @@ def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
         values["aws:sourceip"] = [request.source_ip]
     if principal.issued_at is not None:
         values["aws:tokenissuetime"] = [_text(principal.issued_at)]
+    if principal.source_identity:
+        values["aws:sourceidentity"] = [principal.source_identity]
     if principal.kind == AWS_SERVICE:  # the account (and resource) the service acts for: confused-deputy checks
         values["aws:sourceaccount"] = [principal.account]
         if principal.source_arn:

@@ -37,6 +37,7 @@ class Principal:
     scoped_from: str | None = None
     # an AWS service acting for one of the account's resources (a domain): aws:SourceArn, aws:SourceAccount
     source_arn: str | None = None
+    source_identity: str | None = None  # a role session's source identity (aws:SourceIdentity), kept when chained
 
     @property
     def is_root(self) -> bool:

@@ -185,6 +185,8 @@ def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
         identity["identityProvider"] = (row.principal_id or "").split(":", 1)[0]
     if row.invoked_by:
         identity["invokedBy"] = row.invoked_by
+    if row.session_context:
+        identity["sessionContext"] = row.session_context
     record: dict[str, Any] = {
         "eventVersion": "1.08",
         "userIdentity": identity,

@@ -71,7 +71,7 @@ class SessionCredentials(_TemporaryCredentials):
         return Principal(ASSUMED_ROLE, row.account_id, session_arn(row.account_id, role_name, row.session_name),
                          f"{row.role_id}:{row.session_name}", row.session_name, access_key,
                          invoked_by=row.invoked_by, tags={**role_tags, **row.tags}, entity_id=row.role_id,
-                         role_arn=row.role_arn, mfa_at=row.mfa_at)
+                         role_arn=row.role_arn, mfa_at=row.mfa_at, source_identity=row.source_identity)
 
 
 class SessionTokenCredentials(_TemporaryCredentials):

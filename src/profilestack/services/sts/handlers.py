@@ -141,8 +141,9 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
         raise AwsError("AccessDenied", f"User: {ctx.principal.arn} is not authorized to perform: {action} "
                                        f"on resource: {params['RoleArn']}", 403)
     inherited = _inherited_tags(ctx)
+    source_identity = _source_identity(ctx, params)
     for extra, given in (("sts:TagSession", params.get("Tags") or inherited),
-                         ("sts:SetSourceIdentity", params.get("SourceIdentity"))):
+                         ("sts:SetSourceIdentity", source_identity)):
         if given:  # as on AWS, the trust policy must allow these too
             ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, extra, [role.arn], ctx.region, params,
                                                               ctx.source_ip, ctx.secure))
@@ -166,7 +167,7 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
         role_arn=role.arn, session_name=session_name, session_policy=policy,
         policy_arns=[item["arn"] for item in params.get("PolicyArns") or []], tags=tags,
         transitive_tag_keys=[*inherited, *transitive] or None,
-        source_identity=params.get("SourceIdentity"), created_at=now, expires_at=expires,
+        source_identity=source_identity, created_at=now, expires_at=expires,
         mfa_at=ctx.principal.mfa_at if params.get("SerialNumber") else None,
         invoked_by=ctx.principal.arn if ctx.principal.kind == AWS_SERVICE else None))
     ctx.db.execute(update(iam_roles).where(iam_roles.c.id == role.id)
@@ -177,9 +178,19 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
                             "Arn": session_arn(role.account_id, role.name, session_name)},
         "PackedPolicySize": _packed_policy_size(policy, tags),
     }
-    if params.get("SourceIdentity"):
-        result["SourceIdentity"] = params["SourceIdentity"]
+    if source_identity:
+        result["SourceIdentity"] = source_identity
     return result
+
+
+def _source_identity(ctx: CallContext, params: dict[str, Any]) -> str | None:
+    """The new session's source identity: the one asked for, or the calling session's — which, once set, goes on
+    through every role it chains to and cannot be changed."""
+    asked, carried = params.get("SourceIdentity"), ctx.principal.source_identity
+    if carried and asked and asked != carried:
+        raise _validation(f"The source identity of a chained role session cannot be changed: the calling session's "
+                          f"is {carried}.")
+    return carried or asked
 
 
 def _inherited_tags(ctx: CallContext) -> dict[str, str]:
