@@ -18,13 +18,9 @@ from tests.conftest import OTHER_ROOT_KEY, OTHER_ROOT_SECRET, Server
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
 from tests.e2e.test_segments import Customers
 from tests.e2e.waiting import wait_for
+from tests.e2e.wire import NoRedirects
 
 CONSOLE = "/_profilestack/console"
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return None
 
 
 @dataclass
@@ -42,7 +38,7 @@ class Browser:
             request.add_header("Cookie", self.cookie)
         if origin is not None:
             request.add_header("Origin", origin)
-        opener = urllib.request.build_opener(_NoRedirects)
+        opener = urllib.request.build_opener(NoRedirects)
         try:
             response = opener.open(request, timeout=30)
         except urllib.error.HTTPError as error:

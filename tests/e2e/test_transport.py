@@ -9,6 +9,8 @@ import json
 import ssl
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +26,7 @@ from profilestack.testing import free_port
 from tests.conftest import Server, dedicated_server
 from tests.e2e.identities import allow, deny, document, make_user
 from tests.e2e.waiting import wait_for
+from tests.e2e.wire import NoRedirects
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:
@@ -157,3 +160,18 @@ def test_tls_settings_that_cannot_serve_stop_the_server_with_the_reason(tmp_path
                             timeout=30)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_the_consoles_cookie_is_secure_over_https(tls_server: Server) -> None:
+    context = ssl.create_default_context(cafile=tls_server.ca_bundle)
+    form = urllib.parse.urlencode({"access_key": "test", "secret_key": "test", "session_token": ""}).encode()
+    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), NoRedirects)
+    try:
+        opener.open(urllib.request.Request(f"{tls_server.endpoint}/_profilestack/console/login", data=form),
+                    timeout=10)
+    except urllib.error.HTTPError as redirect:  # 303 to the console's home, not followed
+        assert redirect.code == 303
+        cookie = redirect.headers["set-cookie"]
+    else:
+        raise AssertionError("signing in did not redirect")
+    assert "; Secure" in cookie and "HttpOnly" in cookie

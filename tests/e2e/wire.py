@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -58,3 +59,10 @@ def raw(url: str, method: str = "POST", body: bytes = b"", headers: dict[str, st
 
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """For urllib openers: a redirect is answered as it is (an HTTPError with its status), not followed."""
+
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
