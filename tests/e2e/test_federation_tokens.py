@@ -136,3 +136,11 @@ def test_get_access_key_info_names_the_account_of_keys_this_server_issued(server
         "ValidationError", f"The access key ID {unknown} was not issued by this server.")
     denied = make_user(server, document(allow("cloudwatch:ListMetrics")))
     assert error_of(denied.client("sts").get_access_key_info, AccessKeyId=user.key)[0] == "AccessDenied"
+
+
+def test_no_authorization_message_decodes_and_decoding_needs_its_permission(server) -> None:
+    allowed = make_user(server, document(allow("sts:DecodeAuthorizationMessage")))
+    code, message = error_of(allowed.client("sts").decode_authorization_message, EncodedMessage="x" * 40)
+    assert code == "InvalidAuthorizationMessageException" and "not valid" in message
+    code, message = error_of(make_user(server).client("sts").decode_authorization_message, EncodedMessage="x")
+    assert code == "AccessDenied" and "sts:DecodeAuthorizationMessage" in message

@@ -372,6 +372,16 @@ def get_access_key_info(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
     return {"Account": credential.principal.account}
 
 
+@sts.operation("DecodeAuthorizationMessage")
+def decode_authorization_message(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """No service here answers a refusal with an encoded authorization message (their AccessDenied messages say it
+    all, as IAM's and STS's do on AWS), so no message decodes: each is refused as one this server never issued —
+    after the caller was authorized for sts:DecodeAuthorizationMessage, as on AWS."""
+    raise AwsError("InvalidAuthorizationMessageException",
+                   "The encoded authorization message is not valid: no service of this server issues encoded "
+                   "messages.", 400)
+
+
 EXPIRED_CLEANUP_TASK = "sts.expired_credentials"
 KEEP_EXPIRED = timedelta(days=1)
 
