@@ -53,21 +53,36 @@ def get_account_authorization_details(ctx: CallContext, params: dict[str, Any]) 
     wanted = set(params.get("Filter") or _LISTS)
     entries: list[tuple[str, dict[str, Any]]] = []
     if "User" in wanted:
-        entries += [("UserDetailList", _user(db, account, row)) for row in entities.listed(db, USER, account)]
+        entries += [("UserDetailList", row) for row in entities.listed(db, USER, account)]
     if "Group" in wanted:
-        entries += [("GroupDetailList", {**entities.base_shape(GROUP, row), **_policies_of(db, account, GROUP, row)})
-                    for row in entities.listed(db, GROUP, account)]
+        entries += [("GroupDetailList", row) for row in entities.listed(db, GROUP, account)]
     if "Role" in wanted:
-        roles = entities.listed(db, ROLE, account)
-        trusted = current_arns(db, [row.trust_principals for row in roles])
-        entries += [("RoleDetailList", {**role_shape(db, row, trusted=trusted), **_policies_of(db, account, ROLE, row),
-                                        "InstanceProfileList": [profile_shape(db, profile)
-                                                                for profile in profiles_of_role(db, row.id)]})
-                    for row in roles]
+        entries += [("RoleDetailList", row) for row in entities.listed(db, ROLE, account)]
     in_use = {row.policy_arn for row in db.execute(select(iam_attachments.c.policy_arn)
                                                    .where(iam_attachments.c.account_id == account))}
     for policy in managed.all_policies(db, account):
         scope = "AWSManagedPolicy" if policy.aws_managed else "LocalManagedPolicy"
         if scope in wanted and (not policy.aws_managed or policy.arn in in_use):
-            entries.append(("Policies", _policy(db, account, policy)))
-    return page_grouped(entries, params, list(dict.fromkeys(_LISTS.values())))
+            entries.append(("Policies", policy))
+    return page_grouped(entries, params, list(dict.fromkeys(_LISTS.values())),
+                        lambda chunk: _details(db, account, chunk))
+
+
+def _details(db: Connection, account: str, chunk: list[tuple[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """The page's entries in full: each user, group, role and policy with its policies (and a role's instance
+    profiles); only the page's are read, however large the account."""
+    roles = [item for key, item in chunk if key == "RoleDetailList"]
+    trusted = current_arns(db, [row.trust_principals for row in roles])
+    shaped: list[tuple[str, dict[str, Any]]] = []
+    for key, item in chunk:
+        if key == "UserDetailList":
+            shape = _user(db, account, item)
+        elif key == "GroupDetailList":
+            shape = {**entities.base_shape(GROUP, item), **_policies_of(db, account, GROUP, item)}
+        elif key == "RoleDetailList":
+            shape = {**role_shape(db, item, trusted=trusted), **_policies_of(db, account, ROLE, item),
+                     "InstanceProfileList": [profile_shape(db, profile) for profile in profiles_of_role(db, item.id)]}
+        else:
+            shape = _policy(db, account, item)
+        shaped.append((key, shape))
+    return shaped

@@ -93,8 +93,13 @@ def get_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @iam.operation("ListRoles")
 def list_roles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = entities.listed(ctx.db, ROLE, ctx.account, params.get("PathPrefix"))
-    trusted = current_arns(ctx.db, [row.trust_principals for row in rows])
-    return page([role_shape(ctx.db, row, detailed=False, trusted=trusted) for row in rows], params, "Roles")
+    return page(rows, params, "Roles", lambda chunk: role_shapes(ctx.db, chunk, detailed=False))
+
+
+def role_shapes(db: Connection, rows: list[Row[Any]], detailed: bool = True) -> list[dict[str, Any]]:
+    """Several roles' shapes, the current ARNs of the principals their trust policies name read in one go."""
+    trusted = current_arns(db, [row.trust_principals for row in rows])
+    return [role_shape(db, row, detailed, trusted) for row in rows]
 
 
 def _update(ctx: CallContext, row: Row[Any], **values: Any) -> Row[Any]:
