@@ -358,8 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # What profilestack writes — the database (secret keys, customers' data), its backups, snapshots and uploads —
-    # is readable by its user alone, whatever the umask it was started with.
+    # What profilestack writes — the database (secret keys, customers' data), its backups, snapshot files — is
+    # readable by its user alone, whatever the umask it was started with.
     os.umask(0o077)
     return args.handler(args)
 

@@ -113,6 +113,12 @@ def _tag_lookup(tags: dict[str, str] | None, key: str) -> list[str] | None:
     return None
 
 
+def _over_tls(request: AuthorizationRequest) -> bool:
+    """Whether the call came over TLS; one that did not come over the wire is a service's own (over TLS, as AWS's
+    services call each other) or someone's made in process (not)."""
+    return request.principal.invoked_by is not None if request.secure is None else request.secure
+
+
 def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
     """The request's global condition keys, but the clock's (``clock_keys``: formatted only when a policy asks)."""
     principal = request.principal
@@ -122,8 +128,7 @@ def base_context(request: AuthorizationRequest) -> dict[str, list[str]]:
         "aws:principaltype": [_PRINCIPAL_TYPES.get(principal.kind, principal.kind)],
         "aws:userid": [principal.principal_id],
         "aws:requestedregion": [request.region],
-        "aws:securetransport": ["true" if (principal.invoked_by is not None if request.secure is None
-                                           else request.secure) else "false"],
+        "aws:securetransport": ["true" if _over_tls(request) else "false"],
         "aws:viaawsservice": ["true" if principal.invoked_by is not None else "false"],
         "aws:principalisawsservice": ["true" if principal.kind == AWS_SERVICE else "false"],
     }
