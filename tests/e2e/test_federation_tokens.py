@@ -37,6 +37,7 @@ def test_a_federated_user_has_the_users_permissions_narrowed_by_its_session_poli
     name = unique("fed")[:32]
     federated, answer = federate(user, name, Policy=document(allow(["cloudwatch:ListMetrics", "iam:GetUser"])),
                                  DurationSeconds=900)
+    user_id = server.client("iam").get_user(UserName=user.name)["User"]["UserId"]
     assert answer["FederatedUser"] == {"FederatedUserId": f"{ACCOUNT}:{name}",
                                        "Arn": f"arn:aws:sts::{ACCOUNT}:federated-user/{name}"}
     assert federated.key.startswith("ASIA") and answer["PackedPolicySize"] > 0
@@ -64,6 +65,8 @@ def test_a_federated_user_has_the_users_permissions_narrowed_by_its_session_poli
     assert identity == {"type": "FederatedUser", "principalId": f"{ACCOUNT}:{name}", "arn": federated.arn,
                         "accountId": ACCOUNT, "accessKeyId": federated.key}
     assert context["attributes"]["mfaAuthenticated"] == "false" and "creationDate" in context["attributes"]
+    assert context["sessionIssuer"] == {"type": "IAMUser", "principalId": user_id, "arn": user.arn,
+                                        "accountId": ACCOUNT, "userName": user.name}
 
 
 def test_without_a_session_policy_a_federated_user_may_do_nothing(server) -> None:

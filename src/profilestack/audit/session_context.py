@@ -1,5 +1,6 @@
 """``userIdentity.sessionContext`` of a CloudTrail record: for temporary credentials, when they were issued and
-whether with MFA; for a role session, also the role that issued it; and the session's source identity."""
+whether with MFA; for a role session the role that issued it, for a federated user the user (or root) who
+federated it; and the session's source identity."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ def session_context(principal: Principal | None) -> dict[str, Any] | None:
     if principal.kind == ASSUMED_ROLE and principal.role_arn:
         context["sessionIssuer"] = {"type": "Role", "principalId": principal.entity_id, "arn": principal.role_arn,
                                     "accountId": principal.account, "userName": principal.role_arn.rsplit("/", 1)[1]}
-    elif not (principal.session_token or principal.kind == FEDERATED_USER):
+    elif principal.kind == FEDERATED_USER:
+        if principal.session_issuer:
+            context["sessionIssuer"] = principal.session_issuer
+    elif not principal.session_token:
         return None
     attributes = {"mfaAuthenticated": "true" if principal.mfa_at is not None else "false"}
     if principal.issued_at is not None:

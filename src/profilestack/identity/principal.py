@@ -38,6 +38,8 @@ class Principal:
     # an AWS service acting for one of the account's resources (a domain): aws:SourceArn, aws:SourceAccount
     source_arn: str | None = None
     source_identity: str | None = None  # a role session's source identity (aws:SourceIdentity), kept when chained
+    # a federated user's: the user (or root) who federated it, as CloudTrail's sessionContext.sessionIssuer shows it
+    session_issuer: dict[str, str] | None = None
 
     @property
     def is_root(self) -> bool:

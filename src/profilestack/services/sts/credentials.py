@@ -94,12 +94,19 @@ class FederationCredentials(_TemporaryCredentials):
     table = sts_federation_tokens
 
     def _principal(self, db: Connection, row: Row[Any], access_key: str) -> Principal | None:
-        if row.user_id is not None and db.execute(
-                select(iam_users.c.id).where(iam_users.c.id == row.user_id)).first() is None:
-            return None
-        return Principal(FEDERATED_USER, row.account_id, federated_user_arn(row.account_id, row.federated_name),
-                         f"{row.account_id}:{row.federated_name}", row.federated_name, access_key,
-                         tags=dict(row.tags), entity_id=row.user_id)
+        account = row.account_id
+        if row.user_id is None:
+            issuer = {"type": "Root", "principalId": account, "arn": f"arn:aws:iam::{account}:root",
+                      "accountId": account}
+        else:
+            user = db.execute(select(iam_users.c.arn, iam_users.c.name).where(iam_users.c.id == row.user_id)).first()
+            if user is None:
+                return None
+            issuer = {"type": "IAMUser", "principalId": row.user_id, "arn": user.arn, "accountId": account,
+                      "userName": user.name}
+        return Principal(FEDERATED_USER, account, federated_user_arn(account, row.federated_name),
+                         f"{account}:{row.federated_name}", row.federated_name, access_key,
+                         tags=dict(row.tags), entity_id=row.user_id, session_issuer=issuer)
 
 
 class ScopedCredentials(_TemporaryCredentials):
