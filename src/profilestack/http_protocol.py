@@ -17,6 +17,7 @@ from weakref import WeakKeyDictionary
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 TLS_CLOSE_GRACE_SECONDS = 2.0
+TLS_EXTENSION = "profilestack.tls"  # not ASGI's "tls" extension, whose members are numbers and certificates
 
 
 class _Turn:
@@ -82,8 +83,22 @@ class HeldWrites:
 
 
 class HeldWritesProtocol(HttpToolsProtocol):
+    """Also tells the application, over TLS, the version and cipher suite the connection negotiated: the ASGI
+    scope's ``extensions`` carry them as ``TLS_EXTENSION`` (CloudTrail records them as ``tlsDetails``)."""
+
+    _tls: dict[str, str] | None = None
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(HeldWrites(transport, self.loop))  # type: ignore[arg-type]
+        connection = transport.get_extra_info("ssl_object")
+        if connection is not None:  # the handshake is over by now
+            cipher = connection.cipher()
+            self._tls = {"version": connection.version() or "", "cipher": cipher[0] if cipher else ""}
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._tls is not None:
+            self.scope["extensions"] = {TLS_EXTENSION: self._tls}  # type: ignore[typeddict-unknown-key]
 
 
 IMPORT_STRING = f"{__name__}:{HeldWritesProtocol.__name__}"

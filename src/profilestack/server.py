@@ -13,6 +13,7 @@ from profilestack.app import App
 from profilestack.config import Settings
 from profilestack.gateway.content_coding import too_large
 from profilestack.gateway.http import HttpRequest, HttpResponse
+from profilestack.http_protocol import TLS_EXTENSION
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def _request(scope: dict[str, Any], body: bytes) -> HttpRequest:
         body=body,
         source_ip=client[0],
         secure=scope.get("scheme") == "https",
+        tls=(scope.get("extensions") or {}).get(TLS_EXTENSION),
     )
 
 

@@ -175,3 +175,21 @@ def test_the_consoles_cookie_is_secure_over_https(tls_server: Server) -> None:
     else:
         raise AssertionError("signing in did not redirect")
     assert "; Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_the_trail_records_how_a_call_came_over_tls(tls_server: Server, proxied_server: Server) -> None:
+    def details(server: Server) -> list[dict | None]:
+        server.client("iam").list_users()
+        trail = server.client("cloudtrail")
+
+        def recorded() -> list[dict | None] | None:
+            events = trail.lookup_events(LookupAttributes=[{"AttributeKey": "EventName",
+                                                            "AttributeValue": "ListUsers"}])["Events"]
+            return [json.loads(event["CloudTrailEvent"]).get("tlsDetails") for event in events] or None
+
+        return wait_for(recorded)
+
+    [over_tls, *_] = details(tls_server)
+    assert over_tls["tlsVersion"] in ("TLSv1.2", "TLSv1.3") and over_tls["cipherSuite"]
+    assert over_tls["clientProvidedHostHeader"] == tls_server.endpoint.removeprefix("https://")
+    assert details(proxied_server)[0] is None  # plain HTTP: no TLS details

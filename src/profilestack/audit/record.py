@@ -46,6 +46,7 @@ class AuditEvent:
     resources: list[dict[str, str]] = field(default_factory=list)
     shared_event_id: str | None = None  # the same call recorded for each account it touched (owners_copies)
     seconds: float | None = None  # how long the call took to handle (the server's metrics; not stored)
+    tls_details: dict[str, str] | None = None  # CloudTrail's tlsDetails, for a call over TLS
 
     def values(self) -> list[Any]:
         """The row, in ``COLUMNS`` order."""
@@ -59,7 +60,7 @@ class AuditEvent:
         return [self.event_id, self.event_time, self.account_id, self.region, self.event_source, self.event_name,
                 self.read_only, *who, self.source_ip, _storable(self.user_agent), self.request_id, self.error_code,
                 _storable(self.error_message), self.request_parameters, self.resources, self.shared_event_id,
-                session_context(principal)]
+                session_context(principal), self.tls_details]
 
     def owners_copies(self, new_id: Callable[[], str]) -> list[AuditEvent]:
         """The call as recorded for each other account that owns a resource it names (a role assumed across
@@ -82,7 +83,7 @@ def _storable(text: str | None) -> str | None:
 COLUMNS = ("event_id", "event_time", "account_id", "region", "event_source", "event_name", "read_only",
            "principal_type", "principal_arn", "principal_id", "username", "access_key_id", "invoked_by", "source_ip",
            "user_agent", "request_id", "error_code", "error_message", "request_parameters", "resources",
-           "shared_event_id", "session_context")
+           "shared_event_id", "session_context", "tls_details")
 
 
 def scrub(shape: Shape | None, params: dict[str, Any]) -> dict[str, Any] | None:

@@ -38,6 +38,7 @@ class HttpRequest:
     form: dict[str, str] | None = field(default=None, repr=False)  # query-protocol params, once parsed
     signed: Any = field(default=None, repr=False)  # its SigV4 information, once parsed (gateway.sigv4)
     sent_body: bytes | None = field(default=None, repr=False)  # the body as sent, when it arrived compressed
+    tls: dict[str, str] | None = None  # over TLS: the connection's "version" and "cipher" (http_protocol)
 
     @property
     def signed_body(self) -> bytes:
@@ -56,6 +57,13 @@ class HttpRequest:
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name, default)
+
+    def tls_details(self) -> dict[str, str] | None:
+        """CloudTrail's ``tlsDetails`` of a call that came over TLS."""
+        if self.tls is None:
+            return None
+        return {"tlsVersion": self.tls["version"], "cipherSuite": self.tls["cipher"],
+                "clientProvidedHostHeader": self.header("host") or ""}
 
 
 @dataclass(slots=True)

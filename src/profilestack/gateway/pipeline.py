@@ -81,6 +81,7 @@ class Call:
     secure: bool | None = None
     parent: CallContext | None = None
     started: float = 0.0  # perf_counter() when it arrived (0: not timed)
+    tls_details: dict[str, str] | None = None  # how it came over TLS, for the audit trail
 
 
 class Gateway:
@@ -114,7 +115,8 @@ class Gateway:
                 raise AwsError(found.spec.validation_error, err.message, found.spec.validation_status) from err
             call = Call(found.spec, found.model, found.operation, params, principal,
                         found.spec.global_region or signed_region or _UNSIGNED_REGION, request_id, request.source_ip,
-                        request.header("user-agent"), request.secure, started=started)
+                        request.header("user-agent"), request.secure, started=started,
+                        tls_details=request.tls_details())
             result = self.execute(call)
             return codec.encode(found.operation, result, request_id)
         except AuthenticationFailed as err:
@@ -123,6 +125,7 @@ class Gateway:
                                     found.spec.global_region or err.region or "us-east-1", request_id,
                                     request.source_ip, request.header("user-agent"))
                 event.error_code, event.error_message = err.code, err.message
+                event.tls_details = request.tls_details()
                 self.app.audit.record(event)
             else:
                 self.app.metrics.refused(err.code)
@@ -182,6 +185,7 @@ class Gateway:
         problems = validate(call.operation.input_shape, call.params)
         event = self._event(call.spec, call.operation, call.params, call.principal, call.region,
                             call.request_id, call.source_ip, call.user_agent, look_up=not problems)
+        event.tls_details = call.tls_details
         resources = [item["ResourceName"] for item in event.resources]
         if call.principal.kind == ANONYMOUS and resources:  # recorded in the account of what it asks for
             event.account_id = account_of(resources[0]) or event.account_id

@@ -210,6 +210,8 @@ def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
     }
     if row.shared_event_id:
         record["sharedEventID"] = row.shared_event_id
+    if row.tls_details:
+        record["tlsDetails"] = row.tls_details
     if row.error_code:
         record["errorCode"] = row.error_code
         record["errorMessage"] = row.error_message
