@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -29,6 +30,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@cache
+def _isolated_session() -> Any:
+    """One boto3 session for every client made here (its service models loaded once), reading no profile, config
+    or credentials file of the caller's."""
+    import boto3
+    import botocore.session
+
+    # (config file key, environment variable, default, conversion): read from nowhere the caller controls
+    botocore_session = botocore.session.Session(session_vars={
+        "profile": (None, None, None, None), "config_file": (None, None, os.devnull, None),
+        "credentials_file": (None, None, os.devnull, None)})
+    return boto3.session.Session(botocore_session=botocore_session)
 
 
 @dataclass
@@ -101,23 +116,26 @@ class LocalServer:
         self.start()
 
     def environ(self) -> dict[str, str]:
-        """The environment variables that point AWS clients (boto3, the AWS CLI, the SDKs) at this server."""
+        """The environment variables that point AWS clients (boto3, the AWS CLI, the SDKs) at this server, with no
+        config or credentials file of the caller's to read instead (a session token, a service's own endpoint
+        variable in the caller's environment is theirs to drop: ``profilestack_env`` does)."""
         env = {"AWS_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": self.access_key,
                "AWS_SECRET_ACCESS_KEY": self.secret_key, "AWS_DEFAULT_REGION": self.region,
-               "AWS_REGION": self.region}
+               "AWS_REGION": self.region, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
         if self.ca_bundle:
             env["AWS_CA_BUNDLE"] = self.ca_bundle
         return env
 
     def client(self, service: str, region: str | None = None, **kwargs: Any) -> Any:
-        """A boto3 client for this server, signed by the bootstrap root unless other credentials are given."""
-        import boto3
-
+        """A boto3 client for this server, signed by the bootstrap root unless other credentials are given. It
+        reads none of the caller's AWS configuration: a profile or config file named in the environment (which
+        boto3 would insist on finding) changes nothing."""
         kwargs.setdefault("aws_access_key_id", self.access_key)
         kwargs.setdefault("aws_secret_access_key", self.secret_key)
         if self.ca_bundle:
             kwargs.setdefault("verify", self.ca_bundle)
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=region or self.region, **kwargs)
+        return _isolated_session().client(service, endpoint_url=self.endpoint, region_name=region or self.region,
+                                          **kwargs)
 
     def __enter__(self) -> LocalServer:
         self.start()

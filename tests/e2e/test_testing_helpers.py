@@ -34,6 +34,9 @@ def test_code_that_reads_the_environment_reaches_the_same_server(profilestack_en
 def test_a_projects_pytest_suite_gets_a_server_from_the_fixtures(tmp_path: Path) -> None:
     (tmp_path / "test_with_profilestack.py").write_text(textwrap.dedent(SUITE))
     env = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "PROFILESTACK_"))}
+    # a developer's own AWS settings, which the fixture must keep out of the way
+    env |= {"AWS_SESSION_TOKEN": "someone-elses-token", "AWS_PROFILE": "work", "AWS_ENDPOINT_URL_STS":
+            "http://127.0.0.1:9", "AWS_CONFIG_FILE": str(tmp_path / "no-such-config")}
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              "test_with_profilestack.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=120)
