@@ -95,6 +95,38 @@ def test_secrets_never_reach_the_audit_trail_or_the_log(server, client) -> None:
     assert secret not in server.logs()
 
 
+def test_what_a_change_answered_is_recorded_as_its_response_elements(server, client) -> None:
+    """responseElements: what a call that changed something answered, as its parameters are shown (lowerCamelCase,
+    secrets hidden); reads and failures have none."""
+    iam, name = client("iam"), f"answered-{uuid.uuid4().hex[:8]}"
+    user = iam.create_user(UserName=name, Path="/audit/")["User"]
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    iam.get_user(UserName=name)
+    with pytest.raises(ClientError):
+        iam.create_user(UserName=name)  # exists already
+    cloudtrail = client("cloudtrail")
+
+    def records() -> dict[str, list[dict]] | None:
+        found: dict[str, list[dict]] = {}
+        for event_name in ("CreateUser", "CreateAccessKey", "GetUser"):
+            found[event_name] = [record for event in _by_name(cloudtrail, event_name)
+                                 if (record := json.loads(event["CloudTrailEvent"]))["requestParameters"]
+                                 and record["requestParameters"].get("userName") == name]
+        return found if [len(found[n]) for n in ("CreateUser", "CreateAccessKey", "GetUser")] == [2, 1, 1] else None
+
+    found = wait_for(records)
+    created = next(record for record in found["CreateUser"] if "errorCode" not in record)
+    shown = created["responseElements"]["user"]
+    assert datetime.fromisoformat(shown.pop("createDate")) - user["CreateDate"] < timedelta(milliseconds=1)
+    assert shown == {"path": "/audit/", "userName": name, "userId": user["UserId"], "arn": user["Arn"]}
+    assert next(record for record in found["CreateUser"] if "errorCode" in record)["responseElements"] is None
+    access_key = found["CreateAccessKey"][0]["responseElements"]["accessKey"]
+    assert access_key["accessKeyId"] == key["AccessKeyId"] and access_key["status"] == "Active"
+    assert access_key["secretAccessKey"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert key["SecretAccessKey"] not in json.dumps(found)
+    assert found["GetUser"][0]["responseElements"] is None  # a read
+
+
 def test_lookup_filters_by_source_resource_and_read_only(client) -> None:
     name = f"res-{uuid.uuid4().hex[:8]}"
     with pytest.raises(ClientError):

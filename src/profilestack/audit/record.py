@@ -47,6 +47,9 @@ class AuditEvent:
     shared_event_id: str | None = None  # the same call recorded for each account it touched (owners_copies)
     seconds: float | None = None  # how long the call took to handle (the server's metrics; not stored)
     tls_details: dict[str, str] | None = None  # CloudTrail's tlsDetails, for a call over TLS
+    # what a call that changes something answered, and its shape: responseElements, worked out by the writer
+    response: Any = None
+    response_shape: Shape | None = None
 
     def values(self) -> list[Any]:
         """The row, in ``COLUMNS`` order."""
@@ -60,7 +63,12 @@ class AuditEvent:
         return [self.event_id, self.event_time, self.account_id, self.region, self.event_source, self.event_name,
                 self.read_only, *who, self.source_ip, _storable(self.user_agent), self.request_id, self.error_code,
                 _storable(self.error_message), self.request_parameters, self.resources, self.shared_event_id,
-                session_context(principal), self.tls_details]
+                session_context(principal), self.tls_details, self.response_elements()]
+
+    def response_elements(self) -> dict[str, Any] | None:
+        """CloudTrail's responseElements: the answer of a call that changed something, as its request parameters
+        are shown (lowerCamelCase, secrets hidden); None for reads, failures and empty answers."""
+        return None if self.response is None else scrub(self.response_shape, self.response)
 
     def owners_copies(self, new_id: Callable[[], str]) -> list[AuditEvent]:
         """The call as recorded for each other account that owns a resource it names (a role assumed across
@@ -83,7 +91,7 @@ def _storable(text: str | None) -> str | None:
 COLUMNS = ("event_id", "event_time", "account_id", "region", "event_source", "event_name", "read_only",
            "principal_type", "principal_arn", "principal_id", "username", "access_key_id", "invoked_by", "source_ip",
            "user_agent", "request_id", "error_code", "error_message", "request_parameters", "resources",
-           "shared_event_id", "session_context", "tls_details")
+           "shared_event_id", "session_context", "tls_details", "response_elements")
 
 
 def scrub(shape: Shape | None, params: dict[str, Any]) -> dict[str, Any] | None:

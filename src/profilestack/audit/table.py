@@ -32,6 +32,7 @@ audit_events = Table(
     Column("shared_event_id", String(36)),  # a call recorded in each account it touched: the first event's id
     Column("session_context", JSON),  # userIdentity.sessionContext, for calls made with temporary credentials
     Column("tls_details", JSON),  # tlsDetails, for calls that came over TLS
+    Column("response_elements", JSON),  # responseElements: what a call that changed something answered
     Index("ix_audit_account_time", "account_id", "event_time"),
     Index("ix_audit_account_name", "account_id", "event_name"),
     Index("ix_audit_access_key", "access_key_id", "seq"),

@@ -212,11 +212,13 @@ class Gateway:
                                        secure=call.secure) as context:
                     return handler(context, call.params) or {}
 
-            if call.parent is not None:  # inside another call's transaction: that call decides
-                return handle()
-            # Another call inserted the same key between this one's look and its insert (or won a deadlock):
-            # this one rolled back whole and runs again, answering as the call that came second.
-            return self.app.database.again_if_lost_race(handle)
+            # Inside another call's transaction that call decides. Otherwise, when another call inserted the same
+            # key between this one's look and its insert (or won a deadlock), this one rolled back whole and runs
+            # again, answering as the call that came second.
+            result = handle() if call.parent is not None else self.app.database.again_if_lost_race(handle)
+            if not info.read_only:
+                event.response, event.response_shape = result, call.operation.output_shape
+            return result
         except AwsError as err:
             localized = self._localize(call.model, err)
             event.error_code = resolve_error(call.model, localized).code

@@ -197,7 +197,7 @@ def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
         "sourceIPAddress": row.source_ip,
         "userAgent": row.user_agent,
         "requestParameters": row.request_parameters,
-        "responseElements": None,
+        "responseElements": row.response_elements,
         "requestID": row.request_id,
         "eventID": row.event_id,
         "readOnly": row.read_only,
