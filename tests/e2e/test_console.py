@@ -258,3 +258,27 @@ def test_the_consoles_listings_go_on_page_by_page(server: Server) -> None:
             break
         page = other.request(_next_page(users_table))[1]
     assert shown == everyone and len(everyone) > 100
+
+
+def test_the_console_shows_a_domains_event_triggers_and_the_regions_campaigns(server: Server) -> None:
+    region = "ap-southeast-2"  # few other tests make campaigns there: the page lists a region's first fifty
+    profiles, domain = server.client("customer-profiles", region), unique("triggers")
+    profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
+        Fields={"email": {"Source": "_source.email", "Target": "_profile.EmailAddress"},
+                "status": {"Source": "_source.status"}},
+        Keys={"email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+    trigger = unique("shipped")
+    profiles.create_event_trigger(
+        DomainName=domain, EventTriggerName=trigger, ObjectTypeName="Order", Description="orders that shipped",
+        EventTriggerConditions=[{"LogicalOperator": "ANY", "EventTriggerDimensions": [{"ObjectAttributes": [
+            {"Source": "_source.status", "ComparisonOperator": "EQUAL", "Values": ["shipped"]}]}]}])
+    campaign = server.client("connectcampaignsv2", region).create_campaign(
+        name=unique("winback"), connectInstanceId="instance-1")
+    browser = Browser(server)
+    assert browser.sign_in("test", "test") == 303
+    status, page = browser.request(f"/domains/{domain}?region={region}")
+    assert status == 200 and trigger in page and "orders that shipped" in page
+    status, page = browser.request(f"/campaigns?region={region}")
+    assert status == 200 and campaign["id"] in page and "instance-1" in page

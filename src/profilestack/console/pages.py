@@ -95,6 +95,8 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
         return _activity(page)
     if path == f"{ROOT}/alarms":
         return _alarms(page)
+    if path == f"{ROOT}/campaigns":
+        return _campaigns(page)
     if path == f"{ROOT}/iam":
         return _identities(page)
     found = _DOMAIN_PAGE.match(path)
@@ -118,16 +120,18 @@ def _domain(page: Page, name: str) -> HttpResponse:
     key, value = page.query.get("key", ""), page.query.get("value", "")
     domain = page.call("customer-profiles", "GetDomain", {"DomainName": name})
     if domain is None:
-        return page.render("domain.html", 404, name=name, domain=None, object_types=[], key=key, value=value,
-                           profiles=None)
+        return page.render("domain.html", 404, name=name, domain=None, object_types=[], triggers=[], key=key,
+                           value=value, profiles=None)
     types = page.call("customer-profiles", "ListProfileObjectTypes", {"DomainName": name})
+    triggers = page.call("customer-profiles", "ListEventTriggers", {"DomainName": name, "MaxResults": 100})
     profiles, after = None, None
     if key and value:
         found, after = page.listing("customer-profiles", "SearchProfiles",
                                     {"DomainName": name, "KeyName": key, "Values": [value], "MaxResults": 20})
         profiles = [dict(item) for item in found.get("Items", [])]
     return page.render("domain.html", name=name, domain=domain, object_types=(types or {}).get("Items", []),
-                       key=key, value=value, profiles=profiles, after=after)
+                       triggers=(triggers or {}).get("Items", []), key=key, value=value, profiles=profiles,
+                       after=after)
 
 
 def _profile(page: Page, name: str, profile_id: str) -> HttpResponse:
@@ -170,6 +174,13 @@ def _activity(page: Page) -> HttpResponse:
     found, after = page.listing("cloudtrail", "LookupEvents", params)
     return page.render("activity.html", events=found.get("Events", []), after=after, attribute=attribute,
                        value=value, attributes=_LOOKUP_ATTRIBUTES)
+
+
+def _campaigns(page: Page) -> HttpResponse:
+    """The region's Outbound Campaigns (v2), where event triggers send their profiles."""
+    found, after = page.listing("connectcampaignsv2", "ListCampaigns", {"maxResults": 50}, "next", "nextToken",
+                                "nextToken")
+    return page.render("campaigns.html", campaigns=found.get("campaignSummaryList", []), after=after)
 
 
 def _alarms(page: Page) -> HttpResponse:
