@@ -132,18 +132,23 @@ def test_an_empty_database_gets_the_declared_schema_at_the_newest_revision(datab
     assert database.current_revision() == HEAD_REVISION
 
 
-def test_a_database_holding_data_upgrades_to_the_newest_schema(database_url: str) -> None:
-    """Rows written under an older schema survive the migrations after it (here the outbound requests table, which
-    a later migration rebuilds on SQLite to let it hold requests without a profile)."""
+def _database_at(database_url: str, revision: str) -> Database:
+    """The database migrated up to ``revision`` only, to be given rows of that schema and then migrated on."""
     from alembic import command
-    from sqlalchemy import text
 
     database = Database(database_url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with database.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0017")
+        command.upgrade(config, revision)
+    return database
+
+
+def test_a_database_holding_data_upgrades_to_the_newest_schema(database_url: str) -> None:
+    """Rows written under an older schema survive the migrations after it (here the outbound requests table, which
+    a later migration rebuilds on SQLite to let it hold requests without a profile)."""
+    database = _database_at(database_url, "0017")
     with database.engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO campaign_outbound_requests (id, campaign_id, client_token, profile_id, requested_by, "
@@ -162,14 +167,7 @@ def test_a_database_holding_data_upgrades_to_the_newest_schema(database_url: str
 def test_roles_saved_before_trust_principals_are_given_them(database_url: str) -> None:
     """A role saved before migration 0049 trusted the users and roles its policy names by name; the upgrade holds
     the ones that exist by id, as saving the policy now would (a name of nobody stays a name)."""
-    from alembic import command
-
-    database = Database(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0049")
+    database = _database_at(database_url, "0049")
     user_arn, gone_arn = "arn:aws:iam::111122223333:user/Alice", "arn:aws:iam::111122223333:user/gone"
     written_arn = "arn:aws:iam::111122223333:user/alice"  # IAM names match whatever their case
     trust = json.dumps({"Version": "2012-10-17", "Statement": [
