@@ -52,7 +52,10 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
 
         return pages.handle(app, request)
     if request.raw_path == "/_profilestack/health" and request.method == "GET":
-        return _json(200, {"status": "ok", "version": __version__, "storage": app.database.backend})
+        health = {"version": __version__, "storage": app.database.backend}
+        if not app.database.answers():  # serving nothing useful: a load balancer should send calls elsewhere
+            return _json(503, {"status": "unavailable", **health, "reason": "The database does not answer."})
+        return _json(200, {"status": "ok", **health})
     if request.raw_path == "/_profilestack/metrics" and request.method == "GET":
         return HttpResponse(200, [("content-type", METRICS_CONTENT_TYPE)], app.metrics.exposition())
     found = _OUTBOUND.match(request.raw_path)

@@ -8,8 +8,12 @@ import cbor2
 import pytest
 from botocore.exceptions import ClientError
 
+from profilestack import __version__
+from tests.conftest import REQUIRE_POSTGRES, Server
 from tests.e2e.cli import AwsCli
+from tests.e2e.waiting import wait_for
 from tests.e2e.wire import FORM, raw, send, signed_request
+from tests.postgres import POSTGRES_ADMIN_URL, PostgresDatabase, postgres_available
 
 
 def test_health_reports_status_version_and_storage(server) -> None:
@@ -146,3 +150,37 @@ def test_every_response_carries_a_request_id(server) -> None:
     _, headers, body = send(signed_request(f"{server.endpoint}/", "sts", "us-east-1",
                                                 body="Action=Nope&Version=2011-06-15", headers=FORM))
     assert headers["x-amzn-requestid"].encode() in body
+
+
+def test_health_is_503_while_the_database_does_not_answer(tmp_path) -> None:
+    if not postgres_available():
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required but not reachable at {POSTGRES_ADMIN_URL}")
+        pytest.skip("needs PostgreSQL, whose connections a test can refuse")
+    import psycopg
+
+    database = PostgresDatabase()
+
+    def allow_connections(allowed: bool) -> None:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{database.name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+            if not allowed:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                              [database.name])
+
+    def health() -> tuple[int, dict]:
+        status, _, body = raw(f"{server.endpoint}/_profilestack/health", method="GET")
+        return status, json.loads(body)
+
+    server = Server(data_dir=tmp_path, db_url=database.url, backend="postgresql")
+    server.start()
+    try:
+        assert health() == (200, {"status": "ok", "version": __version__, "storage": "postgresql"})
+        allow_connections(False)
+        assert health() == (503, {"status": "unavailable", "version": __version__, "storage": "postgresql",
+                                  "reason": "The database does not answer."})
+        allow_connections(True)
+        assert wait_for(lambda: health()[0] == 200)
+    finally:
+        server.stop()
+        database.drop()

@@ -8,7 +8,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, exc, inspect, text
 
 from profilestack.store.checkpoints import WalCheckpointer
 from profilestack.store.engine import backend_name, make_engine
@@ -147,6 +147,15 @@ class Database:
                 if not self.lost_race(error):
                     raise
         return work()
+
+    def answers(self) -> bool:
+        """Whether the database answers a query now (the health check's question)."""
+        try:
+            with self.transaction(write=False) as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except (exc.SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error):  # SQLAlchemy's, or the driver's own
+            return False
+        return True
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:
