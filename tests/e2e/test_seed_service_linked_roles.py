@@ -213,6 +213,10 @@ def test_deleting_the_domain_deletes_its_role_through_the_role(server) -> None:
                                 if e["userIdentity"].get("arn") == session_arn])
     assert deleted[0]["userIdentity"]["type"] == "AssumedRole"
     assert deleted[0]["userIdentity"]["invokedBy"] == PRINCIPAL
+    context = deleted[0]["userIdentity"]["sessionContext"]  # the session's issuer: the domain's role itself
+    assert (context["sessionIssuer"]["type"], context["sessionIssuer"]["userName"]) == ("Role", role)
+    assert context["sessionIssuer"]["arn"] == f"arn:aws:iam::{ACCOUNT}:role{ROLE_PATH}{role}"
+    assert "creationDate" in context["attributes"]
     assert "errorCode" not in deleted[0]
     assumed = [e for e in events(server, "AssumeRole")
                if e["requestParameters"].get("roleArn", "").endswith(f"/{role}")]

@@ -94,7 +94,7 @@ def assume_as_service(app: App, account: str, arn: str, region: str, parent: Cal
     role_id = user["AssumedRoleId"].split(":", 1)[0]
     return Principal(ASSUMED_ROLE, account, user["Arn"], user["AssumedRoleId"], SESSION_NAME,
                      answer["Credentials"]["AccessKeyId"], invoked_by=SERVICE_PRINCIPAL, entity_id=role_id,
-                     role_arn=arn)
+                     role_arn=arn, issued_at=app.clock.now())
 
 
 _SESSIONS: dict[tuple[str, str], tuple[datetime, Principal]] = {}
