@@ -687,3 +687,34 @@ def test_a_detected_object_type_maps_the_objects_it_was_detected_from(profiles, 
 
     assert error_of(profiles.detect_profile_object_type, DomainName=domain, Objects=["[1, 2]"]) == (
         "BadRequestException", "Object must be a JSON object.")
+
+
+def test_a_deleted_domains_data_is_gone_at_once_for_clients_and_purged_soon_after(server) -> None:
+    """DeleteDomain answers at once; its customers are invisible from then on — a domain made again under the same
+    name starts empty — and their rows leave the database in the background, in short transactions."""
+    profiles, name = server.client("customer-profiles"), unique("purged")
+    profiles.create_domain(DomainName=name, DefaultExpirationDays=5)
+    profiles.put_profile_object_type(
+        DomainName=name, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
+        Fields={"email": {"Source": "_source.email", "Target": "_profile.EmailAddress"},
+                "id": {"Source": "_source.id"}},
+        Keys={"email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
+              "orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    for index in range(30):
+        profiles.put_profile_object(DomainName=name, ObjectTypeName="Order",
+                                    Object=json.dumps({"email": f"c{index}@example.com", "id": f"o{index}"}))
+    [old_id] = server.read("SELECT id FROM profile_domains WHERE name = :name", name=name)
+
+    profiles.delete_domain(DomainName=name)
+    profiles.create_domain(DomainName=name, DefaultExpirationDays=5)
+    [new_id] = server.read("SELECT id FROM profile_domains WHERE name = :name", name=name)
+    assert new_id != old_id  # a domain id is never given again
+    assert profiles.search_profiles(DomainName=name, KeyName="_email", Values=["c1@example.com"])["Items"] == []
+    assert profiles.get_domain(DomainName=name)["Stats"]["ProfileCount"] == 0
+    assert profiles.list_profile_object_types(DomainName=name)["Items"] == []
+
+    def left() -> list[int]:
+        return [server.read(f"SELECT count(*) FROM {table} WHERE domain_id = :id", id=old_id)[0]
+                for table in ("profile_profiles", "profile_keys", "profile_objects", "profile_history_records")]
+
+    assert wait_for(lambda: left() == [0, 0, 0, 0])

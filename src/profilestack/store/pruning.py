@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, select
+from sqlalchemy import ColumnElement, Connection, Table, delete, select, tuple_
 
 from profilestack.store.database import Database
 
@@ -25,10 +25,13 @@ def delete_oldest(db: Connection, table: Table, condition: ColumnElement[bool], 
 
 def delete_matching(db: Connection, table: Table, condition: ColumnElement[bool], limit: int = CHUNK) -> int:
     """Delete at most ``limit`` rows meeting ``condition``, found through an index on what it tests (for rows not
-    appended in the order they grow old); how many went."""
-    (key,) = table.primary_key.columns
-    some = select(key).where(condition).limit(limit).scalar_subquery()
-    return db.execute(delete(table).where(key.in_(some))).rowcount
+    appended in the order they grow old); how many went. A key of several columns is matched as a row value."""
+    keys = list(table.primary_key.columns)
+    if len(keys) == 1:
+        some = select(keys[0]).where(condition).limit(limit).scalar_subquery()
+        return db.execute(delete(table).where(keys[0].in_(some))).rowcount
+    rows = select(*keys).where(condition).limit(limit)
+    return db.execute(delete(table).where(tuple_(*keys).in_(rows))).rowcount
 
 
 def prune(database: Database, table: Table, condition: ColumnElement[bool], limit: int = CHUNK,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
+from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import domain_stats, service_role
 from profilestack.services.profiles.errors import bad_request, not_found
@@ -40,6 +41,9 @@ from profilestack.services.profiles.tables import (
 from profilestack.store.locks import domain_data_key, lock_for_transaction
 from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
+
+if TYPE_CHECKING:
+    from profilestack.app import App
 
 _SETTINGS = {"DefaultExpirationDays": "default_expiration_days", "DefaultEncryptionKey": "default_encryption_key",
              "DeadLetterQueueUrl": "dead_letter_queue_url", "Matching": "matching",
@@ -159,27 +163,45 @@ def update_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return domain_shape(ctx, require_domain(ctx, row.name))
 
 
-def delete_domain_data(db: Connection, domain: Row[Any]) -> None:
-    """Every profile, key, object, history record, object type, trigger, integration, calculated attribute,
-    segment, segment estimate, segment subscription, segment snapshot, layout, domain object type, upload job,
-    event stream, segment stream, identity resolution job, match and tag of the domain."""
-    lock_for_transaction(db, domain_data_key(domain.id))  # objects still coming in finish first
-    for table in (profile_objects, profile_keys, profiles_table, profile_object_types, profile_event_triggers,
-                  profile_integrations, profile_trigger_invocations, profile_calculated_attributes,
+# What a domain holds per customer, which may be millions of rows: removed after DeleteDomain in short
+# transactions (PURGE_TASK), not in its own, which on SQLite would hold every writer of the server up meanwhile.
+_BULK = (profile_objects, profile_keys, profiles_table, profile_history_records, profile_segment_members,
+         profile_segment_events, profile_matches, profile_trigger_invocations)
+# and its configuration, a few rows each: removed with it
+_CONFIGURATION = (profile_object_types, profile_event_triggers, profile_integrations, profile_calculated_attributes,
                   profile_segment_definitions, profile_segment_estimates, profile_domain_layouts,
-                  profile_domain_object_types, profile_history_records, profile_upload_jobs,
-                  profile_segment_subscriptions, profile_segment_members, profile_segment_events,
+                  profile_domain_object_types, profile_upload_jobs, profile_segment_subscriptions,
                   profile_event_streams, profile_segment_snapshots, profile_identity_resolution_jobs,
-                  profile_matches, profile_segment_streams):
-        db.execute(delete(table).where(table.c.domain_id == domain.id))
-    domain_stats.forget(db, domain.id)
-    remove_tags(db, domain.arn, with_children=True)
+                  profile_segment_streams)
+PURGE_TASK = "profile.purge_deleted_domain"
+
+
+def delete_domain_data(ctx: CallContext, domain: Row[Any]) -> None:
+    """The domain's object types, triggers, integrations, calculated attributes, segments (their estimates,
+    subscriptions, snapshots), layouts, domain object types, upload jobs, event and segment streams, identity
+    resolution jobs and tags go at once; its profiles, keys, objects, history records, segment members and
+    events, matches and trigger invocations soon after, by PURGE_TASK. Nothing can reach those meanwhile: every
+    read and write finds them through the domain, and a domain id is never given again (AUTOINCREMENT)."""
+    lock_for_transaction(ctx.db, domain_data_key(domain.id))  # objects still coming in finish first
+    for table in _CONFIGURATION:
+        ctx.db.execute(delete(table).where(table.c.domain_id == domain.id))
+    domain_stats.forget(ctx.db, domain.id)
+    remove_tags(ctx.db, domain.arn, with_children=True)
+    ctx.enqueue(PURGE_TASK, {"domain_id": domain.id})
+
+
+@profiles.task(PURGE_TASK)
+def purge_deleted_domain(app: App, payload: dict[str, Any]) -> None:
+    """A deleted domain's customer data, ten thousand rows per transaction, table after table; the task comes back
+    for the rest when its run's time is up."""
+    for table in _BULK:
+        prune_in_task(app.database, table, table.c.domain_id == payload["domain_id"], in_key_order=False)
 
 
 @profiles.operation("DeleteDomain")
 def delete_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = require_domain(ctx, params["DomainName"])
-    delete_domain_data(ctx.db, row)
+    delete_domain_data(ctx, row)
     ctx.db.execute(delete(profile_domains).where(profile_domains.c.id == row.id))
     _forget_domain_ids(ctx)
     service_role.schedule_role_deletion(ctx, row.role_name)

@@ -49,6 +49,9 @@ profile_domains = Table(
     Column("merge_cursor", BigInteger),
     UniqueConstraint("account_id", "region", "name", name="uq_profile_domains_name"),
     Index("ix_profile_domains_role", "account_id", "role_name"),
+    # an id is never given again, not even the last one after its domain is deleted: a deleted domain's data is
+    # purged in the background (domains.PURGE_TASK) and must not become a new domain's
+    sqlite_autoincrement=True,
 )
 
 profiles_table = Table(
