@@ -10,17 +10,18 @@ revision = "0052"
 down_revision = "0051"
 
 
-def upgrade() -> None:
+def _rebuild(autoincrement: bool) -> None:
+    """SQLite sets AUTOINCREMENT when it creates a table: the table is copied into one made so."""
     if op.get_bind().dialect.name != "sqlite":
         return
     with op.batch_alter_table("profile_domains", recreate="always",
-                              table_kwargs={"sqlite_autoincrement": True}):
+                              table_kwargs={"sqlite_autoincrement": autoincrement}):
         pass
+
+
+def upgrade() -> None:
+    _rebuild(True)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    with op.batch_alter_table("profile_domains", recreate="always",
-                              table_kwargs={"sqlite_autoincrement": False}):
-        pass
+    _rebuild(False)
