@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -211,6 +211,26 @@ def load(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def export(args: argparse.Namespace) -> int:
+    """Write a domain's objects of one type as JSON Lines (to standard output, or ``--output``)."""
+    from profilestack.services.profiles.exporter import NothingToExport, exported_objects
+
+    account = args.export_account or _settings(args).account_id
+    with _reading(args) as db:
+        try:
+            bodies = exported_objects(db, account, args.region, args.domain, args.object_type)
+        except NothingToExport as error:
+            print(f"profilestack export: {error}", file=sys.stderr)
+            return 2
+        count = 0
+        with Path(args.output).open("w", encoding="utf-8") if args.output else nullcontext(sys.stdout) as out:
+            for body in bodies:
+                out.write(body.replace("\n", " ") + "\n")  # one object per line, as ``load`` reads them
+                count += 1
+    print(f"exported {count:,} {args.object_type} objects", file=sys.stderr)
+    return 0
+
+
 @contextmanager
 def _reading(args: argparse.Namespace) -> Iterator[Connection]:
     """A read-only transaction on the database the storage flags name."""
@@ -336,6 +356,16 @@ def build_parser() -> argparse.ArgumentParser:
     load_parser.add_argument("--batch-size", type=int, default=1000, help="objects per transaction")
     _storage_flags(load_parser)
     load_parser.set_defaults(handler=load)
+
+    export_parser = commands.add_parser("export", help="a domain's objects of one type as JSON Lines, for load")
+    export_parser.add_argument("domain", help="the Customer Profiles domain")
+    export_parser.add_argument("--object-type", required=True, help="the object type whose objects to write")
+    export_parser.add_argument("--region", default="us-east-1")
+    export_parser.add_argument("--account", dest="export_account", help="the domain's account (default: the "
+                               "bootstrap account)")
+    export_parser.add_argument("--output", "-o", help="file to write (default: standard output)")
+    _storage_flags(export_parser)
+    export_parser.set_defaults(handler=export)
 
     requests_parser = commands.add_parser("outbound-requests",
                                           help="list the profile outbound requests a campaign received")

@@ -528,6 +528,49 @@ def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
         server.stop()
 
 
+def test_export_writes_a_types_objects_as_load_takes_them_back(tmp_path) -> None:
+    from tests.conftest import Server
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "profilestack.cli", *args, "--data-dir", str(tmp_path)],
+                              capture_output=True, text=True, timeout=120)
+
+    server = Server(data_dir=tmp_path)
+    server.start()
+    try:
+        profiles = server.client("customer-profiles")
+        for name in ("source", "copy"):
+            profiles.create_domain(DomainName=name, DefaultExpirationDays=30)
+            define_orders(profiles, name)
+        sent = [order(f"o-{index}", f"c{index % 4}@example.com", first=f"F{index}") for index in range(9)]
+        for text in sent:
+            profiles.put_profile_object(DomainName="source", ObjectTypeName="Order", Object=text)
+        profiles.put_profile_object(DomainName="source", ObjectTypeName="Order",
+                                    Object='{\n  "order": {"id": "o-9"},\n  "customer": {"email": "c9@example.com"}}')
+    finally:
+        server.stop()
+
+    exported = cli("export", "source", "--object-type", "Order", "-o", str(tmp_path / "orders.jsonl"))
+    assert exported.returncode == 0 and "exported 10 Order objects" in exported.stderr
+    lines = (tmp_path / "orders.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines[:9]] == [json.loads(text) for text in sent]  # as put, oldest first
+    assert json.loads(lines[9])["order"]["id"] == "o-9"  # a pretty-printed object on one line
+    to_stdout = cli("export", "source", "--object-type", "Order")
+    assert to_stdout.stdout.splitlines() == lines
+    missing = cli("export", "nowhere", "--object-type", "Order")
+    assert missing.returncode == 2 and "no domain nowhere" in missing.stderr
+
+    loaded = cli("load", "copy", str(tmp_path / "orders.jsonl"), "--object-type", "Order")
+    assert loaded.returncode == 0 and "loaded 10 objects (0 failed)" in loaded.stdout
+    server.start()
+    try:
+        profiles = server.client("customer-profiles")
+        stats = [profiles.get_domain(DomainName=name)["Stats"] for name in ("source", "copy")]
+        assert [(item["ProfileCount"], item["ObjectCount"]) for item in stats] == [(5, 10), (5, 10)]
+    finally:
+        server.stop()
+
+
 def test_source_priority_decides_which_object_type_fills_a_field(profiles, domain) -> None:
     for name, priority in (("Crm", 1), ("Web", 2)):
         profiles.put_profile_object_type(
