@@ -14,10 +14,9 @@ from profilestack.services.iam.entities import GROUP, ROLE, USER, EntityKind
 from profilestack.services.iam.inline import inline_policies
 from profilestack.services.iam.instance_profiles import profile_shape, profiles_of_role
 from profilestack.services.iam.paging import page_grouped
-from profilestack.services.iam.roles import role_shape
+from profilestack.services.iam.roles import role_shapes
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_attachments
-from profilestack.services.iam.trust_principals import current_arns
 from profilestack.services.iam.users import user_shape
 
 _LISTS = {"User": "UserDetailList", "Group": "GroupDetailList", "Role": "RoleDetailList",
@@ -71,8 +70,7 @@ def get_account_authorization_details(ctx: CallContext, params: dict[str, Any]) 
 def _details(db: Connection, account: str, chunk: list[tuple[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     """The page's entries in full: each user, group, role and policy with its policies (and a role's instance
     profiles); only the page's are read, however large the account."""
-    roles = [item for key, item in chunk if key == "RoleDetailList"]
-    trusted = current_arns(db, [row.trust_principals for row in roles])
+    role_details = iter(role_shapes(db, [item for key, item in chunk if key == "RoleDetailList"]))
     shaped: list[tuple[str, dict[str, Any]]] = []
     for key, item in chunk:
         if key == "UserDetailList":
@@ -80,7 +78,7 @@ def _details(db: Connection, account: str, chunk: list[tuple[str, Any]]) -> list
         elif key == "GroupDetailList":
             shape = {**entities.base_shape(GROUP, item), **_policies_of(db, account, GROUP, item)}
         elif key == "RoleDetailList":
-            shape = {**role_shape(db, item, trusted=trusted), **_policies_of(db, account, ROLE, item),
+            shape = {**next(role_details), **_policies_of(db, account, ROLE, item),
                      "InstanceProfileList": [profile_shape(db, profile) for profile in profiles_of_role(db, item.id)]}
         else:
             shape = _policy(db, account, item)
