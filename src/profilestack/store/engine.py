@@ -14,18 +14,20 @@ _PRIVATE = 0o600  # the database holds secret keys and customers' data: its owne
 
 
 def sqlite_url(data_dir: Path) -> str:
-    """The URL of the SQLite database in ``data_dir``: the directory made (private to its owner) if missing, and
-    the database's files, if there, made private to their owner (files of older versions were readable by all;
-    SQLite gives its -wal and -shm files the database's own permissions)."""
+    """The URL of the SQLite database in ``data_dir``, the directory made (private to its owner) if missing."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    database = data_dir / DATABASE_FILE
-    for path in (database, data_dir / f"{DATABASE_FILE}-wal", data_dir / f"{DATABASE_FILE}-shm"):
+    return f"sqlite:///{(data_dir / DATABASE_FILE).resolve()}"
+
+
+def _make_private(database: Path) -> None:
+    """A SQLite database's files, where they exist, made private to their owner: files of older versions were
+    readable by all. (SQLite gives the -wal and -shm files it makes the database's own permissions.)"""
+    for path in (database, database.with_name(f"{database.name}-wal"), database.with_name(f"{database.name}-shm")):
         try:
             if path.stat().st_mode & 0o077:
                 path.chmod(_PRIVATE)
         except OSError:  # not there, or someone else's: left as it is
             continue
-    return f"sqlite:///{database.resolve()}"
 
 
 def make_engine(url: str) -> Engine:
@@ -38,6 +40,8 @@ def make_engine(url: str) -> Engine:
             json_serializer=jsontext.dumps,
             json_deserializer=jsontext.loads,
         )
+        if engine.url.database and engine.url.database != ":memory:":
+            _make_private(Path(engine.url.database))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
