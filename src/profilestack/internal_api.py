@@ -22,7 +22,6 @@ from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.gateway.pipeline import in_json_spelling
-from profilestack.server_metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from profilestack.services.campaigns.handlers import outbound_requests
 from profilestack.services.campaigns.tables import campaigns
 from profilestack.services.iam.outbound_federation import ISSUER_PATH, discovery, federation_of, public_keys
@@ -57,7 +56,8 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
             return _json(503, {"status": "unavailable", **health, "reason": "The database does not answer."})
         return _json(200, {"status": "ok", **health})
     if request.raw_path == "/_profilestack/metrics" and request.method == "GET":
-        return HttpResponse(200, [("content-type", METRICS_CONTENT_TYPE)], app.metrics.exposition())
+        content_type, body = app.metrics.exposition()
+        return HttpResponse(200, [("content-type", content_type)], body)
     found = _OUTBOUND.match(request.raw_path)
     if found and request.method == "GET":
         try:

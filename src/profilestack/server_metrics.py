@@ -2,8 +2,9 @@
 
 Calls are counted from the audit trail's events, by the audit writer's thread, a batch at a time: the request's
 own path pays only for two clock readings. Only aggregates are shown — services, operations, error codes, the
-outbox's queue — never an account, a principal or a resource. prometheus_client writes the exposition; the
-counting is plain dictionaries under one lock taken per batch, a fraction of a microsecond per call.
+outbox's queue — never an account, a principal or a resource. prometheus_client writes the exposition, imported
+at the first scrape rather than at start (it takes tens of milliseconds); the counting is plain dictionaries under
+one lock taken per batch, a fraction of a microsecond per call.
 """
 
 from __future__ import annotations
@@ -12,27 +13,19 @@ import threading
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-    InfoMetricFamily,
-    Metric,
-)
-from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from profilestack import __version__
 from profilestack.outbox.table import outbox
 
 if TYPE_CHECKING:
+    from prometheus_client.core import GaugeMetricFamily, Metric
+
     from profilestack.audit.record import AuditEvent
     from profilestack.store.database import Database
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)  # seconds
 
 
@@ -53,7 +46,9 @@ class _Durations:
         return buckets
 
 
-class ServerMetrics(Collector):
+class ServerMetrics:
+    """The counts, and a prometheus_client collector of them (``collect``) for the exposition."""
+
     def __init__(self, database: Database, audit_waiting: Callable[[], int]) -> None:
         self._database = database
         self._audit_waiting = audit_waiting
@@ -61,8 +56,7 @@ class ServerMetrics(Collector):
         self._calls: Counter[tuple[str, str, str]] = Counter()  # (service, operation, error code or "")
         self._durations: dict[str, _Durations] = {}
         self._refused: Counter[str] = Counter()
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(self)
+        self._registry: Any = None  # prometheus_client's, made at the first scrape
 
     def count(self, events: Iterable[AuditEvent]) -> None:
         """Count recorded calls (each cross-account call once, not once per account's copy)."""
@@ -87,10 +81,24 @@ class ServerMetrics(Collector):
         with self._lock:
             self._refused[code] += 1
 
-    def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+    def exposition(self) -> tuple[str, bytes]:
+        """The content type and body of an answer to a scrape."""
+        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+        if self._registry is None:
+            registry = CollectorRegistry(auto_describe=False)  # no describe(): registering reads nothing
+            registry.register(self)  # type: ignore[arg-type]  # a collector is anything with collect()
+            self._registry = registry
+        return CONTENT_TYPE_LATEST, generate_latest(self._registry)
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import (
+            CounterMetricFamily,
+            GaugeMetricFamily,
+            HistogramMetricFamily,
+            InfoMetricFamily,
+        )
+
         with self._lock:
             calls, refused = dict(self._calls), dict(self._refused)
             durations = {service: (kept.cumulative(), kept.total) for service, kept in self._durations.items()}
@@ -118,6 +126,8 @@ class ServerMetrics(Collector):
                                 value=self._audit_waiting())
 
     def _outbox(self) -> GaugeMetricFamily:
+        from prometheus_client.core import GaugeMetricFamily
+
         tasks = GaugeMetricFamily("profilestack_outbox_tasks", "Background tasks in the outbox, by kind and status "
                                   "(done ones are kept a day).", labels=["kind", "status"])
         with self._database.transaction(write=False) as db:
