@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import cbor2
@@ -13,13 +13,10 @@ import pytest
 
 from tests.e2e.cli import AwsCli
 from tests.e2e.identities import unique
+from tests.e2e.test_cloudwatch import minute
 from tests.e2e.wire import FORM, send, signed_request
 
 DATA_POINTS = 300  # about 30 KiB of JSON: over botocore's 10 KiB threshold for compressing
-
-
-def minute() -> datetime:
-    return datetime.now(UTC).replace(second=0, microsecond=0)
 
 
 def hosts_data(now: datetime) -> list[dict]:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import ClientError, SSLError
+from botocore.exceptions import SSLError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -24,6 +24,7 @@ from cryptography.x509.oid import NameOID
 
 from profilestack.testing import free_port
 from tests.conftest import Server, dedicated_server
+from tests.e2e.errors import refused
 from tests.e2e.identities import allow, deny, document, make_user
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import NoRedirects
@@ -73,12 +74,6 @@ def only_over_tls(server: Server):
     """A user allowed everything IAM reads, except over plain HTTP: the usual aws:SecureTransport guard."""
     return make_user(server, document(allow(["iam:Get*", "iam:List*"]),
                                       deny(Condition={"Bool": {"aws:SecureTransport": "false"}})))
-
-
-def refused(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def test_https_is_served_and_aws_secure_transport_is_true(tls_server: Server) -> None:
