@@ -328,6 +328,53 @@ def test_deleting_an_object_type_removes_objects_and_scrubs_fields(profiles, dom
         "ResourceNotFoundException"
 
 
+def load_orders(server, tmp_path, domain: str, count: int) -> None:
+    """``count`` orders of customers c0… loaded by ``profilestack load`` into the running server's database."""
+    source = tmp_path / f"orders-{domain}.jsonl"
+    source.write_text("".join(order(f"o-{index}", f"c{index}@example.com", first=f"F{index}") + "\n"
+                              for index in range(count)))
+    result = subprocess.run([sys.executable, "-m", "profilestack.cli", "load", domain, str(source), "--object-type",
+                             "Order", "--db", server.database_url], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def found_by_email(profiles, domain: str, email: str) -> list[dict]:
+    return profiles.search_profiles(DomainName=domain, KeyName="_email", Values=[email])["Items"]
+
+
+LARGE_TYPE = 4_500  # objects: more than DeleteProfileObjectType removes within its own call (2,000)
+
+
+def test_a_large_object_type_is_purged_after_its_deletion_answers(server, profiles, domain, tmp_path) -> None:
+    define_orders(profiles, domain)
+    load_orders(server, tmp_path, domain, LARGE_TYPE)
+    (last,) = found_by_email(profiles, domain, f"c{LARGE_TYPE - 1}@example.com")
+    profiles.delete_profile_object_type(DomainName=domain, ObjectTypeName="Order")
+    assert error_of(profiles.get_profile_object_type, DomainName=domain, ObjectTypeName="Order")[0] == \
+        "ResourceNotFoundException"
+    wait_for(lambda: profiles.get_domain(DomainName=domain)["Stats"]["ObjectCount"] == 0, timeout=60)
+    wait_for(lambda: not server.read("SELECT name FROM profile_object_type_purges"))
+    assert get(profiles, domain, last["ProfileId"]) == {"ProfileId": last["ProfileId"]}  # its fields scrubbed
+    assert found_by_email(profiles, domain, "c0@example.com") == []
+    assert found_by_email(profiles, domain, f"c{LARGE_TYPE - 1}@example.com") == []
+    assert profiles.get_domain(DomainName=domain)["Stats"]["ProfileCount"] == LARGE_TYPE  # profiles stay
+
+
+def test_an_object_type_made_again_while_purging_starts_empty(server, profiles, domain, tmp_path) -> None:
+    define_orders(profiles, domain)
+    load_orders(server, tmp_path, domain, LARGE_TYPE)
+    profiles.delete_profile_object_type(DomainName=domain, ObjectTypeName="Order")
+    define_orders(profiles, domain)  # finishes the purge first
+    assert profiles.get_domain(DomainName=domain)["Stats"]["ObjectCount"] == 0
+    assert server.read("SELECT name FROM profile_object_type_purges") == []
+    assert found_by_email(profiles, domain, f"c{LARGE_TYPE - 1}@example.com") == []
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order("o-1", "new@example.com"))
+    (profile,) = found_by_email(profiles, domain, "new@example.com")
+    assert [item["ProfileObjectUniqueKey"] for item in profiles.list_profile_objects(
+        DomainName=domain, ObjectTypeName="Order", ProfileId=profile["ProfileId"])["Items"]] == ["o-1"]
+    assert profiles.get_domain(DomainName=domain)["Stats"]["ObjectCount"] == 1
+
+
 def test_delete_profile_object(profiles, domain) -> None:
     define_orders(profiles, domain)
     profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order("o-1", "d@example.com"))

@@ -8,16 +8,14 @@ from sqlalchemy import Connection, Row, bindparam, delete, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
-from profilestack.services.profiles import domain_stats
-from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.definitions import save_definition
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.mapping import validate_definition
+from profilestack.services.profiles.object_type_purge import finish_purge, start_purge
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profile_keys, profile_object_types, profile_objects
+from profilestack.services.profiles.tables import profile_object_types
 from profilestack.services.profiles.templates import TEMPLATES, template
-from profilestack.store.locks import domain_data_key, lock_for_transaction
 from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
@@ -45,6 +43,7 @@ def definition_of(db: Connection, domain: Row[Any], name: str) -> dict[str, Any]
     found = template(name)
     if found is None:
         raise not_found(f"Object type {name} does not exist in domain {domain.name}.")
+    finish_purge(db, domain.id, name)  # objects put under a template are the type's of that name
     return found
 
 
@@ -74,6 +73,7 @@ def put_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[st
                               "template; remove them from the request.")
         definition.update({member: found[member] for member in _FROM_TEMPLATE if member not in params})
     validate_definition(definition)
+    finish_purge(ctx.db, domain.id, name)
     save_definition(ctx.db, profile_object_types, {"domain_id": domain.id, "name": name}, definition, ctx.now())
     if params.get("Tags"):
         set_tags(ctx.db, type_arn(domain, name), params["Tags"], bad_request)
@@ -97,37 +97,16 @@ def list_profile_object_types(ctx: CallContext, params: dict[str, Any]) -> dict[
     return page_result(rows, params, lambda chunk: [_shape(ctx.db, domain, row, listed=True) for row in chunk])
 
 
-def delete_type_data(db: Connection, domain_id: int, name: str) -> None:
-    """The type's objects go, its keys go, and the profile fields it populated are scrubbed."""
-    lock_for_transaction(db, domain_data_key(domain_id))  # objects still coming in finish first
-    origin = f"object:{name}"
-    objects = db.execute(select(profile_objects.c.profile_id, profile_objects.c.body).where(
-        profile_objects.c.domain_id == domain_id, profile_objects.c.object_type == name)).all()
-    keyed = db.execute(select(profile_keys.c.profile_id).where(profile_keys.c.domain_id == domain_id,
-                                                                profile_keys.c.origin == origin)).all()
-    touched = {row.profile_id for row in [*objects, *keyed] if row.profile_id}
-    db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain_id,
-                                             profile_objects.c.object_type == name))
-    db.execute(delete(profile_keys).where(profile_keys.c.domain_id == domain_id, profile_keys.c.origin == origin))
-    domain_stats.adjust(db, domain_id, objects=-len(objects), size=-sum(len(row.body) for row in objects))
-    for profile in store.load_profiles(db, domain_id, touched).values():
-        scrubbed = {field: value for field, value in profile.fields.items()
-                    if profile.field_sources.get(field) != name}
-        sources = {field: source for field, source in profile.field_sources.items() if source != name}
-        if scrubbed != profile.fields or sources != profile.field_sources:
-            store.save_fields(db, domain_id, profile, scrubbed, profile.updated_at, field_sources=sources)
-
-
 @profiles.operation("DeleteProfileObjectType")
 def delete_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["ObjectTypeName"]
     if find_type(ctx.db, domain.id, name) is None:
         raise not_found(f"Object type {name} does not exist in domain {domain.name}.")
-    delete_type_data(ctx.db, domain.id, name)
     remove_tags(ctx.db, type_arn(domain, name))
     ctx.db.execute(delete(profile_object_types).where(profile_object_types.c.domain_id == domain.id,
                                                       profile_object_types.c.name == name))
+    start_purge(ctx, domain.id, name)
     return {"Message": f"Object type {name} and its objects were deleted."}
 
 

@@ -151,7 +151,7 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     mapped, unique_key = _mapped(definition, text)
     lock_for_transaction(db, *_locks(domain, object_type, mapped, unique_key), shared=(domain_data_key(domain.id),))
     existing = _find_object(db, domain.id, object_type, unique_key)
-    origin = f"object:{object_type}"
+    origin = store.object_origin(object_type)
     if existing is not None:
         profile_id, found_by = existing.profile_id, set()
     else:

@@ -32,6 +32,11 @@ PREDEFINED_KEYS = ("_account", "_profileId", "_assetId", "_caseId", "_orderId", 
 STANDARD_ORIGIN = "profile"
 
 
+def object_origin(object_type: str) -> str:
+    """The origin of the keys an object type's objects give their profiles."""
+    return f"object:{object_type}"
+
+
 def standard_keys(fields: dict[str, Any]) -> list[tuple[str, str]]:
     """The predefined keys a profile's own fields provide: _account, _phone, _email, _fullName."""
     keys = []
@@ -112,6 +117,22 @@ def save_fields(db: Connection, domain_id: int, profile: Row[Any], fields: dict[
     if standard_keys(fields) != standard_keys(profile.fields):
         remove_keys(db, profile.id, STANDARD_ORIGIN)
         add_keys(db, domain_id, profile.id, standard_keys(fields), STANDARD_ORIGIN)
+
+
+def save_many_fields(db: Connection, domain_id: int,
+                     changes: list[tuple[Row[Any], dict[str, Any], dict[str, str]]]) -> None:
+    """``save_fields`` for many (profile, fields, field sources), each profile's update date kept: a statement of
+    each kind for them all (scrubbing an object type's fields from thousands of profiles)."""
+    if not changes:
+        return
+    _SAVE_FIELDS.run_many(db, [{"b_id": profile.id, "b_fields": fields, "b_sources": sources,
+                                "b_now": profile.updated_at} for profile, fields, sources in changes])
+    rekeyed = [(profile.id, standard_keys(fields)) for profile, fields, _ in changes
+               if standard_keys(fields) != standard_keys(profile.fields)]
+    _REMOVE_ORIGIN.run_many(db, [{"b_profile": profile_id, "b_origin": STANDARD_ORIGIN} for profile_id, _ in rekeyed])
+    insert_ignoring_duplicates(db, profile_keys, [
+        {"domain_id": domain_id, "key_name": name, "key_value": value, "profile_id": profile_id,
+         "origin": STANDARD_ORIGIN} for profile_id, keys in rekeyed for name, value in keys])
 
 
 _IDS_PER_STATEMENT = 20  # BatchGetProfile's limit and SearchProfiles' default page

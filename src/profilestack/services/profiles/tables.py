@@ -93,6 +93,14 @@ profile_objects = Table(
     Index("ix_profile_objects_expiry", "expires_at"),
 )
 
+# Object types deleted whose objects, keys and fields are still being removed (object_type_purge.py)
+profile_object_type_purges = Table(
+    "profile_object_type_purges", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("requested_at", UtcDateTime, nullable=False),
+)
+
 profile_event_triggers = _held("profile_event_triggers", Column("name", String(64), primary_key=True),
                                Column("object_type", String(255), nullable=False))
 
