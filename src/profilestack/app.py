@@ -63,7 +63,8 @@ class App:
         self.metric_ids = MetricIds()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)
-        self.metrics = ServerMetrics(self.database, self.audit.waiting)
+        self.metrics = ServerMetrics(self.database, self.audit.waiting,
+                                     Path(settings.metrics_dir) if settings.metrics_dir else None)
         self.audit.counted = self.metrics.count
         self.outbox = OutboxWorker(self.database, self.clock)
         tasks = {**all_tasks(), CLEANUP_TASK: lambda app, _payload: drop_finished_tasks(app.database, app.clock)}
@@ -96,6 +97,7 @@ class App:
 
     def start(self) -> None:
         self.audit.start()
+        self.metrics.start()
         with self.database.transaction() as connection:
             for kind in self._periodic:
                 ensure_pending(connection, self.clock, kind)
@@ -113,4 +115,5 @@ class App:
     def close(self) -> None:
         self.outbox.stop()
         self.audit.close()
+        self.metrics.close()
         self.database.dispose()

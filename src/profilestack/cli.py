@@ -7,8 +7,10 @@ import ipaddress
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -108,8 +110,12 @@ def serve(args: argparse.Namespace) -> int:
         database.migrate()
         print(_banner(settings, database.backend), flush=True)
         database.dispose()
+        settings.metrics_dir = tempfile.mkdtemp(prefix="profilestack-metrics-")  # the workers' shared counts
         os.environ.update(settings.to_env())
-        uvicorn.run("profilestack.server:create_app", factory=True, workers=settings.workers, **common)
+        try:
+            uvicorn.run("profilestack.server:create_app", factory=True, workers=settings.workers, **common)
+        finally:
+            shutil.rmtree(settings.metrics_dir, ignore_errors=True)
         return 0
     app = App(settings)
     print(_banner(settings, app.database.backend), flush=True)

@@ -45,6 +45,8 @@ class Settings:
     # more accounts, each with a root key pair of its own: "ACCOUNT:ACCESS_KEY:SECRET[,ACCOUNT:ACCESS_KEY:SECRET…]"
     accounts: str | None = None
     workers: int = 1  # server processes
+    # set by ``serve --workers N`` for its processes: where each publishes its metrics counts for the others
+    metrics_dir: str | None = None
     outbox_worker: bool = True  # run an outbox worker inside each server process
     log_level: str = "warning"
     max_request_bytes: int = 16 * 1024 * 1024  # a larger body is refused unread (413), not buffered

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from prometheus_client.parser import text_string_to_metric_families
 
 from profilestack import __version__
-from tests.conftest import Server
+from tests.conftest import Server, dedicated_server
 from tests.e2e.identities import ACCOUNT, allow, document, make_user
 from tests.e2e.waiting import wait_for
 
@@ -61,3 +61,17 @@ def test_calls_refusals_and_durations_are_counted(server: Server) -> None:
     assert value(after, "profilestack_info", storage=server.backend, version=__version__) == 1
     assert value(after, "profilestack_outbox_tasks", kind="outbox.cleanup", status="pending") >= 1
     assert ACCOUNT not in text and user.name not in text and user.key not in text  # aggregates only
+
+
+def test_each_process_of_a_multi_process_server_counts_the_calls_of_all(tmp_path) -> None:
+    """A scrape reaches one of ``--workers`` processes, whichever accepts its connection: each answers for all."""
+    with dedicated_server(tmp_path, PROFILESTACK_WORKERS="2") as server:
+        for _ in range(12):  # a client each: a connection each, taken by either process
+            server.client("sts").get_caller_identity()
+
+        def every_scrape_counts_twelve() -> bool:
+            seen = {value(scrape(server)[1], "profilestack_calls_total", service="sts",
+                          operation="GetCallerIdentity", error="") for _ in range(8)}
+            return seen == {12.0}
+
+        wait_for(every_scrape_counts_twelve, timeout=15)
