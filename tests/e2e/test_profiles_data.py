@@ -319,10 +319,16 @@ def test_deleting_an_object_type_removes_objects_and_scrubs_fields(profiles, dom
                                 Object=order("o-1", "s@example.com", first="Scrubbed", city="Paris"))
     (profile,) = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["s@example.com"])["Items"]
     profiles.update_profile(DomainName=domain, ProfileId=profile["ProfileId"], LastName="Kept")
+    # an object deleted earlier leaves its keys: the type's deletion takes them too
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order("o-2", "s@example.com"))
+    profiles.delete_profile_object(DomainName=domain, ProfileId=profile["ProfileId"], ObjectTypeName="Order",
+                                   ProfileObjectUniqueKey="o-2")
+    assert len(profiles.search_profiles(DomainName=domain, KeyName="_orderId", Values=["o-2"])["Items"]) == 1
     profiles.delete_profile_object_type(DomainName=domain, ObjectTypeName="Order")
     after = get(profiles, domain, profile["ProfileId"])
     assert after == {"ProfileId": profile["ProfileId"], "LastName": "Kept"}
     assert profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["s@example.com"])["Items"] == []
+    assert profiles.search_profiles(DomainName=domain, KeyName="_orderId", Values=["o-2"])["Items"] == []
     assert profiles.get_domain(DomainName=domain)["Stats"]["ObjectCount"] == 0
     assert error_of(profiles.get_profile_object_type, DomainName=domain, ObjectTypeName="Order")[0] == \
         "ResourceNotFoundException"

@@ -76,6 +76,7 @@ profile_keys = Table(
     # a key two of them give is kept once for each, so that it stays while either still gives it
     Column("origin", String(300), primary_key=True),
     Index("ix_profile_keys_profile", "profile_id"),
+    Index("ix_profile_keys_origin", "domain_id", "origin"),  # the keys an object type gave (its purge)
 )
 
 profile_object_types = _held("profile_object_types", Column("name", String(255), primary_key=True))

@@ -1,4 +1,5 @@
-"""Object types whose data is still being removed after DeleteProfileObjectType.
+"""Object types whose data is still being removed after DeleteProfileObjectType, and the index that finds the
+keys an object type gave.
 
 Revision ID: 0053
 """
@@ -19,7 +20,9 @@ def upgrade() -> None:
     sa.Column('requested_at', UtcDateTime, nullable=False),
     sa.PrimaryKeyConstraint('domain_id', 'name', name=op.f('pk_profile_object_type_purges'))
     )
+    op.create_index('ix_profile_keys_origin', 'profile_keys', ['domain_id', 'origin'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_profile_keys_origin', table_name='profile_keys')
     op.drop_table('profile_object_type_purges')
