@@ -114,9 +114,7 @@ def save_fields(db: Connection, domain_id: int, profile: Row[Any], fields: dict[
                 field_sources: dict[str, str] | None = None) -> None:
     _SAVE_FIELDS.run(db, {"b_id": profile.id, "b_fields": fields, "b_now": now,
                               "b_sources": profile.field_sources if field_sources is None else field_sources})
-    if standard_keys(fields) != standard_keys(profile.fields):
-        remove_keys(db, profile.id, STANDARD_ORIGIN)
-        add_keys(db, domain_id, profile.id, standard_keys(fields), STANDARD_ORIGIN)
+    _rekey(db, domain_id, [(profile, fields)])
 
 
 def save_many_fields(db: Connection, domain_id: int,
@@ -127,8 +125,15 @@ def save_many_fields(db: Connection, domain_id: int,
         return
     _SAVE_FIELDS.run_many(db, [{"b_id": profile.id, "b_fields": fields, "b_sources": sources,
                                 "b_now": profile.updated_at} for profile, fields, sources in changes])
-    rekeyed = [(profile.id, standard_keys(fields)) for profile, fields, _ in changes
-               if standard_keys(fields) != standard_keys(profile.fields)]
+    _rekey(db, domain_id, [(profile, fields) for profile, fields, _ in changes])
+
+
+def _rekey(db: Connection, domain_id: int, saved: list[tuple[Row[Any], dict[str, Any]]]) -> None:
+    """Profiles saved with new fields: where those change their predefined keys, the old keys go and the new come."""
+    rekeyed = [(profile.id, keys) for profile, fields in saved
+               if (keys := standard_keys(fields)) != standard_keys(profile.fields)]
+    if not rekeyed:
+        return
     _REMOVE_ORIGIN.run_many(db, [{"b_profile": profile_id, "b_origin": STANDARD_ORIGIN} for profile_id, _ in rekeyed])
     insert_ignoring_duplicates(db, profile_keys, [
         {"domain_id": domain_id, "key_name": name, "key_value": value, "profile_id": profile_id,
