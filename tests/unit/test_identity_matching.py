@@ -33,8 +33,24 @@ def test_groups_take_the_confidence_of_their_weakest_link_and_crowded_keys_are_p
                 ("p2", {"FirstName": "Ann", "LastName": "Lee", "EmailAddress": "ann@x.test", "PhoneNumber": "5550101"}),
                 ("p3", {"PhoneNumber": "555-0101"}),
                 ("p4", {"FirstName": "Zed", "LastName": "Ox"})]
-    (match,) = find_matches(profiles)
+    (match,) = find_matches(lambda: profiles)
     assert (match.profile_ids, match.confidence) == (["p1", "p2", "p3"], 0.8)
     switchboard = [(f"s{index}", {"PhoneNumber": "+1 555 0100 999"}) for index in range(MAX_CANDIDATES + 1)]
-    assert find_matches(switchboard) == []
-    assert len(find_matches(switchboard[:2])) == 1
+    assert find_matches(lambda: switchboard) == []
+    assert len(find_matches(lambda: switchboard[:2])) == 1
+
+
+def test_the_profiles_are_read_three_times_and_only_those_sharing_a_key_are_compared() -> None:
+    distinct = [(f"d{index}", {"FirstName": f"Name{index}", "LastName": f"Family{index}",
+                               "EmailAddress": f"person{index}@d.test", "PhoneNumber": f"+1 555 {index:07d}"})
+                for index in range(5_000)]
+    twins = [("t1", {"FirstName": "Bo", "LastName": "Day", "EmailAddress": "bo.day@t.test"}),
+             ("t2", {"FirstName": "Bo", "LastName": "Day", "EmailAddress": "BODAY@t.test"})]
+    readings = []
+
+    def read() -> list:
+        readings.append(1)
+        return [*distinct[:2_500], *twins, *distinct[2_500:]]
+
+    (match,) = find_matches(read)
+    assert match.profile_ids == ["t1", "t2"] and len(readings) == 3

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 KEPT = timedelta(days=30)  # a job is listed until thirty days after it ended (its JobExpirationTime)
 _GROUPS_PER_TRANSACTION = 50
+_PROFILES_PER_FETCH = 5_000
 _jobs = profile_identity_resolution_jobs.c
 _matches = profile_matches.c
 
@@ -168,11 +169,13 @@ def run_identity_resolution_job(app: App, payload: dict[str, Any]) -> None:
         matching = _pending(app, payload)
         auto_merging = matching.get("AutoMerging") or {}
         _step(app, payload, "PREPROCESSING", start_time=app.clock.now(), auto_merging=auto_merging or None)
-        with app.database.transaction(write=False) as db:
-            rows = db.execute(select(profiles_table.c.id, profiles_table.c.fields)
-                              .where(profiles_table.c.domain_id == payload["domain_id"])).all()
         _step(app, payload, "FIND_MATCHING")
-        matches = find_matches((row.id, row.fields) for row in rows)
+        mine = profiles_table.c.domain_id == payload["domain_id"]
+        every_profile = select(profiles_table.c.id, profiles_table.c.fields).where(mine).execution_options(
+            yield_per=_PROFILES_PER_FETCH)  # streamed: a million profiles are never in memory at once
+        with app.database.transaction(write=False) as db:  # one snapshot for both readings
+            reviewed = db.scalar(select(func.count()).select_from(profiles_table).where(mine))
+            matches = find_matches(lambda: ((row.id, row.fields) for row in db.execute(every_profile)))
         if matches:  # seen once the job has completed
             with app.database.transaction() as db:
                 db.execute(insert(profile_matches), [
@@ -188,7 +191,7 @@ def run_identity_resolution_job(app: App, payload: dict[str, Any]) -> None:
         domain, work = service_role.acting_for_domain(app, payload["domain_id"], "ListIdentityResolutionJobs")
         with work as ctx:
             now = ctx.now()
-            _set(ctx.db, payload, now, status="COMPLETED", end_time=now, profiles_reviewed=len(rows),
+            _set(ctx.db, payload, now, status="COMPLETED", end_time=now, profiles_reviewed=reviewed,
                  matches_found=len(matches), merges_done=merged)
             ctx.db.execute(delete(profile_matches).where(_matches.domain_id == domain.id,
                                                          _matches.job_id != payload["job_id"]))
