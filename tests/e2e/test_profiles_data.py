@@ -359,7 +359,7 @@ def test_a_large_object_type_is_purged_after_its_deletion_answers(server, profil
     assert error_of(profiles.get_profile_object_type, DomainName=domain, ObjectTypeName="Order")[0] == \
         "ResourceNotFoundException"
     wait_for(lambda: profiles.get_domain(DomainName=domain)["Stats"]["ObjectCount"] == 0, timeout=60)
-    wait_for(lambda: not server.read("SELECT name FROM profile_object_type_purges"))
+    wait_for(lambda: not server.read("SELECT name FROM profile_purges"))
     assert get(profiles, domain, last["ProfileId"]) == {"ProfileId": last["ProfileId"]}  # its fields scrubbed
     assert found_by_email(profiles, domain, "c0@example.com") == []
     assert found_by_email(profiles, domain, f"c{LARGE_TYPE - 1}@example.com") == []
@@ -372,7 +372,7 @@ def test_an_object_type_made_again_while_purging_starts_empty(server, profiles, 
     profiles.delete_profile_object_type(DomainName=domain, ObjectTypeName="Order")
     define_orders(profiles, domain)  # finishes the purge first
     assert profiles.get_domain(DomainName=domain)["Stats"]["ObjectCount"] == 0
-    assert server.read("SELECT name FROM profile_object_type_purges") == []
+    assert server.read("SELECT name FROM profile_purges") == []
     assert found_by_email(profiles, domain, f"c{LARGE_TYPE - 1}@example.com") == []
     profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order("o-1", "new@example.com"))
     (profile,) = found_by_email(profiles, domain, "new@example.com")

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from tests.conftest import Server
 from tests.e2e.errors import refused
-from tests.e2e.test_segments import Customers, _groups
+from tests.e2e.identities import unique
+from tests.e2e.test_profiles_data import LARGE_TYPE, define_orders, load_orders
+from tests.e2e.test_segments import Customers, _attribute, _groups
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import signed_later
 
@@ -128,3 +130,26 @@ def test_what_a_subscription_refuses_and_what_takes_it_along(server: Server) -> 
     customers.define("gold", GOLD)
     assert refused(profiles.get_segment_subscription, DomainName=domain, SegmentDefinitionName="gold")[0] == (
         "ResourceNotFoundException")
+
+
+def test_a_large_subscriptions_members_go_after_it_and_never_into_a_new_one(server: Server, tmp_path) -> None:
+    customers = Customers(server)
+    profiles, domain = customers.profiles, customers.domain
+    define_orders(profiles, domain)
+    load_orders(server, tmp_path, domain, LARGE_TYPE)  # customers F0, F1, …: more members than a call removes
+    segment = unique("named-f")
+    customers.define(segment, _groups({"Dimensions": [_attribute("FirstName", "BEGINS_WITH", "F")]}))
+    members = f"SELECT count(*) FROM profile_segment_members WHERE segment_name = '{segment}'"
+    profiles.put_segment_subscription(DomainName=domain, SegmentDefinitionName=segment)
+    _running(customers, segment)
+    assert server.read(members) == [LARGE_TYPE]
+
+    profiles.delete_segment_subscription(DomainName=domain, SegmentDefinitionName=segment)
+    profiles.put_segment_subscription(DomainName=domain, SegmentDefinitionName=segment)  # the rest goes first
+    _running(customers, segment)
+    assert server.read("SELECT name FROM profile_purges WHERE kind = 'segment-subscription'") == []
+    assert server.read(members) == [LARGE_TYPE] and _events(customers, segment) == []
+
+    profiles.delete_segment_subscription(DomainName=domain, SegmentDefinitionName=segment)
+    wait_for(lambda: server.read(members) == [0], timeout=30)  # in the background
+    wait_for(lambda: not server.read("SELECT name FROM profile_purges WHERE kind = 'segment-subscription'"))

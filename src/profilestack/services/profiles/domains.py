@@ -25,9 +25,9 @@ from profilestack.services.profiles.tables import (
     profile_integrations,
     profile_keys,
     profile_matches,
-    profile_object_type_purges,
     profile_object_types,
     profile_objects,
+    profile_purges,
     profile_segment_definitions,
     profile_segment_estimates,
     profile_segment_events,
@@ -169,7 +169,7 @@ def update_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 _BULK = (profile_objects, profile_keys, profiles_table, profile_history_records, profile_segment_members,
          profile_segment_events, profile_matches, profile_trigger_invocations)
 # and its configuration, a few rows each: removed with it
-_CONFIGURATION = (profile_object_types, profile_object_type_purges, profile_event_triggers, profile_integrations,
+_CONFIGURATION = (profile_object_types, profile_purges, profile_event_triggers, profile_integrations,
                   profile_calculated_attributes, profile_segment_definitions, profile_segment_estimates,
                   profile_domain_layouts, profile_domain_object_types, profile_upload_jobs,
                   profile_segment_subscriptions, profile_event_streams, profile_segment_snapshots,

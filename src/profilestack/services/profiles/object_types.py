@@ -8,11 +8,12 @@ from sqlalchemy import Connection, Row, bindparam, delete, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result
+from profilestack.services.profiles import purges
 from profilestack.services.profiles.definitions import save_definition
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.mapping import validate_definition
-from profilestack.services.profiles.object_type_purge import finish_purge, start_purge
+from profilestack.services.profiles.object_type_purge import OBJECT_TYPE
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_object_types
 from profilestack.services.profiles.templates import TEMPLATES, template
@@ -43,7 +44,7 @@ def definition_of(db: Connection, domain: Row[Any], name: str) -> dict[str, Any]
     found = template(name)
     if found is None:
         raise not_found(f"Object type {name} does not exist in domain {domain.name}.")
-    finish_purge(db, domain.id, name)  # objects put under a template are the type's of that name
+    purges.finish(db, OBJECT_TYPE, domain.id, name)  # objects put under a template are the type's of that name
     return found
 
 
@@ -73,7 +74,7 @@ def put_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[st
                               "template; remove them from the request.")
         definition.update({member: found[member] for member in _FROM_TEMPLATE if member not in params})
     validate_definition(definition)
-    finish_purge(ctx.db, domain.id, name)
+    purges.finish(ctx.db, OBJECT_TYPE, domain.id, name)
     save_definition(ctx.db, profile_object_types, {"domain_id": domain.id, "name": name}, definition, ctx.now())
     if params.get("Tags"):
         set_tags(ctx.db, type_arn(domain, name), params["Tags"], bad_request)
@@ -106,7 +107,7 @@ def delete_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict
     remove_tags(ctx.db, type_arn(domain, name))
     ctx.db.execute(delete(profile_object_types).where(profile_object_types.c.domain_id == domain.id,
                                                       profile_object_types.c.name == name))
-    start_purge(ctx, domain.id, name)
+    purges.start(ctx, OBJECT_TYPE, domain.id, name)
     return {"Message": f"Object type {name} and its objects were deleted."}
 
 

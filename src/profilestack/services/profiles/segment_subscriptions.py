@@ -22,9 +22,14 @@ from profilestack.gateway.errors import AwsError
 from profilestack.outbox.worker import enqueue
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles import service_role
+from profilestack.services.profiles import purges, service_role
 from profilestack.services.profiles.errors import not_found
-from profilestack.services.profiles.segments import SEGMENTS, SegmentMembers, forget_subscription
+from profilestack.services.profiles.segments import (
+    SEGMENT_SUBSCRIPTION,
+    SEGMENTS,
+    SegmentMembers,
+    forget_subscription,
+)
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.service_role import Gone
 from profilestack.services.profiles.tables import (
@@ -86,6 +91,7 @@ def put_segment_subscription(ctx: CallContext, params: dict[str, Any]) -> dict[s
     existing = ctx.db.execute(select(profile_segment_subscriptions).where(
         *_one(profile_segment_subscriptions, domain.id, segment.name))).first()
     if existing is None:
+        purges.finish(ctx.db, SEGMENT_SUBSCRIPTION, domain.id, segment.name)  # an earlier one's members go first
         cursor = ctx.db.execute(select(func.max(profile_history_records.c.seq))).scalar() or 0
         ctx.db.execute(insert(profile_segment_subscriptions).values(
             domain_id=domain.id, segment_name=segment.name, schedule=schedule, status="STARTING", started_at=now,
@@ -121,7 +127,7 @@ def get_segment_subscription(ctx: CallContext, params: dict[str, Any]) -> dict[s
 @profiles.operation("DeleteSegmentSubscription")
 def delete_segment_subscription(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain, subscription = _require_subscription(ctx, params)
-    forget_subscription(ctx.db, domain.id, subscription.segment_name)
+    forget_subscription(ctx, domain.id, subscription.segment_name)
     return {"Message": f"The subscription of segment definition {subscription.segment_name} was deleted."}
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select
+from sqlalchemy import Connection, Row, and_, delete, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles import purges
 from profilestack.services.profiles.calculated_attributes import CALCULATED_ATTRIBUTES, CalculatedValues
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
@@ -28,6 +29,7 @@ from profilestack.services.profiles.tables import (
     profile_segment_snapshots,
     profile_segment_subscriptions,
 )
+from profilestack.store.pruning import delete_matching
 
 SEGMENTS = HeldDefinitions(profile_segment_definitions, "name", "Segment definition", "segment-definitions",
                            "SegmentDefinitionName")
@@ -80,16 +82,30 @@ def delete_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[
     if users:
         raise bad_request(f"Segment definition {row.name} is used by {users[0]}; change or delete it first.")
     SEGMENTS.delete(ctx, domain, row)
-    forget_subscription(ctx.db, domain.id, row.name)
+    forget_subscription(ctx, domain.id, row.name)
     ctx.db.execute(delete(profile_segment_snapshots).where(profile_segment_snapshots.c.domain_id == domain.id,
                                                            profile_segment_snapshots.c.segment_name == row.name))
     return {"Message": f"Segment definition {row.name} was deleted."}
 
 
-def forget_subscription(db: Connection, domain_id: int, segment: str) -> None:
-    """A segment's subscription, its members and its events (segment_subscriptions.py)."""
-    for table in (profile_segment_subscriptions, profile_segment_members, profile_segment_events):
-        db.execute(delete(table).where(table.c.domain_id == domain_id, table.c.segment_name == segment))
+def forget_subscription(ctx: CallContext, domain_id: int, segment: str) -> None:
+    """A segment's subscription goes; its members and events (segment_subscriptions.py), which a segment of all
+    customers has a million of, soon after (purges.py)."""
+    subscriptions = profile_segment_subscriptions
+    ctx.db.execute(delete(subscriptions).where(subscriptions.c.domain_id == domain_id,
+                                               subscriptions.c.segment_name == segment))
+    purges.start(ctx, SEGMENT_SUBSCRIPTION, domain_id, segment)
+
+
+def _purge_subscription_data(db: Connection, domain_id: int, segment: str, limit: int) -> bool:
+    for table in (profile_segment_members, profile_segment_events):
+        if delete_matching(db, table, and_(table.c.domain_id == domain_id, table.c.segment_name == segment),
+                           limit) == limit:
+            return False
+    return True
+
+
+SEGMENT_SUBSCRIPTION = purges.kind("segment-subscription", _purge_subscription_data)
 
 
 class SegmentMembers:

@@ -94,10 +94,11 @@ profile_objects = Table(
     Index("ix_profile_objects_expiry", "expires_at"),
 )
 
-# Object types deleted whose objects, keys and fields are still being removed (object_type_purge.py)
-profile_object_type_purges = Table(
-    "profile_object_type_purges", metadata,
+# Things deleted whose data is still being removed (purges.py): object types, segment subscriptions
+profile_purges = Table(
+    "profile_purges", metadata,
     Column("domain_id", Integer, primary_key=True),
+    Column("kind", String(32), primary_key=True),
     Column("name", String(255), primary_key=True),
     Column("requested_at", UtcDateTime, nullable=False),
 )

@@ -1,5 +1,5 @@
-"""Object types whose data is still being removed after DeleteProfileObjectType, and the index that finds the
-keys an object type gave.
+"""Deleted things whose data is still being removed (object types, segment subscriptions), and the index that
+finds the keys an object type gave.
 
 Revision ID: 0053
 """
@@ -14,15 +14,16 @@ down_revision = "0052"
 
 
 def upgrade() -> None:
-    op.create_table('profile_object_type_purges',
+    op.create_table('profile_purges',
     sa.Column('domain_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('requested_at', UtcDateTime, nullable=False),
-    sa.PrimaryKeyConstraint('domain_id', 'name', name=op.f('pk_profile_object_type_purges'))
+    sa.PrimaryKeyConstraint('domain_id', 'kind', 'name', name=op.f('pk_profile_purges'))
     )
     op.create_index('ix_profile_keys_origin', 'profile_keys', ['domain_id', 'origin'], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index('ix_profile_keys_origin', table_name='profile_keys')
-    op.drop_table('profile_object_type_purges')
+    op.drop_table('profile_purges')
