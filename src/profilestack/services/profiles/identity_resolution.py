@@ -173,7 +173,7 @@ def run_identity_resolution_job(app: App, payload: dict[str, Any]) -> None:
         mine = profiles_table.c.domain_id == payload["domain_id"]
         every_profile = select(profiles_table.c.id, profiles_table.c.fields).where(mine).execution_options(
             yield_per=_PROFILES_PER_FETCH)  # streamed: a million profiles are never in memory at once
-        with app.database.transaction(write=False) as db:  # one snapshot for both readings
+        with app.database.transaction(write=False) as db:  # one snapshot for every reading
             reviewed = db.scalar(select(func.count()).select_from(profiles_table).where(mine))
             matches = find_matches(lambda: ((row.id, row.fields) for row in db.execute(every_profile)))
         if matches:  # seen once the job has completed
