@@ -33,11 +33,11 @@ def test_a_profile_joins_one_group_at_the_first_rule_that_links_it() -> None:
                 ("c", {"FirstName": "ann"}),
                 ("d", {"FirstName": "Bob"})]
     matching = {"MatchingRules": [{"Rule": ["EmailAddress"]}, {"Rule": ["FirstName"]}]}
-    assert match_groups(profiles, matching) == [(match_id(["a", "b"]), 1, ["a", "b"])]  # c alone at level 2
+    assert match_groups(lambda: profiles, matching) == [(match_id(["a", "b"]), 1, ["a", "b"])]  # c alone at level 2
     profiles.append(("e", {"FirstName": "ANN "}))
-    assert sorted(match_groups(profiles, matching)) == sorted([(match_id(["a", "b"]), 1, ["a", "b"]),
+    assert sorted(match_groups(lambda: profiles, matching)) == sorted([(match_id(["a", "b"]), 1, ["a", "b"]),
                                                                (match_id(["c", "e"]), 2, ["c", "e"])])
-    assert match_groups(profiles, {**matching, "MaxAllowedRuleLevelForMatching": 1}) == [
+    assert match_groups(lambda: profiles, {**matching, "MaxAllowedRuleLevelForMatching": 1}) == [
         (match_id(["a", "b"]), 1, ["a", "b"])]
 
 
@@ -46,10 +46,10 @@ def test_profiles_linked_through_each_other_form_one_group_with_a_stable_id() ->
                 ("b", {"PhoneNumber": "+1", "EmailAddress": "b@x.io"}),
                 ("c", {"EmailAddress": "b@x.io"})]
     matching = {"MatchingRules": [{"Rule": ["PhoneNumber"]}, {"Rule": ["EmailAddress"]}]}
-    assert match_groups(profiles, matching) == [(match_id(["a", "b"]), 1, ["a", "b"])]  # b taken at level 1
+    assert match_groups(lambda: profiles, matching) == [(match_id(["a", "b"]), 1, ["a", "b"])]  # b taken at level 1
     one_rule = {"MatchingRules": [{"Rule": ["EmailAddress"]}], "AttributeTypesSelector": {
         "AttributeMatchingModel": "MANY_TO_MANY", "EmailAddress": ["EmailAddress", "PersonalEmailAddress"]}}
     linked = [("a", {"EmailAddress": "a@x.io", "PersonalEmailAddress": "p@x.io"}),
               ("b", {"EmailAddress": "p@x.io"}), ("c", {"PersonalEmailAddress": "a@x.io"})]
-    assert match_groups(linked, one_rule) == [(match_id(["c", "b", "a"]), 1, ["a", "b", "c"])]
+    assert match_groups(lambda: linked, one_rule) == [(match_id(["c", "b", "a"]), 1, ["a", "b", "c"])]
     assert match_id(["b", "a"]) == match_id(["a", "b"]) and len(match_id(["a"])) == 32

@@ -17,10 +17,9 @@ Candidates are the profiles sharing a phone number, an email address or a name's
 a candidate set larger than ``MAX_CANDIDATES`` (a shared switchboard number, say) is passed over.
 
 The domain's profiles are read three times, so that memory holds the candidates, not a million customers: first
-to mark each candidate key in a bitmap of hashes (16 MB whatever the domain's size) and note those marked already
-(keys some profile shares, and a few that only collide with another); then to count exactly how many profiles
-have each of those; then to keep the profiles having a key that two to ``MAX_CANDIDATES`` profiles have. A job over
-200,000 profiles peaked at 465 MB of server memory when it held them all.
+to find the candidate keys more than one profile may share (shared_keys.py); then to count exactly how many
+profiles have each of those; then to keep the profiles having a key that two to ``MAX_CANDIDATES`` profiles have.
+A job over 200,000 profiles peaked at 465 MB of server memory when it held them all.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from typing import Any
 
 from profilestack.services.profiles.profile_store import EMAILS, PHONES
 from profilestack.services.profiles.rule_matching import match_id
+from profilestack.services.profiles.shared_keys import hashed, shared_hashes
 
 MAX_CANDIDATES = 100
 _SIMILAR_NAMES = 0.9
@@ -82,26 +82,6 @@ def confidence(one: Identity, other: Identity) -> float | None:
     return None
 
 
-_HASH_BITS = 2 ** 27  # a 16 MB bitmap: 2% of unshared keys collide with another at three million keys
-
-
-def _hashed(key: tuple[str, str]) -> int:
-    return hash(key) & (_HASH_BITS - 1)
-
-
-def _shared_key_hashes(people: Iterable[Identity]) -> set[int]:
-    """The hashes of the candidate keys more than one person has (and of some that collide with another)."""
-    seen, shared = bytearray(_HASH_BITS // 8), set()
-    for person in people:
-        for key in _blocks(person):
-            bit = _hashed(key)
-            if seen[bit >> 3] & (1 << (bit & 7)):
-                shared.add(bit)
-            else:
-                seen[bit >> 3] |= 1 << (bit & 7)
-    return shared
-
-
 def _blocks(person: Identity) -> set[tuple[str, str]]:
     keys = {("phone", phone) for phone in person.phones} | {("email", email) for email in person.emails}
     if person.name:
@@ -117,8 +97,8 @@ def find_matches(read_profiles: Callable[[], Iterable[tuple[str, dict[str, Any]]
     def people() -> Iterator[Identity]:
         return (identity(profile_id, fields) for profile_id, fields in read_profiles())
 
-    shared = _shared_key_hashes(people())
-    sizes = Counter(key for person in people() for key in _blocks(person) if _hashed(key) in shared)
+    shared = shared_hashes(key for person in people() for key in _blocks(person))
+    sizes = Counter(key for person in people() for key in _blocks(person) if hashed(key) in shared)
     usable = {key for key, size in sizes.items() if 2 <= size <= MAX_CANDIDATES}
     blocks: dict[tuple[str, str], list[Identity]] = {}
     for person in people():

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 KEPT = timedelta(days=30)  # a job is listed until thirty days after it ended (its JobExpirationTime)
 _GROUPS_PER_TRANSACTION = 50
-_PROFILES_PER_FETCH = 5_000
 _jobs = profile_identity_resolution_jobs.c
 _matches = profile_matches.c
 
@@ -170,12 +169,10 @@ def run_identity_resolution_job(app: App, payload: dict[str, Any]) -> None:
         auto_merging = matching.get("AutoMerging") or {}
         _step(app, payload, "PREPROCESSING", start_time=app.clock.now(), auto_merging=auto_merging or None)
         _step(app, payload, "FIND_MATCHING")
-        mine = profiles_table.c.domain_id == payload["domain_id"]
-        every_profile = select(profiles_table.c.id, profiles_table.c.fields).where(mine).execution_options(
-            yield_per=_PROFILES_PER_FETCH)  # streamed: a million profiles are never in memory at once
         with app.database.transaction(write=False) as db:  # one snapshot for every reading
-            reviewed = db.scalar(select(func.count()).select_from(profiles_table).where(mine))
-            matches = find_matches(lambda: ((row.id, row.fields) for row in db.execute(every_profile)))
+            reviewed = db.scalar(select(func.count()).select_from(profiles_table).where(
+                profiles_table.c.domain_id == payload["domain_id"]))
+            matches = find_matches(lambda: store.every_profile(db, payload["domain_id"]))
         if matches:  # seen once the job has completed
             with app.database.transaction() as db:
                 db.execute(insert(profile_matches), [

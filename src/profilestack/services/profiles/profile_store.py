@@ -7,7 +7,7 @@ object matching cost the same at ten thousand profiles as at a million.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -165,6 +165,17 @@ def load_profiles(db: Connection, domain_id: int, ids: Iterable[str], encoded: b
         values = {"domain": domain_id, **{f"id{index}": profile_id for index, profile_id in enumerate(chunk)}}
         rows.update((row.id, row) for row in _by_ids(len(chunk), encoded).all(db, values))
     return {profile_id: rows[profile_id] for profile_id in wanted if profile_id in rows}
+
+
+_PROFILES_PER_FETCH = 5_000
+
+
+def every_profile(db: Connection, domain_id: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The (id, fields) of every profile of the domain, streamed: a million profiles are never in memory at once
+    (matching a whole domain reads them so, and more than once)."""
+    statement = select(profiles_table.c.id, profiles_table.c.fields).where(
+        profiles_table.c.domain_id == domain_id).execution_options(yield_per=_PROFILES_PER_FETCH)
+    return ((row.id, row.fields) for row in db.execute(statement))
 
 
 _KEY_HOLDERS = Prepared(select(profile_keys.c.profile_id, profile_keys.c.origin).where(

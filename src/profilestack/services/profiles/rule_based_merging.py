@@ -25,7 +25,7 @@ from profilestack.services.profiles.history import History
 from profilestack.services.profiles.rule_matching import match_groups
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.service_role import Gone
-from profilestack.services.profiles.tables import profile_domains, profile_history_records, profiles_table
+from profilestack.services.profiles.tables import profile_domains, profile_history_records
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -84,9 +84,7 @@ def _look_at(app: App, domain_id: int) -> None:
         settled = db.execute(select(func.max(_history.seq)).where(
             _history.domain_id == domain_id, _history.created_at <= now - _SETTLING)).scalar()
         matching = domain.rule_based_matching
-        rows = db.execute(select(profiles_table.c.id, profiles_table.c.fields)
-                          .where(profiles_table.c.domain_id == domain_id))
-        groups = [ids for _, level, ids in match_groups(((row.id, row.fields) for row in rows), matching)
+        groups = [ids for _, level, ids in match_groups(lambda: store.every_profile(db, domain_id), matching)
                   if level <= merging_level(matching)]
     for start in range(0, len(groups), _GROUPS_PER_TRANSACTION):
         chunk = groups[start:start + _GROUPS_PER_TRANSACTION]
@@ -102,7 +100,7 @@ def _merge_groups(app: App, domain_id: int, matching: dict[str, Any], groups: li
         history = History.of(ctx, domain)
         for ids in groups:
             rows = store.load_profiles(ctx.db, domain.id, ids)
-            still = match_groups(((row.id, row.fields) for row in rows.values()), matching)
+            still = match_groups(lambda rows=rows: ((row.id, row.fields) for row in rows.values()), matching)
             if len(still) != 1 or still[0][2] != ids or still[0][1] > merging_level(matching):
                 continue  # changed since it was worked out: the next look sees it as it is now
             merging.merge_by_resolution(history, list(rows.values()), matching.get("ConflictResolution") or {})

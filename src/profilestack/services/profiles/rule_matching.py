@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+
+from profilestack.services.profiles.shared_keys import hashed, shared_hashes
 
 # Attribute types and the field each stands for when the selector names none.
 _TYPES = {"PhoneNumber": "PhoneNumber", "EmailAddress": "EmailAddress", "Address": "Address"}
@@ -86,19 +88,32 @@ def linked(keys: dict[str, set[tuple]]) -> list[list[str]]:
     return [ids for ids in members.values() if len(ids) > 1]
 
 
-def match_groups(profiles: Iterable[tuple[str, dict[str, Any]]], matching: dict[str, Any]
+def match_groups(read_profiles: Callable[[], Iterable[tuple[str, dict[str, Any]]]], matching: dict[str, Any]
                  ) -> list[tuple[str, int, list[str]]]:
-    """(match id, rule level, sorted profile ids) of every group of two or more profiles, by match id."""
-    remaining = dict(profiles)
+    """(match id, rule level, sorted profile ids) of every group of two or more profiles, by match id.
+    ``read_profiles`` gives the (id, fields) of every profile, the same each time: it is called twice, so that
+    memory holds the profiles sharing a key with another rather than the whole domain (shared_keys.py)."""
     rules = matching.get("MatchingRules") or []
     levels = min(len(rules), matching.get("MaxAllowedRuleLevelForMatching") or len(rules))
     selector = matching.get("AttributeTypesSelector") or {}
-    groups = []
-    for level, rule in enumerate(rules[:levels], start=1):
-        keys = {profile_id: found for profile_id, fields in remaining.items()
-                if (found := rule_keys(fields, rule["Rule"], selector))}
+
+    def keyed() -> Iterator[tuple[str, list[set[tuple]]]]:
+        """Each profile's keys at each level."""
+        for profile_id, fields in read_profiles():
+            yield profile_id, [rule_keys(fields, rule["Rule"], selector) for rule in rules[:levels]]
+
+    shared = shared_hashes((level, key) for _, by_level in keyed() for level, found in enumerate(by_level)
+                           for key in found)
+    candidates: dict[str, list[set[tuple]]] = {}
+    for profile_id, by_level in keyed():
+        kept = [{key for key in found if hashed((level, key)) in shared} for level, found in enumerate(by_level)]
+        if any(kept):
+            candidates[profile_id] = kept
+    groups, grouped = [], set()
+    for level in range(levels):
+        keys = {profile_id: kept[level] for profile_id, kept in candidates.items()
+                if kept[level] and profile_id not in grouped}
         for ids in linked(keys):
-            groups.append((match_id(ids), level, sorted(ids)))
-            for profile_id in ids:
-                del remaining[profile_id]
+            groups.append((match_id(ids), level + 1, sorted(ids)))
+            grouped.update(ids)
     return sorted(groups)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page
@@ -16,7 +16,6 @@ from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.identity_resolution import latest_matches, require_matching
 from profilestack.services.profiles.rule_matching import match_groups
 from profilestack.services.profiles.service import profiles
-from profilestack.services.profiles.tables import profiles_table
 
 Group = tuple[str, list[str], dict[str, Any]]  # match id, profile ids, the rule level or confidence
 
@@ -26,9 +25,7 @@ def _groups(ctx: CallContext, domain: Row[Any]) -> list[tuple[str, int, list[str
     if not matching.get("Enabled"):
         raise bad_request(f"Rule-based matching is not enabled for domain {domain.name}: enable it with "
                           "UpdateDomain's RuleBasedMatching.")
-    rows = ctx.db.execute(select(profiles_table.c.id, profiles_table.c.fields)
-                          .where(profiles_table.c.domain_id == domain.id))
-    return match_groups(((row.id, row.fields) for row in rows), matching)
+    return match_groups(lambda: store.every_profile(ctx.db, domain.id), matching)
 
 
 @profiles.operation("ListRuleBasedMatches")
