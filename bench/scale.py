@@ -1,0 +1,141 @@
+"""Whole-domain work in a large domain, on SQLite: what it costs in time, in server memory, and in other writers'
+waits (docs/decisions.md quotes these figures).
+
+- rule-based matching (``ListRuleBasedMatches``) and an identity resolution job over every profile: seconds taken,
+  and the server's peak resident memory against its memory before (each on a freshly started server);
+- ``DeleteProfileObjectType`` of a ten-object type: how long the call takes;
+- ``DeleteProfileObjectType`` of the type every profile came from: how long the call takes, how long its purge
+  takes in the background, and another client's ``PutProfileObject`` meanwhile, against the same client's before.
+
+    .venv/bin/python -m bench.scale [--profiles 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.profiles import DOMAIN, bulk_load, define_domain, profiles_client
+from bench.run import ROOT
+from profilestack.testing import LocalServer
+
+
+def _memory_kb(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (the peak) of a process, in kB."""
+    with open(f"/proc/{pid}/status") as status:
+        return {line.split(":")[0]: int(line.split()[1]) for line in status if line.startswith(("VmRSS", "VmHWM"))}
+
+
+def _whole_domain_call(data_dir: Path, label: str, work) -> str:
+    """A freshly started server (so that its peak is this work's), the work timed."""
+    with LocalServer(data_dir=data_dir) as server:
+        client = profiles_client(server.port)
+        before = _memory_kb(server.process.pid)["VmRSS"]
+        began = time.monotonic()
+        work(client)
+        took = time.monotonic() - began
+        peak = _memory_kb(server.process.pid)["VmHWM"]
+    return f"| {label} | {took:.1f} s | {before / 1024:.0f} MB | {peak / 1024:.0f} MB |"
+
+
+def _rule_based_matching(client) -> None:
+    client.update_domain(DomainName=DOMAIN, RuleBasedMatching={
+        "Enabled": True, "MatchingRules": [{"Rule": ["EmailAddress"]}, {"Rule": ["PhoneNumber"]}],
+        "AttributeTypesSelector": {"AttributeMatchingModel": "ONE_TO_ONE"}})
+    client.list_rule_based_matches(DomainName=DOMAIN)
+
+
+def _identity_resolution(client) -> None:
+    client.update_domain(DomainName=DOMAIN, RuleBasedMatching={"Enabled": False}, Matching={"Enabled": True})
+    while not any(job["Status"] in ("COMPLETED", "FAILED") for job in
+                  client.list_identity_resolution_jobs(DomainName=DOMAIN)["IdentityResolutionJobsList"]):
+        time.sleep(0.2)
+
+
+def _deletions(data_dir: Path, profiles: int) -> list[str]:
+    with LocalServer(data_dir=data_dir) as server:
+        client = profiles_client(server.port)
+        client.update_domain(DomainName=DOMAIN, Matching={"Enabled": False})
+        client.put_profile_object_type(
+            DomainName=DOMAIN, ObjectTypeName="Note", Description="notes",
+            Fields={"id": {"Source": "_source.id"}, "email": {"Source": "_source.email"}},
+            Keys={"_noteId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}],
+                  "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+        for index in range(10):
+            client.put_profile_object(DomainName=DOMAIN, ObjectTypeName="Note",
+                                      Object=f'{{"id": "n{index}", "email": "c{index}@example.com"}}')
+        began = time.monotonic()
+        client.delete_profile_object_type(DomainName=DOMAIN, ObjectTypeName="Note")
+        small = time.monotonic() - began
+
+        waits: list[float] = []
+        stop = threading.Event()
+
+        def other_writer() -> None:
+            writer = profiles_client(server.port)
+            index = 0
+            while not stop.is_set():
+                index += 1
+                started = time.monotonic()
+                writer.put_profile_object(DomainName=DOMAIN, ObjectTypeName="Other", Object=f'{{"id": "x{index}"}}')
+                waits.append(time.monotonic() - started)
+
+        client.put_profile_object_type(
+            DomainName=DOMAIN, ObjectTypeName="Other", Description="another source",
+            Fields={"id": {"Source": "_source.id"}},
+            Keys={"_otherId": [{"StandardIdentifiers": ["UNIQUE", "PROFILE"], "FieldNames": ["id"]}]},
+            AllowProfileCreation=True)
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        time.sleep(3)
+        before = sorted(waits)
+        began = time.monotonic()
+        client.delete_profile_object_type(DomainName=DOMAIN, ObjectTypeName="Order")
+        call = time.monotonic() - began
+        during_from = len(waits)
+        while client.get_domain(DomainName=DOMAIN)["Stats"]["ObjectCount"] > len(waits):
+            time.sleep(0.2)
+        purge = time.monotonic() - began
+        stop.set()
+        thread.join()
+        during = sorted(waits[during_from:])
+
+    def spread(values: list[float]) -> str:
+        return (f"p50 {values[len(values) // 2] * 1000:.0f} ms, p99 {values[int(len(values) * 0.99)] * 1000:.0f} ms, "
+                f"longest {values[-1] * 1000:.0f} ms ({len(values)} puts)")
+
+    return [f"- DeleteProfileObjectType of a ten-object type: {small * 1000:.0f} ms",
+            f"- DeleteProfileObjectType of the type of all {profiles:,} objects: the call {call:.2f} s, its purge "
+            f"done {purge:.1f} s after it began",
+            f"- another client's PutProfileObject before: {spread(before)}",
+            f"- the same while the purge ran: {spread(during)}"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profiles", type=int, default=200_000)
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-scale-"))
+    try:
+        with LocalServer(data_dir=data_dir) as server:
+            define_domain(server.port)
+        rate = bulk_load(data_dir, 0, args.profiles)
+        lines = [f"SQLite, one server process, {args.profiles:,} profiles (one object each, loaded at {rate:,.0f}/s).",
+                 "", "| whole-domain work | took | server memory before | server peak |", "|---|---:|---:|---:|",
+                 _whole_domain_call(data_dir, "ListRuleBasedMatches (two rules)", _rule_based_matching),
+                 _whole_domain_call(data_dir, "identity resolution job", _identity_resolution), "",
+                 *_deletions(data_dir, args.profiles)]
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    report = "\n".join(lines)
+    print(report)
+    (ROOT / "results-scale.md").write_text(report + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
