@@ -37,13 +37,13 @@ from bench.run import (
     free_port,
     lua_script,
     median_result,
-    proc_texts,
     process_tree,
     processes,
     ratio_text,
     run_wrk,
     serve_command,
     start,
+    status_kb,
 )
 
 DOMAIN = "bench"
@@ -138,9 +138,7 @@ def _reads(wrk: str, port: int, ceiling: int, profiles: int, duration: int, conn
 
 def _rss_mb(pid: int) -> float:
     """Resident memory of the server's processes together."""
-    kilobytes = sum(int(line.split()[1]) for text in proc_texts(process_tree(pid), "status")
-                    for line in text.splitlines() if line.startswith("VmRSS:"))
-    return kilobytes / 1024
+    return status_kb(process_tree(pid), "VmRSS") / 1024
 
 
 def main() -> int:

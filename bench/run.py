@@ -179,6 +179,12 @@ def proc_texts(pids: Iterable[int], name: str) -> Iterator[str]:
             continue
 
 
+def status_kb(pids: Iterable[int], field: str) -> int:
+    """A memory field of ``/proc/<pid>/status`` (``VmRSS``, ``VmHWM``, in kB), summed over the processes."""
+    return sum(int(line.split()[1]) for text in proc_texts(pids, "status")
+               for line in text.splitlines() if line.startswith(f"{field}:"))
+
+
 def process_tree(pid: int) -> list[int]:
     """The process and its descendants, from ``/proc``."""
     parents: dict[int, list[int]] = {}

@@ -20,25 +20,19 @@ import time
 from pathlib import Path
 
 from bench.profiles import DOMAIN, bulk_load, define_domain, profiles_client
-from bench.run import ROOT
+from bench.run import ROOT, status_kb
 from profilestack.testing import LocalServer
-
-
-def _memory_kb(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (the peak) of a process, in kB."""
-    with open(f"/proc/{pid}/status") as status:
-        return {line.split(":")[0]: int(line.split()[1]) for line in status if line.startswith(("VmRSS", "VmHWM"))}
 
 
 def _whole_domain_call(data_dir: Path, label: str, work) -> str:
     """A freshly started server (so that its peak is this work's), the work timed."""
     with LocalServer(data_dir=data_dir) as server:
         client = profiles_client(server.port)
-        before = _memory_kb(server.process.pid)["VmRSS"]
+        before = status_kb([server.process.pid], "VmRSS")
         began = time.monotonic()
         work(client)
         took = time.monotonic() - began
-        peak = _memory_kb(server.process.pid)["VmHWM"]
+        peak = status_kb([server.process.pid], "VmHWM")  # the process's peak so far
     return f"| {label} | {took:.1f} s | {before / 1024:.0f} MB | {peak / 1024:.0f} MB |"
 
 
