@@ -104,10 +104,10 @@ def delete_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict
     name = params["ObjectTypeName"]
     if find_type(ctx.db, domain.id, name) is None:
         raise not_found(f"Object type {name} does not exist in domain {domain.name}.")
+    purges.start(ctx, OBJECT_TYPE, domain.id, name)  # first: it takes the domain's data lock before any row's
     remove_tags(ctx.db, type_arn(domain, name))
     ctx.db.execute(delete(profile_object_types).where(profile_object_types.c.domain_id == domain.id,
                                                       profile_object_types.c.name == name))
-    purges.start(ctx, OBJECT_TYPE, domain.id, name)
     return {"Message": f"Object type {name} and its objects were deleted."}
 
 

@@ -49,7 +49,9 @@ def _purging(db: Connection, what: str, domain_id: int, name: str) -> bool:
 
 
 def start(ctx: CallContext, what: str, domain_id: int, name: str) -> None:
-    """The thing is deleted: its data goes now if it is small, else from now on (the name purging meanwhile)."""
+    """The thing is being deleted: its data goes now if it is small, else from now on (the name purging meanwhile).
+    Called before the deleting call touches any row, since it takes the domain's data lock: locks taken in another
+    order than the writers of the domain's data take them deadlock on PostgreSQL."""
     lock_for_transaction(ctx.db, domain_data_key(domain_id))  # its data still coming in is written first
     if _CHUNKS[what](ctx.db, domain_id, name, CHUNK):
         return

@@ -91,10 +91,10 @@ def delete_segment_definition(ctx: CallContext, params: dict[str, Any]) -> dict[
 def forget_subscription(ctx: CallContext, domain_id: int, segment: str) -> None:
     """A segment's subscription goes; its members and events (segment_subscriptions.py), which a segment of all
     customers has a million of, soon after (purges.py)."""
+    purges.start(ctx, SEGMENT_SUBSCRIPTION, domain_id, segment)  # first: the domain's data lock before any row's
     subscriptions = profile_segment_subscriptions
     ctx.db.execute(delete(subscriptions).where(subscriptions.c.domain_id == domain_id,
                                                subscriptions.c.segment_name == segment))
-    purges.start(ctx, SEGMENT_SUBSCRIPTION, domain_id, segment)
 
 
 def _purge_subscription_data(db: Connection, domain_id: int, segment: str, limit: int) -> bool:
