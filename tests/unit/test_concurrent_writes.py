@@ -8,13 +8,17 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
+from profilestack.gateway.errors import AwsError
+from profilestack.runtime import Ids
 from profilestack.services.cloudwatch.handlers import put_metric_data
 from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.cloudwatch.tables import cloudwatch_metrics
+from profilestack.services.profiles.objects import ingest
+from profilestack.services.profiles.tables import profile_domains, profile_keys, profile_objects, profiles_table
 from profilestack.store.database import Database
-from profilestack.store.locks import lock_for_transaction
+from profilestack.store.locks import domain_data_key, lock_for_transaction
 from profilestack.store.resource_tags import resource_tags
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -139,3 +143,41 @@ def test_a_read_only_transaction_reads_one_snapshot(database: Database) -> None:
         assert keys(reader) == ["first", "second"]
     with database.transaction() as writer:  # writers see what is committed at each statement
         assert keys(writer) == ["first", "second"]
+
+
+def test_an_object_put_while_its_domain_is_deleted_writes_nothing(database: Database) -> None:
+    """The put read its domain before DeleteDomain committed, and waits for the domain's data lock meanwhile."""
+    if database.backend != "postgresql":
+        pytest.skip("SQLite has one writer: a put reads its domain inside its own write transaction")
+    with database.transaction() as connection:
+        connection.execute(insert(profile_domains).values(
+            account_id="000000000000", region="us-east-1", name="racing", arn="arn:racing",
+            default_expiration_days=30, created_at=NOW, updated_at=NOW))
+        domain = connection.execute(select(profile_domains).where(profile_domains.c.name == "racing")).one()
+    definition = {"AllowProfileCreation": True,
+                  "Fields": {"phone": {"Source": "_source.phone", "Target": "_profile.PhoneNumber"}},
+                  "Keys": {"_phone": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["phone"]}]}}
+    outcome: list[BaseException | str] = []
+
+    def put() -> None:
+        try:
+            with database.transaction() as connection:
+                outcome.append(ingest(connection, Ids(), domain, "Calls", definition, '{"phone": "+15550100"}',
+                                      NOW).unique_key)
+        except BaseException as error:
+            outcome.append(error)
+
+    with database.transaction() as connection:  # DeleteDomain's first steps
+        lock_for_transaction(connection, domain_data_key(domain.id))
+        connection.execute(delete(profile_domains).where(profile_domains.c.id == domain.id))
+        racer = threading.Thread(target=put)
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive()  # waiting for the domain's data lock
+    racer.join(timeout=10)
+    assert len(outcome) == 1 and isinstance(outcome[0], AwsError)
+    assert outcome[0].code == "ResourceNotFoundException" and "racing" in outcome[0].message
+    with database.transaction(write=False) as connection:
+        for table in (profiles_table, profile_keys, profile_objects):
+            assert connection.execute(select(func.count()).select_from(table).where(
+                table.c.domain_id == domain.id)).scalar() == 0

@@ -56,6 +56,7 @@ _FIND_OBJECT = Prepared(select(profile_objects).where(*_ONE_OBJECT))
 _INSERT_OBJECT = Prepared(insert(profile_objects))
 _UPDATE_OBJECT = Prepared(update(profile_objects).where(*_ONE_OBJECT).values(
     body=bindparam("b_body"), profile_id=bindparam("b_profile"), expires_at=bindparam("b_expires")))
+_DOMAIN_EXISTS = Prepared(select(profile_domains.c.id).where(profile_domains.c.id == bindparam("b_domain")))
 
 
 def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
@@ -134,7 +135,16 @@ def lock_batch(db: Connection, domain: Row[Any], object_type: str, definition: d
             keys += _locks(domain, object_type, *_mapped(definition, text))
         except AwsError:  # refused when its turn comes
             continue
+    _lock_domain_data(db, domain, keys)
+
+
+def _lock_domain_data(db: Connection, domain: Row[Any], keys: list[str]) -> None:
+    """The object locks and the domain's shared data lock; the domain is looked at again once they are held: a
+    DeleteDomain that committed while this call waited for them leaves it writing into a domain that is gone
+    (PostgreSQL reads the domain before the lock; SQLite's one writer read it inside this transaction)."""
     lock_for_transaction(db, *keys, shared=(domain_data_key(domain.id),))
+    if takes_locks(db) and _DOMAIN_EXISTS.first(db, {"b_domain": domain.id}) is None:
+        raise not_found(f"Domain {domain.name} does not exist.")
 
 
 class Ingested(NamedTuple):
@@ -149,7 +159,7 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     history."""
     history = History(db, ids, domain, now, performed_by)
     mapped, unique_key = _mapped(definition, text)
-    lock_for_transaction(db, *_locks(domain, object_type, mapped, unique_key), shared=(domain_data_key(domain.id),))
+    _lock_domain_data(db, domain, _locks(domain, object_type, mapped, unique_key))
     existing = _find_object(db, domain.id, object_type, unique_key)
     origin = store.object_origin(object_type)
     if existing is not None:
