@@ -25,6 +25,7 @@ from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.iam.authorization import IamPolicyStore, iam_resource_tags, names_with_path
 from profilestack.services.iam.catalogue import override_default_versions
 from profilestack.services.iam.credentials import AccessKeyCredentials
+from profilestack.services.listing_snapshots import ListingSnapshots
 from profilestack.services.profiles.service_role import give_roles_to_domains
 from profilestack.services.registry import all_tasks, give_ups, periodic_tasks
 from profilestack.services.sts.credentials import (
@@ -60,6 +61,7 @@ class App:
         self.policies = IamPolicyStore(self.database, tag_readers)
         self.iam_reads = ReadCache()
         self.profile_domain_ids = ReadCache()  # (account, region, name) → the domain's id and name, for reads
+        self.listings = ListingSnapshots()  # rule-based match groups, between the pages of one listing
         self.metric_ids = MetricIds()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)

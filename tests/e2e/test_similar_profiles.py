@@ -105,3 +105,49 @@ def test_what_cannot_be_matched_isrefused(server: Server) -> None:
         "with UpdateDomain.")
     assert refused(profiles.list_rule_based_matches, DomainName=unique("nodomain"))[0] == (
         "ResourceNotFoundException")
+
+
+def test_a_listing_pages_through_the_groups_its_first_page_found(server: Server) -> None:
+    """Later pages read the listing the first page worked out: a group formed meanwhile waits for the next
+    listing, and none is skipped or repeated."""
+    profiles = server.client("customer-profiles")
+    domain, other = unique("pages"), unique("pagesother")
+    for name in (domain, other):
+        profiles.create_domain(DomainName=name, DefaultExpirationDays=30, RuleBasedMatching=MATCHING)
+
+    def pair(name: str, email: str) -> None:
+        for _ in range(2):
+            profiles.create_profile(DomainName=name, EmailAddress=email)
+
+    for index in range(3):
+        pair(domain, f"pair{index}@example.com")
+    pair(other, "other@example.com")
+    first = profiles.list_rule_based_matches(DomainName=domain, MaxResults=1)
+    pair(domain, "late@example.com")  # sorts anywhere among the others: its match id is a digest
+    listed, token = first["MatchIds"], first["NextToken"]
+    while token:
+        page = profiles.list_rule_based_matches(DomainName=domain, MaxResults=1, NextToken=token)
+        listed, token = listed + page["MatchIds"], page.get("NextToken")
+    assert len(listed) == len(set(listed)) == 3
+    now = profiles.list_rule_based_matches(DomainName=domain)["MatchIds"]
+    assert len(now) == 4 and set(listed) < set(now)
+
+    # a token is honoured only where its listing was made: elsewhere it is an offset into a fresh listing
+    assert profiles.list_rule_based_matches(DomainName=domain, NextToken=first["NextToken"])["MatchIds"] == listed[1:]
+    assert profiles.list_rule_based_matches(DomainName=other, NextToken=first["NextToken"])["MatchIds"] == []
+    assert refused(profiles.list_rule_based_matches, DomainName=domain, NextToken="bm90IGEgdG9rZW4=") == (
+        "BadRequestException", "The next token is invalid.")
+
+
+def test_similar_profiles_page_through_the_group_first_found(server: Server) -> None:
+    profiles = server.client("customer-profiles")
+    domain = unique("similarpages")
+    profiles.create_domain(DomainName=domain, DefaultExpirationDays=30, RuleBasedMatching=MATCHING)
+    ids = [profiles.create_profile(DomainName=domain, EmailAddress="same@example.com")["ProfileId"]
+           for _ in range(3)]
+    first = _similar(profiles, domain, "_email", "same@example.com", MaxResults=2)
+    profiles.delete_profile(DomainName=domain, ProfileId=sorted(ids)[2])
+    rest = _similar(profiles, domain, "_email", "same@example.com", MaxResults=2, NextToken=first["NextToken"])
+    assert first["ProfileIds"] + rest["ProfileIds"] == sorted(ids)
+    assert rest["MatchId"] == first["MatchId"] and "NextToken" not in rest
+    assert _similar(profiles, domain, "_email", "same@example.com")["ProfileIds"] == sorted(ids)[:2]

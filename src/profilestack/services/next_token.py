@@ -9,31 +9,45 @@ from typing import Any
 from profilestack.gateway.errors import AwsError
 
 
-def _bad_token(message: str) -> AwsError:
+def bad_token(message: str) -> AwsError:
     return AwsError("BadRequestException", message, 400)
 
 
+def read_token(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_token) -> tuple[str | None, int]:
+    """The kept listing a ``NextToken`` names (listing_snapshots.py; None for a plain offset) and the offset of
+    the page it asks for; no token: the first page."""
+    token = params.get("NextToken")
+    if not token:
+        return None, 0
+    try:
+        listing, _, offset = base64.urlsafe_b64decode(token.encode()).decode().rpartition(":")
+        start = int(offset)
+    except ValueError as exc:
+        raise invalid("The next token is invalid.") from exc
+    if start < 0:
+        raise invalid("The next token is invalid.")
+    return listing or None, start
+
+
+def next_token(offset: int, listing: str | None = None) -> str:
+    return base64.urlsafe_b64encode(f"{listing}:{offset}".encode() if listing else str(offset).encode()).decode()
+
+
 def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,
-         invalid: Callable[[str], AwsError] = _bad_token, size_name: str = "MaxResults"
+         invalid: Callable[[str], AwsError] = bad_token, size_name: str = "MaxResults"
          ) -> tuple[list[Any], str | None]:
     """One page and the token of the next one (None when this is the last); ``size_name``: the parameter that
     asks for a page size."""
-    token = params.get("NextToken")
-    start = 0
-    if token:
-        try:
-            start = int(base64.urlsafe_b64decode(token.encode()).decode())
-        except ValueError as exc:
-            raise invalid("The next token is invalid.") from exc
+    _, start = read_token(params, invalid)
     size = params.get(size_name) or default_size
     chunk = list(items[start:start + size])
     more = start + size < len(items)
-    return chunk, base64.urlsafe_b64encode(str(start + size).encode()).decode() if more else None
+    return chunk, next_token(start + size) if more else None
 
 
 def page_result(items: Sequence[Any], params: dict[str, Any],
                 shape: Callable[[list[Any]], list[Any]] | None = None, default_size: int = 100, key: str = "Items",
-                invalid: Callable[[str], AwsError] = _bad_token, size_name: str = "MaxResults") -> dict[str, Any]:
+                invalid: Callable[[str], AwsError] = bad_token, size_name: str = "MaxResults") -> dict[str, Any]:
     """``{key: [...], "NextToken": ...}`` for one page; ``shape`` turns the page's rows into items."""
     chunk, token = page(items, params, default_size, invalid, size_name)
     result: dict[str, Any] = {key: shape(chunk) if shape else chunk}

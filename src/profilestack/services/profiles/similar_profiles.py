@@ -1,6 +1,7 @@
 """ListRuleBasedMatches and GetSimilarProfiles: the domain's rule-based match groups, worked out from its profiles
-at each call (rule_matching.py); GetSimilarProfiles also reads the machine-learning kind, the latest identity
-resolution job's groups (identity_resolution.py)."""
+at each listing's first page (rule_matching.py) and kept for its later pages (listing_snapshots.py);
+GetSimilarProfiles also reads the machine-learning kind, the latest identity resolution job's groups
+(identity_resolution.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 from sqlalchemy import Row
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.next_token import page
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
@@ -31,7 +31,11 @@ def _groups(ctx: CallContext, domain: Row[Any]) -> list[tuple[str, int, list[str
 @profiles.operation("ListRuleBasedMatches")
 def list_rule_based_matches(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    match_ids, token = page([match_id for match_id, _, _ in _groups(ctx, domain)], params)
+
+    def work_out() -> tuple[None, list[str]]:
+        return None, [match_id for match_id, _, _ in _groups(ctx, domain)]
+
+    _, match_ids, token = ctx.app.listings.page(("ListRuleBasedMatches", domain.id), params, work_out)
     return {"MatchIds": match_ids, "NextToken": token}
 
 
@@ -47,16 +51,21 @@ def _group_of(ctx: CallContext, domain: Row[Any], groups: list[Group], key: str,
 def get_similar_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Rule-based groups as they are now, or the machine-learning kind: the latest identity resolution job's."""
     domain = require_domain(ctx, params["DomainName"])
-    if params["MatchType"] == "ML_BASED_MATCHING":
-        require_matching(ctx, domain.name)
-        groups = [(row.match_id, row.profile_ids, {"ConfidenceScore": row.confidence})
-                  for row in latest_matches(ctx.db, domain.id)[1]]
-    else:
-        groups = [(match_id, ids, {"RuleLevel": level}) for match_id, level, ids in _groups(ctx, domain)]
     key, value = params["SearchKey"], params["SearchValue"]
-    group = _group_of(ctx, domain, groups, key, value)
-    if group is None:
-        raise not_found(f"No match group holds a profile found by {key} {value} in domain {domain.name}.")
-    match_id, profile_ids, about = group
-    chunk, token = page(profile_ids, params)
-    return {"ProfileIds": chunk, "MatchId": match_id, "MatchType": params["MatchType"], **about, "NextToken": token}
+
+    def work_out() -> tuple[Group, list[str]]:
+        if params["MatchType"] == "ML_BASED_MATCHING":
+            require_matching(ctx, domain.name)
+            groups = [(row.match_id, row.profile_ids, {"ConfidenceScore": row.confidence})
+                      for row in latest_matches(ctx.db, domain.id)[1]]
+        else:
+            groups = [(match_id, ids, {"RuleLevel": level}) for match_id, level, ids in _groups(ctx, domain)]
+        group = _group_of(ctx, domain, groups, key, value)
+        if group is None:
+            raise not_found(f"No match group holds a profile found by {key} {value} in domain {domain.name}.")
+        return group, group[1]
+
+    scope = ("GetSimilarProfiles", domain.id, params["MatchType"], key, value)
+    (match_id, _, about), profile_ids, token = ctx.app.listings.page(scope, params, work_out)
+    return {"ProfileIds": profile_ids, "MatchId": match_id, "MatchType": params["MatchType"], **about,
+            "NextToken": token}
