@@ -1,13 +1,14 @@
 """Whole-domain work in a large domain, on SQLite: what it costs in time, in server memory, and in other writers'
 waits (docs/decisions.md quotes these figures).
 
-- rule-based matching (``ListRuleBasedMatches``) and an identity resolution job over every profile: seconds taken,
-  and the server's peak resident memory against its memory before (each on a freshly started server);
+- rule-based matching (``ListRuleBasedMatches``, every page of the groups of ``--groups`` customers entered twice)
+  and an identity resolution job over every profile: seconds taken, and the server's peak resident memory against
+  its memory before (each on a freshly started server);
 - ``DeleteProfileObjectType`` of a ten-object type: how long the call takes;
 - ``DeleteProfileObjectType`` of the type every profile came from: how long the call takes, how long its purge
   takes in the background, and another client's ``PutProfileObject`` meanwhile, against the same client's before.
 
-    .venv/bin/python -m bench.scale [--profiles 200000]
+    .venv/bin/python -m bench.scale [--profiles 200000] [--groups 2000]
 """
 
 from __future__ import annotations
@@ -25,22 +26,39 @@ from profilestack.testing import LocalServer
 
 
 def _whole_domain_call(data_dir: Path, label: str, work) -> str:
-    """A freshly started server (so that its peak is this work's), the work timed."""
+    """A freshly started server (so that its peak is this work's), the work timed; what the work reports."""
     with LocalServer(data_dir=data_dir) as server:
         client = profiles_client(server.port)
         before = status_kb([server.process.pid], "VmRSS")
         began = time.monotonic()
-        work(client)
+        detail = work(client)
         took = time.monotonic() - began
         peak = status_kb([server.process.pid], "VmHWM")  # the process's peak so far
-    return f"| {label} | {took:.1f} s | {before / 1024:.0f} MB | {peak / 1024:.0f} MB |"
+    return f"| {label}{detail or ''} | {took:.1f} s | {before / 1024:.0f} MB | {peak / 1024:.0f} MB |"
 
 
-def _rule_based_matching(client) -> None:
+def _twice_entered(data_dir: Path, groups: int) -> None:
+    """Customers 0..groups-1 entered again by hand (CreateProfile): each makes a match group with its first
+    profile, by email."""
+    with LocalServer(data_dir=data_dir) as server:
+        client = profiles_client(server.port)
+        for index in range(groups):
+            client.create_profile(DomainName=DOMAIN, EmailAddress=f"c{index}@example.com")
+
+
+def _rule_based_matching(client) -> str:
+    """Every page of the groups; the first page's time."""
     client.update_domain(DomainName=DOMAIN, RuleBasedMatching={
         "Enabled": True, "MatchingRules": [{"Rule": ["EmailAddress"]}, {"Rule": ["PhoneNumber"]}],
         "AttributeTypesSelector": {"AttributeMatchingModel": "ONE_TO_ONE"}})
-    client.list_rule_based_matches(DomainName=DOMAIN)
+    began = time.monotonic()
+    pages = client.get_paginator("list_rule_based_matches").paginate(
+        DomainName=DOMAIN, PaginationConfig={"PageSize": 100})
+    first, groups, count = None, 0, 0
+    for page in pages:
+        first = first or time.monotonic() - began
+        groups, count = groups + len(page["MatchIds"]), count + 1
+    return f": {groups:,} groups, {count} pages (the first {first:.1f} s)"
 
 
 def _identity_resolution(client) -> None:
@@ -61,7 +79,7 @@ def _deletions(data_dir: Path, profiles: int) -> list[str]:
                   "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
         for index in range(10):
             client.put_profile_object(DomainName=DOMAIN, ObjectTypeName="Note",
-                                      Object=f'{{"id": "n{index}", "email": "c{index}@example.com"}}')
+                                      Object=f'{{"id": "n{index}", "email": "c{profiles - 1 - index}@example.com"}}')
         began = time.monotonic()
         client.delete_profile_object_type(DomainName=DOMAIN, ObjectTypeName="Note")
         small = time.monotonic() - began
@@ -112,13 +130,16 @@ def _deletions(data_dir: Path, profiles: int) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", type=int, default=200_000)
+    parser.add_argument("--groups", type=int, default=2_000, help="customers entered twice: rule-based groups")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-scale-"))
     try:
         with LocalServer(data_dir=data_dir) as server:
             define_domain(server.port)
         rate = bulk_load(data_dir, 0, args.profiles)
-        lines = [f"SQLite, one server process, {args.profiles:,} profiles (one object each, loaded at {rate:,.0f}/s).",
+        _twice_entered(data_dir, args.groups)
+        lines = [f"SQLite, one server process, {args.profiles:,} profiles (one object each, loaded at {rate:,.0f}/s), "
+                 f"and {args.groups:,} of them entered again.",
                  "", "| whole-domain work | took | server memory before | server peak |", "|---|---:|---:|---:|",
                  _whole_domain_call(data_dir, "ListRuleBasedMatches (two rules)", _rule_based_matching),
                  _whole_domain_call(data_dir, "identity resolution job", _identity_resolution), "",
