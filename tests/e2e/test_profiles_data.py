@@ -736,6 +736,12 @@ def test_object_type_attributes_their_values_and_statistics(profiles, domain) ->
     first = profiles.list_object_type_attribute_values(DomainName=domain, ObjectTypeName="Payment",
                                                        AttributeName="id", MaxResults=2)
     assert [item["Value"] for item in first["Items"]] == ["p4", "p3"] and first["NextToken"]
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Payment", Object='{"id": "p5"}')
+    rest = profiles.list_object_type_attribute_values(DomainName=domain, ObjectTypeName="Payment",
+                                                      AttributeName="id", NextToken=first["NextToken"])
+    assert [item["Value"] for item in rest["Items"]] == ["p2", "p1", "p0"]  # the listing its first page began
+    assert [item["Value"] for item in profiles.list_object_type_attribute_values(
+        DomainName=domain, ObjectTypeName="Payment", AttributeName="id", MaxResults=2)["Items"]] == ["p5", "p4"]
 
     stats = profiles.get_object_type_attribute_statistics(DomainName=domain, ObjectTypeName="Payment",
                                                           AttributeName="amount")["Statistics"]

@@ -1,6 +1,7 @@
 """An object type's attributes (the fields its mapping names) and what its stored objects hold in them:
 ListObjectTypeAttributes, ListObjectTypeAttributeValues, GetObjectTypeAttributeStatistics. Values are read from
-the objects at each call (a scan of the type's objects in the domain); AWS works statistics out once a day."""
+the objects at each call (a scan of the type's objects in the domain; a listing of values at its first page, kept
+for its later ones: listing_snapshots.py); AWS works statistics out once a day."""
 
 from __future__ import annotations
 
@@ -65,10 +66,16 @@ def list_object_type_attributes(ctx: CallContext, params: dict[str, Any]) -> dic
 def list_object_type_attribute_values(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Distinct values, the most recently stored first, each with the time of the newest object holding it."""
     domain, object_type = _object_type(ctx, params)
-    latest: dict[str, datetime] = {}
-    for value, stored_at in _values(ctx, domain, object_type, _source(object_type, params["AttributeName"])):
-        latest.setdefault(value, stored_at)
-    chunk, token = page(list(latest.items()), params)
+    source = _source(object_type, params["AttributeName"])
+
+    def work_out() -> tuple[None, list[tuple[str, datetime]]]:
+        latest: dict[str, datetime] = {}
+        for value, stored_at in _values(ctx, domain, object_type, source):
+            latest.setdefault(value, stored_at)
+        return None, list(latest.items())
+
+    scope = ("ListObjectTypeAttributeValues", domain.id, object_type.name, params["AttributeName"])
+    _, chunk, token = ctx.app.listings.page(scope, params, work_out)
     return {"Items": [{"Value": value, "LastUpdatedAt": stored_at} for value, stored_at in chunk], "NextToken": token}
 
 
