@@ -31,7 +31,7 @@ class _Kept(NamedTuple):
 
 
 class ListingSnapshots:
-    def __init__(self, ttl: float = 900.0, most_items: int = 2_000_000,
+    def __init__(self, ttl: float = 900.0, most_items: int = 500_000,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self.most_items = most_items
