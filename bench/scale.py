@@ -1,8 +1,9 @@
 """Whole-domain work in a large domain, on SQLite: what it costs in time, in server memory, and in other writers'
 waits (docs/decisions.md quotes these figures).
 
-- rule-based matching (``ListRuleBasedMatches``, every page of the groups of ``--groups`` customers entered twice)
-  and an identity resolution job over every profile: seconds taken, and the server's peak resident memory against
+- rule-based matching (``ListRuleBasedMatches``, every page of the groups of ``--groups`` customers entered twice),
+  the first twenty pages of an attribute's values (``ListObjectTypeAttributeValues``, one value per object) and an
+  identity resolution job over every profile: seconds taken, and the server's peak resident memory against
   its memory before (each on a freshly started server);
 - ``DeleteProfileObjectType`` of a ten-object type: how long the call takes;
 - ``DeleteProfileObjectType`` of the type every profile came from: how long the call takes, how long its purge
@@ -59,6 +60,18 @@ def _rule_based_matching(client) -> str:
         first = first or time.monotonic() - began
         groups, count = groups + len(page["MatchIds"]), count + 1
     return f": {groups:,} groups, {count} pages (the first {first:.1f} s)"
+
+
+def _attribute_values(client) -> str:
+    """The first twenty pages of the email attribute's values (every customer's: one value each)."""
+    began, first, values, token = time.monotonic(), None, 0, {}
+    for _ in range(20):  # botocore has no paginator for it
+        page = client.list_object_type_attribute_values(DomainName=DOMAIN, ObjectTypeName="Order",
+                                                        AttributeName="email", MaxResults=100, **token)
+        first = first or time.monotonic() - began
+        values += len(page["Items"])
+        token = {"NextToken": page["NextToken"]}
+    return f": the first {values:,} values, 20 pages (the first {first:.1f} s)"
 
 
 def _identity_resolution(client) -> None:
@@ -142,6 +155,7 @@ def main() -> int:
                  f"and {args.groups:,} of them entered again.",
                  "", "| whole-domain work | took | server memory before | server peak |", "|---|---:|---:|---:|",
                  _whole_domain_call(data_dir, "ListRuleBasedMatches (two rules)", _rule_based_matching),
+                 _whole_domain_call(data_dir, "ListObjectTypeAttributeValues", _attribute_values),
                  _whole_domain_call(data_dir, "identity resolution job", _identity_resolution), "",
                  *_deletions(data_dir, args.profiles)]
     finally:
