@@ -1,9 +1,10 @@
-"""Listings worked out from a whole domain (rule-based match groups: every profile read), kept between the pages
-of one listing instead of being worked out again for each.
+"""Listings worked out from a whole domain or object type (rule-based match groups: every profile read; an
+attribute's values: every object of the type), kept between the pages of one listing instead of being worked out
+again for each.
 
 The first page works the listing out; when more pages follow, the listing is kept and its ``NextToken`` names it
 along with the next page's offset. Later pages read the kept listing: one listing's pages agree with each other
-(no item skipped or repeated because profiles changed in between), and paging through a hundred thousand match
+(no item skipped or repeated because the data changed in between), and paging through a hundred thousand match
 groups costs one pass over the domain, not one per page. A token whose listing is gone (kept ``ttl`` seconds,
 dropped oldest first past ``most_items``, or served by another process) has the listing worked out afresh and
 read from its offset, as every page was before. A new listing (no token) is always worked out afresh.
@@ -73,6 +74,7 @@ class ListingSnapshots:
             return None  # read again page by page
         listing = f"{self._prefix}-{next(self._numbers)}"
         with self._lock:
+            self._drop_expired()
             self._kept[listing] = _Kept(scope, value, items, self.monotonic())
             self._held_items += len(items)
             while self._held_items > self.most_items:
