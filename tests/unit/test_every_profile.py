@@ -1,0 +1,41 @@
+"""Reading a whole domain's profiles: the same profiles whichever way SQLite is told to read them (the domain's
+index for a domain that is a sliver of the table, the whole table for one that is most of it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import event, insert, select
+
+from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles.tables import profile_domains
+from profilestack.store.database import Database
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+def _domain(connection, name: str, profiles: int) -> int:
+    """A domain whose counters (as last folded) say it holds ``profiles``, and that many profiles."""
+    connection.execute(insert(profile_domains).values(
+        account_id="000000000000", region="us-east-1", name=name, arn=f"arn:{name}", default_expiration_days=30,
+        created_at=NOW, updated_at=NOW, profile_count=profiles))
+    domain_id = connection.execute(select(profile_domains.c.id).where(profile_domains.c.name == name)).scalar_one()
+    for index in range(profiles):
+        store.create_profile(connection, domain_id, f"{name}-{index:02d}", {"FirstName": f"{name}{index}"}, NOW)
+    return domain_id
+
+
+def test_each_domain_reads_its_own_profiles_however_it_is_read(database: Database) -> None:
+    statements: list[str] = []
+    event.listen(database.engine, "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_rest: statements.append(statement))
+    with database.transaction() as connection:
+        large, small = _domain(connection, "large", 9), _domain(connection, "small", 2)
+    with database.transaction(write=False) as connection:
+        for domain_id, name, count, scanned in ((large, "large", 9, True), (small, "small", 2, False)):
+            statements.clear()
+            read = dict(store.every_profile(connection, domain_id))
+            assert sorted(read) == [f"{name}-{index:02d}" for index in range(count)]
+            assert read[f"{name}-01"] == {"FirstName": f"{name}1"}
+            whole_table = any("NOT INDEXED" in statement for statement in statements)
+            assert whole_table == (scanned and database.backend == "sqlite")
