@@ -66,6 +66,21 @@ def test_a_profiles_changes_are_recorded_newest_first_and_outlive_it(profiles, d
                                                  )["ProfileHistoryRecords"] == []
 
 
+def test_a_listing_pages_through_the_records_its_first_page_found(profiles, domain) -> None:
+    """Newest first: a change made between two pages waits for the next listing instead of pushing the listing's
+    later pages back (which answered its last record twice)."""
+    profile_id = profiles.create_profile(DomainName=domain, FirstName="Ada")["ProfileId"]
+    for name in ("B", "C", "D"):
+        profiles.update_profile(DomainName=domain, ProfileId=profile_id, LastName=name)
+    first = profiles.list_profile_history_records(DomainName=domain, ProfileId=profile_id, MaxResults=2)
+    profiles.update_profile(DomainName=domain, ProfileId=profile_id, LastName="E")
+    rest = profiles.list_profile_history_records(DomainName=domain, ProfileId=profile_id, MaxResults=2,
+                                                 NextToken=first["NextToken"])
+    listed = first["ProfileHistoryRecords"] + rest["ProfileHistoryRecords"]
+    assert actions(listed) == [("UPDATED", "_profile")] * 3 + [("CREATED", "_profile")] and "NextToken" not in rest
+    assert len(history(profiles, domain, profile_id)) == 5
+
+
 def test_objects_are_recorded_as_ingested_and_deleted_by_whoever_put_them(server, profiles, domain) -> None:
     define_orders(profiles, domain)
     user = make_user(server, document(allow("profile:PutProfileObject", "*")))

@@ -18,7 +18,6 @@ from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.runtime import Ids
 from profilestack.services.filters import where_given
-from profilestack.services.next_token import page_result
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import not_found
 from profilestack.services.profiles.service import profiles
@@ -90,15 +89,23 @@ def list_profile_history_records(ctx: CallContext, params: dict[str, Any]) -> di
         select(table.c.seq).where(table.c.domain_id == domain.id, table.c.profile_id == params["ProfileId"]),
         params, [(table.c.object_type, "ObjectTypeName"), (table.c.action_type, "ActionType"),
                  (table.c.performed_by, "PerformedBy")])
-    sequence = ctx.db.execute(query.order_by(table.c.seq.desc())).scalars().all()
-    if not sequence and not _has_history(ctx.db, domain.id, params["ProfileId"]):
-        raise not_found(f"Profile {params['ProfileId']} does not exist in domain {domain.name}.")
 
-    def records(chunk: list[int]) -> list[dict[str, Any]]:
-        rows = {row.seq: row for row in ctx.db.execute(select(table).where(table.c.seq.in_(chunk)))}
-        return [_summary(rows[seq]) for seq in chunk]  # one snapshot: the rows are there
+    def work_out() -> tuple[None, list[int]]:
+        sequence = list(ctx.db.execute(query.order_by(table.c.seq.desc())).scalars())
+        if not sequence and not _has_history(ctx.db, domain.id, params["ProfileId"]):
+            raise not_found(f"Profile {params['ProfileId']} does not exist in domain {domain.name}.")
+        return None, sequence
 
-    return page_result(sequence, params, records, key="ProfileHistoryRecords")
+    # newest first: records written between two pages would push the listing's later pages back (a record
+    # answered twice), so its later pages read the records its first page found
+    scope = ("ListProfileHistoryRecords", domain.id, params["ProfileId"],
+             *(params.get(name) for name in ("ObjectTypeName", "ActionType", "PerformedBy")))
+    _, chunk, token = ctx.app.listings.page(scope, params, work_out)
+    rows = {row.seq: row for row in ctx.db.execute(select(table).where(table.c.seq.in_(chunk)))}
+    result: dict[str, Any] = {"ProfileHistoryRecords": [_summary(rows[seq]) for seq in chunk if seq in rows]}
+    if token:  # (a record expired since the listing began is left out)
+        result["NextToken"] = token
+    return result
 
 
 def _has_history(db: Connection, domain_id: int, profile_id: str) -> bool:
