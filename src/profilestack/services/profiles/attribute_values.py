@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from profilestack.gateway.context import CallContext
+from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.mapping import is_profile_value
@@ -37,7 +38,7 @@ def _path(name: str) -> tuple[str, ...]:
 def list_profile_attribute_values(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     value = profiles_table.c.fields[_path(params["AttributeName"])].as_string()
-    found = ctx.db.execute(select(value).distinct().where(profiles_table.c.domain_id == domain.id,
+    found = ctx.db.execute(select(value).distinct().where(store.whole_domain(ctx.db, domain.id),
                                                           value.is_not(None), value != "")
                            .order_by(value).limit(MOST_VALUES)).scalars()
     return {"DomainName": domain.name, "AttributeName": params["AttributeName"],
