@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import delete, func, insert, select
 
 from profilestack.gateway.errors import AwsError
-from profilestack.runtime import Ids
+from profilestack.runtime import Ids, SystemClock
 from profilestack.services.cloudwatch.handlers import put_metric_data
 from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.cloudwatch.tables import cloudwatch_metrics
-from profilestack.services.profiles.objects import ingest
+from profilestack.services.profiles.objects import ingest, ingest_batch
 from profilestack.services.profiles.tables import profile_domains, profile_keys, profile_objects, profiles_table
 from profilestack.store.database import Database
 from profilestack.store.locks import domain_data_key, lock_for_transaction
@@ -145,8 +145,10 @@ def test_a_read_only_transaction_reads_one_snapshot(database: Database) -> None:
         assert keys(writer) == ["first", "second"]
 
 
-def test_an_object_put_while_its_domain_is_deleted_writes_nothing(database: Database) -> None:
-    """The put read its domain before DeleteDomain committed, and waits for the domain's data lock meanwhile."""
+@pytest.mark.parametrize("batched", [False, True], ids=["one", "batch"])
+def test_an_object_put_while_its_domain_is_deleted_writes_nothing(database: Database, batched: bool) -> None:
+    """The put (one object, or a batch: the loader's, BatchPutProfileObject's) read its domain before DeleteDomain
+    committed, and waits for the domain's data lock meanwhile."""
     if database.backend != "postgresql":
         pytest.skip("SQLite has one writer: a put reads its domain inside its own write transaction")
     with database.transaction() as connection:
@@ -162,8 +164,11 @@ def test_an_object_put_while_its_domain_is_deleted_writes_nothing(database: Data
     def put() -> None:
         try:
             with database.transaction() as connection:
-                outcome.append(ingest(connection, Ids(), domain, "Calls", definition, '{"phone": "+15550100"}',
-                                      NOW).unique_key)
+                text = '{"phone": "+15550100"}'
+                if batched:
+                    outcome.extend(ingest_batch(connection, Ids(), SystemClock(), domain, "Calls", definition, [text]))
+                else:
+                    outcome.append(ingest(connection, Ids(), domain, "Calls", definition, text, NOW).unique_key)
         except BaseException as error:
             outcome.append(error)
 

@@ -154,12 +154,13 @@ class Ingested(NamedTuple):
 
 
 def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
-           now: datetime, performed_by: str | None = None) -> Ingested:
+           now: datetime, performed_by: str | None = None, locked: bool = False) -> Ingested:
     """Map one object, find or create its profile, fill the profile, store the object, record it in the profile's
-    history."""
+    history. ``locked``: the caller's ``lock_batch`` holds the object's locks already, and looked at the domain."""
     history = History(db, ids, domain, now, performed_by)
     mapped, unique_key = _mapped(definition, text)
-    _lock_domain_data(db, domain, _locks(domain, object_type, mapped, unique_key))
+    if not locked:
+        _lock_domain_data(db, domain, _locks(domain, object_type, mapped, unique_key))
     existing = _find_object(db, domain.id, object_type, unique_key)
     origin = store.object_origin(object_type)
     if existing is not None:
@@ -209,7 +210,7 @@ def ingest_batch(db: Connection, ids: Ids, clock: Clock, domain: Row[Any], objec
             announce(db)
         for text in texts:
             try:
-                done = ingest(db, ids, domain, object_type, definition, text, now, performed_by)
+                done = ingest(db, ids, domain, object_type, definition, text, now, performed_by, locked=True)
             except AwsError as error:
                 outcomes.append(error)
                 continue
@@ -235,11 +236,13 @@ def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None
         domain_stats.adjust(db, domain_id, objects=-1, size=-len(row.body))
 
 
-def _put(ctx: CallContext, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str) -> str:
-    """One object through the mapping, its triggers queued for evaluation; its unique key."""
+def _put(ctx: CallContext, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
+         locked: bool = False) -> str:
+    """One object through the mapping, its triggers queued for evaluation; its unique key (``locked``: as for
+    ``ingest``)."""
     now = ctx.now()
     with domain_stats.batched(ctx.db):  # one change of the domain's counters for the object and any new profile
-        done = ingest(ctx.db, ctx.app.ids, domain, object_type, definition, text, now, ctx.principal.arn)
+        done = ingest(ctx.db, ctx.app.ids, domain, object_type, definition, text, now, ctx.principal.arn, locked)
         if has_triggers(ctx.db, domain.id, object_type):
             ctx.enqueue(EVALUATE_TASK, evaluation(domain, object_type, done.profile_id, text, now, ctx.request_id))
     return done.unique_key
@@ -264,7 +267,7 @@ def batch_put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[s
     for item in params["Items"]:
         try:
             with ctx.db.begin_nested():
-                key = _put(ctx, domain, object_type, definition, item["Object"])
+                key = _put(ctx, domain, object_type, definition, item["Object"], locked=True)
         except AwsError as error:
             failed.append({"Id": item["Id"], "Code": error.status, "Message": error.message})
         else:
