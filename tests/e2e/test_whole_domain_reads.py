@@ -1,6 +1,6 @@
-"""Reads of a whole domain on a server of its own, where one domain is most of the profiles: SQLite reads it by
-scanning the table rather than through the domain's index (profile_store.whole_domain), and each domain still
-reads its own profiles alone."""
+"""Reads of a whole domain on a server of its own, where SQLite reads the domains by scanning the table rather than
+through the domain's index (profile_store.whole_domain: a domain counts as most of the profiles — here every
+domain does, its counters not yet folded), and each domain still reads its own profiles alone."""
 
 from __future__ import annotations
 

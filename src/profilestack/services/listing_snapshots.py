@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
-from profilestack.services.next_token import bad_token, next_token, read_token
+from profilestack.services.next_token import next_token, read_token
 
 V = TypeVar("V")
 
@@ -47,7 +47,7 @@ class ListingSnapshots:
              default_size: int = 100) -> tuple[V, list[Any], str | None]:
         """The listing (``work_out``'s value and items, kept or worked out now) for ``scope`` (what it lists:
         a token is honoured only where its listing was made), one page of its items, the next page's token."""
-        listing, start = read_token(params, bad_token)
+        listing, start = read_token(params)
         kept = self._find(listing, scope)
         if kept is None:
             listing = None
