@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -391,6 +392,64 @@ def test_delete_profile_object(profiles, domain) -> None:
                                          ProfileId=profile["ProfileId"])["Items"] == []
     assert error_of(profiles.delete_profile_object, DomainName=domain, ProfileId=profile["ProfileId"],
                     ObjectTypeName="Order", ProfileObjectUniqueKey="o-1")[0] == "ResourceNotFoundException"
+
+
+def _orders_of(profiles, domain: str, email: str, *order_ids: str) -> str:
+    for order_id in order_ids:
+        profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=order(order_id, email))
+    (profile,) = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=[email])["Items"]
+    return profile["ProfileId"]
+
+
+def _listed(profiles, domain: str, profile_id: str, **paging) -> tuple[list[str], str | None]:
+    page = profiles.list_profile_objects(DomainName=domain, ObjectTypeName="Order", ProfileId=profile_id, **paging)
+    return [item["ProfileObjectUniqueKey"] for item in page["Items"]], page.get("NextToken")
+
+
+def test_object_pages_stay_put_as_objects_come_and_go(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    profile_id = _orders_of(profiles, domain, "pages@example.com", *(f"o-{index}" for index in range(1, 8)))
+    first, token = _listed(profiles, domain, profile_id, MaxResults=3)
+    assert first == ["o-1", "o-2", "o-3"] and token
+    for seen_or_not in ("o-2", "o-4"):  # one object already listed and one not yet
+        profiles.delete_profile_object(DomainName=domain, ProfileId=profile_id, ObjectTypeName="Order",
+                                       ProfileObjectUniqueKey=seen_or_not)
+    _orders_of(profiles, domain, "pages@example.com", "o-8")
+    second, token = _listed(profiles, domain, profile_id, MaxResults=3, NextToken=token)
+    assert second == ["o-5", "o-6", "o-7"] and token  # an offset would have skipped o-5
+    assert _listed(profiles, domain, profile_id, MaxResults=3, NextToken=token) == (["o-8"], None)
+    assert _listed(profiles, domain, profile_id, MaxResults=6) == (["o-1", "o-3", "o-5", "o-6", "o-7", "o-8"], None)
+
+
+def test_filtered_object_pages(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    profile_id = _orders_of(profiles, domain, "filter@example.com", *(f"o-{index}" for index in range(1, 9)))
+    wanted = {"KeyName": "_orderId", "Values": ["o-2", "o-5", "o-6", "o-8", "o-404"]}
+    first, token = _listed(profiles, domain, profile_id, MaxResults=2, ObjectFilter=wanted)
+    assert first == ["o-2", "o-5"]
+    assert _listed(profiles, domain, profile_id, MaxResults=2, ObjectFilter=wanted, NextToken=token)[0] == [
+        "o-6", "o-8"]
+    assert _listed(profiles, domain, profile_id, MaxResults=4, ObjectFilter=wanted) == (
+        ["o-2", "o-5", "o-6", "o-8"], None)
+
+
+def test_object_pages_read_earlier_tokens_and_refuse_bad_ones(profiles, domain) -> None:
+    define_orders(profiles, domain)
+    profile_id = _orders_of(profiles, domain, "tokens@example.com", "o-1", "o-2", "o-3")
+    earlier = base64.urlsafe_b64encode(b"1").decode()  # an offset, as tokens were before they named a place
+    assert _listed(profiles, domain, profile_id, MaxResults=1, NextToken=earlier)[0] == ["o-2"]
+    for bad in ("!!", base64.urlsafe_b64encode(b'["after", "yesterday", "o-1"]').decode(),
+                base64.urlsafe_b64encode(b'["after", "o-1"]').decode()):
+        assert error_of(profiles.list_profile_objects, DomainName=domain, ObjectTypeName="Order",
+                        ProfileId=profile_id, NextToken=bad) == ("BadRequestException", "The next token is invalid.")
+
+
+def test_max_profile_object_count_keeps_the_newest_objects(profiles, domain) -> None:
+    define_orders(profiles, domain, MaxProfileObjectCount=2)
+    profile_id = _orders_of(profiles, domain, "few@example.com", "o-1", "o-2", "o-3", "o-4")
+    assert _listed(profiles, domain, profile_id) == (["o-3", "o-4"], None)
+    stats = profiles.get_domain(DomainName=domain)["Stats"]
+    assert stats["ObjectCount"] == 2
 
 
 def test_merge_profiles(profiles, domain) -> None:

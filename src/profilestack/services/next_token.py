@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,6 +32,28 @@ def read_token(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_
 
 def next_token(offset: int, listing: str | None = None) -> str:
     return base64.urlsafe_b64encode(f"{listing}:{offset}".encode() if listing else str(offset).encode()).decode()
+
+
+def position_token(position: Sequence[str]) -> str:
+    """The token of a listing read by position (keyset paging): the next page starts after the item at
+    ``position`` in the listing's order, whatever was added or removed before it meanwhile."""
+    return base64.urlsafe_b64encode(json.dumps(["after", *position]).encode()).decode()
+
+
+def read_position(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_token
+                  ) -> tuple[list[str] | None, int]:
+    """The position a ``NextToken`` of position_token names, or, for a token of the offset kind (as an earlier
+    version gave), None and its offset; no token: None and 0."""
+    token = params.get("NextToken")
+    if not token:
+        return None, 0
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except ValueError:
+        decoded = None
+    if isinstance(decoded, list) and decoded[:1] == ["after"] and all(isinstance(item, str) for item in decoded):
+        return decoded[1:], 0
+    return None, read_token(params, invalid)[1]
 
 
 def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,

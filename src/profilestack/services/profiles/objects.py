@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, literal, select, tuple_, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -17,7 +19,7 @@ from profilestack.outbox.cleanup import prune_in_task
 from profilestack.outbox.wakeups import announce
 from profilestack.outbox.worker import enqueue
 from profilestack.runtime import Clock, Ids
-from profilestack.services.next_token import page_result
+from profilestack.services.next_token import position_token, read_position
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
@@ -44,6 +46,7 @@ from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evalua
 from profilestack.services.profiles.upload_job_types import upload_type_definition
 from profilestack.store.locks import domain_data_key, lock_for_transaction, takes_locks
 from profilestack.store.prepared import Prepared
+from profilestack.store.types import UtcDateTime
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -226,10 +229,11 @@ def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None
     """MaxProfileObjectCount: the oldest objects of the type beyond the limit are dropped."""
     if not limit or profile_id is None:
         return
-    rows = db.execute(select(profile_objects.c.unique_key, profile_objects.c.body).where(
+    beyond = db.execute(select(profile_objects.c.unique_key, profile_objects.c.body).where(
         profile_objects.c.domain_id == domain_id, profile_objects.c.profile_id == profile_id,
-        profile_objects.c.object_type == object_type).order_by(profile_objects.c.created_at.desc())).all()
-    for row in rows[limit:]:
+        profile_objects.c.object_type == object_type).order_by(*(column.desc() for column in _LISTING_ORDER))
+        .offset(limit)).all()
+    for row in beyond:
         db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain_id,
                                                  profile_objects.c.object_type == object_type,
                                                  profile_objects.c.unique_key == row.unique_key))
@@ -277,24 +281,63 @@ def batch_put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[s
 
 @profiles.operation("ListProfileObjects")
 def list_profile_objects(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A page read from where the last one ended (its token names the last object's place in the listing's
+    order), not after every object before it: pages stay put as objects come and go, and cost the same however
+    many objects the profile has."""
     domain = require_domain(ctx, params["DomainName"])
     object_type = params["ObjectTypeName"]
     definition = (upload_type_definition(ctx.db, domain.id, object_type)
                   or definition_of(ctx.db, domain, object_type))
-    rows = list(ctx.db.execute(select(profile_objects).where(
-        profile_objects.c.domain_id == domain.id, profile_objects.c.profile_id == params["ProfileId"],
-        profile_objects.c.object_type == object_type).order_by(profile_objects.c.created_at,
-                                                                profile_objects.c.unique_key)))
     wanted = params.get("ObjectFilter")
+    if wanted and wanted["KeyName"] not in (definition.get("Keys") or {}):
+        raise bad_request(f"{wanted['KeyName']} is not a key of object type {object_type}.")
+    position, skipped = read_position(params)
+    size = params.get("MaxResults") or 100
+    rows: Iterator[Row[Any]] = _in_listing_order(
+        ctx.db, domain.id, params["ProfileId"], object_type, _listing_place(position),
+        _FILTERED_CHUNK if wanted else skipped + size + 1)
     if wanted:
-        if wanted["KeyName"] not in (definition.get("Keys") or {}):
-            raise bad_request(f"{wanted['KeyName']} is not a key of object type {object_type}.")
-        rows = [row for row in rows
+        rows = (row for row in rows
                 if map_object(definition, parse_object(row.body)).keys.get(wanted["KeyName"], ([], None))[1]
-                in wanted["Values"]]
-    return page_result(rows, params, lambda chunk: [
+                in wanted["Values"])
+    chunk = list(islice(rows, skipped, skipped + size + 1))
+    result: dict[str, Any] = {"Items": [
         {"ObjectTypeName": object_type, "ProfileObjectUniqueKey": row.unique_key, "Object": row.body}
-        for row in chunk])
+        for row in chunk[:size]]}
+    if len(chunk) > size:
+        last = chunk[size - 1]
+        result["NextToken"] = position_token([last.created_at.isoformat(), last.unique_key])
+    return result
+
+
+_LISTING_ORDER = (profile_objects.c.created_at, profile_objects.c.unique_key)
+_FILTERED_CHUNK = 500  # objects read at a time when an ObjectFilter leaves out an unknown share of them
+
+
+def _listing_place(position: list[str] | None) -> tuple[datetime, str] | None:
+    if position is None:
+        return None
+    try:
+        created_at, unique_key = position
+        return datetime.fromisoformat(created_at), unique_key
+    except ValueError as exc:
+        raise bad_request("The next token is invalid.") from exc
+
+
+def _in_listing_order(db: Connection, domain_id: int, profile_id: str, object_type: str,
+                      after: tuple[datetime, str] | None, chunk: int) -> Iterator[Row[Any]]:
+    """A profile's objects of one type in the listing's order, after ``after``, read ``chunk`` at a time along
+    the index that holds them in that order."""
+    query = select(profile_objects.c.unique_key, profile_objects.c.body, profile_objects.c.created_at).where(
+        profile_objects.c.domain_id == domain_id, profile_objects.c.profile_id == profile_id,
+        profile_objects.c.object_type == object_type).order_by(*_LISTING_ORDER).limit(chunk)
+    while True:
+        rows = db.execute(query if after is None else query.where(
+            tuple_(*_LISTING_ORDER) > tuple_(literal(after[0], UtcDateTime), literal(after[1])))).all()
+        yield from rows
+        if len(rows) < chunk:
+            return
+        after = (rows[-1].created_at, rows[-1].unique_key)
 
 
 @profiles.operation("DeleteProfileObject")

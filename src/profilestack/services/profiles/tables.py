@@ -90,7 +90,7 @@ profile_objects = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime),
-    Index("ix_profile_objects_profile", "domain_id", "profile_id", "object_type"),
+    Index("ix_profile_objects_profile", "domain_id", "profile_id", "object_type", "created_at", "unique_key"),
     Index("ix_profile_objects_expiry", "expires_at"),
 )
 
