@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -76,12 +77,12 @@ def define_domain(port: int) -> None:
               "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
 
 
-def bulk_load(data_dir: Path, first: int, last: int) -> float:
-    """Objects per second loading profiles first..last-1 with the bulk loader."""
+def bulk_load(data_dir: Path, first: int, last: int, make: Callable[[int], str] = order_object) -> float:
+    """Objects per second loading objects first..last-1 (by default each a profile's) with the bulk loader."""
     source = data_dir / "load.jsonl"
     with source.open("w") as handle:
         for index in range(first, last):
-            handle.write(order_object(index) + "\n")
+            handle.write(make(index) + "\n")
     began = time.monotonic()
     subprocess.run([sys.executable, "-m", "profilestack.cli", "load", DOMAIN, str(source), "--object-type", "Order",
                     "--data-dir", str(data_dir)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -5,16 +5,18 @@ waits (docs/decisions.md quotes these figures).
   the first twenty pages of an attribute's values (``ListObjectTypeAttributeValues``, one value per object) and an
   identity resolution job over every profile: seconds taken, and the server's peak resident memory against
   its memory before (each on a freshly started server);
+- every page of one customer's objects (``ListProfileObjects``, ``--customer-objects`` orders of one customer);
 - ``DeleteProfileObjectType`` of a ten-object type: how long the call takes;
 - ``DeleteProfileObjectType`` of the type every profile came from: how long the call takes, how long its purge
   takes in the background, and another client's ``PutProfileObject`` meanwhile, against the same client's before.
 
-    .venv/bin/python -m bench.scale [--profiles 200000] [--groups 2000]
+    .venv/bin/python -m bench.scale [--profiles 200000] [--groups 2000] [--customer-objects 20000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import tempfile
 import threading
@@ -72,6 +74,27 @@ def _attribute_values(client) -> str:
         values += len(page["Items"])
         token = {"NextToken": page["NextToken"]}
     return f": the first {values:,} values, 20 pages (the first {first:.1f} s)"
+
+
+FREQUENT = "frequent@example.com"
+
+
+def _frequent_order(index: int) -> str:
+    return json.dumps({"order": {"id": f"f-{index}"}, "customer": {"email": FREQUENT, "last": "Bench"}})
+
+
+def _one_customers_objects(client) -> str:
+    """Every page of the frequent customer's orders, a hundred to a page."""
+    (profile,) = client.search_profiles(DomainName=DOMAIN, KeyName="_email", Values=[FREQUENT])["Items"]
+    began, first, objects, pages, token = time.monotonic(), None, 0, 0, {}
+    while True:  # botocore has no paginator for it
+        page = client.list_profile_objects(DomainName=DOMAIN, ObjectTypeName="Order",
+                                           ProfileId=profile["ProfileId"], MaxResults=100, **token)
+        first = first or time.monotonic() - began
+        objects, pages = objects + len(page["Items"]), pages + 1
+        if "NextToken" not in page:
+            return f": {objects:,} objects, {pages} pages (the first {first:.2f} s)"
+        token = {"NextToken": page["NextToken"]}
 
 
 def _identity_resolution(client) -> None:
@@ -144,6 +167,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", type=int, default=200_000)
     parser.add_argument("--groups", type=int, default=2_000, help="customers entered twice: rule-based groups")
+    parser.add_argument("--customer-objects", type=int, default=20_000, help="orders of one more customer")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-scale-"))
     try:
@@ -151,11 +175,14 @@ def main() -> int:
             define_domain(server.port)
         rate = bulk_load(data_dir, 0, args.profiles)
         _twice_entered(data_dir, args.groups)
+        bulk_load(data_dir, 0, args.customer_objects, _frequent_order)
         lines = [f"SQLite, one server process, {args.profiles:,} profiles (one object each, loaded at {rate:,.0f}/s), "
-                 f"and {args.groups:,} of them entered again.",
-                 "", "| whole-domain work | took | server memory before | server peak |", "|---|---:|---:|---:|",
+                 f"{args.groups:,} of them entered again, and one more customer with {args.customer_objects:,} "
+                 "orders.",
+                 "", "| large work | took | server memory before | server peak |", "|---|---:|---:|---:|",
                  _whole_domain_call(data_dir, "ListRuleBasedMatches (two rules)", _rule_based_matching),
                  _whole_domain_call(data_dir, "ListObjectTypeAttributeValues", _attribute_values),
+                 _whole_domain_call(data_dir, "ListProfileObjects (one customer)", _one_customers_objects),
                  _whole_domain_call(data_dir, "identity resolution job", _identity_resolution), "",
                  *_deletions(data_dir, args.profiles)]
     finally:
