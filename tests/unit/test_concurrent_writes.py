@@ -4,19 +4,28 @@ process remembers of them, and what a read under way sees of them."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Connection, Row, delete, func, insert, select
 
 from profilestack.gateway.errors import AwsError
 from profilestack.runtime import Ids, SystemClock
 from profilestack.services.cloudwatch.handlers import put_metric_data
 from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.cloudwatch.tables import cloudwatch_metrics
+from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.objects import ingest, ingest_batch
-from profilestack.services.profiles.tables import profile_domains, profile_keys, profile_objects, profiles_table
+from profilestack.services.profiles.profile_operations import add_profile_key, create_profile, merge_profiles
+from profilestack.services.profiles.tables import (
+    profile_domains,
+    profile_history_records,
+    profile_keys,
+    profile_objects,
+    profiles_table,
+)
 from profilestack.store.database import Database
 from profilestack.store.locks import domain_data_key, lock_for_transaction
 from profilestack.store.resource_tags import resource_tags
@@ -145,44 +154,98 @@ def test_a_read_only_transaction_reads_one_snapshot(database: Database) -> None:
         assert keys(writer) == ["first", "second"]
 
 
+def _racing_domain(database: Database) -> Row:
+    with database.transaction() as connection:
+        connection.execute(insert(profile_domains).values(
+            account_id="000000000000", region="us-east-1", name="racing", arn="arn:racing",
+            default_expiration_days=30, created_at=NOW, updated_at=NOW))
+        return connection.execute(select(profile_domains).where(profile_domains.c.name == "racing")).one()
+
+
+def _while_the_domain_is_deleted(database: Database, domain: Row, write: Callable[[Connection], object]
+                                 ) -> BaseException | object:
+    """``write``'s outcome, run while DeleteDomain's first steps hold the domain's data lock and its row is
+    deleted (the write reads the domain before that commits), once it has committed."""
+    outcome: list[BaseException | object] = []
+
+    def racer_work() -> None:
+        try:
+            with database.transaction() as connection:
+                outcome.append(write(connection))
+        except BaseException as error:
+            outcome.append(error)
+
+    with database.transaction() as connection:
+        lock_for_transaction(connection, domain_data_key(domain.id))
+        connection.execute(delete(profile_domains).where(profile_domains.c.id == domain.id))
+        racer = threading.Thread(target=racer_work)
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive()  # waiting for the domain's data lock
+    racer.join(timeout=10)
+    assert len(outcome) == 1
+    return outcome[0]
+
+
+_DATA = (profiles_table, profile_keys, profile_objects, profile_history_records)
+NOTHING_LEFT = {table.name: 0 for table in _DATA}
+
+
+def _left_in(database: Database, domain: Row) -> dict[str, int]:
+    with database.transaction(write=False) as connection:
+        return {table.name: connection.execute(select(func.count()).select_from(table).where(
+            table.c.domain_id == domain.id)).scalar() for table in _DATA}
+
+
+def _refused_for_the_deleted_domain(outcome: BaseException | object) -> None:
+    assert isinstance(outcome, AwsError), outcome
+    assert outcome.code == "ResourceNotFoundException" and "racing" in outcome.message
+
+
 @pytest.mark.parametrize("batched", [False, True], ids=["one", "batch"])
 def test_an_object_put_while_its_domain_is_deleted_writes_nothing(database: Database, batched: bool) -> None:
     """The put (one object, or a batch: the loader's, BatchPutProfileObject's) read its domain before DeleteDomain
     committed, and waits for the domain's data lock meanwhile."""
     if database.backend != "postgresql":
         pytest.skip("SQLite has one writer: a put reads its domain inside its own write transaction")
-    with database.transaction() as connection:
-        connection.execute(insert(profile_domains).values(
-            account_id="000000000000", region="us-east-1", name="racing", arn="arn:racing",
-            default_expiration_days=30, created_at=NOW, updated_at=NOW))
-        domain = connection.execute(select(profile_domains).where(profile_domains.c.name == "racing")).one()
+    domain = _racing_domain(database)
     definition = {"AllowProfileCreation": True,
                   "Fields": {"phone": {"Source": "_source.phone", "Target": "_profile.PhoneNumber"}},
                   "Keys": {"_phone": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["phone"]}]}}
-    outcome: list[BaseException | str] = []
+    text = '{"phone": "+15550100"}'
 
-    def put() -> None:
-        try:
-            with database.transaction() as connection:
-                text = '{"phone": "+15550100"}'
-                if batched:
-                    outcome.extend(ingest_batch(connection, Ids(), SystemClock(), domain, "Calls", definition, [text]))
-                else:
-                    outcome.append(ingest(connection, Ids(), domain, "Calls", definition, text, NOW).unique_key)
-        except BaseException as error:
-            outcome.append(error)
+    def put(connection: Connection) -> object:
+        if batched:
+            (outcome,) = ingest_batch(connection, Ids(), SystemClock(), domain, "Calls", definition, [text])
+            if isinstance(outcome, AwsError):
+                raise outcome
+            return outcome
+        return ingest(connection, Ids(), domain, "Calls", definition, text, NOW)
 
-    with database.transaction() as connection:  # DeleteDomain's first steps
-        lock_for_transaction(connection, domain_data_key(domain.id))
-        connection.execute(delete(profile_domains).where(profile_domains.c.id == domain.id))
-        racer = threading.Thread(target=put)
-        racer.start()
-        racer.join(timeout=0.5)
-        assert racer.is_alive()  # waiting for the domain's data lock
-    racer.join(timeout=10)
-    assert len(outcome) == 1 and isinstance(outcome[0], AwsError)
-    assert outcome[0].code == "ResourceNotFoundException" and "racing" in outcome[0].message
-    with database.transaction(write=False) as connection:
-        for table in (profiles_table, profile_keys, profile_objects):
-            assert connection.execute(select(func.count()).select_from(table).where(
-                table.c.domain_id == domain.id)).scalar() == 0
+    _refused_for_the_deleted_domain(_while_the_domain_is_deleted(database, domain, put))
+    assert _left_in(database, domain) == NOTHING_LEFT
+
+
+@pytest.mark.parametrize("operation", ["CreateProfile", "AddProfileKey", "MergeProfiles"])
+def test_a_profile_written_while_its_domain_is_deleted_writes_nothing(database: Database, operation: str) -> None:
+    """The call read its domain before DeleteDomain committed, and waits for the domain's data lock meanwhile."""
+    if database.backend != "postgresql":
+        pytest.skip("SQLite has one writer: a call reads its domain inside its own write transaction")
+    domain = _racing_domain(database)
+    with database.transaction() as connection:
+        for profile_id in ("a" * 32, "b" * 32):
+            store.create_profile(connection, domain.id, profile_id, {"FirstName": "Ada"}, NOW)
+    handler, params = {
+        "CreateProfile": (create_profile, {"FirstName": "Grace"}),
+        "AddProfileKey": (add_profile_key, {"ProfileId": "a" * 32, "KeyName": "_account", "Values": ["A-1"]}),
+        "MergeProfiles": (merge_profiles, {"MainProfileId": "a" * 32, "ProfileIdsToBeMerged": ["b" * 32]}),
+    }[operation]
+    before = _left_in(database, domain)
+
+    def call(connection: Connection) -> object:
+        ctx = SimpleNamespace(db=connection, account="000000000000", region="us-east-1", app=SimpleNamespace(
+            ids=Ids()), principal=SimpleNamespace(arn="arn:aws:iam::000000000000:root"), now=lambda: NOW)
+        return handler(ctx, {"DomainName": "racing", **params})
+
+    _refused_for_the_deleted_domain(_while_the_domain_is_deleted(database, domain, call))
+    assert _left_in(database, domain) == before  # what the purge will remove, and nothing more

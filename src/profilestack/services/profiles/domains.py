@@ -39,7 +39,7 @@ from profilestack.services.profiles.tables import (
     profile_upload_jobs,
     profiles_table,
 )
-from profilestack.store.locks import domain_data_key, lock_for_transaction
+from profilestack.store.locks import domain_data_key, lock_for_transaction, takes_locks
 from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
@@ -60,6 +60,7 @@ _NAMED = (profile_domains.c.account_id == bindparam("b_account"), profile_domain
           profile_domains.c.name == bindparam("b_name"))
 _FIND_DOMAIN = Prepared(select(profile_domains).where(*_NAMED))
 _FIND_DOMAIN_ID = Prepared(select(profile_domains.c.id, profile_domains.c.name).where(*_NAMED))
+_DOMAIN_EXISTS = Prepared(select(profile_domains.c.id).where(profile_domains.c.id == bindparam("b_domain")))
 
 
 def domain_named(db: Connection, account: str, region: str, name: str) -> Row[Any] | None:
@@ -75,6 +76,25 @@ def require_domain(ctx: CallContext, name: str) -> Row[Any]:
     if row is None:
         raise not_found(f"Domain {name} does not exist.")
     return row
+
+
+def require_domain_for_data(ctx: CallContext, name: str) -> Row[Any]:
+    """The domain, for a call that writes its customer data (profiles, keys, history): held as hold_domain_data
+    holds it."""
+    row = require_domain(ctx, name)
+    hold_domain_data(ctx.db, row)
+    return row
+
+
+def hold_domain_data(db: Connection, domain: Row[Any], *keys: str) -> None:
+    """The domain's data lock shared (with ``keys`` taken alone, in the same statement) until the transaction
+    ends, and the domain looked at again once it is held. A DeleteDomain waits for the holders, and its purge
+    comes after it: a write that read the domain before such a DeleteDomain committed and wrote after it would
+    leave rows that nothing would ever read or remove (PostgreSQL reads the domain before the lock; SQLite's one
+    writer read it inside this transaction)."""
+    lock_for_transaction(db, *keys, shared=(domain_data_key(domain.id),))
+    if takes_locks(db) and _DOMAIN_EXISTS.first(db, {"b_domain": domain.id}) is None:
+        raise not_found(f"Domain {domain.name} does not exist.")
 
 
 def require_domain_id(ctx: CallContext, name: str) -> Row[Any]:

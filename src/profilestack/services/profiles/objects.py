@@ -22,7 +22,7 @@ from profilestack.runtime import Clock, Ids
 from profilestack.services.next_token import position_token, read_position
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.domains import hold_domain_data, require_domain, require_domain_for_data
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.event_triggers import has_triggers
 from profilestack.services.profiles.history import (
@@ -44,7 +44,7 @@ from profilestack.services.profiles.tables import (
 )
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 from profilestack.services.profiles.upload_job_types import upload_type_definition
-from profilestack.store.locks import domain_data_key, lock_for_transaction, takes_locks
+from profilestack.store.locks import takes_locks
 from profilestack.store.prepared import Prepared
 from profilestack.store.types import UtcDateTime
 
@@ -59,7 +59,6 @@ _FIND_OBJECT = Prepared(select(profile_objects).where(*_ONE_OBJECT))
 _INSERT_OBJECT = Prepared(insert(profile_objects))
 _UPDATE_OBJECT = Prepared(update(profile_objects).where(*_ONE_OBJECT).values(
     body=bindparam("b_body"), profile_id=bindparam("b_profile"), expires_at=bindparam("b_expires")))
-_DOMAIN_EXISTS = Prepared(select(profile_domains.c.id).where(profile_domains.c.id == bindparam("b_domain")))
 
 
 def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
@@ -138,16 +137,7 @@ def lock_batch(db: Connection, domain: Row[Any], object_type: str, definition: d
             keys += _locks(domain, object_type, *_mapped(definition, text))
         except AwsError:  # refused when its turn comes
             continue
-    _lock_domain_data(db, domain, keys)
-
-
-def _lock_domain_data(db: Connection, domain: Row[Any], keys: list[str]) -> None:
-    """The object locks and the domain's shared data lock; the domain is looked at again once they are held: a
-    DeleteDomain that committed while this call waited for them leaves it writing into a domain that is gone
-    (PostgreSQL reads the domain before the lock; SQLite's one writer read it inside this transaction)."""
-    lock_for_transaction(db, *keys, shared=(domain_data_key(domain.id),))
-    if takes_locks(db) and _DOMAIN_EXISTS.first(db, {"b_domain": domain.id}) is None:
-        raise not_found(f"Domain {domain.name} does not exist.")
+    hold_domain_data(db, domain, *keys)
 
 
 class Ingested(NamedTuple):
@@ -163,7 +153,7 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     history = History(db, ids, domain, now, performed_by)
     mapped, unique_key = _mapped(definition, text)
     if not locked:
-        _lock_domain_data(db, domain, _locks(domain, object_type, mapped, unique_key))
+        hold_domain_data(db, domain, *_locks(domain, object_type, mapped, unique_key))
     existing = _find_object(db, domain.id, object_type, unique_key)
     origin = store.object_origin(object_type)
     if existing is not None:
@@ -342,7 +332,7 @@ def _in_listing_order(db: Connection, domain_id: int, profile_id: str, object_ty
 
 @profiles.operation("DeleteProfileObject")
 def delete_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"])
     row = _find_object(ctx.db, domain.id, params["ObjectTypeName"], params["ProfileObjectUniqueKey"])
     if row is None or row.profile_id != params["ProfileId"]:
         raise not_found(f"Profile object {params['ProfileObjectUniqueKey']} does not exist for profile "

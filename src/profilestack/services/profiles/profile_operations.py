@@ -11,7 +11,7 @@ from profilestack.gateway.encoded import EncodedJson
 from profilestack.services.next_token import page_result
 from profilestack.services.profiles import merging
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.domains import require_domain, require_domain_id
+from profilestack.services.profiles.domains import require_domain_for_data, require_domain_id
 from profilestack.services.profiles.errors import not_found
 from profilestack.services.profiles.history import (
     ADDED_PROFILE_KEY,
@@ -39,7 +39,7 @@ def require_profile(ctx: CallContext, domain: Row[Any], profile_id: str) -> Row[
 
 @profiles.operation("CreateProfile")
 def create_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"])
     fields = _fields(params)
     profile_id = store.create_profile(ctx.db, domain.id, ctx.app.ids.hex32(), fields, ctx.now())
     History.of(ctx, domain).profile(CREATED, profile_id, fields)
@@ -48,7 +48,7 @@ def create_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @profiles.operation("UpdateProfile")
 def update_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     changes = _fields(params)
     sources = {name: source for name, source in profile.field_sources.items() if name not in changes}
@@ -61,7 +61,7 @@ def update_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @profiles.operation("DeleteProfile")
 def delete_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     store.delete_profile(ctx.db, domain.id, profile.id)
     History.of(ctx, domain).profile(DELETED_BY_CUSTOMER, profile.id, profile.fields)
@@ -102,7 +102,7 @@ def batch_get_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 
 @profiles.operation("AddProfileKey")
 def add_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     store.add_keys(ctx.db, domain.id, profile.id, [(params["KeyName"], value) for value in params["Values"]], "key")
     History.of(ctx, domain).keys(ADDED_PROFILE_KEY, profile.id, params["KeyName"], params["Values"])
@@ -111,7 +111,7 @@ def add_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @profiles.operation("DeleteProfileKey")
 def delete_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     store.remove_keys(ctx.db, profile.id, pairs=[(params["KeyName"], value) for value in params["Values"]])
     History.of(ctx, domain).keys(DELETED_PROFILE_KEY, profile.id, params["KeyName"], params["Values"])
@@ -120,7 +120,7 @@ def delete_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
 
 @profiles.operation("MergeProfiles")
 def merge_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"])
     main = require_profile(ctx, domain, params["MainProfileId"])
     others = [require_profile(ctx, domain, profile_id) for profile_id in dict.fromkeys(params["ProfileIdsToBeMerged"])
               if profile_id != main.id]
