@@ -64,6 +64,9 @@ def test_turning_matching_on_runs_a_job_whose_matches_get_matches_shows(server: 
                       tuple(sorted([ids["ann"], ids["ann_mobile"]])): 1.0}
     first = profiles.get_matches(DomainName=domain, MaxResults=1)
     assert len(first["Matches"]) == 1 and "NextToken" in first
+    second = profiles.get_matches(DomainName=domain, MaxResults=1, NextToken=first["NextToken"])
+    assert (second["PotentialMatches"], "NextToken" in second) == (2, False)
+    assert first["Matches"] + second["Matches"] == found["Matches"]  # in match id order, page after page
     similar = profiles.get_similar_profiles(DomainName=domain, MatchType="ML_BASED_MATCHING", SearchKey="_email",
                                             SearchValue="johndoe@anycompany.com")
     assert (similar["ProfileIds"], similar["ConfidenceScore"], "RuleLevel" in similar) == (

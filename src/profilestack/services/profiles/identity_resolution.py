@@ -13,11 +13,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.next_token import page_result
+from profilestack.services.next_token import page_result, position_token, read_position
 from profilestack.services.profiles import merging, service_role
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import hold_domain_data, require_domain
@@ -87,26 +87,49 @@ def get_identity_resolution_job(ctx: CallContext, params: dict[str, Any]) -> dic
     return _job_shape(domain, job, full=True)
 
 
+def _latest_job(db: Connection, domain_id: int) -> Row[Any] | None:
+    """The domain's latest completed job: its id, when it ended, how many matches it found."""
+    return db.execute(select(_jobs.id, _jobs.end_time, _jobs.matches_found).where(
+        _jobs.domain_id == domain_id, _jobs.status == "COMPLETED").order_by(_jobs.end_time.desc()).limit(1)).first()
+
+
+def _matches_of(job: Row[Any], domain_id: int) -> Select[Any]:
+    return select(profile_matches).where(_matches.domain_id == domain_id, _matches.job_id == job.id).order_by(
+        _matches.match_id)
+
+
 def latest_matches(db: Connection, domain_id: int) -> tuple[datetime | None, list[Row[Any]]]:
     """The matches of the domain's latest completed job, and when it ended."""
-    job = db.execute(select(_jobs.id, _jobs.end_time).where(_jobs.domain_id == domain_id,
-                                                            _jobs.status == "COMPLETED")
-                     .order_by(_jobs.end_time.desc()).limit(1)).first()
+    job = _latest_job(db, domain_id)
     if job is None:
         return None, []
-    return job.end_time, list(db.execute(select(profile_matches).where(_matches.domain_id == domain_id,
-                                                                       _matches.job_id == job.id)
-                                         .order_by(_matches.match_id)))
+    return job.end_time, list(db.execute(_matches_of(job, domain_id)))
 
 
 @profiles.operation("GetMatches")
 def get_matches(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A page of the latest job's matches in match id order, read from where the last page ended (its token
+    names the last match id): a page costs the same however many matches the job found. A job completing
+    between two pages replaces the matches: the next page goes on in the new job's, after the same match id."""
     domain = require_matching(ctx, params["DomainName"])
-    generated, rows = latest_matches(ctx.db, domain.id)
-    result = page_result(rows, params, lambda chunk: [
-        {"MatchId": row.match_id, "ProfileIds": row.profile_ids, "ConfidenceScore": row.confidence}
-        for row in chunk], key="Matches")
-    return {**result, "MatchGenerationDate": generated, "PotentialMatches": len(rows)}
+    job = _latest_job(ctx.db, domain.id)
+    if job is None:
+        return {"Matches": [], "PotentialMatches": 0}
+    position, skipped = read_position(params)
+    if position is not None and len(position) != 1:
+        raise bad_request("The next token is invalid.")
+    size = params.get("MaxResults") or 100
+    query = _matches_of(job, domain.id)
+    if position is not None:
+        query = query.where(_matches.match_id > position[0])
+    rows = ctx.db.execute(query.offset(skipped).limit(size + 1)).all()
+    result: dict[str, Any] = {
+        "Matches": [{"MatchId": row.match_id, "ProfileIds": row.profile_ids, "ConfidenceScore": row.confidence}
+                    for row in rows[:size]],
+        "MatchGenerationDate": job.end_time, "PotentialMatches": job.matches_found}
+    if len(rows) > size:
+        result["NextToken"] = position_token([rows[size - 1].match_id])
+    return result
 
 
 def _consolidated(members: list[Row[Any]], criteria: list[list[str]]) -> list[list[str]]:
