@@ -3,6 +3,7 @@ change and SCHEDULE events from the scheduled snapshots."""
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 
@@ -61,11 +62,17 @@ def test_a_subscription_starts_with_a_snapshot_then_tells_of_each_change(server:
     assert events[0] == ("dee", "LEFT", "LIVE") and len(events) == 4
 
     first = profiles.list_segment_subscription_events(DomainName=domain, SegmentDefinitionName="gold", MaxResults=3)
+    profiles.update_profile(DomainName=domain, ProfileId=customers.ids["cy"], Attributes={"tier": "gold"})
+    assert _until_events(customers, "gold", 5)[0] == ("cy", "JOINED", "LIVE")  # newer than the pages under way
     rest = profiles.list_segment_subscription_events(DomainName=domain, SegmentDefinitionName="gold",
                                                      NextToken=first["NextToken"])
     assert [event["ProfileId"] for event in first["Events"] + rest["Events"]] == [
         customers.ids[who] for who, _, _ in events] and "NextToken" not in rest
     assert all(event["UpdatedAt"] >= running["StartedAt"] for event in first["Events"])
+    for bad in ('["after", "x"]', '["after", "1", "2"]'):
+        assert refused(profiles.list_segment_subscription_events, DomainName=domain, SegmentDefinitionName="gold",
+                       NextToken=base64.urlsafe_b64encode(bad.encode()).decode()) == (
+            "BadRequestException", "The next token is invalid.")
 
     changed = profiles.put_segment_subscription(DomainName=domain, SegmentDefinitionName="gold",
                                                 ScheduleConfiguration={"Interval": 2})

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from profilestack.gateway.errors import AwsError
+
+T = TypeVar("T")
 
 
 def bad_token(message: str) -> AwsError:
@@ -54,6 +56,19 @@ def read_position(params: dict[str, Any], invalid: Callable[[str], AwsError] = b
     if isinstance(decoded, list) and decoded[:1] == ["after"] and all(isinstance(item, str) for item in decoded):
         return decoded[1:], 0
     return None, read_token(params, invalid)[1]
+
+
+def keyset_page(read: Callable[[str | None, int, int], Sequence[T]], params: dict[str, Any], key: Callable[[T], str],
+                default_size: int = 100, invalid: Callable[[str], AwsError] = bad_token) -> tuple[list[T], str | None]:
+    """One page of a listing read by position, and the next page's token (None after the last):
+    ``read(after, skipped, count)`` answers up to ``count`` items in the listing's order, those after the item
+    whose ``key`` is ``after`` (None: from the first), less the first ``skipped`` (an offset token's)."""
+    position, skipped = read_position(params, invalid)
+    if position is not None and len(position) != 1:
+        raise invalid("The next token is invalid.")
+    size = params.get("MaxResults") or default_size
+    items = list(read(position[0] if position else None, skipped, size + 1))
+    return items[:size], position_token([key(items[size - 1])]) if len(items) > size else None
 
 
 def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,

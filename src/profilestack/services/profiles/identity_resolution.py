@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, Select, delete, func, insert, select, up
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.next_token import page_result, position_token, read_position
+from profilestack.services.next_token import keyset_page, page_result
 from profilestack.services.profiles import merging, service_role
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import hold_domain_data, require_domain
@@ -115,20 +115,20 @@ def get_matches(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     job = _latest_job(ctx.db, domain.id)
     if job is None:
         return {"Matches": [], "PotentialMatches": 0}
-    position, skipped = read_position(params)
-    if position is not None and len(position) != 1:
-        raise bad_request("The next token is invalid.")
-    size = params.get("MaxResults") or 100
-    query = _matches_of(job, domain.id)
-    if position is not None:
-        query = query.where(_matches.match_id > position[0])
-    rows = ctx.db.execute(query.offset(skipped).limit(size + 1)).all()
+
+    def read(after: str | None, skipped: int, count: int) -> list[Row[Any]]:
+        query = _matches_of(job, domain.id)
+        if after is not None:
+            query = query.where(_matches.match_id > after)
+        return ctx.db.execute(query.offset(skipped).limit(count)).all()
+
+    rows, token = keyset_page(read, params, key=lambda row: row.match_id)
     result: dict[str, Any] = {
         "Matches": [{"MatchId": row.match_id, "ProfileIds": row.profile_ids, "ConfidenceScore": row.confidence}
-                    for row in rows[:size]],
+                    for row in rows],
         "MatchGenerationDate": job.end_time, "PotentialMatches": job.matches_found}
-    if len(rows) > size:
-        result["NextToken"] = position_token([rows[size - 1].match_id])
+    if token:
+        result["NextToken"] = token
     return result
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.worker import enqueue
-from profilestack.services.next_token import page_result
+from profilestack.services.next_token import bad_token, keyset_page
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles import purges, service_role
 from profilestack.services.profiles.errors import not_found
@@ -133,19 +133,25 @@ def delete_segment_subscription(ctx: CallContext, params: dict[str, Any]) -> dic
 
 @profiles.operation("ListSegmentSubscriptionEvents")
 def list_segment_subscription_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Newest first, for thirty days."""
+    """Newest first, for thirty days; a page read from where the last one ended (its token names the last event's
+    sequence number), so events arriving between pages do not push later pages back onto ones already read."""
     domain, subscription = _require_subscription(ctx, params)
-    sequence = ctx.db.execute(select(_events.seq).where(
-        *_one(profile_segment_events, domain.id, subscription.segment_name)).order_by(_events.seq.desc())
-    ).scalars().all()
 
-    def events(chunk: list[int]) -> list[dict[str, Any]]:
-        rows = {row.seq: row for row in ctx.db.execute(select(profile_segment_events)
-                                                        .where(_events.seq.in_(chunk)))}
-        return [{"ProfileId": rows[seq].profile_id, "UpdatedAt": rows[seq].updated_at,
-                 "EventType": rows[seq].event_type, "Event": rows[seq].event} for seq in chunk]
+    def read(after: str | None, skipped: int, count: int) -> list[Row[Any]]:
+        query = select(profile_segment_events).where(
+            *_one(profile_segment_events, domain.id, subscription.segment_name)).order_by(_events.seq.desc())
+        if after is not None:
+            if not after.isdigit():
+                raise bad_token("The next token is invalid.")
+            query = query.where(_events.seq < int(after))
+        return ctx.db.execute(query.offset(skipped).limit(count)).all()
 
-    return page_result(sequence, params, events, key="Events")
+    rows, token = keyset_page(read, params, key=lambda row: str(row.seq))
+    result: dict[str, Any] = {"Events": [{"ProfileId": row.profile_id, "UpdatedAt": row.updated_at,
+                                          "EventType": row.event_type, "Event": row.event} for row in rows]}
+    if token:
+        result["NextToken"] = token
+    return result
 
 
 def _current(db: Connection, domain_id: int, segment: str) -> tuple[Row[Any], dict[str, Any]]:
