@@ -94,6 +94,11 @@ def test_search_pagination(profiles, domain) -> None:
         seen += [item["ProfileId"] for item in page["Items"]]
         token = page.get("NextToken")
     assert seen == ids
+    first = profiles.search_profiles(DomainName=domain, KeyName="_account", Values=["shared"], MaxResults=2)
+    profiles.delete_profile(DomainName=domain, ProfileId=ids[0])  # one already listed
+    second = profiles.search_profiles(DomainName=domain, KeyName="_account", Values=["shared"], MaxResults=2,
+                                      NextToken=first["NextToken"])
+    assert [item["ProfileId"] for item in second["Items"]] == ids[2:4]  # an offset would have skipped ids[2]
 
 
 def test_limits_answer_bad_request(profiles, domain) -> None:
