@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 from typing import Any, TypeVar
 
 from profilestack.gateway.errors import AwsError
@@ -58,17 +59,28 @@ def read_position(params: dict[str, Any], invalid: Callable[[str], AwsError] = b
     return None, read_token(params, invalid)[1]
 
 
-def keyset_page(read: Callable[[str | None, int, int], Sequence[T]], params: dict[str, Any], key: Callable[[T], str],
-                default_size: int = 100, invalid: Callable[[str], AwsError] = bad_token) -> tuple[list[T], str | None]:
+def keyset_page(read: Callable[[list[str] | None, int, int], Iterable[T]], params: dict[str, Any],
+                key: Callable[[T], list[str]], default_size: int = 100, parts: int = 1,
+                invalid: Callable[[str], AwsError] = bad_token) -> tuple[list[T], str | None]:
     """One page of a listing read by position, and the next page's token (None after the last):
     ``read(after, skipped, count)`` answers up to ``count`` items in the listing's order, those after the item
-    whose ``key`` is ``after`` (None: from the first), less the first ``skipped`` (an offset token's)."""
+    whose ``key`` (``parts`` strings) is ``after`` (None: from the first), less the first ``skipped`` (an offset
+    token's)."""
     position, skipped = read_position(params, invalid)
-    if position is not None and len(position) != 1:
+    if position is not None and len(position) != parts:
         raise invalid("The next token is invalid.")
     size = params.get("MaxResults") or default_size
-    items = list(read(position[0] if position else None, skipped, size + 1))
-    return items[:size], position_token([key(items[size - 1])]) if len(items) > size else None
+    items = list(islice(read(position, skipped, size + 1), size + 1))
+    return items[:size], position_token(key(items[size - 1])) if len(items) > size else None
+
+
+def keyset_result(read: Callable[[list[str] | None, int, int], Iterable[T]], params: dict[str, Any],
+                  key: Callable[[T], list[str]], shape: Callable[[list[T]], list[Any]], result_key: str = "Items",
+                  default_size: int = 100, parts: int = 1) -> dict[str, Any]:
+    """``{result_key: [...], "NextToken": ...}`` for one page of keyset_page; ``shape`` turns its items into the
+    answer's."""
+    chunk, token = keyset_page(read, params, key, default_size, parts)
+    return {result_key: shape(chunk), **({"NextToken": token} if token else {})}
 
 
 def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,

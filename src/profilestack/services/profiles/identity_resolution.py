@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, Select, delete, func, insert, select, up
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.next_token import keyset_page, page_result
+from profilestack.services.next_token import keyset_result, page_result
 from profilestack.services.profiles import merging, service_role
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import hold_domain_data, require_domain
@@ -116,20 +116,15 @@ def get_matches(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if job is None:
         return {"Matches": [], "PotentialMatches": 0}
 
-    def read(after: str | None, skipped: int, count: int) -> list[Row[Any]]:
+    def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
         query = _matches_of(job, domain.id)
         if after is not None:
-            query = query.where(_matches.match_id > after)
+            query = query.where(_matches.match_id > after[0])
         return ctx.db.execute(query.offset(skipped).limit(count)).all()
 
-    rows, token = keyset_page(read, params, key=lambda row: row.match_id)
-    result: dict[str, Any] = {
-        "Matches": [{"MatchId": row.match_id, "ProfileIds": row.profile_ids, "ConfidenceScore": row.confidence}
-                    for row in rows],
-        "MatchGenerationDate": job.end_time, "PotentialMatches": job.matches_found}
-    if token:
-        result["NextToken"] = token
-    return result
+    page = keyset_result(read, params, key=lambda row: [row.match_id], result_key="Matches", shape=lambda rows: [
+        {"MatchId": row.match_id, "ProfileIds": row.profile_ids, "ConfidenceScore": row.confidence} for row in rows])
+    return {**page, "MatchGenerationDate": job.end_time, "PotentialMatches": job.matches_found}
 
 
 def _consolidated(members: list[Row[Any]], criteria: list[list[str]]) -> list[list[str]]:

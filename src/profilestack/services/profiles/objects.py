@@ -19,7 +19,7 @@ from profilestack.outbox.cleanup import prune_in_task
 from profilestack.outbox.wakeups import announce
 from profilestack.outbox.worker import enqueue
 from profilestack.runtime import Clock, Ids
-from profilestack.services.next_token import position_token, read_position
+from profilestack.services.next_token import keyset_result
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import hold_domain_data, require_domain, require_domain_for_data
@@ -281,23 +281,19 @@ def list_profile_objects(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     wanted = params.get("ObjectFilter")
     if wanted and wanted["KeyName"] not in (definition.get("Keys") or {}):
         raise bad_request(f"{wanted['KeyName']} is not a key of object type {object_type}.")
-    position, skipped = read_position(params)
-    size = params.get("MaxResults") or 100
-    rows: Iterator[Row[Any]] = _in_listing_order(
-        ctx.db, domain.id, params["ProfileId"], object_type, _listing_place(position),
-        _FILTERED_CHUNK if wanted else skipped + size + 1)
-    if wanted:
-        rows = (row for row in rows
-                if map_object(definition, parse_object(row.body)).keys.get(wanted["KeyName"], ([], None))[1]
-                in wanted["Values"])
-    chunk = list(islice(rows, skipped, skipped + size + 1))
-    result: dict[str, Any] = {"Items": [
-        {"ObjectTypeName": object_type, "ProfileObjectUniqueKey": row.unique_key, "Object": row.body}
-        for row in chunk[:size]]}
-    if len(chunk) > size:
-        last = chunk[size - 1]
-        result["NextToken"] = position_token([last.created_at.isoformat(), last.unique_key])
-    return result
+
+    def read(after: list[str] | None, skipped: int, count: int) -> Iterator[Row[Any]]:
+        rows = _in_listing_order(ctx.db, domain.id, params["ProfileId"], object_type, _listing_place(after),
+                                 _FILTERED_CHUNK if wanted else skipped + count)
+        if wanted:
+            rows = (row for row in rows
+                    if map_object(definition, parse_object(row.body)).keys.get(wanted["KeyName"], ([], None))[1]
+                    in wanted["Values"])
+        return islice(rows, skipped, None)
+
+    return keyset_result(read, params, key=lambda row: [row.created_at.isoformat(), row.unique_key], parts=2,
+                         shape=lambda rows: [{"ObjectTypeName": object_type, "ProfileObjectUniqueKey": row.unique_key,
+                                              "Object": row.body} for row in rows])
 
 
 _LISTING_ORDER = (profile_objects.c.created_at, profile_objects.c.unique_key)

@@ -9,7 +9,7 @@ from sqlalchemy import Row
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.encoded import EncodedJson
-from profilestack.services.next_token import keyset_page
+from profilestack.services.next_token import keyset_result
 from profilestack.services.profiles import merging
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain_for_data, require_domain_id
@@ -87,13 +87,12 @@ def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
     ordered = sorted(ids)
 
-    def read(after: str | None, skipped: int, count: int) -> list[str]:
-        start = skipped + (bisect_right(ordered, after) if after is not None else 0)
+    def read(after: list[str] | None, skipped: int, count: int) -> list[str]:
+        start = skipped + (bisect_right(ordered, after[0]) if after is not None else 0)
         return ordered[start:start + count]
 
     # by position, the last profile id a page answered: a profile made or deleted between pages shifts no other
-    chunk, token = keyset_page(read, params, key=lambda profile_id: profile_id, default_size=20)
-    return {"Items": items(chunk), **({"NextToken": token} if token else {})}
+    return keyset_result(read, params, key=lambda profile_id: [profile_id], shape=items, default_size=20)
 
 
 @profiles.operation("BatchGetProfile")

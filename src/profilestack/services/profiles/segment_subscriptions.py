@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.worker import enqueue
-from profilestack.services.next_token import bad_token, keyset_page
+from profilestack.services.next_token import bad_token, keyset_result
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles import purges, service_role
 from profilestack.services.profiles.errors import not_found
@@ -137,21 +137,18 @@ def list_segment_subscription_events(ctx: CallContext, params: dict[str, Any]) -
     sequence number), so events arriving between pages do not push later pages back onto ones already read."""
     domain, subscription = _require_subscription(ctx, params)
 
-    def read(after: str | None, skipped: int, count: int) -> list[Row[Any]]:
+    def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
         query = select(profile_segment_events).where(
             *_one(profile_segment_events, domain.id, subscription.segment_name)).order_by(_events.seq.desc())
         if after is not None:
-            if not after.isdigit():
+            if not after[0].isdigit():
                 raise bad_token("The next token is invalid.")
-            query = query.where(_events.seq < int(after))
+            query = query.where(_events.seq < int(after[0]))
         return ctx.db.execute(query.offset(skipped).limit(count)).all()
 
-    rows, token = keyset_page(read, params, key=lambda row: str(row.seq))
-    result: dict[str, Any] = {"Events": [{"ProfileId": row.profile_id, "UpdatedAt": row.updated_at,
-                                          "EventType": row.event_type, "Event": row.event} for row in rows]}
-    if token:
-        result["NextToken"] = token
-    return result
+    return keyset_result(read, params, key=lambda row: [str(row.seq)], result_key="Events", shape=lambda rows: [
+        {"ProfileId": row.profile_id, "UpdatedAt": row.updated_at, "EventType": row.event_type, "Event": row.event}
+        for row in rows])
 
 
 def _current(db: Connection, domain_id: int, segment: str) -> tuple[Row[Any], dict[str, Any]]:
