@@ -1,0 +1,50 @@
+"""Paging by position (next_token.keyset_page): the token names the last item's place, the next page starts
+after it whatever changed before it; tokens of the offset kind that earlier versions gave still read."""
+
+from __future__ import annotations
+
+import base64
+from bisect import bisect_right
+
+import pytest
+
+from profilestack.gateway.errors import AwsError
+from profilestack.services.next_token import keyset_page, next_token, position_token
+
+
+def _pages(items: list[str], params: dict) -> tuple[list[str], str | None]:
+    def read(after: list[str] | None, skipped: int, count: int) -> list[str]:
+        start = skipped + (bisect_right(items, after[0]) if after is not None else 0)
+        return items[start:start + count]
+
+    return keyset_page(read, params, key=lambda item: [item])
+
+
+def test_pages_follow_the_last_item_not_an_offset() -> None:
+    items = ["a", "c", "e", "g", "i"]
+    first, token = _pages(items, {"MaxResults": 2})
+    assert first == ["a", "c"] and token
+    items.remove("a")  # one already listed goes, one comes before the next page's place
+    items.insert(0, "0")
+    assert _pages(items, {"MaxResults": 2, "NextToken": token}) == (["e", "g"], position_token(["g"]))
+    assert _pages(items, {"MaxResults": 2, "NextToken": position_token(["g"])}) == (["i"], None)
+    assert _pages(items, {"MaxResults": 5}) == (items, None)  # exactly a page: no token
+
+
+def test_an_offset_token_of_an_earlier_version_still_reads() -> None:
+    assert _pages(["a", "b", "c", "d"], {"MaxResults": 2, "NextToken": next_token(1)}) == (
+        ["b", "c"], position_token(["c"]))
+
+
+@pytest.mark.parametrize("token", [
+    "!!",  # not base64
+    base64.urlsafe_b64encode(b"x").decode(),  # neither an offset nor a position
+    base64.urlsafe_b64encode(b"-1").decode(),  # a negative offset
+    position_token(["a", "b"]),  # a place of another listing's shape
+    position_token([]),
+])
+def test_a_token_profilestack_did_not_give_is_refused(token: str) -> None:
+    with pytest.raises(AwsError) as refused:
+        _pages(["a", "b"], {"NextToken": token})
+    assert (refused.value.code, refused.value.message, refused.value.status) == (
+        "BadRequestException", "The next token is invalid.", 400)
