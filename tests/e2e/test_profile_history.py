@@ -66,7 +66,7 @@ def test_a_profiles_changes_are_recorded_newest_first_and_outlive_it(profiles, d
                                                  )["ProfileHistoryRecords"] == []
 
 
-def test_a_listing_pages_through_the_records_its_first_page_found(profiles, domain) -> None:
+def test_a_listing_pages_on_from_its_last_record(profiles, domain) -> None:
     """Newest first: a change made between two pages waits for the next listing instead of pushing the listing's
     later pages back (which answered its last record twice)."""
     profile_id = profiles.create_profile(DomainName=domain, FirstName="Ada")["ProfileId"]

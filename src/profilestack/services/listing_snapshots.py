@@ -1,6 +1,7 @@
 """Listings kept between the pages of one listing instead of being worked out again for each: those worked out
 from a whole domain or object type (rule-based match groups: every profile read; an attribute's values: every
-object of the type), and those newest first (a profile's history), whose later pages new items would push back.
+object of the type), which no position in stored rows can resume (listings of stored rows page by position:
+next_token.keyset_page).
 
 The first page works the listing out; when more pages follow, the listing is kept and its ``NextToken`` names it
 along with the next page's offset. Later pages read the kept listing: one listing's pages agree with each other

@@ -74,6 +74,15 @@ def keyset_page(read: Callable[[list[str] | None, int, int], Iterable[T]], param
     return items[:size], position_token(key(items[size - 1])) if len(items) > size else None
 
 
+def sequence_place(after: list[str] | None, invalid: Callable[[str], AwsError] = bad_token) -> int | None:
+    """The sequence number a position of one part names (listings of numbered rows), None for none."""
+    if after is None:
+        return None
+    if not after[0].isdigit():
+        raise invalid("The next token is invalid.")
+    return int(after[0])
+
+
 def keyset_result(read: Callable[[list[str] | None, int, int], Iterable[T]], params: dict[str, Any],
                   key: Callable[[T], list[str]], shape: Callable[[list[T]], list[Any]], result_key: str = "Items",
                   default_size: int = 100, parts: int = 1) -> dict[str, Any]:

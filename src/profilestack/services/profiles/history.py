@@ -18,6 +18,7 @@ from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.runtime import Ids
 from profilestack.services.filters import where_given
+from profilestack.services.next_token import keyset_result, sequence_place
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import not_found
 from profilestack.services.profiles.service import profiles
@@ -82,29 +83,25 @@ def _summary(row: Row[Any]) -> dict[str, Any]:
 
 @profiles.operation("ListProfileHistoryRecords")
 def list_profile_history_records(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Newest first. A profile that never existed is not found; a deleted one's records are still listed."""
+    """Newest first, a page read from where the last one ended (its token names the last record's sequence
+    number): records written between two pages do not push the later pages back onto records already answered.
+    A profile that never existed is not found; a deleted one's records are still listed."""
     domain = require_domain(ctx, params["DomainName"])
     table = profile_history_records
     query = where_given(
-        select(table.c.seq).where(table.c.domain_id == domain.id, table.c.profile_id == params["ProfileId"]),
+        select(table).where(table.c.domain_id == domain.id, table.c.profile_id == params["ProfileId"]),
         params, [(table.c.object_type, "ObjectTypeName"), (table.c.action_type, "ActionType"),
-                 (table.c.performed_by, "PerformedBy")])
+                 (table.c.performed_by, "PerformedBy")]).order_by(table.c.seq.desc())
 
-    def work_out() -> tuple[None, list[int]]:
-        sequence = list(ctx.db.execute(query.order_by(table.c.seq.desc())).scalars())
-        if not sequence and not _has_history(ctx.db, domain.id, params["ProfileId"]):
-            raise not_found(f"Profile {params['ProfileId']} does not exist in domain {domain.name}.")
-        return None, sequence
+    def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
+        older = query if (before := sequence_place(after)) is None else query.where(table.c.seq < before)
+        return ctx.db.execute(older.offset(skipped).limit(count)).all()
 
-    # newest first: records written between two pages would push the listing's later pages back (a record
-    # answered twice), so its later pages read the records its first page found
-    scope = ("ListProfileHistoryRecords", domain.id, params["ProfileId"],
-             *(params.get(name) for name in ("ObjectTypeName", "ActionType", "PerformedBy")))
-    _, chunk, token = ctx.app.listings.page(scope, params, work_out)
-    rows = {row.seq: row for row in ctx.db.execute(select(table).where(table.c.seq.in_(chunk)))}
-    result: dict[str, Any] = {"ProfileHistoryRecords": [_summary(rows[seq]) for seq in chunk if seq in rows]}
-    if token:  # (a record expired since the listing began is left out)
-        result["NextToken"] = token
+    result = keyset_result(read, params, key=lambda row: [str(row.seq)], result_key="ProfileHistoryRecords",
+                           shape=lambda rows: [_summary(row) for row in rows])
+    if not result["ProfileHistoryRecords"] and not params.get("NextToken") and not _has_history(
+            ctx.db, domain.id, params["ProfileId"]):
+        raise not_found(f"Profile {params['ProfileId']} does not exist in domain {domain.name}.")
     return result
 
 

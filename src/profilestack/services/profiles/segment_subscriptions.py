@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.worker import enqueue
-from profilestack.services.next_token import bad_token, keyset_result
+from profilestack.services.next_token import keyset_result, sequence_place
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles import purges, service_role
 from profilestack.services.profiles.errors import not_found
@@ -140,10 +140,8 @@ def list_segment_subscription_events(ctx: CallContext, params: dict[str, Any]) -
     def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
         query = select(profile_segment_events).where(
             *_one(profile_segment_events, domain.id, subscription.segment_name)).order_by(_events.seq.desc())
-        if after is not None:
-            if not after[0].isdigit():
-                raise bad_token("The next token is invalid.")
-            query = query.where(_events.seq < int(after[0]))
+        if (before := sequence_place(after)) is not None:
+            query = query.where(_events.seq < before)
         return ctx.db.execute(query.offset(skipped).limit(count)).all()
 
     return keyset_result(read, params, key=lambda row: [str(row.seq)], result_key="Events", shape=lambda rows: [
