@@ -9,7 +9,7 @@ from bisect import bisect_right
 import pytest
 
 from profilestack.gateway.errors import AwsError
-from profilestack.services.next_token import keyset_page, next_token, position_token
+from profilestack.services.next_token import keyset_page, next_token, position_token, sequence_place
 
 
 def _pages(items: list[str], params: dict) -> tuple[list[str], str | None]:
@@ -40,11 +40,20 @@ def test_an_offset_token_of_an_earlier_version_still_reads() -> None:
     "!!",  # not base64
     base64.urlsafe_b64encode(b"x").decode(),  # neither an offset nor a position
     base64.urlsafe_b64encode(b"-1").decode(),  # a negative offset
+    base64.urlsafe_b64encode(str(2**70).encode()).decode(),  # an offset no database takes
     position_token(["a", "b"]),  # a place of another listing's shape
     position_token([]),
+    position_token(["a\x00"]),  # what PostgreSQL refuses to compare
 ])
 def test_a_token_profilestack_did_not_give_is_refused(token: str) -> None:
     with pytest.raises(AwsError) as refused:
         _pages(["a", "b"], {"NextToken": token})
     assert (refused.value.code, refused.value.message, refused.value.status) == (
         "BadRequestException", "The next token is invalid.", 400)
+
+
+@pytest.mark.parametrize("place", ["x", "-1", "\u00b2", "\u0663", str(2**70)])
+def test_a_sequence_place_is_a_plain_number_a_database_takes(place: str) -> None:
+    with pytest.raises(AwsError):
+        sequence_place([place])
+    assert sequence_place(["42"]) == 42 and sequence_place(None) is None

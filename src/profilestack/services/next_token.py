@@ -13,6 +13,10 @@ from profilestack.gateway.errors import AwsError
 T = TypeVar("T")
 
 
+# No listing holds more; a larger number in a token is no token profilestack gave (databases take 64 bits at most)
+_MOST_PLACE = 2**62
+
+
 def bad_token(message: str) -> AwsError:
     return AwsError("BadRequestException", message, 400)
 
@@ -28,7 +32,7 @@ def read_token(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_
         start = int(offset)
     except ValueError as exc:
         raise invalid("The next token is invalid.") from exc
-    if start < 0:
+    if not 0 <= start <= _MOST_PLACE:
         raise invalid("The next token is invalid.")
     return listing or None, start
 
@@ -55,6 +59,8 @@ def read_position(params: dict[str, Any], invalid: Callable[[str], AwsError] = b
     except ValueError:
         decoded = None
     if isinstance(decoded, list) and decoded[:1] == ["after"] and all(isinstance(item, str) for item in decoded):
+        if any("\x00" in item for item in decoded):  # what no database compares (PostgreSQL refuses it)
+            raise invalid("The next token is invalid.")
         return decoded[1:], 0
     return None, read_token(params, invalid)[1]
 
@@ -78,7 +84,7 @@ def sequence_place(after: list[str] | None, invalid: Callable[[str], AwsError] =
     """The sequence number a position of one part names (listings of numbered rows), None for none."""
     if after is None:
         return None
-    if not after[0].isdigit():
+    if not (after[0].isascii() and after[0].isdigit()) or int(after[0]) > _MOST_PLACE:
         raise invalid("The next token is invalid.")
     return int(after[0])
 
