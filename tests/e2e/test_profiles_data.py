@@ -436,6 +436,14 @@ def test_filtered_object_pages(profiles, domain) -> None:
         "o-6", "o-8"]
     assert _listed(profiles, domain, profile_id, MaxResults=4, ObjectFilter=wanted) == (
         ["o-2", "o-5", "o-6", "o-8"], None)
+    for index in (2, 5, 6):  # those orders again, now with the session they came from: a key mapped per object
+        profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=json.dumps(
+            {"order": {"id": f"o-{index}"}, "customer": {"email": "filter@example.com"}, "session": "s-1"}))
+    by_session = {"KeyName": "webSession", "Values": ["s-1"]}
+    first, token = _listed(profiles, domain, profile_id, MaxResults=2, ObjectFilter=by_session)
+    assert first == ["o-2", "o-5"]
+    assert _listed(profiles, domain, profile_id, MaxResults=2, ObjectFilter=by_session, NextToken=token) == (
+        ["o-6"], None)
 
 
 def test_object_pages_read_earlier_tokens_and_refuse_bad_ones(profiles, domain) -> None:

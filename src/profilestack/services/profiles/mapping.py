@@ -105,6 +105,15 @@ def validate_definition(definition: dict[str, Any]) -> None:
 _NOT_TARGETS = frozenset({"ProfileId", "FoundByItems"})
 
 
+def unique_key_name(definition: dict[str, Any]) -> str | None:
+    """The name of the type's UNIQUE key when that name has no other definition: its value is the unique key an
+    object is stored under."""
+    for name, keys in (definition.get("Keys") or {}).items():
+        if len(keys) == 1 and "UNIQUE" in (keys[0].get("StandardIdentifiers") or []):
+            return name
+    return None
+
+
 def is_profile_value(dotted: str) -> bool:
     """Whether ``dotted`` (``FirstName``, ``Address.City``, ``Attributes.tier``) names a text value of the standard
     Profile shape. Object fields may only target those, so that stored profile fields stay in the shape's wire

@@ -33,7 +33,13 @@ from profilestack.services.profiles.history import (
     SERVICE,
     History,
 )
-from profilestack.services.profiles.mapping import MATCHING, MappedObject, map_object, parse_object
+from profilestack.services.profiles.mapping import (
+    MATCHING,
+    MappedObject,
+    map_object,
+    parse_object,
+    unique_key_name,
+)
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import (
@@ -282,10 +288,13 @@ def list_profile_objects(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     if wanted and wanted["KeyName"] not in (definition.get("Keys") or {}):
         raise bad_request(f"{wanted['KeyName']} is not a key of object type {object_type}.")
 
+    # a filter by the unique key is a condition on the stored objects' keys; any other maps every object
+    by_unique_key = wanted["Values"] if wanted and wanted["KeyName"] == unique_key_name(definition) else None
+
     def read(after: list[str] | None, skipped: int, count: int) -> Iterator[Row[Any]]:
         rows = _in_listing_order(ctx.db, domain.id, params["ProfileId"], object_type, _listing_place(after),
-                                 _FILTERED_CHUNK if wanted else skipped + count)
-        if wanted:
+                                 _FILTERED_CHUNK if wanted else skipped + count, by_unique_key)
+        if wanted and by_unique_key is None:
             rows = (row for row in rows
                     if map_object(definition, parse_object(row.body)).keys.get(wanted["KeyName"], ([], None))[1]
                     in wanted["Values"])
@@ -311,12 +320,15 @@ def _listing_place(position: list[str] | None) -> tuple[datetime, str] | None:
 
 
 def _in_listing_order(db: Connection, domain_id: int, profile_id: str, object_type: str,
-                      after: tuple[datetime, str] | None, chunk: int) -> Iterator[Row[Any]]:
-    """A profile's objects of one type in the listing's order, after ``after``, read ``chunk`` at a time along
-    the index that holds them in that order."""
+                      after: tuple[datetime, str] | None, chunk: int,
+                      unique_keys: list[str] | None = None) -> Iterator[Row[Any]]:
+    """A profile's objects of one type (those of ``unique_keys`` when given) in the listing's order, after
+    ``after``, read ``chunk`` at a time along the index that holds them in that order."""
     query = select(profile_objects.c.unique_key, profile_objects.c.body, profile_objects.c.created_at).where(
         profile_objects.c.domain_id == domain_id, profile_objects.c.profile_id == profile_id,
         profile_objects.c.object_type == object_type).order_by(*_LISTING_ORDER).limit(chunk)
+    if unique_keys is not None:
+        query = query.where(profile_objects.c.unique_key.in_(unique_keys))
     while True:
         rows = db.execute(query if after is None else query.where(
             tuple_(*_LISTING_ORDER) > tuple_(literal(after[0], UtcDateTime), literal(after[1])))).all()
