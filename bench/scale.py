@@ -84,17 +84,24 @@ def _frequent_order(index: int) -> str:
 
 
 def _one_customers_objects(client) -> str:
-    """Every page of the frequent customer's orders, a hundred to a page."""
+    """Every page of the frequent customer's orders, a hundred to a page; then one of them by its unique key
+    (``ObjectFilter``)."""
     (profile,) = client.search_profiles(DomainName=DOMAIN, KeyName="_email", Values=[FREQUENT])["Items"]
+    listing = {"DomainName": DOMAIN, "ObjectTypeName": "Order", "ProfileId": profile["ProfileId"]}
     began, first, objects, pages, token = time.monotonic(), None, 0, 0, {}
     while True:  # botocore has no paginator for it
-        page = client.list_profile_objects(DomainName=DOMAIN, ObjectTypeName="Order",
-                                           ProfileId=profile["ProfileId"], MaxResults=100, **token)
+        page = client.list_profile_objects(**listing, MaxResults=100, **token)
         first = first or time.monotonic() - began
         objects, pages = objects + len(page["Items"]), pages + 1
         if "NextToken" not in page:
-            return f": {objects:,} objects, {pages} pages (the first {first:.2f} s)"
+            break
         token = {"NextToken": page["NextToken"]}
+    began = time.monotonic()
+    (found,) = client.list_profile_objects(**listing, ObjectFilter={"KeyName": "_orderId", "Values": ["f-7"]})[
+        "Items"]
+    lookup = time.monotonic() - began
+    assert found["ProfileObjectUniqueKey"] == "f-7", found
+    return f": {objects:,} objects, {pages} pages (the first {first:.2f} s); one by its key {lookup * 1000:.0f} ms"
 
 
 def _identity_resolution(client) -> None:
