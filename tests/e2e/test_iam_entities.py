@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -329,7 +330,8 @@ def test_pagination_on_lists(iam) -> None:
     paginated = [u["UserName"] for page in iam.get_paginator("list_users").paginate(
         PathPrefix=prefix, PaginationConfig={"PageSize": 3}) for u in page["Users"]]
     assert paginated == names
-    assert error_of(iam.list_users, Marker="garbage")[0] == "ValidationError"
+    for marker in ("garbage", base64.urlsafe_b64encode(b"offset:-2").decode()):  # a negative offset read the end
+        assert error_of(iam.list_users, Marker=marker) == ("ValidationError", "Invalid Marker.", 400)
 
 
 def test_account_authorization_details(iam) -> None:

@@ -19,9 +19,10 @@ def _decode(marker: str) -> int:
     try:
         text = base64.urlsafe_b64decode(marker.encode()).decode()
         kind, _, value = text.partition(":")
-        if kind != "offset":
+        offset = int(value)
+        if kind != "offset" or offset < 0:
             raise ValueError(marker)
-        return int(value)
+        return offset
     except ValueError as exc:
         raise AwsError("ValidationError", "Invalid Marker.", 400) from exc
 
