@@ -142,11 +142,16 @@ def _mergeable(match: Match | Row[Any], rows: dict[str, Row[Any]], auto_merging:
     return _consolidated(members, auto_merging["Consolidation"]["MatchingAttributesList"])
 
 
+PREVIEW_SAMPLE = 1000  # groups; AWS's size is not documented
+
+
 @profiles.operation("GetAutoMergingPreview")
 def get_auto_merging_preview(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Every match of the latest job is the sample: how many of its profiles these settings would merge."""
+    """The sample: the latest job's first PREVIEW_SAMPLE groups by match id (a digest of their profiles' ids, so
+    in no order of the profiles'); how many of its profiles these settings would merge."""
     domain = require_matching(ctx, params["DomainName"])
-    _, matches = latest_matches(ctx.db, domain.id)
+    job = _latest_job(ctx.db, domain.id)
+    matches = [] if job is None else ctx.db.execute(_matches_of(job, domain.id).limit(PREVIEW_SAMPLE)).all()
     rows = store.load_profiles(ctx.db, domain.id, [profile_id for match in matches for profile_id in match.profile_ids])
     settings = {"Consolidation": params["Consolidation"],
                 "MinAllowedConfidenceScoreForMerging": params.get("MinAllowedConfidenceScoreForMerging")}
