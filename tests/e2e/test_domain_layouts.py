@@ -48,8 +48,10 @@ def test_a_layout_is_created_read_updated_listed_and_deleted(server: Server, dom
     first = profiles.list_domain_layouts(DomainName=domain, MaxResults=1)
     assert [item["LayoutDefinitionName"] for item in first["Items"]] == ["agents"]
     assert "Layout" not in first["Items"][0] and first["Items"][0]["Tags"] == {"team": "crm"}
+    _create(profiles, domain, "accounts")  # made between the pages, before the next page's place: not in it
     rest = profiles.list_domain_layouts(DomainName=domain, NextToken=first["NextToken"])
     assert [item["LayoutDefinitionName"] for item in rest["Items"]] == ["billing"] and "NextToken" not in rest
+    profiles.delete_domain_layout(DomainName=domain, LayoutDefinitionName="accounts")
 
     assert profiles.delete_domain_layout(DomainName=domain, LayoutDefinitionName="agents")["Message"] == (
         "Layout agents was deleted.")
