@@ -8,6 +8,9 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection, Row, Select
+from sqlalchemy.sql.elements import ColumnElement
+
 from profilestack.gateway.errors import AwsError
 
 T = TypeVar("T")
@@ -96,6 +99,17 @@ def keyset_result(read: Callable[[list[str] | None, int, int], Iterable[T]], par
     answer's."""
     chunk, token = keyset_page(read, params, key, default_size, parts)
     return {result_key: shape(chunk), **({"NextToken": token} if token else {})}
+
+
+def rows_by_name(db: Connection, query: Select[Any], column: ColumnElement[str], params: dict[str, Any],
+                 shape: Callable[[list[Row[Any]]], list[Any]], result_key: str = "Items") -> dict[str, Any]:
+    """keyset_result over the rows ``query`` selects, in the order of ``column`` (unique among them: a name, an
+    id), each page read from after the last value the previous one answered."""
+    def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
+        ordered = query.order_by(column) if after is None else query.where(column > after[0]).order_by(column)
+        return db.execute(ordered.offset(skipped).limit(count)).all()
+
+    return keyset_result(read, params, key=lambda row: [row._mapping[column]], shape=shape, result_key=result_key)
 
 
 def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,

@@ -9,7 +9,6 @@ from sqlalchemy import Connection, Row, select
 
 from profilestack import jsontext
 from profilestack.gateway.context import CallContext
-from profilestack.services.next_token import page_result
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.calculation import calculate, check_definition, check_range_override, parsed
 from profilestack.services.profiles.definitions import HeldDefinitions
@@ -145,7 +144,7 @@ def list_for_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
         return [_values(ctx, domain, row, [profile.id], objects=by_type[row.object_type])[profile.id]
                 for row in chunk]
 
-    return page_result(CALCULATED_ATTRIBUTES.all(ctx.db, domain.id), params, items)
+    return CALCULATED_ATTRIBUTES.paged(ctx, domain, params, items)
 
 
 @profiles.operation("BatchGetCalculatedAttributeForProfile")

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.next_token import keyset_result
+from profilestack.services.next_token import rows_by_name
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
@@ -87,25 +87,25 @@ class HeldDefinitions:
                  "LastUpdatedAt": row.updated_at, **extra}
         return with_tags(ctx.db, self.arn(domain, name), shape)
 
+    def paged(self, ctx: CallContext, domain: Row[Any], params: dict[str, Any],
+              shape: Callable[[list[Row[Any]]], list[Any]]) -> dict[str, Any]:
+        """A page of the domain's definitions in name order, from after the last one the previous page answered;
+        ``shape`` turns the page's rows into its items."""
+        return rows_by_name(ctx.db, select(self.table).where(self.table.c.domain_id == domain.id), self._key,
+                            params, shape)
+
     def listed(self, ctx: CallContext, params: dict[str, Any], members: tuple[str, ...],
                shape: Shape | None = None) -> dict[str, Any]:
-        """A List… operation's page: the domain's definitions in name order, from after the last one the previous
-        page answered, each shape (``self.shape`` unless given) narrowed to the ``members`` the list's item shape
-        has."""
+        """A List… operation's page (``paged``), each shape (``self.shape`` unless given) narrowed to the
+        ``members`` the list's item shape has."""
         domain = require_domain(ctx, params["DomainName"])
         make = shape or self.shape
-
-        def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
-            query = select(self.table).where(self.table.c.domain_id == domain.id).order_by(self._key)
-            if after is not None:
-                query = query.where(self._key > after[0])
-            return ctx.db.execute(query.offset(skipped).limit(count)).all()
 
         def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
             shapes = [make(ctx, domain, row) for row in chunk]
             return [{member: found[member] for member in members if member in found} for found in shapes]
 
-        return keyset_result(read, params, key=lambda row: [getattr(row, self._key.key)], shape=items)
+        return self.paged(ctx, domain, params, items)
 
     def delete(self, ctx: CallContext, domain: Row[Any], row: Row[Any]) -> None:
         name = getattr(row, self._key.key)

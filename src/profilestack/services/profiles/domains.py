@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select,
 
 from profilestack.gateway.context import CallContext
 from profilestack.outbox.cleanup import prune_in_task
-from profilestack.services.next_token import page_result
+from profilestack.services.next_token import rows_by_name
 from profilestack.services.profiles import domain_stats, service_role
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.identity_jobs import matching_changed
@@ -231,10 +231,6 @@ def delete_domain(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @profiles.operation("ListDomains")
 def list_domains(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    rows = list(ctx.db.execute(select(profile_domains).where(
-        profile_domains.c.account_id == ctx.account, profile_domains.c.region == ctx.region)
-        .order_by(profile_domains.c.name)))
-
     def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
         listed = []
         for row in chunk:
@@ -243,4 +239,6 @@ def list_domains(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
             listed.append(item)
         return listed
 
-    return page_result(rows, params, items)
+    return rows_by_name(ctx.db, select(profile_domains).where(
+        profile_domains.c.account_id == ctx.account, profile_domains.c.region == ctx.region),
+        profile_domains.c.name, params, items)

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Row, bindparam, func, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.iam.pass_role import require_pass_role
-from profilestack.services.next_token import page_result
+from profilestack.services.next_token import rows_by_name
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
@@ -104,7 +104,6 @@ def delete_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 @profiles.operation("ListEventTriggers")
 def list_event_triggers(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    rows = TRIGGERS.all(ctx.db, domain.id)
 
     def items(chunk: list[Row[Any]]) -> list[dict[str, Any]]:
         listed = []
@@ -117,7 +116,7 @@ def list_event_triggers(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
             listed.append(item)
         return listed
 
-    return page_result(rows, params, items)
+    return TRIGGERS.paged(ctx, domain, params, items)
 
 
 def _integration_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
@@ -156,8 +155,8 @@ def get_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @profiles.operation("ListIntegrations")
 def list_integrations(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    return page_result(integrations_of(ctx.db, domain.id), params,
-                       lambda chunk: [_integration_shape(ctx, domain, row) for row in chunk])
+    return INTEGRATIONS.paged(ctx, domain, params, lambda chunk: [_integration_shape(ctx, domain, row)
+                                                                   for row in chunk])
 
 
 @profiles.operation("ListAccountIntegrations")
@@ -165,13 +164,10 @@ def list_account_integrations(ctx: CallContext, params: dict[str, Any]) -> dict[
     """The integrations with ``Uri`` across the account's domains in the region, by domain name. profilestack has
     no hidden integrations (those other AWS services make), so ``IncludeHidden`` changes nothing."""
     uri = params["Uri"]
-    domains = ctx.db.execute(
-        select(profile_domains)
-        .where(profile_domains.c.account_id == ctx.account, profile_domains.c.region == ctx.region,
-               profile_domains.c.id.in_(select(profile_integrations.c.domain_id)
-                                        .where(profile_integrations.c.uri == uri)))
-        .order_by(profile_domains.c.name)).all()
-    return page_result(domains, params, lambda chunk: [
+    domains = select(profile_domains).where(
+        profile_domains.c.account_id == ctx.account, profile_domains.c.region == ctx.region,
+        profile_domains.c.id.in_(select(profile_integrations.c.domain_id).where(profile_integrations.c.uri == uri)))
+    return rows_by_name(ctx.db, domains, profile_domains.c.name, params, lambda chunk: [
         _integration_shape(ctx, domain, INTEGRATIONS.require(ctx, domain, uri)) for domain in chunk])
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, Select, delete, func, insert, select, up
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.next_token import keyset_result, page_result
+from profilestack.services.next_token import page_result, rows_by_name
 from profilestack.services.profiles import merging, service_role
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import hold_domain_data, require_domain
@@ -94,8 +94,7 @@ def _latest_job(db: Connection, domain_id: int) -> Row[Any] | None:
 
 
 def _matches_of(job: Row[Any], domain_id: int) -> Select[Any]:
-    return select(profile_matches).where(_matches.domain_id == domain_id, _matches.job_id == job.id).order_by(
-        _matches.match_id)
+    return select(profile_matches).where(_matches.domain_id == domain_id, _matches.job_id == job.id)
 
 
 def latest_matches(db: Connection, domain_id: int) -> tuple[datetime | None, list[Row[Any]]]:
@@ -103,7 +102,7 @@ def latest_matches(db: Connection, domain_id: int) -> tuple[datetime | None, lis
     job = _latest_job(db, domain_id)
     if job is None:
         return None, []
-    return job.end_time, list(db.execute(_matches_of(job, domain_id)))
+    return job.end_time, list(db.execute(_matches_of(job, domain_id).order_by(_matches.match_id)))
 
 
 @profiles.operation("GetMatches")
@@ -116,14 +115,9 @@ def get_matches(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if job is None:
         return {"Matches": [], "PotentialMatches": 0}
 
-    def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
-        query = _matches_of(job, domain.id)
-        if after is not None:
-            query = query.where(_matches.match_id > after[0])
-        return ctx.db.execute(query.offset(skipped).limit(count)).all()
-
-    page = keyset_result(read, params, key=lambda row: [row.match_id], result_key="Matches", shape=lambda rows: [
-        {"MatchId": row.match_id, "ProfileIds": row.profile_ids, "ConfidenceScore": row.confidence} for row in rows])
+    page = rows_by_name(ctx.db, _matches_of(job, domain.id), _matches.match_id, params, lambda rows: [
+        {"MatchId": row.match_id, "ProfileIds": row.profile_ids, "ConfidenceScore": row.confidence} for row in rows],
+        result_key="Matches")
     return {**page, "MatchGenerationDate": job.end_time, "PotentialMatches": job.matches_found}
 
 
@@ -151,7 +145,8 @@ def get_auto_merging_preview(ctx: CallContext, params: dict[str, Any]) -> dict[s
     in no order of the profiles'); how many of its profiles these settings would merge."""
     domain = require_matching(ctx, params["DomainName"])
     job = _latest_job(ctx.db, domain.id)
-    matches = [] if job is None else ctx.db.execute(_matches_of(job, domain.id).limit(PREVIEW_SAMPLE)).all()
+    matches = [] if job is None else ctx.db.execute(
+        _matches_of(job, domain.id).order_by(_matches.match_id).limit(PREVIEW_SAMPLE)).all()
     rows = store.load_profiles(ctx.db, domain.id, [profile_id for match in matches for profile_id in match.profile_ids])
     settings = {"Consolidation": params["Consolidation"],
                 "MinAllowedConfidenceScoreForMerging": params.get("MinAllowedConfidenceScoreForMerging")}

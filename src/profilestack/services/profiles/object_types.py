@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, select
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.next_token import page_result
+from profilestack.services.next_token import page_result, rows_by_name
 from profilestack.services.profiles import purges
 from profilestack.services.profiles.definitions import save_definition
 from profilestack.services.profiles.domains import require_domain
@@ -93,9 +93,9 @@ def get_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[st
 @profiles.operation("ListProfileObjectTypes")
 def list_profile_object_types(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    rows = list(ctx.db.execute(select(profile_object_types).where(profile_object_types.c.domain_id == domain.id)
-                               .order_by(profile_object_types.c.name)))
-    return page_result(rows, params, lambda chunk: [_shape(ctx.db, domain, row, listed=True) for row in chunk])
+    return rows_by_name(ctx.db, select(profile_object_types).where(profile_object_types.c.domain_id == domain.id),
+                        profile_object_types.c.name, params,
+                        lambda chunk: [_shape(ctx.db, domain, row, listed=True) for row in chunk])
 
 
 @profiles.operation("DeleteProfileObjectType")
