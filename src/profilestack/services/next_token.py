@@ -1,4 +1,6 @@
-"""``NextToken``/``MaxResults`` pagination over an ordered list (REST services: Customer Profiles, campaigns)."""
+"""``NextToken``/``MaxResults`` pagination (REST services: Customer Profiles, campaigns): by position for listings
+of stored rows — the token names the last item a page answered, the next page starts after it — and by offset over
+an ordered list otherwise (and for tokens earlier versions gave)."""
 
 from __future__ import annotations
 
