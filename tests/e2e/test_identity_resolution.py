@@ -71,6 +71,11 @@ def test_turning_matching_on_runs_a_job_whose_matches_get_matches_shows(server: 
                                             SearchValue="johndoe@anycompany.com")
     assert (similar["ProfileIds"], similar["ConfidenceScore"], "RuleLevel" in similar) == (
         sorted([ids["john"], ids["jhn"]]), by_ids[tuple(sorted([ids["john"], ids["jhn"]]))], False)
+    by_match = profiles.get_similar_profiles(DomainName=domain, MatchType="ML_BASED_MATCHING", SearchKey="MatchId",
+                                             SearchValue=similar["MatchId"])
+    assert (by_match["ProfileIds"], by_match["MatchId"]) == (similar["ProfileIds"], similar["MatchId"])
+    assert refused(profiles.get_similar_profiles, DomainName=domain, MatchType="ML_BASED_MATCHING",
+                   SearchKey="MatchId", SearchValue="0" * 64)[0] == "ResourceNotFoundException"
     assert refused(profiles.get_similar_profiles, DomainName=domain, MatchType="ML_BASED_MATCHING",
                     SearchKey="_profileId", SearchValue=ids["bob"])[0] == "ResourceNotFoundException"
 

@@ -10,6 +10,7 @@ deletes the pending job.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -97,12 +98,21 @@ def _matches_of(job: Row[Any], domain_id: int) -> Select[Any]:
     return select(profile_matches).where(_matches.domain_id == domain_id, _matches.job_id == job.id)
 
 
-def latest_matches(db: Connection, domain_id: int) -> tuple[datetime | None, list[Row[Any]]]:
-    """The matches of the domain's latest completed job, and when it ended."""
+def latest_match(db: Connection, domain_id: int, match_id: str | None = None,
+                 profile_ids: Iterable[str] = ()) -> Row[Any] | None:
+    """The latest completed job's group with ``match_id``, or else the first (by match id) holding one of
+    ``profile_ids``: groups read a thousand at a time until it is found."""
     job = _latest_job(db, domain_id)
     if job is None:
-        return None, []
-    return job.end_time, list(db.execute(_matches_of(job, domain_id).order_by(_matches.match_id)))
+        return None
+    if match_id is not None:
+        return db.execute(_matches_of(job, domain_id).where(_matches.match_id == match_id)).first()
+    wanted = set(profile_ids)
+    rows = db.execute(_matches_of(job, domain_id).order_by(_matches.match_id).execution_options(yield_per=1000))
+    try:
+        return next((row for row in rows if wanted.intersection(row.profile_ids)), None)
+    finally:
+        rows.close()  # what is left unread (PostgreSQL streams it through a cursor of its own)
 
 
 @profiles.operation("GetMatches")

@@ -13,7 +13,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
-from profilestack.services.profiles.identity_resolution import latest_matches, require_matching
+from profilestack.services.profiles.identity_resolution import latest_match, require_matching
 from profilestack.services.profiles.rule_matching import match_groups
 from profilestack.services.profiles.service import profiles
 
@@ -39,12 +39,24 @@ def list_rule_based_matches(ctx: CallContext, params: dict[str, Any]) -> dict[st
     return {"MatchIds": match_ids, "NextToken": token}
 
 
-def _group_of(ctx: CallContext, domain: Row[Any], groups: list[Group], key: str, value: str) -> Group | None:
-    """The group a match id names, or the group of the first profile the search key finds."""
+def _rule_based_group(ctx: CallContext, domain: Row[Any], key: str, value: str) -> Group | None:
+    """The group a match id names, or the group of the first profile the search key finds, among every group the
+    domain's profiles form now."""
+    groups = [(match_id, ids, {"RuleLevel": level}) for match_id, level, ids in _groups(ctx, domain)]
     if key.lower() == "matchid":
         return next((group for group in groups if group[0] == value), None)
     found = store.find_by_key(ctx.db, domain.id, key, [value])
     return next((group for group in groups if found.keys() & set(group[1])), None)
+
+
+def _machine_learning_group(ctx: CallContext, domain: Row[Any], key: str, value: str) -> Group | None:
+    """The same among the latest identity resolution job's groups, read from the database."""
+    require_matching(ctx, domain.name)
+    if key.lower() == "matchid":
+        row = latest_match(ctx.db, domain.id, match_id=value)
+    else:
+        row = latest_match(ctx.db, domain.id, profile_ids=store.find_by_key(ctx.db, domain.id, key, [value]))
+    return None if row is None else (row.match_id, row.profile_ids, {"ConfidenceScore": row.confidence})
 
 
 @profiles.operation("GetSimilarProfiles")
@@ -54,13 +66,8 @@ def get_similar_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     key, value = params["SearchKey"], params["SearchValue"]
 
     def work_out() -> tuple[Group, list[str]]:
-        if params["MatchType"] == "ML_BASED_MATCHING":
-            require_matching(ctx, domain.name)
-            groups = [(row.match_id, row.profile_ids, {"ConfidenceScore": row.confidence})
-                      for row in latest_matches(ctx.db, domain.id)[1]]
-        else:
-            groups = [(match_id, ids, {"RuleLevel": level}) for match_id, level, ids in _groups(ctx, domain)]
-        group = _group_of(ctx, domain, groups, key, value)
+        find = _machine_learning_group if params["MatchType"] == "ML_BASED_MATCHING" else _rule_based_group
+        group = find(ctx, domain, key, value)
         if group is None:
             raise not_found(f"No match group holds a profile found by {key} {value} in domain {domain.name}.")
         return group, group[1]
