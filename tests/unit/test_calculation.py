@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from profilestack.gateway.errors import AwsError
-from profilestack.services.profiles.calculation import Expression, calculate, number_text
+from profilestack.services.profiles.calculation import Expression, calculate, ingestion_bounds, number_text
 
 FIELDS = {"a": "6", "b": "3", "zero": "0", "word": "ten"}
 
@@ -69,3 +69,33 @@ def test_numeric_statistics_skip_what_is_not_a_number() -> None:
 def test_thresholds(operator: str, threshold: str, expected: str) -> None:
     conditions = {"Threshold": {"Value": threshold, "Operator": operator}}
     assert _calculated("SUM", [4, 8], Conditions=conditions) == expected
+
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+DEFINED = NOW - timedelta(days=3)
+
+
+@pytest.mark.parametrize(("definition", "override", "bounds"), [
+    ({"UseHistoricalData": True}, None, (None, None)),  # every object counts
+    ({}, None, (DEFINED, None)),  # those ingested since the definition
+    ({"UseHistoricalData": True, "Conditions": {"Range": {"Value": 30, "Unit": "DAYS"}}}, None,
+     (NOW - timedelta(days=30), NOW)),
+    ({"Conditions": {"Range": {"Value": 30, "Unit": "DAYS"}}}, None, (DEFINED, NOW)),  # the later start
+    ({"UseHistoricalData": True, "Conditions": {"Range": {"ValueRange": {"Start": 15, "End": 5}, "Unit": "DAYS"}}},
+     None, (NOW - timedelta(days=15), NOW - timedelta(days=5))),
+    ({"UseHistoricalData": True, "Conditions": {"Range": {"Value": 30, "Unit": "DAYS"}}},
+     {"Start": 60, "End": 1, "Unit": "DAYS"}, (NOW - timedelta(days=60), NOW - timedelta(days=1))),
+    # stamped by a field of the object: its ingestion says nothing of it
+    ({"UseHistoricalData": True, "Conditions": {"Range": {"Value": 30, "Unit": "DAYS",
+                                                          "TimestampSource": "{T.at}"}}}, None, (None, None)),
+])
+def test_ingestion_bounds_are_what_calculate_keeps(definition: dict, override: dict | None, bounds: tuple) -> None:
+    assert ingestion_bounds(definition, DEFINED, NOW, override) == bounds
+    inside_and_out = [(json.dumps({"a": "1"}), at) for at in (NOW - timedelta(days=d) for d in (0, 2, 4, 10, 20, 45))]
+    counted = calculate({"AttributeDetails": {"Expression": "{T.a}"}, "Statistic": "COUNT", **definition}, DEFINED,
+                        {"Fields": {"a": {"Source": "_source.a"}}}, inside_and_out, NOW, override).value
+    since, until = bounds
+    kept = [(body, at) for body, at in inside_and_out
+            if (since is None or at >= since) and (until is None or at <= until)]
+    assert calculate({"AttributeDetails": {"Expression": "{T.a}"}, "Statistic": "COUNT", **definition}, DEFINED,
+                     {"Fields": {"a": {"Source": "_source.a"}}}, kept, NOW, override).value == counted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
@@ -10,7 +11,13 @@ from sqlalchemy import Connection, Row, select
 from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.calculation import calculate, check_definition, check_range_override, parsed
+from profilestack.services.profiles.calculation import (
+    calculate,
+    check_definition,
+    check_range_override,
+    ingestion_bounds,
+    parsed,
+)
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
@@ -93,13 +100,23 @@ def list_definitions(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
                                                       "Tags"), _shape)
 
 
-def _objects_of(db: Connection, domain_id: int, object_type: str,
-                profile_ids: Iterable[str]) -> dict[str, list[tuple[str, Any]]]:
-    """Profile id → (body, ingested at) of its objects of the type, in the order they were first ingested."""
-    rows = db.execute(select(profile_objects.c.profile_id, profile_objects.c.body, profile_objects.c.created_at)
-                      .where(profile_objects.c.domain_id == domain_id, profile_objects.c.object_type == object_type,
-                             profile_objects.c.profile_id.in_(list(profile_ids)))
-                      .order_by(profile_objects.c.created_at, profile_objects.c.unique_key))
+Ingested = tuple[datetime | None, datetime | None]  # the first and last ingestion times read (None: open)
+
+
+def _objects_of(db: Connection, domain_id: int, object_type: str, profile_ids: Iterable[str],
+                ingested: Ingested = (None, None)) -> dict[str, list[tuple[str, Any]]]:
+    """Profile id → (body, ingested at) of its objects of the type, in the order they were first ingested; only
+    those ingested within ``ingested`` (either end None: open)."""
+    query = (select(profile_objects.c.profile_id, profile_objects.c.body, profile_objects.c.created_at)
+             .where(profile_objects.c.domain_id == domain_id, profile_objects.c.object_type == object_type,
+                    profile_objects.c.profile_id.in_(list(profile_ids)))
+             .order_by(profile_objects.c.created_at, profile_objects.c.unique_key))
+    since, until = ingested
+    if since is not None:
+        query = query.where(profile_objects.c.created_at >= since)
+    if until is not None:
+        query = query.where(profile_objects.c.created_at <= until)
+    rows = db.execute(query)
     found: dict[str, list[tuple[str, Any]]] = {}
     for row in rows:
         found.setdefault(row.profile_id, []).append((row.body, row.created_at))
@@ -112,9 +129,11 @@ def _values(ctx: CallContext, domain: Row[Any], row: Row[Any], profile_ids: list
     """Profile id → the attribute's item for that profile (its value left out when there is none). ``objects``:
     the profiles' objects of the attribute's type, when already read."""
     object_type = find_type(ctx.db, domain.id, row.object_type)
+    now = ctx.now()
     if objects is None:
-        objects = _objects_of(ctx.db, domain.id, row.object_type, profile_ids) if object_type else {}
-    items, now = {}, ctx.now()
+        objects = _objects_of(ctx.db, domain.id, row.object_type, profile_ids, ingestion_bounds(
+            row.definition, row.created_at, now, range_override)) if object_type else {}
+    items = {}
     for profile_id in profile_ids:
         result = calculate(row.definition, row.created_at, object_type.definition if object_type else {},
                            objects.get(profile_id, []), now, range_override)

@@ -218,6 +218,19 @@ def parsed(text: str) -> Expression:
     return Expression(text)
 
 
+def ingestion_bounds(definition: dict[str, Any], defined_at: datetime, now: datetime,
+                     range_override: dict[str, Any] | None = None) -> tuple[datetime | None, datetime | None]:
+    """The earliest and latest ingestion times an object can have and count (None: no bound), as ``calculate``
+    decides: from the definition on without ``UseHistoricalData``, within the range when it counts from ingestion
+    (no ``TimestampSource``). Objects outside need not be read at all."""
+    since = None if definition.get("UseHistoricalData") else defined_at
+    range_ = (definition.get("Conditions") or {}).get("Range") or {}
+    bounds = None if range_.get("TimestampSource") else window(range_override or range_, now)
+    if bounds is None:
+        return since, None
+    return (bounds[0] if since is None else max(since, bounds[0])), bounds[1]
+
+
 def calculate(definition: dict[str, Any], defined_at: datetime, object_type_definition: dict[str, Any],
               objects: Iterable[tuple[str, datetime]], now: datetime,
               range_override: dict[str, Any] | None = None) -> Calculated:
