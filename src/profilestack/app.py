@@ -61,7 +61,7 @@ class App:
         self.policies = IamPolicyStore(self.database, tag_readers)
         self.iam_reads = ReadCache()
         self.profile_domain_ids = ReadCache()  # (account, region, name) → the domain's id and name, for reads
-        self.listings = ListingSnapshots()  # whole-domain and newest-first listings, kept between their pages
+        self.listings = ListingSnapshots()  # whole-domain listings, kept between their pages
         self.metric_ids = MetricIds()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
         self.audit = AuditLog(self.database)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
@@ -12,6 +11,7 @@ from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.calculation import (
+    IngestionBounds,
     calculate,
     check_definition,
     check_range_override,
@@ -100,11 +100,8 @@ def list_definitions(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
                                                       "Tags"), _shape)
 
 
-Ingested = tuple[datetime | None, datetime | None]  # the first and last ingestion times read (None: open)
-
-
 def _objects_of(db: Connection, domain_id: int, object_type: str, profile_ids: Iterable[str],
-                ingested: Ingested = (None, None)) -> dict[str, list[tuple[str, Any]]]:
+                ingested: IngestionBounds = (None, None)) -> dict[str, list[tuple[str, Any]]]:
     """Profile id → (body, ingested at) of its objects of the type, in the order they were first ingested; only
     those ingested within ``ingested`` (either end None: open)."""
     query = (select(profile_objects.c.profile_id, profile_objects.c.body, profile_objects.c.created_at)

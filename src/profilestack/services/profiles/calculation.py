@@ -218,8 +218,11 @@ def parsed(text: str) -> Expression:
     return Expression(text)
 
 
+IngestionBounds = tuple[datetime | None, datetime | None]  # the first and last ingestion times (None: open)
+
+
 def ingestion_bounds(definition: dict[str, Any], defined_at: datetime, now: datetime,
-                     range_override: dict[str, Any] | None = None) -> tuple[datetime | None, datetime | None]:
+                     range_override: dict[str, Any] | None = None) -> IngestionBounds:
     """The earliest and latest ingestion times an object can have and count (None: no bound), as ``calculate``
     decides: from the definition on without ``UseHistoricalData``, within the range when it counts from ingestion
     (no ``TimestampSource``). Objects outside need not be read at all."""

@@ -63,6 +63,8 @@ _ONE_OBJECT = (profile_objects.c.domain_id == bindparam("b_domain"),
                profile_objects.c.unique_key == bindparam("b_key"))
 _FIND_OBJECT = Prepared(select(profile_objects).where(*_ONE_OBJECT))
 _INSERT_OBJECT = Prepared(insert(profile_objects))
+# ListProfileObjects' order (and MaxProfileObjectCount's, newest first): the index's after the profile and type
+_LISTING_ORDER = (profile_objects.c.created_at, profile_objects.c.unique_key)
 _UPDATE_OBJECT = Prepared(update(profile_objects).where(*_ONE_OBJECT).values(
     body=bindparam("b_body"), profile_id=bindparam("b_profile"), expires_at=bindparam("b_expires")))
 
@@ -305,7 +307,6 @@ def list_profile_objects(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
                                               "Object": row.body} for row in rows])
 
 
-_LISTING_ORDER = (profile_objects.c.created_at, profile_objects.c.unique_key)
 _FILTERED_CHUNK = 500  # objects read at a time when an ObjectFilter leaves out an unknown share of them
 
 
