@@ -29,6 +29,7 @@ from profilestack.services.profiles.tables import (
 from profilestack.store.database import Database
 from profilestack.store.locks import domain_data_key, lock_for_transaction
 from profilestack.store.resource_tags import resource_tags
+from tests.unit.domains import insert_domain
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -156,10 +157,7 @@ def test_a_read_only_transaction_reads_one_snapshot(database: Database) -> None:
 
 def _racing_domain(database: Database) -> Row:
     with database.transaction() as connection:
-        connection.execute(insert(profile_domains).values(
-            account_id="000000000000", region="us-east-1", name="racing", arn="arn:racing",
-            default_expiration_days=30, created_at=NOW, updated_at=NOW))
-        return connection.execute(select(profile_domains).where(profile_domains.c.name == "racing")).one()
+        return insert_domain(connection, "racing")
 
 
 def _while_the_domain_is_deleted(database: Database, domain: Row, write: Callable[[Connection], object]

@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles.tables import profile_domain_stat_changes, profile_domains
 from profilestack.store.database import Database
+from tests.unit.domains import insert_domain
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def _domain(database: Database, name: str) -> int:
     with database.transaction() as db:
-        return db.execute(insert(profile_domains).values(
-            account_id="000000000000", region="us-east-1", name=name, arn=f"arn:{name}", default_expiration_days=30,
-            created_at=NOW, updated_at=NOW)).inserted_primary_key[0]
+        return insert_domain(db, name).id
 
 
 def _counts(database: Database, domain_id: int) -> tuple[tuple[int, int, int], int]:

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event
 
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.tables import profile_domains
 from profilestack.store.database import Database
+from tests.unit.domains import insert_domain
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
 
 def _domain(connection, name: str, profiles: int) -> int:
     """A domain whose counters (as last folded) say it holds ``profiles``, and that many profiles."""
-    connection.execute(insert(profile_domains).values(
-        account_id="000000000000", region="us-east-1", name=name, arn=f"arn:{name}", default_expiration_days=30,
-        created_at=NOW, updated_at=NOW, profile_count=profiles))
-    domain_id = connection.execute(select(profile_domains.c.id).where(profile_domains.c.name == name)).scalar_one()
+    domain_id = insert_domain(connection, name, profile_count=profiles).id
     for index in range(profiles):
         store.create_profile(connection, domain_id, f"{name}-{index:02d}", {"FirstName": f"{name}{index}"}, NOW)
     return domain_id

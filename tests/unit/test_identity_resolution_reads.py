@@ -14,11 +14,11 @@ from profilestack.services.profiles.identity_resolution import (
     latest_match,
 )
 from profilestack.services.profiles.tables import (
-    profile_domains,
     profile_identity_resolution_jobs,
     profile_matches,
 )
 from profilestack.store.database import Database
+from tests.unit.domains import insert_domain
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -32,10 +32,7 @@ def _preview(database: Database) -> dict:
 
 def _domain(database: Database) -> int:
     with database.transaction() as connection:
-        return connection.execute(insert(profile_domains).values(
-            account_id="000000000000", region="us-east-1", name="sampled", arn="arn:sampled",
-            default_expiration_days=30, created_at=NOW, updated_at=NOW, matching={"Enabled": True})
-        ).inserted_primary_key[0]
+        return insert_domain(connection, "sampled", matching={"Enabled": True}).id
 
 
 def _job(database: Database, domain_id: int, groups: int) -> None:
