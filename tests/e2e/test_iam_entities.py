@@ -334,6 +334,98 @@ def test_pagination_on_lists(iam) -> None:
         assert error_of(iam.list_users, Marker=marker) == ("ValidationError", "Invalid Marker.", 400)
 
 
+# kind: (how to make one under a path, the listing, its result key, the item's name, how to delete one)
+SWEPT = {
+    "roles": (lambda iam, name, path: iam.create_role(
+        RoleName=name, Path=path, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"})),
+        "list_roles", "Roles", "RoleName", lambda iam, item: iam.delete_role(RoleName=item["RoleName"])),
+    "users": (lambda iam, name, path: iam.create_user(UserName=name, Path=path),
+              "list_users", "Users", "UserName", lambda iam, item: iam.delete_user(UserName=item["UserName"])),
+    "groups": (lambda iam, name, path: iam.create_group(GroupName=name, Path=path),
+               "list_groups", "Groups", "GroupName", lambda iam, item: iam.delete_group(GroupName=item["GroupName"])),
+    "instance profiles": (
+        lambda iam, name, path: iam.create_instance_profile(InstanceProfileName=name, Path=path),
+        "list_instance_profiles", "InstanceProfiles", "InstanceProfileName",
+        lambda iam, item: iam.delete_instance_profile(InstanceProfileName=item["InstanceProfileName"])),
+    "policies": (
+        lambda iam, name, path: iam.create_policy(PolicyName=name, Path=path, PolicyDocument=document(allow())),
+        "list_policies", "Policies", "PolicyName", lambda iam, item: iam.delete_policy(PolicyArn=item["Arn"])),
+}
+
+
+@pytest.mark.parametrize("kind", SWEPT)
+def test_deleting_what_each_page_shows_leaves_none_behind(iam, kind: str) -> None:
+    """A clean-up script's loop: each page's items deleted before the next page is asked for. The marker names the
+    last item a page answered, so the next page starts after it: with a marker counting items, every page after
+    the first skipped as many as had been deleted."""
+    make, listing, key, name_of, remove = SWEPT[kind]
+    path = f"/{unique('sweep')}/"
+    names = sorted(unique("s") for _ in range(7))
+    for name in names:
+        make(iam, name, path)
+    scope = {"Scope": "Local"} if kind == "policies" else {}
+    deleted = []
+    for page in iam.get_paginator(listing).paginate(PathPrefix=path, PaginationConfig={"PageSize": 2}, **scope):
+        for item in page[key]:
+            remove(iam, item)
+            deleted.append(item[name_of])
+    assert deleted == names
+    assert getattr(iam, listing)(PathPrefix=path, **scope)[key] == []
+
+
+def test_emptying_a_role_page_by_page_leaves_nothing_attached(iam) -> None:
+    """Before deleting a role a script detaches its policies, deletes its inline ones and untags it, a page at a
+    time: each listing pages on after the last item it answered."""
+    role = unique("emptied")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
+    managed = ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AdministratorAccess",
+               "arn:aws:iam::aws:policy/AmazonConnectReadOnlyAccess"]
+    for arn in managed:
+        iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+    for name in ("p1", "p2", "p3"):
+        iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=document(allow()))
+    iam.tag_role(RoleName=role, Tags=[{"Key": key, "Value": "v"} for key in ("k1", "k2", "k3")])
+    one_at_a_time = {"PaginationConfig": {"PageSize": 1}}
+    detached = []
+    for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role, **one_at_a_time):
+        for policy in page["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])
+            detached.append(policy["PolicyArn"])
+    removed = []
+    for page in iam.get_paginator("list_role_policies").paginate(RoleName=role, **one_at_a_time):
+        for name in page["PolicyNames"]:
+            iam.delete_role_policy(RoleName=role, PolicyName=name)
+            removed.append(name)
+    untagged = []
+    for page in iam.get_paginator("list_role_tags").paginate(RoleName=role, **one_at_a_time):
+        iam.untag_role(RoleName=role, TagKeys=[tag["Key"] for tag in page["Tags"]])
+        untagged += [tag["Key"] for tag in page["Tags"]]
+    assert (sorted(detached), removed, untagged) == (sorted(managed), ["p1", "p2", "p3"], ["k1", "k2", "k3"])
+    iam.delete_role(RoleName=role)
+
+
+def test_pages_by_marker_take_in_what_changed_behind_and_ahead(iam) -> None:
+    """Users made between pages: one sorting before the marker is not shown again, nor does it push the next page
+    back over the last one; one after it is listed in its place. A marker of the offset kind (earlier versions)
+    still reads."""
+    name = unique("moving")
+    path = f"/{name}/"
+    for suffix in ("b1", "b2", "b3", "b4"):
+        iam.create_user(UserName=f"{name}-{suffix}", Path=path)
+
+    def names(page: dict) -> list[str]:
+        return [user["UserName"].rpartition("-")[2] for user in page["Users"]]
+
+    first = iam.list_users(PathPrefix=path, MaxItems=2)
+    assert names(first) == ["b1", "b2"]
+    iam.create_user(UserName=f"{name}-a0", Path=path)
+    iam.create_user(UserName=f"{name}-b25", Path=path)
+    rest = iam.list_users(PathPrefix=path, MaxItems=10, Marker=first["Marker"])
+    assert (names(rest), rest["IsTruncated"]) == (["b25", "b3", "b4"], False)
+    by_offset = iam.list_users(PathPrefix=path, Marker=base64.urlsafe_b64encode(b"offset:4").decode())
+    assert names(by_offset) == ["b3", "b4"]
+
+
 def test_account_authorization_details(iam) -> None:
     user, group, role = unique("u"), unique("g"), unique("r")
     iam.create_group(GroupName=group)

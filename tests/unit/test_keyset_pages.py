@@ -1,23 +1,20 @@
-"""Paging by position (next_token.keyset_page): the token names the last item's place, the next page starts
-after it whatever changed before it; tokens of the offset kind that earlier versions gave still read."""
+"""Paging by position (next_token.keyset_page, and next_token.page over a list with a ``place``): the token names
+the last item's place, the next page starts after it whatever changed before it; tokens of the offset kind that
+earlier versions gave still read. IAM's markers are the same under its own names and error."""
 
 from __future__ import annotations
 
 import base64
-from bisect import bisect_right
 
 import pytest
 
 from profilestack.gateway.errors import AwsError
-from profilestack.services.next_token import keyset_page, next_token, position_token, sequence_place
+from profilestack.services.iam import paging as iam_paging
+from profilestack.services.next_token import itself, next_token, page, position_token, sequence_place
 
 
 def _pages(items: list[str], params: dict) -> tuple[list[str], str | None]:
-    def read(after: list[str] | None, skipped: int, count: int) -> list[str]:
-        start = skipped + (bisect_right(items, after[0]) if after is not None else 0)
-        return items[start:start + count]
-
-    return keyset_page(read, params, key=lambda item: [item])
+    return page(items, params, place=itself)
 
 
 def test_pages_follow_the_last_item_not_an_offset() -> None:
@@ -50,6 +47,40 @@ def test_a_token_profilestack_did_not_give_is_refused(token: str) -> None:
         _pages(["a", "b"], {"NextToken": token})
     assert (refused.value.code, refused.value.message, refused.value.status) == (
         "BadRequestException", "The next token is invalid.", 400)
+
+
+def test_a_listing_by_place_is_in_its_order_whatever_the_order_given() -> None:
+    rows = [{"name": name} for name in ("m", "B", "a", "z")]
+    first, token = page(rows, {"MaxResults": 2}, place=lambda row: row["name"].lower())
+    assert [row["name"] for row in first] == ["a", "B"]
+    rest, _ = page(rows, {"MaxResults": 2, "NextToken": token}, place=lambda row: row["name"].lower())
+    assert [row["name"] for row in rest] == ["m", "z"]
+
+
+def test_a_token_of_a_listing_by_place_is_no_offset() -> None:
+    with pytest.raises(AwsError):
+        page(["a", "b", "c"], {"NextToken": position_token(["a"])})
+
+
+def test_iam_markers_name_the_last_item_answered() -> None:
+    names = ["ann", "bob", "cy", "dee"]
+    first = iam_paging.page(names, {"MaxItems": 3}, "Users", place=itself)
+    assert (first["Users"], first["IsTruncated"]) == (["ann", "bob", "cy"], True)
+    names.remove("ann")
+    rest = iam_paging.page(names, {"Marker": first["Marker"]}, "Users", place=itself)
+    assert rest == {"Users": ["dee"], "IsTruncated": False}
+    earlier = base64.urlsafe_b64encode(b"offset:1").decode()  # an earlier version's marker
+    assert iam_paging.page(names, {"Marker": earlier}, "Users", place=itself)["Users"] == ["cy", "dee"]
+    assert iam_paging.page(names, {"Marker": earlier, "MaxItems": 1}, "Users")["Users"] == ["cy"]
+
+
+@pytest.mark.parametrize("marker", ["garbage", base64.urlsafe_b64encode(b"offset:-2").decode(),
+                                    position_token(["a", "b"])])
+def test_an_iam_marker_profilestack_did_not_give_is_invalid(marker: str) -> None:
+    with pytest.raises(AwsError) as refused:
+        iam_paging.page(["a", "b"], {"Marker": marker}, "Users", place=itself)
+    assert (refused.value.code, refused.value.message, refused.value.status) == (
+        "ValidationError", "Invalid Marker.", 400)
 
 
 @pytest.mark.parametrize("place", ["x", "-1", "\u00b2", "\u0663", str(2**70)])

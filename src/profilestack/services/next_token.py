@@ -1,11 +1,12 @@
-"""``NextToken``/``MaxResults`` pagination (REST services: Customer Profiles, campaigns): by position for listings
-of stored rows — the token names the last item a page answered, the next page starts after it — and by offset over
-an ordered list otherwise (and for tokens earlier versions gave)."""
+"""``NextToken``/``MaxResults`` pagination, and the same under other names (IAM's ``Marker``/``MaxItems``): by
+position for listings in an order of their own — the token names the last item a page answered, the next page
+starts after it — and by offset over a list otherwise (and for tokens earlier versions gave)."""
 
 from __future__ import annotations
 
 import base64
 import json
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any, TypeVar
@@ -26,10 +27,11 @@ def bad_token(message: str) -> AwsError:
     return AwsError("BadRequestException", message, 400)
 
 
-def read_token(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_token) -> tuple[str | None, int]:
+def read_token(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_token,
+               token_name: str = "NextToken") -> tuple[str | None, int]:
     """The kept listing a ``NextToken`` names (listing_snapshots.py; None for a plain offset) and the offset of
     the page it asks for; no token: the first page."""
-    token = params.get("NextToken")
+    token = params.get(token_name)
     if not token:
         return None, 0
     try:
@@ -52,11 +54,11 @@ def position_token(position: Sequence[str]) -> str:
     return base64.urlsafe_b64encode(json.dumps(["after", *position]).encode()).decode()
 
 
-def read_position(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_token
-                  ) -> tuple[list[str] | None, int]:
+def read_position(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_token,
+                  token_name: str = "NextToken") -> tuple[list[str] | None, int]:
     """The position a ``NextToken`` of position_token names, or, for a token of the offset kind (as an earlier
     version gave), None and its offset; no token: None and 0."""
-    token = params.get("NextToken")
+    token = params.get(token_name)
     if not token:
         return None, 0
     try:
@@ -67,20 +69,21 @@ def read_position(params: dict[str, Any], invalid: Callable[[str], AwsError] = b
         if any("\x00" in item for item in decoded):  # what no database compares (PostgreSQL refuses it)
             raise invalid("The next token is invalid.")
         return decoded[1:], 0
-    return None, read_token(params, invalid)[1]
+    return None, read_token(params, invalid, token_name)[1]
 
 
 def keyset_page(read: Callable[[list[str] | None, int, int], Iterable[T]], params: dict[str, Any],
                 key: Callable[[T], list[str]], default_size: int = 100, parts: int = 1,
-                invalid: Callable[[str], AwsError] = bad_token) -> tuple[list[T], str | None]:
+                invalid: Callable[[str], AwsError] = bad_token, size_name: str = "MaxResults",
+                token_name: str = "NextToken") -> tuple[list[T], str | None]:
     """One page of a listing read by position, and the next page's token (None after the last):
     ``read(after, skipped, count)`` answers up to ``count`` items in the listing's order, those after the item
     whose ``key`` (``parts`` strings) is ``after`` (None: from the first), less the first ``skipped`` (an offset
     token's)."""
-    position, skipped = read_position(params, invalid)
+    position, skipped = read_position(params, invalid, token_name)
     if position is not None and len(position) != parts:
         raise invalid("The next token is invalid.")
-    size = params.get("MaxResults") or default_size
+    size = params.get(size_name) or default_size
     items = list(islice(read(position, skipped, size + 1), size + 1))
     return items[:size], position_token(key(items[size - 1])) if len(items) > size else None
 
@@ -114,12 +117,36 @@ def rows_by_name(db: Connection, query: Select[Any], column: ColumnElement[str],
     return keyset_result(read, params, key=lambda row: [row._mapping[column]], shape=shape, result_key=result_key)
 
 
+def itself(item: str) -> str:
+    """The place (``page``'s) of an item of a listing of unique strings: the string."""
+    return item
+
+
+def by_name(row: Row[Any]) -> str:
+    """The place (``page``'s) of a row in a listing by name, unique among them."""
+    return row.name
+
+
 def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,
-         invalid: Callable[[str], AwsError] = bad_token, size_name: str = "MaxResults"
-         ) -> tuple[list[Any], str | None]:
-    """One page and the token of the next one (None when this is the last); ``size_name``: the parameter that
-    asks for a page size."""
-    _, start = read_token(params, invalid)
+         invalid: Callable[[str], AwsError] = bad_token, size_name: str = "MaxResults",
+         place: Callable[[Any], str] | None = None, token_name: str = "NextToken") -> tuple[list[Any], str | None]:
+    """One page and the token of the next one (None when this is the last); ``size_name`` and ``token_name``: the
+    parameters that ask for a page size and give the token.
+
+    With ``place`` (each item's, unique among them: a name, an id) the items are listed in its order and read by
+    position: an item deleted from the pages already answered, or one added to them, moves none of the others into
+    or out of the next page, so that a client deleting what each page shows pages on through the rest. Without it
+    the token is an offset into ``items`` as given."""
+    if place is not None:
+        ordered = sorted(items, key=place)
+
+        def read(after: list[str] | None, skipped: int, count: int) -> list[Any]:
+            start = skipped + (bisect_right(ordered, after[0], key=place) if after is not None else 0)
+            return ordered[start:start + count]
+
+        return keyset_page(read, params, lambda item: [place(item)], default_size, 1, invalid, size_name,
+                           token_name)
+    _, start = read_token(params, invalid, token_name)
     size = params.get(size_name) or default_size
     chunk = list(items[start:start + size])
     more = start + size < len(items)
@@ -128,9 +155,11 @@ def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,
 
 def page_result(items: Sequence[Any], params: dict[str, Any],
                 shape: Callable[[list[Any]], list[Any]] | None = None, default_size: int = 100, key: str = "Items",
-                invalid: Callable[[str], AwsError] = bad_token, size_name: str = "MaxResults") -> dict[str, Any]:
-    """``{key: [...], "NextToken": ...}`` for one page; ``shape`` turns the page's rows into items."""
-    chunk, token = page(items, params, default_size, invalid, size_name)
+                invalid: Callable[[str], AwsError] = bad_token, size_name: str = "MaxResults",
+                place: Callable[[Any], str] | None = None) -> dict[str, Any]:
+    """``{key: [...], "NextToken": ...}`` for one page (of ``page``, by ``place`` when given); ``shape`` turns the
+    page's rows into items."""
+    chunk, token = page(items, params, default_size, invalid, size_name, place)
     result: dict[str, Any] = {key: shape(chunk) if shape else chunk}
     if token:
         result["NextToken"] = token

@@ -26,6 +26,7 @@ from profilestack.iam_policy.actions import action_names
 from profilestack.iam_policy.engine import Policy
 from profilestack.services.iam import entities, managed
 from profilestack.services.iam.authorization import entity_policies, managed_policy
+from profilestack.services.iam.catalogue import AWS_POLICY_PREFIX
 from profilestack.services.iam.errors import invalid_input, no_such_entity
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
@@ -56,7 +57,7 @@ class _Entity:
 
 def _scope(ctx: CallContext, arn: str) -> tuple[list[Policy], list[_Entity]]:
     """The policies whose services the report covers and the entities whose calls it counts."""
-    if arn.startswith(("arn:aws:iam::aws:policy/", f"arn:aws:iam::{ctx.account}:policy/")):
+    if arn.startswith((AWS_POLICY_PREFIX, f"arn:aws:iam::{ctx.account}:policy/")):
         policy = managed_policy(ctx.db, ctx.account, managed.require(ctx.db, ctx.account, arn).arn)
         holders = []
         for row in ctx.db.execute(select(iam_attachments.c.kind, iam_attachments.c.entity_id).where(

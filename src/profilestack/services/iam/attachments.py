@@ -26,6 +26,10 @@ def attached_arns(db: Connection, kind: str, entity_id: str) -> list[str]:
         .order_by(iam_attachments.c.policy_arn))]
 
 
+def _arn_of(shape: dict[str, str]) -> str:
+    return shape["PolicyArn"]
+
+
 def attached_shapes(db: Connection, account: str, kind: str, entity_id: str) -> list[dict[str, str]]:
     shapes = []
     for arn in attached_arns(db, kind, entity_id):
@@ -71,7 +75,7 @@ def _register(kind: EntityKind) -> None:
         prefix = params.get("PathPrefix") or "/"
         shapes = [{"PolicyName": s["PolicyName"], "PolicyArn": s["PolicyArn"]}
                   for s in attached_shapes(ctx.db, ctx.account, kind.kind, row.id) if s["_path"].startswith(prefix)]
-        return page(shapes, params, "AttachedPolicies")
+        return page(shapes, params, "AttachedPolicies", place=_arn_of)
 
 
 for _kind in KINDS:

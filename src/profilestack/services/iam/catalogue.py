@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 
 SERVICE_ROLE_PATH = "/aws-service-role/"
+AWS_POLICY_PREFIX = "arn:aws:iam::aws:policy/"  # the ARNs of the policies AWS manages
 # Versions the catalogue serves as default when several are shipped (the seed describes v2).
 DEFAULT_VERSIONS = {"CustomerProfilesServiceLinkedRolePolicy": "v2"}
 
@@ -71,7 +72,7 @@ def aws_managed_policies() -> dict[str, ManagedPolicy]:
                                               _parse_date(raw["CreateDate"])) for raw in entries}
         ordered = sorted(versions.values(), key=lambda version: version.created_at)
         default = DEFAULT_VERSIONS.get(name, ordered[-1].version_id)
-        arn = f"arn:aws:iam::aws:policy{path}{name}"
+        arn = f"{AWS_POLICY_PREFIX}{path[1:]}{name}"
         catalogue[arn] = ManagedPolicy(arn, name, _policy_id(name), path, default, versions, ordered[0].created_at,
                                        versions[default].created_at, aws_managed=True)
     return catalogue

@@ -90,6 +90,11 @@ def create(ctx: CallContext, kind: EntityKind, name: str, path: str | None, **co
     return require(ctx.db, kind, account, name)
 
 
+def name_place(row: Row[Any]) -> str:
+    """An entity's place in its listings (paging.page's ``place``): by name, letter case aside."""
+    return row.name_key
+
+
 def listed(db: Connection, kind: EntityKind, account: str, path_prefix: str | None = None) -> list[Row[Any]]:
     table = kind.table
     query = select(table).where(table.c.account_id == account)

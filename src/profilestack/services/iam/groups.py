@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Row, delete, insert, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.iam import entities
@@ -27,15 +27,17 @@ def create_group(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @iam.operation("GetGroup")
 def get_group(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     group = entities.require(ctx.db, GROUP, ctx.account, params["GroupName"])
-    members = [user_shape(ctx.db, row, detailed=False) for row in entities.listed(ctx.db, USER, ctx.account)
+    members = [row for row in entities.listed(ctx.db, USER, ctx.account)
                if group.id in entities.group_ids_of(ctx.db, row.id)]
-    return {"Group": entities.base_shape(GROUP, group), **page(members, params, "Users")}
+    return {"Group": entities.base_shape(GROUP, group),
+            **page(members, params, "Users", lambda chunk: [user_shape(ctx.db, row, detailed=False) for row in chunk],
+                   entities.name_place)}
 
 
 @iam.operation("ListGroups")
 def list_groups(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = entities.listed(ctx.db, GROUP, ctx.account, params.get("PathPrefix"))
-    return page([entities.base_shape(GROUP, row) for row in rows], params, "Groups")
+    return page(rows, params, "Groups", _group_shapes, entities.name_place)
 
 
 @iam.operation("UpdateGroup")
@@ -80,6 +82,9 @@ def remove_user_from_group(ctx: CallContext, params: dict[str, Any]) -> None:
 def list_groups_for_user(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     user = entities.require(ctx.db, USER, ctx.account, params["UserName"])
     ids = set(entities.group_ids_of(ctx.db, user.id))
-    groups = [entities.base_shape(GROUP, row) for row in entities.listed(ctx.db, GROUP, ctx.account)
-              if row.id in ids]
-    return page(groups, params, "Groups")
+    groups = [row for row in entities.listed(ctx.db, GROUP, ctx.account) if row.id in ids]
+    return page(groups, params, "Groups", _group_shapes, entities.name_place)
+
+
+def _group_shapes(rows: list[Row[Any]]) -> list[dict[str, Any]]:
+    return [entities.base_shape(GROUP, row) for row in rows]

@@ -14,6 +14,7 @@ from profilestack.services.iam.paging import page
 from profilestack.services.iam.roles import target_entity
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_inline_policies
+from profilestack.services.next_token import itself
 
 
 def inline_policies(db: Connection, kind: str, entity_id: str) -> dict[str, str]:
@@ -56,7 +57,7 @@ def _register(kind: EntityKind) -> None:
     @iam.operation(f"List{kind.title}Policies")
     def list_policies(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         row = target_entity(ctx, kind, params, modifies=False)
-        return page(list(inline_policies(ctx.db, kind.kind, row.id)), params, "PolicyNames")
+        return page(list(inline_policies(ctx.db, kind.kind, row.id)), params, "PolicyNames", place=itself)
 
     @iam.operation(f"Delete{kind.title}Policy")
     def delete_policy(ctx: CallContext, params: dict[str, Any]) -> None:

@@ -48,14 +48,15 @@ def get_instance_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
 @iam.operation("ListInstanceProfiles")
 def list_instance_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = entities.listed(ctx.db, INSTANCE_PROFILE, ctx.account, params.get("PathPrefix"))
-    return page(rows, params, "InstanceProfiles", lambda chunk: [profile_shape(ctx.db, row) for row in chunk])
+    return page(rows, params, "InstanceProfiles", lambda chunk: [profile_shape(ctx.db, row) for row in chunk],
+                entities.name_place)
 
 
 @iam.operation("ListInstanceProfilesForRole")
 def list_instance_profiles_for_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     role = entities.require(ctx.db, ROLE, ctx.account, params["RoleName"])
-    rows = sorted(profiles_of_role(ctx.db, role.id), key=lambda row: row.name_key)
-    return page(rows, params, "InstanceProfiles", lambda chunk: [profile_shape(ctx.db, row) for row in chunk])
+    return page(profiles_of_role(ctx.db, role.id), params, "InstanceProfiles",
+                lambda chunk: [profile_shape(ctx.db, row) for row in chunk], entities.name_place)
 
 
 @iam.operation("DeleteInstanceProfile")

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Row, func, select
 
 from profilestack.gateway.authz import AccessDenied
 from profilestack.gateway.context import CallContext
-from profilestack.services.iam.catalogue import ManagedPolicy, Version, aws_managed_policies
+from profilestack.services.iam.catalogue import AWS_POLICY_PREFIX, ManagedPolicy, Version, aws_managed_policies
 from profilestack.services.iam.documents import wire
 from profilestack.services.iam.errors import no_such_entity
 from profilestack.services.iam.tables import iam_attachments, iam_policies, iam_policy_versions, iam_roles, iam_users
@@ -23,7 +23,7 @@ def _from_row(db: Connection, row: Row[Any]) -> ManagedPolicy:
 
 
 def load(db: Connection, account: str, arn: str) -> ManagedPolicy | None:
-    if arn.startswith("arn:aws:iam::aws:policy/"):
+    if arn.startswith(AWS_POLICY_PREFIX):
         return aws_managed_policies().get(arn)
     row = db.execute(select(iam_policies).where(iam_policies.c.arn == arn,
                                                 iam_policies.c.account_id == account)).first()

@@ -1,44 +1,33 @@
-"""IAM's ``Marker``/``IsTruncated``/``MaxItems`` pagination over an ordered list."""
+"""IAM's ``Marker``/``IsTruncated``/``MaxItems`` pagination: next_token.py's, under IAM's names and error."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from profilestack.gateway.errors import AwsError
+from profilestack.services import next_token
 
 DEFAULT_MAX_ITEMS = 100
 
 
-def _encode(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
-
-
-def _decode(marker: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(marker.encode()).decode()
-        kind, _, value = text.partition(":")
-        offset = int(value)
-        if kind != "offset" or offset < 0:
-            raise ValueError(marker)
-        return offset
-    except ValueError as exc:
-        raise AwsError("ValidationError", "Invalid Marker.", 400) from exc
+def _invalid_marker(_message: str) -> AwsError:
+    return AwsError("ValidationError", "Invalid Marker.", 400)
 
 
 Shaper = Callable[[list[Any]], list[Any]]
 
 
-def page(items: Sequence[Any], params: dict[str, Any], key: str, shape: Shaper | None = None) -> dict[str, Any]:
+def page(items: Sequence[Any], params: dict[str, Any], key: str, shape: Shaper | None = None,
+         place: Callable[[Any], str] | None = None) -> dict[str, Any]:
     """One page of ``items``; ``shape`` turns the page's items (rows, say) into what the answer shows, so that only
-    those are shaped, however long the list."""
-    start = _decode(params["Marker"]) if params.get("Marker") else 0
-    size = params.get("MaxItems") or DEFAULT_MAX_ITEMS
-    chunk = list(items[start:start + size])
-    result: dict[str, Any] = {key: shape(chunk) if shape else chunk, "IsTruncated": start + size < len(items)}
-    if result["IsTruncated"]:
-        result["Marker"] = _encode(start + size)
+    those are shaped, however long the list. With ``place`` (an item's unique place in the listing's order: its
+    name, say) the marker names the last item a page answered (next_token.page), so that deleting what each page
+    shows does not make the next page skip any; without it the marker is an offset."""
+    chunk, marker = next_token.page(items, params, DEFAULT_MAX_ITEMS, _invalid_marker, "MaxItems", place, "Marker")
+    result: dict[str, Any] = {key: shape(chunk) if shape else chunk, "IsTruncated": marker is not None}
+    if marker is not None:
+        result["Marker"] = marker
     return result
 
 

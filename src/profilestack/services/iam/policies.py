@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.iam import managed
-from profilestack.services.iam.catalogue import ManagedPolicy
+from profilestack.services.iam.catalogue import AWS_POLICY_PREFIX, ManagedPolicy
 from profilestack.services.iam.documents import check_size, validated
 from profilestack.services.iam.errors import already_exists, delete_conflict, limit_exceeded, no_such_entity, quota
 from profilestack.services.iam.paging import page
@@ -77,7 +77,12 @@ def list_policies(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         policies = [shape for shape in policies if shape["PermissionsBoundaryUsageCount"] > 0]
     elif usage == "PermissionsPolicy":
         policies = [shape for shape in policies if shape["AttachmentCount"] > 0]
-    return page(policies, params, "Policies")
+    return page(policies, params, "Policies", place=_listed_place)
+
+
+def _listed_place(shape: dict[str, Any]) -> str:
+    """AWS's managed policies first, then the account's, each by name (letter case aside)."""
+    return ("0" if shape["Arn"].startswith(AWS_POLICY_PREFIX) else "1") + shape["PolicyName"].lower()
 
 
 @iam.operation("DeletePolicy")

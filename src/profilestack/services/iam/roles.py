@@ -93,7 +93,8 @@ def get_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @iam.operation("ListRoles")
 def list_roles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = entities.listed(ctx.db, ROLE, ctx.account, params.get("PathPrefix"))
-    return page(rows, params, "Roles", lambda chunk: role_shapes(ctx.db, chunk, detailed=False))
+    return page(rows, params, "Roles", lambda chunk: role_shapes(ctx.db, chunk, detailed=False),
+                entities.name_place)
 
 
 def role_shapes(db: Connection, rows: list[Row[Any]], detailed: bool = True) -> list[dict[str, Any]]:

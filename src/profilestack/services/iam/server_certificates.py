@@ -10,6 +10,7 @@ from sqlalchemy import Row, delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.services.iam.entities import name_place
 from profilestack.services.iam.errors import already_exists, no_such_entity, quota
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
@@ -118,8 +119,8 @@ def list_server_certificates(ctx: CallContext, params: dict[str, Any]) -> dict[s
     query = select(_table).where(_table.c.account_id == ctx.account)
     if params.get("PathPrefix"):
         query = query.where(_table.c.path.startswith(params["PathPrefix"], autoescape=True))
-    rows = ctx.db.execute(query.order_by(_table.c.name_key))
-    return page([_metadata(row) for row in rows], params, "ServerCertificateMetadataList")
+    return page(ctx.db.execute(query).all(), params, "ServerCertificateMetadataList",
+                lambda chunk: [_metadata(row) for row in chunk], name_place)
 
 
 @iam.operation("UpdateServerCertificate")

@@ -37,6 +37,10 @@ _TARGETS = {
 }
 
 
+def _key_of(tag: dict[str, str]) -> str:
+    return tag["Key"]
+
+
 def _register(kind: str, title: str, target: Callable[[CallContext, dict[str, Any]], str]) -> None:
     @iam.operation(f"Tag{title}")
     def tag(ctx: CallContext, params: dict[str, Any]) -> None:
@@ -48,7 +52,7 @@ def _register(kind: str, title: str, target: Callable[[CallContext, dict[str, An
 
     @iam.operation(f"List{title}Tags")
     def list_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-        return page(tags_of(ctx.db, kind, target(ctx, params)), params, "Tags")
+        return page(tags_of(ctx.db, kind, target(ctx, params)), params, "Tags", place=_key_of)
 
 
 for _kind, (_title, _target) in _TARGETS.items():

@@ -63,7 +63,8 @@ def get_user(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @iam.operation("ListUsers")
 def list_users(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = entities.listed(ctx.db, USER, ctx.account, params.get("PathPrefix"))
-    return page(rows, params, "Users", lambda chunk: [user_shape(ctx.db, row, detailed=False) for row in chunk])
+    return page(rows, params, "Users", lambda chunk: [user_shape(ctx.db, row, detailed=False) for row in chunk],
+                entities.name_place)
 
 
 @iam.operation("UpdateUser")

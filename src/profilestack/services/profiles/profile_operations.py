@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from typing import Any
 
 from sqlalchemy import Row
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.encoded import EncodedJson
-from profilestack.services.next_token import keyset_result
+from profilestack.services.next_token import itself, page_result
 from profilestack.services.profiles import merging
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain_for_data, require_domain_id
@@ -85,14 +84,8 @@ def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                                                       for name, found in matches if profile_id in found])
                 for profile_id in chunk if profile_id in rows]
 
-    ordered = sorted(ids)
-
-    def read(after: list[str] | None, skipped: int, count: int) -> list[str]:
-        start = skipped + (bisect_right(ordered, after[0]) if after is not None else 0)
-        return ordered[start:start + count]
-
     # by position, the last profile id a page answered: a profile made or deleted between pages shifts no other
-    return keyset_result(read, params, key=lambda profile_id: [profile_id], shape=items, default_size=20)
+    return page_result(list(ids), params, items, default_size=20, place=itself)
 
 
 @profiles.operation("BatchGetProfile")
