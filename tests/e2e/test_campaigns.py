@@ -63,6 +63,24 @@ def test_campaign_lifecycle(campaigns) -> None:
     assert error_of(campaigns.describe_campaign, id=campaign_id)["Error"]["Code"] == "ResourceNotFoundException"
 
 
+def test_deleting_the_campaigns_each_page_shows_leaves_none_behind(campaigns) -> None:
+    """Campaigns are listed oldest first and the token names the last one a page answered: deleting what each page
+    shows reaches every campaign, and one made meanwhile is listed last."""
+    instance = unique("instance")
+    made = [campaigns.create_campaign(name=unique("campaign"), connectInstanceId=instance)["id"] for _ in range(5)]
+    filters = {"instanceIdFilter": {"value": instance, "operator": "Eq"}}
+    deleted = []
+    for number, page in enumerate(campaigns.get_paginator("list_campaigns").paginate(
+            filters=filters, PaginationConfig={"PageSize": 2})):
+        for summary in page["campaignSummaryList"]:
+            campaigns.delete_campaign(id=summary["id"])
+            deleted.append(summary["id"])
+        if number == 0:
+            made.append(campaigns.create_campaign(name=unique("campaign"), connectInstanceId=instance)["id"])
+    assert deleted == made
+    assert campaigns.list_campaigns(filters=filters)["campaignSummaryList"] == []
+
+
 def test_outbound_requests_need_a_running_campaign_and_are_idempotent(server, campaigns) -> None:
     campaign_id = create(campaigns)["id"]
     refused = error_of(campaigns.put_profile_outbound_request_batch, id=campaign_id,

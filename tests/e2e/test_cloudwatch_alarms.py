@@ -169,6 +169,23 @@ def test_describe_filters_pages_and_alarms_for_a_metric(cloudwatch) -> None:
     assert for_metric(Statistic="Average") == []
 
 
+def test_deleting_the_alarms_each_page_shows_leaves_none_behind(cloudwatch) -> None:
+    """The token names the last alarm a page answered: deleting a page's alarms moves none of the rest out of reach
+    (a token counting alarms skipped as many as were deleted)."""
+    namespace, prefix = unique("Sweep"), unique("sweep")
+    names = [f"{prefix}-{index}" for index in range(5)]
+    for name in names:
+        cloudwatch.put_metric_alarm(**alarm_params(name, namespace))
+    deleted = []
+    for page in cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix=prefix,
+                                                                      PaginationConfig={"PageSize": 2}):
+        page_names = [item["AlarmName"] for item in page["MetricAlarms"]]
+        cloudwatch.delete_alarms(AlarmNames=page_names)
+        deleted += page_names
+    assert deleted == names
+    assert cloudwatch.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"] == []
+
+
 def test_actions_tags_deletion_and_history_of_deleted_alarms(cloudwatch) -> None:
     namespace, name = unique("Tags"), unique("tagged")
     arn = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{name}"

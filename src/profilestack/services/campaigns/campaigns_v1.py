@@ -16,6 +16,7 @@ from profilestack.services.campaigns import instances
 from profilestack.services.campaigns.handlers import (
     insert_campaign,
     listed_campaigns,
+    listed_place,
     paged,
     register_common,
     register_update,
@@ -56,7 +57,8 @@ def describe_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 @dialer.operation("ListCampaigns")
 def list_campaigns(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return paged(listed_campaigns(ctx, params, VERSION), params, "campaignSummaryList", lambda row: {
-        "id": row.id, "arn": row.arn, "name": row.name, "connectInstanceId": row.definition["connectInstanceId"]})
+        "id": row.id, "arn": row.arn, "name": row.name, "connectInstanceId": row.definition["connectInstanceId"]},
+        listed_place)
 
 
 @dialer.operation("UpdateCampaignOutboundCallConfig")

@@ -120,6 +120,11 @@ def listed_campaigns(ctx: CallContext, params: dict[str, Any], version: str) -> 
             if instance is None or row.definition.get("connectInstanceId") == instance]
 
 
+def listed_place(row: Row[Any]) -> str:
+    """A campaign's place in ListCampaigns: oldest first (the time written at a fixed width to compare as text)."""
+    return f"{row.created_at:%Y-%m-%dT%H:%M:%S.%f} {row.id}"
+
+
 @outbound.operation("ListCampaigns")
 def list_campaigns(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = listed_campaigns(ctx, params, "v2")
@@ -135,13 +140,14 @@ def list_campaigns(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                 summary[name] = definition[name]
         return summary
 
-    return paged(rows, params, "campaignSummaryList", summary_of)
+    return paged(rows, params, "campaignSummaryList", summary_of, listed_place)
 
 
-def paged(items: list[Any], params: dict[str, Any], key: str, shape: Callable[[Any], Any]) -> dict[str, Any]:
-    """One page of ``items`` under ``key``, as the service pages (``nextToken``, ``maxResults``, 50 by default)."""
-    chunk, token = page(items, {"NextToken": params.get("nextToken"), "MaxResults": params.get("maxResults")}, 50,
-                        validation)
+def paged(items: list[Any], params: dict[str, Any], key: str, shape: Callable[[Any], Any],
+          place: Callable[[Any], str] | None = None) -> dict[str, Any]:
+    """One page of ``items`` under ``key``, as the service pages (``nextToken``, ``maxResults``, 50 by default);
+    by ``place`` when given (next_token.page)."""
+    chunk, token = page(items, params, 50, validation, "maxResults", place, "nextToken")
     result: dict[str, Any] = {key: [shape(item) for item in chunk]}
     if token:
         result["nextToken"] = token

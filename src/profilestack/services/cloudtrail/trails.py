@@ -192,7 +192,12 @@ def list_trails(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = list(ctx.db.execute(_visible(ctx).order_by(_trails.name)))
     return page_result(rows, params, lambda chunk: [
         {"TrailARN": row.arn, "Name": row.name, "HomeRegion": row.region} for row in chunk], key="Trails",
-        default_size=50)
+        default_size=50, place=_listed_place)
+
+
+def _listed_place(row: Row[Any]) -> str:
+    """By name, then ARN: a region's own trail and another region's shadow may share a name."""
+    return f"{row.name}\n{row.arn}"
 
 
 @cloudtrail.operation("DeleteTrail")

@@ -34,7 +34,7 @@ from profilestack.services.cloudwatch.handlers import (
 from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_alarm_history, cloudwatch_alarms
 from profilestack.services.filters import in_callers_region, where_given
-from profilestack.services.next_token import page, page_result
+from profilestack.services.next_token import by_name, page, page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
 
 if TYPE_CHECKING:
@@ -302,7 +302,7 @@ def describe_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
             and alarm_type(row.definition) in types]
     if params.get("ChildrenOfAlarmName") or params.get("ParentsOfAlarmName"):
         rows = _related(ctx, rows, params)
-    chunk, token = page(rows, params, 50, invalid_token, "MaxRecords")
+    chunk, token = page(rows, params, 50, invalid_token, "MaxRecords", place=by_name)
     result: dict[str, Any] = {
         "MetricAlarms": [_shown(row) for row in chunk if not is_composite(row.definition)],
         "CompositeAlarms": [{**_shown(row), **_suppression(ctx, row)} for row in chunk

@@ -219,7 +219,12 @@ def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = [row for row in ctx.db.execute(query.order_by(table.c.id)) if _matches(row, params.get("Dimensions") or [])]
     return page_result(rows, params, lambda chunk: [
         {"Namespace": row.namespace, "MetricName": row.metric_name, "Dimensions": row.dimensions} for row in chunk],
-        LIST_PAGE, "Metrics", invalid_token)
+        LIST_PAGE, "Metrics", invalid_token, place=_id_of)
+
+
+def _id_of(row: Row[Any]) -> str:
+    """A metric's place in ListMetrics: first recorded, first listed (its number, padded to compare as text)."""
+    return f"{row.id:020d}"
 
 
 def invalid_token(_: str) -> AwsError:
