@@ -118,6 +118,17 @@ def test_a_csv_file_creates_profiles_then_a_second_one_updates_them(profiles, do
         (job_id, "SUCCEEDED", 7)] and "NextToken" not in rest
 
 
+def test_a_job_made_between_pages_is_not_listed_again(profiles, domain) -> None:
+    """Newest first, the token naming the last job a page answered: a job made meanwhile goes on top of the
+    listing and pushes no job of the first page onto the next."""
+    made = [_job(profiles, domain) for _ in range(3)]
+    first = profiles.list_upload_jobs(DomainName=domain, MaxResults=2)
+    _job(profiles, domain)
+    rest = profiles.list_upload_jobs(DomainName=domain, NextToken=first["NextToken"])
+    assert [item["JobId"] for item in first["Items"] + rest["Items"]] == made[::-1]
+    assert "NextToken" not in rest
+
+
 def test_rows_that_cannot_be_ingested_fail_alone(profiles, domain) -> None:
     text = ("CustomerId,First\n"
             "c-1,Ana\n"

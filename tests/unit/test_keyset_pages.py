@@ -5,12 +5,22 @@ earlier versions gave still read. IAM's markers are the same under its own names
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from profilestack.gateway.errors import AwsError
 from profilestack.services.iam import paging as iam_paging
-from profilestack.services.next_token import itself, next_token, page, position_token, sequence_place
+from profilestack.services.next_token import (
+    ascending,
+    descending,
+    itself,
+    newest_first,
+    next_token,
+    page,
+    position_token,
+    sequence_place,
+)
 
 
 def _pages(items: list[str], params: dict) -> tuple[list[str], str | None]:
@@ -55,6 +65,15 @@ def test_a_listing_by_place_is_in_its_order_whatever_the_order_given() -> None:
     assert [row["name"] for row in first] == ["a", "B"]
     rest, _ = page(rows, {"MaxResults": 2, "NextToken": token}, place=lambda row: row["name"].lower())
     assert [row["name"] for row in rest] == ["m", "z"]
+
+
+def test_places_by_number_and_by_time_compare_as_text_in_their_order() -> None:
+    numbers = [3, 10, 1, 2**40]
+    assert sorted(numbers, key=ascending) == [1, 3, 10, 2**40]
+    assert sorted(numbers, key=descending) == [2**40, 10, 3, 1]
+    now = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+    jobs = [(now, "b"), (now + timedelta(microseconds=1), "z"), (now, "a"), (now - timedelta(days=400), "c")]
+    assert [tie for _, tie in sorted(jobs, key=lambda job: newest_first(*job))] == ["z", "a", "b", "c"]
 
 
 def test_a_token_of_a_listing_by_place_is_no_offset() -> None:

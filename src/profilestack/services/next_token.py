@@ -8,6 +8,7 @@ import base64
 import json
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -120,6 +121,23 @@ def rows_by_name(db: Connection, query: Select[Any], column: ColumnElement[str],
 def itself(item: str) -> str:
     """The place (``page``'s) of an item of a listing of unique strings: the string."""
     return item
+
+
+def ascending(number: int) -> str:
+    """The place (``page``'s) of an item in a listing by a number, smallest first: the number at a fixed width, to
+    compare as text."""
+    return f"{number:020d}"
+
+
+def descending(number: int) -> str:
+    """The same, largest first."""
+    return ascending(_MOST_PLACE - number)
+
+
+def newest_first(moment: datetime, tie: str) -> str:
+    """The place of an item in a listing newest first, by the time it was made (``tie`` orders those made at the
+    same moment)."""
+    return f"{descending(round(moment.timestamp() * 1_000_000))} {tie}"
 
 
 def by_name(row: Row[Any]) -> str:

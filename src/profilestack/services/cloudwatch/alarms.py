@@ -34,7 +34,7 @@ from profilestack.services.cloudwatch.handlers import (
 from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_alarm_history, cloudwatch_alarms
 from profilestack.services.filters import in_callers_region, where_given
-from profilestack.services.next_token import by_name, page, page_result
+from profilestack.services.next_token import ascending, by_name, descending, page, page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
 
 if TYPE_CHECKING:
@@ -346,14 +346,15 @@ def describe_alarm_history(ctx: CallContext, params: dict[str, Any]) -> dict[str
         query = query.where(table.c.timestamp >= params["StartDate"])
     if params.get("EndDate"):
         query = query.where(table.c.timestamp <= params["EndDate"])
-    ascending = params.get("ScanBy") == "TimestampAscending"
+    oldest_first = params.get("ScanBy") == "TimestampAscending"
     if params.get("AlarmTypes"):
         query = query.where(table.c.alarm_type.in_(params["AlarmTypes"]))
-    rows = list(ctx.db.execute(query.order_by(table.c.id if ascending else table.c.id.desc())))
+    rows = list(ctx.db.execute(query))
     return page_result(rows, params, lambda chunk: [
         {"AlarmName": row.alarm_name, "AlarmType": row.alarm_type, "Timestamp": row.timestamp,
          "HistoryItemType": row.item_type, "HistorySummary": row.summary, "HistoryData": row.data}
-        for row in chunk], 100, "AlarmHistoryItems", invalid_token, "MaxRecords")
+        for row in chunk], 100, "AlarmHistoryItems", invalid_token, "MaxRecords",
+        lambda row: (ascending if oldest_first else descending)(row.id))
 
 
 # --- changing ---------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
 from profilestack.services.filters import in_callers_region, where_given
-from profilestack.services.next_token import page_result
+from profilestack.services.next_token import ascending, page_result
 from profilestack.services.registry import ServiceHandlers
 from profilestack.store.prepared import Prepared
 
@@ -219,12 +219,7 @@ def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = [row for row in ctx.db.execute(query.order_by(table.c.id)) if _matches(row, params.get("Dimensions") or [])]
     return page_result(rows, params, lambda chunk: [
         {"Namespace": row.namespace, "MetricName": row.metric_name, "Dimensions": row.dimensions} for row in chunk],
-        LIST_PAGE, "Metrics", invalid_token, place=_id_of)
-
-
-def _id_of(row: Row[Any]) -> str:
-    """A metric's place in ListMetrics: first recorded, first listed (its number, padded to compare as text)."""
-    return f"{row.id:020d}"
+        LIST_PAGE, "Metrics", invalid_token, place=lambda row: ascending(row.id))  # first recorded, first listed
 
 
 def invalid_token(_: str) -> AwsError:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Row, Select, delete, func, insert, select, up
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.next_token import page_result, rows_by_name
+from profilestack.services.next_token import newest_first, page_result, rows_by_name
 from profilestack.services.profiles import merging, service_role
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import hold_domain_data, require_domain
@@ -76,7 +76,8 @@ def _listed_jobs(db: Connection, domain_id: int, now: datetime) -> list[Row[Any]
 def list_identity_resolution_jobs(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     return page_result(_listed_jobs(ctx.db, domain.id, ctx.now()), params,
-                       lambda rows: [_job_shape(domain, row) for row in rows], key="IdentityResolutionJobsList")
+                       lambda rows: [_job_shape(domain, row) for row in rows], key="IdentityResolutionJobsList",
+                       place=lambda job: newest_first(job.start_time, job.id))
 
 
 @profiles.operation("GetIdentityResolutionJob")

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.next_token import page_result
+from profilestack.services.next_token import newest_first, page_result
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.mapping import lookup, validate_definition
@@ -96,9 +96,9 @@ def get_upload_job(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def list_upload_jobs(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Newest first."""
     domain = require_domain(ctx, params["DomainName"])
-    jobs = ctx.db.execute(_DESCRIBED.where(_jobs.domain_id == domain.id)
-                          .order_by(_jobs.created_at.desc(), _jobs.id)).all()
-    return page_result(jobs, params, lambda chunk: [_summary(job) for job in chunk])
+    jobs = ctx.db.execute(_DESCRIBED.where(_jobs.domain_id == domain.id)).all()
+    return page_result(jobs, params, lambda chunk: [_summary(job) for job in chunk],
+                       place=lambda job: newest_first(job.created_at, job.id))
 
 
 @profiles.operation("GetUploadJobPath", writes=True)
