@@ -404,6 +404,33 @@ def test_emptying_a_role_page_by_page_leaves_nothing_attached(iam) -> None:
     iam.delete_role(RoleName=role)
 
 
+def test_detaching_a_policy_from_the_entities_each_page_shows_leaves_it_unattached(iam) -> None:
+    """Before deleting a policy a script detaches it from every user, group and role that ListEntitiesForPolicy
+    shows, page by page."""
+    arn = iam.create_policy(PolicyName=unique("shared"), PolicyDocument=document(allow()))["Policy"]["Arn"]
+    for _ in range(3):
+        role, user, group = unique("r"), unique("u"), unique("g")
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
+        iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+        iam.create_user(UserName=user)
+        iam.attach_user_policy(UserName=user, PolicyArn=arn)
+        iam.create_group(GroupName=group)
+        iam.attach_group_policy(GroupName=group, PolicyArn=arn)
+    detached = []
+    for page in iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn,
+                                                                      PaginationConfig={"PageSize": 2}):
+        for item in page["PolicyRoles"]:
+            iam.detach_role_policy(RoleName=item["RoleName"], PolicyArn=arn)
+        for item in page["PolicyUsers"]:
+            iam.detach_user_policy(UserName=item["UserName"], PolicyArn=arn)
+        for item in page["PolicyGroups"]:
+            iam.detach_group_policy(GroupName=item["GroupName"], PolicyArn=arn)
+        detached += page["PolicyRoles"] + page["PolicyUsers"] + page["PolicyGroups"]
+    assert len(detached) == 9
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 0
+    iam.delete_policy(PolicyArn=arn)
+
+
 def test_pages_by_marker_take_in_what_changed_behind_and_ahead(iam) -> None:
     """Users made between pages: one sorting before the marker is not shown again, nor does it push the next page
     back over the last one; one after it is listed in its place. A marker of the offset kind (earlier versions)

@@ -99,4 +99,11 @@ def list_entities_for_policy(ctx: CallContext, params: dict[str, Any]) -> dict[s
         for row in entities.listed(ctx.db, kind, ctx.account, prefix):
             if (kind_name, row.id) in attached:
                 found.append((key, {f"{kind.title}Name": row.name, f"{kind.title}Id": row.id}))
-    return page_grouped(found, params, [key for key, _ in _ENTITY_LISTS.values()])
+    return page_grouped(found, params, [key for key, _ in _ENTITY_LISTS.values()], place=_entity_place)
+
+
+def _entity_place(entry: tuple[str, dict[str, str]]) -> str:
+    """Groups, roles, then users (the lists' names in order), each by name."""
+    key, item = entry
+    name = item.get("GroupName") or item.get("RoleName") or item.get("UserName") or ""
+    return f"{key} {name.lower()}"

@@ -32,10 +32,11 @@ def page(items: Sequence[Any], params: dict[str, Any], key: str, shape: Shaper |
 
 
 def page_grouped(entries: Sequence[tuple[str, Any]], params: dict[str, Any], keys: Sequence[str],
-                 shape: Shaper | None = None) -> dict[str, Any]:
+                 shape: Shaper | None = None, place: Callable[[tuple[str, Any]], str] | None = None
+                 ) -> dict[str, Any]:
     """One page over items of several lists (``(list name, item)`` in order), returned as those lists; ``shape``
-    turns the page's entries into shaped ones (as ``page``'s does)."""
-    result = page(entries, params, "_entries", shape)
+    and ``place`` as ``page``'s."""
+    result = page(entries, params, "_entries", shape, place)
     lists: dict[str, list[Any]] = {key: [] for key in keys}
     for key, item in result.pop("_entries"):
         lists[key].append(item)
