@@ -140,11 +140,6 @@ def newest_first(moment: datetime, tie: str) -> str:
     return f"{descending(round(moment.timestamp() * 1_000_000))} {tie}"
 
 
-def by_name(row: Row[Any]) -> str:
-    """The place (``page``'s) of a row in a listing by name, unique among them."""
-    return row.name
-
-
 def page(items: Sequence[Any], params: dict[str, Any], default_size: int = 100,
          invalid: Callable[[str], AwsError] = bad_token, size_name: str = "MaxResults",
          place: Callable[[Any], str] | None = None, token_name: str = "NextToken") -> tuple[list[Any], str | None]:

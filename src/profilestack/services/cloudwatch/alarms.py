@@ -9,6 +9,7 @@ Alarm actions are kept and shown, not carried out: there is no SNS, Auto Scaling
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
@@ -34,7 +35,7 @@ from profilestack.services.cloudwatch.handlers import (
 from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_alarm_history, cloudwatch_alarms
 from profilestack.services.filters import in_callers_region, where_given
-from profilestack.services.next_token import ascending, by_name, descending, page, page_result
+from profilestack.services.next_token import ascending, descending, page, page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
 
 if TYPE_CHECKING:
@@ -302,7 +303,7 @@ def describe_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
             and alarm_type(row.definition) in types]
     if params.get("ChildrenOfAlarmName") or params.get("ParentsOfAlarmName"):
         rows = _related(ctx, rows, params)
-    chunk, token = page(rows, params, 50, invalid_token, "MaxRecords", place=by_name)
+    chunk, token = page(rows, params, 50, invalid_token, "MaxRecords", place=attrgetter("name"))
     result: dict[str, Any] = {
         "MetricAlarms": [_shown(row) for row in chunk if not is_composite(row.definition)],
         "CompositeAlarms": [{**_shown(row), **_suppression(ctx, row)} for row in chunk

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
@@ -18,7 +19,7 @@ from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.handlers import cloudwatch, invalid_token
 from profilestack.services.cloudwatch.tables import cloudwatch_dashboards
 from profilestack.services.filters import names_missing
-from profilestack.services.next_token import by_name, page_result
+from profilestack.services.next_token import page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
 
 LIST_PAGE = 1000
@@ -111,7 +112,7 @@ def list_dashboards(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return page_result(rows, params, lambda chunk: [
         {"DashboardName": row.name, "DashboardArn": dashboard_arn(ctx.account, row.name),
          "LastModified": row.updated_at, "Size": len(row.body.encode())} for row in chunk],
-        LIST_PAGE, "DashboardEntries", invalid_token, place=by_name)
+        LIST_PAGE, "DashboardEntries", invalid_token, place=attrgetter("name"))
 
 
 @cloudwatch.operation("DeleteDashboards")

@@ -9,6 +9,7 @@ profilestack has no Kinesis Data Firehose: a running stream sends nothing anywhe
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
@@ -19,7 +20,7 @@ from profilestack.services.cloudwatch.handlers import cloudwatch, combination, i
 from profilestack.services.cloudwatch.tables import cloudwatch_metric_streams
 from profilestack.services.filters import in_callers_region, names_missing
 from profilestack.services.iam.pass_role import require_pass_role
-from profilestack.services.next_token import by_name, page_result
+from profilestack.services.next_token import page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
 
 SERVICE_PRINCIPAL = "streams.metrics.cloudwatch.amazonaws.com"
@@ -109,7 +110,7 @@ def list_metric_streams(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
     rows = ctx.db.execute(select(cloudwatch_metric_streams).where(in_callers_region(cloudwatch_metric_streams, ctx))
                           .order_by(_streams.name)).all()
     return page_result(rows, params, lambda chunk: [_entry(ctx, row) for row in chunk], LIST_PAGE, "Entries",
-                       invalid_token, place=by_name)
+                       invalid_token, place=attrgetter("name"))
 
 
 @cloudwatch.operation("DeleteMetricStream")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
@@ -24,10 +25,6 @@ def attached_arns(db: Connection, kind: str, entity_id: str) -> list[str]:
         select(iam_attachments.c.policy_arn).where(iam_attachments.c.kind == kind,
                                                    iam_attachments.c.entity_id == entity_id)
         .order_by(iam_attachments.c.policy_arn))]
-
-
-def _arn_of(shape: dict[str, str]) -> str:
-    return shape["PolicyArn"]
 
 
 def attached_shapes(db: Connection, account: str, kind: str, entity_id: str) -> list[dict[str, str]]:
@@ -75,7 +72,7 @@ def _register(kind: EntityKind) -> None:
         prefix = params.get("PathPrefix") or "/"
         shapes = [{"PolicyName": s["PolicyName"], "PolicyArn": s["PolicyArn"]}
                   for s in attached_shapes(ctx.db, ctx.account, kind.kind, row.id) if s["_path"].startswith(prefix)]
-        return page(shapes, params, "AttachedPolicies", place=_arn_of)
+        return page(shapes, params, "AttachedPolicies", place=itemgetter("PolicyArn"))
 
 
 for _kind in KINDS:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import io
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import pyotp
@@ -173,7 +174,7 @@ def list_mfa_devices(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
     rows = ctx.db.execute(select(iam_mfa_devices).where(iam_mfa_devices.c.user_id == user.id)
                           .order_by(iam_mfa_devices.c.serial_number))
     return page([{"UserName": user.name, "SerialNumber": row.serial_number, "EnableDate": row.enabled_at}
-                 for row in rows], params, "MFADevices", place=_serial_of)
+                 for row in rows], params, "MFADevices", place=itemgetter("SerialNumber"))
 
 
 @iam.operation("ListVirtualMFADevices")
@@ -194,11 +195,7 @@ def list_virtual_mfa_devices(ctx: CallContext, params: dict[str, Any]) -> dict[s
         if tags:
             item["Tags"] = tags
         items.append(item)
-    return page(items, params, "VirtualMFADevices", place=_serial_of)
-
-
-def _serial_of(device: dict[str, Any]) -> str:
-    return device["SerialNumber"]
+    return page(items, params, "VirtualMFADevices", place=itemgetter("SerialNumber"))
 
 
 @iam.operation("GetMFADevice")

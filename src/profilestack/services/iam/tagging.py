@@ -4,6 +4,7 @@ Connect and SAML providers, server certificates."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from profilestack.gateway.context import CallContext
@@ -37,10 +38,6 @@ _TARGETS = {
 }
 
 
-def _key_of(tag: dict[str, str]) -> str:
-    return tag["Key"]
-
-
 def _register(kind: str, title: str, target: Callable[[CallContext, dict[str, Any]], str]) -> None:
     @iam.operation(f"Tag{title}")
     def tag(ctx: CallContext, params: dict[str, Any]) -> None:
@@ -52,7 +49,7 @@ def _register(kind: str, title: str, target: Callable[[CallContext, dict[str, An
 
     @iam.operation(f"List{title}Tags")
     def list_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-        return page(tags_of(ctx.db, kind, target(ctx, params)), params, "Tags", place=_key_of)
+        return page(tags_of(ctx.db, kind, target(ctx, params)), params, "Tags", place=itemgetter("Key"))
 
 
 for _kind, (_title, _target) in _TARGETS.items():
