@@ -35,3 +35,12 @@ class PostgresDatabase:
 
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def end_sessions(self) -> int:
+        """Ends every session connected to the database, as a restart of the server would; how many there were."""
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            ended = connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                                       [self.name]).fetchall()
+        return len(ended)

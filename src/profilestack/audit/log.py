@@ -52,6 +52,12 @@ class AuditLog:
             try:
                 self._write([event.values() for event in pending])
             except Exception as error:
+                if self._database.unreachable(error):
+                    log.warning("could not write %d audit events: the database is out of reach (%s); they wait for "
+                                "the next flush", len(pending), error)
+                    with self._lock:
+                        self._buffer[:0] = pending
+                    return
                 log.warning("could not write %d audit events together (%s); writing them one by one", len(pending),
                             error)
                 self._write_each(pending)

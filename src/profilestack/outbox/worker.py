@@ -156,8 +156,11 @@ class OutboxWorker:
         while not self._stop.is_set():
             try:
                 worked = self.run_once()
-            except Exception:
-                log.exception("outbox worker pass failed")
+            except Exception as error:
+                if self._database.unreachable(error):
+                    log.warning("outbox worker pass failed: the database is out of reach (%s); trying again", error)
+                else:
+                    log.exception("outbox worker pass failed")
                 worked = 0
             if not worked:
                 self._wake.wait(self._poll)

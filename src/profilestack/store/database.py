@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ _IDLE_PER_THREAD = 2
 _POSTGRES_THREADS = 8
 _ATTEMPTS = 4  # of a transaction that loses races (again_if_lost_race)
 _MIGRATION_LOCK = 0x70726F66696C65  # "profile": the advisory lock the schema's migrations run under
+_SERVER_GONE = ("57P01", "57P02", "57P03")  # PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now
 
 
 class Database:
@@ -70,11 +71,14 @@ class Database:
                 try:
                     yield connection
                 except BaseException:
-                    if connection.in_transaction():
-                        connection.rollback()
-                    else:
-                        driver.rollback()
-                    ended = True
+                    # A rollback that fails too (the link to the database lost: a restart, say) leaves the first
+                    # error to report; _checkin drops the connection.
+                    with suppress(Exception):
+                        if connection.in_transaction():
+                            connection.rollback()
+                        else:
+                            driver.rollback()
+                        ended = True
                     raise
                 if connection.in_transaction():
                     connection.commit()
@@ -104,6 +108,10 @@ class Database:
         return self.engine.connect()
 
     def _checkin(self, connection: Connection, ended: bool) -> None:
+        if not ended and not connection.closed and not connection.invalidated:
+            # Its transaction may still be open, or its link to the database gone (a restart): dropped, not
+            # handed back to the pool, whose reset (a rollback) would fail on a lost link, and log a traceback.
+            connection.invalidate()
         if (self.backend != "sqlite" or not ended or connection.closed or connection.invalidated
                 or connection.in_transaction()):
             connection.close()
@@ -127,6 +135,16 @@ class Database:
             return getattr(driver_error, "sqlstate", None) in ("23505", "40P01")  # unique_violation, deadlock
         return (isinstance(driver_error, self.engine.dialect.loaded_dbapi.IntegrityError)
                 and "UNIQUE constraint failed" in str(driver_error))
+
+    def unreachable(self, error: BaseException) -> bool:
+        """Whether ``error`` (SQLAlchemy's or the driver's) means that the link to the database server was lost (it
+        restarted, or went away): no fault of the work that met it, which can run again once the server is back."""
+        driver_error = getattr(error, "orig", error)
+        operational = self.engine.dialect.loaded_dbapi.OperationalError
+        if self.backend != "postgresql" or not isinstance(driver_error, operational):
+            return False
+        state = getattr(driver_error, "sqlstate", None)  # none when the link broke below the protocol
+        return state is None or state.startswith("08") or state in _SERVER_GONE
 
     def refused(self, error: BaseException) -> bool:
         """Whether ``error`` (SQLAlchemy's or the driver's) means that the database refused the values written (a
