@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from profilestack import __version__
 from profilestack.config import Settings, SettingsError, redact_url
+from profilestack.store.database import DatabaseUnreachable
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -397,7 +398,11 @@ def main(argv: list[str] | None = None) -> int:
     # What profilestack writes — the database (secret keys, customers' data), its backups, snapshot files — is
     # readable by its user alone, whatever the umask it was started with.
     os.umask(0o077)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except DatabaseUnreachable as error:
+        raise SystemExit(f"profilestack: error: cannot open the database {redact_url(error.url)}: {error.reason}"
+                         ) from None
 
 
 if __name__ == "__main__":

@@ -1,20 +1,39 @@
-"""A PostgreSQL server that drops every connection (a restart, a failover): profilestack serves on through new
-ones, loses no audit event, and says so in its log in a line, not in tracebacks."""
+"""A database out of reach: at start, every command stops with one line saying which and why; a PostgreSQL server
+that drops every connection (a restart, a failover) has profilestack serve on through new ones, lose no audit
+event, and say so in its log in a line, not in tracebacks."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
 
+from profilestack.testing import free_port
 from tests.conftest import REQUIRE_POSTGRES, Server
 from tests.e2e.identities import unique
 from tests.e2e.waiting import wait_for
 from tests.postgres import PostgresDatabase, postgres_available
 
 IDLE_PING_SECONDS = 1.0  # a pooled connection idle longer is checked before use (store/engine.py)
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["worker"], ["migrate"],
+                                     ["load", "shop", "orders.jsonl", "--object-type", "Order"]])
+def test_a_database_out_of_reach_stops_a_command_with_one_line(tmp_path, command: list[str]) -> None:
+    port = free_port()  # nothing listens there
+    answer = subprocess.run([sys.executable, "-m", "profilestack.cli", *command, "--db",
+                             f"postgresql+psycopg://admin:s3cret@127.0.0.1:{port}/profiles"], capture_output=True,
+                            text=True, timeout=60, cwd=tmp_path)
+    assert answer.returncode == 1
+    assert answer.stderr.strip().splitlines()[-1].startswith(
+        f"profilestack: error: cannot open the database postgresql+psycopg://admin:***@127.0.0.1:{port}/profiles: "
+    ), answer.stderr
+    assert "Connection refused" in answer.stderr
+    assert "Traceback" not in answer.stderr and "s3cret" not in answer.stderr + answer.stdout
 
 
 @pytest.fixture

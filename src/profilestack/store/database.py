@@ -23,6 +23,16 @@ _MIGRATION_LOCK = 0x70726F66696C65  # "profile": the advisory lock the schema's 
 _SERVER_GONE = ("57P01", "57P02", "57P03")  # PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now
 
 
+class DatabaseUnreachable(Exception):
+    """The database could not be opened: its server down or out of reach, the database unknown, the credentials
+    refused, the file not writable."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(reason)
+        self.url = url
+        self.reason = reason
+
+
 class Database:
     def __init__(self, url: str, read_only_checks: bool = False) -> None:
         self.url = url
@@ -185,7 +195,12 @@ class Database:
         """Bring the schema to the newest revision; a no-op (and no Alembic import) when it is. An empty database
         gets the newest schema in one go and is stamped with it (running every migration took most of a cold
         start); ``replay`` runs the migrations one by one even then (the test that they build that schema)."""
-        if self.current_revision() == HEAD_REVISION:
+        try:
+            revision = self.current_revision()
+        except exc.OperationalError as error:  # the first connection made: nothing was written
+            reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+            raise DatabaseUnreachable(self.url, reason) from error
+        if revision == HEAD_REVISION:
             return
         from alembic import command
         from alembic.config import Config
