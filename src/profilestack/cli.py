@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from profilestack import __version__
 from profilestack.config import Settings, SettingsError, redact_url
-from profilestack.store.database import DatabaseUnreachable
+from profilestack.store.engine import DatabaseUnreachable
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection

@@ -36,6 +36,17 @@ def test_a_database_out_of_reach_stops_a_command_with_one_line(tmp_path, command
     assert "Traceback" not in answer.stderr and "s3cret" not in answer.stderr + answer.stdout
 
 
+def test_a_data_directory_that_cannot_be_made_stops_the_server_with_one_line(tmp_path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a directory")
+    answer = subprocess.run([sys.executable, "-m", "profilestack.cli", "serve", "--port", "1", "--data-dir",
+                             str(taken)], capture_output=True, text=True, timeout=60)
+    database = f"sqlite:///{taken.resolve()}/profilestack.db"
+    assert (answer.returncode, answer.stderr.strip()) == (
+        1, f"profilestack: error: cannot open the database {database}: the data directory {taken} cannot be made: "
+           "File exists")
+
+
 @pytest.fixture
 def own_database(tmp_path):
     if not postgres_available():

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, exc, inspect, text
 
 from profilestack.store.checkpoints import WalCheckpointer
-from profilestack.store.engine import backend_name, make_engine
+from profilestack.store.engine import DatabaseUnreachable, backend_name, make_engine
 from profilestack.store.migrations import HEAD_REVISION
 
 T = TypeVar("T")
@@ -21,16 +21,6 @@ _POSTGRES_THREADS = 8
 _ATTEMPTS = 4  # of a transaction that loses races (again_if_lost_race)
 _MIGRATION_LOCK = 0x70726F66696C65  # "profile": the advisory lock the schema's migrations run under
 _SERVER_GONE = ("57P01", "57P02", "57P03")  # PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now
-
-
-class DatabaseUnreachable(Exception):
-    """The database could not be opened: its server down or out of reach, the database unknown, the credentials
-    refused, the file not writable."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(reason)
-        self.url = url
-        self.reason = reason
 
 
 class Database:

@@ -13,10 +13,24 @@ DATABASE_FILE = "profilestack.db"
 _PRIVATE = 0o600  # the database holds secret keys and customers' data: its owner's alone
 
 
+class DatabaseUnreachable(Exception):
+    """The database could not be opened: its server down or out of reach, the database unknown, the credentials
+    refused, the data directory not one."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(reason)
+        self.url = url
+        self.reason = reason
+
+
 def sqlite_url(data_dir: Path) -> str:
     """The URL of the SQLite database in ``data_dir``, the directory made (private to its owner) if missing."""
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return f"sqlite:///{(data_dir / DATABASE_FILE).resolve()}"
+    url = f"sqlite:///{(data_dir / DATABASE_FILE).resolve()}"
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseUnreachable(url, f"the data directory {data_dir} cannot be made: {error.strerror}") from error
+    return url
 
 
 def _make_private(database: Path) -> None:
