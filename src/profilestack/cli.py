@@ -271,7 +271,12 @@ def backup(args: argparse.Namespace) -> int:
     if destination.exists():
         print(f"{destination} exists: profilestack backup does not overwrite a file.", file=sys.stderr)
         return 2
-    source, target = sqlite3.connect(source_path), sqlite3.connect(destination)
+    try:
+        target = sqlite3.connect(destination)
+    except sqlite3.Error as error:  # its directory missing or not writable
+        print(f"{destination} cannot be written: {error}.", file=sys.stderr)
+        return 2
+    source = sqlite3.connect(source_path)
     try:
         source.backup(target)
     finally:

@@ -27,6 +27,10 @@ def test_a_backup_taken_while_serving_restores_everything(tmp_path: Path) -> Non
         assert answer.returncode == 0 and f"to {copy}" in answer.stdout, answer.stderr
         refused = _backup(str(copy), "--data-dir", str(live))
         assert refused.returncode == 2 and "does not overwrite" in refused.stderr
+        nowhere = tmp_path / "missing" / "copy.db"
+        unwritable = _backup(str(nowhere), "--data-dir", str(live))
+        assert (unwritable.returncode, unwritable.stderr.strip()) == (
+            2, f"{nowhere} cannot be written: unable to open database file.")
         profiles.create_profile(DomainName=domain, FirstName="Later")  # after the backup: not in it
 
     restored = tmp_path / "restored"
