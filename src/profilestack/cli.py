@@ -408,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseUnreachable as error:
         raise SystemExit(f"profilestack: error: cannot open the database {redact_url(error.url)}: {error.reason}"
                          ) from None
+    except OSError as error:  # a file to read or write that is not there, or not this user's to use
+        where = f"{error.filename}: " if error.filename else ""
+        raise SystemExit(f"profilestack: error: {where}{error.strerror or error}") from None
 
 
 if __name__ == "__main__":

@@ -636,6 +636,14 @@ def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
     assert "loaded 10 objects (1 failed)" in result.stdout
     assert "line 11: Object is not a valid JSON document." in result.stdout
     assert "100.0%" in result.stderr  # the progress bar
+    for command, path in ((["load", "bulk", str(tmp_path / "missing.jsonl"), "--object-type", "Order"],
+                           tmp_path / "missing.jsonl"),
+                          (["export", "bulk", "--object-type", "Order", "--output", str(tmp_path / "no" / "x.jsonl")],
+                           tmp_path / "no" / "x.jsonl")):
+        refused = subprocess.run([sys.executable, "-m", "profilestack.cli", *command, "--data-dir", str(tmp_path)],
+                                 capture_output=True, text=True, timeout=120)
+        assert (refused.returncode, refused.stderr.strip()) == (
+            1, f"profilestack: error: {path}: No such file or directory")
     server.start()
     try:
         profiles = server.client("customer-profiles")
