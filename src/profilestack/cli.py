@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 
 KEEP_ALIVE_SECONDS = 65
+_STARTUP_FAILURE = 3  # what uvicorn exits with when a server does not start
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -119,9 +120,13 @@ def serve(args: argparse.Namespace) -> int:
             shutil.rmtree(settings.metrics_dir, ignore_errors=True)
         return 0
     app = App(settings)
+    config = uvicorn.Config(AsgiApp(app), **common)
+    server = uvicorn.Server(config)
+    listening = config.bind_socket()  # the address taken before the banner says so: uvicorn exits if it is not free
     print(_banner(settings, app.database.backend), flush=True)
-    uvicorn.run(AsgiApp(app), **common)
-    return 0
+    with suppress(KeyboardInterrupt):
+        server.run(sockets=[listening])
+    return 0 if server.started else _STARTUP_FAILURE
 
 
 def worker(args: argparse.Namespace) -> int:

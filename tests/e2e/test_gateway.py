@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import cbor2
 import pytest
@@ -24,6 +26,18 @@ def test_health_reports_status_version_and_storage(server) -> None:
     assert document["status"] == "ok"
     assert document["version"] == "0.1.0"
     assert document["storage"] == server.backend
+
+
+def test_the_banner_says_where_it_listens_once_the_address_is_taken(server, tmp_path) -> None:
+    banner = server.logs()
+    assert f"profilestack {__version__} listening on {server.endpoint}" in banner
+    assert f"storage: {server.backend} (" in banner
+    assert "default credentials: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test (root of account 000000000000)" \
+        in banner
+    second = subprocess.run([sys.executable, "-m", "profilestack.cli", "serve", "--port", str(server.port),
+                             "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert second.returncode == 3, second.stderr  # uvicorn's failure to start
+    assert "Address already in use" in second.stderr and "listening on" not in second.stdout
 
 
 def test_get_caller_identity_is_the_root_of_the_default_account(client) -> None:
