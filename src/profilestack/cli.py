@@ -106,16 +106,22 @@ def serve(args: argparse.Namespace) -> int:
               # idle connections stay open past a client's pause between calls (uvicorn's 5 s met polling loops)
               "timeout_keep_alive": KEEP_ALIVE_SECONDS}
     if settings.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
         from profilestack.store.database import Database
 
         database = Database(settings.database_url)
         database.migrate()
-        print(_banner(settings, database.backend), flush=True)
+        backend = database.backend
         database.dispose()
         settings.metrics_dir = tempfile.mkdtemp(prefix="profilestack-metrics-")  # the workers' shared counts
         os.environ.update(settings.to_env())
+        config = uvicorn.Config("profilestack.server:create_app", factory=True, workers=settings.workers, **common)
         try:
-            uvicorn.run("profilestack.server:create_app", factory=True, workers=settings.workers, **common)
+            listening = config.bind_socket()  # the address taken before the banner says so (as below)
+            print(_banner(settings, backend), flush=True)
+            with suppress(KeyboardInterrupt):
+                Multiprocess(config, sockets=[listening]).run()
         finally:
             shutil.rmtree(settings.metrics_dir, ignore_errors=True)
         return 0
