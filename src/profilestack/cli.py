@@ -300,8 +300,12 @@ def backup(args: argparse.Namespace) -> int:
 def outbound_requests(args: argparse.Namespace) -> int:
     """Print the profile outbound requests a campaign received, one JSON document per line."""
     from profilestack.services.campaigns.handlers import outbound_requests as requests_of
+    from profilestack.services.campaigns.handlers import stored_campaign
 
     with _reading(args) as db:
+        if stored_campaign(db, args.campaign_id) is None:
+            print(f"Campaign {args.campaign_id} does not exist.", file=sys.stderr)
+            return 1
         for request in requests_of(db, args.campaign_id):
             print(json.dumps(request))
     return 0

@@ -14,16 +14,13 @@ import re
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import select
-
 from profilestack import __version__
 from profilestack.console import ROOT as CONSOLE
 from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.gateway.pipeline import in_json_spelling
-from profilestack.services.campaigns.handlers import outbound_requests
-from profilestack.services.campaigns.tables import campaigns
+from profilestack.services.campaigns.handlers import outbound_requests, stored_campaign
 from profilestack.services.iam.outbound_federation import ISSUER_PATH, discovery, federation_of, public_keys
 from profilestack.services.profiles.segment_snapshots import CONTENT_TYPES, snapshot_file
 from profilestack.services.profiles.upload_jobs import UPLOAD_PATH, UploadRefused, receive_upload
@@ -113,8 +110,7 @@ def _snapshot(app: App, request: HttpRequest, snapshot_id: str) -> HttpResponse:
 def _campaign_requests(app: App, request: HttpRequest, campaign_id: str) -> list[dict[str, Any]]:
     principal, _ = app.authenticator.authenticate(request, query_family=False)
     with app.database.transaction(write=False) as db:
-        row = db.execute(select(campaigns).where(campaigns.c.id == campaign_id,
-                                                 campaigns.c.account_id == principal.account)).first()
+        row = stored_campaign(db, campaign_id, principal.account)
         if row is None:
             raise AwsError("ResourceNotFoundException", f"Campaign {campaign_id} does not exist.", 404)
         app.authorizer.authorize(AuthorizationRequest(principal, "connect-campaigns:DescribeCampaign", [row.arn],

@@ -125,6 +125,9 @@ def test_outbound_requests_through_the_cli(server, campaigns) -> None:
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert [json.loads(line)["clientToken"] for line in result.stdout.splitlines()] == ["cli-1"]
+    missing = subprocess.run([*command[:4], "0" * 36, *command[5:]], capture_output=True, text=True, timeout=60)
+    assert (missing.returncode, missing.stdout, missing.stderr.strip()) == (
+        1, "", f"Campaign {'0' * 36} does not exist.")
 
 
 def test_campaign_permissions(server, campaigns) -> None:

@@ -330,6 +330,14 @@ def register_common(handlers: ServiceHandlers, version: str) -> None:
 register_common(outbound, "v2")
 
 
+def stored_campaign(db: Connection, campaign_id: str, account: str | None = None) -> Row[Any] | None:
+    """A campaign by its id (of ``account`` when given), for the readers outside the API."""
+    query = select(campaigns).where(campaigns.c.id == campaign_id)
+    if account is not None:
+        query = query.where(campaigns.c.account_id == account)
+    return db.execute(query).first()
+
+
 def outbound_requests(db: Connection, campaign_id: str) -> list[dict[str, Any]]:
     """What a campaign received (AWS has no read API for it; served under /_profilestack/ and by the CLI)."""
     rows = db.execute(select(campaign_outbound_requests).where(
