@@ -15,7 +15,7 @@ _PRIVATE = 0o600  # the database holds secret keys and customers' data: its owne
 
 class DatabaseUnreachable(Exception):
     """The database could not be opened: its server down or out of reach, the database unknown, the credentials
-    refused, the data directory not one."""
+    refused, no data directory to be had there."""
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(reason)
