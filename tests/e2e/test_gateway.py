@@ -8,11 +8,13 @@ import sys
 
 import cbor2
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from profilestack import __version__
 from tests.conftest import REQUIRE_POSTGRES, Server
 from tests.e2e.cli import AwsCli
+from tests.e2e.identities import unique
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import FORM, raw, send, signed_request
 from tests.postgres import POSTGRES_ADMIN_URL, PostgresDatabase, postgres_available
@@ -116,6 +118,30 @@ def test_constraint_violations_answer_the_services_validation_error(client) -> N
         "1 validation error detected: Value 'not a valid name!' at 'domainName' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: ^[a-zA-Z0-9_-]+$"
     )
+
+
+@pytest.mark.parametrize(("value", "accepted"), [("ok_name-1", True), ("rôle", False), ("a\u0663", False)])
+def test_pattern_classes_mean_what_they_mean_to_aws(client, value: str, accepted: bool) -> None:
+    """\\w in a model's pattern is an ASCII letter, digit or underscore, as in the services' Java and Smithy's
+    ECMAScript patterns, not Python's Unicode ones: "rôle" is no IAM name. \\p{L} is any letter: "équipe" is a
+    tag key, "team$" is not."""
+    iam = client("iam", config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+    name = f"{value}{unique('')}"
+    if accepted:
+        iam.create_user(UserName=name)
+        iam.tag_user(UserName=name, Tags=[{"Key": "équipe", "Value": "ventes"}, {"Key": "名前 1", "Value": "x"}])
+        with pytest.raises(ClientError) as refused:
+            iam.tag_user(UserName=name, Tags=[{"Key": "team$", "Value": "x"}])
+        assert refused.value.response["Error"]["Message"] == (
+            "1 validation error detected: Value 'team$' at 'tags.1.member.key' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")
+        assert {tag["Key"] for tag in iam.list_user_tags(UserName=name)["Tags"]} == {"équipe", "名前 1"}
+        return
+    with pytest.raises(ClientError) as refused:
+        iam.create_user(UserName=name)
+    assert (refused.value.response["Error"]["Code"], refused.value.response["Error"]["Message"]) == (
+        "ValidationError", f"1 validation error detected: Value '{name}' at 'userName' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
 
 
 def test_query_validation_error_lists_every_violation(server) -> None:

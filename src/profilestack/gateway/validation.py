@@ -11,22 +11,30 @@ from collections.abc import Callable
 from functools import cache, partial
 from typing import Any
 
+import regex
 from botocore.model import Shape
 
 from profilestack.gateway.codecs.compiled import PerShape
 
 _MAX_REPORTED = 10
+Matcher = re.Pattern[str] | regex.Pattern[str]
 
 
 @cache
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    # Model patterns without anchors are matched against the whole value, as the
-    # services do; a pattern Python cannot compile (Java-only syntax) is not enforced.
+def _compiled(pattern: str) -> Matcher | None:
+    # Model patterns without anchors are matched against the whole value, as the services do. \w, \d and \s mean
+    # what they mean to the services (Java, and Smithy's ECMAScript patterns): ASCII letters, digits and spaces,
+    # not Python's Unicode ones. Unicode properties (\p{L}: any letter), which Python's re does not know, are read
+    # by the regex library. A pattern neither reads (surrogate ranges) is not enforced.
     if not (pattern.startswith("^") or pattern.endswith("$")):
         pattern = f"(?:{pattern})\\Z"
     try:
-        return re.compile(pattern, re.DOTALL)
+        return re.compile(pattern, re.DOTALL | re.ASCII)
     except re.error:
+        pass
+    try:
+        return regex.compile(pattern, regex.DOTALL)
+    except regex.error:
         return None
 
 
@@ -157,7 +165,7 @@ def _check_entries(check_key: Checker | None, check_value: Checker | None, value
 
 
 def _check_string(shape: Shape, low: float | None, high: float | None, enum: list[str] | None,
-                  allowed: frozenset[str] | None, pattern: str | None, compiled: re.Pattern[str] | None, value: str,
+                  allowed: frozenset[str] | None, pattern: str | None, compiled: Matcher | None, value: str,
                   path: str, out: _Collector) -> None:
     too_long = high is not None and len(value) > high
     if low is not None or high is not None:
