@@ -495,6 +495,33 @@ def test_tags_on_policies_and_users(iam) -> None:
     assert len(iam.list_user_tags(UserName=name, MaxItems=100)["Tags"]) == 50
 
 
+def test_policy_listings_count_attachments_and_boundaries(iam) -> None:
+    """ListPolicies' counts, and its filters by them, agree with GetPolicy's (worked out for the whole listing at
+    once, not per policy)."""
+    path = f"/{unique('usage')}/"
+    arns = {name: iam.create_policy(PolicyName=f"{name}{unique('')}", Path=path, PolicyDocument=document(allow()))[
+        "Policy"]["Arn"] for name in ("attached", "bounding", "unused")}
+    user, role = unique("u"), unique("r")
+    iam.create_user(UserName=user, PermissionsBoundary=arns["bounding"])
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}),
+                    PermissionsBoundary=arns["bounding"])
+    iam.attach_user_policy(UserName=user, PolicyArn=arns["attached"])
+    iam.attach_role_policy(RoleName=role, PolicyArn=arns["attached"])
+    iam.attach_role_policy(RoleName=role, PolicyArn=arns["bounding"])
+
+    def listed(**filters) -> dict[str, tuple[int, int]]:
+        return {policy["Arn"]: (policy["AttachmentCount"], policy["PermissionsBoundaryUsageCount"])
+                for policy in iam.list_policies(Scope="Local", PathPrefix=path, **filters)["Policies"]}
+
+    expected = {arns["attached"]: (2, 0), arns["bounding"]: (1, 2), arns["unused"]: (0, 0)}
+    assert listed() == expected
+    assert {arn: (policy["AttachmentCount"], policy["PermissionsBoundaryUsageCount"]) for arn in arns.values()
+            for policy in [iam.get_policy(PolicyArn=arn)["Policy"]]} == expected
+    assert set(listed(OnlyAttached=True)) == set(listed(PolicyUsageFilter="PermissionsPolicy")) == {
+        arns["attached"], arns["bounding"]}
+    assert set(listed(PolicyUsageFilter="PermissionsBoundary")) == {arns["bounding"]}
+
+
 def test_permissions_boundary_shape(iam) -> None:
     name = unique("u")
     iam.create_user(UserName=name, PermissionsBoundary="arn:aws:iam::aws:policy/ReadOnlyAccess")

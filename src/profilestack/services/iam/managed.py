@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
@@ -16,8 +19,11 @@ from profilestack.services.iam.tags import tags_of
 
 
 def _from_row(db: Connection, row: Row[Any]) -> ManagedPolicy:
-    versions = {v.version_id: Version(v.version_id, v.document, v.created_at) for v in db.execute(
-        select(iam_policy_versions).where(iam_policy_versions.c.policy_id == row.id))}
+    return _policy(row, db.execute(select(iam_policy_versions).where(iam_policy_versions.c.policy_id == row.id)))
+
+
+def _policy(row: Row[Any], version_rows: Iterable[Row[Any]]) -> ManagedPolicy:
+    versions = {v.version_id: Version(v.version_id, v.document, v.created_at) for v in version_rows}
     return ManagedPolicy(row.arn, row.name, row.id, row.path, row.default_version, versions, row.created_at,
                          row.updated_at, row.description)
 
@@ -47,10 +53,16 @@ def require_customer(ctx: CallContext, arn: str) -> ManagedPolicy:
 
 
 def customer_policies(db: Connection, account: str, path_prefix: str | None = None) -> list[ManagedPolicy]:
+    """The account's policies by name, their versions read in one statement (not one per policy)."""
     query = select(iam_policies).where(iam_policies.c.account_id == account)
     if path_prefix:
         query = query.where(iam_policies.c.path.startswith(path_prefix, autoescape=True))
-    return [_from_row(db, row) for row in db.execute(query.order_by(iam_policies.c.name_key))]
+    versions: dict[str, list[Row[Any]]] = defaultdict(list)
+    for version in db.execute(select(iam_policy_versions).join(
+            iam_policies, iam_policies.c.id == iam_policy_versions.c.policy_id).where(
+            iam_policies.c.account_id == account)):
+        versions[version.policy_id].append(version)
+    return [_policy(row, versions[row.id]) for row in db.execute(query.order_by(iam_policies.c.name_key))]
 
 
 def all_policies(db: Connection, account: str, scope: str = "All", path_prefix: str | None = None
@@ -77,11 +89,35 @@ def boundary_usage_count(db: Connection, account: str, arn: str) -> int:
     return total
 
 
-def policy_shape(db: Connection, account: str, policy: ManagedPolicy, detailed: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """How many users, groups and roles a managed policy is attached to, and how many users and roles it bounds."""
+
+    attachments: int = 0
+    boundaries: int = 0
+
+
+def usage_in(db: Connection, account: str) -> dict[str, Usage]:
+    """The usage of every managed policy the account uses, by ARN, in three statements (for a listing of many)."""
+    attached = dict(db.execute(select(iam_attachments.c.policy_arn, func.count()).where(
+        iam_attachments.c.account_id == account).group_by(iam_attachments.c.policy_arn)).tuples().all())
+    bounding: Counter[str] = Counter()
+    for table in (iam_users, iam_roles):
+        for arn, count in db.execute(select(table.c.boundary_arn, func.count()).where(
+                table.c.account_id == account, table.c.boundary_arn.is_not(None)).group_by(table.c.boundary_arn)):
+            bounding[arn] += count
+    return {arn: Usage(attached.get(arn, 0), bounding[arn]) for arn in attached.keys() | bounding.keys()}
+
+
+def policy_shape(db: Connection, account: str, policy: ManagedPolicy, detailed: bool = False,
+                 usage: Usage | None = None) -> dict[str, Any]:
+    """The policy as IAM shows it; ``usage`` (from usage_in) saves counting its attachments and boundaries."""
+    if usage is None:
+        usage = Usage(attachment_count(db, account, policy.arn), boundary_usage_count(db, account, policy.arn))
     shape: dict[str, Any] = {
         "PolicyName": policy.name, "PolicyId": policy.policy_id, "Arn": policy.arn, "Path": policy.path,
-        "DefaultVersionId": policy.default_version, "AttachmentCount": attachment_count(db, account, policy.arn),
-        "PermissionsBoundaryUsageCount": boundary_usage_count(db, account, policy.arn), "IsAttachable": True,
+        "DefaultVersionId": policy.default_version, "AttachmentCount": usage.attachments,
+        "PermissionsBoundaryUsageCount": usage.boundaries, "IsAttachable": True,
         "CreateDate": policy.created_at, "UpdateDate": policy.updated_at,
     }
     if detailed and policy.description:

@@ -67,7 +67,8 @@ def get_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @iam.operation("ListPolicies")
 def list_policies(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    policies = [managed.policy_shape(ctx.db, ctx.account, policy)
+    used = managed.usage_in(ctx.db, ctx.account)
+    policies = [managed.policy_shape(ctx.db, ctx.account, policy, usage=used.get(policy.arn, managed.Usage()))
                 for policy in managed.all_policies(ctx.db, ctx.account, params.get("Scope") or "All",
                                                    params.get("PathPrefix"))]
     if params.get("OnlyAttached"):
