@@ -11,7 +11,7 @@ from pathlib import Path
 from profilestack.store.engine import sqlite_url
 
 ENV_PREFIX = "PROFILESTACK_"
-_ACCOUNT_ID = re.compile(r"\d{12}")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _ACCESS_KEY = re.compile(r"[A-Za-z0-9]{4,128}")
 
 

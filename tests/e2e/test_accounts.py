@@ -180,7 +180,8 @@ def test_a_trust_policy_names_only_users_and_roles_that_exist(server: Server) ->
     iam, name = server.client("iam"), unique("trusting")
     theirs = make_user(server, iam=other(server, "iam"))
     for principal in (f"arn:aws:iam::{ACCOUNT}:user/nobody-{name}", f"arn:aws:iam::{OTHER_ACCOUNT}:role/none-{name}",
-                      f"arn:aws:iam::{OTHER_ACCOUNT}:user/path/{theirs.name}"):  # exists, but not on that path
+                      f"arn:aws:iam::{OTHER_ACCOUNT}:user/path/{theirs.name}",  # exists, but not on that path
+                      "\u0661" * 12):  # twelve digits, but not ASCII ones: no account id
         code, message = refused(iam.create_role, RoleName=name, AssumeRolePolicyDocument=trust({"AWS": principal}))
         assert (code, message) == ("MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{principal}"')
     assert refused(iam.get_role, RoleName=name)[0] == "NoSuchEntity"  # nothing was made

@@ -112,6 +112,10 @@ def test_invalid_input(cloudwatch) -> None:
                     EndTime=now + timedelta(hours=1), Period=61, Statistics=["Sum"])[0] == "InvalidParameterValue"
     assert error_of(cloudwatch.get_metric_statistics, Namespace="App", MetricName="x", StartTime=now,
                     EndTime=now + timedelta(hours=1), Period=60)[0] == "InvalidParameterCombination"
+    arabic_99 = "p\u0669\u0669"  # digits, but not the ASCII ones CloudWatch reads
+    assert error_of(cloudwatch.get_metric_statistics, Namespace="App", MetricName="x", StartTime=now,
+                    EndTime=now + timedelta(hours=1), Period=60, ExtendedStatistics=[arabic_99]) == (
+        "InvalidParameterValue", f"The value {arabic_99} for parameter ExtendedStatistics is invalid.")
     assert error_of(cloudwatch.get_metric_data, MetricDataQueries=[{"Id": "e", "Expression": "import os"}],
                     StartTime=now, EndTime=now + timedelta(hours=1))[0] == "InvalidParameterValue"
 

@@ -92,7 +92,7 @@ def _principals(value: object) -> dict[str, tuple[str, ...]]:
         principals[kind] = _strings(names, "Principal")
         if kind == "AWS":
             for name in principals[kind]:
-                if name != "*" and not re.fullmatch(r"\d{12}", name) and not UNIQUE_ID.fullmatch(name) \
+                if name != "*" and not re.fullmatch(r"[0-9]{12}", name) and not UNIQUE_ID.fullmatch(name) \
                         and not name.startswith("arn:"):
                     raise MalformedPolicy(f"Invalid principal in policy: \"AWS\":\"{name}\"")
     return principals

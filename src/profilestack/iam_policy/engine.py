@@ -183,7 +183,7 @@ def account_of(arn: str) -> str:
 def owning_account(arn: str) -> str | None:
     """The account a resource belongs to; None for one of AWS's (a managed policy) or an ARN naming no account."""
     account = account_of(arn)
-    return account if account.isdigit() else None
+    return account if account.isascii() and account.isdigit() else None
 
 
 def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, context: ContextValues,

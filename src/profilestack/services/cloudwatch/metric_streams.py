@@ -26,14 +26,14 @@ from profilestack.store.resource_tags import remove_tags, set_tags
 SERVICE_PRINCIPAL = "streams.metrics.cloudwatch.amazonaws.com"
 LIST_PAGE = 100
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
-_FIREHOSE = re.compile(r"arn:aws[a-z-]*:firehose:([a-z0-9-]+):(\d{12}):deliverystream/[A-Za-z0-9_.-]{1,64}")
-_ROLE = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}")
+_FIREHOSE = re.compile(r"arn:aws[a-z-]*:firehose:([a-z0-9-]+):(\d{12}):deliverystream/[A-Za-z0-9_.-]{1,64}", re.ASCII)
+_ROLE = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}", re.ASCII)
 _PERCENTILE = r"p(?:\d{1,2}(?:\.\d{1,10})?|100)"
 _STATISTICS = {  # what AdditionalStatistics may name, by output format
     "json": re.compile(rf"{_PERCENTILE}|(?:tm|wm|tc|ts)(?:\d{{1,2}}(?:\.\d{{1,10}})?|100)|IQM"
-                       r"|(?:TM|WM|TC|TS|PR)\((?:\d+(?:\.\d+)?%?)?:(?:\d+(?:\.\d+)?%?)?\)"),
-    "opentelemetry0.7": re.compile(_PERCENTILE),
-    "opentelemetry1.0": re.compile(_PERCENTILE),
+                       r"|(?:TM|WM|TC|TS|PR)\((?:\d+(?:\.\d+)?%?)?:(?:\d+(?:\.\d+)?%?)?\)", re.ASCII),
+    "opentelemetry0.7": re.compile(_PERCENTILE, re.ASCII),
+    "opentelemetry1.0": re.compile(_PERCENTILE, re.ASCII),
 }
 _DECLARED = ("IncludeFilters", "ExcludeFilters", "FirehoseArn", "RoleArn", "OutputFormat",
              "StatisticsConfigurations", "IncludeLinkedAccountsMetrics")

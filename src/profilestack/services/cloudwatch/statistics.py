@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
-_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d{1,10})?|100)$")
+_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d{1,10})?|100)$", re.ASCII)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from profilestack.iam_policy.document import UNIQUE_ID, PolicyDocument
 from profilestack.services.iam import entities
 from profilestack.services.iam.errors import malformed_policy
 
-_NAMED_ENTITY = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/.+")
+_NAMED_ENTITY = re.compile(r"arn:aws:iam::([0-9]{12}):(user|role)/.+")
 
 
 def _aws_principals(document: PolicyDocument) -> list[str]:

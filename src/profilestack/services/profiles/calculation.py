@@ -21,7 +21,7 @@ from profilestack.services.profiles.mapping import as_text, lookup, map_object, 
 from profilestack.services.profiles.object_values import moment, number
 from profilestack.services.profiles.trigger_conditions import OPERATORS, combine
 
-_TOKEN = re.compile(r"\s*(?:(\{[^{}]*\})|(\d+(?:\.\d+)?)|([-+*/()]))")
+_TOKEN = re.compile(r"\s*(?:(\{[^{}]*\})|(\d+(?:\.\d+)?)|([-+*/()]))", re.ASCII)
 _REFERENCE = re.compile(r"^\{([^{}.]+)\.([^{}]+)\}$")
 TIMESTAMP_FORMATS = ("EPOCHMILLI", "ISO_8601")
 UNSUPPORTED_STATISTICS = ("RECENT_OCCURRENCES",)

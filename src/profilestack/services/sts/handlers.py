@@ -287,7 +287,7 @@ def _saml_identity(app: App, principal: Principal, params: dict[str, Any]) -> Pr
     assertion = verified_assertion(params["SAMLAssertion"], provider.metadata_document, app.clock.now())
     if (role_arn, provider_arn) not in assertion.roles:
         raise AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403)
-    if not assertion.session_name or not re.fullmatch(r"[\w+=,.@-]{2,64}", assertion.session_name):
+    if not assertion.session_name or not re.fullmatch(r"[\w+=,.@-]{2,64}", assertion.session_name, re.ASCII):
         raise AwsError("InvalidIdentityToken", "The assertion's RoleSessionName attribute is missing or not 2 to 64 "
                                                "of the characters [\\w+=,.@-].", 400)
     params["RoleSessionName"] = assertion.session_name
