@@ -131,6 +131,23 @@ def test_presigned_url_is_accepted_and_a_tampered_one_is_not(client) -> None:
         assert b"<Code>SignatureDoesNotMatch</Code>" in error.read()
 
 
+@pytest.mark.parametrize("seconds", [0, 604_801, 10**12])
+def test_a_presigned_lifetime_beyond_seven_days_or_under_a_second_is_refused(client, seconds: int) -> None:
+    """A SigV4 signing key lasts seven days; a lifetime past it (or none) is refused, whoever signed it."""
+    url = client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=seconds, HttpMethod="GET")
+    try:
+        urllib.request.urlopen(url)
+        raise AssertionError(f"X-Amz-Expires={seconds} was accepted")
+    except urllib.error.HTTPError as error:
+        assert error.code == 400
+        body = error.read()
+        assert b"<Code>IncompleteSignature</Code>" in body
+        assert b"X-Amz-Expires must be from 1 to 604800 seconds (seven days)." in body
+    longest = client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=604_800, HttpMethod="GET")
+    with urllib.request.urlopen(longest) as response:
+        assert response.status == 200
+
+
 def test_expired_presigned_url_is_request_expired(server) -> None:
     from unittest.mock import patch
 

@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote
 from profilestack.gateway.http import HttpRequest
 
 ALGORITHM = "AWS4-HMAC-SHA256"
+MOST_PRESIGNED_SECONDS = 604_800
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
 
@@ -111,6 +112,8 @@ def _parse_presigned(request: HttpRequest) -> SignedRequest:
         expires = int(params.get("X-Amz-Expires", "900"))
     except ValueError as exc:
         raise SignatureFormatError("X-Amz-Expires must be a whole number of seconds.") from exc
+    if not 1 <= expires <= MOST_PRESIGNED_SECONDS:  # a signing key lasts seven days (SigV4)
+        raise SignatureFormatError(f"X-Amz-Expires must be from 1 to {MOST_PRESIGNED_SECONDS} seconds (seven days).")
     return _signed(params["X-Amz-Credential"], params["X-Amz-SignedHeaders"], params["X-Amz-Signature"],
                    params["X-Amz-Date"], True, expires, params.get("X-Amz-Security-Token"))
 
