@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -129,6 +131,39 @@ def test_presigned_url_is_accepted_and_a_tampered_one_is_not(client) -> None:
     except urllib.error.HTTPError as error:
         assert error.code == 403
         assert b"<Code>SignatureDoesNotMatch</Code>" in error.read()
+
+
+def _signed_by_hand(endpoint: str, signed: tuple[str, ...]) -> urllib.request.Request:
+    """A GetCallerIdentity whose signature covers the headers ``signed`` names and no other."""
+    now = datetime.now(UTC)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    headers = {"content-type": "application/x-www-form-urlencoded", "host": endpoint.split("//")[1],
+               "x-amz-date": amz_date}
+    canonical = "\n".join(["POST", "/", "", "".join(f"{name}:{headers[name]}\n" for name in signed), ";".join(signed),
+                           hashlib.sha256(GET_CALLER_IDENTITY.encode()).hexdigest()])
+    scope = f"{day}/us-east-1/sts/aws4_request"
+    key = b"AWS4test"
+    for part in (day, "us-east-1", "sts", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(
+        canonical.encode()).hexdigest()]).encode(), hashlib.sha256).hexdigest()
+    authorization = f"AWS4-HMAC-SHA256 Credential=test/{scope}, SignedHeaders={';'.join(signed)}, Signature={signature}"
+    return urllib.request.Request(f"{endpoint}/", data=GET_CALLER_IDENTITY.encode(), method="POST", headers={
+        "Content-Type": headers["content-type"], "X-Amz-Date": amz_date, "Authorization": authorization})
+
+
+def test_a_signature_must_cover_the_host(server) -> None:
+    """A signature that leaves the Host header out could be replayed against another endpoint: refused as AWS
+    refuses it."""
+    with urllib.request.urlopen(_signed_by_hand(server.endpoint, ("content-type", "host", "x-amz-date"))) as answer:
+        assert answer.status == 200
+    try:
+        urllib.request.urlopen(_signed_by_hand(server.endpoint, ("content-type", "x-amz-date")))
+        raise AssertionError("a signature without the host was accepted")
+    except urllib.error.HTTPError as error:
+        body = error.read()
+        assert error.code == 400 and b"<Code>IncompleteSignature</Code>" in body
+        assert b"'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." in body
 
 
 @pytest.mark.parametrize("seconds", [0, 604_801, 10**12])

@@ -125,9 +125,12 @@ def _signed(credential: str, signed_headers: str, signature: str, amz_date: str,
         raise SignatureFormatError(
             f"Credential should be scoped to a valid region and service, not '{credential}'."
         )
+    headers = tuple(signed_headers.lower().split(";"))
+    if "host" not in headers and ":authority" not in headers:  # else the request could be sent to another host
+        raise SignatureFormatError("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
     return SignedRequest(
         access_key=parts[0], date=parts[1], region=parts[2], service=parts[3],
-        signed_headers=tuple(signed_headers.lower().split(";")), signature=signature.lower(),
+        signed_headers=headers, signature=signature.lower(),
         amz_date=amz_date, presigned=presigned, expires=expires, security_token=token,
     )
 
