@@ -76,19 +76,6 @@ def all_policies(db: Connection, account: str, scope: str = "All", path_prefix: 
     return found
 
 
-def attachment_count(db: Connection, account: str, arn: str) -> int:
-    return db.execute(select(func.count()).select_from(iam_attachments).where(
-        iam_attachments.c.account_id == account, iam_attachments.c.policy_arn == arn)).scalar() or 0
-
-
-def boundary_usage_count(db: Connection, account: str, arn: str) -> int:
-    total = 0
-    for table in (iam_users, iam_roles):
-        total += db.execute(select(func.count()).select_from(table).where(
-            table.c.account_id == account, table.c.boundary_arn == arn)).scalar() or 0
-    return total
-
-
 @dataclass(frozen=True, slots=True)
 class Usage:
     """How many users, groups and roles a managed policy is attached to, and how many users and roles it bounds."""
@@ -97,23 +84,31 @@ class Usage:
     boundaries: int = 0
 
 
-def usage_in(db: Connection, account: str) -> dict[str, Usage]:
-    """The usage of every managed policy the account uses, by ARN, in three statements (for a listing of many)."""
-    attached = dict(db.execute(select(iam_attachments.c.policy_arn, func.count()).where(
-        iam_attachments.c.account_id == account).group_by(iam_attachments.c.policy_arn)).tuples().all())
+def usage_in(db: Connection, account: str, arn: str | None = None) -> dict[str, Usage]:
+    """The usage of every managed policy the account uses (or of the one ``arn`` names), by ARN, in three
+    statements however many policies there are."""
+    attachments = select(iam_attachments.c.policy_arn, func.count()).where(iam_attachments.c.account_id == account)
+    if arn is not None:
+        attachments = attachments.where(iam_attachments.c.policy_arn == arn)
+    attached = dict(db.execute(attachments.group_by(iam_attachments.c.policy_arn)).tuples().all())
     bounding: Counter[str] = Counter()
     for table in (iam_users, iam_roles):
-        for arn, count in db.execute(select(table.c.boundary_arn, func.count()).where(
-                table.c.account_id == account, table.c.boundary_arn.is_not(None)).group_by(table.c.boundary_arn)):
-            bounding[arn] += count
-    return {arn: Usage(attached.get(arn, 0), bounding[arn]) for arn in attached.keys() | bounding.keys()}
+        bounded = table.c.boundary_arn.is_not(None) if arn is None else table.c.boundary_arn == arn
+        for name, count in db.execute(select(table.c.boundary_arn, func.count()).where(
+                table.c.account_id == account, bounded).group_by(table.c.boundary_arn)):
+            bounding[name] += count
+    return {name: Usage(attached.get(name, 0), bounding[name]) for name in attached.keys() | bounding.keys()}
+
+
+def usage_of(db: Connection, account: str, arn: str) -> Usage:
+    return usage_in(db, account, arn).get(arn, Usage())
 
 
 def policy_shape(db: Connection, account: str, policy: ManagedPolicy, detailed: bool = False,
                  usage: Usage | None = None) -> dict[str, Any]:
     """The policy as IAM shows it; ``usage`` (from usage_in) saves counting its attachments and boundaries."""
     if usage is None:
-        usage = Usage(attachment_count(db, account, policy.arn), boundary_usage_count(db, account, policy.arn))
+        usage = usage_of(db, account, policy.arn)
     shape: dict[str, Any] = {
         "PolicyName": policy.name, "PolicyId": policy.policy_id, "Arn": policy.arn, "Path": policy.path,
         "DefaultVersionId": policy.default_version, "AttachmentCount": usage.attachments,

@@ -89,8 +89,8 @@ def _listed_place(shape: dict[str, Any]) -> str:
 @iam.operation("DeletePolicy")
 def delete_policy(ctx: CallContext, params: dict[str, Any]) -> None:
     policy = managed.require_customer(ctx, params["PolicyArn"])
-    if managed.attachment_count(ctx.db, ctx.account, policy.arn) or \
-            managed.boundary_usage_count(ctx.db, ctx.account, policy.arn):
+    usage = managed.usage_of(ctx.db, ctx.account, policy.arn)
+    if usage.attachments or usage.boundaries:
         raise delete_conflict("Cannot delete a policy attached to entities.")
     if len(policy.versions) > 1:
         raise delete_conflict("This policy has more than one version. Before you delete a policy, you must delete "
