@@ -31,7 +31,7 @@ from profilestack.services.iam.errors import invalid_input, no_such_entity
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.service_access import grants, identity_of
-from profilestack.services.iam.tables import iam_access_reports, iam_attachments, iam_group_members
+from profilestack.services.iam.tables import iam_access_reports, iam_attachments
 
 KEPT = timedelta(days=30)
 _NAMESPACE_OF_SOURCE = {spec.event_source: spec.iam_prefix for spec in SERVICES}
@@ -81,8 +81,8 @@ def _callers(ctx: CallContext, entity: _Entity) -> list[tuple[_Entity, Any]]:
     if entity.kind is entities.ROLE:
         sessions = f"arn:aws:sts::{ctx.account}:assumed-role/{entity.row.name}/"
         return [(entity, audit_events.c.principal_arn.startswith(sessions, autoescape=True))]
-    members = ctx.db.execute(select(iam_group_members.c.user_id).where(iam_group_members.c.group_id == entity.row.id))
-    users = [_Entity(entities.USER, entities.by_id(ctx.db, entities.USER, member.user_id)) for member in members]
+    users = [_Entity(entities.USER, entities.by_id(ctx.db, entities.USER, user_id))
+             for user_id in entities.member_ids_of(ctx.db, entity.row.id)]
     return [pair for user in users for pair in _callers(ctx, user)]
 
 

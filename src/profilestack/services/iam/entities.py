@@ -140,6 +140,11 @@ def group_ids_of(db: Connection, user_id: str) -> list[str]:
         select(iam_group_members.c.group_id).where(iam_group_members.c.user_id == user_id))]
 
 
+def member_ids_of(db: Connection, group_id: str) -> list[str]:
+    return list(db.execute(select(iam_group_members.c.user_id).where(
+        iam_group_members.c.group_id == group_id)).scalars())
+
+
 def refuse_if_policies(db: Connection, kind: EntityKind, row: Row[Any]) -> None:
     """DeleteUser/DeleteGroup/DeleteRole require inline policies deleted and managed ones detached first."""
     for table, message in ((iam_inline_policies, "Cannot delete entity, must delete policies first."),

@@ -27,8 +27,7 @@ def create_group(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @iam.operation("GetGroup")
 def get_group(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     group = entities.require(ctx.db, GROUP, ctx.account, params["GroupName"])
-    member_ids = set(ctx.db.execute(select(iam_group_members.c.user_id).where(
-        iam_group_members.c.group_id == group.id)).scalars())
+    member_ids = set(entities.member_ids_of(ctx.db, group.id))
     members = [row for row in entities.listed(ctx.db, USER, ctx.account) if row.id in member_ids]
     return {"Group": entities.base_shape(GROUP, group),
             **page(members, params, "Users", lambda chunk: [user_shape(ctx.db, row, detailed=False) for row in chunk],
