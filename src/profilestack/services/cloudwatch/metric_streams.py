@@ -17,6 +17,7 @@ from sqlalchemy import Row, delete, insert, select, update
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.handlers import cloudwatch, combination, invalid, invalid_token
+from profilestack.services.cloudwatch.statistics import PERCENTILE
 from profilestack.services.cloudwatch.tables import cloudwatch_metric_streams
 from profilestack.services.filters import in_callers_region, names_missing
 from profilestack.services.iam.pass_role import require_pass_role
@@ -28,12 +29,11 @@ LIST_PAGE = 100
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
 _FIREHOSE = re.compile(r"arn:aws[a-z-]*:firehose:([a-z0-9-]+):(\d{12}):deliverystream/[A-Za-z0-9_.-]{1,64}", re.ASCII)
 _ROLE = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}", re.ASCII)
-_PERCENTILE = r"p(?:\d{1,2}(?:\.\d{1,10})?|100)"
 _STATISTICS = {  # what AdditionalStatistics may name, by output format
-    "json": re.compile(rf"{_PERCENTILE}|(?:tm|wm|tc|ts)(?:\d{{1,2}}(?:\.\d{{1,10}})?|100)|IQM"
+    "json": re.compile(rf"{PERCENTILE}|(?:tm|wm|tc|ts)(?:\d{{1,2}}(?:\.\d{{1,10}})?|100)|IQM"
                        r"|(?:TM|WM|TC|TS|PR)\((?:\d+(?:\.\d+)?%?)?:(?:\d+(?:\.\d+)?%?)?\)", re.ASCII),
-    "opentelemetry0.7": re.compile(_PERCENTILE, re.ASCII),
-    "opentelemetry1.0": re.compile(_PERCENTILE, re.ASCII),
+    "opentelemetry0.7": re.compile(PERCENTILE, re.ASCII),
+    "opentelemetry1.0": re.compile(PERCENTILE, re.ASCII),
 }
 _DECLARED = ("IncludeFilters", "ExcludeFilters", "FirehoseArn", "RoleArn", "OutputFormat",
              "StatisticsConfigurations", "IncludeLinkedAccountsMetrics")

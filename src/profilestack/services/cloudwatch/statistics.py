@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
-_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d{1,10})?|100)$", re.ASCII)
+PERCENTILE = r"p(\d{1,2}(?:\.\d{1,10})?|100)"  # how a percentile statistic is written: p99, p99.9, p100
+_PERCENTILE = re.compile(f"^{PERCENTILE}$", re.ASCII)
 
 
 @dataclass
