@@ -118,6 +118,19 @@ def rows_by_name(db: Connection, query: Select[Any], column: ColumnElement[str],
     return keyset_result(read, params, key=lambda row: [row._mapping[column]], shape=shape, result_key=result_key)
 
 
+def rows_newest_first(db: Connection, query: Select[Any], sequence: ColumnElement[int], params: dict[str, Any],
+                      shape: Callable[[list[Row[Any]]], list[Any]], result_key: str = "Items") -> dict[str, Any]:
+    """keyset_result over the rows ``query`` selects, the highest ``sequence`` number (the newest) first, each page
+    read from below the last number the previous one answered: rows added between pages push none back."""
+    def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
+        before = sequence_place(after)
+        older = query if before is None else query.where(sequence < before)
+        return db.execute(older.order_by(sequence.desc()).offset(skipped).limit(count)).all()
+
+    return keyset_result(read, params, key=lambda row: [str(row._mapping[sequence])], shape=shape,
+                         result_key=result_key)
+
+
 def itself(item: str) -> str:
     """The place (``page``'s) of an item of a listing of unique strings: the string."""
     return item

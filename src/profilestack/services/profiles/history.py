@@ -18,7 +18,7 @@ from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.runtime import Ids
 from profilestack.services.filters import where_given
-from profilestack.services.next_token import keyset_result, sequence_place
+from profilestack.services.next_token import rows_newest_first
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import not_found
 from profilestack.services.profiles.service import profiles
@@ -91,14 +91,9 @@ def list_profile_history_records(ctx: CallContext, params: dict[str, Any]) -> di
     query = where_given(
         select(table).where(table.c.domain_id == domain.id, table.c.profile_id == params["ProfileId"]),
         params, [(table.c.object_type, "ObjectTypeName"), (table.c.action_type, "ActionType"),
-                 (table.c.performed_by, "PerformedBy")]).order_by(table.c.seq.desc())
-
-    def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
-        older = query if (before := sequence_place(after)) is None else query.where(table.c.seq < before)
-        return ctx.db.execute(older.offset(skipped).limit(count)).all()
-
-    result = keyset_result(read, params, key=lambda row: [str(row.seq)], result_key="ProfileHistoryRecords",
-                           shape=lambda rows: [_summary(row) for row in rows])
+                 (table.c.performed_by, "PerformedBy")])
+    result = rows_newest_first(ctx.db, query, table.c.seq, params, lambda rows: [_summary(row) for row in rows],
+                               result_key="ProfileHistoryRecords")
     if not result["ProfileHistoryRecords"] and not params.get("NextToken") and not _has_history(
             ctx.db, domain.id, params["ProfileId"]):
         raise not_found(f"Profile {params['ProfileId']} does not exist in domain {domain.name}.")

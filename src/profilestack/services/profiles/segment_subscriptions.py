@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.worker import enqueue
-from profilestack.services.next_token import keyset_result, sequence_place
+from profilestack.services.next_token import rows_newest_first
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles import purges, service_role
 from profilestack.services.profiles.errors import not_found
@@ -137,16 +137,10 @@ def list_segment_subscription_events(ctx: CallContext, params: dict[str, Any]) -
     sequence number), so events arriving between pages do not push later pages back onto ones already read."""
     domain, subscription = _require_subscription(ctx, params)
 
-    def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
-        query = select(profile_segment_events).where(
-            *_one(profile_segment_events, domain.id, subscription.segment_name)).order_by(_events.seq.desc())
-        if (before := sequence_place(after)) is not None:
-            query = query.where(_events.seq < before)
-        return ctx.db.execute(query.offset(skipped).limit(count)).all()
-
-    return keyset_result(read, params, key=lambda row: [str(row.seq)], result_key="Events", shape=lambda rows: [
+    events = select(profile_segment_events).where(*_one(profile_segment_events, domain.id, subscription.segment_name))
+    return rows_newest_first(ctx.db, events, _events.seq, params, lambda rows: [
         {"ProfileId": row.profile_id, "UpdatedAt": row.updated_at, "EventType": row.event_type, "Event": row.event}
-        for row in rows])
+        for row in rows], result_key="Events")
 
 
 def _current(db: Connection, domain_id: int, segment: str) -> tuple[Row[Any], dict[str, Any]]:
