@@ -116,7 +116,7 @@ def listed_campaigns(ctx: CallContext, params: dict[str, Any], version: str) -> 
     query = select(campaigns).where(campaigns.c.account_id == ctx.account, campaigns.c.region == ctx.region,
                                     campaigns.c.api_version == version)
     instance = ((params.get("filters") or {}).get("instanceIdFilter") or {}).get("value")
-    return [row for row in ctx.db.execute(query.order_by(campaigns.c.created_at, campaigns.c.id))
+    return [row for row in ctx.db.execute(query)
             if instance is None or row.definition.get("connectInstanceId") == instance]
 
 

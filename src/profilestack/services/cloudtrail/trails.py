@@ -189,7 +189,7 @@ def describe_trails(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @cloudtrail.operation("ListTrails")
 def list_trails(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    rows = list(ctx.db.execute(_visible(ctx).order_by(_trails.name)))
+    rows = ctx.db.execute(_visible(ctx)).all()
     return page_result(rows, params, lambda chunk: [
         {"TrailARN": row.arn, "Name": row.name, "HomeRegion": row.region} for row in chunk], key="Trails",
         default_size=50, place=_listed_place)

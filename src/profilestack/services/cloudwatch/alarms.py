@@ -297,7 +297,7 @@ def describe_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                         [(table.c.state_value, "StateValue")])
     if params.get("AlarmNames"):
         query = query.where(table.c.name.in_(params["AlarmNames"]))
-    rows = [row for row in ctx.db.execute(query.order_by(table.c.name))
+    rows = [row for row in ctx.db.execute(query)
             if row.name.startswith(params.get("AlarmNamePrefix") or "")
             and (not params.get("ActionPrefix") or _acts_on(row, params["ActionPrefix"]))
             and alarm_type(row.definition) in types]

@@ -106,8 +106,7 @@ def get_dashboard(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @cloudwatch.operation("ListDashboards")
 def list_dashboards(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     table = cloudwatch_dashboards
-    rows = [row for row in ctx.db.execute(select(table).where(table.c.account_id == ctx.account)
-                                          .order_by(table.c.name))
+    rows = [row for row in ctx.db.execute(select(table).where(table.c.account_id == ctx.account))
             if row.name.startswith(params.get("DashboardNamePrefix") or "")]
     return page_result(rows, params, lambda chunk: [
         {"DashboardName": row.name, "DashboardArn": dashboard_arn(ctx.account, row.name),

@@ -216,7 +216,7 @@ def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                         [(table.c.namespace, "Namespace"), (table.c.metric_name, "MetricName")])
     if params.get("RecentlyActive") == "PT3H":
         query = query.where(table.c.last_put_at >= ctx.now() - timedelta(hours=3))
-    rows = [row for row in ctx.db.execute(query.order_by(table.c.id)) if _matches(row, params.get("Dimensions") or [])]
+    rows = [row for row in ctx.db.execute(query) if _matches(row, params.get("Dimensions") or [])]
     return page_result(rows, params, lambda chunk: [
         {"Namespace": row.namespace, "MetricName": row.metric_name, "Dimensions": row.dimensions} for row in chunk],
         LIST_PAGE, "Metrics", invalid_token, place=lambda row: ascending(row.id))  # first recorded, first listed

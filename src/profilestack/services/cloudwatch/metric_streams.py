@@ -107,8 +107,8 @@ def get_metric_stream(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 
 @cloudwatch.operation("ListMetricStreams")
 def list_metric_streams(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    rows = ctx.db.execute(select(cloudwatch_metric_streams).where(in_callers_region(cloudwatch_metric_streams, ctx))
-                          .order_by(_streams.name)).all()
+    rows = ctx.db.execute(select(cloudwatch_metric_streams).where(
+        in_callers_region(cloudwatch_metric_streams, ctx))).all()
     return page_result(rows, params, lambda chunk: [_entry(ctx, row) for row in chunk], LIST_PAGE, "Entries",
                        invalid_token, place=attrgetter("name"))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import io
 from datetime import datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import pyotp
@@ -171,8 +171,7 @@ def delete_virtual_mfa_device(ctx: CallContext, params: dict[str, Any]) -> None:
 @iam.operation("ListMFADevices")
 def list_mfa_devices(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     user = target_user(ctx, params)
-    rows = ctx.db.execute(select(iam_mfa_devices).where(iam_mfa_devices.c.user_id == user.id)
-                          .order_by(iam_mfa_devices.c.serial_number))
+    rows = ctx.db.execute(select(iam_mfa_devices).where(iam_mfa_devices.c.user_id == user.id))
     return page([{"UserName": user.name, "SerialNumber": row.serial_number, "EnableDate": row.enabled_at}
                  for row in rows], params, "MFADevices", place=itemgetter("SerialNumber"))
 
@@ -180,22 +179,21 @@ def list_mfa_devices(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
 @iam.operation("ListVirtualMFADevices")
 def list_virtual_mfa_devices(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     status = params.get("AssignmentStatus") or "Any"
-    query = (select(iam_mfa_devices).where(iam_mfa_devices.c.account_id == ctx.account)
-             .order_by(iam_mfa_devices.c.serial_number))
-    items = []
-    for row in ctx.db.execute(query):
-        assigned = row.user_id is not None
-        if (status == "Assigned" and not assigned) or (status == "Unassigned" and assigned):
-            continue
-        item: dict[str, Any] = {"SerialNumber": row.serial_number}
-        if assigned:
-            user = ctx.db.execute(select(iam_users).where(iam_users.c.id == row.user_id)).first()
-            item.update(User=user_shape(ctx.db, user, detailed=False), EnableDate=row.enabled_at)
-        tags = tags_of(ctx.db, TAG_KIND, row.id)
-        if tags:
-            item["Tags"] = tags
-        items.append(item)
-    return page(items, params, "VirtualMFADevices", place=itemgetter("SerialNumber"))
+    rows = [row for row in ctx.db.execute(select(iam_mfa_devices).where(iam_mfa_devices.c.account_id == ctx.account))
+            if status == "Any" or (status == "Assigned") == (row.user_id is not None)]
+    return page(rows, params, "VirtualMFADevices", lambda chunk: [_virtual_device(ctx, row) for row in chunk],
+                place=attrgetter("serial_number"))
+
+
+def _virtual_device(ctx: CallContext, row: Row[Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"SerialNumber": row.serial_number}
+    if row.user_id is not None:
+        user = ctx.db.execute(select(iam_users).where(iam_users.c.id == row.user_id)).first()
+        item.update(User=user_shape(ctx.db, user, detailed=False), EnableDate=row.enabled_at)
+    tags = tags_of(ctx.db, TAG_KIND, row.id)
+    if tags:
+        item["Tags"] = tags
+    return item
 
 
 @iam.operation("GetMFADevice")
