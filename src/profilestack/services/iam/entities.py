@@ -141,8 +141,22 @@ def group_ids_of(db: Connection, user_id: str) -> list[str]:
 
 
 def member_ids_of(db: Connection, group_id: str) -> list[str]:
-    return list(db.execute(select(iam_group_members.c.user_id).where(
-        iam_group_members.c.group_id == group_id)).scalars())
+    return list(db.execute(_member_ids(group_id)).scalars())
+
+
+def members_of(db: Connection, group_id: str) -> list[Row[Any]]:
+    """The users in the group, read in one statement (not every user of the account)."""
+    return db.execute(select(iam_users).where(iam_users.c.id.in_(_member_ids(group_id)))).all()
+
+
+def groups_of(db: Connection, user_id: str) -> list[Row[Any]]:
+    """The groups the user is in, read in one statement."""
+    return db.execute(select(iam_groups).where(iam_groups.c.id.in_(
+        select(iam_group_members.c.group_id).where(iam_group_members.c.user_id == user_id)))).all()
+
+
+def _member_ids(group_id: str) -> Select[Any]:
+    return select(iam_group_members.c.user_id).where(iam_group_members.c.group_id == group_id)
 
 
 def refuse_if_policies(db: Connection, kind: EntityKind, row: Row[Any]) -> None:

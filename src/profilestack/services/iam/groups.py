@@ -27,11 +27,9 @@ def create_group(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @iam.operation("GetGroup")
 def get_group(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     group = entities.require(ctx.db, GROUP, ctx.account, params["GroupName"])
-    member_ids = set(entities.member_ids_of(ctx.db, group.id))
-    members = [row for row in entities.listed(ctx.db, USER, ctx.account) if row.id in member_ids]
-    return {"Group": entities.base_shape(GROUP, group),
-            **page(members, params, "Users", lambda chunk: [user_shape(ctx.db, row, detailed=False) for row in chunk],
-                   entities.name_place)}
+    users = page(entities.members_of(ctx.db, group.id), params, "Users",
+                 lambda chunk: [user_shape(ctx.db, row, detailed=False) for row in chunk], entities.name_place)
+    return {"Group": entities.base_shape(GROUP, group), **users}
 
 
 @iam.operation("ListGroups")
@@ -81,9 +79,7 @@ def remove_user_from_group(ctx: CallContext, params: dict[str, Any]) -> None:
 @iam.operation("ListGroupsForUser")
 def list_groups_for_user(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     user = entities.require(ctx.db, USER, ctx.account, params["UserName"])
-    ids = set(entities.group_ids_of(ctx.db, user.id))
-    groups = [row for row in entities.listed(ctx.db, GROUP, ctx.account) if row.id in ids]
-    return page(groups, params, "Groups", _group_shapes, entities.name_place)
+    return page(entities.groups_of(ctx.db, user.id), params, "Groups", _group_shapes, entities.name_place)
 
 
 def _group_shapes(rows: list[Row[Any]]) -> list[dict[str, Any]]:
