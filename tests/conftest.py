@@ -57,12 +57,18 @@ class Server(LocalServer):
 BACKENDS = ["sqlite", "postgresql"]
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "postgresql" and not postgres_available():
+def require_postgres(why: str = "") -> None:
+    """Skip the test when no PostgreSQL answers (fail it when CI requires one); ``why`` says what it needs it for."""
+    if not postgres_available():
         if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL is required but not reachable at {POSTGRES_ADMIN_URL}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}{why}")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        require_postgres()
     return request.param
 
 

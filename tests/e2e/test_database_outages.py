@@ -13,10 +13,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from profilestack.testing import free_port
-from tests.conftest import REQUIRE_POSTGRES, Server
+from tests.conftest import Server, require_postgres
 from tests.e2e.identities import unique
 from tests.e2e.waiting import wait_for
-from tests.postgres import PostgresDatabase, postgres_available
+from tests.postgres import PostgresDatabase
 
 IDLE_PING_SECONDS = 1.0  # a pooled connection idle longer is checked before use (store/engine.py)
 
@@ -49,10 +49,7 @@ def test_a_data_directory_that_cannot_be_made_stops_the_server_with_one_line(tmp
 
 @pytest.fixture
 def own_database(tmp_path):
-    if not postgres_available():
-        if REQUIRE_POSTGRES:
-            pytest.fail("PostgreSQL is required but not reachable")
-        pytest.skip("PostgreSQL not reachable")
+    require_postgres()
     database = PostgresDatabase()
     server = Server(data_dir=tmp_path, db_url=database.url, backend="postgresql")
     server.start()

@@ -12,12 +12,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from profilestack import __version__
-from tests.conftest import REQUIRE_POSTGRES, Server
+from tests.conftest import Server, require_postgres
 from tests.e2e.cli import AwsCli
 from tests.e2e.identities import unique
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import FORM, raw, send, signed_request
-from tests.postgres import POSTGRES_ADMIN_URL, PostgresDatabase, postgres_available
+from tests.postgres import POSTGRES_ADMIN_URL, PostgresDatabase
 
 
 def test_health_reports_status_version_and_storage(server) -> None:
@@ -193,10 +193,7 @@ def test_every_response_carries_a_request_id(server) -> None:
 
 
 def test_health_is_503_while_the_database_does_not_answer(tmp_path) -> None:
-    if not postgres_available():
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required but not reachable at {POSTGRES_ADMIN_URL}")
-        pytest.skip("needs PostgreSQL, whose connections a test can refuse")
+    require_postgres(": the test needs PostgreSQL, whose connections a test can refuse")
     import psycopg
 
     database = PostgresDatabase()

@@ -13,23 +13,16 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import REQUIRE_POSTGRES, Server
+from tests.conftest import Server, require_postgres
 from tests.e2e.identities import unique
 from tests.e2e.test_event_triggers import Scenario
 from tests.e2e.waiting import wait_for
-from tests.postgres import PostgresDatabase, postgres_available
-
-
-def _require_postgres() -> None:
-    if not postgres_available():
-        if REQUIRE_POSTGRES:
-            pytest.fail("PostgreSQL is required but not reachable")
-        pytest.skip("PostgreSQL not reachable")
+from tests.postgres import PostgresDatabase
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory):
-    _require_postgres()
+    require_postgres()
     database = PostgresDatabase()
     servers = [Server(data_dir=tmp_path_factory.mktemp(f"node{index}"), db_url=database.url,
                       backend="postgresql") for index in range(2)]
@@ -98,7 +91,7 @@ def test_layouts_made_the_default_at_once_leave_one_default(cluster) -> None:
 
 
 def test_servers_started_together_on_a_new_database_all_come_up(tmp_path) -> None:
-    _require_postgres()
+    require_postgres()
     database = PostgresDatabase()
     servers = [Server(data_dir=tmp_path / f"node{index}", db_url=database.url, backend="postgresql")
                for index in range(3)]
