@@ -116,6 +116,9 @@ def test_invalid_input(cloudwatch) -> None:
     assert error_of(cloudwatch.get_metric_statistics, Namespace="App", MetricName="x", StartTime=now,
                     EndTime=now + timedelta(hours=1), Period=60, ExtendedStatistics=[arabic_99]) == (
         "InvalidParameterValue", f"The value {arabic_99} for parameter ExtendedStatistics is invalid.")
+    assert error_of(cloudwatch.get_metric_statistics, Namespace="App", MetricName="x", StartTime=now,
+                    EndTime=now + timedelta(hours=1), Period=60, ExtendedStatistics=["p99\n"]) == (
+        "InvalidParameterValue", "The value p99\n for parameter ExtendedStatistics is invalid.")
     assert error_of(cloudwatch.get_metric_data, MetricDataQueries=[{"Id": "e", "Expression": "import os"}],
                     StartTime=now, EndTime=now + timedelta(hours=1))[0] == "InvalidParameterValue"
 

@@ -144,6 +144,20 @@ def test_pattern_classes_mean_what_they_mean_to_aws(client, value: str, accepted
         "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
 
 
+def test_an_anchored_pattern_ends_at_the_end_of_the_value(client) -> None:
+    """A model pattern's ``$`` is the end of the value, as in Java and ECMAScript: Python's also matches before a
+    final newline, and a domain named "shop\\n" was created."""
+    profiles = client("customer-profiles", config=Config(parameter_validation=False,
+                                                          retries={"total_max_attempts": 1}))
+    name = unique("trailing")
+    with pytest.raises(ClientError) as refused:
+        profiles.create_domain(DomainName=f"{name}\n", DefaultExpirationDays=5)
+    assert (refused.value.response["Error"]["Code"], refused.value.response["Error"]["Message"]) == (
+        "BadRequestException", f"1 validation error detected: Value '{name}\n' at 'domainName' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9_-]+$")
+    assert name not in {domain["DomainName"].strip() for domain in profiles.list_domains()["Items"]}
+
+
 def test_query_validation_error_lists_every_violation(server) -> None:
     body = "Action=AssumeRole&Version=2011-06-15&RoleArn=short&RoleSessionName=bad%20name&DurationSeconds=10"
     status, _, payload = send(signed_request(f"{server.endpoint}/", "sts", "us-east-1", body=body, headers=FORM))

@@ -129,6 +129,11 @@ def test_trust_policies_are_validated(iam) -> None:
             "MalformedPolicyDocument", "Syntax errors in policy.")
 
 
+def test_an_action_with_a_trailing_newline_is_no_action(iam) -> None:
+    assert error_of(iam.create_policy, PolicyName=unique("p"), PolicyDocument=document(allow("iam:GetUser\n")))[:2] \
+        == ("MalformedPolicyDocument", "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.")
+
+
 def test_documents_are_stored_as_sent_and_returned_url_encoded(server) -> None:
     iam = server.client("iam")
     name = unique("user")

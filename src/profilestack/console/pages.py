@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 USER_AGENT = "profilestack-console"
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
-_DOMAIN_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})$")
-_PROFILE_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})/profiles/([a-f0-9]{{32}})$")
+_DOMAIN_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})\Z")
+_PROFILE_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})/profiles/([a-f0-9]{{32}})\Z")
 # what the activity page's form narrows the trail by (CloudTrail's LookupAttributes keys)
 _LOOKUP_ATTRIBUTES = ("EventName", "Username", "EventSource", "ResourceName", "ResourceType", "AccessKeyId",
                       "ReadOnly")

@@ -21,7 +21,7 @@ from profilestack.gateway.sigv4 import credential_scope_service
 
 QUERY, JSON, REST_JSON, CBOR = "query", "json", "rest-json", "smithy-rpc-v2-cbor"
 
-_CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)$")
+_CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)\Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,13 +21,14 @@ Matcher = re.Pattern[str] | regex.Pattern[str]
 
 
 @cache
-def _compiled(pattern: str) -> Matcher | None:
+def model_pattern(pattern: str) -> Matcher | None:
     # Model patterns without anchors are matched against the whole value, as the services do. \w, \d and \s mean
     # what they mean to the services (Java, and Smithy's ECMAScript patterns): ASCII letters, digits and spaces,
     # not Python's Unicode ones. Unicode properties (\p{L}: any letter), which Python's re does not know, are read
     # by the regex library. A pattern neither reads (surrogate ranges) is not enforced.
     if not (pattern.startswith("^") or pattern.endswith("$")):
         pattern = f"(?:{pattern})\\Z"
+    pattern = _end_of_value(pattern)
     try:
         return re.compile(pattern, re.DOTALL | re.ASCII)
     except re.error:
@@ -36,6 +37,25 @@ def _compiled(pattern: str) -> Matcher | None:
         return regex.compile(pattern, regex.DOTALL)
     except regex.error:
         return None
+
+
+def _end_of_value(pattern: str) -> str:
+    """The pattern with each ``$`` anchor read as the end of the value (``\\Z``): Python's ``$`` also matches
+    before a final newline, so ``^[a-z]+$`` took ``"shop\\n"``, which Java's and ECMAScript's patterns refuse."""
+    out, in_class, escaped = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = "\\Z"
+        out.append(char)
+    return "".join(out)
 
 
 def _lower_first(name: str) -> str:
@@ -99,7 +119,7 @@ def _build_checker(shape: Shape, _variant: Any) -> Checker | None:
     meta = shape.metadata
     if kind == "string":  # one function for all of a string's checks: every string has one (U+0000)
         pattern = meta.get("pattern")
-        compiled = _compiled(pattern) if pattern else None
+        compiled = model_pattern(pattern) if pattern else None
         return partial(_check_string, shape, meta.get("min"), meta.get("max"), meta.get("enum"),
                        frozenset(meta["enum"]) if meta.get("enum") else None, pattern, compiled)
     checks: list[Checker] = []

@@ -18,7 +18,7 @@ from profilestack.iam_policy.conditions import parse_operator
 VERSIONS = ("2012-10-17", "2008-10-17")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal",
                    "Condition"}
-_ACTION = re.compile(r"^(\*|[a-zA-Z0-9_.*?-]+:[a-zA-Z0-9_*?]+)$")
+_ACTION = re.compile(r"^(\*|[a-zA-Z0-9_.*?-]+:[a-zA-Z0-9_*?]+)\Z")
 _PRINCIPAL_TYPES = {"AWS", "Service", "Federated", "CanonicalUser"}
 
 

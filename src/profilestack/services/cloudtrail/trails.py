@@ -25,9 +25,9 @@ from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 MAX_TRAILS_PER_REGION = 5
 SERVICE_PRINCIPAL = "cloudtrail.amazonaws.com"
 MAX_EVENT_SELECTORS = 5
-_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9]))*$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_TRAIL_ARN = re.compile(r"^arn:aws:cloudtrail:[^:]+:[0-9]{12}:trail/.+$")
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9]))*\Z")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
+_TRAIL_ARN = re.compile(r"^arn:aws:cloudtrail:[^:]+:[0-9]{12}:trail/.+\Z")
 _DEFAULT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
                        "ExcludeManagementEventSources": []}]
 _NOT_DELIVERED = ("profilestack does not deliver log files: every call is kept in its own trail, read with "

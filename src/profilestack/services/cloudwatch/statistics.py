@@ -9,7 +9,7 @@ from datetime import datetime
 
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 PERCENTILE = r"p(\d{1,2}(?:\.\d{1,10})?|100)"  # how a percentile statistic is written: p99, p99.9, p100
-_PERCENTILE = re.compile(f"^{PERCENTILE}$", re.ASCII)
+_PERCENTILE = re.compile(rf"^{PERCENTILE}\Z", re.ASCII)
 
 
 @dataclass

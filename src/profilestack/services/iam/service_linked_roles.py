@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from profilestack.app import App
 
 DELETION_TASK = "iam.service_linked_role_deletion"
-_TASK_ID = re.compile(r"^task/aws-service-role/[^/]+/[^/]+/[0-9a-f-]{36}$")
+_TASK_ID = re.compile(r"^task/aws-service-role/[^/]+/[^/]+/[0-9a-f-]{36}\Z")
 
 
 def trust_policy(principal: str) -> str:

@@ -22,7 +22,7 @@ from profilestack.services.profiles.object_values import moment, number
 from profilestack.services.profiles.trigger_conditions import OPERATORS, combine
 
 _TOKEN = re.compile(r"\s*(?:(\{[^{}]*\})|(\d+(?:\.\d+)?)|([-+*/()]))", re.ASCII)
-_REFERENCE = re.compile(r"^\{([^{}.]+)\.([^{}]+)\}$")
+_REFERENCE = re.compile(r"^\{([^{}.]+)\.([^{}]+)\}\Z")
 TIMESTAMP_FORMATS = ("EPOCHMILLI", "ISO_8601")
 UNSUPPORTED_STATISTICS = ("RECENT_OCCURRENCES",)
 

@@ -16,7 +16,7 @@ from profilestack.services.profiles.tables import profile_event_streams
 
 EVENT_STREAMS = HeldDefinitions(profile_event_streams, "name", "Event stream", "event-streams", "EventStreamName")
 NOT_DELIVERED = "profilestack does not deliver to Amazon Kinesis: the stream's events are not sent anywhere."
-_KINESIS_STREAM = re.compile(r"^arn:aws[a-z-]*:kinesis:([a-z0-9-]+):(\d{12}):stream/[A-Za-z0-9_.-]{1,128}$", re.ASCII)
+_KINESIS_STREAM = re.compile(r"^arn:aws[a-z-]*:kinesis:([a-z0-9-]+):(\d{12}):stream/[A-Za-z0-9_.-]{1,128}\Z", re.ASCII)
 
 
 def require_kinesis_stream(ctx: CallContext, member: str, arn: str) -> None:

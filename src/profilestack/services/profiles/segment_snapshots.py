@@ -37,7 +37,7 @@ SNAPSHOT_EXPORT_TASK = "profile.segment_snapshot_export"
 KEPT = timedelta(days=7)
 MAX_FILE_BYTES = 100 * 1024 * 1024
 _PROFILES_PER_TRANSACTION = 1000
-_DESTINATION = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?$")
+_DESTINATION = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?\Z")
 _snapshots = profile_segment_snapshots.c
 
 
