@@ -1,4 +1,5 @@
-"""The AWS CLI (the pinned ``awscli`` in the test environment) pointed at a profilestack server."""
+"""Command lines the tests run: the AWS CLI (the pinned ``awscli`` in the test environment) pointed at a
+profilestack server, and profilestack's own commands."""
 
 from __future__ import annotations
 
@@ -34,3 +35,11 @@ class AwsCli:
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+PROFILESTACK = [sys.executable, "-m", "profilestack.cli"]  # the console script, in the tests' interpreter
+
+
+def profilestack(*args: str, timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``profilestack <args>`` run to its end, its output captured as text."""
+    return subprocess.run([*PROFILESTACK, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)

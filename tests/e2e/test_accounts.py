@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from tests.conftest import OTHER_ACCOUNT, OTHER_ROOT_KEY, OTHER_ROOT_SECRET, Server, dedicated_server
+from tests.e2e.cli import profilestack
 from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, assume, document, make_user, trust, unique
 from tests.e2e.test_profiles_data import define_orders, order
@@ -148,9 +148,8 @@ def test_accounts_are_configured_as_the_readme_says(tmp_path: Path) -> None:
                                 ("333344445555:KEY", "is not ACCOUNT:ACCESS_KEY:SECRET"),
                                 ("333344445555:test:other", "access key test is configured twice"),
                                 ("000000000000:KEY2:other", "account 000000000000 is configured twice")):
-        answer = subprocess.run([sys.executable, "-m", "profilestack.cli", "serve", "--port", "1",
-                                 "--data-dir", str(tmp_path / "bad"), "--account", accounts],
-                                capture_output=True, text=True, timeout=60)
+        answer = profilestack("serve", "--port", "1", "--data-dir", str(tmp_path / "bad"), "--account", accounts,
+                              timeout=60)
         assert answer.returncode != 0 and complaint in answer.stderr, answer.stderr
         assert "Traceback" not in answer.stderr
 
@@ -164,9 +163,8 @@ def test_the_bulk_loader_loads_into_another_accounts_domain(tmp_path: Path) -> N
     source.write_text("\n".join(order(f"o-{index}", f"c{index % 2}@example.com") for index in range(4)) + "\n")
 
     def load(*extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "profilestack.cli", "load", "theirs", str(source),
-                               "--object-type", "Order", "--data-dir", str(tmp_path), *extra],
-                              capture_output=True, text=True, timeout=120)
+        return profilestack("load", "theirs", str(source), "--object-type", "Order", "--data-dir", str(tmp_path),
+                            *extra)
 
     missing = load()  # the bootstrap account has no such domain
     assert missing.returncode != 0 and "no domain theirs in account 000000000000" in missing.stderr

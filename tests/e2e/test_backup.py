@@ -4,16 +4,15 @@ starts again with everything — domains, profiles, their service-linked roles."
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import dedicated_server
+from tests.e2e.cli import profilestack
 from tests.e2e.identities import unique
 
 
 def _backup(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "profilestack.cli", "backup", *args], capture_output=True, text=True,
-                          timeout=120)
+    return profilestack("backup", *args)
 
 
 def test_a_backup_taken_while_serving_restores_everything(tmp_path: Path) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.e2e.cli import profilestack
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.wire import send, signed_request
 
@@ -120,12 +119,10 @@ def test_outbound_requests_through_the_cli(server, campaigns) -> None:
     campaign_id = create(campaigns)["id"]
     campaigns.start_campaign(id=campaign_id)
     campaigns.put_profile_outbound_request_batch(id=campaign_id, profileOutboundRequests=[request("cli-1")])
-    command = [sys.executable, "-m", "profilestack.cli", "outbound-requests", campaign_id]
-    command += ["--db", server.db_url] if server.db_url else ["--data-dir", str(server.data_dir)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    result = profilestack("outbound-requests", campaign_id, "--db", server.database_url)
     assert result.returncode == 0, result.stderr
     assert [json.loads(line)["clientToken"] for line in result.stdout.splitlines()] == ["cli-1"]
-    missing = subprocess.run([*command[:4], "0" * 36, *command[5:]], capture_output=True, text=True, timeout=60)
+    missing = profilestack("outbound-requests", "0" * 36, "--db", server.database_url)
     assert (missing.returncode, missing.stdout, missing.stderr.strip()) == (
         1, "", f"Campaign {'0' * 36} does not exist.")
 

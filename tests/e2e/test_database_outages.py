@@ -4,8 +4,6 @@ event, and say so in its log in a line, not in tracebacks."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from profilestack.testing import free_port
 from tests.conftest import Server, require_postgres
+from tests.e2e.cli import profilestack
 from tests.e2e.identities import unique
 from tests.e2e.waiting import wait_for
 from tests.postgres import PostgresDatabase
@@ -25,9 +24,8 @@ IDLE_PING_SECONDS = 1.0  # a pooled connection idle longer is checked before use
                                      ["load", "shop", "orders.jsonl", "--object-type", "Order"]])
 def test_a_database_out_of_reach_stops_a_command_with_one_line(tmp_path, command: list[str]) -> None:
     port = free_port()  # nothing listens there
-    answer = subprocess.run([sys.executable, "-m", "profilestack.cli", *command, "--db",
-                             f"postgresql+psycopg://admin:s3cret@127.0.0.1:{port}/profiles"], capture_output=True,
-                            text=True, timeout=60, cwd=tmp_path)
+    answer = profilestack(*command, "--db", f"postgresql+psycopg://admin:s3cret@127.0.0.1:{port}/profiles",
+                          cwd=tmp_path)
     assert answer.returncode == 1
     assert answer.stderr.strip().splitlines()[-1].startswith(
         f"profilestack: error: cannot open the database postgresql+psycopg://admin:***@127.0.0.1:{port}/profiles: "
@@ -39,8 +37,7 @@ def test_a_database_out_of_reach_stops_a_command_with_one_line(tmp_path, command
 def test_a_data_directory_that_cannot_be_made_stops_the_server_with_one_line(tmp_path) -> None:
     taken = tmp_path / "taken"
     taken.write_text("a file, not a directory")
-    answer = subprocess.run([sys.executable, "-m", "profilestack.cli", "serve", "--port", "1", "--data-dir",
-                             str(taken)], capture_output=True, text=True, timeout=60)
+    answer = profilestack("serve", "--port", "1", "--data-dir", str(taken), timeout=60)
     database = f"sqlite:///{taken.resolve()}/profilestack.db"
     assert (answer.returncode, answer.stderr.strip()) == (
         1, f"profilestack: error: cannot open the database {database}: the data directory {taken} cannot be made: "

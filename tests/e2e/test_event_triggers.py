@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server, dedicated_server, narrowed_policy_server
+from tests.e2e.cli import PROFILESTACK
 from tests.e2e.identities import ACCOUNT, unique
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import send, signed_request
@@ -258,8 +258,8 @@ def test_an_event_whose_object_type_was_deleted_is_dropped_at_once(tmp_path) -> 
         scenario.trigger()
         scenario.put("o-1", "gone@example.com", "abandoned")  # its evaluation waits: this server runs no worker
         scenario.profiles.delete_profile_object_type(DomainName=scenario.domain, ObjectTypeName="Order")
-        worker = subprocess.Popen([sys.executable, "-m", "profilestack.cli", "worker", "--data-dir",
-                                   str(server.data_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen([*PROFILESTACK, "worker", "--data-dir", str(server.data_dir)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             query = "SELECT status || ':' || attempts FROM outbox WHERE kind = 'profile.evaluate_triggers'"
             finished = wait_for(lambda: (rows := server.read(query)) and not rows[0].startswith("pending") and rows)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import Server
+from tests.e2e.cli import profilestack
 
 
 def mode(path: Path) -> int:
@@ -29,8 +28,7 @@ def test_the_database_and_its_backups_are_private_to_their_owner(tmp_path: Path)
             assert mode(database) == 0o600
             assert mode(data_dir / "profilestack.db-wal") == 0o600
             backup = tmp_path / "copy.db"
-            answer = subprocess.run([sys.executable, "-m", "profilestack.cli", "backup", str(backup), "--data-dir",
-                                     str(data_dir)], capture_output=True, text=True, timeout=60)
+            answer = profilestack("backup", str(backup), "--data-dir", str(data_dir))
             assert answer.returncode == 0, answer.stderr
             assert mode(backup) == 0o600
         finally:
@@ -51,8 +49,7 @@ def test_a_data_directory_profilestack_makes_is_private(tmp_path: Path) -> None:
     data_dir = tmp_path / "made" / "by" / "profilestack"
     previous = os.umask(0o022)
     try:
-        answer = subprocess.run([sys.executable, "-m", "profilestack.cli", "migrate", "--data-dir", str(data_dir)],
-                                capture_output=True, text=True, timeout=60)
+        answer = profilestack("migrate", "--data-dir", str(data_dir))
     finally:
         os.umask(previous)
     assert answer.returncode == 0, answer.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import cbor2
 import pytest
@@ -13,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from profilestack import __version__
 from tests.conftest import Server, require_postgres
-from tests.e2e.cli import AwsCli
+from tests.e2e.cli import AwsCli, profilestack
 from tests.e2e.identities import unique
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import FORM, raw, send, signed_request
@@ -36,8 +34,7 @@ def test_the_banner_says_where_it_listens_once_the_address_is_taken(server, tmp_
     assert f"storage: {server.backend} (" in banner
     assert "default credentials: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test (root of account 000000000000)" \
         in banner
-    second = subprocess.run([sys.executable, "-m", "profilestack.cli", "serve", "--port", str(server.port),
-                             "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    second = profilestack("serve", "--port", str(server.port), "--data-dir", str(tmp_path), timeout=60)
     assert second.returncode == 3, second.stderr  # uvicorn's failure to start
     assert "Address already in use" in second.stderr and "listening on" not in second.stdout
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.e2e.cli import profilestack
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import send, signed_request
@@ -345,8 +345,8 @@ def load_orders(server, tmp_path, domain: str, count: int) -> None:
     source = tmp_path / f"orders-{domain}.jsonl"
     source.write_text("".join(order(f"o-{index}", f"c{index}@example.com", first=f"F{index}") + "\n"
                               for index in range(count)))
-    result = subprocess.run([sys.executable, "-m", "profilestack.cli", "load", domain, str(source), "--object-type",
-                             "Order", "--db", server.database_url], capture_output=True, text=True, timeout=300)
+    result = profilestack("load", domain, str(source), "--object-type", "Order", "--db", server.database_url,
+                          timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -629,9 +629,8 @@ def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
     lines = [order(f"o-{index}", f"c{index % 3}@example.com", first=f"F{index}") for index in range(10)]
     source = tmp_path / "orders.jsonl"
     source.write_text("\n".join([*lines, "not json"]) + "\n")
-    result = subprocess.run([sys.executable, "-m", "profilestack.cli", "load", "bulk", str(source), "--object-type",
-                             "Order", "--data-dir", str(tmp_path), "--batch-size", "4"],
-                            capture_output=True, text=True, timeout=120)
+    result = profilestack("load", "bulk", str(source), "--object-type", "Order", "--data-dir", str(tmp_path),
+                          "--batch-size", "4")
     assert result.returncode == 1  # one line failed
     assert "loaded 10 objects (1 failed)" in result.stdout
     assert "line 11: Object is not a valid JSON document." in result.stdout
@@ -640,8 +639,7 @@ def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
                            tmp_path / "missing.jsonl"),
                           (["export", "bulk", "--object-type", "Order", "--output", str(tmp_path / "no" / "x.jsonl")],
                            tmp_path / "no" / "x.jsonl")):
-        refused = subprocess.run([sys.executable, "-m", "profilestack.cli", *command, "--data-dir", str(tmp_path)],
-                                 capture_output=True, text=True, timeout=120)
+        refused = profilestack(*command, "--data-dir", str(tmp_path))
         assert (refused.returncode, refused.stderr.strip()) == (
             1, f"profilestack: error: {path}: No such file or directory")
     server.start()
@@ -666,8 +664,7 @@ def test_export_writes_a_types_objects_as_load_takes_them_back(tmp_path) -> None
     from tests.conftest import Server
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "profilestack.cli", *args, "--data-dir", str(tmp_path)],
-                              capture_output=True, text=True, timeout=120)
+        return profilestack(*args, "--data-dir", str(tmp_path))
 
     server = Server(data_dir=tmp_path)
     server.start()

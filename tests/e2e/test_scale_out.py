@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,6 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server, require_postgres
+from tests.e2e.cli import PROFILESTACK
 from tests.e2e.identities import unique
 from tests.e2e.test_event_triggers import Scenario
 from tests.e2e.waiting import wait_for
@@ -30,7 +30,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
     try:
         for server in servers:
             server.start()
-        worker = subprocess.Popen([sys.executable, "-m", "profilestack.cli", "worker", "--db", database.url],
+        worker = subprocess.Popen([*PROFILESTACK, "worker", "--db", database.url],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         yield servers
     finally:

@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server, narrowed_policy_server
-from tests.e2e.cli import AwsCli
+from tests.e2e.cli import AwsCli, profilestack
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.waiting import wait_for
 
@@ -367,8 +365,7 @@ def test_roles_appear_for_domains_that_have_none(tmp_path: Path) -> None:
             connection.execute("UPDATE profile_domains SET role_name = NULL")
             connection.execute("DELETE FROM iam_attachments")
             connection.execute("DELETE FROM iam_roles")
-        doctor = subprocess.run([sys.executable, "-m", "profilestack.cli", "doctor", "--data-dir", str(tmp_path)],
-                                capture_output=True, text=True, timeout=60)
+        doctor = profilestack("doctor", "--data-dir", str(tmp_path))
         assert doctor.returncode == 1
         assert f"domain without its service-linked role: arn:aws:profile:us-east-1:{ACCOUNT}:domains/{name}" \
             in doctor.stdout
@@ -381,8 +378,7 @@ def test_roles_appear_for_domains_that_have_none(tmp_path: Path) -> None:
         status = deletion_status(server, appeared)
         assert status["Reason"]["RoleUsageList"][0]["Resources"] == [
             f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/{name}"]
-        healthy = subprocess.run([sys.executable, "-m", "profilestack.cli", "doctor", "--data-dir", str(tmp_path)],
-                                 capture_output=True, text=True, timeout=60)
+        healthy = profilestack("doctor", "--data-dir", str(tmp_path))
         assert healthy.returncode == 0, healthy.stdout
     finally:
         server.stop()

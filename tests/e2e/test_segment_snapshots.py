@@ -6,13 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 
 import pytest
 
 from tests.conftest import Server
-from tests.e2e.cli import AwsCli
+from tests.e2e.cli import AwsCli, profilestack
 from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, trust, unique
 from tests.e2e.test_segments import Customers, _groups
@@ -59,9 +57,7 @@ def test_a_snapshot_exports_the_segments_profiles_as_jsonl_and_csv(server: Serve
                                                                      {"tier": "gold"})
 
     table = _snapshot(profiles, domain, "portugal", DataFormat="CSV")
-    command = [sys.executable, "-m", "profilestack.cli", "segment-snapshot", table["SnapshotId"]]
-    command += ["--db", server.db_url] if server.db_url else ["--data-dir", str(server.data_dir)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    result = profilestack("segment-snapshot", table["SnapshotId"], "--db", server.database_url)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert sorted(row["ProfileId"] for row in rows) == sorted([ids["ana"], ids["bob"]])

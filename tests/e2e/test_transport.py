@@ -7,8 +7,6 @@ import datetime
 import ipaddress
 import json
 import ssl
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,6 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from profilestack.testing import free_port
 from tests.conftest import Server, dedicated_server
+from tests.e2e.cli import profilestack
 from tests.e2e.errors import refused
 from tests.e2e.identities import allow, deny, document, make_user
 from tests.e2e.waiting import wait_for
@@ -150,9 +149,8 @@ def test_a_proxy_not_trusted_is_not_believed(tls_server: Server) -> None:
 def test_tls_settings_that_cannot_serve_stop_the_server_with_the_reason(tmp_path: Path, flags: list[str],
                                                                         message: str) -> None:
     (tmp_path / "cert.pem").write_text("")
-    result = subprocess.run([sys.executable, "-m", "profilestack.cli", "serve", "--port", str(free_port()),
-                             "--data-dir", str(tmp_path), *flags], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=30)
+    result = profilestack("serve", "--port", str(free_port()), "--data-dir", str(tmp_path), *flags, cwd=tmp_path,
+                          timeout=30)
     assert result.returncode != 0
     assert message in result.stderr
 
