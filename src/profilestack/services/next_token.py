@@ -104,7 +104,12 @@ def keyset_result(read: Callable[[list[str] | None, int, int], Iterable[T]], par
     """``{result_key: [...], "NextToken": ...}`` for one page of keyset_page; ``shape`` turns its items into the
     answer's."""
     chunk, token = keyset_page(read, params, key, default_size, parts)
-    return {result_key: shape(chunk), **({"NextToken": token} if token else {})}
+    return _answer(result_key, shape(chunk), token)
+
+
+def _answer(key: str, items: list[Any], token: str | None) -> dict[str, Any]:
+    """A listing's answer: its page of items, and the token for the next page when there is one."""
+    return {key: items, **({"NextToken": token} if token else {})}
 
 
 def rows_by_name(db: Connection, query: Select[Any], column: ColumnElement[str], params: dict[str, Any],
@@ -186,7 +191,4 @@ def page_result(items: Sequence[Any], params: dict[str, Any],
     """``{key: [...], "NextToken": ...}`` for one page (of ``page``, by ``place`` when given); ``shape`` turns the
     page's rows into items."""
     chunk, token = page(items, params, default_size, invalid, size_name, place)
-    result: dict[str, Any] = {key: shape(chunk) if shape else chunk}
-    if token:
-        result["NextToken"] = token
-    return result
+    return _answer(key, shape(chunk) if shape else chunk, token)
