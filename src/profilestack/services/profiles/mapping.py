@@ -1,5 +1,6 @@
 """How an object type maps a profile object: fields from the object, keys from fields, profile fields from
-``_profile.*`` targets. Pure functions (over the service model's Profile shape): no storage, no HTTP."""
+``_profile.*`` targets and standard objects' fields from theirs (``_asset.*``, …). Pure functions (over the
+service model's Profile shape): no storage, no HTTP."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from profilestack import jsontext
 from profilestack.gateway.catalog import service_model
 from profilestack.services.profiles.errors import bad_request
+from profilestack.services.profiles.standard_objects import STANDARD_OBJECTS, standard_target
 
 MATCHING = ("PROFILE", "SECONDARY", "LOOKUP_ONLY")  # identifiers that find a profile, in search order
 MAX_KEY_LENGTH = 255
@@ -22,6 +24,7 @@ class MappedObject:
     keys: dict[str, tuple[list[str], str]] = field(default_factory=dict)  # key name → (identifiers, value)
     profile_fields: dict[str, Any] = field(default_factory=dict)  # standard fields the object's targets fill
     inferred_fields: dict[str, Any] = field(default_factory=dict)  # what a profile created from it starts with
+    standard: dict[str, dict[str, Any]] = field(default_factory=dict)  # standard object name → fields it fills
 
     def values_for(self, identifier: str) -> list[tuple[str, str]]:
         return [(name, value) for name, (identifiers, value) in self.keys.items() if identifier in identifiers]
@@ -70,10 +73,9 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
-def _set_target(profile: dict[str, Any], target: str, value: str) -> None:
-    """``_profile.Address.PostalCode`` / ``_profile.Attributes.tier`` / ``_profile.FirstName``."""
-    path = target[len(STANDARD_TARGET):].split(".")
-    current = profile
+def _set_target(record: dict[str, Any], path: list[str], value: str) -> None:
+    """``["Address", "PostalCode"]`` / ``["Attributes", "tier"]`` / ``["FirstName"]`` of a profile or record."""
+    current = record
     for part in path[:-1]:
         current = current.setdefault(part, {})
     current[path[-1]] = value
@@ -94,9 +96,20 @@ def validate_definition(definition: dict[str, Any]) -> None:
         raise bad_request("An object type can have only one UNIQUE key.")
     for name, spec in fields.items():
         target = spec.get("Target")
-        if target and not target.startswith(STANDARD_TARGET):
-            raise bad_request(f"Field {name} has target {target}; targets must start with {STANDARD_TARGET}")
-        if target and not is_profile_value(target[len(STANDARD_TARGET):]):
+        if not target:
+            continue
+        standard = standard_target(target)
+        if standard is not None:
+            if not standard[0].takes(standard[1]):
+                parts = [f"one of its fields or an attribute ({standard[0].name}.Attributes.name)",
+                         *(f"a part of its {structure} ({standard[0].name}.{structure}.City)"
+                           for structure in standard[0].structures)]
+                raise bad_request(f"Field {name} has target {target}, which is not a field of the standard object "
+                                  f"{standard[0].name}: targets name {', or '.join(parts)}.")
+        elif not target.startswith(STANDARD_TARGET):
+            raise bad_request(f"Field {name} has target {target}; targets must start with {STANDARD_TARGET} or name "
+                              f"a standard object ({', '.join(f'{standard}.' for standard in STANDARD_OBJECTS)})")
+        elif not is_profile_value(target[len(STANDARD_TARGET):]):
             raise bad_request(f"Field {name} has target {target}, which is not a field of the standard profile: "
                               "targets name a profile field, an address part (_profile.Address.City) or an "
                               "attribute (_profile.Attributes.name).")
@@ -133,14 +146,19 @@ def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedOb
     values: dict[str, str] = {}
     content_types: dict[str, str] = {}
     profile_fields: dict[str, Any] = {}
+    standard: dict[str, dict[str, Any]] = {}
     for name, spec in (definition.get("Fields") or {}).items():
         value = as_text(lookup(document, spec.get("Source", "")))
         if value is None or value == "":
             continue
         values[name] = value
         content_types[name] = spec.get("ContentType", "STRING")
-        if spec.get("Target"):
-            _set_target(profile_fields, spec["Target"], value)
+        target = spec.get("Target")
+        if target and target.startswith(STANDARD_TARGET):
+            _set_target(profile_fields, target[len(STANDARD_TARGET):].split("."), value)
+        elif target:
+            kind, _, path = target.partition(".")
+            _set_target(standard.setdefault(kind, {}), path.split("."), value)
     # an inferred profile gets the object's phone number and email address even without targets
     inferred = dict(profile_fields)
     for name, kind in content_types.items():
@@ -148,7 +166,12 @@ def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedOb
             inferred.setdefault("PhoneNumber", values[name])
         elif kind == "EMAIL_ADDRESS":
             inferred.setdefault("EmailAddress", values[name])
-    mapped = MappedObject(values, None, profile_fields=profile_fields, inferred_fields=inferred)
+    for kind, record in standard.items():
+        identifier = record.get(STANDARD_OBJECTS[kind].identifier)
+        if isinstance(identifier, str) and len(identifier) > MAX_KEY_LENGTH:  # it is the record's unique key
+            raise bad_request(f"The value of {kind}.{STANDARD_OBJECTS[kind].identifier} is {len(identifier)} "
+                              f"characters long; identifiers are at most {MAX_KEY_LENGTH}.")
+    mapped = MappedObject(values, None, profile_fields=profile_fields, inferred_fields=inferred, standard=standard)
     for name, keys in (definition.get("Keys") or {}).items():
         for key in keys:
             parts = [values.get(field_name) for field_name in key.get("FieldNames") or []]

@@ -15,6 +15,7 @@ from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.mapping import validate_definition
 from profilestack.services.profiles.object_type_purge import OBJECT_TYPE
 from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.standard_objects import RESERVED_TYPE_NAMES
 from profilestack.services.profiles.tables import profile_object_types
 from profilestack.services.profiles.templates import TEMPLATES, template
 from profilestack.store.prepared import Prepared
@@ -64,6 +65,8 @@ def _shape(db: Connection, domain: Row[Any], row: Row[Any], listed: bool = False
 def put_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["ObjectTypeName"]
+    if name in RESERVED_TYPE_NAMES:
+        raise bad_request(f"{name} is the name of a standard object; object types take other names.")
     definition = {key: value for key, value in params.items() if key not in _REQUEST_ONLY}
     if params.get("TemplateId"):
         found = template(params["TemplateId"])

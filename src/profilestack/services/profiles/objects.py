@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, Row, bindparam, delete, insert, literal, select, tuple_, update
 
+from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.cleanup import prune_in_task
@@ -35,6 +36,7 @@ from profilestack.services.profiles.history import (
 )
 from profilestack.services.profiles.mapping import (
     MATCHING,
+    MAX_KEY_LENGTH,
     MappedObject,
     map_object,
     parse_object,
@@ -42,6 +44,7 @@ from profilestack.services.profiles.mapping import (
 )
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.service import profiles
+from profilestack.services.profiles.standard_objects import STANDARD_OBJECTS, StandardObject, merged
 from profilestack.services.profiles.tables import (
     profile_domains,
     profile_history_records,
@@ -126,11 +129,14 @@ def _mapped(definition: dict[str, Any], text: str) -> tuple[MappedObject, str]:
 
 
 def _locks(domain: Row[Any], object_type: str, mapped: MappedObject, unique_key: str) -> list[str]:
-    """Objects of one customer or with one unique key, ingested at once by other connections, wait for each other:
-    otherwise both could create a profile for the same customer, or insert the same object."""
+    """Objects of one customer, with one unique key or filling one standard object's record, ingested at once by
+    other connections, wait for each other: otherwise both could create a profile for the same customer, or insert
+    the same object or record."""
     return [f"object:{domain.id}:{object_type}:{unique_key}",
             *(f"profile-key:{domain.id}:{name}={value}" for identifier in MATCHING
-              for name, value in mapped.values_for(identifier))]
+              for name, value in mapped.values_for(identifier)),
+            *(f"object:{domain.id}:{name}:{fields[STANDARD_OBJECTS[name].identifier]}"
+              for name, fields in mapped.standard.items() if STANDARD_OBJECTS[name].identifier in fields)]
 
 
 def lock_batch(db: Connection, domain: Row[Any], object_type: str, definition: dict[str, Any],
@@ -193,8 +199,42 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         domain_stats.adjust(db, domain.id, size=len(text) - len(existing.body))
     if profile_id is not None:
         history.object(INGESTED, profile_id, object_type, unique_key, text)
+        for name, fields in mapped.standard.items():
+            _keep_record(db, domain.id, profile_id, STANDARD_OBJECTS[name], fields, now)
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
     return Ingested(unique_key, profile_id, created)
+
+
+def _keep_record(db: Connection, domain_id: int, profile_id: str, standard: StandardObject,
+                 fields: dict[str, Any], now: datetime) -> None:
+    """A standard object's record as an object's targets leave it: stored on the profile under its identifier
+    (moved to it from the profile that held it), updated field by field, found by its indexes. An object naming no
+    identifier leaves no record (map_object refused one too long before anything was written)."""
+    identifier = fields.get(standard.identifier)
+    if not isinstance(identifier, str):
+        return
+    existing = _find_object(db, domain_id, standard.name, identifier)
+    record = fields if existing is None else merged(jsontext.loads(existing.body), fields)
+    body = jsontext.dumps(record)
+    origin = _record_origin(standard.name, identifier)
+    if existing is None:
+        _INSERT_OBJECT.run(db, {"domain_id": domain_id, "object_type": standard.name, "unique_key": identifier,
+                                "profile_id": profile_id, "body": body, "created_at": now,
+                                "expires_at": None})
+        domain_stats.adjust(db, domain_id, objects=1, size=len(body))
+    else:
+        _UPDATE_OBJECT.run(db, {"b_domain": domain_id, "b_type": standard.name, "b_key": identifier,
+                                "b_body": body, "b_profile": profile_id, "b_expires": None})
+        domain_stats.adjust(db, domain_id, size=len(body) - len(existing.body))
+        store.remove_keys(db, existing.profile_id, origin)
+    indexed = [(index, record[name]) for index, name in standard.indexes.items()
+               if isinstance(record.get(name), str) and len(record[name]) <= MAX_KEY_LENGTH]
+    store.add_keys(db, domain_id, profile_id, indexed, origin)
+
+
+def _record_origin(standard_name: str, identifier: str) -> str:
+    """The origin of a standard object's record's keys: replaced as a whole when the record changes."""
+    return f"record:{standard_name}:{identifier}"
 
 
 def ingest_batch(db: Connection, ids: Ids, clock: Clock, domain: Row[Any], object_type: str,
@@ -284,7 +324,9 @@ def list_profile_objects(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     many objects the profile has."""
     domain = require_domain(ctx, params["DomainName"])
     object_type = params["ObjectTypeName"]
-    definition = (upload_type_definition(ctx.db, domain.id, object_type)
+    standard = STANDARD_OBJECTS.get(object_type)
+    definition = (standard.definition() if standard is not None
+                  else upload_type_definition(ctx.db, domain.id, object_type)
                   or definition_of(ctx.db, domain, object_type))
     wanted = params.get("ObjectFilter")
     if wanted and wanted["KeyName"] not in (definition.get("Keys") or {}):
@@ -350,6 +392,8 @@ def delete_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str,
                                                  profile_objects.c.object_type == row.object_type,
                                                  profile_objects.c.unique_key == row.unique_key))
     domain_stats.adjust(ctx.db, domain.id, objects=-1, size=-len(row.body))
+    if row.object_type in STANDARD_OBJECTS:
+        store.remove_keys(ctx.db, row.profile_id, _record_origin(row.object_type, row.unique_key))
     History.of(ctx, domain).object(DELETED_BY_CUSTOMER, row.profile_id, row.object_type, row.unique_key, row.body)
     return {"Message": f"Profile object {row.unique_key} was deleted."}
 

@@ -24,11 +24,6 @@ from profilestack.store.statements import insert_ignoring_duplicates
 ADDRESSES = ("Address", "ShippingAddress", "MailingAddress", "BillingAddress")
 PHONES = ("PhoneNumber", "MobilePhoneNumber", "HomePhoneNumber", "BusinessPhoneNumber")
 EMAILS = ("EmailAddress", "PersonalEmailAddress", "BusinessEmailAddress")
-PREDEFINED_KEYS = ("_account", "_profileId", "_assetId", "_caseId", "_orderId", "_fullName", "_phone", "_email",
-                   "_ctrContactId", "_marketoLeadId", "_salesforceAccountId", "_salesforceContactId",
-                   "_salesforceAssetId", "_zendeskUserId", "_zendeskExternalId", "_zendeskTicketId",
-                   "_serviceNowSystemId", "_serviceNowIncidentId", "_segmentUserId", "_shopifyCustomerId",
-                   "_shopifyOrderId")
 STANDARD_ORIGIN = "profile"
 
 
