@@ -151,6 +151,13 @@ def test_a_profiles_page_shows_its_fields_calculated_attributes_and_objects(serv
     customers = Customers(server)  # Ana, with two orders (80 and 70) and the calculated attribute "spend"
     domain, profile_id = customers.domain, customers.ids["ana"]
     customers.profiles.update_profile(DomainName=domain, ProfileId=profile_id, Attributes={"note": "<b>vip</b>"})
+    customers.profiles.put_profile_object_type(  # a ticket of hers, kept as a standard case
+        DomainName=domain, ObjectTypeName="Ticket", Description="tickets",
+        Fields={"id": {"Source": "_source.id", "Target": "_case.CaseId"}, "email": {"Source": "_source.email"}},
+        Keys={"id": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}],
+              "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+    customers.profiles.put_profile_object(DomainName=domain, ObjectTypeName="Ticket",
+                                          Object=json.dumps({"id": "T-7", "email": "ana@example.com"}))
     browser = Browser(server)
     browser.sign_in("test", "test")
     status, results = browser.request(f"/domains/{domain}?key=_email&value=ana%40example.com")
@@ -161,6 +168,7 @@ def test_a_profiles_page_shows_its_fields_calculated_attributes_and_objects(serv
     assert status == 200 and "<th>FirstName</th><td>Ana</td>" in page
     assert "City: Lisbon, Country: PT" in page and "note: &lt;b&gt;vip&lt;/b&gt;" in page
     assert page.count("<td>Order</td>") == 2 and "&#34;total&#34;: 80" in page
+    assert "<td>_case</td><td><code>T-7</code></td>" in page
     assert browser.request(f"/domains/{domain}/profiles/{'0' * 32}")[0] == 404
 
 

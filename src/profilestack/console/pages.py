@@ -18,6 +18,7 @@ from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.iam_policy.document import PolicyKind, parse_policy
 from profilestack.identity.principal import Principal
 from profilestack.services.profiles.service_role import ROLE_PATH
+from profilestack.services.profiles.standard_objects import STANDARD_OBJECTS
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -148,9 +149,10 @@ def _profile(page: Page, name: str, profile_id: str) -> HttpResponse:
     types = page.call("customer-profiles", "ListProfileObjectTypes",
                       {"DomainName": name, "MaxResults": _OBJECT_TYPES_SHOWN})
     objects: list[Any] = []
-    for item in (types or {}).get("Items", []):
+    # the objects of its types, then the records of its assets, cases and orders
+    for object_type in [*(item["ObjectTypeName"] for item in (types or {}).get("Items", [])), *STANDARD_OBJECTS]:
         listed = page.call("customer-profiles", "ListProfileObjects",
-                           {"DomainName": name, "ObjectTypeName": item["ObjectTypeName"], "ProfileId": profile_id})
+                           {"DomainName": name, "ObjectTypeName": object_type, "ProfileId": profile_id})
         objects += (listed or {}).get("Items", [])
     return page.render("profile.html", name=name, profile_id=profile_id, profile=profile, fields=fields,
                        calculated=(calculated or {}).get("Items", []), objects=objects)
