@@ -9,6 +9,7 @@ from typing import Any
 
 from profilestack import jsontext
 from profilestack.gateway.catalog import service_model
+from profilestack.services.profiles import source_templates
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.standard_objects import STANDARD_OBJECTS, standard_target
 
@@ -65,6 +66,14 @@ def lookup(document: dict[str, Any], source: str) -> Any:
     return current
 
 
+def field_value(source: str, document: dict[str, Any]) -> str | None:
+    """A field's value in an object: its Source's JSON accessor (``_source.Address.City``) or Handlebars
+    expression (``{{_source.firstName}} {{_source.lastName}}``); None when the object has none."""
+    if source_templates.is_template(source):
+        return source_templates.render(source, document) or None
+    return as_text(lookup(document, source))
+
+
 def as_text(value: Any) -> str | None:
     if value is None or isinstance(value, dict | list):
         return None
@@ -95,6 +104,13 @@ def validate_definition(definition: dict[str, Any]) -> None:
     if unique > 1:
         raise bad_request("An object type can have only one UNIQUE key.")
     for name, spec in fields.items():
+        source = spec.get("Source") or ""
+        if source_templates.is_template(source):
+            try:
+                source_templates.parse(source)
+            except source_templates.TemplateError as error:
+                raise bad_request(f"Field {name} has a Source profilestack cannot read as a Handlebars expression: "
+                                  f"{error}") from error
         target = spec.get("Target")
         if not target:
             continue
@@ -148,7 +164,7 @@ def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedOb
     profile_fields: dict[str, Any] = {}
     standard: dict[str, dict[str, Any]] = {}
     for name, spec in (definition.get("Fields") or {}).items():
-        value = as_text(lookup(document, spec.get("Source", "")))
+        value = field_value(spec.get("Source", ""), document)
         if value is None or value == "":
             continue
         values[name] = value

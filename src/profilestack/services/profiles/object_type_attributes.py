@@ -17,7 +17,7 @@ from profilestack.services.cloudwatch.statistics import percentile
 from profilestack.services.next_token import page
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
-from profilestack.services.profiles.mapping import as_text, lookup, parse_object
+from profilestack.services.profiles.mapping import field_value, parse_object
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.object_values import number
 from profilestack.services.profiles.service import profiles
@@ -48,7 +48,7 @@ def _values(ctx: CallContext, domain: Row[Any], object_type: Row[Any], source: s
         profile_objects.c.domain_id == domain.id, profile_objects.c.object_type == object_type.name)
         .order_by(profile_objects.c.created_at.desc(), profile_objects.c.unique_key))
     for row in rows:
-        value = as_text(lookup(parse_object(row.body), source))
+        value = field_value(source, parse_object(row.body))
         if value:
             yield value, row.created_at
 
