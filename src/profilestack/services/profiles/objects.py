@@ -344,9 +344,16 @@ def list_profile_objects(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
                     in wanted["Values"])
         return islice(rows, skipped, None)
 
+    def body(row: Row[Any]) -> str:
+        """An object as it was put; a standard object's record with the profile that holds it, as AWS shows
+        theirs (not stored in it: a merge moves it to another profile)."""
+        if standard is None:
+            return row.body
+        return jsontext.dumps({"ProfileId": params["ProfileId"], **jsontext.loads(row.body)})
+
     return keyset_result(read, params, key=lambda row: [row.created_at.isoformat(), row.unique_key], parts=2,
                          shape=lambda rows: [{"ObjectTypeName": object_type, "ProfileObjectUniqueKey": row.unique_key,
-                                              "Object": row.body} for row in rows])
+                                              "Object": body(row)} for row in rows])
 
 
 _FILTERED_CHUNK = 500  # objects read at a time when an ObjectFilter leaves out an unknown share of them
