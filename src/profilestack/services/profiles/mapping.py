@@ -11,6 +11,7 @@ from profilestack import jsontext
 from profilestack.gateway.catalog import service_model
 from profilestack.services.profiles import source_templates
 from profilestack.services.profiles.errors import bad_request
+from profilestack.services.profiles.phone_numbers import with_dialable
 from profilestack.services.profiles.standard_objects import STANDARD_OBJECTS, standard_target
 
 MATCHING = ("PROFILE", "SECONDARY", "LOOKUP_ONLY")  # identifiers that find a profile, in search order
@@ -26,9 +27,11 @@ class MappedObject:
     profile_fields: dict[str, Any] = field(default_factory=dict)  # standard fields the object's targets fill
     inferred_fields: dict[str, Any] = field(default_factory=dict)  # what a profile created from it starts with
     standard: dict[str, dict[str, Any]] = field(default_factory=dict)  # standard object name → fields it fills
+    phone_keys: set[str] = field(default_factory=set)  # keys of PHONE_NUMBER fields: also kept in E.164 form
 
     def values_for(self, identifier: str) -> list[tuple[str, str]]:
-        return [(name, value) for name, (identifiers, value) in self.keys.items() if identifier in identifiers]
+        return self._in_every_form([(name, value) for name, (identifiers, value) in self.keys.items()
+                                    if identifier in identifiers])
 
     def persisted_keys(self, created: bool) -> list[tuple[str, str]]:
         """Keys kept on the profile: all but LOOKUP_ONLY; NEW_ONLY only when the object created the profile."""
@@ -37,7 +40,13 @@ class MappedObject:
             if "LOOKUP_ONLY" in identifiers or ("NEW_ONLY" in identifiers and not created):
                 continue
             kept.append((name, value))
-        return kept
+        return self._in_every_form(kept)
+
+    def _in_every_form(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if not self.phone_keys:
+            return pairs
+        return [*(pair for pair in pairs if pair[0] not in self.phone_keys),
+                *with_dialable(pair for pair in pairs if pair[0] in self.phone_keys)]
 
 
 def parse_object(text: str) -> dict[str, Any]:
@@ -199,6 +208,8 @@ def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedOb
                                   f"most {MAX_KEY_LENGTH}.")
             identifiers = key.get("StandardIdentifiers") or ["PROFILE"]
             mapped.keys[name] = (identifiers, value)
+            if all(content_types.get(field_name) == "PHONE_NUMBER" for field_name in key.get("FieldNames") or []):
+                mapped.phone_keys.add(name)
             if "UNIQUE" in identifiers:
                 mapped.unique_key = value
     return mapped

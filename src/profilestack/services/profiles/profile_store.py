@@ -17,6 +17,7 @@ from profilestack import jsontext
 from profilestack.gateway.encoded import EncodedJson
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles.mapping import MAX_KEY_LENGTH
+from profilestack.services.profiles.phone_numbers import with_dialable
 from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
 from profilestack.store.prepared import Prepared
 from profilestack.store.statements import insert_ignoring_duplicates
@@ -37,7 +38,7 @@ def standard_keys(fields: dict[str, Any]) -> list[tuple[str, str]]:
     keys = []
     if fields.get("AccountNumber"):
         keys.append(("_account", fields["AccountNumber"]))
-    keys += [("_phone", fields[name]) for name in PHONES if fields.get(name)]
+    keys += with_dialable(("_phone", fields[name]) for name in PHONES if fields.get(name))
     keys += [("_email", fields[name]) for name in EMAILS if fields.get(name)]
     full_name = " ".join(fields[name] for name in ("FirstName", "MiddleName", "LastName") if fields.get(name))
     if full_name:
@@ -211,7 +212,10 @@ def find_by_key(db: Connection, domain_id: int, key_name: str, values: list[str]
         return {profile_id: [profile_id] for profile_id in load_profiles(db, domain_id, values, encoded=True)}
     found: dict[str, list[str]] = {}
     for value in dict.fromkeys(values):
-        for profile_id in key_holders(db, domain_id, key_name, value):  # once, whatever gives it the key
+        # a phone number in any format: the value as sent, then in the E.164 form phone keys are also kept in
+        forms = dict.fromkeys(form for _, form in with_dialable([(key_name, value)]))
+        holders = {profile_id for form in forms for profile_id in key_holders(db, domain_id, key_name, form)}
+        for profile_id in sorted(holders):  # once, whatever gives it the key
             found.setdefault(profile_id, []).append(value)
     return found
 
