@@ -193,3 +193,31 @@ def test_roles_saved_before_trust_principals_are_given_them(database_url: str) -
     decoded = {role_id: json.loads(value) if isinstance(value, str) else value for role_id, value in held.items()}
     assert decoded == {"AROAHELPER": None, "AROAOLD": {written_arn: "AIDAALICE",
                                                        "arn:aws:iam::111122223333:role/helper": "AROAHELPER"}}
+
+
+def test_phone_keys_kept_before_e164_forms_gain_them(database_url: str) -> None:
+    """A profile's _phone key and an object type's key of PHONE_NUMBER fields, kept before 0055 as sent, are also
+    kept in E.164 form; keys of other fields, and values in E.164 form already or no phone number, gain nothing."""
+    database = _database_at(database_url, "0054")
+    definition = json.dumps({"Fields": {"tel": {"Source": "_source.tel", "ContentType": "PHONE_NUMBER"},
+                                        "ref": {"Source": "_source.ref"}},
+                             "Keys": {"caller": [{"FieldNames": ["tel"]}], "ref": [{"FieldNames": ["ref"]}]}})
+    with database.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO profile_object_types (domain_id, name, definition, created_at, updated_at) VALUES "
+            "(1, 'Call', :definition, '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')"),
+            {"definition": definition})
+        for name, value, origin in (("_phone", "(555)-123-4567", "profile"), ("_phone", "+15550001111", "profile"),
+                                    ("_phone", "n/a", "profile"), ("caller", "555 765 4321", "object:Call"),
+                                    ("ref", "555 765 4321", "object:Call")):
+            connection.execute(text(
+                "INSERT INTO profile_keys (domain_id, key_name, key_value, profile_id, origin) VALUES "
+                "(1, :name, :value, 'p1', :origin)"), {"name": name, "value": value, "origin": origin})
+    database.migrate()
+    with database.engine.connect() as connection:
+        kept = {tuple(row) for row in connection.execute(text("SELECT key_name, key_value, origin FROM profile_keys"))}
+    database.dispose()
+    assert kept == {("_phone", "(555)-123-4567", "profile"), ("_phone", "+15551234567", "profile"),
+                    ("_phone", "+15550001111", "profile"), ("_phone", "n/a", "profile"),
+                    ("caller", "555 765 4321", "object:Call"), ("caller", "+15557654321", "object:Call"),
+                    ("ref", "555 765 4321", "object:Call")}
