@@ -53,3 +53,12 @@ def test_an_object_types_phone_keys_find_and_match_in_any_format(profiles, domai
     # a STRING field's key matches as it was sent
     assert _found(profiles, domain, "ref", "+15550001111") == {}
     assert list(_found(profiles, domain, "ref", "(555)-000-1111")) == [first]
+
+
+def test_a_phone_key_added_by_hand_is_found_in_any_format_and_removed_in_all(profiles, domain) -> None:
+    profile_id = profiles.create_profile(DomainName=domain, FirstName="Cy")["ProfileId"]
+    profiles.add_profile_key(DomainName=domain, ProfileId=profile_id, KeyName="_phone", Values=["(555) 222-3333"])
+    assert _found(profiles, domain, "_phone", "+15552223333") == {profile_id: ["+15552223333"]}
+    profiles.delete_profile_key(DomainName=domain, ProfileId=profile_id, KeyName="_phone", Values=["(555) 222-3333"])
+    assert _found(profiles, domain, "_phone", "+15552223333") == {} == _found(profiles, domain, "_phone",
+                                                                               "(555) 222-3333")

@@ -105,7 +105,7 @@ def batch_get_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 def add_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain_for_data(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
-    store.add_keys(ctx.db, domain.id, profile.id, [(params["KeyName"], value) for value in params["Values"]], "key")
+    store.add_keys(ctx.db, domain.id, profile.id, store.key_pairs(params["KeyName"], params["Values"]), "key")
     History.of(ctx, domain).keys(ADDED_PROFILE_KEY, profile.id, params["KeyName"], params["Values"])
     return {"KeyName": params["KeyName"], "Values": params["Values"]}
 
@@ -114,7 +114,7 @@ def add_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def delete_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain_for_data(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
-    store.remove_keys(ctx.db, profile.id, pairs=[(params["KeyName"], value) for value in params["Values"]])
+    store.remove_keys(ctx.db, profile.id, pairs=store.key_pairs(params["KeyName"], params["Values"]))
     History.of(ctx, domain).keys(DELETED_PROFILE_KEY, profile.id, params["KeyName"], params["Values"])
     return {"Message": f"Key {params['KeyName']} was removed from profile {profile.id}."}
 

@@ -47,6 +47,12 @@ def standard_keys(fields: dict[str, Any]) -> list[tuple[str, str]]:
     return [key for key in dict.fromkeys(keys) if len(key[1]) <= MAX_KEY_LENGTH]
 
 
+def key_pairs(name: str, values: Iterable[str]) -> list[tuple[str, str]]:
+    """A key's (name, value) pairs as kept: a ``_phone`` key's also in E.164 form, as its fields' are."""
+    pairs = [(name, value) for value in values]
+    return with_dialable(pairs) if name == "_phone" else pairs
+
+
 def merge_fields(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """UpdateProfile's rule: an empty string clears a value, an absent one keeps it (also inside addresses and
     attributes)."""
