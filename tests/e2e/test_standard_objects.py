@@ -181,3 +181,21 @@ def test_objects_filling_one_record_at_once_leave_one_record(profiles, domain) -
     (holder,) = _found(profiles, domain, "_orderId", "O-42")
     assert set(_records(profiles, domain, holder, "_order")) == {"O-42"}
     assert profiles.get_domain(DomainName=domain)["Stats"]["ObjectCount"] == 9
+
+
+def test_asset_and_order_keys_tie_an_object_to_the_customer_holding_the_record(profiles, domain) -> None:
+    """A key marked ASSET (CASE, ORDER) ties the object to that asset, and so to the profile holding it."""
+    _device_type(profiles, domain)
+    _put(profiles, domain, "Device", id="A-5", serial="SN-5", email="di@example.com")
+    (di,) = _found(profiles, domain, "_email", "di@example.com")
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Repair", Description="repairs",
+        Fields={"ticket": {"Source": "_source.ticket"}, "asset": {"Source": "_source.asset"}},
+        Keys={"ticket": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["ticket"]}],
+              "repairedAsset": [{"StandardIdentifiers": ["ASSET"], "FieldNames": ["asset"]}]})
+    _put(profiles, domain, "Repair", ticket="R-1", asset="A-5")
+    assert set(_records(profiles, domain, di, "Repair")) == {"R-1"}
+    assert _found(profiles, domain, "repairedAsset", "A-5") == [di]  # the key is kept, as a PROFILE key is
+    _put(profiles, domain, "Repair", ticket="R-2", asset="A-404")  # no such asset: stored, tied to no profile
+    assert set(_records(profiles, domain, di, "Repair")) == {"R-1"}
+    assert profiles.get_domain(DomainName=domain)["Stats"]["ProfileCount"] == 1

@@ -72,18 +72,30 @@ _UPDATE_OBJECT = Prepared(update(profile_objects).where(*_ONE_OBJECT).values(
     body=bindparam("b_body"), profile_id=bindparam("b_profile"), expires_at=bindparam("b_expires")))
 
 
+# standard identifier → the standard object whose records keys of it name; matched after PROFILE keys
+_RECORD_TIES = {standard.tie: standard.name for standard in STANDARD_OBJECTS.values()}
+_MATCHING_ORDER = (MATCHING[0], *_RECORD_TIES, *MATCHING[1:])
+
+
 def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
     return _FIND_OBJECT.first(db, {"b_domain": domain_id, "b_type": object_type, "b_key": unique_key})
 
 
 def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject, origin: str
                       ) -> tuple[str | None, set[tuple[str, str]]]:
-    """PROFILE keys first, then SECONDARY (LOOKUP_ONLY keys match but are not kept); more than one match at a
-    level is refused, as Customer Profiles cannot pick a profile. The profile, and the keys it was found by that
-    objects of this type (``origin``) gave it already."""
-    for identifier in MATCHING:
+    """PROFILE keys first, then ASSET, CASE and ORDER keys (the profile holding the record they name), then
+    SECONDARY (LOOKUP_ONLY keys match but are not kept); more than one match at a level is refused, as Customer
+    Profiles cannot pick a profile. The profile, and the keys it was found by that objects of this type
+    (``origin``) gave it already."""
+    for identifier in _MATCHING_ORDER:
         found: dict[str, set[tuple[str, str]]] = {}
+        record_of = _RECORD_TIES.get(identifier)
         for name, value in mapped.values_for(identifier):
+            if record_of is not None:
+                record = _find_object(db, domain_id, record_of, value)
+                if record is not None and record.profile_id is not None:
+                    found.setdefault(record.profile_id, set())
+                continue
             for profile_id, origins in store.key_holders(db, domain_id, name, value).items():
                 held = found.setdefault(profile_id, set())
                 if origin in origins:
@@ -135,6 +147,8 @@ def _locks(domain: Row[Any], object_type: str, mapped: MappedObject, unique_key:
     return [f"object:{domain.id}:{object_type}:{unique_key}",
             *(f"profile-key:{domain.id}:{name}={value}" for identifier in MATCHING
               for name, value in mapped.values_for(identifier)),
+            *(f"object:{domain.id}:{record_of}:{value}" for tie, record_of in _RECORD_TIES.items()
+              for _, value in mapped.values_for(tie)),
             *(f"object:{domain.id}:{name}:{fields[STANDARD_OBJECTS[name].identifier]}"
               for name, fields in mapped.standard.items() if STANDARD_OBJECTS[name].identifier in fields)]
 

@@ -16,6 +16,7 @@ _ORDER_ADDRESS = frozenset({"Name", "Address1", "Address2", "Address3", "Address
 @dataclass(frozen=True)
 class StandardObject:
     name: str  # the ObjectTypeName its records are listed under
+    tie: str  # the standard identifier of keys that tie an object to one of its records (and so to its profile)
     identifier: str  # the field that tells one record from another: a record without it is not kept
     fields: frozenset[str]  # its text fields; "Attributes" (a string map) every standard object has besides
     indexes: dict[str, str]  # standard key name → the field it indexes
@@ -40,17 +41,17 @@ class StandardObject:
 
 
 ASSET = StandardObject(
-    "_asset", "AssetId",
+    "_asset", "ASSET", "AssetId",
     frozenset({"AssetId", "AssetName", "SerialNumber", "ModelNumber", "ModelName", "ProductSKU", "PurchaseDate",
                "UsageEndDate", "Status", "Price", "Quantity", "Description", *_SHARED}),
     {"_assetId": "AssetId", "_assetName": "AssetName", "_serialNumber": "SerialNumber"})
 CASE = StandardObject(
-    "_case", "CaseId",
+    "_case", "CASE", "CaseId",
     frozenset({"CaseId", "Title", "Summary", "Status", "Reason", "CreatedBy", "CreatedDate", "UpdatedDate",
                "ClosedDate", *_SHARED}),
     {"_caseId": "CaseId"})
 ORDER = StandardObject(
-    "_order", "OrderId",
+    "_order", "ORDER", "OrderId",
     frozenset({"OrderId", "CustomerEmail", "CustomerPhone", "CreatedDate", "UpdatedDate", "ProcessedDate",
                "ClosedDate", "CancelledDate", "CancelReason", "Name", "AdditionalInformation", "Gateway", "Status",
                "StatusCode", "StatusUrl", "CreditCardNumber", "CreditCardCompany", "FulfillmentStatus",
