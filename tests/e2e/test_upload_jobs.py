@@ -273,3 +273,15 @@ def test_starting_a_job_takes_its_own_permission_and_its_rows_are_the_starters(s
     records = profiles.list_profile_history_records(DomainName=domain, ProfileId=ana["ProfileId"],
                                                     ActionType="INGESTED")["ProfileHistoryRecords"]
     assert [record["PerformedBy"] for record in records] == [starter.arn]
+
+
+def test_a_unique_key_made_by_an_expression_keys_each_row(profiles, domain) -> None:
+    """A Handlebars Source (two columns in one) as the unique key: rows with both columns keyed by them."""
+    fields = {"key": {"Source": "{{_source.Country}}-{{_source.CustomerId}}"},
+              "first": {"Source": "_source.First", "Target": "_profile.FirstName"}}
+    job = _run(profiles, domain, "Country,CustomerId,First\nPT,1,Ana\nES,1,Bo\nPT,1,Ana Maria\n", Fields=fields,
+               UniqueKey="key")
+    assert (job["Status"], job["ResultsSummary"]) == (
+        "SUCCEEDED", {"CreatedRecords": 2, "UpdatedRecords": 1, "FailedRecords": 0})
+    (found,) = profiles.search_profiles(DomainName=domain, KeyName="key", Values=["PT-1"])["Items"]
+    assert found["FirstName"] == "Ana Maria"

@@ -24,7 +24,7 @@ from profilestack.gateway.errors import AwsError
 from profilestack.services.next_token import newest_first, page_result
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
-from profilestack.services.profiles.mapping import lookup, validate_definition
+from profilestack.services.profiles.mapping import field_value, validate_definition
 from profilestack.services.profiles.objects import ingest_batch
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains, profile_upload_jobs
@@ -177,7 +177,7 @@ def _rows(upload: bytes, key_source: str) -> list[dict[str, str] | None]:
             raise _InvalidFile("The file has no header row.")
         if len(set(header)) != len(header):
             raise _InvalidFile("The file's header names a column twice.")
-        if lookup(dict.fromkeys(header, "x"), key_source) is None:
+        if field_value(key_source, dict.fromkeys(header, "x")) is None:
             raise _InvalidFile(f"The file has no column for the unique key's source {key_source}.")
         rows: list[dict[str, str] | None] = []
         for cells in reader:
@@ -242,7 +242,7 @@ def _ingest_chunk(app: App, payload: dict[str, Any], definition: dict[str, Any],
         domain = db.execute(select(profile_domains).where(profile_domains.c.id == payload["domain_id"])).first()
         if job is None or domain is None or job.status != "IN_PROGRESS":
             return False
-        keyed = [row for row in chunk if row is not None and lookup(row, key_source) is not None]
+        keyed = [row for row in chunk if row is not None and field_value(key_source, row) is not None]
         outcomes = ingest_batch(db, app.ids, app.clock, domain, object_type_of(job.id), definition,
                                 [json.dumps(row) for row in keyed], payload["performed_by"])
         created = sum(1 for outcome in outcomes if not isinstance(outcome, AwsError) and outcome.created_profile)
