@@ -144,13 +144,13 @@ def _locks(domain: Row[Any], object_type: str, mapped: MappedObject, unique_key:
     """Objects of one customer, with one unique key or filling one standard object's record, ingested at once by
     other connections, wait for each other: otherwise both could create a profile for the same customer, or insert
     the same object or record."""
+    records = [*((record_of, value) for tie, record_of in _RECORD_TIES.items() for _, value in mapped.values_for(tie)),
+               *((name, fields[STANDARD_OBJECTS[name].identifier]) for name, fields in mapped.standard.items()
+                 if STANDARD_OBJECTS[name].identifier in fields)]  # the records it is tied to or fills
     return [f"object:{domain.id}:{object_type}:{unique_key}",
             *(f"profile-key:{domain.id}:{name}={value}" for identifier in MATCHING
               for name, value in mapped.values_for(identifier)),
-            *(f"object:{domain.id}:{record_of}:{value}" for tie, record_of in _RECORD_TIES.items()
-              for _, value in mapped.values_for(tie)),
-            *(f"object:{domain.id}:{name}:{fields[STANDARD_OBJECTS[name].identifier]}"
-              for name, fields in mapped.standard.items() if STANDARD_OBJECTS[name].identifier in fields)]
+            *(f"object:{domain.id}:{name}:{identifier}" for name, identifier in records)]
 
 
 def lock_batch(db: Connection, domain: Row[Any], object_type: str, definition: dict[str, Any],
