@@ -181,9 +181,8 @@ def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedOb
         target = spec.get("Target")
         if target and target.startswith(STANDARD_TARGET):
             _set_target(profile_fields, target[len(STANDARD_TARGET):].split("."), value)
-        elif target:
-            kind, _, path = target.partition(".")
-            _set_target(standard.setdefault(kind, {}), path.split("."), value)
+        elif target and (found := standard_target(target)) is not None:
+            _set_target(standard.setdefault(found[0].name, {}), found[1], value)
     # an inferred profile gets the object's phone number and email address even without targets
     inferred = dict(profile_fields)
     for name, kind in content_types.items():
