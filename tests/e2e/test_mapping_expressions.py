@@ -44,3 +44,18 @@ def test_an_expression_profilestack_cannot_read_is_refused(profiles, domain) -> 
     assert (refused.value.response["Error"]["Code"], refused.value.response["Error"]["Message"]) == (
         "BadRequestException", "Field name has a Source profilestack cannot read as a Handlebars expression: "
         "The #if block is not closed.")
+
+
+def test_an_object_an_expression_would_take_too_long_over_is_refused(profiles, domain) -> None:
+    nested = "{{#each _source.a}}{{#each _source.a}}{{#each _source.a}}x{{/each}}{{/each}}{{/each}}"
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Deep", Description="deep",
+        Fields={"id": {"Source": "_source.id"}, "x": {"Source": nested}},
+        Keys={"id": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    with pytest.raises(ClientError) as refused:
+        profiles.put_profile_object(DomainName=domain, ObjectTypeName="Deep",
+                                    Object=json.dumps({"id": "1", "a": list(range(200))}))
+    assert (refused.value.response["Error"]["Code"], refused.value.response["Error"]["Message"]) == (
+        "BadRequestException", f"The Source {nested} cannot be read for this object: The expression takes more "
+        "than 100,000 steps for this object.")
+    assert profiles.get_domain(DomainName=domain)["Stats"]["ObjectCount"] == 0

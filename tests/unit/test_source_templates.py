@@ -2,7 +2,7 @@
 
 import pytest
 
-from profilestack.services.profiles.source_templates import TemplateError, parse, render
+from profilestack.services.profiles.source_templates import MOST_STEPS, TemplateError, parse, render
 
 ORDER = {"firstName": "Ann", "lastName": "O'Neil", "email": "ann@example.com", "ts": 1712, "vip": True,
          "points": 0, "rate": 2.0, "tags": [], "address": {"city": "Lyon"},
@@ -47,3 +47,12 @@ def test_what_is_not_read_is_refused_with_the_reason(source: str, message: str) 
     with pytest.raises(TemplateError) as refused:
         parse(source)
     assert str(refused.value).startswith(message)
+
+
+def test_an_expression_that_would_run_too_long_gives_up() -> None:
+    """Three nested #each over a hundred items are a million steps: refused, not run for minutes."""
+    nested = "{{#each _source.a}}{{#each _source.a}}{{#each _source.a}}x{{/each}}{{/each}}{{/each}}"
+    with pytest.raises(TemplateError) as refused:
+        render(nested, {"a": list(range(100))})
+    assert str(refused.value) == f"The expression takes more than {MOST_STEPS:,} steps for this object."
+    assert render(nested, {"a": list(range(10))}) == "x" * 1000

@@ -79,7 +79,10 @@ def field_value(source: str, document: dict[str, Any]) -> str | None:
     """A field's value in an object: its Source's JSON accessor (``_source.Address.City``) or Handlebars
     expression (``{{_source.firstName}} {{_source.lastName}}``); None when the object has none."""
     if source_templates.is_template(source):
-        return source_templates.render(source, document) or None
+        try:
+            return source_templates.render(source, document) or None
+        except source_templates.TemplateError as error:
+            raise bad_request(f"The Source {source} cannot be read for this object: {error}") from error
     return as_text(lookup(document, source))
 
 

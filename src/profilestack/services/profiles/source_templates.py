@@ -102,16 +102,34 @@ def _path(text: str, tag: str) -> str:
     return path
 
 
+MOST_STEPS = 100_000  # parts rendered for one value: nested #each over a large array would run for hours
+
+
+class _Output(list[str]):
+    """The rendered text, and the steps left before rendering gives up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps_left = MOST_STEPS
+
+    def step(self) -> None:
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            raise TemplateError(f"The expression takes more than {MOST_STEPS:,} steps for this object.")
+
+
 def render(source: str, document: dict[str, Any]) -> str:
-    """The template's text for one object (parse it first to know it reads)."""
-    out: list[str] = []
+    """The template's text for one object (parse it first to know it reads); TemplateError when the object would
+    take it too long."""
+    out = _Output()
     _render(parse(source), {"_source": document}, document, {}, out)
     return "".join(out)
 
 
 def _render(parts: tuple[Any, ...] | list[Any], root: dict[str, Any], this: Any, data: dict[str, Any],
-            out: list[str]) -> None:
+            out: _Output) -> None:
     for part in parts:
+        out.step()
         if isinstance(part, str):
             out.append(part)
         elif isinstance(part, _Value):
