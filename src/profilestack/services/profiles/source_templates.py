@@ -102,7 +102,7 @@ def _path(text: str, tag: str) -> str:
     return path
 
 
-MOST_STEPS = 100_000  # parts rendered for one value: nested #each over a large array would run for hours
+MOST_STEPS = 100_000  # parts rendered for one value: nested #each over large arrays would run for minutes
 
 
 class _Output(list[str]):
