@@ -2,7 +2,7 @@
 
 import pytest
 
-from profilestack.services.profiles.source_templates import MOST_STEPS, TemplateError, parse, render
+from profilestack.services.profiles.source_templates import MOST_CHARACTERS, MOST_STEPS, TemplateError, parse, render
 
 ORDER = {"firstName": "Ann", "lastName": "O'Neil", "email": "ann@example.com", "ts": 1712, "vip": True,
          "points": 0, "rate": 2.0, "tags": [], "address": {"city": "Lyon"},
@@ -56,3 +56,11 @@ def test_an_expression_that_would_run_too_long_gives_up() -> None:
         render(nested, {"a": list(range(100))})
     assert str(refused.value) == f"The expression takes more than {MOST_STEPS:,} steps for this object."
     assert render(nested, {"a": list(range(10))}) == "x" * 1000
+
+
+def test_an_expression_whose_value_would_be_too_long_gives_up() -> None:
+    long_text = "{{#each _source.a}}" + "y" * 900 + "{{/each}}"
+    with pytest.raises(TemplateError) as refused:
+        render(long_text, {"a": list(range(300))})
+    assert str(refused.value) == f"The expression's value is longer than {MOST_CHARACTERS:,} characters."
+    assert len(render(long_text, {"a": list(range(200))})) == 180_000

@@ -103,19 +103,27 @@ def _path(text: str, tag: str) -> str:
 
 
 MOST_STEPS = 100_000  # parts rendered for one value: nested #each over large arrays would run for minutes
+MOST_CHARACTERS = 256_000  # a value as long as a whole object: #each over 80,000 items could write 80 MB
 
 
 class _Output(list[str]):
-    """The rendered text, and the steps left before rendering gives up."""
+    """The rendered text, and the steps and characters left before rendering gives up."""
 
     def __init__(self) -> None:
         super().__init__()
         self.steps_left = MOST_STEPS
+        self.characters_left = MOST_CHARACTERS
 
     def step(self) -> None:
         self.steps_left -= 1
         if self.steps_left < 0:
             raise TemplateError(f"The expression takes more than {MOST_STEPS:,} steps for this object.")
+
+    def append(self, text: str) -> None:
+        self.characters_left -= len(text)
+        if self.characters_left < 0:
+            raise TemplateError(f"The expression's value is longer than {MOST_CHARACTERS:,} characters.")
+        super().append(text)
 
 
 def render(source: str, document: dict[str, Any]) -> str:
