@@ -17,7 +17,7 @@ from profilestack import jsontext
 from profilestack.gateway.encoded import EncodedJson
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles.mapping import MAX_KEY_LENGTH
-from profilestack.services.profiles.phone_numbers import with_dialable
+from profilestack.services.profiles.phone_numbers import dialable, with_dialable
 from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
 from profilestack.store.prepared import Prepared
 from profilestack.store.statements import insert_ignoring_duplicates
@@ -218,10 +218,11 @@ def find_by_key(db: Connection, domain_id: int, key_name: str, values: list[str]
         return {profile_id: [profile_id] for profile_id in load_profiles(db, domain_id, values, encoded=True)}
     found: dict[str, list[str]] = {}
     for value in dict.fromkeys(values):
-        # a phone number in any format: the value as sent, then in the E.164 form phone keys are also kept in
-        forms = dict.fromkeys(form for _, form in with_dialable([(key_name, value)]))
-        holders = {profile_id for form in forms for profile_id in key_holders(db, domain_id, key_name, form)}
-        for profile_id in sorted(holders):  # once, whatever gives it the key
+        holders = key_holders(db, domain_id, key_name, value).keys()
+        form = dialable(value)  # a phone number in any format: also the E.164 form phone keys are kept in
+        if form is not None and form != value:
+            holders = holders | key_holders(db, domain_id, key_name, form).keys()
+        for profile_id in holders:  # once, whatever gives it the key
             found.setdefault(profile_id, []).append(value)
     return found
 
