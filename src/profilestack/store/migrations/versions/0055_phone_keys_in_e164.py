@@ -27,6 +27,8 @@ _types = sa.table("profile_object_types", sa.column("domain_id", sa.Integer), sa
 
 
 def _e164(value: str) -> str | None:
+    """services.profiles.phone_numbers' form as of this revision, written out: a migration must keep doing what it
+    did when later code changes."""
     try:
         number = phonenumbers.parse(value, "US")
     except phonenumbers.NumberParseException:
