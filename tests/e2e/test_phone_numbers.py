@@ -4,6 +4,7 @@ matches "(555)-123-4567" — the profile's own phone fields and object type keys
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 
 def _found(profiles, domain: str, key: str, *values: str) -> dict[str, list[str]]:
@@ -62,3 +63,22 @@ def test_a_phone_key_added_by_hand_is_found_in_any_format_and_removed_in_all(pro
     profiles.delete_profile_key(DomainName=domain, ProfileId=profile_id, KeyName="_phone", Values=["(555) 222-3333"])
     assert _found(profiles, domain, "_phone", "+15552223333") == {} == _found(profiles, domain, "_phone",
                                                                                "(555) 222-3333")
+
+
+def test_objects_of_one_new_caller_in_several_formats_at_once_make_one_profile(profiles, domain) -> None:
+    """Puts on other connections that name one number in different formats wait for each other (PostgreSQL: each
+    would otherwise find no profile and create one)."""
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Call", Description="calls", AllowProfileCreation=True,
+        Fields={"id": {"Source": "_source.id"},
+                "phone": {"Source": "_source.phone", "ContentType": "PHONE_NUMBER"}},
+        Keys={"id": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}],
+              "caller": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["phone"]}]})
+    formats = ["+15553334444", "(555) 333-4444", "555.333.4444", "555-333-4444", "1 555 333 4444",
+               "+1 (555) 333 4444", "5553334444", "(555)333-4444"]
+    with ThreadPoolExecutor(len(formats)) as pool:
+        list(pool.map(lambda item: profiles.put_profile_object(
+            DomainName=domain, ObjectTypeName="Call", Object=json.dumps({"id": f"c{item[0]}", "phone": item[1]})),
+            enumerate(formats)))
+    assert len(_found(profiles, domain, "caller", "+15553334444")) == 1
+    assert profiles.get_domain(DomainName=domain)["Stats"]["ProfileCount"] == 1
