@@ -60,6 +60,8 @@ def test_an_asset_is_kept_on_the_profile_updated_field_by_field_and_found_by_its
     _put(profiles, domain, "Device", id="A-1", serial="SN-2", email="ann@example.com")
     assert _records(profiles, domain, ann, "_asset")["A-1"] == {
         "AssetId": "A-1", "SerialNumber": "SN-2", "AssetName": "Kettle", "Attributes": {"colour": "red"}}
+    _put(profiles, domain, "Device", id="A-1", serial="SN-2", email="ann@example.com")  # the same again: no change
+    assert _records(profiles, domain, ann, "_asset")["A-1"]["SerialNumber"] == "SN-2"
     assert _found(profiles, domain, "_assetId", "A-1") == [ann]
     assert _found(profiles, domain, "_assetName", "Kettle") == [ann]
     assert _found(profiles, domain, "_serialNumber", "SN-2") == [ann]

@@ -228,7 +228,10 @@ def _keep_record(db: Connection, domain_id: int, profile_id: str, standard: Stan
     if not isinstance(identifier, str):
         return
     existing = _find_object(db, domain_id, standard.name, identifier)
-    record = fields if existing is None else merged(jsontext.loads(existing.body), fields)
+    stored = None if existing is None else jsontext.loads(existing.body)
+    record = fields if stored is None else merged(stored, fields)
+    if record == stored and existing is not None and existing.profile_id == profile_id:
+        return  # a known record's usual object changes nothing: no update, no keys replaced
     body = jsontext.dumps(record)
     origin = _record_origin(standard.name, identifier)
     if existing is None:
