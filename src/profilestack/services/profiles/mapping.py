@@ -11,7 +11,7 @@ from profilestack import jsontext
 from profilestack.gateway.catalog import service_model
 from profilestack.services.profiles import source_templates
 from profilestack.services.profiles.errors import bad_request
-from profilestack.services.profiles.phone_numbers import with_dialable
+from profilestack.services.profiles.phone_numbers import other_form
 from profilestack.services.profiles.standard_objects import STANDARD_OBJECTS, standard_target
 
 MATCHING = ("PROFILE", "SECONDARY", "LOOKUP_ONLY")  # identifiers that find a profile, in search order
@@ -27,7 +27,8 @@ class MappedObject:
     profile_fields: dict[str, Any] = field(default_factory=dict)  # standard fields the object's targets fill
     inferred_fields: dict[str, Any] = field(default_factory=dict)  # what a profile created from it starts with
     standard: dict[str, dict[str, Any]] = field(default_factory=dict)  # standard object name → fields it fills
-    phone_keys: set[str] = field(default_factory=set)  # keys of PHONE_NUMBER fields: also kept in E.164 form
+    # keys of PHONE_NUMBER fields whose value is written otherwise than in E.164 form → that form, also kept
+    dialable_forms: dict[str, str] = field(default_factory=dict)
 
     def values_for(self, identifier: str) -> list[tuple[str, str]]:
         return self._in_every_form([(name, value) for name, (identifiers, value) in self.keys.items()
@@ -43,10 +44,9 @@ class MappedObject:
         return self._in_every_form(kept)
 
     def _in_every_form(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        if not self.phone_keys:
+        if not self.dialable_forms:
             return pairs
-        return [*(pair for pair in pairs if pair[0] not in self.phone_keys),
-                *with_dialable(pair for pair in pairs if pair[0] in self.phone_keys)]
+        return [*pairs, *((name, self.dialable_forms[name]) for name, _ in pairs if name in self.dialable_forms)]
 
 
 def parse_object(text: str) -> dict[str, Any]:
@@ -211,7 +211,9 @@ def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedOb
             identifiers = key.get("StandardIdentifiers") or ["PROFILE"]
             mapped.keys[name] = (identifiers, value)
             if all(content_types.get(field_name) == "PHONE_NUMBER" for field_name in key.get("FieldNames") or []):
-                mapped.phone_keys.add(name)
+                form = other_form(value)
+                if form is not None:
+                    mapped.dialable_forms[name] = form
             if "UNIQUE" in identifiers:
                 mapped.unique_key = value
     return mapped

@@ -15,7 +15,7 @@ _PHONE_LIKE = re.compile(r"[+(]?[0-9][0-9 ()./-]{5,40}\Z")  # what a search valu
 _NO_COUNTRY_CODE = "US"
 
 
-def dialable(value: str) -> str | None:
+def _dialable(value: str) -> str | None:
     """``value``'s E.164 form, or None when it cannot be a phone number."""
     if _E164.match(value):
         return value
@@ -35,12 +35,18 @@ def _parsed(value: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def other_form(value: str) -> str | None:
+    """``value``'s E.164 form when that is another value: what a phone key is also kept and searched as."""
+    form = _dialable(value)
+    return form if form != value else None
+
+
 def with_dialable(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Key (name, value) pairs of phone numbers, each followed by its E.164 form when that is another value."""
     result = []
     for name, value in pairs:
         result.append((name, value))
-        form = dialable(value)
-        if form is not None and form != value:
+        form = other_form(value)
+        if form is not None:
             result.append((name, form))
     return result

@@ -17,7 +17,7 @@ from profilestack import jsontext
 from profilestack.gateway.encoded import EncodedJson
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles.mapping import MAX_KEY_LENGTH
-from profilestack.services.profiles.phone_numbers import dialable, with_dialable
+from profilestack.services.profiles.phone_numbers import other_form, with_dialable
 from profilestack.services.profiles.tables import profile_keys, profile_objects, profiles_table
 from profilestack.store.prepared import Prepared
 from profilestack.store.statements import insert_ignoring_duplicates
@@ -219,8 +219,8 @@ def find_by_key(db: Connection, domain_id: int, key_name: str, values: list[str]
     found: dict[str, list[str]] = {}
     for value in dict.fromkeys(values):
         holders = key_holders(db, domain_id, key_name, value).keys()
-        form = dialable(value)  # a phone number in any format: also the E.164 form phone keys are kept in
-        if form is not None and form != value:
+        form = other_form(value)  # a phone number in any format: also the E.164 form phone keys are kept in
+        if form is not None:
             holders = holders | key_holders(db, domain_id, key_name, form).keys()
         for profile_id in holders:  # once, whatever gives it the key
             found.setdefault(profile_id, []).append(value)
