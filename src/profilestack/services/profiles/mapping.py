@@ -65,14 +65,7 @@ def parse_object(text: str) -> dict[str, Any]:
 def lookup(document: dict[str, Any], source: str) -> Any:
     """``_source.CustomerEndpoint.Address`` → the value at that path of the object, or None."""
     path = source.split(".")
-    if path and path[0] == "_source":
-        path = path[1:]
-    current: Any = document
-    for part in path:
-        if not isinstance(current, dict) or part not in current:
-            return None
-        current = current[part]
-    return current
+    return source_templates.walk(document, path[1:] if path[0] == "_source" else path)
 
 
 def field_value(source: str, document: dict[str, Any]) -> str | None:

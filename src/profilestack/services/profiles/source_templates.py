@@ -164,16 +164,20 @@ def _resolve(path: str, root: dict[str, Any], this: Any, data: dict[str, Any]) -
         return data.get(path)
     names = path.split(".")
     if names[0] == "_source":
-        current: Any = root
-    elif names[0] == "this":
-        current, names = this, names[1:]
-    else:  # a bare name is the current item's (the object's, outside #each)
-        current = this
+        return walk(root, names)
+    if names[0] == "this":
+        return walk(this, names[1:])
+    return walk(this, names)  # a bare name is the current item's (the object's, outside #each)
+
+
+def walk(value: Any, names: list[str]) -> Any:
+    """The value at a path of JSON objects (``["Address", "City"]``), or None where the path leads nowhere; the
+    mappings' JSON accessors read it too."""
     for name in names:
-        if not isinstance(current, dict) or name not in current:
+        if not isinstance(value, dict) or name not in value:
             return None
-        current = current[name]
-    return current
+        value = value[name]
+    return value
 
 
 def _truthy(value: Any) -> bool:
