@@ -14,7 +14,9 @@ from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.phone_numbers import other_form
 from profilestack.services.profiles.standard_objects import STANDARD_OBJECTS, standard_target
 
-MATCHING = ("PROFILE", "SECONDARY", "LOOKUP_ONLY")  # identifiers that find a profile, in search order
+# identifiers whose keys find a profile, in search order (ASSET, CASE and ORDER keys find it through a standard
+# record, after PROFILE ones: objects._matching_profile)
+MATCHING = ("PROFILE", "SECONDARY", "LOOKUP_ONLY")
 MAX_KEY_LENGTH = 255
 STANDARD_TARGET = "_profile."
 

@@ -74,7 +74,7 @@ _UPDATE_OBJECT = Prepared(update(profile_objects).where(*_ONE_OBJECT).values(
 
 # standard identifier → the standard object whose records keys of it name; matched after PROFILE keys
 _RECORD_TIES = {standard.tie: standard.name for standard in STANDARD_OBJECTS.values()}
-_MATCHING_ORDER = (MATCHING[0], *_RECORD_TIES, *MATCHING[1:])
+_MATCHING_ORDER = ("PROFILE", *_RECORD_TIES, "SECONDARY", "LOOKUP_ONLY")
 
 
 def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
