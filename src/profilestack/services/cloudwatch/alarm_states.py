@@ -29,7 +29,7 @@ from profilestack.services.cloudwatch.alarms import (
     rule_alarms,
     statistic_of,
 )
-from profilestack.services.cloudwatch.handlers import cloudwatch, query_series
+from profilestack.services.cloudwatch.handlers import cloudwatch, one_series, query_series
 from profilestack.services.cloudwatch.tables import cloudwatch_alarms
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ def evaluate(db: Connection, row: Row[Any], now: datetime) -> Verdict:
     start = now - timedelta(seconds=period * count)
     queries = queries_of(definition)
     try:
-        series = query_series(db, row.account_id, row.region, queries, start, now)[returned_query(queries)["Id"]]
+        returned = returned_query(queries)["Id"]
+        series = one_series(query_series(db, row.account_id, row.region, queries, start, now)[returned], returned)
     except AwsError as error:  # e.g. an expression whose inputs no longer fit together
         return Verdict(INSUFFICIENT_DATA, f"Unable to evaluate the alarm's metrics: {error.message}", "")
     moments = [start + timedelta(seconds=period * index) for index in range(count)]

@@ -30,6 +30,7 @@ from profilestack.services.cloudwatch.handlers import (
     combination,
     invalid,
     invalid_token,
+    one_series,
     query_series,
 )
 from profilestack.services.cloudwatch.statistics import is_supported
@@ -145,7 +146,10 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                       f"be one of {', '.join(MISSING_DATA)}.")
     check_actions(params)
     now = ctx.now()  # an expression that cannot be worked out is refused now rather than at every evaluation
-    query_series(ctx.db, ctx.account, ctx.region, queries_of(definition), now - timedelta(seconds=period), now)
+    queries = queries_of(definition)
+    results = query_series(ctx.db, ctx.account, ctx.region, queries, now - timedelta(seconds=period), now)
+    returned = returned_query(queries)["Id"]
+    one_series(results[returned], returned)
     return definition
 
 

@@ -1,73 +1,406 @@
-"""Metric math for GetMetricData: arithmetic over query results and SUM/AVG/MIN/MAX of METRICS()."""
+"""Metric math (the ``Expression`` of GetMetricData's and alarms' queries): CloudWatch's operators and functions
+over numbers, time series and arrays of time series. math_syntax.py reads the text; the choices where AWS does
+not say are in docs/decisions.md."""
 
 from __future__ import annotations
 
-import ast
+import itertools
+import math
 import operator
-from collections.abc import Callable
-from datetime import datetime
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from profilestack.services.cloudwatch.math_syntax import (
+    Array,
+    Call,
+    Chain,
+    Name,
+    Node,
+    Number,
+    SyntaxProblem,
+    Text,
+    Unary,
+    parse,
+)
 
 Series = dict[datetime, float]
-_OPERATORS: dict[type, Callable[[float, float], float]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-}
-_REDUCERS: dict[str, Callable[[list[float]], float]] = {
-    "SUM": sum, "AVG": lambda values: sum(values) / len(values), "MIN": min, "MAX": max,
-}
+
+
+@dataclass(frozen=True)
+class TimeSeries:
+    values: Series
+    label: str
+    period: int  # seconds between data points (FILL lays its gaps out by it)
+
+
+Scalar = float | None  # None: no value (the average of no data points)
+Value = Scalar | TimeSeries | list[TimeSeries]
 
 
 class ExpressionError(ValueError):
     pass
 
 
-def evaluate(expression: str, series: dict[str, Series], metrics: list[Series] | None = None) -> Series | float:
-    """``series``: every query result by id; ``metrics``: what METRICS() returns (the MetricStat results)."""
+class Unsupported(ExpressionError):
+    """A part of AWS's metric math that profilestack does not work out (SEARCH, ANOMALY_DETECTION_BAND, …)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    lookup: Callable[[str], Value]  # another query's value, by its id
+    metrics: list[tuple[str, TimeSeries]]  # the request's MetricStat results by id, in order: METRICS()
+    start: datetime  # the queried time range (FILL's gaps lie in it)
+    end: datetime
+
+
+def references(expression: str) -> set[str]:
+    """The names an expression reads (query ids, and bare words such as REPEAT): what must be worked out first."""
+    found: set[str] = set()
+    pending: list[Node] = [read(expression)]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Name):
+            found.add(node.name)
+        elif isinstance(node, Call):
+            pending.extend(node.arguments)
+        elif isinstance(node, Array):
+            pending.extend(node.items)
+        elif isinstance(node, Unary):
+            pending.append(node.operand)
+        elif isinstance(node, Chain):
+            pending.extend([node.first, *(operand for _, operand in node.rest)])
+    return found
+
+
+def read(expression: str) -> Node:
     try:
-        tree = ast.parse(expression, mode="eval")
-    except SyntaxError as exc:
-        raise ExpressionError(f"The expression {expression!r} is not valid metric math.") from exc
-    return _eval(tree.body, series, list(series.values()) if metrics is None else metrics)
+        return parse(expression)
+    except SyntaxProblem as problem:
+        raise ExpressionError(f"Not valid metric math: {problem}") from None
 
 
-def _combine(left: Series | float, right: Series | float, apply: Callable[[float, float], float]) -> Series | float:
-    def safe(a: float, b: float) -> float | None:
-        try:
-            return apply(a, b)
-        except ZeroDivisionError:
-            return None
-
-    if isinstance(left, dict) and isinstance(right, dict):
-        pairs = {moment: safe(left[moment], right[moment]) for moment in left.keys() & right.keys()}
-    elif isinstance(left, dict):
-        pairs = {moment: safe(value, right) for moment, value in left.items()}
-    elif isinstance(right, dict):
-        pairs = {moment: safe(left, value) for moment, value in right.items()}
-    else:
-        return apply(left, right)
-    return {moment: value for moment, value in pairs.items() if value is not None}
+def evaluate(expression: str, context: Context) -> Value:
+    return _value(read(expression), context)
 
 
-def _eval(node: ast.AST, series: dict[str, Series], metrics: list[Series]) -> Series | float | list[Series]:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        return float(node.value)
-    if isinstance(node, ast.Name):
-        if node.id not in series:
-            raise ExpressionError(f"The expression refers to {node.id}, which is not a query id.")
-        return series[node.id]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return _combine(-1.0, _eval(node.operand, series, metrics), operator.mul)
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        return _combine(_eval(node.left, series, metrics), _eval(node.right, series, metrics),
-                        _OPERATORS[type(node.op)])
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        name = node.func.id.upper()
-        if name == "METRICS" and not node.args:
-            return metrics
-        if name in _REDUCERS and len(node.args) == 1:
-            members = _eval(node.args[0], series, metrics)
-            members = members if isinstance(members, list) else [members]
-            moments = sorted({moment for member in members if isinstance(member, dict) for moment in member})
-            return {moment: _REDUCERS[name]([member[moment] for member in members
-                                             if isinstance(member, dict) and moment in member])
-                    for moment in moments}
-    raise ExpressionError("Only +, -, *, /, numbers, query ids and SUM/AVG/MIN/MAX(METRICS()) are supported.")
+# --- operators ---------------------------------------------------------------------------------------------------
+
+def _power(base: float, exponent: float) -> float:
+    result = base ** exponent
+    if isinstance(result, complex):
+        raise ValueError("no real power")
+    return result
+
+
+_OPERATORS: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "^": _power,
+    "==": lambda a, b: float(a == b), "!=": lambda a, b: float(a != b), "<": lambda a, b: float(a < b),
+    "<=": lambda a, b: float(a <= b), ">": lambda a, b: float(a > b), ">=": lambda a, b: float(a >= b),
+    "&&": lambda a, b: float(a != 0 and b != 0), "||": lambda a, b: float(a != 0 or b != 0),
+}
+_UNARY: dict[str, Callable[[float], float]] = {"-": operator.neg, "!": lambda a: float(a == 0)}
+
+
+def _defined(apply: Callable[..., float], *values: float) -> float | None:
+    """The result, or None where it has none (a division by zero, the logarithm of 0, an overflow): the data
+    point is left out, as CloudWatch leaves out what it cannot work out."""
+    try:
+        result = float(apply(*values))
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def _combine(left: Value, right: Value, apply: Callable[[float, float], float]) -> Value:
+    if isinstance(left, list):
+        if isinstance(right, list):
+            raise ExpressionError("Two arrays of time series cannot be combined with an operator.")
+        return [_series(_combine(item, right, apply)) for item in left]
+    if isinstance(right, list):
+        return [_series(_combine(left, item, apply)) for item in right]
+    if isinstance(left, TimeSeries) or isinstance(right, TimeSeries):
+        shape = left if isinstance(left, TimeSeries) else right
+        assert isinstance(shape, TimeSeries)
+        if isinstance(left, TimeSeries) and isinstance(right, TimeSeries):
+            pairs = ((moment, value, right.values[moment]) for moment, value in left.values.items()
+                     if moment in right.values)
+        elif isinstance(left, TimeSeries):
+            pairs = ((moment, value, right) for moment, value in left.values.items())  # type: ignore[misc]
+        else:
+            pairs = ((moment, left, value) for moment, value in shape.values.items())  # type: ignore[misc]
+        return _with_values(shape, {moment: result for moment, a, b in pairs
+                                    if a is not None and b is not None
+                                    and (result := _defined(apply, a, b)) is not None})
+    if left is None or right is None:
+        return None
+    return _defined(apply, left, right)
+
+
+def _each(value: Value, apply: Callable[[float], float]) -> Value:
+    """``apply`` to a number, every data point of a time series, or of every series of an array."""
+    if isinstance(value, list):
+        return [_series(_each(item, apply)) for item in value]
+    if isinstance(value, TimeSeries):
+        return _with_values(value, {moment: result for moment, point in value.values.items()
+                                    if (result := _defined(apply, point)) is not None})
+    return None if value is None else _defined(apply, value)
+
+
+def _with_values(series: TimeSeries, values: Series) -> TimeSeries:
+    return replace(series, values=values)
+
+
+def _series(value: Value) -> TimeSeries:
+    assert isinstance(value, TimeSeries)
+    return value
+
+
+# --- evaluation --------------------------------------------------------------------------------------------------
+
+def _value(node: Node, context: Context) -> Value:
+    if isinstance(node, Number):
+        return node.value
+    if isinstance(node, Name):
+        return context.lookup(node.name)
+    if isinstance(node, Text):
+        raise ExpressionError(f'The string "{node.value}" can only be the argument of METRICS().')
+    if isinstance(node, Array):
+        return _array([_value(item, context) for item in node.items])
+    if isinstance(node, Unary):
+        value = _value(node.operand, context)
+        for symbol in reversed(node.operators):
+            value = _each(value, _UNARY[symbol])
+        return value
+    if isinstance(node, Chain):
+        operands = [_value(node.first, context), *(_value(operand, context) for _, operand in node.rest)]
+        symbols = [symbol for symbol, _ in node.rest]
+        if symbols[0] == "^":  # from the right
+            result = operands[-1]
+            for symbol, left in zip(reversed(symbols), reversed(operands[:-1]), strict=True):
+                result = _combine(left, result, _OPERATORS[symbol])
+            return result
+        result = operands[0]
+        for symbol, right in zip(symbols, operands[1:], strict=True):
+            result = _combine(result, right, _OPERATORS[symbol])
+        return result
+    return _call(node, context)
+
+
+def _array(values: Sequence[Value]) -> list[TimeSeries]:
+    """``[m1, m2]``, ``[METRICS(), m3]``: the time series of its items, arrays' series in their place."""
+    series: list[TimeSeries] = []
+    for value in values:
+        if isinstance(value, TimeSeries):
+            series.append(value)
+        elif isinstance(value, list):
+            series.extend(value)
+        else:
+            raise ExpressionError("An array holds time series, not numbers.")
+    return series
+
+
+def _call(node: Call, context: Context) -> Value:
+    name = node.function
+    if name in UNSUPPORTED:
+        raise Unsupported(f"profilestack does not support {name} in metric math yet.")
+    if name == "METRICS":
+        return _metrics(node, context)
+    if name == "FILL":
+        return _fill(node, context)
+    function = FUNCTIONS.get(name)
+    if function is None:
+        raise ExpressionError(f"{name} is not a metric math function.")
+    arity, apply = function
+    arguments = [_value(argument, context) for argument in node.arguments]
+    if len(arguments) not in arity:
+        counts = " or ".join(str(count) for count in arity)
+        raise ExpressionError(f"{name} takes {counts} argument{'s' if arity != (1,) else ''}.")
+    return apply(*arguments)
+
+
+def _metrics(node: Call, context: Context) -> list[TimeSeries]:
+    """METRICS(): every MetricStat result of the request; METRICS("errors"): those whose id holds the text."""
+    if not node.arguments:
+        return [series for _, series in context.metrics]
+    if len(node.arguments) == 1 and isinstance(node.arguments[0], Text):
+        wanted = node.arguments[0].value
+        return [series for query_id, series in context.metrics if wanted in query_id]
+    raise ExpressionError('METRICS takes no argument, or a string: METRICS("errors").')
+
+
+def _fill(node: Call, context: Context) -> Value:
+    """FILL(m, value | REPEAT | LINEAR): the periods of the time range without a data point, given one."""
+    if len(node.arguments) != 2:
+        raise ExpressionError("FILL takes 2 arguments: a time series or array, and a number, REPEAT or LINEAR.")
+    value = _value(node.arguments[0], context)
+    how = node.arguments[1]
+    method = how.name if isinstance(how, Name) and how.name[0].isupper() else None  # query ids start lower case
+    filler = None if method else _value(how, context)
+    if method not in (None, "REPEAT", "LINEAR") or (method is None and not isinstance(filler, float | int)):
+        raise ExpressionError("FILL's second argument is a number, REPEAT or LINEAR.")
+
+    def filled(series: TimeSeries) -> TimeSeries:
+        moments = _periods(context.start, context.end, series.period)
+        if method is None:
+            return _with_values(series, {moment: series.values.get(moment, filler) for moment in moments})
+        return _with_values(series, _repeated(series.values, moments) if method == "REPEAT"
+                            else _interpolated(series.values, moments))
+
+    if isinstance(value, list):
+        return [filled(series) for series in value]
+    if isinstance(value, TimeSeries):
+        return filled(value)
+    raise ExpressionError("FILL's first argument is a time series or an array of them.")
+
+
+def _periods(start: datetime, end: datetime, period: int) -> list[datetime]:
+    count = math.ceil((end - start).total_seconds() / period)
+    return [start + timedelta(seconds=period * index) for index in range(count)]
+
+
+def _repeated(values: Series, moments: list[datetime]) -> Series:
+    """Each gap takes the value before it; a gap at the start, with none before it, stays empty."""
+    result, last = {}, None
+    for moment in moments:
+        last = values.get(moment, last)
+        if last is not None:
+            result[moment] = last
+    return {**result, **values}
+
+
+def _interpolated(values: Series, moments: list[datetime]) -> Series:
+    """Each gap between two values takes the straight line between them; gaps at either end stay empty."""
+    known = sorted(moment for moment in values)
+    result = dict(values)
+    for before, after in itertools.pairwise(known):
+        span = (after - before).total_seconds()
+        for moment in moments:
+            if before < moment < after:
+                share = (moment - before).total_seconds() / span
+                result[moment] = values[before] + (values[after] - values[before]) * share
+    return result
+
+
+# --- functions ---------------------------------------------------------------------------------------------------
+
+def _one_series(name: str, value: Value) -> TimeSeries:
+    if not isinstance(value, TimeSeries):
+        raise ExpressionError(f"{name} takes one time series.")
+    return value
+
+
+def _per_series(name: str, work: Callable[[TimeSeries], Series]) -> Callable[[Value], Value]:
+    """A function of one time series, applied to each series of an array too."""
+
+    def apply(value: Value) -> Value:
+        if isinstance(value, list):
+            return [_with_values(series, work(series)) for series in value]
+        series = _one_series(name, value)
+        return _with_values(series, work(series))
+
+    return apply
+
+
+def _steps(series: TimeSeries) -> list[tuple[datetime, float, datetime, float]]:
+    """(previous moment, previous value, moment, value) for each data point after the first, oldest first."""
+    ordered = sorted(series.values.items())
+    return [(before, was, moment, value) for (before, was), (moment, value) in itertools.pairwise(ordered)]
+
+
+def _running_sum(series: TimeSeries) -> Series:
+    total, result = 0.0, {}
+    for moment, value in sorted(series.values.items()):
+        total += value
+        result[moment] = total
+    return result
+
+
+def _aggregate(name: str, reduce: Callable[[list[float]], float]) -> Callable[[Value], Value]:
+    """Of one time series, a number (over all its data points); of an array, a time series (across the series at
+    each moment); of a number, the number."""
+
+    def apply(value: Value) -> Value:
+        if isinstance(value, TimeSeries):
+            return reduce(list(value.values.values())) if value.values else None
+        if isinstance(value, list):
+            if not value:
+                raise ExpressionError(f"{name} of an empty array.")
+            moments = sorted({moment for series in value for moment in series.values})
+            return TimeSeries({moment: reduce([series.values[moment] for series in value if moment in series.values])
+                               for moment in moments}, name, value[0].period)
+        return value
+
+    return apply
+
+
+def _if(condition: Value, when_true: Value, when_false: Value = None) -> Value:
+    """IF(condition, a[, b]): at each data point of the condition, a's value where it is not 0, else b's; without
+    b, those data points are left out."""
+    if isinstance(condition, list) or isinstance(when_true, list) or isinstance(when_false, list):
+        raise ExpressionError("IF works on time series and numbers, not arrays.")
+    if not isinstance(condition, TimeSeries):
+        return when_true if condition else when_false
+
+    def at(value: Value, moment: datetime) -> float | None:
+        return value.values.get(moment) if isinstance(value, TimeSeries) else value
+
+    chosen = {moment: at(when_true, moment) if point != 0 else at(when_false, moment)
+              for moment, point in condition.values.items()}
+    return _with_values(condition, {moment: value for moment, value in chosen.items() if value is not None})
+
+
+def _first_or_last(name: str, index: int) -> Callable[[Value], Value]:
+    def apply(value: Value) -> Value:
+        if not isinstance(value, list):
+            raise ExpressionError(f"{name} takes an array of time series.")
+        if not value:
+            raise ExpressionError(f"{name} of an empty array.")
+        return value[index]
+
+    return apply
+
+
+def _clock(part: Callable[[datetime], float]) -> Callable[[TimeSeries], Series]:
+    return lambda series: {moment: part(moment) for moment in series.values}
+
+
+def _integer(apply: Callable[[float], int]) -> Callable[[float], float]:
+    return lambda value: float(apply(value))
+
+
+FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[..., Value]]] = {
+    "ABS": ((1,), lambda value: _each(value, abs)),
+    "CEIL": ((1,), lambda value: _each(value, _integer(math.ceil))),
+    "FLOOR": ((1,), lambda value: _each(value, _integer(math.floor))),
+    "SQRT": ((1,), lambda value: _each(value, math.sqrt)),
+    "LOG": ((1,), lambda value: _each(value, math.log)),
+    "LOG10": ((1,), lambda value: _each(value, math.log10)),
+    "AVG": ((1,), _aggregate("AVG", statistics.fmean)),
+    "SUM": ((1,), _aggregate("SUM", math.fsum)),
+    "MIN": ((1,), _aggregate("MIN", min)),
+    "MAX": ((1,), _aggregate("MAX", max)),
+    "STDDEV": ((1,), _aggregate("STDDEV", statistics.pstdev)),
+    "DATAPOINT_COUNT": ((1,), lambda value: float(len(_one_series("DATAPOINT_COUNT", value).values))),
+    "METRIC_COUNT": ((1,), lambda value: float(len(_array([value])))),
+    "PERIOD": ((1,), lambda value: float(_one_series("PERIOD", value).period)),
+    "DIFF": ((1,), _per_series("DIFF", lambda series: {moment: value - was
+                                                       for _, was, moment, value in _steps(series)})),
+    "DIFF_TIME": ((1,), _per_series("DIFF_TIME", lambda series: {moment: (moment - before).total_seconds()
+                                                                 for before, _, moment, _ in _steps(series)})),
+    "RATE": ((1,), _per_series("RATE", lambda series: {
+        moment: (value - was) / (moment - before).total_seconds() for before, was, moment, value in _steps(series)})),
+    "RUNNING_SUM": ((1,), _per_series("RUNNING_SUM", _running_sum)),
+    "MINUTE": ((1,), _per_series("MINUTE", _clock(lambda moment: moment.minute))),
+    "HOUR": ((1,), _per_series("HOUR", _clock(lambda moment: moment.hour))),
+    "DAY": ((1,), _per_series("DAY", _clock(lambda moment: moment.isoweekday()))),  # 1 Monday … 7 Sunday
+    "EPOCH": ((1,), _per_series("EPOCH", _clock(lambda moment: moment.timestamp()))),
+    "FIRST": ((1,), _first_or_last("FIRST", 0)),
+    "LAST": ((1,), _first_or_last("LAST", -1)),
+    "REMOVE_EMPTY": ((1,), lambda value: [series for series in _array([value]) if series.values]),
+    "IF": ((2, 3), _if),
+}
+# AWS's functions profilestack does not work out: they answer NotImplemented rather than a wrong value
+UNSUPPORTED = frozenset({"SEARCH", "SERVICE_QUOTA", "INSIGHT_RULE_METRIC", "ANOMALY_DETECTION_BAND", "SORT", "SLICE",
+                         "TIME_SERIES", "LAMBDA", "CONCAT"})

@@ -15,7 +15,16 @@ from sqlalchemy import Connection, Row, insert, select
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.cleanup import prune_in_task
-from profilestack.services.cloudwatch.expressions import ExpressionError, Series, evaluate
+from profilestack.services.cloudwatch.expressions import (
+    Context,
+    ExpressionError,
+    Series,
+    TimeSeries,
+    Unsupported,
+    Value,
+    evaluate,
+    references,
+)
 from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric, identity
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
@@ -163,23 +172,80 @@ def metric_series(db: Connection, account: str, region: str, stat: dict[str, Any
 
 
 def query_series(db: Connection, account: str, region: str, queries: list[dict[str, Any]], start: datetime,
-                 end: datetime) -> dict[str, Series]:
-    """Every MetricDataQuery's values by its Id: metric stats read, then expressions worked out from them."""
-    results: dict[str, Series] = {}
+                 end: datetime) -> dict[str, Value]:
+    """Every MetricDataQuery's value by its Id: metric stats read, then expressions worked out from them, each
+    after the queries it reads (in any order in the request; a circle is refused)."""
+    results: dict[str, Value] = {}
+    metrics: list[tuple[str, TimeSeries]] = []
     for query in queries:
         if ("MetricStat" in query) == ("Expression" in query):
             raise invalid(f"The query {query['Id']} must have exactly one of MetricStat and Expression.")
         if "MetricStat" in query:
-            results[query["Id"]] = metric_series(db, account, region, query["MetricStat"], start, end)
-    metrics = list(results.values())
-    for query in queries:
-        if "Expression" in query:
-            try:
-                value = evaluate(query["Expression"], {k: v for k, v in results.items() if k != query["Id"]},
-                                 metrics)
-            except ExpressionError as exc:
-                raise invalid(str(exc)) from exc
-            results[query["Id"]] = value if isinstance(value, dict) else {}
+            stat = query["MetricStat"]
+            series = TimeSeries(metric_series(db, account, region, stat, start, end),
+                                query.get("Label") or stat["Metric"]["MetricName"], stat["Period"])
+            results[query["Id"]] = series
+            metrics.append((query["Id"], series))
+    context = Context(lambda query_id: _known(results, query_id), metrics, start, end)
+    for query in _in_dependency_order([query for query in queries if "Expression" in query]):
+        try:
+            results[query["Id"]] = evaluate(query["Expression"], context)
+        except Unsupported as exc:
+            raise AwsError("NotImplemented", str(exc), 501) from exc
+        except ExpressionError as exc:
+            raise invalid(f"Error in expression {query['Id']}: {exc}") from exc
+    return results
+
+
+def _known(results: dict[str, Value], query_id: str) -> Value:
+    if query_id not in results:
+        raise ExpressionError(f"{query_id} is not the id of a query of the request.")
+    return results[query_id]
+
+
+def _in_dependency_order(expressions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The expression queries, each after the expressions it reads."""
+    by_id = {query["Id"]: query for query in expressions}
+    waiting: dict[str, set[str]] = {}
+    for query in expressions:
+        try:
+            waiting[query["Id"]] = references(query["Expression"]) & by_id.keys()
+        except ExpressionError as exc:
+            raise invalid(f"Error in expression {query['Id']}: {exc}") from exc
+    ordered: list[dict[str, Any]] = []
+    while waiting:
+        ready = [query_id for query_id, needs in waiting.items() if not needs]
+        if not ready:
+            raise invalid(f"The expressions {', '.join(sorted(waiting))} refer to one another in a circle.")
+        for query_id in ready:
+            ordered.append(by_id[query_id])
+            del waiting[query_id]
+        for needs in waiting.values():
+            needs.difference_update(ready)
+    return ordered
+
+
+def one_series(value: Value, query_id: str) -> Series:
+    """An alarm's returned query as the one time series it watches (a number is no data point)."""
+    if isinstance(value, list):
+        raise invalid(f"The expression {query_id} gives {len(value)} time series; an alarm watches one.")
+    return value.values if isinstance(value, TimeSeries) else {}
+
+
+def _results(query: dict[str, Any], value: Value, ascending: bool) -> list[dict[str, Any]]:
+    """GetMetricData's results for one returned query: one, or one per time series of an array (each labelled by
+    its series, after the query's own label). A number has no data points: one result without values."""
+    label = query.get("Label")
+    if isinstance(value, list):
+        named = [(f"{label} {series.label}" if label else series.label, series.values) for series in value]
+    else:
+        values = value.values if isinstance(value, TimeSeries) else {}
+        named = [(label or (value.label if isinstance(value, TimeSeries) else query["Id"]), values)]
+    results = []
+    for name, values in named:
+        moments = sorted(values, reverse=not ascending)
+        results.append({"Id": query["Id"], "Label": name, "Timestamps": moments,
+                        "Values": [values[moment] for moment in moments], "StatusCode": "Complete"})
     return results
 
 
@@ -191,15 +257,8 @@ def get_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     queries = params["MetricDataQueries"]
     results = query_series(ctx.db, ctx.account, ctx.region, queries, start, end)
     ascending = params.get("ScanBy") == "TimestampAscending"
-    output = []
-    for query in queries:
-        if query.get("ReturnData", True) is False:
-            continue
-        moments = sorted(results[query["Id"]], reverse=not ascending)
-        label = query.get("Label") or (query["MetricStat"]["Metric"]["MetricName"] if "MetricStat" in query
-                                       else query["Id"])
-        output.append({"Id": query["Id"], "Label": label, "Timestamps": moments,
-                       "Values": [results[query["Id"]][moment] for moment in moments], "StatusCode": "Complete"})
+    output = [result for query in queries if query.get("ReturnData", True) is not False
+              for result in _results(query, results[query["Id"]], ascending)]
     return {"MetricDataResults": output, "Messages": []}
 
 
