@@ -115,6 +115,13 @@ def test_an_array_gives_one_result_per_series_under_the_querys_id(shop) -> None:
     assert by_minute(shop, found[1]) == {0: 10.0, 1: 0.0, 2: 5.0, 3: 0.0, 4: 0.0}
 
 
+def test_sort_orders_an_arrays_series_by_a_function_of_each(shop) -> None:
+    found = results(shop, {"Id": "top", "Expression": "SORT(METRICS(), MAX, DESC, 1)"},
+                    {"Id": "all", "Expression": "SORT([returns, orders], SUM, ASC)"})
+    assert [(result["Id"], result["Label"]) for result in found] == [
+        ("top", "Returns"), ("all", "Orders"), ("all", "Returns")]
+
+
 def test_queries_may_read_expressions_listed_after_them(shop) -> None:
     found = results(shop, {"Id": "doubled", "Expression": "total * 2"},
                     {"Id": "total", "Expression": "orders + returns", "ReturnData": False})
@@ -143,6 +150,8 @@ def error_of(shop, *expressions: dict) -> tuple[str, str, int]:
     ("FILL(orders, returns)", "Error in expression e1: FILL's second argument is a number, REPEAT or LINEAR."),
     ("METRICS() + [orders]", "Error in expression e1: Two arrays of time series cannot be combined with an operator."),
     ("[1, 2]", "Error in expression e1: An array holds time series, not numbers."),
+    ("SORT(METRICS(), SUM, UP)", "Error in expression e1: SORT takes an array, AVG, MAX, MIN, SUM or STDDEV, ASC or "
+                                 "DESC, and optionally a number of series."),
     ("1e999", "Error in expression e1: Not valid metric math: The number 1e999 is too large."),
     ("(" * 40 + "1" + ")" * 40,
      "Error in expression e1: Not valid metric math: The expression nests brackets more than 32 deep."),

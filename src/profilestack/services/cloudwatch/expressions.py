@@ -209,6 +209,8 @@ def _call(node: Call, context: Context) -> Value:
         return _metrics(node, context)
     if name == "FILL":
         return _fill(node, context)
+    if name == "SORT":
+        return _sort(node, context)
     function = FUNCTIONS.get(name)
     if function is None:
         raise ExpressionError(f"{name} is not a metric math function.")
@@ -253,6 +255,31 @@ def _fill(node: Call, context: Context) -> Value:
     if isinstance(value, TimeSeries):
         return filled(value)
     raise ExpressionError("FILL's first argument is a time series or an array of them.")
+
+
+_SORT_BY = ("AVG", "MAX", "MIN", "SUM", "STDDEV")
+
+
+def _sort(node: Call, context: Context) -> list[TimeSeries]:
+    """SORT(array, AVG | MAX | MIN | SUM | STDDEV, ASC | DESC[, n]): the series ordered by that function of each
+    (series without data points last), the first n of them when n is given."""
+    usage = "SORT takes an array, AVG, MAX, MIN, SUM or STDDEV, ASC or DESC, and optionally a number of series."
+    arguments = node.arguments
+    words = [argument.name for argument in arguments[1:3] if isinstance(argument, Name)]
+    if len(arguments) not in (3, 4) or len(words) != 2 or words[0] not in _SORT_BY or words[1] not in ("ASC", "DESC"):
+        raise ExpressionError(usage)
+    value = _value(arguments[0], context)
+    if not isinstance(value, list):
+        raise ExpressionError(usage)
+    limit = _value(arguments[3], context) if len(arguments) == 4 else float(len(value))
+    if not isinstance(limit, float) or limit < 0 or not limit.is_integer():
+        raise ExpressionError("SORT's number of series is a whole number.")
+    measure = FUNCTIONS[words[0]][1]
+    scored = [(measure(series), series) for series in value]
+    present = [(score, series) for score, series in scored if score is not None]
+    present.sort(key=lambda item: item[0], reverse=words[1] == "DESC")  # stable: ties keep the array's order
+    ordered = [series for _, series in present] + [series for score, series in scored if score is None]
+    return ordered[:int(limit)]
 
 
 def _periods(start: datetime, end: datetime, period: int) -> list[datetime]:
@@ -402,5 +429,5 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[..., Value]]] = {
     "IF": ((2, 3), _if),
 }
 # AWS's functions profilestack does not work out: they answer NotImplemented rather than a wrong value
-UNSUPPORTED = frozenset({"SEARCH", "SERVICE_QUOTA", "INSIGHT_RULE_METRIC", "ANOMALY_DETECTION_BAND", "SORT", "SLICE",
+UNSUPPORTED = frozenset({"SEARCH", "SERVICE_QUOTA", "INSIGHT_RULE_METRIC", "ANOMALY_DETECTION_BAND", "SLICE",
                          "TIME_SERIES", "LAMBDA", "CONCAT"})
