@@ -160,6 +160,18 @@ def test_an_expression_that_cannot_be_worked_out_is_invalid(shop, expression: st
     assert error_of(shop, {"Id": "e1", "Expression": expression}) == ("InvalidParameterValue", message, 400)
 
 
+def test_fill_lays_out_at_most_what_get_metric_data_returns(shop) -> None:
+    cloudwatch, namespace, start = shop
+    per_second = {**stat(namespace, "Orders", "orders"), "MetricStat": {
+        **stat(namespace, "Orders", "orders")["MetricStat"], "Period": 1}}
+    with pytest.raises(ClientError) as raised:  # two days of seconds: 172,800 data points
+        cloudwatch.get_metric_data(MetricDataQueries=[per_second, {"Id": "e1", "Expression": "FILL(orders, 0)"}],
+                                   StartTime=start - timedelta(days=2), EndTime=start)
+    assert raised.value.response["Error"]["Message"] == (
+        "Error in expression e1: FILL would give more than 100,800 data points: use a longer period or a shorter "
+        "time range.")
+
+
 def test_expressions_in_a_circle_are_refused(shop) -> None:
     assert error_of(shop, {"Id": "a", "Expression": "b + 1"}, {"Id": "b", "Expression": "a * orders"}) == (
         "InvalidParameterValue", "The expressions a, b refer to one another in a circle.", 400)

@@ -243,8 +243,14 @@ def _fill(node: Call, context: Context) -> Value:
     if method not in (None, "REPEAT", "LINEAR") or (method is None and not isinstance(filler, float | int)):
         raise ExpressionError("FILL's second argument is a number, REPEAT or LINEAR.")
 
+    laid_out = 0
+
     def filled(series: TimeSeries) -> TimeSeries:
+        nonlocal laid_out
         moments = _periods(context.start, context.end, series.period)
+        laid_out += len(moments)
+        if laid_out > MOST_FILLED:
+            raise _too_many_filled()
         if method is None:
             return _with_values(series, {moment: series.values.get(moment, filler) for moment in moments})
         return _with_values(series, _repeated(series.values, moments) if method == "REPEAT"
@@ -282,8 +288,18 @@ def _sort(node: Call, context: Context) -> list[TimeSeries]:
     return ordered[:int(limit)]
 
 
+MOST_FILLED = 100_800  # data points one FILL may lay out: GetMetricData's default MaxDatapoints
+
+
+def _too_many_filled() -> ExpressionError:
+    return ExpressionError(f"FILL would give more than {MOST_FILLED:,} data points: use a longer period or a "
+                           "shorter time range.")
+
+
 def _periods(start: datetime, end: datetime, period: int) -> list[datetime]:
     count = math.ceil((end - start).total_seconds() / period)
+    if count > MOST_FILLED:
+        raise _too_many_filled()
     return [start + timedelta(seconds=period * index) for index in range(count)]
 
 
@@ -299,14 +315,17 @@ def _repeated(values: Series, moments: list[datetime]) -> Series:
 
 def _interpolated(values: Series, moments: list[datetime]) -> Series:
     """Each gap between two values takes the straight line between them; gaps at either end stay empty."""
-    known = sorted(moment for moment in values)
+    known = sorted(values)
     result = dict(values)
-    for before, after in itertools.pairwise(known):
-        span = (after - before).total_seconds()
-        for moment in moments:
-            if before < moment < after:
-                share = (moment - before).total_seconds() / span
-                result[moment] = values[before] + (values[after] - values[before]) * share
+    following = 0  # the first known moment after the one being filled
+    for moment in moments:
+        while following < len(known) and known[following] <= moment:
+            following += 1
+        if moment in values or following == 0 or following == len(known):
+            continue
+        before, after = known[following - 1], known[following]
+        share = (moment - before).total_seconds() / (after - before).total_seconds()
+        result[moment] = values[before] + (values[after] - values[before]) * share
     return result
 
 
