@@ -195,3 +195,29 @@ def test_an_alarm_watches_an_expression_of_one_series_only(server, shop) -> None
     cloudwatch.put_metric_alarm(**base, Metrics=[*metrics, {"Id": "e1", "Expression": "FILL(orders, 0) + 2"}])
     alarm = cloudwatch.describe_alarms(AlarmNames=[base["AlarmName"]])["MetricAlarms"][0]
     assert alarm["Metrics"][-1]["Expression"] == "FILL(orders, 0) + 2"
+
+
+def test_dynamic_labels_are_worked_out_for_each_series(shop) -> None:
+    cloudwatch, namespace, start = shop
+    dimensions = [{"Name": "Queue", "Value": "billing"}]
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
+        {"MetricName": "Waiting", "Dimensions": dimensions, "Value": value, "Timestamp": start + timedelta(minutes=at)}
+        for at, value in ((0, 3.0), (1, 9.0), (2, 1.5))])
+    waiting = {"Id": "waiting", "Label": "${PROP('Dim.Queue')} ${PROP('MetricName')} (${PROP('Stat')}, "
+                                         "${PROP('Period')}s in ${PROP('Region')}): avg ${AVG}, ${DATAPOINT_COUNT} "
+                                         "points, max ${MAX} at ${MAX_TIME}, last ${LAST}, ${LABEL}",
+               "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": "Waiting", "Dimensions": dimensions},
+                              "Period": 60, "Stat": "Sum"}}
+    found = results(shop, waiting,
+                    {"Id": "each", "Expression": "METRICS()", "Label": "${PROP('MetricName')}: ${SUM}"},
+                    {"Id": "spread", "Expression": "waiting * 2", "Label": "${LABEL} ${MIN_MAX_RANGE} ${PROP('Nope')}"},
+                    {"Id": "nothing", "Expression": "IF(waiting > 100, waiting)", "Label": "${AVG} of nothing"})
+    labels = [(result["Id"], result["Label"]) for result in found]
+    peak = (start + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    shown = f"billing Waiting (Sum, 60s in us-east-1): avg 4.5, 3 points, max 9 at {peak}, last 1.5, Waiting"
+    assert labels == [
+        ("waiting", shown),
+        ("each", "Orders: 7"), ("each", "Returns: 15"), ("each", "Waiting: 13.5"),  # one label per series
+        ("spread", "spread 15 ${PROP('Nope')}"),  # what has no value stays as written
+        ("nothing", "${AVG} of nothing"),
+    ]

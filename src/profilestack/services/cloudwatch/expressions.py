@@ -9,7 +9,7 @@ import math
 import operator
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from profilestack.services.cloudwatch.math_syntax import (
@@ -33,6 +33,7 @@ class TimeSeries:
     values: Series
     label: str
     period: int  # seconds between data points (FILL lays its gaps out by it)
+    properties: dict[str, str] = field(default_factory=dict)  # what ${PROP('…')} labels read: MetricName, Dim.x, …
 
 
 Scalar = float | None  # None: no value (the average of no data points)

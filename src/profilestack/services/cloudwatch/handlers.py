@@ -25,6 +25,7 @@ from profilestack.services.cloudwatch.expressions import (
     evaluate,
     references,
 )
+from profilestack.services.cloudwatch.labels import dynamic_label, is_dynamic
 from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric, identity
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
@@ -182,9 +183,13 @@ def query_series(db: Connection, account: str, region: str, queries: list[dict[s
             raise invalid(f"The query {query['Id']} must have exactly one of MetricStat and Expression.")
         if "MetricStat" in query:
             stat = query["MetricStat"]
-            series = TimeSeries(metric_series(db, account, region, stat, start, end),
-                                query.get("Label") or stat["Metric"]["MetricName"], stat["Period"])
-            results[query["Id"]] = series
+            metric = stat["Metric"]
+            properties = {"MetricName": metric["MetricName"], "Namespace": metric["Namespace"],
+                          "Period": str(stat["Period"]), "Stat": stat["Stat"], "Region": region, "AccountId": account,
+                          **{f"Dim.{item['Name']}": item["Value"] for item in metric.get("Dimensions") or []}}
+            values = metric_series(db, account, region, stat, start, end)
+            label = _label(query.get("Label"), metric["MetricName"], values, properties)
+            results[query["Id"]] = series = TimeSeries(values, label, stat["Period"], properties)
             metrics.append((query["Id"], series))
     context = Context(lambda query_id: _known(results, query_id), metrics, start, end)
     for query in _in_dependency_order([query for query in queries if "Expression" in query]):
@@ -232,15 +237,25 @@ def one_series(value: Value, query_id: str) -> Series:
     return value.values if isinstance(value, TimeSeries) else {}
 
 
+def _label(label: str | None, default: str, values: Series, properties: dict[str, str]) -> str:
+    """A query's label for one series: its Label, worked out when dynamic, or the default."""
+    if not label:
+        return default
+    return dynamic_label(label, default, values, properties) if is_dynamic(label) else label
+
+
 def _results(query: dict[str, Any], value: Value, ascending: bool) -> list[dict[str, Any]]:
     """GetMetricData's results for one returned query: one, or one per time series of an array (each labelled by
-    its series, after the query's own label). A number has no data points: one result without values."""
+    its series, after the query's own static label). A number has no data points: one result without values."""
     label = query.get("Label")
     if isinstance(value, list):
-        named = [(f"{label} {series.label}" if label else series.label, series.values) for series in value]
+        named = [(f"{label} {one.label}" if label and not is_dynamic(label)
+                  else _label(label, one.label, one.values, one.properties), one.values) for one in value]
+    elif isinstance(value, TimeSeries):
+        named = [(value.label if "MetricStat" in query else _label(label, query["Id"], value.values,
+                                                                    value.properties), value.values)]
     else:
-        values = value.values if isinstance(value, TimeSeries) else {}
-        named = [(label or (value.label if isinstance(value, TimeSeries) else query["Id"]), values)]
+        named = [(label or query["Id"], {})]
     results = []
     for name, values in named:
         moments = sorted(values, reverse=not ascending)

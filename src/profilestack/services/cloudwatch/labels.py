@@ -1,0 +1,63 @@
+"""Dynamic labels: ``${AVG}``, ``${PROP('Dim.Service')}``, … in a GetMetricData query's ``Label``, worked out for
+each time series it labels (the choices where AWS does not say are in docs/decisions.md)."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Callable
+from datetime import datetime
+
+from profilestack.services.cloudwatch.expressions import Series
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)(?:\('([^']*)'\))?\}")
+
+
+def is_dynamic(label: str) -> bool:
+    return "${" in label
+
+
+def dynamic_label(label: str, default: str, values: Series, properties: dict[str, str]) -> str:
+    """``label`` with each placeholder replaced; one without a value here (a property the series does not have, a
+    statistic of no data points, a name CloudWatch does not define) stays as written."""
+    ordered = sorted(values.items())
+
+    def replaced(found: re.Match[str]) -> str:
+        name, argument = found.group(1), found.group(2)
+        if name == "PROP":
+            value = properties.get(argument or "")
+        elif name == "LABEL":
+            value = default
+        elif ordered and name in _STATISTICS:
+            value = _STATISTICS[name](ordered)
+        else:
+            value = None
+        return found.group(0) if value is None else value
+
+    return _PLACEHOLDER.sub(replaced, label)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def _moment(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Points = list[tuple[datetime, float]]  # oldest first, never empty
+_STATISTICS: dict[str, Callable[[Points], str]] = {
+    "AVG": lambda points: _number(statistics.fmean(value for _, value in points)),
+    "SUM": lambda points: _number(sum(value for _, value in points)),
+    "MIN": lambda points: _number(min(value for _, value in points)),
+    "MAX": lambda points: _number(max(value for _, value in points)),
+    "DATAPOINT_COUNT": lambda points: str(len(points)),
+    "FIRST": lambda points: _number(points[0][1]),
+    "LAST": lambda points: _number(points[-1][1]),
+    "FIRST_LAST_RANGE": lambda points: _number(points[-1][1] - points[0][1]),
+    "MIN_MAX_RANGE": lambda points: _number(max(v for _, v in points) - min(v for _, v in points)),
+    "FIRST_TIME": lambda points: _moment(points[0][0]),
+    "LAST_TIME": lambda points: _moment(points[-1][0]),
+    "MIN_TIME": lambda points: _moment(min(points, key=lambda point: point[1])[0]),
+    "MAX_TIME": lambda points: _moment(max(points, key=lambda point: point[1])[0]),
+}
