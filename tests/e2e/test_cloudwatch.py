@@ -81,6 +81,21 @@ def test_statistic_sets_and_metric_math(cloudwatch) -> None:
     assert by_id["rate"]["Timestamps"] == [now]
 
 
+def test_a_start_time_is_rounded_down_to_the_minute_as_cloudwatch_does(cloudwatch) -> None:
+    namespace, then = unique("Round"), minute() - timedelta(minutes=10)
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
+        {"MetricName": "Calls", "Value": 1, "Timestamp": then + timedelta(seconds=10)},
+        {"MetricName": "Calls", "Value": 2, "Timestamp": then + timedelta(seconds=50)}])
+    start, end = then + timedelta(seconds=30), then + timedelta(minutes=3)  # the first point lies before 30 s
+    statistics = cloudwatch.get_metric_statistics(Namespace=namespace, MetricName="Calls", StartTime=start,
+                                                  EndTime=end, Period=60, Statistics=["Sum"])["Datapoints"]
+    assert [(point["Timestamp"], point["Sum"]) for point in statistics] == [(then, 3.0)]
+    [result] = cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "calls", "MetricStat": {
+        "Metric": {"Namespace": namespace, "MetricName": "Calls"}, "Period": 60, "Stat": "Sum"}}],
+        StartTime=start, EndTime=end)["MetricDataResults"]
+    assert (result["Timestamps"], result["Values"]) == ([then], [3.0])
+
+
 def test_list_metrics_filters(cloudwatch) -> None:
     namespace = unique("App")
     cloudwatch.put_metric_data(Namespace=namespace, MetricData=[

@@ -109,6 +109,14 @@ def put_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def rounded_start(start: datetime, now: datetime) -> datetime:
+    """A StartTime as CloudWatch reads it: rounded down to the minute when less than 15 days ago, to 5 minutes up to
+    63 days ago, to the hour before that; periods are laid out from there."""
+    age = now - start
+    step = 60 if age < timedelta(days=15) else 300 if age < timedelta(days=63) else 3600
+    return datetime.fromtimestamp(int(start.timestamp()) // step * step, start.tzinfo)
+
+
 def check_period(period: int) -> None:
     if period % 60 and period not in (1, 5, 10, 30):
         raise invalid("The parameter Period must be 1, 5, 10, 30 or a multiple of 60.")
@@ -142,6 +150,7 @@ def get_metric_statistics(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     check_period(period)
     if end <= start:
         raise invalid("The parameter StartTime must be less than the parameter EndTime.")
+    start = rounded_start(start, ctx.now())
     if (end - start).total_seconds() / period > MAX_DATAPOINTS:
         raise combination(f"You have requested up to {int((end - start).total_seconds() // period)} datapoints, "
                           f"which exceeds the limit of {MAX_DATAPOINTS:,}. You may reduce the datapoints requested "
@@ -269,6 +278,7 @@ def get_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     start, end = params["StartTime"], params["EndTime"]
     if end <= start:
         raise invalid("The parameter StartTime must be less than the parameter EndTime.")
+    start = rounded_start(start, ctx.now())
     queries = params["MetricDataQueries"]
     results = query_series(ctx.db, ctx.account, ctx.region, queries, start, end)
     ascending = params.get("ScanBy") == "TimestampAscending"
