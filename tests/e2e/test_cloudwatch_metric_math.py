@@ -3,7 +3,7 @@ in any order, and the errors of expressions that cannot be worked out."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from botocore.exceptions import ClientError
@@ -221,3 +221,18 @@ def test_dynamic_labels_are_worked_out_for_each_series(shop) -> None:
         ("spread", "spread 15 ${PROP('Nope')}"),  # what has no value stays as written
         ("nothing", "${AVG} of nothing"),
     ]
+
+
+def test_label_times_are_shown_in_the_requested_time_zone(shop) -> None:
+    cloudwatch, namespace, start = shop
+    query = {**stat(namespace, "Orders", "orders", "peak ${MAX_TIME}"), "ReturnData": True}
+    [result] = cloudwatch.get_metric_data(MetricDataQueries=[query], StartTime=start,
+                                          EndTime=start + timedelta(minutes=WINDOW),
+                                          LabelOptions={"Timezone": "-0130"})["MetricDataResults"]
+    peak = (start + timedelta(minutes=3)).astimezone(timezone(-timedelta(hours=1, minutes=30)))
+    assert result["Label"] == f"peak {peak.isoformat()}" and peak.isoformat().endswith("-01:30")
+    with pytest.raises(ClientError) as raised:
+        cloudwatch.get_metric_data(MetricDataQueries=[query], StartTime=start, EndTime=start + timedelta(minutes=1),
+                                   LabelOptions={"Timezone": "+1:30"})
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert "LabelOptions.Timezone" in raised.value.response["Error"]["Message"]

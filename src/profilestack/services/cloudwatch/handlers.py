@@ -7,7 +7,7 @@ query-compatible mode, query); the gateway decodes them all to the same paramete
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, insert, select
@@ -25,7 +25,7 @@ from profilestack.services.cloudwatch.expressions import (
     evaluate,
     references,
 )
-from profilestack.services.cloudwatch.labels import dynamic_label, is_dynamic
+from profilestack.services.cloudwatch.labels import dynamic_label, is_dynamic, label_zone
 from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric, identity
 from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
@@ -182,7 +182,7 @@ def metric_series(db: Connection, account: str, region: str, stat: dict[str, Any
 
 
 def query_series(db: Connection, account: str, region: str, queries: list[dict[str, Any]], start: datetime,
-                 end: datetime) -> dict[str, Value]:
+                 end: datetime, zone: tzinfo = UTC) -> dict[str, Value]:
     """Every MetricDataQuery's value by its Id: metric stats read, then expressions worked out from them, each
     after the queries it reads (in any order in the request; a circle is refused)."""
     results: dict[str, Value] = {}
@@ -197,7 +197,7 @@ def query_series(db: Connection, account: str, region: str, queries: list[dict[s
                           "Period": str(stat["Period"]), "Stat": stat["Stat"], "Region": region, "AccountId": account,
                           **{f"Dim.{item['Name']}": item["Value"] for item in metric.get("Dimensions") or []}}
             values = metric_series(db, account, region, stat, start, end)
-            label = _label(query.get("Label"), metric["MetricName"], values, properties)
+            label = _label(query.get("Label"), metric["MetricName"], values, properties, zone)
             results[query["Id"]] = series = TimeSeries(values, label, stat["Period"], properties)
             metrics.append((query["Id"], series))
     context = Context(lambda query_id: _known(results, query_id), metrics, start, end)
@@ -246,23 +246,23 @@ def one_series(value: Value, query_id: str) -> Series:
     return value.values if isinstance(value, TimeSeries) else {}
 
 
-def _label(label: str | None, default: str, values: Series, properties: dict[str, str]) -> str:
+def _label(label: str | None, default: str, values: Series, properties: dict[str, str], zone: tzinfo) -> str:
     """A query's label for one series: its Label, worked out when dynamic, or the default."""
     if not label:
         return default
-    return dynamic_label(label, default, values, properties) if is_dynamic(label) else label
+    return dynamic_label(label, default, values, properties, zone) if is_dynamic(label) else label
 
 
-def _results(query: dict[str, Any], value: Value, ascending: bool) -> list[dict[str, Any]]:
+def _results(query: dict[str, Any], value: Value, ascending: bool, zone: tzinfo) -> list[dict[str, Any]]:
     """GetMetricData's results for one returned query: one, or one per time series of an array (each labelled by
     its series, after the query's own static label). A number has no data points: one result without values."""
     label = query.get("Label")
     if isinstance(value, list):
         named = [(f"{label} {one.label}" if label and not is_dynamic(label)
-                  else _label(label, one.label, one.values, one.properties), one.values) for one in value]
+                  else _label(label, one.label, one.values, one.properties, zone), one.values) for one in value]
     elif isinstance(value, TimeSeries):
         named = [(value.label if "MetricStat" in query else _label(label, query["Id"], value.values,
-                                                                    value.properties), value.values)]
+                                                                    value.properties, zone), value.values)]
     else:
         named = [(label or query["Id"], {})]
     results = []
@@ -279,11 +279,15 @@ def get_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if end <= start:
         raise invalid("The parameter StartTime must be less than the parameter EndTime.")
     start = rounded_start(start, ctx.now())
+    zone = label_zone((params.get("LabelOptions") or {}).get("Timezone"))
+    if zone is None:
+        raise invalid(f"The value {params['LabelOptions']['Timezone']} for parameter LabelOptions.Timezone is "
+                      "invalid: it is + or - followed by four digits, such as +0130.")
     queries = params["MetricDataQueries"]
-    results = query_series(ctx.db, ctx.account, ctx.region, queries, start, end)
+    results = query_series(ctx.db, ctx.account, ctx.region, queries, start, end, zone)
     ascending = params.get("ScanBy") == "TimestampAscending"
     output = [result for query in queries if query.get("ReturnData", True) is not False
-              for result in _results(query, results[query["Id"]], ascending)]
+              for result in _results(query, results[query["Id"]], ascending, zone)]
     return {"MetricDataResults": output, "Messages": []}
 
 
