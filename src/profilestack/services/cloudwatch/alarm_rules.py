@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from profilestack.services.cloudwatch.scanning import Unreadable, scan
+
 STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|(ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*(?:"([^"]*)"|([^()"]*?))\s*\)|'
                     r"(TRUE|FALSE|NOT|AND|OR)\b)")
@@ -99,23 +101,20 @@ def _shown(token: tuple[str, str]) -> str:
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens, position = [], 0
-    while position < len(text):
-        if text[position:].strip() == "":
-            break
-        found = _TOKEN.match(text, position)
-        if found is None:
-            raise RuleError(f"cannot read the rule at character {position + 1}")
-        opened, closed, function, quoted, bare, word = found.groups()
-        if opened:
-            tokens.append(("(", ""))
-        elif closed:
-            tokens.append((")", ""))
-        elif function:
-            tokens.append((function, quoted if quoted is not None else bare))
-        else:
-            tokens.append(("word", word))
-        position = found.end()
+    tokens = []
+    try:
+        for found in scan(text, _TOKEN):
+            opened, closed, function, quoted, bare, word = found.groups()
+            if opened:
+                tokens.append(("(", ""))
+            elif closed:
+                tokens.append((")", ""))
+            elif function:
+                tokens.append((function, quoted if quoted is not None else bare))
+            else:
+                tokens.append(("word", word))
+    except Unreadable as unreadable:
+        raise RuleError(f"cannot read the rule at character {unreadable.position + 1}") from None
     if not tokens:
         raise RuleError("the rule is empty")
     return tokens

@@ -206,12 +206,8 @@ def _call(node: Call, context: Context) -> Value:
     name = node.function
     if name in UNSUPPORTED:
         raise Unsupported(f"profilestack does not support {name} in metric math yet.")
-    if name == "METRICS":
-        return _metrics(node, context)
-    if name == "FILL":
-        return _fill(node, context)
-    if name == "SORT":
-        return _sort(node, context)
+    if name in _READING_THEIR_WORDS:  # functions that read bare words or strings among their arguments
+        return _READING_THEIR_WORDS[name](node, context)
     function = FUNCTIONS.get(name)
     if function is None:
         raise ExpressionError(f"{name} is not a metric math function.")
@@ -448,6 +444,7 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[..., Value]]] = {
     "REMOVE_EMPTY": ((1,), lambda value: [series for series in _array([value]) if series.values]),
     "IF": ((2, 3), _if),
 }
+_READING_THEIR_WORDS: dict[str, Callable[[Call, Context], Value]] = {"METRICS": _metrics, "FILL": _fill, "SORT": _sort}
 # AWS's functions profilestack does not work out: they answer NotImplemented rather than a wrong value
 UNSUPPORTED = frozenset({"SEARCH", "SERVICE_QUOTA", "INSIGHT_RULE_METRIC", "ANOMALY_DETECTION_BAND", "SLICE",
                          "TIME_SERIES", "LAMBDA", "CONCAT"})

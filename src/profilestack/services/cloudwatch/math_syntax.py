@@ -10,6 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from profilestack.services.cloudwatch.scanning import Unreadable, scan
+
 _TOKEN = re.compile(r"""\s*(?:
     (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
   | (?P<string>"[^"]*"|'[^']*')
@@ -87,19 +89,16 @@ def parse(expression: str) -> Node:
 
 
 def _tokens(expression: str) -> list[tuple[str, str]]:
-    tokens, position = [], 0
-    while position < len(expression):
-        if expression[position:].strip() == "":
-            break
-        found = _TOKEN.match(expression, position)
-        if found is None:
-            raise SyntaxProblem(f"Unexpected {expression[position:].strip()[0]!r}.")
-        kind = found.lastgroup or ""
-        text = found.group(kind)
-        if kind == "word" and text in _SPELLED:
-            kind, text = "operator", _SPELLED[text]
-        tokens.append((kind, text))
-        position = found.end()
+    tokens = []
+    try:
+        for found in scan(expression, _TOKEN):
+            kind = found.lastgroup or ""
+            text = found.group(kind)
+            if kind == "word" and text in _SPELLED:
+                kind, text = "operator", _SPELLED[text]
+            tokens.append((kind, text))
+    except Unreadable as unreadable:
+        raise SyntaxProblem(f"Unexpected {expression[unreadable.position]!r}.") from None
     if not tokens:
         raise SyntaxProblem("The expression is empty.")
     return tokens
