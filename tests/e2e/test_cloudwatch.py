@@ -96,6 +96,50 @@ def test_a_start_time_is_rounded_down_to_the_minute_as_cloudwatch_does(cloudwatc
     assert (result["Timestamps"], result["Values"]) == ([then], [3.0])
 
 
+def test_metrics_sent_with_their_entity_are_stored_as_any_other(cloudwatch) -> None:
+    namespace, now = unique("Entity"), minute()
+    entity = {"KeyAttributes": {"Type": "Service", "Name": "checkout", "Environment": "prod"},
+              "Attributes": {"PlatformType": "Generic"}}
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Plain", "Value": 1, "Timestamp": now}],
+                               EntityMetricData=[{"Entity": entity, "MetricData": [
+                                   {"MetricName": "Calls", "Value": 5, "Timestamp": now},
+                                   {"MetricName": "Calls", "Values": [1, 2], "Counts": [1, 3], "Timestamp": now}]}])
+    assert sorted(metric["MetricName"] for metric in cloudwatch.list_metrics(Namespace=namespace)["Metrics"]) == [
+        "Calls", "Plain"]
+    [point] = cloudwatch.get_metric_statistics(Namespace=namespace, MetricName="Calls", StartTime=now,
+                                               EndTime=now + timedelta(minutes=1), Period=60,
+                                               Statistics=["Sum", "SampleCount"])["Datapoints"]
+    assert (point["Sum"], point["SampleCount"]) == (12.0, 5.0)
+
+
+@pytest.mark.parametrize(("data", "entities", "message"), [
+    ([{"MetricName": "m", "Value": 1}] * 1001, [],
+     "A PutMetricData request must not hold more than 1000 metrics (MetricData and EntityMetricData together); this "
+     "one holds 1001."),
+    ([{"MetricName": "m", "Value": 1}] * 600, [{"Entity": {}, "MetricData": [{"MetricName": "m", "Value": 1}] * 401}],
+     "A PutMetricData request must not hold more than 1000 metrics (MetricData and EntityMetricData together); this "
+     "one holds 1001."),
+    ([], [{"Entity": {}, "MetricData": []}] * 3, "The parameter EntityMetricData must not hold more than 2 entities."),
+    ([{"MetricName": "m", "Values": list(range(151))}], [],
+     "The parameter MetricData.member.1.Values must not hold more than 150 values."),
+    ([{"MetricName": "m", "Value": 1, "StorageResolution": 5}], [],
+     "The value 5 for parameter MetricData.member.1.StorageResolution is invalid: it must be 1 or 60."),
+    ([{"MetricName": "m", "Value": 1e200}], [], "The value 1e+200 for parameter MetricData.member.1.Value is invalid: "
+                                                "it must be a number from -2^360 to 2^360, not too close to 0."),
+    ([], [{"Entity": {}, "MetricData": [{"MetricName": "m", "Values": [1, -1e-200]}]}],
+     "The value -1e-200 for parameter EntityMetricData.member.1.MetricData.member.1.Values is invalid: it must be a "
+     "number from -2^360 to 2^360, not too close to 0."),
+    ([{"MetricName": "m", "StatisticValues": {"SampleCount": 1, "Sum": 1e300, "Minimum": 1, "Maximum": 1}}], [],
+     "The value 1e+300 for parameter MetricData.member.1.StatisticValues.Sum is invalid: it must be a number from "
+     "-2^360 to 2^360, not too close to 0."),
+])
+def test_put_metric_data_keeps_cloudwatchs_limits(cloudwatch, data: list, entities: list, message: str) -> None:
+    namespace = unique("Limits")
+    assert error_of(cloudwatch.put_metric_data, Namespace=namespace, MetricData=data, EntityMetricData=entities) == (
+        "InvalidParameterValue", message)
+    assert cloudwatch.list_metrics(Namespace=namespace)["Metrics"] == []  # nothing of a refused request is kept
+
+
 def test_list_metrics_filters(cloudwatch) -> None:
     namespace = unique("App")
     cloudwatch.put_metric_data(Namespace=namespace, MetricData=[

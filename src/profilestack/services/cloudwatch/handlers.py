@@ -54,6 +54,20 @@ def combination(message: str) -> AwsError:
     return AwsError("InvalidParameterCombination", message, 400)
 
 
+MOST_METRICS_PER_PUT = 1000  # MetricData and EntityMetricData's metrics together
+MOST_ENTITIES_PER_PUT = 2
+MOST_VALUES = 150
+_LARGEST, _SMALLEST = 2.0 ** 360, 2.0 ** -360  # what CloudWatch keeps: ±2^360, and nothing nearer 0 but 0
+
+
+def _number(value: Any, where: str) -> float:
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > _LARGEST or 0 < abs(number) < _SMALLEST:
+        raise invalid(f"The value {value} for parameter {where} is invalid: it must be a number from -2^360 to "
+                      "2^360, not too close to 0.")
+    return number
+
+
 def _samples(datum: dict[str, Any], where: str) -> tuple[float, float, float, float, list | None]:
     """(count, sum, minimum, maximum, samples) of one MetricDatum."""
     given = [name for name in ("Value", "StatisticValues", "Values") if name in datum]
@@ -62,16 +76,19 @@ def _samples(datum: dict[str, Any], where: str) -> tuple[float, float, float, fl
             raise AwsError("MissingParameter", f"The parameter {where}.Value is required.", 400)
         raise combination(f"The parameters {where}.{given[0]} and {where}.{given[1]} are mutually exclusive and "
                           "you have specified both.")
+    if datum.get("StorageResolution", 60) not in (1, 60):
+        raise invalid(f"The value {datum['StorageResolution']} for parameter {where}.StorageResolution is invalid: "
+                      "it must be 1 or 60.")
     if "Value" in datum:
-        value = float(datum["Value"])
-        if not math.isfinite(value):
-            raise invalid(f"The value {datum['Value']} for parameter {where}.Value is invalid.")
+        value = _number(datum["Value"], f"{where}.Value")
         return 1.0, value, value, value, [[value, 1.0]]
     if "StatisticValues" in datum:
-        stats = datum["StatisticValues"]
-        return (float(stats["SampleCount"]), float(stats["Sum"]), float(stats["Minimum"]), float(stats["Maximum"]),
-                None)
-    values = [float(value) for value in datum["Values"]]
+        stats = {name: _number(number, f"{where}.StatisticValues.{name}")
+                 for name, number in datum["StatisticValues"].items()}
+        return stats["SampleCount"], stats["Sum"], stats["Minimum"], stats["Maximum"], None
+    if len(datum["Values"]) > MOST_VALUES:
+        raise invalid(f"The parameter {where}.Values must not hold more than {MOST_VALUES} values.")
+    values = [_number(value, f"{where}.Values") for value in datum["Values"]]
     counts = [float(count) for count in datum.get("Counts") or [1.0] * len(values)]
     if len(counts) != len(values):
         raise invalid(f"The parameters {where}.Values and {where}.Counts must be of the same size.")
@@ -79,6 +96,22 @@ def _samples(datum: dict[str, Any], where: str) -> tuple[float, float, float, fl
         raise invalid(f"The parameter {where}.Values must not be empty.")
     return (sum(counts), sum(v * c for v, c in zip(values, counts, strict=True)), min(values), max(values),
             [[v, c] for v, c in zip(values, counts, strict=True)])
+
+
+def _metric_data(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every MetricDatum of a PutMetricData, with where it is in the request: MetricData's, then each
+    EntityMetricData's (its entity is not kept: nothing reads it back)."""
+    entities = params.get("EntityMetricData") or []
+    if len(entities) > MOST_ENTITIES_PER_PUT:
+        raise invalid(f"The parameter EntityMetricData must not hold more than {MOST_ENTITIES_PER_PUT} entities.")
+    data = [(f"MetricData.member.{index}", datum) for index, datum in enumerate(params.get("MetricData") or [], 1)]
+    for number, entity in enumerate(entities, 1):
+        data += [(f"EntityMetricData.member.{number}.MetricData.member.{index}", datum)
+                 for index, datum in enumerate(entity.get("MetricData") or [], 1)]
+    if len(data) > MOST_METRICS_PER_PUT:
+        raise invalid(f"A PutMetricData request must not hold more than {MOST_METRICS_PER_PUT} metrics (MetricData "
+                      f"and EntityMetricData together); this one holds {len(data)}.")
+    return data
 
 
 _INSERT_DATAPOINT = Prepared(insert(cloudwatch_datapoints))
@@ -91,8 +124,7 @@ def put_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         raise invalid("The value AWS/ for parameter Namespace is invalid.")
     now = ctx.now()
     rows = []
-    for index, datum in enumerate(params.get("MetricData") or [], 1):
-        where = f"MetricData.member.{index}"
+    for where, datum in _metric_data(params):
         count, total, low, high, samples = _samples(datum, where)
         moment = datum.get("Timestamp") or now
         if moment < now - PAST_LIMIT or moment > now + FUTURE_LIMIT:
