@@ -226,3 +226,18 @@ def test_openid_connect_providers_for_ci_roles(server: Server) -> None:
     gone = _error(lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn))
     assert gone == {"Type": "Sender", "Code": "NoSuchEntity",
                     "Message": f"OpenIDConnect Provider not found for arn {arn}"}
+
+
+def test_a_login_profiles_sign_in_session_duration_is_kept_until_reset(server: Server, account) -> None:
+    user = make_user(server)
+    created = account.create_login_profile(UserName=user.name, Password=STRONG, MaxSigninSessionDuration=86400)
+    assert created["LoginProfile"]["MaxSigninSessionDuration"] == 86400
+    account.update_login_profile(UserName=user.name, PasswordResetRequired=True)  # the duration stays
+    profile = account.get_login_profile(UserName=user.name)["LoginProfile"]
+    assert (profile["MaxSigninSessionDuration"], profile["PasswordResetRequired"]) == (86400, True)
+    account.update_login_profile(UserName=user.name, Password="Another-Horse-7", MaxSigninSessionDuration=3600)
+    assert account.get_login_profile(UserName=user.name)["LoginProfile"]["MaxSigninSessionDuration"] == 3600
+    assert _error(lambda: account.update_login_profile(UserName=user.name, MaxSigninSessionDuration=7200,
+                                                       ResetMaxSigninSessionDuration=True))["Code"] == "InvalidInput"
+    account.update_login_profile(UserName=user.name, ResetMaxSigninSessionDuration=True)
+    assert "MaxSigninSessionDuration" not in account.get_login_profile(UserName=user.name)["LoginProfile"]

@@ -119,6 +119,26 @@ def test_role_shape_and_updates(iam) -> None:
     assert error_of(iam.get_role, RoleName=name)[0] == "NoSuchEntity"
 
 
+def test_a_roles_sign_in_session_duration_is_kept_until_reset(iam) -> None:
+    name = unique("signin")
+    path = f"/{name}/"
+    role = iam.create_role(RoleName=name, Path=path, MaxSigninSessionDuration=43200,
+                           AssumeRolePolicyDocument=trust({"Service": "lambda.amazonaws.com"}))["Role"]
+    assert role["MaxSigninSessionDuration"] == 43200
+    assert iam.get_role(RoleName=name)["Role"]["MaxSigninSessionDuration"] == 43200
+    iam.update_role(RoleName=name, MaxSigninSessionDuration=7200)
+    assert [r["MaxSigninSessionDuration"] for r in iam.list_roles(PathPrefix=path)["Roles"]] == [7200]
+    iam.update_role(RoleName=name, Description="kept")  # what an update leaves out stays
+    assert iam.get_role(RoleName=name)["Role"]["MaxSigninSessionDuration"] == 7200
+    assert error_of(iam.update_role, RoleName=name, MaxSigninSessionDuration=3600,
+                    ResetMaxSigninSessionDuration=True) == (
+        "InvalidInput", "You cannot specify MaxSigninSessionDuration and set ResetMaxSigninSessionDuration to true in "
+                        "the same request.", 400)
+    iam.update_role(RoleName=name, ResetMaxSigninSessionDuration=True)
+    assert "MaxSigninSessionDuration" not in iam.get_role(RoleName=name)["Role"]  # unset: left out
+    iam.delete_role(RoleName=name)
+
+
 def test_trust_policies_are_validated(iam) -> None:
     code, message, status = error_of(iam.create_role, RoleName=unique("r"),
                                      AssumeRolePolicyDocument=document(allow("sts:AssumeRole")))

@@ -177,6 +177,7 @@ def test_the_role_cannot_be_changed_except_its_description(server) -> None:
         "delete_role_policy": {"PolicyName": "extra"},
         "put_role_permissions_boundary": {"PermissionsBoundary": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
         "delete_role_permissions_boundary": {},
+        "update_role": {"MaxSigninSessionDuration": 3600},  # the role's settings, unlike its description
     }
     for operation, params in refused.items():
         with pytest.raises(ClientError) as raised:

@@ -22,6 +22,7 @@ from profilestack.services.iam.account_settings import save_settings, settings_o
 from profilestack.services.iam.entities import USER
 from profilestack.services.iam.errors import already_exists, no_such_entity
 from profilestack.services.iam.service import iam
+from profilestack.services.iam.signin_sessions import show_signin_duration, signin_duration_change
 from profilestack.services.iam.tables import iam_login_profiles
 from profilestack.services.iam.users import target_user
 
@@ -113,8 +114,8 @@ def _require_profile(ctx: CallContext, user: Row[Any]) -> Row[Any]:
 
 
 def _profile_shape(user: Row[Any], profile: Row[Any]) -> dict[str, Any]:
-    return {"LoginProfile": {"UserName": user.name, "CreateDate": profile.created_at,
-                             "PasswordResetRequired": profile.reset_required}}
+    return {"LoginProfile": show_signin_duration({"UserName": user.name, "CreateDate": profile.created_at,
+                                                  "PasswordResetRequired": profile.reset_required}, profile)}
 
 
 @iam.operation("CreateLoginProfile")
@@ -125,7 +126,8 @@ def create_login_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     _check(ctx.db, ctx.account, params["Password"], [])
     ctx.db.execute(insert(iam_login_profiles).values(
         user_id=user.id, password_hash=_hash(params["Password"]), previous_hashes=[],
-        reset_required=bool(params.get("PasswordResetRequired")), created_at=ctx.now()))
+        reset_required=bool(params.get("PasswordResetRequired")), created_at=ctx.now(),
+        max_signin_session_duration=params.get("MaxSigninSessionDuration")))
     return _profile_shape(user, login_profile_of(ctx.db, user.id))
 
 
@@ -147,12 +149,12 @@ def _set_password(ctx: CallContext, profile: Row[Any], password: str, reset_requ
 def update_login_profile(ctx: CallContext, params: dict[str, Any]) -> None:
     user = target_user(ctx, params)
     profile = _require_profile(ctx, user)
+    signin = signin_duration_change(params)
     reset = params.get("PasswordResetRequired", profile.reset_required)
     if params.get("Password") is not None:
         _set_password(ctx, profile, params["Password"], reset)
-    else:
-        ctx.db.execute(update(iam_login_profiles).where(iam_login_profiles.c.user_id == user.id)
-                       .values(reset_required=reset))
+    ctx.db.execute(update(iam_login_profiles).where(iam_login_profiles.c.user_id == user.id)
+                   .values(reset_required=reset, **signin))
 
 
 @iam.operation("DeleteLoginProfile")

@@ -16,6 +16,7 @@ from profilestack.services.iam.entities import ROLE
 from profilestack.services.iam.errors import delete_conflict
 from profilestack.services.iam.paging import page
 from profilestack.services.iam.service import iam
+from profilestack.services.iam.signin_sessions import show_signin_duration, signin_duration_change
 from profilestack.services.iam.tables import iam_instance_profiles
 from profilestack.services.iam.tags import add_tags
 from profilestack.services.iam.trust_principals import current_arns, effective_trust, principal_ids
@@ -32,6 +33,7 @@ def role_shape(db: Connection, row: Row[Any], detailed: bool = True,
     if row.description is not None:
         shape["Description"] = row.description
     shape["MaxSessionDuration"] = row.max_session_duration
+    show_signin_duration(shape, row)
     if detailed:
         entities.add_details(db, ROLE, row, shape)
         shape["RoleLastUsed"] = ({"LastUsedDate": row.last_used_at, "Region": row.last_used_region}
@@ -76,7 +78,8 @@ def create_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = entities.create(ctx, ROLE, params["RoleName"], params.get("Path"), boundary_arn=boundary,
                           **_trust_policy(ctx, params["AssumeRolePolicyDocument"]),
                           description=params.get("Description"),
-                          max_session_duration=params.get("MaxSessionDuration") or DEFAULT_SESSION_DURATION)
+                          max_session_duration=params.get("MaxSessionDuration") or DEFAULT_SESSION_DURATION,
+                          max_signin_session_duration=params.get("MaxSigninSessionDuration"))
     if params.get("Tags"):
         add_tags(ctx.db, "role", row.id, "Role", params["Tags"])
     return {"Role": role_shape(ctx.db, row)}
@@ -117,6 +120,10 @@ def update_role(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if "MaxSessionDuration" in params:
         refuse_if_service_linked(ctx, row)
         values["max_session_duration"] = params["MaxSessionDuration"]
+    signin = signin_duration_change(params)
+    if signin:
+        refuse_if_service_linked(ctx, row)
+        values.update(signin)
     if values:
         _update(ctx, row, **values)
     return {}

@@ -41,6 +41,7 @@ iam_roles = Table(
     Column("trust_principals", JSON),
     Column("description", String(1000)),
     Column("max_session_duration", Integer, nullable=False),
+    Column("max_signin_session_duration", Integer),  # None: unset, AWS Sign-In's own limit applies
     Column("last_used_at", UtcDateTime),
     Column("last_used_region", String(32)),
     Column("service_principal", String(256)),  # set on service-linked roles
@@ -157,6 +158,7 @@ iam_login_profiles = Table(
     Column("reset_required", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("changed_at", UtcDateTime),  # when the password was last set (None: not since it was created)
+    Column("max_signin_session_duration", Integer),  # None: unset
 )
 
 # Virtual MFA devices: the TOTP seed they share with the authenticator app, the user they are enabled for, and the
