@@ -83,6 +83,26 @@ def test_simulate_with_resources_and_resource_policy(iam) -> None:
     assert denied["MatchedStatements"][0]["SourcePolicyType"] == "resource"
 
 
+@pytest.mark.parametrize(("owner", "identity_allows", "decision"), [
+    (None, False, "allowed"),  # the caller's own account owns the object: its resource policy alone allows
+    (ACCOUNT, False, "allowed"),
+    (f"arn:aws:iam::{ACCOUNT}:root", False, "allowed"),
+    ("111122223333", False, "implicitDeny"),  # another account's object: both sides must allow
+    ("arn:aws:iam::111122223333:root", True, "allowed"),
+])
+def test_the_resource_owner_decides_whether_a_resource_policy_alone_allows(iam, owner, identity_allows,
+                                                                         decision) -> None:
+    caller = f"arn:aws:iam::{ACCOUNT}:user/someone"
+    bucket = document({"Effect": "Allow", "Principal": {"AWS": caller}, "Action": "s3:GetObject",
+                       "Resource": "arn:aws:s3:::shared/*"})
+    identity = document(allow("s3:GetObject") if identity_allows else allow("sqs:ListQueues"))
+    given = {"ResourceOwner": owner} if owner else {}
+    result = iam.simulate_custom_policy(PolicyInputList=[identity], ActionNames=["s3:GetObject"],
+                                        ResourceArns=["arn:aws:s3:::shared/report.csv"], ResourcePolicy=bucket,
+                                        CallerArn=caller, **given)["EvaluationResults"][0]
+    assert result["EvalDecision"] == decision
+
+
 def test_simulation_errors(iam) -> None:
     with pytest.raises(ClientError) as raised:
         iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/{unique('ghost')}",
@@ -91,6 +111,12 @@ def test_simulation_errors(iam) -> None:
     with pytest.raises(ClientError) as raised:
         iam.simulate_custom_policy(PolicyInputList=["{bad"], ActionNames=["s3:GetObject"])
     assert raised.value.response["Error"]["Code"] == "MalformedPolicyDocument"
+    with pytest.raises(ClientError) as raised:
+        iam.simulate_custom_policy(PolicyInputList=[document(allow())], ActionNames=["s3:GetObject"],
+                                   ResourceOwner="arn:aws:iam::someone:root")
+    assert raised.value.response["Error"] == {
+        "Type": "Sender", "Code": "InvalidInput",
+        "Message": "Invalid ResourceOwner: arn:aws:iam::someone:root names no account."}
 
 
 def test_simulation_takes_the_time_from_its_context_only(iam) -> None:

@@ -244,16 +244,17 @@ class PolicyAuthorizer:
                 raise AccessDenied(request.principal, request.action, decision.resource, decision.reason)
 
     def decide(self, request: AuthorizationRequest, policies: PolicySet | None = None,
-               context: dict[str, list[str]] | None = None, resource_policy: Policy | None = None
-               ) -> list[Decision]:
-        """One decision per resource; the simulator passes its own policies, context and resource policy."""
+               context: dict[str, list[str]] | None = None, resource_policy: Policy | None = None,
+               resource_owner: str | None = None) -> list[Decision]:
+        """One decision per resource; the simulator passes its own policies, context and resource policy, and the
+        account owning resources whose ARNs name none."""
         if _allowed_without_policies(request, root_allowed=policies is None):
             return [Decision("allowed", request.action, arn) for arn in request.resources or ["*"]]
-        return self._evaluated(request, policies, context, resource_policy)
+        return self._evaluated(request, policies, context, resource_policy, resource_owner)
 
     def _evaluated(self, request: AuthorizationRequest, policies: PolicySet | None = None,
-                   context: dict[str, list[str]] | None = None, resource_policy: Policy | None = None
-                   ) -> list[Decision]:
+                   context: dict[str, list[str]] | None = None, resource_policy: Policy | None = None,
+                   resource_owner: str | None = None) -> list[Decision]:
         """The engine's decision for each resource, for a call ``_allowed_without_policies`` did not settle."""
         principal = request.principal
         resources = request.resources or ["*"]
@@ -275,5 +276,6 @@ class PolicyAuthorizer:
             if owner is not None:
                 values["aws:resourceaccount"] = [owner]
             decisions.append(evaluate(policies, caller, request.action, arn, RequestContext(values, lazy),
-                                      resource_policy or self.store.resource_policy(request.action, arn)))
+                                      resource_policy or self.store.resource_policy(request.action, arn),
+                                      resource_owner))
         return decisions

@@ -187,7 +187,8 @@ def owning_account(arn: str) -> str | None:
 
 
 def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, context: ContextValues,
-             resource_policy: Policy | None = None) -> Decision:
+             resource_policy: Policy | None = None, resource_owner: str | None = None) -> Decision:
+    """``resource_owner``: the account of a resource whose ARN names none (an S3 object's), when it is known."""
     missing: set[str] = set()
     applicable = [match for match in policies.candidates(action) if _applies(match, resource, context, missing)]
     strength = None
@@ -220,7 +221,7 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
                        or all(layer in allowing for layer in _SCOPE_LAYERS[:len(policies.scopes)])))
     if policies.boundary is not None:
         decision.boundary_allows = boundary_ok
-    resource_account = account_of(resource)
+    resource_account = account_of(resource) or resource_owner or ""
     same_account = resource_account in ("", "aws", caller.account) or resource == "*"
 
     # A resource policy naming the caller itself allows within the account; naming the role behind a session

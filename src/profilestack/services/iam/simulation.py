@@ -9,7 +9,7 @@ from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.iam_policy.document import PolicyKind
-from profilestack.iam_policy.engine import Decision, Policy, PolicySet
+from profilestack.iam_policy.engine import Decision, Policy, PolicySet, account_of
 from profilestack.identity.principal import ASSUMED_ROLE, IAM_USER, Principal
 from profilestack.services.iam import entities
 from profilestack.services.iam.authorization import entity_policies, role_policy_set, user_policy_set
@@ -35,6 +35,17 @@ def _source(ctx: CallContext, arn: str) -> tuple[entities.EntityKind, Any]:
     if kind is None or parts[4] != ctx.account:
         raise AwsError("InvalidInput", f"Invalid ARN: {arn}", 400)
     return kind, entities.require(ctx.db, kind, ctx.account, rest.rsplit("/", 1)[-1])
+
+
+def _resource_owner(text: str | None) -> str | None:
+    """ResourceOwner's account: given as an account id or as an ARN naming it (``arn:aws:iam::111122223333:root``).
+    It owns the simulated resources whose ARNs name no account (S3's) and the simulated resource policy."""
+    if text is None:
+        return None
+    account = account_of(text) if text.startswith("arn:") else text
+    if not (len(account) == 12 and account.isascii() and account.isdigit()):
+        raise AwsError("InvalidInput", f"Invalid ResourceOwner: {text} names no account.", 400)
+    return account
 
 
 def _statement_shape(match) -> dict[str, Any]:
@@ -64,11 +75,12 @@ def _simulate(ctx: CallContext, params: dict[str, Any], principal: Principal, po
         resource_policy = Policy("ResourcePolicy", "resource", validated(params["ResourcePolicy"],
                                                                           PolicyKind.RESOURCE))
     context = _context(params.get("ContextEntries"))
+    owner = _resource_owner(params.get("ResourceOwner"))
     authorizer = ctx.app.authorizer
     results = []
     for action in params["ActionNames"]:
         request = AuthorizationRequest(principal, action, list(params.get("ResourceArns") or ["*"]), ctx.region, {})
-        for decision in authorizer.decide(request, policies, context, resource_policy):
+        for decision in authorizer.decide(request, policies, context, resource_policy, owner):
             results.append(_result(decision))
     return page(results, params, "EvaluationResults")
 
