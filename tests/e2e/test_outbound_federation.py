@@ -48,6 +48,12 @@ def test_a_token_names_its_caller_and_verifies_against_the_issuers_keys(server: 
                             issuer=issuer)
         assert claims["sub"] == user.arn and 100 < claims["exp"] - time.time() <= 120
         assert claims["https://sts.amazonaws.com/"]["request_tags"] == {"team": "cc"}
+    assert jwt.decode(user.client("sts").get_web_identity_token(  # the default subject mode, asked for by name
+        Audience=["x"], SigningAlgorithm="RS256", SubjectMode="AWSIdentity")["WebIdentityToken"],
+        options={"verify_signature": False})["sub"] == user.arn
+    code, message = refused(user.client("sts").get_web_identity_token, Audience=["x"], SigningAlgorithm="RS256",
+                            SubjectMode="OriginIdentity")
+    assert code == "ValidationError" and "aws:OriginIdentity/Subject" in message
     header, _, signature = token.split(".")
     forged = ".".join([header, jwt.utils.base64url_encode(json.dumps(
         {**claims, "sub": "arn:aws:iam::000000000000:root"}).encode()).decode(), signature])

@@ -29,6 +29,10 @@ def get_web_identity_token(ctx: CallContext, params: dict[str, Any]) -> dict[str
     algorithm = params.get("SigningAlgorithm") or "RS256"
     if algorithm not in ("RS256", "ES384"):
         raise AwsError("ValidationError", "SigningAlgorithm must be RS256 or ES384.", 400)
+    if params.get("SubjectMode") == "OriginIdentity":  # sessions here carry no trusted identity propagation context
+        raise AwsError("ValidationError", "SubjectMode OriginIdentity needs the calling session's trusted identity "
+                                          "propagation context to hold aws:OriginIdentity/Subject; this one holds "
+                                          "none.", 400)
     principal = ctx.principal
     audiences = params["Audience"]
     claims: dict[str, Any] = {
