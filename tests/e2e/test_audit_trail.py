@@ -142,6 +142,9 @@ def test_lookup_filters_by_source_resource_and_read_only(client) -> None:
     writes = _events(cloudtrail, LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}])
     assert all(e["ReadOnly"] == "false" for e in writes)
     assert "GetCallerIdentity" not in {e["EventName"] for e in writes}
+    # Insights events only: none (nothing here detects unusual activity), not the management events above
+    assert cloudtrail.lookup_events(EventCategory="insight", LookupAttributes=[
+        {"AttributeKey": "ResourceName", "AttributeValue": arn}])["Events"] == []
 
 
 def test_lookup_is_regional(client) -> None:

@@ -15,7 +15,8 @@ def test_a_trail_is_created_started_read_and_deleted(server: Server) -> None:
                                   EnableLogFileValidation=True, TagsList=[{"Key": "team", "Value": "cc"}])
     arn = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}"
     assert (created["TrailARN"], created["LogFileValidationEnabled"], created["IsMultiRegionTrail"],
-            created["SnsTopicARN"]) == (arn, True, False, f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts")
+            created["SnsTopicARN"], created["RecursiveLogging"]) == (
+        arn, True, False, f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts", True)  # recursive logging: on unless refused
     assert trails.get_trail_status(Name=name)["IsLogging"] is False  # an API-created trail waits for StartLogging
     trails.start_logging(Name=arn)
     status = trails.get_trail_status(Name=name)
@@ -37,6 +38,8 @@ def test_a_trail_is_created_started_read_and_deleted(server: Server) -> None:
     assert trails.get_insight_selectors(TrailName=name)["InsightSelectors"] == [
         {"InsightType": "ApiCallRateInsight"}]
 
+    assert trails.update_trail(Name=name, RecursiveLogging=False)["RecursiveLogging"] is False
+    assert trails.get_trail(Name=name)["Trail"]["RecursiveLogging"] is False
     trails.update_trail(Name=name, S3BucketName="other-logs", IsMultiRegionTrail=True)
     elsewhere = server.client("cloudtrail", "eu-west-2")
     (shadow,) = [item for item in elsewhere.describe_trails()["trailList"] if item["Name"] == name]

@@ -34,7 +34,7 @@ _NOT_DELIVERED = ("profilestack does not deliver log files: every call is kept i
                   "LookupEvents.")
 _SETTINGS = ("S3BucketName", "S3KeyPrefix", "SnsTopicName", "IncludeGlobalServiceEvents", "IsMultiRegionTrail",
              "EnableLogFileValidation", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn", "KmsKeyId",
-             "IsOrganizationTrail")
+             "IsOrganizationTrail", "RecursiveLogging")
 _trails = cloudtrail_trails.c
 
 
@@ -110,6 +110,7 @@ def _shape(row: Row[Any]) -> dict[str, Any]:
         "CloudWatchLogsRoleArn": settings.get("CloudWatchLogsRoleArn"), "KmsKeyId": settings.get("KmsKeyId"),
         "HasCustomEventSelectors": row.event_selectors is not None or row.advanced_event_selectors is not None,
         "HasInsightSelectors": bool(row.insight_selectors), "IsOrganizationTrail": False,
+        "RecursiveLogging": settings.get("RecursiveLogging", True),
     }
     if settings.get("SnsTopicName"):
         topic = settings["SnsTopicName"]
@@ -123,7 +124,8 @@ def _created_shape(row: Row[Any]) -> dict[str, Any]:
     return {key: shape.get(key) for key in ("Name", "S3BucketName", "S3KeyPrefix", "SnsTopicName", "SnsTopicARN",
                                             "IncludeGlobalServiceEvents", "IsMultiRegionTrail", "TrailARN",
                                             "LogFileValidationEnabled", "CloudWatchLogsLogGroupArn",
-                                            "CloudWatchLogsRoleArn", "KmsKeyId", "IsOrganizationTrail")}
+                                            "CloudWatchLogsRoleArn", "KmsKeyId", "IsOrganizationTrail",
+                                            "RecursiveLogging")}
 
 
 def _tags(items: list[dict[str, Any]]) -> dict[str, str]:
