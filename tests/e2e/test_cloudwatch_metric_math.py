@@ -172,6 +172,11 @@ def test_fill_lays_out_at_most_what_get_metric_data_returns(shop) -> None:
         "time range.")
 
 
+def test_two_queries_with_one_id_are_refused(shop) -> None:
+    assert error_of(shop, {"Id": "orders", "Expression": "1"}) == (
+        "InvalidParameterValue", "The Id orders is given to more than one query: each query's Id must be unique.", 400)
+
+
 def test_expressions_in_a_circle_are_refused(shop) -> None:
     assert error_of(shop, {"Id": "a", "Expression": "b + 1"}, {"Id": "b", "Expression": "a * orders"}) == (
         "InvalidParameterValue", "The expressions a, b refer to one another in a circle.", 400)

@@ -29,7 +29,8 @@ from profilestack.services.cloudwatch.alarms import (
     rule_alarms,
     statistic_of,
 )
-from profilestack.services.cloudwatch.handlers import cloudwatch, one_series, query_series
+from profilestack.services.cloudwatch.handlers import cloudwatch
+from profilestack.services.cloudwatch.metric_queries import one_series, query_series
 from profilestack.services.cloudwatch.tables import cloudwatch_alarms
 
 if TYPE_CHECKING:

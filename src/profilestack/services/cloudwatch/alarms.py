@@ -24,15 +24,9 @@ from profilestack.services.cloudwatch.alarm_evaluation import (
     MISSING_DATA,
 )
 from profilestack.services.cloudwatch.alarm_rules import Suppressor, alarm_name, parse, suppressed_by
-from profilestack.services.cloudwatch.handlers import (
-    check_period,
-    cloudwatch,
-    combination,
-    invalid,
-    invalid_token,
-    one_series,
-    query_series,
-)
+from profilestack.services.cloudwatch.errors import combination, invalid, invalid_token
+from profilestack.services.cloudwatch.handlers import cloudwatch
+from profilestack.services.cloudwatch.metric_queries import check_period, one_series, query_series
 from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_alarm_history, cloudwatch_alarms
 from profilestack.services.filters import in_callers_region, where_given

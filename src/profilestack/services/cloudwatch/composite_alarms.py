@@ -9,7 +9,8 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.alarm_rules import RuleError, alarm_name, parse
 from profilestack.services.cloudwatch.alarms import check_actions, definition_of, find_alarms, save_alarm
-from profilestack.services.cloudwatch.handlers import cloudwatch, combination, invalid
+from profilestack.services.cloudwatch.errors import combination, invalid
+from profilestack.services.cloudwatch.handlers import cloudwatch
 
 NOT_SUPPORTED = ("ActionConfiguration",)
 PERIODS = ("ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod")

@@ -16,7 +16,8 @@ from sqlalchemy import Row, delete, insert, select, update
 from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.cloudwatch.handlers import cloudwatch, invalid_token
+from profilestack.services.cloudwatch.errors import invalid_token
+from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.tables import cloudwatch_dashboards
 from profilestack.services.filters import names_missing
 from profilestack.services.next_token import page_result

@@ -7,27 +7,26 @@ query-compatible mode, query); the gateway decodes them all to the same paramete
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Row, insert, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.cleanup import prune_in_task
-from profilestack.services.cloudwatch.expressions import (
-    Context,
-    ExpressionError,
-    Series,
-    TimeSeries,
-    Unsupported,
-    Value,
-    evaluate,
-    references,
+from profilestack.services.cloudwatch.errors import combination, invalid, invalid_token
+from profilestack.services.cloudwatch.expressions import TimeSeries, Value
+from profilestack.services.cloudwatch.labels import is_dynamic, label_zone
+from profilestack.services.cloudwatch.metric_queries import (
+    buckets,
+    check_period,
+    query_label,
+    query_series,
+    rounded_start,
 )
-from profilestack.services.cloudwatch.labels import dynamic_label, is_dynamic, label_zone
-from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric, identity
-from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
+from profilestack.services.cloudwatch.metrics import find_metric, identity
+from profilestack.services.cloudwatch.statistics import is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
 from profilestack.services.filters import in_callers_region, where_given
 from profilestack.services.next_token import ascending, page_result
@@ -44,14 +43,6 @@ PAST_LIMIT, FUTURE_LIMIT = timedelta(days=14), timedelta(hours=2)
 MAX_DATAPOINTS = 1440
 LIST_PAGE = 500
 RETENTION_TASK = "cloudwatch.retention"
-
-
-def invalid(message: str) -> AwsError:
-    return AwsError("InvalidParameterValue", message, 400)
-
-
-def combination(message: str) -> AwsError:
-    return AwsError("InvalidParameterCombination", message, 400)
 
 
 MOST_METRICS_PER_PUT = 1000  # MetricData and EntityMetricData's metrics together
@@ -141,35 +132,6 @@ def put_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def rounded_start(start: datetime, now: datetime) -> datetime:
-    """A StartTime as CloudWatch reads it: rounded down to the minute when less than 15 days ago, to 5 minutes up to
-    63 days ago, to the hour before that; periods are laid out from there."""
-    age = now - start
-    step = 60 if age < timedelta(days=15) else 300 if age < timedelta(days=63) else 3600
-    return datetime.fromtimestamp(int(start.timestamp()) // step * step, start.tzinfo)
-
-
-def check_period(period: int) -> None:
-    if period % 60 and period not in (1, 5, 10, 30):
-        raise invalid("The parameter Period must be 1, 5, 10, 30 or a multiple of 60.")
-
-
-def _buckets(db: Connection, metric: int | None, start: datetime, end: datetime, period: int,
-             unit: str | None) -> dict[datetime, Bucket]:
-    buckets: dict[datetime, Bucket] = {}
-    if metric is None:
-        return buckets
-    query = select(cloudwatch_datapoints).where(cloudwatch_datapoints.c.metric_id == metric,
-                                                cloudwatch_datapoints.c.timestamp >= start,
-                                                cloudwatch_datapoints.c.timestamp < end)
-    if unit:
-        query = query.where(cloudwatch_datapoints.c.unit == unit)
-    for row in db.execute(query):
-        bucket = buckets.setdefault(bucket_start(row.timestamp, start, period), Bucket())
-        bucket.add(row.sample_count, row.sum, row.minimum, row.maximum, row.samples, row.unit)
-    return buckets
-
-
 @cloudwatch.operation("GetMetricStatistics")
 def get_metric_statistics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     statistics, extended = params.get("Statistics") or [], params.get("ExtendedStatistics") or []
@@ -189,7 +151,7 @@ def get_metric_statistics(ctx: CallContext, params: dict[str, Any]) -> dict[str,
                           "by increasing Period, or decreasing the time range.")
     metric = find_metric(ctx.db, identity(ctx, params["Namespace"], params["MetricName"], params.get("Dimensions")))
     datapoints = []
-    for moment, bucket in sorted(_buckets(ctx.db, metric, start, end, period, params.get("Unit")).items()):
+    for moment, bucket in sorted(buckets(ctx.db, metric, start, end, period, params.get("Unit")).items()):
         point: dict[str, Any] = {"Timestamp": moment, "Unit": bucket.unit}
         point.update({name: value_of(bucket, name) for name in statistics})
         if extended:
@@ -199,101 +161,15 @@ def get_metric_statistics(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     return {"Label": params["MetricName"], "Datapoints": datapoints}
 
 
-def metric_series(db: Connection, account: str, region: str, stat: dict[str, Any], start: datetime,
-                  end: datetime) -> Series:
-    """A MetricStat's values, per period."""
-    metric = stat["Metric"]
-    if not is_supported(stat["Stat"]):
-        raise invalid(f"The value {stat['Stat']} for parameter Stat is invalid.")
-    check_period(stat["Period"])
-    found = find_metric(db, (account, region, metric["Namespace"], metric["MetricName"],
-                             dimensions_key(metric.get("Dimensions"))))
-    buckets = _buckets(db, found, start, end, stat["Period"], stat.get("Unit"))
-    series = {moment: value_of(bucket, stat["Stat"]) for moment, bucket in buckets.items()}
-    return {moment: value for moment, value in series.items() if value is not None}
-
-
-def query_series(db: Connection, account: str, region: str, queries: list[dict[str, Any]], start: datetime,
-                 end: datetime, zone: tzinfo = UTC) -> dict[str, Value]:
-    """Every MetricDataQuery's value by its Id: metric stats read, then expressions worked out from them, each
-    after the queries it reads (in any order in the request; a circle is refused)."""
-    results: dict[str, Value] = {}
-    metrics: list[tuple[str, TimeSeries]] = []
-    for query in queries:
-        if ("MetricStat" in query) == ("Expression" in query):
-            raise invalid(f"The query {query['Id']} must have exactly one of MetricStat and Expression.")
-        if "MetricStat" in query:
-            stat = query["MetricStat"]
-            metric = stat["Metric"]
-            properties = {"MetricName": metric["MetricName"], "Namespace": metric["Namespace"],
-                          "Period": str(stat["Period"]), "Stat": stat["Stat"], "Region": region, "AccountId": account,
-                          **{f"Dim.{item['Name']}": item["Value"] for item in metric.get("Dimensions") or []}}
-            values = metric_series(db, account, region, stat, start, end)
-            label = _label(query.get("Label"), metric["MetricName"], values, properties, zone)
-            results[query["Id"]] = series = TimeSeries(values, label, stat["Period"], properties)
-            metrics.append((query["Id"], series))
-    context = Context(lambda query_id: _known(results, query_id), metrics, start, end)
-    for query in _in_dependency_order([query for query in queries if "Expression" in query]):
-        try:
-            results[query["Id"]] = evaluate(query["Expression"], context)
-        except Unsupported as exc:
-            raise AwsError("NotImplemented", str(exc), 501) from exc
-        except ExpressionError as exc:
-            raise invalid(f"Error in expression {query['Id']}: {exc}") from exc
-    return results
-
-
-def _known(results: dict[str, Value], query_id: str) -> Value:
-    if query_id not in results:
-        raise ExpressionError(f"{query_id} is not the id of a query of the request.")
-    return results[query_id]
-
-
-def _in_dependency_order(expressions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The expression queries, each after the expressions it reads."""
-    by_id = {query["Id"]: query for query in expressions}
-    waiting: dict[str, set[str]] = {}
-    for query in expressions:
-        try:
-            waiting[query["Id"]] = references(query["Expression"]) & by_id.keys()
-        except ExpressionError as exc:
-            raise invalid(f"Error in expression {query['Id']}: {exc}") from exc
-    ordered: list[dict[str, Any]] = []
-    while waiting:
-        ready = [query_id for query_id, needs in waiting.items() if not needs]
-        if not ready:
-            raise invalid(f"The expressions {', '.join(sorted(waiting))} refer to one another in a circle.")
-        for query_id in ready:
-            ordered.append(by_id[query_id])
-            del waiting[query_id]
-        for needs in waiting.values():
-            needs.difference_update(ready)
-    return ordered
-
-
-def one_series(value: Value, query_id: str) -> Series:
-    """An alarm's returned query as the one time series it watches (a number is no data point)."""
-    if isinstance(value, list):
-        raise invalid(f"The expression {query_id} gives {len(value)} time series; an alarm watches one.")
-    return value.values if isinstance(value, TimeSeries) else {}
-
-
-def _label(label: str | None, default: str, values: Series, properties: dict[str, str], zone: tzinfo) -> str:
-    """A query's label for one series: its Label, worked out when dynamic, or the default."""
-    if not label:
-        return default
-    return dynamic_label(label, default, values, properties, zone) if is_dynamic(label) else label
-
-
 def _results(query: dict[str, Any], value: Value, ascending: bool, zone: tzinfo) -> list[dict[str, Any]]:
     """GetMetricData's results for one returned query: one, or one per time series of an array (each labelled by
     its series, after the query's own static label). A number has no data points: one result without values."""
     label = query.get("Label")
     if isinstance(value, list):
         named = [(f"{label} {one.label}" if label and not is_dynamic(label)
-                  else _label(label, one.label, one.values, one.properties, zone), one.values) for one in value]
+                  else query_label(label, one.label, one.values, one.properties, zone), one.values) for one in value]
     elif isinstance(value, TimeSeries):
-        named = [(value.label if "MetricStat" in query else _label(label, query["Id"], value.values,
+        named = [(value.label if "MetricStat" in query else query_label(label, query["Id"], value.values,
                                                                     value.properties, zone), value.values)]
     else:
         named = [(label or query["Id"], {})]
@@ -340,10 +216,6 @@ def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return page_result(rows, params, lambda chunk: [
         {"Namespace": row.namespace, "MetricName": row.metric_name, "Dimensions": row.dimensions} for row in chunk],
         LIST_PAGE, "Metrics", invalid_token, place=lambda row: ascending(row.id))  # first recorded, first listed
-
-
-def invalid_token(_: str) -> AwsError:
-    return AwsError("InvalidNextToken", "The service couldn't process the NextToken.", 400)
 
 
 @cloudwatch.task(RETENTION_TASK, every=3600.0)

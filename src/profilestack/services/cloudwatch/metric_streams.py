@@ -16,7 +16,8 @@ from sqlalchemy import Row, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.cloudwatch.handlers import cloudwatch, combination, invalid, invalid_token
+from profilestack.services.cloudwatch.errors import combination, invalid, invalid_token
+from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.statistics import PERCENTILE
 from profilestack.services.cloudwatch.tables import cloudwatch_metric_streams
 from profilestack.services.filters import in_callers_region, names_missing

@@ -1,0 +1,145 @@
+"""Reading metrics for GetMetricData and alarms: a MetricStat's data points into periods, expressions worked out
+over them in the order they read one another, and the labels of what is returned."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudwatch.errors import invalid
+from profilestack.services.cloudwatch.expressions import (
+    Context,
+    ExpressionError,
+    Series,
+    TimeSeries,
+    Unsupported,
+    Value,
+    evaluate,
+    references,
+)
+from profilestack.services.cloudwatch.labels import dynamic_label, is_dynamic
+from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric
+from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
+from profilestack.services.cloudwatch.tables import cloudwatch_datapoints
+
+
+def rounded_start(start: datetime, now: datetime) -> datetime:
+    """A StartTime as CloudWatch reads it: rounded down to the minute when less than 15 days ago, to 5 minutes up to
+    63 days ago, to the hour before that; periods are laid out from there."""
+    age = now - start
+    step = 60 if age < timedelta(days=15) else 300 if age < timedelta(days=63) else 3600
+    return datetime.fromtimestamp(int(start.timestamp()) // step * step, start.tzinfo)
+
+
+def check_period(period: int) -> None:
+    if period % 60 and period not in (1, 5, 10, 30):
+        raise invalid("The parameter Period must be 1, 5, 10, 30 or a multiple of 60.")
+
+
+def buckets(db: Connection, metric: int | None, start: datetime, end: datetime, period: int,
+             unit: str | None) -> dict[datetime, Bucket]:
+    buckets: dict[datetime, Bucket] = {}
+    if metric is None:
+        return buckets
+    query = select(cloudwatch_datapoints).where(cloudwatch_datapoints.c.metric_id == metric,
+                                                cloudwatch_datapoints.c.timestamp >= start,
+                                                cloudwatch_datapoints.c.timestamp < end)
+    if unit:
+        query = query.where(cloudwatch_datapoints.c.unit == unit)
+    for row in db.execute(query):
+        bucket = buckets.setdefault(bucket_start(row.timestamp, start, period), Bucket())
+        bucket.add(row.sample_count, row.sum, row.minimum, row.maximum, row.samples, row.unit)
+    return buckets
+
+
+def metric_series(db: Connection, account: str, region: str, stat: dict[str, Any], start: datetime,
+                  end: datetime) -> Series:
+    """A MetricStat's values, per period."""
+    metric = stat["Metric"]
+    if not is_supported(stat["Stat"]):
+        raise invalid(f"The value {stat['Stat']} for parameter Stat is invalid.")
+    check_period(stat["Period"])
+    found = find_metric(db, (account, region, metric["Namespace"], metric["MetricName"],
+                             dimensions_key(metric.get("Dimensions"))))
+    periods = buckets(db, found, start, end, stat["Period"], stat.get("Unit"))
+    series = {moment: value_of(bucket, stat["Stat"]) for moment, bucket in periods.items()}
+    return {moment: value for moment, value in series.items() if value is not None}
+
+
+def query_series(db: Connection, account: str, region: str, queries: list[dict[str, Any]], start: datetime,
+                 end: datetime, zone: tzinfo = UTC) -> dict[str, Value]:
+    """Every MetricDataQuery's value by its Id: metric stats read, then expressions worked out from them, each
+    after the queries it reads (in any order in the request; a circle is refused)."""
+    results: dict[str, Value] = {}
+    metrics: list[tuple[str, TimeSeries]] = []
+    given: set[str] = set()
+    for query in queries:
+        if query["Id"] in given:
+            raise invalid(f"The Id {query['Id']} is given to more than one query: each query's Id must be unique.")
+        given.add(query["Id"])
+        if ("MetricStat" in query) == ("Expression" in query):
+            raise invalid(f"The query {query['Id']} must have exactly one of MetricStat and Expression.")
+        if "MetricStat" in query:
+            stat = query["MetricStat"]
+            metric = stat["Metric"]
+            properties = {"MetricName": metric["MetricName"], "Namespace": metric["Namespace"],
+                          "Period": str(stat["Period"]), "Stat": stat["Stat"], "Region": region, "AccountId": account,
+                          **{f"Dim.{item['Name']}": item["Value"] for item in metric.get("Dimensions") or []}}
+            values = metric_series(db, account, region, stat, start, end)
+            label = query_label(query.get("Label"), metric["MetricName"], values, properties, zone)
+            results[query["Id"]] = series = TimeSeries(values, label, stat["Period"], properties)
+            metrics.append((query["Id"], series))
+    context = Context(lambda query_id: _known(results, query_id), metrics, start, end)
+    for query in _in_dependency_order([query for query in queries if "Expression" in query]):
+        try:
+            results[query["Id"]] = evaluate(query["Expression"], context)
+        except Unsupported as exc:
+            raise AwsError("NotImplemented", str(exc), 501) from exc
+        except ExpressionError as exc:
+            raise invalid(f"Error in expression {query['Id']}: {exc}") from exc
+    return results
+
+
+def _known(results: dict[str, Value], query_id: str) -> Value:
+    if query_id not in results:
+        raise ExpressionError(f"{query_id} is not the id of a query of the request.")
+    return results[query_id]
+
+
+def _in_dependency_order(expressions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The expression queries, each after the expressions it reads."""
+    by_id = {query["Id"]: query for query in expressions}
+    waiting: dict[str, set[str]] = {}
+    for query in expressions:
+        try:
+            waiting[query["Id"]] = references(query["Expression"]) & by_id.keys()
+        except ExpressionError as exc:
+            raise invalid(f"Error in expression {query['Id']}: {exc}") from exc
+    ordered: list[dict[str, Any]] = []
+    while waiting:
+        ready = [query_id for query_id, needs in waiting.items() if not needs]
+        if not ready:
+            raise invalid(f"The expressions {', '.join(sorted(waiting))} refer to one another in a circle.")
+        for query_id in ready:
+            ordered.append(by_id[query_id])
+            del waiting[query_id]
+        for needs in waiting.values():
+            needs.difference_update(ready)
+    return ordered
+
+
+def one_series(value: Value, query_id: str) -> Series:
+    """An alarm's returned query as the one time series it watches (a number is no data point)."""
+    if isinstance(value, list):
+        raise invalid(f"The expression {query_id} gives {len(value)} time series; an alarm watches one.")
+    return value.values if isinstance(value, TimeSeries) else {}
+
+
+def query_label(label: str | None, default: str, values: Series, properties: dict[str, str], zone: tzinfo) -> str:
+    """A query's label for one series: its Label, worked out when dynamic, or the default."""
+    if not label:
+        return default
+    return dynamic_label(label, default, values, properties, zone) if is_dynamic(label) else label
