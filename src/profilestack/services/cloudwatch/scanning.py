@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 
 _REST_IS_SPACE = re.compile(r"\s*\Z")
-_SPACE = re.compile(r"\s*")
 
 
 class Unreadable(ValueError):
@@ -25,6 +24,7 @@ def scan(text: str, token: re.Pattern[str]) -> Iterator[re.Match[str]]:
     while not _REST_IS_SPACE.match(text, position):
         found = token.match(text, position)
         if found is None or found.end() == position:
-            raise Unreadable(_SPACE.match(text, position).end())  # type: ignore[union-attr]  (always matches)
+            rest = text[position:]
+            raise Unreadable(position + len(rest) - len(rest.lstrip()))
         yield found
         position = found.end()
