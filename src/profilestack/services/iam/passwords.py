@@ -152,9 +152,10 @@ def update_login_profile(ctx: CallContext, params: dict[str, Any]) -> None:
     signin = signin_duration_change(params)
     reset = params.get("PasswordResetRequired", profile.reset_required)
     if params.get("Password") is not None:
-        _set_password(ctx, profile, params["Password"], reset)
-    ctx.db.execute(update(iam_login_profiles).where(iam_login_profiles.c.user_id == user.id)
-                   .values(reset_required=reset, **signin))
+        _set_password(ctx, profile, params["Password"], reset)  # which sets reset_required too
+    if params.get("Password") is None or signin:
+        ctx.db.execute(update(iam_login_profiles).where(iam_login_profiles.c.user_id == user.id)
+                       .values(reset_required=reset, **signin))
 
 
 @iam.operation("DeleteLoginProfile")
