@@ -168,7 +168,11 @@ def test_invalid_input(cloudwatch) -> None:
         {"MetricName": "x", "Value": 1, "Timestamp": datetime.now(UTC) - timedelta(days=20)}])[1]
     now = minute()
     assert error_of(cloudwatch.get_metric_statistics, Namespace="App", MetricName="x", StartTime=now,
-                    EndTime=now + timedelta(hours=1), Period=61, Statistics=["Sum"])[0] == "InvalidParameterValue"
+                    EndTime=now + timedelta(hours=1), Period=61, Statistics=["Sum"]) == (
+        "InvalidParameterValue", "The parameter Period must be 1, 5, 10, 20, 30 or a multiple of 60.")
+    assert cloudwatch.get_metric_statistics(Namespace="App", MetricName="x", StartTime=now,  # a high-resolution one
+                                            EndTime=now + timedelta(minutes=1), Period=20,
+                                            Statistics=["Sum"])["Datapoints"] == []
     assert error_of(cloudwatch.get_metric_statistics, Namespace="App", MetricName="x", StartTime=now,
                     EndTime=now + timedelta(hours=1), Period=60)[0] == "InvalidParameterCombination"
     arabic_99 = "p\u0669\u0669"  # digits, but not the ASCII ones CloudWatch reads

@@ -224,8 +224,13 @@ def test_bad_definitions_and_unknown_alarms(cloudwatch) -> None:
          ("MissingParameter", "The parameter Threshold is required.")),
         ({**base, "ExtendedStatistic": "p99"},
          ("InvalidParameterCombination", "Exactly one of Statistic and ExtendedStatistic must be specified.")),
-        ({**base, "Period": 45}, ("InvalidParameterValue", "The parameter Period must be 1, 5, 10, 30 or a multiple "
+        ({**base, "Period": 45}, ("InvalidParameterValue", "The parameter Period must be 10, 20, 30 or a multiple "
                                                            "of 60.")),
+        ({**base, "Period": 5}, ("InvalidParameterValue", "The parameter Period must be 10, 20, 30 or a multiple "
+                                                          "of 60.")),  # fine for GetMetricData, not for an alarm
+        ({**base, "Period": 60, "EvaluationPeriods": 1441},
+         ("InvalidParameterValue", "With a Period under one hour, Period times EvaluationPeriods must not exceed one "
+                                   "day (86,400 seconds).")),
         ({**base, "DatapointsToAlarm": 2},
          ("InvalidParameterValue", "DatapointsToAlarm must be less than or equal to EvaluationPeriods.")),
         ({**base, "Period": 86400, "EvaluationPeriods": 8},

@@ -42,6 +42,8 @@ EVALUATE_ALL_TASK = "cloudwatch.evaluate_alarms"
 HISTORY_TASK = "cloudwatch.alarm_history_retention"
 HISTORY_RETENTION = timedelta(days=30)
 MAX_EVALUATION_SPAN = 7 * 86400  # Period x EvaluationPeriods, in seconds
+MAX_SHORT_EVALUATION_SPAN = 86400  # the same, for periods under an hour
+ALARM_SHORT_PERIODS = (10, 20, 30)  # high-resolution alarms' periods under a minute
 SINGLE_METRIC = ("MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit")
 NOT_SUPPORTED = ("ThresholdMetricId", "EvaluationWindow", "WarmUpConfiguration", "EvaluationCriteria",
                  "EvaluationInterval", "ActionConfiguration")
@@ -130,9 +132,12 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         raise AwsError("NotImplemented", f"profilestack does not evaluate {params['ComparisonOperator']} alarms "
                                          "(anomaly detection) yet.", 501)
     period = period_of(definition)
-    check_period(period)
+    check_period(period, ALARM_SHORT_PERIODS)
     if period * params["EvaluationPeriods"] > MAX_EVALUATION_SPAN:
         raise invalid("Period times EvaluationPeriods must not exceed 7 days (604,800 seconds).")
+    if period < 3600 and period * params["EvaluationPeriods"] > MAX_SHORT_EVALUATION_SPAN:
+        raise invalid("With a Period under one hour, Period times EvaluationPeriods must not exceed one day "
+                      "(86,400 seconds).")
     if params.get("DatapointsToAlarm", 1) > params["EvaluationPeriods"]:
         raise invalid("DatapointsToAlarm must be less than or equal to EvaluationPeriods.")
     if params.get("TreatMissingData", "missing") not in MISSING_DATA:

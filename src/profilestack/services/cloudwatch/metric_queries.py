@@ -34,9 +34,11 @@ def rounded_start(start: datetime, now: datetime) -> datetime:
     return datetime.fromtimestamp(int(start.timestamp()) // step * step, start.tzinfo)
 
 
-def check_period(period: int) -> None:
-    if period % 60 and period not in (1, 5, 10, 30):
-        raise invalid("The parameter Period must be 1, 5, 10, 30 or a multiple of 60.")
+def check_period(period: int, short: tuple[int, ...] = (1, 5, 10, 20, 30)) -> None:
+    """A multiple of 60 seconds, or one of the ``short`` periods of high-resolution data (an alarm's are 10, 20
+    and 30)."""
+    if period % 60 and period not in short:
+        raise invalid(f"The parameter Period must be {', '.join(map(str, short))} or a multiple of 60.")
 
 
 def buckets(db: Connection, metric: int | None, start: datetime, end: datetime, period: int,
