@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import pytest
@@ -292,8 +293,9 @@ def test_a_composite_alarm_follows_its_rule_over_its_children(cloudwatch) -> Non
     state_becomes(cloudwatch, high, "OK")
     state_becomes(cloudwatch, quiet, "OK")
     rule = f'ALARM("{high}") AND NOT ALARM(arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{quiet})'
+    propagation = {"AlarmTagsPropagation": {"Enabled": True, "ExcludedTagKeys": ["cost-center"]}}
     cloudwatch.put_composite_alarm(AlarmName=parent, AlarmRule=rule, AlarmActions=[TOPIC],
-                                   Tags=[{"Key": "team", "Value": "crm"}])
+                                   Tags=[{"Key": "team", "Value": "crm"}], ActionConfiguration=propagation)
 
     def composite() -> dict:
         (found,) = cloudwatch.describe_alarms(AlarmNames=[parent], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
@@ -301,6 +303,7 @@ def test_a_composite_alarm_follows_its_rule_over_its_children(cloudwatch) -> Non
 
     wait_for(lambda: composite()["StateValue"] == "OK", interval=0.1)
     assert (composite()["AlarmRule"], composite()["AlarmActions"]) == (rule, [TOPIC])
+    assert composite()["ActionConfiguration"] == propagation  # kept for the notifications it would shape
     assert composite()["StateReason"] == f"The alarm rule is FALSE: {high} is OK, {quiet} is OK."
 
     cloudwatch.set_alarm_state(AlarmName=high, StateValue="ALARM", StateReason="test")  # the parent follows at once
@@ -412,3 +415,48 @@ def test_a_suppressor_holds_back_a_composite_alarms_actions(clocked_server) -> N
         assert "ActionsSuppressedBy" not in parent_alarm()
     finally:
         offset.write_text("0")
+
+
+def test_a_wall_clock_window_evaluates_complete_periods_only(clocked_server) -> None:
+    server, offset = clocked_server
+    cloudwatch = server.client("cloudwatch")
+    namespace, sliding, wall_clock = unique("Clock"), unique("sliding"), unique("wall-clock")
+    put_at = datetime.now(UTC)
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Orders", "Value": 50}])
+    quiet = {"TreatMissingData": "notBreaching"}
+    cloudwatch.put_metric_alarm(**alarm_params(sliding, namespace, **quiet))
+    cloudwatch.put_metric_alarm(**alarm_params(
+        wall_clock, namespace, **quiet, EvaluationWindow={"WallClockWindow": {"Timezone": "UTC+05:30"}},
+        ActionConfiguration={"AlarmTagsPropagation": {"Enabled": True, "IncludedTagKeys": ["team"]}}))
+    state_becomes(cloudwatch, sliding, "ALARM")  # the current minute counts in a sliding window
+    state_becomes(cloudwatch, wall_clock, "OK")  # the last complete minute had no orders
+    described = alarm(cloudwatch, wall_clock)
+    assert described["EvaluationWindow"] == {"WallClockWindow": {"Timezone": "UTC+05:30"}}
+    assert described["ActionConfiguration"] == {"AlarmTagsPropagation": {"Enabled": True, "IncludedTagKeys": ["team"]}}
+    try:
+        offset.write_text(str(80 - put_at.second))  # 20 s into the next minute: the one with the orders is complete
+        fired = state_becomes(cloudwatch, wall_clock, "ALARM")
+    finally:
+        offset.write_text("0")
+    minute_with_orders = put_at.replace(second=0, microsecond=0)
+    assert json.loads(fired["StateReasonData"])["startDate"] == minute_with_orders.isoformat(timespec="milliseconds")
+
+
+def test_a_wall_clock_window_needs_a_calendar_period_and_a_time_zone(cloudwatch) -> None:
+    namespace, name = unique("Clock"), unique("clock")
+    cases = [
+        ({"Period": 120, "EvaluationWindow": {"WallClockWindow": {}}},
+         "A wall clock window needs a Period of 60, 300, 3600, 86400, 604800 seconds."),
+        ({"EvaluationWindow": {"WallClockWindow": {"Timezone": "Mars/Olympus"}}},
+         "The value Mars/Olympus for parameter EvaluationWindow.WallClockWindow.Timezone is invalid: it is neither an "
+         "IANA time zone name nor an offset such as +05:30."),
+        ({"EvaluationWindow": {"WallClockWindow": {"Timezone": "+05:33"}}},
+         "The value +05:33 for parameter EvaluationWindow.WallClockWindow.Timezone is invalid: an offset is at most 14 "
+         "hours, in whole multiples of 5 minutes."),
+    ]
+    for extra, message in cases:
+        assert error_of(cloudwatch.put_metric_alarm, **alarm_params(name, namespace, **extra))[:2] == (
+            "InvalidParameterValue", message)
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace, Period=86400, EvaluationPeriods=7,
+                                               EvaluationWindow={"WallClockWindow": {"Timezone": "America/New_York"}}))
+    assert alarm(cloudwatch, name)["EvaluationWindow"] == {"WallClockWindow": {"Timezone": "America/New_York"}}

@@ -15,6 +15,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK, Verdict, judge
 from profilestack.services.cloudwatch.alarm_rules import RuleError, parse
+from profilestack.services.cloudwatch.alarm_windows import evaluated_periods
 from profilestack.services.cloudwatch.alarms import (
     EVALUATE_ALL_TASK,
     EVALUATE_TASK,
@@ -28,7 +29,9 @@ from profilestack.services.cloudwatch.alarms import (
     returned_query,
     rule_alarms,
     statistic_of,
+    wall_clock_zone,
 )
+from profilestack.services.cloudwatch.expressions import Series
 from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.metric_queries import one_series, query_series
 from profilestack.services.cloudwatch.tables import cloudwatch_alarms
@@ -91,16 +94,22 @@ def evaluate(db: Connection, row: Row[Any], now: datetime) -> Verdict:
     if is_composite(row.definition):
         return _evaluate_rule(db, row, now)
     definition = row.definition
-    period, count = period_of(definition), definition["EvaluationPeriods"]
-    start = now - timedelta(seconds=period * count)
+    period = period_of(definition)
+    periods = evaluated_periods(now, period, definition["EvaluationPeriods"], wall_clock_zone(definition))
     queries = queries_of(definition)
     try:
         returned = returned_query(queries)["Id"]
-        series = one_series(query_series(db, row.account_id, row.region, queries, start, now)[returned], returned)
+
+        def read(start: datetime, end: datetime) -> Series:
+            return one_series(query_series(db, row.account_id, row.region, queries, start, end)[returned], returned)
+
+        if all(end - start == timedelta(seconds=period) for start, end in periods):
+            series = read(periods[0][0], periods[-1][1])
+        else:  # calendar days or weeks across a change of daylight saving time: each read on its own
+            series = {start: value for start, end in periods if (value := read(start, end).get(start)) is not None}
     except AwsError as error:  # e.g. an expression whose inputs no longer fit together
         return Verdict(INSUFFICIENT_DATA, f"Unable to evaluate the alarm's metrics: {error.message}", "")
-    moments = [start + timedelta(seconds=period * index) for index in range(count)]
-    return judge(definition, [(moment, series.get(moment)) for moment in moments], row.state_value, now,
+    return judge(definition, [(start, series.get(start)) for start, _ in periods], row.state_value, now,
                  statistic_of(definition), period)
 
 

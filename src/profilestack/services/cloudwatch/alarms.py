@@ -8,7 +8,7 @@ Alarm actions are kept and shown, not carried out: there is no SNS, Auto Scaling
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from profilestack.services.cloudwatch.alarm_evaluation import (
     MISSING_DATA,
 )
 from profilestack.services.cloudwatch.alarm_rules import Suppressor, alarm_name, parse, suppressed_by
+from profilestack.services.cloudwatch.alarm_windows import WALL_CLOCK_PERIODS, window_zone
 from profilestack.services.cloudwatch.errors import combination, invalid, invalid_token
 from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.metric_queries import check_period, one_series, query_series
@@ -45,8 +46,7 @@ MAX_EVALUATION_SPAN = 7 * 86400  # Period x EvaluationPeriods, in seconds
 MAX_SHORT_EVALUATION_SPAN = 86400  # the same, for periods under an hour
 ALARM_SHORT_PERIODS = (10, 20, 30)  # high-resolution alarms' periods under a minute
 SINGLE_METRIC = ("MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit")
-NOT_SUPPORTED = ("ThresholdMetricId", "EvaluationWindow", "WarmUpConfiguration", "EvaluationCriteria",
-                 "EvaluationInterval", "ActionConfiguration")
+NOT_SUPPORTED = ("ThresholdMetricId", "WarmUpConfiguration", "EvaluationCriteria", "EvaluationInterval")
 ACTION_LISTS = ("OKActions", "AlarmActions", "InsufficientDataActions")
 
 
@@ -107,6 +107,7 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     for name in NOT_SUPPORTED:
         if params.get(name) is not None:
             raise AwsError("NotImplemented", f"profilestack does not support {name} in alarms yet.", 501)
+
     definition = definition_of(params)
     if ("MetricName" in params) == bool(params.get("Metrics")):
         raise combination("Exactly one of MetricName and Metrics must be specified.")
@@ -133,6 +134,7 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                                          "(anomaly detection) yet.", 501)
     period = period_of(definition)
     check_period(period, ALARM_SHORT_PERIODS)
+    _check_window(definition, period)
     if period * params["EvaluationPeriods"] > MAX_EVALUATION_SPAN:
         raise invalid("Period times EvaluationPeriods must not exceed 7 days (604,800 seconds).")
     if period < 3600 and period * params["EvaluationPeriods"] > MAX_SHORT_EVALUATION_SPAN:
@@ -156,6 +158,29 @@ def find_alarms(ctx: CallContext, names: list[str]) -> list[Row[Any]]:
     table = cloudwatch_alarms
     return list(ctx.db.execute(select(table).where(in_callers_region(table, ctx), table.c.name.in_(names))
                                .order_by(table.c.name)))
+
+
+def wall_clock_zone(definition: dict[str, Any]) -> tzinfo | None:
+    """The time zone of the alarm's wall clock window; None for a sliding window (the default)."""
+    wall_clock = (definition.get("EvaluationWindow") or {}).get("WallClockWindow")
+    return None if wall_clock is None else window_zone(wall_clock.get("Timezone"))
+
+
+def _check_window(definition: dict[str, Any], period: int) -> None:
+    window = definition.get("EvaluationWindow")
+    if window is None:
+        return
+    if ("SlidingWindow" in window) == ("WallClockWindow" in window):
+        raise invalid("EvaluationWindow takes exactly one of SlidingWindow and WallClockWindow.")
+    if "WallClockWindow" not in window:
+        return
+    if period not in WALL_CLOCK_PERIODS:
+        raise invalid(f"A wall clock window needs a Period of {', '.join(map(str, WALL_CLOCK_PERIODS))} seconds.")
+    try:
+        wall_clock_zone(definition)
+    except ValueError as problem:
+        raise invalid(f"The value {window['WallClockWindow'].get('Timezone')} for parameter "
+                      f"EvaluationWindow.WallClockWindow.Timezone is invalid: {problem}.") from None
 
 
 def definition_of(params: dict[str, Any]) -> dict[str, Any]:
@@ -269,7 +294,8 @@ def _shown(row: Row[Any]) -> dict[str, Any]:
         alarm["StateReasonData"] = row.state_reason_data
     for name in ("AlarmDescription", "AlarmRule", *SINGLE_METRIC, "EvaluationPeriods", "DatapointsToAlarm",
                  "Threshold", "ComparisonOperator", "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics",
-                 "ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod"):
+                 "ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod",
+                 "EvaluationWindow", "ActionConfiguration"):
         if definition.get(name) is not None:
             alarm[name] = definition[name]
     return alarm

@@ -6,22 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from profilestack.gateway.context import CallContext
-from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.alarm_rules import RuleError, alarm_name, parse
 from profilestack.services.cloudwatch.alarms import check_actions, definition_of, find_alarms, save_alarm
 from profilestack.services.cloudwatch.errors import combination, invalid
 from profilestack.services.cloudwatch.handlers import cloudwatch
 
-NOT_SUPPORTED = ("ActionConfiguration",)
 PERIODS = ("ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod")
 
 
 @cloudwatch.operation("PutCompositeAlarm")
 def put_composite_alarm(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """The rule must read, and name existing alarms of this account and region other than itself."""
-    for name in NOT_SUPPORTED:
-        if params.get(name) is not None:
-            raise AwsError("NotImplemented", f"profilestack does not support {name} in composite alarms yet.", 501)
     try:
         rule = parse(params["AlarmRule"])
     except RuleError as error:
