@@ -446,7 +446,7 @@ def test_a_wall_clock_window_needs_a_calendar_period_and_a_time_zone(cloudwatch)
     namespace, name = unique("Clock"), unique("clock")
     cases = [
         ({"Period": 120, "EvaluationWindow": {"WallClockWindow": {}}},
-         "A wall clock window needs a Period of 60, 300, 3600, 86400, 604800 seconds."),
+         "A wall clock window needs a Period of 60, 300, 3600, 86400 or 604800 seconds."),
         ({"EvaluationWindow": {"WallClockWindow": {"Timezone": "Mars/Olympus"}}},
          "The value Mars/Olympus for parameter EvaluationWindow.WallClockWindow.Timezone is invalid: it is neither an "
          "IANA time zone name nor an offset such as +05:30."),

@@ -107,7 +107,6 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     for name in NOT_SUPPORTED:
         if params.get(name) is not None:
             raise AwsError("NotImplemented", f"profilestack does not support {name} in alarms yet.", 501)
-
     definition = definition_of(params)
     if ("MetricName" in params) == bool(params.get("Metrics")):
         raise combination("Exactly one of MetricName and Metrics must be specified.")
@@ -175,7 +174,8 @@ def _check_window(definition: dict[str, Any], period: int) -> None:
     if "WallClockWindow" not in window:
         return
     if period not in WALL_CLOCK_PERIODS:
-        raise invalid(f"A wall clock window needs a Period of {', '.join(map(str, WALL_CLOCK_PERIODS))} seconds.")
+        *others, last = map(str, WALL_CLOCK_PERIODS)
+        raise invalid(f"A wall clock window needs a Period of {', '.join(others)} or {last} seconds.")
     try:
         wall_clock_zone(definition)
     except ValueError as problem:
