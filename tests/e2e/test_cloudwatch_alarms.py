@@ -422,12 +422,14 @@ def test_a_wall_clock_window_evaluates_complete_periods_only(clocked_server) -> 
     cloudwatch = server.client("cloudwatch")
     namespace, sliding, wall_clock = unique("Clock"), unique("sliding"), unique("wall-clock")
     put_at = datetime.now(UTC)
-    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Orders", "Value": 50}])
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Orders", "Value": 50,
+                                                                 "Timestamp": put_at}])
     quiet = {"TreatMissingData": "notBreaching"}
     cloudwatch.put_metric_alarm(**alarm_params(sliding, namespace, **quiet))
-    cloudwatch.put_metric_alarm(**alarm_params(
+    wall_clock_alarm = alarm_params(
         wall_clock, namespace, **quiet, EvaluationWindow={"WallClockWindow": {"Timezone": "UTC+05:30"}},
-        ActionConfiguration={"AlarmTagsPropagation": {"Enabled": True, "IncludedTagKeys": ["team"]}}))
+        ActionConfiguration={"AlarmTagsPropagation": {"Enabled": True, "IncludedTagKeys": ["team"]}})
+    cloudwatch.put_metric_alarm(**wall_clock_alarm)
     state_becomes(cloudwatch, sliding, "ALARM")  # the current minute counts in a sliding window
     state_becomes(cloudwatch, wall_clock, "OK")  # the last complete minute had no orders
     described = alarm(cloudwatch, wall_clock)
@@ -435,6 +437,7 @@ def test_a_wall_clock_window_evaluates_complete_periods_only(clocked_server) -> 
     assert described["ActionConfiguration"] == {"AlarmTagsPropagation": {"Enabled": True, "IncludedTagKeys": ["team"]}}
     try:
         offset.write_text(str(80 - put_at.second))  # 20 s into the next minute: the one with the orders is complete
+        cloudwatch.put_metric_alarm(**wall_clock_alarm)  # evaluated when put (the minute's round may be further off)
         fired = state_becomes(cloudwatch, wall_clock, "ALARM")
     finally:
         offset.write_text("0")
