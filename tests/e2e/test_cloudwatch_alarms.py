@@ -463,3 +463,22 @@ def test_a_wall_clock_window_needs_a_calendar_period_and_a_time_zone(cloudwatch)
     cloudwatch.put_metric_alarm(**alarm_params(name, namespace, Period=86400, EvaluationPeriods=7,
                                                EvaluationWindow={"WallClockWindow": {"Timezone": "America/New_York"}}))
     assert alarm(cloudwatch, name)["EvaluationWindow"] == {"WallClockWindow": {"Timezone": "America/New_York"}}
+
+
+def test_a_percentile_alarm_may_ignore_too_few_samples(cloudwatch) -> None:
+    namespace, ignoring, evaluating = unique("Pct"), unique("ignoring"), unique("evaluating")
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Orders", "Values": [100],
+                                                                 "Counts": [5]}])
+
+    def p90(name: str, **extra) -> dict:
+        return {**{key: value for key, value in alarm_params(name, namespace).items() if key != "Statistic"},
+                "ExtendedStatistic": "p90", **extra}
+
+    cloudwatch.put_metric_alarm(**p90(ignoring, EvaluateLowSampleCountPercentile="ignore"))
+    cloudwatch.put_metric_alarm(**p90(evaluating))  # evaluated after the one put before it
+    state_becomes(cloudwatch, evaluating, "ALARM")
+    assert alarm(cloudwatch, ignoring)["StateValue"] == "INSUFFICIENT_DATA"  # p90 needs 100 samples, 5 came
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Orders", "Values": [100],
+                                                                 "Counts": [95]}])
+    cloudwatch.put_metric_alarm(**p90(ignoring, EvaluateLowSampleCountPercentile="ignore"))
+    state_becomes(cloudwatch, ignoring, "ALARM")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from profilestack.services.cloudwatch.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK, judge
+from profilestack.services.cloudwatch.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK, judge, too_few_samples
 
 START = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
@@ -44,3 +44,11 @@ def test_missing_data() -> None:
     assert verdict([None], current=ALARM, TreatMissingData="ignore")[0] == ALARM
     assert verdict([None], TreatMissingData="breaching")[0] == ALARM
     assert verdict([None], current=ALARM, TreatMissingData="notBreaching")[0] == OK
+
+
+@pytest.mark.parametrize(("statistic", "samples", "needed"), [
+    ("p99", 999, 1000), ("p99", 1000, None), ("p90", 5, 100), ("p90", 100, None), ("p50", 19, 20),
+    ("p25", 39, 40), ("p10", 99, 100), ("p100", 1, None), ("p0", 1, None), ("Average", 1, None),
+])
+def test_a_percentile_needs_10_over_its_distance_from_an_end(statistic: str, samples: float, needed) -> None:
+    assert too_few_samples(statistic, samples) == needed

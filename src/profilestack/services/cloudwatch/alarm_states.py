@@ -13,7 +13,14 @@ from sqlalchemy import Connection, Row, select, update
 from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.cloudwatch.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK, Verdict, judge
+from profilestack.services.cloudwatch.alarm_evaluation import (
+    ALARM,
+    INSUFFICIENT_DATA,
+    OK,
+    Verdict,
+    judge,
+    too_few_samples,
+)
 from profilestack.services.cloudwatch.alarm_rules import RuleError, parse
 from profilestack.services.cloudwatch.alarm_windows import evaluated_periods
 from profilestack.services.cloudwatch.alarms import (
@@ -107,6 +114,15 @@ def evaluate(db: Connection, row: Row[Any], now: datetime) -> Verdict:
             series = read(periods[0][0], periods[-1][1])
         else:  # calendar days or weeks across a change of daylight saving time: each read on its own
             series = {start: value for start, end in periods if (value := read(start, end).get(start)) is not None}
+        if definition.get("EvaluateLowSampleCountPercentile") == "ignore" and definition.get("ExtendedStatistic"):
+            counting = [{**query, "MetricStat": {**query["MetricStat"], "Stat": "SampleCount"}} for query in queries]
+            samples = sum(one_series(query_series(db, row.account_id, row.region, counting, periods[0][0],
+                                                  periods[-1][1])[returned], returned).values())
+            needed = too_few_samples(definition["ExtendedStatistic"], samples)
+            if needed is not None:
+                return Verdict(row.state_value, f"Unchanged: {samples:g} samples are too few for "
+                                                f"{definition['ExtendedStatistic']} (it needs {needed:g}), and low "
+                                                "sample counts are ignored.", row.state_reason_data or "")
     except AwsError as error:  # e.g. an expression whose inputs no longer fit together
         return Verdict(INSUFFICIENT_DATA, f"Unable to evaluate the alarm's metrics: {error.message}", "")
     return judge(definition, [(start, series.get(start)) for start, _ in periods], row.state_value, now,
