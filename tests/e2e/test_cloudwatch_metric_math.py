@@ -241,3 +241,25 @@ def test_label_times_are_shown_in_the_requested_time_zone(shop) -> None:
                                    LabelOptions={"Timezone": "+1:30"})
     assert raised.value.response["Error"]["Code"] == "InvalidParameterValue"
     assert "LabelOptions.Timezone" in raised.value.response["Error"]["Message"]
+
+
+def test_a_page_holds_max_datapoints_and_the_next_token_goes_on(shop) -> None:
+    cloudwatch, namespace, start = shop
+    queries = [{**stat(namespace, "Orders", "orders"), "ReturnData": True},
+               {**stat(namespace, "Returns", "returns"), "ReturnData": True},
+               {"Id": "none", "Expression": "IF(orders > 100, orders)"}]
+    asked = {"MetricDataQueries": queries, "StartTime": start, "EndTime": start + timedelta(minutes=WINDOW),
+             "ScanBy": "TimestampAscending", "MaxDatapoints": 4}
+    first = cloudwatch.get_metric_data(**asked)
+    assert [(result["Id"], result["Values"], result["StatusCode"]) for result in first["MetricDataResults"]] == [
+        ("orders", [1.0, 2.0, 4.0], "Complete"), ("returns", [10.0], "PartialData"), ("none", [], "Complete")]
+    second = cloudwatch.get_metric_data(**asked, NextToken=first["NextToken"])
+    assert [(result["Id"], result["Values"], result["StatusCode"]) for result in second["MetricDataResults"]] == [
+        ("returns", [0.0, 5.0], "Complete")]
+    assert "NextToken" not in second
+    pages = list(cloudwatch.get_paginator("get_metric_data").paginate(**asked))
+    assert [len(page["MetricDataResults"]) for page in pages] == [3, 1]
+    assert "NextToken" not in cloudwatch.get_metric_data(**{**asked, "MaxDatapoints": 6})
+    with pytest.raises(ClientError) as raised:
+        cloudwatch.get_metric_data(**asked, NextToken="not-a-token")
+    assert raised.value.response["Error"]["Code"] == "InvalidNextToken"

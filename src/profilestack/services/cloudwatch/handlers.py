@@ -29,7 +29,7 @@ from profilestack.services.cloudwatch.metrics import find_metric, identity
 from profilestack.services.cloudwatch.statistics import is_supported, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints, cloudwatch_metrics
 from profilestack.services.filters import in_callers_region, where_given
-from profilestack.services.next_token import ascending, page_result
+from profilestack.services.next_token import ascending, next_token, page_result, read_token
 from profilestack.services.registry import ServiceHandlers
 from profilestack.store.prepared import Prepared
 
@@ -42,6 +42,7 @@ RETENTION = timedelta(days=15)
 PAST_LIMIT, FUTURE_LIMIT = timedelta(days=14), timedelta(hours=2)
 MAX_DATAPOINTS = 1440
 LIST_PAGE = 500
+DEFAULT_MAX_DATAPOINTS = 100_800  # GetMetricData's page when MaxDatapoints is not given
 RETENTION_TASK = "cloudwatch.retention"
 
 
@@ -191,12 +192,38 @@ def get_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if zone is None:
         raise invalid(f"The value {params['LabelOptions']['Timezone']} for parameter LabelOptions.Timezone is "
                       "invalid: it is + or - followed by four digits, such as +0130.")
+    most = params.get("MaxDatapoints", DEFAULT_MAX_DATAPOINTS)
+    if most < 1:
+        raise invalid(f"The value {most} for parameter MaxDatapoints is invalid: it must be at least 1.")
+    _, skip = read_token(params, invalid_token)
     queries = params["MetricDataQueries"]
     results = query_series(ctx.db, ctx.account, ctx.region, queries, start, end, zone)
     ascending = params.get("ScanBy") == "TimestampAscending"
     output = [result for query in queries if query.get("ReturnData", True) is not False
               for result in _results(query, results[query["Id"]], ascending, zone)]
-    return {"MetricDataResults": output, "Messages": []}
+    page, more = _datapoint_page(output, skip, most)
+    answer: dict[str, Any] = {"MetricDataResults": page, "Messages": []}
+    if more:
+        answer["NextToken"] = next_token(skip + most)
+    return answer
+
+
+def _datapoint_page(results: list[dict[str, Any]], skip: int, most: int) -> tuple[list[dict[str, Any]], bool]:
+    """The results' data points from the ``skip``-th on, ``most`` of them in all (results in the request's order, each
+    one's points in the order asked): a result cut short says PartialData, the next page goes on with it. Results
+    without data points are on the first page. Whether any data point is left for another page."""
+    page, seen = [], 0
+    for result in results:
+        count = len(result["Timestamps"])
+        first, last = max(skip - seen, 0), min(skip + most - seen, count)
+        if not count and skip == 0:
+            page.append(result)
+        elif count and first < last:
+            page.append({**result, "Timestamps": result["Timestamps"][first:last],
+                         "Values": result["Values"][first:last],
+                         "StatusCode": "PartialData" if last < count else "Complete"})
+        seen += count
+    return page, seen > skip + most
 
 
 def _matches(row: Row[Any], wanted: list[dict[str, str]]) -> bool:
