@@ -154,6 +154,11 @@ def test_list_metrics_filters(cloudwatch) -> None:
         [{"Name": "Page", "Value": "cart"}]]
     assert len(cloudwatch.list_metrics(Namespace=namespace, Dimensions=[{"Name": "Page"}])["Metrics"]) == 2
     assert len(cloudwatch.list_metrics(Namespace=namespace, RecentlyActive="PT3H")["Metrics"]) == 3
+    linked = cloudwatch.list_metrics(Namespace=namespace, IncludeLinkedAccounts=True)
+    assert linked["OwningAccounts"] == ["000000000000"] * 3  # no source accounts: every metric is the caller's
+    assert "OwningAccounts" not in cloudwatch.list_metrics(Namespace=namespace)
+    assert cloudwatch.list_metrics(Namespace=namespace, IncludeLinkedAccounts=True,
+                                   OwningAccount="111122223333")["Metrics"] == []
 
 
 def test_invalid_input(cloudwatch) -> None:

@@ -240,9 +240,14 @@ def list_metrics(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("RecentlyActive") == "PT3H":
         query = query.where(table.c.last_put_at >= ctx.now() - timedelta(hours=3))
     rows = [row for row in ctx.db.execute(query) if _matches(row, params.get("Dimensions") or [])]
-    return page_result(rows, params, lambda chunk: [
+    if params.get("OwningAccount") not in (None, ctx.account):
+        rows = []  # no account here is a monitoring account with source accounts linked to it
+    answer = page_result(rows, params, lambda chunk: [
         {"Namespace": row.namespace, "MetricName": row.metric_name, "Dimensions": row.dimensions} for row in chunk],
         LIST_PAGE, "Metrics", invalid_token, place=lambda row: ascending(row.id))  # first recorded, first listed
+    if params.get("IncludeLinkedAccounts"):
+        answer["OwningAccounts"] = [ctx.account] * len(answer["Metrics"])  # one per metric: all the caller's own
+    return answer
 
 
 @cloudwatch.task(RETENTION_TASK, every=3600.0)
