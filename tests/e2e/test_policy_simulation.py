@@ -50,6 +50,47 @@ def test_simulate_includes_group_and_managed_policies_and_boundaries(iam) -> Non
     assert capped["PermissionsBoundaryDecisionDetail"] == {"AllowedByPermissionsBoundary": False}
 
 
+def test_an_exclusion_list_simulates_without_the_policies_it_names(iam) -> None:
+    user, group, prefix = unique("sim"), unique("g"), unique("queue")
+    boundary = iam.create_policy(PolicyName=unique("boundary"),
+                                 PolicyDocument=document(allow(["s3:*", "iam:Get*"])))["Policy"]["Arn"]
+    queues = iam.create_policy(PolicyName=f"{prefix}-writer", PolicyDocument=document(allow("sqs:*")))["Policy"]["Arn"]
+    iam.create_user(UserName=user, PermissionsBoundary=boundary)
+    iam.put_user_policy(UserName=user, PolicyName="reads", PolicyDocument=document(allow("s3:GetObject")))
+    iam.create_group(GroupName=group)
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    iam.attach_group_policy(GroupName=group, PolicyArn=queues)
+    iam.attach_group_policy(GroupName=group, PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    actions = ["s3:GetObject", "sqs:SendMessage", "iam:GetRole"]
+
+    def decisions(*excluded: dict) -> list[str]:
+        return [result["EvalDecision"] for result in iam.simulate_principal_policy(
+            PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/{user}", ActionNames=actions,
+            PolicyExclusionList=list(excluded))["EvaluationResults"]]
+
+    assert decisions() == ["allowed", "implicitDeny", "allowed"]  # the boundary leaves SQS out
+    assert decisions({"PolicyType": "permission-boundary"}) == ["allowed", "allowed", "allowed"]
+    assert decisions({"PolicyType": "inline"}) == ["implicitDeny", "implicitDeny", "allowed"]
+    assert decisions({"PolicyType": "aws-managed"}) == ["allowed", "implicitDeny", "implicitDeny"]
+    assert decisions({"PolicyType": "permission-boundary"}, {"PolicyType": "user-managed"}) == [
+        "allowed", "implicitDeny", "allowed"]
+    assert decisions({"PolicyType": "permission-boundary"},
+                     {"PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/{prefix}-*"}) == [
+        "allowed", "implicitDeny", "allowed"]
+    assert decisions({"PolicyArn": "arn:aws:iam::aws:policy/IAMReadOnly?ccess"}) == [
+        "allowed", "implicitDeny", "implicitDeny"]
+    assert decisions({"InlinePolicyIdentifier": {"PolicyName": "reads", "AttachmentType": "user",
+                                                 "AttachmentName": user}}) == [
+        "implicitDeny", "implicitDeny", "allowed"]
+    assert decisions({"InlinePolicyIdentifier": {"PolicyName": "reads", "AttachmentType": "group",  # not the user's
+                                                 "AttachmentName": group}}, {"PolicyType": "scp"}) == [
+        "allowed", "implicitDeny", "allowed"]
+    for wrong in ({"PolicyArn": "arn:aws:iam::*:policy/x"}, {"PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/a*b*"}):
+        with pytest.raises(ClientError) as raised:
+            decisions(wrong)
+        assert raised.value.response["Error"]["Code"] == "InvalidInput"
+
+
 def _create_user_simulated(iam, policy: str, *context_entries: dict) -> dict:
     """The first evaluation result of ``iam:CreateUser`` under ``policy`` and the given context entries."""
     return iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["iam:CreateUser"],

@@ -51,13 +51,30 @@ def entity_policies(db: Connection, account: str, kind: entities.EntityKind, ent
     return found
 
 
-def user_policy_set(db: Connection, account: str, user_id: str) -> PolicySet:
+# Which held policies a policy set keeps: (policy, the kind of entity holding it, that entity's name) → kept?
+PolicyFilter = Callable[[Policy, str, str], bool]
+
+
+def _every(policy: Policy, holder_kind: str, holder_name: str) -> bool:
+    return True
+
+
+def held_policies(db: Connection, account: str, kind: entities.EntityKind, row: Any,
+                  keep: PolicyFilter = _every) -> list[Policy]:
+    """A user's (its groups' too), group's or role's inline and attached policies that ``keep`` keeps (the policy
+    simulator's exclusions; enforcement keeps them all)."""
+    holders = [(kind, row), *((entities.GROUP, group) for group in entities.groups_of(db, row.id)
+                              if kind is entities.USER)]
+    return [policy for holder_kind, holder in holders
+            for policy in entity_policies(db, account, holder_kind, holder.id)
+            if keep(policy, holder_kind.kind, holder.name)]
+
+
+def user_policy_set(db: Connection, account: str, user_id: str, keep: PolicyFilter = _every) -> PolicySet:
     row = db.execute(select(iam_users).where(iam_users.c.id == user_id)).first()
     if row is None:
         return PolicySet([])
-    identity = entity_policies(db, account, entities.USER, user_id)
-    for group_id in entities.group_ids_of(db, user_id):
-        identity += entity_policies(db, account, entities.GROUP, group_id)
+    identity = held_policies(db, account, entities.USER, row, keep)
     granted = self_service_statements(db, account, row.arn)
     if granted:
         document = json.dumps({"Version": "2012-10-17", "Statement": granted})
@@ -65,11 +82,12 @@ def user_policy_set(db: Connection, account: str, user_id: str) -> PolicySet:
     return PolicySet(identity, managed_policy(db, account, row.boundary_arn))
 
 
-def role_policy_set(db: Connection, account: str, role_id: str, session_policies: list[Policy] | None) -> PolicySet:
+def role_policy_set(db: Connection, account: str, role_id: str, session_policies: list[Policy] | None,
+                    keep: PolicyFilter = _every) -> PolicySet:
     row = db.execute(select(iam_roles).where(iam_roles.c.id == role_id)).first()
     if row is None:
         return PolicySet([])
-    return PolicySet(entity_policies(db, account, entities.ROLE, role_id),
+    return PolicySet(held_policies(db, account, entities.ROLE, row, keep),
                      managed_policy(db, account, row.boundary_arn), session_policies)
 
 

@@ -12,9 +12,10 @@ from profilestack.iam_policy.document import PolicyKind
 from profilestack.iam_policy.engine import Decision, Policy, PolicySet, account_of
 from profilestack.identity.principal import ASSUMED_ROLE, IAM_USER, Principal
 from profilestack.services.iam import entities
-from profilestack.services.iam.authorization import entity_policies, role_policy_set, user_policy_set
+from profilestack.services.iam.authorization import held_policies, role_policy_set, user_policy_set
 from profilestack.services.iam.documents import validated
 from profilestack.services.iam.paging import page
+from profilestack.services.iam.policy_exclusions import Exclusions, exclusions
 from profilestack.services.iam.service import iam
 
 _KINDS = {"user": entities.USER, "group": entities.GROUP, "role": entities.ROLE}
@@ -85,22 +86,26 @@ def _simulate(ctx: CallContext, params: dict[str, Any], principal: Principal, po
     return page(results, params, "EvaluationResults")
 
 
-def _principal_policies(ctx: CallContext, kind: entities.EntityKind, row: Any,
-                        inputs: list[str] | None) -> PolicySet:
-    """A user's (with its groups'), group's or role's policies, and the ones given with the request."""
+def _principal_policies(ctx: CallContext, kind: entities.EntityKind, row: Any, inputs: list[str] | None,
+                        excluded: Exclusions | None = None) -> PolicySet:
+    """A user's (with its groups'), group's or role's policies but those ``excluded``, and the ones given with the
+    request."""
+    excluded = excluded or exclusions(None)
     if kind is entities.USER:
-        policies = user_policy_set(ctx.db, ctx.account, row.id)
+        policies = user_policy_set(ctx.db, ctx.account, row.id, excluded.keep)
     elif kind is entities.ROLE:
-        policies = role_policy_set(ctx.db, ctx.account, row.id, None)
+        policies = role_policy_set(ctx.db, ctx.account, row.id, None, excluded.keep)
     else:
-        policies = PolicySet(entity_policies(ctx.db, ctx.account, kind, row.id))
-    return PolicySet(policies.identity + _inputs(inputs, "PolicyInputList"), policies.boundary)
+        policies = PolicySet(held_policies(ctx.db, ctx.account, kind, row, excluded.keep))
+    return PolicySet(policies.identity + _inputs(inputs, "PolicyInputList"),
+                     None if excluded.boundary else policies.boundary)
 
 
 @iam.operation("SimulatePrincipalPolicy")
 def simulate_principal_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     kind, row = _source(ctx, params["PolicySourceArn"])
-    policies = _principal_policies(ctx, kind, row, params.get("PolicyInputList"))
+    policies = _principal_policies(ctx, kind, row, params.get("PolicyInputList"),
+                                   exclusions(params.get("PolicyExclusionList")))
     caller = params.get("CallerArn") or row.arn
     principal = Principal(ASSUMED_ROLE if kind is entities.ROLE else IAM_USER, ctx.account, caller, row.id, row.name,
                           entity_id=row.id, role_arn=row.arn if kind is entities.ROLE else None)
