@@ -9,11 +9,12 @@ left, ``missing`` gives INSUFFICIENT_DATA and ``ignore`` keeps the current state
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from profilestack.services.cloudwatch.statistics import percentile_rank
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 
@@ -36,8 +37,8 @@ class Verdict:
 def too_few_samples(statistic: str, samples: float) -> float | None:
     """The samples a percentile needs to be significant (10/(1-p) from p50 up, 10/p below, as CloudWatch
     documents), when ``samples`` fall short of it; None when they do not, or ``statistic`` is no such percentile."""
-    found = re.fullmatch(r"p(\d+(?:\.\d+)?)", statistic)
-    share = float(found.group(1)) / 100 if found else 0.0
+    rank = percentile_rank(statistic)
+    share = 0.0 if rank is None else rank / 100
     if not 0 < share < 1:
         return None
     needed = round(10 / (1 - share) if share >= 0.5 else 10 / share, 6)  # p90 needs 100, not 100.00000000000001

@@ -53,10 +53,16 @@ def value_of(bucket: Bucket, statistic: str) -> float | None:
         return bucket.minimum
     if statistic == "Maximum":
         return bucket.maximum
-    found = _PERCENTILE.match(statistic)
-    if found is None or not bucket.samples:
+    rank = percentile_rank(statistic)
+    if rank is None or not bucket.samples:
         return None
-    return percentile(bucket.samples, float(found.group(1)))
+    return percentile(bucket.samples, rank)
+
+
+def percentile_rank(statistic: str) -> float | None:
+    """A percentile statistic's rank (``p99.9`` → 99.9); None for any other statistic."""
+    found = _PERCENTILE.match(statistic)
+    return None if found is None else float(found.group(1))
 
 
 def percentile(samples: list[tuple[float, float]], rank: float) -> float:
