@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 
 from profilestack.services.cloudwatch.scanning import Unreadable, scan
@@ -18,8 +19,10 @@ _TOKEN = re.compile(r"""\s*(?:
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<operator>&&|\|\||==|!=|<=|>=|[-+*/^<>!(),\[\]])
 )""", re.VERBOSE)
-_BINARY = (("OR", "||"), ("AND", "&&"), ("==", "!=", "<", "<=", ">", ">="), ("+", "-"), ("*", "/"))
-_SPELLED = {"OR": "||", "AND": "&&", "NOT": "!"}  # the operators written as words, as their symbols
+_SPELLED = {"OR": "||", "AND": "&&", "NOT": "!"}  # the operators written as words, read as their symbols
+# The binary operators by level, loosest first ("^" binds tighter than unary minus and is read apart)
+_BINARY = (frozenset({"||"}), frozenset({"&&"}), frozenset({"==", "!=", "<", "<=", ">", ">="}), frozenset({"+", "-"}),
+           frozenset({"*", "/"}))
 MOST_TOKENS = 1024  # a longer expression is refused: each part is worked out over whole time series
 MOST_NESTING = 32  # brackets and calls within one another (the reader and the evaluation recurse on them)
 
@@ -124,10 +127,9 @@ class _Reader:
     def binary(self, level: int) -> Node:
         if level == len(_BINARY):
             return self.unary()
-        symbols = {_SPELLED.get(symbol, symbol) for symbol in _BINARY[level]}
         first = self.binary(level + 1)
         rest = []
-        while self._operator_in(symbols):
+        while self._operator_in(_BINARY[level]):
             rest.append((self.take()[1], self.binary(level + 1)))
         return Chain(first, tuple(rest)) if rest else first
 
@@ -153,7 +155,7 @@ class _Reader:
             rest.append(("^", Unary(tuple(signs), operand) if signs else operand))
         return Chain(first, tuple(rest)) if rest else first
 
-    def _operator_in(self, symbols: set[str]) -> bool:
+    def _operator_in(self, symbols: Set[str]) -> bool:
         token = self.peek()
         return token is not None and token[0] == "operator" and token[1] in symbols
 
