@@ -260,7 +260,6 @@ def _fill(node: Call, context: Context) -> Value:
     raise ExpressionError("FILL's first argument is a time series or an array of them.")
 
 
-_SORT_BY = ("AVG", "MAX", "MIN", "SUM", "STDDEV")
 
 
 def _sort(node: Call, context: Context) -> list[TimeSeries]:
@@ -269,7 +268,7 @@ def _sort(node: Call, context: Context) -> list[TimeSeries]:
     usage = "SORT takes an array, AVG, MAX, MIN, SUM or STDDEV, ASC or DESC, and optionally a number of series."
     arguments = node.arguments
     words = [argument.name for argument in arguments[1:3] if isinstance(argument, Name)]
-    if len(arguments) not in (3, 4) or len(words) != 2 or words[0] not in _SORT_BY or words[1] not in ("ASC", "DESC"):
+    if len(arguments) not in (3, 4) or len(words) != 2 or words[0] not in REDUCERS or words[1] not in ("ASC", "DESC"):
         raise ExpressionError(usage)
     value = _value(arguments[0], context)
     if not isinstance(value, list):
@@ -413,6 +412,10 @@ def _integer(apply: Callable[[float], int]) -> Callable[[float], float]:
     return lambda value: float(apply(value))
 
 
+# A series' values into one number: the aggregates, SORT's orders and the dynamic labels ${AVG}, ${SUM}, … alike
+REDUCERS: dict[str, Callable[[list[float]], float]] = {
+    "AVG": statistics.fmean, "SUM": math.fsum, "MIN": min, "MAX": max, "STDDEV": statistics.pstdev,
+}
 FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[..., Value]]] = {
     "ABS": ((1,), lambda value: _each(value, abs)),
     "CEIL": ((1,), lambda value: _each(value, _integer(math.ceil))),
@@ -420,11 +423,7 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[..., Value]]] = {
     "SQRT": ((1,), lambda value: _each(value, math.sqrt)),
     "LOG": ((1,), lambda value: _each(value, math.log)),
     "LOG10": ((1,), lambda value: _each(value, math.log10)),
-    "AVG": ((1,), _aggregate("AVG", statistics.fmean)),
-    "SUM": ((1,), _aggregate("SUM", math.fsum)),
-    "MIN": ((1,), _aggregate("MIN", min)),
-    "MAX": ((1,), _aggregate("MAX", max)),
-    "STDDEV": ((1,), _aggregate("STDDEV", statistics.pstdev)),
+    **{name: ((1,), _aggregate(name, reduce)) for name, reduce in REDUCERS.items()},
     "DATAPOINT_COUNT": ((1,), lambda value: float(len(_one_series("DATAPOINT_COUNT", value).values))),
     "METRIC_COUNT": ((1,), lambda value: float(len(_array([value])))),
     "PERIOD": ((1,), lambda value: float(_one_series("PERIOD", value).period)),

@@ -4,11 +4,10 @@ each time series it labels (the choices where AWS does not say are in docs/decis
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
-from profilestack.services.cloudwatch.expressions import Series
+from profilestack.services.cloudwatch.expressions import REDUCERS, Series
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)(?:\('([^']*)'\))?\}")
 _ZONE = re.compile(r"([+-])(\d\d)(\d\d)\Z")
@@ -63,10 +62,8 @@ def _moment(value: datetime, zone: tzinfo) -> str:
 
 Points = list[tuple[datetime, float]]  # oldest first, never empty
 _STATISTICS: dict[str, Callable[[Points], str]] = {
-    "AVG": lambda points: _number(statistics.fmean(value for _, value in points)),
-    "SUM": lambda points: _number(sum(value for _, value in points)),
-    "MIN": lambda points: _number(min(value for _, value in points)),
-    "MAX": lambda points: _number(max(value for _, value in points)),
+    **{name: (lambda points, reduce=REDUCERS[name]: _number(reduce([value for _, value in points])))
+       for name in ("AVG", "SUM", "MIN", "MAX")},
     "DATAPOINT_COUNT": lambda points: str(len(points)),
     "FIRST": lambda points: _number(points[0][1]),
     "LAST": lambda points: _number(points[-1][1]),
