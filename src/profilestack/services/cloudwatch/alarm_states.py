@@ -106,27 +106,40 @@ def evaluate(db: Connection, row: Row[Any], now: datetime) -> Verdict:
     queries = queries_of(definition)
     try:
         returned = returned_query(queries)["Id"]
-
-        def read(start: datetime, end: datetime) -> Series:
-            return one_series(query_series(db, row.account_id, row.region, queries, start, end)[returned], returned)
-
+        held = _held_for_few_samples(db, row, queries, returned, periods)
+        if held is not None:
+            return held
         if all(end - start == timedelta(seconds=period) for start, end in periods):
-            series = read(periods[0][0], periods[-1][1])
+            series = _read(db, row, queries, returned, periods[0][0], periods[-1][1])
         else:  # calendar days or weeks across a change of daylight saving time: each read on its own
-            series = {start: value for start, end in periods if (value := read(start, end).get(start)) is not None}
-        if definition.get("EvaluateLowSampleCountPercentile") == "ignore" and definition.get("ExtendedStatistic"):
-            counting = [{**query, "MetricStat": {**query["MetricStat"], "Stat": "SampleCount"}} for query in queries]
-            samples = sum(one_series(query_series(db, row.account_id, row.region, counting, periods[0][0],
-                                                  periods[-1][1])[returned], returned).values())
-            needed = too_few_samples(definition["ExtendedStatistic"], samples)
-            if needed is not None:
-                return Verdict(row.state_value, f"Unchanged: {samples:g} samples are too few for "
-                                                f"{definition['ExtendedStatistic']} (it needs {needed:g}), and low "
-                                                "sample counts are ignored.", row.state_reason_data or "")
+            series = {start: value for start, end in periods
+                      if (value := _read(db, row, queries, returned, start, end).get(start)) is not None}
     except AwsError as error:  # e.g. an expression whose inputs no longer fit together
         return Verdict(INSUFFICIENT_DATA, f"Unable to evaluate the alarm's metrics: {error.message}", "")
     return judge(definition, [(start, series.get(start)) for start, _ in periods], row.state_value, now,
                  statistic_of(definition), period)
+
+
+def _read(db: Connection, row: Row[Any], queries: list[dict[str, Any]], returned: str, start: datetime,
+          end: datetime) -> Series:
+    return one_series(query_series(db, row.account_id, row.region, queries, start, end)[returned], returned)
+
+
+def _held_for_few_samples(db: Connection, row: Row[Any], queries: list[dict[str, Any]], returned: str,
+                          periods: list[tuple[datetime, datetime]]) -> Verdict | None:
+    """With EvaluateLowSampleCountPercentile ignore, the verdict that keeps a percentile alarm's state while its
+    window holds too few samples (read before the percentile itself, which is then not needed)."""
+    definition = row.definition
+    if definition.get("EvaluateLowSampleCountPercentile") != "ignore" or not definition.get("ExtendedStatistic"):
+        return None
+    counting = [{**query, "MetricStat": {**query["MetricStat"], "Stat": "SampleCount"}} for query in queries]
+    samples = sum(_read(db, row, counting, returned, periods[0][0], periods[-1][1]).values())
+    needed = too_few_samples(definition["ExtendedStatistic"], samples)
+    if needed is None:
+        return None
+    return Verdict(row.state_value, f"Unchanged: {samples:g} samples are too few for {definition['ExtendedStatistic']} "
+                                    f"(it needs {needed:g}), and low sample counts are ignored.",
+                   row.state_reason_data or "")
 
 
 def _evaluate_rule(db: Connection, row: Row[Any], now: datetime) -> Verdict:
