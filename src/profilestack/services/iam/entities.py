@@ -136,8 +136,7 @@ def add_details(db: Connection, kind: EntityKind, row: Row[Any], shape: dict[str
 
 
 def group_ids_of(db: Connection, user_id: str) -> list[str]:
-    return [row.group_id for row in db.execute(
-        select(iam_group_members.c.group_id).where(iam_group_members.c.user_id == user_id))]
+    return list(db.execute(_group_ids(user_id)).scalars())
 
 
 def member_ids_of(db: Connection, group_id: str) -> list[str]:
@@ -151,12 +150,15 @@ def members_of(db: Connection, group_id: str) -> list[Row[Any]]:
 
 def groups_of(db: Connection, user_id: str) -> list[Row[Any]]:
     """The groups the user is in, read in one statement."""
-    return db.execute(select(iam_groups).where(iam_groups.c.id.in_(
-        select(iam_group_members.c.group_id).where(iam_group_members.c.user_id == user_id)))).all()
+    return db.execute(select(iam_groups).where(iam_groups.c.id.in_(_group_ids(user_id)))).all()
 
 
 def _member_ids(group_id: str) -> Select[Any]:
     return select(iam_group_members.c.user_id).where(iam_group_members.c.group_id == group_id)
+
+
+def _group_ids(user_id: str) -> Select[Any]:
+    return select(iam_group_members.c.group_id).where(iam_group_members.c.user_id == user_id)
 
 
 def refuse_if_policies(db: Connection, kind: EntityKind, row: Row[Any]) -> None:
