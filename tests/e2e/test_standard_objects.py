@@ -142,7 +142,7 @@ def test_a_record_deleted_is_found_no_more(profiles, domain) -> None:
                                      "(_order.BillingAddress.City), or a part of its ShippingAddress "
                                      "(_order.ShippingAddress.City)."),
     ("_lead.Name", "Field f has target _lead.Name; targets must start with _profile. or name a standard object "
-                   "(_asset., _case., _order.)"),
+                   "(_asset., _case., _order., _webAnalytics., _catalogItem.)"),
 ])
 def test_targets_name_fields_of_the_standard_objects(profiles, domain, target: str, message: str) -> None:
     assert error_of(profiles.put_profile_object_type, DomainName=domain, ObjectTypeName="Odd", Description="odd",
@@ -150,7 +150,7 @@ def test_targets_name_fields_of_the_standard_objects(profiles, domain, target: s
                                                                                          message)
 
 
-@pytest.mark.parametrize("name", ["_asset", "_case", "_order", "_profile"])
+@pytest.mark.parametrize("name", ["_asset", "_case", "_order", "_webAnalytics", "_catalogItem", "_profile"])
 def test_object_types_cannot_take_a_standard_objects_name(profiles, domain, name: str) -> None:
     assert error_of(profiles.put_profile_object_type, DomainName=domain, ObjectTypeName=name, Description="x",
                     Fields={"f": {"Source": "_source.f"}}, Keys={}) == (

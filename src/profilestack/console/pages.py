@@ -149,8 +149,10 @@ def _profile(page: Page, name: str, profile_id: str) -> HttpResponse:
     types = page.call("customer-profiles", "ListProfileObjectTypes",
                       {"DomainName": name, "MaxResults": _OBJECT_TYPES_SHOWN})
     objects: list[Any] = []
-    # the objects of its types, then the records of its assets, cases and orders
-    for object_type in [*(item["ObjectTypeName"] for item in (types or {}).get("Items", [])), *STANDARD_OBJECTS]:
+    # the objects of its types, then the records of its assets, cases, orders and web analytics events (catalog
+    # items are the domain's: no profile holds them)
+    for object_type in [*(item["ObjectTypeName"] for item in (types or {}).get("Items", [])),
+                        *(name for name, standard in STANDARD_OBJECTS.items() if standard.tie is not None)]:
         listed = page.call("customer-profiles", "ListProfileObjects",
                            {"DomainName": name, "ObjectTypeName": object_type, "ProfileId": profile_id})
         objects += (listed or {}).get("Items", [])

@@ -73,7 +73,7 @@ _UPDATE_OBJECT = Prepared(update(profile_objects).where(*_ONE_OBJECT).values(
 
 
 # standard identifier → the standard object whose records keys of it name; matched after PROFILE keys
-_RECORD_TIES = {standard.tie: standard.name for standard in STANDARD_OBJECTS.values()}
+_RECORD_TIES = {standard.tie: standard.name for standard in STANDARD_OBJECTS.values() if standard.tie is not None}
 _MATCHING_ORDER = ("PROFILE", *_RECORD_TIES, "SECONDARY", "LOOKUP_ONLY")
 
 
@@ -213,13 +213,15 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         domain_stats.adjust(db, domain.id, size=len(text) - len(existing.body))
     if profile_id is not None:
         history.object(INGESTED, profile_id, object_type, unique_key, text)
-        for name, fields in mapped.standard.items():
-            _keep_record(db, domain.id, profile_id, STANDARD_OBJECTS[name], fields, now)
+    for name, fields in mapped.standard.items():
+        standard = STANDARD_OBJECTS[name]
+        if profile_id is not None or standard.tie is None:  # a catalog item is the domain's, found by no profile
+            _keep_record(db, domain.id, profile_id if standard.tie is not None else None, standard, fields, now)
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
     return Ingested(unique_key, profile_id, created)
 
 
-def _keep_record(db: Connection, domain_id: int, profile_id: str, standard: StandardObject,
+def _keep_record(db: Connection, domain_id: int, profile_id: str | None, standard: StandardObject,
                  fields: dict[str, Any], now: datetime) -> None:
     """A standard object's record as an object's targets leave it: stored on the profile under its identifier
     (moved to it from the profile that held it), updated field by field, found by its indexes. An object naming no
@@ -243,10 +245,12 @@ def _keep_record(db: Connection, domain_id: int, profile_id: str, standard: Stan
         _UPDATE_OBJECT.run(db, {"b_domain": domain_id, "b_type": standard.name, "b_key": identifier,
                                 "b_body": body, "b_profile": profile_id, "b_expires": None})
         domain_stats.adjust(db, domain_id, size=len(body) - len(existing.body))
-        store.remove_keys(db, existing.profile_id, origin)
+        if existing.profile_id is not None:
+            store.remove_keys(db, existing.profile_id, origin)
     indexed = [(index, record[name]) for index, name in standard.indexes.items()
                if isinstance(record.get(name), str) and len(record[name]) <= MAX_KEY_LENGTH]
-    store.add_keys(db, domain_id, profile_id, indexed, origin)
+    if profile_id is not None and indexed:
+        store.add_keys(db, domain_id, profile_id, indexed, origin)
 
 
 def _record_origin(standard_name: str, identifier: str) -> str:

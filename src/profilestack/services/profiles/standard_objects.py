@@ -1,7 +1,8 @@
-"""The standard objects besides the profile: assets, cases and orders (Customer Profiles' "standard asset",
-"standard case" and "standard order"), each a record of fixed fields that object types fill through their targets
+"""The standard objects besides the profile: assets, cases, orders and web analytics events (Customer Profiles'
+"standard asset", "standard case", …), each a record of fixed fields that object types fill through their targets
 (``_asset.AssetName``), kept on the profile under its identifier (``AssetId``), found by its standard indexes
-(``_assetId``, ``_assetName``, …) and listed by ``ListProfileObjects`` under its name (``_asset``)."""
+(``_assetId``, ``_assetName``, …) and listed by ``ListProfileObjects`` under its name (``_asset``); and the item
+catalog (``_catalogItem``), whose records belong to the domain, not to a profile: what recommenders recommend."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ _ORDER_ADDRESS = frozenset({"Name", "Address1", "Address2", "Address3", "Address
 @dataclass(frozen=True)
 class StandardObject:
     name: str  # the ObjectTypeName its records are listed under
-    tie: str  # the standard identifier of keys that tie an object to one of its records (and so to its profile)
+    tie: str | None  # the standard identifier of keys that tie an object to one of its records (and so to its
+    # profile); None: its records belong to the domain, kept whether or not the object reaches a profile
     identifier: str  # the field that tells one record from another: a record without it is not kept
     fields: frozenset[str]  # its text fields; "Attributes" (a string map) every standard object has besides
     indexes: dict[str, str]  # standard key name → the field it indexes
@@ -60,7 +62,22 @@ ORDER = StandardObject(
     {"_orderId": "OrderId"},
     {"BillingAddress": _ORDER_ADDRESS, "ShippingAddress": _ORDER_ADDRESS})
 
-STANDARD_OBJECTS = {standard.name: standard for standard in (ASSET, CASE, ORDER)}
+# The fields of the admin guide's web analytics table as far as it could be read here (its event, session and
+# page attributes) and Item.Id, which recommenders train on
+WEB_ANALYTICS = StandardObject(
+    "_webAnalytics", "WEB_ANALYTICS", "EventId",
+    frozenset({"EventId", "EventType", "EventTimestamp", "EventDuration", "EventValue"}),
+    {},
+    {"Session": frozenset({"Id", "StartTimestamp"}), "Page": frozenset({"Title", "Location", "Referrer", "Category"}),
+     "Item": frozenset({"Id"})})
+# The fields of the API's CatalogItem shape, which recommendations answer with
+CATALOG_ITEM = StandardObject(
+    "_catalogItem", None, "Id",
+    frozenset({"Id", "Name", "Code", "Type", "Category", "Description", "AdditionalInformation", "ImageLink", "Link",
+               "Price", "CreatedAt", "UpdatedAt"}),
+    {})
+
+STANDARD_OBJECTS = {standard.name: standard for standard in (ASSET, CASE, ORDER, WEB_ANALYTICS, CATALOG_ITEM)}
 # Names no object type may take: the profile's own (its history records use it) and the standard objects'
 RESERVED_TYPE_NAMES = frozenset({"_profile", *STANDARD_OBJECTS})
 
