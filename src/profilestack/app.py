@@ -93,6 +93,8 @@ class App:
             return lambda variable: params.get("id") if variable.lower() == "campaignid" else None
         if service_prefix == "cloudtrail":  # trail/${TrailName} is the "Name" parameter (when not an ARN)
             return lambda variable: params.get("Name") if variable.lower() == "trailname" else None
+        if service_prefix == "profile":  # recommenders/${RecommenderTypeName} is the "RecommenderName" parameter
+            return lambda variable: params.get("RecommenderName") if variable.lower() == "recommendertypename" else None
         if service_prefix == "cloudwatch":  # metric-stream/${MetricStreamName} is the "Name" parameter
             return lambda variable: params.get("Name") if variable.lower() == "metricstreamname" else None
         return None

@@ -88,14 +88,14 @@ class HeldDefinitions:
         return with_tags(ctx.db, self.arn(domain, name), shape)
 
     def paged(self, ctx: CallContext, domain: Row[Any], params: dict[str, Any],
-              shape: Callable[[list[Row[Any]]], list[Any]]) -> dict[str, Any]:
+              shape: Callable[[list[Row[Any]]], list[Any]], result_key: str = "Items") -> dict[str, Any]:
         """A page of the domain's definitions in name order, from after the last one the previous page answered;
-        ``shape`` turns the page's rows into its items."""
+        ``shape`` turns the page's rows into its items, listed under ``result_key``."""
         return rows_by_name(ctx.db, select(self.table).where(self.table.c.domain_id == domain.id), self._key,
-                            params, shape)
+                            params, shape, result_key)
 
     def listed(self, ctx: CallContext, params: dict[str, Any], members: tuple[str, ...],
-               shape: Shape | None = None) -> dict[str, Any]:
+               shape: Shape | None = None, result_key: str = "Items") -> dict[str, Any]:
         """A List… operation's page (``paged``), each shape (``self.shape`` unless given) narrowed to the
         ``members`` the list's item shape has."""
         domain = require_domain(ctx, params["DomainName"])
@@ -105,7 +105,7 @@ class HeldDefinitions:
             shapes = [make(ctx, domain, row) for row in chunk]
             return [{member: found[member] for member in members if member in found} for found in shapes]
 
-        return self.paged(ctx, domain, params, items)
+        return self.paged(ctx, domain, params, items, result_key)
 
     def delete(self, ctx: CallContext, domain: Row[Any], row: Row[Any]) -> None:
         name = getattr(row, self._key.key)

@@ -28,6 +28,10 @@ from profilestack.services.profiles.tables import (
     profile_object_types,
     profile_objects,
     profile_purges,
+    profile_recommender_filters,
+    profile_recommender_schemas,
+    profile_recommender_versions,
+    profile_recommenders,
     profile_segment_definitions,
     profile_segment_estimates,
     profile_segment_events,
@@ -193,16 +197,18 @@ _CONFIGURATION = (profile_object_types, profile_purges, profile_event_triggers, 
                   profile_calculated_attributes, profile_segment_definitions, profile_segment_estimates,
                   profile_domain_layouts, profile_domain_object_types, profile_upload_jobs,
                   profile_segment_subscriptions, profile_event_streams, profile_segment_snapshots,
-                  profile_identity_resolution_jobs, profile_segment_streams)
+                  profile_identity_resolution_jobs, profile_segment_streams, profile_recommender_schemas,
+                  profile_recommender_filters, profile_recommenders, profile_recommender_versions)
 PURGE_TASK = "profile.purge_deleted_domain"
 
 
 def delete_domain_data(ctx: CallContext, domain: Row[Any]) -> None:
     """The domain's object types, triggers, integrations, calculated attributes, segments (their estimates,
     subscriptions, snapshots), layouts, domain object types, upload jobs, event and segment streams, identity
-    resolution jobs and tags go at once; its profiles, keys, objects, history records, segment members and
-    events, matches and trigger invocations soon after, by PURGE_TASK. Nothing can reach those meanwhile: every
-    read and write finds them through the domain, and a domain id is never given again (AUTOINCREMENT)."""
+    resolution jobs, recommenders (their schemas, filters and trained versions) and tags go at once; its profiles,
+    keys, objects, history records, segment members and events, matches and trigger invocations soon after, by
+    PURGE_TASK. Nothing can reach those meanwhile: every read and write finds them through the domain, and a
+    domain id is never given again (AUTOINCREMENT)."""
     lock_for_transaction(ctx.db, domain_data_key(domain.id))  # objects still coming in finish first
     for table in _CONFIGURATION:
         ctx.db.execute(delete(table).where(table.c.domain_id == domain.id))

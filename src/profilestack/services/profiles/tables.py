@@ -282,3 +282,30 @@ profile_segment_events = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_profile_segment_events_segment", "domain_id", "segment_name", "seq"),
 )
+
+profile_recommender_schemas = _held("profile_recommender_schemas", Column("name", String(64), primary_key=True))
+
+profile_recommender_filters = _held("profile_recommender_filters", Column("name", String(63), primary_key=True))
+
+# A recommender: its definition (recipe, schema, configuration, description), where it stands and the version of
+# its model it answers with (recommenders.py)
+profile_recommenders = _held("profile_recommenders", Column("name", String(64), primary_key=True),
+                             Column("status", String(16), nullable=False),
+                             Column("active_version", String(100)),
+                             Column("failure", Text))
+
+# Each training of a recommender: the configuration it trained on, the model and metrics it made
+profile_recommender_versions = Table(
+    "profile_recommender_versions", metadata,
+    Column("domain_id", Integer, primary_key=True),
+    Column("recommender", String(64), primary_key=True),
+    Column("name", String(100), primary_key=True),  # <recommender>/<YYYY-MM-DDTHH-MM-SSZ>
+    Column("status", String(16), nullable=False),  # IN_PROGRESS, ACTIVE, FAILED
+    Column("origin", String(16), nullable=False),  # CREATE, UPDATE or SCHEDULE: what started it
+    Column("config", JSON, nullable=False),
+    Column("model", JSON),
+    Column("metrics", JSON),
+    Column("failure", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -1,6 +1,6 @@
 """TagResource, UntagResource, ListTagsForResource on Customer Profiles resources: domains and what they hold
 (object types, event triggers, integrations, calculated attributes, segment definitions, layouts, domain object
-types, event streams), each by its ARN."""
+types, event streams, recommenders, recommender schemas and filters), each by its ARN."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from profilestack.services.profiles.event_streams import EVENT_STREAMS
 from profilestack.services.profiles.event_triggers import INTEGRATIONS, TRIGGERS
 from profilestack.services.profiles.layouts import LAYOUTS
 from profilestack.services.profiles.object_types import find_type
+from profilestack.services.profiles.recommender_schemas import FILTERS, SCHEMAS
+from profilestack.services.profiles.recommenders import RECOMMENDERS
 from profilestack.services.profiles.segments import SEGMENTS
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains
@@ -26,7 +28,7 @@ from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 _HELD: dict[str, Callable[[Connection, int, str], Any]] = {
     "object-types": find_type,
     **{held.segment: held.find for held in (TRIGGERS, INTEGRATIONS, CALCULATED_ATTRIBUTES, SEGMENTS, LAYOUTS,
-                                             DOMAIN_OBJECT_TYPES, EVENT_STREAMS)},
+                                             DOMAIN_OBJECT_TYPES, EVENT_STREAMS, RECOMMENDERS, SCHEMAS, FILTERS)},
 }
 
 
