@@ -260,49 +260,78 @@ def catalog(db: Connection, domain_id: int, items: list[str] | None = None) -> d
 def train_recommender(app: App, payload: dict[str, Any]) -> None:
     """Train one version: read the events and the catalog, learn and measure outside any transaction, then keep
     the model, make it the active one (or record why it failed) and schedule the next training."""
+    claimed = _claim(app, payload)
+    if claimed is None:
+        return
+    recommender, version, config = claimed
+    with app.database.transaction(write=False) as db:
+        schema_name = recommender.definition.get("RecommenderSchemaName")
+        columns = _columns_of(db, payload["domain_id"], schema_name)
+        events, items = interactions(db, payload["domain_id"]), catalog(db, payload["domain_id"])
+    recipe = recommender.definition["RecommenderRecipeName"]
+    try:
+        model = recommender_model.train(events, items, config, similarity_columns(columns, config, bool(schema_name)),
+                                        app.clock.now().timestamp() * 1000)
+    except TrainingError as error:
+        _conclude(app, payload["domain_id"], recommender.name, version, None, None, str(error), config)
+        return
+    weight = recommender_model.event_weights(config)
+    histories: dict[str, list[tuple[str, float]]] = {}
+    for event in events:
+        if weight(event) > 0:
+            histories.setdefault(event.profile_id, []).append((event.item, weight(event)))
+    _conclude(app, payload["domain_id"], recommender.name, version, model,
+              recommender_model.evaluate(model, recipe, histories), None, config)
+
+
+def _claim(app: App, payload: dict[str, Any]) -> tuple[Row[Any], str, dict[str, Any]] | None:
+    """The recommender, the version to train (a scheduled retraining makes one, or takes up its own that a run cut
+    short left) and its configuration; None when there is nothing to train: the recommender or the version is
+    gone, the version trained already, or another training came since the one that scheduled this one."""
     domain_id, name = payload["domain_id"], payload["recommender"]
     with app.database.transaction() as db:
         row = db.execute(select(profile_recommenders).where(profile_recommenders.c.domain_id == domain_id,
                                                             profile_recommenders.c.name == name)).first()
         if row is None:
-            return
+            return None
         version = payload.get("version")
-        if version is None:  # a scheduled retraining: not if another training came since the one that scheduled it
+        if version is None:
             latest = _version_rows(db, domain_id, name)
-            if row.status != "ACTIVE" or not latest or latest[0].name != payload["after"]:
-                return
-            version = _version_name(db, domain_id, name, app.clock.now())
-            db.execute(insert(profile_recommender_versions).values(
-                domain_id=domain_id, recommender=name, name=version, status="IN_PROGRESS", origin="SCHEDULE",
-                config=(row.definition.get("RecommenderConfig") or {}), created_at=app.clock.now(),
-                updated_at=app.clock.now()))
+            names = [found.name for found in latest]
+            if latest and latest[0].status == "IN_PROGRESS" and latest[0].origin == "SCHEDULE" and names[1:2] == [
+                    payload["after"]]:
+                version = latest[0].name
+            elif row.status != "ACTIVE" or names[:1] != [payload["after"]]:
+                return None
+            else:
+                version = _version_name(db, domain_id, name, app.clock.now())
+                db.execute(insert(profile_recommender_versions).values(
+                    domain_id=domain_id, recommender=name, name=version, status="IN_PROGRESS", origin="SCHEDULE",
+                    config=row.definition.get("RecommenderConfig") or {}, created_at=app.clock.now(),
+                    updated_at=app.clock.now()))
         config = db.execute(select(_versions.config).where(_versions.domain_id == domain_id,
                                                            _versions.recommender == name, _versions.name == version,
                                                            _versions.status == "IN_PROGRESS")).scalar()
         if config is None:
-            return
+            return None
         if row.status == "PENDING":
             db.execute(update(profile_recommenders).where(profile_recommenders.c.domain_id == domain_id,
                                                           profile_recommenders.c.name == name)
                        .values(status="IN_PROGRESS"))
-        schema_name = row.definition.get("RecommenderSchemaName")
-        columns = _columns_of(db, domain_id, schema_name)
-        events, items = interactions(db, domain_id), catalog(db, domain_id)
-    recipe = row.definition["RecommenderRecipeName"]
-    now = app.clock.now()
-    try:
-        model = recommender_model.train(events, items, config, similarity_columns(columns, config, bool(schema_name)),
-                                        now.timestamp() * 1000)
-    except TrainingError as error:
-        model, metrics, failure = None, None, str(error)
-    else:
-        weight = recommender_model.event_weights(config)
-        histories: dict[str, list[tuple[str, float]]] = {}
-        for event in events:
-            if weight(event) > 0:
-                histories.setdefault(event.profile_id, []).append((event.item, weight(event)))
-        metrics, failure = recommender_model.evaluate(model, recipe, histories), None
-    _conclude(app, domain_id, name, version, model, metrics, failure, config)
+    return row, version, config
+
+
+@profiles.gives_up(TRAIN_TASK)
+def training_failed(app: App, payload: dict[str, Any]) -> None:
+    """A training whose attempts ran out fails, as one the data could not make; the next is scheduled all the
+    same."""
+    domain_id, name = payload["domain_id"], payload["recommender"]
+    with app.database.transaction(write=False) as db:
+        running = [found for found in _version_rows(db, domain_id, name) if found.status == "IN_PROGRESS"]
+    for found in running if payload.get("version") is None else [
+            found for found in running if found.name == payload["version"]]:
+        _conclude(app, domain_id, name, found.name, None, None, "The training failed: an internal error occurred.",
+                  found.config)
 
 
 def _columns_of(db: Connection, domain_id: int, schema_name: str | None) -> dict[str, list[str]]:
