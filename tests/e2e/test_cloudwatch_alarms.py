@@ -250,9 +250,10 @@ def test_bad_definitions_and_unknown_alarms(cloudwatch) -> None:
         assert (found_code, status) == (code, 400), params
         if message:
             assert found_message == message
-    code, _, status = error_of(cloudwatch.put_metric_alarm, **{
-        **base, "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"})
-    assert (code, status) == ("NotImplemented", 501)
+    assert error_of(cloudwatch.put_metric_alarm, **{
+        **base, "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"}) == (
+        "InvalidParameterValue", "The ComparisonOperator LessThanLowerOrGreaterThanUpperThreshold compares with an "
+                                 "anomaly detection band: it needs a ThresholdMetricId.", 400)
     assert cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"] == []  # nothing was stored
 
     assert error_of(cloudwatch.set_alarm_state, AlarmName=name, StateValue="OK", StateReason="x") == (

@@ -103,6 +103,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
     from profilestack.services.cloudwatch import (  # noqa: F401  their operations register on ``cloudwatch``
         alarm_states,
         alarms,
+        anomaly_detectors,
         composite_alarms,
         dashboards,
         metric_streams,

@@ -24,6 +24,12 @@ COMPARISONS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
     "LessThanThreshold": ("less than", lambda value, limit: value < limit),
     "LessThanOrEqualToThreshold": ("less than or equal to", lambda value, limit: value <= limit),
 }
+# an anomaly detection alarm's: its value against the (lower, upper) band of its period
+BAND_COMPARISONS: dict[str, tuple[str, Callable[[float, tuple[float, float]], bool]]] = {
+    "LessThanLowerOrGreaterThanUpperThreshold": ("outside", lambda value, band: not band[0] <= value <= band[1]),
+    "LessThanLowerThreshold": ("less than the lower edge of", lambda value, band: value < band[0]),
+    "GreaterThanUpperThreshold": ("greater than the upper edge of", lambda value, band: value > band[1]),
+}
 MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
 
 
@@ -54,23 +60,36 @@ def _plural(count: int, word: str) -> str:
 
 
 def judge(definition: dict[str, Any], points: list[tuple[datetime, float | None]], current: str,
-          evaluated_at: datetime, statistic: str, period: int) -> Verdict:
+          evaluated_at: datetime, statistic: str, period: int,
+          bands: dict[datetime, tuple[float, float]] | None = None) -> Verdict:
     """``points``: (period start, value or None) for the evaluated periods, oldest first; ``statistic`` and
-    ``period`` as the reason data shows them."""
+    ``period`` as the reason data shows them. ``bands``: an anomaly detection alarm's (lower, upper) band of each
+    period it is known for; a period without one counts as missing."""
     period_count = len(points)
     needed = definition.get("DatapointsToAlarm") or period_count
-    wording, breaches = COMPARISONS[definition["ComparisonOperator"]]
-    threshold = float(definition["Threshold"])
     treat = definition.get("TreatMissingData") or "missing"
-    known = [(moment, value) for moment, value in points if value is not None]
-    counted = [breaches(value, threshold) for _, value in known]
+    if bands is None:
+        wording, breaches = COMPARISONS[definition["ComparisonOperator"]]
+        threshold = float(definition["Threshold"])
+        known = [(moment, value) for moment, value in points if value is not None]
+        counted = [breaches(value, threshold) for _, value in known]
+        title, limits, shown_limits = "Threshold Crossed", f"the threshold ({threshold})", {"threshold": threshold}
+    else:
+        wording, inside = BAND_COMPARISONS[definition["ComparisonOperator"]]
+        known = [(moment, value) for moment, value in points if value is not None and moment in bands]
+        counted = [inside(value, bands[moment]) for moment, value in known]
+        edges = [bands[moment] for moment, _ in reversed(known)]
+        title = "Thresholds Crossed"
+        limits = "the band [" + ", ".join(f"{low:g} to {high:g}" for low, high in edges) + "]"
+        shown_limits = {"recentLowerThresholds": [low for low, _ in reversed(edges)],
+                        "recentUpperThresholds": [high for _, high in reversed(edges)]}
     if treat in ("breaching", "notBreaching"):
         counted += [treat == "breaching"] * (period_count - len(known))
     data = json.dumps({
         "version": "1.0", "queryDate": evaluated_at.isoformat(timespec="milliseconds"),
         "startDate": points[0][0].isoformat(timespec="milliseconds") if points else None,
         "statistic": statistic, "period": period,
-        "recentDatapoints": [value for _, value in known], "threshold": threshold,
+        "recentDatapoints": [value for _, value in known], **shown_limits,
         "evaluatedDatapoints": [{"timestamp": moment.isoformat(timespec="seconds"), "value": value}
                                 for moment, value in reversed(known)]})
     if not counted:
@@ -80,17 +99,14 @@ def judge(definition: dict[str, Any], points: list[tuple[datetime, float | None]
                                           f"{'was' if period_count == 1 else 'were'} unknown.", data)
     shown = ", ".join(f"{float(value)} ({_stamp(moment)})" for moment, value in reversed(known))
     breaching = sum(counted)
+
+    def crossed(count: int, how: str, transition: str) -> str:
+        return (f"{title}: {count} out of the last {_plural(period_count, 'datapoint')} [{shown}] "
+                f"{'was' if count == 1 else 'were'} {how} {limits} (minimum {_plural(needed, 'datapoint')} for "
+                f"{transition} transition).")
+
     if breaching >= needed:
-        return Verdict(ALARM, _crossed(breaching, period_count, shown, wording, threshold, needed, "OK -> ALARM"),
-                       data)
+        return Verdict(ALARM, crossed(breaching, wording, "OK -> ALARM"), data)
     if breaching == len(counted):  # too few to alarm, none against it
-        return Verdict(OK, _crossed(breaching, period_count, shown, wording, threshold, needed, "OK -> ALARM"), data)
-    return Verdict(OK, _crossed(len(counted) - breaching, period_count, shown, f"not {wording}", threshold, needed,
-                                "ALARM -> OK"), data)
-
-
-def _crossed(count: int, period_count: int, shown: str, wording: str, threshold: float, needed: int,
-             transition: str) -> str:
-    return (f"Threshold Crossed: {count} out of the last {_plural(period_count, 'datapoint')} [{shown}] "
-            f"{'was' if count == 1 else 'were'} {wording} the threshold ({threshold}) (minimum "
-            f"{_plural(needed, 'datapoint')} for {transition} transition).")
+        return Verdict(OK, crossed(breaching, wording, "OK -> ALARM"), data)
+    return Verdict(OK, crossed(len(counted) - breaching, f"not {wording}", "ALARM -> OK"), data)

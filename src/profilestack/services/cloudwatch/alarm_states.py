@@ -22,22 +22,25 @@ from profilestack.services.cloudwatch.alarm_evaluation import (
     too_few_samples,
 )
 from profilestack.services.cloudwatch.alarm_rules import RuleError, parse
-from profilestack.services.cloudwatch.alarm_windows import evaluated_periods
+from profilestack.services.cloudwatch.alarm_windows import evaluated_periods, window_zone
 from profilestack.services.cloudwatch.alarms import (
     EVALUATE_ALL_TASK,
     EVALUATE_TASK,
     alarm_type,
+    band_of,
     find_alarms,
     is_composite,
+    metric_queries,
     not_found,
     period_of,
-    queries_of,
     record_history,
-    returned_query,
     rule_alarms,
     statistic_of,
     wall_clock_zone,
+    watched_query,
 )
+from profilestack.services.cloudwatch.anomaly_bands import TRAINING, band
+from profilestack.services.cloudwatch.anomaly_detectors import configuration_for, excluded_ranges
 from profilestack.services.cloudwatch.expressions import Series
 from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.metric_queries import one_series, query_series
@@ -103,9 +106,9 @@ def evaluate(db: Connection, row: Row[Any], now: datetime) -> Verdict:
     definition = row.definition
     period = period_of(definition)
     periods = evaluated_periods(now, period, definition["EvaluationPeriods"], wall_clock_zone(definition))
-    queries = queries_of(definition)
+    queries = metric_queries(definition)
     try:
-        returned = returned_query(queries)["Id"]
+        returned = watched_query(definition)["Id"]
         held = _held_for_few_samples(db, row, queries, returned, periods)
         if held is not None:
             return held
@@ -114,10 +117,31 @@ def evaluate(db: Connection, row: Row[Any], now: datetime) -> Verdict:
         else:  # calendar days or weeks across a change of daylight saving time: each read on its own
             series = {start: value for start, end in periods
                       if (value := _read(db, row, queries, returned, start, end).get(start)) is not None}
+        bands = _bands(db, row, queries, periods)
     except AwsError as error:  # e.g. an expression whose inputs no longer fit together
         return Verdict(INSUFFICIENT_DATA, f"Unable to evaluate the alarm's metrics: {error.message}", "")
     return judge(definition, [(start, series.get(start)) for start, _ in periods], row.state_value, now,
-                 statistic_of(definition), period)
+                 statistic_of(definition), period, bands)
+
+
+def _bands(db: Connection, row: Row[Any], queries: list[dict[str, Any]], periods: list[tuple[datetime, datetime]]
+           ) -> dict[datetime, tuple[float, float]] | None:
+    """An anomaly detection alarm's band of each evaluated period, from the metric's two weeks before the first
+    (read with the alarm's own period), as its detector's configuration (time zone, excluded ranges) says."""
+    found = band_of(row.definition)
+    if found is None:
+        return None
+    metric, width = found
+    configuration: dict[str, Any] = {}
+    if "MetricStat" in metric:
+        stat = metric["MetricStat"]
+        configuration = configuration_for(db, row.account_id, row.region, {
+            **{name: stat["Metric"][name] for name in ("Namespace", "MetricName", "Dimensions")
+               if stat["Metric"].get(name)}, "Stat": stat["Stat"]})
+    first = periods[0][0]
+    history = _read(db, row, queries, metric["Id"], first - TRAINING, first)
+    return band(history, [start for start, _ in periods], width, window_zone(configuration.get("MetricTimezone")),
+                excluded_ranges(configuration))
 
 
 def _read(db: Connection, row: Row[Any], queries: list[dict[str, Any]], returned: str, start: datetime,

@@ -19,14 +19,18 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.cloudwatch.alarm_evaluation import (
+    BAND_COMPARISONS,
     COMPARISONS,
     INSUFFICIENT_DATA,
     MISSING_DATA,
 )
 from profilestack.services.cloudwatch.alarm_rules import Suppressor, alarm_name, parse, suppressed_by
 from profilestack.services.cloudwatch.alarm_windows import WALL_CLOCK_PERIODS, window_zone
+from profilestack.services.cloudwatch.anomaly_detectors import ensure_detector
 from profilestack.services.cloudwatch.errors import combination, invalid, invalid_token
 from profilestack.services.cloudwatch.handlers import cloudwatch
+from profilestack.services.cloudwatch.math_syntax import Call, Name, Number, SyntaxProblem
+from profilestack.services.cloudwatch.math_syntax import parse as parse_math
 from profilestack.services.cloudwatch.metric_queries import check_period, one_series, query_series
 from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_alarm_history, cloudwatch_alarms
@@ -46,7 +50,8 @@ MAX_EVALUATION_SPAN = 7 * 86400  # Period x EvaluationPeriods, in seconds
 MAX_SHORT_EVALUATION_SPAN = 86400  # the same, for periods under an hour
 ALARM_SHORT_PERIODS = (10, 20, 30)  # high-resolution alarms' periods under a minute
 SINGLE_METRIC = ("MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit")
-NOT_SUPPORTED = ("ThresholdMetricId", "WarmUpConfiguration", "EvaluationCriteria", "EvaluationInterval")
+NOT_SUPPORTED = ("WarmUpConfiguration", "EvaluationCriteria", "EvaluationInterval")
+DEFAULT_BAND_WIDTH = 2.0  # ANOMALY_DETECTION_BAND(m1): two standard deviations
 ACTION_LISTS = ("OKActions", "AlarmActions", "InsufficientDataActions")
 
 
@@ -85,10 +90,48 @@ def returned_query(queries: list[dict[str, Any]]) -> dict[str, Any]:
     return returned[0]
 
 
+def band_of(definition: dict[str, Any]) -> tuple[dict[str, Any], float] | None:
+    """An anomaly detection alarm's band (its ThresholdMetricId's ``ANOMALY_DETECTION_BAND(m1, width)``): the
+    query of the metric it is the band of, and its width in standard deviations; None for another alarm."""
+    band_id = definition.get("ThresholdMetricId")
+    return None if band_id is None else _band(definition, band_id)
+
+
+def _band(definition: dict[str, Any], band_id: str) -> tuple[dict[str, Any], float]:
+    queries = {query["Id"]: query for query in queries_of(definition)}
+    band = queries.get(band_id)
+    if band is None or "Expression" not in band:
+        raise invalid(f"ThresholdMetricId {band_id} must be the Id of an ANOMALY_DETECTION_BAND expression of "
+                      "Metrics.")
+    try:
+        node = parse_math(band["Expression"])
+    except SyntaxProblem:
+        node = None
+    arguments = node.arguments if isinstance(node, Call) and node.function == "ANOMALY_DETECTION_BAND" else ()
+    if not 1 <= len(arguments) <= 2 or not isinstance(arguments[0], Name) or arguments[0].name not in queries or (
+            len(arguments) == 2 and not isinstance(arguments[1], Number)) or arguments[0].name == band_id:
+        raise invalid(f"The expression of ThresholdMetricId {band_id} must be ANOMALY_DETECTION_BAND(id) or "
+                      "ANOMALY_DETECTION_BAND(id, standard deviations), id naming another query of Metrics.")
+    width = arguments[1].value if len(arguments) == 2 else DEFAULT_BAND_WIDTH
+    return queries[arguments[0].name], width
+
+
+def watched_query(definition: dict[str, Any]) -> dict[str, Any]:
+    """The query whose values an alarm judges: its band's metric, or its one returned query."""
+    band = band_of(definition)
+    return band[0] if band is not None else returned_query(queries_of(definition))
+
+
+def metric_queries(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    """The queries an alarm reads its values with: all but its band, which is worked out apart."""
+    band_id = definition.get("ThresholdMetricId")
+    return [query for query in queries_of(definition) if query["Id"] != band_id]
+
+
 def period_of(definition: dict[str, Any]) -> int:
-    """The length of one evaluated period: the returned query's, else its metrics' (an expression)."""
+    """The length of one evaluated period: the watched query's, else its metrics' (an expression)."""
     queries = queries_of(definition)
-    returned = returned_query(queries)
+    returned = watched_query(definition)
     for query in (returned, *queries):
         if "MetricStat" in query:
             return query["MetricStat"]["Period"]
@@ -98,7 +141,7 @@ def period_of(definition: dict[str, Any]) -> int:
 
 
 def statistic_of(definition: dict[str, Any]) -> str:
-    returned = returned_query(queries_of(definition))
+    returned = watched_query(definition)
     return returned["MetricStat"]["Stat"] if "MetricStat" in returned else returned["Expression"]
 
 
@@ -125,12 +168,16 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         for query in params["Metrics"]:
             if ("MetricStat" in query) == ("Expression" in query):
                 raise invalid(f"The query {query['Id']} must have exactly one of MetricStat and Expression.")
-    for name in ("EvaluationPeriods", "ComparisonOperator", "Threshold"):
+    for name in ("EvaluationPeriods", "ComparisonOperator"):
         if params.get(name) is None:
             raise _missing(name)
-    if params["ComparisonOperator"] not in COMPARISONS:
-        raise AwsError("NotImplemented", f"profilestack does not evaluate {params['ComparisonOperator']} alarms "
-                                         "(anomaly detection) yet.", 501)
+    if params.get("ThresholdMetricId") is not None:
+        _check_band(ctx, params, definition)
+    elif params.get("Threshold") is None:
+        raise _missing("Threshold")
+    elif params["ComparisonOperator"] not in COMPARISONS:
+        raise invalid(f"The ComparisonOperator {params['ComparisonOperator']} compares with an anomaly detection "
+                      "band: it needs a ThresholdMetricId.")
     period = period_of(definition)
     check_period(period, ALARM_SHORT_PERIODS)
     _check_window(definition, period)
@@ -146,11 +193,32 @@ def _checked(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                       f"be one of {', '.join(MISSING_DATA)}.")
     check_actions(params)
     now = ctx.now()  # an expression that cannot be worked out is refused now rather than at every evaluation
-    queries = queries_of(definition)
-    results = query_series(ctx.db, ctx.account, ctx.region, queries, now - timedelta(seconds=period), now)
-    returned = returned_query(queries)["Id"]
-    one_series(results[returned], returned)
+    results = query_series(ctx.db, ctx.account, ctx.region, metric_queries(definition),
+                           now - timedelta(seconds=period), now)
+    watched = watched_query(definition)["Id"]
+    one_series(results[watched], watched)
     return definition
+
+
+def _check_band(ctx: CallContext, params: dict[str, Any], definition: dict[str, Any]) -> None:
+    """An anomaly detection alarm: Metrics holding the band and its metric, both returning data and nothing else
+    doing so, a band comparison and no Threshold; the metric's detector made when it has none."""
+    if params.get("Threshold") is not None:
+        raise combination("Threshold and ThresholdMetricId cannot both be given.")
+    if not params.get("Metrics"):
+        raise combination("ThresholdMetricId needs Metrics: the ANOMALY_DETECTION_BAND expression and its metric.")
+    if params["ComparisonOperator"] not in BAND_COMPARISONS:
+        raise invalid(f"An alarm with ThresholdMetricId takes {', '.join(BAND_COMPARISONS)}, not "
+                      f"{params['ComparisonOperator']}.")
+    metric, _ = _band(definition, params["ThresholdMetricId"])
+    returned = {query["Id"] for query in params["Metrics"] if query.get("ReturnData", True)}
+    if returned != {params["ThresholdMetricId"], metric["Id"]}:
+        raise invalid("In an anomaly detection alarm, the ANOMALY_DETECTION_BAND expression and its metric return "
+                      "data (ReturnData true) and no other query does.")
+    if "MetricStat" in metric:
+        stat = metric["MetricStat"]
+        ensure_detector(ctx, {**{name: stat["Metric"][name] for name in ("Namespace", "MetricName", "Dimensions")
+                                 if stat["Metric"].get(name)}, "Stat": stat["Stat"]})
 
 
 def find_alarms(ctx: CallContext, names: list[str]) -> list[Row[Any]]:
@@ -293,9 +361,9 @@ def _shown(row: Row[Any]) -> dict[str, Any]:
     if row.state_reason_data:
         alarm["StateReasonData"] = row.state_reason_data
     for name in ("AlarmDescription", "AlarmRule", *SINGLE_METRIC, "EvaluationPeriods", "DatapointsToAlarm",
-                 "Threshold", "ComparisonOperator", "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics",
-                 "ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod",
-                 "EvaluationWindow", "ActionConfiguration"):
+                 "Threshold", "ThresholdMetricId", "ComparisonOperator", "TreatMissingData",
+                 "EvaluateLowSampleCountPercentile", "Metrics", "ActionsSuppressor", "ActionsSuppressorWaitPeriod",
+                 "ActionsSuppressorExtensionPeriod", "EvaluationWindow", "ActionConfiguration"):
         if definition.get(name) is not None:
             alarm[name] = definition[name]
     return alarm

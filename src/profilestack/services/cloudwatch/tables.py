@@ -89,3 +89,14 @@ cloudwatch_metric_streams = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# Anomaly detection models (PutAnomalyDetector): one per metric and statistic, or per metric math; the id is a
+# digest of what the detector watches, so that putting the same one again updates it
+cloudwatch_anomaly_detectors = Table(
+    "cloudwatch_anomaly_detectors", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("detector_id", String(128), primary_key=True),
+    Column("definition", JSON, nullable=False),  # the detector, configuration and characteristics as put
+    Column("created_at", UtcDateTime, nullable=False),
+)
