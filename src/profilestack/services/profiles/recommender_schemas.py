@@ -9,7 +9,7 @@ from sqlalchemy import Row, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.profiles import filter_expressions
-from profilestack.services.profiles.definitions import HeldDefinitions
+from profilestack.services.profiles.definitions import HeldDefinitions, Shape
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.service import profiles
@@ -67,10 +67,17 @@ def create_recommender_schema(ctx: CallContext, params: dict[str, Any]) -> dict[
     return {"RecommenderSchemaArn": SCHEMAS.arn(domain, name), **_schema_shape(ctx, domain, row)}
 
 
-def _schema_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
-    shape = SCHEMAS.shape(ctx, domain, row, Status="ACTIVE")
-    shape.pop("LastUpdatedAt")
+def _active_shape(held: HeldDefinitions) -> Shape:
+    """How a schema or a filter is shown: ACTIVE from the start, with its creation date alone."""
+    def shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
+        found = held.shape(ctx, domain, row, Status="ACTIVE")
+        found.pop("LastUpdatedAt")
+        return found
+
     return shape
+
+
+_schema_shape = _active_shape(SCHEMAS)
 
 
 @profiles.operation("GetRecommenderSchema")
@@ -100,13 +107,20 @@ def delete_recommender_schema(ctx: CallContext, params: dict[str, Any]) -> dict[
     return {}
 
 
-@profiles.operation("CreateRecommenderFilter")
-def create_recommender_filter(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+def new_definition(ctx: CallContext, params: dict[str, Any], held: HeldDefinitions) -> tuple[Row[Any], str]:
+    """The domain and the name of a recommender or filter a create request makes: a name the domain does not hold
+    yet, and a schema it does (when the request names one)."""
     domain = require_domain(ctx, params["DomainName"])
-    name = params["RecommenderFilterName"]
-    FILTERS.require_new(ctx, domain, name)
+    name = params[held.name_member]
+    held.require_new(ctx, domain, name)
     if "RecommenderSchemaName" in params:
         SCHEMAS.require(ctx, domain, params["RecommenderSchemaName"])
+    return domain, name
+
+
+@profiles.operation("CreateRecommenderFilter")
+def create_recommender_filter(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    domain, name = new_definition(ctx, params, FILTERS)
     parse_filter(params["RecommenderFilterExpression"])
     definition = {member: params[member] for member in ("RecommenderFilterExpression", "RecommenderSchemaName",
                                                         "Description") if member in params}
@@ -122,10 +136,7 @@ def parse_filter(expression: str) -> list[filter_expressions.Part]:
         raise bad_request(f"Invalid RecommenderFilterExpression: {error}") from error
 
 
-def _filter_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dict[str, Any]:
-    shape = FILTERS.shape(ctx, domain, row, Status="ACTIVE")
-    shape.pop("LastUpdatedAt")
-    return shape
+_filter_shape = _active_shape(FILTERS)
 
 
 @profiles.operation("GetRecommenderFilter")

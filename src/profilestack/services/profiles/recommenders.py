@@ -15,13 +15,13 @@ from profilestack.gateway.context import CallContext
 from profilestack.outbox.worker import enqueue
 from profilestack.services.profiles import recommender_model
 from profilestack.services.profiles.definitions import HeldDefinitions
-from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.recommender_model import RECIPES, Interaction, TrainingError
 from profilestack.services.profiles.recommender_schemas import (
     MANDATORY_COLUMNS,
     SCHEMAS,
     dataset,
+    new_definition,
     schema_columns,
 )
 from profilestack.services.profiles.service import profiles
@@ -99,11 +99,7 @@ def _set_status(ctx: CallContext, domain: Row[Any], name: str, **values: Any) ->
 
 @profiles.operation("CreateRecommender")
 def create_recommender(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain(ctx, params["DomainName"])
-    name = params["RecommenderName"]
-    RECOMMENDERS.require_new(ctx, domain, name)
-    if "RecommenderSchemaName" in params:
-        SCHEMAS.require(ctx, domain, params["RecommenderSchemaName"])
+    domain, name = new_definition(ctx, params, RECOMMENDERS)
     config = params.get("RecommenderConfig") or {}
     _check_config(ctx, domain, config, params.get("RecommenderSchemaName"))
     definition = {member: params[member] for member in _MEMBERS if member in params}
@@ -193,19 +189,20 @@ def update_recommender(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
 
 @profiles.operation("StartRecommender")
 def start_recommender(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain, row = RECOMMENDERS.named(ctx, params)
-    if row.status != "INACTIVE":
-        raise bad_request(f"Recommender {row.name} is {row.status}: only an INACTIVE recommender can be started.")
-    _set_status(ctx, domain, row.name, status="ACTIVE")
-    return {}
+    return _switch(ctx, params, "INACTIVE", "ACTIVE", "started")
 
 
 @profiles.operation("StopRecommender")
 def stop_recommender(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _switch(ctx, params, "ACTIVE", "INACTIVE", "stopped")
+
+
+def _switch(ctx: CallContext, params: dict[str, Any], before: str, after: str, done: str) -> dict[str, Any]:
+    """A recommender from one status to the other, at once (AWS passes through STARTING or STOPPING)."""
     domain, row = RECOMMENDERS.named(ctx, params)
-    if row.status != "ACTIVE":
-        raise bad_request(f"Recommender {row.name} is {row.status}: only an ACTIVE recommender can be stopped.")
-    _set_status(ctx, domain, row.name, status="INACTIVE")
+    if row.status != before:
+        raise bad_request(f"Recommender {row.name} is {row.status}: only an {before} recommender can be {done}.")
+    _set_status(ctx, domain, row.name, status=after)
     return {}
 
 
