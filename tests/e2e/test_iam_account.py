@@ -1,5 +1,5 @@
-"""IAM account settings: the password policy, users' login profiles and ChangePassword, the account alias and
-GetAccountSummary."""
+"""IAM account settings: the password policy, users' login profiles and ChangePassword, the account alias,
+GetAccountSummary and the Organizations features (this account is in no organization)."""
 
 from __future__ import annotations
 
@@ -241,3 +241,22 @@ def test_a_login_profiles_sign_in_session_duration_is_kept_until_reset(server: S
                                                        ResetMaxSigninSessionDuration=True))["Code"] == "InvalidInput"
     account.update_login_profile(UserName=user.name, ResetMaxSigninSessionDuration=True)
     assert "MaxSigninSessionDuration" not in account.get_login_profile(UserName=user.name)["LoginProfile"]
+
+
+def test_organizations_features_answer_as_for_an_account_in_no_organization(server) -> None:
+    iam = server.client("iam")
+    calls = [iam.list_organizations_features, iam.enable_organizations_root_credentials_management,
+             iam.disable_organizations_root_credentials_management, iam.enable_organizations_root_sessions,
+             iam.disable_organizations_root_sessions]
+    for call in calls:
+        with pytest.raises(ClientError) as raised:
+            call()
+        error = raised.value.response
+        assert (error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
+            "OrganizationNotFoundException",
+            "The request was rejected because no organization is associated with your account.", 400)
+    # the permission is checked first, as for every call
+    user = make_user(server, document(allow("iam:ListOrganizationsFeatures")))
+    with pytest.raises(ClientError) as raised:
+        user.client("iam").enable_organizations_root_sessions()
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"

@@ -12,6 +12,7 @@ from profilestack.services.iam import (  # noqa: F401
     instance_profiles,
     mfa,
     oidc_providers,
+    organizations,
     outbound_federation,
     passwords,
     policies,
