@@ -70,6 +70,9 @@ def test_a_model_is_put_described_updated_and_deleted(cloudwatch) -> None:
     assert _detectors(cloudwatch, Namespace=namespace) == []
     assert error_of(cloudwatch.delete_anomaly_detector, AnomalyDetectorId=made) == (
         "ResourceNotFoundException", "This anomaly detection model does not exist.", 404)
+    for incomplete in ({"MetricMathAnomalyDetector": {"MetricDataQueries": []}},
+                       {"SingleMetricAnomalyDetector": {"Namespace": namespace}}):
+        assert error_of(cloudwatch.delete_anomaly_detector, **incomplete)[::2] == ("ResourceNotFoundException", 404)
 
 
 def test_what_is_no_model_is_refused(cloudwatch) -> None:

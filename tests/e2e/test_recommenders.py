@@ -236,6 +236,10 @@ def test_filters_promotions_and_diversity_shape_the_answer(profiles, shop) -> No
                             RecommenderFilterExpression="EXCLUDE ItemID WHERE Things.X IN (1)")
     assert (code, message) == ("BadRequestException", "Invalid RecommenderFilterExpression: Unknown dataset Things: "
                                                       "filters read Items (the item catalog) or Interactions.")
+    assert refused(profiles.get_profile_recommendations, DomainName=shop,
+                   ProfileId=_profile_of(profiles, shop, dan), RecommenderName="popular",
+                   RecommenderFilters=[{"Values": {"CAT": "kitchen"}}]) == (
+        "BadRequestException", "A recommender filter or promotion needs the Name of a recommender filter.")
     profiles.delete_recommender_filter(DomainName=shop, RecommenderFilterName="cheap")
     assert refused(profiles.get_profile_recommendations, DomainName=shop,
                    ProfileId=_profile_of(profiles, shop, dan), RecommenderName="popular",

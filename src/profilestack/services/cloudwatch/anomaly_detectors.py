@@ -46,10 +46,10 @@ def _watched(params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 def _identity(kind: str, watched: dict[str, Any]) -> dict[str, Any]:
     if kind == MATH:
-        return {MATH: watched["MetricDataQueries"]}
+        return {MATH: watched.get("MetricDataQueries") or []}
     dimensions = sorted(watched.get("Dimensions") or [], key=lambda item: item["Name"])
-    return {SINGLE: {"Namespace": watched["Namespace"], "MetricName": watched["MetricName"],
-                     "Dimensions": dimensions, "Stat": watched["Stat"]}}
+    return {SINGLE: {"Namespace": watched.get("Namespace"), "MetricName": watched.get("MetricName"),
+                     "Dimensions": dimensions, "Stat": watched.get("Stat")}}
 
 
 def detector_id(kind: str, watched: dict[str, Any]) -> str:

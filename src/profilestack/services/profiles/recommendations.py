@@ -71,6 +71,8 @@ def _recommend(ctx: CallContext, domain: Row[Any], profile_id: str, name: str, f
                              .where(profile_recommender_versions.c.domain_id == domain.id,
                                     profile_recommender_versions.c.recommender == name,
                                     profile_recommender_versions.c.name == recommender.active_version)).first()
+    if version is None:  # not reached: an ACTIVE recommender answers with a version it trained
+        raise bad_request(f"Recommender {name} has no trained version to answer with.")
     weight = event_weights(version.config)
     events = [event for event in interactions(ctx.db, domain.id, profile_id) if weight(event) > 0]
     ranked = rank(version.model, recipe, [(event.item, weight(event)) for event in events], candidates)
@@ -83,6 +85,8 @@ def _recommend(ctx: CallContext, domain: Row[Any], profile_id: str, name: str, f
         done.setdefault(event.item, set()).add(event.event_type)
 
     def choose(chosen: dict[str, Any]) -> list[str]:
+        if not chosen.get("Name"):
+            raise bad_request("A recommender filter or promotion needs the Name of a recommender filter.")
         parts = parse_filter(FILTERS.require(ctx, domain, chosen["Name"]).definition["RecommenderFilterExpression"])
         return filter_expressions.apply(parts, items, chosen.get("Values") or {},
                                         lambda item, field: _column(described.get(item), field),
