@@ -95,8 +95,9 @@ class App:
             return lambda variable: params.get("Name") if variable.lower() == "trailname" else None
         if service_prefix == "profile":  # recommenders/${RecommenderTypeName} is the "RecommenderName" parameter
             return lambda variable: params.get("RecommenderName") if variable.lower() == "recommendertypename" else None
-        if service_prefix == "cloudwatch":  # metric-stream/${MetricStreamName} is the "Name" parameter
-            return lambda variable: params.get("Name") if variable.lower() == "metricstreamname" else None
+        if service_prefix == "cloudwatch":  # metric-stream/${MetricStreamName}, alarm-mute-rule:${AlarmMuteRuleName}
+            return lambda variable: params.get("Name") if variable.lower() in ("metricstreamname",
+                                                                               "alarmmuterulename") else None
         return None
 
     def start(self) -> None:

@@ -101,6 +101,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
     from profilestack.services.cloudtrail import trails  # noqa: F401  its operations register on ``cloudtrail``
     from profilestack.services.cloudtrail.handlers import cloudtrail
     from profilestack.services.cloudwatch import (  # noqa: F401  their operations register on ``cloudwatch``
+        alarm_mute_rules,
         alarm_states,
         alarms,
         anomaly_detectors,

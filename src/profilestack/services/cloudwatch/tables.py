@@ -100,3 +100,15 @@ cloudwatch_anomaly_detectors = Table(
     Column("definition", JSON, nullable=False),  # the detector, configuration and characteristics as put
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# Alarm mute rules: when the actions of the alarms they name are muted (their status is worked out when asked)
+cloudwatch_alarm_mute_rules = Table(
+    "cloudwatch_alarm_mute_rules", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("definition", JSON, nullable=False),  # Description, Rule, MuteTargets as put
+    Column("start_date", UtcDateTime),
+    Column("expire_date", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

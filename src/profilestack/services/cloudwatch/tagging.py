@@ -1,4 +1,5 @@
-"""Tags of CloudWatch alarms, dashboards and metric streams: TagResource, UntagResource, ListTagsForResource."""
+"""Tags of CloudWatch alarms, alarm mute rules, dashboards and metric streams: TagResource, UntagResource,
+ListTagsForResource."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudwatch.alarm_mute_rules import find_mute_rule
 from profilestack.services.cloudwatch.alarms import find_alarms
 from profilestack.services.cloudwatch.dashboards import find_dashboard
 from profilestack.services.cloudwatch.handlers import cloudwatch
@@ -14,11 +16,15 @@ from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
 
 def _tagged(ctx: CallContext, arn: str) -> str:
-    """The ARN of one of the caller's alarms or metric streams (in the call's region) or dashboards."""
+    """The ARN of one of the caller's alarms, alarm mute rules or metric streams (in the call's region) or
+    dashboards."""
     alarms = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:"
+    mute_rules = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm-mute-rule:"
     streams = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:metric-stream/"
     dashboards = f"arn:aws:cloudwatch::{ctx.account}:dashboard/"
     if arn.startswith(alarms) and find_alarms(ctx, [arn[len(alarms):]]):
+        return arn
+    if arn.startswith(mute_rules) and find_mute_rule(ctx, arn[len(mute_rules):]) is not None:
         return arn
     if arn.startswith(streams) and find_metric_stream(ctx, arn[len(streams):]) is not None:
         return arn
