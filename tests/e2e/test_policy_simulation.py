@@ -196,3 +196,36 @@ def test_context_keys_of_custom_and_principal_policies(iam) -> None:
     with pytest.raises(ClientError) as raised:
         iam.get_context_keys_for_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/{unique('none')}")
     assert raised.value.response["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_service_control_policies_must_allow_at_every_level_of_the_organization(iam) -> None:
+    everything = document(allow("*", "*"))
+    no_iam_deletes = document({"Effect": "Deny", "Action": "iam:Delete*", "Resource": "*"})
+    profiles_only = document(allow(["profile:*", "iam:Get*"], "*"))
+
+    def simulate(actions: list[str], *levels: list[str]) -> dict[str, dict]:
+        answer = iam.simulate_custom_policy(PolicyInputList=[everything], ActionNames=actions,
+                                            OrderedOrganizationPolicyInputList=[
+                                                {"ServiceControlPolicyInputList": level} for level in levels])
+        return {result["EvalActionName"]: result for result in answer["EvaluationResults"]}
+
+    # root allows all, the OU denies IAM deletes, the account allows Customer Profiles and IAM reads
+    found = simulate(["profile:SearchProfiles", "iam:GetRole", "iam:DeleteRole", "sts:AssumeRole"],
+                     [everything], [everything, no_iam_deletes], [profiles_only])
+    assert {action: (result["EvalDecision"], result["OrganizationsDecisionDetail"]["AllowedByOrganizations"])
+            for action, result in found.items()} == {
+        "profile:SearchProfiles": ("allowed", True), "iam:GetRole": ("allowed", True),
+        "iam:DeleteRole": ("explicitDeny", False), "sts:AssumeRole": ("implicitDeny", False)}
+    denied = found["iam:DeleteRole"]["MatchedStatements"]
+    assert [statement["SourcePolicyId"] for statement in denied] == [
+        "OrderedOrganizationPolicyInputList.2.ServiceControlPolicyInputList.2"]
+    # a level with no policy allowing the action denies it, whatever the identity policies say
+    assert simulate(["profile:SearchProfiles"], [everything], [])["profile:SearchProfiles"]["EvalDecision"] == (
+        "implicitDeny")
+    # without service control policies there is no Organizations detail
+    plain = iam.simulate_custom_policy(PolicyInputList=[everything], ActionNames=["iam:GetRole"])
+    assert "OrganizationsDecisionDetail" not in plain["EvaluationResults"][0]
+    assert simulate(["iam:GetRole"], *[[everything]] * 7)["iam:GetRole"]["EvalDecision"] == "allowed"
+    with pytest.raises(ClientError) as raised:  # the root, five organizational units and the account at most
+        simulate(["iam:GetRole"], *[[everything]] * 8)
+    assert raised.value.response["Error"]["Code"] == "ValidationError"

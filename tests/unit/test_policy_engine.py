@@ -397,3 +397,17 @@ def test_statement_positions_for_the_simulator():
     statement = parse_policy(text).statements[0]
     assert statement.start == (4, 5)
     assert statement.end == (4, 56)
+
+
+def test_service_control_policies_limit_every_principal_even_a_root_and_a_resource_policy():
+    root = Caller(ACCOUNT, f"arn:aws:iam::{ACCOUNT}:root", is_root=True)
+    levels = ([policy(doc(allow()))], [policy(doc(allow("s3:*"), deny("s3:DeleteObject")))])
+    organization = PolicySet([policy(doc(allow()))], organization=levels)
+    read = evaluate(organization, USER, "s3:GetObject", "arn:aws:s3:::bucket/key", {})
+    assert (read.decision, read.organizations_allow) == ("allowed", True)
+    deleted = evaluate(organization, root, "s3:DeleteObject", "arn:aws:s3:::bucket/key", {})
+    assert (deleted.decision, deleted.reason) == ("explicitDeny", "with an explicit deny in a service control policy")
+    named = policy(doc(allow("sqs:SendMessage", Principal={"AWS": USER.arn})), PolicyKind.RESOURCE, "resource")
+    sent = evaluate(organization, USER, "sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:q", {}, named)
+    assert (sent.decision, sent.organizations_allow, sent.reason) == (
+        "implicitDeny", False, "because no service control policy allows the sqs:SendMessage action")

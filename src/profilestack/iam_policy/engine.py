@@ -1,6 +1,7 @@
 """AWS's policy evaluation logic for one request.
 
-Order: an explicit deny anywhere wins; then a resource-based policy that names the caller
+Order: an explicit deny anywhere wins; service control policies, when given, must allow at every
+level of the organization; then a resource-based policy that names the caller
 itself allows within the account; otherwise identity-based policies must allow, and the
 permissions boundary and session policies, when present, must allow too. Across accounts
 both the caller's side and the resource's policy must allow. The account root is allowed
@@ -32,7 +33,11 @@ class Layer:
 
 # GetScopedCredentials' scope-down policies: a layer each, for each must allow; AWS words them as session policies
 _SCOPE_LAYERS = tuple(f"scope-down policy {number}" for number in range(1, 9))
-_WORDING = dict.fromkeys(_SCOPE_LAYERS, Layer.SESSION)
+# Service control policies (the simulator's OrderedOrganizationPolicyInputList): a layer for each level of an
+# organization, from its root through at most five organizational units to the account, each of which must allow
+_ORGANIZATION_LAYERS = tuple(f"service control policy at level {number}" for number in range(1, 8))
+_WORDING = {**dict.fromkeys(_SCOPE_LAYERS, Layer.SESSION),
+            **dict.fromkeys(_ORGANIZATION_LAYERS, "service control policy")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,7 @@ class Decision:
     missing_context: set[str] = field(default_factory=set)
     reason: str = ""
     boundary_allows: bool | None = None
+    organizations_allow: bool | None = None  # with service control policies: whether every level allows
 
     @property
     def allowed(self) -> bool:
@@ -137,11 +143,13 @@ class PolicySet:
     """A principal's policies, with the statements relevant to each action remembered."""
 
     def __init__(self, identity: list[Policy], boundary: Policy | None = None,
-                 session: list[Policy] | None = None, scopes: tuple[Policy, ...] = ()) -> None:
+                 session: list[Policy] | None = None, scopes: tuple[Policy, ...] = (),
+                 organization: tuple[list[Policy], ...] = ()) -> None:
         self.identity = identity
         self.boundary = boundary
         self.session = session
         self.scopes = scopes
+        self.organization = organization  # service control policies, level by level from the root
         self._by_action: dict[str, list[Match]] = {}
 
     def candidates(self, action: str) -> list[Match]:
@@ -164,6 +172,7 @@ class PolicySet:
         if self.session is not None:
             layers.append((Layer.SESSION, self.session))
         layers += [(layer, [policy]) for layer, policy in zip(_SCOPE_LAYERS, self.scopes, strict=False)]
+        layers += list(zip(_ORGANIZATION_LAYERS, self.organization, strict=False))
         return layers
 
 
@@ -184,6 +193,17 @@ def owning_account(arn: str) -> str | None:
     """The account a resource belongs to; None for one of AWS's (a managed policy) or an ARN naming no account."""
     account = account_of(arn)
     return account if account.isascii() and account.isdigit() else None
+
+
+def _organizations_allow(policies: PolicySet, applicable: list[Match]) -> bool:
+    """Whether the service control policies let the request through: none denies it and every level allows it
+    (true when there are none)."""
+    if not policies.organization:
+        return True
+    levels = _ORGANIZATION_LAYERS[:len(policies.organization)]
+    allowing = {match.layer for match in applicable if match.statement.effect == "Allow"}
+    return all(layer in allowing for layer in levels) and not any(
+        match.layer in levels for match in applicable if match.statement.effect == "Deny")
 
 
 def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, context: ContextValues,
@@ -207,6 +227,9 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
     decision = Decision(IMPLICIT_DENY, action, resource, missing_context=missing)
 
     denies = [match for match in applicable if match.statement.effect == "Deny"]
+    organization_ok = _organizations_allow(policies, applicable)
+    if policies.organization:
+        decision.organizations_allow = organization_ok
     if denies:
         decision.decision, decision.matched = EXPLICIT_DENY, denies
         layer = _WORDING.get(denies[0].layer, denies[0].layer)
@@ -234,11 +257,13 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
         allowed = named or (identity_ok and boundary_ok and session_ok)
     else:
         allowed = identity_ok and boundary_ok and session_ok and strength is not None
-    if allowed:
+    if allowed and organization_ok:
         decision.decision = ALLOWED
         decision.matched = applicable
         return decision
-    if resource_policy is not None and resource_policy.source_type == "trust" and strength is None:
+    if not organization_ok:
+        missing_layer = "service control policy"
+    elif resource_policy is not None and resource_policy.source_type == "trust" and strength is None:
         missing_layer = Layer.RESOURCE
     elif not identity_ok:  # across accounts too: the resource's side allowed, the caller's did not
         missing_layer = Layer.IDENTITY

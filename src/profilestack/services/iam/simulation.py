@@ -64,13 +64,23 @@ def _result(decision: Decision) -> dict[str, Any]:
     }
     if decision.boundary_allows is not None:
         result["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": decision.boundary_allows}
+    if decision.organizations_allow is not None:
+        result["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": decision.organizations_allow}
     return result
+
+
+def _organization(levels: list[dict[str, Any]] | None) -> tuple[list[Policy], ...]:
+    """OrderedOrganizationPolicyInputList: the service control policies of each level, from the organization's
+    root to the account (at most seven levels, as the model says)."""
+    return tuple(_inputs(level.get("ServiceControlPolicyInputList"),
+                         f"OrderedOrganizationPolicyInputList.{number}.ServiceControlPolicyInputList")
+                 for number, level in enumerate(levels or [], 1))
 
 
 def _simulate(ctx: CallContext, params: dict[str, Any], principal: Principal, policies: PolicySet) -> dict[str, Any]:
     boundaries = _inputs(params.get("PermissionsBoundaryPolicyInputList"), "PermissionsBoundaryPolicyInputList")
     if boundaries:
-        policies = PolicySet(policies.identity, boundaries[0], policies.session)
+        policies = PolicySet(policies.identity, boundaries[0], policies.session, organization=policies.organization)
     resource_policy = None
     if params.get("ResourcePolicy"):
         resource_policy = Policy("ResourcePolicy", "resource", validated(params["ResourcePolicy"],
@@ -114,7 +124,8 @@ def simulate_principal_policy(ctx: CallContext, params: dict[str, Any]) -> dict[
 
 @iam.operation("SimulateCustomPolicy")
 def simulate_custom_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    policies = PolicySet(_inputs(params["PolicyInputList"], "PolicyInputList"))
+    policies = PolicySet(_inputs(params["PolicyInputList"], "PolicyInputList"),
+                         organization=_organization(params.get("OrderedOrganizationPolicyInputList")))
     caller = params.get("CallerArn") or f"arn:aws:iam::{ctx.account}:user/SimulatedUser"
     principal = Principal(IAM_USER, ctx.account, caller, "SimulatedUser", caller.rsplit("/", 1)[-1])
     return _simulate(ctx, params, principal, policies)
