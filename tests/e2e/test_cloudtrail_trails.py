@@ -37,6 +37,11 @@ def test_a_trail_is_created_started_read_and_deleted(server: Server) -> None:
     trails.put_insight_selectors(TrailName=name, InsightSelectors=[{"InsightType": "ApiCallRateInsight"}])
     assert trails.get_insight_selectors(TrailName=name)["InsightSelectors"] == [
         {"InsightType": "ApiCallRateInsight"}]
+    store = "arn:aws:cloudtrail:us-east-1:000000000000:eventdatastore/x"
+    assert refused(trails.get_insight_selectors, TrailName=name, EventDataStore=store) == (
+        "InvalidParameterCombinationException", "TrailName and EventDataStore cannot both be given.")
+    assert refused(trails.put_insight_selectors, TrailName=name, EventDataStore=store, InsightSelectors=[])[0] == (
+        "InvalidParameterCombinationException")
 
     assert trails.update_trail(Name=name, RecursiveLogging=False)["RecursiveLogging"] is False
     assert trails.get_trail(Name=name)["Trail"]["RecursiveLogging"] is False

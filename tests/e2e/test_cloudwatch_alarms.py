@@ -211,6 +211,8 @@ def test_actions_tags_deletion_and_history_of_deleted_alarms(cloudwatch) -> None
     history = cloudwatch.describe_alarm_history(AlarmName=name, HistoryItemType="ConfigurationUpdate")
     assert [item["HistorySummary"] for item in history["AlarmHistoryItems"]] == [
         f'Alarm "{name}" deleted', f'Alarm "{name}" created']
+    assert cloudwatch.describe_alarm_history(AlarmName=name, AlarmContributorId="contributor-1")[
+        "AlarmHistoryItems"] == []  # no alarm here has contributors
     cloudwatch.put_metric_alarm(**alarm_params(name, namespace))  # a new alarm of the name starts untagged
     assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
 

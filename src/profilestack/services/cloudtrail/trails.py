@@ -268,8 +268,15 @@ def get_event_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
     return {"TrailARN": row.arn, "EventSelectors": row.event_selectors or _DEFAULT_SELECTORS}
 
 
+def _trail_not_store(params: dict[str, Any]) -> None:
+    """Insights selectors of a trail (TrailName) or of an event data store: one of them, not both."""
+    if params.get("TrailName") and params.get("EventDataStore"):
+        raise _error("InvalidParameterCombinationException", "TrailName and EventDataStore cannot both be given.")
+
+
 @cloudtrail.operation("PutInsightSelectors")
 def put_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    _trail_not_store(params)
     if not params.get("TrailName"):
         raise _error("InvalidParameterCombinationException",
                      "profilestack keeps Insights selectors for trails: name one with TrailName.")
@@ -281,6 +288,7 @@ def put_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str,
 
 @cloudtrail.operation("GetInsightSelectors")
 def get_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    _trail_not_store(params)
     if not params.get("TrailName"):
         raise _error("InvalidParameterCombinationException",
                      "profilestack keeps Insights selectors for trails: name one with TrailName.")

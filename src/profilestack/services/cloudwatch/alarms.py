@@ -447,7 +447,8 @@ def describe_alarm_history(ctx: CallContext, params: dict[str, Any]) -> dict[str
     oldest_first = params.get("ScanBy") == "TimestampAscending"
     if params.get("AlarmTypes"):
         query = query.where(table.c.alarm_type.in_(params["AlarmTypes"]))
-    rows = list(ctx.db.execute(query))
+    # no item is a contributor's: no alarm here watches several time series (PromQL alarms are not evaluated)
+    rows = [] if params.get("AlarmContributorId") else list(ctx.db.execute(query))
     return page_result(rows, params, lambda chunk: [
         {"AlarmName": row.alarm_name, "AlarmType": row.alarm_type, "Timestamp": row.timestamp,
          "HistoryItemType": row.item_type, "HistorySummary": row.summary, "HistoryData": row.data}
