@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.e2e.cli import AwsCli
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 
 
@@ -127,3 +128,15 @@ def test_each_targeted_alarm_is_authorized(server, cloudwatch) -> None:
     code, message, status = error_of(client.put_alarm_mute_rule, Name=unique("theirs"), Rule=_rule("cron(0 2 * * *)"),
                                      MuteTargets={"AlarmNames": [mine, theirs]})
     assert (code, status) == ("AccessDenied", 403) and f"alarm:{theirs}" in message
+
+
+def test_the_aws_cli_puts_and_reads_a_mute_rule(server, cloudwatch) -> None:
+    """A schedule given as the CLI takes it: JSON text."""
+    alarm, name = _alarm(cloudwatch, unique("Shop")), unique("nightly")
+    aws = AwsCli(server.endpoint)
+    aws("cloudwatch", "put-alarm-mute-rule", "--name", name, "--rule",
+        '{"Schedule": {"Expression": "cron(* * * * *)", "Duration": "PT1M", "Timezone": "Europe/Paris"}}',
+        "--mute-targets", f"AlarmNames={alarm}")
+    got = aws("cloudwatch", "get-alarm-mute-rule", "--alarm-mute-rule-name", name)
+    assert (got["Status"], got["MuteType"], got["Rule"]["Schedule"]["Timezone"]) == ("ACTIVE", "RECURRING",
+                                                                                    "Europe/Paris")

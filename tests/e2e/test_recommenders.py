@@ -10,6 +10,7 @@ from itertools import count
 
 import pytest
 
+from tests.e2e.cli import AwsCli
 from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.waiting import wait_for
@@ -381,3 +382,18 @@ def test_a_recommender_retrains_every_training_frequency_days(clocked_server) ->
     assert profiles.get_recommender(DomainName=domain, RecommenderName="never")[
         "ActiveRecommenderVersionName"] == never["ActiveRecommenderVersionName"]
     assert _recommended(profiles, domain, "ann@example.com", "never") == ["A"]
+
+
+def test_the_aws_cli_trains_and_asks_a_recommender(server, profiles, shop) -> None:
+    aws = AwsCli(server.endpoint)
+    arn = aws("customer-profiles", "create-recommender", "--domain-name", shop, "--recommender-name", "cli",
+              "--recommender-recipe-name", "popular-items")["RecommenderArn"]
+    assert arn.endswith(f"/{shop}/recommenders/cli")
+    wait_for(lambda: aws("customer-profiles", "get-recommender", "--domain-name", shop, "--recommender-name",
+                         "cli")["Status"] == "ACTIVE")
+    answer = aws("customer-profiles", "get-profile-recommendations", "--domain-name", shop, "--profile-id",
+                 _profile_of(profiles, shop, "dan@example.com"), "--recommender-name", "cli", "--max-results", "2",
+                 "--metadata-config", "MetadataColumns=Name")
+    assert [item["CatalogItem"] for item in answer["Recommendations"]] == [{"Id": "A", "Name": "Kettle"},
+                                                                          {"Id": "B", "Name": "Toaster"}]
+    assert len(aws("customer-profiles", "list-recommender-recipes")["RecommenderRecipes"]) == 6
