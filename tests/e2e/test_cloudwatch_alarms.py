@@ -213,8 +213,11 @@ def test_actions_tags_deletion_and_history_of_deleted_alarms(cloudwatch) -> None
         f'Alarm "{name}" deleted', f'Alarm "{name}" created']
     assert cloudwatch.describe_alarm_history(AlarmName=name, AlarmContributorId="contributor-1")[
         "AlarmHistoryItems"] == []  # no alarm here has contributors
+    assert error_of(cloudwatch.describe_alarm_contributors, AlarmName=name) == (
+        "ResourceNotFoundException", f"Alarm {name} does not exist.", 404)
     cloudwatch.put_metric_alarm(**alarm_params(name, namespace))  # a new alarm of the name starts untagged
     assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+    assert cloudwatch.describe_alarm_contributors(AlarmName=name)["AlarmContributors"] == []
 
 
 def test_bad_definitions_and_unknown_alarms(cloudwatch) -> None:

@@ -456,6 +456,14 @@ def describe_alarm_history(ctx: CallContext, params: dict[str, Any]) -> dict[str
         lambda row: (ascending if oldest_first else descending)(row.id))
 
 
+@cloudwatch.operation("DescribeAlarmContributors")
+def describe_alarm_contributors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """None: an alarm has contributors when it watches several time series (PromQL), which no alarm here does."""
+    if not find_alarms(ctx, [params["AlarmName"]]):
+        raise AwsError("ResourceNotFoundException", f"Alarm {params['AlarmName']} does not exist.", 404)
+    return {"AlarmContributors": []}
+
+
 # --- changing ---------------------------------------------------------------------------------------------------
 
 @cloudwatch.operation("DeleteAlarms")
