@@ -194,7 +194,8 @@ def test_search_recommendations_finds_the_customer_by_a_search_key(profiles, sho
     profiles.create_profile(DomainName=shop, FirstName="Twin", EmailAddress="ann@example.com")
     code, message = refused(profiles.search_recommendations, DomainName=shop, KeyName="_email",
                             KeyValues=["ann@example.com"], Recommender={"Name": "foryou"})
-    assert code == "BadRequestException" and message.startswith("2 profiles have _email")
+    assert (code, message) == ("BadRequestException", "2 profiles have those _email values: the search key must "
+                                                      "find one. SearchProfiles shows them.")
 
 
 def test_filters_promotions_and_diversity_shape_the_answer(profiles, shop) -> None:

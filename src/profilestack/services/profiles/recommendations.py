@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,37 +27,50 @@ from profilestack.services.profiles.tables import profile_objects, profile_recom
 _TIMES = ("CreatedAt", "UpdatedAt")
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a request asks of a recommender, as both operations name it."""
+
+    name: str
+    size: int
+    filters: list[dict[str, Any]] | None = None
+    promotions: list[dict[str, Any]] | None = None
+    candidates: list[str] | None = None
+    columns: list[str] | None = None
+    diversity: dict[str, Any] | None = None
+
+
 @profiles.operation("GetProfileRecommendations")
 def get_profile_recommendations(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     profile = require_profile(ctx, domain, params["ProfileId"])
-    return {"Recommendations": _recommend(
-        ctx, domain, profile.id, params["RecommenderName"], params.get("RecommenderFilters"),
-        params.get("RecommenderPromotionalFilters"), params.get("CandidateIds"), params.get("MaxResults", 10),
-        (params.get("MetadataConfig") or {}).get("MetadataColumns"), params.get("DiversityConfig"))}
+    return {"Recommendations": _recommend(ctx, domain, profile.id, Asked(
+        params["RecommenderName"], params.get("MaxResults", 10), params.get("RecommenderFilters"),
+        params.get("RecommenderPromotionalFilters"), params.get("CandidateIds"),
+        (params.get("MetadataConfig") or {}).get("MetadataColumns"), params.get("DiversityConfig")))}
 
 
 @profiles.operation("SearchRecommendations")
 def search_recommendations(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """As GetProfileRecommendations, for the one profile a search key finds."""
+    """As GetProfileRecommendations, for the one profile a search key finds (the key's values, a customer's
+    details, are not repeated in the refusals)."""
     domain = require_domain(ctx, params["DomainName"])
     found = store.find_by_key(ctx.db, domain.id, params["KeyName"], params["KeyValues"])
     if not found:
-        raise not_found(f"No profile of domain {domain.name} has {params['KeyName']} {params['KeyValues']}.")
+        raise not_found(f"No profile of domain {domain.name} has those {params['KeyName']} values.")
     if len(found) > 1:
-        raise bad_request(f"{len(found)} profiles have {params['KeyName']} {params['KeyValues']}: the search key "
-                          "must find one. SearchProfiles shows them.")
+        raise bad_request(f"{len(found)} profiles have those {params['KeyName']} values: the search key must find "
+                          "one. SearchProfiles shows them.")
     profile_id = next(iter(found))
     recommender = params["Recommender"]
-    return {"ProfileId": profile_id, "Recommendations": _recommend(
-        ctx, domain, profile_id, recommender["Name"], recommender.get("Filters"),
-        recommender.get("PromotionalFilters"), params.get("CandidateIds"), params.get("MaxRecommendations", 5),
-        (params.get("Metadata") or {}).get("Columns"), params.get("Diversity"))}
+    return {"ProfileId": profile_id, "Recommendations": _recommend(ctx, domain, profile_id, Asked(
+        recommender["Name"], params.get("MaxRecommendations", 5), recommender.get("Filters"),
+        recommender.get("PromotionalFilters"), params.get("CandidateIds"),
+        (params.get("Metadata") or {}).get("Columns"), params.get("Diversity")))}
 
 
-def _recommend(ctx: CallContext, domain: Row[Any], profile_id: str, name: str, filters: list[dict[str, Any]] | None,
-               promotions: list[dict[str, Any]] | None, candidates: list[str] | None, size: int,
-               columns: list[str] | None, diversity: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _recommend(ctx: CallContext, domain: Row[Any], profile_id: str, asked: Asked) -> list[dict[str, Any]]:
+    name, candidates, size = asked.name, asked.candidates, asked.size
     recommender = RECOMMENDERS.require(ctx, domain, name)
     if recommender.status != "ACTIVE":
         raise bad_request(f"Recommender {name} is {recommender.status}: recommendations come from an ACTIVE "
@@ -64,7 +78,7 @@ def _recommend(ctx: CallContext, domain: Row[Any], profile_id: str, name: str, f
     recipe = recommender.definition["RecommenderRecipeName"]
     if recipe == "personalized-ranking" and not candidates:
         raise bad_request(f"Recommender {name} uses the personalized-ranking recipe: give the CandidateIds to rank.")
-    for column in columns or []:
+    for column in asked.columns or []:
         if not CATALOG_ITEM.takes(column.split(".")):
             raise bad_request(f"{column} is not a column of {CATALOG_ITEM.name}.")
     version = ctx.db.execute(select(profile_recommender_versions.c.model, profile_recommender_versions.c.config)
@@ -92,17 +106,17 @@ def _recommend(ctx: CallContext, domain: Row[Any], profile_id: str, name: str, f
                                         lambda item, field: _column(described.get(item), field),
                                         lambda item: done.get(item, set()))
 
-    if filters:
-        items = choose(filters[0])
-    if promotions:
-        promoted = set(choose(promotions[0]))
-        share = math.ceil(size * promotions[0].get("PercentPromotedItems", 100) / 100)
+    if asked.filters:
+        items = choose(asked.filters[0])
+    if asked.promotions:
+        promoted = set(choose(asked.promotions[0]))
+        share = math.ceil(size * asked.promotions[0].get("PercentPromotedItems", 100) / 100)
         first = [item for item in items if item in promoted][:share]
         items = [item for item in items if item in first or item not in promoted]
-    if diversity and diversity.get("Enabled"):
-        items = _diverse(recommender, items, size, diversity.get("Values") or {}, described)
+    if asked.diversity and asked.diversity.get("Enabled"):
+        items = _diverse(recommender, items, size, asked.diversity.get("Values") or {}, described)
     scores = dict(ranked)
-    return [{"CatalogItem": _catalog_item(item, described.get(item), columns or []), "Score": scores[item]}
+    return [{"CatalogItem": _catalog_item(item, described.get(item), asked.columns or []), "Score": scores[item]}
             for item in items[:size]]
 
 
