@@ -5,6 +5,7 @@ version (``<name>/<time>``) in the background (an outbox task); the recommender 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -61,10 +62,10 @@ def _check_config(ctx: CallContext, domain: Row[Any], config: dict[str, Any], sc
                               "recommender's schema.")
 
 
-def similarity_columns(ctx_columns: dict[str, list[str]], config: dict[str, Any], has_schema: bool) -> list[str]:
-    """The catalog columns two items are compared by (similar-items): the schema's (without a schema: Category
-    and Type), narrowed by IncludedColumns or ExcludedColumns; never the item's own Id."""
-    columns = ctx_columns.get(CATALOG_ITEM.name, []) if has_schema else list(_DEFAULT_SIMILARITY)
+def similarity_columns(schema: dict[str, list[str]], config: dict[str, Any], has_schema: bool) -> list[str]:
+    """The catalog columns two items are compared by (similar-items): the schema's (dataset → columns; without a
+    schema: Category and Type), narrowed by IncludedColumns or ExcludedColumns; never the item's own Id."""
+    columns = schema.get(CATALOG_ITEM.name, []) if has_schema else list(_DEFAULT_SIMILARITY)
     included = (config.get("IncludedColumns") or {}).get(CATALOG_ITEM.name)
     excluded = set((config.get("ExcludedColumns") or {}).get(CATALOG_ITEM.name) or ())
     if included is not None:
@@ -82,8 +83,9 @@ def _version_name(db: Connection, domain_id: int, recommender: str, now: datetim
         now += timedelta(seconds=1)
 
 
-def _start_training(db: Connection, enqueue: Any, domain_id: int, name: str, config: dict[str, Any], origin: str,
-                    now: datetime) -> None:
+def _start_training(db: Connection, enqueue: Callable[[str, dict[str, Any]], None], domain_id: int, name: str,
+                    config: dict[str, Any], origin: str, now: datetime) -> None:
+    """A new version, IN_PROGRESS, and the task that trains it (after the call commits)."""
     version = _version_name(db, domain_id, name, now)
     db.execute(insert(profile_recommender_versions).values(
         domain_id=domain_id, recommender=name, name=version, status="IN_PROGRESS", origin=origin, config=config,
