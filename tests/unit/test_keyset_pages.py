@@ -5,6 +5,7 @@ earlier versions gave still read. IAM's markers are the same under its own names
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +20,8 @@ from profilestack.services.next_token import (
     next_token,
     page,
     position_token,
+    read_position,
+    read_token,
     sequence_place,
 )
 
@@ -107,3 +110,13 @@ def test_a_sequence_place_is_a_plain_number_a_database_takes(place: str) -> None
     with pytest.raises(AwsError):
         sequence_place([place])
     assert sequence_place(["42"]) == 42 and sequence_place(None) is None
+
+
+def test_tokens_are_letters_digits_dashes_and_underscores_and_padded_ones_still_read() -> None:
+    for position in (["a"], ["ab"], ["abc", "2026-12-06T10:00:00"], ["x" * 37]):
+        token = position_token(position)
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", token), token  # CloudWatch's NextToken pattern, among others
+        assert read_position({"NextToken": token}) == (position, 0)
+        padded = base64.urlsafe_b64encode(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))).decode()
+        assert read_position({"NextToken": padded}) == (position, 0)
+    assert read_token({"NextToken": next_token(7, "listing")}) == ("listing", 7)

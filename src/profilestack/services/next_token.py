@@ -28,6 +28,18 @@ def bad_token(message: str) -> AwsError:
     return AwsError("BadRequestException", message, 400)
 
 
+def _encoded(text: str) -> str:
+    """URL-safe base64 without its ``=`` padding: letters, digits, ``-`` and ``_`` only, which every model's token
+    pattern admits (CloudWatch's ``[A-Za-z0-9_-]+`` among them)."""
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decoded(token: str) -> bytes:
+    """A token's text; a padded one (as earlier versions gave) reads the same. ValueError when it is no base64."""
+    unpadded = token.rstrip("=")
+    return base64.urlsafe_b64decode((unpadded + "=" * (-len(unpadded) % 4)).encode())
+
+
 def read_token(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_token,
                token_name: str = "NextToken") -> tuple[str | None, int]:
     """The kept listing a ``NextToken`` names (listing_snapshots.py; None for a plain offset) and the offset of
@@ -36,7 +48,7 @@ def read_token(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_
     if not token:
         return None, 0
     try:
-        listing, _, offset = base64.urlsafe_b64decode(token.encode()).decode().rpartition(":")
+        listing, _, offset = _decoded(token).decode().rpartition(":")
         start = int(offset)
     except ValueError as exc:
         raise invalid("The next token is invalid.") from exc
@@ -46,13 +58,13 @@ def read_token(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_
 
 
 def next_token(offset: int, listing: str | None = None) -> str:
-    return base64.urlsafe_b64encode(f"{listing}:{offset}".encode() if listing else str(offset).encode()).decode()
+    return _encoded(f"{listing}:{offset}" if listing else str(offset))
 
 
 def position_token(position: Sequence[str]) -> str:
     """The token of a listing read by position (keyset paging): the next page starts after the item at
     ``position`` in the listing's order, whatever was added or removed before it meanwhile."""
-    return base64.urlsafe_b64encode(json.dumps(["after", *position]).encode()).decode()
+    return _encoded(json.dumps(["after", *position]))
 
 
 def read_position(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_token,
@@ -63,7 +75,7 @@ def read_position(params: dict[str, Any], invalid: Callable[[str], AwsError] = b
     if not token:
         return None, 0
     try:
-        decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
+        decoded = json.loads(_decoded(token))
     except ValueError:
         decoded = None
     if isinstance(decoded, list) and decoded[:1] == ["after"] and all(isinstance(item, str) for item in decoded):
