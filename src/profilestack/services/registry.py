@@ -108,6 +108,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
         composite_alarms,
         dashboards,
         metric_streams,
+        query_definitions,
         tagging,
     )
     from profilestack.services.cloudwatch.handlers import cloudwatch

@@ -112,3 +112,19 @@ cloudwatch_alarm_mute_rules = Table(
     Column("expire_date", UtcDateTime),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# Saved metric queries (PutMetricDataQueryDefinition): kept as given, never run; the path is unique per region
+cloudwatch_query_definitions = Table(
+    "cloudwatch_query_definitions", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("path", Text, nullable=False),
+    # its SHA-256: what the uniqueness is kept on (1,024 characters of any script can outgrow an index entry)
+    Column("path_digest", String(64), nullable=False),
+    Column("expression", Text, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("account_id", "region", "path_digest", name="uq_cloudwatch_query_definitions_path"),
+)
