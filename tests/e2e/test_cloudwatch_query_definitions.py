@@ -67,3 +67,13 @@ def test_paths_are_unique_and_updates_need_an_existing_id(cloudwatch) -> None:
     cloudwatch.put_metric_data_query_definition(Id=first, Path=path, Expression="m3", Type="METRIC_MATH")
     assert error_of(cloudwatch.put_metric_data_query_definition, Id="missing-definition", Path=unique("new"),
                     Expression="m1", Type="SQL") == ("ResourceNotFoundException", 404)
+
+
+def test_a_region_holds_at_most_a_thousand(server) -> None:
+    cloudwatch = server.client("cloudwatch", "ap-southeast-2")  # a region of its own: the limit is per region
+    for number in range(1000):
+        cloudwatch.put_metric_data_query_definition(Path=f"limit/{number}", Expression="m1", Type="SQL")
+    assert error_of(cloudwatch.put_metric_data_query_definition, Path="limit/1000", Expression="m1", Type="SQL") == (
+        "LimitExceededException", 400)
+    server.client("cloudwatch", "ap-southeast-1").put_metric_data_query_definition(
+        Path="limit/1000", Expression="m1", Type="SQL")  # another region is not full
