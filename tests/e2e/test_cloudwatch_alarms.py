@@ -488,3 +488,32 @@ def test_a_percentile_alarm_may_ignore_too_few_samples(cloudwatch) -> None:
                                                                  "Counts": [95]}])
     cloudwatch.put_metric_alarm(**p90(ignoring, EvaluateLowSampleCountPercentile="ignore"))
     state_becomes(cloudwatch, ignoring, "ALARM")
+
+
+def test_a_warm_up_period_holds_the_alarm_in_insufficient_data(server) -> None:
+    cloudwatch = server.client("cloudwatch")
+    namespace, name = unique("WarmUp"), unique("warming")
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Orders", "Value": 15}])
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace))
+    state_becomes(cloudwatch, name, "ALARM")
+
+    def warm_up_until() -> list:
+        return server.read("SELECT warm_up_until FROM cloudwatch_alarms WHERE name = :name", name=name)
+
+    # an update starts a warm-up: waiting for its end, the alarm is INSUFFICIENT_DATA whatever its data says
+    waiting = {"WarmUpPeriodDurationInMinutes": 10, "OnlyStartEvaluatingAfterWarmUpPeriodEnds": True}
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace, WarmUpConfiguration=waiting))
+    held = state_becomes(cloudwatch, name, "INSUFFICIENT_DATA")
+    assert held["StateReason"].startswith("Warming up: the alarm is in its warm-up period until ")
+    assert held["WarmUpConfiguration"] == waiting
+    # without waiting for its end, a warm-up ends as soon as data fills the evaluated periods
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace, WarmUpConfiguration={
+        "WarmUpPeriodDurationInMinutes": 10}))
+    state_becomes(cloudwatch, name, "ALARM")
+    wait_for(lambda: warm_up_until() == [None])
+    # once it is over, a new value alone does not start another; any other change does
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace, WarmUpConfiguration=waiting))
+    assert warm_up_until() == [None]
+    cloudwatch.put_metric_alarm(**alarm_params(name, namespace, Threshold=12.0, WarmUpConfiguration=waiting))
+    assert warm_up_until() != [None]
+    state_becomes(cloudwatch, name, "INSUFFICIENT_DATA")

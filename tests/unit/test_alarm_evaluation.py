@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from profilestack.services.cloudwatch.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK, judge, too_few_samples
+from profilestack.services.cloudwatch.alarm_evaluation import (
+    ALARM,
+    INSUFFICIENT_DATA,
+    OK,
+    judge,
+    too_few_samples,
+    warm_up_over,
+)
 
 START = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
@@ -52,3 +59,17 @@ def test_missing_data() -> None:
 ])
 def test_a_percentile_needs_10_over_its_distance_from_an_end(statistic: str, samples: float, needed) -> None:
     assert too_few_samples(statistic, samples) == needed
+
+
+def test_a_warm_up_ends_at_its_end_or_once_data_fills_the_window_unless_the_alarm_waits() -> None:
+    now = datetime(2026, 12, 6, 10, tzinfo=UTC)
+    until = now + timedelta(minutes=5)
+    full = [(now - timedelta(minutes=2), 1.0), (now - timedelta(minutes=1), 2.0)]
+    gap = [(now - timedelta(minutes=2), None), (now - timedelta(minutes=1), 2.0)]
+    waits = {"WarmUpConfiguration": {"WarmUpPeriodDurationInMinutes": 5,
+                                     "OnlyStartEvaluatingAfterWarmUpPeriodEnds": True}}
+    early = {"WarmUpConfiguration": {"WarmUpPeriodDurationInMinutes": 5}}
+    assert warm_up_over(early, None, gap, now)  # none runs
+    assert warm_up_over(early, until, full, now) and not warm_up_over(early, until, gap, now)
+    assert not warm_up_over(waits, until, full, now)
+    assert warm_up_over(waits, until, gap, until)  # its end

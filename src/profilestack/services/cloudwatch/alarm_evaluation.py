@@ -40,6 +40,22 @@ class Verdict:
     reason_data: str
 
 
+def warm_up_over(definition: dict[str, Any], until: datetime | None, points: list[tuple[datetime, float | None]],
+                 now: datetime) -> bool:
+    """Whether an alarm's warm-up period (running until ``until``; None: none runs) is over: at its end, or, unless
+    the alarm waits for that (``OnlyStartEvaluatingAfterWarmUpPeriodEnds``), once data fills every evaluated
+    period."""
+    if until is None or now >= until:
+        return True
+    waits = (definition.get("WarmUpConfiguration") or {}).get("OnlyStartEvaluatingAfterWarmUpPeriodEnds", False)
+    return not waits and bool(points) and all(value is not None for _, value in points)
+
+
+def warming_up(until: datetime) -> Verdict:
+    return Verdict(INSUFFICIENT_DATA, f"Warming up: the alarm is in its warm-up period until "
+                                      f"{until.isoformat(timespec='seconds')}.", "")
+
+
 def too_few_samples(statistic: str, samples: float) -> float | None:
     """The samples a percentile needs to be significant (10/(1-p) from p50 up, 10/p below, as CloudWatch
     documents), when ``samples`` fall short of it; None when they do not, or ``statistic`` is no such percentile."""

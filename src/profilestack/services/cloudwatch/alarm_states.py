@@ -20,6 +20,8 @@ from profilestack.services.cloudwatch.alarm_evaluation import (
     Verdict,
     judge,
     too_few_samples,
+    warm_up_over,
+    warming_up,
 )
 from profilestack.services.cloudwatch.alarm_rules import RuleError, parse
 from profilestack.services.cloudwatch.alarm_windows import evaluated_periods, window_zone
@@ -120,8 +122,12 @@ def evaluate(db: Connection, row: Row[Any], now: datetime) -> Verdict:
         bands = _bands(db, row, queries, periods)
     except AwsError as error:  # e.g. an expression whose inputs no longer fit together
         return Verdict(INSUFFICIENT_DATA, f"Unable to evaluate the alarm's metrics: {error.message}", "")
-    return judge(definition, [(start, series.get(start)) for start, _ in periods], row.state_value, now,
-                 statistic_of(definition), period, bands)
+    points = [(start, series.get(start)) for start, _ in periods]
+    if row.warm_up_until is not None:
+        if not warm_up_over(definition, row.warm_up_until, points, now):
+            return warming_up(row.warm_up_until)
+        db.execute(update(cloudwatch_alarms).where(cloudwatch_alarms.c.id == row.id).values(warm_up_until=None))
+    return judge(definition, points, row.state_value, now, statistic_of(definition), period, bands)
 
 
 def _bands(db: Connection, row: Row[Any], queries: list[dict[str, Any]], periods: list[tuple[datetime, datetime]]

@@ -50,7 +50,7 @@ MAX_EVALUATION_SPAN = 7 * 86400  # Period x EvaluationPeriods, in seconds
 MAX_SHORT_EVALUATION_SPAN = 86400  # the same, for periods under an hour
 ALARM_SHORT_PERIODS = (10, 20, 30)  # high-resolution alarms' periods under a minute
 SINGLE_METRIC = ("MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit")
-NOT_SUPPORTED = ("WarmUpConfiguration", "EvaluationCriteria", "EvaluationInterval")
+NOT_SUPPORTED = ("EvaluationCriteria", "EvaluationInterval")
 DEFAULT_BAND_WIDTH = 2.0  # ANOMALY_DETECTION_BAND(m1): two standard deviations
 ACTION_LISTS = ("OKActions", "AlarmActions", "InsufficientDataActions")
 
@@ -294,7 +294,8 @@ def save_alarm(ctx: CallContext, params: dict[str, Any], definition: dict[str, A
         if is_composite(row.definition) != is_composite(definition):
             raise invalid(f"The alarm {name} exists and is not a {kind}; delete it first.")
         ctx.db.execute(update(table).where(table.c.id == row.id).values(
-            definition=definition, actions_enabled=actions_enabled, configuration_updated_at=now))
+            definition=definition, actions_enabled=actions_enabled, configuration_updated_at=now,
+            warm_up_until=_warm_up_until(definition, row, now)))
         record_history(ctx.db, ctx.account, ctx.region, name, now, "ConfigurationUpdate", f'Alarm "{name}" updated',
                        {"version": "1.0", "type": "Update", "updatedAlarm": definition}, kind)
         alarm_id = row.id
@@ -303,12 +304,30 @@ def save_alarm(ctx: CallContext, params: dict[str, Any], definition: dict[str, A
             account_id=ctx.account, region=ctx.region, name=name, definition=definition,
             actions_enabled=actions_enabled, state_value=INSUFFICIENT_DATA,
             state_reason="Unchecked: Initial alarm creation", state_updated_at=now, state_transitioned_at=now,
-            configuration_updated_at=now)).inserted_primary_key[0]
+            configuration_updated_at=now, warm_up_until=_warm_up_until(definition, None, now))).inserted_primary_key[0]
         set_tags(ctx.db, alarm_arn(ctx.account, ctx.region, name),
                  {tag["Key"]: tag["Value"] for tag in params.get("Tags") or []}, too_many_tags)
         record_history(ctx.db, ctx.account, ctx.region, name, now, "ConfigurationUpdate", f'Alarm "{name}" created',
                        {"version": "1.0", "type": "Create", "createdAlarm": definition}, kind)
     ctx.enqueue(EVALUATE_TASK, {"id": alarm_id})
+
+
+def _warm_up_until(definition: dict[str, Any], row: Row[Any] | None, now: datetime) -> datetime | None:
+    """The end of the warm-up period a put starts: creating or updating an alarm with a WarmUpConfiguration starts
+    one, except an update changing nothing but that configuration once the alarm's warm-up is over, as AWS
+    documents ("the new value does not restart the warm-up period")."""
+    warm_up = definition.get("WarmUpConfiguration")
+    if warm_up is None:
+        return None
+    if row is not None and "WarmUpConfiguration" in row.definition and (
+            row.warm_up_until is None or row.warm_up_until <= now) and _but_warm_up(row.definition) == _but_warm_up(
+            definition):
+        return None
+    return now + timedelta(minutes=warm_up["WarmUpPeriodDurationInMinutes"])
+
+
+def _but_warm_up(definition: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in definition.items() if name != "WarmUpConfiguration"}
 
 
 def check_actions(params: dict[str, Any]) -> None:
@@ -363,7 +382,8 @@ def _shown(row: Row[Any]) -> dict[str, Any]:
     for name in ("AlarmDescription", "AlarmRule", *SINGLE_METRIC, "EvaluationPeriods", "DatapointsToAlarm",
                  "Threshold", "ThresholdMetricId", "ComparisonOperator", "TreatMissingData",
                  "EvaluateLowSampleCountPercentile", "Metrics", "ActionsSuppressor", "ActionsSuppressorWaitPeriod",
-                 "ActionsSuppressorExtensionPeriod", "EvaluationWindow", "ActionConfiguration"):
+                 "ActionsSuppressorExtensionPeriod", "EvaluationWindow", "ActionConfiguration",
+                 "WarmUpConfiguration"):
         if definition.get(name) is not None:
             alarm[name] = definition[name]
     return alarm

@@ -51,6 +51,7 @@ cloudwatch_alarms = Table(
     Column("state_updated_at", UtcDateTime, nullable=False),
     Column("state_transitioned_at", UtcDateTime, nullable=False),
     Column("configuration_updated_at", UtcDateTime, nullable=False),
+    Column("warm_up_until", UtcDateTime),  # the end of a warm-up period running (WarmUpConfiguration); NULL: none
     UniqueConstraint("account_id", "region", "name", name="uq_cloudwatch_alarms_name"),
 )
 
