@@ -80,11 +80,14 @@ cloudwatch_dashboards = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
-cloudwatch_metric_streams = Table(
-    "cloudwatch_metric_streams", metadata,
-    Column("account_id", String(12), primary_key=True),
-    Column("region", String(32), primary_key=True),
-    Column("name", String(255), primary_key=True),
+def _regional(name: str, key: Column, *columns: Column | UniqueConstraint) -> Table:
+    """A kind of resource an account holds per region, named by ``key`` there."""
+    return Table(name, metadata, Column("account_id", String(12), primary_key=True),
+                 Column("region", String(32), primary_key=True), key, *columns)
+
+
+cloudwatch_metric_streams = _regional(
+    "cloudwatch_metric_streams", Column("name", String(255), primary_key=True),
     Column("definition", JSON, nullable=False),  # the PutMetricStream members that declare it (tags apart)
     Column("state", String(16), nullable=False),  # running, stopped
     Column("created_at", UtcDateTime, nullable=False),
@@ -93,21 +96,15 @@ cloudwatch_metric_streams = Table(
 
 # Anomaly detection models (PutAnomalyDetector): one per metric and statistic, or per metric math; the id is a
 # digest of what the detector watches, so that putting the same one again updates it
-cloudwatch_anomaly_detectors = Table(
-    "cloudwatch_anomaly_detectors", metadata,
-    Column("account_id", String(12), primary_key=True),
-    Column("region", String(32), primary_key=True),
-    Column("detector_id", String(128), primary_key=True),
+cloudwatch_anomaly_detectors = _regional(
+    "cloudwatch_anomaly_detectors", Column("detector_id", String(128), primary_key=True),
     Column("definition", JSON, nullable=False),  # the detector, configuration and characteristics as put
     Column("created_at", UtcDateTime, nullable=False),
 )
 
 # Alarm mute rules: when the actions of the alarms they name are muted (their status is worked out when asked)
-cloudwatch_alarm_mute_rules = Table(
-    "cloudwatch_alarm_mute_rules", metadata,
-    Column("account_id", String(12), primary_key=True),
-    Column("region", String(32), primary_key=True),
-    Column("name", String(255), primary_key=True),
+cloudwatch_alarm_mute_rules = _regional(
+    "cloudwatch_alarm_mute_rules", Column("name", String(255), primary_key=True),
     Column("definition", JSON, nullable=False),  # Description, Rule, MuteTargets as put
     Column("start_date", UtcDateTime),
     Column("expire_date", UtcDateTime),
@@ -115,11 +112,8 @@ cloudwatch_alarm_mute_rules = Table(
 )
 
 # Saved metric queries (PutMetricDataQueryDefinition): kept as given, never run; the path is unique per region
-cloudwatch_query_definitions = Table(
-    "cloudwatch_query_definitions", metadata,
-    Column("account_id", String(12), primary_key=True),
-    Column("region", String(32), primary_key=True),
-    Column("id", String(64), primary_key=True),
+cloudwatch_query_definitions = _regional(
+    "cloudwatch_query_definitions", Column("id", String(64), primary_key=True),
     Column("path", Text, nullable=False),
     # its SHA-256: what the uniqueness is kept on (1,024 characters of any script can outgrow an index entry)
     Column("path_digest", String(64), nullable=False),
