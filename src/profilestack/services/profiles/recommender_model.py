@@ -63,43 +63,57 @@ def event_weights(config: dict[str, Any]) -> Callable[[Interaction], float]:
     return weight
 
 
-def train(interactions: Iterable[Interaction], catalog: dict[str, dict[str, Any]], config: dict[str, Any],
-          similarity_columns: list[str], now_ms: float) -> dict[str, Any]:
-    """The model of the interactions that count; ``similarity_columns`` are the catalog columns two items are
-    compared by. Refused (TrainingError) when no interaction counts."""
+@dataclass
+class Trained:
+    model: dict[str, Any]
+    # the counted interactions (item, weight) of at most a thousand customers, each oldest first: what the
+    # training metrics are measured on
+    histories: dict[str, list[tuple[str, float]]]
+
+
+def train(customers: Iterable[list[Interaction]], catalog: dict[str, dict[str, Any]], config: dict[str, Any],
+          similarity_columns: list[str], now_ms: float) -> Trained:
+    """The model of the interactions that count, read one customer at a time (``customers``: each one's
+    interactions), so that what is held grows with the items, not the events; ``similarity_columns`` are the
+    catalog columns two items are compared by. Refused (TrainingError) when no interaction counts."""
     weight = event_weights(config)
     popularity: Counter[str] = Counter()
     recent: Counter[str] = Counter()
     before: Counter[str] = Counter()
-    by_profile: dict[str, Counter[str]] = defaultdict(Counter)
-    for interaction in interactions:
-        counted = weight(interaction)
-        if counted <= 0:
-            continue
-        popularity[interaction.item] += counted
-        by_profile[interaction.profile_id][interaction.item] += counted
-        age = now_ms - interaction.timestamp_ms
-        if 0 <= age < TRENDING_WINDOW_MS:
-            recent[interaction.item] += counted
-        elif TRENDING_WINDOW_MS <= age < 2 * TRENDING_WINDOW_MS:
-            before[interaction.item] += counted
-    if not popularity:
-        raise TrainingError("The domain holds no web analytics events (_webAnalytics) with an Item.Id that the "
-                            "recommender's EventsConfig counts: there is nothing to train on.")
     paired: dict[str, Counter[str]] = defaultdict(Counter)
-    for items in by_profile.values():
+    histories: dict[str, list[tuple[str, float]]] = {}
+    for interactions in customers:
+        items: Counter[str] = Counter()
+        history = []
+        for interaction in interactions:
+            counted = weight(interaction)
+            if counted <= 0:
+                continue
+            items[interaction.item] += counted
+            history.append((interaction.item, counted))
+            age = now_ms - interaction.timestamp_ms
+            if 0 <= age < TRENDING_WINDOW_MS:
+                recent[interaction.item] += counted
+            elif TRENDING_WINDOW_MS <= age < 2 * TRENDING_WINDOW_MS:
+                before[interaction.item] += counted
+        popularity.update(items)
         for item, count in items.items():
             for other, other_count in items.items():
                 if other != item:
                     paired[item][other] += min(count, other_count)
+        if history and len(histories) < _EVALUATED_PROFILES:
+            histories[interactions[0].profile_id] = history
+    if not popularity:
+        raise TrainingError("The domain holds no web analytics events (_webAnalytics) with an Item.Id that the "
+                            "recommender's EventsConfig counts: there is nothing to train on.")
     trend = Counter({item: recent[item] - before[item] for item in recent if recent[item] > before[item]})
-    return {
+    return Trained({
         "popular": [[item, round(count, 6)] for item, count in popularity.most_common(KEPT_RANKED)],
         "trending": [[item, round(count, 6)] for item, count in trend.most_common(KEPT_RANKED)],
         "paired": {item: [[other, round(count, 6)] for other, count in others.most_common(KEPT_PER_ITEM)]
                    for item, others in paired.items()},
         "similar": _similar(catalog, similarity_columns),
-    }
+    }, histories)
 
 
 def _similar(catalog: dict[str, dict[str, Any]], columns: list[str]) -> dict[str, list[list[Any]]]:

@@ -5,8 +5,10 @@ version (``<name>/<time>``) in the background (an outbox task); the recommender 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from itertools import groupby
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
@@ -222,20 +224,35 @@ def list_recommender_recipes(ctx: CallContext, params: dict[str, Any]) -> dict[s
     return {"RecommenderRecipes": [{"name": name, "description": text} for name, text in RECIPES.items()]}
 
 
-def interactions(db: Connection, domain_id: int, profile_id: str | None = None) -> list[Interaction]:
-    """The domain's web analytics events that name an item (one customer's, with ``profile_id``), oldest first."""
-    query = select(profile_objects.c.profile_id, profile_objects.c.body).where(
-        profile_objects.c.domain_id == domain_id, profile_objects.c.object_type == WEB_ANALYTICS.name)
-    if profile_id is not None:
-        query = query.where(profile_objects.c.profile_id == profile_id)
+_EVENTS = (profile_objects.c.object_type == WEB_ANALYTICS.name, profile_objects.c.profile_id.is_not(None))
+
+
+def interactions(db: Connection, domain_id: int, profile_id: str) -> list[Interaction]:
+    """A customer's web analytics events that name an item, oldest first."""
+    return _oldest_first(db.execute(select(profile_objects.c.profile_id, profile_objects.c.body).where(
+        profile_objects.c.domain_id == domain_id, profile_objects.c.profile_id == profile_id, *_EVENTS)))
+
+
+def customers(db: Connection, domain_id: int) -> Iterator[list[Interaction]]:
+    """The domain's web analytics events that name an item, one customer's at a time (each oldest first), read a
+    thousand rows at a time in customer order: a training holds one customer's events, not the domain's."""
+    rows = db.execute(select(profile_objects.c.profile_id, profile_objects.c.body).where(
+        profile_objects.c.domain_id == domain_id, *_EVENTS).order_by(profile_objects.c.profile_id)
+        .execution_options(yield_per=1000))
+    for _, held in groupby(rows, key=attrgetter("profile_id")):
+        found = _oldest_first(held)
+        if found:
+            yield found
+
+
+def _oldest_first(rows: Iterable[Row[Any]]) -> list[Interaction]:
     found = []
-    for row in db.execute(query):
+    for row in rows:
         event = jsontext.loads(row.body)
         item = (event.get("Item") or {}).get("Id")
-        if row.profile_id is None or not isinstance(item, str):
-            continue
-        found.append(Interaction(row.profile_id, item, str(event.get("EventType", "")),
-                                 _number(event.get("EventTimestamp")) or 0.0, _number(event.get("EventValue"))))
+        if isinstance(item, str):
+            found.append(Interaction(row.profile_id, item, str(event.get("EventType", "")),
+                                     _number(event.get("EventTimestamp")) or 0.0, _number(event.get("EventValue"))))
     return sorted(found, key=lambda interaction: interaction.timestamp_ms)
 
 
@@ -263,24 +280,19 @@ def train_recommender(app: App, payload: dict[str, Any]) -> None:
     if claimed is None:
         return
     recommender, version, config = claimed
-    with app.database.transaction(write=False) as db:
-        schema_name = recommender.definition.get("RecommenderSchemaName")
-        columns = _columns_of(db, payload["domain_id"], schema_name)
-        events, items = interactions(db, payload["domain_id"]), catalog(db, payload["domain_id"])
-    recipe = recommender.definition["RecommenderRecipeName"]
+    schema_name = recommender.definition.get("RecommenderSchemaName")
     try:
-        model = recommender_model.train(events, items, config, similarity_columns(columns, config, bool(schema_name)),
-                                        app.clock.now().timestamp() * 1000)
+        with app.database.transaction(write=False) as db:  # one consistent reading, customer by customer
+            columns = _columns_of(db, payload["domain_id"], schema_name)
+            trained = recommender_model.train(
+                customers(db, payload["domain_id"]), catalog(db, payload["domain_id"]), config,
+                similarity_columns(columns, config, bool(schema_name)), app.clock.now().timestamp() * 1000)
     except TrainingError as error:
         _conclude(app, payload["domain_id"], recommender.name, version, None, None, str(error), config)
         return
-    weight = recommender_model.event_weights(config)
-    histories: dict[str, list[tuple[str, float]]] = {}
-    for event in events:
-        if weight(event) > 0:
-            histories.setdefault(event.profile_id, []).append((event.item, weight(event)))
-    _conclude(app, payload["domain_id"], recommender.name, version, model,
-              recommender_model.evaluate(model, recipe, histories), None, config)
+    metrics = recommender_model.evaluate(trained.model, recommender.definition["RecommenderRecipeName"],
+                                         trained.histories)
+    _conclude(app, payload["domain_id"], recommender.name, version, trained.model, metrics, None, config)
 
 
 def _claim(app: App, payload: dict[str, Any]) -> tuple[Row[Any], str, dict[str, Any]] | None:
