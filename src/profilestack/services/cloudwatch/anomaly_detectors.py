@@ -137,8 +137,10 @@ def describe_anomaly_detectors(ctx: CallContext, params: dict[str, Any]) -> dict
             continue
         if kind == MATH and (params.get("Namespace") or params.get("MetricName") or wanted):
             continue
-        found.append(_shape(ctx, row, kind, watched))
-    return page_result(found, params, key="AnomalyDetectors", invalid=invalid_token)
+        found.append((row, kind, watched))
+    # the state of a page's detectors only: each reads its metric's two weeks
+    return page_result(found, params, lambda chunk: [_shape(ctx, *item) for item in chunk],
+                       key="AnomalyDetectors", invalid=invalid_token)
 
 
 def _shape(ctx: CallContext, row: Any, kind: str, watched: dict[str, Any]) -> dict[str, Any]:
