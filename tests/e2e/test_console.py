@@ -285,9 +285,16 @@ def test_the_console_shows_a_domains_event_triggers_and_the_regions_campaigns(se
             {"Source": "_source.status", "ComparisonOperator": "EQUAL", "Values": ["shipped"]}]}]}])
     campaign = server.client("connectcampaignsv2", region).create_campaign(
         name=unique("winback"), connectInstanceId="instance-1")
+    profiles.create_recommender(DomainName=domain, RecommenderName="best-sellers",
+                                RecommenderRecipeName="popular-items", Description="what sells")
     browser = Browser(server)
     assert browser.sign_in("test", "test") == 303
     status, page = browser.request(f"/domains/{domain}?region={region}")
     assert status == 200 and trigger in page and "orders that shipped" in page
+    # the domain holds no web analytics events: its recommender fails, and the page says why
+    wait_for(lambda: profiles.get_recommender(DomainName=domain, RecommenderName="best-sellers")["Status"] == "FAILED")
+    status, page = browser.request(f"/domains/{domain}?region={region}")
+    assert re.search(r"<td>best-sellers</td><td>popular-items</td><td>FAILED \(The domain holds no web analytics", page)
+    assert "what sells" in page
     status, page = browser.request(f"/campaigns?region={region}")
     assert status == 200 and campaign["id"] in page and "instance-1" in page

@@ -121,18 +121,20 @@ def _domain(page: Page, name: str) -> HttpResponse:
     key, value = page.query.get("key", ""), page.query.get("value", "")
     domain = page.call("customer-profiles", "GetDomain", {"DomainName": name})
     if domain is None:
-        return page.render("domain.html", 404, name=name, domain=None, object_types=[], triggers=[], key=key,
-                           value=value, profiles=None)
+        return page.render("domain.html", 404, name=name, domain=None, object_types=[], triggers=[],
+                           recommenders=[], key=key, value=value, profiles=None)
     types = page.call("customer-profiles", "ListProfileObjectTypes", {"DomainName": name})
     triggers = page.call("customer-profiles", "ListEventTriggers", {"DomainName": name, "MaxResults": 100})
+    recommenders = page.call("customer-profiles", "ListRecommenders", {"DomainName": name, "MaxResults": 100})
     profiles, after = None, None
     if key and value:
         found, after = page.listing("customer-profiles", "SearchProfiles",
                                     {"DomainName": name, "KeyName": key, "Values": [value], "MaxResults": 20})
         profiles = [dict(item) for item in found.get("Items", [])]
     return page.render("domain.html", name=name, domain=domain, object_types=(types or {}).get("Items", []),
-                       triggers=(triggers or {}).get("Items", []), key=key, value=value, profiles=profiles,
-                       after=after)
+                       triggers=(triggers or {}).get("Items", []),
+                       recommenders=(recommenders or {}).get("Recommenders", []), key=key, value=value,
+                       profiles=profiles, after=after)
 
 
 def _profile(page: Page, name: str, profile_id: str) -> HttpResponse:
