@@ -18,7 +18,7 @@ from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.profile_operations import require_profile
 from profilestack.services.profiles.recommender_model import column_value, event_weights, rank
-from profilestack.services.profiles.recommender_schemas import FILTERS, parse_filter
+from profilestack.services.profiles.recommender_schemas import FILTERS, is_column, parse_filter
 from profilestack.services.profiles.recommenders import RECOMMENDERS, catalog, interactions
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.standard_objects import CATALOG_ITEM
@@ -79,7 +79,7 @@ def _recommend(ctx: CallContext, domain: Row[Any], profile_id: str, asked: Asked
     if recipe == "personalized-ranking" and not candidates:
         raise bad_request(f"Recommender {name} uses the personalized-ranking recipe: give the CandidateIds to rank.")
     for column in asked.columns or []:
-        if not CATALOG_ITEM.takes(column.split(".")):
+        if not is_column(CATALOG_ITEM, column):
             raise bad_request(f"{column} is not a column of {CATALOG_ITEM.name}.")
     version = ctx.db.execute(select(profile_recommender_versions.c.model, profile_recommender_versions.c.config)
                              .where(profile_recommender_versions.c.domain_id == domain.id,

@@ -48,7 +48,11 @@ def schema_columns(ctx: CallContext, domain: Row[Any], schema_name: str | None) 
         return {name: sorted([*standard.fields, *(f"{structure}.{part}" for structure, parts in
                                                   standard.structures.items() for part in parts)])
                 for name, standard in DATASETS.items()}
-    schema = SCHEMAS.require(ctx, domain, schema_name)
+    return fields_by_dataset(SCHEMAS.require(ctx, domain, schema_name))
+
+
+def fields_by_dataset(schema: Row[Any]) -> dict[str, list[str]]:
+    """A stored schema's columns: dataset → target field names."""
     return {name: [column["TargetFieldName"] for column in columns]
             for name, columns in schema.definition["Fields"].items()}
 

@@ -24,6 +24,7 @@ from profilestack.services.profiles.recommender_schemas import (
     MANDATORY_COLUMNS,
     SCHEMAS,
     dataset,
+    fields_by_dataset,
     new_definition,
     schema_columns,
 )
@@ -38,7 +39,7 @@ RECOMMENDERS = HeldDefinitions(profile_recommenders, "name", "Recommender", "rec
 TRAIN_TASK = "profile.train_recommender"
 DEFAULT_TRAINING_DAYS = 7  # how often a recommender retrains when its configuration does not say
 _DEFAULT_SIMILARITY = ("Category", "Type")  # the catalog columns items are compared by without a schema
-_TRAINING = ("PENDING", "IN_PROGRESS")
+_NOT_SERVING = ("PENDING", "IN_PROGRESS", "FAILED")  # statuses of a recommender with no version answering
 _versions = profile_recommender_versions.c
 _MEMBERS = ("RecommenderRecipeName", "RecommenderSchemaName", "RecommenderConfig", "Description")
 
@@ -85,20 +86,27 @@ def _version_name(db: Connection, domain_id: int, recommender: str, now: datetim
         now += timedelta(seconds=1)
 
 
-def _start_training(db: Connection, enqueue: Callable[[str, dict[str, Any]], None], domain_id: int, name: str,
-                    config: dict[str, Any], origin: str, now: datetime) -> None:
-    """A new version, IN_PROGRESS, and the task that trains it (after the call commits)."""
+def _new_version(db: Connection, domain_id: int, name: str, config: dict[str, Any], origin: str,
+                 now: datetime) -> str:
+    """A version to train, IN_PROGRESS: its name."""
     version = _version_name(db, domain_id, name, now)
     db.execute(insert(profile_recommender_versions).values(
         domain_id=domain_id, recommender=name, name=version, status="IN_PROGRESS", origin=origin, config=config,
         created_at=now, updated_at=now))
+    return version
+
+
+def _start_training(db: Connection, enqueue: Callable[[str, dict[str, Any]], None], domain_id: int, name: str,
+                    config: dict[str, Any], origin: str, now: datetime) -> None:
+    """A new version and the task that trains it (after the call commits)."""
+    version = _new_version(db, domain_id, name, config, origin, now)
     enqueue(TRAIN_TASK, {"domain_id": domain_id, "recommender": name, "version": version})
 
 
-def _set_status(ctx: CallContext, domain: Row[Any], name: str, **values: Any) -> None:
-    ctx.db.execute(update(profile_recommenders).where(profile_recommenders.c.domain_id == domain.id,
-                                                      profile_recommenders.c.name == name)
-                   .values(updated_at=ctx.now(), **values))
+def _set(db: Connection, domain_id: int, name: str, **values: Any) -> None:
+    """Change the recommender's row: its status, active version, failure, last update."""
+    db.execute(update(profile_recommenders).where(profile_recommenders.c.domain_id == domain_id,
+                                                  profile_recommenders.c.name == name).values(**values))
 
 
 @profiles.operation("CreateRecommender")
@@ -179,13 +187,13 @@ def update_recommender(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
         if version is None:
             raise bad_request(f"{wanted} is not a trained version of recommender {row.name}.")
         definition["RecommenderConfig"] = version.config
-        _set_status(ctx, domain, row.name, active_version=version.name)
+        _set(ctx.db, domain.id, row.name, active_version=version.name, updated_at=ctx.now())
     if "RecommenderConfig" in params:
         config = params["RecommenderConfig"]
         _check_config(ctx, domain, config, definition.get("RecommenderSchemaName"))
         definition["RecommenderConfig"] = config
         if row.active_version is None:  # it never trained: it is pending again
-            _set_status(ctx, domain, row.name, status="PENDING", failure=None)
+            _set(ctx.db, domain.id, row.name, status="PENDING", failure=None, updated_at=ctx.now())
         _start_training(ctx.db, ctx.enqueue, domain.id, row.name, config, "UPDATE", ctx.now())
     RECOMMENDERS.save(ctx, domain, row.name, definition)
     return {"RecommenderName": row.name}
@@ -206,7 +214,7 @@ def _switch(ctx: CallContext, params: dict[str, Any], before: str, after: str, d
     domain, row = RECOMMENDERS.named(ctx, params)
     if row.status != before:
         raise bad_request(f"Recommender {row.name} is {row.status}: only an {before} recommender can be {done}.")
-    _set_status(ctx, domain, row.name, status=after)
+    _set(ctx.db, domain.id, row.name, status=after, updated_at=ctx.now())
     return {}
 
 
@@ -301,8 +309,7 @@ def _claim(app: App, payload: dict[str, Any]) -> tuple[Row[Any], str, dict[str, 
     gone, the version trained already, or another training came since the one that scheduled this one."""
     domain_id, name = payload["domain_id"], payload["recommender"]
     with app.database.transaction() as db:
-        row = db.execute(select(profile_recommenders).where(profile_recommenders.c.domain_id == domain_id,
-                                                            profile_recommenders.c.name == name)).first()
+        row = RECOMMENDERS.find(db, domain_id, name)
         if row is None:
             return None
         version = payload.get("version")
@@ -315,20 +322,15 @@ def _claim(app: App, payload: dict[str, Any]) -> tuple[Row[Any], str, dict[str, 
             elif row.status != "ACTIVE" or names[:1] != [payload["after"]]:
                 return None
             else:
-                version = _version_name(db, domain_id, name, app.clock.now())
-                db.execute(insert(profile_recommender_versions).values(
-                    domain_id=domain_id, recommender=name, name=version, status="IN_PROGRESS", origin="SCHEDULE",
-                    config=row.definition.get("RecommenderConfig") or {}, created_at=app.clock.now(),
-                    updated_at=app.clock.now()))
+                version = _new_version(db, domain_id, name, row.definition.get("RecommenderConfig") or {},
+                                       "SCHEDULE", app.clock.now())
         config = db.execute(select(_versions.config).where(_versions.domain_id == domain_id,
                                                            _versions.recommender == name, _versions.name == version,
                                                            _versions.status == "IN_PROGRESS")).scalar()
         if config is None:
             return None
         if row.status == "PENDING":
-            db.execute(update(profile_recommenders).where(profile_recommenders.c.domain_id == domain_id,
-                                                          profile_recommenders.c.name == name)
-                       .values(status="IN_PROGRESS"))
+            _set(db, domain_id, name, status="IN_PROGRESS")
     return row, version, config
 
 
@@ -346,11 +348,8 @@ def training_failed(app: App, payload: dict[str, Any]) -> None:
 
 
 def _columns_of(db: Connection, domain_id: int, schema_name: str | None) -> dict[str, list[str]]:
-    if schema_name is None:
-        return {}
-    schema = SCHEMAS.find(db, domain_id, schema_name)
-    return {} if schema is None else {name: [column["TargetFieldName"] for column in columns]
-                                       for name, columns in schema.definition["Fields"].items()}
+    schema = None if schema_name is None else SCHEMAS.find(db, domain_id, schema_name)
+    return {} if schema is None else fields_by_dataset(schema)
 
 
 def _conclude(app: App, domain_id: int, name: str, version: str, model: dict[str, Any] | None,
@@ -361,18 +360,14 @@ def _conclude(app: App, domain_id: int, name: str, version: str, model: dict[str
             _versions.domain_id == domain_id, _versions.recommender == name, _versions.name == version,
             _versions.status == "IN_PROGRESS").values(status="FAILED" if model is None else "ACTIVE", model=model,
                                                       metrics=metrics, failure=failure, updated_at=now))
-        row = db.execute(select(profile_recommenders).where(profile_recommenders.c.domain_id == domain_id,
-                                                            profile_recommenders.c.name == name)).first()
+        row = RECOMMENDERS.find(db, domain_id, name)
         if not done.rowcount or row is None:
             return
-        where = (profile_recommenders.c.domain_id == domain_id, profile_recommenders.c.name == name)
-        if model is not None:
-            status = "ACTIVE" if row.status in _TRAINING or row.status == "FAILED" else row.status
-            db.execute(update(profile_recommenders).where(*where).values(status=status, active_version=version,
-                                                                         failure=None, updated_at=now))
+        if model is not None:  # a stopped recommender stays INACTIVE, with the new version to start with
+            status = "ACTIVE" if row.status in _NOT_SERVING else row.status
+            _set(db, domain_id, name, status=status, active_version=version, failure=None, updated_at=now)
         elif row.active_version is None:
-            db.execute(update(profile_recommenders).where(*where).values(status="FAILED", failure=failure,
-                                                                         updated_at=now))
+            _set(db, domain_id, name, status="FAILED", failure=failure, updated_at=now)
         days = config.get("TrainingFrequency", DEFAULT_TRAINING_DAYS)
         if days:
             enqueue(db, app.clock, TRAIN_TASK, {"domain_id": domain_id, "recommender": name, "after": version},
