@@ -42,7 +42,7 @@ from profilestack.services.cloudwatch.alarms import (
     watched_query,
 )
 from profilestack.services.cloudwatch.anomaly_bands import TRAINING, band
-from profilestack.services.cloudwatch.anomaly_detectors import configuration_for, excluded_ranges
+from profilestack.services.cloudwatch.anomaly_detectors import configuration_for, excluded_ranges, single_metric
 from profilestack.services.cloudwatch.expressions import Series
 from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.metric_queries import one_series, query_series
@@ -140,10 +140,7 @@ def _bands(db: Connection, row: Row[Any], queries: list[dict[str, Any]], periods
     metric, width = found
     configuration: dict[str, Any] = {}
     if "MetricStat" in metric:
-        stat = metric["MetricStat"]
-        configuration = configuration_for(db, row.account_id, row.region, {
-            **{name: stat["Metric"][name] for name in ("Namespace", "MetricName", "Dimensions")
-               if stat["Metric"].get(name)}, "Stat": stat["Stat"]})
+        configuration = configuration_for(db, row.account_id, row.region, single_metric(metric["MetricStat"]))
     first = periods[0][0]
     history = _read(db, row, queries, metric["Id"], first - TRAINING, first)
     return band(history, [start for start, _ in periods], width, window_zone(configuration.get("MetricTimezone")),

@@ -26,12 +26,12 @@ from profilestack.services.cloudwatch.alarm_evaluation import (
 )
 from profilestack.services.cloudwatch.alarm_rules import Suppressor, alarm_name, parse, suppressed_by
 from profilestack.services.cloudwatch.alarm_windows import WALL_CLOCK_PERIODS, window_zone
-from profilestack.services.cloudwatch.anomaly_detectors import ensure_detector
+from profilestack.services.cloudwatch.anomaly_detectors import ensure_detector, single_metric
 from profilestack.services.cloudwatch.errors import combination, invalid, invalid_token
 from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.math_syntax import Call, Name, Number, SyntaxProblem
 from profilestack.services.cloudwatch.math_syntax import parse as parse_math
-from profilestack.services.cloudwatch.metric_queries import check_period, one_series, query_series
+from profilestack.services.cloudwatch.metric_queries import check_period, one_series, query_series, returned_query
 from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_alarm_history, cloudwatch_alarms
 from profilestack.services.filters import in_callers_region, where_given
@@ -81,13 +81,6 @@ def queries_of(definition: dict[str, Any]) -> list[dict[str, Any]]:
     if definition.get("Unit"):
         stat["Unit"] = definition["Unit"]
     return [{"Id": "m1", "MetricStat": stat, "ReturnData": True}]
-
-
-def returned_query(queries: list[dict[str, Any]]) -> dict[str, Any]:
-    returned = [query for query in queries if query.get("ReturnData", True)]
-    if len(returned) != 1:
-        raise invalid("Exactly one element of the Metrics list must return data (ReturnData true).")
-    return returned[0]
 
 
 def band_of(definition: dict[str, Any]) -> tuple[dict[str, Any], float] | None:
@@ -216,9 +209,7 @@ def _check_band(ctx: CallContext, params: dict[str, Any], definition: dict[str, 
         raise invalid("In an anomaly detection alarm, the ANOMALY_DETECTION_BAND expression and its metric return "
                       "data (ReturnData true) and no other query does.")
     if "MetricStat" in metric:
-        stat = metric["MetricStat"]
-        ensure_detector(ctx, {**{name: stat["Metric"][name] for name in ("Namespace", "MetricName", "Dimensions")
-                                 if stat["Metric"].get(name)}, "Stat": stat["Stat"]})
+        ensure_detector(ctx, single_metric(metric["MetricStat"]))
 
 
 def find_alarms(ctx: CallContext, names: list[str]) -> list[Row[Any]]:

@@ -16,14 +16,15 @@ from profilestack.services.cloudwatch import anomaly_bands
 from profilestack.services.cloudwatch.alarm_windows import window_zone
 from profilestack.services.cloudwatch.errors import combination, invalid, invalid_token
 from profilestack.services.cloudwatch.handlers import cloudwatch
-from profilestack.services.cloudwatch.metric_queries import one_series, query_series
+from profilestack.services.cloudwatch.metric_queries import one_series, query_series, returned_query
 from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_anomaly_detectors
 from profilestack.services.filters import in_callers_region
 from profilestack.services.next_token import page_result
 
 SINGLE, MATH = "SingleMetricAnomalyDetector", "MetricMathAnomalyDetector"
-_LEGACY = ("Namespace", "MetricName", "Dimensions", "Stat")  # the members PutAnomalyDetector took before SINGLE
+_METRIC = ("Namespace", "MetricName", "Dimensions")
+_LEGACY = (*_METRIC, "Stat")  # the members PutAnomalyDetector took before SINGLE
 _detectors = cloudwatch_anomaly_detectors.c
 
 
@@ -52,6 +53,11 @@ def _identity(kind: str, watched: dict[str, Any]) -> dict[str, Any]:
                      "Dimensions": dimensions, "Stat": watched.get("Stat")}}
 
 
+def single_metric(stat: dict[str, Any]) -> dict[str, Any]:
+    """What a single metric detector of a MetricStat's metric and statistic watches."""
+    return {**{name: stat["Metric"][name] for name in _METRIC if stat["Metric"].get(name)}, "Stat": stat["Stat"]}
+
+
 def detector_id(kind: str, watched: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(_identity(kind, watched), sort_keys=True).encode()).hexdigest()[:32]
 
@@ -65,12 +71,10 @@ def _checked(ctx: CallContext, kind: str, watched: dict[str, Any], configuration
             raise invalid(f"The value {watched['Stat']} for parameter Stat is invalid.")
     else:
         queries = watched.get("MetricDataQueries") or []
-        returned = [query for query in queries if query.get("ReturnData", True)]
-        if len(returned) != 1:
-            raise invalid("Exactly one element of MetricDataQueries must return data (ReturnData true).")
+        returned = returned_query(queries, "MetricDataQueries")["Id"]
         now = ctx.now()  # an expression that cannot be worked out is refused now
-        one_series(query_series(ctx.db, ctx.account, ctx.region, queries, now - timedelta(hours=1), now)[
-            returned[0]["Id"]], returned[0]["Id"])
+        one_series(query_series(ctx.db, ctx.account, ctx.region, queries, now - timedelta(hours=1), now)[returned],
+                   returned)
     for excluded in configuration.get("ExcludedTimeRanges") or []:
         if excluded["StartTime"] >= excluded["EndTime"]:
             raise invalid("An excluded time range must start before it ends.")
@@ -169,7 +173,7 @@ def _state(ctx: CallContext, kind: str, watched: dict[str, Any], configuration: 
 def _queries(kind: str, watched: dict[str, Any]) -> list[dict[str, Any]]:
     if kind == MATH:
         return watched["MetricDataQueries"]
-    metric = {name: watched[name] for name in ("Namespace", "MetricName", "Dimensions") if watched.get(name)}
+    metric = {name: watched[name] for name in _METRIC if watched.get(name)}
     # a period of five minutes for the detector's own state: alarms read their band with their own period
     return [{"Id": "m1", "MetricStat": {"Metric": metric, "Period": 300, "Stat": watched["Stat"]},
              "ReturnData": True}]
@@ -178,7 +182,7 @@ def _queries(kind: str, watched: dict[str, Any]) -> list[dict[str, Any]]:
 def training_history(db: Connection, account: str, region: str, queries: list[dict[str, Any]],
                      before: datetime) -> dict[datetime, float]:
     """The returned query's values over the two weeks before ``before``."""
-    returned = next(query for query in queries if query.get("ReturnData", True))["Id"]
+    returned = returned_query(queries, "MetricDataQueries")["Id"]
     return one_series(query_series(db, account, region, queries, before - anomaly_bands.TRAINING, before)[returned],
                       returned)
 

@@ -133,6 +133,14 @@ def _in_dependency_order(expressions: list[dict[str, Any]]) -> list[dict[str, An
     return ordered
 
 
+def returned_query(queries: list[dict[str, Any]], listed_as: str = "the Metrics list") -> dict[str, Any]:
+    """The one query that returns data, of an alarm's Metrics or a detector's MetricDataQueries (``listed_as``)."""
+    returned = [query for query in queries if query.get("ReturnData", True)]
+    if len(returned) != 1:
+        raise invalid(f"Exactly one element of {listed_as} must return data (ReturnData true).")
+    return returned[0]
+
+
 def one_series(value: Value, query_id: str) -> Series:
     """An alarm's returned query as the one time series it watches (a number is no data point)."""
     if isinstance(value, list):
