@@ -196,10 +196,8 @@ def owning_account(arn: str) -> str | None:
 
 
 def _organizations_allow(policies: PolicySet, applicable: list[Match]) -> bool:
-    """Whether the service control policies let the request through: none denies it and every level allows it
-    (true when there are none)."""
-    if not policies.organization:
-        return True
+    """Whether the service control policies (there are some) let the request through: none denies it and every
+    level allows it."""
     levels = _ORGANIZATION_LAYERS[:len(policies.organization)]
     allowing = {match.layer for match in applicable if match.statement.effect == "Allow"}
     return all(layer in allowing for layer in levels) and not any(
@@ -227,9 +225,9 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
     decision = Decision(IMPLICIT_DENY, action, resource, missing_context=missing)
 
     denies = [match for match in applicable if match.statement.effect == "Deny"]
-    organization_ok = _organizations_allow(policies, applicable)
+    organization_ok = True  # no service control policies on enforced requests: only the simulator gives some
     if policies.organization:
-        decision.organizations_allow = organization_ok
+        organization_ok = decision.organizations_allow = _organizations_allow(policies, applicable)
     if denies:
         decision.decision, decision.matched = EXPLICIT_DENY, denies
         layer = _WORDING.get(denies[0].layer, denies[0].layer)
