@@ -9,6 +9,7 @@ Alarm actions are kept and shown, not carried out: there is no SNS, Auto Scaling
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -96,17 +97,26 @@ def _band(definition: dict[str, Any], band_id: str) -> tuple[dict[str, Any], flo
     if band is None or "Expression" not in band:
         raise invalid(f"ThresholdMetricId {band_id} must be the Id of an ANOMALY_DETECTION_BAND expression of "
                       "Metrics.")
-    try:
-        node = parse_math(band["Expression"])
-    except SyntaxProblem:
-        node = None
-    arguments = node.arguments if isinstance(node, Call) and node.function == "ANOMALY_DETECTION_BAND" else ()
-    if not 1 <= len(arguments) <= 2 or not isinstance(arguments[0], Name) or arguments[0].name not in queries or (
-            len(arguments) == 2 and not isinstance(arguments[1], Number)) or arguments[0].name == band_id:
+    found = _band_call(band["Expression"])
+    if found is None or found[0] not in queries or found[0] == band_id:
         raise invalid(f"The expression of ThresholdMetricId {band_id} must be ANOMALY_DETECTION_BAND(id) or "
                       "ANOMALY_DETECTION_BAND(id, standard deviations), id naming another query of Metrics.")
-    width = arguments[1].value if len(arguments) == 2 else DEFAULT_BAND_WIDTH
-    return queries[arguments[0].name], width
+    return queries[found[0]], found[1]
+
+
+@lru_cache(maxsize=1024)
+def _band_call(expression: str) -> tuple[str, float] | None:
+    """``ANOMALY_DETECTION_BAND(id[, width])`` read once (an alarm's evaluation asks for it several times, every
+    minute): the id and the width; None for any other expression."""
+    try:
+        node = parse_math(expression)
+    except SyntaxProblem:
+        return None
+    arguments = node.arguments if isinstance(node, Call) and node.function == "ANOMALY_DETECTION_BAND" else ()
+    if not 1 <= len(arguments) <= 2 or not isinstance(arguments[0], Name) or (
+            len(arguments) == 2 and not isinstance(arguments[1], Number)):
+        return None
+    return arguments[0].name, arguments[1].value if len(arguments) == 2 else DEFAULT_BAND_WIDTH
 
 
 def watched_query(definition: dict[str, Any]) -> dict[str, Any]:
