@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, select
 
 from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
@@ -21,7 +21,7 @@ from profilestack.services.cloudwatch.alarms import alarm_arn, find_alarms
 from profilestack.services.cloudwatch.errors import invalid, invalid_token
 from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.tables import cloudwatch_alarm_mute_rules
-from profilestack.services.filters import in_callers_region
+from profilestack.services.filters import in_callers_region, put_in_callers_region
 from profilestack.services.next_token import page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
 
@@ -74,11 +74,8 @@ def put_alarm_mute_rule(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
             ctx.principal, "cloudwatch:PutAlarmMuteRule", [alarm_arn(ctx.account, ctx.region, target)], ctx.region,
             params, ctx.source_ip, ctx.secure))
     definition = {member: params[member] for member in ("Description", "Rule", "MuteTargets") if member in params}
-    values = {"definition": definition, "start_date": start, "expire_date": expire, "updated_at": ctx.now()}
-    where = (in_callers_region(cloudwatch_alarm_mute_rules, ctx), _rules.name == name)
-    if not ctx.db.execute(update(cloudwatch_alarm_mute_rules).where(*where).values(**values)).rowcount:
-        ctx.db.execute(insert(cloudwatch_alarm_mute_rules).values(account_id=ctx.account, region=ctx.region,
-                                                                  name=name, **values))
+    put_in_callers_region(ctx, cloudwatch_alarm_mute_rules, {"name": name}, {
+        "definition": definition, "start_date": start, "expire_date": expire, "updated_at": ctx.now()})
     if params.get("Tags"):
         set_tags(ctx.db, mute_rule_arn(ctx.account, ctx.region, name),
                  {tag["Key"]: tag["Value"] for tag in params["Tags"]}, invalid)

@@ -8,7 +8,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -19,7 +19,7 @@ from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.metric_queries import one_series, query_series, returned_query
 from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_anomaly_detectors
-from profilestack.services.filters import in_callers_region
+from profilestack.services.filters import in_callers_region, put_in_callers_region
 from profilestack.services.next_token import page_result
 
 SINGLE, MATH = "SingleMetricAnomalyDetector", "MetricMathAnomalyDetector"
@@ -91,11 +91,8 @@ def save_detector(ctx: CallContext, kind: str, watched: dict[str, Any], configur
     found = detector_id(kind, watched)
     definition = {kind: watched, **({"Configuration": configuration} if configuration is not None else {}),
                   **({"MetricCharacteristics": characteristics} if characteristics is not None else {})}
-    where = (in_callers_region(cloudwatch_anomaly_detectors, ctx), _detectors.detector_id == found)
-    if not ctx.db.execute(update(cloudwatch_anomaly_detectors).where(*where).values(definition=definition)).rowcount:
-        ctx.db.execute(insert(cloudwatch_anomaly_detectors).values(
-            account_id=ctx.account, region=ctx.region, detector_id=found, definition=definition,
-            created_at=ctx.now()))
+    put_in_callers_region(ctx, cloudwatch_anomaly_detectors, {"detector_id": found}, {"definition": definition},
+                          {"created_at": ctx.now()})
     return found
 
 
