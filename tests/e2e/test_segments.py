@@ -114,6 +114,43 @@ def test_profile_attribute_dimensions(customers: Customers) -> None:
                                                                           CalculatedAttributeName="spend"))
 
 
+def test_dynamic_values_stand_for_the_profiles_own_attributes(customers: Customers) -> None:
+    """ana: Lisbon, spend 150, budget 100; bob: Porto, spend 20, budget 50; cy: no address, orders or budget."""
+    for who, home, budget in (("ana", "Lisbon", "100"), ("bob", "Braga", "50")):
+        customers.profiles.update_profile(DomainName=customers.domain, ProfileId=customers.ids[who],
+                                          Attributes={"homeCity": home, "budget": budget})
+
+    def home(kind: str) -> dict:
+        return {"ProfileAttributes": {"Attributes": {"homeCity": {"DimensionType": kind,
+                                                                  "Values": ["{{_profile.Address.City}}"]}}}}
+
+    cases = {
+        "at_home": (home("INCLUSIVE"), {"ana"}),
+        "away": (home("EXCLUSIVE"), {"bob"}),  # cy has neither value: a dynamic value it lacks matches nothing
+        "named_after_self": (_attribute("FirstName", "INCLUSIVE", "{{ _profile.FirstName }}"), {"ana", "bob", "cy"}),
+        "over_budget": ({"CalculatedAttributes": {"spend": {"DimensionType": "GREATER_THAN",
+                                                            "Values": ["{{_profile.Attributes.budget}}"]}}}, {"ana"}),
+        "budget_below_spend": ({"ProfileAttributes": {"Attributes": {"budget": {
+            "DimensionType": "LESS_THAN", "Values": ["{{_calculated_attribute.spend}}"]}}}}, {"ana"}),
+        "lisbon_or_own_city": ({"ProfileAttributes": {"Address": {"City": {
+            "DimensionType": "INCLUSIVE", "Values": ["Lisbon", "{{_profile.Attributes.homeCity}}"]}}}}, {"ana"}),
+    }
+    for name, (dimension, expected) in cases.items():
+        customers.define(name, _groups({"Dimensions": [dimension]}))
+        assert customers.members(name) == expected, name
+    stored = customers.profiles.get_segment_definition(DomainName=customers.domain,
+                                                      SegmentDefinitionName="over_budget")
+    assert stored["SegmentGroups"]["Groups"][0]["Dimensions"][0]["CalculatedAttributes"]["spend"]["Values"] == [
+        "{{_profile.Attributes.budget}}"]
+    estimate = customers.profiles.create_segment_estimate(DomainName=customers.domain, SegmentQuery=_groups(
+        {"Dimensions": [cases["at_home"][0]]}))
+    assert wait_for(lambda: customers.profiles.get_segment_estimate(
+        DomainName=customers.domain, EstimateId=estimate["EstimateId"]).get("Estimate")) == "1"
+    assert "used by segment definition budget_below_spend" in _refused(  # named only in a dynamic value
+        lambda: customers.profiles.delete_calculated_attribute_definition(DomainName=customers.domain,
+                                                                          CalculatedAttributeName="spend"))
+
+
 def test_groups_sources_and_how_they_combine(customers: Customers) -> None:
     named_a = _attribute("FirstName", "BEGINS_WITH", "A")
     named_b = _attribute("FirstName", "BEGINS_WITH", "B")
@@ -184,8 +221,16 @@ def test_definitions_are_read_listed_and_checked(customers: Customers) -> None:
          {}, "Calculated attribute nope does not exist"),
         (_groups({"Dimensions": [{"ProfileAttributes": {"Attributes": {"tags": {
             "DimensionType": "LIST_CONTAINS", "Values": ["a"]}}}}]}), {}, "LIST_CONTAINS is not supported"),
-        (_groups({"Dimensions": [_attribute("BirthDate", "BEFORE", "{{_profile.BirthDate}}")]}), {},
-         "Dynamic values"),
+        (_groups({"Dimensions": [_attribute("BirthDate", "BEFORE", "{{_profile.BirthDate")]}), {},
+         "is not a dynamic value"),
+        (_groups({"Dimensions": [_attribute("FirstName", "INCLUSIVE", "Dr {{_profile.LastName}}")]}), {},
+         "is not a dynamic value"),
+        (_groups({"Dimensions": [_attribute("FirstName", "INCLUSIVE", "{{_profile.Nickname}}")]}), {},
+         "names no profile attribute"),
+        (_groups({"Dimensions": [_attribute("FirstName", "INCLUSIVE", "{{_profile.Address.Street}}")]}), {},
+         "names no profile attribute"),
+        (_groups({"Dimensions": [_attribute("FirstName", "INCLUSIVE", "{{_calculated_attribute.nope}}")]}), {},
+         "Calculated attribute nope does not exist"),
         (_groups({"Dimensions": [{"CalculatedAttributes": {"spend": {
             "DimensionType": "EQUAL", "Values": ["1"],
             "ConditionOverrides": {"Range": {"Start": 1, "End": 5, "Unit": "DAYS"}}}}}]}), {}, "must not be smaller"),

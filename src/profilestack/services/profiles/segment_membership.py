@@ -3,14 +3,19 @@ come from the caller).
 
 Groups join by the segment's ``Include`` (ALL, ANY, NONE); within a group the profile must be in its source
 segments as ``SourceType`` joins them and match its dimensions as ``Type`` joins them; within a dimension every
-profile attribute and calculated attribute must match. A missing value matches only ``EXCLUSIVE``.
+profile attribute and calculated attribute must match. A missing value matches only ``EXCLUSIVE``. A value written
+``{{_profile.Name}}`` or ``{{_calculated_attribute.Name}}`` (a dynamic value) stands for that attribute of the profile
+being tested; a profile without it is not matched by the dimension.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
+from profilestack.gateway.catalog import service_model
 from profilestack.services.profiles.calculation import check_range_override
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.trigger_conditions import OPERATORS, combine
@@ -21,12 +26,32 @@ _DEPTH = 10  # source segments building on source segments, at most this deep
 
 FindSegment = Callable[[str], dict[str, Any] | None]  # a segment's definition by name
 CalculatedValue = Callable[[str, dict[str, Any] | None], str | None]  # (attribute, ConditionOverrides) → value
+_DYNAMIC = re.compile(r"\{\{\s*(_profile|_calculated_attribute)\.([^{}\s]+)\s*\}\}")
 
 
-def _matches(value: Any, dimension: dict[str, Any]) -> bool:
-    if not isinstance(value, str) or value == "":
-        return dimension["DimensionType"] == "EXCLUSIVE"
-    return OPERATORS[dimension["DimensionType"]](value, dimension["Values"])
+def dynamic_reference(value: str) -> tuple[str, str] | None:
+    """(``_profile`` or ``_calculated_attribute``, attribute name) of a dynamic value; None for a plain value."""
+    match = _DYNAMIC.fullmatch(value) if "{{" in value else None
+    return (match[1], match[2]) if match else None
+
+
+@cache
+def _profile_shape() -> Any:
+    return service_model("customer-profiles").shape_for("Profile")
+
+
+def is_profile_attribute(path: str) -> bool:
+    """Whether a dynamic value's ``_profile.`` path names something a profile holds: ``FirstName``,
+    ``Address.City``, ``Attributes.tier``."""
+    head, _, part = path.partition(".")
+    member = _profile_shape().members.get(head)
+    if member is None:
+        return False
+    if member.type_name == "structure":
+        return part in member.members
+    if member.type_name == "map":
+        return bool(part)
+    return member.type_name == "string" and not part
 
 
 def _profile_value(fields: dict[str, Any], name: str) -> Any:
@@ -41,17 +66,6 @@ def profile_value_at(fields: dict[str, Any], path: str) -> Any:
     if part and (head in ADDRESSES or head == "Attributes"):
         return (fields.get(head) or {}).get(part)
     return _profile_value(fields, path)
-
-
-def profile_attributes_match(attributes: dict[str, Any], fields: dict[str, Any]) -> bool:
-    for name, spec in attributes.items():
-        if name in ADDRESSES or name == "Attributes":
-            held = fields.get(name) or {}
-            if not all(_matches(held.get(part), dimension) for part, dimension in spec.items()):
-                return False
-        elif not _matches(_profile_value(fields, name), spec):
-            return False
-    return True
 
 
 def _groups(segment: dict[str, Any]) -> list[dict[str, Any]]:
@@ -79,7 +93,10 @@ def calculated_dimensions_of(segment: dict[str, Any]) -> list[tuple[str, dict[st
 
 
 def calculated_attributes_of(segment: dict[str, Any]) -> set[str]:
-    return {name for name, _ in calculated_dimensions_of(segment)}
+    """The calculated attributes the segment's dimensions test or name in a dynamic value."""
+    dynamic = {reference[1] for dimension in dimensions_of(segment) for value in dimension["Values"]
+               if (reference := dynamic_reference(value)) and reference[0] == "_calculated_attribute"}
+    return {name for name, _ in calculated_dimensions_of(segment)} | dynamic
 
 
 def source_segments_of(segment: dict[str, Any]) -> list[str]:
@@ -99,9 +116,8 @@ def check_segment(segment: dict[str, Any], segment_exists: Callable[[str], bool]
     for dimension in dimensions_of(segment):
         if dimension["DimensionType"] not in OPERATORS:
             raise bad_request(f"DimensionType {dimension['DimensionType']} is not supported by profilestack yet.")
-        if any("{{" in value for value in dimension["Values"]):
-            raise bad_request("Dynamic values ({{_profile.…}}, {{_calculated_attribute.…}}) are not supported by "
-                              "profilestack yet.")
+        for value in dimension["Values"]:
+            _check_value(value)
     for source in source_segments_of(segment):
         if not segment_exists(source):
             raise bad_request(f"Source segment {source} does not exist.")
@@ -110,6 +126,18 @@ def check_segment(segment: dict[str, Any], segment_exists: Callable[[str], bool]
             raise bad_request(f"Calculated attribute {name} does not exist.")
     for _, spec in calculated_dimensions_of(segment):
         check_range_override((spec.get("ConditionOverrides") or {}).get("Range"))
+
+
+def _check_value(value: str) -> None:
+    if "{{" not in value:
+        return
+    reference = dynamic_reference(value)
+    if reference is None:
+        raise bad_request(f"Value {value} is not a dynamic value: write a whole value as {{{{_profile.Name}}}} or "
+                          "{{_calculated_attribute.Name}}.")
+    if reference[0] == "_profile" and not is_profile_attribute(reference[1]):
+        raise bad_request(f"Dynamic value {value} names no profile attribute: use a profile field (FirstName), "
+                          "an address part (Address.City) or a custom attribute (Attributes.Name).")
 
 
 class Membership:
@@ -135,7 +163,39 @@ class Membership:
         return segment is not None and depth < _DEPTH and self.contains(segment, depth + 1)
 
     def _dimension(self, dimension: dict[str, Any]) -> bool:
-        if not profile_attributes_match(dimension.get("ProfileAttributes") or {}, self._fields):
+        if not self._profile_attributes_match(dimension.get("ProfileAttributes") or {}):
             return False
-        return all(_matches(self._calculated(name, spec.get("ConditionOverrides")), spec)
+        return all(self._matches(self._calculated(name, spec.get("ConditionOverrides")), spec)
                    for name, spec in (dimension.get("CalculatedAttributes") or {}).items())
+
+    def _profile_attributes_match(self, attributes: dict[str, Any]) -> bool:
+        for name, spec in attributes.items():
+            if name in ADDRESSES or name == "Attributes":
+                held = self._fields.get(name) or {}
+                if not all(self._matches(held.get(part), dimension) for part, dimension in spec.items()):
+                    return False
+            elif not self._matches(_profile_value(self._fields, name), spec):
+                return False
+        return True
+
+    def _matches(self, value: Any, dimension: dict[str, Any]) -> bool:
+        values = self._resolved(dimension["Values"])
+        if values is None:
+            return False
+        if not isinstance(value, str) or value == "":
+            return dimension["DimensionType"] == "EXCLUSIVE"
+        return OPERATORS[dimension["DimensionType"]](value, values)
+
+    def _resolved(self, values: list[str]) -> list[str] | None:
+        """The dimension's values with each dynamic value replaced by this profile's; None when it has none."""
+        resolved = []
+        for value in values:
+            reference = dynamic_reference(value)
+            if reference is not None:
+                source, name = reference
+                value = (profile_value_at(self._fields, name) if source == "_profile"
+                         else self._calculated(name, None))
+                if not isinstance(value, str) or value == "":
+                    return None
+            resolved.append(value)
+        return resolved
