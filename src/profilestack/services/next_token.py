@@ -105,7 +105,7 @@ def sequence_place(after: list[str] | None, invalid: Callable[[str], AwsError] =
     """The sequence number a position of one part names (listings of numbered rows), None for none."""
     if after is None:
         return None
-    if not (after[0].isascii() and after[0].isdigit()) or int(after[0]) > _MOST_PLACE:
+    if not after or not (after[0].isascii() and after[0].isdigit()) or int(after[0]) > _MOST_PLACE:
         raise invalid("The next token is invalid.")
     return int(after[0])
 

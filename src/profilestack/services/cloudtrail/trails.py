@@ -75,20 +75,20 @@ def _checked_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _visible(ctx: CallContext) -> Any:
+def visible_trails(ctx: CallContext) -> Any:
     """The trails a region shows: its own, and every multi-Region trail of the account (their shadows)."""
     return select(cloudtrail_trails).where(_trails.account_id == ctx.account,
                                            or_(_trails.region == ctx.region, _trails.multi_region.is_(True)))
 
 
-def _require(ctx: CallContext, name_or_arn: str, home: bool = False) -> Row[Any]:
+def require_trail(ctx: CallContext, name_or_arn: str, home: bool = False) -> Row[Any]:
     """The trail a name or an ARN names; with ``home``, it must have been created in this region."""
     name = name_or_arn
     if name_or_arn.startswith("arn:"):
         if not _TRAIL_ARN.match(name_or_arn):
             raise _error("CloudTrailARNInvalidException", f"{name_or_arn} is not a trail ARN.")
         name = name_or_arn.rsplit("trail/", 1)[1]
-    row = ctx.db.execute(_visible(ctx).where(_trails.name == name)).first()
+    row = ctx.db.execute(visible_trails(ctx).where(_trails.name == name)).first()
     if row is None:
         raise _error("TrailNotFoundException",
                      f"Unknown trail: {name_or_arn} for the user: {ctx.account}")
@@ -154,7 +154,7 @@ def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         multi_region=bool(settings.get("IsMultiRegionTrail")), is_logging=False, created_at=ctx.now()))
     if params.get("TagsList"):
         set_tags(ctx.db, arn, _tags(params["TagsList"]), _too_many_tags)
-    return _created_shape(_require(ctx, name))
+    return _created_shape(require_trail(ctx, name))
 
 
 def _pass_logs_role(ctx: CallContext, params: dict[str, Any], arn: str) -> None:
@@ -165,24 +165,24 @@ def _pass_logs_role(ctx: CallContext, params: dict[str, Any], arn: str) -> None:
 
 @cloudtrail.operation("UpdateTrail")
 def update_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require(ctx, params["Name"], home=True)
+    row = require_trail(ctx, params["Name"], home=True)
     settings = _checked_settings({**row.settings, **{key: params[key] for key in _SETTINGS if key in params}})
     _pass_logs_role(ctx, params, row.arn)
     ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(
         settings=settings, multi_region=bool(settings.get("IsMultiRegionTrail"))))
-    return _created_shape(_require(ctx, row.name))
+    return _created_shape(require_trail(ctx, row.name))
 
 
 @cloudtrail.operation("GetTrail")
 def get_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return {"Trail": _shape(_require(ctx, params["Name"]))}
+    return {"Trail": _shape(require_trail(ctx, params["Name"]))}
 
 
 @cloudtrail.operation("DescribeTrails")
 def describe_trails(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     wanted = params.get("trailNameList") or []
     shadows = params.get("includeShadowTrails", True)
-    rows = [row for row in ctx.db.execute(_visible(ctx).order_by(_trails.name))
+    rows = [row for row in ctx.db.execute(visible_trails(ctx).order_by(_trails.name))
             if shadows or row.region == ctx.region]
     if wanted:
         rows = [row for row in rows if row.name in wanted or row.arn in wanted]
@@ -191,7 +191,7 @@ def describe_trails(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @cloudtrail.operation("ListTrails")
 def list_trails(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    rows = ctx.db.execute(_visible(ctx)).all()
+    rows = ctx.db.execute(visible_trails(ctx)).all()
     return page_result(rows, params, lambda chunk: [
         {"TrailARN": row.arn, "Name": row.name, "HomeRegion": row.region} for row in chunk], key="Trails",
         default_size=50, place=_listed_place)
@@ -204,14 +204,14 @@ def _listed_place(row: Row[Any]) -> str:
 
 @cloudtrail.operation("DeleteTrail")
 def delete_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require(ctx, params["Name"], home=True)
+    row = require_trail(ctx, params["Name"], home=True)
     ctx.db.execute(delete(cloudtrail_trails).where(_trails.arn == row.arn))
     remove_tags(ctx.db, row.arn)
     return {}
 
 
 def _set_logging(ctx: CallContext, params: dict[str, Any], logging: bool) -> dict[str, Any]:
-    row = _require(ctx, params["Name"], home=True)
+    row = require_trail(ctx, params["Name"], home=True)
     stamp = {"start_logging_at" if logging else "stop_logging_at": ctx.now()}
     ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(is_logging=logging, **stamp))
     return {}
@@ -233,7 +233,7 @@ def _stamp(moment: datetime | None) -> str | None:
 
 @cloudtrail.operation("GetTrailStatus")
 def get_trail_status(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require(ctx, params["Name"])
+    row = require_trail(ctx, params["Name"])
     return {"IsLogging": row.is_logging, "StartLoggingTime": row.start_logging_at,
             "StopLoggingTime": row.stop_logging_at, "TimeLoggingStarted": _stamp(row.start_logging_at),
             "TimeLoggingStopped": _stamp(row.stop_logging_at),
@@ -242,7 +242,7 @@ def get_trail_status(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
 
 @cloudtrail.operation("PutEventSelectors")
 def put_event_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require(ctx, params["TrailName"], home=True)
+    row = require_trail(ctx, params["TrailName"], home=True)
     basic, advanced = params.get("EventSelectors"), params.get("AdvancedEventSelectors")
     if (basic is None) == (advanced is None):
         raise _error("InvalidParameterCombinationException",
@@ -262,7 +262,7 @@ def put_event_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
 
 @cloudtrail.operation("GetEventSelectors")
 def get_event_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require(ctx, params["TrailName"])
+    row = require_trail(ctx, params["TrailName"])
     if row.advanced_event_selectors is not None:
         return {"TrailARN": row.arn, "AdvancedEventSelectors": row.advanced_event_selectors}
     return {"TrailARN": row.arn, "EventSelectors": row.event_selectors or _DEFAULT_SELECTORS}
@@ -280,7 +280,7 @@ def put_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     if not params.get("TrailName"):
         raise _error("InvalidParameterCombinationException",
                      "profilestack keeps Insights selectors for trails: name one with TrailName.")
-    row = _require(ctx, params["TrailName"], home=True)
+    row = require_trail(ctx, params["TrailName"], home=True)
     selectors = params["InsightSelectors"]
     ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(insight_selectors=selectors or None))
     return {"TrailARN": row.arn, "InsightSelectors": selectors}
@@ -292,7 +292,7 @@ def get_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     if not params.get("TrailName"):
         raise _error("InvalidParameterCombinationException",
                      "profilestack keeps Insights selectors for trails: name one with TrailName.")
-    row = _require(ctx, params["TrailName"])
+    row = require_trail(ctx, params["TrailName"])
     if not row.insight_selectors:
         raise _error("InsightNotEnabledException", f"Trail {row.name} does not have Insights enabled.")
     return {"TrailARN": row.arn, "InsightSelectors": row.insight_selectors}
