@@ -58,6 +58,8 @@ def test_what_cannot_be_estimated_isrefused(server: Server) -> None:
     code, message = refused(profiles.create_segment_estimate, DomainName=domain, SegmentQuery=_groups(
         {"SourceSegments": [{"SegmentDefinitionName": "nowhere"}]}))
     assert code == "BadRequestException" and "nowhere" in message
+    assert refused(profiles.create_segment_estimate, DomainName=domain, SegmentQuery=_groups(
+        {"SourceSegments": [{}]})) == ("BadRequestException", "A source segment needs its SegmentDefinitionName.")
     assert refused(profiles.get_segment_estimate, DomainName=domain, EstimateId="f" * 32) == (
         "ResourceNotFoundException", f"Segment estimate {'f' * 32} does not exist in domain {domain}.")
     assert refused(profiles.create_segment_estimate, DomainName=unique("nodomain"),

@@ -217,6 +217,7 @@ def test_definitions_are_read_listed_and_checked(customers: Customers) -> None:
         (_groups(dimension), {}, "already exists"),
         ({"Groups": []}, {}, "at least one group"),
         (_groups({"SourceSegments": [{"SegmentDefinitionName": "nope"}]}), {}, "Source segment nope does not exist"),
+        (_groups({"SourceSegments": [{}]}), {}, "A source segment needs its SegmentDefinitionName"),
         (_groups({"Dimensions": [{"CalculatedAttributes": {"nope": {"DimensionType": "EQUAL", "Values": ["1"]}}}]}),
          {}, "Calculated attribute nope does not exist"),
         (_groups({"Dimensions": [{"ProfileAttributes": {"Attributes": {"tags": {

@@ -118,6 +118,9 @@ def check_segment(segment: dict[str, Any], segment_exists: Callable[[str], bool]
             raise bad_request(f"DimensionType {dimension['DimensionType']} is not supported by profilestack yet.")
         for value in dimension["Values"]:
             _check_value(value)
+    if any(not source.get("SegmentDefinitionName") for group in _groups(segment)
+           for source in group.get("SourceSegments") or []):
+        raise bad_request("A source segment needs its SegmentDefinitionName.")
     for source in source_segments_of(segment):
         if not segment_exists(source):
             raise bad_request(f"Source segment {source} does not exist.")
