@@ -62,6 +62,9 @@ def test_login_profiles_follow_the_policy_and_users_change_their_own_password(se
     violation = _error(lambda: account.create_login_profile(UserName=user.name, Password="alllowercase"))
     assert violation == {"Type": "Sender", "Code": "PasswordPolicyViolation",  # AWS's default rules
                          "Message": "Password does not conform to the account password policy."}
+    assert _error(lambda: account.create_login_profile(UserName=user.name)) == {  # only AssumeRoot may omit it
+        "Type": "Sender", "Code": "ValidationError", "Message": "1 validation error detected: Value null at "
+        "'password' failed to satisfy constraint: Member must not be null"}
     created = account.create_login_profile(UserName=user.name, Password=STRONG,
                                            PasswordResetRequired=True)["LoginProfile"]
     assert created["UserName"] == user.name and created["PasswordResetRequired"] is True

@@ -120,6 +120,9 @@ def _profile_shape(user: Row[Any], profile: Row[Any]) -> dict[str, Any]:
 
 @iam.operation("CreateLoginProfile")
 def create_login_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    if params.get("Password") is None:  # optional in the model only for AssumeRoot sessions, which are not offered
+        raise AwsError("ValidationError", "1 validation error detected: Value null at 'password' failed to satisfy "
+                       "constraint: Member must not be null", 400)
     user = target_user(ctx, params)
     if login_profile_of(ctx.db, user.id) is not None:
         raise already_exists(f"Login Profile for user {user.name} already exists.")
