@@ -110,6 +110,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
         metric_streams,
         query_definitions,
         tagging,
+        widget_images,
     )
     from profilestack.services.cloudwatch.handlers import cloudwatch
     from profilestack.services.iam.handlers import iam

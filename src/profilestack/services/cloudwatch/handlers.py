@@ -16,13 +16,13 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.cleanup import prune_in_task
 from profilestack.services.cloudwatch.errors import combination, invalid, invalid_token
-from profilestack.services.cloudwatch.expressions import TimeSeries, Value
-from profilestack.services.cloudwatch.labels import is_dynamic, label_zone
+from profilestack.services.cloudwatch.expressions import Value
+from profilestack.services.cloudwatch.labels import label_zone
 from profilestack.services.cloudwatch.metric_queries import (
     buckets,
     check_period,
-    query_label,
     query_series,
+    returned_series,
     rounded_start,
 )
 from profilestack.services.cloudwatch.metrics import find_metric, identity
@@ -163,19 +163,9 @@ def get_metric_statistics(ctx: CallContext, params: dict[str, Any]) -> dict[str,
 
 
 def _results(query: dict[str, Any], value: Value, ascending: bool, zone: tzinfo) -> list[dict[str, Any]]:
-    """GetMetricData's results for one returned query: one, or one per time series of an array (each labelled by
-    its series, after the query's own static label). A number has no data points: one result without values."""
-    label = query.get("Label")
-    if isinstance(value, list):
-        named = [(f"{label} {one.label}" if label and not is_dynamic(label)
-                  else query_label(label, one.label, one.values, one.properties, zone), one.values) for one in value]
-    elif isinstance(value, TimeSeries):
-        named = [(value.label if "MetricStat" in query else query_label(label, query["Id"], value.values,
-                                                                    value.properties, zone), value.values)]
-    else:
-        named = [(label or query["Id"], {})]
+    """GetMetricData's results for one returned query (returned_series)."""
     results = []
-    for name, values in named:
+    for name, values in returned_series(query, value, zone):
         moments = sorted(values, reverse=not ascending)
         results.append({"Id": query["Id"], "Label": name, "Timestamps": moments,
                         "Values": [values[moment] for moment in moments], "StatusCode": "Complete"})

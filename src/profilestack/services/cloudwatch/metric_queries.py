@@ -148,6 +148,19 @@ def one_series(value: Value, query_id: str) -> Series:
     return value.values if isinstance(value, TimeSeries) else {}
 
 
+def returned_series(query: dict[str, Any], value: Value, zone: tzinfo) -> list[tuple[str, Series]]:
+    """A query's value as labelled time series: one, or one per time series of an array (each labelled by its
+    series, after the query's own static label). A number has no data points: one series without values."""
+    label = query.get("Label")
+    if isinstance(value, list):
+        return [(f"{label} {one.label}" if label and not is_dynamic(label)
+                 else query_label(label, one.label, one.values, one.properties, zone), one.values) for one in value]
+    if isinstance(value, TimeSeries):
+        return [(value.label if "MetricStat" in query else query_label(label, query["Id"], value.values,
+                                                                   value.properties, zone), value.values)]
+    return [(label or query["Id"], {})]
+
+
 def query_label(label: str | None, default: str, values: Series, properties: dict[str, str], zone: tzinfo) -> str:
     """A query's label for one series: its Label, worked out when dynamic, or the default."""
     if not label:

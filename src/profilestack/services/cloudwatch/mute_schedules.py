@@ -103,12 +103,23 @@ def _value(text: str, name: str, lowest: int, highest: int, names: tuple[str, ..
     return int(text)
 
 
-def parse_duration(text: str) -> timedelta:
+def iso_duration(text: str) -> timedelta | None:
+    """An ISO 8601 duration of weeks, days, hours, minutes and seconds (``PT4H``, ``P2DT12H``); None for another
+    text."""
     found = _DURATION.fullmatch(text)
     if found is None or not any(found.groups()) or text.endswith("T"):
-        raise ScheduleError("A duration is written in ISO 8601, such as PT4H or P2DT12H.")
+        return None
     weeks, days, hours, minutes, seconds = (int(group or 0) for group in found.groups())
-    duration = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        return None
+
+
+def parse_duration(text: str) -> timedelta:
+    duration = iso_duration(text)
+    if duration is None:
+        raise ScheduleError("A duration is written in ISO 8601, such as PT4H or P2DT12H.")
     if not SHORTEST <= duration <= LONGEST:
         raise ScheduleError("A duration is at least one minute (PT1M) and at most fifteen days (P15D).")
     return duration
