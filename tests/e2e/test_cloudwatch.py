@@ -189,6 +189,10 @@ def test_invalid_input(cloudwatch) -> None:
         "InvalidParameterValue", "The value p99\n for parameter ExtendedStatistics is invalid.")
     assert error_of(cloudwatch.get_metric_data, MetricDataQueries=[{"Id": "e", "Expression": "import os"}],
                     StartTime=now, EndTime=now + timedelta(hours=1))[0] == "InvalidParameterValue"
+    assert error_of(cloudwatch.get_metric_data, MetricDataQueries=[{"Id": "m", "MetricStat": {
+        "Metric": {"Namespace": "App"}, "Period": 60, "Stat": "Sum"}}], StartTime=now,
+        EndTime=now + timedelta(hours=1)) == (  # a Metric's members are optional in the model, not here
+        "MissingParameter", "The parameter MetricName of query m's MetricStat.Metric is required.")
 
 
 def test_the_three_protocols_share_the_data(server) -> None:

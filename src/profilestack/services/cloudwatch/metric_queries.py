@@ -87,6 +87,10 @@ def query_series(db: Connection, account: str, region: str, queries: list[dict[s
         if "MetricStat" in query:
             stat = query["MetricStat"]
             metric = stat["Metric"]
+            missing = [name for name in ("Namespace", "MetricName") if not metric.get(name)]
+            if missing:  # optional in the model's Metric shape, which ListMetrics' filters share
+                raise AwsError("MissingParameter", f"The parameter {missing[0]} of query {query['Id']}'s "
+                               "MetricStat.Metric is required.", 400)
             properties = {"MetricName": metric["MetricName"], "Namespace": metric["Namespace"],
                           "Period": str(stat["Period"]), "Stat": stat["Stat"], "Region": region, "AccountId": account,
                           **{f"Dim.{item['Name']}": item["Value"] for item in metric.get("Dimensions") or []}}
