@@ -21,6 +21,7 @@ from profilestack.outbox.worker import OutboxWorker, ensure_pending
 from profilestack.read_cache import ReadCache
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
 from profilestack.server_metrics import ServerMetrics
+from profilestack.services.cloudtrail.lake_queries import lake_resource_names
 from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.iam.authorization import IamPolicyStore, iam_resource_tags, names_with_path
 from profilestack.services.iam.catalogue import override_default_versions
@@ -91,8 +92,8 @@ class App:
             return names_with_path(self.database, self.iam_reads, caller, params)
         if service_prefix == "connect-campaigns":  # campaign/${CampaignId} is the "id" parameter
             return lambda variable: params.get("id") if variable.lower() == "campaignid" else None
-        if service_prefix == "cloudtrail":  # trail/${TrailName} is the "Name" parameter (when not an ARN)
-            return lambda variable: params.get("Name") if variable.lower() == "trailname" else None
+        if service_prefix == "cloudtrail":  # trails by their "Name", event data stores by ID, statement or query
+            return lake_resource_names(self.database, params)
         if service_prefix == "profile":  # recommenders/${RecommenderTypeName} is the "RecommenderName" parameter
             return lambda variable: params.get("RecommenderName") if variable.lower() == "recommendertypename" else None
         if service_prefix == "cloudwatch":  # metric-stream/${MetricStreamName}, alarm-mute-rule:${AlarmMuteRuleName}

@@ -98,7 +98,13 @@ def all_services() -> tuple[ServiceHandlers, ...]:
     from profilestack.services.campaigns import instances  # noqa: F401  its operations register on ``outbound``
     from profilestack.services.campaigns.campaigns_v1 import dialer
     from profilestack.services.campaigns.handlers import outbound
-    from profilestack.services.cloudtrail import insights_metrics, trails  # noqa: F401  on ``cloudtrail``
+    from profilestack.services.cloudtrail import (  # noqa: F401  their operations register on ``cloudtrail``
+        event_data_stores,
+        insights_metrics,
+        lake_queries,
+        trails,
+    )
+    from profilestack.services.cloudtrail import tagging as cloudtrail_tagging  # noqa: F401
     from profilestack.services.cloudtrail.handlers import cloudtrail
     from profilestack.services.cloudwatch import (  # noqa: F401  their operations register on ``cloudwatch``
         alarm_mute_rules,

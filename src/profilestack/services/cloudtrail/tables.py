@@ -1,6 +1,7 @@
-"""CloudTrail trails (trails.py). The events themselves are the audit trail's (audit/table.py)."""
+"""CloudTrail trails (trails.py) and Lake's event data stores and queries. The events themselves are the audit
+trail's (audit/table.py)."""
 
-from sqlalchemy import JSON, Boolean, Column, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Index, String, Table, Text, UniqueConstraint
 
 from profilestack.store.metadata import metadata
 from profilestack.store.types import UtcDateTime
@@ -21,4 +22,38 @@ cloudtrail_trails = Table(
     Column("insight_selectors", JSON),
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("account_id", "name", name="uq_cloudtrail_trails_name"),
+)
+
+# CloudTrail Lake (event_data_stores.py, lake_queries.py): a store is a view of the audit trail (the events since
+# it was made, while it ingests, that its selectors take), not a copy of it
+cloudtrail_event_data_stores = Table(
+    "cloudtrail_event_data_stores", metadata,
+    Column("arn", String(256), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),  # its home region
+    Column("name", String(128), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("settings", JSON, nullable=False),  # selectors, retention, protection, multi-Region, as put
+    Column("ingestion", JSON, nullable=False),  # [[started, stopped or None], ...]: when it took events in
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("deleted_at", UtcDateTime),  # set while PENDING_DELETION
+    UniqueConstraint("account_id", "region", "name", name="uq_cloudtrail_event_data_stores_name"),
+)
+
+cloudtrail_queries = Table(
+    "cloudtrail_queries", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("store_arns", JSON, nullable=False),  # the stores its statement names, in order
+    Column("statement", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("statistics", JSON),  # events scanned and matched, bytes, milliseconds
+    Column("error", Text),
+    Column("columns", JSON),
+    Column("rows", JSON),  # the answer, every value as text
+    Index("ix_cloudtrail_queries_account", "account_id", "region", "created_at"),
 )

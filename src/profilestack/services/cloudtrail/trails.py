@@ -18,9 +18,10 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.tables import cloudtrail_trails
+from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags
 from profilestack.services.iam.pass_role import require_pass_role
 from profilestack.services.next_token import page_result
-from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+from profilestack.store.resource_tags import remove_tags, set_tags
 
 MAX_TRAILS_PER_REGION = 5
 SERVICE_PRINCIPAL = "cloudtrail.amazonaws.com"
@@ -128,14 +129,6 @@ def _created_shape(row: Row[Any]) -> dict[str, Any]:
                                             "RecursiveLogging")}
 
 
-def _tags(items: list[dict[str, Any]]) -> dict[str, str]:
-    return {item["Key"]: item.get("Value", "") for item in items}
-
-
-def _too_many_tags(message: str) -> AwsError:
-    return _error("TagsLimitExceededException", message)
-
-
 @cloudtrail.operation("CreateTrail")
 def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     name = params["Name"]
@@ -153,7 +146,7 @@ def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         account_id=ctx.account, region=ctx.region, name=name, arn=arn, settings=settings,
         multi_region=bool(settings.get("IsMultiRegionTrail")), is_logging=False, created_at=ctx.now()))
     if params.get("TagsList"):
-        set_tags(ctx.db, arn, _tags(params["TagsList"]), _too_many_tags)
+        set_tags(ctx.db, arn, tags_given(params["TagsList"]), too_many_tags)
     return _created_shape(require_trail(ctx, name))
 
 
@@ -296,36 +289,3 @@ def get_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     if not row.insight_selectors:
         raise _error("InsightNotEnabledException", f"Trail {row.name} does not have Insights enabled.")
     return {"TrailARN": row.arn, "InsightSelectors": row.insight_selectors}
-
-
-def _tagged_trail(ctx: CallContext, resource_id: str) -> Row[Any]:
-    if not _TRAIL_ARN.match(resource_id):
-        raise _error("CloudTrailARNInvalidException", f"{resource_id} is not a trail ARN: profilestack tags trails.")
-    row = ctx.db.execute(select(cloudtrail_trails).where(_trails.arn == resource_id)).first()
-    if row is None:
-        raise AwsError("ResourceNotFoundException", f"Resource {resource_id} not found.", 400)
-    return row
-
-
-@cloudtrail.operation("AddTags")
-def add_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _tagged_trail(ctx, params["ResourceId"])
-    set_tags(ctx.db, row.arn, _tags(params["TagsList"]), _too_many_tags)
-    return {}
-
-
-@cloudtrail.operation("RemoveTags")
-def remove_trail_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _tagged_trail(ctx, params["ResourceId"])
-    remove_tags(ctx.db, row.arn, [item["Key"] for item in params["TagsList"]])
-    return {}
-
-
-@cloudtrail.operation("ListTags")
-def list_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    listed = []
-    for resource_id in params["ResourceIdList"]:
-        row = _tagged_trail(ctx, resource_id)
-        tags = sorted(tags_of(ctx.db, row.arn).items())
-        listed.append({"ResourceId": row.arn, "TagsList": [{"Key": key, "Value": value} for key, value in tags]})
-    return {"ResourceTagList": listed}

@@ -1,0 +1,294 @@
+"""CloudTrail Lake event data stores: created, read, listed, updated, deleted (seven days pending, restorable),
+ingestion started and stopped. A store holds no copy of the events: it is the audit trail seen through it — the
+events since it was made, while it ingested, within its retention, in its region (all of them when multi-Region),
+that its advanced event selectors take (``events_of``)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+
+from profilestack.audit.table import audit_events
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudtrail.handlers import cloudtrail, cloudtrail_event
+from profilestack.services.cloudtrail.lake_events import OPERATORS, SELECTOR_FIELDS, lake_row, selected
+from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores
+from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags
+from profilestack.services.next_token import page_result
+from profilestack.store.resource_tags import remove_tags, set_tags
+
+MOST_STORES = 10  # per account and region, as CloudTrail's quota
+PENDING_DELETION = timedelta(days=7)
+STORE_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_STORE_ARN = re.compile(rf"^arn:aws:cloudtrail:([a-z0-9-]+):([0-9]{{12}}):eventdatastore/({STORE_ID})\Z")
+_DEFAULT_SELECTORS = [{"Name": "Default management events",
+                       "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}]
+_RETENTION = {"EXTENDABLE_RETENTION_PRICING": (366, 3653), "FIXED_RETENTION_PRICING": (2557, 2557)}
+_SETTINGS = ("AdvancedEventSelectors", "MultiRegionEnabled", "OrganizationEnabled", "RetentionPeriod",
+             "TerminationProtectionEnabled", "KmsKeyId", "BillingMode")
+_stores = cloudtrail_event_data_stores.c
+
+
+def _error(code: str, message: str) -> AwsError:
+    return AwsError(code, message, 400)
+
+
+def store_arn(region: str, account: str, store_id: str) -> str:
+    return f"arn:aws:cloudtrail:{region}:{account}:eventdatastore/{store_id}"
+
+
+def store_id_of(name: str) -> str:
+    """The ID a store is named by, from its ARN or the ID itself."""
+    found = _STORE_ARN.match(name)
+    return found.group(3) if found else name
+
+
+def require_store(ctx: CallContext, name: str, active: bool = False) -> Row[Any]:
+    """The caller's store in this region named by ARN or ID; with ``active``, not pending deletion."""
+    found = _STORE_ARN.match(name)
+    if found is None and not re.fullmatch(STORE_ID, name):
+        raise _error("EventDataStoreARNInvalidException", f"{name} is not an event data store ARN or ID.")
+    arn = name if found else store_arn(ctx.region, ctx.account, name)
+    row = ctx.db.execute(select(cloudtrail_event_data_stores).where(
+        _stores.arn == arn, _stores.account_id == ctx.account, _stores.region == ctx.region)).first()
+    if row is None or _expired(row, ctx.now()):
+        raise _error("EventDataStoreNotFoundException", f"The event data store {name} does not exist.")
+    if active and row.status == "PENDING_DELETION":
+        raise _error("InactiveEventDataStoreException", f"The event data store {name} is pending deletion.")
+    return row
+
+
+def _expired(row: Row[Any], now: datetime) -> bool:
+    return row.deleted_at is not None and row.deleted_at + PENDING_DELETION <= now
+
+
+def _shape(row: Row[Any], listed: bool = False) -> dict[str, Any]:
+    settings = row.settings
+    shape = {"EventDataStoreArn": row.arn, "Name": row.name, "Status": row.status,
+             "AdvancedEventSelectors": settings["AdvancedEventSelectors"],
+             "MultiRegionEnabled": settings["MultiRegionEnabled"], "OrganizationEnabled": False,
+             "RetentionPeriod": settings["RetentionPeriod"],
+             "TerminationProtectionEnabled": settings["TerminationProtectionEnabled"],
+             "CreatedTimestamp": row.created_at, "UpdatedTimestamp": row.updated_at}
+    if not listed:
+        shape["BillingMode"] = settings["BillingMode"]
+        if settings.get("KmsKeyId"):
+            shape["KmsKeyId"] = settings["KmsKeyId"]
+    return shape
+
+
+def _checked(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings with their defaults, refused where CloudTrail refuses them or nothing here could hold them."""
+    if settings.get("OrganizationEnabled"):
+        raise _error("OrganizationsNotInUseException",
+                     "This account is not part of an organization: profilestack has no AWS Organizations.")
+    billing = settings.get("BillingMode") or "EXTENDABLE_RETENTION_PRICING"
+    default, most = _RETENTION[billing]
+    retention = settings.get("RetentionPeriod") or default
+    if not 7 <= retention <= most:
+        raise _error("InvalidParameterException", f"RetentionPeriod {retention} is not valid for {billing}: "
+                     f"7 to {most} days.")
+    selectors = settings.get("AdvancedEventSelectors") or _DEFAULT_SELECTORS
+    for selector in selectors:
+        fields = [field["Field"].lower() for field in selector["FieldSelectors"]]
+        if "eventcategory" not in fields:
+            raise _error("InvalidEventSelectorsException",
+                         "Each advanced event selector of an event data store needs an eventCategory field.")
+        for field in selector["FieldSelectors"]:
+            if field["Field"].lower() not in SELECTOR_FIELDS:
+                raise _error("InvalidEventSelectorsException", f"Field {field['Field']} is not a field advanced "
+                             "event selectors of management events use.")
+            if not any(field.get(operator) for operator in OPERATORS):
+                raise _error("InvalidEventSelectorsException",
+                             f"Field selector {field['Field']} needs an operator: Equals, StartsWith, EndsWith, "
+                             "NotEquals, NotStartsWith or NotEndsWith.")
+    return {"AdvancedEventSelectors": selectors,
+            "MultiRegionEnabled": settings.get("MultiRegionEnabled", True),
+            "OrganizationEnabled": False, "RetentionPeriod": retention,
+            "TerminationProtectionEnabled": settings.get("TerminationProtectionEnabled", True),
+            "KmsKeyId": settings.get("KmsKeyId"), "BillingMode": billing}
+
+
+def _name_free(ctx: CallContext, name: str, arn: str | None = None) -> None:
+    taken = ctx.db.execute(select(_stores.arn).where(_stores.account_id == ctx.account, _stores.region == ctx.region,
+                                                     _stores.name == name)).scalar()
+    if taken is not None and taken != arn:
+        raise _error("EventDataStoreAlreadyExistsException", f"An event data store named {name} already exists.")
+
+
+def _room_for_one(ctx: CallContext) -> None:
+    count = ctx.db.execute(select(func.count()).select_from(cloudtrail_event_data_stores).where(
+        _stores.account_id == ctx.account, _stores.region == ctx.region)).scalar()
+    if count >= MOST_STORES:
+        raise _error("EventDataStoreMaxLimitExceededException",
+                     f"This account has {MOST_STORES} event data stores in {ctx.region}, as many as it may.")
+
+
+@cloudtrail.operation("CreateEventDataStore")
+def create_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    settings = _checked({member: params[member] for member in _SETTINGS if member in params})
+    _name_free(ctx, params["Name"])
+    _room_for_one(ctx)
+    now = ctx.now()
+    arn = store_arn(ctx.region, ctx.account, str(uuid.uuid4()))
+    ingesting = params.get("StartIngestion", True)
+    ctx.db.execute(insert(cloudtrail_event_data_stores).values(
+        arn=arn, account_id=ctx.account, region=ctx.region, name=params["Name"],
+        status="ENABLED" if ingesting else "STOPPED_INGESTION", settings=settings,
+        ingestion=[[now.isoformat(), None]] if ingesting else [], created_at=now, updated_at=now))
+    if params.get("TagsList"):
+        set_tags(ctx.db, arn, tags_given(params["TagsList"]), too_many_tags)
+    shape = _shape(ctx.db.execute(select(cloudtrail_event_data_stores).where(_stores.arn == arn)).one())
+    if params.get("TagsList"):
+        shape["TagsList"] = params["TagsList"]
+    return shape
+
+
+@cloudtrail.operation("GetEventDataStore")
+def get_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _shape(require_store(ctx, params["EventDataStore"]))
+
+
+@cloudtrail.operation("ListEventDataStores")
+def list_event_data_stores(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    now = ctx.now()
+    rows = [row for row in ctx.db.execute(select(cloudtrail_event_data_stores).where(
+        _stores.account_id == ctx.account, _stores.region == ctx.region).order_by(_stores.created_at, _stores.arn))
+        if not _expired(row, now)]
+    return page_result(rows, params, lambda chunk: [_shape(row, listed=True) for row in chunk], 1000,
+                       "EventDataStores", _invalid_token)
+
+
+def _invalid_token(message: str) -> AwsError:
+    return _error("InvalidNextTokenException", message)
+
+
+@cloudtrail.operation("UpdateEventDataStore")
+def update_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = require_store(ctx, params["EventDataStore"], active=True)
+    if params.get("BillingMode") == "FIXED_RETENTION_PRICING" != row.settings["BillingMode"]:
+        raise _error("InvalidParameterException", "An event data store's billing mode cannot change from "
+                     "EXTENDABLE_RETENTION_PRICING to FIXED_RETENTION_PRICING.")
+    changed = {**row.settings, **{member: params[member] for member in _SETTINGS if member in params}}
+    if "RetentionPeriod" not in params and "BillingMode" in params:
+        changed["RetentionPeriod"] = None  # the new billing mode's default
+    settings = _checked(changed)
+    name = params.get("Name", row.name)
+    _name_free(ctx, name, row.arn)
+    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
+        name=name, settings=settings, updated_at=ctx.now()))
+    return _shape(require_store(ctx, row.arn))
+
+
+@cloudtrail.operation("DeleteEventDataStore")
+def delete_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = require_store(ctx, params["EventDataStore"], active=True)
+    if row.settings["TerminationProtectionEnabled"]:
+        raise _error("EventDataStoreTerminationProtectedException",
+                     f"The event data store {row.arn} has termination protection: turn it off with "
+                     "UpdateEventDataStore first.")
+    now = ctx.now()
+    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
+        status="PENDING_DELETION", deleted_at=now, updated_at=now, ingestion=_stopped(row.ingestion, now)))
+    return {}
+
+
+@cloudtrail.operation("RestoreEventDataStore")
+def restore_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = require_store(ctx, params["EventDataStore"])
+    if row.status != "PENDING_DELETION":
+        raise _error("InvalidEventDataStoreStatusException",
+                     f"The event data store {row.arn} is {row.status}: only one pending deletion is restored.")
+    now = ctx.now()
+    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
+        status="ENABLED", deleted_at=None, updated_at=now, ingestion=[*row.ingestion, [now.isoformat(), None]]))
+    return _shape(require_store(ctx, row.arn))
+
+
+@cloudtrail.operation("StartEventDataStoreIngestion")
+def start_ingestion(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _in_status(ctx, params, "STOPPED_INGESTION", "StartEventDataStoreIngestion")
+    now = ctx.now()
+    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
+        status="ENABLED", updated_at=now, ingestion=[*row.ingestion, [now.isoformat(), None]]))
+    return {}
+
+
+@cloudtrail.operation("StopEventDataStoreIngestion")
+def stop_ingestion(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _in_status(ctx, params, "ENABLED", "StopEventDataStoreIngestion")
+    now = ctx.now()
+    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
+        status="STOPPED_INGESTION", updated_at=now, ingestion=_stopped(row.ingestion, now)))
+    return {}
+
+
+def _in_status(ctx: CallContext, params: dict[str, Any], status: str, operation: str) -> Row[Any]:
+    row = require_store(ctx, params["EventDataStore"], active=True)
+    if row.status != status:
+        raise _error("InvalidEventDataStoreStatusException",
+                     f"{operation} needs an event data store in status {status}; {row.arn} is {row.status}.")
+    return row
+
+
+def _stopped(ingestion: list[list[str | None]], now: datetime) -> list[list[str | None]]:
+    return [[start, stop if stop is not None else now.isoformat()] for start, stop in ingestion]
+
+
+def forget_expired(db: Connection, now: datetime) -> None:
+    """Stores seven days past their deletion go, with their tags."""
+    for arn in db.execute(select(_stores.arn).where(_stores.deleted_at <= now - PENDING_DELETION)).scalars().all():
+        remove_tags(db, arn)
+        db.execute(delete(cloudtrail_event_data_stores).where(_stores.arn == arn))
+
+
+def events_of(db: Connection, store: Row[Any], now: datetime, since: datetime | None, until: datetime | None,
+              count: Callable[[int], None]) -> Iterator[tuple[Any, ...]]:
+    """The store's events as Lake rows, oldest first, between ``since`` and ``until`` when given; ``count`` is
+    told of each event read from the trail, taken or not (a query's events scanned)."""
+    settings = store.settings
+    start = max(store.created_at, now - timedelta(days=settings["RetentionPeriod"]), since or store.created_at)
+    end = min(now, until) if until else now
+    intervals = [(datetime.fromisoformat(begun), datetime.fromisoformat(ended) if ended else None)
+                 for begun, ended in store.ingestion]
+    query = select(audit_events).where(audit_events.c.account_id == store.account_id,
+                                       audit_events.c.event_time >= start, audit_events.c.event_time <= end)
+    if not settings["MultiRegionEnabled"]:
+        query = query.where(audit_events.c.region == store.region)
+    for row in db.execute(query.order_by(audit_events.c.event_time)):
+        count(1)
+        moment = row.event_time
+        if not any(begun <= moment and (ended is None or moment < ended) for begun, ended in intervals):
+            continue
+        record = cloudtrail_event(row)
+        if selected(settings["AdvancedEventSelectors"], record):
+            yield lake_row(record, moment)
+
+
+def resource_names(db_read: Callable[[Any], Any], params: dict[str, Any]) -> Callable[[str], str | None]:
+    """How a CloudTrail request names what it acts on: ``trail/${TrailName}`` is its ``Name``;
+    ``eventdatastore/${EventDataStoreId}`` its ``EventDataStore``, the first store its ``QueryStatement`` reads, or
+    the first store of the query its ``QueryId`` names."""
+
+    def resolve(variable: str) -> str | None:
+        variable = variable.lower()
+        if variable == "trailname":
+            return params.get("Name")
+        if variable != "eventdatastoreid":
+            return None
+        if isinstance(params.get("EventDataStore"), str):
+            return store_id_of(params["EventDataStore"])
+        if isinstance(params.get("QueryStatement"), str):
+            found = re.search(rf"(?i)\b(?:FROM|JOIN)\s+[\"`]?({STORE_ID})", params["QueryStatement"])
+            return found.group(1).lower() if found else None
+        if isinstance(params.get("QueryId"), str):
+            return db_read(params["QueryId"])
+        return None
+
+    return resolve

@@ -1,0 +1,243 @@
+"""CloudTrail Lake queries: StartQuery checks the statement and queues it; an outbox task runs it over the event
+data stores it names (lake_sql.py) and keeps the answer seven days for GetQueryResults; DescribeQuery,
+CancelQuery and ListQueries follow it."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+
+from profilestack.gateway.authz import AuthorizationRequest
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.iam_policy.actions import NameResolver
+from profilestack.services.cloudtrail.event_data_stores import (
+    events_of,
+    forget_expired,
+    require_store,
+    resource_names,
+)
+from profilestack.services.cloudtrail.handlers import cloudtrail
+from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores, cloudtrail_queries
+from profilestack.services.next_token import next_token, page_result, read_token
+from profilestack.store.database import Database
+
+if TYPE_CHECKING:
+    from profilestack.app import App
+
+RUN_TASK = "cloudtrail.lake-query"
+EXPIRY_TASK = "cloudtrail.lake-expiry"
+KEPT = timedelta(days=7)  # a query's answer, and a deleted store before it goes
+MOST_RUNNING = 10  # queries queued or running per account and region
+MOST_EVENTS = 1_000_000  # events a query reads from the trail
+RUN_SECONDS = 60.0
+_ACTIVE = ("QUEUED", "RUNNING")
+_queries = cloudtrail_queries.c
+
+
+def _error(code: str, message: str) -> AwsError:
+    return AwsError(code, message, 400)
+
+
+@cloudtrail.operation("StartQuery")
+def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    from profilestack.services.cloudtrail.lake_sql import StatementError, prepare
+
+    if not params.get("QueryStatement"):
+        raise _error("InvalidParameterException", "StartQuery needs a QueryStatement: profilestack has no "
+                     "CloudTrail Lake dashboards, whose widgets' queries a QueryAlias names.")
+    if params.get("QueryParameters"):
+        raise _error("InvalidParameterException", "QueryParameters go with a dashboard's QueryAlias, which "
+                     "profilestack does not have: write the values into the QueryStatement.")
+    if params.get("DeliveryS3Uri"):
+        raise _error("InvalidParameterException", "profilestack has no S3 to deliver query results to: read them "
+                     "with GetQueryResults.")
+    if params.get("EventDataStoreOwnerAccountId") not in (None, ctx.account):
+        raise _error("InvalidParameterException", "profilestack has no Organizations: a query reads the caller's "
+                     "own event data stores.")
+    try:
+        statement = prepare(params["QueryStatement"])
+    except StatementError as exc:
+        raise _error("InvalidQueryStatementException", str(exc)) from exc
+    stores = [require_store(ctx, store_id, active=True) for store_id in statement.store_ids]
+    for store in stores[1:]:  # the first is the request's own resource, authorized before it reached here
+        ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "cloudtrail:StartQuery", [store.arn],
+                                                          ctx.region, params, ctx.source_ip, ctx.secure))
+    running = ctx.db.execute(select(func.count()).select_from(cloudtrail_queries).where(
+        _queries.account_id == ctx.account, _queries.region == ctx.region, _queries.status.in_(_ACTIVE))).scalar()
+    if running >= MOST_RUNNING:
+        raise _error("MaxConcurrentQueriesException", f"{MOST_RUNNING} queries are queued or running already: "
+                     "wait for one to finish, or cancel one.")
+    query_id = str(uuid.uuid4())
+    ctx.db.execute(insert(cloudtrail_queries).values(
+        id=query_id, account_id=ctx.account, region=ctx.region, store_arns=[store.arn for store in stores],
+        statement=params["QueryStatement"], status="QUEUED", created_at=ctx.now()))
+    ctx.enqueue(RUN_TASK, {"query": query_id})
+    return {"QueryId": query_id}
+
+
+def _require_query(ctx: CallContext, params: dict[str, Any]) -> Row[Any]:
+    if not params.get("QueryId"):
+        raise _error("InvalidParameterException", "Name the query by its QueryId: profilestack has no dashboards, "
+                     "whose queries a QueryAlias names.")
+    row = ctx.db.execute(select(cloudtrail_queries).where(
+        _queries.id == params["QueryId"], _queries.account_id == ctx.account, _queries.region == ctx.region,
+        _queries.created_at > ctx.now() - KEPT)).first()
+    if row is None or (params.get("EventDataStore") and require_store(ctx, params["EventDataStore"]).arn
+                       not in row.store_arns):
+        raise _error("QueryIdNotFoundException", f"The query {params['QueryId']} does not exist.")
+    return row
+
+
+def _statistics(row: Row[Any]) -> dict[str, Any]:
+    return row.statistics or {"EventsMatched": 0, "EventsScanned": 0, "BytesScanned": 0}
+
+
+@cloudtrail.operation("DescribeQuery")
+def describe_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _require_query(ctx, params)
+    statistics = {**_statistics(row), "CreationTime": row.created_at}
+    answer: dict[str, Any] = {"QueryId": row.id, "QueryString": row.statement, "QueryStatus": row.status,
+                              "QueryStatistics": statistics}
+    if row.error:
+        answer["ErrorMessage"] = row.error
+    return answer
+
+
+@cloudtrail.operation("GetQueryResults")
+def get_query_results(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _require_query(ctx, params)
+    rows = row.rows or []
+    size = params.get("MaxQueryResults") or 1000
+    _, skip = read_token(params, lambda message: _error("InvalidNextTokenException", message))
+    page = rows[skip:skip + size]
+    answer: dict[str, Any] = {
+        "QueryStatus": row.status,
+        "QueryStatistics": {"ResultsCount": len(page), "TotalResultsCount": len(rows),
+                            "BytesScanned": _statistics(row)["BytesScanned"]},
+        "QueryResultRows": [[{column: value} for column, value in zip(row.columns, values, strict=True)]
+                            for values in page]}
+    if skip + size < len(rows):
+        answer["NextToken"] = next_token(skip + size)
+    if row.error:
+        answer["ErrorMessage"] = row.error
+    return answer
+
+
+@cloudtrail.operation("CancelQuery")
+def cancel_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    row = _require_query(ctx, params)
+    if row.status not in _ACTIVE:
+        raise _error("InactiveQueryException", f"The query {row.id} is {row.status}: only a queued or running query "
+                     "can be cancelled.")
+    ctx.db.execute(update(cloudtrail_queries).where(_queries.id == row.id).values(
+        status="CANCELLED", finished_at=ctx.now()))
+    return {"QueryId": row.id, "QueryStatus": "CANCELLED"}
+
+
+@cloudtrail.operation("ListQueries")
+def list_queries(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    store = require_store(ctx, params["EventDataStore"])
+    start, end = params.get("StartTime"), params.get("EndTime")
+    if start and end and start > end:
+        raise _error("InvalidTimeRangeException", "StartTime must be before EndTime.")
+    query = select(cloudtrail_queries).where(_queries.account_id == ctx.account, _queries.region == ctx.region,
+                                             _queries.created_at > ctx.now() - KEPT)
+    if start:
+        query = query.where(_queries.created_at >= start)
+    if end:
+        query = query.where(_queries.created_at <= end)
+    if params.get("QueryStatus"):
+        query = query.where(_queries.status == params["QueryStatus"])
+    rows = [row for row in ctx.db.execute(query.order_by(_queries.created_at.desc(), _queries.id))
+            if store.arn in row.store_arns]
+    return page_result(rows, params, lambda chunk: [
+        {"QueryId": row.id, "QueryStatus": row.status, "CreationTime": row.created_at} for row in chunk],
+        1000, "Queries", lambda message: _error("InvalidNextTokenException", message))
+
+
+def first_store_of(db: Connection, query_id: str) -> str | None:
+    """The ID of the first event data store a query reads (what its requests are authorized on)."""
+    arns = db.execute(select(_queries.store_arns).where(_queries.id == query_id)).scalar()
+    return arns[0].rsplit("/", 1)[1] if arns else None
+
+
+@cloudtrail.task(RUN_TASK)
+def run_query(app: App, payload: dict[str, Any]) -> None:
+    from profilestack.services.cloudtrail.lake_sql import QueryFailed, QueryTimedOut, prepare, run
+
+    with app.database.transaction() as db:
+        taken = db.execute(update(cloudtrail_queries).where(_queries.id == payload["query"],
+                                                            _queries.status == "QUEUED").values(status="RUNNING"))
+        row = db.execute(select(cloudtrail_queries).where(_queries.id == payload["query"])).first()
+    if not taken.rowcount or row is None:
+        return  # cancelled before it ran
+    app.audit.flush()  # the calls made up to now are in the trail it reads
+    began = time.monotonic()
+    now = app.clock.now()
+    statement = prepare(row.statement)
+    scanned = [0]
+    status, error, answer = "FINISHED", None, None
+    tables: list[list[tuple[Any, ...]]] = []
+    try:
+        with app.database.transaction() as db:
+            stores = {store.arn: store for store in db.execute(select(cloudtrail_event_data_stores).where(
+                cloudtrail_event_data_stores.c.arn.in_(row.store_arns)))}
+            if len(stores) != len(row.store_arns):
+                raise QueryFailed("An event data store the query reads was deleted before it ran.")
+            tables = [list(events_of(db, stores[arn], now, statement.since, statement.until,
+                                     lambda count: _count(scanned, count))) for arn in row.store_arns]
+        answer = run(statement, tables, now, RUN_SECONDS - (time.monotonic() - began))
+    except QueryTimedOut:
+        status, error = "TIMED_OUT", f"The query ran longer than {RUN_SECONDS:.0f} seconds."
+    except QueryFailed as exc:
+        status, error = "FAILED", str(exc)[:1000]
+    matched = sum(len(table) for table in tables) if answer is not None else 0
+    statistics = {"EventsMatched": matched, "EventsScanned": scanned[0],
+                  "BytesScanned": sum(len(json.dumps(item)) for table in tables for item in table)
+                  if answer is not None else 0,
+                  "ExecutionTimeInMillis": int((time.monotonic() - began) * 1000)}
+    with app.database.transaction() as db:
+        db.execute(update(cloudtrail_queries).where(_queries.id == row.id, _queries.status == "RUNNING").values(
+            status=status, error=error, statistics=statistics, finished_at=app.clock.now(),
+            columns=answer.columns if answer else None, rows=answer.rows if answer else None))
+
+
+def _count(scanned: list[int], count: int) -> None:
+    from profilestack.services.cloudtrail.lake_sql import QueryFailed
+
+    scanned[0] += count
+    if scanned[0] > MOST_EVENTS:
+        raise QueryFailed(f"The query reads more than {MOST_EVENTS:,} events: narrow it with eventTime conditions "
+                          "(eventTime > '2026-01-01 00:00:00').")
+
+
+@cloudtrail.gives_up(RUN_TASK)
+def query_failed(app: App, payload: dict[str, Any]) -> None:
+    with app.database.transaction() as db:
+        db.execute(update(cloudtrail_queries).where(_queries.id == payload["query"], _queries.status.in_(_ACTIVE))
+                   .values(status="FAILED", error="The query could not be run.", finished_at=app.clock.now()))
+
+
+@cloudtrail.task(EXPIRY_TASK, every=3600.0)
+def forget_old(app: App, payload: dict[str, Any]) -> None:
+    """Answers older than seven days go, and stores seven days past their deletion."""
+    with app.database.transaction() as db:
+        now = app.clock.now()
+        db.execute(delete(cloudtrail_queries).where(_queries.created_at <= now - KEPT))
+        forget_expired(db, now)
+
+
+def lake_resource_names(database: Database, params: dict[str, Any]) -> NameResolver:
+    """event_data_stores.resource_names, a query's store read in a transaction of its own."""
+
+    def store_of_query(query_id: str) -> str | None:
+        with database.transaction(write=False) as db:
+            return first_store_of(db, query_id)
+
+    return resource_names(store_of_query, params)

@@ -1,0 +1,59 @@
+"""CloudTrail's tags (AddTags, RemoveTags, ListTags) on trails and event data stores."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from profilestack.gateway.context import CallContext
+from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudtrail.handlers import cloudtrail
+from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores, cloudtrail_trails
+from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
+
+_TAGGED = re.compile(r"^arn:aws:cloudtrail:[^:]+:[0-9]{12}:(trail|eventdatastore)/.+\Z")
+
+
+def tags_given(items: list[dict[str, Any]]) -> dict[str, str]:
+    return {item["Key"]: item.get("Value", "") for item in items}
+
+
+def too_many_tags(message: str) -> AwsError:
+    return AwsError("TagsLimitExceededException", message, 400)
+
+
+def _tagged(ctx: CallContext, resource_id: str) -> str:
+    """The ARN of the trail or event data store named, which must be the caller's."""
+    found = _TAGGED.match(resource_id)
+    if found is None:
+        raise AwsError("CloudTrailARNInvalidException", f"{resource_id} is not the ARN of a trail or an event data "
+                       "store: profilestack tags those.", 400)
+    table = cloudtrail_trails if found.group(1) == "trail" else cloudtrail_event_data_stores
+    if ctx.db.execute(select(table.c.arn).where(table.c.arn == resource_id,
+                                                table.c.account_id == ctx.account)).first() is None:
+        raise AwsError("ResourceNotFoundException", f"Resource {resource_id} not found.", 400)
+    return resource_id
+
+
+@cloudtrail.operation("AddTags")
+def add_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    set_tags(ctx.db, _tagged(ctx, params["ResourceId"]), tags_given(params["TagsList"]), too_many_tags)
+    return {}
+
+
+@cloudtrail.operation("RemoveTags")
+def remove_resource_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    remove_tags(ctx.db, _tagged(ctx, params["ResourceId"]), [item["Key"] for item in params["TagsList"]])
+    return {}
+
+
+@cloudtrail.operation("ListTags")
+def list_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    listed = []
+    for resource_id in params["ResourceIdList"]:
+        arn = _tagged(ctx, resource_id)
+        tags = sorted(tags_of(ctx.db, arn).items())
+        listed.append({"ResourceId": arn, "TagsList": [{"Key": key, "Value": value} for key, value in tags]})
+    return {"ResourceTagList": listed}
