@@ -1,13 +1,17 @@
-"""CloudTrail Lake queries: StartQuery checks the statement and queues it; an outbox task runs it over the event
-data stores it names (lake_sql.py) and keeps the answer seven days for GetQueryResults; DescribeQuery,
-CancelQuery and ListQueries follow it."""
+"""CloudTrail Lake queries: StartQuery checks the statement and queues it; an outbox task claims it for a thread
+of its own, which runs it over the event data stores it names (lake_sql.py) and keeps the answer seven days for
+GetQueryResults; DescribeQuery, CancelQuery and ListQueries follow it."""
 
 from __future__ import annotations
 
-import json
+import logging
+import queue
+import threading
 import time
 import uuid
-from datetime import timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
@@ -34,10 +38,12 @@ RUN_TASK = "cloudtrail.lake-query"
 EXPIRY_TASK = "cloudtrail.lake-expiry"
 KEPT = timedelta(days=7)  # a query's answer, and a deleted store before it goes
 MOST_RUNNING = 10  # queries queued or running per account and region
-MOST_EVENTS = 1_000_000  # events a query reads from the trail
+MOST_EVENTS = 250_000  # events a query reads from the trail (its own database holds them while it runs)
 RUN_SECONDS = 60.0
 _ACTIVE = ("QUEUED", "RUNNING")
+_LOST_AFTER = timedelta(seconds=RUN_SECONDS + 300)  # an active query older than this was cut short
 _queries = cloudtrail_queries.c
+log = logging.getLogger(__name__)
 
 
 def _error(code: str, message: str) -> AwsError:
@@ -69,7 +75,8 @@ def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "cloudtrail:StartQuery", [store.arn],
                                                           ctx.region, params, ctx.source_ip, ctx.secure))
     running = ctx.db.execute(select(func.count()).select_from(cloudtrail_queries).where(
-        _queries.account_id == ctx.account, _queries.region == ctx.region, _queries.status.in_(_ACTIVE))).scalar()
+        _queries.account_id == ctx.account, _queries.region == ctx.region, _queries.status.in_(_ACTIVE),
+        _queries.created_at > ctx.now() - _LOST_AFTER)).scalar()
     if running >= MOST_RUNNING:
         raise _error("MaxConcurrentQueriesException", f"{MOST_RUNNING} queries are queued or running already: "
                      "wait for one to finish, or cancel one.")
@@ -94,6 +101,14 @@ def _require_query(ctx: CallContext, params: dict[str, Any]) -> Row[Any]:
     return row
 
 
+def _shown(row: Row[Any], now: datetime) -> tuple[str, str | None]:
+    """The query's status and error as answered: one still active long after any query can run was cut short
+    (the server stopped while it ran)."""
+    if row.status in _ACTIVE and row.created_at <= now - _LOST_AFTER:
+        return "FAILED", "The query was cut short: the server stopped while it ran. Start it again."
+    return row.status, row.error
+
+
 def _statistics(row: Row[Any]) -> dict[str, Any]:
     return row.statistics or {"EventsMatched": 0, "EventsScanned": 0, "BytesScanned": 0}
 
@@ -101,39 +116,42 @@ def _statistics(row: Row[Any]) -> dict[str, Any]:
 @cloudtrail.operation("DescribeQuery")
 def describe_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require_query(ctx, params)
+    status, error = _shown(row, ctx.now())
     statistics = {**_statistics(row), "CreationTime": row.created_at}
-    answer: dict[str, Any] = {"QueryId": row.id, "QueryString": row.statement, "QueryStatus": row.status,
+    answer: dict[str, Any] = {"QueryId": row.id, "QueryString": row.statement, "QueryStatus": status,
                               "QueryStatistics": statistics}
-    if row.error:
-        answer["ErrorMessage"] = row.error
+    if error:
+        answer["ErrorMessage"] = error
     return answer
 
 
 @cloudtrail.operation("GetQueryResults")
 def get_query_results(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require_query(ctx, params)
+    status, error = _shown(row, ctx.now())
     rows = row.rows or []
     size = params.get("MaxQueryResults") or 1000
     _, skip = read_token(params, lambda message: _error("InvalidNextTokenException", message))
     page = rows[skip:skip + size]
     answer: dict[str, Any] = {
-        "QueryStatus": row.status,
+        "QueryStatus": status,
         "QueryStatistics": {"ResultsCount": len(page), "TotalResultsCount": len(rows),
                             "BytesScanned": _statistics(row)["BytesScanned"]},
         "QueryResultRows": [[{column: value} for column, value in zip(row.columns, values, strict=True)]
                             for values in page]}
     if skip + size < len(rows):
         answer["NextToken"] = next_token(skip + size)
-    if row.error:
-        answer["ErrorMessage"] = row.error
+    if error:
+        answer["ErrorMessage"] = error
     return answer
 
 
 @cloudtrail.operation("CancelQuery")
 def cancel_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require_query(ctx, params)
-    if row.status not in _ACTIVE:
-        raise _error("InactiveQueryException", f"The query {row.id} is {row.status}: only a queued or running query "
+    status, _ = _shown(row, ctx.now())
+    if status not in _ACTIVE:
+        raise _error("InactiveQueryException", f"The query {row.id} is {status}: only a queued or running query "
                      "can be cancelled.")
     ctx.db.execute(update(cloudtrail_queries).where(_queries.id == row.id).values(
         status="CANCELLED", finished_at=ctx.now()))
@@ -152,12 +170,11 @@ def list_queries(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         query = query.where(_queries.created_at >= start)
     if end:
         query = query.where(_queries.created_at <= end)
-    if params.get("QueryStatus"):
-        query = query.where(_queries.status == params["QueryStatus"])
+    now = ctx.now()
     rows = [row for row in ctx.db.execute(query.order_by(_queries.created_at.desc(), _queries.id))
-            if store.arn in row.store_arns]
+            if store.arn in row.store_arns and params.get("QueryStatus") in (None, _shown(row, now)[0])]
     return page_result(rows, params, lambda chunk: [
-        {"QueryId": row.id, "QueryStatus": row.status, "CreationTime": row.created_at} for row in chunk],
+        {"QueryId": row.id, "QueryStatus": _shown(row, now)[0], "CreationTime": row.created_at} for row in chunk],
         1000, "Queries", lambda message: _error("InvalidNextTokenException", message))
 
 
@@ -169,58 +186,106 @@ def first_store_of(db: Connection, query_id: str) -> str | None:
 
 @cloudtrail.task(RUN_TASK)
 def run_query(app: App, payload: dict[str, Any]) -> None:
-    from profilestack.services.cloudtrail.lake_sql import QueryFailed, QueryTimedOut, prepare, run
-
+    """Claim the query and hand it to the runner thread: a long query would hold up the outbox's other tasks
+    (event triggers among them) on SQLite, whose worker runs one task at a time."""
     with app.database.transaction() as db:
         taken = db.execute(update(cloudtrail_queries).where(_queries.id == payload["query"],
                                                             _queries.status == "QUEUED").values(status="RUNNING"))
-        row = db.execute(select(cloudtrail_queries).where(_queries.id == payload["query"])).first()
-    if not taken.rowcount or row is None:
-        return  # cancelled before it ran
+    if taken.rowcount:  # not cancelled before it ran
+        _RUNNER.submit(app, payload["query"])
+
+
+@dataclass
+class _Tally:
+    """What a query read: the trail's events looked at, those its stores hold, and their size."""
+
+    scanned: int = 0
+    matched: int = 0
+    size: int = 0
+
+    def looked_at(self, count: int) -> None:
+        from profilestack.services.cloudtrail.lake_sql import QueryFailed
+
+        self.scanned += count
+        if self.scanned > MOST_EVENTS:
+            raise QueryFailed(f"The query reads more than {MOST_EVENTS:,} events: narrow it with eventTime "
+                              "conditions (eventTime > '2026-01-01 00:00:00').")
+
+    def held(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        for row in rows:
+            self.matched += 1
+            self.size += sum(len(value) for value in row if isinstance(value, str))
+            yield row
+
+
+def execute(app: App, query_id: str) -> None:
+    """Run a claimed query over its stores' events and keep its answer (or why it has none)."""
+    from profilestack.services.cloudtrail.lake_sql import QueryFailed, QueryTimedOut, prepare, run
+
     app.audit.flush()  # the calls made up to now are in the trail it reads
-    began = time.monotonic()
-    now = app.clock.now()
-    statement = prepare(row.statement)
-    scanned = [0]
+    began, now, tally = time.monotonic(), app.clock.now(), _Tally()
     status, error, answer = "FINISHED", None, None
-    tables: list[list[tuple[Any, ...]]] = []
     try:
-        with app.database.transaction() as db:
+        with app.database.transaction(write=False) as db:
+            row = db.execute(select(cloudtrail_queries).where(_queries.id == query_id)).one()
+            statement = prepare(row.statement)
             stores = {store.arn: store for store in db.execute(select(cloudtrail_event_data_stores).where(
                 cloudtrail_event_data_stores.c.arn.in_(row.store_arns)))}
             if len(stores) != len(row.store_arns):
                 raise QueryFailed("An event data store the query reads was deleted before it ran.")
-            tables = [list(events_of(db, stores[arn], now, statement.since, statement.until,
-                                     lambda count: _count(scanned, count))) for arn in row.store_arns]
-        answer = run(statement, tables, now, RUN_SECONDS - (time.monotonic() - began))
+            # the events stream from the trail into the query's own database, never all held here at once
+            answer = run(statement, [tally.held(events_of(db, stores[arn], now, statement.since, statement.until,
+                                                          tally.looked_at)) for arn in row.store_arns],
+                         now, RUN_SECONDS)
     except QueryTimedOut:
         status, error = "TIMED_OUT", f"The query ran longer than {RUN_SECONDS:.0f} seconds."
     except QueryFailed as exc:
         status, error = "FAILED", str(exc)[:1000]
-    matched = sum(len(table) for table in tables) if answer is not None else 0
-    statistics = {"EventsMatched": matched, "EventsScanned": scanned[0],
-                  "BytesScanned": sum(len(json.dumps(item)) for table in tables for item in table)
-                  if answer is not None else 0,
+    statistics = {"EventsMatched": tally.matched, "EventsScanned": tally.scanned, "BytesScanned": tally.size,
                   "ExecutionTimeInMillis": int((time.monotonic() - began) * 1000)}
     with app.database.transaction() as db:
-        db.execute(update(cloudtrail_queries).where(_queries.id == row.id, _queries.status == "RUNNING").values(
+        db.execute(update(cloudtrail_queries).where(_queries.id == query_id, _queries.status == "RUNNING").values(
             status=status, error=error, statistics=statistics, finished_at=app.clock.now(),
             columns=answer.columns if answer else None, rows=answer.rows if answer else None))
 
 
-def _count(scanned: list[int], count: int) -> None:
-    from profilestack.services.cloudtrail.lake_sql import QueryFailed
+class _Runner:
+    """One daemon thread running claimed queries in turn. A query it was running when the process stopped stays
+    RUNNING in the database, and is shown as failed once it is older than any query can run (``shown``)."""
 
-    scanned[0] += count
-    if scanned[0] > MOST_EVENTS:
-        raise QueryFailed(f"The query reads more than {MOST_EVENTS:,} events: narrow it with eventTime conditions "
-                          "(eventTime > '2026-01-01 00:00:00').")
+    def __init__(self) -> None:
+        self._queue: queue.Queue[tuple[App, str]] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, app: App, query_id: str) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="lake-queries", daemon=True)
+                self._thread.start()
+        self._queue.put((app, query_id))
+
+    def _loop(self) -> None:
+        while True:
+            app, query_id = self._queue.get()
+            try:
+                execute(app, query_id)
+            except Exception:
+                log.exception("CloudTrail Lake query %s could not be run", query_id)
+                _give_up(app, query_id)
+
+
+_RUNNER = _Runner()
 
 
 @cloudtrail.gives_up(RUN_TASK)
 def query_failed(app: App, payload: dict[str, Any]) -> None:
+    _give_up(app, payload["query"])
+
+
+def _give_up(app: App, query_id: str) -> None:
     with app.database.transaction() as db:
-        db.execute(update(cloudtrail_queries).where(_queries.id == payload["query"], _queries.status.in_(_ACTIVE))
+        db.execute(update(cloudtrail_queries).where(_queries.id == query_id, _queries.status.in_(_ACTIVE))
                    .values(status="FAILED", error="The query could not be run.", finished_at=app.clock.now()))
 
 
