@@ -71,7 +71,7 @@ def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     except StatementError as exc:
         raise _error("InvalidQueryStatementException", str(exc)) from exc
     stores = [require_store(ctx, store_id, active=True) for store_id in statement.store_ids]
-    for store in stores[1:]:  # the first is the request's own resource, authorized before it reached here
+    for store in stores:  # the gateway authorized the first store the statement names; each is checked here
         ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "cloudtrail:StartQuery", [store.arn],
                                                           ctx.region, params, ctx.source_ip, ctx.secure))
     running = ctx.db.execute(select(func.count()).select_from(cloudtrail_queries).where(

@@ -206,8 +206,8 @@ def _name_outputs(tree: Any, exp: Any) -> None:
         for index, item in enumerate(select.expressions):
             if isinstance(item, exp.Alias | exp.Star):
                 named.append(item)
-            elif isinstance(item, exp.Column):
-                named.append(exp.alias_(item, item.name.rsplit(".", 1)[-1], quoted=True))
+            elif (parts := _parts(item, exp)) is not None:
+                named.append(exp.alias_(item, parts[-1], quoted=True))
             else:
                 named.append(exp.alias_(item, f"_col{index}", quoted=True))
         select.set("expressions", named)
