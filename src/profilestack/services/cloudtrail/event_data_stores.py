@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
-from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudtrail.errors import invalid_token, refused
 from profilestack.services.cloudtrail.handlers import cloudtrail, cloudtrail_event
 from profilestack.services.cloudtrail.lake_events import OPERATORS, SELECTOR_FIELDS, lake_row, selected
 from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores
@@ -35,10 +35,6 @@ _SETTINGS = ("AdvancedEventSelectors", "MultiRegionEnabled", "OrganizationEnable
 _stores = cloudtrail_event_data_stores.c
 
 
-def _error(code: str, message: str) -> AwsError:
-    return AwsError(code, message, 400)
-
-
 def store_arn(region: str, account: str, store_id: str) -> str:
     return f"arn:aws:cloudtrail:{region}:{account}:eventdatastore/{store_id}"
 
@@ -53,14 +49,14 @@ def require_store(ctx: CallContext, name: str, active: bool = False) -> Row[Any]
     """The caller's store in this region named by ARN or ID; with ``active``, not pending deletion."""
     found = _STORE_ARN.match(name)
     if found is None and not re.fullmatch(STORE_ID, name):
-        raise _error("EventDataStoreARNInvalidException", f"{name} is not an event data store ARN or ID.")
+        raise refused("EventDataStoreARNInvalidException", f"{name} is not an event data store ARN or ID.")
     arn = name if found else store_arn(ctx.region, ctx.account, name)
     row = ctx.db.execute(select(cloudtrail_event_data_stores).where(
         _stores.arn == arn, _stores.account_id == ctx.account, _stores.region == ctx.region)).first()
     if row is None or _expired(row, ctx.now()):
-        raise _error("EventDataStoreNotFoundException", f"The event data store {name} does not exist.")
+        raise refused("EventDataStoreNotFoundException", f"The event data store {name} does not exist.")
     if active and row.status == "PENDING_DELETION":
-        raise _error("InactiveEventDataStoreException", f"The event data store {name} is pending deletion.")
+        raise refused("InactiveEventDataStoreException", f"The event data store {name} is pending deletion.")
     return row
 
 
@@ -86,26 +82,26 @@ def _shape(row: Row[Any], listed: bool = False) -> dict[str, Any]:
 def _checked(settings: dict[str, Any]) -> dict[str, Any]:
     """The settings with their defaults, refused where CloudTrail refuses them or nothing here could hold them."""
     if settings.get("OrganizationEnabled"):
-        raise _error("OrganizationsNotInUseException",
+        raise refused("OrganizationsNotInUseException",
                      "This account is not part of an organization: profilestack has no AWS Organizations.")
     billing = settings.get("BillingMode") or "EXTENDABLE_RETENTION_PRICING"
     default, most = _RETENTION[billing]
     retention = settings.get("RetentionPeriod") or default
     if not 7 <= retention <= most:
-        raise _error("InvalidParameterException", f"RetentionPeriod {retention} is not valid for {billing}: "
+        raise refused("InvalidParameterException", f"RetentionPeriod {retention} is not valid for {billing}: "
                      f"7 to {most} days.")
     selectors = settings.get("AdvancedEventSelectors") or _DEFAULT_SELECTORS
     for selector in selectors:
         fields = [field["Field"].lower() for field in selector["FieldSelectors"]]
         if "eventcategory" not in fields:
-            raise _error("InvalidEventSelectorsException",
+            raise refused("InvalidEventSelectorsException",
                          "Each advanced event selector of an event data store needs an eventCategory field.")
         for field in selector["FieldSelectors"]:
             if field["Field"].lower() not in SELECTOR_FIELDS:
-                raise _error("InvalidEventSelectorsException", f"Field {field['Field']} is not a field advanced "
+                raise refused("InvalidEventSelectorsException", f"Field {field['Field']} is not a field advanced "
                              "event selectors of management events use.")
             if not any(field.get(operator) for operator in OPERATORS):
-                raise _error("InvalidEventSelectorsException",
+                raise refused("InvalidEventSelectorsException",
                              f"Field selector {field['Field']} needs an operator: Equals, StartsWith, EndsWith, "
                              "NotEquals, NotStartsWith or NotEndsWith.")
     return {"AdvancedEventSelectors": selectors,
@@ -119,14 +115,14 @@ def _name_free(ctx: CallContext, name: str, arn: str | None = None) -> None:
     taken = ctx.db.execute(select(_stores.arn).where(_stores.account_id == ctx.account, _stores.region == ctx.region,
                                                      _stores.name == name)).scalar()
     if taken is not None and taken != arn:
-        raise _error("EventDataStoreAlreadyExistsException", f"An event data store named {name} already exists.")
+        raise refused("EventDataStoreAlreadyExistsException", f"An event data store named {name} already exists.")
 
 
 def _room_for_one(ctx: CallContext) -> None:
     count = ctx.db.execute(select(func.count()).select_from(cloudtrail_event_data_stores).where(
         _stores.account_id == ctx.account, _stores.region == ctx.region)).scalar()
     if count >= MOST_STORES:
-        raise _error("EventDataStoreMaxLimitExceededException",
+        raise refused("EventDataStoreMaxLimitExceededException",
                      f"This account has {MOST_STORES} event data stores in {ctx.region}, as many as it may.")
 
 
@@ -162,18 +158,14 @@ def list_event_data_stores(ctx: CallContext, params: dict[str, Any]) -> dict[str
         _stores.account_id == ctx.account, _stores.region == ctx.region).order_by(_stores.created_at, _stores.arn))
         if not _expired(row, now)]
     return page_result(rows, params, lambda chunk: [_shape(row, listed=True) for row in chunk], 1000,
-                       "EventDataStores", _invalid_token)
-
-
-def _invalid_token(message: str) -> AwsError:
-    return _error("InvalidNextTokenException", message)
+                       "EventDataStores", invalid_token)
 
 
 @cloudtrail.operation("UpdateEventDataStore")
 def update_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = require_store(ctx, params["EventDataStore"], active=True)
     if params.get("BillingMode") == "FIXED_RETENTION_PRICING" != row.settings["BillingMode"]:
-        raise _error("InvalidParameterException", "An event data store's billing mode cannot change from "
+        raise refused("InvalidParameterException", "An event data store's billing mode cannot change from "
                      "EXTENDABLE_RETENTION_PRICING to FIXED_RETENTION_PRICING.")
     changed = {**row.settings, **{member: params[member] for member in _SETTINGS if member in params}}
     if "RetentionPeriod" not in params and "BillingMode" in params:
@@ -190,7 +182,7 @@ def update_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[st
 def delete_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = require_store(ctx, params["EventDataStore"], active=True)
     if row.settings["TerminationProtectionEnabled"]:
-        raise _error("EventDataStoreTerminationProtectedException",
+        raise refused("EventDataStoreTerminationProtectedException",
                      f"The event data store {row.arn} has termination protection: turn it off with "
                      "UpdateEventDataStore first.")
     now = ctx.now()
@@ -203,7 +195,7 @@ def delete_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[st
 def restore_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = require_store(ctx, params["EventDataStore"])
     if row.status != "PENDING_DELETION":
-        raise _error("InvalidEventDataStoreStatusException",
+        raise refused("InvalidEventDataStoreStatusException",
                      f"The event data store {row.arn} is {row.status}: only one pending deletion is restored.")
     now = ctx.now()
     ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
@@ -232,7 +224,7 @@ def stop_ingestion(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def _in_status(ctx: CallContext, params: dict[str, Any], status: str, operation: str) -> Row[Any]:
     row = require_store(ctx, params["EventDataStore"], active=True)
     if row.status != status:
-        raise _error("InvalidEventDataStoreStatusException",
+        raise refused("InvalidEventDataStoreStatusException",
                      f"{operation} needs an event data store in status {status}; {row.arn} is {row.status}.")
     return row
 

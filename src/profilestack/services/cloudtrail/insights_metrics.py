@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, ColumnElement, cast, func, select
 
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
-from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudtrail.errors import invalid_parameter
 from profilestack.services.cloudtrail.handlers import cloudtrail, history_start
 from profilestack.services.cloudtrail.trails import require_trail, visible_trails
 from profilestack.services.next_token import position_token, read_position, sequence_place
@@ -26,28 +26,24 @@ _DEFAULT_PERIOD = 3600
 _MAX_RESULTS = 21_600
 
 
-def _invalid(message: str) -> AwsError:
-    return AwsError("InvalidParameterException", message, 400)
-
-
 @cloudtrail.operation("ListInsightsMetricData")
 def list_insights_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.app.audit.flush()  # before the call's first read: the calls just made are in what the transaction sees
     insight_type, error_code = params["InsightType"], params.get("ErrorCode")
     if insight_type == "ApiErrorRateInsight" and not error_code:
-        raise _invalid("ErrorCode is required when InsightType is ApiErrorRateInsight.")
+        raise invalid_parameter("ErrorCode is required when InsightType is ApiErrorRateInsight.")
     if insight_type == "ApiCallRateInsight" and error_code:
-        raise _invalid("ErrorCode can only be given when InsightType is ApiErrorRateInsight.")
+        raise invalid_parameter("ErrorCode can only be given when InsightType is ApiErrorRateInsight.")
     period = params.get("Period", _DEFAULT_PERIOD)
     if period not in _AVAILABLE_FOR:
-        raise _invalid(f"Period {period} is not valid: use 60, 300 or 3600.")
+        raise invalid_parameter(f"Period {period} is not valid: use 60, 300 or 3600.")
     now = ctx.now()
     start = max(params.get("StartTime") or now - timedelta(days=90), now - _AVAILABLE_FOR[period])
     if params.get("StartTime") and params.get("EndTime") and params["StartTime"] > params["EndTime"]:
-        raise _invalid("StartTime must be before EndTime.")
+        raise invalid_parameter("StartTime must be before EndTime.")
     end = min(params.get("EndTime") or now, now)  # no data points lie ahead, not even zeros
-    after, _ = read_position(params, _invalid)
-    shown_until = sequence_place(after, _invalid)  # the last period a previous page answered
+    after, _ = read_position(params, invalid_parameter)
+    shown_until = sequence_place(after, invalid_parameter)  # the last period a previous page answered
     if shown_until is not None:  # (a period past the end, or any later, leaves nothing to show)
         start = max(start, datetime.fromtimestamp(min(shown_until + period, int(end.timestamp())), UTC))
     first = _bucket_of(start, period)  # the period StartTime falls in, whole

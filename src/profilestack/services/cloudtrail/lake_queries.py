@@ -18,8 +18,8 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
-from profilestack.gateway.errors import AwsError
 from profilestack.iam_policy.actions import NameResolver
+from profilestack.services.cloudtrail.errors import invalid_token, refused
 from profilestack.services.cloudtrail.event_data_stores import (
     events_of,
     forget_expired,
@@ -46,30 +46,26 @@ _queries = cloudtrail_queries.c
 log = logging.getLogger(__name__)
 
 
-def _error(code: str, message: str) -> AwsError:
-    return AwsError(code, message, 400)
-
-
 @cloudtrail.operation("StartQuery")
 def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     from profilestack.services.cloudtrail.lake_sql import StatementError, prepare
 
     if not params.get("QueryStatement"):
-        raise _error("InvalidParameterException", "StartQuery needs a QueryStatement: profilestack has no "
+        raise refused("InvalidParameterException", "StartQuery needs a QueryStatement: profilestack has no "
                      "CloudTrail Lake dashboards, whose widgets' queries a QueryAlias names.")
     if params.get("QueryParameters"):
-        raise _error("InvalidParameterException", "QueryParameters go with a dashboard's QueryAlias, which "
+        raise refused("InvalidParameterException", "QueryParameters go with a dashboard's QueryAlias, which "
                      "profilestack does not have: write the values into the QueryStatement.")
     if params.get("DeliveryS3Uri"):
-        raise _error("InvalidParameterException", "profilestack has no S3 to deliver query results to: read them "
+        raise refused("InvalidParameterException", "profilestack has no S3 to deliver query results to: read them "
                      "with GetQueryResults.")
     if params.get("EventDataStoreOwnerAccountId") not in (None, ctx.account):
-        raise _error("InvalidParameterException", "profilestack has no Organizations: a query reads the caller's "
+        raise refused("InvalidParameterException", "profilestack has no Organizations: a query reads the caller's "
                      "own event data stores.")
     try:
         statement = prepare(params["QueryStatement"])
     except StatementError as exc:
-        raise _error("InvalidQueryStatementException", str(exc)) from exc
+        raise refused("InvalidQueryStatementException", str(exc)) from exc
     stores = [require_store(ctx, store_id, active=True) for store_id in statement.store_ids]
     for store in stores:  # the gateway authorized the first store the statement names; each is checked here
         ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "cloudtrail:StartQuery", [store.arn],
@@ -78,7 +74,7 @@ def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         _queries.account_id == ctx.account, _queries.region == ctx.region, _queries.status.in_(_ACTIVE),
         _queries.created_at > ctx.now() - _LOST_AFTER)).scalar()
     if running >= MOST_RUNNING:
-        raise _error("MaxConcurrentQueriesException", f"{MOST_RUNNING} queries are queued or running already: "
+        raise refused("MaxConcurrentQueriesException", f"{MOST_RUNNING} queries are queued or running already: "
                      "wait for one to finish, or cancel one.")
     query_id = str(uuid.uuid4())
     ctx.db.execute(insert(cloudtrail_queries).values(
@@ -90,14 +86,14 @@ def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 def _require_query(ctx: CallContext, params: dict[str, Any]) -> Row[Any]:
     if not params.get("QueryId"):
-        raise _error("InvalidParameterException", "Name the query by its QueryId: profilestack has no dashboards, "
+        raise refused("InvalidParameterException", "Name the query by its QueryId: profilestack has no dashboards, "
                      "whose queries a QueryAlias names.")
     row = ctx.db.execute(select(cloudtrail_queries).where(
         _queries.id == params["QueryId"], _queries.account_id == ctx.account, _queries.region == ctx.region,
         _queries.created_at > ctx.now() - KEPT)).first()
     if row is None or (params.get("EventDataStore") and require_store(ctx, params["EventDataStore"]).arn
                        not in row.store_arns):
-        raise _error("QueryIdNotFoundException", f"The query {params['QueryId']} does not exist.")
+        raise refused("QueryIdNotFoundException", f"The query {params['QueryId']} does not exist.")
     return row
 
 
@@ -109,6 +105,12 @@ def _shown(row: Row[Any], now: datetime) -> tuple[str, str | None]:
     return row.status, row.error
 
 
+def _with_status(ctx: CallContext, row: Row[Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer with the query's status, and its error when it has one."""
+    status, error = _shown(row, ctx.now())
+    return {**answer, "QueryStatus": status, **({"ErrorMessage": error} if error else {})}
+
+
 def _statistics(row: Row[Any]) -> dict[str, Any]:
     return row.statistics or {"EventsMatched": 0, "EventsScanned": 0, "BytesScanned": 0}
 
@@ -116,34 +118,25 @@ def _statistics(row: Row[Any]) -> dict[str, Any]:
 @cloudtrail.operation("DescribeQuery")
 def describe_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require_query(ctx, params)
-    status, error = _shown(row, ctx.now())
-    statistics = {**_statistics(row), "CreationTime": row.created_at}
-    answer: dict[str, Any] = {"QueryId": row.id, "QueryString": row.statement, "QueryStatus": status,
-                              "QueryStatistics": statistics}
-    if error:
-        answer["ErrorMessage"] = error
-    return answer
+    return _with_status(ctx, row, {"QueryId": row.id, "QueryString": row.statement,
+                                   "QueryStatistics": {**_statistics(row), "CreationTime": row.created_at}})
 
 
 @cloudtrail.operation("GetQueryResults")
 def get_query_results(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require_query(ctx, params)
-    status, error = _shown(row, ctx.now())
     rows = row.rows or []
     size = params.get("MaxQueryResults") or 1000
-    _, skip = read_token(params, lambda message: _error("InvalidNextTokenException", message))
+    _, skip = read_token(params, invalid_token)
     page = rows[skip:skip + size]
     answer: dict[str, Any] = {
-        "QueryStatus": status,
         "QueryStatistics": {"ResultsCount": len(page), "TotalResultsCount": len(rows),
                             "BytesScanned": _statistics(row)["BytesScanned"]},
         "QueryResultRows": [[{column: value} for column, value in zip(row.columns, values, strict=True)]
                             for values in page]}
     if skip + size < len(rows):
         answer["NextToken"] = next_token(skip + size)
-    if error:
-        answer["ErrorMessage"] = error
-    return answer
+    return _with_status(ctx, row, answer)
 
 
 @cloudtrail.operation("CancelQuery")
@@ -151,7 +144,7 @@ def cancel_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _require_query(ctx, params)
     status, _ = _shown(row, ctx.now())
     if status not in _ACTIVE:
-        raise _error("InactiveQueryException", f"The query {row.id} is {status}: only a queued or running query "
+        raise refused("InactiveQueryException", f"The query {row.id} is {status}: only a queued or running query "
                      "can be cancelled.")
     ctx.db.execute(update(cloudtrail_queries).where(_queries.id == row.id).values(
         status="CANCELLED", finished_at=ctx.now()))
@@ -163,7 +156,7 @@ def list_queries(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     store = require_store(ctx, params["EventDataStore"])
     start, end = params.get("StartTime"), params.get("EndTime")
     if start and end and start > end:
-        raise _error("InvalidTimeRangeException", "StartTime must be before EndTime.")
+        raise refused("InvalidTimeRangeException", "StartTime must be before EndTime.")
     query = select(cloudtrail_queries).where(_queries.account_id == ctx.account, _queries.region == ctx.region,
                                              _queries.created_at > ctx.now() - KEPT)
     if start:
@@ -175,7 +168,7 @@ def list_queries(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
             if store.arn in row.store_arns and params.get("QueryStatus") in (None, _shown(row, now)[0])]
     return page_result(rows, params, lambda chunk: [
         {"QueryId": row.id, "QueryStatus": _shown(row, now)[0], "CreationTime": row.created_at} for row in chunk],
-        1000, "Queries", lambda message: _error("InvalidNextTokenException", message))
+        1000, "Queries", invalid_token)
 
 
 def first_store_of(db: Connection, query_id: str) -> str | None:

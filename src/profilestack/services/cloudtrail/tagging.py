@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudtrail.errors import refused
 from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores, cloudtrail_trails
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
@@ -21,19 +22,19 @@ def tags_given(items: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def too_many_tags(message: str) -> AwsError:
-    return AwsError("TagsLimitExceededException", message, 400)
+    return refused("TagsLimitExceededException", message)
 
 
 def _tagged(ctx: CallContext, resource_id: str) -> str:
     """The ARN of the trail or event data store named, which must be the caller's."""
     found = _TAGGED.match(resource_id)
     if found is None:
-        raise AwsError("CloudTrailARNInvalidException", f"{resource_id} is not the ARN of a trail or an event data "
-                       "store: profilestack tags those.", 400)
+        raise refused("CloudTrailARNInvalidException", f"{resource_id} is not the ARN of a trail or an event data "
+                      "store: profilestack tags those.")
     table = cloudtrail_trails if found.group(1) == "trail" else cloudtrail_event_data_stores
     if ctx.db.execute(select(table.c.arn).where(table.c.arn == resource_id,
                                                 table.c.account_id == ctx.account)).first() is None:
-        raise AwsError("ResourceNotFoundException", f"Resource {resource_id} not found.", 400)
+        raise refused("ResourceNotFoundException", f"Resource {resource_id} not found.")
     return resource_id
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, or_, select, update
 
 from profilestack.gateway.context import CallContext
-from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudtrail.errors import refused
 from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.tables import cloudtrail_trails
 from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags
@@ -39,10 +39,6 @@ _SETTINGS = ("S3BucketName", "S3KeyPrefix", "SnsTopicName", "IncludeGlobalServic
 _trails = cloudtrail_trails.c
 
 
-def _error(code: str, message: str) -> AwsError:
-    return AwsError(code, message, 400)
-
-
 def trail_arn(region: str, account: str, name: str) -> str:
     return f"arn:aws:cloudtrail:{region}:{account}:trail/{name}"
 
@@ -54,7 +50,7 @@ def _check_name(name: str) -> None:
     except ValueError:
         is_address = False
     if not 3 <= len(name) <= 128 or not _NAME.match(name) or is_address:
-        raise _error("InvalidTrailNameException",
+        raise refused("InvalidTrailNameException",
                      f"Trail name {name} is not valid: 3 to 128 letters, digits, periods, underscores and dashes, "
                      "starting and ending with a letter or digit, without two of . _ - side by side, and not an IP "
                      "address.")
@@ -63,15 +59,15 @@ def _check_name(name: str) -> None:
 def _checked_settings(settings: dict[str, Any]) -> dict[str, Any]:
     bucket = settings.get("S3BucketName")
     if bucket is not None and not _BUCKET.match(bucket):
-        raise _error("InvalidS3BucketNameException", f"Bucket name {bucket} is not valid.")
+        raise refused("InvalidS3BucketNameException", f"Bucket name {bucket} is not valid.")
     if settings.get("IsMultiRegionTrail") and not settings.get("IncludeGlobalServiceEvents", True):
-        raise _error("InvalidParameterCombinationException",
+        raise refused("InvalidParameterCombinationException",
                      "Multi-Region trail must include global service events.")
     if bool(settings.get("CloudWatchLogsLogGroupArn")) != bool(settings.get("CloudWatchLogsRoleArn")):
-        raise _error("InvalidCloudWatchLogsLogGroupArnException",
+        raise refused("InvalidCloudWatchLogsLogGroupArnException",
                      "CloudWatchLogsLogGroupArn and CloudWatchLogsRoleArn go together.")
     if settings.get("IsOrganizationTrail"):
-        raise _error("OrganizationsNotInUseException",
+        raise refused("OrganizationsNotInUseException",
                      "This account is not part of an organization: profilestack has no AWS Organizations.")
     return settings
 
@@ -87,14 +83,14 @@ def require_trail(ctx: CallContext, name_or_arn: str, home: bool = False) -> Row
     name = name_or_arn
     if name_or_arn.startswith("arn:"):
         if not _TRAIL_ARN.match(name_or_arn):
-            raise _error("CloudTrailARNInvalidException", f"{name_or_arn} is not a trail ARN.")
+            raise refused("CloudTrailARNInvalidException", f"{name_or_arn} is not a trail ARN.")
         name = name_or_arn.rsplit("trail/", 1)[1]
     row = ctx.db.execute(visible_trails(ctx).where(_trails.name == name)).first()
     if row is None:
-        raise _error("TrailNotFoundException",
+        raise refused("TrailNotFoundException",
                      f"Unknown trail: {name_or_arn} for the user: {ctx.account}")
     if home and row.region != ctx.region:
-        raise _error("InvalidHomeRegionException",
+        raise refused("InvalidHomeRegionException",
                      f"This operation must be called from the trail's home region, {row.region}.")
     return row
 
@@ -136,9 +132,9 @@ def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     settings = _checked_settings({key: params[key] for key in _SETTINGS if key in params})
     existing = ctx.db.execute(select(_trails.name, _trails.region).where(_trails.account_id == ctx.account)).all()
     if any(row.name == name for row in existing):
-        raise _error("TrailAlreadyExistsException", f"Trail {name} already exists for customer: {ctx.account}")
+        raise refused("TrailAlreadyExistsException", f"Trail {name} already exists for customer: {ctx.account}")
     if sum(row.region == ctx.region for row in existing) >= MAX_TRAILS_PER_REGION:
-        raise _error("MaximumNumberOfTrailsExceededException",
+        raise refused("MaximumNumberOfTrailsExceededException",
                      f"User: {ctx.account} already has {MAX_TRAILS_PER_REGION} trails in {ctx.region}.")
     arn = trail_arn(ctx.region, ctx.account, name)
     _pass_logs_role(ctx, params, arn)
@@ -238,10 +234,10 @@ def put_event_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
     row = require_trail(ctx, params["TrailName"], home=True)
     basic, advanced = params.get("EventSelectors"), params.get("AdvancedEventSelectors")
     if (basic is None) == (advanced is None):
-        raise _error("InvalidParameterCombinationException",
+        raise refused("InvalidParameterCombinationException",
                      "Specify either EventSelectors or AdvancedEventSelectors, but not both.")
     if basic is not None and len(basic) > MAX_EVENT_SELECTORS:
-        raise _error("InvalidEventSelectorsException",
+        raise refused("InvalidEventSelectorsException",
                      f"A trail has at most {MAX_EVENT_SELECTORS} event selectors.")
     if basic is not None:
         basic = [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
@@ -264,14 +260,14 @@ def get_event_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
 def _trail_not_store(params: dict[str, Any]) -> None:
     """Insights selectors of a trail (TrailName) or of an event data store: one of them, not both."""
     if params.get("TrailName") and params.get("EventDataStore"):
-        raise _error("InvalidParameterCombinationException", "TrailName and EventDataStore cannot both be given.")
+        raise refused("InvalidParameterCombinationException", "TrailName and EventDataStore cannot both be given.")
 
 
 @cloudtrail.operation("PutInsightSelectors")
 def put_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     _trail_not_store(params)
     if not params.get("TrailName"):
-        raise _error("InvalidParameterCombinationException",
+        raise refused("InvalidParameterCombinationException",
                      "profilestack keeps Insights selectors for trails: name one with TrailName.")
     row = require_trail(ctx, params["TrailName"], home=True)
     selectors = params["InsightSelectors"]
@@ -283,9 +279,9 @@ def put_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str,
 def get_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     _trail_not_store(params)
     if not params.get("TrailName"):
-        raise _error("InvalidParameterCombinationException",
+        raise refused("InvalidParameterCombinationException",
                      "profilestack keeps Insights selectors for trails: name one with TrailName.")
     row = require_trail(ctx, params["TrailName"])
     if not row.insight_selectors:
-        raise _error("InsightNotEnabledException", f"Trail {row.name} does not have Insights enabled.")
+        raise refused("InsightNotEnabledException", f"Trail {row.name} does not have Insights enabled.")
     return {"TrailARN": row.arn, "InsightSelectors": row.insight_selectors}

@@ -1,0 +1,17 @@
+"""CloudTrail's client errors: every one it models is a 400 with its own code."""
+
+from __future__ import annotations
+
+from profilestack.gateway.errors import AwsError
+
+
+def refused(code: str, message: str) -> AwsError:
+    return AwsError(code, message, 400)
+
+
+def invalid_parameter(message: str) -> AwsError:
+    return refused("InvalidParameterException", message)
+
+
+def invalid_token(message: str) -> AwsError:
+    return refused("InvalidNextTokenException", message)
