@@ -117,68 +117,107 @@ def _fit(canvas: ImageDraw.ImageDraw, font: ImageFont.FreeTypeFont | ImageFont.I
     return text + "…"
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """The graph's rectangle on the image and how times and values map into it (left and right axes)."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    start: datetime
+    seconds: float  # the time range's length
+    scales: dict[bool, tuple[float, float]]  # right axis? → its low and high values
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    def x_of(self, moment: datetime) -> float:
+        return (moment - self.start).total_seconds() / self.seconds * self.width
+
+    def y_of(self, value: float, right: bool = False) -> float:
+        low, high = self.scales[right]
+        return (high - value) / (high - low) * self.height
+
+
 def _time_series(image: Image.Image, canvas: ImageDraw.ImageDraw,
                  font: ImageFont.FreeTypeFont | ImageFont.ImageFont, widget: Widget, series: list[Plotted],
                  area: tuple[int, int, int, int]) -> None:
-    sides = {False: _stacked(series, False, widget.stacked), True: _stacked(series, True, widget.stacked)}
-    scales = {side: _scale([value for values in sides[side] for value in values.values()]
-                           + [value for note in widget.horizontal if note.right == side
-                              for value in (note.at, note.until) if isinstance(value, float)],
-                           widget.right if side else widget.left) for side in sides}
-    has_right = any(one.right for one in series)
-    left_labels = [_number(tick) for tick in _ticks(*scales[False])]
-    right_labels = [_number(tick) for tick in _ticks(*scales[True])] if has_right else []
-    x0 = area[0] + _PAD + _widest(canvas, font, left_labels) + 6 + (14 if widget.left.label else 0)
-    x1 = area[2] - _PAD - (_widest(canvas, font, right_labels) + 6 + (14 if widget.right.label else 0)
-                           if has_right else 4)
-    y0, y1 = area[1] + _PAD, area[3] - 18
-    if x1 - x0 < 10 or y1 - y0 < 10:
+    ordered = [one for one in series if not one.right] + [one for one in series if one.right]
+    levels = _stacked(series, False, widget.stacked) + _stacked(series, True, widget.stacked)
+    has_right = len(ordered) > len([one for one in series if not one.right])
+    frame = _frame(canvas, font, widget, area, ordered, levels, has_right)
+    if frame.width < 10 or frame.height < 10:
         return
-    plot = Image.new("RGBA", (x1 - x0, y1 - y0), (255, 255, 255, 0))  # drawn apart: what lies outside is cut off
+    plot = Image.new("RGBA", (frame.width, frame.height), (255, 255, 255, 0))  # apart: what lies outside is cut
     pen = ImageDraw.Draw(plot)
-    span = (widget.end - widget.start).total_seconds()
-
-    def x_of(moment: datetime) -> float:
-        return (moment - widget.start).total_seconds() / span * (x1 - x0)
-
-    def y_of(value: float, right: bool) -> float:
-        low, high = scales[right]
-        return (high - value) / (high - low) * (y1 - y0)
-
-    for tick in _ticks(*scales[False]):
-        y = y_of(tick, False)
-        pen.line((0, y, x1 - x0, y), fill=_GRID)
-        canvas.text((x0 - 6, y0 + y), _number(tick), fill=_MUTED, font=font, anchor="rm")
-    if has_right:
-        for tick in _ticks(*scales[True]):
-            canvas.text((x1 + 6, y0 + y_of(tick, True)), _number(tick), fill=_MUTED, font=font, anchor="lm")
-    for moment, text in _time_ticks(widget, x1 - x0):
-        x = x_of(moment)
-        pen.line((x, 0, x, y1 - y0), fill=_GRID)
-        canvas.text((x0 + x, y1 + 3), text, fill=_MUTED, font=font, anchor="mt")
+    _grid(canvas, pen, font, widget, frame, has_right)
     for note in widget.horizontal:
-        _horizontal(pen, note, lambda value, right=note.right: y_of(value, right), x1 - x0, y1 - y0, font)
+        _horizontal(pen, note, lambda value, right=note.right: frame.y_of(value, right), frame.width, frame.height,
+                    font)
     for note in widget.vertical:
-        _vertical(pen, note, x_of, x1 - x0, y1 - y0, font)
+        _vertical(pen, note, frame.x_of, frame.width, frame.height, font)
     drawn = False
-    for one, values in zip([one for one in series if not one.right] + [one for one in series if one.right],
-                           sides[False] + sides[True], strict=True):
-        points = _thinned([(x_of(moment), y_of(values[moment], one.right)) for moment in sorted(values)], x1 - x0)
+    for one, values in zip(ordered, levels, strict=True):
+        points = _thinned([(frame.x_of(moment), frame.y_of(values[moment], one.right)) for moment in sorted(values)],
+                          frame.width)
         if len(points) == 1:
             x, y = points[0]
             pen.ellipse((x - 2, y - 2, x + 2, y + 2), fill=one.color)
         elif points:
             # two pixels wide where the points stand apart; one where they crowd (as wide, and far quicker)
-            pen.line(points, fill=one.color, width=2 if len(points) * 4 <= x1 - x0 else 1)
+            pen.line(points, fill=one.color, width=2 if len(points) * 4 <= frame.width else 1)
         drawn = drawn or bool(points)
-    image.paste(plot, (x0, y0), plot)
-    canvas.rectangle((x0, y0, x1, y1), outline=_FRAME)
+    image.paste(plot, (frame.x0, frame.y0), plot)
+    canvas.rectangle((frame.x0, frame.y0, frame.x1, frame.y1), outline=_FRAME)
+    middle = (frame.y0 + frame.y1) // 2
     if widget.left.label:
-        _side_label(image, font, widget.left.label, area[0] + _PAD, (y0 + y1) // 2)
+        _side_label(image, font, widget.left.label, area[0] + _PAD, middle)
     if has_right and widget.right.label:
-        _side_label(image, font, widget.right.label, area[2] - _PAD - 12, (y0 + y1) // 2)
+        _side_label(image, font, widget.right.label, area[2] - _PAD - 12, middle)
     if not drawn:
-        _no_data(canvas, font, (x0, y0, x1, y1))
+        _no_data(canvas, font, (frame.x0, frame.y0, frame.x1, frame.y1))
+
+
+def _frame(canvas: ImageDraw.ImageDraw, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, widget: Widget,
+           area: tuple[int, int, int, int], ordered: list[Plotted], levels: list[Series], has_right: bool) -> _Plot:
+    """Each axis' range (from the values drawn on it and its annotations), and the rectangle its labels leave."""
+    scales = {}
+    for right in (False, True):
+        values = [value for one, drawn in zip(ordered, levels, strict=True) if one.right == right
+                  for value in drawn.values()]
+        values += [value for note in widget.horizontal if note.right == right
+                   for value in (note.at, note.until) if isinstance(value, float)]
+        scales[right] = _scale(values, widget.right if right else widget.left)
+    left_labels = [_number(tick) for tick in _ticks(*scales[False])]
+    right_labels = [_number(tick) for tick in _ticks(*scales[True])] if has_right else []
+    x0 = area[0] + _PAD + _widest(canvas, font, left_labels) + 6 + (14 if widget.left.label else 0)
+    x1 = area[2] - _PAD - (_widest(canvas, font, right_labels) + 6 + (14 if widget.right.label else 0)
+                           if has_right else 4)
+    return _Plot(x0, area[1] + _PAD, x1, area[3] - 18, widget.start, (widget.end - widget.start).total_seconds(),
+                 scales)
+
+
+def _grid(canvas: ImageDraw.ImageDraw, pen: ImageDraw.ImageDraw, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+          widget: Widget, frame: _Plot, has_right: bool) -> None:
+    """Grid lines at the left axis' ticks and the time ticks, with their labels (and the right axis' ticks)."""
+    for tick in _ticks(*frame.scales[False]):
+        y = frame.y_of(tick)
+        pen.line((0, y, frame.width, y), fill=_GRID)
+        canvas.text((frame.x0 - 6, frame.y0 + y), _number(tick), fill=_MUTED, font=font, anchor="rm")
+    if has_right:
+        for tick in _ticks(*frame.scales[True]):
+            canvas.text((frame.x1 + 6, frame.y0 + frame.y_of(tick, True)), _number(tick), fill=_MUTED, font=font,
+                        anchor="lm")
+    for moment, text in _time_ticks(widget, frame.width):
+        x = frame.x_of(moment)
+        pen.line((x, 0, x, frame.height), fill=_GRID)
+        canvas.text((frame.x0 + x, frame.y1 + 3), text, fill=_MUTED, font=font, anchor="mt")
 
 
 def _thinned(points: list[tuple[float, float]], width: int) -> list[tuple[float, float]]:
