@@ -204,3 +204,39 @@ def test_the_aws_cli_asks_what_the_roles_did(server: Server) -> None:
         return [row for row in answer["QueryResultRows"] if {"eventName": "DeleteRole"} in row]
 
     assert wait_for(rows, timeout=20)[0] == [{"eventName": "DeleteRole"}, {"invokedBy": PRINCIPAL}]
+
+
+def test_a_store_has_insights_logged_to_another(server: Server) -> None:
+    region = "ca-central-1"  # no other test has Insights on here: the metrics below are this test's switch
+    trail = server.client("cloudtrail", region)
+    source = trail.create_event_data_store(Name=unique("source"), TerminationProtectionEnabled=False)
+    plain = trail.create_event_data_store(Name=unique("plain"), TerminationProtectionEnabled=False)
+    insights = trail.create_event_data_store(Name=unique("insights"), TerminationProtectionEnabled=False,
+                                             AdvancedEventSelectors=[{"FieldSelectors": [
+                                                 {"Field": "eventCategory", "Equals": ["Insight"]}]}])
+    arns = [store["EventDataStoreArn"] for store in (source, plain, insights)]
+    server.client("cloudwatch", region).put_metric_data(Namespace="Shop", MetricData=[{"MetricName": "x",
+                                                                                      "Value": 1}])
+    ask = {"EventSource": "monitoring.amazonaws.com", "EventName": "PutMetricData",
+           "InsightType": "ApiCallRateInsight"}
+    assert trail.list_insights_metric_data(**ask)["Values"] == []
+    calls = {"InsightSelectors": [{"InsightType": "ApiCallRateInsight"}], "EventDataStore": arns[0]}
+    assert refused(trail.put_insight_selectors, **calls)[0] == "InvalidParameterCombinationException"
+    assert "must be another event data store" in refused(trail.put_insight_selectors, **calls,
+                                                         InsightsDestination=arns[1])[1]
+    assert refused(trail.put_insight_selectors, EventDataStore=arns[0], InsightsDestination=arns[2],
+                   InsightSelectors=[{"InsightType": "ApiCallRateInsight", "EventCategories": ["Data"]}])[0] == (
+        "InvalidParameterException")
+    assert refused(trail.get_insight_selectors, EventDataStore=arns[0])[0] == "InsightNotEnabledException"
+    put = trail.put_insight_selectors(**calls, InsightsDestination=arns[2].rsplit("/", 1)[1])
+    assert (put["EventDataStoreArn"], put["InsightsDestination"]) == (arns[0], arns[2])
+    read = trail.get_insight_selectors(EventDataStore=arns[0])
+    assert read["InsightSelectors"] == [{"InsightType": "ApiCallRateInsight"}] and read["InsightsDestination"] == (
+        arns[2])
+    assert sum(trail.list_insights_metric_data(**ask)["Values"]) == 1  # measured now that a store has Insights
+    trail.update_event_data_store(EventDataStore=arns[0], RetentionPeriod=30)  # an update keeps them
+    assert trail.get_insight_selectors(EventDataStore=arns[0])["InsightsDestination"] == arns[2]
+    trail.put_insight_selectors(EventDataStore=arns[0], InsightSelectors=[])
+    assert refused(trail.get_insight_selectors, EventDataStore=arns[0])[0] == "InsightNotEnabledException"
+    for arn in arns:
+        trail.delete_event_data_store(EventDataStore=arn)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
-from profilestack.services.cloudtrail.errors import invalid_token, refused
+from profilestack.services.cloudtrail.errors import invalid_parameter, invalid_token, refused
 from profilestack.services.cloudtrail.handlers import cloudtrail, cloudtrail_event
 from profilestack.services.cloudtrail.lake_events import OPERATORS, SELECTOR_FIELDS, lake_row, selected
 from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores
@@ -108,7 +108,9 @@ def _checked(settings: dict[str, Any]) -> dict[str, Any]:
             "MultiRegionEnabled": settings.get("MultiRegionEnabled", True),
             "OrganizationEnabled": False, "RetentionPeriod": retention,
             "TerminationProtectionEnabled": settings.get("TerminationProtectionEnabled", True),
-            "KmsKeyId": settings.get("KmsKeyId"), "BillingMode": billing}
+            "KmsKeyId": settings.get("KmsKeyId"), "BillingMode": billing,
+            "InsightSelectors": settings.get("InsightSelectors"),  # PutInsightSelectors' (below)
+            "InsightsDestination": settings.get("InsightsDestination")}
 
 
 def _name_free(ctx: CallContext, name: str, arn: str | None = None) -> None:
@@ -227,6 +229,50 @@ def _in_status(ctx: CallContext, params: dict[str, Any], status: str, operation:
         raise refused("InvalidEventDataStoreStatusException",
                      f"{operation} needs an event data store in status {status}; {row.arn} is {row.status}.")
     return row
+
+
+def put_store_insight_selectors(ctx: CallContext, name: str, destination: str | None,
+                                selectors: list[dict[str, Any]]) -> dict[str, Any]:
+    """Insights on a store's management events, logged to another store (``InsightsDestination``) that takes
+    Insights events; an empty list turns them off."""
+    store = require_store(ctx, name, active=True)
+    if any("Data" in (selector.get("EventCategories") or []) for selector in selectors):
+        raise invalid_parameter("Insights on data events are not supported on event data stores.")
+    target = None
+    if selectors:
+        if not destination:
+            raise refused("InvalidParameterCombinationException", "An event data store's Insights need an "
+                          "InsightsDestination: the event data store that logs its Insights events.")
+        target = require_store(ctx, destination, active=True)
+        takes_insights = any(field["Field"].lower() == "eventcategory" and "Insight" in (field.get("Equals") or [])
+                             for selector in target.settings["AdvancedEventSelectors"]
+                             for field in selector["FieldSelectors"])
+        if target.arn == store.arn or not takes_insights:
+            raise invalid_parameter(f"The InsightsDestination {destination} must be another event data store, one "
+                                    "whose advanced event selectors take eventCategory Insight.")
+    settings = {**store.settings, "InsightSelectors": selectors or None,
+                "InsightsDestination": target.arn if target else None}
+    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == store.arn).values(
+        settings=settings, updated_at=ctx.now()))
+    return {"EventDataStoreArn": store.arn, "InsightSelectors": selectors,
+            **({"InsightsDestination": target.arn} if target else {})}
+
+
+def store_insight_selectors(ctx: CallContext, name: str) -> dict[str, Any]:
+    store = require_store(ctx, name)
+    if not store.settings.get("InsightSelectors"):
+        raise refused("InsightNotEnabledException", f"The event data store {store.arn} does not have Insights "
+                      "enabled.")
+    return {"EventDataStoreArn": store.arn, "InsightSelectors": store.settings["InsightSelectors"],
+            "InsightsDestination": store.settings["InsightsDestination"]}
+
+
+def stores_with_insights(ctx: CallContext) -> list[list[dict[str, Any]]]:
+    """The Insights selectors of the region's stores that have some."""
+    now = ctx.now()
+    return [row.settings["InsightSelectors"] for row in ctx.db.execute(select(cloudtrail_event_data_stores).where(
+        _stores.account_id == ctx.account, _stores.region == ctx.region))
+        if row.settings.get("InsightSelectors") and row.status != "PENDING_DELETION" and not _expired(row, now)]
 
 
 def _stopped(ingestion: list[list[str | None]], now: datetime) -> list[list[str | None]]:

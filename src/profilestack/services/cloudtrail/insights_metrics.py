@@ -2,7 +2,8 @@
 
 ``ApiCallRateInsight`` counts an event's write calls, ``ApiErrorRateInsight`` its calls that failed with one error
 code, per period of 60, 300 or 3600 seconds (periods aligned on the epoch), in the caller's account and region.
-Management events are counted once a trail the region shows has Insights of that type on them; a trail named by
+Management events are counted once a trail the region shows, or one of its event data stores, has Insights of that
+type on them; a trail named by
 ``TrailName`` has data-event Insights, and profilestack records no data events: its series are empty.
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy import BigInteger, ColumnElement, cast, func, select
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
 from profilestack.services.cloudtrail.errors import invalid_parameter
+from profilestack.services.cloudtrail.event_data_stores import stores_with_insights
 from profilestack.services.cloudtrail.handlers import cloudtrail, history_start
 from profilestack.services.cloudtrail.trails import require_trail, visible_trails
 from profilestack.services.next_token import position_token, read_position, sequence_place
@@ -78,10 +80,12 @@ def list_insights_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[
 
 
 def _insights_enabled(ctx: CallContext, insight_type: str) -> bool:
-    """Whether a trail the region shows has Insights of the type on management events."""
+    """Whether a trail the region shows, or an event data store of the region, has Insights of the type on
+    management events."""
+    selectors = [row.insight_selectors or [] for row in ctx.db.execute(visible_trails(ctx))]
     return any(selector.get("InsightType") == insight_type
                and "Management" in (selector.get("EventCategories") or ["Management"])
-               for row in ctx.db.execute(visible_trails(ctx)) for selector in row.insight_selectors or [])
+               for listed in selectors + stores_with_insights(ctx) for selector in listed)
 
 
 def _counts(ctx: CallContext, params: dict[str, Any], start: datetime, end: datetime, period: int) -> dict[int, int]:

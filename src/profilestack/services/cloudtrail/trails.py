@@ -16,6 +16,7 @@ from sqlalchemy import Row, delete, insert, or_, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.cloudtrail.errors import refused
+from profilestack.services.cloudtrail.event_data_stores import put_store_insight_selectors, store_insight_selectors
 from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.tables import cloudtrail_trails
 from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags
@@ -266,9 +267,12 @@ def _trail_not_store(params: dict[str, Any]) -> None:
 @cloudtrail.operation("PutInsightSelectors")
 def put_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     _trail_not_store(params)
+    if params.get("EventDataStore"):
+        return put_store_insight_selectors(ctx, params["EventDataStore"], params.get("InsightsDestination"),
+                                           params["InsightSelectors"])
     if not params.get("TrailName"):
         raise refused("InvalidParameterCombinationException",
-                     "profilestack keeps Insights selectors for trails: name one with TrailName.")
+                      "Name the trail (TrailName) or the event data store (EventDataStore) to put Insights on.")
     row = require_trail(ctx, params["TrailName"], home=True)
     selectors = params["InsightSelectors"]
     ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(insight_selectors=selectors or None))
@@ -278,9 +282,11 @@ def put_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str,
 @cloudtrail.operation("GetInsightSelectors")
 def get_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     _trail_not_store(params)
+    if params.get("EventDataStore"):
+        return store_insight_selectors(ctx, params["EventDataStore"])
     if not params.get("TrailName"):
         raise refused("InvalidParameterCombinationException",
-                     "profilestack keeps Insights selectors for trails: name one with TrailName.")
+                      "Name the trail (TrailName) or the event data store (EventDataStore) to read Insights of.")
     row = require_trail(ctx, params["TrailName"])
     if not row.insight_selectors:
         raise refused("InsightNotEnabledException", f"Trail {row.name} does not have Insights enabled.")
