@@ -7,6 +7,7 @@ import base64
 import json
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
+from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
@@ -15,6 +16,7 @@ from tests.conftest import Server
 from tests.e2e.cli import AwsCli
 from tests.e2e.errors import refused
 from tests.e2e.identities import make_user, unique
+from tests.e2e.wire import send, signed_request
 
 PINK, BLUE, GREEN, ORANGE = "#ff00ff", "#0000ff", "#00ff00", "#ffaa00"
 
@@ -100,6 +102,16 @@ def test_the_aws_cli_saves_the_image(shop: Shop, server: Server) -> None:
     assert _pixels(png, PINK) > 100
 
 
+def test_a_hand_made_request_may_take_the_image_as_the_body(shop: Shop, server: Server) -> None:
+    widget = json.dumps({"metrics": [shop.lisbon(color=PINK)], "legend": {"position": "hidden"}})
+    form = urlencode({"Action": "GetMetricWidgetImage", "Version": "2010-08-01", "MetricWidget": widget,
+                      "OutputFormat": "image/png"})
+    status, headers, body = send(signed_request(f"{server.endpoint}/", "monitoring", "us-east-1", body=form,
+                                                headers={"Content-Type": "application/x-www-form-urlencoded"}))
+    assert (status, headers["content-type"], body[:8]) == (200, "image/png", b"\x89PNG\r\n\x1a\n")
+    assert headers["x-amzn-requestid"] and _pixels(body, PINK) > 100
+
+
 def test_widgets_that_cannot_be_drawn_are_refused(shop: Shop, server: Server) -> None:
     lisbon = shop.lisbon()
     for widget, message in [
@@ -124,7 +136,7 @@ def test_widgets_that_cannot_be_drawn_are_refused(shop: Shop, server: Server) ->
         assert code == "InvalidParameterInput" and message in said, (widget, said)
     assert refused(shop.cloudwatch.get_metric_widget_image, MetricWidget=json.dumps(
         {"metrics": [[{"expression": "nowhere * 2"}]]}))[0] == "InvalidParameterValue"
-    assert refused(shop.cloudwatch.get_metric_widget_image, OutputFormat="image/png",
+    assert refused(shop.cloudwatch.get_metric_widget_image, OutputFormat="jpeg",
                    MetricWidget=json.dumps({"metrics": [lisbon]}))[0] == "InvalidParameterInput"
     outsider = make_user(server)
     assert refused(outsider.client("cloudwatch").get_metric_widget_image,

@@ -71,3 +71,12 @@ class HttpResponse:
     status: int
     headers: list[tuple[str, str]]
     body: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class RawBody:
+    """An answer sent as it is rather than in the protocol the request spoke: GetMetricWidgetImage's image/png,
+    which AWS offers to hand-made HTTP requests."""
+
+    content_type: str
+    body: bytes

@@ -26,7 +26,7 @@ from profilestack.gateway.codecs.rpcv2_cbor import RpcV2CborCodec
 from profilestack.gateway.codecs.values import MalformedInput
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError, InternalFailure
-from profilestack.gateway.http import HttpRequest, HttpResponse
+from profilestack.gateway.http import HttpRequest, HttpResponse, RawBody
 from profilestack.gateway.validation import validate, validation_message
 from profilestack.iam_policy.actions import action_info, resources_for
 from profilestack.iam_policy.engine import account_of
@@ -118,6 +118,9 @@ class Gateway:
                         request.header("user-agent"), request.secure, started=started,
                         tls_details=request.tls_details())
             result = self.execute(call)
+            if isinstance(result, RawBody):
+                return HttpResponse(200, [("content-type", result.content_type), ("x-amzn-requestid", request_id)],
+                                    result.body)
             return codec.encode(found.operation, result, request_id)
         except AuthenticationFailed as err:
             if err.principal is not None:
@@ -160,9 +163,12 @@ class Gateway:
                     spec.global_region or region, self.app.ids.request_id(), source_ip or principal.invoked_by,
                     user_agent or principal.invoked_by, secure, parent, perf_counter())
         try:
-            return self.execute(call)
+            answer = self.execute(call)
         except AwsError as err:
             raise self._localize(model, err) from err
+        if isinstance(answer, RawBody):  # what only a hand-made HTTP request asks for (GetMetricWidgetImage's)
+            raise AwsError("InvalidParameterInput", f"{operation} cannot answer an in-process call this way.", 400)
+        return answer
 
     def _event(self, spec: ServiceSpec, operation: OperationModel, params: dict[str, Any], principal: Principal,
                region: str, request_id: str, source_ip: str | None, user_agent: str | None,
@@ -180,7 +186,7 @@ class Gateway:
             resources=[{"ResourceType": kind, "ResourceName": arn} for kind, arn in resources],
         )
 
-    def execute(self, call: Call) -> dict[str, Any]:
+    def execute(self, call: Call) -> dict[str, Any] | RawBody:
         info = action_info(call.spec.iam_prefix, call.operation.name)
         problems = validate(call.operation.input_shape, call.params)
         event = self._event(call.spec, call.operation, call.params, call.principal, call.region,
@@ -206,7 +212,7 @@ class Gateway:
                                sender_fault=False)
             write = not info.read_only or key in self.writers
 
-            def handle() -> dict[str, Any]:
+            def handle() -> dict[str, Any] | RawBody:
                 with self.unit_of_work(principal, call.region, call.request_id, call.operation.name,
                                        write=write, parent=call.parent, source_ip=call.source_ip,
                                        secure=call.secure) as context:

@@ -6,13 +6,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from profilestack.gateway.context import CallContext
+from profilestack.gateway.http import RawBody
 from profilestack.identity.principal import Principal
 from profilestack.store.locks import lock_for_transaction
 
 if TYPE_CHECKING:
     from profilestack.app import App
 
-Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any] | None]
+# An answer is encoded in the protocol the request spoke; a RawBody is sent as it is
+Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any] | RawBody | None]
 Task = Callable[["App", dict[str, Any]], None]
 # What to do when a task failed for good (its attempts ran out): record it where the task's users look
 GaveUp = Callable[["App", dict[str, Any]], None]

@@ -6,6 +6,7 @@ from typing import Any
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.gateway.http import RawBody
 from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.metric_queries import query_series, returned_series, rounded_start
 from profilestack.services.cloudwatch.widget_spec import WidgetError, read_widget
@@ -16,10 +17,11 @@ def _invalid(message: str) -> AwsError:
 
 
 @cloudwatch.operation("GetMetricWidgetImage")
-def get_metric_widget_image(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    if params.get("OutputFormat", "png") != "png":
-        raise _invalid(f"OutputFormat {params['OutputFormat']} is not supported: profilestack answers png, the "
-                       "image in the response's MetricWidgetImage, as the SDKs ask for it.")
+def get_metric_widget_image(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any] | RawBody:
+    output = params.get("OutputFormat", "png")
+    if output not in ("png", "image/png"):
+        raise _invalid(f"OutputFormat {output} is not supported: png (the image in MetricWidgetImage, what the SDKs "
+                       "ask for) or image/png (the image as the response's body).")
     from profilestack.services.cloudwatch.widget_drawing import colored, draw  # Pillow loads on first use
 
     now = ctx.now()
@@ -31,4 +33,5 @@ def get_metric_widget_image(ctx: CallContext, params: dict[str, Any]) -> dict[st
                            widget.end, widget.zone)
     shown = [(label, values, line.color, line.right) for line in widget.lines if line.visible
              for label, values in returned_series(line.query, results[line.query["Id"]], widget.zone)]
-    return {"MetricWidgetImage": draw(widget, colored(shown))}
+    image = draw(widget, colored(shown))
+    return RawBody("image/png", image) if output == "image/png" else {"MetricWidgetImage": image}
