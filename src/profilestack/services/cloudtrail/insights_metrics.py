@@ -3,8 +3,8 @@
 ``ApiCallRateInsight`` counts an event's write calls, ``ApiErrorRateInsight`` its calls that failed with one error
 code, per period of 60, 300 or 3600 seconds (periods aligned on the epoch), in the caller's account and region.
 Management events are counted once a trail the region shows, or one of its event data stores, has Insights of that
-type on them; a trail named by
-``TrailName`` has data-event Insights, and profilestack records no data events: its series are empty.
+type on them; a trail named by ``TrailName`` has data-event Insights, and profilestack records no data events: its
+series are empty.
 """
 
 from __future__ import annotations
