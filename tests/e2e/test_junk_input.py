@@ -11,6 +11,7 @@ may change account-wide settings other tests rely on.
 from __future__ import annotations
 
 import contextlib
+import copy
 import random
 import re
 from collections.abc import Iterator
@@ -67,7 +68,8 @@ def junk(shape: Shape, rng: random.Random, known: dict[str, list[Any]], depth: i
 
 
 def real_resources(server: Server) -> dict[str, list[Any]]:
-    """A domain with an object type and a profile, and a campaign: parameter name → values that name them."""
+    """A domain with an object type and a profile, a campaign and a user: parameter name → values that name
+    them."""
     profiles = server.client("customer-profiles")
     profiles.create_domain(DomainName="junk", DefaultExpirationDays=5)
     profiles.put_profile_object_type(
@@ -78,7 +80,9 @@ def real_resources(server: Server) -> dict[str, list[Any]]:
               "orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
     profile = profiles.create_profile(DomainName="junk", EmailAddress="a@example.com")["ProfileId"]
     campaign = server.client("connectcampaignsv2").create_campaign(name="junk", connectInstanceId="i-1")["id"]
-    return {"DomainName": ["junk"], "ObjectTypeName": ["Order"], "ProfileId": [profile], "MainProfileId": [profile],
+    server.client("iam").create_user(UserName="junk")
+    return {"UserName": ["junk"], "DomainName": ["junk"], "ObjectTypeName": ["Order"], "ProfileId": [profile],
+            "MainProfileId": [profile],
             "ProfileIds": [[profile, profile], [profile, "0" * 32]], "id": [campaign], "KeyName": ["_email", "orderId"],
             "Values": [["a@example.com"], [profile]],
             "Object": ['{"email": "b@example.com", "id": "1"}', '{"email": 5, "id": {"a": [1]}}', "[]",
@@ -214,5 +218,127 @@ def test_the_longest_valid_values_are_stored_or_refused_never_a_500(own_server: 
                 failures.append(f"{operation}: {status} {code}")
         sent += 1
     assert sent >= 3
+    assert failures == []
+    assert "Traceback" not in own_server.logs()
+
+
+LEFT_OUT_PER_OPERATION = 10  # top-level members left out, each in turn
+NESTED_LEFT_OUT_PER_OPERATION = 16  # deeper ones, the shallowest first
+
+
+def complete(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: int = 0) -> Any:
+    """A valid value for ``shape`` with every member (a union's first), where one is easily made (None where not):
+    strings at their shortest, one item per list and map."""
+    if name in known:
+        return known[name][0]
+    kind, meta = shape.type_name, shape.metadata
+    if kind == "string":
+        if shape.enum:
+            return shape.enum[0]
+        size = max(meta.get("min", 1), 1)
+        pattern = meta.get("pattern")
+        for filler in _FILLERS:
+            try:
+                if pattern is None or re.fullmatch(pattern.strip("^$"), filler * size):
+                    return filler * size
+            except re.error:
+                return filler * size
+        return None
+    if kind in ("integer", "long", "double", "float"):
+        return meta.get("min", 1)
+    if kind == "boolean":
+        return True
+    if kind == "timestamp":
+        return datetime.now(UTC) - timedelta(minutes=5)
+    if depth > 5:
+        return None
+    if kind == "list":
+        item = complete(shape.member, known, "", depth + 1)
+        return None if item is None else [item]
+    if kind == "map":
+        key, value = complete(shape.key, known, "", depth + 1), complete(shape.value, known, "", depth + 1)
+        return None if key is None or value is None else {key: value}
+    if kind == "structure":
+        members = list(shape.members)[:1] if shape.is_tagged_union else list(shape.members)
+        value = {member: complete(shape.members[member], known, member, depth + 1) for member in members}
+        value = {key: item for key, item in value.items() if item is not None}
+        return value if all(required in value for required in shape.required_members) else None
+    return None
+
+
+def optional_paths(shape: Shape, value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Where ``value`` holds a member its structure does not require, outermost first."""
+    if shape.type_name == "structure" and isinstance(value, dict) and not shape.is_tagged_union:
+        for member in value:
+            if member not in shape.required_members:
+                yield (*path, member)
+        for member, item in value.items():
+            yield from optional_paths(shape.members[member], item, (*path, member))
+    elif shape.type_name == "list" and isinstance(value, list) and value:
+        yield from optional_paths(shape.member, value[0], (*path, 0))
+    elif shape.type_name == "map" and isinstance(value, dict) and value:
+        key = next(iter(value))
+        yield from optional_paths(shape.value, value[key], (*path, key))
+
+
+def left_out(value: Any, path: tuple[Any, ...]) -> Any:
+    """A copy of ``value`` without what ``path`` leads to."""
+    copied = copy.deepcopy(value)
+    holder = copied
+    for step in path[:-1]:
+        holder = holder[step]
+    del holder[path[-1]]
+    return copied
+
+
+def only_along(shape: Shape, whole: Any, path: tuple[Any, ...]) -> Any:
+    """``whole`` pared down to its required members, but for those ``path`` runs through, and without the one
+    it ends at: a member missing where nothing else stops the call first (a union's rule, a refused option)."""
+    if not path:
+        return None
+    if shape.type_name == "structure":
+        kept = {member: item for member, item in whole.items() if member in shape.required_members}
+        step = path[0]
+        if len(path) > 1:
+            kept[step] = only_along(shape.members[step], whole[step], path[1:])
+        else:
+            kept.pop(step, None)
+        return kept
+    if shape.type_name == "list":
+        return [only_along(shape.member, whole[0], path[1:])]
+    key = path[0]
+    return {key: only_along(shape.value, whole[key], path[1:])}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_optional_member_left_out_is_answered_never_a_500(own_server: Server, known: dict[str, list[Any]],
+                                                                service: str) -> None:
+    """Every operation with a complete valid input, then that input missing one optional member at a time, and for
+    members deeper down, an input holding little but the way to the missing one (the first of each operation): a
+    handler reading a member the model does not require as if it were always there fails here (a source segment
+    without its name, a login profile without its password, a metric without its name each answered 500 once)."""
+    client = own_server.client(service, config=Config(parameter_validation=False, retries={"total_max_attempts": 1},
+                                                      read_timeout=30))
+    model = client.meta.service_model
+    failures, sent = [], 0
+    for operation in sorted(model.operation_names, key=lambda name: name.startswith("Delete")):
+        shape = model.operation_model(operation).input_shape
+        whole = complete(shape, known) if shape is not None else {}
+        if whole is None:
+            continue
+        paths = list(optional_paths(shape, whole)) if shape is not None else []
+        top = [left_out(whole, path) for path in paths if len(path) == 1][:LEFT_OUT_PER_OPERATION]
+        nested = sorted((path for path in paths if len(path) > 1), key=len)[:NESTED_LEFT_OUT_PER_OPERATION]
+        for params in [whole, *top, *(only_along(shape, whole, path) for path in nested)]:
+            try:
+                getattr(client, xform_name(operation))(**params)
+            except NOT_SENT:
+                continue
+            except botocore.exceptions.ClientError as error:
+                status, code = error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"].get("Code")
+                if status >= 500 and code != "NotImplemented":
+                    failures.append(f"{operation}: {status} {code} for {params!r:.300}")
+            sent += 1
+    assert sent >= len(model.operation_names)
     assert failures == []
     assert "Traceback" not in own_server.logs()
