@@ -51,6 +51,9 @@ from profilestack.services.cloudwatch.tables import cloudwatch_alarms
 if TYPE_CHECKING:
     from profilestack.app import App
 
+# an alarm's Metrics Insights query reads the last three hours of data only (documented)
+ALARM_INSIGHTS_REACH = timedelta(hours=3)
+
 
 def transition(db: Connection, row: Row[Any], verdict: Verdict, now: datetime) -> None:
     """The alarm takes the verdict's state; a StateUpdate in its history says from what and why; the composite
@@ -149,7 +152,8 @@ def _bands(db: Connection, row: Row[Any], queries: list[dict[str, Any]], periods
 
 def _read(db: Connection, row: Row[Any], queries: list[dict[str, Any]], returned: str, start: datetime,
           end: datetime) -> Series:
-    return one_series(query_series(db, row.account_id, row.region, queries, start, end)[returned], returned)
+    return one_series(query_series(db, row.account_id, row.region, queries, start, end,
+                                   insights_reach=ALARM_INSIGHTS_REACH)[returned], returned)
 
 
 def _held_for_few_samples(db: Connection, row: Row[Any], queries: list[dict[str, Any]], returned: str,

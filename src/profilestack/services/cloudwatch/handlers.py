@@ -15,11 +15,11 @@ from sqlalchemy import Row, insert, select
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.outbox.cleanup import prune_in_task
+from profilestack.services.cloudwatch.datapoints import buckets
 from profilestack.services.cloudwatch.errors import combination, invalid, invalid_token
 from profilestack.services.cloudwatch.expressions import Value
 from profilestack.services.cloudwatch.labels import label_zone
 from profilestack.services.cloudwatch.metric_queries import (
-    buckets,
     check_period,
     query_series,
     returned_series,

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from profilestack.gateway.errors import AwsError
+from profilestack.services.cloudwatch.datapoints import buckets
 from profilestack.services.cloudwatch.errors import invalid
 from profilestack.services.cloudwatch.expressions import (
     Context,
@@ -20,10 +21,12 @@ from profilestack.services.cloudwatch.expressions import (
     evaluate,
     references,
 )
+from profilestack.services.cloudwatch.insights_queries import insights_series
+from profilestack.services.cloudwatch.insights_syntax import InsightsError, is_insights_query
+from profilestack.services.cloudwatch.insights_syntax import parse as parse_insights
 from profilestack.services.cloudwatch.labels import dynamic_label, is_dynamic
 from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric
-from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, is_supported, value_of
-from profilestack.services.cloudwatch.tables import cloudwatch_datapoints
+from profilestack.services.cloudwatch.statistics import is_supported, value_of
 
 
 def rounded_start(start: datetime, now: datetime) -> datetime:
@@ -41,22 +44,6 @@ def check_period(period: int, short: tuple[int, ...] = (1, 5, 10, 20, 30)) -> No
         raise invalid(f"The parameter Period must be {', '.join(map(str, short))} or a multiple of 60.")
 
 
-def buckets(db: Connection, metric: int | None, start: datetime, end: datetime, period: int,
-             unit: str | None) -> dict[datetime, Bucket]:
-    buckets: dict[datetime, Bucket] = {}
-    if metric is None:
-        return buckets
-    query = select(cloudwatch_datapoints).where(cloudwatch_datapoints.c.metric_id == metric,
-                                                cloudwatch_datapoints.c.timestamp >= start,
-                                                cloudwatch_datapoints.c.timestamp < end)
-    if unit:
-        query = query.where(cloudwatch_datapoints.c.unit == unit)
-    for row in db.execute(query):
-        bucket = buckets.setdefault(bucket_start(row.timestamp, start, period), Bucket())
-        bucket.add(row.sample_count, row.sum, row.minimum, row.maximum, row.samples, row.unit)
-    return buckets
-
-
 def metric_series(db: Connection, account: str, region: str, stat: dict[str, Any], start: datetime,
                   end: datetime) -> Series:
     """A MetricStat's values, per period."""
@@ -72,9 +59,10 @@ def metric_series(db: Connection, account: str, region: str, stat: dict[str, Any
 
 
 def query_series(db: Connection, account: str, region: str, queries: list[dict[str, Any]], start: datetime,
-                 end: datetime, zone: tzinfo = UTC) -> dict[str, Value]:
-    """Every MetricDataQuery's value by its Id: metric stats read, then expressions worked out from them, each
-    after the queries it reads (in any order in the request; a circle is refused)."""
+                 end: datetime, zone: tzinfo = UTC, insights_reach: timedelta | None = None) -> dict[str, Value]:
+    """Every MetricDataQuery's value by its Id: metric stats read, the Metrics Insights query (one at most) worked
+    out, then math expressions from them, each after the queries it reads (in any order in the request; a circle
+    is refused). ``insights_reach``: how far before ``end`` the Metrics Insights query reads (alarms': 3 hours)."""
     results: dict[str, Value] = {}
     metrics: list[tuple[str, TimeSeries]] = []
     given: set[str] = set()
@@ -98,8 +86,15 @@ def query_series(db: Connection, account: str, region: str, queries: list[dict[s
             label = query_label(query.get("Label"), metric["MetricName"], values, properties, zone)
             results[query["Id"]] = series = TimeSeries(values, label, stat["Period"], properties)
             metrics.append((query["Id"], series))
+    insights = [query for query in queries if "Expression" in query and is_insights_query(query["Expression"])]
+    if len(insights) > 1:
+        raise invalid("A request holds one Metrics Insights query at most.")
+    for query in insights:
+        since = max(start, end - insights_reach) if insights_reach is not None else start
+        results[query["Id"]] = _insights(db, account, region, query, since, end)
     context = Context(lambda query_id: _known(results, query_id), metrics, start, end)
-    for query in _in_dependency_order([query for query in queries if "Expression" in query]):
+    for query in _in_dependency_order([query for query in queries if "Expression" in query
+                                       and query not in insights]):
         try:
             results[query["Id"]] = evaluate(query["Expression"], context)
         except Unsupported as exc:
@@ -107,6 +102,18 @@ def query_series(db: Connection, account: str, region: str, queries: list[dict[s
         except ExpressionError as exc:
             raise invalid(f"Error in expression {query['Id']}: {exc}") from exc
     return results
+
+
+def _insights(db: Connection, account: str, region: str, query: dict[str, Any], start: datetime,
+              end: datetime) -> Value:
+    try:
+        parsed = parse_insights(query["Expression"])
+    except InsightsError as exc:
+        raise invalid(f"Error in Metrics Insights query {query['Id']}: {exc}") from exc
+    if not query.get("Period"):
+        raise invalid(f"The Metrics Insights query {query['Id']} needs a Period.")
+    check_period(query["Period"])
+    return insights_series(db, account, region, parsed, start, end, query["Period"])
 
 
 def _known(results: dict[str, Value], query_id: str) -> Value:
