@@ -183,9 +183,9 @@ def test_expressions_in_a_circle_are_refused(shop) -> None:
 
 
 def test_what_profilestack_does_not_work_out_says_so(shop) -> None:
-    code, message, status = error_of(shop, {"Id": "e1", "Expression": "SEARCH('{AWS/EC2} CPUUtilization', 'Sum')"})
-    assert (code, status, message) == ("NotImplemented", 501, "profilestack does not support SEARCH in metric math "
-                                                              "yet.")
+    code, message, status = error_of(shop, {"Id": "e1", "Expression": "SERVICE_QUOTA(orders)"})
+    assert (code, status, message) == ("NotImplemented", 501, "profilestack does not support SERVICE_QUOTA in "
+                                                              "metric math yet.")
 
 
 def test_an_alarm_watches_an_expression_of_one_series_only(server, shop) -> None:

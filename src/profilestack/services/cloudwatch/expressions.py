@@ -45,7 +45,7 @@ class ExpressionError(ValueError):
 
 
 class Unsupported(ExpressionError):
-    """A part of AWS's metric math that profilestack does not work out (SEARCH, ANOMALY_DETECTION_BAND, …)."""
+    """A part of AWS's metric math that profilestack does not work out (SERVICE_QUOTA, ANOMALY_DETECTION_BAND, …)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class Context:
     metrics: list[tuple[str, TimeSeries]]  # the request's MetricStat results by id, in order: METRICS()
     start: datetime  # the queried time range (FILL's gaps lie in it)
     end: datetime
+    # SEARCH(term, statistic, period): the stored metrics the term finds, read as that statistic and period
+    search: Callable[[str, str, int], list[TimeSeries]] | None = None
 
 
 def references(expression: str) -> set[str]:
@@ -227,6 +229,21 @@ def _metrics(node: Call, context: Context) -> list[TimeSeries]:
         wanted = node.arguments[0].value
         return [series for query_id, series in context.metrics if wanted in query_id]
     raise ExpressionError('METRICS takes no argument, or a string: METRICS("errors").')
+
+
+def _search(node: Call, context: Context) -> list[TimeSeries]:
+    """SEARCH('{Namespace, Dimension} term', 'Statistic', Period): one series per metric found."""
+    arguments = node.arguments
+    if (len(arguments) != 3 or not isinstance(arguments[0], Text) or not isinstance(arguments[1], Text)
+            or not isinstance(arguments[2], Number)):
+        raise ExpressionError("SEARCH takes a search in quotes, a statistic in quotes and a period: "
+                              "SEARCH('{AWS/EC2,InstanceId} CPUUtilization', 'Average', 300).")
+    if context.search is None:
+        raise ExpressionError("SEARCH cannot be used here.")
+    period = arguments[2].value
+    if not period.is_integer() or period < 1:
+        raise ExpressionError("SEARCH's period is a whole number of seconds.")
+    return context.search(arguments[0].value, arguments[1].value, int(period))
 
 
 def _fill(node: Call, context: Context) -> Value:
@@ -443,7 +460,8 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[..., Value]]] = {
     "REMOVE_EMPTY": ((1,), lambda value: [series for series in _array([value]) if series.values]),
     "IF": ((2, 3), _if),
 }
-_READING_THEIR_WORDS: dict[str, Callable[[Call, Context], Value]] = {"METRICS": _metrics, "FILL": _fill, "SORT": _sort}
+_READING_THEIR_WORDS: dict[str, Callable[[Call, Context], Value]] = {"METRICS": _metrics, "FILL": _fill, "SORT": _sort,
+                                                                    "SEARCH": _search}
 # AWS's functions profilestack does not work out: they answer NotImplemented rather than a wrong value
-UNSUPPORTED = frozenset({"SEARCH", "SERVICE_QUOTA", "INSIGHT_RULE_METRIC", "ANOMALY_DETECTION_BAND", "SLICE",
+UNSUPPORTED = frozenset({"SERVICE_QUOTA", "INSIGHT_RULE_METRIC", "ANOMALY_DETECTION_BAND", "SLICE",
                          "TIME_SERIES", "LAMBDA", "CONCAT"})

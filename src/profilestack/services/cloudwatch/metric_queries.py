@@ -26,6 +26,7 @@ from profilestack.services.cloudwatch.insights_syntax import InsightsError, is_i
 from profilestack.services.cloudwatch.insights_syntax import parse as parse_insights
 from profilestack.services.cloudwatch.labels import dynamic_label, is_dynamic
 from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric
+from profilestack.services.cloudwatch.search_queries import searcher
 from profilestack.services.cloudwatch.statistics import is_supported, value_of
 
 
@@ -92,7 +93,8 @@ def query_series(db: Connection, account: str, region: str, queries: list[dict[s
     for query in insights:
         since = max(start, end - insights_reach) if insights_reach is not None else start
         results[query["Id"]] = _insights(db, account, region, query, since, end)
-    context = Context(lambda query_id: _known(results, query_id), metrics, start, end)
+    context = Context(lambda query_id: _known(results, query_id), metrics, start, end,
+                      searcher(db, account, region, start, end, check_period))
     for query in _in_dependency_order([query for query in queries if "Expression" in query
                                        and query not in insights]):
         try:
