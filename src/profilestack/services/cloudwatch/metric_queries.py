@@ -1,5 +1,6 @@
-"""Reading metrics for GetMetricData and alarms: a MetricStat's data points into periods, expressions worked out
-over them in the order they read one another, and the labels of what is returned."""
+"""Reading metrics for GetMetricData, alarms and widget images: a MetricStat's data points into periods, a Metrics
+Insights query (insights_queries.py), expressions (SEARCH among them: search_queries.py) worked out over them in the
+order they read one another, and the labels of what is returned."""
 
 from __future__ import annotations
 
