@@ -15,6 +15,7 @@ import copy
 import random
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -142,21 +143,33 @@ def answer_junk(server: Server, service: str, known: dict[str, list[Any]]) -> in
     return succeeded
 
 
-_FILLERS = ("a", "1", "A")  # repeated to a string's maximum length, the first its pattern takes
+_FILLERS = ("a", "1", "A")  # repeated to a string's length, the first its pattern takes
 
 
-def longest(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: int = 0) -> Any:
-    """The largest valid value the model allows for ``shape`` where one is easily made (None where not): strings
-    at their maximum length, numbers at their maximum (unbounded ones at their wire type's), one item per list and
-    map. Such values pass validation and reach storage, where a column narrower than the model's limit fails on
-    PostgreSQL alone."""
+@dataclass(frozen=True)
+class Sizes:
+    """Which valid values ``valid`` makes: the largest or the smallest a model allows, and how deep it goes."""
+
+    largest: bool
+    depth: int
+    moment: timedelta  # a timestamp's distance from now
+
+
+LONGEST = Sizes(largest=True, depth=4, moment=timedelta(hours=1))
+SHORTEST = Sizes(largest=False, depth=5, moment=timedelta(minutes=-5))
+
+
+def valid(shape: Shape, known: dict[str, list[Any]], sizes: Sizes, name: str = "", depth: int = 0) -> Any:
+    """A valid value the model allows for ``shape``, with every member (a union's first that can be made), where
+    one is easily made (None where not): strings at their maximum or minimum length, numbers at their maximum
+    (unbounded ones at their wire type's) or minimum, one item per list and map."""
     if name in known:
         return known[name][0]
     kind, meta = shape.type_name, shape.metadata
     if kind == "string":
         if shape.enum:
             return shape.enum[0]
-        size = min(meta.get("max", 64), 2048)
+        size = min(meta.get("max", 64), 2048) if sizes.largest else max(meta.get("min", 1), 1)
         pattern = meta.get("pattern")
         for filler in _FILLERS:
             text = filler * size
@@ -167,21 +180,23 @@ def longest(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: in
                 return text
         return None
     if kind in ("integer", "long"):  # unbounded: the largest the wire type holds
-        return meta.get("max", 2**31 - 1 if kind == "integer" else 2**63 - 1)
+        return meta.get("max", 2**31 - 1 if kind == "integer" else 2**63 - 1) if sizes.largest else meta.get("min", 1)
+    if kind in ("double", "float"):
+        return None if sizes.largest else meta.get("min", 1)
     if kind == "boolean":
         return True
     if kind == "timestamp":
-        return datetime.now(UTC) + timedelta(hours=1)
-    if depth > 4:
+        return datetime.now(UTC) + sizes.moment
+    if depth > sizes.depth:
         return None
     if kind == "list":
-        item = longest(shape.member, known, "", depth + 1)
+        item = valid(shape.member, known, sizes, "", depth + 1)
         return None if item is None else [item]
     if kind == "map":
-        key, value = longest(shape.key, known, "", depth + 1), longest(shape.value, known, "", depth + 1)
+        key, value = valid(shape.key, known, sizes, "", depth + 1), valid(shape.value, known, sizes, "", depth + 1)
         return None if key is None or value is None else {key: value}
     if kind == "structure":
-        members = {member_name: longest(member, known, member_name, depth + 1)
+        members = {member_name: valid(member, known, sizes, member_name, depth + 1)
                    for member_name, member in shape.members.items()}
         if shape.is_tagged_union:  # exactly one member
             members = dict(list((k, v) for k, v in members.items() if v is not None)[:1])
@@ -192,7 +207,8 @@ def longest(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: in
 
 @pytest.mark.parametrize("service", ["customer-profiles", "iam", "connectcampaignsv2", "cloudwatch", "sts"])
 def test_the_longest_valid_values_are_stored_or_refused_never_a_500(own_server: Server, service: str) -> None:
-    """Every creating, changing or reading operation, given the longest values its model allows."""
+    """Every creating, changing or reading operation, given the longest values its model allows. Such values pass
+    validation and reach storage, where a column narrower than the model's limit fails on PostgreSQL alone."""
     client = own_server.client(service, config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
     model = client.meta.service_model
     known = {"DomainName": ["longest"], "AWSServiceName": ["ec2.amazonaws.com"]}
@@ -205,7 +221,7 @@ def test_the_longest_valid_values_are_stored_or_refused_never_a_500(own_server: 
                                      "Assume", "Get")):
             continue
         shape = model.operation_model(operation).input_shape
-        params = longest(shape, known) if shape is not None else {}
+        params = valid(shape, known, LONGEST) if shape is not None else {}
         if params is None:
             continue
         try:
@@ -224,46 +240,6 @@ def test_the_longest_valid_values_are_stored_or_refused_never_a_500(own_server: 
 
 LEFT_OUT_PER_OPERATION = 10  # top-level members left out, each in turn
 NESTED_LEFT_OUT_PER_OPERATION = 16  # deeper ones, the shallowest first
-
-
-def complete(shape: Shape, known: dict[str, list[Any]], name: str = "", depth: int = 0) -> Any:
-    """A valid value for ``shape`` with every member (a union's first), where one is easily made (None where not):
-    strings at their shortest, one item per list and map."""
-    if name in known:
-        return known[name][0]
-    kind, meta = shape.type_name, shape.metadata
-    if kind == "string":
-        if shape.enum:
-            return shape.enum[0]
-        size = max(meta.get("min", 1), 1)
-        pattern = meta.get("pattern")
-        for filler in _FILLERS:
-            try:
-                if pattern is None or re.fullmatch(pattern.strip("^$"), filler * size):
-                    return filler * size
-            except re.error:
-                return filler * size
-        return None
-    if kind in ("integer", "long", "double", "float"):
-        return meta.get("min", 1)
-    if kind == "boolean":
-        return True
-    if kind == "timestamp":
-        return datetime.now(UTC) - timedelta(minutes=5)
-    if depth > 5:
-        return None
-    if kind == "list":
-        item = complete(shape.member, known, "", depth + 1)
-        return None if item is None else [item]
-    if kind == "map":
-        key, value = complete(shape.key, known, "", depth + 1), complete(shape.value, known, "", depth + 1)
-        return None if key is None or value is None else {key: value}
-    if kind == "structure":
-        members = list(shape.members)[:1] if shape.is_tagged_union else list(shape.members)
-        value = {member: complete(shape.members[member], known, member, depth + 1) for member in members}
-        value = {key: item for key, item in value.items() if item is not None}
-        return value if all(required in value for required in shape.required_members) else None
-    return None
 
 
 def optional_paths(shape: Shape, value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -323,7 +299,7 @@ def test_each_optional_member_left_out_is_answered_never_a_500(own_server: Serve
     failures, sent = [], 0
     for operation in sorted(model.operation_names, key=lambda name: name.startswith("Delete")):
         shape = model.operation_model(operation).input_shape
-        whole = complete(shape, known) if shape is not None else {}
+        whole = valid(shape, known, SHORTEST) if shape is not None else {}
         if whole is None:
             continue
         paths = list(optional_paths(shape, whole)) if shape is not None else []
