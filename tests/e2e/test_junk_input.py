@@ -112,6 +112,23 @@ def test_junk_about_real_resources_is_answered_too(own_server: Server, known: di
     assert answer_junk(own_server, service, known) > 0  # some calls got through to their handlers and succeeded
 
 
+def send(client: Any, operation: str, params: dict[str, Any], failures: list[str]) -> bool | None:
+    """Whether the call succeeded; None when botocore did not send it. A 5xx other than NotImplemented, or an
+    answer botocore cannot read, is added to ``failures``."""
+    try:
+        getattr(client, xform_name(operation))(**params)
+        return True
+    except NOT_SENT:
+        return None
+    except botocore.exceptions.ClientError as error:
+        status, code = error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"].get("Code")
+        if status >= 500 and code != "NotImplemented":
+            failures.append(f"{operation}: {status} {code} for {params!r:.300}")
+    except botocore.exceptions.BotoCoreError as error:  # an answer botocore could not read
+        failures.append(f"{operation}: {type(error).__name__} {error!s:.200} for {params!r:.300}")
+    return False
+
+
 def answer_junk(server: Server, service: str, known: dict[str, list[Any]]) -> int:
     """Sends the junk and requires readable client errors; how many calls succeeded."""
     client = server.client(service, config=Config(parameter_validation=False, retries={"total_max_attempts": 1},
@@ -124,19 +141,10 @@ def answer_junk(server: Server, service: str, known: dict[str, list[Any]]) -> in
         rng = random.Random(f"{service}.{operation}" + (".known" if known else ""))
         for _ in range(INPUTS_ABOUT_REAL_RESOURCES if known else INPUTS_PER_OPERATION):
             params = junk(shape, rng, known) if shape is not None else {}
-            try:
-                getattr(client, xform_name(operation))(**(params if isinstance(params, dict) else {}))
-                succeeded += 1
-            except NOT_SENT:
-                continue
-            except botocore.exceptions.ClientError as error:
-                status = error.response["ResponseMetadata"]["HTTPStatusCode"]
-                code = error.response["Error"].get("Code")
-                if status >= 500 and code != "NotImplemented":
-                    failures.append(f"{operation}: {status} {code} for {params!r:.300}")
-            except botocore.exceptions.BotoCoreError as error:  # an answer botocore could not read
-                failures.append(f"{operation}: {type(error).__name__} {error!s:.200} for {params!r:.300}")
-            answered += 1
+            outcome = send(client, operation, params if isinstance(params, dict) else {}, failures)
+            if outcome is not None:
+                answered += 1
+                succeeded += outcome
     assert answered >= len(model.operation_names)  # junk reached the server, not only botocore's serializer
     assert failures == []
     assert "Traceback" not in server.logs()
@@ -222,17 +230,8 @@ def test_the_longest_valid_values_are_stored_or_refused_never_a_500(own_server: 
             continue
         shape = model.operation_model(operation).input_shape
         params = valid(shape, known, LONGEST) if shape is not None else {}
-        if params is None:
-            continue
-        try:
-            getattr(client, xform_name(operation))(**params)
-        except NOT_SENT:
-            continue
-        except botocore.exceptions.ClientError as error:
-            status, code = error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"].get("Code")
-            if status >= 500 and code != "NotImplemented":
-                failures.append(f"{operation}: {status} {code}")
-        sent += 1
+        if params is not None and send(client, operation, params, failures) is not None:
+            sent += 1
     assert sent >= 3
     assert failures == []
     assert "Traceback" not in own_server.logs()
@@ -306,15 +305,8 @@ def test_each_optional_member_left_out_is_answered_never_a_500(own_server: Serve
         top = [left_out(whole, path) for path in paths if len(path) == 1][:LEFT_OUT_PER_OPERATION]
         nested = sorted((path for path in paths if len(path) > 1), key=len)[:NESTED_LEFT_OUT_PER_OPERATION]
         for params in [whole, *top, *(only_along(shape, whole, path) for path in nested)]:
-            try:
-                getattr(client, xform_name(operation))(**params)
-            except NOT_SENT:
-                continue
-            except botocore.exceptions.ClientError as error:
-                status, code = error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"].get("Code")
-                if status >= 500 and code != "NotImplemented":
-                    failures.append(f"{operation}: {status} {code} for {params!r:.300}")
-            sent += 1
+            if send(client, operation, params, failures) is not None:
+                sent += 1
     assert sent >= len(model.operation_names)
     assert failures == []
     assert "Traceback" not in own_server.logs()
