@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from profilestack.services.cloudwatch.statistics import Bucket, bucket_start
+from profilestack.services.cloudwatch.statistics import Bucket, bucket_start, value_of
 from profilestack.services.cloudwatch.tables import cloudwatch_datapoints
 
 
@@ -27,3 +27,11 @@ def buckets(db: Connection, metric: int | list[int] | None, start: datetime, end
         bucket = buckets.setdefault(bucket_start(row.timestamp, start, period), Bucket())
         bucket.add(row.sample_count, row.sum, row.minimum, row.maximum, row.samples, row.unit)
     return buckets
+
+
+def statistic_series(db: Connection, metric: int | list[int] | None, start: datetime, end: datetime, period: int,
+                     statistic: str, unit: str | None = None) -> dict[datetime, float]:
+    """A statistic of a metric's (or several metrics' together) data points per period; periods without a value
+    (an average of nothing) are left out."""
+    return {moment: value for moment, bucket in buckets(db, metric, start, end, period, unit).items()
+            if (value := value_of(bucket, statistic)) is not None}

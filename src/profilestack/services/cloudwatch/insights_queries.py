@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from profilestack.services.cloudwatch.datapoints import buckets
+from profilestack.services.cloudwatch.datapoints import statistic_series
 from profilestack.services.cloudwatch.expressions import TimeSeries, Value
 from profilestack.services.cloudwatch.insights_syntax import InsightsQuery
-from profilestack.services.cloudwatch.statistics import value_of
+from profilestack.services.cloudwatch.labels import series_properties
 from profilestack.services.cloudwatch.tables import cloudwatch_metrics
 
 MOST_METRICS = 10_000  # a query processes the first this many metrics it matches, as documented
@@ -27,17 +27,16 @@ def insights_series(db: Connection, account: str, region: str, query: InsightsQu
     for metric_id, dimensions in _matching(db, account, region, query):
         labels = {item["Name"]: item["Value"] for item in dimensions}
         groups.setdefault(tuple(labels.get(key, OTHER) for key in query.group_by), []).append(metric_id)
-    properties = {"Namespace": query.namespace, "MetricName": query.metric, "Period": str(period),
-                  "Stat": STATISTIC[query.function], "Region": region, "AccountId": account}
-    found = []
-    for group, ids in groups.items():
-        periods = buckets(db, ids, start, end, period, None)
-        values = {moment: value for moment, bucket in periods.items()
-                  if (value := value_of(bucket, STATISTIC[query.function])) is not None}
-        found.append(TimeSeries(values, " ".join(group), period,
-                                {**properties, **dict(zip(query.group_by, group, strict=True))}))
+    statistic = STATISTIC[query.function]
+
+    def properties(group: tuple[str, ...]) -> dict[str, str]:  # a group's labels as its dimensions
+        return series_properties(query.namespace, query.metric, period, statistic, region, account,
+                                 dict(zip(query.group_by, group, strict=True)))
+
+    found = [TimeSeries(statistic_series(db, ids, start, end, period, statistic), " ".join(group), period,
+                        properties(group)) for group, ids in groups.items()]
     if not query.group_by:
-        return found[0] if found else TimeSeries({}, "", period, properties)
+        return found[0] if found else TimeSeries({}, "", period, properties(()))
     return _ordered(found, query)[:query.limit]
 
 

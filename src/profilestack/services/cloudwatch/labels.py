@@ -25,6 +25,13 @@ def label_zone(text: str | None) -> tzinfo | None:
     return timezone(-offset if found.group(1) == "-" else offset)
 
 
+def series_properties(namespace: str, metric_name: str, period: int, statistic: str, region: str, account: str,
+                      dimensions: dict[str, str]) -> dict[str, str]:
+    """What ``${PROP('…')}`` reads of a series: its metric, period, statistic, region, account and ``Dim.<name>``."""
+    return {"MetricName": metric_name, "Namespace": namespace, "Period": str(period), "Stat": statistic,
+            "Region": region, "AccountId": account, **{f"Dim.{name}": value for name, value in dimensions.items()}}
+
+
 def is_dynamic(label: str) -> bool:
     return "${" in label
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from profilestack.gateway.errors import AwsError
-from profilestack.services.cloudwatch.datapoints import buckets
+from profilestack.services.cloudwatch.datapoints import statistic_series
 from profilestack.services.cloudwatch.errors import invalid
 from profilestack.services.cloudwatch.expressions import (
     Context,
@@ -25,10 +25,10 @@ from profilestack.services.cloudwatch.expressions import (
 from profilestack.services.cloudwatch.insights_queries import insights_series
 from profilestack.services.cloudwatch.insights_syntax import InsightsError, is_insights_query
 from profilestack.services.cloudwatch.insights_syntax import parse as parse_insights
-from profilestack.services.cloudwatch.labels import dynamic_label, is_dynamic
+from profilestack.services.cloudwatch.labels import dynamic_label, is_dynamic, series_properties
 from profilestack.services.cloudwatch.metrics import dimensions_key, find_metric
 from profilestack.services.cloudwatch.search_queries import searcher
-from profilestack.services.cloudwatch.statistics import is_supported, value_of
+from profilestack.services.cloudwatch.statistics import is_supported
 
 
 def rounded_start(start: datetime, now: datetime) -> datetime:
@@ -55,9 +55,7 @@ def metric_series(db: Connection, account: str, region: str, stat: dict[str, Any
     check_period(stat["Period"])
     found = find_metric(db, (account, region, metric["Namespace"], metric["MetricName"],
                              dimensions_key(metric.get("Dimensions"))))
-    periods = buckets(db, found, start, end, stat["Period"], stat.get("Unit"))
-    series = {moment: value_of(bucket, stat["Stat"]) for moment, bucket in periods.items()}
-    return {moment: value for moment, value in series.items() if value is not None}
+    return statistic_series(db, found, start, end, stat["Period"], stat["Stat"], stat.get("Unit"))
 
 
 def query_series(db: Connection, account: str, region: str, queries: list[dict[str, Any]], start: datetime,
@@ -81,9 +79,9 @@ def query_series(db: Connection, account: str, region: str, queries: list[dict[s
             if missing:  # optional in the model's Metric shape, which ListMetrics' filters share
                 raise AwsError("MissingParameter", f"The parameter {missing[0]} of query {query['Id']}'s "
                                "MetricStat.Metric is required.", 400)
-            properties = {"MetricName": metric["MetricName"], "Namespace": metric["Namespace"],
-                          "Period": str(stat["Period"]), "Stat": stat["Stat"], "Region": region, "AccountId": account,
-                          **{f"Dim.{item['Name']}": item["Value"] for item in metric.get("Dimensions") or []}}
+            properties = series_properties(metric["Namespace"], metric["MetricName"], stat["Period"], stat["Stat"],
+                                           region, account, {item["Name"]: item["Value"]
+                                                             for item in metric.get("Dimensions") or []})
             values = metric_series(db, account, region, stat, start, end)
             label = query_label(query.get("Label"), metric["MetricName"], values, properties, zone)
             results[query["Id"]] = series = TimeSeries(values, label, stat["Period"], properties)

@@ -8,10 +8,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from profilestack.services.cloudwatch.datapoints import buckets
+from profilestack.services.cloudwatch.datapoints import statistic_series
 from profilestack.services.cloudwatch.expressions import ExpressionError, TimeSeries
+from profilestack.services.cloudwatch.labels import series_properties
 from profilestack.services.cloudwatch.search_terms import Metric, SearchError, parse
-from profilestack.services.cloudwatch.statistics import is_supported, value_of
+from profilestack.services.cloudwatch.statistics import is_supported
 from profilestack.services.cloudwatch.tables import cloudwatch_metrics
 
 MOST_SERIES = 500  # what a graph shows of a search, as documented
@@ -41,12 +42,9 @@ def searcher(db: Connection, account: str, region: str, start: datetime, end: da
             labels = {item["Name"]: item["Value"] for item in dimensions}
             if not found.matches(Metric(namespace, name, labels)):
                 continue
-            values = {moment: value for moment, bucket in buckets(db, metric_id, start, end, period, None).items()
-                      if (value := value_of(bucket, statistic)) is not None}
-            properties = {"Namespace": namespace, "MetricName": name, "Period": str(period), "Stat": statistic,
-                          "Region": region, "AccountId": account,
-                          **{f"Dim.{key}": value for key, value in labels.items()}}
-            series.append(TimeSeries(values, " ".join([*labels.values(), name]), period, properties))
+            series.append(TimeSeries(statistic_series(db, metric_id, start, end, period, statistic),
+                                     " ".join([*labels.values(), name]), period,
+                                     series_properties(namespace, name, period, statistic, region, account, labels)))
             if len(series) == MOST_SERIES:
                 break
         return series
