@@ -18,6 +18,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.services.cloudtrail.errors import invalid_parameter, invalid_token, refused
 from profilestack.services.cloudtrail.handlers import cloudtrail, cloudtrail_event
 from profilestack.services.cloudtrail.lake_events import OPERATORS, SELECTOR_FIELDS, lake_row, selected
+from profilestack.services.cloudtrail.lake_sql import STORE_ID, first_store
 from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores
 from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags
 from profilestack.services.next_token import page_result
@@ -25,7 +26,6 @@ from profilestack.store.resource_tags import remove_tags, set_tags
 
 MOST_STORES = 10  # per account and region, as CloudTrail's quota
 PENDING_DELETION = timedelta(days=7)
-STORE_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _STORE_ARN = re.compile(rf"^arn:aws:cloudtrail:([a-z0-9-]+):([0-9]{{12}}):eventdatastore/({STORE_ID})\Z")
 _DEFAULT_SELECTORS = [{"Name": "Default management events",
                        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}]
@@ -175,8 +175,7 @@ def update_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[st
     settings = _checked(changed)
     name = params.get("Name", row.name)
     _name_free(ctx, name, row.arn)
-    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
-        name=name, settings=settings, updated_at=ctx.now()))
+    _set(ctx, row.arn, name=name, settings=settings, updated_at=ctx.now())
     return _shape(require_store(ctx, row.arn))
 
 
@@ -188,8 +187,8 @@ def delete_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[st
                      f"The event data store {row.arn} has termination protection: turn it off with "
                      "UpdateEventDataStore first.")
     now = ctx.now()
-    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
-        status="PENDING_DELETION", deleted_at=now, updated_at=now, ingestion=_stopped(row.ingestion, now)))
+    _set(ctx, row.arn, status="PENDING_DELETION", deleted_at=now, updated_at=now,
+         ingestion=_stopped(row.ingestion, now))
     return {}
 
 
@@ -200,8 +199,7 @@ def restore_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[s
         raise refused("InvalidEventDataStoreStatusException",
                      f"The event data store {row.arn} is {row.status}: only one pending deletion is restored.")
     now = ctx.now()
-    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
-        status="ENABLED", deleted_at=None, updated_at=now, ingestion=[*row.ingestion, [now.isoformat(), None]]))
+    _set(ctx, row.arn, status="ENABLED", deleted_at=None, updated_at=now, ingestion=_started(row.ingestion, now))
     return _shape(require_store(ctx, row.arn))
 
 
@@ -209,8 +207,7 @@ def restore_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[s
 def start_ingestion(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _in_status(ctx, params, "STOPPED_INGESTION", "StartEventDataStoreIngestion")
     now = ctx.now()
-    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
-        status="ENABLED", updated_at=now, ingestion=[*row.ingestion, [now.isoformat(), None]]))
+    _set(ctx, row.arn, status="ENABLED", updated_at=now, ingestion=_started(row.ingestion, now))
     return {}
 
 
@@ -218,8 +215,7 @@ def start_ingestion(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def stop_ingestion(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _in_status(ctx, params, "ENABLED", "StopEventDataStoreIngestion")
     now = ctx.now()
-    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == row.arn).values(
-        status="STOPPED_INGESTION", updated_at=now, ingestion=_stopped(row.ingestion, now)))
+    _set(ctx, row.arn, status="STOPPED_INGESTION", updated_at=now, ingestion=_stopped(row.ingestion, now))
     return {}
 
 
@@ -252,8 +248,7 @@ def put_store_insight_selectors(ctx: CallContext, name: str, destination: str | 
                                     "whose advanced event selectors take eventCategory Insight.")
     settings = {**store.settings, "InsightSelectors": selectors or None,
                 "InsightsDestination": target.arn if target else None}
-    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == store.arn).values(
-        settings=settings, updated_at=ctx.now()))
+    _set(ctx, store.arn, settings=settings, updated_at=ctx.now())
     return {"EventDataStoreArn": store.arn, "InsightSelectors": selectors,
             **({"InsightsDestination": target.arn} if target else {})}
 
@@ -273,6 +268,14 @@ def stores_with_insights(ctx: CallContext) -> list[list[dict[str, Any]]]:
     return [row.settings["InsightSelectors"] for row in ctx.db.execute(select(cloudtrail_event_data_stores).where(
         _stores.account_id == ctx.account, _stores.region == ctx.region))
         if row.settings.get("InsightSelectors") and row.status != "PENDING_DELETION" and not _expired(row, now)]
+
+
+def _set(ctx: CallContext, arn: str, **values: Any) -> None:
+    ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == arn).values(**values))
+
+
+def _started(ingestion: list[list[str | None]], now: datetime) -> list[list[str | None]]:
+    return [*ingestion, [now.isoformat(), None]]
 
 
 def _stopped(ingestion: list[list[str | None]], now: datetime) -> list[list[str | None]]:
@@ -323,8 +326,7 @@ def resource_names(db_read: Callable[[Any], Any], params: dict[str, Any]) -> Cal
         if isinstance(params.get("EventDataStore"), str):
             return store_id_of(params["EventDataStore"])
         if isinstance(params.get("QueryStatement"), str):
-            found = re.search(rf"(?i)\b(?:FROM|JOIN)\s+[\"`]?({STORE_ID})", params["QueryStatement"])
-            return found.group(1).lower() if found else None
+            return first_store(params["QueryStatement"])
         if isinstance(params.get("QueryId"), str):
             return db_read(params["QueryId"])
         return None

@@ -22,7 +22,9 @@ from typing import Any
 
 from profilestack.services.cloudtrail.lake_events import BOOLEANS, COLUMNS, MAPS, STRUCTS, TOP_LEVEL, lake_time
 
-_STORE = re.compile(r"(?i)\b(FROM|JOIN)(\s+)([\"`]?)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\3")
+STORE_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # an event data store's, ending its ARN
+# a store named after FROM or JOIN, bare or quoted
+_STORE = re.compile(rf"(?i)\b(FROM|JOIN)(\s+)([\"`]?)({STORE_ID})\3")
 _TABLE = "lake_{}"
 _UNITS = {"second": 19, "minute": 16, "hour": 13, "day": 10}  # how much of 'YYYY-MM-DD HH:MM:SS' a unit keeps
 _ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
@@ -47,6 +49,12 @@ class Statement:
     sql: str
     since: datetime | None = None  # what the statement's eventTime conditions leave out, when they are plain
     until: datetime | None = None
+
+
+def first_store(text: str) -> str | None:
+    """The ID of the first event data store a statement names, as prepare reads it."""
+    found = _STORE.search(text)
+    return found.group(4).lower() if found else None
 
 
 def prepare(text: str) -> Statement:
