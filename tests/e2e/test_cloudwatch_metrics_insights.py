@@ -29,10 +29,11 @@ class Shop:
                 {"MetricName": "Orders", "Dimensions": dimensions, "Value": value,
                  "Timestamp": now - timedelta(minutes=minute, seconds=30)} for dimensions, value in metrics])
 
-    def ask(self, query: str, period: int = 60, **extra: object) -> list[dict]:
+    def ask(self, query: str, more: tuple[dict, ...] = ()) -> list[dict]:
+        """The results of the query (id q, one-minute periods) and of ``more`` queries beside it."""
         answer = self.cloudwatch.get_metric_data(
             MetricDataQueries=[{"Id": "q", "Expression": query.replace("$NS", f'"{self.namespace}"'),
-                                "Period": period}, *extra.get("more", [])],  # type: ignore[list-item]
+                                "Period": 60}, *more],
             StartTime=datetime.now(UTC) - timedelta(minutes=30), EndTime=datetime.now(UTC) + timedelta(minutes=1),
             ScanBy="TimestampAscending")
         return answer["MetricDataResults"]
@@ -76,7 +77,7 @@ def test_functions_groups_order_and_limit(shop: Shop) -> None:
     assert [result["Label"] for result in bottom] == ["Other Other"]  # the metric without dimensions, 1 a minute
 
     doubled = shop.ask("SELECT SUM(Orders) FROM $NS WHERE Store = 'Lisbon'",
-                       more=[{"Id": "twice", "Expression": "q * 2"}])
+                       more=({"Id": "twice", "Expression": "q * 2"},))
     assert sum(doubled[1]["Values"]) == 2 * sum(doubled[0]["Values"]) == 2 * 10 * MINUTES  # math reads the query
 
 

@@ -244,7 +244,7 @@ def execute(app: App, query_id: str) -> None:
 
 class _Runner:
     """One daemon thread running claimed queries in turn. A query it was running when the process stopped stays
-    RUNNING in the database, and is shown as failed once it is older than any query can run (``shown``)."""
+    RUNNING in the database, and is shown as failed once it is older than any query can run (``_shown``)."""
 
     def __init__(self) -> None:
         self._queue: queue.Queue[tuple[App, str]] = queue.Queue()
