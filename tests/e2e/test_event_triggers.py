@@ -205,7 +205,7 @@ def test_trigger_definitions_and_limits(server) -> None:
     with pytest.raises(ClientError) as without_uri:  # Uri is optional in the model: boto3 lets it out
         profiles.put_integration(DomainName=domain, EventTriggerNames=["t4"])
     assert without_uri.value.response["Error"]["Message"] == (
-        "PutIntegration needs a Uri: profilestack integrates Amazon Connect Outbound Campaigns, named by their ARN.")
+        "PutIntegration needs a Uri: the ARN of a campaign, an Amazon Connect instance or an event integration.")
 
 
 def test_account_integrations_list_a_campaign_across_domains(server) -> None:

@@ -12,6 +12,13 @@ from profilestack.services.next_token import rows_by_name
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
+from profilestack.services.profiles.integration_sources import (
+    EVENT_TYPES,
+    Kind,
+    appflow_refusal,
+    kind_of,
+    unknown_event_types,
+)
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.segments import SEGMENTS
 from profilestack.services.profiles.service import profiles
@@ -125,25 +132,45 @@ def _integration_shape(ctx: CallContext, domain: Row[Any], row: Row[Any]) -> dic
 
 @profiles.operation("PutIntegration")
 def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """A campaign (Uri = its ARN) reached by exactly one event trigger."""
+    """A campaign reached by exactly one event trigger, or a source (a Connect instance, an event integration) that
+    brings in objects of the domain's types. The Uri names which (integration_sources.py)."""
     domain = require_domain(ctx, params["DomainName"])
-    uri = params.get("Uri")  # optional in the model, for the AppFlow integrations profilestack does not offer
+    if params.get("FlowDefinition"):
+        raise appflow_refusal()
+    uri = params.get("Uri")  # optional in the model: AppFlow integrations are named by their flow
     if not uri:
-        raise bad_request("PutIntegration needs a Uri: profilestack integrates Amazon Connect Outbound Campaigns, "
-                          "named by their ARN.")
-    if not uri.startswith(f"arn:aws:connect-campaigns:{ctx.region}:{ctx.account}:campaign/"):
-        raise bad_request(f"Uri {uri} is not supported: profilestack integrates Amazon Connect Outbound Campaigns "
-                          "(arn:aws:connect-campaigns:<region>:<account>:campaign/<id>) of this account and region.")
-    names = params.get("EventTriggerNames") or []
-    if len(names) != 1:
-        raise bad_request("An integration with a campaign takes exactly one EventTriggerNames entry.")
-    trigger = TRIGGERS.require(ctx, domain, names[0])
+        raise bad_request("PutIntegration needs a Uri: the ARN of a campaign, an Amazon Connect instance or an event "
+                          "integration.")
+    definition = {member: params[member] for member in _INTEGRATION_MEMBERS if member in params}
+    kind = kind_of(uri, ctx.region, ctx.account)
+    if kind is Kind.CAMPAIGN:
+        names = params.get("EventTriggerNames") or []
+        if len(names) != 1:
+            raise bad_request("An integration with a campaign takes exactly one EventTriggerNames entry.")
+        definition.setdefault("ObjectTypeName", TRIGGERS.require(ctx, domain, names[0]).object_type)
+    else:
+        _check_source(ctx, domain, uri, kind, params)
     if params.get("RoleArn"):
         require_pass_role(ctx, params["RoleArn"], SERVICE_PRINCIPAL, INTEGRATIONS.arn(domain, uri))
-    definition = {member: params[member] for member in _INTEGRATION_MEMBERS if member in params}
-    definition.setdefault("ObjectTypeName", trigger.object_type)
     definition.setdefault("Scope", "PROFILE")
     return _integration_shape(ctx, domain, INTEGRATIONS.put(ctx, domain, uri, definition, params.get("Tags")))
+
+
+def _check_source(ctx: CallContext, domain: Row[Any], uri: str, kind: Kind, params: dict[str, Any]) -> None:
+    """A source's objects go to existing types of the domain; event triggers send to campaigns only."""
+    if params.get("EventTriggerNames"):
+        raise bad_request(f"EventTriggerNames wire event triggers to a campaign; {uri} is {kind.value}.")
+    mapped = params.get("ObjectTypeNames") or {}
+    if kind is Kind.EVENT_INTEGRATION and (unknown := unknown_event_types(mapped)):
+        raise bad_request(f"ObjectTypeNames has unknown event types {', '.join(unknown)}; the event types are "
+                          f"{', '.join(EVENT_TYPES)}.")
+    object_types = ([params["ObjectTypeName"]] if params.get("ObjectTypeName") else []) + list(mapped.values())
+    if not object_types:
+        raise bad_request(f"An integration with {kind.value} needs an ObjectTypeName or ObjectTypeNames: the object "
+                          "types its data is ingested as.")
+    for name in object_types:
+        if find_type(ctx.db, domain.id, name) is None:
+            raise bad_request(f"Object type {name} does not exist in domain {domain.name}.")
 
 
 @profiles.operation("GetIntegration")

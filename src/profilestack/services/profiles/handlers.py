@@ -30,6 +30,7 @@ from profilestack.services.profiles import (  # noqa: F401
     tagging,
     trigger_runtime,
     upload_jobs,
+    workflows,
 )
 from profilestack.services.profiles.service import profiles
 
