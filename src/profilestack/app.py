@@ -92,7 +92,7 @@ class App:
             return names_with_path(self.database, self.iam_reads, caller, params)
         if service_prefix == "connect-campaigns":  # campaign/${CampaignId} is the "id" parameter
             return lambda variable: params.get("id") if variable.lower() == "campaignid" else None
-        if service_prefix == "cloudtrail":  # trails by their "Name", event data stores by ID, statement or query
+        if service_prefix in ("cloudtrail", "cloudtrail-data"):  # trails by "Name", channels, event data stores
             return lake_resource_names(self.database, params)
         if service_prefix == "profile":  # recommenders/${RecommenderTypeName} is the "RecommenderName" parameter
             return lambda variable: params.get("RecommenderName") if variable.lower() == "recommendertypename" else None

@@ -14,8 +14,8 @@ from tests.e2e.waiting import wait_for
 
 
 class Lake:
-    def __init__(self, server: Server, **settings: object) -> None:
-        self.trail = server.client("cloudtrail")
+    def __init__(self, server: Server, region: str = "us-east-1", **settings: object) -> None:
+        self.trail = server.client("cloudtrail", region=region)
         settings.setdefault("TerminationProtectionEnabled", False)
         self.store = self.trail.create_event_data_store(Name=unique("store"), **settings)
         self.arn = self.store["EventDataStoreArn"]

@@ -27,7 +27,8 @@ from botocore.model import Shape
 
 from tests.conftest import Server, server_on
 
-SERVICES = ("customer-profiles", "iam", "sts", "cloudwatch", "cloudtrail", "connectcampaigns", "connectcampaignsv2")
+SERVICES = ("customer-profiles", "iam", "sts", "cloudwatch", "cloudtrail", "cloudtrail-data", "connectcampaigns",
+            "connectcampaignsv2")
 INPUTS_PER_OPERATION = 2
 INPUTS_ABOUT_REAL_RESOURCES = 4  # per operation of the second pass
 STRINGS = ("", "a", "x" * 300, "x" * 70_000, "é☃\x00\x01\x1f", "../../etc/passwd", "%2F%00", " ", "*", "\\",
@@ -69,8 +70,8 @@ def junk(shape: Shape, rng: random.Random, known: dict[str, list[Any]], depth: i
 
 
 def real_resources(server: Server) -> dict[str, list[Any]]:
-    """A domain with an object type and a profile, a campaign and a user: parameter name → values that name
-    them."""
+    """A domain with an object type and a profile, a campaign, a user and a Lake channel: parameter name → values
+    that name them."""
     profiles = server.client("customer-profiles")
     profiles.create_domain(DomainName="junk", DefaultExpirationDays=5)
     profiles.put_profile_object_type(
@@ -82,7 +83,13 @@ def real_resources(server: Server) -> dict[str, list[Any]]:
     profile = profiles.create_profile(DomainName="junk", EmailAddress="a@example.com")["ProfileId"]
     campaign = server.client("connectcampaignsv2").create_campaign(name="junk", connectInstanceId="i-1")["id"]
     server.client("iam").create_user(UserName="junk")
-    return {"UserName": ["junk"], "DomainName": ["junk"], "ObjectTypeName": ["Order"], "ProfileId": [profile],
+    trail = server.client("cloudtrail")
+    store = trail.create_event_data_store(Name="junk", AdvancedEventSelectors=[{"FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["ActivityAuditLog"]}]}])["EventDataStoreArn"]
+    channel = trail.create_channel(Name="junk", Source="Custom", Destinations=[
+        {"Type": "EVENT_DATA_STORE", "Location": store}])["ChannelArn"]
+    return {"UserName": ["junk"], "channelArn": [channel], "Channel": [channel], "DomainName": ["junk"],
+            "ObjectTypeName": ["Order"], "ProfileId": [profile],
             "MainProfileId": [profile],
             "ProfileIds": [[profile, profile], [profile, "0" * 32]], "id": [campaign], "KeyName": ["_email", "orderId"],
             "Values": [["a@example.com"], [profile]],

@@ -39,6 +39,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("iam", "iam", "iam", "iam.amazonaws.com", "ValidationError", global_region="us-east-1"),
     ServiceSpec("cloudwatch", "monitoring", "cloudwatch", "monitoring.amazonaws.com", "InvalidParameterValue"),
     ServiceSpec("cloudtrail", "cloudtrail", "cloudtrail", "cloudtrail.amazonaws.com", "InvalidParameterException"),
+    ServiceSpec("cloudtrail-data", "cloudtrail-data", "cloudtrail-data", "cloudtrail-data.amazonaws.com",
+                "ValidationException", title="AWS CloudTrail Data Service"),
     ServiceSpec("customer-profiles", "profile", "profile", "profile.amazonaws.com", "BadRequestException",
                 regions=CONNECT_REGIONS, title="Amazon Connect Customer Profiles"),
     ServiceSpec(

@@ -101,6 +101,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
     from profilestack.services.campaigns.campaigns_v1 import dialer
     from profilestack.services.campaigns.handlers import outbound
     from profilestack.services.cloudtrail import (  # noqa: F401  their operations register on ``cloudtrail``
+        channels,
         event_data_stores,
         insights_metrics,
         lake_queries,
@@ -108,6 +109,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
     )
     from profilestack.services.cloudtrail import tagging as cloudtrail_tagging  # noqa: F401
     from profilestack.services.cloudtrail.handlers import cloudtrail
+    from profilestack.services.cloudtrail_data.handlers import cloudtrail_data
     from profilestack.services.cloudwatch import (  # noqa: F401  their operations register on ``cloudwatch``
         alarm_mute_rules,
         alarm_states,
@@ -126,7 +128,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
     from profilestack.services.sts import scoped_credentials, web_identity_tokens  # noqa: F401  on ``sts``
     from profilestack.services.sts.handlers import sts
 
-    return (sts, iam, cloudtrail, profiles, cloudwatch, outbound, dialer)
+    return (sts, iam, cloudtrail, cloudtrail_data, profiles, cloudwatch, outbound, dialer)
 
 
 def all_handlers() -> dict[tuple[str, str], Handler]:

@@ -1,11 +1,11 @@
 """CloudTrail Lake event data stores: created, read, listed, updated, deleted (seven days pending, restorable),
-ingestion started and stopped. A store holds no copy of the events: it is the audit trail seen through it — the
-events since it was made, while it ingested, within its retention, in its region (all of them when multi-Region),
-that its advanced event selectors take (``events_of``)."""
+ingestion started and stopped. A store of AWS's events holds no copy of them: it is the audit trail seen through
+it — the events since it was made, while it ingested, within its retention, in its region (all of them when
+multi-Region), that its advanced event selectors take (``events_of``). A store of applications' events
+(``ActivityAuditLog``) holds what channels sent it (activity_events.py)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -15,18 +15,29 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
+from profilestack.services.cloudtrail import activity_events
 from profilestack.services.cloudtrail.errors import invalid_parameter, invalid_token, refused
 from profilestack.services.cloudtrail.handlers import cloudtrail, cloudtrail_event
-from profilestack.services.cloudtrail.lake_events import OPERATORS, SELECTOR_FIELDS, lake_row, selected
-from profilestack.services.cloudtrail.lake_sql import STORE_ID, first_store
+from profilestack.services.cloudtrail.lake_arns import arn_of, id_of, lake_arn
+from profilestack.services.cloudtrail.lake_events import (
+    ACTIVITY,
+    ACTIVITY_CATEGORY,
+    OPERATORS,
+    SELECTOR_FIELDS,
+    Schema,
+    lake_row,
+    schema_of,
+    selected,
+)
+from profilestack.services.cloudtrail.lake_sql import first_store
 from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores
 from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags
 from profilestack.services.next_token import page_result
 from profilestack.store.resource_tags import remove_tags, set_tags
 
 MOST_STORES = 10  # per account and region, as CloudTrail's quota
+STORE, CHANNEL = "eventdatastore", "channel"  # the kinds of Lake ARNs (lake_arns.py)
 PENDING_DELETION = timedelta(days=7)
-_STORE_ARN = re.compile(rf"^arn:aws:cloudtrail:([a-z0-9-]+):([0-9]{{12}}):eventdatastore/({STORE_ID})\Z")
 _DEFAULT_SELECTORS = [{"Name": "Default management events",
                        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}]
 _RETENTION = {"EXTENDABLE_RETENTION_PRICING": (366, 3653), "FIXED_RETENTION_PRICING": (2557, 2557)}
@@ -35,22 +46,11 @@ _SETTINGS = ("AdvancedEventSelectors", "MultiRegionEnabled", "OrganizationEnable
 _stores = cloudtrail_event_data_stores.c
 
 
-def store_arn(region: str, account: str, store_id: str) -> str:
-    return f"arn:aws:cloudtrail:{region}:{account}:eventdatastore/{store_id}"
-
-
-def store_id_of(name: str) -> str:
-    """The ID a store is named by, from its ARN or the ID itself."""
-    found = _STORE_ARN.match(name)
-    return found.group(3) if found else name
-
-
 def require_store(ctx: CallContext, name: str, active: bool = False) -> Row[Any]:
     """The caller's store in this region named by ARN or ID; with ``active``, not pending deletion."""
-    found = _STORE_ARN.match(name)
-    if found is None and not re.fullmatch(STORE_ID, name):
+    arn = arn_of(STORE, name, ctx.region, ctx.account)
+    if arn is None:
         raise refused("EventDataStoreARNInvalidException", f"{name} is not an event data store ARN or ID.")
-    arn = name if found else store_arn(ctx.region, ctx.account, name)
     row = ctx.db.execute(select(cloudtrail_event_data_stores).where(
         _stores.arn == arn, _stores.account_id == ctx.account, _stores.region == ctx.region)).first()
     if row is None or _expired(row, ctx.now()):
@@ -58,6 +58,11 @@ def require_store(ctx: CallContext, name: str, active: bool = False) -> Row[Any]
     if active and row.status == "PENDING_DELETION":
         raise refused("InactiveEventDataStoreException", f"The event data store {name} is pending deletion.")
     return row
+
+
+def store_schema(store: Row[Any]) -> Schema:
+    """Which events the store holds, and so its columns: AWS's calls, or applications' (``ActivityAuditLog``)."""
+    return schema_of(store.settings["AdvancedEventSelectors"])
 
 
 def _expired(row: Row[Any], now: datetime) -> bool:
@@ -91,6 +96,8 @@ def _checked(settings: dict[str, Any]) -> dict[str, Any]:
         raise refused("InvalidParameterException", f"RetentionPeriod {retention} is not valid for {billing}: "
                      f"7 to {most} days.")
     selectors = settings.get("AdvancedEventSelectors") or _DEFAULT_SELECTORS
+    if schema_of(selectors) is ACTIVITY:
+        _check_activity_selectors(selectors)
     for selector in selectors:
         fields = [field["Field"].lower() for field in selector["FieldSelectors"]]
         if "eventcategory" not in fields:
@@ -111,6 +118,17 @@ def _checked(settings: dict[str, Any]) -> dict[str, Any]:
             "KmsKeyId": settings.get("KmsKeyId"), "BillingMode": billing,
             "InsightSelectors": settings.get("InsightSelectors"),  # PutInsightSelectors' (below)
             "InsightsDestination": settings.get("InsightsDestination")}
+
+
+def _check_activity_selectors(selectors: list[dict[str, Any]]) -> None:
+    """A store of events from outside AWS takes them alone, selected by their category alone."""
+    for selector in selectors:
+        for field in selector["FieldSelectors"]:
+            if field["Field"].lower() != "eventcategory" or set(field) - {"Field", "Equals"} \
+                    or field.get("Equals") != [ACTIVITY_CATEGORY]:
+                raise refused("InvalidEventSelectorsException",
+                              f"An event data store of events from outside AWS selects them by eventCategory Equals "
+                              f"{ACTIVITY_CATEGORY} alone.")
 
 
 def _name_free(ctx: CallContext, name: str, arn: str | None = None) -> None:
@@ -134,7 +152,7 @@ def create_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[st
     _name_free(ctx, params["Name"])
     _room_for_one(ctx)
     now = ctx.now()
-    arn = store_arn(ctx.region, ctx.account, str(uuid.uuid4()))
+    arn = lake_arn(STORE, ctx.region, ctx.account, str(uuid.uuid4()))
     ingesting = params.get("StartIngestion", True)
     ctx.db.execute(insert(cloudtrail_event_data_stores).values(
         arn=arn, account_id=ctx.account, region=ctx.region, name=params["Name"],
@@ -173,6 +191,9 @@ def update_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[st
     if "RetentionPeriod" not in params and "BillingMode" in params:
         changed["RetentionPeriod"] = None  # the new billing mode's default
     settings = _checked(changed)
+    if schema_of(settings["AdvancedEventSelectors"]) is not store_schema(row):
+        raise refused("InvalidEventSelectorsException", "An event data store's events cannot change between AWS "
+                      f"events and events from outside AWS ({ACTIVITY_CATEGORY}): make another store.")
     name = params.get("Name", row.name)
     _name_free(ctx, name, row.arn)
     _set(ctx, row.arn, name=name, settings=settings, updated_at=ctx.now())
@@ -232,6 +253,8 @@ def put_store_insight_selectors(ctx: CallContext, name: str, destination: str | 
     """Insights on a store's management events, logged to another store (``InsightsDestination``) that takes
     Insights events; an empty list turns them off."""
     store = require_store(ctx, name, active=True)
+    if selectors and store_schema(store) is ACTIVITY:
+        raise invalid_parameter("Insights are not supported on event data stores of events from outside AWS.")
     if any("Data" in (selector.get("EventCategories") or []) for selector in selectors):
         raise invalid_parameter("Insights on data events are not supported on event data stores.")
     target = None
@@ -283,10 +306,15 @@ def _stopped(ingestion: list[list[str | None]], now: datetime) -> list[list[str 
 
 
 def forget_expired(db: Connection, now: datetime) -> None:
-    """Stores seven days past their deletion go, with their tags."""
+    """Stores seven days past their deletion go, with their tags and the events sent to them; events sent to a
+    store go once past its retention."""
     for arn in db.execute(select(_stores.arn).where(_stores.deleted_at <= now - PENDING_DELETION)).scalars().all():
         remove_tags(db, arn)
+        activity_events.forget(db, arn)
         db.execute(delete(cloudtrail_event_data_stores).where(_stores.arn == arn))
+    for store in db.execute(select(cloudtrail_event_data_stores)):
+        if store_schema(store) is ACTIVITY:
+            activity_events.drop_past_retention(db, store.arn, store.settings["RetentionPeriod"], now)
 
 
 def events_of(db: Connection, store: Row[Any], now: datetime, since: datetime | None, until: datetime | None,
@@ -294,6 +322,10 @@ def events_of(db: Connection, store: Row[Any], now: datetime, since: datetime | 
     """The store's events as Lake rows, oldest first, between ``since`` and ``until`` when given; ``count`` is
     told of each event read from the trail, taken or not (a query's events scanned)."""
     settings = store.settings
+    if store_schema(store) is ACTIVITY:  # the events sent to it, kept as they came
+        kept_since = now - timedelta(days=settings["RetentionPeriod"])
+        yield from activity_events.rows_of(db, store.arn, max(kept_since, since or kept_since), until, count)
+        return
     start = max(store.created_at, now - timedelta(days=settings["RetentionPeriod"]), since or store.created_at)
     end = min(now, until) if until else now
     intervals = [(datetime.fromisoformat(begun), datetime.fromisoformat(ended) if ended else None)
@@ -314,17 +346,25 @@ def events_of(db: Connection, store: Row[Any], now: datetime, since: datetime | 
 
 def resource_names(db_read: Callable[[Any], Any], params: dict[str, Any]) -> Callable[[str], str | None]:
     """How a CloudTrail request names what it acts on: ``trail/${TrailName}`` is its ``Name``;
-    ``eventdatastore/${EventDataStoreId}`` its ``EventDataStore``, the first store its ``QueryStatement`` reads, or
-    the first store of the query its ``QueryId`` names."""
+    ``channel/${ChannelId}`` its ``Channel`` (``channelArn`` in PutAuditEvents); ``eventdatastore/${EventDataStoreId}``
+    its ``EventDataStore``, a channel's first destination, the first store its ``QueryStatement`` reads, or the
+    first store of the query its ``QueryId`` names."""
 
     def resolve(variable: str) -> str | None:
         variable = variable.lower()
         if variable == "trailname":
             return params.get("Name")
+        if variable == "channelid":
+            channel = params.get("Channel") or params.get("channelArn")  # PutAuditEvents' (cloudtrail-data)
+            return id_of(CHANNEL, channel) if isinstance(channel, str) else None
         if variable != "eventdatastoreid":
             return None
         if isinstance(params.get("EventDataStore"), str):
-            return store_id_of(params["EventDataStore"])
+            return id_of(STORE, params["EventDataStore"])
+        destinations = params.get("Destinations")
+        if isinstance(destinations, list) and destinations and isinstance(destinations[0], dict) \
+                and isinstance(destinations[0].get("Location"), str):  # a channel's first
+            return id_of(STORE, destinations[0]["Location"])
         if isinstance(params.get("QueryStatement"), str):
             return first_store(params["QueryStatement"])
         if isinstance(params.get("QueryId"), str):

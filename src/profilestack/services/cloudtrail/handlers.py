@@ -31,6 +31,8 @@ RETENTION_TASK = "cloudtrail.retention"
 _WINDOW = 2_000
 _SCAN_LIMIT = 10_000
 _CLOCK_MARGIN = timedelta(minutes=1)
+# Where every call is a data event (on a resource, not of the account's configuration): LookupEvents leaves them out
+DATA_EVENT_SOURCES = ("cloudtrail-data.amazonaws.com",)
 _COLUMN_FILTERS = {
     "EventId": audit_events.c.event_id,
     "EventName": audit_events.c.event_name,
@@ -71,7 +73,8 @@ def lookup_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
     # The account and time terms would lead SQLite's planner to their indexes, to read a whole range of the trail
     # and sort it: a window of sequence numbers (below) is far narrower.
-    conditions = [_unindexed(ctx.db, audit_events.c.account_id) == ctx.account, audit_events.c.region == ctx.region]
+    conditions = [_unindexed(ctx.db, audit_events.c.account_id) == ctx.account, audit_events.c.region == ctx.region,
+                  audit_events.c.event_source.not_in(DATA_EVENT_SOURCES)]
     event_time = _unindexed(ctx.db, audit_events.c.event_time)
     if start:
         conditions.append(event_time >= start)
@@ -207,9 +210,11 @@ def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
                        "accountId": owning_account(item["ResourceName"]) or row.account_id}  # AWS's: the recipient
                       for item in row.resources or []],
         "eventType": "AwsApiCall",
-        "managementEvent": True,
+        "managementEvent": row.event_source not in DATA_EVENT_SOURCES,
         "recipientAccountId": row.account_id,
     }
+    if not record["managementEvent"]:
+        record["eventCategory"] = "Data"
     if row.shared_event_id:
         record["sharedEventID"] = row.shared_event_id
     if row.tls_details:

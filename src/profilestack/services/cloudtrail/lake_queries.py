@@ -25,8 +25,10 @@ from profilestack.services.cloudtrail.event_data_stores import (
     forget_expired,
     require_store,
     resource_names,
+    store_schema,
 )
 from profilestack.services.cloudtrail.handlers import cloudtrail
+from profilestack.services.cloudtrail.lake_events import Schema
 from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores, cloudtrail_queries
 from profilestack.services.next_token import next_token, page_result, read_token
 from profilestack.store.database import Database
@@ -62,11 +64,17 @@ def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("EventDataStoreOwnerAccountId") not in (None, ctx.account):
         raise refused("InvalidParameterException", "profilestack has no Organizations: a query reads the caller's "
                      "own event data stores.")
+    named: dict[str, Row[Any]] = {}
+
+    def schema(store_id: str) -> Schema:
+        named[store_id] = require_store(ctx, store_id, active=True)
+        return store_schema(named[store_id])
+
     try:
-        statement = prepare(params["QueryStatement"])
+        statement = prepare(params["QueryStatement"], schema)
     except StatementError as exc:
         raise refused("InvalidQueryStatementException", str(exc)) from exc
-    stores = [require_store(ctx, store_id, active=True) for store_id in statement.store_ids]
+    stores = [named[store_id] for store_id in statement.store_ids]
     for store in stores:  # the gateway authorized the first store the statement names; each is checked here
         ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "cloudtrail:StartQuery", [store.arn],
                                                           ctx.region, params, ctx.source_ip, ctx.secure))
@@ -221,11 +229,12 @@ def execute(app: App, query_id: str) -> None:
     try:
         with app.database.transaction(write=False) as db:
             row = db.execute(select(cloudtrail_queries).where(_queries.id == query_id)).one()
-            statement = prepare(row.statement)
             stores = {store.arn: store for store in db.execute(select(cloudtrail_event_data_stores).where(
                 cloudtrail_event_data_stores.c.arn.in_(row.store_arns)))}
             if len(stores) != len(row.store_arns):
                 raise QueryFailed("An event data store the query reads was deleted before it ran.")
+            by_id = {arn.rsplit("/", 1)[1]: stores[arn] for arn in row.store_arns}
+            statement = prepare(row.statement, lambda store_id: store_schema(by_id[store_id]))
             # the events stream from the trail into the query's own database, never all held here at once
             answer = run(statement, [tally.held(events_of(db, stores[arn], now, statement.since, statement.until,
                                                           tally.looked_at)) for arn in row.store_arns],

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from profilestack.services.cloudtrail.lake_events import BOOLEANS, COLUMNS, MAPS, STRUCTS, TOP_LEVEL, lake_time
+from profilestack.services.cloudtrail.lake_events import BOOLEANS, MANAGEMENT, MAPS, STRUCTS, Schema, lake_time
 
 STORE_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # an event data store's, ending its ARN
 # a store named after FROM or JOIN, bare or quoted
@@ -47,6 +47,7 @@ class QueryTimedOut(RuntimeError):
 class Statement:
     store_ids: list[str]  # in the order the statement names them; table lake_<n> is store_ids[n]
     sql: str
+    schemas: tuple[Schema, ...]  # each store's, in the same order
     since: datetime | None = None  # what the statement's eventTime conditions leave out, when they are plain
     until: datetime | None = None
 
@@ -57,7 +58,8 @@ def first_store(text: str) -> str | None:
     return found.group(4).lower() if found else None
 
 
-def prepare(text: str) -> Statement:
+def prepare(text: str, schema_of: Callable[[str], Schema] = lambda store_id: MANAGEMENT) -> Statement:
+    """The statement, its stores' tables laid out in the schema ``schema_of`` tells for each store's ID."""
     import sqlglot  # its import takes a quarter of a second: on the first query, not at start-up
     from sqlglot import exp
 
@@ -97,11 +99,12 @@ def prepare(text: str) -> Statement:
         # a new node's own parts are read the same way (transform does not visit what it was given back)
         return changed.transform(lambda part: part if part is changed else rewrite(part))
 
-    _expand_stars(tree, tables, exp)
+    schemas = tuple(schema_of(store) for store in ids)
+    _expand_stars(tree, {_TABLE.format(index): schema for index, schema in enumerate(schemas)}, exp)
     _name_outputs(tree, exp)  # before the rewriting: a struct member is named as the statement spells it
     tree = tree.transform(rewrite)
     since, until = _time_bounds(tree, exp)
-    return Statement(ids, tree.sql(dialect="sqlite"), since, until)
+    return Statement(ids, tree.sql(dialect="sqlite"), schemas, since, until)
 
 
 def _first_line(exc: Exception) -> str:
@@ -190,8 +193,8 @@ def _shifted(node: Any, exp: Any) -> Any:
                                                          exp.Literal.string((unit.name if unit else "day").lower())])
 
 
-def _expand_stars(tree: Any, tables: set[str], exp: Any) -> None:
-    """``SELECT *`` over an event data store: the schema's top-level columns, not the laid-out struct members."""
+def _expand_stars(tree: Any, tables: dict[str, Schema], exp: Any) -> None:
+    """``SELECT *`` over an event data store: its schema's top-level columns, not the laid-out struct members."""
     for select in tree.find_all(exp.Select):
         source = select.args.get("from_") or select.args.get("from")
         table = source.this if source is not None else None
@@ -200,7 +203,8 @@ def _expand_stars(tree: Any, tables: set[str], exp: Any) -> None:
         if any(isinstance(item, exp.Star) for item in select.expressions):
             expanded = []
             for item in select.expressions:
-                expanded += [exp.column(name) for name in TOP_LEVEL] if isinstance(item, exp.Star) else [item]
+                expanded += ([exp.column(name) for name in tables[table.name.lower()].top_level]
+                             if isinstance(item, exp.Star) else [item])
             select.set("expressions", expanded)
 
 
@@ -290,13 +294,13 @@ class Answer:
 
 
 def run(statement: Statement, tables: list[Iterable[tuple[Any, ...]]], now: datetime, seconds: float) -> Answer:
-    """The statement's answer over ``tables`` (the events of each store it names, rows of COLUMNS), every value
-    as text. QueryFailed or QueryTimedOut when it does not finish."""
+    """The statement's answer over ``tables`` (the events of each store it names, rows of its schema's columns),
+    every value as text. QueryFailed or QueryTimedOut when it does not finish."""
     database = sqlite3.connect(":memory:")
     try:
-        laid_out = ", ".join(f'"{name.lower()}"' for name in COLUMNS)
-        slots = ", ".join("?" for _ in COLUMNS)
-        for index, rows in enumerate(tables):
+        for index, (schema, rows) in enumerate(zip(statement.schemas, tables, strict=True)):
+            laid_out = ", ".join(f'"{name.lower()}"' for name in schema.columns)
+            slots = ", ".join("?" for _ in schema.columns)
             database.execute(f"CREATE TABLE {_TABLE.format(index)} ({laid_out})")
             database.executemany(f"INSERT INTO {_TABLE.format(index)} VALUES ({slots})", rows)
         _register(database, now)

@@ -1,7 +1,7 @@
-"""CloudTrail trails (trails.py) and Lake's event data stores and queries. The events themselves are the audit
-trail's (audit/table.py)."""
+"""CloudTrail trails (trails.py) and Lake's event data stores, channels and queries. AWS's events are the audit
+trail's (audit/table.py); applications' events, sent through channels, are kept here."""
 
-from sqlalchemy import JSON, Boolean, Column, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
 from profilestack.store.metadata import metadata
 from profilestack.store.types import UtcDateTime
@@ -56,4 +56,28 @@ cloudtrail_queries = Table(
     Column("columns", JSON),
     Column("rows", JSON),  # the answer, every value as text
     Index("ix_cloudtrail_queries_account", "account_id", "region", "created_at"),
+)
+
+# Lake integrations (channels.py, activity_events.py): a channel takes applications' events (PutAuditEvents) into
+# its destination stores, each of which keeps its own copy
+cloudtrail_channels = Table(
+    "cloudtrail_channels", metadata,
+    Column("arn", String(256), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("source", String(256), nullable=False),
+    Column("destinations", JSON, nullable=False),  # [{"Type": "EVENT_DATA_STORE", "Location": store ARN}, ...]
+    Column("ingestion_status", JSON, nullable=False),  # GetChannel's IngestionStatus
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("account_id", "region", "name", name="uq_cloudtrail_channels_name"),
+)
+
+cloudtrail_activity_events = Table(
+    "cloudtrail_activity_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("store_arn", String(256), nullable=False),
+    Column("event_time", UtcDateTime, nullable=False),  # the event's own eventTime
+    Column("record", JSON, nullable=False),  # the event as Lake shows it: CloudTrail's fields and its eventData
+    Index("ix_cloudtrail_activity_events_store", "store_arn", "event_time"),
 )

@@ -1,4 +1,4 @@
-"""CloudTrail's tags (AddTags, RemoveTags, ListTags) on trails and event data stores."""
+"""CloudTrail's tags (AddTags, RemoveTags, ListTags) on trails, event data stores and channels."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudtrail.errors import refused
 from profilestack.services.cloudtrail.handlers import cloudtrail
-from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores, cloudtrail_trails
+from profilestack.services.cloudtrail.tables import cloudtrail_channels, cloudtrail_event_data_stores, cloudtrail_trails
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
-_TAGGED = re.compile(r"^arn:aws:cloudtrail:[^:]+:[0-9]{12}:(trail|eventdatastore)/.+\Z")
+_TABLES = {"trail": cloudtrail_trails, "eventdatastore": cloudtrail_event_data_stores, "channel": cloudtrail_channels}
+_TAGGED = re.compile(r"^arn:aws:cloudtrail:[^:]+:[0-9]{12}:(trail|eventdatastore|channel)/.+\Z")
 
 
 def tags_given(items: list[dict[str, Any]]) -> dict[str, str]:
@@ -26,12 +27,12 @@ def too_many_tags(message: str) -> AwsError:
 
 
 def _tagged(ctx: CallContext, resource_id: str) -> str:
-    """The ARN of the trail or event data store named, which must be the caller's."""
+    """The ARN of the trail, event data store or channel named, which must be the caller's."""
     found = _TAGGED.match(resource_id)
     if found is None:
-        raise refused("CloudTrailARNInvalidException", f"{resource_id} is not the ARN of a trail or an event data "
-                      "store: profilestack tags those.")
-    table = cloudtrail_trails if found.group(1) == "trail" else cloudtrail_event_data_stores
+        raise refused("CloudTrailARNInvalidException", f"{resource_id} is not the ARN of a trail, an event data "
+                      "store or a channel: profilestack tags those.")
+    table = _TABLES[found.group(1)]
     if ctx.db.execute(select(table.c.arn).where(table.c.arn == resource_id,
                                                 table.c.account_id == ctx.account)).first() is None:
         raise refused("ResourceNotFoundException", f"Resource {resource_id} not found.")
