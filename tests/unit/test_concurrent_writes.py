@@ -13,6 +13,8 @@ from sqlalchemy import Connection, Row, delete, func, insert, select
 
 from profilestack.gateway.errors import AwsError
 from profilestack.runtime import Ids, SystemClock
+from profilestack.services.cloudtrail.event_data_stores import MOST_STORES, create_event_data_store
+from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores
 from profilestack.services.cloudwatch.handlers import put_metric_data
 from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.cloudwatch.tables import cloudwatch_metrics
@@ -247,3 +249,33 @@ def test_a_profile_written_while_its_domain_is_deleted_writes_nothing(database: 
 
     _refused_for_the_deleted_domain(_while_the_domain_is_deleted(database, domain, call))
     assert _left_in(database, domain) == before  # what the purge will remove, and nothing more
+
+
+def test_two_stores_made_for_the_last_place_of_a_region_are_not_both_made(database: Database) -> None:
+    def make(connection: Connection, name: str) -> None:
+        create_event_data_store(SimpleNamespace(db=connection, account="000000000000", region="us-east-1",
+                                                now=lambda: NOW), {"Name": name})
+
+    with database.transaction() as connection:
+        for index in range(MOST_STORES - 1):
+            make(connection, f"store-{index}")
+    refusals: list[str] = []
+
+    def second() -> None:
+        try:
+            with database.transaction() as connection:
+                make(connection, "second")
+        except AwsError as error:
+            refusals.append(error.code)
+
+    with database.transaction() as connection:
+        make(connection, "first")  # the region's last place, not yet committed
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive()  # it waits to count until this call commits
+    racer.join(timeout=10)
+    assert refusals == ["EventDataStoreMaxLimitExceededException"]
+    with database.transaction(write=False) as connection:
+        assert connection.execute(select(func.count()).select_from(cloudtrail_event_data_stores)).scalar() == (
+            MOST_STORES)

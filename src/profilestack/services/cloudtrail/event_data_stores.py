@@ -33,6 +33,7 @@ from profilestack.services.cloudtrail.lake_sql import first_store
 from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores
 from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags
 from profilestack.services.next_token import page_result
+from profilestack.store.locks import lock_for_transaction
 from profilestack.store.resource_tags import remove_tags, set_tags
 
 MOST_STORES = 10  # per account and region, as CloudTrail's quota
@@ -138,7 +139,14 @@ def _name_free(ctx: CallContext, name: str, arn: str | None = None) -> None:
         raise refused("EventDataStoreAlreadyExistsException", f"An event data store named {name} already exists.")
 
 
+def lake_quota_lock(ctx: CallContext) -> None:
+    """Held until the call commits, so that two calls counting the region's stores or queries against a quota
+    cannot both find room for the last one (on PostgreSQL; SQLite has one writer at a time)."""
+    lock_for_transaction(ctx.db, f"cloudtrail-lake:{ctx.account}:{ctx.region}")
+
+
 def _room_for_one(ctx: CallContext) -> None:
+    lake_quota_lock(ctx)
     count = ctx.db.execute(select(func.count()).select_from(cloudtrail_event_data_stores).where(
         _stores.account_id == ctx.account, _stores.region == ctx.region)).scalar()
     if count >= MOST_STORES:

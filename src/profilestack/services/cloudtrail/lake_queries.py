@@ -23,6 +23,7 @@ from profilestack.services.cloudtrail.errors import invalid_token, refused
 from profilestack.services.cloudtrail.event_data_stores import (
     events_of,
     forget_expired,
+    lake_quota_lock,
     require_store,
     resource_names,
     store_schema,
@@ -78,6 +79,7 @@ def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     for store in stores:  # the gateway authorized the first store the statement names; each is checked here
         ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "cloudtrail:StartQuery", [store.arn],
                                                           ctx.region, params, ctx.source_ip, ctx.secure))
+    lake_quota_lock(ctx)
     running = ctx.db.execute(select(func.count()).select_from(cloudtrail_queries).where(
         _queries.account_id == ctx.account, _queries.region == ctx.region, _queries.status.in_(_ACTIVE),
         _queries.created_at > ctx.now() - _LOST_AFTER)).scalar()
