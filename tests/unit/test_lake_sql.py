@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from profilestack.services.cloudtrail.lake_events import lake_row, selected
+from profilestack.services.cloudtrail.activity_events import lake_record
+from profilestack.services.cloudtrail.lake_events import ACTIVITY, activity_row, lake_row, selected
 from profilestack.services.cloudtrail.lake_sql import (
     QueryFailed,
     QueryTimedOut,
@@ -80,6 +81,24 @@ def test_plain_event_time_conditions_bound_what_is_read() -> None:
         assert (prepare(unbounded).since, prepare(unbounded).until) == (None, None), unbounded
 
 
+def test_a_store_of_applications_events_has_their_columns() -> None:
+    data = {"version": "1", "userIdentity": {"type": "Agent", "principalId": "agent-7", "details": {"queue": "q1"}},
+            "eventSource": "desk", "eventName": "ViewProfile", "eventTime": "2026-12-06T11:00:00Z", "UID": "u-1",
+            "recipientAccountId": "000000000000", "requestParameters": {"orderId": "o-1", "lines": [1]}}
+    row = activity_row(lake_record(data, "e-1", "arn:aws:cloudtrail:us-east-1:000000000000:channel/c", "us-east-1",
+                                   NOW))
+    statement = prepare(f"SELECT e.eventData.userIdentity.details['queue'] AS queue, eventData.requestParameters"
+                        f"['lines'] AS lines, metadata.ingestionTime, eventTime FROM {STORE} e", lambda _: ACTIVITY)
+    answer = run(statement, [[row]], NOW, 5)
+    assert dict(zip(answer.columns, answer.rows[0], strict=True)) == {
+        "queue": "q1", "lines": "[1]", "ingestionTime": "2026-12-06 12:30:00.000",
+        "eventTime": "2026-12-06 11:00:00.000"}
+    (everything,) = run(prepare(f"SELECT * FROM {STORE}", lambda _: ACTIVITY), [[row]], NOW, 5).rows
+    assert len(everything) == len(ACTIVITY.top_level) and "ActivityAuditLog" in everything
+    with pytest.raises(StatementError, match=r"eventData\.UID is not a member"):  # a management store's columns
+        prepare(f"SELECT eventData.UID FROM {STORE}")
+
+
 def test_two_stores_are_two_tables() -> None:
     assert prepare(f"SELECT 1 FROM {STORE} JOIN {OTHER.upper()} ON true").store_ids == [STORE, OTHER]
     assert _answer("SELECT count(*) AS n FROM $EDS a JOIN $OTHER b ON a.eventID = b.eventID",
@@ -94,6 +113,10 @@ def test_two_stores_are_two_tables() -> None:
     (f"SELECT * FROM {STORE} JOIN sqlite_master ON true", "sqlite_master is not an event data store"),
     (f"SELECT * FROM {STORE} JOIN main.lake_0 ON true", "is not an event data store"),
     (f"SELECT eventName FROM {STORE} WHERE (", "is not valid SQL"),
+    # SQLite would answer a column it does not have, quoted, as a string: a member the schema lacks is refused
+    (f"SELECT userIdentity.onBehalfOf FROM {STORE}", "userIdentity.onBehalfOf is not a member of the event data "
+                                                     "store's schema"),
+    (f"SELECT e.eventData.eventName FROM {STORE} e", "eventData.eventName is not a member"),  # another schema's
 ])
 def test_what_is_not_one_select_over_stores_is_refused(statement: str, message: str) -> None:
     with pytest.raises(StatementError, match=message):

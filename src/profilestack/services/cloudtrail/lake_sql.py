@@ -92,14 +92,16 @@ def prepare(text: str, schema_of: Callable[[str], Schema] = lambda store_id: MAN
         raise StatementError(f"{node.key.upper()} is not a query: write one SELECT statement.")
     aliases = {alias.name.lower() for alias in tree.find_all(exp.TableAlias) if alias.name} | tables
 
+    schemas = tuple(schema_of(store) for store in ids)
+    members = {name for schema in schemas for name in schema.nested}
+
     def rewrite(node: Any) -> Any:
-        changed = _rewritten(node, aliases, exp)
+        changed = _rewritten(node, aliases, members, exp)
         if changed is node:
             return node
         # a new node's own parts are read the same way (transform does not visit what it was given back)
         return changed.transform(lambda part: part if part is changed else rewrite(part))
 
-    schemas = tuple(schema_of(store) for store in ids)
     _expand_stars(tree, {_TABLE.format(index): schema for index, schema in enumerate(schemas)}, exp)
     _name_outputs(tree, exp)  # before the rewriting: a struct member is named as the statement spells it
     tree = tree.transform(rewrite)
@@ -111,8 +113,9 @@ def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0][:300]
 
 
-def _rewritten(node: Any, aliases: set[str], exp: Any) -> Any:
-    """One node of the tree as SQLite over the laid-out columns should read it."""
+def _rewritten(node: Any, aliases: set[str], members: set[str], exp: Any) -> Any:
+    """One node of the tree as SQLite over the laid-out columns (``members``: the struct members') should read
+    it."""
     if isinstance(node, exp.Column | exp.Dot):
         parts = _parts(node, exp)
         if parts is None:
@@ -121,6 +124,8 @@ def _rewritten(node: Any, aliases: set[str], exp: Any) -> Any:
         path = parts[1:] if qualifier else parts
         if len(path) > 1 and path[0].lower() in STRUCTS:
             flat = ".".join(part.lower() for part in path)
+            if flat not in members:  # SQLite would read an unknown quoted name as a string: refused here
+                raise StatementError(f"{'.'.join(path)} is not a member of the event data store's schema.")
             return exp.Column(this=exp.to_identifier(flat, quoted=True),
                               table=exp.to_identifier(qualifier) if qualifier else None)
         return node
