@@ -150,6 +150,14 @@ def test_sending_events_is_a_data_event_of_cloudtrail(server: Server) -> None:
     history = lake.trail.lookup_events(LookupAttributes=[{"AttributeKey": "EventName",
                                                           "AttributeValue": "PutAuditEvents"}])
     assert history["Events"] == []  # the event history holds management events
+    trail = unique("insights")  # Insights on management events count management events only
+    lake.trail.create_trail(Name=trail, S3BucketName="audit-logs")
+    lake.trail.put_insight_selectors(TrailName=trail, InsightSelectors=[{"InsightType": "ApiCallRateInsight"}])
+    rates = lake.trail.list_insights_metric_data(EventSource="cloudtrail-data.amazonaws.com",
+                                                 EventName="PutAuditEvents", InsightType="ApiCallRateInsight",
+                                                 Period=60, DataType="NonZeroData")
+    assert rates["Values"] == []
+    lake.trail.delete_trail(Name=trail)
 
 
 def test_a_request_names_a_channel_of_its_own_account_and_events_once(server: Server) -> None:

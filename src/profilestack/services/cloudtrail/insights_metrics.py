@@ -3,8 +3,8 @@
 ``ApiCallRateInsight`` counts an event's write calls, ``ApiErrorRateInsight`` its calls that failed with one error
 code, per period of 60, 300 or 3600 seconds (periods aligned on the epoch), in the caller's account and region.
 Management events are counted once a trail the region shows, or one of its event data stores, has Insights of that
-type on them; a trail named by ``TrailName`` has data-event Insights, and profilestack records no data events: its
-series are empty.
+type on them; a trail named by ``TrailName`` has data-event Insights, and the only data events recorded here are
+the CloudTrail Data Service's (``PutAuditEvents``), which no trail's data-event selectors name: its series are empty.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
 from profilestack.services.cloudtrail.errors import invalid_parameter
 from profilestack.services.cloudtrail.event_data_stores import stores_with_insights
-from profilestack.services.cloudtrail.handlers import cloudtrail, history_start
+from profilestack.services.cloudtrail.handlers import DATA_EVENT_SOURCES, cloudtrail, history_start
 from profilestack.services.cloudtrail.trails import require_trail, visible_trails
 from profilestack.services.next_token import position_token, read_position, sequence_place
 
@@ -95,6 +95,7 @@ def _counts(ctx: CallContext, params: dict[str, Any], start: datetime, end: date
     query = (select(bucket, func.count()).where(
         events.account_id == ctx.account, events.event_name == params["EventName"],
         events.region == ctx.region, events.event_source == params["EventSource"],
+        events.event_source.not_in(DATA_EVENT_SOURCES),  # management events only
         events.event_time >= start, events.event_time < end).group_by(bucket))
     if params["InsightType"] == "ApiCallRateInsight":
         query = query.where(events.read_only.is_(False))
