@@ -3,6 +3,8 @@ tags), honest that nothing is delivered."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tests.conftest import Server
 from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
@@ -104,3 +106,22 @@ def test_trails_are_authorized_on_their_arn(server: Server) -> None:
     assert code == "AccessDeniedException" and f"trail/{other}" in message
     for name in (mine, other):
         trails.delete_trail(Name=name)
+
+
+def test_an_account_alone_has_no_digest_keys_insights_events_or_delegated_administrators(server: Server) -> None:
+    trails = server.client("cloudtrail")
+    name = unique("audit")
+    arn = trails.create_trail(Name=name, S3BucketName="audit-logs", EnableLogFileValidation=True)["TrailARN"]
+    trails.start_logging(Name=name)
+    assert trails.list_public_keys()["PublicKeyList"] == []  # no digest file is delivered, so none is signed
+    assert refused(trails.list_public_keys, StartTime=datetime(2026, 2, 1, tzinfo=UTC),
+                   EndTime=datetime(2026, 1, 1, tzinfo=UTC))[0] == "InvalidTimeRangeException"
+    assert trails.list_insights_data(InsightSource=arn, DataType="InsightsEvents",
+                                     Dimensions={"EventName": "GetRole"})["Events"] == []
+    assert refused(trails.list_insights_data, InsightSource=arn.replace(name, unique("none")),
+                   DataType="InsightsEvents")[0] == "TrailNotFoundException"
+    for call, params in ((trails.register_organization_delegated_admin, {"MemberAccountId": "111122223333"}),
+                         (trails.deregister_organization_delegated_admin, {"DelegatedAdminAccountId": "111122223333"})):
+        code, message = refused(call, **params)
+        assert (code, "not part of an organization" in message) == ("OrganizationsNotInUseException", True)
+    trails.delete_trail(Name=name)

@@ -105,6 +105,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
         event_data_stores,
         insights_metrics,
         lake_queries,
+        organizations,
         trails,
     )
     from profilestack.services.cloudtrail import tagging as cloudtrail_tagging  # noqa: F401

@@ -15,3 +15,9 @@ def invalid_parameter(message: str) -> AwsError:
 
 def invalid_token(message: str) -> AwsError:
     return refused("InvalidNextTokenException", message)
+
+
+def in_no_organization() -> AwsError:
+    """What an organization's feature answers: every account here stands alone (there is no AWS Organizations)."""
+    return refused("OrganizationsNotInUseException",
+                   "This account is not part of an organization: profilestack has no AWS Organizations.")

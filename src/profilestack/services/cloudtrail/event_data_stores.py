@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
 from profilestack.services.cloudtrail import activity_events
-from profilestack.services.cloudtrail.errors import invalid_parameter, invalid_token, refused
+from profilestack.services.cloudtrail.errors import in_no_organization, invalid_parameter, invalid_token, refused
 from profilestack.services.cloudtrail.handlers import cloudtrail, cloudtrail_event
 from profilestack.services.cloudtrail.lake_arns import arn_of, id_of, lake_arn
 from profilestack.services.cloudtrail.lake_events import (
@@ -88,8 +88,7 @@ def _shape(row: Row[Any], listed: bool = False) -> dict[str, Any]:
 def _checked(settings: dict[str, Any]) -> dict[str, Any]:
     """The settings with their defaults, refused where CloudTrail refuses them or nothing here could hold them."""
     if settings.get("OrganizationEnabled"):
-        raise refused("OrganizationsNotInUseException",
-                     "This account is not part of an organization: profilestack has no AWS Organizations.")
+        raise in_no_organization()
     billing = settings.get("BillingMode") or "EXTENDABLE_RETENTION_PRICING"
     default, most = _RETENTION[billing]
     retention = settings.get("RetentionPeriod") or default

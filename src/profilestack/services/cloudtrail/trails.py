@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, or_, select, update
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.cloudtrail.errors import refused
+from profilestack.services.cloudtrail.errors import in_no_organization, refused
 from profilestack.services.cloudtrail.event_data_stores import put_store_insight_selectors, store_insight_selectors
 from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.tables import cloudtrail_trails
@@ -68,8 +68,7 @@ def _checked_settings(settings: dict[str, Any]) -> dict[str, Any]:
         raise refused("InvalidCloudWatchLogsLogGroupArnException",
                      "CloudWatchLogsLogGroupArn and CloudWatchLogsRoleArn go together.")
     if settings.get("IsOrganizationTrail"):
-        raise refused("OrganizationsNotInUseException",
-                     "This account is not part of an organization: profilestack has no AWS Organizations.")
+        raise in_no_organization()
     return settings
 
 
@@ -291,3 +290,14 @@ def get_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     if not row.insight_selectors:
         raise refused("InsightNotEnabledException", f"Trail {row.name} does not have Insights enabled.")
     return {"TrailARN": row.arn, "InsightSelectors": row.insight_selectors}
+
+
+@cloudtrail.operation("ListPublicKeys")
+def list_public_keys(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The keys that signed digest files in the time range: none, as trails deliver no log or digest files here
+    (there is no S3)."""
+    if params.get("StartTime") and params.get("EndTime") and params["StartTime"] > params["EndTime"]:
+        raise refused("InvalidTimeRangeException", "StartTime must be before EndTime.")
+    if params.get("NextToken"):  # no page was answered with one
+        raise refused("InvalidTokenException", "The NextToken is not valid.")
+    return {"PublicKeyList": []}
