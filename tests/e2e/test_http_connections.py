@@ -9,6 +9,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.e2e.wire import FORM, signed_request
 
 IDENTITY = "Action=GetCallerIdentity&Version=2011-06-15"
@@ -126,6 +128,8 @@ def test_expect_100_continue_is_answered_before_the_body_is_sent(server) -> None
 def test_an_idle_connection_outlives_a_pause_between_calls(server) -> None:
     """A client polling every few seconds (a job's status, say) reuses its connection: the server does not close it
     after uvicorn's five idle seconds."""
+    if server.backend != "sqlite":
+        pytest.skip("the HTTP layer is the same on every backend: its six idle seconds are waited once")
     with connect(server.endpoint) as sock:
         sock.sendall(request_bytes(server.endpoint))
         assert read_responses(sock, 1)[0][0][0] == 200
