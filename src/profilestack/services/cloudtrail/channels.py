@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.cloudtrail.errors import invalid_parameter, invalid_token, refused
@@ -25,18 +25,17 @@ CUSTOM = "Custom"
 _channels = cloudtrail_channels.c
 
 
-def find_channel(db: Connection, arn: str, region: str, account: str) -> Row[Any] | None:
-    return db.execute(select(cloudtrail_channels).where(_channels.arn == arn, _channels.account_id == account,
-                                                        _channels.region == region)).first()
-
-
-def _require(ctx: CallContext, name: str) -> Row[Any]:
+def require_channel(ctx: CallContext, name: str, invalid: str = "ChannelARNInvalidException",
+                    missing: str = "ChannelNotFoundException") -> Row[Any]:
+    """The caller's channel in this region named by ARN or ID; refused with the calling service's codes (the
+    CloudTrail Data Service has its own) when ``name`` is neither, or names none."""
     arn = arn_of(CHANNEL, name, ctx.region, ctx.account)
     if arn is None:
-        raise refused("ChannelARNInvalidException", f"{name} is not a channel ARN or ID.")
-    row = find_channel(ctx.db, arn, ctx.region, ctx.account)
+        raise refused(invalid, f"{name} is not a channel ARN or ID.")
+    row = ctx.db.execute(select(cloudtrail_channels).where(
+        _channels.arn == arn, _channels.account_id == ctx.account, _channels.region == ctx.region)).first()
     if row is None:
-        raise refused("ChannelNotFoundException", f"The channel {name} does not exist.")
+        raise refused(missing, f"The channel {name} does not exist.")
     return row
 
 
@@ -82,7 +81,7 @@ def create_channel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.db.execute(insert(cloudtrail_channels).values(
         arn=arn, account_id=ctx.account, region=ctx.region, name=params["Name"], source=CUSTOM,
         destinations=destinations, ingestion_status={}, created_at=ctx.now()))
-    shape = _shape(_require(ctx, arn))
+    shape = _shape(require_channel(ctx, arn))
     if params.get("Tags"):
         set_tags(ctx.db, arn, tags_given(params["Tags"]), too_many_tags)
         shape["Tags"] = params["Tags"]
@@ -91,7 +90,7 @@ def create_channel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @cloudtrail.operation("GetChannel")
 def get_channel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require(ctx, params["Channel"])
+    row = require_channel(ctx, params["Channel"])
     status = {key: datetime.fromisoformat(value) if key.endswith("Time") else value  # kept as ISO 8601 text
               for key, value in row.ingestion_status.items()}
     return {**_shape(row), "IngestionStatus": status}
@@ -108,7 +107,7 @@ def list_channels(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @cloudtrail.operation("UpdateChannel")
 def update_channel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require(ctx, params["Channel"])
+    row = require_channel(ctx, params["Channel"])
     values: dict[str, Any] = {}
     if "Destinations" in params:
         values["destinations"] = _destinations(ctx, params["Destinations"])
@@ -117,12 +116,12 @@ def update_channel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         values["name"] = params["Name"]
     if values:
         ctx.db.execute(update(cloudtrail_channels).where(_channels.arn == row.arn).values(**values))
-    return _shape(_require(ctx, row.arn))
+    return _shape(require_channel(ctx, row.arn))
 
 
 @cloudtrail.operation("DeleteChannel")
 def delete_channel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require(ctx, params["Channel"])
+    row = require_channel(ctx, params["Channel"])
     remove_tags(ctx.db, row.arn)
     ctx.db.execute(delete(cloudtrail_channels).where(_channels.arn == row.arn))
     return {}

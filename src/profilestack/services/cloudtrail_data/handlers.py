@@ -9,11 +9,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from profilestack.gateway.context import CallContext
-from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudtrail import activity_events
-from profilestack.services.cloudtrail.channels import find_channel
-from profilestack.services.cloudtrail.event_data_stores import CHANNEL
-from profilestack.services.cloudtrail.lake_arns import arn_of
+from profilestack.services.cloudtrail.channels import require_channel
+from profilestack.services.cloudtrail.errors import refused
 from profilestack.services.cloudtrail.tables import cloudtrail_channels, cloudtrail_event_data_stores
 from profilestack.services.registry import ServiceHandlers
 
@@ -21,26 +19,16 @@ cloudtrail_data = ServiceHandlers("cloudtrail-data")
 _stores = cloudtrail_event_data_stores.c
 
 
-def _refused(code: str, message: str) -> AwsError:
-    return AwsError(code, message, 400)
-
-
 @cloudtrail_data.operation("PutAuditEvents")
 def put_audit_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Each event checked on its own: those taken are kept in every destination store that ingests, the others
     answered in ``failed``; the channel's IngestionStatus tells of the latest."""
-    name = params["channelArn"]
-    arn = arn_of(CHANNEL, name, ctx.region, ctx.account)
-    if arn is None:
-        raise _refused("InvalidChannelARN", f"{name} is not a channel ARN or ID.")
-    channel = find_channel(ctx.db, arn, ctx.region, ctx.account)
-    if channel is None:
-        raise _refused("ChannelNotFound", f"The channel {name} does not exist.")
+    channel = require_channel(ctx, params["channelArn"], invalid="InvalidChannelARN", missing="ChannelNotFound")
     events = params["auditEvents"]
     ids = [event["id"] for event in events]
     if len(set(ids)) != len(ids):
         repeated = sorted({item for item in ids if ids.count(item) > 1})
-        raise _refused("DuplicatedAuditEventId", f"Two or more entries have the id {repeated[0]}.")
+        raise refused("DuplicatedAuditEventId", f"Two or more entries have the id {repeated[0]}.")
     now = ctx.now()
     successful: list[dict[str, str]] = []
     failed: list[dict[str, str]] = []
@@ -52,7 +40,7 @@ def put_audit_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
             failed.append({"id": event["id"], "errorCode": refusal.code, "errorMessage": str(refusal)})
             continue
         event_id = str(uuid.uuid4())
-        records.append(activity_events.lake_record(data, event_id, arn, ctx.region, now))
+        records.append(activity_events.lake_record(data, event_id, channel.arn, ctx.region, now))
         successful.append({"id": event["id"], "eventID": event_id})
     ingesting = ctx.db.execute(select(_stores.arn).where(
         _stores.arn.in_([item["Location"] for item in channel.destinations]), _stores.status == "ENABLED")).scalars()
@@ -65,5 +53,6 @@ def put_audit_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
                       LatestIngestionAttemptEventID=latest)
     if failed:
         status["LatestIngestionErrorCode"] = failed[-1]["errorCode"]
-    ctx.db.execute(update(cloudtrail_channels).where(cloudtrail_channels.c.arn == arn).values(ingestion_status=status))
+    ctx.db.execute(update(cloudtrail_channels).where(cloudtrail_channels.c.arn == channel.arn)
+                   .values(ingestion_status=status))
     return {"successful": successful, "failed": failed}
