@@ -21,7 +21,7 @@ from profilestack.services.profiles.calculation import (
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
-from profilestack.services.profiles.object_types import find_type
+from profilestack.services.profiles.object_types import find_type, referenced_type
 from profilestack.services.profiles.profile_operations import require_profile
 from profilestack.services.profiles.segment_membership import calculated_attributes_of
 from profilestack.services.profiles.service import profiles
@@ -44,9 +44,7 @@ CALCULATED_ATTRIBUTES = HeldDefinitions(profile_calculated_attributes, "name", "
 
 def _save(ctx: CallContext, domain: Row[Any], name: str, definition: dict[str, Any]) -> None:
     object_type = parsed(definition["AttributeDetails"]["Expression"]).object_type
-    found = find_type(ctx.db, domain.id, object_type)
-    if found is None:
-        raise bad_request(f"Object type {object_type} does not exist in domain {domain.name}.")
+    found = referenced_type(ctx.db, domain, object_type)
     check_definition(definition, found.definition.get("Fields") or {})
     CALCULATED_ATTRIBUTES.save(ctx, domain, name, definition, object_type=object_type)
 

@@ -19,7 +19,7 @@ from profilestack.services.profiles.integration_sources import (
     kind_of,
     unknown_event_types,
 )
-from profilestack.services.profiles.object_types import find_type
+from profilestack.services.profiles.object_types import referenced_type
 from profilestack.services.profiles.segments import SEGMENTS
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.service_role import SERVICE_PRINCIPAL
@@ -60,8 +60,7 @@ def _check_definition(ctx: CallContext, domain: Row[Any], definition: dict[str, 
     object_type = definition["ObjectTypeName"]
     if object_type.startswith("_"):
         raise bad_request(f"Event triggers do not support standard object types such as {object_type}.")
-    if find_type(ctx.db, domain.id, object_type) is None:
-        raise bad_request(f"Object type {object_type} does not exist in domain {domain.name}.")
+    referenced_type(ctx.db, domain, object_type)
     if definition.get("SegmentFilter") and SEGMENTS.find(ctx.db, domain.id, definition["SegmentFilter"]) is None:
         raise bad_request(f"Segment definition {definition['SegmentFilter']} does not exist in domain {domain.name}.")
 
@@ -169,8 +168,7 @@ def _check_source(ctx: CallContext, domain: Row[Any], uri: str, kind: Kind, para
         raise bad_request(f"An integration with {kind.value} needs an ObjectTypeName or ObjectTypeNames: the object "
                           "types its data is ingested as.")
     for name in object_types:
-        if find_type(ctx.db, domain.id, name) is None:
-            raise bad_request(f"Object type {name} does not exist in domain {domain.name}.")
+        referenced_type(ctx.db, domain, name)
 
 
 @profiles.operation("GetIntegration")

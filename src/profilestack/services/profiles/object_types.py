@@ -37,6 +37,15 @@ def find_type(db: Connection, domain_id: int, name: str) -> Row[Any] | None:
     return _FIND_TYPE.first(db, {"b_domain": domain_id, "b_name": name})
 
 
+def referenced_type(db: Connection, domain: Row[Any], name: str) -> Row[Any]:
+    """An object type another definition (a trigger, an integration, a calculated attribute) names: BadRequest when
+    the domain has none of that name, as the request itself is wrong."""
+    row = find_type(db, domain.id, name)
+    if row is None:
+        raise bad_request(f"Object type {name} does not exist in domain {domain.name}.")
+    return row
+
+
 def definition_of(db: Connection, domain: Row[Any], name: str) -> dict[str, Any]:
     """The mapping PutProfileObject uses: the object type's, or a template's whose id is the type name."""
     row = find_type(db, domain.id, name)

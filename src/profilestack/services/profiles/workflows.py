@@ -12,7 +12,7 @@ from profilestack.services.next_token import page_result
 from profilestack.services.profiles.domains import domain_arn, require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.integration_sources import appflow_refusal
-from profilestack.services.profiles.object_types import find_type
+from profilestack.services.profiles.object_types import referenced_type
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.service_role import SERVICE_PRINCIPAL
 
@@ -20,8 +20,7 @@ from profilestack.services.profiles.service_role import SERVICE_PRINCIPAL
 @profiles.operation("CreateIntegrationWorkflow")
 def create_integration_workflow(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
-    if find_type(ctx.db, domain.id, params["ObjectTypeName"]) is None:
-        raise bad_request(f"Object type {params['ObjectTypeName']} does not exist in domain {domain.name}.")
+    referenced_type(ctx.db, domain, params["ObjectTypeName"])
     if not params["IntegrationConfig"].get("AppflowIntegration"):
         raise bad_request("IntegrationConfig needs an AppflowIntegration for an APPFLOW_INTEGRATION workflow.")
     require_pass_role(ctx, params["RoleArn"], SERVICE_PRINCIPAL, domain_arn(ctx, domain.name))
