@@ -312,11 +312,41 @@ def test_object_type_lifecycle_and_templates(profiles, domain) -> None:
     assert [item["ObjectTypeName"] for item in profiles.list_profile_object_types(DomainName=domain)["Items"]] == [
         "Customer"]
     templates = {item["TemplateId"] for item in profiles.list_profile_object_type_templates()["Items"]}
-    assert {"CTR-NoInferred", "Salesforce-Account", "Shopify-Customer"} <= templates
+    assert {"CTR-NoInferred", "Salesforce-Account", "Salesforce-Contact", "Zendesk-users", "Servicenow-sys_user",
+            "Marketo-leads", "Shopify-Customer"} <= templates
     salesforce = profiles.get_profile_object_type_template(TemplateId="Salesforce-Account")
     assert (salesforce["SourceName"], salesforce["SourceObject"]) == ("Salesforce", "Account")
-    assert salesforce["Fields"]["Phone"]["Target"] == "_profile.BusinessPhoneNumber"
+    # the Administrator Guide's mapping tables: Phone to PhoneNumber, Id to Attributes.sfdcAccountId
+    assert salesforce["Fields"]["Phone"]["Target"] == "_profile.PhoneNumber"
+    assert salesforce["Fields"]["Id"]["Target"] == "_profile.Attributes.sfdcAccountId"
+    assert salesforce["Keys"] == {"_salesforceAccountId": [{"StandardIdentifiers": ["PROFILE", "UNIQUE"],
+                                                            "FieldNames": ["Id"]}]}
     assert error_of(profiles.get_profile_object_type_template, TemplateId="nope")[0] == "ResourceNotFoundException"
+
+
+def test_sources_templates_bring_one_customer_together_by_their_documented_indexes(profiles, domain) -> None:
+    """A Salesforce contact, a Marketo lead naming it and a Zendesk user with its e-mail: the indexes the templates
+    document (_salesforceContactId, _marketoLeadId, …) find one profile, filled from each source's fields."""
+    def put(template: str, record: dict) -> None:
+        profiles.put_profile_object(DomainName=domain, ObjectTypeName=template, Object=json.dumps(record))
+
+    put("Salesforce-Contact", {"Id": "003A", "AccountId": "001A", "FirstName": "Ada", "LastName": "Lovelace",
+                               "Email": "ada@example.com", "MailingCity": "London", "MobilePhone": "+447700900123"})
+    put("Marketo-leads", {"id": "4711", "sfdcContactId": "003A", "postalcode": "NW1", "gender": "female"})
+    put("Zendesk-users", {"id": "z-9", "external_id": "ext-1", "email": "ada.l@example.com"})
+    (profile,) = profiles.search_profiles(DomainName=domain, KeyName="_salesforceContactId", Values=["003A"])["Items"]
+    assert profiles.search_profiles(DomainName=domain, KeyName="_marketoLeadId", Values=["4711"])["Items"][0][
+        "ProfileId"] == profile["ProfileId"]
+    assert (profile["FirstName"], profile["MailingAddress"]["City"], profile["Address"]["PostalCode"],
+            profile["MobilePhoneNumber"]) == ("Ada", "London", "NW1", "+447700900123")
+    assert profile["Attributes"] == {"sfdcContactId": "003A", "sfdcAccountId": "001A", "MarketoLeadId": "4711"}
+    (zendesk,) = profiles.search_profiles(DomainName=domain, KeyName="_zendeskExternalId", Values=["ext-1"])["Items"]
+    assert zendesk["ProfileId"] != profile["ProfileId"]  # nothing it carries is an index of the others
+    assert zendesk["Attributes"] == {"ZendeskUserId": "z-9", "ZendeskExternalId": "ext-1"}
+    put("Servicenow-sys_user", {"sys_id": "s-1", "first_name": "Grace", "zip": "10001", "email": "g@example.com"})
+    (grace,) = profiles.search_profiles(DomainName=domain, KeyName="_serviceNowSystemId", Values=["s-1"])["Items"]
+    assert (grace["FirstName"], grace["Address"]["PostalCode"], grace["EmailAddress"]) == (
+        "Grace", "10001", "g@example.com")
 
 
 def test_deleting_an_object_type_removes_objects_and_scrubs_fields(profiles, domain) -> None:

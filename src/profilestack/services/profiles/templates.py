@@ -1,8 +1,10 @@
 """Object type templates (``GetProfileObjectTypeTemplate``): the mappings of common sources.
 
-The field sources follow each source's documented record format (Amazon Connect contact
-records, Salesforce Account, Shopify Customer); keys follow the Customer Profiles documentation
-of each template (e.g. CTR-NoInferred: find by ``_ctrContactId``, then by ``_phone``).
+Contact records follow the Amazon Connect record format and the Customer Profiles documentation of their
+templates (CTR-NoInferred: find by ``_ctrContactId``, then by ``_phone``). The other sources' fields and keys are
+those the Amazon Connect Administrator Guide lists for each ("Mapping Salesforce objects to the standard profile",
+Zendesk, ServiceNow, Marketo, Shopify): each source field to its standard profile target, and each standard index
+as a PROFILE key, the object's own id UNIQUE as well.
 """
 
 from __future__ import annotations
@@ -21,6 +23,24 @@ def _key(identifiers: list[str], *fields: str) -> list[dict[str, Any]]:
     return [{"StandardIdentifiers": identifiers, "FieldNames": list(fields)}]
 
 
+def _fields(targets: dict[str, str | tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """Fields named by their source path (dots become underscores), each to its standard profile target, with a
+    content type where one applies (``(target, content type)``)."""
+    fields = {}
+    for source, target in targets.items():
+        profile_target, content_type = target if isinstance(target, tuple) else (target, "STRING")
+        fields[source.replace(".", "_")] = _field(source, profile_target, content_type)
+    return fields
+
+
+def _address(prefix: str, target: str) -> dict[str, str]:
+    """Salesforce's address fields (``BillingStreet``, … or ``PersonMailingAddress.Street``, …) to an address."""
+    parts = {"Street": "Address1", "City": "City", "State": "State", "Country": "Country",
+             "PostalCode": "PostalCode"}
+    return {f"{prefix}{part}": f"{target}.{profile_part}" for part, profile_part in parts.items()}
+
+
+_SALESFORCE_TIME = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
 _CONTACT_RECORD_FIELDS = {
     "ContactId": _field("ContactId"),
     "Channel": _field("Channel"),
@@ -51,44 +71,81 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "CTR-AutoAssociateOnly": _contact_records(allow_profile_creation=False),
     "Salesforce-Account": {
         "SourceName": "Salesforce", "SourceObject": "Account", "AllowProfileCreation": True,
-        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
-        "Fields": {
-            "Id": _field("Id", "Attributes.SalesforceAccountId"),
-            "Name": _field("Name", "BusinessName", "NAME"),
-            "AccountNumber": _field("AccountNumber", "AccountNumber"),
-            "Phone": _field("Phone", "BusinessPhoneNumber", "PHONE_NUMBER"),
-            "BillingStreet": _field("BillingStreet", "BillingAddress.Address1"),
-            "BillingCity": _field("BillingCity", "BillingAddress.City"),
-            "BillingState": _field("BillingState", "BillingAddress.State"),
-            "BillingPostalCode": _field("BillingPostalCode", "BillingAddress.PostalCode"),
-            "BillingCountry": _field("BillingCountry", "BillingAddress.Country"),
-            "ShippingStreet": _field("ShippingStreet", "ShippingAddress.Address1"),
-            "ShippingCity": _field("ShippingCity", "ShippingAddress.City"),
-            "ShippingState": _field("ShippingState", "ShippingAddress.State"),
-            "ShippingPostalCode": _field("ShippingPostalCode", "ShippingAddress.PostalCode"),
-            "ShippingCountry": _field("ShippingCountry", "ShippingAddress.Country"),
-        },
-        "Keys": {"_salesforceAccountId": _key(["PROFILE", "UNIQUE"], "Id"),
-                 "_account": _key(["PROFILE"], "AccountNumber")},
+        "SourceLastUpdatedTimestampFormat": _SALESFORCE_TIME,
+        "Fields": _fields({
+            "Id": "Attributes.sfdcAccountId", "Name": ("BusinessName", "NAME"),
+            "Phone": ("PhoneNumber", "PHONE_NUMBER"),
+            **_address("Billing", "BillingAddress"), **_address("Shipping", "ShippingAddress"),
+            "PersonMobilePhone": ("MobilePhoneNumber", "PHONE_NUMBER"),
+            "PersonHomePhone": ("HomePhoneNumber", "PHONE_NUMBER"),
+            "PersonEmail": ("PersonalEmailAddress", "EMAIL_ADDRESS"),
+            **_address("PersonMailingAddress.", "MailingAddress"), "PersonBirthDate": "BirthDate",
+            **_address("PersonOther", "Address"), "FirstName": ("FirstName", "NAME"),
+            "LastName": ("LastName", "NAME"), "MiddleName": ("MiddleName", "NAME"), "AccountNumber": "AccountNumber"}),
+        "Keys": {"_salesforceAccountId": _key(["PROFILE", "UNIQUE"], "Id")},
+    },
+    "Salesforce-Contact": {
+        "SourceName": "Salesforce", "SourceObject": "Contact", "AllowProfileCreation": True,
+        "SourceLastUpdatedTimestampFormat": _SALESFORCE_TIME,
+        "Fields": _fields({
+            "Id": "Attributes.sfdcContactId", "AccountId": "Attributes.sfdcAccountId",
+            "LastName": ("LastName", "NAME"), "FirstName": ("FirstName", "NAME"), "MiddleName": ("MiddleName", "NAME"),
+            **_address("Other", "Address"), **_address("Mailing", "MailingAddress"),
+            "Phone": ("PhoneNumber", "PHONE_NUMBER"), "HomePhone": ("HomePhoneNumber", "PHONE_NUMBER"),
+            "MobilePhone": ("MobilePhoneNumber", "PHONE_NUMBER"), "Email": ("EmailAddress", "EMAIL_ADDRESS"),
+            "Birthdate": "BirthDate"}),
+        "Keys": {"_salesforceContactId": _key(["PROFILE", "UNIQUE"], "Id"),
+                 "_salesforceAccountId": _key(["PROFILE"], "AccountId")},
+    },
+    "Zendesk-users": {
+        "SourceName": "Zendesk", "SourceObject": "users", "AllowProfileCreation": True,
+        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss'Z'",
+        "Fields": _fields({"id": "Attributes.ZendeskUserId", "external_id": "Attributes.ZendeskExternalId",
+                           "email": ("EmailAddress", "EMAIL_ADDRESS"), "phone": ("PhoneNumber", "PHONE_NUMBER")}),
+        "Keys": {"_zendeskUserId": _key(["PROFILE", "UNIQUE"], "id"),
+                 "_zendeskExternalId": _key(["PROFILE"], "external_id")},
+    },
+    "Servicenow-sys_user": {
+        "SourceName": "ServiceNow", "SourceObject": "sys_user", "AllowProfileCreation": True,
+        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd HH:mm:ss",
+        "Fields": _fields({
+            "sys_id": "Attributes.ServiceNowSystemId", "first_name": ("FirstName", "NAME"),
+            "last_name": ("LastName", "NAME"), "middle_name": ("MiddleName", "NAME"), "gender": "Gender",
+            "email": ("EmailAddress", "EMAIL_ADDRESS"), "phone": ("PhoneNumber", "PHONE_NUMBER"),
+            "home_phone": ("HomePhoneNumber", "PHONE_NUMBER"), "mobile_phone": ("MobilePhoneNumber", "PHONE_NUMBER"),
+            "street": "Address.Address1", "city": "Address.City", "state": "Address.State",
+            "country": "Address.Country", "zip": "Address.PostalCode"}),
+        "Keys": {"_serviceNowSystemId": _key(["PROFILE", "UNIQUE"], "sys_id")},
+    },
+    "Marketo-leads": {
+        "SourceName": "Marketo", "SourceObject": "leads", "AllowProfileCreation": True,
+        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss'Z'",
+        "Fields": _fields({
+            "id": "Attributes.MarketoLeadId", "sfdcAccountId": "Attributes.sfdcAccountId",
+            "sfdcContactId": "Attributes.sfdcContactId", "firstName": ("FirstName", "NAME"),
+            "lastName": ("LastName", "NAME"), "middleName": ("MiddleName", "NAME"),
+            "email": ("EmailAddress", "EMAIL_ADDRESS"), "phone": ("PhoneNumber", "PHONE_NUMBER"),
+            "mobilePhone": ("MobilePhoneNumber", "PHONE_NUMBER"), "billingStreet": "BillingAddress.Address1",
+            "billingCity": "BillingAddress.City", "billingState": "BillingAddress.State",
+            "billingCountry": "BillingAddress.Country", "billingPostalCode": "BillingAddress.PostalCode",
+            "address": "Address.Address1", "city": "Address.City", "state": "Address.State",
+            "country": "Address.Country", "postalcode": "Address.PostalCode", "gender": "Gender",
+            "dateOfBirth": "BirthDate"}),
+        "Keys": {"_marketoLeadId": _key(["PROFILE", "UNIQUE"], "id"),
+                 "_salesforceAccountId": _key(["PROFILE"], "sfdcAccountId"),
+                 "_salesforceContactId": _key(["PROFILE"], "sfdcContactId")},
     },
     "Shopify-Customer": {
         "SourceName": "Shopify", "SourceObject": "Customer", "AllowProfileCreation": True,
         "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ssZ",
-        "Fields": {
-            "id": _field("id", "Attributes.ShopifyCustomerId"),
-            "email": _field("email", "EmailAddress", "EMAIL_ADDRESS"),
-            "first_name": _field("first_name", "FirstName", "NAME"),
-            "last_name": _field("last_name", "LastName", "NAME"),
-            "phone": _field("phone", "PhoneNumber", "PHONE_NUMBER"),
-            "address1": _field("default_address.address1", "Address.Address1"),
-            "city": _field("default_address.city", "Address.City"),
-            "province": _field("default_address.province", "Address.Province"),
-            "zip": _field("default_address.zip", "Address.PostalCode"),
-            "country": _field("default_address.country", "Address.Country"),
-        },
-        "Keys": {"_shopifyCustomerId": _key(["PROFILE", "UNIQUE"], "id"),
-                 "_email": _key(["PROFILE"], "email"),
-                 "_phone": _key(["PROFILE"], "phone")},
+        "Fields": _fields({
+            "id": "Attributes.ShopifyCustomerId", "email": ("EmailAddress", "EMAIL_ADDRESS"),
+            "first_name": ("FirstName", "NAME"), "last_name": ("LastName", "NAME"), "note": "AdditionalInformation",
+            "phone": ("PhoneNumber", "PHONE_NUMBER"), "default_address.address1": "Address.Address1",
+            "default_address.address2": "Address.Address2", "default_address.city": "Address.City",
+            "default_address.province": "Address.Province", "default_address.country": "Address.Country",
+            "default_address.zip": "Address.PostalCode"}),
+        "Keys": {"_shopifyCustomerId": _key(["PROFILE", "UNIQUE"], "id")},
     },
 }
 
