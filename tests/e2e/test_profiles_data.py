@@ -313,7 +313,7 @@ def test_object_type_lifecycle_and_templates(profiles, domain) -> None:
         "Customer"]
     templates = {item["TemplateId"] for item in profiles.list_profile_object_type_templates()["Items"]}
     assert {"CTR-NoInferred", "Salesforce-Account", "Salesforce-Contact", "Zendesk-users", "Servicenow-sys_user",
-            "Marketo-leads", "Shopify-Customer"} <= templates
+            "Marketo-leads", "Segment-Identify", "Shopify-Customer"} <= templates
     salesforce = profiles.get_profile_object_type_template(TemplateId="Salesforce-Account")
     assert (salesforce["SourceName"], salesforce["SourceObject"]) == ("Salesforce", "Account")
     # the Administrator Guide's mapping tables: Phone to PhoneNumber, Id to Attributes.sfdcAccountId
@@ -347,6 +347,10 @@ def test_sources_templates_bring_one_customer_together_by_their_documented_index
     (grace,) = profiles.search_profiles(DomainName=domain, KeyName="_serviceNowSystemId", Values=["s-1"])["Items"]
     assert (grace["FirstName"], grace["Address"]["PostalCode"], grace["EmailAddress"]) == (
         "Grace", "10001", "g@example.com")
+    put("Segment-Identify", {"userId": "u-5", "traits": {"firstName": "Alan", "address": {"city": "Wilmslow"},
+                                                         "company": {"name": "NPL"}}})
+    (alan,) = profiles.search_profiles(DomainName=domain, KeyName="_segmentUserId", Values=["u-5"])["Items"]
+    assert (alan["FirstName"], alan["Address"]["City"], alan["BusinessName"]) == ("Alan", "Wilmslow", "NPL")
 
 
 def test_deleting_an_object_type_removes_objects_and_scrubs_fields(profiles, domain) -> None:

@@ -3,8 +3,8 @@
 Contact records follow the Amazon Connect record format and the Customer Profiles documentation of their
 templates (CTR-NoInferred: find by ``_ctrContactId``, then by ``_phone``). The other sources' fields and keys are
 those the Amazon Connect Administrator Guide lists for each ("Mapping Salesforce objects to the standard profile",
-Zendesk, ServiceNow, Marketo, Shopify): each source field to its standard profile target, and each standard index
-as a PROFILE key, the object's own id UNIQUE as well.
+Zendesk, ServiceNow, Marketo, Segment, Shopify): each source field to its standard profile target, and each
+standard index as a PROFILE key, the object's own id UNIQUE as well.
 """
 
 from __future__ import annotations
@@ -134,6 +134,18 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "Keys": {"_marketoLeadId": _key(["PROFILE", "UNIQUE"], "id"),
                  "_salesforceAccountId": _key(["PROFILE"], "sfdcAccountId"),
                  "_salesforceContactId": _key(["PROFILE"], "sfdcContactId")},
+    },
+    "Segment-Identify": {
+        "SourceName": "Segment", "SourceObject": "Identify", "AllowProfileCreation": True,
+        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
+        "Fields": _fields({
+            "userId": "Attributes.SegmentUserId", "traits.company.name": ("BusinessName", "NAME"),
+            "traits.firstName": ("FirstName", "NAME"), "traits.lastName": ("LastName", "NAME"),
+            "traits.birthday": "BirthDate", "traits.gender": "Gender", "traits.phone": ("PhoneNumber", "PHONE_NUMBER"),
+            "traits.email": ("EmailAddress", "EMAIL_ADDRESS"), "traits.address.street": "Address.Address1",
+            "traits.address.city": "Address.City", "traits.address.state": "Address.State",
+            "traits.address.country": "Address.Country", "traits.address.postalCode": "Address.PostalCode"}),
+        "Keys": {"_segmentUserId": _key(["PROFILE", "UNIQUE"], "userId")},
     },
     "Shopify-Customer": {
         "SourceName": "Shopify", "SourceObject": "Customer", "AllowProfileCreation": True,
