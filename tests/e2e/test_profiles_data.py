@@ -247,6 +247,23 @@ def test_contact_record_finds_the_profile_by_phone(profiles, domain) -> None:
     assert [item["ProfileObjectUniqueKey"] for item in filtered] == ["c-3"]
 
 
+def test_the_ctr_template_matches_by_contact_id_alone(profiles, domain) -> None:
+    """CTR: found by _ctrContactId (a key the flow may add to the profile it chose), never by phone, so a known
+    caller's record makes an inferred profile of its own."""
+    profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="CTR", Description="contact records",
+                                     TemplateId="CTR")
+    known = profiles.create_profile(DomainName=domain, FirstName="John", PhoneNumber="+11234567890")["ProfileId"]
+    record = {"ContactId": "c-1", "Channel": "VOICE", "CustomerEndpoint": {"Address": "+11234567890"}}
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="CTR", Object=json.dumps(record))
+    (inferred,) = profiles.search_profiles(DomainName=domain, KeyName="_ctrContactId", Values=["c-1"])["Items"]
+    assert inferred["ProfileId"] != known
+    profiles.add_profile_key(DomainName=domain, ProfileId=known, KeyName="_ctrContactId", Values=["c-2"])
+    chosen = {"ContactId": "c-2", "Channel": "VOICE", "CustomerEndpoint": {"Address": "+11234567890"}}
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="CTR", Object=json.dumps(chosen))
+    assert [item["ProfileObjectUniqueKey"] for item in profiles.list_profile_objects(
+        DomainName=domain, ObjectTypeName="CTR", ProfileId=known)["Items"]] == ["c-2"]
+
+
 def test_an_ambiguous_match_is_refused(profiles, domain) -> None:
     profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="CTR", Description="contact records",
                                      TemplateId="CTR-NoInferred")
@@ -312,8 +329,9 @@ def test_object_type_lifecycle_and_templates(profiles, domain) -> None:
     assert [item["ObjectTypeName"] for item in profiles.list_profile_object_types(DomainName=domain)["Items"]] == [
         "Customer"]
     templates = {item["TemplateId"] for item in profiles.list_profile_object_type_templates()["Items"]}
-    assert {"CTR-NoInferred", "Salesforce-Account", "Salesforce-Contact", "Zendesk-users", "Servicenow-sys_user",
-            "Marketo-leads", "Segment-Identify", "Shopify-Customer"} <= templates
+    assert templates == {"CTR", "CTR-NoInferred", "CTR-AutoAssociateOnly", "Salesforce-Account", "Salesforce-Contact",
+                         "Zendesk-users", "Servicenow-sys_user", "Marketo-leads", "Segment-Identify",
+                         "Shopify-Customer"}
     salesforce = profiles.get_profile_object_type_template(TemplateId="Salesforce-Account")
     assert (salesforce["SourceName"], salesforce["SourceObject"]) == ("Salesforce", "Account")
     # the Administrator Guide's mapping tables: Phone to PhoneNumber, Id to Attributes.sfdcAccountId

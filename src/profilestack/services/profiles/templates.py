@@ -54,21 +54,24 @@ _CONTACT_RECORD_FIELDS = {
 }
 
 
-def _contact_records(allow_profile_creation: bool) -> dict[str, Any]:
-    """Amazon Connect contact records: found by _ctrContactId, then by the caller's phone (_phone)."""
+def _contact_records(allow_profile_creation: bool, by_phone: bool = True) -> dict[str, Any]:
+    """Amazon Connect contact records: found by _ctrContactId, then (``by_phone``) by the caller's phone."""
+    keys = {"_ctrContactId": _key(["UNIQUE", "PROFILE"], "ContactId")}
+    if by_phone:
+        keys["_phone"] = _key(["SECONDARY"], "CustomerPhone")
     return {
         "SourceName": "Amazon Connect", "SourceObject": "ContactRecord",
         "AllowProfileCreation": allow_profile_creation,
         "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
-        "Fields": _CONTACT_RECORD_FIELDS,
-        "Keys": {"_ctrContactId": _key(["UNIQUE", "PROFILE"], "ContactId"),
-                 "_phone": _key(["SECONDARY"], "CustomerPhone")},
+        "Fields": _CONTACT_RECORD_FIELDS, "Keys": keys,
     }
 
 
 TEMPLATES: dict[str, dict[str, Any]] = {
+    # the three contact record templates of "Contact record templates in Customer Profiles"
     "CTR-NoInferred": _contact_records(allow_profile_creation=True),
     "CTR-AutoAssociateOnly": _contact_records(allow_profile_creation=False),
+    "CTR": _contact_records(allow_profile_creation=True, by_phone=False),
     "Salesforce-Account": {
         "SourceName": "Salesforce", "SourceObject": "Account", "AllowProfileCreation": True,
         "SourceLastUpdatedTimestampFormat": _SALESFORCE_TIME,
