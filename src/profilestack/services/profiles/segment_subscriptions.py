@@ -219,7 +219,7 @@ def _snapshot_chunk(app: App, payload: dict[str, Any], after: str) -> str | None
     return last
 
 
-@profiles.task(WATCH_TASK, every=5.0)
+@profiles.task(WATCH_TASK, every=2.0)
 def watch_subscriptions(app: App, payload: dict[str, Any]) -> None:
     """Snapshots that are due (one at a time per subscription: the next is scheduled when one ends), LIVE events
     for the profiles changed since the last look, events past thirty days dropped."""
