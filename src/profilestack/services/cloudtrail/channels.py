@@ -12,9 +12,9 @@ from sqlalchemy import Row, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.cloudtrail.errors import invalid_parameter, invalid_token, refused
-from profilestack.services.cloudtrail.event_data_stores import CHANNEL, require_store, store_schema
+from profilestack.services.cloudtrail.event_data_stores import require_store, store_schema
 from profilestack.services.cloudtrail.handlers import cloudtrail
-from profilestack.services.cloudtrail.lake_arns import arn_of, lake_arn
+from profilestack.services.cloudtrail.lake_arns import CHANNEL, arn_of, lake_arn
 from profilestack.services.cloudtrail.lake_events import ACTIVITY
 from profilestack.services.cloudtrail.tables import cloudtrail_channels
 from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags

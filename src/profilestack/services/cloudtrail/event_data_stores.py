@@ -18,7 +18,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.services.cloudtrail import activity_events
 from profilestack.services.cloudtrail.errors import in_no_organization, invalid_parameter, invalid_token, refused
 from profilestack.services.cloudtrail.handlers import cloudtrail, cloudtrail_event
-from profilestack.services.cloudtrail.lake_arns import arn_of, id_of, lake_arn
+from profilestack.services.cloudtrail.lake_arns import CHANNEL, STORE, arn_of, id_of, lake_arn
 from profilestack.services.cloudtrail.lake_events import (
     ACTIVITY,
     ACTIVITY_CATEGORY,
@@ -37,7 +37,6 @@ from profilestack.store.locks import lock_for_transaction
 from profilestack.store.resource_tags import remove_tags, set_tags
 
 MOST_STORES = 10  # per account and region, as CloudTrail's quota
-STORE, CHANNEL = "eventdatastore", "channel"  # the kinds of Lake ARNs (lake_arns.py)
 PENDING_DELETION = timedelta(days=7)
 _DEFAULT_SELECTORS = [{"Name": "Default management events",
                        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}]

@@ -7,6 +7,7 @@ import re
 
 from profilestack.services.cloudtrail.lake_sql import STORE_ID
 
+STORE, CHANNEL = "eventdatastore", "channel"  # the kinds
 _ARN = re.compile(rf"^arn:aws:cloudtrail:([a-z0-9-]+):([0-9]{{12}}):(eventdatastore|channel)/({STORE_ID})\Z")
 
 
