@@ -40,7 +40,18 @@ def _address(prefix: str, target: str) -> dict[str, str]:
     return {f"{prefix}{part}": f"{target}.{profile_part}" for part, profile_part in parts.items()}
 
 
-_SALESFORCE_TIME = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+def _source(name: str, source_object: str, time_format: str, targets: dict[str, str | tuple[str, str]],
+            own_index: tuple[str, str], *other_indexes: tuple[str, str]) -> dict[str, Any]:
+    """A source's template: its fields (``_fields``), its own index (key name, field) a PROFILE and UNIQUE key,
+    the other indexes its page lists PROFILE keys; profiles are created for what no index finds."""
+    keys = {own_index[0]: _key(["PROFILE", "UNIQUE"], own_index[1])}
+    keys.update({index: _key(["PROFILE"], field) for index, field in other_indexes})
+    return {"SourceName": name, "SourceObject": source_object, "AllowProfileCreation": True,
+            "SourceLastUpdatedTimestampFormat": time_format, "Fields": _fields(targets), "Keys": keys}
+
+
+_SALESFORCE_TIME = _ISO_MILLIS = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+_ISO_TIME = "yyyy-MM-dd'T'HH:mm:ss'Z'"
 _CONTACT_RECORD_FIELDS = {
     "ContactId": _field("ContactId"),
     "Channel": _field("Channel"),
@@ -72,96 +83,61 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "CTR-NoInferred": _contact_records(allow_profile_creation=True),
     "CTR-AutoAssociateOnly": _contact_records(allow_profile_creation=False),
     "CTR": _contact_records(allow_profile_creation=True, by_phone=False),
-    "Salesforce-Account": {
-        "SourceName": "Salesforce", "SourceObject": "Account", "AllowProfileCreation": True,
-        "SourceLastUpdatedTimestampFormat": _SALESFORCE_TIME,
-        "Fields": _fields({
-            "Id": "Attributes.sfdcAccountId", "Name": ("BusinessName", "NAME"),
-            "Phone": ("PhoneNumber", "PHONE_NUMBER"),
-            **_address("Billing", "BillingAddress"), **_address("Shipping", "ShippingAddress"),
-            "PersonMobilePhone": ("MobilePhoneNumber", "PHONE_NUMBER"),
-            "PersonHomePhone": ("HomePhoneNumber", "PHONE_NUMBER"),
-            "PersonEmail": ("PersonalEmailAddress", "EMAIL_ADDRESS"),
-            **_address("PersonMailingAddress.", "MailingAddress"), "PersonBirthDate": "BirthDate",
-            **_address("PersonOther", "Address"), "FirstName": ("FirstName", "NAME"),
-            "LastName": ("LastName", "NAME"), "MiddleName": ("MiddleName", "NAME"), "AccountNumber": "AccountNumber"}),
-        "Keys": {"_salesforceAccountId": _key(["PROFILE", "UNIQUE"], "Id")},
-    },
-    "Salesforce-Contact": {
-        "SourceName": "Salesforce", "SourceObject": "Contact", "AllowProfileCreation": True,
-        "SourceLastUpdatedTimestampFormat": _SALESFORCE_TIME,
-        "Fields": _fields({
-            "Id": "Attributes.sfdcContactId", "AccountId": "Attributes.sfdcAccountId",
-            "LastName": ("LastName", "NAME"), "FirstName": ("FirstName", "NAME"), "MiddleName": ("MiddleName", "NAME"),
-            **_address("Other", "Address"), **_address("Mailing", "MailingAddress"),
-            "Phone": ("PhoneNumber", "PHONE_NUMBER"), "HomePhone": ("HomePhoneNumber", "PHONE_NUMBER"),
-            "MobilePhone": ("MobilePhoneNumber", "PHONE_NUMBER"), "Email": ("EmailAddress", "EMAIL_ADDRESS"),
-            "Birthdate": "BirthDate"}),
-        "Keys": {"_salesforceContactId": _key(["PROFILE", "UNIQUE"], "Id"),
-                 "_salesforceAccountId": _key(["PROFILE"], "AccountId")},
-    },
-    "Zendesk-users": {
-        "SourceName": "Zendesk", "SourceObject": "users", "AllowProfileCreation": True,
-        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss'Z'",
-        "Fields": _fields({"id": "Attributes.ZendeskUserId", "external_id": "Attributes.ZendeskExternalId",
-                           "email": ("EmailAddress", "EMAIL_ADDRESS"), "phone": ("PhoneNumber", "PHONE_NUMBER")}),
-        "Keys": {"_zendeskUserId": _key(["PROFILE", "UNIQUE"], "id"),
-                 "_zendeskExternalId": _key(["PROFILE"], "external_id")},
-    },
-    "Servicenow-sys_user": {
-        "SourceName": "ServiceNow", "SourceObject": "sys_user", "AllowProfileCreation": True,
-        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd HH:mm:ss",
-        "Fields": _fields({
-            "sys_id": "Attributes.ServiceNowSystemId", "first_name": ("FirstName", "NAME"),
-            "last_name": ("LastName", "NAME"), "middle_name": ("MiddleName", "NAME"), "gender": "Gender",
-            "email": ("EmailAddress", "EMAIL_ADDRESS"), "phone": ("PhoneNumber", "PHONE_NUMBER"),
-            "home_phone": ("HomePhoneNumber", "PHONE_NUMBER"), "mobile_phone": ("MobilePhoneNumber", "PHONE_NUMBER"),
-            "street": "Address.Address1", "city": "Address.City", "state": "Address.State",
-            "country": "Address.Country", "zip": "Address.PostalCode"}),
-        "Keys": {"_serviceNowSystemId": _key(["PROFILE", "UNIQUE"], "sys_id")},
-    },
-    "Marketo-leads": {
-        "SourceName": "Marketo", "SourceObject": "leads", "AllowProfileCreation": True,
-        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss'Z'",
-        "Fields": _fields({
-            "id": "Attributes.MarketoLeadId", "sfdcAccountId": "Attributes.sfdcAccountId",
-            "sfdcContactId": "Attributes.sfdcContactId", "firstName": ("FirstName", "NAME"),
-            "lastName": ("LastName", "NAME"), "middleName": ("MiddleName", "NAME"),
-            "email": ("EmailAddress", "EMAIL_ADDRESS"), "phone": ("PhoneNumber", "PHONE_NUMBER"),
-            "mobilePhone": ("MobilePhoneNumber", "PHONE_NUMBER"), "billingStreet": "BillingAddress.Address1",
-            "billingCity": "BillingAddress.City", "billingState": "BillingAddress.State",
-            "billingCountry": "BillingAddress.Country", "billingPostalCode": "BillingAddress.PostalCode",
-            "address": "Address.Address1", "city": "Address.City", "state": "Address.State",
-            "country": "Address.Country", "postalcode": "Address.PostalCode", "gender": "Gender",
-            "dateOfBirth": "BirthDate"}),
-        "Keys": {"_marketoLeadId": _key(["PROFILE", "UNIQUE"], "id"),
-                 "_salesforceAccountId": _key(["PROFILE"], "sfdcAccountId"),
-                 "_salesforceContactId": _key(["PROFILE"], "sfdcContactId")},
-    },
-    "Segment-Identify": {
-        "SourceName": "Segment", "SourceObject": "Identify", "AllowProfileCreation": True,
-        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
-        "Fields": _fields({
-            "userId": "Attributes.SegmentUserId", "traits.company.name": ("BusinessName", "NAME"),
-            "traits.firstName": ("FirstName", "NAME"), "traits.lastName": ("LastName", "NAME"),
-            "traits.birthday": "BirthDate", "traits.gender": "Gender", "traits.phone": ("PhoneNumber", "PHONE_NUMBER"),
-            "traits.email": ("EmailAddress", "EMAIL_ADDRESS"), "traits.address.street": "Address.Address1",
-            "traits.address.city": "Address.City", "traits.address.state": "Address.State",
-            "traits.address.country": "Address.Country", "traits.address.postalCode": "Address.PostalCode"}),
-        "Keys": {"_segmentUserId": _key(["PROFILE", "UNIQUE"], "userId")},
-    },
-    "Shopify-Customer": {
-        "SourceName": "Shopify", "SourceObject": "Customer", "AllowProfileCreation": True,
-        "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ssZ",
-        "Fields": _fields({
-            "id": "Attributes.ShopifyCustomerId", "email": ("EmailAddress", "EMAIL_ADDRESS"),
-            "first_name": ("FirstName", "NAME"), "last_name": ("LastName", "NAME"), "note": "AdditionalInformation",
-            "phone": ("PhoneNumber", "PHONE_NUMBER"), "default_address.address1": "Address.Address1",
-            "default_address.address2": "Address.Address2", "default_address.city": "Address.City",
-            "default_address.province": "Address.Province", "default_address.country": "Address.Country",
-            "default_address.zip": "Address.PostalCode"}),
-        "Keys": {"_shopifyCustomerId": _key(["PROFILE", "UNIQUE"], "id")},
-    },
+    "Salesforce-Account": _source("Salesforce", "Account", _SALESFORCE_TIME, {
+        "Id": "Attributes.sfdcAccountId", "Name": ("BusinessName", "NAME"), "Phone": ("PhoneNumber", "PHONE_NUMBER"),
+        **_address("Billing", "BillingAddress"), **_address("Shipping", "ShippingAddress"),
+        "PersonMobilePhone": ("MobilePhoneNumber", "PHONE_NUMBER"),
+        "PersonHomePhone": ("HomePhoneNumber", "PHONE_NUMBER"),
+        "PersonEmail": ("PersonalEmailAddress", "EMAIL_ADDRESS"), **_address("PersonMailingAddress.", "MailingAddress"),
+        "PersonBirthDate": "BirthDate", **_address("PersonOther", "Address"), "FirstName": ("FirstName", "NAME"),
+        "LastName": ("LastName", "NAME"), "MiddleName": ("MiddleName", "NAME"), "AccountNumber": "AccountNumber",
+    }, ("_salesforceAccountId", "Id")),
+    "Salesforce-Contact": _source("Salesforce", "Contact", _SALESFORCE_TIME, {
+        "Id": "Attributes.sfdcContactId", "AccountId": "Attributes.sfdcAccountId", "LastName": ("LastName", "NAME"),
+        "FirstName": ("FirstName", "NAME"), "MiddleName": ("MiddleName", "NAME"), **_address("Other", "Address"),
+        **_address("Mailing", "MailingAddress"), "Phone": ("PhoneNumber", "PHONE_NUMBER"),
+        "HomePhone": ("HomePhoneNumber", "PHONE_NUMBER"), "MobilePhone": ("MobilePhoneNumber", "PHONE_NUMBER"),
+        "Email": ("EmailAddress", "EMAIL_ADDRESS"), "Birthdate": "BirthDate",
+    }, ("_salesforceContactId", "Id"), ("_salesforceAccountId", "AccountId")),
+    "Zendesk-users": _source("Zendesk", "users", _ISO_TIME, {
+        "id": "Attributes.ZendeskUserId", "external_id": "Attributes.ZendeskExternalId",
+        "email": ("EmailAddress", "EMAIL_ADDRESS"), "phone": ("PhoneNumber", "PHONE_NUMBER"),
+    }, ("_zendeskUserId", "id"), ("_zendeskExternalId", "external_id")),
+    "Servicenow-sys_user": _source("ServiceNow", "sys_user", "yyyy-MM-dd HH:mm:ss", {
+        "sys_id": "Attributes.ServiceNowSystemId", "first_name": ("FirstName", "NAME"),
+        "last_name": ("LastName", "NAME"), "middle_name": ("MiddleName", "NAME"), "gender": "Gender",
+        "email": ("EmailAddress", "EMAIL_ADDRESS"), "phone": ("PhoneNumber", "PHONE_NUMBER"),
+        "home_phone": ("HomePhoneNumber", "PHONE_NUMBER"), "mobile_phone": ("MobilePhoneNumber", "PHONE_NUMBER"),
+        "street": "Address.Address1", "city": "Address.City", "state": "Address.State", "country": "Address.Country",
+        "zip": "Address.PostalCode",
+    }, ("_serviceNowSystemId", "sys_id")),
+    "Marketo-leads": _source("Marketo", "leads", _ISO_TIME, {
+        "id": "Attributes.MarketoLeadId", "sfdcAccountId": "Attributes.sfdcAccountId",
+        "sfdcContactId": "Attributes.sfdcContactId", "firstName": ("FirstName", "NAME"),
+        "lastName": ("LastName", "NAME"), "middleName": ("MiddleName", "NAME"),
+        "email": ("EmailAddress", "EMAIL_ADDRESS"), "phone": ("PhoneNumber", "PHONE_NUMBER"),
+        "mobilePhone": ("MobilePhoneNumber", "PHONE_NUMBER"), "billingStreet": "BillingAddress.Address1",
+        "billingCity": "BillingAddress.City", "billingState": "BillingAddress.State",
+        "billingCountry": "BillingAddress.Country", "billingPostalCode": "BillingAddress.PostalCode",
+        "address": "Address.Address1", "city": "Address.City", "state": "Address.State", "country": "Address.Country",
+        "postalcode": "Address.PostalCode", "gender": "Gender", "dateOfBirth": "BirthDate",
+    }, ("_marketoLeadId", "id"), ("_salesforceAccountId", "sfdcAccountId"), ("_salesforceContactId", "sfdcContactId")),
+    "Segment-Identify": _source("Segment", "Identify", _ISO_MILLIS, {
+        "userId": "Attributes.SegmentUserId", "traits.company.name": ("BusinessName", "NAME"),
+        "traits.firstName": ("FirstName", "NAME"), "traits.lastName": ("LastName", "NAME"),
+        "traits.birthday": "BirthDate", "traits.gender": "Gender", "traits.phone": ("PhoneNumber", "PHONE_NUMBER"),
+        "traits.email": ("EmailAddress", "EMAIL_ADDRESS"), "traits.address.street": "Address.Address1",
+        "traits.address.city": "Address.City", "traits.address.state": "Address.State",
+        "traits.address.country": "Address.Country", "traits.address.postalCode": "Address.PostalCode",
+    }, ("_segmentUserId", "userId")),
+    "Shopify-Customer": _source("Shopify", "Customer", "yyyy-MM-dd'T'HH:mm:ssZ", {
+        "id": "Attributes.ShopifyCustomerId", "email": ("EmailAddress", "EMAIL_ADDRESS"),
+        "first_name": ("FirstName", "NAME"), "last_name": ("LastName", "NAME"), "note": "AdditionalInformation",
+        "phone": ("PhoneNumber", "PHONE_NUMBER"), "default_address.address1": "Address.Address1",
+        "default_address.address2": "Address.Address2", "default_address.city": "Address.City",
+        "default_address.province": "Address.Province", "default_address.country": "Address.Country",
+        "default_address.zip": "Address.PostalCode",
+    }, ("_shopifyCustomerId", "id")),
 }
 
 
