@@ -52,6 +52,17 @@ def test_a_connect_instance_integration_is_kept_listed_and_deleted(server: Serve
     assert profiles.list_account_integrations(Uri=INSTANCE)["Items"] == []
 
 
+def test_a_connect_instance_needs_no_type_and_may_name_a_template(profiles, domain: str) -> None:
+    """As the API-driven Connect set-up does it: the domain and the instance's ARN; a type named may be a template
+    the domain has no object type of yet (its objects would take the template's mapping)."""
+    bare = profiles.put_integration(DomainName=domain, Uri=INSTANCE)
+    assert bare["Uri"] == INSTANCE and "ObjectTypeName" not in bare
+    assert profiles.put_integration(DomainName=domain, Uri=INSTANCE, ObjectTypeName="CTR")["ObjectTypeName"] == "CTR"
+    mapped = {"ShopifyCreateCustomers": "Shopify-Customer"}
+    assert profiles.put_integration(DomainName=domain, Uri=EVENTS, ObjectTypeNames=mapped)["ObjectTypeNames"] == (
+        mapped)
+
+
 def test_an_event_integration_maps_the_documented_event_types(profiles, typed: str) -> None:
     mapped = {"ShopifyCreateCustomers": "ShopCustomer", "ShopifyUpdateCustomers": "ShopCustomer"}
     put = profiles.put_integration(DomainName=typed, Uri=EVENTS, ObjectTypeNames=mapped)
@@ -70,9 +81,9 @@ def test_a_source_integration_needs_existing_types_and_no_triggers(profiles, typ
     def refusal(**params) -> tuple[str, str]:
         return refused(profiles.put_integration, DomainName=typed, **params)
 
-    assert refusal(Uri=INSTANCE) == (
-        "BadRequestException", "An integration with an Amazon Connect instance needs an ObjectTypeName or "
-        "ObjectTypeNames: the object types its data is ingested as.")
+    assert refusal(Uri=EVENTS) == (
+        "BadRequestException", "An integration with an Amazon AppIntegrations event integration needs "
+        "ObjectTypeNames: the object type each of its event types is ingested as.")
     assert refusal(Uri=INSTANCE, ObjectTypeName="Orders") == (
         "BadRequestException", f"Object type Orders does not exist in domain {typed}.")
     assert refusal(Uri=EVENTS, ObjectTypeNames={"SegmentIdentify": "Visitors"})[1] == (

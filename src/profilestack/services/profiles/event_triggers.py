@@ -24,6 +24,7 @@ from profilestack.services.profiles.segments import SEGMENTS
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.service_role import SERVICE_PRINCIPAL
 from profilestack.services.profiles.tables import profile_domains, profile_event_triggers, profile_integrations
+from profilestack.services.profiles.templates import template
 from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import with_tags
 
@@ -156,7 +157,9 @@ def put_integration(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_source(ctx: CallContext, domain: Row[Any], uri: str, kind: Kind, params: dict[str, Any]) -> None:
-    """A source's objects go to existing types of the domain; event triggers send to campaigns only."""
+    """A source's objects go to the domain's types or to templates (an object type named as a template takes its
+    mapping); event triggers send to campaigns only. A Connect instance needs no type named: its contact records
+    are what it sends."""
     if params.get("EventTriggerNames"):
         raise bad_request(f"EventTriggerNames wire event triggers to a campaign; {uri} is {kind.value}.")
     mapped = params.get("ObjectTypeNames") or {}
@@ -164,11 +167,12 @@ def _check_source(ctx: CallContext, domain: Row[Any], uri: str, kind: Kind, para
         raise bad_request(f"ObjectTypeNames has unknown event types {', '.join(unknown)}; the event types are "
                           f"{', '.join(EVENT_TYPES)}.")
     object_types = ([params["ObjectTypeName"]] if params.get("ObjectTypeName") else []) + list(mapped.values())
-    if not object_types:
-        raise bad_request(f"An integration with {kind.value} needs an ObjectTypeName or ObjectTypeNames: the object "
-                          "types its data is ingested as.")
+    if not object_types and kind is Kind.EVENT_INTEGRATION:
+        raise bad_request(f"An integration with {kind.value} needs ObjectTypeNames: the object type each of its "
+                          "event types is ingested as.")
     for name in object_types:
-        referenced_type(ctx.db, domain, name)
+        if template(name) is None:
+            referenced_type(ctx.db, domain, name)
 
 
 @profiles.operation("GetIntegration")
