@@ -40,11 +40,10 @@ class EventRefused(ValueError):
 def checked(event_data: str, checksum: str | None, account: str) -> dict[str, Any]:
     """The event's data, or EventRefused: it must match its checksum (base64 SHA-256), be a JSON object of the
     schema's fields within their limits, and be addressed to the channel's own account."""
-    if checksum is not None:
-        digest = base64.b64encode(hashlib.sha256(event_data.encode()).digest()).decode()
-        if checksum != digest:
-            raise EventRefused("InvalidChecksum", "eventDataChecksum is not the base64 SHA-256 digest of eventData.")
-    if len(event_data.encode()) > MOST_EVENT_BYTES:
+    encoded = event_data.encode()
+    if checksum is not None and checksum != base64.b64encode(hashlib.sha256(encoded).digest()).decode():
+        raise EventRefused("InvalidChecksum", "eventDataChecksum is not the base64 SHA-256 digest of eventData.")
+    if len(encoded) > MOST_EVENT_BYTES:
         raise EventRefused("EventTooLarge", f"eventData is larger than {MOST_EVENT_BYTES:,} bytes.")
     try:
         data = jsontext.loads_exact(event_data)

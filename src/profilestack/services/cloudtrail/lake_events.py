@@ -67,9 +67,6 @@ ACTIVITY_CATEGORY = "ActivityAuditLog"
 STRUCTS = frozenset({"useridentity", "tlsdetails", "eventdata", "metadata", "addendum"})
 MAPS = frozenset({"requestparameters", "responseelements", "additionaleventdata", "details"})
 BOOLEANS = frozenset({"readonly", "managementevent"})
-# the management schema's names, as lake_sql.py reads them by default
-TOP_LEVEL = MANAGEMENT.top_level
-COLUMNS = MANAGEMENT.columns
 
 
 def schema_of(selectors: list[dict[str, Any]]) -> Schema:
@@ -85,8 +82,8 @@ def lake_time(moment: datetime) -> str:
 
 
 def lake_row(record: dict[str, Any], moment: datetime) -> tuple[Any, ...]:
-    """A CloudTrail record (handlers.cloudtrail_event) as a row of COLUMNS."""
-    values: dict[str, Any] = {name: record.get(name) for name in TOP_LEVEL}
+    """A CloudTrail record (handlers.cloudtrail_event) as a row of MANAGEMENT's columns."""
+    values: dict[str, Any] = {name: record.get(name) for name in MANAGEMENT.top_level}
     values["eventTime"] = lake_time(moment)
     values["recipientAccountId"] = record.get("recipientAccountId")
     values["eventCategory"] = record.get("eventCategory", "Management")
@@ -98,7 +95,7 @@ def lake_row(record: dict[str, Any], moment: datetime) -> tuple[Any, ...]:
         values[name] = None if record.get(name) is None else json.dumps(record[name], separators=(",", ":"))
     nested = [_at(record.get("userIdentity"), path) for path in _IDENTITY_PATHS]
     nested += [_at(record.get("tlsDetails"), path) for path in _TLS_PATHS]
-    return tuple(values[name] for name in TOP_LEVEL) + tuple(nested)
+    return tuple(values[name] for name in MANAGEMENT.top_level) + tuple(nested)
 
 
 def activity_row(record: dict[str, Any]) -> tuple[Any, ...]:
