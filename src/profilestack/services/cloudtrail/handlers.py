@@ -16,6 +16,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.iam_policy.engine import account_of, owning_account
 from profilestack.outbox.cleanup import prune_in_task
+from profilestack.services.cloudtrail.errors import check_time_range
 from profilestack.services.registry import ServiceHandlers
 
 if TYPE_CHECKING:
@@ -62,9 +63,8 @@ def lookup_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     max_results = params.get("MaxResults", 50)
     if not 1 <= max_results <= 50:
         raise AwsError("InvalidMaxResultsException", "MaxResults must be between 1 and 50.")
+    check_time_range(params)
     start, end = params.get("StartTime"), params.get("EndTime")
-    if start and end and start > end:
-        raise AwsError("InvalidTimeRangeException", "StartTime must be before EndTime.")
     if params.get("EventCategory") == "insight":  # only Insights events, and there are none: nothing detects them
         return {"Events": []}
     kept_since = history_start(ctx.app)

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, ColumnElement, cast, func, select
 
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
-from profilestack.services.cloudtrail.errors import invalid_parameter
+from profilestack.services.cloudtrail.errors import check_time_range, invalid_parameter
 from profilestack.services.cloudtrail.event_data_stores import stores_with_insights
 from profilestack.services.cloudtrail.handlers import DATA_EVENT_SOURCES, cloudtrail, history_start
 from profilestack.services.cloudtrail.trails import require_trail, visible_trails
@@ -42,8 +42,7 @@ def list_insights_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[
         raise invalid_parameter(f"Period {period} is not valid: use 60, 300 or 3600.")
     now = ctx.now()
     start = max(params.get("StartTime") or now - timedelta(days=90), now - _AVAILABLE_FOR[period])
-    if params.get("StartTime") and params.get("EndTime") and params["StartTime"] > params["EndTime"]:
-        raise invalid_parameter("StartTime must be before EndTime.")
+    check_time_range(params, "InvalidParameterException")
     end = min(params.get("EndTime") or now, now)  # no data points lie ahead, not even zeros
     after, _ = read_position(params, invalid_parameter)
     shown_until = sequence_place(after, invalid_parameter)  # the last period a previous page answered
@@ -132,7 +131,6 @@ def list_insights_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
     if not source:
         raise invalid_parameter("InsightSource is required: the ARN of the trail whose Insights events to list.")
     require_trail(ctx, source)
-    if params.get("StartTime") and params.get("EndTime") and params["StartTime"] > params["EndTime"]:
-        raise invalid_parameter("StartTime must be before EndTime.")
+    check_time_range(params, "InvalidParameterException")
     read_position(params, invalid_parameter)  # a token of another listing is refused: this one answers no page
     return {"Events": []}

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
 from profilestack.iam_policy.actions import NameResolver
-from profilestack.services.cloudtrail.errors import invalid_token, refused
+from profilestack.services.cloudtrail.errors import check_time_range, invalid_token, refused
 from profilestack.services.cloudtrail.event_data_stores import (
     events_of,
     forget_expired,
@@ -29,6 +29,7 @@ from profilestack.services.cloudtrail.event_data_stores import (
     store_schema,
 )
 from profilestack.services.cloudtrail.handlers import cloudtrail
+from profilestack.services.cloudtrail.lake_arns import STORE, id_of
 from profilestack.services.cloudtrail.lake_events import Schema
 from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores, cloudtrail_queries
 from profilestack.services.next_token import next_token, page_result, read_token
@@ -164,9 +165,8 @@ def cancel_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @cloudtrail.operation("ListQueries")
 def list_queries(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     store = require_store(ctx, params["EventDataStore"])
+    check_time_range(params)
     start, end = params.get("StartTime"), params.get("EndTime")
-    if start and end and start > end:
-        raise refused("InvalidTimeRangeException", "StartTime must be before EndTime.")
     query = select(cloudtrail_queries).where(_queries.account_id == ctx.account, _queries.region == ctx.region,
                                              _queries.created_at > ctx.now() - KEPT)
     if start:
@@ -184,7 +184,7 @@ def list_queries(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def first_store_of(db: Connection, query_id: str) -> str | None:
     """The ID of the first event data store a query reads (what its requests are authorized on)."""
     arns = db.execute(select(_queries.store_arns).where(_queries.id == query_id)).scalar()
-    return arns[0].rsplit("/", 1)[1] if arns else None
+    return id_of(STORE, arns[0]) if arns else None
 
 
 @cloudtrail.task(RUN_TASK)
@@ -235,7 +235,7 @@ def execute(app: App, query_id: str) -> None:
                 cloudtrail_event_data_stores.c.arn.in_(row.store_arns)))}
             if len(stores) != len(row.store_arns):
                 raise QueryFailed("An event data store the query reads was deleted before it ran.")
-            by_id = {arn.rsplit("/", 1)[1]: stores[arn] for arn in row.store_arns}
+            by_id = {id_of(STORE, arn): stores[arn] for arn in row.store_arns}
             statement = prepare(row.statement, lambda store_id: store_schema(by_id[store_id]))
             # the events stream from the trail into the query's own database, never all held here at once
             answer = run(statement, [tally.held(events_of(db, stores[arn], now, statement.since, statement.until,

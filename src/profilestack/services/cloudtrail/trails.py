@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, or_, select, update
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.cloudtrail.errors import in_no_organization, refused
+from profilestack.services.cloudtrail.errors import check_time_range, in_no_organization, refused
 from profilestack.services.cloudtrail.event_data_stores import put_store_insight_selectors, store_insight_selectors
 from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.tables import cloudtrail_trails
@@ -296,8 +296,7 @@ def get_insight_selectors(ctx: CallContext, params: dict[str, Any]) -> dict[str,
 def list_public_keys(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """The keys that signed digest files in the time range: none, as trails deliver no log or digest files here
     (there is no S3)."""
-    if params.get("StartTime") and params.get("EndTime") and params["StartTime"] > params["EndTime"]:
-        raise refused("InvalidTimeRangeException", "StartTime must be before EndTime.")
+    check_time_range(params)
     if params.get("NextToken"):  # no page was answered with one
         raise refused("InvalidTokenException", "The NextToken is not valid.")
     return {"PublicKeyList": []}
