@@ -22,6 +22,7 @@ from profilestack.read_cache import ReadCache
 from profilestack.runtime import Clock, Ids, OffsetFileClock, SystemClock
 from profilestack.server_metrics import ServerMetrics
 from profilestack.services.cloudtrail.lake_queries import lake_resource_names
+from profilestack.services.cloudtrail.resource_policies import policy_of
 from profilestack.services.cloudwatch.metrics import MetricIds
 from profilestack.services.iam.authorization import IamPolicyStore, iam_resource_tags, names_with_path
 from profilestack.services.iam.catalogue import override_default_versions
@@ -59,7 +60,7 @@ class App:
         self.authenticator = Authenticator(self.credentials, self.clock)
         tag_readers = {"iam": iam_resource_tags, "profile": tags_of, "connect-campaigns": tags_of,
                        "cloudwatch": tags_of, "cloudtrail": tags_of}
-        self.policies = IamPolicyStore(self.database, tag_readers)
+        self.policies = IamPolicyStore(self.database, tag_readers, {"cloudtrail": policy_of})
         self.iam_reads = ReadCache()
         self.profile_domain_ids = ReadCache()  # (account, region, name) → the domain's id and name, for reads
         self.listings = ListingSnapshots()  # whole-domain listings, kept between their pages

@@ -167,7 +167,7 @@ def test_a_request_names_a_channel_of_its_own_account_and_events_once(server: Se
         {"id": "same", "eventData": event}, {"id": "same", "eventData": event}])[0] == "DuplicatedAuditEventId"
     for channel, code in [
         ("arn:aws:sqs:us-west-2:000000000000:queue", "InvalidChannelARN"),
-        (lake.channel.replace(ACCOUNT, OTHER_ACCOUNT), "AccessDeniedException"),  # channels have no resource policy
+        (lake.channel.replace(ACCOUNT, OTHER_ACCOUNT), "AccessDeniedException"),  # it shares no channel
         (lake.channel.rsplit("/", 1)[0] + "/0aab0b0c-1d2e-3f40-5a6b-7c8d9e0f1a2b", "ChannelNotFound"),
     ]:
         assert refused(lake.data.put_audit_events, channelArn=channel,

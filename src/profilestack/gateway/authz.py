@@ -9,6 +9,7 @@ tests it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -201,13 +202,16 @@ def _service_creating_its_own_role(principal: Principal, request: AuthorizationR
             and request.params.get("AWSServiceName") == principal.arn)
 
 
-def _allowed_without_policies(request: AuthorizationRequest, root_allowed: bool) -> bool:
+def _allowed_without_policies(request: AuthorizationRequest, root_allowed: bool,
+                              holds_policy: Callable[[str], bool]) -> bool:
     """Unconditional actions, the account's root on its own account's resources (unless the simulator is asked
-    about given policies), and a service creating its own role."""
+    about given policies, or a resource holds a policy of its own, which may deny even the root), and a service
+    creating its own role."""
     principal = request.principal
     return (request.action.lower() in UNCONDITIONAL_ACTIONS
             or (root_allowed and principal.is_root and not principal.scope_policies
-                and all(account_of(arn) in ("", "aws", principal.account) for arn in request.resources))
+                and all(account_of(arn) in ("", "aws", principal.account) and not holds_policy(arn)
+                        for arn in request.resources))
             or _service_creating_its_own_role(principal, request))
 
 
@@ -237,7 +241,7 @@ class PolicyAuthorizer:
             _refuse_to_session_token(request)
         elif request.principal.kind == FEDERATED_USER:
             _refuse_to_federated_user(request)
-        if _allowed_without_policies(request, root_allowed=True):  # nothing to evaluate, no decisions to make
+        if _allowed_without_policies(request, True, self._holds_policy(request)):  # no decisions to make
             return
         for decision in self._evaluated(request):
             if not decision.allowed:
@@ -248,9 +252,19 @@ class PolicyAuthorizer:
                resource_owner: str | None = None) -> list[Decision]:
         """One decision per resource; the simulator passes its own policies, context and resource policy, and the
         account owning resources whose ARNs name none."""
-        if _allowed_without_policies(request, root_allowed=policies is None):
+        if _allowed_without_policies(request, policies is None, self._holds_policy(request)):
             return [Decision("allowed", request.action, arn) for arn in request.resources or ["*"]]
         return self._evaluated(request, policies, context, resource_policy, resource_owner)
+
+    def _holds_policy(self, request: AuthorizationRequest) -> Callable[[str], bool]:
+        """Whether a resource holds a resource-based policy of its own for the action (a role's trust policy is
+        not one: STS refuses the root's AssumeRole itself)."""
+
+        def holds(arn: str) -> bool:
+            policy = self.store.resource_policy(request.action, arn)
+            return policy is not None and policy.source_type == "resource"
+
+        return holds
 
     def _evaluated(self, request: AuthorizationRequest, policies: PolicySet | None = None,
                    context: dict[str, list[str]] | None = None, resource_policy: Policy | None = None,

@@ -26,6 +26,8 @@ class PolicyKind(Enum):
     IDENTITY = "identity"  # user, group, role and managed policies; boundaries and session policies too
     TRUST = "trust"  # a role's AssumeRolePolicyDocument
     RESOURCE = "resource"  # any other resource-based policy
+    # a policy a service keeps on one resource and applies to it alone (CloudTrail's): Resource may be left out
+    HELD = "held"
 
 
 class MalformedPolicy(ValueError):
@@ -154,7 +156,7 @@ def _statement(index: int, raw: object, kind: PolicyKind, positions: tuple[tuple
     not_resource = "NotResource" in raw
     if "Resource" in raw or not_resource:
         resources = _strings(raw["NotResource" if not_resource else "Resource"], "Resource")
-    elif kind is PolicyKind.TRUST:
+    elif kind in (PolicyKind.TRUST, PolicyKind.HELD):
         resources = ("*",)
     else:
         raise MalformedPolicy("Policy statement must contain resources.")

@@ -106,6 +106,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
         insights_metrics,
         lake_queries,
         organizations,
+        resource_policies,
         trails,
     )
     from profilestack.services.cloudtrail import tagging as cloudtrail_tagging  # noqa: F401

@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
+from profilestack.iam_policy.engine import account_of
 from profilestack.services.cloudtrail.errors import invalid_parameter, invalid_token, refused
 from profilestack.services.cloudtrail.event_data_stores import require_store, store_schema
 from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.lake_arns import CHANNEL, arn_of, lake_arn
 from profilestack.services.cloudtrail.lake_events import ACTIVITY
+from profilestack.services.cloudtrail.resource_policies import forget_policy
 from profilestack.services.cloudtrail.tables import cloudtrail_channels
 from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags
 from profilestack.services.next_token import page_result
@@ -26,14 +28,16 @@ _channels = cloudtrail_channels.c
 
 
 def require_channel(ctx: CallContext, name: str, invalid: str = "ChannelARNInvalidException",
-                    missing: str = "ChannelNotFoundException") -> Row[Any]:
-    """The caller's channel in this region named by ARN or ID; refused with the calling service's codes (the
-    CloudTrail Data Service has its own) when ``name`` is neither, or names none."""
+                    missing: str = "ChannelNotFoundException", shared: bool = False) -> Row[Any]:
+    """The caller's channel in this region named by ARN or ID — or, ``shared``, another account's named by its ARN
+    (the gateway let the caller through by the channel's resource-based policy); refused with the calling
+    service's codes (the CloudTrail Data Service has its own) when ``name`` is neither, or names none."""
     arn = arn_of(CHANNEL, name, ctx.region, ctx.account)
     if arn is None:
         raise refused(invalid, f"{name} is not a channel ARN or ID.")
+    owner = account_of(arn) if shared else ctx.account
     row = ctx.db.execute(select(cloudtrail_channels).where(
-        _channels.arn == arn, _channels.account_id == ctx.account, _channels.region == ctx.region)).first()
+        _channels.arn == arn, _channels.account_id == owner, _channels.region == ctx.region)).first()
     if row is None:
         raise refused(missing, f"The channel {name} does not exist.")
     return row
@@ -123,5 +127,6 @@ def update_channel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def delete_channel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = require_channel(ctx, params["Channel"])
     remove_tags(ctx.db, row.arn)
+    forget_policy(ctx.db, row.arn)
     ctx.db.execute(delete(cloudtrail_channels).where(_channels.arn == row.arn))
     return {}

@@ -30,6 +30,7 @@ from profilestack.services.cloudtrail.lake_events import (
     selected,
 )
 from profilestack.services.cloudtrail.lake_sql import first_store
+from profilestack.services.cloudtrail.resource_policies import forget_policy
 from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores
 from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags
 from profilestack.services.next_token import page_result
@@ -316,6 +317,7 @@ def forget_expired(db: Connection, now: datetime) -> None:
     store go once past its retention."""
     for arn in db.execute(select(_stores.arn).where(_stores.deleted_at <= now - PENDING_DELETION)).scalars().all():
         remove_tags(db, arn)
+        forget_policy(db, arn)
         activity_events.forget(db, arn)
         db.execute(delete(cloudtrail_event_data_stores).where(_stores.arn == arn))
     for store in db.execute(select(cloudtrail_event_data_stores)):

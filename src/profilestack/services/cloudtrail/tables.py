@@ -81,3 +81,10 @@ cloudtrail_activity_events = Table(
     Column("record", JSON, nullable=False),  # the event as Lake shows it: CloudTrail's fields and its eventData
     Index("ix_cloudtrail_activity_events_store", "store_arn", "event_time"),
 )
+
+# The resource-based policies event data stores, channels and dashboards hold (resource_policies.py)
+cloudtrail_resource_policies = Table(
+    "cloudtrail_resource_policies", metadata,
+    Column("arn", String(256), primary_key=True),  # the resource's
+    Column("policy", Text, nullable=False),
+)

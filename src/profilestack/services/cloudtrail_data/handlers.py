@@ -23,7 +23,8 @@ _stores = cloudtrail_event_data_stores.c
 def put_audit_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Each event checked on its own: those taken are kept in every destination store that ingests, the others
     answered in ``failed``; the channel's IngestionStatus tells of the latest."""
-    channel = require_channel(ctx, params["channelArn"], invalid="InvalidChannelARN", missing="ChannelNotFound")
+    channel = require_channel(ctx, params["channelArn"], invalid="InvalidChannelARN", missing="ChannelNotFound",
+                              shared=True)
     events = params["auditEvents"]
     ids = [event["id"] for event in events]
     if len(set(ids)) != len(ids):
@@ -35,7 +36,7 @@ def put_audit_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
     records = []
     for event in events:
         try:
-            data = activity_events.checked(event["eventData"], event.get("eventDataChecksum"), ctx.account)
+            data = activity_events.checked(event["eventData"], event.get("eventDataChecksum"), channel.account_id)
         except activity_events.EventRefused as refusal:
             failed.append({"id": event["id"], "errorCode": refusal.code, "errorMessage": str(refusal)})
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
@@ -107,6 +108,17 @@ def session_policies(db: Connection, account: str, access_key: str | None,
 
 
 TagReader = Callable[[Connection, str], dict[str, str] | None]
+PolicyReader = Callable[[Connection, str], str | None]  # a resource's own policy document, by its ARN
+
+
+def _held_policy(text: str | None) -> Policy | None:
+    """A policy a service keeps on one resource, applied to that resource whatever its statements' Resource says
+    (CloudTrail's own examples give a store's policy the Resource ``dashboard/*``)."""
+    if text is None:
+        return None
+    document = parse_policy(text, PolicyKind.HELD)
+    statements = tuple(replace(statement, resources=("*",), not_resource=False) for statement in document.statements)
+    return Policy("ResourcePolicy", "resource", replace(document, statements=statements))
 
 
 def iam_resource_tags(db: Connection, arn: str) -> dict[str, str] | None:
@@ -124,18 +136,20 @@ _ROOT_IDENTITY = Policy("RootIdentity", "none", parse_policy(json.dumps(
 
 
 class IamPolicyStore:
-    def __init__(self, database: Database, tag_readers: dict[str, TagReader], ttl: float = 1.0,
+    def __init__(self, database: Database, tag_readers: dict[str, TagReader],
+                 policy_readers: dict[str, PolicyReader] | None = None, ttl: float = 1.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.database = database
         self.tag_readers = tag_readers  # ARN service segment → reader of a resource's tags
+        self.policy_readers = policy_readers or {}  # ARN service segment → reader of a resource's own policy
         self.ttl = ttl
         self.monotonic = monotonic
         self._policies: dict[tuple[str, str | None], tuple[float, PolicySet]] = {}
-        self._trust: dict[str, tuple[float, Policy | None]] = {}
+        self._resource_policies: dict[str, tuple[float, Policy | None]] = {}
 
     def invalidate(self) -> None:
         self._policies = {}
-        self._trust = {}
+        self._resource_policies = {}
 
     def policies_for(self, principal: Principal) -> PolicySet:
         by_key = principal.kind in _SESSIONS or principal.scope_policies
@@ -179,22 +193,36 @@ class IamPolicyStore:
 
     def resource_policy(self, action: str, arn: str) -> Policy | None:
         """A role's trust policy is the resource-based policy of ``sts:AssumeRole`` (and its web identity and SAML
-        forms) on it, and of what a session may be given with it: ``sts:TagSession``, ``sts:SetSourceIdentity``."""
+        forms) on it, and of what a session may be given with it: ``sts:TagSession``, ``sts:SetSourceIdentity``.
+        Other services' resources answer with the policy they hold, if any (``policy_readers``)."""
         lowered = action.lower()
-        if (not lowered.startswith("sts:assumerole") and lowered not in _SESSION_EXTRAS) or ":role/" not in arn:
+        if ":role/" in arn and (lowered.startswith("sts:assumerole") or lowered in _SESSION_EXTRAS):
+            return self._cached_policy(arn, lambda db: self._trust_policy(db, arn))
+        parts = arn.split(":", 5)
+        reader = self.policy_readers.get(parts[2]) if len(parts) == 6 else None
+        if reader is None:
             return None
+        return self._cached_policy(arn, lambda db: _held_policy(reader(db, arn)))
+
+    def _cached_policy(self, arn: str, load: Callable[[Connection], Policy | None]) -> Policy | None:
         now = self.monotonic()
-        cached = self._trust.get(arn)
+        cached = self._resource_policies.get(arn)
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         with self.database.transaction(write=False) as db:
-            role = db.execute(select(iam_roles.c.trust_policy, iam_roles.c.trust_principals)
-                              .where(iam_roles.c.arn == arn)).first()
-            text = effective_trust(db, role.trust_policy, role.trust_principals) if role else None
-        # a role that does not exist trusts nobody
-        policy = Policy("TrustPolicy", "trust", parse_policy(text, PolicyKind.TRUST) if text else _TRUSTS_NOBODY)
-        self._trust[arn] = (now, policy)
+            policy = load(db)
+        if len(self._resource_policies) > 10_000:
+            self._resource_policies = {}
+        self._resource_policies[arn] = (now, policy)
         return policy
+
+    @staticmethod
+    def _trust_policy(db: Connection, arn: str) -> Policy:
+        role = db.execute(select(iam_roles.c.trust_policy, iam_roles.c.trust_principals)
+                          .where(iam_roles.c.arn == arn)).first()
+        text = effective_trust(db, role.trust_policy, role.trust_principals) if role else None
+        # a role that does not exist trusts nobody
+        return Policy("TrustPolicy", "trust", parse_policy(text, PolicyKind.TRUST) if text else _TRUSTS_NOBODY)
 
     def resource_tags(self, arn: str) -> dict[str, str] | None:
         """``aws:ResourceTag/…``: the stored tags of the resource, asked of the service that owns the ARN."""
