@@ -261,7 +261,8 @@ def evaluate(policies: PolicySet, caller: Caller, action: str, resource: str, co
         return decision
     if not organization_ok:
         missing_layer = "service control policy"
-    elif resource_policy is not None and resource_policy.source_type == "trust" and strength is None:
+    elif (resource_policy is not None and resource_policy.source_type == "trust" and strength is None) \
+            or caller.service is not None:  # a service has no identity policies: only a resource's can let it in
         missing_layer = Layer.RESOURCE
     elif not identity_ok:  # across accounts too: the resource's side allowed, the caller's did not
         missing_layer = Layer.IDENTITY

@@ -50,6 +50,12 @@ def root_principal(account: str, access_key: str | None = None) -> Principal:
     return Principal(ROOT, account, f"arn:aws:iam::{account}:root", account, None, access_key)
 
 
+def service_principal(service: str, account: str, source_arn: str | None = None) -> Principal:
+    """An AWS service (``profile.amazonaws.com``) acting for ``account``, and for that resource of it when given
+    (``aws:SourceArn``)."""
+    return Principal(AWS_SERVICE, account, service, service, invoked_by=service, source_arn=source_arn)
+
+
 def anonymous_principal() -> Principal:
     """The caller of an unsigned request to an operation that takes none (AssumeRoleWithWebIdentity)."""
     return Principal(ANONYMOUS, "", "anonymous", "anonymous")

@@ -109,6 +109,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
         resource_policies,
         trails,
     )
+    from profilestack.services.cloudtrail import dashboards as lake_dashboards  # noqa: F401
     from profilestack.services.cloudtrail import tagging as cloudtrail_tagging  # noqa: F401
     from profilestack.services.cloudtrail.handlers import cloudtrail
     from profilestack.services.cloudtrail_data.handlers import cloudtrail_data

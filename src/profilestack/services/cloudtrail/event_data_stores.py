@@ -362,6 +362,9 @@ def resource_names(db_read: Callable[[Any], Any], params: dict[str, Any]) -> Cal
         variable = variable.lower()
         if variable == "trailname":
             return params.get("Name")
+        if variable == "dashboardname":  # by its name, or the name ending its ARN
+            dashboard = params.get("Name") or params.get("DashboardId")
+            return dashboard.rsplit("/", 1)[-1] if isinstance(dashboard, str) else None
         if variable == "channelid":
             channel = params.get("Channel") or params.get("channelArn")  # PutAuditEvents' (cloudtrail-data)
             return id_of(CHANNEL, channel) if isinstance(channel, str) else None

@@ -55,11 +55,11 @@ def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     from profilestack.services.cloudtrail.lake_sql import StatementError, prepare
 
     if not params.get("QueryStatement"):
-        raise refused("InvalidParameterException", "StartQuery needs a QueryStatement: profilestack has no "
-                     "CloudTrail Lake dashboards, whose widgets' queries a QueryAlias names.")
+        raise refused("InvalidParameterException", "StartQuery needs a QueryStatement: a QueryAlias names a query "
+                     "GenerateQuery made from a prompt, which profilestack does not do.")
     if params.get("QueryParameters"):
-        raise refused("InvalidParameterException", "QueryParameters go with a dashboard's QueryAlias, which "
-                     "profilestack does not have: write the values into the QueryStatement.")
+        raise refused("InvalidParameterException", "QueryParameters go with a QueryAlias, which profilestack does "
+                     "not take: write the values into the QueryStatement.")
     if params.get("DeliveryS3Uri"):
         raise refused("InvalidParameterException", "profilestack has no S3 to deliver query results to: read them "
                      "with GetQueryResults.")
@@ -96,15 +96,22 @@ def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _require_query(ctx: CallContext, params: dict[str, Any]) -> Row[Any]:
-    if not params.get("QueryId"):
-        raise refused("InvalidParameterException", "Name the query by its QueryId: profilestack has no dashboards, "
-                     "whose queries a QueryAlias names.")
+    """The query a request names: by its QueryId, or (DescribeQuery) a dashboard refresh's widget query by the
+    refresh's RefreshId and the widget's QueryAlias."""
+    if params.get("QueryId"):
+        named, which = params["QueryId"], _queries.id == params["QueryId"]
+    elif params.get("RefreshId") and params.get("QueryAlias"):
+        named = f"of widget {params['QueryAlias']} in dashboard refresh {params['RefreshId']}"
+        which = (_queries.refresh_id == params["RefreshId"]) & (_queries.query_alias == params["QueryAlias"])
+    else:
+        raise refused("InvalidParameterException", "Name the query by its QueryId, or a dashboard refresh's "
+                     "RefreshId and its widget's QueryAlias.")
     row = ctx.db.execute(select(cloudtrail_queries).where(
-        _queries.id == params["QueryId"], _queries.account_id == ctx.account, _queries.region == ctx.region,
+        which, _queries.account_id == ctx.account, _queries.region == ctx.region,
         _queries.created_at > ctx.now() - KEPT)).first()
     if row is None or (params.get("EventDataStore") and require_store(ctx, params["EventDataStore"]).arn
                        not in row.store_arns):
-        raise refused("QueryIdNotFoundException", f"The query {params['QueryId']} does not exist.")
+        raise refused("QueryIdNotFoundException", f"The query {named} does not exist.")
     return row
 
 

@@ -22,6 +22,7 @@ from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.lake_arns import CHANNEL, STORE
 from profilestack.services.cloudtrail.tables import (
     cloudtrail_channels,
+    cloudtrail_dashboards,
     cloudtrail_event_data_stores,
     cloudtrail_resource_policies,
 )
@@ -54,11 +55,9 @@ HOLDERS: dict[str, _Holder] = {
                    ("cloudtrail:StartQuery",), resource_must_match=False),
     CHANNEL: _Holder("channel", cloudtrail_channels, ("cloudtrail-data:PutAuditEvents",), (),
                      resource_must_match=True),
+    "dashboard": _Holder("dashboard", cloudtrail_dashboards, ("cloudtrail:StartDashboardRefresh",),
+                         ("cloudtrail:StartDashboardRefresh",), resource_must_match=False),
 }
-
-
-def register_holder(kind: str, holder: _Holder) -> None:
-    HOLDERS[kind] = holder
 
 
 def policy_of(db: Connection, arn: str) -> str | None:

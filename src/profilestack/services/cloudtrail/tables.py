@@ -55,7 +55,10 @@ cloudtrail_queries = Table(
     Column("error", Text),
     Column("columns", JSON),
     Column("rows", JSON),  # the answer, every value as text
+    Column("refresh_id", String(20)),  # a dashboard refresh's widget query: the refresh, and the widget's alias
+    Column("query_alias", String(256)),
     Index("ix_cloudtrail_queries_account", "account_id", "region", "created_at"),
+    Index("ix_cloudtrail_queries_refresh", "refresh_id"),
 )
 
 # Lake integrations (channels.py, activity_events.py): a channel takes applications' events (PutAuditEvents) into
@@ -87,4 +90,21 @@ cloudtrail_resource_policies = Table(
     "cloudtrail_resource_policies", metadata,
     Column("arn", String(256), primary_key=True),  # the resource's
     Column("policy", Text, nullable=False),
+)
+
+# Lake dashboards (dashboards.py): widgets' queries, run as CloudTrail itself on each refresh
+cloudtrail_dashboards = Table(
+    "cloudtrail_dashboards", metadata,
+    Column("arn", String(256), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("widgets", JSON, nullable=False),  # as answered: QueryAlias, QueryStatement, QueryParameters, ViewProperties
+    Column("refresh_schedule", JSON),
+    Column("termination_protection", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("last_refresh_id", String(20)),
+    Column("last_refresh_failure", Text),  # why the last scheduled refresh failed
+    UniqueConstraint("account_id", "region", "name", name="uq_cloudtrail_dashboards_name"),
 )

@@ -1,4 +1,4 @@
-"""CloudTrail's tags (AddTags, RemoveTags, ListTags) on trails, event data stores and channels."""
+"""CloudTrail's tags (AddTags, RemoveTags, ListTags) on trails, event data stores, channels and dashboards."""
 
 from __future__ import annotations
 
@@ -11,11 +11,17 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudtrail.errors import refused
 from profilestack.services.cloudtrail.handlers import cloudtrail
-from profilestack.services.cloudtrail.tables import cloudtrail_channels, cloudtrail_event_data_stores, cloudtrail_trails
+from profilestack.services.cloudtrail.tables import (
+    cloudtrail_channels,
+    cloudtrail_dashboards,
+    cloudtrail_event_data_stores,
+    cloudtrail_trails,
+)
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
-_TABLES = {"trail": cloudtrail_trails, "eventdatastore": cloudtrail_event_data_stores, "channel": cloudtrail_channels}
-_TAGGED = re.compile(r"^arn:aws:cloudtrail:[^:]+:[0-9]{12}:(trail|eventdatastore|channel)/.+\Z")
+_TABLES = {"trail": cloudtrail_trails, "eventdatastore": cloudtrail_event_data_stores, "channel": cloudtrail_channels,
+           "dashboard": cloudtrail_dashboards}
+_TAGGED = re.compile(r"^arn:aws:cloudtrail:[^:]+:[0-9]{12}:(trail|eventdatastore|channel|dashboard)/.+\Z")
 
 
 def tags_given(items: list[dict[str, Any]]) -> dict[str, str]:
@@ -31,7 +37,7 @@ def _tagged(ctx: CallContext, resource_id: str) -> str:
     found = _TAGGED.match(resource_id)
     if found is None:
         raise refused("CloudTrailARNInvalidException", f"{resource_id} is not the ARN of a trail, an event data "
-                      "store or a channel: profilestack tags those.")
+                      "store, a channel or a dashboard: profilestack tags those.")
     table = _TABLES[found.group(1)]
     if ctx.db.execute(select(table.c.arn).where(table.c.arn == resource_id,
                                                 table.c.account_id == ctx.account)).first() is None:

@@ -20,7 +20,8 @@ from sqlalchemy import Connection, Row, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, Principal
+from profilestack.identity.principal import ASSUMED_ROLE, Principal
+from profilestack.identity.principal import service_principal as aws_service
 from profilestack.outbox.worker import RetryLater
 from profilestack.services.iam import entities
 from profilestack.services.iam.linked_services import LinkedService, register
@@ -59,8 +60,7 @@ def role_arn(account: str, role_name: str) -> str:
 
 def service_principal(account: str, source_arn: str | None = None) -> Principal:
     """Customer Profiles itself, acting for ``account`` (and, when given, for that resource of it: a domain)."""
-    return Principal(AWS_SERVICE, account, SERVICE_PRINCIPAL, SERVICE_PRINCIPAL, invoked_by=SERVICE_PRINCIPAL,
-                     source_arn=source_arn)
+    return aws_service(SERVICE_PRINCIPAL, account, source_arn)
 
 
 def _create_role(app: App, principal: Principal, domain: str, region: str, parent: CallContext | None = None) -> str:
