@@ -1,17 +1,20 @@
 """CloudTrail's resource-based policies (PutResourcePolicy, GetResourcePolicy, DeleteResourcePolicy) on event data
 stores and channels: what each kind of resource's policy may say, and the policy at work — another account sending
-events through a shared channel, the owner denied by its own resource's policy."""
+events through a shared channel or querying a shared store, the owner denied by its own resource's policy."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from tests.conftest import OTHER_ACCOUNT, OTHER_ROOT_KEY, OTHER_ROOT_SECRET, Server
 from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, unique
 from tests.e2e.test_cloudtrail_channels import ACTIVITY, order_event
 from tests.e2e.test_cloudtrail_lake import Lake
+from tests.e2e.waiting import wait_for
 
 REGION = "eu-west-1"  # a region of its own: Lake's ten stores per region stay free for the other modules
 
@@ -158,3 +161,50 @@ def test_a_stores_policy_binds_its_owner_too(server: Server) -> None:
     assert lake.query("SELECT count(*) AS n FROM $EDS")["status"] == "FINISHED"  # what it does not deny goes on
     lake.trail.delete_resource_policy(ResourceArn=lake.arn)
     assert lake.trail.get_event_data_store(EventDataStore=lake.arn)["EventDataStoreArn"] == lake.arn
+
+
+def test_another_account_queries_a_shared_store_as_far_as_its_policy_goes(server: Server) -> None:
+    lake = Lake(server, REGION)
+    theirs = other_account(server, "cloudtrail")
+    statement = f"SELECT eventName, recipientAccountId FROM {lake.id} WHERE eventName = 'PutResourcePolicy'"
+    owned = {"EventDataStoreOwnerAccountId": ACCOUNT}
+    assert refused(theirs.start_query, QueryStatement=statement, **owned)[0] == "AccessDeniedException"
+
+    lake.trail.put_resource_policy(ResourceArn=lake.arn, ResourcePolicy=policy(sharing(
+        lake.arn, f"arn:aws:iam::{OTHER_ACCOUNT}:root", action=["cloudtrail:StartQuery", "cloudtrail:DescribeQuery"])))
+    query_id = theirs.start_query(QueryStatement=statement, **owned)["QueryId"]
+    assert wait_for(lambda: theirs.describe_query(QueryId=query_id, **owned)["QueryStatus"] == "FINISHED")
+    # reading the results is not shared yet, and a query of another account's store is named with its owner
+    assert refused(theirs.get_query_results, QueryId=query_id, **owned)[0] == "AccessDeniedException"
+    assert refused(theirs.describe_query, QueryId=query_id)[0] == "QueryIdNotFoundException"
+    assert refused(lake.trail.describe_query, QueryId=query_id)[0] == "QueryIdNotFoundException"  # theirs alone
+
+    lake.trail.put_resource_policy(ResourceArn=lake.arn, ResourcePolicy=policy(sharing(
+        lake.arn, OTHER_ACCOUNT, action=["cloudtrail:StartQuery", "cloudtrail:DescribeQuery",
+                                         "cloudtrail:GetQueryResults"])))
+    rows = theirs.get_query_results(QueryId=query_id, **owned)["QueryResultRows"]
+    # the owner's call sharing the store, made before the query: the owner's events, not the other account's
+    assert rows == [[{"eventName": "PutResourcePolicy"}, {"recipientAccountId": ACCOUNT}]]
+
+    # a user of the other account needs its own account's leave too, on the owner's store
+    iam = other_account(server, "iam")
+    name = unique("analyst")
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    analyst = server.client("cloudtrail", REGION, aws_access_key_id=key["AccessKeyId"],
+                            aws_secret_access_key=key["SecretAccessKey"])
+    assert refused(analyst.start_query, QueryStatement=statement, **owned)[0] == "AccessDeniedException"
+    iam.put_user_policy(UserName=name, PolicyName="query", PolicyDocument=policy(
+        {"Effect": "Allow", "Action": ["cloudtrail:StartQuery", "cloudtrail:DescribeQuery"], "Resource": lake.arn}))
+    started = wait_for(lambda: _started(analyst, statement, owned))
+    assert wait_for(lambda: analyst.describe_query(QueryId=started, **owned)["QueryStatus"] == "FINISHED")
+
+
+def _started(client: Any, statement: str, owned: dict[str, str]) -> str | None:
+    """The query's ID once the user's new policy is in force (IAM's changes reach the authorizer within a second)."""
+    try:
+        return client.start_query(QueryStatement=statement, **owned)["QueryId"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "AccessDeniedException":
+            raise
+        return None

@@ -27,6 +27,8 @@ class ServiceSpec:
     path_prefix: str | None = None  # rest services sharing a signing name
     regions: tuple[str, ...] | None = None  # where the service exists; None: every region
     title: str = ""  # the service's name in messages
+    # the parameter naming the account that owns what a call acts on, when it is not the caller's
+    owner_parameter: str | None = None
 
 
 # The regions of the Customer Profiles service-linked role page (and of botocore's endpoints for both services).
@@ -38,7 +40,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("sts", "sts", "sts", "sts.amazonaws.com", "ValidationError"),
     ServiceSpec("iam", "iam", "iam", "iam.amazonaws.com", "ValidationError", global_region="us-east-1"),
     ServiceSpec("cloudwatch", "monitoring", "cloudwatch", "monitoring.amazonaws.com", "InvalidParameterValue"),
-    ServiceSpec("cloudtrail", "cloudtrail", "cloudtrail", "cloudtrail.amazonaws.com", "InvalidParameterException"),
+    ServiceSpec("cloudtrail", "cloudtrail", "cloudtrail", "cloudtrail.amazonaws.com", "InvalidParameterException",
+                owner_parameter="EventDataStoreOwnerAccountId"),  # another account's store, queried
     ServiceSpec("cloudtrail-data", "cloudtrail-data", "cloudtrail-data", "cloudtrail-data.amazonaws.com",
                 "ValidationException", title="AWS CloudTrail Data Service"),
     ServiceSpec("customer-profiles", "profile", "profile", "profile.amazonaws.com", "BadRequestException",

@@ -177,7 +177,8 @@ class Gateway:
         parameters that failed validation, which the database may not even be able to take)."""
         info = action_info(spec.iam_prefix, operation.name)
         names = self.app.arn_names(spec.iam_prefix, params, principal) if look_up else None
-        resources = resources_for(info, params, region, principal.account, names)
+        owner = params.get(spec.owner_parameter) if spec.owner_parameter else None
+        resources = resources_for(info, params, region, owner if isinstance(owner, str) else principal.account, names)
         return AuditEvent(
             event_id=self.app.ids.call_id(), event_time=self.app.clock.now(), account_id=principal.account,
             region=region, event_source=spec.event_source, event_name=operation.name,

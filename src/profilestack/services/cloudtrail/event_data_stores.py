@@ -47,13 +47,15 @@ _SETTINGS = ("AdvancedEventSelectors", "MultiRegionEnabled", "OrganizationEnable
 _stores = cloudtrail_event_data_stores.c
 
 
-def require_store(ctx: CallContext, name: str, active: bool = False) -> Row[Any]:
-    """The caller's store in this region named by ARN or ID; with ``active``, not pending deletion."""
-    arn = arn_of(STORE, name, ctx.region, ctx.account)
+def require_store(ctx: CallContext, name: str, active: bool = False, owner: str | None = None) -> Row[Any]:
+    """The caller's store in this region named by ARN or ID — or ``owner``'s, another account's, when its
+    resource-based policy let the caller through; with ``active``, not pending deletion."""
+    owner = owner or ctx.account
+    arn = arn_of(STORE, name, ctx.region, owner)
     if arn is None:
         raise refused("EventDataStoreARNInvalidException", f"{name} is not an event data store ARN or ID.")
     row = ctx.db.execute(select(cloudtrail_event_data_stores).where(
-        _stores.arn == arn, _stores.account_id == ctx.account, _stores.region == ctx.region)).first()
+        _stores.arn == arn, _stores.account_id == owner, _stores.region == ctx.region)).first()
     if row is None or _expired(row, ctx.now()):
         raise refused("EventDataStoreNotFoundException", f"The event data store {name} does not exist.")
     if active and row.status == "PENDING_DELETION":

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
 from profilestack.iam_policy.actions import NameResolver
+from profilestack.iam_policy.engine import account_of
 from profilestack.services.cloudtrail.errors import check_time_range, invalid_token, refused
 from profilestack.services.cloudtrail.event_data_stores import (
     events_of,
@@ -63,13 +64,11 @@ def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("DeliveryS3Uri"):
         raise refused("InvalidParameterException", "profilestack has no S3 to deliver query results to: read them "
                      "with GetQueryResults.")
-    if params.get("EventDataStoreOwnerAccountId") not in (None, ctx.account):
-        raise refused("InvalidParameterException", "profilestack has no Organizations: a query reads the caller's "
-                     "own event data stores.")
+    owner = params.get("EventDataStoreOwnerAccountId")  # the stores' account, when another's shares them
     named: dict[str, Row[Any]] = {}
 
     def schema(store_id: str) -> Schema:
-        named[store_id] = require_store(ctx, store_id, active=True)
+        named[store_id] = require_store(ctx, store_id, active=True, owner=owner)
         return store_schema(named[store_id])
 
     try:
@@ -109,8 +108,10 @@ def _require_query(ctx: CallContext, params: dict[str, Any]) -> Row[Any]:
     row = ctx.db.execute(select(cloudtrail_queries).where(
         which, _queries.account_id == ctx.account, _queries.region == ctx.region,
         _queries.created_at > ctx.now() - KEPT)).first()
-    if row is None or (params.get("EventDataStore") and require_store(ctx, params["EventDataStore"]).arn
-                       not in row.store_arns):
+    # a query of another account's stores is named with their owner, whose stores' policies the gateway asked
+    owner = params.get("EventDataStoreOwnerAccountId") or ctx.account
+    if row is None or account_of(row.store_arns[0]) != owner or (
+            params.get("EventDataStore") and require_store(ctx, params["EventDataStore"]).arn not in row.store_arns):
         raise refused("QueryIdNotFoundException", f"The query {named} does not exist.")
     return row
 
