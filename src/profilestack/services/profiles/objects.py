@@ -175,10 +175,12 @@ class Ingested(NamedTuple):
 
 
 def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
-           now: datetime, performed_by: str | None = None, locked: bool = False) -> Ingested:
+           now: datetime, performed_by: str | None = None, locked: bool = False,
+           history: History | None = None) -> Ingested:
     """Map one object, find or create its profile, fill the profile, store the object, record it in the profile's
-    history. ``locked``: the caller's ``lock_batch`` holds the object's locks already, and looked at the domain."""
-    history = History(db, ids, domain, now, performed_by)
+    history (``history``'s, when the caller keeps one for many objects). ``locked``: the caller's ``lock_batch``
+    holds the object's locks already, and looked at the domain."""
+    history = history or History(db, ids, domain, now, performed_by)
     mapped, unique_key = _mapped(definition, text)
     if not locked:
         hold_domain_data(db, domain, *_locks(domain, object_type, mapped, unique_key))
@@ -265,6 +267,7 @@ def ingest_batch(db: Connection, ids: Ids, clock: Clock, domain: Row[Any], objec
     triggers queued for evaluation: each object's outcome, an error for one refused before it wrote anything."""
     now = clock.now()
     outcomes: list[Ingested | AwsError] = []
+    history = History(db, ids, domain, now, performed_by, held=[])  # written at the end, together
     with domain_stats.batched(db):
         evaluate = has_triggers(db, domain.id, object_type)  # once per batch, not per object
         lock_batch(db, domain, object_type, definition, texts)
@@ -272,7 +275,8 @@ def ingest_batch(db: Connection, ids: Ids, clock: Clock, domain: Row[Any], objec
             announce(db)
         for text in texts:
             try:
-                done = ingest(db, ids, domain, object_type, definition, text, now, performed_by, locked=True)
+                done = ingest(db, ids, domain, object_type, definition, text, now, performed_by, locked=True,
+                              history=history)
             except AwsError as error:
                 outcomes.append(error)
                 continue
@@ -280,6 +284,7 @@ def ingest_batch(db: Connection, ids: Ids, clock: Clock, domain: Row[Any], objec
                 enqueue(db, clock, EVALUATE_TASK, evaluation(domain, object_type, done.profile_id, text, now,
                                                              ids.uuid()))
             outcomes.append(done)
+        history.write_held()
     return outcomes
 
 
