@@ -9,9 +9,11 @@
   shared machine;
 - the server's resident memory while serving the N-profile domain (all its processes).
 
-``--workers N`` runs profilestack and the ceiling as N server processes each.
+``--workers N`` runs profilestack and the ceiling as N server processes each. ``--load-only`` measures the bulk
+load alone, on SQLite or, with ``--postgres``, into a throwaway PostgreSQL database.
 
     .venv/bin/python -m bench.profiles [--profiles 1000000] [--duration 10] [--rounds 2] [--put-runs 3] [--workers 1]
+    .venv/bin/python -m bench.profiles --load-only --profiles 30000 [--postgres]
 """
 
 from __future__ import annotations
@@ -77,15 +79,18 @@ def define_domain(port: int) -> None:
               "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
 
 
-def bulk_load(data_dir: Path, first: int, last: int, make: Callable[[int], str] = order_object) -> float:
-    """Objects per second loading objects first..last-1 (by default each a profile's) with the bulk loader."""
+def bulk_load(data_dir: Path, first: int, last: int, make: Callable[[int], str] = order_object,
+              storage: list[str] | None = None) -> float:
+    """Objects per second loading objects first..last-1 (by default each a profile's) with the bulk loader, into
+    the SQLite database of ``data_dir`` (or the ``storage`` given: ``["--db", URL]``)."""
     source = data_dir / "load.jsonl"
     with source.open("w") as handle:
         for index in range(first, last):
             handle.write(make(index) + "\n")
     began = time.monotonic()
     subprocess.run([sys.executable, "-m", "profilestack.cli", "load", DOMAIN, str(source), "--object-type", "Order",
-                    "--data-dir", str(data_dir)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    *(storage or ["--data-dir", str(data_dir)])], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     source.unlink()
     return (last - first) / (time.monotonic() - began)
 
@@ -152,9 +157,15 @@ def main() -> int:
     parser.add_argument("--puts-only", action="store_true",
                         help="load the domain and measure PutProfileObject only (for A/B runs of two checkouts)")
     parser.add_argument("--workers", type=int, default=1, help="server processes of profilestack and the ceiling")
+    parser.add_argument("--load-only", action="store_true", help="the bulk load of --profiles objects alone, printed")
+    parser.add_argument("--postgres", action="store_true",
+                        help="with --load-only: into a throwaway PostgreSQL database (PROFILESTACK_TEST_POSTGRES, "
+                             "default postgresql://postgres@127.0.0.1:5432/postgres)")
     args = parser.parse_args()
     if args.puts_only:
         return _puts_only(args)
+    if args.load_only:
+        return _load_only(args)
     wrk = ensure_wrk()
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-profiles-"))
     python = sys.executable
@@ -189,6 +200,31 @@ def main() -> int:
     report = "\n".join(lines)
     print(report)
     (ROOT / "results-profiles.md").write_text(report + "\n")
+    return 0
+
+
+def _load_only(args: argparse.Namespace) -> int:
+    """The bulk load alone, on SQLite or (``--postgres``) PostgreSQL; printed, not written to the results file."""
+    from tests.postgres import PostgresDatabase
+
+    data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-load-"))
+    database = PostgresDatabase() if args.postgres else None
+    storage = ["--db", database.url] if database else ["--data-dir", str(data_dir)]
+    port = free_port()
+    server, _ = start([sys.executable, "-m", "profilestack.cli", "serve", "--port", str(port), *storage], port)
+    try:
+        define_domain(port)
+        server.terminate()
+        server.wait()
+        rate = bulk_load(data_dir, 0, args.profiles, storage=storage)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if database:
+            database.drop()
+    where = "PostgreSQL" if database else "SQLite"
+    print(f"bulk load of {args.profiles:,} objects on {where}: {rate:,.0f} objects/s")
     return 0
 
 

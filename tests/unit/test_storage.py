@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -221,3 +222,21 @@ def test_phone_keys_kept_before_e164_forms_gain_them(database_url: str) -> None:
                     ("_phone", "+15550001111", "profile"), ("_phone", "n/a", "profile"),
                     ("caller", "555 765 4321", "object:Call"), ("caller", "+15557654321", "object:Call"),
                     ("ref", "555 765 4321", "object:Call")}
+
+
+def test_a_key_lookup_keeps_to_its_index_once_the_domain_has_grown(database: Database) -> None:
+    """A statement run while the domain was small is planned again, with the table as it is, after it has grown:
+    PostgreSQL's generic plan, settled on after five runs, went through the index on the domain alone."""
+    if database.backend != "postgresql":
+        pytest.skip("SQLite plans each statement as it prepares it")
+    lookup = "SELECT profile_id FROM profile_keys WHERE domain_id = $1 AND key_name = $2 AND key_value = $3"
+    with database.transaction() as db:
+        driver = db.connection.dbapi_connection
+        driver.execute(f"PREPARE lookup(int, varchar, varchar) AS {lookup}")
+        for _ in range(6):  # what makes PostgreSQL settle on a generic plan
+            driver.execute("EXECUTE lookup(1, '_email', 'a@example.com')").fetchall()
+        driver.execute("INSERT INTO profile_keys (domain_id, key_name, key_value, profile_id, origin) "
+                       "SELECT 1, '_email', 'c' || n || '@example.com', md5(n::text), 'Order' "
+                       "FROM generate_series(1, 20000) AS n")
+        plan = "\n".join(row[0] for row in driver.execute("EXPLAIN EXECUTE lookup(1, '_email', 'a@example.com')"))
+    assert "pk_profile_keys" in plan, plan

@@ -59,8 +59,12 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    # Every statement planned with its values and the tables as they are: psycopg prepares a statement run five
+    # times, and PostgreSQL then keeps a generic plan made when the tables were small — for a lookup by profile
+    # key, a scan of every key of the domain, which a domain loaded or grown afterwards pays on each call.
     engine = create_engine(url, pool_size=10, max_overflow=10, json_serializer=jsontext.dumps,
-                           json_deserializer=jsontext.loads)
+                           json_deserializer=jsontext.loads,
+                           connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
     event.listen(engine, "checkin", _note_return)
     event.listen(engine, "checkout", _ping_if_idle)
     return engine
