@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
+from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.identity.principal import Principal
 from profilestack.outbox.wakeups import announce
 from profilestack.outbox.worker import enqueue
@@ -92,3 +93,10 @@ class CallContext:
 
     def now(self):
         return self.app.clock.now()
+
+    def authorize(self, action: str, arn: str, params: dict[str, Any] | None = None) -> None:
+        """What the call needs beyond the action it was called by (``iam:PassRole`` on a role, ``StartQuery`` on
+        each store a statement reads), asked of the authorizer as the call's own action was: AccessDenied
+        otherwise. ``params`` give service condition keys their values."""
+        self.app.authorizer.authorize(AuthorizationRequest(self.principal, action, [arn], self.region, params or {},
+                                                           self.source_ip, self.secure))

@@ -8,7 +8,6 @@ role) could otherwise lend its caller any role of the account. As on AWS, the ca
 
 from __future__ import annotations
 
-from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
 from profilestack.identity.principal import AWS_SERVICE
 
@@ -20,5 +19,4 @@ def require_pass_role(ctx: CallContext, role_arn: str, service: str, associated_
     if ctx.principal.kind == AWS_SERVICE:
         return
     keys = {"PassedToService": service, "AssociatedResourceArn": associated_resource}
-    ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "iam:PassRole", [role_arn], ctx.region, keys,
-                                                      ctx.source_ip, ctx.secure))
+    ctx.authorize("iam:PassRole", role_arn, keys)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
-from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.iam_policy.engine import account_of
@@ -145,8 +144,7 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
     for extra, given in (("sts:TagSession", params.get("Tags") or inherited),
                          ("sts:SetSourceIdentity", source_identity)):
         if given:  # as on AWS, the trust policy must allow these too
-            ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, extra, [role.arn], ctx.region, params,
-                                                              ctx.source_ip, ctx.secure))
+            ctx.authorize(extra, role.arn, params)
     duration = _duration(ctx, params, role.max_session_duration)
     policy = session_policy(params.get("Policy"))
     requested = _session_tags(params)
