@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, delete, insert, select, update
 
-from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.identity.principal import service_principal
 from profilestack.outbox.worker import enqueue
 from profilestack.services.cloudtrail.errors import invalid_parameter, invalid_token, refused
-from profilestack.services.cloudtrail.event_data_stores import require_store, store_schema
 from profilestack.services.cloudtrail.handlers import cloudtrail
+from profilestack.services.cloudtrail.lake_arns import DASHBOARD, lake_arn
 from profilestack.services.cloudtrail.lake_events import lake_time
-from profilestack.services.cloudtrail.lake_sql import StatementError, parse_time, prepare
+from profilestack.services.cloudtrail.lake_queries import lake_statement
+from profilestack.services.cloudtrail.lake_sql import StatementError, parse_time
 from profilestack.services.cloudtrail.resource_policies import SERVICE_PRINCIPAL, forget_policy
 from profilestack.services.cloudtrail.tables import cloudtrail_dashboards, cloudtrail_queries
 from profilestack.services.cloudtrail.tagging import tags_given, too_many_tags
@@ -36,7 +36,6 @@ from profilestack.store.resource_tags import remove_tags, set_tags
 if TYPE_CHECKING:
     from profilestack.app import App
 
-DASHBOARD = "dashboard"
 HIGHLIGHTS = "AWSCloudTrail-Highlights"
 REFRESH_TASK = "cloudtrail.dashboard-refresh"
 MOST_WIDGETS = 10
@@ -45,24 +44,19 @@ SHOWN = timedelta(days=1)  # what a refresh shows when its request names no $Sta
 DEFAULT_PERIOD = "hour"
 _HOURLY = (1, 6, 12, 24)  # the hours a custom dashboard may be refreshed every
 _PLACEHOLDER = re.compile(r"'\?'|\?")  # a parameter's place in a widget's statement, quoted or not
-_ARN = re.compile(r"arn:aws:cloudtrail:([a-z0-9-]+):([0-9]{12}):dashboard/(.+)")
+_ARN = re.compile(r"arn:aws:cloudtrail:[a-z0-9-]+:[0-9]{12}:dashboard/.+")
 _dashboards = cloudtrail_dashboards.c
 _queries = cloudtrail_queries.c
 
 
 def require_dashboard(ctx: CallContext, name: str) -> Row[Any]:
     """The caller's dashboard in this region, named by its name or ARN."""
-    found = _ARN.fullmatch(name)
-    arn = name if found else _arn(ctx, name)
+    arn = name if _ARN.fullmatch(name) else lake_arn(DASHBOARD, ctx.region, ctx.account, name)
     row = ctx.db.execute(select(cloudtrail_dashboards).where(
         _dashboards.arn == arn, _dashboards.account_id == ctx.account, _dashboards.region == ctx.region)).first()
     if row is None:
         raise refused("ResourceNotFoundException", f"The dashboard {name} does not exist.")
     return row
-
-
-def _arn(ctx: CallContext, name: str) -> str:
-    return f"arn:aws:cloudtrail:{ctx.region}:{ctx.account}:{DASHBOARD}/{name}"
 
 
 def _bound(statement: str, names: list[str], values: dict[str, str]) -> str:
@@ -107,20 +101,12 @@ def _widgets(ctx: CallContext, given: list[dict[str, Any]]) -> list[dict[str, An
         if places != len(names):
             raise refused("InvalidQueryStatementException", f"Widget {number}: its statement has {places} places "
                           f"for parameters (?), and it names {len(names)} QueryParameters.")
-        try:
-            statement = prepare(_bound(widget["QueryStatement"], names, sample),
-                                lambda store_id: store_schema(require_store(ctx, store_id, active=True)))
+        try:  # what CloudTrail will run for the caller, who must be allowed to run it
+            lake_statement(ctx, _bound(widget["QueryStatement"], names, sample))
         except StatementError as exc:
             raise refused("InvalidQueryStatementException", f"Widget {number}: {exc}") from exc
-        for store_id in statement.store_ids:
-            _authorize(ctx, "cloudtrail:StartQuery", require_store(ctx, store_id).arn)
         widgets.append({"QueryAlias": f"widget{number}-{uuid.uuid4().hex[:8]}", **widget})
     return widgets
-
-
-def _authorize(ctx: CallContext, action: str, arn: str) -> None:
-    ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, action, [arn], ctx.region, {}, ctx.source_ip,
-                                                      ctx.secure))
 
 
 def _schedule(ctx: CallContext, given: dict[str, Any] | None, arn: str) -> dict[str, Any] | None:
@@ -135,12 +121,17 @@ def _schedule(ctx: CallContext, given: dict[str, Any] | None, arn: str) -> dict[
         unit, value = frequency.get("Unit"), frequency.get("Value")
         if (unit, value) != ("DAYS", 1) and not (unit == "HOURS" and value in _HOURLY):
             raise invalid_parameter("A custom dashboard is refreshed every 1, 6, 12 or 24 HOURS, or every 1 DAYS.")
-    time_of_day = given.get("TimeOfDay", "00:00")
-    hours, minutes = int(time_of_day[:2]), int(time_of_day[3:5])
-    if hours > 23 or minutes > 59 or len(time_of_day) != 5:
-        raise invalid_parameter(f"TimeOfDay {time_of_day} is not a time of day in UTC, such as 06:30.")
-    _authorize(ctx, "cloudtrail:StartDashboardRefresh", arn)
+    hours, minutes = _time_of_day(given)
+    if hours > 23 or minutes > 59 or len(given.get("TimeOfDay", "00:00")) != 5:
+        raise invalid_parameter(f"TimeOfDay {given['TimeOfDay']} is not a time of day in UTC, such as 06:30.")
+    ctx.authorize("cloudtrail:StartDashboardRefresh", arn)
     return given
+
+
+def _time_of_day(schedule: dict[str, Any]) -> tuple[int, int]:
+    """The hour and minute of a schedule's TimeOfDay (HH:MM, the model's pattern; midnight when not given)."""
+    time_of_day = schedule.get("TimeOfDay", "00:00")
+    return int(time_of_day[:2]), int(time_of_day[3:5])
 
 
 def _enabled(schedule: dict[str, Any] | None) -> bool:
@@ -155,8 +146,7 @@ def _period(schedule: dict[str, Any]) -> timedelta:
 def next_refresh(schedule: dict[str, Any], after: datetime) -> datetime:
     """The first time after ``after`` a schedule refreshes: at its TimeOfDay's minute of the hour (hourly), or at
     its TimeOfDay (daily)."""
-    time_of_day = schedule.get("TimeOfDay", "00:00")
-    hours, minutes = int(time_of_day[:2]), int(time_of_day[3:5])
+    hours, minutes = _time_of_day(schedule)
     if schedule["Frequency"]["Unit"] == "HOURS":
         due, step = after.replace(minute=minutes, second=0, microsecond=0), timedelta(hours=1)
     else:
@@ -187,7 +177,7 @@ def create_dashboard(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
     if name == HIGHLIGHTS:
         raise refused("UnsupportedOperationException", "profilestack has no Highlights dashboard: its widgets are "
                       "what AWS's own analysis finds in an account. Make a custom dashboard.")
-    arn = _arn(ctx, name)
+    arn = lake_arn(DASHBOARD, ctx.region, ctx.account, name)
     if ctx.db.execute(select(_dashboards.arn).where(_dashboards.arn == arn)).first() is not None:
         raise refused("ConflictException", f"A dashboard named {name} already exists.")
     widgets = _widgets(ctx, params.get("Widgets") or [])

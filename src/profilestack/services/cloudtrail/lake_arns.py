@@ -7,7 +7,7 @@ import re
 
 from profilestack.services.cloudtrail.lake_sql import STORE_ID
 
-STORE, CHANNEL = "eventdatastore", "channel"  # the kinds
+STORE, CHANNEL, DASHBOARD = "eventdatastore", "channel", "dashboard"  # the kinds (a dashboard's ID is its name)
 _ARN = re.compile(rf"^arn:aws:cloudtrail:([a-z0-9-]+):([0-9]{{12}}):(eventdatastore|channel)/({STORE_ID})\Z")
 
 

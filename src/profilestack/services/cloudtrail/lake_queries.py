@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
-from profilestack.gateway.authz import AuthorizationRequest
 from profilestack.gateway.context import CallContext
 from profilestack.iam_policy.actions import NameResolver
 from profilestack.iam_policy.engine import account_of
@@ -32,6 +31,14 @@ from profilestack.services.cloudtrail.event_data_stores import (
 from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.lake_arns import STORE, id_of
 from profilestack.services.cloudtrail.lake_events import Schema
+from profilestack.services.cloudtrail.lake_sql import (
+    QueryFailed,
+    QueryTimedOut,
+    Statement,
+    StatementError,
+    prepare,
+    run,
+)
 from profilestack.services.cloudtrail.tables import cloudtrail_event_data_stores, cloudtrail_queries
 from profilestack.services.next_token import next_token, page_result, read_token
 from profilestack.store.database import Database
@@ -51,9 +58,26 @@ _queries = cloudtrail_queries.c
 log = logging.getLogger(__name__)
 
 
+def lake_statement(ctx: CallContext, text: str, owner: str | None = None, params: dict[str, Any] | None = None
+                   ) -> tuple[Statement, list[Row[Any]]]:
+    """The statement prepared over the active stores it names (``owner``'s, when another account shares them),
+    and those stores, once the caller may StartQuery on each of them (the gateway asked about the first alone):
+    StatementError when it is not a query of them."""
+    named: dict[str, Row[Any]] = {}
+
+    def schema(store_id: str) -> Schema:
+        named[store_id] = require_store(ctx, store_id, active=True, owner=owner)
+        return store_schema(named[store_id])
+
+    statement = prepare(text, schema)
+    stores = [named[store_id] for store_id in statement.store_ids]
+    for store in stores:
+        ctx.authorize("cloudtrail:StartQuery", store.arn, params)
+    return statement, stores
+
+
 @cloudtrail.operation("StartQuery")
 def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    from profilestack.services.cloudtrail.lake_sql import StatementError, prepare
 
     if not params.get("QueryStatement"):
         raise refused("InvalidParameterException", "StartQuery needs a QueryStatement: a QueryAlias names a query "
@@ -64,21 +88,10 @@ def start_query(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("DeliveryS3Uri"):
         raise refused("InvalidParameterException", "profilestack has no S3 to deliver query results to: read them "
                      "with GetQueryResults.")
-    owner = params.get("EventDataStoreOwnerAccountId")  # the stores' account, when another's shares them
-    named: dict[str, Row[Any]] = {}
-
-    def schema(store_id: str) -> Schema:
-        named[store_id] = require_store(ctx, store_id, active=True, owner=owner)
-        return store_schema(named[store_id])
-
-    try:
-        statement = prepare(params["QueryStatement"], schema)
+    try:  # the stores' account is another's when it shares them
+        _, stores = lake_statement(ctx, params["QueryStatement"], params.get("EventDataStoreOwnerAccountId"), params)
     except StatementError as exc:
         raise refused("InvalidQueryStatementException", str(exc)) from exc
-    stores = [named[store_id] for store_id in statement.store_ids]
-    for store in stores:  # the gateway authorized the first store the statement names; each is checked here
-        ctx.app.authorizer.authorize(AuthorizationRequest(ctx.principal, "cloudtrail:StartQuery", [store.arn],
-                                                          ctx.region, params, ctx.source_ip, ctx.secure))
     lake_quota_lock(ctx)
     running = ctx.db.execute(select(func.count()).select_from(cloudtrail_queries).where(
         _queries.account_id == ctx.account, _queries.region == ctx.region, _queries.status.in_(_ACTIVE),
@@ -215,8 +228,6 @@ class _Tally:
     size: int = 0
 
     def looked_at(self, count: int) -> None:
-        from profilestack.services.cloudtrail.lake_sql import QueryFailed
-
         self.scanned += count
         if self.scanned > MOST_EVENTS:
             raise QueryFailed(f"The query reads more than {MOST_EVENTS:,} events: narrow it with eventTime "
@@ -231,8 +242,6 @@ class _Tally:
 
 def execute(app: App, query_id: str) -> None:
     """Run a claimed query over its stores' events and keep its answer (or why it has none)."""
-    from profilestack.services.cloudtrail.lake_sql import QueryFailed, QueryTimedOut, prepare, run
-
     app.audit.flush()  # the calls made up to now are in the trail it reads
     began, now, tally = time.monotonic(), app.clock.now(), _Tally()
     status, error, answer = "FINISHED", None, None

@@ -19,7 +19,7 @@ from profilestack.iam_policy.document import MalformedPolicy, PolicyDocument, Po
 from profilestack.iam_policy.wildcards import arn_match
 from profilestack.services.cloudtrail.errors import refused
 from profilestack.services.cloudtrail.handlers import cloudtrail
-from profilestack.services.cloudtrail.lake_arns import CHANNEL, STORE
+from profilestack.services.cloudtrail.lake_arns import CHANNEL, DASHBOARD, STORE
 from profilestack.services.cloudtrail.tables import (
     cloudtrail_channels,
     cloudtrail_dashboards,
@@ -55,7 +55,7 @@ HOLDERS: dict[str, _Holder] = {
                    ("cloudtrail:StartQuery",), resource_must_match=False),
     CHANNEL: _Holder("channel", cloudtrail_channels, ("cloudtrail-data:PutAuditEvents",), (),
                      resource_must_match=True),
-    "dashboard": _Holder("dashboard", cloudtrail_dashboards, ("cloudtrail:StartDashboardRefresh",),
+    DASHBOARD: _Holder("dashboard", cloudtrail_dashboards, ("cloudtrail:StartDashboardRefresh",),
                          ("cloudtrail:StartDashboardRefresh",), resource_must_match=False),
 }
 
