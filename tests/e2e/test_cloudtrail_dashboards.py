@@ -181,6 +181,8 @@ def test_a_scheduled_refresh_is_cloudtrails_call_the_dashboards_policy_must_allo
             refreshed = wait_for(lambda: (found := trail.get_dashboard(DashboardId=name)).get("LastRefreshId")
                                  and found)
             assert "LastRefreshFailureReason" not in refreshed
+            time.sleep(1.0)  # the hour missed on the way is not made up: one refresh, its widget's one query
+            assert len(trail.list_queries(EventDataStore=lake.arn)["Queries"]) == 1
             alias = refreshed["Widgets"][0]["QueryAlias"]
             assert trail.describe_query(RefreshId=refreshed["LastRefreshId"], QueryAlias=alias)["QueryId"]
             trail.update_dashboard(DashboardId=name, RefreshSchedule={"Status": "DISABLED"})  # no more refreshes

@@ -284,10 +284,12 @@ def scheduled_refresh(app: App, payload: dict[str, Any]) -> None:
                            "StartDashboardRefresh", {"DashboardId": row.arn}, row.region)
     except AwsError as exc:
         failure = f"{exc.code}: {exc.message}"
-    due = datetime.fromisoformat(payload["due"]) + _period(row.refresh_schedule)
+    period, now = _period(row.refresh_schedule), app.clock.now()
+    due = datetime.fromisoformat(payload["due"]) + period
+    while due <= now:  # refreshes missed while the server was stopped (or its clock moved on) are not made up
+        due += period
     with app.database.transaction() as db:
         if failure is not None:
             db.execute(update(cloudtrail_dashboards).where(_dashboards.arn == row.arn).values(
                 last_refresh_failure=failure))
-        delay = max((due - app.clock.now()).total_seconds(), 0.0)
-        enqueue(db, app.clock, REFRESH_TASK, {**payload, "due": due.isoformat()}, delay)
+        enqueue(db, app.clock, REFRESH_TASK, {**payload, "due": due.isoformat()}, (due - now).total_seconds())
