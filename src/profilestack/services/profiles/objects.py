@@ -54,6 +54,7 @@ from profilestack.services.profiles.tables import (
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 from profilestack.services.profiles.upload_job_types import upload_type_definition
 from profilestack.store.locks import takes_locks
+from profilestack.store.pipeline import pipelined
 from profilestack.store.prepared import Prepared
 from profilestack.store.types import UtcDateTime
 
@@ -268,7 +269,7 @@ def ingest_batch(db: Connection, ids: Ids, clock: Clock, domain: Row[Any], objec
     now = clock.now()
     outcomes: list[Ingested | AwsError] = []
     history = History(db, ids, domain, now, performed_by, held=[])  # written at the end, together
-    with domain_stats.batched(db):
+    with domain_stats.batched(db), pipelined(db):
         evaluate = has_triggers(db, domain.id, object_type)  # once per batch, not per object
         lock_batch(db, domain, object_type, definition, texts)
         if evaluate:
