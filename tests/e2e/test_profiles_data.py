@@ -712,6 +712,93 @@ def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
         server.stop()
 
 
+def _define_visits(profiles, domain: str) -> str:
+    """Visits found by customer id or email (both PROFILE keys), each filling the profile's email and first name;
+    a customer known before: an email of their own (a predefined key only) and a customer id (AddProfileKey)."""
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Visit", Description="visits", AllowProfileCreation=True,
+        Fields={"visitId": {"Source": "_source.visit"}, "custId": {"Source": "_source.cust"},
+                "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"},
+                "first": {"Source": "_source.first", "Target": "_profile.FirstName"}},
+        Keys={"_visitId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["visitId"]}],
+              "_custId": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["custId"]}],
+              "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+    known = profiles.create_profile(DomainName=domain, EmailAddress="old@example.com", FirstName="Old")["ProfileId"]
+    profiles.add_profile_key(DomainName=domain, ProfileId=known, KeyName="_custId", Values=["c1"])
+    profiles.put_profile_object(DomainName=domain, ObjectTypeName="Visit", Object=json.dumps(
+        {"visit": "v0", "cust": "c5", "email": "e5@example.com", "first": "Five"}))
+    return known
+
+
+def _visit(visit: str, cust: str, email: str, first: str = "") -> str:
+    return json.dumps({"visit": visit, "cust": cust, "email": email, **({"first": first} if first else {})})
+
+
+def test_a_bulk_load_ends_where_the_same_objects_put_one_at_a_time_end(server, profiles, tmp_path) -> None:
+    """A batch reads what its objects look up all at once: what an earlier object of the batch writes must still
+    count for the later ones, as it does for PutProfileObject one call after another."""
+    visits = [
+        _visit("v8", "c9", "p9@example.com"),  # a new customer...
+        _visit("v9", "c9", "q9@example.com"),  # ...found again within the batch by their id alone
+        _visit("v1", "c1", "new@example.com", "A"),  # the known customer, by id: their email moves on...
+        _visit("v2", "c2", "old@example.com", "B"),  # ...so their old email finds no one now: a new customer
+        _visit("v3", "c3", "n3@example.com"),  # a new customer...
+        _visit("v4", "c3", "n3@example.com"),  # ...found again within the batch
+        _visit("v3", "c3", "n3@example.com", "C"),  # the same visit again: updated in place
+        _visit("v0", "c5", "e5@example.com", "D"),  # a visit put before the load: updated
+        _visit("v6", "c3", "e5@example.com"),  # two customers by its two keys: refused
+        "not json",
+        _visit("v7", "c1", "other@example.com", "E"),
+    ]
+    put_domain, loaded_domain = unique("put"), unique("loaded")
+    for name in (put_domain, loaded_domain):
+        profiles.create_domain(DomainName=name, DefaultExpirationDays=30)
+    try:
+        known = {name: _define_visits(profiles, name) for name in (put_domain, loaded_domain)}
+        refused = []
+        for text in visits:
+            try:
+                profiles.put_profile_object(DomainName=put_domain, ObjectTypeName="Visit", Object=text)
+            except ClientError as error:
+                refused.append(error.response["Error"]["Code"])
+        assert refused == ["BadRequestException", "BadRequestException"]
+        source = tmp_path / "visits.jsonl"
+        source.write_text("\n".join(visits) + "\n")
+        result = profilestack("load", loaded_domain, str(source), "--object-type", "Visit", "--db",
+                              server.database_url)
+        assert "loaded 9 objects (2 failed)" in result.stdout, result.stdout + result.stderr
+
+        def outcome(domain: str) -> dict:
+            """Each visit → (its customer: the known one or not, their email, first name and visits)."""
+            seen = {}
+            for visit in ("v0", "v1", "v2", "v3", "v4", "v7", "v8", "v9"):
+                (profile,) = profiles.search_profiles(DomainName=domain, KeyName="_visitId", Values=[visit])["Items"]
+                objects = profiles.list_profile_objects(DomainName=domain, ObjectTypeName="Visit",
+                                                        ProfileId=profile["ProfileId"])["Items"]
+                visits_of_profile = sorted(json.loads(item["Object"])["visit"] for item in objects)
+                seen[visit] = (profile["ProfileId"] == known[domain], profile.get("EmailAddress"),
+                               profile.get("FirstName"), visits_of_profile)
+            stats = profiles.get_domain(DomainName=domain)["Stats"]
+            return {"visits": seen, "counts": (stats["ProfileCount"], stats["ObjectCount"])}
+
+        expected = outcome(put_domain)
+        assert expected["visits"] == {
+            "v0": (False, "e5@example.com", "D", ["v0"]),
+            "v1": (True, "other@example.com", "E", ["v1", "v7"]),
+            "v2": (False, "old@example.com", "B", ["v2"]),
+            "v3": (False, "n3@example.com", "C", ["v3", "v4"]),
+            "v4": (False, "n3@example.com", "C", ["v3", "v4"]),
+            "v7": (True, "other@example.com", "E", ["v1", "v7"]),
+            "v8": (False, "q9@example.com", None, ["v8", "v9"]),
+            "v9": (False, "q9@example.com", None, ["v8", "v9"]),
+        }
+        assert expected["counts"] == (5, 8)
+        assert outcome(loaded_domain) == expected
+    finally:
+        for name in (put_domain, loaded_domain):
+            profiles.delete_domain(DomainName=name)
+
+
 def test_export_writes_a_types_objects_as_load_takes_them_back(tmp_path) -> None:
     from tests.conftest import Server
 

@@ -34,6 +34,7 @@ from profilestack.services.profiles.history import (
     SERVICE,
     History,
 )
+from profilestack.services.profiles.ingest_lookups import LIVE, BatchLookups, Lookups, find_object
 from profilestack.services.profiles.mapping import (
     MATCHING,
     MAX_KEY_LENGTH,
@@ -53,7 +54,6 @@ from profilestack.services.profiles.tables import (
 )
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 from profilestack.services.profiles.upload_job_types import upload_type_definition
-from profilestack.store.locks import takes_locks
 from profilestack.store.pipeline import pipelined
 from profilestack.store.prepared import Prepared
 from profilestack.store.types import UtcDateTime
@@ -65,7 +65,6 @@ if TYPE_CHECKING:
 _ONE_OBJECT = (profile_objects.c.domain_id == bindparam("b_domain"),
                profile_objects.c.object_type == bindparam("b_type"),
                profile_objects.c.unique_key == bindparam("b_key"))
-_FIND_OBJECT = Prepared(select(profile_objects).where(*_ONE_OBJECT))
 _INSERT_OBJECT = Prepared(insert(profile_objects))
 # ListProfileObjects' order (and MaxProfileObjectCount's, newest first): the index's after the profile and type
 _LISTING_ORDER = (profile_objects.c.created_at, profile_objects.c.unique_key)
@@ -78,11 +77,7 @@ _RECORD_TIES = {standard.tie: standard.name for standard in STANDARD_OBJECTS.val
 _MATCHING_ORDER = ("PROFILE", *_RECORD_TIES, "SECONDARY", "LOOKUP_ONLY")
 
 
-def _find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
-    return _FIND_OBJECT.first(db, {"b_domain": domain_id, "b_type": object_type, "b_key": unique_key})
-
-
-def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject, origin: str
+def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject, origin: str, lookups: Lookups
                       ) -> tuple[str | None, set[tuple[str, str]]]:
     """PROFILE keys first, then ASSET, CASE and ORDER keys (the profile holding the record they name), then
     SECONDARY (LOOKUP_ONLY keys match but are not kept); more than one match at a level is refused, as Customer
@@ -93,11 +88,11 @@ def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject, orig
         record_of = _RECORD_TIES.get(identifier)
         for name, value in mapped.values_for(identifier):
             if record_of is not None:
-                record = _find_object(db, domain_id, record_of, value)
+                record = lookups.object(db, domain_id, record_of, value)
                 if record is not None and record.profile_id is not None:
                     found.setdefault(record.profile_id, set())
                 continue
-            for profile_id, origins in store.key_holders(db, domain_id, name, value).items():
+            for profile_id, origins in lookups.key_holders(db, domain_id, name, value).items():
                 held = found.setdefault(profile_id, set())
                 if origin in origins:
                     held.add((name, value))
@@ -116,8 +111,9 @@ def _priorities(db: Connection, domain_id: int) -> dict[str, int]:
 
 
 def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: MappedObject, object_type: str,
-                  now: datetime) -> None:
-    """Targets fill the profile, except fields another object type with a better SourcePriority (lower) filled."""
+                  now: datetime) -> bool:
+    """Targets fill the profile, except fields another object type with a better SourcePriority (lower) filled;
+    whether the profile changed."""
     changes = dict(mapped.profile_fields)
     others = {profile.field_sources.get(name) for name in changes} - {None, object_type}
     if others:
@@ -128,17 +124,29 @@ def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: Map
             if theirs is not None and (mine is None or theirs < mine):
                 del changes[name]
     if not changes:
-        return
+        return False
     fields = store.merge_fields(profile.fields, changes)
     sources = {**profile.field_sources, **dict.fromkeys(changes, object_type)}
-    if fields != profile.fields or sources != profile.field_sources:  # a known customer's usual object changes nothing
-        store.save_fields(db, domain_id, profile, fields, now, field_sources=sources)
+    if fields == profile.fields and sources == profile.field_sources:  # a known customer's usual object
+        return False
+    store.save_fields(db, domain_id, profile, fields, now, field_sources=sources)
+    return True
 
 
-def _mapped(definition: dict[str, Any], text: str) -> tuple[MappedObject, str]:
+Mapped = tuple[MappedObject, str]  # an object mapped through its type, and its unique key
+
+
+def _mapped(definition: dict[str, Any], text: str) -> Mapped:
     """The object mapped through its type, and its unique key (the text's digest when the type names none)."""
     mapped = map_object(definition, parse_object(text))
     return mapped, mapped.unique_key or hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _mapped_or_refused(definition: dict[str, Any], text: str) -> Mapped | AwsError:
+    try:
+        return _mapped(definition, text)
+    except AwsError as error:
+        return error
 
 
 def _locks(domain: Row[Any], object_type: str, mapped: MappedObject, unique_key: str) -> list[str]:
@@ -154,19 +162,12 @@ def _locks(domain: Row[Any], object_type: str, mapped: MappedObject, unique_key:
             *(f"object:{domain.id}:{name}:{identifier}" for name, identifier in records)]
 
 
-def lock_batch(db: Connection, domain: Row[Any], object_type: str, definition: dict[str, Any],
-               texts: list[str]) -> None:
+def lock_batch(db: Connection, domain: Row[Any], object_type: str, objects: list[Mapped | AwsError]) -> None:
     """The locks of objects ingested in one transaction, taken all at once before the first: taken object by
-    object, two batches of the same customers could each hold one the other waits for."""
-    if not takes_locks(db):  # nothing to map twice
-        return
-    keys = []
-    for text in texts:
-        try:
-            keys += _locks(domain, object_type, *_mapped(definition, text))
-        except AwsError:  # refused when its turn comes
-            continue
-    hold_domain_data(db, domain, *keys)
+    object, two batches of the same customers could each hold one the other waits for. (An object its type
+    refused takes none: it is refused when its turn comes.)"""
+    hold_domain_data(db, domain, *(key for item in objects if not isinstance(item, AwsError)
+                                   for key in _locks(domain, object_type, *item)))
 
 
 class Ingested(NamedTuple):
@@ -177,33 +178,37 @@ class Ingested(NamedTuple):
 
 def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
            now: datetime, performed_by: str | None = None, locked: bool = False,
-           history: History | None = None) -> Ingested:
-    """Map one object, find or create its profile, fill the profile, store the object, record it in the profile's
-    history (``history``'s, when the caller keeps one for many objects). ``locked``: the caller's ``lock_batch``
-    holds the object's locks already, and looked at the domain."""
+           history: History | None = None, mapped: Mapped | None = None, lookups: Lookups = LIVE) -> Ingested:
+    """Map one object (unless the caller did: ``mapped``), find or create its profile, fill the profile, store the
+    object, record it in the profile's history (``history``'s, when the caller keeps one for many objects).
+    ``locked``: the caller's ``lock_batch`` holds the object's locks already, and looked at the domain.
+    ``lookups``: where its reads are answered (a batch's, read for all its objects at once)."""
     history = history or History(db, ids, domain, now, performed_by)
-    mapped, unique_key = _mapped(definition, text)
+    mapped, unique_key = mapped or _mapped(definition, text)
     if not locked:
         hold_domain_data(db, domain, *_locks(domain, object_type, mapped, unique_key))
-    existing = _find_object(db, domain.id, object_type, unique_key)
+    existing = lookups.object(db, domain.id, object_type, unique_key)
     origin = store.object_origin(object_type)
     if existing is not None:
         profile_id, found_by = existing.profile_id, set()
     else:
-        profile_id, found_by = _matching_profile(db, domain.id, mapped, origin)
+        profile_id, found_by = _matching_profile(db, domain.id, mapped, origin, lookups)
     created = profile_id is None and bool(definition.get("AllowProfileCreation"))
     if created:
+        object_keys = mapped.persisted_keys(True)
         profile_id = store.create_profile(db, domain.id, ids.hex32(), mapped.inferred_fields, now,
                                           dict.fromkeys(mapped.inferred_fields, object_type),
-                                          object_keys=(mapped.persisted_keys(True), origin))
+                                          object_keys=(object_keys, origin))
+        lookups.profile_created(profile_id, mapped.inferred_fields, object_keys, origin)
         history.profile(CREATED, profile_id, mapped.inferred_fields)
     elif profile_id is not None:
         profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
-        if profile is not None:
-            _apply_fields(db, domain.id, profile, mapped, object_type, now)
+        if profile is not None and _apply_fields(db, domain.id, profile, mapped, object_type, now):
+            lookups.keys_rewritten()  # its predefined keys may have changed
         # the keys it was found by that its type gave already are kept: a known customer's usual object adds none
-        store.add_keys(db, domain.id, profile_id,
-                       [pair for pair in mapped.persisted_keys(False) if pair not in found_by], origin)
+        added = [pair for pair in mapped.persisted_keys(False) if pair not in found_by]
+        store.add_keys(db, domain.id, profile_id, added, origin)
+        lookups.keys_added(profile_id, added, origin)
     days = definition.get("ExpirationDays") or domain.default_expiration_days
     expires = now + timedelta(days=days)
     if existing is None:
@@ -220,6 +225,7 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         standard = STANDARD_OBJECTS[name]
         if profile_id is not None or standard.tie is None:  # a catalog item is the domain's, found by no profile
             _keep_record(db, domain.id, profile_id if standard.tie is not None else None, standard, fields, now)
+            lookups.keys_rewritten()  # a record's keys may have moved from one profile to another
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
     return Ingested(unique_key, profile_id, created)
 
@@ -232,7 +238,7 @@ def _keep_record(db: Connection, domain_id: int, profile_id: str | None, standar
     identifier = fields.get(standard.identifier)
     if not isinstance(identifier, str):
         return
-    existing = _find_object(db, domain_id, standard.name, identifier)
+    existing = find_object(db, domain_id, standard.name, identifier)
     stored = None if existing is None else jsontext.loads(existing.body)
     record = fields if stored is None else merged(stored, fields)
     if record == stored and existing is not None and existing.profile_id == profile_id:
@@ -269,15 +275,21 @@ def ingest_batch(db: Connection, ids: Ids, clock: Clock, domain: Row[Any], objec
     now = clock.now()
     outcomes: list[Ingested | AwsError] = []
     history = History(db, ids, domain, now, performed_by, held=[])  # written at the end, together
+    objects = [_mapped_or_refused(definition, text) for text in texts]
     with domain_stats.batched(db), pipelined(db):
         evaluate = has_triggers(db, domain.id, object_type)  # once per batch, not per object
-        lock_batch(db, domain, object_type, definition, texts)
+        lock_batch(db, domain, object_type, objects)
+        lookups = BatchLookups(db, domain.id, object_type, definition,
+                               [item for item in objects if not isinstance(item, AwsError)])
         if evaluate:
             announce(db)
-        for text in texts:
+        for text, item in zip(texts, objects, strict=True):
+            if isinstance(item, AwsError):
+                outcomes.append(item)
+                continue
             try:
                 done = ingest(db, ids, domain, object_type, definition, text, now, performed_by, locked=True,
-                              history=history)
+                              history=history, mapped=item, lookups=lookups)
             except AwsError as error:
                 outcomes.append(error)
                 continue
@@ -306,12 +318,13 @@ def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None
 
 
 def _put(ctx: CallContext, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
-         locked: bool = False) -> str:
-    """One object through the mapping, its triggers queued for evaluation; its unique key (``locked``: as for
-    ``ingest``)."""
+         mapped: Mapped | None = None) -> str:
+    """One object through the mapping, its triggers queued for evaluation; its unique key. ``mapped``: the caller
+    mapped it, and holds its locks (``lock_batch``)."""
     now = ctx.now()
     with domain_stats.batched(ctx.db):  # one change of the domain's counters for the object and any new profile
-        done = ingest(ctx.db, ctx.app.ids, domain, object_type, definition, text, now, ctx.principal.arn, locked)
+        done = ingest(ctx.db, ctx.app.ids, domain, object_type, definition, text, now, ctx.principal.arn,
+                      locked=mapped is not None, mapped=mapped)
         if has_triggers(ctx.db, domain.id, object_type):
             ctx.enqueue(EVALUATE_TASK, evaluation(domain, object_type, done.profile_id, text, now, ctx.request_id))
     return done.unique_key
@@ -331,12 +344,15 @@ def batch_put_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[s
     domain = require_domain(ctx, params["DomainName"])
     object_type = params["ObjectTypeName"]
     definition = definition_of(ctx.db, domain, object_type)
-    lock_batch(ctx.db, domain, object_type, definition, [item["Object"] for item in params["Items"]])
+    objects = [_mapped_or_refused(definition, item["Object"]) for item in params["Items"]]
+    lock_batch(ctx.db, domain, object_type, objects)
     successful, failed = [], []
-    for item in params["Items"]:
+    for item, mapped in zip(params["Items"], objects, strict=True):
         try:
+            if isinstance(mapped, AwsError):
+                raise mapped
             with ctx.db.begin_nested():
-                key = _put(ctx, domain, object_type, definition, item["Object"], locked=True)
+                key = _put(ctx, domain, object_type, definition, item["Object"], mapped)
         except AwsError as error:
             failed.append({"Id": item["Id"], "Code": error.status, "Message": error.message})
         else:
@@ -418,7 +434,7 @@ def _in_listing_order(db: Connection, domain_id: int, profile_id: str, object_ty
 @profiles.operation("DeleteProfileObject")
 def delete_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain_for_data(ctx, params["DomainName"])
-    row = _find_object(ctx.db, domain.id, params["ObjectTypeName"], params["ProfileObjectUniqueKey"])
+    row = find_object(ctx.db, domain.id, params["ObjectTypeName"], params["ProfileObjectUniqueKey"])
     if row is None or row.profile_id != params["ProfileId"]:
         raise not_found(f"Profile object {params['ProfileObjectUniqueKey']} does not exist for profile "
                         f"{params['ProfileId']}.")
