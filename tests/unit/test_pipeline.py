@@ -1,5 +1,6 @@
 """Writes sent without waiting for their answers (``store.pipeline``): what a block of them reads, and where a write
-that fails raises. On SQLite the block changes nothing; the same tests hold there."""
+that fails raises; lookups sent together (``Prepared.all_each``). On SQLite neither changes anything; the same
+tests hold there."""
 
 from __future__ import annotations
 
@@ -45,3 +46,14 @@ def test_a_write_that_fails_raises_by_the_end_of_the_block_and_nothing_stays(dat
         _INSERT.run(db, _key("a@example.com"))
     with database.transaction(write=False) as db:
         assert len(db.execute(select(profile_keys)).all()) == 1
+
+
+def test_lookups_sent_together_answer_each_in_order(database: Database) -> None:
+    with database.transaction() as db, pipelined(db):
+        _INSERT.run_many(db, [_key("a@example.com"), _key("b@example.com", "p2"), _key("b@example.com", "p3")])
+        answers = _HOLDERS.all_each(db, [{"value": value} for value in
+                                         ("b@example.com", "none@example.com", "a@example.com")])
+        assert [sorted(row.profile_id for row in rows) for rows in answers] == [["p2", "p3"], [], ["p1"]]
+    with database.transaction(write=False) as db:  # outside a pipelined block too
+        assert [len(rows) for rows in _HOLDERS.all_each(db, [{"value": "a@example.com"}] * 3)] == [1, 1, 1]
+        assert _HOLDERS.all_each(db, []) == []

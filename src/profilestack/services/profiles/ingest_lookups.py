@@ -3,7 +3,8 @@ is matched by.
 
 PutProfileObject reads them a statement at a time (``Lookups``). A batch of objects of one type (the bulk loader,
 upload jobs) reads them for all its objects at once, before the first (``BatchLookups``): two statements a batch
-instead of two an object, each a round trip to PostgreSQL that a bulk load waited on.
+instead of two an object, each a round trip to PostgreSQL that a bulk load waited on (the lookups are sent together
+and answered in one).
 
 A batch's answers stay true because ingest tells it what it writes: a profile created with its keys, keys added to
 a profile. What it cannot follow ends them for the rest of the batch, which then reads a statement at a time: a
@@ -23,20 +24,12 @@ from sqlalchemy import Connection, Row, bindparam, select
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.mapping import MATCHING, MappedObject
 from profilestack.services.profiles.standard_objects import STANDARD_OBJECTS
-from profilestack.services.profiles.tables import profile_keys, profile_objects
+from profilestack.services.profiles.tables import profile_objects
 from profilestack.store.prepared import Prepared
 
-_ONE_TYPE = (profile_objects.c.domain_id == bindparam("b_domain"), profile_objects.c.object_type == bindparam("b_type"))
-_FIND_OBJECT = Prepared(select(profile_objects).where(*_ONE_TYPE, profile_objects.c.unique_key == bindparam("b_key")))
-_OBJECTS = select(profile_objects).where(*_ONE_TYPE, profile_objects.c.unique_key.in_(bindparam("b_values",
-                                                                                               expanding=True)))
-_KEYS = select(profile_keys).where(profile_keys.c.domain_id == bindparam("b_domain"),
-                                   profile_keys.c.key_name == bindparam("b_name"),
-                                   profile_keys.c.key_value.in_(bindparam("b_values", expanding=True)))
-_VALUES_PER_READ = 500
-
-Holders = dict[str, set[str]]  # profile id → the origins that give it the key
-
+_FIND_OBJECT = Prepared(select(profile_objects).where(profile_objects.c.domain_id == bindparam("b_domain"),
+                                                      profile_objects.c.object_type == bindparam("b_type"),
+                                                      profile_objects.c.unique_key == bindparam("b_key")))
 
 def find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
     return _FIND_OBJECT.first(db, {"b_domain": domain_id, "b_type": object_type, "b_key": unique_key})
@@ -48,7 +41,7 @@ class Lookups:
     def object(self, db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
         return find_object(db, domain_id, object_type, unique_key)
 
-    def key_holders(self, db: Connection, domain_id: int, name: str, value: str) -> Holders:
+    def key_holders(self, db: Connection, domain_id: int, name: str, value: str) -> store.Holders:
         return store.key_holders(db, domain_id, name, value)
 
     def profile_created(self, profile_id: str, fields: dict[str, Any], object_keys: list[tuple[str, str]],
@@ -65,12 +58,6 @@ class Lookups:
 LIVE = Lookups()
 
 
-def _read(db: Connection, statement: Any, params: dict[str, Any], values: list[str]) -> Iterable[Row[Any]]:
-    """The rows of ``statement`` for ``values``, some hundreds at a time."""
-    for start in range(0, len(values), _VALUES_PER_READ):
-        yield from db.execute(statement, {**params, "b_values": values[start:start + _VALUES_PER_READ]})
-
-
 class BatchLookups(Lookups):
     """The reads of a batch's objects (each mapped, with its unique key), made together; read after the batch's
     locks are held."""
@@ -79,29 +66,25 @@ class BatchLookups(Lookups):
                  mapped: list[tuple[MappedObject, str]]) -> None:
         self._object_type = object_type
         self._objects: dict[str, Row[Any] | None] = {}
-        self._holders: dict[tuple[str, str], Holders] | None = {}
         if not definition.get("MaxProfileObjectCount") and object_type not in STANDARD_OBJECTS:
             seen = Counter(unique_key for _, unique_key in mapped)
             once = [key for key, count in seen.items() if count == 1]
-            self._objects = dict.fromkeys(once)
-            for row in _read(db, _OBJECTS, {"b_domain": domain_id, "b_type": object_type}, once):
-                self._objects[row.unique_key] = row
-        by_name: dict[str, set[str]] = {}
-        for item, _ in mapped:
-            for identifier in MATCHING:
-                for name, value in item.values_for(identifier):
-                    by_name.setdefault(name, set()).add(value)
-                    self._holders[(name, value)] = {}
-        for name, values in by_name.items():
-            for row in _read(db, _KEYS, {"b_domain": domain_id, "b_name": name}, sorted(values)):
-                self._holders[(name, row.key_value)].setdefault(row.profile_id, set()).add(row.origin)
+            found = _FIND_OBJECT.all_each(db, [{"b_domain": domain_id, "b_type": object_type, "b_key": key}
+                                               for key in once])
+            self._objects = {key: rows[0] if rows else None for key, rows in zip(once, found, strict=True)}
+        pairs = list(dict.fromkeys(pair for item, _ in mapped for identifier in MATCHING
+                                   for pair in item.values_for(identifier)))
+        found_holders = store.KEY_HOLDERS.all_each(db, [{"domain": domain_id, "name": name, "value": value}
+                                                        for name, value in pairs])
+        self._holders: dict[tuple[str, str], store.Holders] | None = {
+            pair: store.holders_of(rows) for pair, rows in zip(pairs, found_holders, strict=True)}
 
     def object(self, db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
         if object_type == self._object_type and unique_key in self._objects:
             return self._objects[unique_key]
         return super().object(db, domain_id, object_type, unique_key)
 
-    def key_holders(self, db: Connection, domain_id: int, name: str, value: str) -> Holders:
+    def key_holders(self, db: Connection, domain_id: int, name: str, value: str) -> store.Holders:
         if self._holders is not None and (name, value) in self._holders:
             return self._holders[(name, value)]
         return super().key_holders(db, domain_id, name, value)

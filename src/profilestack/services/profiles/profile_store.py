@@ -199,17 +199,22 @@ def every_profile(db: Connection, domain_id: int) -> Iterator[tuple[str, dict[st
     return ((row.id, row.fields) for row in db.execute(statement))
 
 
-_KEY_HOLDERS = Prepared(select(profile_keys.c.profile_id, profile_keys.c.origin).where(
+KEY_HOLDERS = Prepared(select(profile_keys.c.profile_id, profile_keys.c.origin).where(
     profile_keys.c.domain_id == bindparam("domain"), profile_keys.c.key_name == bindparam("name"),
     profile_keys.c.key_value == bindparam("value")))
+Holders = dict[str, set[str]]  # profile id → the origins that give it a key
 
 
-def key_holders(db: Connection, domain_id: int, key_name: str, value: str) -> dict[str, set[str]]:
-    """Profile id → the origins that give it the key."""
-    holders: dict[str, set[str]] = {}
-    for row in _KEY_HOLDERS.all(db, {"domain": domain_id, "name": key_name, "value": value}):
+def holders_of(rows: Iterable[Row[Any]]) -> Holders:
+    """The holders of a key from KEY_HOLDERS' rows for it."""
+    holders: Holders = {}
+    for row in rows:
         holders.setdefault(row.profile_id, set()).add(row.origin)
     return holders
+
+
+def key_holders(db: Connection, domain_id: int, key_name: str, value: str) -> Holders:
+    return holders_of(KEY_HOLDERS.all(db, {"domain": domain_id, "name": key_name, "value": value}))
 
 
 def find_by_key(db: Connection, domain_id: int, key_name: str, values: list[str]) -> dict[str, list[str]]:
