@@ -6,11 +6,13 @@ upload jobs) reads them for all its objects at once, before the first (``BatchLo
 instead of two an object, each a round trip to PostgreSQL that a bulk load waited on (the lookups are sent together
 and answered in one).
 
-A batch's answers stay true because ingest tells it what it writes: a profile created with its keys, keys added to
-a profile. What it cannot follow ends them for the rest of the batch, which then reads a statement at a time: a
-profile's fields rewritten (its predefined keys replaced), a standard object's record (keys moved between
-profiles). An object is answered only for a unique key met once in the batch, which no other object of it writes,
-and not at all for a type whose MaxProfileObjectCount drops objects as others come.
+A batch's answers stay true because ingest tells it every key it writes: a profile created with its keys, keys added
+to a profile, a profile's keys from one origin replaced (its predefined keys after its fields changed, a standard
+object's record moving to another profile). An object is answered only for a unique key met once in the batch,
+which no other object of it writes, and not at all for a type whose MaxProfileObjectCount drops objects as others
+come. The answers are as of the batch's start, under its locks: a call that changes a profile without taking them
+(UpdateProfile) and commits meanwhile is seen as it was, where a read a statement at a time might have seen it
+changed (the same race a single object's read and writes run, over a longer time).
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ class Lookups:
     def keys_added(self, profile_id: str, pairs: Iterable[tuple[str, str]], origin: str) -> None:
         """``add_keys`` gave the profile these keys."""
 
-    def keys_rewritten(self) -> None:
-        """Keys were removed or replaced in ways not told here."""
+    def keys_replaced(self, profile_id: str, pairs: Iterable[tuple[str, str]], origin: str) -> None:
+        """The profile's keys from ``origin`` are now these alone (its predefined keys after its fields changed, a
+        record's keys moved to another profile)."""
 
 
 LIVE = Lookups()
@@ -76,8 +79,11 @@ class BatchLookups(Lookups):
                                    for pair in item.values_for(identifier)))
         found_holders = store.KEY_HOLDERS.all_each(db, [{"domain": domain_id, "name": name, "value": value}
                                                         for name, value in pairs])
-        self._holders: dict[tuple[str, str], store.Holders] | None = {
-            pair: store.holders_of(rows) for pair, rows in zip(pairs, found_holders, strict=True)}
+        self._holders = {pair: store.holders_of(rows) for pair, rows in zip(pairs, found_holders, strict=True)}
+        self._held_by: dict[str, set[tuple[str, str]]] = {}  # profile id → the keys looked up here it holds
+        for pair, holders in self._holders.items():
+            for profile_id in holders:
+                self._held_by.setdefault(profile_id, set()).add(pair)
 
     def object(self, db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
         if object_type == self._object_type and unique_key in self._objects:
@@ -85,7 +91,7 @@ class BatchLookups(Lookups):
         return super().object(db, domain_id, object_type, unique_key)
 
     def key_holders(self, db: Connection, domain_id: int, name: str, value: str) -> store.Holders:
-        if self._holders is not None and (name, value) in self._holders:
+        if (name, value) in self._holders:
             return self._holders[(name, value)]
         return super().key_holders(db, domain_id, name, value)
 
@@ -95,11 +101,16 @@ class BatchLookups(Lookups):
         self.keys_added(profile_id, object_keys, origin)
 
     def keys_added(self, profile_id: str, pairs: Iterable[tuple[str, str]], origin: str) -> None:
-        if self._holders is None:
-            return
         for pair in pairs:
             if pair in self._holders:  # a key no object of the batch looks up is not kept
                 self._holders[pair].setdefault(profile_id, set()).add(origin)
+                self._held_by.setdefault(profile_id, set()).add(pair)
 
-    def keys_rewritten(self) -> None:
-        self._holders = None
+    def keys_replaced(self, profile_id: str, pairs: Iterable[tuple[str, str]], origin: str) -> None:
+        for pair in list(self._held_by.get(profile_id, ())):
+            origins = self._holders[pair][profile_id]
+            origins.discard(origin)
+            if not origins:  # the key's last origin on the profile: it holds the key no more
+                del self._holders[pair][profile_id]
+                self._held_by[profile_id].discard(pair)
+        self.keys_added(profile_id, pairs, origin)

@@ -111,9 +111,9 @@ def _priorities(db: Connection, domain_id: int) -> dict[str, int]:
 
 
 def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: MappedObject, object_type: str,
-                  now: datetime) -> bool:
+                  now: datetime) -> dict[str, Any] | None:
     """Targets fill the profile, except fields another object type with a better SourcePriority (lower) filled;
-    whether the profile changed."""
+    its fields, if they changed."""
     changes = dict(mapped.profile_fields)
     others = {profile.field_sources.get(name) for name in changes} - {None, object_type}
     if others:
@@ -124,13 +124,13 @@ def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: Map
             if theirs is not None and (mine is None or theirs < mine):
                 del changes[name]
     if not changes:
-        return False
+        return None
     fields = store.merge_fields(profile.fields, changes)
     sources = {**profile.field_sources, **dict.fromkeys(changes, object_type)}
     if fields == profile.fields and sources == profile.field_sources:  # a known customer's usual object
-        return False
+        return None
     store.save_fields(db, domain_id, profile, fields, now, field_sources=sources)
-    return True
+    return fields
 
 
 Mapped = tuple[MappedObject, str]  # an object mapped through its type, and its unique key
@@ -182,7 +182,8 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     """Map one object (unless the caller did: ``mapped``), find or create its profile, fill the profile, store the
     object, record it in the profile's history (``history``'s, when the caller keeps one for many objects).
     ``locked``: the caller's ``lock_batch`` holds the object's locks already, and looked at the domain.
-    ``lookups``: where its reads are answered (a batch's, read for all its objects at once)."""
+    ``lookups``: where its reads are answered (a batch's, read for all its objects at once): every key it writes
+    is told to them."""
     history = history or History(db, ids, domain, now, performed_by)
     mapped, unique_key = mapped or _mapped(definition, text)
     if not locked:
@@ -203,8 +204,8 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         history.profile(CREATED, profile_id, mapped.inferred_fields)
     elif profile_id is not None:
         profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
-        if profile is not None and _apply_fields(db, domain.id, profile, mapped, object_type, now):
-            lookups.keys_rewritten()  # its predefined keys may have changed
+        if profile is not None and (fields := _apply_fields(db, domain.id, profile, mapped, object_type, now)):
+            lookups.keys_replaced(profile_id, store.standard_keys(fields), store.STANDARD_ORIGIN)
         # the keys it was found by that its type gave already are kept: a known customer's usual object adds none
         added = [pair for pair in mapped.persisted_keys(False) if pair not in found_by]
         store.add_keys(db, domain.id, profile_id, added, origin)
@@ -224,14 +225,14 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     for name, fields in mapped.standard.items():
         standard = STANDARD_OBJECTS[name]
         if profile_id is not None or standard.tie is None:  # a catalog item is the domain's, found by no profile
-            _keep_record(db, domain.id, profile_id if standard.tie is not None else None, standard, fields, now)
-            lookups.keys_rewritten()  # a record's keys may have moved from one profile to another
+            _keep_record(db, domain.id, profile_id if standard.tie is not None else None, standard, fields, now,
+                         lookups)
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
     return Ingested(unique_key, profile_id, created)
 
 
 def _keep_record(db: Connection, domain_id: int, profile_id: str | None, standard: StandardObject,
-                 fields: dict[str, Any], now: datetime) -> None:
+                 fields: dict[str, Any], now: datetime, lookups: Lookups) -> None:
     """A standard object's record as an object's targets leave it: stored on the profile under its identifier
     (moved to it from the profile that held it), updated field by field, found by its indexes. An object naming no
     identifier leaves no record (map_object refused one too long before anything was written)."""
@@ -256,10 +257,12 @@ def _keep_record(db: Connection, domain_id: int, profile_id: str | None, standar
         domain_stats.adjust(db, domain_id, size=len(body) - len(existing.body))
         if existing.profile_id is not None:
             store.remove_keys(db, existing.profile_id, origin)
+            lookups.keys_replaced(existing.profile_id, [], origin)
     indexed = [(index, record[name]) for index, name in standard.indexes.items()
                if isinstance(record.get(name), str) and len(record[name]) <= MAX_KEY_LENGTH]
     if profile_id is not None and indexed:
         store.add_keys(db, domain_id, profile_id, indexed, origin)
+        lookups.keys_added(profile_id, indexed, origin)
 
 
 def _record_origin(standard_name: str, identifier: str) -> str:
