@@ -2,9 +2,8 @@
 is matched by.
 
 PutProfileObject reads them a statement at a time (``Lookups``). A batch of objects of one type (the bulk loader,
-upload jobs) reads them for all its objects at once, before the first (``BatchLookups``): two statements a batch
-instead of two an object, each a round trip to PostgreSQL that a bulk load waited on (the lookups are sent together
-and answered in one).
+upload jobs) reads them for all its objects at once, before the first (``BatchLookups``): on PostgreSQL the batch's
+lookups are sent together and answered in one round trip, where a bulk load waited on two for each object.
 
 A batch's answers stay true because ingest tells it every key it writes: a profile created with its keys, keys added
 to a profile, a profile's keys from one origin replaced (its predefined keys after its fields changed, a standard
@@ -32,6 +31,7 @@ from profilestack.store.prepared import Prepared
 _FIND_OBJECT = Prepared(select(profile_objects).where(profile_objects.c.domain_id == bindparam("b_domain"),
                                                       profile_objects.c.object_type == bindparam("b_type"),
                                                       profile_objects.c.unique_key == bindparam("b_key")))
+
 
 def find_object(db: Connection, domain_id: int, object_type: str, unique_key: str) -> Row[Any] | None:
     return _FIND_OBJECT.first(db, {"b_domain": domain_id, "b_type": object_type, "b_key": unique_key})
