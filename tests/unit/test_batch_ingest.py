@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,3 +123,44 @@ def test_a_batch_ends_where_its_objects_one_at_a_time_end(database: Database, se
         expected, found = _state(db, one_by_one), _state(db, batched)
     assert len({profile for profile, *_ in expected["profiles"]}) > 5  # many customers, not one
     assert found == expected
+
+
+def test_two_loaders_at_once_make_one_profile_for_each_customer(database: Database) -> None:
+    """Batches of the same new customers ingested at once by two connections (PostgreSQL; SQLite takes them one
+    after the other): each reads what its objects look up once it holds their locks, so neither makes a second
+    profile for a customer the other has just made."""
+    definition = {"AllowProfileCreation": True,
+                  "Fields": {"visit": {"Source": "_source.visit"},
+                             "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
+                  "Keys": {"_visit": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["visit"]}],
+                           "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]}}
+    with database.transaction() as db:
+        domain = insert_domain(db, "loading")
+    failures: list[BaseException] = []
+
+    def loader(name: str) -> None:
+        try:
+            for batch in range(8):
+                texts = [json.dumps({"visit": f"{name}-{batch}-{customer}", "email": f"c{customer}@example.com"})
+                         for customer in range(25)]
+
+                def write(texts: list[str] = texts) -> list[object]:
+                    with database.transaction() as db:
+                        return ingest_batch(db, Ids(), FixedClock(NOW), domain, TYPE, definition, texts)
+
+                assert all(not isinstance(outcome, AwsError) for outcome in database.again_if_lost_race(write))
+        except BaseException as error:
+            failures.append(error)
+
+    loaders = [threading.Thread(target=loader, args=(name,)) for name in ("a", "b")]
+    for thread in loaders:
+        thread.start()
+    for thread in loaders:
+        thread.join(timeout=120)
+    assert failures == []
+    with database.transaction(write=False) as db:
+        profiles = db.execute(select(profiles_table.c.id).where(profiles_table.c.domain_id == domain.id)).all()
+        objects = db.execute(select(profile_objects.c.profile_id).where(
+            profile_objects.c.domain_id == domain.id)).all()
+    assert len(profiles) == 25
+    assert len(objects) == 400 and {row.profile_id for row in objects} == {row.id for row in profiles}
