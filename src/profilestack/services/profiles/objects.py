@@ -54,6 +54,7 @@ from profilestack.services.profiles.tables import (
 )
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 from profilestack.services.profiles.upload_job_types import upload_type_definition
+from profilestack.store.locks import takes_locks
 from profilestack.store.pipeline import pipelined
 from profilestack.store.prepared import Prepared
 from profilestack.store.types import UtcDateTime
@@ -165,9 +166,10 @@ def _locks(domain: Row[Any], object_type: str, mapped: MappedObject, unique_key:
 def lock_batch(db: Connection, domain: Row[Any], object_type: str, objects: list[Mapped | AwsError]) -> None:
     """The locks of objects ingested in one transaction, taken all at once before the first: taken object by
     object, two batches of the same customers could each hold one the other waits for. (An object its type
-    refused takes none: it is refused when its turn comes.)"""
-    hold_domain_data(db, domain, *(key for item in objects if not isinstance(item, AwsError)
-                                   for key in _locks(domain, object_type, *item)))
+    refused takes none: it is refused when its turn comes.) SQLite, with its one writer, needs none."""
+    if takes_locks(db):
+        hold_domain_data(db, domain, *(key for item in objects if not isinstance(item, AwsError)
+                                       for key in _locks(domain, object_type, *item)))
 
 
 class Ingested(NamedTuple):
@@ -186,7 +188,7 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     is told to them."""
     history = history or History(db, ids, domain, now, performed_by)
     mapped, unique_key = mapped or _mapped(definition, text)
-    if not locked:
+    if not locked and takes_locks(db):  # SQLite, with its one writer, needs no locks
         hold_domain_data(db, domain, *_locks(domain, object_type, mapped, unique_key))
     existing = lookups.object(db, domain.id, object_type, unique_key)
     origin = store.object_origin(object_type)
