@@ -8,7 +8,7 @@ from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, exc, inspect, text
+from sqlalchemy import Connection, Table, exc, inspect, text
 
 from profilestack.store.checkpoints import WalCheckpointer
 from profilestack.store.engine import DatabaseUnreachable, backend_name, make_engine
@@ -209,6 +209,16 @@ class Database:
                 command.stamp(config, "head")
             else:
                 command.upgrade(config, "head")
+
+    def analyze(self, *tables: Table) -> None:
+        """After a bulk load, PostgreSQL's planner is told how the tables have grown (as PostgreSQL's own advice on
+        populating a database goes): until autovacuum next looked — never, where it is off — a table loaded from
+        empty looked near empty, and a lookup of a few keys by a list went through every object of a type. SQLite
+        keeps no statistics here (its plans are written for none): nothing to do."""
+        if self.backend != "postgresql" or not tables:
+            return
+        with self.transaction() as connection:
+            connection.exec_driver_sql("ANALYZE " + ", ".join(table.name for table in tables))
 
     def dispose(self) -> None:
         if self._checkpointer is not None:

@@ -16,6 +16,7 @@ from profilestack.gateway.errors import AwsError
 from profilestack.services.profiles.domains import domain_named
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.objects import ingest_batch
+from profilestack.services.profiles.tables import INGESTED_TABLES
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -83,5 +84,6 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
             flush()
     if batch:
         flush()
+    app.database.analyze(*INGESTED_TABLES)
     result.seconds = time.monotonic() - started
     return result

@@ -193,6 +193,9 @@ profile_history_records = Table(
     Index("ix_profile_history_records_expiry", "expires_at"),
 )
 
+# What ingesting objects grows (a bulk load's planner statistics to refresh)
+INGESTED_TABLES = (profiles_table, profile_keys, profile_objects, profile_history_records)
+
 # One row per trigger firing for a profile: the Periods limits count them.
 profile_trigger_invocations = Table(
     "profile_trigger_invocations", metadata,
