@@ -213,7 +213,7 @@ class Database:
     def analyze(self, *tables: Table) -> None:
         """After a bulk load, PostgreSQL's planner is told how the tables have grown (as PostgreSQL's own advice on
         populating a database goes): until autovacuum next looked — never, where it is off — a table loaded from
-        empty looked near empty, and a lookup of a few keys by a list went through every object of a type. SQLite
+        empty looked near empty, and a lookup by a list of keys read every row its leading columns matched. SQLite
         keeps no statistics here (its plans are written for none): nothing to do."""
         if self.backend != "postgresql" or not tables:
             return
