@@ -1,4 +1,6 @@
-"""Customer Profiles data benchmarks, in one run on SQLite (issue 5's targets):
+"""Customer Profiles data benchmarks, in one run on SQLite (issue 5's targets), or with ``--postgres`` on a
+throwaway PostgreSQL database on the same machine (PROFILESTACK_TEST_POSTGRES, default
+postgresql://postgres@127.0.0.1:5432/postgres):
 
 - bulk load of N profiles through ``profilestack load`` (objects per second);
 - SearchProfiles by ``_phone`` and BatchGetProfile of 20, replayed by wrk, against the trivial-ASGI ceiling,
@@ -10,9 +12,10 @@
 - the server's resident memory while serving the N-profile domain (all its processes).
 
 ``--workers N`` runs profilestack and the ceiling as N server processes each. ``--load-only`` measures the bulk
-load alone, on SQLite or, with ``--postgres``, into a throwaway PostgreSQL database.
+load alone.
 
     .venv/bin/python -m bench.profiles [--profiles 1000000] [--duration 10] [--rounds 2] [--put-runs 3] [--workers 1]
+                                       [--postgres]
     .venv/bin/python -m bench.profiles --load-only --profiles 30000 [--postgres]
 """
 
@@ -159,32 +162,36 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1, help="server processes of profilestack and the ceiling")
     parser.add_argument("--load-only", action="store_true", help="the bulk load of --profiles objects alone, printed")
     parser.add_argument("--postgres", action="store_true",
-                        help="with --load-only: into a throwaway PostgreSQL database (PROFILESTACK_TEST_POSTGRES, "
-                             "default postgresql://postgres@127.0.0.1:5432/postgres)")
+                        help="profilestack on a throwaway PostgreSQL database (PROFILESTACK_TEST_POSTGRES, default "
+                             "postgresql://postgres@127.0.0.1:5432/postgres); not with --puts-only")
     args = parser.parse_args()
     if args.puts_only:
         return _puts_only(args)
     if args.load_only:
         return _load_only(args)
+    from tests.postgres import PostgresDatabase
+
     wrk = ensure_wrk()
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-profiles-"))
+    database = PostgresDatabase() if args.postgres else None
+    storage = ["--db", database.url] if database else None
     python = sys.executable
     ceiling_port = free_port()
     ceiling, _ = start(ceiling_command(python, ceiling_port, args.workers), ceiling_port)
     port = free_port()
-    command = serve_command(python, port, data_dir, args.workers)
+    command = serve_command(python, port, data_dir, args.workers, storage)
     server, _ = start(command, port)
     lines = []
     try:
         define_domain(port)
         server.terminate()
         server.wait()
-        small_rate = bulk_load(data_dir, 0, SMALL)
+        small_rate = bulk_load(data_dir, 0, SMALL, storage=storage)
         server, _ = start(command, port)
         rows = _reads(wrk, port, ceiling_port, SMALL, args.duration, args.connections, args.rounds)
         server.terminate()
         server.wait()
-        large_rate = bulk_load(data_dir, SMALL, args.profiles)
+        large_rate = bulk_load(data_dir, SMALL, args.profiles, storage=storage)
         server, _ = start(command, port)
         rows += _reads(wrk, port, ceiling_port, args.profiles, args.duration, args.connections, args.rounds)
         put_script = _put_object_script(port, args.profiles)
@@ -197,9 +204,11 @@ def main() -> int:
             process.terminate()
             process.wait(timeout=30)
         shutil.rmtree(data_dir, ignore_errors=True)
+        if database:
+            database.drop()
     report = "\n".join(lines)
     print(report)
-    (ROOT / "results-profiles.md").write_text(report + "\n")
+    (ROOT / ("results-profiles-postgres.md" if args.postgres else "results-profiles.md")).write_text(report + "\n")
     return 0
 
 
@@ -209,9 +218,9 @@ def _load_only(args: argparse.Namespace) -> int:
 
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-load-"))
     database = PostgresDatabase() if args.postgres else None
-    storage = ["--db", database.url] if database else ["--data-dir", str(data_dir)]
+    storage = ["--db", database.url] if database else None
     port = free_port()
-    server, _ = start([sys.executable, "-m", "profilestack.cli", "serve", "--port", str(port), *storage], port)
+    server, _ = start(serve_command(sys.executable, port, data_dir, storage=storage), port)
     try:
         define_domain(port)
         server.terminate()
@@ -255,7 +264,8 @@ def _puts_only(args: argparse.Namespace) -> int:
 
 def _report(args, small_rate: float, large_rate: float, rows: list[tuple], puts: list[dict], rss: float
             ) -> list[str]:
-    lines = [f"SQLite, {processes(args.workers)} (the ceiling too), wrk -t1 -c{args.connections} "
+    where = "PostgreSQL (a throwaway database on the same machine)" if args.postgres else "SQLite"
+    lines = [f"{where}, {processes(args.workers)} (the ceiling too), wrk -t1 -c{args.connections} "
              f"-d{args.duration}s, same machine, same run; reads: {args.rounds} rounds, medians (vs ceiling: median "
              "of the rounds' ratios, with their range).",
              "", "| operation | profiles | requests/s | p50 ms | p99 ms | ceiling requests/s | vs ceiling |",

@@ -267,10 +267,11 @@ def main() -> int:
     return 0
 
 
-def serve_command(python: str, port: int, data_dir: str | Path, workers: int = 1) -> list[str]:
-    """profilestack on its SQLite default in ``data_dir``."""
-    return [python, "-m", "profilestack.cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
-            "--workers", str(workers)]
+def serve_command(python: str, port: int, data_dir: str | Path, workers: int = 1,
+                  storage: list[str] | None = None) -> list[str]:
+    """profilestack on its SQLite default in ``data_dir``, or on the ``storage`` given (``["--db", URL]``)."""
+    return [python, "-m", "profilestack.cli", "serve", "--port", str(port),
+            *(storage or ["--data-dir", str(data_dir)]), "--workers", str(workers)]
 
 
 def ceiling_command(python: str, port: int, workers: int = 1) -> list[str]:
