@@ -165,6 +165,9 @@ def main() -> int:
                         help="profilestack on a throwaway PostgreSQL database (PROFILESTACK_TEST_POSTGRES, default "
                              "postgresql://postgres@127.0.0.1:5432/postgres); not with --puts-only")
     args = parser.parse_args()
+    if args.puts_only and args.postgres:
+        parser.error("--puts-only measures SQLite's puts (A/B runs of two checkouts); --postgres runs the whole "
+                     "benchmark or, with --load-only, the load")
     if args.puts_only:
         return _puts_only(args)
     if args.load_only:
