@@ -28,7 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -172,70 +173,76 @@ def main() -> int:
         return _puts_only(args)
     if args.load_only:
         return _load_only(args)
-    from tests.postgres import PostgresDatabase
-
     wrk = ensure_wrk()
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-profiles-"))
-    database = PostgresDatabase() if args.postgres else None
-    storage = ["--db", database.url] if database else None
-    python = sys.executable
-    ceiling_port = free_port()
-    ceiling, _ = start(ceiling_command(python, ceiling_port, args.workers), ceiling_port)
-    port = free_port()
-    command = serve_command(python, port, data_dir, args.workers, storage)
-    server, _ = start(command, port)
-    lines = []
-    try:
-        define_domain(port)
-        server.terminate()
-        server.wait()
-        small_rate = bulk_load(data_dir, 0, SMALL, storage=storage)
+    with _storage(args.postgres) as storage:
+        python = sys.executable
+        ceiling_port = free_port()
+        ceiling, _ = start(ceiling_command(python, ceiling_port, args.workers), ceiling_port)
+        port = free_port()
+        command = serve_command(python, port, data_dir, args.workers, storage)
         server, _ = start(command, port)
-        rows = _reads(wrk, port, ceiling_port, SMALL, args.duration, args.connections, args.rounds)
-        server.terminate()
-        server.wait()
-        large_rate = bulk_load(data_dir, SMALL, args.profiles, storage=storage)
-        server, _ = start(command, port)
-        rows += _reads(wrk, port, ceiling_port, args.profiles, args.duration, args.connections, args.rounds)
-        put_script = _put_object_script(port, args.profiles)
-        run_wrk(wrk, port, put_script, 2, args.connections)  # unmeasured: the first puts warm the caches
-        puts = [run_wrk(wrk, port, put_script, args.duration, args.connections) for _ in range(args.put_runs)]
-        rss = _rss_mb(server.pid)
-        lines = _report(args, small_rate, large_rate, rows, puts, rss)
-    finally:
-        for process in (server, ceiling):
-            process.terminate()
-            process.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if database:
-            database.drop()
+        lines = []
+        try:
+            define_domain(port)
+            server.terminate()
+            server.wait()
+            small_rate = bulk_load(data_dir, 0, SMALL, storage=storage)
+            server, _ = start(command, port)
+            rows = _reads(wrk, port, ceiling_port, SMALL, args.duration, args.connections, args.rounds)
+            server.terminate()
+            server.wait()
+            large_rate = bulk_load(data_dir, SMALL, args.profiles, storage=storage)
+            server, _ = start(command, port)
+            rows += _reads(wrk, port, ceiling_port, args.profiles, args.duration, args.connections, args.rounds)
+            put_script = _put_object_script(port, args.profiles)
+            run_wrk(wrk, port, put_script, 2, args.connections)  # unmeasured: the first puts warm the caches
+            puts = [run_wrk(wrk, port, put_script, args.duration, args.connections) for _ in range(args.put_runs)]
+            rss = _rss_mb(server.pid)
+            lines = _report(args, small_rate, large_rate, rows, puts, rss)
+        finally:
+            for process in (server, ceiling):
+                process.terminate()
+                process.wait(timeout=30)
+            shutil.rmtree(data_dir, ignore_errors=True)
     report = "\n".join(lines)
     print(report)
     (ROOT / ("results-profiles-postgres.md" if args.postgres else "results-profiles.md")).write_text(report + "\n")
     return 0
 
 
-def _load_only(args: argparse.Namespace) -> int:
-    """The bulk load alone, on SQLite or (``--postgres``) PostgreSQL; printed, not written to the results file."""
+@contextmanager
+def _storage(postgres: bool) -> Iterator[list[str] | None]:
+    """The server's and the loader's storage arguments: None for SQLite in the run's data directory, or with
+    ``postgres`` a throwaway PostgreSQL database's, dropped when the run ends."""
+    if not postgres:
+        yield None
+        return
     from tests.postgres import PostgresDatabase
 
-    data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-load-"))
-    database = PostgresDatabase() if args.postgres else None
-    storage = ["--db", database.url] if database else None
-    port = free_port()
-    server, _ = start(serve_command(sys.executable, port, data_dir, storage=storage), port)
+    database = PostgresDatabase()
     try:
-        define_domain(port)
-        server.terminate()
-        server.wait()
-        rate = bulk_load(data_dir, 0, args.profiles, storage=storage)
+        yield ["--db", database.url]
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if database:
-            database.drop()
-    where = "PostgreSQL" if database else "SQLite"
+        database.drop()
+
+
+def _load_only(args: argparse.Namespace) -> int:
+    """The bulk load alone, on SQLite or (``--postgres``) PostgreSQL; printed, not written to the results file."""
+    data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-load-"))
+    with _storage(args.postgres) as storage:
+        port = free_port()
+        server, _ = start(serve_command(sys.executable, port, data_dir, storage=storage), port)
+        try:
+            define_domain(port)
+            server.terminate()
+            server.wait()
+            rate = bulk_load(data_dir, 0, args.profiles, storage=storage)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            shutil.rmtree(data_dir, ignore_errors=True)
+    where = "PostgreSQL" if args.postgres else "SQLite"
     print(f"bulk load of {args.profiles:,} objects on {where}: {rate:,.0f} objects/s")
     return 0
 
