@@ -1,13 +1,14 @@
 """In-process cost of whole calls: a signed request through ``Gateway.handle_http``, no HTTP server in between.
 
-A real App on a temporary SQLite database (its audit writer running, the start-up objects frozen out of the
-collector's way as ``profilestack serve`` does) answers the same request ``--calls`` times; the figures are
-the request thread's CPU time and the wall-clock time per call, each the fastest of ``--repeats`` passes. The
-audit writer's own cost is measured apart: one flush of a batch of events, per event. Set-up (the bench role,
-a Customer Profiles domain) goes through a throwaway uvicorn server in a thread; the domain's customers
-(``--customers``, 2,000 by default) are loaded with ``profilestack load``.
+A real App on a temporary SQLite database (or with ``--postgres`` a throwaway PostgreSQL database; its audit
+writer running, the start-up objects frozen out of the collector's way as ``profilestack serve`` does) answers
+the same request ``--calls`` times; the figures are the request thread's CPU time and the wall-clock time per
+call, each the fastest of ``--repeats`` passes. The audit writer's own cost is measured apart: one flush of a
+batch of events, per event. Set-up (the bench role, a Customer Profiles domain) goes through a throwaway uvicorn
+server in a thread; the domain's customers (``--customers``, 2,000 by default) are loaded with
+``profilestack load``.
 
-    .venv/bin/python -m bench.pipeline [--calls 5000] [--repeats 5] [--customers 1000000]
+    .venv/bin/python -m bench.pipeline [--calls 5000] [--repeats 5] [--customers 1000000] [--postgres]
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from botocore.awsrequest import AWSRequest
 
-from bench.profiles import DOMAIN, bulk_load, define_domain, signed_request
+from bench.profiles import DOMAIN, bulk_load, define_domain, signed_request, storage_arguments
 from bench.run import SCENARIOS, free_port, sign, url_path
 from profilestack.app import App
 from profilestack.config import Settings
@@ -38,7 +39,7 @@ def _http_request(request: AWSRequest, body: bytes | None = None) -> HttpRequest
                        body=raw if body is None else body, source_ip="127.0.0.1", secure=False)
 
 
-def _set_up(app: App, data_dir: Path, customers: int) -> int:
+def _set_up(app: App, data_dir: Path, customers: int, storage: list[str] | None) -> int:
     """The bench role and the domain, made over HTTP, and its customers; the port the requests are signed for."""
     import uvicorn
 
@@ -58,7 +59,7 @@ def _set_up(app: App, data_dir: Path, customers: int) -> int:
     finally:
         server.should_exit = True
         thread.join()
-    bulk_load(data_dir, 0, customers)
+    bulk_load(data_dir, 0, customers, storage=storage)
     return port
 
 
@@ -124,20 +125,25 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=5000, help="calls per pass")
     parser.add_argument("--repeats", type=int, default=5, help="passes; the fastest counts")
     parser.add_argument("--customers", type=int, default=2000, help="profiles in the domain")
+    parser.add_argument("--postgres", action="store_true",
+                        help="a throwaway PostgreSQL database (server at PROFILESTACK_TEST_POSTGRES or "
+                             "postgresql://postgres@127.0.0.1:5432/postgres) instead of SQLite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="profilestack-bench-pipeline-") as data_dir:
-        app = App(Settings(data_dir=Path(data_dir)))
+    with (tempfile.TemporaryDirectory(prefix="profilestack-bench-pipeline-") as data_dir,
+          storage_arguments(args.postgres) as storage):
+        app = App(Settings(data_dir=Path(data_dir), db=storage[1] if storage else None))
         app.start()
         app.warm_up()
         try:
-            port = _set_up(app, Path(data_dir), args.customers)
+            port = _set_up(app, Path(data_dir), args.customers, storage)
             calls = _calls(app, port, args.customers)
             gc.freeze()
             rows = [(name, *_per_call(app, make, args.calls, args.repeats)) for name, make in calls.items()]
             flush = _audit_flush_per_event(app, calls[SCENARIOS[0].name], 650, args.repeats)
         finally:
             app.close()
-    lines = [f"In process, SQLite, {args.customers:,} customers: µs per call, fastest of {args.repeats} passes of "
+    where = "PostgreSQL" if args.postgres else "SQLite"
+    lines = [f"In process, {where}, {args.customers:,} customers: µs per call, fastest of {args.repeats} passes of "
              f"{args.calls:,} calls.", "", "| call | request thread's CPU | wall clock |", "|---|---:|---:|"]
     lines += [f"| {name} | {cpu:.1f} | {wall:.1f} |" for name, cpu, wall in rows]
     lines += [f"| audit writer: one flush of 650 events, per event (its own thread) | | {flush:.1f} |"]

@@ -175,7 +175,7 @@ def main() -> int:
         return _load_only(args)
     wrk = ensure_wrk()
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-profiles-"))
-    with _storage(args.postgres) as storage:
+    with storage_arguments(args.postgres) as storage:
         python = sys.executable
         ceiling_port = free_port()
         ceiling, _ = start(ceiling_command(python, ceiling_port, args.workers), ceiling_port)
@@ -212,7 +212,7 @@ def main() -> int:
 
 
 @contextmanager
-def _storage(postgres: bool) -> Iterator[list[str] | None]:
+def storage_arguments(postgres: bool) -> Iterator[list[str] | None]:
     """The server's and the loader's storage arguments: None for SQLite in the run's data directory, or with
     ``postgres`` a throwaway PostgreSQL database's, dropped when the run ends."""
     if not postgres:
@@ -230,7 +230,7 @@ def _storage(postgres: bool) -> Iterator[list[str] | None]:
 def _load_only(args: argparse.Namespace) -> int:
     """The bulk load alone, on SQLite or (``--postgres``) PostgreSQL; printed, not written to the results file."""
     data_dir = Path(tempfile.mkdtemp(prefix="profilestack-bench-load-"))
-    with _storage(args.postgres) as storage:
+    with storage_arguments(args.postgres) as storage:
         port = free_port()
         server, _ = start(serve_command(sys.executable, port, data_dir, storage=storage), port)
         try:
