@@ -157,6 +157,50 @@ def test_a_read_only_transaction_reads_one_snapshot(database: Database) -> None:
         assert keys(writer) == ["first", "second"]
 
 
+def test_a_read_without_a_snapshot_sees_each_commit_and_leaves_its_connection_transactional(
+        database: Database) -> None:
+    """``snapshot=False`` on PostgreSQL: each statement sees what was committed when it ran (autocommit, no BEGIN
+    and COMMIT round trips); SQLite keeps its snapshot. Afterwards the pooled connection is a transaction's again:
+    a write that fails after its first statement leaves nothing."""
+    def tag(key: str) -> None:
+        with database.transaction() as writer:
+            writer.execute(insert(resource_tags).values(resource_arn="arn:fresh", key=key, value="v"))
+
+    def keys(db) -> list[str]:
+        return sorted(db.execute(select(resource_tags.c.key).where(
+            resource_tags.c.resource_arn == "arn:fresh")).scalars())
+
+    tag("first")
+    with database.transaction(write=False, snapshot=False) as reader:
+        assert keys(reader) == ["first"]
+        tag("second")
+        assert keys(reader) == (["first", "second"] if database.backend == "postgresql" else ["first"])
+    for _ in range(3):  # whichever pooled connection the next transactions get
+        with pytest.raises(RuntimeError), database.transaction() as writer:
+            writer.execute(insert(resource_tags).values(resource_arn="arn:fresh", key="third", value="v"))
+            raise RuntimeError("the call fails after its first write")
+    with database.transaction(write=False) as reader:
+        assert keys(reader) == ["first", "second"]
+
+
+def test_a_read_without_a_snapshot_is_held_to_reading_in_tests(database_url: str) -> None:
+    """The testing aid (read-only transactions refuse writes) holds for reads without a snapshot too, and goes
+    with them: the next writer writes."""
+    database = Database(database_url, read_only_checks=True)
+    database.migrate()
+    try:
+        with pytest.raises(Exception, match=r"read-only|readonly"), \
+                database.transaction(write=False, snapshot=False) as reader:
+            reader.execute(insert(resource_tags).values(resource_arn="arn:refused", key="k", value="v"))
+        for key in ("a", "b", "c"):
+            with database.transaction() as writer:
+                writer.execute(insert(resource_tags).values(resource_arn="arn:refused", key=key, value="v"))
+        with database.transaction(write=False, snapshot=False) as reader:
+            assert len(reader.execute(select(resource_tags.c.key)).all()) == 3
+    finally:
+        database.dispose()
+
+
 def _racing_domain(database: Database) -> Row:
     with database.transaction() as connection:
         return insert_domain(connection, "racing")

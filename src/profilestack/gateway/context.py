@@ -40,6 +40,7 @@ class CallContext:
     parent: CallContext | None = field(default=None, repr=False)  # a service's call made inside another call
     source_ip: str | None = None  # the caller's address (a service's name for its own calls): aws:SourceIp
     secure: bool | None = None  # the call came over TLS: aws:SecureTransport (None: as its principal says)
+    snapshot: bool = True  # a read's statements see one snapshot (False: each what was committed when it ran)
 
     @property
     def account(self) -> str:
@@ -51,7 +52,7 @@ class CallContext:
         if self.parent is not None:  # one request, one transaction: nested calls join it
             return self.parent.db
         if self._connection is None:
-            transaction = self.app.database.transaction(self.write)
+            transaction = self.app.database.transaction(self.write, self.snapshot)
             self._connection = transaction.__enter__()
             self._transaction = transaction
         return self._connection

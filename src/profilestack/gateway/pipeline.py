@@ -31,7 +31,7 @@ from profilestack.gateway.validation import validate, validation_message
 from profilestack.iam_policy.actions import action_info, resources_for
 from profilestack.iam_policy.engine import account_of
 from profilestack.identity.principal import ANONYMOUS, Principal, anonymous_principal
-from profilestack.services.registry import all_handlers, all_vouchers, all_writers
+from profilestack.services.registry import all_fresh_readers, all_handlers, all_vouchers, all_writers
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -90,6 +90,7 @@ class Gateway:
         self.handlers = all_handlers()
         self.vouchers = all_vouchers()
         self.writers = all_writers()
+        self.fresh_readers = all_fresh_readers()
 
     def handle_http(self, request: HttpRequest) -> HttpResponse:
         started = perf_counter()
@@ -212,11 +213,12 @@ class Gateway:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,
                                sender_fault=False)
             write = not info.read_only or key in self.writers
+            snapshot = write or key not in self.fresh_readers
 
             def handle() -> dict[str, Any] | RawBody:
                 with self.unit_of_work(principal, call.region, call.request_id, call.operation.name,
                                        write=write, parent=call.parent, source_ip=call.source_ip,
-                                       secure=call.secure) as context:
+                                       secure=call.secure, snapshot=snapshot) as context:
                     return handler(context, call.params) or {}
 
             # Inside another call's transaction that call decides. Otherwise, when another call inserted the same
@@ -246,13 +248,13 @@ class Gateway:
 
     def unit_of_work(self, principal: Principal, region: str, request_id: str, operation: str, write: bool = True,
                      parent: CallContext | None = None, source_ip: str | None = None,
-                     secure: bool | None = None) -> CallContext:
+                     secure: bool | None = None, snapshot: bool = True) -> CallContext:
         """A call's context, to use in a ``with`` block: its transaction commits when the block ends (unless it
         joined ``parent``'s), then its commit hooks run and the outbox wakes for what it enqueued. Calls made
         with ``parent=`` the context share its transaction, as the trigger runtime's calls as a service-linked
-        role do."""
+        role do. ``snapshot=False``: a read whose statements need not see one snapshot (Database.transaction)."""
         return CallContext(self.app, principal, region, request_id, operation, write=write, parent=parent,
-                           source_ip=source_ip, secure=secure)
+                           source_ip=source_ip, secure=secure, snapshot=snapshot)
 
     def _localize(self, model: ServiceModel, err: AwsError) -> AwsError:
         """Generic errors take the service's own spelling (e.g. access denied)."""

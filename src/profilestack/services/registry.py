@@ -38,6 +38,7 @@ class ServiceHandlers:
         self.gave_up: dict[str, GaveUp] = {}
         self.periodic: dict[str, float] = {}  # task kind → seconds between runs
         self.writers: set[str] = set()  # operations that write although IAM ranks their action Read or List
+        self.fresh_readers: set[str] = set()  # reads whose statements need not see one snapshot
 
     def task(self, kind: str, every: float | None = None) -> Callable[[Task], Task]:
         """Register the runner of an outbox task kind; with ``every``, the task also runs periodically."""
@@ -68,14 +69,18 @@ class ServiceHandlers:
 
         return register
 
-    def operation(self, name: str, writes: bool = False) -> Callable[[Handler], Handler]:
+    def operation(self, name: str, writes: bool = False, snapshot: bool = True) -> Callable[[Handler], Handler]:
         """``writes``: the operation writes although IAM ranks its action Read or List (GetSessionToken, say), so
-        its transaction is a writer's from the start: on SQLite a reader cannot become one if another wrote."""
+        its transaction is a writer's from the start: on SQLite a reader cannot become one if another wrote.
+        ``snapshot=False``: a read whose statements need not agree with one another, each seeing what was committed
+        when it ran; on PostgreSQL it then runs without a transaction (Database.transaction)."""
 
         def register(function: Handler) -> Handler:
             self.handlers[name] = self._with_hook(function) if self.after_write or self.write_lock else function
             if writes:
                 self.writers.add(name)
+            if not snapshot:
+                self.fresh_readers.add(name)
             return function
 
         return register
@@ -143,6 +148,11 @@ def all_handlers() -> dict[tuple[str, str], Handler]:
 def all_writers() -> set[tuple[str, str]]:
     """The (service, operation)s that write although their action is ranked Read or List."""
     return {(service.service, name) for service in all_services() for name in service.writers}
+
+
+def all_fresh_readers() -> set[tuple[str, str]]:
+    """The (service, operation)s registered with ``snapshot=False``."""
+    return {(service.service, name) for service in all_services() for name in service.fresh_readers}
 
 
 def all_vouchers() -> dict[tuple[str, str], Voucher]:

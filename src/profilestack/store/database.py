@@ -50,13 +50,19 @@ class Database:
         self._checkpointer = WalCheckpointer(self.engine, self._sqlite_writer) if self.backend == "sqlite" else None
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[Connection]:
+    def transaction(self, write: bool = True, snapshot: bool = True) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back if it raises.
 
         It is begun and ended on the driver's connection: SQLAlchemy's transaction bookkeeping cost ten
         times the BEGIN and COMMIT themselves. Statements may still go through ``Connection.execute``: its
         autobegin joins the transaction already open (engine.py), and its commit or rollback ends it.
+
+        ``snapshot=False`` (reads only): the block's statements need not agree with one another. On PostgreSQL
+        they then run in autocommit, each its own transaction seeing what was committed when it began: a read of
+        one statement is one round trip, where BEGIN and COMMIT would make it three. SQLite ignores it (its
+        BEGIN and COMMIT cost no round trip).
         """
+        autocommit = not write and not snapshot and self.backend == "postgresql"
         with self._sqlite_writer if write and self.backend == "sqlite" else nullcontext():
             connection = self._checkout()
             driver = connection.connection.dbapi_connection
@@ -64,10 +70,12 @@ class Database:
             try:
                 if self.backend == "sqlite":  # writers take the write lock up front: no failed lock upgrades
                     driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                elif autocommit:
+                    driver.autocommit = True
                 else:  # reads see one snapshot throughout; psycopg names the level in its BEGIN (no round trip)
                     driver.isolation_level = None if write else self._snapshot
                 if self.read_only_checks and not write:
-                    self._refuse_writes(driver, True)
+                    self._refuse_writes(driver, True, autocommit)
                 try:
                     yield connection
                 except BaseException:
@@ -86,13 +94,23 @@ class Database:
                     driver.commit()
                 ended = True
             finally:
+                if autocommit and ended:
+                    # back to transactions before the pool lends it again; a connection that cannot be is dropped
+                    try:
+                        if self.read_only_checks:
+                            self._refuse_writes(driver, False, autocommit)
+                        driver.autocommit = False
+                    except Exception:
+                        ended = False
                 if self.read_only_checks and not write and self.backend == "sqlite" and not connection.closed:
                     self._refuse_writes(driver, False)
                 self._checkin(connection, ended)
 
-    def _refuse_writes(self, driver: Any, on: bool) -> None:
+    def _refuse_writes(self, driver: Any, on: bool, autocommit: bool = False) -> None:
         if self.backend == "sqlite":
             driver.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
+        elif autocommit:  # every statement is a transaction of its own: the session's default makes them read-only
+            driver.execute(f"SET default_transaction_read_only = {'on' if on else 'off'}")
         elif on:  # PostgreSQL: the first statement begins the transaction, this one makes it read-only
             cursor = driver.cursor()
             cursor.execute("SET TRANSACTION READ ONLY")
