@@ -101,6 +101,34 @@ def test_search_pagination(profiles, domain) -> None:
     assert [item["ProfileId"] for item in second["Items"]] == ids[2:4]  # an offset would have skipped ids[2]
 
 
+def _all_pages(profiles, **search) -> list[dict]:
+    items, token = [], None
+    while True:
+        page = profiles.search_profiles(**search, **({"NextToken": token} if token else {}))
+        items += page["Items"]
+        token = page.get("NextToken")
+        if not token:
+            return items
+
+
+def test_a_search_finding_many_profiles_or_asking_many_values_pages_through_them_all(profiles, domain) -> None:
+    """More profiles than the search reads with their keys (100), and more values than it looks up in one
+    statement (20), take the way that reads the keys first and then each page's profiles: the same answers."""
+    ids = sorted(profiles.create_profile(DomainName=domain, AccountNumber="crowd", FirstName=f"P{index}",
+                                         EmailAddress=f"p{index}@example.com")["ProfileId"] for index in range(105))
+    items = _all_pages(profiles, DomainName=domain, KeyName="_account", Values=["crowd"], MaxResults=40)
+    assert [item["ProfileId"] for item in items] == ids
+    assert all(item["FoundByItems"] == [{"KeyName": "_account", "Values": ["crowd"]}] for item in items)
+    assert {item["FirstName"] for item in items} == {f"P{index}" for index in range(105)}
+    emails = [f"p{index}@example.com" for index in range(0, 50, 2)] + ["nobody@example.com"]
+    items = _all_pages(profiles, DomainName=domain, KeyName="_email", Values=emails, MaxResults=10,
+                       AdditionalSearchKeys=[{"KeyName": "_account", "Values": ["crowd"]}], LogicalOperator="AND")
+    assert len(items) == 25
+    assert sorted(item["EmailAddress"] for item in items) == sorted(emails[:-1])
+    assert all(item["FoundByItems"] == [{"KeyName": "_email", "Values": [item["EmailAddress"]]},
+                                        {"KeyName": "_account", "Values": ["crowd"]}] for item in items)
+
+
 def test_limits_answer_bad_request(profiles, domain) -> None:
     code, message = error_of(profiles.batch_get_profile, DomainName=domain, ProfileIds=[f"{i:032x}" for i in range(21)])
     assert code == "BadRequestException"

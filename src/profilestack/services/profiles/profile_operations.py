@@ -9,7 +9,7 @@ from sqlalchemy import Row
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.encoded import EncodedJson
 from profilestack.services.next_token import itself, page_result
-from profilestack.services.profiles import merging
+from profilestack.services.profiles import merging, profile_search
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain_for_data, require_domain_id
 from profilestack.services.profiles.errors import not_found
@@ -73,15 +73,18 @@ def search_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain_id(ctx, params["DomainName"])
     searches = [(params["KeyName"], params["Values"])]
     searches += [(item["KeyName"], item["Values"]) for item in params.get("AdditionalSearchKeys") or []]
-    matches = [(name, store.find_by_key(ctx.db, domain.id, name, values)) for name, values in searches]
-    id_sets = [set(found) for _, found in matches]
+    found = profile_search.search(ctx.db, domain.id, searches)
+    id_sets = [set(matches) for matches in found.matches]
     ids = set.intersection(*id_sets) if params.get("LogicalOperator") == "AND" else set.union(*id_sets)
+
+    names = [name for name, _ in searches]
 
     def items(chunk: list[str]) -> list[EncodedJson]:
         # a profile deleted since its key was read (a statement apart, on PostgreSQL with no snapshot) is left out
-        rows = store.load_profiles(ctx.db, domain.id, chunk, encoded=True)
-        return [store.profile_json(rows[profile_id], [{"KeyName": name, "Values": found[profile_id]}
-                                                      for name, found in matches if profile_id in found])
+        rows = found.rows if found.rows is not None else store.load_profiles(ctx.db, domain.id, chunk, encoded=True)
+        return [store.profile_json(rows[profile_id], [{"KeyName": name, "Values": matches[profile_id]}
+                                                      for name, matches in zip(names, found.matches, strict=True)
+                                                      if profile_id in matches])
                 for profile_id in chunk if profile_id in rows]
 
     # by position, the last profile id a page answered: a profile made or deleted between pages shifts no other
