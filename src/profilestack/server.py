@@ -21,7 +21,8 @@ class AsgiApp:
     def __init__(self, app: App) -> None:
         self.app = app
         # Requests are served on the event loop, unless the database makes them wait on the network: then
-        # several run at once in threads (store/database.py).
+        # several run at once in threads (store/database.py), all but reads that wait once or twice
+        # (Gateway.answers_at_once).
         threads = app.database.threads
         self._threads = ThreadPoolExecutor(threads, thread_name_prefix="request") if threads > 1 else None
 
@@ -35,7 +36,7 @@ class AsgiApp:
         request = _request(scope, b"" if body is None else body)
         if body is None:
             response = self.app.gateway.refuse_unread(request, too_large(self.app.settings.max_request_bytes))
-        elif self._threads is None:
+        elif self._threads is None or self.app.gateway.answers_at_once(request):
             response = self._handle(request)
         else:
             response = await asyncio.get_running_loop().run_in_executor(self._threads, self._handle, request)

@@ -39,6 +39,7 @@ class HttpRequest:
     signed: Any = field(default=None, repr=False)  # its SigV4 information, once parsed (gateway.sigv4)
     sent_body: bytes | None = field(default=None, repr=False)  # the body as sent, when it arrived compressed
     tls: dict[str, str] | None = None  # over TLS: the connection's "version" and "cipher" (http_protocol)
+    route: Any = field(default=None, repr=False)  # the operation it asks for, once routed (gateway.routing.Route)
 
     @property
     def signed_body(self) -> bytes:

@@ -101,7 +101,7 @@ class Gateway:
             return self.refuse_unread(request, err)
         request_id = self.app.ids.request_id()
         try:
-            found = routing.route(request)
+            found = request.route or routing.route(request)
         except routing.RoutingError as err:
             return self._unrouted(err, request_id)
         except AwsError as err:
@@ -139,6 +139,18 @@ class Gateway:
         except Exception:
             log.exception("unexpected failure in %s:%s", found.spec.name, found.operation.name)
             return codec.encode_error(found.model, InternalFailure(), request_id)
+
+    def answers_at_once(self, request: HttpRequest) -> bool:
+        """Whether the request asks for a read registered ``snapshot=False``: a round trip or two to PostgreSQL,
+        best served on the event loop. Handing it to a request thread and back cost the process more CPU than
+        the wait it overlaps (docs/decisions.md). The route found is kept for handle_http."""
+        if request.header("content-encoding"):  # routed once inflated, by handle_http
+            return False
+        try:
+            request.route = routing.route(request)
+        except AwsError:  # answered by handle_http
+            return False
+        return (request.route.spec.name, request.route.operation.name) in self.fresh_readers
 
     def _caller(self, request: HttpRequest, found: routing.Route) -> tuple[Principal, str | None]:
         """Who signed the request, and for which region. An unsigned request to an operation that takes no signature
