@@ -63,6 +63,10 @@ class _Compiled:
     def __init__(self, statement: ClauseElement, dialect: Any, column_keys: list[str] | None = None) -> None:
         if dialect.name == "postgresql" and dialect.paramstyle != _POSTGRES_PARAMSTYLE:
             dialect = type(dialect)(paramstyle=_POSTGRES_PARAMSTYLE)
+        if isinstance(statement, Insert):
+            # compiled alone, an INSERT returns its generated primary key (PostgreSQL's RETURNING): rows nobody
+            # reads, sent back for every row of the audit writer's batches; ``returning()`` still returns
+            statement = statement.inline()
         compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         self.sql = compiled.string
         self.positional = dialect.paramstyle in ("qmark", "format", "numeric", "numeric_dollar")
