@@ -61,3 +61,47 @@ def test_parameters_only_the_standard_library_writes_are_stored_as_json(database
     audit.flush()
     (row,) = _stored(database)
     assert row.request_parameters == {"threshold": None, "period": 10**20, "limits": [None, 1.5]}
+
+
+def _awkward(event_id: str, index: int) -> AuditEvent:
+    """Values a bulk path must carry as an INSERT does: tabs, newlines, backslashes, NUL, quotes, other scripts,
+    absent fields, numbers JSON cannot hold."""
+    event = _event(event_id, message=f"line one\nline\ttwo \\ {index} \x00 «ok»" if index % 2 else None)
+    event.user_agent = None if index % 3 == 0 else f'aws-cli/2 "q" \\N {index}\r\n'
+    event.request_parameters = {"path": "C:\\temp\\new", "tab": "\t", "n": index, "big": 10**20,
+                                "nan": float("nan"), "text": "日本語 \\u0000"}
+    event.resources = [{"ResourceType": "AWS::IAM::Role", "ResourceName": f"arn:aws:iam::1:role/r{index}"}]
+    return event
+
+
+def test_a_large_batch_stores_what_events_written_one_at_a_time_store(database: Database,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """On PostgreSQL a batch of sixteen events or more is a COPY, fewer an INSERT: the rows must not differ, and
+    the batch must be stored whole (not event by event after a failure)."""
+    audit = AuditLog(database)
+    for index in range(40):
+        audit.record(_awkward(f"batch-{index}", index))
+    with caplog.at_level(logging.WARNING, logger="profilestack.audit.log"):
+        audit.flush()
+    assert caplog.text == ""
+    for index in range(40):
+        audit.record(_awkward(f"single-{index}", index))
+        audit.flush()
+    rows = _stored(database)
+    assert len(rows) == 80
+
+    def content(row) -> dict:
+        return {name: value for name, value in row._mapping.items() if name not in ("seq", "event_id")}
+
+    assert [content(row) for row in rows[:40]] == [content(row) for row in rows[40:]]
+    assert rows[1].error_message == "line one\nline\ttwo \\ 1 \ufffd «ok»"
+    assert rows[2].user_agent == 'aws-cli/2 "q" \\N 2\r\n'
+    assert rows[0].request_parameters["path"] == "C:\\temp\\new" and rows[0].request_parameters["nan"] is None
+
+
+def test_an_event_refused_in_a_large_batch_does_not_hold_back_the_others(database: Database) -> None:
+    audit = AuditLog(database)
+    for index in range(30):
+        audit.record(_event("twice" if index in (3, 17) else f"e{index}"))
+    audit.flush()
+    assert len(_stored(database)) == 29

@@ -49,3 +49,21 @@ def test_run_rows_writes_every_row_with_its_values_converted(database: Database,
         assert row.request_parameters == ({"roleName": f"r{index}", "n": index} if index % 3 else None)
         assert row.resources == [{"ResourceName": f"r{index}"}]
         assert row.principal_arn is None
+
+
+def test_only_plain_inserts_are_copied_on_postgresql() -> None:
+    """COPY appends rows and nothing else: an INSERT that skips duplicates or returns rows must stay an INSERT."""
+    from sqlalchemy.dialects import postgresql
+
+    from profilestack.services.profiles.tables import profile_keys
+    from profilestack.store.prepared import _Compiled
+    from profilestack.store.statements import _insert_ignoring_duplicates
+
+    dialect = postgresql.psycopg.dialect()
+    columns = ["event_id", "event_time", "account_id"]
+    assert _Compiled(audit_events.insert(), dialect, columns).copy == (
+        "COPY audit_events (event_id, event_time, account_id) FROM STDIN")
+    returning = audit_events.insert().returning(audit_events.c.seq)
+    assert _Compiled(returning, dialect, columns).copy is None
+    skipping = _insert_ignoring_duplicates("postgresql", profile_keys).statement
+    assert _Compiled(skipping, dialect, [column.name for column in profile_keys.columns]).copy is None
