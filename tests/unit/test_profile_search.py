@@ -69,6 +69,8 @@ def test_one_statement_finds_what_a_statement_per_value_finds(database: Database
                 loaded = store.load_profiles(db, domain, matched, encoded=True)
                 assert {key: row.fields for key, row in found.rows.items()} == {
                     key: row.fields for key, row in loaded.items()}
+    # one statement per (keys, profile ids) count, whatever order the searches came in
+    assert all(list(by_id) == sorted(by_id) for by_id in profile_search._STATEMENTS)
 
 
 def test_a_search_finding_many_profiles_reads_the_keys_alone(database: Database, monkeypatch) -> None:

@@ -35,6 +35,9 @@ def search(db: Connection, domain_id: int, searches: list[tuple[str, list[str]]]
     format also as the E.164 form phone keys are kept in), with their fields when few enough were found."""
     pairs = [(index, value, lookup) for index, (name, values) in enumerate(searches)
              for value in dict.fromkeys(values) for lookup in _looked_up(name, value)]
+    # profile ids after keys, each search's values in their order: one statement per count of each, not one per
+    # way of interleaving them, for the statements a process keeps
+    pairs.sort(key=lambda pair: searches[pair[0]][0] == "_profileId")
     if len(pairs) <= _MOST_PAIRS:
         found = _pairs_with_fields(db, domain_id, searches, pairs)
         if found is not None:
