@@ -136,25 +136,27 @@ def test_a_deadlock_victim_and_a_lost_unique_key_are_races_worth_running_again(d
     assert not database.lost_race(RuntimeError("something else"))
 
 
+def _tag(database: Database, key: str) -> None:
+    """A tag on one resource, committed by a transaction of its own."""
+    with database.transaction() as writer:
+        writer.execute(insert(resource_tags).values(resource_arn="arn:tagged", key=key, value="v"))
+
+
+def _tag_keys(db: Connection) -> list[str]:
+    return sorted(db.execute(select(resource_tags.c.key).where(resource_tags.c.resource_arn == "arn:tagged")).scalars())
+
+
 def test_a_read_only_transaction_reads_one_snapshot(database: Database) -> None:
     """What commits while a read is under way stays out of it, on PostgreSQL as on SQLite; the next read sees it."""
-    def tag(key: str) -> None:
-        with database.transaction() as writer:
-            writer.execute(insert(resource_tags).values(resource_arn="arn:snapshot", key=key, value="v"))
-
-    def keys(db) -> list[str]:
-        return sorted(db.execute(select(resource_tags.c.key).where(
-            resource_tags.c.resource_arn == "arn:snapshot")).scalars())
-
-    tag("first")
+    _tag(database, "first")
     with database.transaction(write=False) as reader:
-        assert keys(reader) == ["first"]
-        tag("second")  # committed by another connection meanwhile
-        assert keys(reader) == ["first"]
+        assert _tag_keys(reader) == ["first"]
+        _tag(database, "second")  # committed by another connection meanwhile
+        assert _tag_keys(reader) == ["first"]
     with database.transaction(write=False) as reader:
-        assert keys(reader) == ["first", "second"]
+        assert _tag_keys(reader) == ["first", "second"]
     with database.transaction() as writer:  # writers see what is committed at each statement
-        assert keys(writer) == ["first", "second"]
+        assert _tag_keys(writer) == ["first", "second"]
 
 
 def test_a_read_without_a_snapshot_sees_each_commit_and_leaves_its_connection_transactional(
@@ -162,25 +164,17 @@ def test_a_read_without_a_snapshot_sees_each_commit_and_leaves_its_connection_tr
     """``snapshot=False`` on PostgreSQL: each statement sees what was committed when it ran (autocommit, no BEGIN
     and COMMIT round trips); SQLite keeps its snapshot. Afterwards the pooled connection is a transaction's again:
     a write that fails after its first statement leaves nothing."""
-    def tag(key: str) -> None:
-        with database.transaction() as writer:
-            writer.execute(insert(resource_tags).values(resource_arn="arn:fresh", key=key, value="v"))
-
-    def keys(db) -> list[str]:
-        return sorted(db.execute(select(resource_tags.c.key).where(
-            resource_tags.c.resource_arn == "arn:fresh")).scalars())
-
-    tag("first")
+    _tag(database, "first")
     with database.transaction(write=False, snapshot=False) as reader:
-        assert keys(reader) == ["first"]
-        tag("second")
-        assert keys(reader) == (["first", "second"] if database.backend == "postgresql" else ["first"])
+        assert _tag_keys(reader) == ["first"]
+        _tag(database, "second")
+        assert _tag_keys(reader) == (["first", "second"] if database.backend == "postgresql" else ["first"])
     for _ in range(3):  # whichever pooled connection the next transactions get
         with pytest.raises(RuntimeError), database.transaction() as writer:
-            writer.execute(insert(resource_tags).values(resource_arn="arn:fresh", key="third", value="v"))
+            writer.execute(insert(resource_tags).values(resource_arn="arn:tagged", key="third", value="v"))
             raise RuntimeError("the call fails after its first write")
     with database.transaction(write=False) as reader:
-        assert keys(reader) == ["first", "second"]
+        assert _tag_keys(reader) == ["first", "second"]
 
 
 def test_a_read_without_a_snapshot_is_held_to_reading_in_tests(database_url: str) -> None:
