@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Row, Text, bindparam, cast, literal_column, select, union_all
 
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.phone_numbers import other_form
+from profilestack.services.profiles.phone_numbers import with_dialable
 from profilestack.services.profiles.tables import profile_keys, profiles_table
 from profilestack.store.prepared import Prepared
 
@@ -47,8 +47,7 @@ def search(db: Connection, domain_id: int, searches: list[tuple[str, list[str]]]
 
 def _looked_up(key_name: str, value: str) -> list[str]:
     """The values a searched value is looked up as (find_by_key's)."""
-    form = None if key_name == "_profileId" else other_form(value)
-    return [value] if form is None else [value, form]
+    return [value] if key_name == "_profileId" else [lookup for _, lookup in with_dialable([(key_name, value)])]
 
 
 def _pairs_with_fields(db: Connection, domain_id: int, searches: list[tuple[str, list[str]]],
