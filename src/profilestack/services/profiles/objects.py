@@ -112,9 +112,9 @@ def _priorities(db: Connection, domain_id: int) -> dict[str, int]:
 
 
 def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: MappedObject, object_type: str,
-                  now: datetime) -> dict[str, Any] | None:
+                  now: datetime) -> list[tuple[str, str]] | None:
     """Targets fill the profile, except fields another object type with a better SourcePriority (lower) filled;
-    its fields, if they changed."""
+    if they changed it, its predefined keys as they now are."""
     changes = dict(mapped.profile_fields)
     others = {profile.field_sources.get(name) for name in changes} - {None, object_type}
     if others:
@@ -130,8 +130,7 @@ def _apply_fields(db: Connection, domain_id: int, profile: Row[Any], mapped: Map
     sources = {**profile.field_sources, **dict.fromkeys(changes, object_type)}
     if fields == profile.fields and sources == profile.field_sources:  # a known customer's usual object
         return None
-    store.save_fields(db, domain_id, profile, fields, now, field_sources=sources)
-    return fields
+    return store.save_fields(db, domain_id, profile, fields, now, field_sources=sources)
 
 
 Mapped = tuple[MappedObject, str]  # an object mapped through its type, and its unique key
@@ -206,8 +205,9 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         history.profile(CREATED, profile_id, mapped.inferred_fields)
     elif profile_id is not None:
         profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
-        if profile is not None and (fields := _apply_fields(db, domain.id, profile, mapped, object_type, now)):
-            lookups.keys_replaced(profile_id, store.standard_keys(fields), store.STANDARD_ORIGIN)
+        keys = None if profile is None else _apply_fields(db, domain.id, profile, mapped, object_type, now)
+        if keys is not None:  # its fields changed (perhaps to no predefined key at all)
+            lookups.keys_replaced(profile_id, keys, store.STANDARD_ORIGIN)
         # the keys it was found by that its type gave already are kept: a known customer's usual object adds none
         added = [pair for pair in mapped.persisted_keys(False) if pair not in found_by]
         store.add_keys(db, domain.id, profile_id, added, origin)

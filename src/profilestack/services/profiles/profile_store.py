@@ -113,10 +113,12 @@ def create_profile(db: Connection, domain_id: int, profile_id: str, fields: dict
 
 
 def save_fields(db: Connection, domain_id: int, profile: Row[Any], fields: dict[str, Any], now: datetime,
-                field_sources: dict[str, str] | None = None) -> None:
+                field_sources: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The profile's predefined keys as the new fields give them."""
     _SAVE_FIELDS.run(db, {"b_id": profile.id, "b_fields": fields, "b_now": now,
                               "b_sources": profile.field_sources if field_sources is None else field_sources})
-    _rekey(db, domain_id, [(profile, fields)])
+    (keys,) = _rekey(db, domain_id, [(profile, fields)])
+    return keys
 
 
 def save_many_fields(db: Connection, domain_id: int,
@@ -130,16 +132,19 @@ def save_many_fields(db: Connection, domain_id: int,
     _rekey(db, domain_id, [(profile, fields) for profile, fields, _ in changes])
 
 
-def _rekey(db: Connection, domain_id: int, saved: list[tuple[Row[Any], dict[str, Any]]]) -> None:
-    """Profiles saved with new fields: where those change their predefined keys, the old keys go and the new come."""
-    rekeyed = [(profile.id, keys) for profile, fields in saved
-               if (keys := standard_keys(fields)) != standard_keys(profile.fields)]
+def _rekey(db: Connection, domain_id: int, saved: list[tuple[Row[Any], dict[str, Any]]]) -> list[list[tuple[str, str]]]:
+    """Profiles saved with new fields: where those change their predefined keys, the old keys go and the new come.
+    Each profile's predefined keys now."""
+    keys = [standard_keys(fields) for _, fields in saved]
+    rekeyed = [(profile.id, new) for (profile, _), new in zip(saved, keys, strict=True)
+               if new != standard_keys(profile.fields)]
     if not rekeyed:
-        return
+        return keys
     _REMOVE_ORIGIN.run_many(db, [{"b_profile": profile_id, "b_origin": STANDARD_ORIGIN} for profile_id, _ in rekeyed])
     insert_ignoring_duplicates(db, profile_keys, [
         {"domain_id": domain_id, "key_name": name, "key_value": value, "profile_id": profile_id,
-         "origin": STANDARD_ORIGIN} for profile_id, keys in rekeyed for name, value in keys])
+         "origin": STANDARD_ORIGIN} for profile_id, pairs in rekeyed for name, value in pairs])
+    return keys
 
 
 _IDS_PER_STATEMENT = 20  # BatchGetProfile's limit and SearchProfiles' default page
