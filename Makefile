@@ -20,9 +20,13 @@ run: $(STAMP)
 	$(BIN)/python -m compileall -q src
 	$(BIN)/profilestack serve
 
+# Test files run in parallel processes, one more than the cores: much of a test's time is spent waiting on its
+# servers. Each file stays in one process, so that its servers start once (TEST_WORKERS=0: no parallelism).
+TEST_WORKERS ?= $(shell expr $$(nproc 2>/dev/null || echo 1) + 1)
+
 test: $(STAMP) js-sdk
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The AWS SDK for JavaScript, for tests/e2e/test_javascript_sdk.py (skipped without Node.js, unless CI requires it)
 js-sdk:
