@@ -136,10 +136,15 @@ def test_a_deadlock_victim_and_a_lost_unique_key_are_races_worth_running_again(d
     assert not database.lost_race(RuntimeError("something else"))
 
 
+def _insert_tag(db: Connection, key: str) -> None:
+    """A tag on one resource, in the caller's transaction."""
+    db.execute(insert(resource_tags).values(resource_arn="arn:tagged", key=key, value="v"))
+
+
 def _tag(database: Database, key: str) -> None:
     """A tag on one resource, committed by a transaction of its own."""
     with database.transaction() as writer:
-        writer.execute(insert(resource_tags).values(resource_arn="arn:tagged", key=key, value="v"))
+        _insert_tag(writer, key)
 
 
 def _tag_keys(db: Connection) -> list[str]:
@@ -171,7 +176,7 @@ def test_a_read_without_a_snapshot_sees_each_commit_and_leaves_its_connection_tr
         assert _tag_keys(reader) == (["first", "second"] if database.backend == "postgresql" else ["first"])
     for _ in range(3):  # whichever pooled connection the next transactions get
         with pytest.raises(RuntimeError), database.transaction() as writer:
-            writer.execute(insert(resource_tags).values(resource_arn="arn:tagged", key="third", value="v"))
+            _insert_tag(writer, "third")
             raise RuntimeError("the call fails after its first write")
     with database.transaction(write=False) as reader:
         assert _tag_keys(reader) == ["first", "second"]
