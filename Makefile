@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/profilestack serve
 
 # Test files run in parallel processes, one more than the cores (much of a test's time is spent waiting on its
-# servers), three at most: each process's servers hold PostgreSQL connections (up to 58 at once with three, of
+# servers), three at most: each process's servers hold PostgreSQL connections (up to 68 at once with three, of
 # the 100 a default PostgreSQL allows). Each file stays in one process, so that its servers start once
 # (TEST_WORKERS=0: no parallelism).
 TEST_WORKERS ?= $(shell cores=$$(nproc 2>/dev/null || echo 1); echo $$(( cores < 2 ? cores + 1 : 3 )))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,9 +93,27 @@ def server_on(backend: str, data_dir: Path, **env: str) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with server_on(backend, tmp_path_factory.mktemp(f"server-{backend}")) as instance:
-        yield instance
+def shared_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Server]]:
+    """The test process's one server per backend, started when first asked for and stopped at the session's end.
+
+    ``server`` takes its instance from here rather than starting it: pytest tears a session fixture down whenever
+    its parameter changes, and test files run in parallel processes (``--dist loadfile``) each alternate between
+    the backends, which would start both servers anew for every file."""
+    with ExitStack() as stack:
+        running: dict[str, Server] = {}
+
+        def server_for(backend: str) -> Server:
+            if backend not in running:
+                data_dir = tmp_path_factory.mktemp(f"server-{backend}")
+                running[backend] = stack.enter_context(server_on(backend, data_dir))
+            return running[backend]
+
+        yield server_for
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, shared_servers: Callable[[str], Server]) -> Server:
+    return shared_servers(backend)
 
 
 @pytest.fixture
