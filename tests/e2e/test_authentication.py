@@ -133,10 +133,11 @@ def test_presigned_url_is_accepted_and_a_tampered_one_is_not(client) -> None:
         assert b"<Code>SignatureDoesNotMatch</Code>" in error.read()
 
 
-def _signed_by_hand(endpoint: str, signed: tuple[str, ...]) -> urllib.request.Request:
-    """A GetCallerIdentity whose signature covers the headers ``signed`` names and no other."""
+def _signed_by_hand(endpoint: str, signed: tuple[str, ...], key_days_ago: int = 0) -> urllib.request.Request:
+    """A GetCallerIdentity whose signature covers the headers ``signed`` names and no other, signed now with the
+    signing key of ``key_days_ago`` days before (the credential scope's date)."""
     now = datetime.now(UTC)
-    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), (now - timedelta(days=key_days_ago)).strftime("%Y%m%d")
     headers = {"content-type": "application/x-www-form-urlencoded", "host": endpoint.split("//")[1],
                "x-amz-date": amz_date}
     canonical = "\n".join(["POST", "/", "", "".join(f"{name}:{headers[name]}\n" for name in signed), ";".join(signed),
@@ -164,6 +165,22 @@ def test_a_signature_must_cover_the_host(server) -> None:
         body = error.read()
         assert error.code == 400 and b"<Code>IncompleteSignature</Code>" in body
         assert b"'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." in body
+
+
+def test_a_signing_key_of_another_day_cannot_sign_todays_requests(server) -> None:
+    """A signing key is derived for one day (the credential scope's date): one of yesterday's, however well it
+    signs, does not sign a request dated today."""
+    request = _signed_by_hand(server.endpoint, ("content-type", "host", "x-amz-date"), key_days_ago=1)
+    amz_date = request.get_header("X-amz-date")
+    yesterday = (datetime.strptime(amz_date[:8], "%Y%m%d") - timedelta(days=1)).strftime("%Y%m%d")
+    try:
+        urllib.request.urlopen(request)
+        raise AssertionError("a signature with yesterday's signing key was accepted")
+    except urllib.error.HTTPError as error:
+        body = error.read().decode()
+        assert error.code == 403 and "<Code>SignatureDoesNotMatch</Code>" in body
+        assert ("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+                f"'{yesterday}' != '{amz_date[:8]}', from '{amz_date}'.") in body
 
 
 @pytest.mark.parametrize("seconds", [0, 604_801, 10**12])

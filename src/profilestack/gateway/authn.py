@@ -115,16 +115,20 @@ class Authenticator:
         if refusal is not None:
             raise fail(refusal, _REFUSALS[refusal])
 
-        if not sigv4.signature_matches(request, signed, credential.secret):
-            raise fail("bad_signature", BAD_SIGNATURE)
-        self._check_time(signed, now, fail)
-        return credential.principal, signed.region
-
-    def _check_time(self, signed: sigv4.SignedRequest, now: datetime, fail) -> None:
         try:
             signed_at = _parse_amz_date(signed.amz_date)
         except ValueError as exc:
             raise fail("incomplete", f"Invalid X-Amz-Date value '{signed.amz_date}'.", 400) from exc
+        day = signed.amz_date[:8]
+        if signed.date != day:  # else a signing key derived for one day would sign requests of every later day
+            raise fail("bad_signature", f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
+                                        f"date from HTTP: '{signed.date}' != '{day}', from '{signed.amz_date}'.")
+        if not sigv4.signature_matches(request, signed, credential.secret):
+            raise fail("bad_signature", BAD_SIGNATURE)
+        self._check_time(signed, signed_at, now, fail)
+        return credential.principal, signed.region
+
+    def _check_time(self, signed: sigv4.SignedRequest, signed_at: datetime, now: datetime, fail) -> None:
         if signed.presigned:
             if now > signed_at + timedelta(seconds=signed.expires or 0):
                 raise fail("expired_request", f"Request has expired. Signed at {signed.amz_date}, valid for "
