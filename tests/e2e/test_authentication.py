@@ -13,7 +13,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.e2e.wire import FORM, raw, send, signed_request
+from tests.e2e.wire import FORM, raw, send, signed_later, signed_request
 
 GET_CALLER_IDENTITY = "Action=GetCallerIdentity&Version=2011-06-15"
 
@@ -214,6 +214,20 @@ def test_expired_presigned_url_is_request_expired(server) -> None:
     status, _, body = send(request)
     assert status == 403
     assert b"<Code>RequestExpired</Code>" in body
+
+
+def test_a_presigned_url_dated_ahead_is_not_yet_current(client) -> None:
+    """A URL presigned for next month's date would otherwise be good from now until a week after it: refused
+    until its date, as a header signature is."""
+    with signed_later(days=30):
+        url = client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=3600, HttpMethod="GET")
+    try:
+        urllib.request.urlopen(url)
+        raise AssertionError("a URL presigned for next month was accepted")
+    except urllib.error.HTTPError as error:
+        body = error.read()
+        assert error.code == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body
+        assert b"Signature not yet current: " in body and b"+ 15 min.)" in body
 
 
 def test_bootstrap_credentials_can_be_disabled(tmp_path) -> None:

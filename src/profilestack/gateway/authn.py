@@ -129,14 +129,15 @@ class Authenticator:
         return credential.principal, signed.region
 
     def _check_time(self, signed: sigv4.SignedRequest, signed_at: datetime, now: datetime, fail) -> None:
+        # Presigned URLs too: one dated ahead would otherwise be good from now until its date plus its lifetime,
+        # far past the seven days a lifetime may have.
+        if signed_at > now + SKEW:
+            raise fail("bad_signature", f"Signature not yet current: {signed.amz_date} is still later than "
+                                        f"{_stamp(now + SKEW)} ({_stamp(now)} + 15 min.)")
         if signed.presigned:
             if now > signed_at + timedelta(seconds=signed.expires or 0):
                 raise fail("expired_request", f"Request has expired. Signed at {signed.amz_date}, valid for "
                                               f"{signed.expires} seconds, now {_stamp(now)}.")
-            return
-        if signed_at < now - SKEW:
+        elif signed_at < now - SKEW:
             raise fail("bad_signature", f"Signature expired: {signed.amz_date} is now earlier than "
                                         f"{_stamp(now - SKEW)} ({_stamp(now)} - 15 min.)")
-        if signed_at > now + SKEW:
-            raise fail("bad_signature", f"Signature not yet current: {signed.amz_date} is still later than "
-                                        f"{_stamp(now + SKEW)} ({_stamp(now)} + 15 min.)")
