@@ -40,10 +40,14 @@ def test_session_token_is_required_and_must_match(server) -> None:
     role = server.client("iam").create_role(RoleName=unique("role"),
                                             AssumeRolePolicyDocument=trust({"AWS": user.arn}))["Role"]
     session = assume(user, role["Arn"])
-    without_token = server.client("sts", aws_access_key_id=session.key, aws_secret_access_key=session.secret)
-    with pytest.raises(ClientError) as raised:
-        without_token.get_caller_identity()
-    assert raised.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    for token in (None, session.token[:-1] + ("A" if session.token[-1] != "A" else "B")):
+        other = server.client("sts", aws_access_key_id=session.key, aws_secret_access_key=session.secret,
+                              aws_session_token=token)
+        with pytest.raises(ClientError) as raised:
+            other.get_caller_identity()
+        assert raised.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    assert session.client("sts").get_caller_identity()["Arn"].endswith(f"assumed-role/{role['RoleName']}/"
+                                                                       f"{session.name}")
 
 
 def test_session_tags_become_principal_tags(server) -> None:

@@ -7,6 +7,7 @@ REST services answer ``UnrecognizedClientException``/``InvalidSignatureException
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -74,7 +75,7 @@ def token_refusal(credential: Credential, token: str | None, now: datetime) -> s
     missing token, "expired_token"), or None when it can."""
     if credential.session_token is None:
         return "unknown_key" if token else None
-    if token != credential.session_token:
+    if token is None or not hmac.compare_digest(token.encode(), credential.session_token.encode()):
         return "unknown_key"
     if credential.expires_at is not None and now >= credential.expires_at:
         return "expired_token"
