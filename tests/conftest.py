@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -38,12 +40,35 @@ class Server(LocalServer):
 
     def read(self, sql: str, **params: object) -> list:
         """The first column of a query on the server's database: what its tables hold, beyond what the API shows."""
+        return [row[0] for row in self.rows(sql, **params)]
+
+    def rows(self, sql: str, **params: object) -> list:
         engine = create_engine(self.database_url)
         try:
             with engine.connect() as connection:
-                return list(connection.execute(text(sql), params).scalars())
+                return list(connection.execute(text(sql), params))
         finally:
             engine.dispose()
+
+    def diagnosis(self) -> str:
+        """What the server is doing now, for a failed test's report: every thread's stack (its SIGUSR1 dump), the
+        outbox tasks not done yet and, on PostgreSQL, the other sessions on its database."""
+        parts = []
+        if self.process is not None and self.process.poll() is None:
+            logged = len(self.logs())
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(0.5)
+            parts.append("threads:\n" + self.logs()[logged:])
+        tasks = self.rows("SELECT id, kind, available_at, claimed_until, attempts, last_error FROM outbox "
+                          "WHERE status = 'pending' ORDER BY id")
+        parts.append("outbox tasks not done (id, kind, available_at, claimed_until, attempts, last_error):\n"
+                     + "\n".join(", ".join(map(str, task)) for task in tasks))
+        if self.backend == "postgresql":
+            sessions = self.rows("SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 200) "
+                                 "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            parts.append("database sessions (pid, state, waiting for, in transaction for, query):\n"
+                         + "\n".join(", ".join(map(str, session)) for session in sessions))
+        return "\n\n".join(parts)
 
     def logs(self) -> str:
         return "".join(path.read_text() for path in sorted(self.data_dir.glob("server-*.log")))
@@ -55,6 +80,24 @@ class Server(LocalServer):
 
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed test's report also shows what each server it used was doing at the time (Server.diagnosis): a
+    wait that ran out is otherwise a bare "condition not met in time"."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for value in getattr(item, "funcargs", {}).values():
+        for server in value if isinstance(value, tuple) else (value,):
+            if isinstance(server, Server):
+                try:
+                    diagnosis = server.diagnosis()
+                except Exception as error:  # never in the way of the failure itself
+                    diagnosis = f"no diagnosis: {error!r}"
+                report.sections.append((f"server {server.endpoint} ({server.backend}) after the failure", diagnosis))
 
 
 def require_postgres(why: str = "") -> None:

@@ -137,6 +137,7 @@ def serve(args: argparse.Namespace) -> int:
 
 def worker(args: argparse.Namespace) -> int:
     from profilestack.app import App
+    from profilestack.stack_dumps import dump_stacks_on_sigusr1
 
     settings = _settings(args)
     settings.outbox_worker = True
@@ -145,6 +146,7 @@ def worker(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    dump_stacks_on_sigusr1()
     app.start()
     print(f"profilestack outbox worker {app.outbox.worker_id} on {app.database.backend}", flush=True)
     stop.wait()

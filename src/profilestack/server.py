@@ -14,12 +14,14 @@ from profilestack.config import Settings
 from profilestack.gateway.content_coding import too_large
 from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.http_protocol import TLS_EXTENSION
+from profilestack.stack_dumps import dump_stacks_on_sigusr1
 
 log = logging.getLogger(__name__)
 
 class AsgiApp:
     def __init__(self, app: App) -> None:
         self.app = app
+        dump_stacks_on_sigusr1()
         # Requests are served on the event loop, unless the database makes them wait on the network: then
         # several run at once in threads (store/database.py), all but reads that wait once or twice
         # (Gateway.answers_at_once).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 
 import cbor2
 import pytest
@@ -37,6 +38,18 @@ def test_the_banner_says_where_it_listens_once_the_address_is_taken(server, tmp_
     second = profilestack("serve", "--port", str(server.port), "--data-dir", str(tmp_path), timeout=60)
     assert second.returncode == 3, second.stderr  # uvicorn's failure to start
     assert "Address already in use" in second.stderr and "listening on" not in second.stdout
+
+
+def test_sigusr1_writes_every_threads_stack_to_the_log_and_the_server_serves_on(server) -> None:
+    logged = len(server.logs())
+
+    def dumped() -> str | None:  # once the outbox worker's and the audit writer's threads are in it
+        text = server.logs()[logged:]
+        return text if "outbox/worker.py" in text and "audit/log.py" in text else None
+
+    server.process.send_signal(signal.SIGUSR1)
+    assert "(most recent call first)" in wait_for(dumped)
+    assert server.client("sts").get_caller_identity()["Account"] == "000000000000"
 
 
 def test_get_caller_identity_is_the_root_of_the_default_account(client) -> None:
