@@ -120,6 +120,50 @@ def test_a_periodic_task_keeps_its_schedule_through_failures(database: Database,
     assert [status for _, status, _ in _statuses(database)] == ["done"] * 5 + ["pending"]
 
 
+def test_a_periodic_run_counts_its_period_from_its_start(database: Database, clock: FixedClock) -> None:
+    """A run of 20 s leaves 40 s to the next; one during which the clock jumps a month leaves none."""
+    worker = OutboxWorker(database, clock)
+    durations = iter([20.0, 30 * 86400.0, 1.0])
+    runs: list[datetime] = []
+
+    def tick(payload: dict[str, Any]) -> None:
+        runs.append(clock.now())
+        clock.advance(seconds=next(durations))
+
+    worker.register_periodic("tick", tick, every=60.0)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "tick", {})
+    start = clock.now()
+    assert worker.run_once() == 1
+    clock.advance(seconds=39)
+    assert worker.run_once() == 0
+    clock.advance(seconds=1)
+    assert worker.run_once() == 1  # 60 s after the first run began; the clock jumps during this one
+    assert worker.run_once() == 1  # due at once
+    assert [(run - start).total_seconds() for run in runs] == [0, 60, 60 + 30 * 86400]
+
+
+def test_a_periodic_run_that_outlasts_its_lease_still_schedules_the_next(database: Database,
+                                                                         clock: FixedClock) -> None:
+    """Its own task, pending until it ends and past its lease by then, is not the next run waiting."""
+    worker = OutboxWorker(database, clock, lease_seconds=60.0)
+    runs: list[datetime] = []
+
+    def slow(payload: dict[str, Any]) -> None:
+        runs.append(clock.now())
+        clock.advance(seconds=120)
+
+    worker.register_periodic("slow", slow, every=600.0)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "slow", {})
+    start = clock.now()
+    assert worker.run_once() == 1
+    assert [status for kind, status, _ in _statuses(database)] == ["done", "pending"]
+    clock.advance(seconds=480)
+    assert worker.run_once() == 1
+    assert [(run - start).total_seconds() for run in runs] == [0, 600]
+
+
 def test_two_chains_of_a_periodic_task_become_one(database: Database, clock: FixedClock) -> None:
     """As left by two processes that started together before ensure_pending took turns."""
     worker = OutboxWorker(database, clock)

@@ -72,16 +72,20 @@ def enqueue(connection: Connection, clock: Clock, kind: str, payload: dict[str, 
                               "available_at": now + timedelta(seconds=delay), "created_at": now})
 
 
-def ensure_pending(connection: Connection, clock: Clock, kind: str, delay: float = 0.0) -> bool:
+def ensure_pending(connection: Connection, clock: Clock, kind: str, delay: float = 0.0,
+                   running: int | None = None) -> bool:
     """Schedule a periodic task unless one of its kind is already waiting (pending, and not running: a run
     schedules the next as it ends); whether it was scheduled. Processes starting together, and runs of a kind
     ending together, take turns here, so that a kind never gets two chains of runs — and a second chain left by
-    older versions ends at its next run."""
+    older versions ends at its next run. ``running``: the task of the run scheduling its successor, never the
+    one waiting, even when it ran past its lease (else the chain ended with it)."""
     lock_for_transaction(connection, f"periodic:{kind}")
     now = clock.now()
-    waiting = connection.execute(select(outbox.c.id).where(
-        outbox.c.kind == kind, outbox.c.status == "pending",
-        or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)).limit(1)).first()
+    conditions = [outbox.c.kind == kind, outbox.c.status == "pending",
+                  or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)]
+    if running is not None:
+        conditions.append(outbox.c.id != running)
+    waiting = connection.execute(select(outbox.c.id).where(*conditions).limit(1)).first()
     if waiting is None:
         enqueue(connection, clock, kind, {}, delay)
     return waiting is None
@@ -115,19 +119,29 @@ class OutboxWorker:
             self._gave_up[kind] = gave_up
 
     def register_periodic(self, kind: str, handler: TaskHandler, every: float) -> None:
-        """A task kind that runs every ``every`` seconds: each run schedules the next as it ends. A run that fails
-        is not retried as other tasks are (a failure that lasted would end the schedule after the last attempt):
-        it is logged and the next run comes sooner, after ``FAILED_RUN_AGAIN_AFTER`` seconds at most."""
+        """A task kind that runs every ``every`` seconds, counted from the start of one run to the start of the
+        next: each run schedules the next as it ends. A run that fails is not retried as other tasks are (a
+        failure that lasted would end the schedule after the last attempt): it is logged and the next run comes
+        sooner, after ``FAILED_RUN_AGAIN_AFTER`` seconds at most.
+
+        Counted from the start, a clock that jumps ahead during a run (a test's moved clock) makes the next run
+        due at once, to do what the jump made due; counted from the end, a run that had done its work by the
+        old time put the next a whole period past the new one."""
 
         def run(payload: dict[str, Any]) -> None:
-            delay = every
+            started = self._clock.now()
             try:
                 handler(payload)
+            except RetryLater as wait:  # more to do (a clean-up's time budget ran out): soon, and no failure
+                delay = min(every, wait.delay)
             except Exception as exc:
                 delay = min(every, FAILED_RUN_AGAIN_AFTER)
                 log.warning("periodic task %s failed; it runs again in %.0f s: %r", kind, delay, exc)
+            else:
+                delay = max(0.0, (started + timedelta(seconds=every) - self._clock.now()).total_seconds())
+            running = _running.get()
             with self._database.transaction() as connection:
-                ensure_pending(connection, self._clock, kind, delay)
+                ensure_pending(connection, self._clock, kind, delay, running["id"] if running else None)
 
         self.register(kind, run)
 
