@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,8 +14,9 @@ from profilestack.outbox.cleanup import drop_finished_tasks
 from profilestack.outbox.table import outbox
 from profilestack.outbox.wakeups import announce
 from profilestack.outbox.worker import OutboxWorker, PermanentFailure, RetryLater, enqueue, ensure_pending
-from profilestack.runtime import FixedClock
+from profilestack.runtime import FixedClock, SystemClock
 from profilestack.store.database import Database
+from tests.e2e.waiting import wait_for
 
 
 @pytest.fixture
@@ -227,6 +229,32 @@ def test_concurrent_workers_run_each_task_exactly_once(database: Database, clock
     for thread in threads:
         thread.join()
     assert sorted(ran) == list(range(60))
+
+
+def test_a_task_running_past_its_lease_is_not_run_again_meanwhile(database: Database) -> None:
+    """Its worker renews the lease while it runs: another worker claims nothing until it is done."""
+    clock = SystemClock()
+    runs: list[float] = []
+
+    def slow(payload: dict[str, Any]) -> None:
+        runs.append(time.monotonic())
+        time.sleep(3.0)
+
+    running, other = (OutboxWorker(database, clock, lease_seconds=1.0, poll_seconds=0.05) for _ in range(2))
+    running.register("slow", slow)
+    other.register("slow", slow)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "slow", {})
+    running.start()
+    try:
+        wait_for(lambda: runs)
+        while time.monotonic() < runs[0] + 2.8:  # almost three leases' time
+            assert other.run_once() == 0
+            time.sleep(0.05)
+        wait_for(lambda: [status for _, status, _ in _statuses(database)] == ["done"])
+    finally:
+        running.stop()
+    assert len(runs) == 1
 
 
 def test_a_task_can_finish_in_its_own_transaction(database: Database, clock: FixedClock) -> None:
