@@ -255,6 +255,7 @@ def test_a_task_running_past_its_lease_is_not_run_again_meanwhile(database: Data
     finally:
         running.stop()
     assert len(runs) == 1
+    assert f"{running.worker_id}-leases" not in [thread.name for thread in threading.enumerate()]  # stopped too
 
 
 def test_a_task_can_finish_in_its_own_transaction(database: Database, clock: FixedClock) -> None:

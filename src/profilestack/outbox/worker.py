@@ -127,7 +127,6 @@ class _LeaseKeeper:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
-        self._leases.stop()
 
     def _run(self) -> None:
         while not self._stop.wait(self._lease.total_seconds() / 3):
@@ -222,6 +221,7 @@ class OutboxWorker:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        self._leases.stop()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
