@@ -7,6 +7,7 @@ import base64
 import html
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -138,6 +139,16 @@ def test_a_console_session_ends_with_its_credentials(server: Server) -> None:
     assert signed_in.sign_in(session.key, session.secret, session.token or "") == 303
     status, home = signed_in.request("/")
     assert status == 200 and session.arn in home
+
+
+def test_a_cookie_not_of_the_consoles_making_is_sent_to_sign_in(server: Server) -> None:
+    """Fields of the wrong type or a MAC that is not hex, for a key that exists: the sign-in page, never a 500."""
+    expires = int(time.time()) + 600
+    for fields in (["test", "", expires, "é" * 64], ["test", 7, expires, "00"], ["test", "", expires, ["00"]],
+                   [["test"], "", expires, "00"], ["test", "", "soon", "00"], "not a list"):
+        cookie = base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
+        status, _ = Browser(server, f"profilestack-console={cookie}").request("/")
+        assert status == 303, fields
 
 
 def _assumed(user, role_arn: str):  # type: ignore[no-untyped-def]

@@ -57,10 +57,10 @@ def signed_in(authenticator: Authenticator, cookie: str | None, now: datetime) -
         stamp = int(stamp)
     except (ValueError, TypeError):
         return None
-    if now.timestamp() >= stamp:
-        return None
-    credential = _in_force(authenticator, str(access_key), token or None, now)
-    if credential is None or not hmac.compare_digest(_mac(credential.secret, str(access_key), token or None, stamp),
-                                                     str(mac)):
+    if not all(isinstance(field, str) for field in (access_key, token, mac)) or now.timestamp() >= stamp:
+        return None  # a cookie not of our making (its fields' types)
+    credential = _in_force(authenticator, access_key, token or None, now)
+    if credential is None or not hmac.compare_digest(_mac(credential.secret, access_key, token or None, stamp).encode(),
+                                                     mac.encode()):
         return None
     return credential.principal
