@@ -115,6 +115,16 @@ def test_authorization_header_without_signature_is_incomplete(server) -> None:
     assert b"Authorization header requires 'Signature' parameter." in body
 
 
+def test_a_signature_that_is_not_hex_is_a_wrong_signature(server) -> None:
+    amz_date = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for signature in ("\xe9" * 64, "not-hex"):
+        headers = {**FORM, "X-Amz-Date": amz_date,
+                   "Authorization": f"AWS4-HMAC-SHA256 Credential=test/{amz_date[:8]}/us-east-1/sts/aws4_request, "
+                                    f"SignedHeaders=host;x-amz-date, Signature={signature}"}
+        status, _, body = raw(f"{server.endpoint}/", body=GET_CALLER_IDENTITY.encode(), headers=headers)
+        assert (status, b"<Code>SignatureDoesNotMatch</Code>" in body) == (403, True), body
+
+
 def test_session_token_on_a_long_term_key_is_invalid(client) -> None:
     sts = client("sts", aws_session_token="forged-token")
     assert _error(sts.get_caller_identity)[:2] == (403, "InvalidClientTokenId")

@@ -254,6 +254,6 @@ def signature_matches(request: HttpRequest, signed: SignedRequest, secret: str) 
     for payload_hash in payload_hashes(request, signed):
         to_sign = string_to_sign(signed, canonical_request(request, signed, payload_hash))
         expected = key.digest(to_sign).hex()
-        if hmac.compare_digest(expected, signed.signature):
+        if hmac.compare_digest(expected.encode(), signed.signature.encode()):  # bytes: a header may be non-ASCII
             return True
     return False
