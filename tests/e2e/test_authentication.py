@@ -115,6 +115,18 @@ def test_authorization_header_without_signature_is_incomplete(server) -> None:
     assert b"Authorization header requires 'Signature' parameter." in body
 
 
+def test_a_signing_key_of_another_service_cannot_sign_its_requests(server) -> None:
+    """A signing key is derived for one service too: one of STS's does not sign a CloudTrail call, however the
+    call is addressed."""
+    body = json.dumps({"MaxResults": 1})
+    target = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "CloudTrail_20131101.LookupEvents"}
+    assert send(signed_request(f"{server.endpoint}/", "cloudtrail", "us-east-1", body=body, headers=target))[0] == 200
+    status, _, answer = send(signed_request(f"{server.endpoint}/", "sts", "us-east-1", body=body, headers=target))
+    assert status == 403 and json.loads(answer) == {"__type": "InvalidSignatureException",
+                                                    "message": "Credential should be scoped to correct service: "
+                                                               "'cloudtrail'."}
+
+
 def test_a_signature_that_is_not_hex_is_a_wrong_signature(server) -> None:
     amz_date = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for signature in ("\xe9" * 64, "not-hex"):

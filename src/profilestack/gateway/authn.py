@@ -87,8 +87,10 @@ class Authenticator:
         self.credentials = credentials
         self.clock = clock
 
-    def authenticate(self, request: HttpRequest, query_family: bool) -> tuple[Principal, str]:
-        """The caller and the region it signed for."""
+    def authenticate(self, request: HttpRequest, query_family: bool,
+                     signing_name: str | None = None) -> tuple[Principal, str]:
+        """The caller and the region it signed for; ``signing_name``: the service the request reached, which its
+        credential scope must name."""
         codes = _QUERY_FAMILY if query_family else _JSON_FAMILY
         principal: Principal | None = None  # set once the key is recognised; fail() reads it when called
         region: str | None = None
@@ -124,6 +126,8 @@ class Authenticator:
         if signed.date != day:  # else a signing key derived for one day would sign requests of every later day
             raise fail("bad_signature", f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
                                         f"date from HTTP: '{signed.date}' != '{day}', from '{signed.amz_date}'.")
+        if signing_name is not None and signed.service != signing_name:  # nor one derived for another service
+            raise fail("bad_signature", f"Credential should be scoped to correct service: '{signing_name}'.")
         if not sigv4.signature_matches(request, signed, credential.secret):
             raise fail("bad_signature", BAD_SIGNATURE)
         self._check_time(signed, signed_at, now, fail)

@@ -158,7 +158,7 @@ class Gateway:
         if (found.operation.auth_type == "none" and (found.spec.name, found.operation.name) in self.vouchers
                 and not sigv4.has_auth(request)):
             return anonymous_principal(), None
-        return self.app.authenticator.authenticate(request, speaks_query(found.model))
+        return self.app.authenticator.authenticate(request, speaks_query(found.model), found.spec.signing_name)
 
     def invoke(
         self, principal: Principal, service: str, operation: str, params: dict[str, Any], region: str,
