@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 TaskHandler = Callable[[dict[str, Any]], None]
 FAILED_RUN_AGAIN_AFTER = 5.0
+LEAST_REST = 1.0  # seconds between a periodic run that overran its period and the next (or the period, if shorter)
 
 
 class PermanentFailure(Exception):
@@ -180,8 +181,9 @@ class OutboxWorker:
         sooner, after ``FAILED_RUN_AGAIN_AFTER`` seconds at most.
 
         Counted from the start, a clock that jumps ahead during a run (a test's moved clock) makes the next run
-        due at once, to do what the jump made due; counted from the end, a run that had done its work by the
-        old time put the next a whole period past the new one."""
+        due a moment later, to do what the jump made due; counted from the end, a run that had done its work by
+        the old time put the next a whole period past the new one. A run that took its whole period or more is
+        followed after ``LEAST_REST`` seconds, not at once, so a kind that overruns does not take a worker whole."""
 
         def run(payload: dict[str, Any]) -> None:
             started = self._clock.now()
@@ -193,7 +195,8 @@ class OutboxWorker:
                 delay = min(every, FAILED_RUN_AGAIN_AFTER)
                 log.warning("periodic task %s failed; it runs again in %.0f s: %r", kind, delay, exc)
             else:
-                delay = max(0.0, (started + timedelta(seconds=every) - self._clock.now()).total_seconds())
+                rest = (started + timedelta(seconds=every) - self._clock.now()).total_seconds()
+                delay = max(rest, min(every, LEAST_REST))
             running = _running.get()
             with self._database.transaction() as connection:
                 ensure_pending(connection, self._clock, kind, delay, running["id"] if running else None)
