@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import partial
@@ -21,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 
+from profilestack.outbox.leases import LeaseKeeper
 from profilestack.outbox.table import outbox
 from profilestack.outbox.wakeups import Listener
 from profilestack.runtime import Clock
@@ -93,59 +93,6 @@ def ensure_pending(connection: Connection, clock: Clock, kind: str, delay: float
     return waiting is None
 
 
-class _LeaseKeeper:
-    """Renews the leases of the tasks a worker is running, every third of a lease: a task that runs longer than
-    its lease (a recommender's training on a large domain, say) is not claimed and run a second time meanwhile
-    by another worker, which may claim only the tasks of a worker that stopped renewing them."""
-
-    def __init__(self, database: Database, clock: Clock, worker_id: str, lease: timedelta) -> None:
-        self._database = database
-        self._clock = clock
-        self._worker_id = worker_id
-        self._lease = lease
-        self._running: set[int] = set()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @contextmanager
-    def holding(self, task_id: int) -> Iterator[None]:
-        with self._lock:
-            self._running.add(task_id)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._running.discard(task_id)
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"{self._worker_id}-leases", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._lease.total_seconds() / 3):
-            try:
-                self.renew()
-            except Exception as error:  # the next renewal tries again; the lease has two thirds left
-                log.warning("outbox leases of %s not renewed: %r", self._worker_id, error)
-
-    def renew(self) -> None:
-        with self._lock:
-            running = list(self._running)
-        if running:
-            with self._database.transaction() as connection:
-                connection.execute(update(outbox).where(
-                    outbox.c.id.in_(running), outbox.c.claimed_by == self._worker_id, outbox.c.status == "pending",
-                ).values(claimed_until=self._clock.now() + self._lease))
-
-
 class OutboxWorker:
     def __init__(self, database: Database, clock: Clock, *, batch_size: int = 32, lease_seconds: float = 60.0,
                  poll_seconds: float = 0.25, max_attempts: int = 8) -> None:
@@ -162,7 +109,7 @@ class OutboxWorker:
         self._poll = poll_seconds
         self._max_attempts = max_attempts
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
-        self._leases = _LeaseKeeper(database, clock, self.worker_id, self._lease)
+        self._leases = LeaseKeeper(database, clock, self.worker_id, self._lease)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
