@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 import secrets
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -32,20 +33,23 @@ class OffsetFileClock:
         self._path = Path(path)
         self._stamp: tuple[int, int] | None = None
         self._offset = timedelta()
+        self._lock = threading.Lock()  # the stamp and the offset change together, whichever thread reads first
 
     def now(self) -> datetime:
-        try:
-            status = self._path.stat()
-            stamp = (status.st_mtime_ns, status.st_size)
-            if stamp != self._stamp:
-                text = self._path.read_text().strip()
-                # A file read between a writer's truncation and its write is empty, and the write may leave the
-                # same coarse mtime behind: only a file with content is remembered as read.
-                self._stamp = stamp if text else None
-                self._offset = timedelta(seconds=float(text or 0))
-        except (OSError, ValueError):
-            self._offset = timedelta()
-        return datetime.now(UTC) + self._offset
+        with self._lock:
+            try:
+                status = self._path.stat()
+                stamp = (status.st_mtime_ns, status.st_size)
+                if stamp != self._stamp:
+                    text = self._path.read_text().strip()
+                    # A file read between a writer's truncation and its write is empty (and the write may leave
+                    # the same coarse mtime behind): the offset read before stays, and the file is read again.
+                    self._stamp = stamp if text else None
+                    if text:
+                        self._offset = timedelta(seconds=float(text))
+            except (OSError, ValueError):
+                self._offset = timedelta()
+            return datetime.now(UTC) + self._offset
 
 
 class FixedClock:
