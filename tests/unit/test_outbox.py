@@ -234,29 +234,32 @@ def test_concurrent_workers_run_each_task_exactly_once(database: Database, clock
 
 
 def test_a_task_running_past_its_lease_is_not_run_again_meanwhile(database: Database) -> None:
-    """Its worker renews the lease while it runs: another worker claims nothing until it is done."""
+    """Its worker renews the leases of its batch while it runs, the task still queued behind it included (on
+    SQLite a batch runs one task after another): another worker claims nothing until they are done."""
     clock = SystemClock()
-    runs: list[float] = []
+    runs: list[tuple[str, float]] = []
 
     def slow(payload: dict[str, Any]) -> None:
-        runs.append(time.monotonic())
-        time.sleep(3.0)
+        runs.append((payload["n"], time.monotonic()))
+        if payload["n"] == "first":
+            time.sleep(3.0)
 
     running, other = (OutboxWorker(database, clock, lease_seconds=1.0, poll_seconds=0.05) for _ in range(2))
     running.register("slow", slow)
     other.register("slow", slow)
     with database.transaction() as connection:
-        enqueue(connection, clock, "slow", {})
+        enqueue(connection, clock, "slow", {"n": "first"})
+        enqueue(connection, clock, "slow", {"n": "second"})
     running.start()
     try:
         wait_for(lambda: runs)
-        while time.monotonic() < runs[0] + 2.8:  # almost three leases' time
+        while time.monotonic() < runs[0][1] + 2.8:  # almost three leases' time
             assert other.run_once() == 0
             time.sleep(0.05)
-        wait_for(lambda: [status for _, status, _ in _statuses(database)] == ["done"])
+        wait_for(lambda: [status for _, status, _ in _statuses(database)] == ["done", "done"])
     finally:
         running.stop()
-    assert len(runs) == 1
+    assert sorted(name for name, _ in runs) == ["first", "second"]
     assert f"{running.worker_id}-leases" not in [thread.name for thread in threading.enumerate()]  # stopped too
 
 

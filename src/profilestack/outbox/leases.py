@@ -33,14 +33,16 @@ class LeaseKeeper:
         self._thread: threading.Thread | None = None
 
     @contextmanager
-    def holding(self, task_id: int) -> Iterator[None]:
+    def holding(self, task_ids: list[int]) -> Iterator[None]:
+        """The tasks of a claimed batch, from the claim until the batch is done: those that finish first are left
+        alone by the renewals (no longer pending, or no longer this worker's)."""
         with self._lock:
-            self._running.add(task_id)
+            self._running.update(task_ids)
         try:
             yield
         finally:
             with self._lock:
-                self._running.discard(task_id)
+                self._running.difference_update(task_ids)
 
     def start(self) -> None:
         self._stop.clear()

@@ -190,11 +190,12 @@ class OutboxWorker:
     def run_once(self) -> int:
         """Claim and execute one batch; the number of tasks executed."""
         tasks = self._claim()
-        if self._threads is None or len(tasks) < 2:
-            for task in tasks:
-                self._execute(task)
-        else:
-            list(self._threads.map(self._execute, tasks))
+        with self._leases.holding([task.id for task in tasks]):  # queued behind the others of its batch too
+            if self._threads is None or len(tasks) < 2:
+                for task in tasks:
+                    self._execute(task)
+            else:
+                list(self._threads.map(self._execute, tasks))
         return len(tasks)
 
     def _claim(self) -> list[Any]:
@@ -216,10 +217,6 @@ class OutboxWorker:
         return partial(running.__setitem__, "finished", True)
 
     def _execute(self, task: Any) -> None:
-        with self._leases.holding(task.id):
-            self._execute_held(task)
-
-    def _execute_held(self, task: Any) -> None:
         handler = self._handlers.get(task.kind)
         running = {"id": task.id, "finished": False}
         token = _running.set(running)
