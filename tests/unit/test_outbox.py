@@ -147,6 +147,42 @@ def test_a_periodic_run_counts_its_period_from_its_start(database: Database, clo
     assert [(run - start).total_seconds() for run in runs] == [0, 60, 60 + 30 * 86400 + 1]
 
 
+class JumpingClock(FixedClock):
+    """A fixed clock told to jump: it does so just after its next reading, which still gives the old time."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self.jump_after_next_reading: float | None = None
+
+    def now(self) -> datetime:
+        moment = super().now()
+        if self.jump_after_next_reading is not None:
+            self.advance(seconds=self.jump_after_next_reading)
+            self.jump_after_next_reading = None
+        return moment
+
+
+def test_a_clock_jump_as_a_periodic_run_ends_leaves_the_next_run_due(database: Database) -> None:
+    """The run's end and the writing of the next run read the clock at different moments: a jump between them
+    must not put the next run a whole period past the new time (the clean-up the jump made due would wait)."""
+    clock = JumpingClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    worker = OutboxWorker(database, clock)
+    runs: list[datetime] = []
+
+    def tick(payload: dict[str, Any]) -> None:
+        runs.append(clock.now())
+        clock.jump_after_next_reading = 2 * 86400.0
+
+    worker.register_periodic("tick", tick, every=3600.0)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "tick", {})
+    start = clock.now()
+    assert worker.run_once() == 1
+    clock.advance(seconds=1)
+    assert worker.run_once() == 1  # a period after the first run's start is long past at the new time
+    assert [(run - start).total_seconds() for run in runs] == [0, 2 * 86400 + 1]
+
+
 def test_a_periodic_run_that_outlasts_its_lease_still_schedules_the_next(database: Database,
                                                                          clock: FixedClock) -> None:
     """Its own task, pending until it ends and past its lease by then, is not the next run waiting."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -72,8 +73,10 @@ class CallContext:
         if self.enqueued:
             self.app.outbox.wake()
 
-    def enqueue(self, kind: str, payload: dict[str, Any], delay: float = 0.0) -> None:
-        """Schedule work that happens after, and only if, this call commits."""
+    def enqueue(self, kind: str, payload: dict[str, Any], delay: float = 0.0,
+                not_before: datetime | None = None) -> None:
+        """Schedule work that happens after, and only if, this call commits (``delay`` seconds from then, and not
+        before ``not_before``)."""
         owner = self  # the call whose transaction this is
         while owner.parent is not None:
             owner = owner.parent
@@ -83,7 +86,7 @@ class CallContext:
         self.enqueued += 1
         if self.parent is not None:
             self.parent.enqueued += 1
-        enqueue(self.db, self.app.clock, kind, payload, delay)
+        enqueue(self.db, self.app.clock, kind, payload, delay, not_before)
 
     def on_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once this call's transaction has committed (e.g. to drop caches of what it changed)."""

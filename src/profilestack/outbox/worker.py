@@ -67,15 +67,20 @@ _CLAIM = Prepared(update(outbox).where(outbox.c.id.in_(select(_READY.c.id)), out
                   .returning(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts))
 
 
-def enqueue(connection: Connection, clock: Clock, kind: str, payload: dict[str, Any], delay: float = 0.0) -> None:
-    """Add a task inside the caller's transaction; it runs only if that transaction commits."""
+def enqueue(connection: Connection, clock: Clock, kind: str, payload: dict[str, Any], delay: float = 0.0,
+            not_before: datetime | None = None) -> None:
+    """Add a task inside the caller's transaction; it runs only if that transaction commits, ``delay`` seconds
+    from now and not before ``not_before``."""
     now = clock.now()
+    available = now + timedelta(seconds=delay)
+    if not_before is not None:
+        available = max(available, not_before)
     _ENQUEUE.run(connection, {"kind": kind, "payload": payload, "status": "pending", "attempts": 0,
-                              "available_at": now + timedelta(seconds=delay), "created_at": now})
+                              "available_at": available, "created_at": now})
 
 
 def ensure_pending(connection: Connection, clock: Clock, kind: str, delay: float = 0.0,
-                   running: int | None = None) -> bool:
+                   running: int | None = None, not_before: datetime | None = None) -> bool:
     """Schedule a periodic task unless one of its kind is already waiting (pending, and not running: a run
     schedules the next as it ends); whether it was scheduled. Processes starting together, and runs of a kind
     ending together, take turns here, so that a kind never gets two chains of runs — and a second chain left by
@@ -89,7 +94,7 @@ def ensure_pending(connection: Connection, clock: Clock, kind: str, delay: float
         conditions.append(outbox.c.id != running)
     waiting = connection.execute(select(outbox.c.id).where(*conditions).limit(1)).first()
     if waiting is None:
-        enqueue(connection, clock, kind, {}, delay)
+        enqueue(connection, clock, kind, {}, delay, not_before)
     return waiting is None
 
 
@@ -134,6 +139,7 @@ class OutboxWorker:
 
         def run(payload: dict[str, Any]) -> None:
             started = self._clock.now()
+            next_start: datetime | None = None
             try:
                 handler(payload)
             except RetryLater as wait:  # more to do (a clean-up's time budget ran out): soon, and no failure
@@ -142,11 +148,12 @@ class OutboxWorker:
                 delay = min(every, FAILED_RUN_AGAIN_AFTER)
                 log.warning("periodic task %s failed; it runs again in %.0f s: %r", kind, delay, exc)
             else:
-                rest = (started + timedelta(seconds=every) - self._clock.now()).total_seconds()
-                delay = max(rest, min(every, LEAST_REST))
+                # As a time, not a wait worked out here: the clock is read again as the next run is written, and
+                # a jump in between would otherwise put that run a whole period past the new time.
+                delay, next_start = min(every, LEAST_REST), started + timedelta(seconds=every)
             running = _running.get()
             with self._database.transaction() as connection:
-                ensure_pending(connection, self._clock, kind, delay, running["id"] if running else None)
+                ensure_pending(connection, self._clock, kind, delay, running["id"] if running else None, next_start)
 
         self.register(kind, run)
 

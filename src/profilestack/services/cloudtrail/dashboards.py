@@ -292,4 +292,4 @@ def scheduled_refresh(app: App, payload: dict[str, Any]) -> None:
         if failure is not None:
             db.execute(update(cloudtrail_dashboards).where(_dashboards.arn == row.arn).values(
                 last_refresh_failure=failure))
-        enqueue(db, app.clock, REFRESH_TASK, {**payload, "due": due.isoformat()}, (due - now).total_seconds())
+        enqueue(db, app.clock, REFRESH_TASK, {**payload, "due": due.isoformat()}, not_before=due)

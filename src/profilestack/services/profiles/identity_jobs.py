@@ -33,8 +33,7 @@ def pend_job(ctx: CallContext, domain_id: int, start: datetime) -> None:
     job_id = ctx.app.ids.hex32()
     ctx.db.execute(insert(profile_identity_resolution_jobs).values(
         domain_id=domain_id, id=job_id, status="PENDING", start_time=start, updated_at=ctx.now()))
-    ctx.enqueue(JOB_TASK, {"domain_id": domain_id, "job_id": job_id},
-                delay=max(0.0, (start - ctx.now()).total_seconds()))
+    ctx.enqueue(JOB_TASK, {"domain_id": domain_id, "job_id": job_id}, not_before=start)
 
 
 def matching_changed(ctx: CallContext, domain_id: int, before: dict[str, Any] | None,
