@@ -52,7 +52,7 @@ class Server(LocalServer):
 
     def diagnosis(self) -> str:
         """What the server is doing now, for a failed test's report: every thread's stack (its SIGUSR1 dump), the
-        outbox tasks not done yet and, on PostgreSQL, the other sessions on its database."""
+        outbox tasks not done yet, the last ones finished and, on PostgreSQL, the other sessions on its database."""
         parts = []
         if self.process is not None and self.process.poll() is None:
             logged = len(self.logs())
@@ -63,6 +63,10 @@ class Server(LocalServer):
                           "WHERE status = 'pending' ORDER BY id")
         parts.append("outbox tasks not done (id, kind, available_at, claimed_until, attempts, last_error):\n"
                      + "\n".join(", ".join(map(str, task)) for task in tasks))
+        finished = self.rows("SELECT id, kind, status, created_at, available_at, finished_at FROM outbox "
+                             "WHERE status <> 'pending' ORDER BY id DESC LIMIT 30")
+        parts.append("the last outbox tasks finished (id, kind, status, created_at, available_at, finished_at):\n"
+                     + "\n".join(", ".join(map(str, task)) for task in finished))
         if self.backend == "postgresql":
             sessions = self.rows("SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 200) "
                                  "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
