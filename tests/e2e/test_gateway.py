@@ -198,6 +198,28 @@ def test_json_bodies_no_reader_can_take_are_client_errors(server, body: bytes) -
         assert (status, json.loads(payload)) == (400, {"Message": "The request body is not valid JSON"})
 
 
+@pytest.mark.parametrize("seconds", [253402300800, 1e20, -1e20], ids=["year-10000", "far-ahead", "far-before"])
+def test_epoch_seconds_no_date_can_hold_are_client_errors(server, seconds: float) -> None:
+    """boto3 will not send a number of seconds past year 9999, but a body written by hand may, in every protocol
+    that takes timestamps as numbers."""
+    message = f"Invalid timestamp value: {seconds!r}"
+    status, answer = _cloudtrail_json(server, "LookupEvents", json.dumps({"StartTime": seconds}).encode())
+    assert (status, answer) == (400, {"__type": "InvalidParameterException", "message": message})
+    status, _, payload = send(signed_request(f"{server.endpoint}/domains/some-domain/workflows", "profile",
+                                             "us-east-1", body=json.dumps({"QueryStartDate": seconds}),
+                                             headers={"Content-Type": "application/json"}))
+    assert (status, json.loads(payload)) == (400, {"Message": message})
+    cbor = signed_request(f"{server.endpoint}/service/GraniteServiceVersion20100801/operation/GetMetricStatistics",
+                          "monitoring", "us-east-1",
+                          body=cbor2.dumps({"Namespace": "N", "MetricName": "M", "StartTime": seconds, "EndTime": 5,
+                                            "Period": 60, "Statistics": ["Sum"]}),
+                          headers={"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"})
+    status, _, payload = send(cbor)
+    assert status == 400
+    assert cbor2.loads(payload) == {"__type": "GraniteServiceVersion20100801#InvalidParameterValueException",
+                                    "message": message}
+
+
 def test_characters_xml_cannot_carry_are_replaced_in_query_answers(client) -> None:
     """A NUL or another control character sent in a name comes back in the validation message as U+FFFD: the XML
     answer stays readable (botocore would fail to parse it otherwise)."""

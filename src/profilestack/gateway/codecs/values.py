@@ -23,10 +23,18 @@ def to_datetime(value: object) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        return from_epoch(value)
     if isinstance(value, str):
         return parse_timestamp(value, None)
     raise TypeError(f"not a timestamp: {value!r}")
+
+
+def from_epoch(seconds: float) -> datetime:
+    """Epoch seconds as a date; a number no date can hold (past year 9999, infinite, NaN) is malformed input."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise MalformedInput(f"Invalid timestamp value: {seconds!r}") from exc
 
 
 def parse_timestamp(text: str, fmt: str | None) -> datetime:
