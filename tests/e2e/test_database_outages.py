@@ -112,3 +112,5 @@ def test_connections_dropped_under_load_are_replaced_and_no_event_is_lost(own_da
     log = server.logs()
     assert "Exception during reset" not in log  # a lost connection is dropped, not handed back to the pool
     assert "outbox worker pass failed\nTraceback" not in log
+    assert "iam:CreateUser failed: the database is out of reach" in log  # said in one line per call that met it
+    assert "unexpected failure in iam:CreateUser" not in log

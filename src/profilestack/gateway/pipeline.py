@@ -136,8 +136,12 @@ class Gateway:
             return codec.encode_error(found.model, err, request_id)
         except AwsError as err:
             return codec.encode_error(found.model, self._localize(found.model, err), request_id)
-        except Exception:
-            log.exception("unexpected failure in %s:%s", found.spec.name, found.operation.name)
+        except Exception as error:
+            if self.app.database.unreachable(error):  # not a fault of the code: one line, not a trace per call
+                log.warning("%s:%s failed: the database is out of reach (%s)", found.spec.name, found.operation.name,
+                            getattr(error, "orig", error))
+            else:
+                log.exception("unexpected failure in %s:%s", found.spec.name, found.operation.name)
             return codec.encode_error(found.model, InternalFailure(), request_id)
 
     def answers_at_once(self, request: HttpRequest) -> bool:
