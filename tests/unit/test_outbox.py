@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,6 +95,15 @@ def test_a_task_that_fails_for_good_is_reported_to_its_kinds_gave_up(database: D
     assert [status for _, status, _ in _statuses(database)] == ["failed"] * 3
 
 
+def _started_periodic(database: Database, worker: OutboxWorker, clock: FixedClock, kind: str,
+                      handler: Callable[[dict[str, Any]], None], every: float) -> datetime:
+    """``kind`` registered as periodic with its first run due now; the moment it was due."""
+    worker.register_periodic(kind, handler, every=every)
+    with database.transaction() as connection:
+        enqueue(connection, clock, kind, {})
+    return clock.now()
+
+
 def test_a_periodic_task_keeps_its_schedule_through_failures(database: Database, clock: FixedClock) -> None:
     worker = OutboxWorker(database, clock, max_attempts=2)
     outcomes = iter([ValueError("down"), ValueError("still down"), ValueError("and again"), None, None])
@@ -105,10 +115,7 @@ def test_a_periodic_task_keeps_its_schedule_through_failures(database: Database,
         if outcome is not None:
             raise outcome
 
-    worker.register_periodic("tick", tick, every=60.0)
-    with database.transaction() as connection:
-        enqueue(connection, clock, "tick", {})
-    start = clock.now()
+    start = _started_periodic(database, worker, clock, "tick", tick, every=60.0)
     for _ in range(4):  # three failures, more than the two attempts a task has, then a run that succeeds
         assert worker.run_once() == 1
         assert worker.run_once() == 0  # the next run waits
@@ -132,10 +139,7 @@ def test_a_periodic_run_counts_its_period_from_its_start(database: Database, clo
         runs.append(clock.now())
         clock.advance(seconds=next(durations))
 
-    worker.register_periodic("tick", tick, every=60.0)
-    with database.transaction() as connection:
-        enqueue(connection, clock, "tick", {})
-    start = clock.now()
+    start = _started_periodic(database, worker, clock, "tick", tick, every=60.0)
     assert worker.run_once() == 1
     clock.advance(seconds=39)
     assert worker.run_once() == 0
@@ -173,10 +177,7 @@ def test_a_clock_jump_as_a_periodic_run_ends_leaves_the_next_run_due(database: D
         runs.append(clock.now())
         clock.jump_after_next_reading = 2 * 86400.0
 
-    worker.register_periodic("tick", tick, every=3600.0)
-    with database.transaction() as connection:
-        enqueue(connection, clock, "tick", {})
-    start = clock.now()
+    start = _started_periodic(database, worker, clock, "tick", tick, every=3600.0)
     assert worker.run_once() == 1
     clock.advance(seconds=1)
     assert worker.run_once() == 1  # a period after the first run's start is long past at the new time
@@ -193,10 +194,7 @@ def test_a_periodic_run_that_outlasts_its_lease_still_schedules_the_next(databas
         runs.append(clock.now())
         clock.advance(seconds=120)
 
-    worker.register_periodic("slow", slow, every=600.0)
-    with database.transaction() as connection:
-        enqueue(connection, clock, "slow", {})
-    start = clock.now()
+    start = _started_periodic(database, worker, clock, "slow", slow, every=600.0)
     assert worker.run_once() == 1
     assert [status for kind, status, _ in _statuses(database)] == ["done", "pending"]
     clock.advance(seconds=480)
