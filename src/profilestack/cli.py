@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
-import logging
 import os
 import shutil
 import signal
@@ -18,7 +17,7 @@ from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from profilestack import __version__
+from profilestack import __version__, logs
 from profilestack.config import Settings, SettingsError, redact_url
 from profilestack.store.engine import DatabaseUnreachable
 
@@ -97,7 +96,7 @@ def serve(args: argparse.Namespace) -> int:
     from profilestack.server import AsgiApp
 
     settings = _settings(args)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level)
     common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
               "access_log": False, "lifespan": "on", "loop": "uvloop", "http": http_protocol.IMPORT_STRING,
               # aws:SourceIp is the connection's address: only a trusted proxy's X-Forwarded-For may say otherwise
@@ -141,7 +140,7 @@ def worker(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     settings.outbox_worker = True
-    logging.basicConfig(level=settings.log_level.upper())
+    logs.configure(settings.log_level)
     app = App(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -9,7 +9,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from profilestack import internal_api
+from profilestack import internal_api, logs
 from profilestack.app import App
 from profilestack.config import Settings
 from profilestack.gateway.content_coding import too_large
@@ -129,4 +129,6 @@ def _request(scope: dict[str, Any], body: bytes) -> HttpRequest:
 
 def create_app() -> AsgiApp:
     """Factory for uvicorn (used when running several worker processes): settings from the environment."""
-    return AsgiApp(App(Settings.from_env()))
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)  # a process of its own: the parent's logging is not inherited
+    return AsgiApp(App(settings))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import threading
 import time
+import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,9 +17,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import insert, text
+from sqlalchemy.exc import IntegrityError
 
 from profilestack.config import Settings, redact_url
+from profilestack.logs import FORMAT, WithoutRowValues
+from profilestack.services.iam.tables import iam_access_keys
 from profilestack.store.checkpoints import WalCheckpointer
 from profilestack.store.database import MIGRATIONS_DIR, Database
 from profilestack.store.engine import make_engine
@@ -51,6 +58,49 @@ def test_settings_come_from_flags_over_environment() -> None:
 def test_database_passwords_are_redacted_for_logs() -> None:
     assert redact_url("postgresql+psycopg://user:secret@db:5432/x") == "postgresql+psycopg://user:***@db:5432/x"
     assert redact_url("sqlite:////tmp/a.db") == "sqlite:////tmp/a.db"
+
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def _access_key(**changes: object) -> dict[str, object]:
+    return {"access_key_id": "AKIAEXAMPLE", "account_id": "000000000000", "user_id": "AIDAEXAMPLE",
+            "secret": SECRET, "status": "Active", "created_at": datetime.now(UTC), **changes}
+
+
+def _refused(database: Database, row: dict[str, object]) -> IntegrityError:
+    with pytest.raises(IntegrityError) as refused, database.transaction() as connection:
+        connection.execute(insert(iam_access_keys).values(**row))
+    return refused.value
+
+
+def test_a_database_error_does_not_carry_the_values_written(database: Database) -> None:
+    """A statement the database refuses is reported without the values it bound: they may be secrets."""
+    with database.transaction() as connection:
+        connection.execute(insert(iam_access_keys).values(**_access_key()))
+    error = _refused(database, _access_key())  # the same key id again
+    assert "iam_access_keys" in str(error)  # the statement is still named
+    assert SECRET not in "".join(traceback.format_exception(error))
+
+
+def test_the_log_withholds_the_values_of_a_row_postgresql_refused(database: Database) -> None:
+    """PostgreSQL describes a row that breaks a NOT NULL constraint by all its values; the processes' log format
+    keeps them out of the message and the traceback alike."""
+    error = _refused(database, _access_key(status=None))
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(WithoutRowValues(FORMAT))
+    log = logging.getLogger("tests.refused-row")
+    log.addHandler(handler)
+    try:
+        log.error("refused: %s", error, exc_info=error)
+    finally:
+        log.removeHandler(handler)
+    written = stream.getvalue()
+    assert "NOT NULL constraint failed" in written or "violates not-null constraint" in written
+    assert SECRET not in written
+    if database.backend == "postgresql":
+        assert "Failing row contains (values withheld)" in written
 
 
 def test_the_write_ahead_log_starts_over_under_steady_writes(tmp_path: Path) -> None:

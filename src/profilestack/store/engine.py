@@ -45,9 +45,12 @@ def _make_private(database: Path) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: an error names the statement that failed, never the values it bound (a secret access key,
+    # an MFA seed), so that none reaches a log or a traceback.
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=8,
             max_overflow=8,
@@ -62,7 +65,7 @@ def make_engine(url: str) -> Engine:
     # Every statement planned with its values and the tables as they are: psycopg prepares a statement run five
     # times, and PostgreSQL then keeps a generic plan made when the tables were small — for a lookup by profile
     # key, a scan of every key of the domain, which a domain loaded or grown afterwards pays on each call.
-    engine = create_engine(url, pool_size=10, max_overflow=10, json_serializer=jsontext.dumps,
+    engine = create_engine(url, hide_parameters=True, pool_size=10, max_overflow=10, json_serializer=jsontext.dumps,
                            json_deserializer=jsontext.loads,
                            connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
     event.listen(engine, "checkin", _note_return)
