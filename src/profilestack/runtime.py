@@ -6,6 +6,7 @@ import itertools
 import random
 import secrets
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -20,6 +21,9 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+REWRITE_WAIT_SECONDS = 0.05
 
 
 class OffsetFileClock:
@@ -41,15 +45,25 @@ class OffsetFileClock:
                 status = self._path.stat()
                 stamp = (status.st_mtime_ns, status.st_size)
                 if stamp != self._stamp:
-                    text = self._path.read_text().strip()
-                    # A file read between a writer's truncation and its write is empty (and the write may leave
-                    # the same coarse mtime behind): the offset read before stays, and the file is read again.
+                    text = self._written_text()
+                    # Still empty: the offset read before stays (none yet: no offset), and the file is read again
+                    # next time (the write may leave the same coarse mtime behind).
                     self._stamp = stamp if text else None
                     if text:
                         self._offset = timedelta(seconds=float(text))
             except (OSError, ValueError):
                 self._offset = timedelta()
             return datetime.now(UTC) + self._offset
+
+    def _written_text(self) -> str:
+        """The file's text. One found empty is being rewritten, caught between its truncation and the write that
+        follows at once: it is read again, for up to REWRITE_WAIT_SECONDS, rather than taken for "no offset"."""
+        deadline = time.monotonic() + REWRITE_WAIT_SECONDS
+        while True:
+            text = self._path.read_text().strip()
+            if text or time.monotonic() >= deadline:
+                return text
+            time.sleep(0.0005)
 
 
 class FixedClock:
