@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from profilestack.audit.record import COLUMNS, AuditEvent
 from profilestack.audit.table import audit_events
-from profilestack.store.database import Database
+from profilestack.store.database import Database, why
 from profilestack.store.prepared import Prepared
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class AuditLog:
             except Exception as error:
                 if self._database.unreachable(error):
                     log.warning("could not write %d audit events: the database is out of reach (%s); they wait for "
-                                "the next flush", len(pending), error)
+                                "the next flush", len(pending), why(error))
                     with self._lock:
                         self._buffer[:0] = pending
                     return

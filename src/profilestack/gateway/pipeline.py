@@ -32,6 +32,7 @@ from profilestack.iam_policy.actions import action_info, resources_for
 from profilestack.iam_policy.engine import account_of
 from profilestack.identity.principal import ANONYMOUS, Principal, anonymous_principal
 from profilestack.services.registry import all_fresh_readers, all_handlers, all_vouchers, all_writers
+from profilestack.store.database import why
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -139,7 +140,7 @@ class Gateway:
         except Exception as error:
             if self.app.database.unreachable(error):  # not a fault of the code: one line, not a trace per call
                 log.warning("%s:%s failed: the database is out of reach (%s)", found.spec.name, found.operation.name,
-                            getattr(error, "orig", error))
+                            why(error))
             else:
                 log.exception("unexpected failure in %s:%s", found.spec.name, found.operation.name)
             return codec.encode_error(found.model, InternalFailure(), request_id)

@@ -24,7 +24,7 @@ from profilestack.outbox.leases import LeaseKeeper
 from profilestack.outbox.table import outbox
 from profilestack.outbox.wakeups import Listener
 from profilestack.runtime import Clock
-from profilestack.store.database import Database
+from profilestack.store.database import Database, why
 from profilestack.store.locks import lock_for_transaction
 from profilestack.store.prepared import Prepared
 
@@ -186,7 +186,8 @@ class OutboxWorker:
                 worked = self.run_once()
             except Exception as error:
                 if self._database.unreachable(error):
-                    log.warning("outbox worker pass failed: the database is out of reach (%s); trying again", error)
+                    log.warning("outbox worker pass failed: the database is out of reach (%s); trying again",
+                                why(error))
                 else:
                     log.exception("outbox worker pass failed")
                 worked = 0

@@ -23,6 +23,16 @@ _MIGRATION_LOCK = 0x70726F66696C65  # "profile": the advisory lock the schema's 
 _SERVER_GONE = ("57P01", "57P02", "57P03")  # PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now
 
 
+def driver_error(error: BaseException) -> BaseException:
+    """The driver's own error under SQLAlchemy's wrapping (``error`` itself when it is not wrapped)."""
+    return getattr(error, "orig", error)
+
+
+def why(error: BaseException) -> str:
+    """The driver's account of ``error`` in one line, for a log line or a message that says why."""
+    return str(driver_error(error)).strip().partition("\n")[0]
+
+
 class Database:
     def __init__(self, url: str, read_only_checks: bool = False) -> None:
         self.url = url
@@ -148,29 +158,29 @@ class Database:
         """Whether ``error`` (SQLAlchemy's or the driver's) means that another transaction got there first: it
         took a unique key this one was inserting, or (PostgreSQL) this one was the victim of a deadlock. Either
         way this transaction rolled back whole, and running it again is safe."""
-        driver_error = getattr(error, "orig", error)
+        driver = driver_error(error)
         if self.backend == "postgresql":
-            return getattr(driver_error, "sqlstate", None) in ("23505", "40P01")  # unique_violation, deadlock
-        return (isinstance(driver_error, self.engine.dialect.loaded_dbapi.IntegrityError)
-                and "UNIQUE constraint failed" in str(driver_error))
+            return getattr(driver, "sqlstate", None) in ("23505", "40P01")  # unique_violation, deadlock
+        return (isinstance(driver, self.engine.dialect.loaded_dbapi.IntegrityError)
+                and "UNIQUE constraint failed" in str(driver))
 
     def unreachable(self, error: BaseException) -> bool:
         """Whether ``error`` (SQLAlchemy's or the driver's) means that the link to the database server was lost (it
         restarted, or went away): no fault of the work that met it, which can run again once the server is back."""
-        driver_error = getattr(error, "orig", error)
+        driver = driver_error(error)
         operational = self.engine.dialect.loaded_dbapi.OperationalError
-        if self.backend != "postgresql" or not isinstance(driver_error, operational):
+        if self.backend != "postgresql" or not isinstance(driver, operational):
             return False
-        state = getattr(driver_error, "sqlstate", None)  # none when the link broke below the protocol
+        state = getattr(driver, "sqlstate", None)  # none when the link broke below the protocol
         return state is None or state.startswith("08") or state in _SERVER_GONE
 
     def refused(self, error: BaseException) -> bool:
         """Whether ``error`` (SQLAlchemy's or the driver's) means that the database refused the values written (a
         constraint they break, a value it cannot store), rather than failed itself: writing them again would
         fail again."""
-        driver_error = getattr(error, "orig", error)
+        driver = driver_error(error)
         dbapi = self.engine.dialect.loaded_dbapi
-        return isinstance(driver_error, (dbapi.IntegrityError, dbapi.DataError))
+        return isinstance(driver, (dbapi.IntegrityError, dbapi.DataError))
 
     def again_if_lost_race(self, work: Callable[[], T]) -> T:
         """Run ``work`` (which opens and commits its own transaction); again, up to ``_ATTEMPTS`` times in all, while
@@ -206,8 +216,7 @@ class Database:
         try:
             revision = self.current_revision()
         except exc.OperationalError as error:  # the first connection made: nothing was written
-            reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
-            raise DatabaseUnreachable(self.url, reason) from error
+            raise DatabaseUnreachable(self.url, why(error)) from error
         if revision == HEAD_REVISION:
             return
         from alembic import command
