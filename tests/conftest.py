@@ -59,20 +59,22 @@ class Server(LocalServer):
             self.process.send_signal(signal.SIGUSR1)
             time.sleep(0.5)
             parts.append("threads:\n" + self.logs()[logged:])
-        tasks = self.rows("SELECT id, kind, available_at, claimed_until, attempts, last_error FROM outbox "
-                          "WHERE status = 'pending' ORDER BY id")
-        parts.append("outbox tasks not done (id, kind, available_at, claimed_until, attempts, last_error):\n"
-                     + "\n".join(", ".join(map(str, task)) for task in tasks))
-        finished = self.rows("SELECT id, kind, status, created_at, available_at, finished_at FROM outbox "
-                             "WHERE status <> 'pending' ORDER BY id DESC LIMIT 30")
-        parts.append("the last outbox tasks finished (id, kind, status, created_at, available_at, finished_at):\n"
-                     + "\n".join(", ".join(map(str, task)) for task in finished))
+        parts.append(self._listing("outbox tasks not done (id, kind, available_at, claimed_until, attempts, "
+                                   "last_error)", "SELECT id, kind, available_at, claimed_until, attempts, last_error "
+                                   "FROM outbox WHERE status = 'pending' ORDER BY id"))
+        parts.append(self._listing("the last outbox tasks finished (id, kind, status, created_at, available_at, "
+                                   "finished_at)", "SELECT id, kind, status, created_at, available_at, finished_at "
+                                   "FROM outbox WHERE status <> 'pending' ORDER BY id DESC LIMIT 30"))
         if self.backend == "postgresql":
-            sessions = self.rows("SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 200) "
-                                 "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            parts.append("database sessions (pid, state, waiting for, in transaction for, query):\n"
-                         + "\n".join(", ".join(map(str, session)) for session in sessions))
+            parts.append(self._listing("database sessions (pid, state, waiting for, in transaction for, query)",
+                                       "SELECT pid, state, wait_event_type, wait_event, now() - xact_start, "
+                                       "left(query, 200) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND pid <> pg_backend_pid()"))
         return "\n\n".join(parts)
+
+    def _listing(self, title: str, sql: str) -> str:
+        """A query's rows under ``title``, one line each."""
+        return f"{title}:\n" + "\n".join(", ".join(map(str, row)) for row in self.rows(sql))
 
     def logs(self) -> str:
         return "".join(path.read_text() for path in sorted(self.data_dir.glob("server-*.log")))
