@@ -31,8 +31,24 @@ def test_temporary_credentials_shape(server) -> None:
     assert answer["AssumedRoleUser"] == {"AssumedRoleId": f"{role['RoleId']}:build-42",
                                          "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role['RoleName']}/build-42"}
     assert answer["SourceIdentity"] == "ci-runner"
+    assert "PackedPolicySize" not in answer  # no session policy or tags: AWS leaves it out
     last_used = server.client("iam").get_role(RoleName=role["RoleName"])["Role"]["RoleLastUsed"]
     assert last_used["Region"] == "us-east-1"
+
+
+def test_packed_policy_size_measures_the_session_policies_and_tags(server) -> None:
+    user = make_user(server)
+    role = server.client("iam").create_role(RoleName=unique("role"), AssumeRolePolicyDocument=document(
+        {"Effect": "Allow", "Principal": {"AWS": user.arn}, "Action": ["sts:AssumeRole", "sts:TagSession"]}))["Role"]
+    sts = user.client("sts")
+    short = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="packed", Policy=document(allow("iam:GetRole")))
+    long = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="packed", Policy=document(*[
+        allow(f"iam:GetRole{index}", f"arn:aws:iam::{ACCOUNT}:role/{'r' * 40}") for index in range(12)]))
+    by_arn = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="packed",
+                             PolicyArns=[{"arn": "arn:aws:iam::aws:policy/IAMReadOnlyAccess"}])
+    tagged = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="packed", Tags=[{"Key": "team", "Value": "a" * 200}])
+    assert 0 <= short["PackedPolicySize"] < long["PackedPolicySize"] <= 100
+    assert by_arn["PackedPolicySize"] >= 0 and tagged["PackedPolicySize"] > 0
 
 
 def test_session_token_is_required_and_must_match(server) -> None:

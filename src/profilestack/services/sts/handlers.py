@@ -92,9 +92,14 @@ def _session_tags(params: dict[str, Any]) -> dict[str, str]:
     return tags
 
 
-def _packed_policy_size(policy: str | None, tags: dict[str, str]) -> int:
-    """Percent of the allotted size the session policy and tags take."""
-    return (len(policy or "") + sum(len(k) + len(v) for k, v in tags.items())) * 100 // 2048
+def _packed_policy_size(policy: str | None, params: dict[str, Any], tags: dict[str, str]) -> dict[str, int]:
+    """``PackedPolicySize``: the percent of the allotted size the session policies (inline and by ARN) and tags
+    take. As on AWS, an answer carries it only when the session has some."""
+    arns = [item["arn"] for item in params.get("PolicyArns") or []]
+    if not (policy or arns or tags):
+        return {}
+    size = len(policy or "") + sum(map(len, arns)) + sum(len(k) + len(v) for k, v in tags.items())
+    return {"PackedPolicySize": size * 100 // 2048}
 
 
 def _long_term_caller(ctx: CallContext, operation: str) -> Principal:
@@ -174,7 +179,7 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
         "Credentials": credentials_shape(key, secret, token, expires),
         "AssumedRoleUser": {"AssumedRoleId": f"{role.id}:{session_name}",
                             "Arn": session_arn(role.account_id, role.name, session_name)},
-        "PackedPolicySize": _packed_policy_size(policy, tags),
+        **_packed_policy_size(policy, params, tags),
     }
     if source_identity:
         result["SourceIdentity"] = source_identity
@@ -357,7 +362,7 @@ def get_federation_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     return {"Credentials": credentials_shape(key, secret, token, expires),
             "FederatedUser": {"FederatedUserId": f"{principal.account}:{name}",
                               "Arn": federated_user_arn(principal.account, name)},
-            "PackedPolicySize": _packed_policy_size(policy, tags)}
+            **_packed_policy_size(policy, params, tags)}
 
 
 @sts.operation("GetAccessKeyInfo")
