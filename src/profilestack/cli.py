@@ -202,6 +202,7 @@ def doctor(args: argparse.Namespace) -> int:
 def load(args: argparse.Namespace) -> int:
     """Bulk-load profile objects (one JSON document per line) into a domain, with a progress bar."""
     from profilestack.app import App
+    from profilestack.services.profiles.domains import NoSuchDomain
     from profilestack.services.profiles.loader import load as load_objects
 
     settings = _settings(args)
@@ -220,6 +221,8 @@ def load(args: argparse.Namespace) -> int:
     try:
         result = load_objects(app, args.domain, args.object_type, Path(args.file), args.region,
                               account=args.load_account, batch_size=args.batch_size, progress=progress)
+    except NoSuchDomain as error:
+        return _not_there(args, str(error))
     finally:
         app.close()
     print(file=sys.stderr)
@@ -232,15 +235,15 @@ def load(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """Write a domain's objects of one type as JSON Lines (to standard output, or ``--output``)."""
-    from profilestack.services.profiles.exporter import NothingToExport, exported_objects
+    from profilestack.services.profiles.domains import NoSuchDomain
+    from profilestack.services.profiles.exporter import exported_objects
 
     account = args.export_account or _settings(args).account_id
     with _reading(args) as db:
         try:
             bodies = exported_objects(db, account, args.region, args.domain, args.object_type)
-        except NothingToExport as error:
-            print(f"profilestack export: {error}", file=sys.stderr)
-            return 2
+        except NoSuchDomain as error:
+            return _not_there(args, str(error))
         count = 0
         with Path(args.output).open("w", encoding="utf-8") if args.output else nullcontext(sys.stdout) as out:
             for body in bodies:
@@ -248,6 +251,14 @@ def export(args: argparse.Namespace) -> int:
                 count += 1
     print(f"exported {count:,} {args.object_type} objects", file=sys.stderr)
     return 0
+
+
+def _not_there(args: argparse.Namespace, message: str) -> int:
+    """A command's answer when what it was asked about is not in the database it read, which it names: the usual
+    cause is a server started with other storage flags (another --data-dir, --db)."""
+    print(f"profilestack {args.command}: {message} (in the database {redact_url(_settings(args).database_url)})",
+          file=sys.stderr)
+    return 1
 
 
 @contextmanager
@@ -305,8 +316,7 @@ def outbound_requests(args: argparse.Namespace) -> int:
 
     with _reading(args) as db:
         if stored_campaign(db, args.campaign_id) is None:
-            print(f"Campaign {args.campaign_id} does not exist.", file=sys.stderr)
-            return 1
+            return _not_there(args, f"Campaign {args.campaign_id} does not exist.")
         for request in requests_of(db, args.campaign_id):
             print(json.dumps(request))
     return 0
@@ -321,8 +331,7 @@ def segment_snapshot(args: argparse.Namespace) -> int:
         with _reading(args) as db:
             _, _, content = snapshot_file(db, args.snapshot_id)
     except AwsError as error:
-        print(error.message, file=sys.stderr)
-        return 1
+        return _not_there(args, error.message)
     if args.output:
         Path(args.output).write_bytes(content)
     else:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
+from profilestack.config import redact_url
 from tests.e2e.cli import profilestack
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.wire import send, signed_request
@@ -124,7 +125,8 @@ def test_outbound_requests_through_the_cli(server, campaigns) -> None:
     assert [json.loads(line)["clientToken"] for line in result.stdout.splitlines()] == ["cli-1"]
     missing = profilestack("outbound-requests", "0" * 36, "--db", server.database_url)
     assert (missing.returncode, missing.stdout, missing.stderr.strip()) == (
-        1, "", f"Campaign {'0' * 36} does not exist.")
+        1, "", f"profilestack outbound-requests: Campaign {'0' * 36} does not exist. (in the database "
+               f"{redact_url(server.database_url)})")
 
 
 def test_campaign_permissions(server, campaigns) -> None:

@@ -890,7 +890,9 @@ def test_export_writes_a_types_objects_as_load_takes_them_back(tmp_path) -> None
     to_stdout = cli("export", "source", "--object-type", "Order")
     assert to_stdout.stdout.splitlines() == lines
     missing = cli("export", "nowhere", "--object-type", "Order")
-    assert missing.returncode == 2 and "no domain nowhere" in missing.stderr
+    assert missing.returncode == 1 and missing.stderr.strip() == (
+        "profilestack export: no domain nowhere in account 000000000000, region us-east-1 (in the database "
+        f"sqlite:///{tmp_path}/profilestack.db)")
 
     loaded = cli("load", "copy", str(tmp_path / "orders.jsonl"), "--object-type", "Order")
     assert loaded.returncode == 0 and "loaded 10 objects (0 failed)" in loaded.stdout

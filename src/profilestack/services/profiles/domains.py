@@ -71,6 +71,17 @@ def domain_named(db: Connection, account: str, region: str, name: str) -> Row[An
     return _FIND_DOMAIN.first(db, {"b_account": account, "b_region": region, "b_name": name})
 
 
+class NoSuchDomain(LookupError):
+    """What the command-line tools that work on a domain's data say when it is not there."""
+
+
+def existing_domain(db: Connection, account: str, region: str, name: str) -> Row[Any]:
+    domain = domain_named(db, account, region, name)
+    if domain is None:
+        raise NoSuchDomain(f"no domain {name} in account {account}, region {region}")
+    return domain
+
+
 def find_domain(ctx: CallContext, name: str) -> Row[Any] | None:
     return domain_named(ctx.db, ctx.account, ctx.region, name)
 

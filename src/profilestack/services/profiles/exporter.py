@@ -11,23 +11,17 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, select
 
-from profilestack.services.profiles.domains import domain_named
+from profilestack.services.profiles.domains import existing_domain
 from profilestack.services.profiles.tables import profile_objects
 
 _BATCH = 1000  # rows fetched at a time: memory stays flat however many objects there are
 
 
-class NothingToExport(LookupError):
-    """No such domain in that account and region."""
-
-
 def exported_objects(db: Connection, account: str, region: str, domain_name: str, object_type: str
                      ) -> Iterator[str]:
-    """The type's objects, each its JSON text as put, oldest first; NothingToExport at once, before any is read,
+    """The type's objects, each its JSON text as put, oldest first; NoSuchDomain at once, before any is read,
     when the domain does not exist."""
-    domain = domain_named(db, account, region, domain_name)
-    if domain is None:
-        raise NothingToExport(f"no domain {domain_name} in account {account}, region {region}")
+    domain = existing_domain(db, account, region, domain_name)
     rows = db.execute(select(profile_objects.c.body)
                       .where(profile_objects.c.domain_id == domain.id, profile_objects.c.object_type == object_type)
                       .order_by(profile_objects.c.created_at, profile_objects.c.unique_key)

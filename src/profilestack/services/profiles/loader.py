@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profilestack.gateway.errors import AwsError
-from profilestack.services.profiles.domains import domain_named
+from profilestack.services.profiles.domains import existing_domain
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.objects import ingest_batch
 from profilestack.services.profiles.tables import INGESTED_TABLES
@@ -52,9 +52,7 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
          account: str | None = None, batch_size: int = 1000, progress: Progress | None = None) -> LoadResult:
     account = account or app.settings.account_id
     with app.database.transaction(write=False) as db:
-        domain = domain_named(db, account, region, domain_name)
-        if domain is None:
-            raise SystemExit(f"no domain {domain_name} in account {account}, region {region}")
+        domain = existing_domain(db, account, region, domain_name)
         definition = definition_of(db, domain, object_type)
     total = count_lines(path)
     result = LoadResult()
