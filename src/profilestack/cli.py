@@ -345,13 +345,15 @@ def _storage_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="profilestack", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="profilestack", description="Amazon Connect Customer Profiles and the IAM machinery it stands on, "
+                                         "self-hosted: an AWS-compatible server and the tools around its data.")
     parser.add_argument("--version", action="version", version=f"profilestack {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve_parser = commands.add_parser("serve", help="run the AWS-compatible server")
-    serve_parser.add_argument("--host")
-    serve_parser.add_argument("--port", type=int)
+    serve_parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, help="port to listen on (default 4566)")
     serve_parser.add_argument("--public-url", help="where clients reach this server, for the URLs it hands out "
                               "(upload jobs'); default http://HOST:PORT")
     serve_parser.add_argument("--workers", type=int, help="server processes (PostgreSQL or SQLite)")
@@ -387,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     load_parser.add_argument("domain", help="the Customer Profiles domain")
     load_parser.add_argument("file", help="one JSON object per line")
     load_parser.add_argument("--object-type", required=True, help="the object type that maps each object")
-    load_parser.add_argument("--region", default="us-east-1")
+    load_parser.add_argument("--region", default="us-east-1", help="the domain's region (default us-east-1)")
     load_parser.add_argument("--account", dest="load_account", help="the domain's account (default: the bootstrap "
                              "account, PROFILESTACK_ACCOUNT_ID)")
     load_parser.add_argument("--batch-size", type=int, default=1000, help="objects per transaction")
@@ -397,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_parser = commands.add_parser("export", help="a domain's objects of one type as JSON Lines, for load")
     export_parser.add_argument("domain", help="the Customer Profiles domain")
     export_parser.add_argument("--object-type", required=True, help="the object type whose objects to write")
-    export_parser.add_argument("--region", default="us-east-1")
+    export_parser.add_argument("--region", default="us-east-1", help="the domain's region (default us-east-1)")
     export_parser.add_argument("--account", dest="export_account", help="the domain's account (default: the "
                                "bootstrap account)")
     export_parser.add_argument("--output", "-o", help="file to write (default: standard output)")
