@@ -230,8 +230,8 @@ def test_filters_promotions_and_diversity_shape_the_answer(profiles, shop) -> No
                    DiversityConfig={"Enabled": True}) == (
         "BadRequestException", "Diversity column Category caps by $per_category: give its value in Values.")
     got = profiles.get_recommender_filter(DomainName=shop, RecommenderFilterName="no-category")
-    assert (got["Status"], got["Description"], got["RecommenderFilterExpression"]) == (
-        "ACTIVE", "leave a category out", "EXCLUDE ItemID WHERE Items.CATEGORY IN ($CAT)")
+    assert (got["Status"], got["Description"], got["RecommenderFilterExpression"], got["Tags"]) == (
+        "ACTIVE", "leave a category out", "EXCLUDE ItemID WHERE Items.CATEGORY IN ($CAT)", {})  # Tags required
     assert [item["RecommenderFilterName"] for item in profiles.list_recommender_filters(
         DomainName=shop)["RecommenderFilters"]] == ["cheap", "no-category", "not-bought"]
     code, message = refused(profiles.create_recommender_filter, DomainName=shop, RecommenderFilterName="bad",

@@ -145,7 +145,7 @@ _filter_shape = _active_shape(FILTERS)
 
 @profiles.operation("GetRecommenderFilter")
 def get_recommender_filter(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return _filter_shape(ctx, *FILTERS.named(ctx, params))
+    return {"Tags": {}, **_filter_shape(ctx, *FILTERS.named(ctx, params))}  # the model requires Tags: {} for none
 
 
 @profiles.operation("ListRecommenderFilters")
