@@ -31,6 +31,7 @@ class Server(LocalServer):
 
     def __post_init__(self) -> None:
         self.extra_env = {"PROFILESTACK_LOG_LEVEL": "info", "PROFILESTACK_TEST_READ_ONLY_CHECKS": "true",
+                          "PROFILESTACK_TEST_ANSWER_CHECKS": "true",
                           **(self.extra_env or {})}
         super().__post_init__()
 

@@ -64,6 +64,8 @@ class Settings:
     # testing aid: read transactions refuse writes, so an operation that writes in one (which SQLite refuses
     # only when another connection wrote meanwhile) fails every time, in the tests, instead of now and then
     test_read_only_checks: bool = False
+    # testing aid: an answer lacking a member its output shape requires is an InternalFailure (answer_checks.py)
+    test_answer_checks: bool = False
 
     def root_keys(self) -> list[RootKeys]:
         """Every configured root key pair: the bootstrap one (unless disabled), then each of ``accounts``.

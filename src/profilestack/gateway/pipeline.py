@@ -15,6 +15,7 @@ from botocore.model import OperationModel, ServiceModel
 
 from profilestack.audit.record import AuditEvent, scrub
 from profilestack.gateway import content_coding, routing, sigv4
+from profilestack.gateway.answer_checks import LEFT_OUT_ON_PURPOSE, missing_members
 from profilestack.gateway.authn import AuthenticationFailed
 from profilestack.gateway.authz import AccessDenied, AuthorizationRequest
 from profilestack.gateway.catalog import SERVICES_BY_NAME, ServiceSpec, service_model
@@ -92,6 +93,7 @@ class Gateway:
         self.vouchers = all_vouchers()
         self.writers = all_writers()
         self.fresh_readers = all_fresh_readers()
+        self.answer_checks = app.settings.test_answer_checks
 
     def handle_http(self, request: HttpRequest) -> HttpResponse:
         started = perf_counter()
@@ -242,6 +244,8 @@ class Gateway:
             # key between this one's look and its insert (or won a deadlock), this one rolled back whole and runs
             # again, answering as the call that came second.
             result = handle() if call.parent is not None else self.app.database.again_if_lost_race(handle)
+            if self.answer_checks:
+                _check_answer(call, result)
             if not info.read_only:
                 event.response, event.response_shape = result, call.operation.output_shape
             return result
@@ -297,6 +301,15 @@ class Gateway:
     def _unrouted(self, err: routing.RoutingError, request_id: str) -> HttpResponse:
         codec, model = _phrasing(err.protocol, err.spec)
         return codec.encode_error(model, err, request_id)
+
+
+def _check_answer(call: Call, result: dict[str, Any] | RawBody) -> None:
+    if isinstance(result, RawBody) or (call.spec.name, call.operation.name) in LEFT_OUT_ON_PURPOSE:
+        return
+    missing = missing_members(call.operation.output_shape, result)
+    if missing:
+        raise AwsError("InternalFailure", f"The answer to {call.operation.name} lacks members its output shape "
+                                          f"requires: {', '.join(missing)}.", 500, sender_fault=False)
 
 
 def _phrasing(protocol: str, spec: ServiceSpec | None) -> tuple[Codec, ServiceModel]:
