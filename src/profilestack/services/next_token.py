@@ -112,10 +112,11 @@ def sequence_place(after: list[str] | None, invalid: Callable[[str], AwsError] =
 
 def keyset_result(read: Callable[[list[str] | None, int, int], Iterable[T]], params: dict[str, Any],
                   key: Callable[[T], list[str]], shape: Callable[[list[T]], list[Any]], result_key: str = "Items",
-                  default_size: int = 100, parts: int = 1) -> dict[str, Any]:
+                  default_size: int = 100, parts: int = 1, invalid: Callable[[str], AwsError] = bad_token
+                  ) -> dict[str, Any]:
     """``{result_key: [...], "NextToken": ...}`` for one page of keyset_page; ``shape`` turns its items into the
     answer's."""
-    chunk, token = keyset_page(read, params, key, default_size, parts)
+    chunk, token = keyset_page(read, params, key, default_size, parts, invalid)
     return _answer(result_key, shape(chunk), token)
 
 
@@ -125,14 +126,16 @@ def _answer(key: str, items: list[Any], token: str | None) -> dict[str, Any]:
 
 
 def rows_by_name(db: Connection, query: Select[Any], column: ColumnElement[str], params: dict[str, Any],
-                 shape: Callable[[list[Row[Any]]], list[Any]], result_key: str = "Items") -> dict[str, Any]:
+                 shape: Callable[[list[Row[Any]]], list[Any]], result_key: str = "Items",
+                 invalid: Callable[[str], AwsError] = bad_token) -> dict[str, Any]:
     """keyset_result over the rows ``query`` selects, in the order of ``column`` (unique among them: a name, an
     id), each page read from after the last value the previous one answered."""
     def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
         ordered = query.order_by(column) if after is None else query.where(column > after[0]).order_by(column)
         return db.execute(ordered.offset(skipped).limit(count)).all()
 
-    return keyset_result(read, params, key=lambda row: [row._mapping[column]], shape=shape, result_key=result_key)
+    return keyset_result(read, params, key=lambda row: [row._mapping[column]], shape=shape, result_key=result_key,
+                         invalid=invalid)
 
 
 def rows_newest_first(db: Connection, query: Select[Any], sequence: ColumnElement[int], params: dict[str, Any],

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, or_, select, update
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.cloudtrail.errors import check_time_range, in_no_organization, refused
+from profilestack.services.cloudtrail.errors import check_time_range, in_no_organization, invalid_token, refused
 from profilestack.services.cloudtrail.event_data_stores import put_store_insight_selectors, store_insight_selectors
 from profilestack.services.cloudtrail.handlers import cloudtrail
 from profilestack.services.cloudtrail.tables import cloudtrail_trails
@@ -183,7 +183,7 @@ def list_trails(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = ctx.db.execute(visible_trails(ctx)).all()
     return page_result(rows, params, lambda chunk: [
         {"TrailARN": row.arn, "Name": row.name, "HomeRegion": row.region} for row in chunk], key="Trails",
-        default_size=50, place=_listed_place)
+        default_size=50, invalid=invalid_token, place=_listed_place)
 
 
 def _listed_place(row: Row[Any]) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import Row, delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
-from profilestack.services.cloudwatch.errors import invalid
+from profilestack.services.cloudwatch.errors import invalid, invalid_token
 from profilestack.services.cloudwatch.handlers import cloudwatch
 from profilestack.services.cloudwatch.tables import cloudwatch_query_definitions
 from profilestack.services.filters import in_callers_region
@@ -97,7 +97,8 @@ def list_metric_data_query_definitions(ctx: CallContext, params: dict[str, Any])
         return [{"Id": row.id, "Path": row.path, "Type": row.type, "UpdatedAt": row.updated_at} for row in rows]
 
     return rows_by_name(ctx.db, select(cloudwatch_query_definitions).where(
-        in_callers_region(cloudwatch_query_definitions, ctx)), _definitions.id, params, summaries)
+        in_callers_region(cloudwatch_query_definitions, ctx)), _definitions.id, params, summaries,
+        invalid=invalid_token)
 
 
 @cloudwatch.operation("DeleteMetricDataQueryDefinition")

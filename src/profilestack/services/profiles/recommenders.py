@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 from profilestack import jsontext
 from profilestack.gateway.context import CallContext
 from profilestack.outbox.worker import enqueue
+from profilestack.services.next_token import page_result
 from profilestack.services.profiles import recommender_model
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.errors import bad_request
@@ -229,7 +230,8 @@ def delete_recommender(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
 
 @profiles.operation("ListRecommenderRecipes")
 def list_recommender_recipes(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return {"RecommenderRecipes": [{"name": name, "description": text} for name, text in RECIPES.items()]}
+    return page_result(list(RECIPES.items()), params, lambda chunk: [
+        {"name": name, "description": text} for name, text in chunk], key="RecommenderRecipes")
 
 
 _EVENTS = (profile_objects.c.object_type == WEB_ANALYTICS.name, profile_objects.c.profile_id.is_not(None))

@@ -1,0 +1,52 @@
+"""A NextToken no listing gave is refused with the error its service uses for one, by every listing of it."""
+
+from __future__ import annotations
+
+import pytest
+from botocore import xform_name
+
+from profilestack.gateway.catalog import service_model
+from profilestack.services.registry import all_handlers
+from tests.e2e.errors import refused
+
+# botocore's name of the service → the error code its listings answer a token they never gave, unless the
+# listing's model names another (CloudTrail's ListPublicKeys and ListTags: InvalidTokenException)
+INVALID_TOKEN = {"cloudtrail": "InvalidNextTokenException", "cloudwatch": "InvalidNextToken",
+                 "customer-profiles": "BadRequestException", "connectcampaignsv2": "ValidationException"}
+SERVED_AS = {"connectcampaignsv2": "connectcampaigns"}  # the registry's name, where it differs
+FOREIGN_TOKEN = "bm90LWEtdG9rZW4tb2YtdGhpcy1zZXJ2ZXI"  # base64 text, as profilestack's tokens are: no listing's
+
+
+def _listings() -> list[tuple[str, str]]:
+    """Every implemented operation that pages with a NextToken and needs nothing else but a domain's name."""
+    implemented = all_handlers()
+    found = []
+    for service in INVALID_TOKEN:
+        model = service_model(service)
+        for name in model.operation_names:
+            shape = model.operation_model(name).input_shape
+            if (shape is not None and {"NextToken", "nextToken"} & set(shape.members)
+                    and set(shape.required_members) <= {"DomainName"}
+                    and (SERVED_AS.get(service, service), name) in implemented):
+                found.append((service, name))
+    return found
+
+
+LISTINGS = _listings()
+
+
+def test_the_listings_cover_every_service() -> None:
+    assert {service for service, _ in LISTINGS} == set(INVALID_TOKEN)
+    assert ("cloudtrail", "ListTrails") in LISTINGS and ("cloudwatch", "ListMetricDataQueryDefinitions") in LISTINGS
+
+
+@pytest.mark.parametrize(("service", "operation"), LISTINGS, ids=[f"{s}:{o}" for s, o in LISTINGS])
+def test_a_token_no_listing_gave_is_refused_with_the_services_own_error(client, domain, service: str,
+                                                                       operation: str) -> None:
+    shape = service_model(service).operation_model(operation).input_shape
+    params = {"DomainName": domain} if "DomainName" in shape.members else {}
+    params["nextToken" if "nextToken" in shape.members else "NextToken"] = FOREIGN_TOKEN
+    code, _ = refused(getattr(client(service), xform_name(operation)), **params)
+    modelled = [error.name for error in service_model(service).operation_model(operation).error_shapes
+                if error.name in ("InvalidNextTokenException", "InvalidTokenException")]
+    assert code == (modelled[0] if modelled else INVALID_TOKEN[service])
