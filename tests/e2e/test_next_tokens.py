@@ -8,6 +8,7 @@ from botocore import xform_name
 from profilestack.gateway.catalog import service_model
 from profilestack.services.registry import all_handlers
 from tests.e2e.errors import refused
+from tests.e2e.identities import unique
 
 # botocore's name of the service → the error code its listings answer a token they never gave, unless the
 # listing's model names another (CloudTrail's ListPublicKeys and ListTags: InvalidTokenException)
@@ -50,3 +51,23 @@ def test_a_token_no_listing_gave_is_refused_with_the_services_own_error(client, 
     modelled = [error.name for error in service_model(service).operation_model(operation).error_shapes
                 if error.name in ("InvalidNextTokenException", "InvalidTokenException")]
     assert code == (modelled[0] if modelled else INVALID_TOKEN[service])
+
+
+def test_boto3_takes_back_the_tokens_of_every_page(client) -> None:
+    """botocore checks a token against the model's length before sending it (four characters at least for
+    CloudTrail's): the second page's token, an offset of 1, once failed that check in the client."""
+    trail = client("cloudtrail")
+    made = [trail.create_event_data_store(Name=unique("paged"), TerminationProtectionEnabled=False)["EventDataStoreArn"]
+            for _ in range(2)]
+    try:
+        listed, token = [], None
+        while True:
+            page = trail.list_event_data_stores(MaxResults=1, **({"NextToken": token} if token else {}))
+            listed += [store["EventDataStoreArn"] for store in page["EventDataStores"]]
+            token = page.get("NextToken")
+            if token is None:
+                break
+        assert len(listed) == len(set(listed)) >= 2 and set(made) <= set(listed)
+    finally:
+        for arn in made:
+            trail.delete_event_data_store(EventDataStore=arn)

@@ -120,3 +120,13 @@ def test_tokens_are_letters_digits_dashes_and_underscores_and_padded_ones_still_
         padded = base64.urlsafe_b64encode(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))).decode()
         assert read_position({"NextToken": padded}) == (position, 0)
     assert read_token({"NextToken": next_token(7, "listing")}) == ("listing", 7)
+
+
+def test_offset_tokens_are_long_enough_for_every_model_and_earlier_short_ones_still_read() -> None:
+    for offset in (0, 1, 2, 99, 12_345_678, 2**62):
+        token = next_token(offset)
+        assert len(token) >= 4, token  # CloudTrail's NextToken minimum, which botocore checks before sending
+        assert read_token({"NextToken": token}) == (None, offset)
+        assert read_position({"NextToken": token}) == (None, offset)
+    earlier = base64.urlsafe_b64encode(b"2").decode().rstrip("=")  # "Mg", as versions before this one gave
+    assert read_token({"NextToken": earlier}) == (None, 2)

@@ -58,7 +58,9 @@ def read_token(params: dict[str, Any], invalid: Callable[[str], AwsError] = bad_
 
 
 def next_token(offset: int, listing: str | None = None) -> str:
-    return _encoded(f"{listing}:{offset}" if listing else str(offset))
+    # eight digits at least: CloudTrail's models want four characters or more, and botocore checks a token it
+    # sends back (the token of offset 2 was "Mg")
+    return _encoded(f"{listing}:{offset}" if listing else f"{offset:08d}")
 
 
 def position_token(position: Sequence[str]) -> str:
