@@ -189,7 +189,7 @@ def test_a_campaigns_parts_are_updated_and_removed_one_by_one(campaigns) -> None
     assert described["connectCampaignFlowArn"].endswith(":flow/f")
     listed = {summary["id"]: summary for summary in campaigns.list_campaigns()["campaignSummaryList"]}
     assert listed[campaign_id]["name"] == "winback-renamed"
-    assert listed[campaign_id]["channelSubtypes"] == ["email", "telephony"]
+    assert listed[campaign_id]["channelSubtypes"] == ["EMAIL", "TELEPHONY"]  # the ChannelSubtype enum
 
     campaigns.delete_campaign_channel_subtype_config(id=campaign_id, channelSubtype="EMAIL")
     campaigns.delete_campaign_entry_limits(id=campaign_id)
@@ -303,7 +303,8 @@ def test_outbound_requests_to_a_channel_rather_than_a_profile(server, campaigns)
         {"clientToken": "c-1", "expirationTime": later, "channelSubtypeParameters": call},
         {"clientToken": "c-2", "expirationTime": later, "channelSubtypeParameters": call}])
     assert again["successfulRequests"] == [{"clientToken": "c-1", "id": ids["c-1"]}]
-    assert again["failedRequests"] == [{"clientToken": "c-2", "id": ids["c-2"], "failureCode": "Conflict"}]
+    # the token taken for another address: InvalidInput, as PutOutboundRequestBatch's failure codes have no Conflict
+    assert again["failedRequests"] == [{"clientToken": "c-2", "id": ids["c-2"], "failureCode": "InvalidInput"}]
     profile_again = campaigns.put_profile_outbound_request_batch(id=campaign_id, profileOutboundRequests=[
         request("c-1")])  # a token taken by a channel request, now for a profile
     assert profile_again["failedRequests"][0]["failureCode"] == "Conflict"

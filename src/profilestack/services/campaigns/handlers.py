@@ -133,7 +133,8 @@ def list_campaigns(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         definition = row.definition
         summary = {"id": row.id, "arn": row.arn, "name": row.name,
                    "connectInstanceId": definition["connectInstanceId"],
-                   "channelSubtypes": sorted(definition.get("channelSubtypeConfig") or {}),
+                   # the config's members (telephony, whatsApp) as the ChannelSubtype enum spells them
+                   "channelSubtypes": sorted(name.upper() for name in definition.get("channelSubtypeConfig") or {}),
                    "lastModifiedTime": row.updated_at}
         for name in ("type", "schedule", "entryLimitsConfig", "connectCampaignFlowArn"):
             if name in definition:
@@ -275,7 +276,8 @@ def put_profile_outbound_request_batch(ctx: CallContext, params: dict[str, Any])
 @outbound.operation("PutOutboundRequestBatch")
 def put_outbound_request_batch(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return take_requests(ctx, params["id"], params["outboundRequests"],
-                         lambda request: {"channel_parameters": request["channelSubtypeParameters"]})
+                         lambda request: {"channel_parameters": request["channelSubtypeParameters"]},
+                         conflict="InvalidInput")  # its FailureCode has no Conflict
 
 
 def register_common(handlers: ServiceHandlers, version: str) -> None:
