@@ -369,6 +369,30 @@ def test_object_type_definitions_are_validated(profiles, domain) -> None:
                                          Fields={"x": {"Source": "_source.x", "Target": target}})
 
 
+def test_values_mapped_into_enum_fields_take_the_enums_spelling_or_their_free_text_form(profiles, domain) -> None:
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Person", Description="people", AllowProfileCreation=True,
+        Fields={"id": {"Source": "_source.id", "Target": "_profile.AccountNumber"},
+                "gender": {"Source": "_source.gender", "Target": "_profile.Gender"},
+                "kind": {"Source": "_source.kind", "Target": "_profile.PartyType"},
+                "profile": {"Source": "_source.profile", "Target": "_profile.ProfileType"}},
+        Keys={"_account": [{"StandardIdentifiers": ["PROFILE", "UNIQUE"], "FieldNames": ["id"]}]})
+
+    def person(record: dict) -> dict:
+        profiles.put_profile_object(DomainName=domain, ObjectTypeName="Person", Object=json.dumps(record))
+        (found,) = profiles.search_profiles(DomainName=domain, KeyName="_account", Values=[record["id"]])["Items"]
+        return {name: found.get(name) for name in ("Gender", "GenderString", "PartyType", "PartyTypeString",
+                                                      "ProfileType")}
+
+    assert person({"id": "p-1", "gender": "female", "kind": "business", "profile": "account_profile"}) == {
+        "Gender": "FEMALE", "GenderString": None, "PartyType": "BUSINESS", "PartyTypeString": None,
+        "ProfileType": "ACCOUNT_PROFILE"}
+    # no value of the enum: kept as free text where the profile has a field for it, otherwise left out
+    assert person({"id": "p-2", "gender": "non-binary", "kind": "Person", "profile": "lead"}) == {
+        "Gender": None, "GenderString": "non-binary", "PartyType": None, "PartyTypeString": "Person",
+        "ProfileType": None}
+
+
 def test_object_type_lifecycle_and_templates(profiles, domain) -> None:
     created = profiles.put_profile_object_type(DomainName=domain, ObjectTypeName="Customer", Description="shop",
                                                TemplateId="Shopify-Customer", Tags={"src": "shopify"})

@@ -5,6 +5,7 @@ service model's Profile shape): no storage, no HTTP."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from profilestack import jsontext
@@ -19,6 +20,7 @@ from profilestack.services.profiles.standard_objects import STANDARD_OBJECTS, st
 MATCHING = ("PROFILE", "SECONDARY", "LOOKUP_ONLY")
 MAX_KEY_LENGTH = 255
 STANDARD_TARGET = "_profile."
+STRING_FORMS = {"Gender": "GenderString", "PartyType": "PartyTypeString"}  # an enum field → its free-text form
 
 
 @dataclass
@@ -165,6 +167,31 @@ def is_profile_value(dotted: str) -> bool:
     return shape.type_name == "string"
 
 
+@cache
+def _enum_spellings() -> dict[str, dict[str, str]]:
+    """The Profile shape's enum fields (Gender, PartyType, ProfileType): each value, upper-cased, → its spelling."""
+    shape = service_model("customer-profiles").shape_for("Profile")
+    return {name: {value.upper(): value for value in member.enum}
+            for name, member in shape.members.items() if member.type_name == "string" and member.enum}
+
+
+def _in_enum_spelling(fields: dict[str, Any]) -> None:
+    """A value mapped into an enum field is kept in the enum's spelling when it names one of its values in any
+    case (``female``: ``FEMALE``); otherwise it goes to the field's free-text form (GenderString) when there is one,
+    or is left out: an answer never holds a value its enum lacks."""
+    for name, spellings in _enum_spellings().items():
+        value = fields.get(name)
+        if value is None:
+            continue
+        spelled = spellings.get(value.upper())
+        if spelled is not None:
+            fields[name] = spelled
+            continue
+        del fields[name]
+        if name in STRING_FORMS:
+            fields.setdefault(STRING_FORMS[name], value)
+
+
 def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedObject:
     values: dict[str, str] = {}
     content_types: dict[str, str] = {}
@@ -181,6 +208,7 @@ def map_object(definition: dict[str, Any], document: dict[str, Any]) -> MappedOb
             _set_target(profile_fields, target[len(STANDARD_TARGET):].split("."), value)
         elif target and (found := standard_target(target)) is not None:
             _set_target(standard.setdefault(found[0].name, {}), found[1], value)
+    _in_enum_spelling(profile_fields)
     # an inferred profile gets the object's phone number and email address even without targets
     inferred = dict(profile_fields)
     for name, kind in content_types.items():

@@ -18,10 +18,11 @@ from typing import Any
 from profilestack.gateway.catalog import service_model
 from profilestack.services.profiles.calculation import check_range_override
 from profilestack.services.profiles.errors import bad_request
+from profilestack.services.profiles.mapping import STRING_FORMS
 from profilestack.services.profiles.trigger_conditions import OPERATORS, combine
 
 ADDRESSES = ("Address", "ShippingAddress", "MailingAddress", "BillingAddress")
-_STRING_FORMS = {"GenderString": "Gender", "PartyTypeString": "PartyType"}  # the enum field stands in when unset
+_ENUM_FORMS = {text: enum for enum, text in STRING_FORMS.items()}  # the enum field stands in when the text is unset
 _DEPTH = 10  # source segments building on source segments, at most this deep
 
 FindSegment = Callable[[str], dict[str, Any] | None]  # a segment's definition by name
@@ -57,7 +58,7 @@ def is_profile_attribute(path: str) -> bool:
 def _profile_value(fields: dict[str, Any], name: str) -> Any:
     if name == "ProfileType":
         return fields.get(name) or "PROFILE"
-    return fields.get(name) or fields.get(_STRING_FORMS.get(name, name))
+    return fields.get(name) or fields.get(_ENUM_FORMS.get(name, name))
 
 
 def profile_value_at(fields: dict[str, Any], path: str) -> Any:
