@@ -1,13 +1,16 @@
-"""The test servers' check that answers carry the members their output shapes require, at every depth."""
+"""The test servers' check that answers are ones AWS's models allow: required members at every depth, enum
+values, page tokens the operation takes back."""
 
 from __future__ import annotations
 
-from profilestack.gateway.answer_checks import missing_members
+from profilestack.gateway.answer_checks import answer_problems, problems_of
 from profilestack.gateway.catalog import service_model
 from profilestack.gateway.encoded import EncodedJson
 
 PROFILES = service_model("customer-profiles")
 IAM = service_model("iam")
+CLOUDTRAIL = service_model("cloudtrail")
+CAMPAIGNS = service_model("connectcampaignsv2")
 
 
 def _output(model, operation: str):
@@ -18,24 +21,42 @@ def test_a_required_member_left_out_or_null_is_named() -> None:
     shape = _output(PROFILES, "GetRecommenderFilter")
     whole = {"RecommenderFilterName": "f", "RecommenderFilterExpression": "EXCLUDE ItemID WHERE Items.X IN (1)",
              "CreatedAt": 0, "Status": "ACTIVE", "Tags": {}}
-    assert missing_members(shape, whole) == []
-    assert missing_members(shape, {**whole, "Tags": None, "Status": None}) == ["Status", "Tags"]
-    assert missing_members(shape, {key: value for key, value in whole.items() if key != "CreatedAt"}) == ["CreatedAt"]
+    assert problems_of(shape, whole) == []
+    assert problems_of(shape, {**whole, "Tags": None, "Status": None}) == ["Status is missing", "Tags is missing"]
+    assert problems_of(shape, {key: value for key, value in whole.items() if key != "CreatedAt"}) == [
+        "CreatedAt is missing"]
 
 
 def test_list_items_and_nested_structures_are_checked_with_their_paths() -> None:
     shape = _output(IAM, "ListRoles")
     role = {"Path": "/", "RoleName": "r", "RoleId": "AROA", "Arn": "arn:aws:iam::000000000000:role/r",
             "CreateDate": 0}
-    assert missing_members(shape, {"Roles": [role, role]}) == []
-    assert missing_members(shape, {"Roles": [role, {**role, "Arn": None}]}) == ["Roles[1].Arn"]
-    assert missing_members(shape, {}) == ["Roles"]
+    assert problems_of(shape, {"Roles": [role, role]}) == []
+    assert problems_of(shape, {"Roles": [role, {**role, "Arn": None}]}) == ["Roles[1].Arn is missing"]
+    assert problems_of(shape, {}) == ["Roles is missing"]
     tagged = {**role, "Tags": [{"Key": "team"}]}  # a Tag's Value is required too
-    assert missing_members(shape, {"Roles": [tagged]}) == ["Roles[0].Tags[0].Value"]
+    assert problems_of(shape, {"Roles": [tagged]}) == ["Roles[0].Tags[0].Value is missing"]
 
 
 def test_answers_already_written_as_json_are_read_for_the_check() -> None:
     shape = _output(PROFILES, "BatchGetProfile")
-    answer = {"Profiles": [EncodedJson('{"ProfileId":"0a"}')],
+    answer = {"Profiles": [EncodedJson('{"ProfileId":"0a","Gender":"female"}')],
               "Errors": [EncodedJson('{"Code":"ResourceNotFoundException","ProfileId":"0b"}')]}
-    assert missing_members(shape, answer) == ["Errors[0].Message"]
+    assert sorted(problems_of(shape, answer)) == [
+        "Errors[0].Message is missing", "Profiles[0].Gender is 'female', not one of MALE, FEMALE, UNSPECIFIED"]
+
+
+def test_enum_values_are_the_models_but_for_what_aws_itself_answers() -> None:
+    summary = {"id": "c", "arn": "a", "name": "n", "connectInstanceId": "i", "channelSubtypes": ["telephony"]}
+    assert problems_of(_output(CAMPAIGNS, "ListCampaigns"), {"campaignSummaryList": [summary]}) == [
+        "campaignSummaryList[0].channelSubtypes[0] is 'telephony', not one of TELEPHONY, SMS, EMAIL, WHATSAPP"]
+    role = {"Path": "/", "RoleName": "r", "RoleId": "AROA", "Arn": "arn:aws:iam::000000000000:role/r",
+            "CreateDate": 0, "PermissionsBoundary": {"PermissionsBoundaryType": "Policy"}}
+    assert problems_of(_output(IAM, "GetRole"), {"Role": role}) == []  # as AWS answers, whatever its enum says
+
+
+def test_a_page_token_must_be_one_the_operation_takes_back() -> None:
+    listing = CLOUDTRAIL.operation_model("ListEventDataStores")  # its NextToken: four characters at least
+    assert answer_problems(listing, {"EventDataStores": [], "NextToken": "MDAwMDAwMDI"}) == []
+    (problem,) = answer_problems(listing, {"EventDataStores": [], "NextToken": "Mg"})
+    assert problem.startswith("NextToken 'Mg' is not one ListEventDataStores takes back")

@@ -1,38 +1,68 @@
-"""A testing aid (``test_answer_checks``): an answer must carry every member its output shape marks required, at
-every depth, as AWS's answers do (SDKs of typed languages build their results on it). The test suite's servers
-turn it on, so that a handler leaving one out fails the test that called it instead of passing unnoticed."""
+"""A testing aid (``test_answer_checks``): an answer must be one AWS's model allows — every member its output shape
+marks required, at every depth; enum members among the enum's values; a page token the operation takes back — as
+SDKs of typed languages build their results on it and botocore checks a token before sending it again. The test
+suite's servers turn it on, so that a handler breaking it fails the test that called it instead of passing
+unnoticed."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.model import Shape
+from botocore.model import OperationModel, Shape
+
+from profilestack.gateway.validation import model_pattern
 
 # (service, operation) → why its answers may leave out members the model requires
 LEFT_OUT_ON_PURPOSE = {
     ("customer-profiles", "GetObjectTypeAttributeStatistics"):
         "without a numeric value there is no statistic to give (AWS answers nulls, which no codec here writes)",
 }
+# (enum shape, value) AWS answers although its model's enum lacks it
+AWS_SPELLINGS = {("PermissionsBoundaryAttachmentType", "Policy")}  # IAM's enum says PermissionsBoundaryPolicy
+_TOKENS = ("NextToken", "nextToken", "Marker")
 
 
-def missing_members(shape: Shape | None, value: Any, path: str = "") -> list[str]:
-    """The paths (``Items[2].Name``) of required members ``value`` lacks or holds as null."""
+def answer_problems(operation: OperationModel, value: Mapping[str, Any]) -> list[str]:
+    """What in ``value``, the answer to ``operation``, its model does not allow, each named by its path."""
+    return problems_of(operation.output_shape, value) + _token_problems(operation, value)
+
+
+def problems_of(shape: Shape | None, value: Any, path: str = "") -> list[str]:
     if shape is None or value is None:
         return []
     if shape.type_name == "structure" and isinstance(value, Mapping):
-        missing = [_join(path, name) for name in shape.required_members if value.get(name) is None]
+        found = [f"{_join(path, name)} is missing" for name in shape.required_members if value.get(name) is None]
         for name, member in shape.members.items():
             if name in value:
-                missing += missing_members(member, value[name], _join(path, name))
-        return missing
+                found += problems_of(member, value[name], _join(path, name))
+        return found
     if shape.type_name == "list" and isinstance(value, list):
-        return [found for index, item in enumerate(value) for found in missing_members(shape.member, item,
-                                                                                          f"{path}[{index}]")]
+        return [problem for index, item in enumerate(value)
+                for problem in problems_of(shape.member, item, f"{path}[{index}]")]
     if shape.type_name == "map" and isinstance(value, Mapping):
-        return [found for key, item in value.items() for found in missing_members(shape.value, item,
-                                                                                     f"{path}[{key!r}]")]
+        return [problem for key, item in value.items()
+                for problem in problems_of(shape.value, item, f"{path}[{key!r}]")]
+    if shape.type_name == "string" and shape.enum and value not in shape.enum \
+            and (shape.name, value) not in AWS_SPELLINGS:
+        return [f"{path} is {value!r}, not one of {', '.join(shape.enum)}"]
     return []
+
+
+def _token_problems(operation: OperationModel, value: Mapping[str, Any]) -> list[str]:
+    """A page token the same operation's input would refuse (botocore checks its length before sending it)."""
+    asked = operation.input_shape.members if operation.input_shape is not None else {}
+    found = []
+    for name in _TOKENS:
+        token = value.get(name)
+        if not isinstance(token, str) or name not in asked:
+            continue
+        limits = asked[name].metadata
+        pattern = model_pattern(limits["pattern"]) if "pattern" in limits else None
+        if not limits.get("min", 0) <= len(token) <= limits.get("max", len(token)) \
+                or (pattern is not None and pattern.match(token) is None):
+            found.append(f"{name} {token!r} is not one {operation.name} takes back ({limits})")
+    return found
 
 
 def _join(path: str, member: str) -> str:
