@@ -51,6 +51,26 @@ def test_packed_policy_size_measures_the_session_policies_and_tags(server) -> No
     assert by_arn["PackedPolicySize"] >= 0 and tagged["PackedPolicySize"] > 0
 
 
+def test_a_session_token_is_grown_to_the_minimum_size_asked_for(server) -> None:
+    user = make_user(server, document(allow("sts:GetFederationToken")))
+    role = server.client("iam").create_role(RoleName=unique("role"),
+                                            AssumeRolePolicyDocument=trust({"AWS": user.arn}))["Role"]
+    sts = user.client("sts")
+    plain = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sized")["Credentials"]["SessionToken"]
+    answers = [sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sized", MinimumSessionTokenSize=2000),
+               sts.get_session_token(MinimumSessionTokenSize=4096),
+               sts.get_federation_token(Name="sized", MinimumSessionTokenSize=1000,
+                                        Policy=document(allow("sts:GetCallerIdentity")))]
+    assert [len(answer["Credentials"]["SessionToken"]) for answer in answers] == [2000, 4096, 1000]
+    assert len(sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sized", MinimumSessionTokenSize=10)[
+        "Credentials"]["SessionToken"]) == len(plain) < 1000  # a minimum below its size leaves it as it is
+    for answer in answers:  # the grown tokens work
+        credentials = answer["Credentials"]
+        assert server.client("sts", aws_access_key_id=credentials["AccessKeyId"],
+                             aws_secret_access_key=credentials["SecretAccessKey"],
+                             aws_session_token=credentials["SessionToken"]).get_caller_identity()["Account"] == ACCOUNT
+
+
 def test_session_token_is_required_and_must_match(server) -> None:
     user = make_user(server)
     role = server.client("iam").create_role(RoleName=unique("role"),

@@ -75,10 +75,13 @@ def session_policy(text: str | None) -> str | None:
     return text
 
 
-def temporary_credentials(ctx: CallContext) -> tuple[str, str, str]:
-    """A new access key id, secret and session token."""
+def temporary_credentials(ctx: CallContext, params: dict[str, Any] | None = None) -> tuple[str, str, str]:
+    """A new access key id, secret and session token; the token grown to the request's MinimumSessionTokenSize
+    (bytes, at most 4,096: the model's limit) when it asks for more."""
     ids = ctx.app.ids
-    return ids.unique_id("ASIA", 20), ids.secret(), "IQoJb3JpZ2luX2VjE" + ids.secret(340)
+    token = "IQoJb3JpZ2luX2VjE" + ids.secret(340)
+    minimum = (params or {}).get("MinimumSessionTokenSize") or 0
+    return ids.unique_id("ASIA", 20), ids.secret(), token + ids.secret(max(0, minimum - len(token)))
 
 
 def credentials_shape(key: str, secret: str, token: str, expires: datetime) -> dict[str, Any]:
@@ -163,7 +166,7 @@ def _role_session(ctx: CallContext, action: str, params: dict[str, Any]) -> dict
     tags = {**inherited, **requested}
     now = ctx.now()
     expires = now + timedelta(seconds=duration)
-    key, secret, token = temporary_credentials(ctx)
+    key, secret, token = temporary_credentials(ctx, params)
     session_name = params["RoleSessionName"]
     ctx.db.execute(insert(sts_sessions).values(
         access_key_id=key, account_id=role.account_id, secret=secret, session_token=token, role_id=role.id,
@@ -333,7 +336,7 @@ def get_session_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
         duration = min(duration, ROOT_SESSION_TOKEN_LIMIT)
     now = ctx.now()
     expires = now + timedelta(seconds=duration)
-    key, secret, token = temporary_credentials(ctx)
+    key, secret, token = temporary_credentials(ctx, params)
     ctx.db.execute(insert(sts_session_tokens).values(
         access_key_id=key, account_id=principal.account, secret=secret, session_token=token,
         user_id=None if principal.is_root else principal.entity_id, mfa_at=mfa_at, created_at=now, expires_at=expires))
@@ -352,7 +355,7 @@ def get_federation_token(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
         duration = min(duration, ROOT_SESSION_TOKEN_LIMIT)
     now = ctx.now()
     expires = now + timedelta(seconds=duration)
-    key, secret, token = temporary_credentials(ctx)
+    key, secret, token = temporary_credentials(ctx, params)
     name = params["Name"]
     ctx.db.execute(insert(sts_federation_tokens).values(
         access_key_id=key, account_id=principal.account, secret=secret, session_token=token,
