@@ -132,6 +132,8 @@ def test_the_account_alias(account) -> None:
     alias = unique("contact-center")
     account.create_account_alias(AccountAlias=alias)
     assert account.list_account_aliases()["AccountAliases"] == [alias]
+    assert _error(lambda: account.list_account_aliases(Marker="not-a-marker")) == {
+        "Type": "Sender", "Code": "ValidationError", "Message": "Invalid Marker."}
     replacement = unique("support")
     account.create_account_alias(AccountAlias=replacement)  # one alias per account: the new one replaces it
     assert account.list_account_aliases()["AccountAliases"] == [replacement]

@@ -12,6 +12,7 @@ from profilestack.services.iam.attachments import POLICIES_PER_ENTITY
 from profilestack.services.iam.entities import GROUP, INSTANCE_PROFILE, ROLE, USER
 from profilestack.services.iam.errors import already_exists, no_such_entity
 from profilestack.services.iam.groups import GROUPS_PER_USER
+from profilestack.services.iam.paging import page
 from profilestack.services.iam.policies import MANAGED_POLICY_SIZE, MAX_VERSIONS, POLICIES_PER_ACCOUNT
 from profilestack.services.iam.roles import TRUST_POLICY_LIMIT
 from profilestack.services.iam.server_certificates import PER_ACCOUNT as SERVER_CERTIFICATES_PER_ACCOUNT
@@ -61,8 +62,8 @@ def delete_account_alias(ctx: CallContext, params: dict[str, Any]) -> None:
 @iam.operation("ListAccountAliases")
 def list_account_aliases(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     settings = settings_of(ctx.db, ctx.account)
-    return {"AccountAliases": [settings.alias] if settings is not None and settings.alias else [],
-            "IsTruncated": False}
+    # an account has one alias at most; the listing still reads its Marker, refusing one it never gave
+    return page([settings.alias] if settings is not None and settings.alias else [], params, "AccountAliases")
 
 
 def _count(db: Connection, table: Any, account: str, *conditions: Any) -> int:
