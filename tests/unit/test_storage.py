@@ -274,6 +274,41 @@ def test_phone_keys_kept_before_e164_forms_gain_them(database_url: str) -> None:
                     ("ref", "555 765 4321", "object:Call")}
 
 
+def test_profile_fields_outside_their_enum_take_its_spelling_or_their_free_text_form(database_url: str) -> None:
+    """Values an object type mapped into Gender, PartyType or ProfileType before 0066 are respelled as values
+    mapped since are; the object type a moved value came from moves with it; valid values stay as they are."""
+    database = _database_at(database_url, "0065")
+    stored = {
+        "p1": ({"Gender": "female", "PartyType": "Person", "FirstName": "Ada"},
+               {"Gender": "Lead", "PartyType": "Lead"}),
+        "p2": ({"Gender": "MALE", "ProfileType": "lead", "GenderString": "m"}, {}),
+        "p3": ({"Gender": "other", "GenderString": "kept"}, {"Gender": "Lead"}),
+        "p4": ({"FirstName": "Grace"}, {}),
+    }
+    with database.engine.begin() as connection:
+        for profile_id, (fields, sources) in stored.items():
+            connection.execute(text(
+                "INSERT INTO profile_profiles (id, domain_id, fields, field_sources, created_at, updated_at) VALUES "
+                "(:id, 1, :fields, :sources, '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')"),
+                {"id": profile_id, "fields": json.dumps(fields), "sources": json.dumps(sources)})
+    database.migrate()
+    with database.engine.connect() as connection:
+        rows = {row[0]: (_json(row[1]), _json(row[2])) for row in connection.execute(
+            text("SELECT id, fields, field_sources FROM profile_profiles"))}
+    database.dispose()
+    assert rows == {
+        "p1": ({"Gender": "FEMALE", "PartyTypeString": "Person", "FirstName": "Ada"},
+               {"Gender": "Lead", "PartyTypeString": "Lead"}),
+        "p2": ({"Gender": "MALE", "GenderString": "m"}, {}),  # no free-text form for ProfileType: dropped
+        "p3": ({"GenderString": "kept"}, {}),  # the free-text form already held a value: it stays
+        "p4": ({"FirstName": "Grace"}, {}),
+    }
+
+
+def _json(value: object) -> object:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def test_a_key_lookup_keeps_to_its_index_once_the_domain_has_grown(database: Database) -> None:
     """A statement run while the domain was small is planned again, with the table as it is, after it has grown:
     PostgreSQL's generic plan, settled on after five runs, went through the index on the domain alone."""
