@@ -71,7 +71,7 @@ def _contact_records(allow_profile_creation: bool, by_phone: bool = True) -> dic
     if by_phone:
         keys["_phone"] = _key(["SECONDARY"], "CustomerPhone")
     return {
-        "SourceName": "Amazon Connect", "SourceObject": "ContactRecord",
+        "SourceName": "AmazonConnect", "SourceObject": "ContactRecord",  # the model's pattern: no spaces
         "AllowProfileCreation": allow_profile_creation,
         "SourceLastUpdatedTimestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
         "Fields": _CONTACT_RECORD_FIELDS, "Keys": keys,
