@@ -64,8 +64,8 @@ class Settings:
     # testing aid: read transactions refuse writes, so an operation that writes in one (which SQLite refuses
     # only when another connection wrote meanwhile) fails every time, in the tests, instead of now and then
     test_read_only_checks: bool = False
-    # testing aid: an answer its model does not allow (a required member left out, a value outside an enum, a page
-    # token the operation would refuse back) is an InternalFailure (gateway/answer_checks.py)
+    # testing aid: an answer its model does not allow (a required member left out, a value outside its enum or
+    # pattern, a page token the operation would refuse back) is an InternalFailure (gateway/answer_checks.py)
     test_answer_checks: bool = False
 
     def root_keys(self) -> list[RootKeys]:

@@ -40,8 +40,8 @@ def test_list_items_and_nested_structures_are_checked_with_their_paths() -> None
 
 def test_answers_already_written_as_json_are_read_for_the_check() -> None:
     shape = _output(PROFILES, "BatchGetProfile")
-    answer = {"Profiles": [EncodedJson('{"ProfileId":"0a","Gender":"female"}')],
-              "Errors": [EncodedJson('{"Code":"ResourceNotFoundException","ProfileId":"0b"}')]}
+    answer = {"Profiles": [EncodedJson('{"ProfileId":"%s","Gender":"female"}' % ("a" * 32))],
+              "Errors": [EncodedJson('{"Code":"ResourceNotFoundException","ProfileId":"%s"}' % ("b" * 32))]}
     assert sorted(problems_of(shape, answer)) == [
         "Errors[0].Message is missing", "Profiles[0].Gender is 'female', not one of MALE, FEMALE, UNSPECIFIED"]
 
@@ -60,3 +60,10 @@ def test_a_page_token_must_be_one_the_operation_takes_back() -> None:
     assert answer_problems(listing, {"EventDataStores": [], "NextToken": "MDAwMDAwMDI"}) == []
     (problem,) = answer_problems(listing, {"EventDataStores": [], "NextToken": "Mg"})
     assert problem.startswith("NextToken 'Mg' is not one ListEventDataStores takes back")
+
+
+def test_strings_must_match_their_pattern() -> None:
+    shape = _output(PROFILES, "ListProfileObjectTypeTemplates")
+    assert problems_of(shape, {"Items": [{"TemplateId": "CTR", "SourceName": "AmazonConnect"}]}) == []
+    assert problems_of(shape, {"Items": [{"TemplateId": "CTR", "SourceName": "Amazon Connect"}]}) == [
+        "Items[0].SourceName is 'Amazon Connect', which does not match ^[a-zA-Z0-9_-]+$"]

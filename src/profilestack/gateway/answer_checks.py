@@ -1,6 +1,7 @@
 """A testing aid (``test_answer_checks``): an answer must be one AWS's model allows — every member its output shape
-marks required, at every depth; enum members among the enum's values; a page token the operation takes back — as
-SDKs of typed languages build their results on it and botocore checks a token before sending it again. The test
+marks required, at every depth; strings among their enum's values and matching their pattern; a page token the
+operation takes back — as SDKs of typed languages build their results on it and botocore checks a token before
+sending it again. Lengths are not checked: AWS's own answers break them (the root's 12-digit UserId). The test
 suite's servers turn it on, so that a handler breaking it fails the test that called it instead of passing
 unnoticed."""
 
@@ -43,9 +44,12 @@ def problems_of(shape: Shape | None, value: Any, path: str = "") -> list[str]:
     if shape.type_name == "map" and isinstance(value, Mapping):
         return [problem for key, item in value.items()
                 for problem in problems_of(shape.value, item, f"{path}[{key!r}]")]
-    if shape.type_name == "string" and shape.enum and value not in shape.enum \
-            and (shape.name, value) not in AWS_SPELLINGS:
-        return [f"{path} is {value!r}, not one of {', '.join(shape.enum)}"]
+    if shape.type_name == "string" and isinstance(value, str):
+        if shape.enum and value not in shape.enum and (shape.name, value) not in AWS_SPELLINGS:
+            return [f"{path} is {value!r}, not one of {', '.join(shape.enum)}"]
+        pattern = model_pattern(shape.metadata["pattern"]) if "pattern" in shape.metadata else None
+        if pattern is not None and pattern.match(value) is None:
+            return [f"{path} is {value[:80]!r}, which does not match {shape.metadata['pattern']}"]
     return []
 
 
