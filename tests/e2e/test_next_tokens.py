@@ -7,6 +7,7 @@ from botocore import xform_name
 
 from profilestack.gateway.catalog import service_model
 from profilestack.services.registry import all_handlers
+from tests.conftest import dedicated_server
 from tests.e2e.errors import refused
 from tests.e2e.identities import unique
 
@@ -53,13 +54,13 @@ def test_a_token_no_listing_gave_is_refused_with_the_services_own_error(client, 
     assert code == (modelled[0] if modelled else INVALID_TOKEN[service])
 
 
-def test_boto3_takes_back_the_tokens_of_every_page(client) -> None:
+def test_boto3_takes_back_the_tokens_of_every_page(tmp_path) -> None:
     """botocore checks a token against the model's length before sending it (four characters at least for
-    CloudTrail's): the second page's token, an offset of 1, once failed that check in the client."""
-    trail = client("cloudtrail")
-    made = [trail.create_event_data_store(Name=unique("paged"), TerminationProtectionEnabled=False)["EventDataStoreArn"]
-            for _ in range(2)]
-    try:
+    CloudTrail's): the second page's token, an offset of 1, once failed that check in the client. A server of its
+    own: a deleted event data store still counts against the account's ten for a week."""
+    with dedicated_server(tmp_path) as server:
+        trail = server.client("cloudtrail")
+        made = {trail.create_event_data_store(Name=unique("paged"))["EventDataStoreArn"] for _ in range(3)}
         listed, token = [], None
         while True:
             page = trail.list_event_data_stores(MaxResults=1, **({"NextToken": token} if token else {}))
@@ -67,7 +68,4 @@ def test_boto3_takes_back_the_tokens_of_every_page(client) -> None:
             token = page.get("NextToken")
             if token is None:
                 break
-        assert len(listed) == len(set(listed)) >= 2 and set(made) <= set(listed)
-    finally:
-        for arn in made:
-            trail.delete_event_data_store(EventDataStore=arn)
+        assert len(listed) == len(set(listed)) == 3 and set(listed) == made
