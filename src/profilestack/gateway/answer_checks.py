@@ -14,7 +14,7 @@ from botocore.model import OperationModel, Shape
 
 from profilestack.gateway.validation import model_pattern
 
-# (service, operation) → why its answers may leave out members the model requires
+# (service, operation) → why its answers are not checked: they leave out members the model requires
 LEFT_OUT_ON_PURPOSE = {
     ("customer-profiles", "GetObjectTypeAttributeStatistics"):
         "without a numeric value there is no statistic to give (AWS answers nulls, which no codec here writes)",
@@ -30,6 +30,8 @@ def answer_problems(operation: OperationModel, value: Mapping[str, Any]) -> list
 
 
 def problems_of(shape: Shape | None, value: Any, path: str = "") -> list[str]:
+    """What in ``value`` (at ``path`` of an answer) ``shape`` does not allow: required members missing, strings
+    outside their enum or pattern, at every depth."""
     if shape is None or value is None:
         return []
     if shape.type_name == "structure" and isinstance(value, Mapping):
