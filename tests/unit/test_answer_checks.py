@@ -57,8 +57,8 @@ def test_enum_values_are_the_models_but_for_what_aws_itself_answers() -> None:
 
 def test_a_page_token_must_be_one_the_operation_takes_back() -> None:
     listing = CLOUDTRAIL.operation_model("ListEventDataStores")  # its NextToken: four characters at least
-    assert answer_problems(listing, {"EventDataStores": [], "NextToken": "MDAwMDAwMDI"}) == []
-    (problem,) = answer_problems(listing, {"EventDataStores": [], "NextToken": "Mg"})
+    assert answer_problems("cloudtrail", listing, {"EventDataStores": [], "NextToken": "MDAwMDAwMDI"}) == []
+    (problem,) = answer_problems("cloudtrail", listing, {"EventDataStores": [], "NextToken": "Mg"})
     assert problem.startswith("NextToken 'Mg' is not one ListEventDataStores takes back")
 
 
@@ -67,3 +67,9 @@ def test_strings_must_match_their_pattern() -> None:
     assert problems_of(shape, {"Items": [{"TemplateId": "CTR", "SourceName": "AmazonConnect"}]}) == []
     assert problems_of(shape, {"Items": [{"TemplateId": "CTR", "SourceName": "Amazon Connect"}]}) == [
         "Items[0].SourceName is 'Amazon Connect', which does not match ^[a-zA-Z0-9_-]+$"]
+
+
+def test_the_operations_let_off_are_not_checked() -> None:
+    statistics = PROFILES.operation_model("GetObjectTypeAttributeStatistics")
+    assert problems_of(statistics.output_shape, {"Statistics": {}, "CalculatedAt": 0}) != []
+    assert answer_problems("customer-profiles", statistics, {"Statistics": {}, "CalculatedAt": 0}) == []

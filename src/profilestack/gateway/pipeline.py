@@ -15,7 +15,7 @@ from botocore.model import OperationModel, ServiceModel
 
 from profilestack.audit.record import AuditEvent, scrub
 from profilestack.gateway import content_coding, routing, sigv4
-from profilestack.gateway.answer_checks import LEFT_OUT_ON_PURPOSE, answer_problems
+from profilestack.gateway.answer_checks import answer_problems
 from profilestack.gateway.authn import AuthenticationFailed
 from profilestack.gateway.authz import AccessDenied, AuthorizationRequest
 from profilestack.gateway.catalog import SERVICES_BY_NAME, ServiceSpec, service_model
@@ -304,9 +304,7 @@ class Gateway:
 
 
 def _check_answer(call: Call, result: dict[str, Any] | RawBody) -> None:
-    if isinstance(result, RawBody) or (call.spec.name, call.operation.name) in LEFT_OUT_ON_PURPOSE:
-        return
-    problems = answer_problems(call.operation, result)
+    problems = [] if isinstance(result, RawBody) else answer_problems(call.spec.name, call.operation, result)
     if problems:
         raise AwsError("InternalFailure", f"The answer to {call.operation.name} breaks its model: "
                                           f"{'; '.join(problems)}.", 500, sender_fault=False)
