@@ -79,9 +79,13 @@ def temporary_credentials(ctx: CallContext, params: dict[str, Any] | None = None
     """A new access key id, secret and session token; the token grown to the request's MinimumSessionTokenSize
     (bytes, at most 4,096: the model's limit) when it asks for more."""
     ids = ctx.app.ids
-    token = "IQoJb3JpZ2luX2VjE" + ids.secret(340)
-    minimum = (params or {}).get("MinimumSessionTokenSize") or 0
-    return ids.unique_id("ASIA", 20), ids.secret(), token + ids.secret(max(0, minimum - len(token)))
+    token = grown_token(ctx, "IQoJb3JpZ2luX2VjE" + ids.secret(340), (params or {}).get("MinimumSessionTokenSize") or 0)
+    return ids.unique_id("ASIA", 20), ids.secret(), token
+
+
+def grown_token(ctx: CallContext, token: str, size: int) -> str:
+    """``token`` padded with random characters to ``size`` when it is shorter."""
+    return token + ctx.app.ids.secret(size - len(token)) if size > len(token) else token
 
 
 def credentials_shape(key: str, secret: str, token: str, expires: datetime) -> dict[str, Any]:

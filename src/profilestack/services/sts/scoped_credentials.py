@@ -11,7 +11,13 @@ from sqlalchemy import insert, select
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.identity.principal import ASSUMED_ROLE, AWS_SERVICE, FEDERATED_USER
-from profilestack.services.sts.handlers import credentials_shape, session_policy, sts, temporary_credentials
+from profilestack.services.sts.handlers import (
+    credentials_shape,
+    grown_token,
+    session_policy,
+    sts,
+    temporary_credentials,
+)
 from profilestack.services.sts.tables import sts_scoped_credentials, sts_sessions
 
 MAX_SCOPE_POLICIES = 3
@@ -72,5 +78,4 @@ def _sized(ctx: CallContext, token: str, scopes: list[str], minimum: int) -> str
     if len(token) + packed > MAX_TOKEN_BYTES:
         raise AwsError("PackedPolicyTooLarge", f"The session token would take {len(token) + packed} bytes with its "
                        f"scope-down policies, over the maximum of {MAX_TOKEN_BYTES}.", 400)
-    length = max(len(token) + packed, minimum)
-    return token + ctx.app.ids.secret(length - len(token)) if length > len(token) else token
+    return grown_token(ctx, token, max(len(token) + packed, minimum))
