@@ -45,11 +45,12 @@ def test_the_listings_cover_every_service() -> None:
 @pytest.mark.parametrize(("service", "operation"), LISTINGS, ids=[f"{s}:{o}" for s, o in LISTINGS])
 def test_a_token_no_listing_gave_is_refused_with_the_services_own_error(client, domain, service: str,
                                                                        operation: str) -> None:
-    shape = service_model(service).operation_model(operation).input_shape
+    model = service_model(service).operation_model(operation)
+    shape = model.input_shape
     params = {"DomainName": domain} if "DomainName" in shape.members else {}
     params["nextToken" if "nextToken" in shape.members else "NextToken"] = FOREIGN_TOKEN
     code, _ = refused(getattr(client(service), xform_name(operation)), **params)
-    modelled = [error.name for error in service_model(service).operation_model(operation).error_shapes
+    modelled = [error.name for error in model.error_shapes
                 if error.name in ("InvalidNextTokenException", "InvalidTokenException")]
     assert code == (modelled[0] if modelled else INVALID_TOKEN[service])
 

@@ -11,6 +11,7 @@ PROFILES = service_model("customer-profiles")
 IAM = service_model("iam")
 CLOUDTRAIL = service_model("cloudtrail")
 CAMPAIGNS = service_model("connectcampaignsv2")
+ROLE = {"Path": "/", "RoleName": "r", "RoleId": "AROA", "Arn": "arn:aws:iam::000000000000:role/r", "CreateDate": 0}
 
 
 def _output(model, operation: str):
@@ -29,12 +30,10 @@ def test_a_required_member_left_out_or_null_is_named() -> None:
 
 def test_list_items_and_nested_structures_are_checked_with_their_paths() -> None:
     shape = _output(IAM, "ListRoles")
-    role = {"Path": "/", "RoleName": "r", "RoleId": "AROA", "Arn": "arn:aws:iam::000000000000:role/r",
-            "CreateDate": 0}
-    assert problems_of(shape, {"Roles": [role, role]}) == []
-    assert problems_of(shape, {"Roles": [role, {**role, "Arn": None}]}) == ["Roles[1].Arn is missing"]
+    assert problems_of(shape, {"Roles": [ROLE, ROLE]}) == []
+    assert problems_of(shape, {"Roles": [ROLE, {**ROLE, "Arn": None}]}) == ["Roles[1].Arn is missing"]
     assert problems_of(shape, {}) == ["Roles is missing"]
-    tagged = {**role, "Tags": [{"Key": "team"}]}  # a Tag's Value is required too
+    tagged = {**ROLE, "Tags": [{"Key": "team"}]}  # a Tag's Value is required too
     assert problems_of(shape, {"Roles": [tagged]}) == ["Roles[0].Tags[0].Value is missing"]
 
 
@@ -50,8 +49,7 @@ def test_enum_values_are_the_models_but_for_what_aws_itself_answers() -> None:
     summary = {"id": "c", "arn": "a", "name": "n", "connectInstanceId": "i", "channelSubtypes": ["telephony"]}
     assert problems_of(_output(CAMPAIGNS, "ListCampaigns"), {"campaignSummaryList": [summary]}) == [
         "campaignSummaryList[0].channelSubtypes[0] is 'telephony', not one of TELEPHONY, SMS, EMAIL, WHATSAPP"]
-    role = {"Path": "/", "RoleName": "r", "RoleId": "AROA", "Arn": "arn:aws:iam::000000000000:role/r",
-            "CreateDate": 0, "PermissionsBoundary": {"PermissionsBoundaryType": "Policy"}}
+    role = {**ROLE, "PermissionsBoundary": {"PermissionsBoundaryType": "Policy"}}
     assert problems_of(_output(IAM, "GetRole"), {"Role": role}) == []  # as AWS answers, whatever its enum says
 
 
