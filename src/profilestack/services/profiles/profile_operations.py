@@ -12,7 +12,7 @@ from profilestack.services.next_token import itself, page_result
 from profilestack.services.profiles import merging, profile_search
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain_for_data, require_domain_id
-from profilestack.services.profiles.errors import not_found
+from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.history import (
     ADDED_PROFILE_KEY,
     CREATED,
@@ -35,6 +35,18 @@ def require_profile(ctx: CallContext, domain: Row[Any], profile_id: str) -> Row[
     if found is None:
         raise not_found(f"Profile {profile_id} does not exist in domain {domain.name}.")
     return found
+
+
+def profile_by_search_key(ctx: CallContext, domain: Row[Any], key_name: str, key_values: list[str]) -> str:
+    """The id of the one profile a search key finds (the key's values, a customer's details, are not repeated in
+    the refusals): SearchRecommendations' and BatchGetIntentForProfile's way of naming a customer."""
+    found = store.find_by_key(ctx.db, domain.id, key_name, key_values)
+    if not found:
+        raise not_found(f"No profile of domain {domain.name} has those {key_name} values.")
+    if len(found) > 1:
+        raise bad_request(f"{len(found)} profiles have those {key_name} values: the search key must find one. "
+                          "SearchProfiles shows them.")
+    return next(iter(found))
 
 
 @profiles.operation("CreateProfile")

@@ -13,10 +13,9 @@ from sqlalchemy import Row, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.profiles import filter_expressions
-from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import require_domain
-from profilestack.services.profiles.errors import bad_request, not_found
-from profilestack.services.profiles.profile_operations import require_profile
+from profilestack.services.profiles.errors import bad_request
+from profilestack.services.profiles.profile_operations import profile_by_search_key, require_profile
 from profilestack.services.profiles.recommender_model import column_value, event_weights, rank
 from profilestack.services.profiles.recommender_schemas import FILTERS, is_column, parse_filter
 from profilestack.services.profiles.recommenders import RECOMMENDERS, catalog, interactions
@@ -55,13 +54,7 @@ def search_recommendations(ctx: CallContext, params: dict[str, Any]) -> dict[str
     """As GetProfileRecommendations, for the one profile a search key finds (the key's values, a customer's
     details, are not repeated in the refusals)."""
     domain = require_domain(ctx, params["DomainName"])
-    found = store.find_by_key(ctx.db, domain.id, params["KeyName"], params["KeyValues"])
-    if not found:
-        raise not_found(f"No profile of domain {domain.name} has those {params['KeyName']} values.")
-    if len(found) > 1:
-        raise bad_request(f"{len(found)} profiles have those {params['KeyName']} values: the search key must find "
-                          "one. SearchProfiles shows them.")
-    profile_id = next(iter(found))
+    profile_id = profile_by_search_key(ctx, domain, params["KeyName"], params["KeyValues"])
     recommender = params["Recommender"]
     return {"ProfileId": profile_id, "Recommendations": _recommend(ctx, domain, profile_id, Asked(
         recommender["Name"], params.get("MaxRecommendations", 5), recommender.get("Filters"),
