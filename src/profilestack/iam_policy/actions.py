@@ -15,6 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from profilestack.iam_policy import newer_actions
+
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
@@ -48,7 +50,8 @@ def _load(folder: str, prefix: str) -> dict[str, Any]:
 
 @cache
 def _service(prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    return _load("actions", prefix), _load("resourceTypes", prefix)
+    return ({**newer_actions.ACTIONS.get(prefix, {}), **_load("actions", prefix)},
+            {**newer_actions.RESOURCE_TYPES.get(prefix, {}), **_load("resourceTypes", prefix)})
 
 
 def action_names(prefix: str) -> list[str]:

@@ -23,6 +23,7 @@ from profilestack.services.profiles.tables import (
     profile_history_records,
     profile_identity_resolution_jobs,
     profile_integrations,
+    profile_intent_definitions,
     profile_keys,
     profile_matches,
     profile_object_types,
@@ -209,7 +210,8 @@ _CONFIGURATION = (profile_object_types, profile_purges, profile_event_triggers, 
                   profile_domain_layouts, profile_domain_object_types, profile_upload_jobs,
                   profile_segment_subscriptions, profile_event_streams, profile_segment_snapshots,
                   profile_identity_resolution_jobs, profile_segment_streams, profile_recommender_schemas,
-                  profile_recommender_filters, profile_recommenders, profile_recommender_versions)
+                  profile_recommender_filters, profile_recommenders, profile_recommender_versions,
+                  profile_intent_definitions)
 PURGE_TASK = "profile.purge_deleted_domain"
 
 

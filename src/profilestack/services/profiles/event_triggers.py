@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Row, bindparam, func, select
 from profilestack.gateway.context import CallContext
 from profilestack.services.iam.pass_role import require_pass_role
 from profilestack.services.next_token import rows_by_name
+from profilestack.services.profiles import intent_model
 from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
@@ -29,7 +30,8 @@ from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import with_tags
 
 MAX_TRIGGERS = 20
-_TRIGGER_MEMBERS = ("ObjectTypeName", "Description", "EventTriggerConditions", "SegmentFilter", "EventTriggerLimits")
+_TRIGGER_MEMBERS = ("ObjectTypeName", "Description", "EventTriggerConditions", "SegmentFilter", "EventTriggerLimits",
+                    "IntentFilterDefinition")
 _INTEGRATION_MEMBERS = ("ObjectTypeName", "ObjectTypeNames", "RoleArn", "EventTriggerNames", "Scope")
 _FOR_TYPE = (profile_event_triggers.c.domain_id == bindparam("b_domain"),
              profile_event_triggers.c.object_type == bindparam("b_type"))
@@ -64,6 +66,9 @@ def _check_definition(ctx: CallContext, domain: Row[Any], definition: dict[str, 
     referenced_type(ctx.db, domain, object_type)
     if definition.get("SegmentFilter") and SEGMENTS.find(ctx.db, domain.id, definition["SegmentFilter"]) is None:
         raise bad_request(f"Segment definition {definition['SegmentFilter']} does not exist in domain {domain.name}.")
+    if definition.get("IntentFilterDefinition") and (
+            problem := intent_model.filter_problem(definition["IntentFilterDefinition"])):
+        raise bad_request(problem)
 
 
 @profiles.operation("CreateEventTrigger")

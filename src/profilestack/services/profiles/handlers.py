@@ -10,6 +10,7 @@ from profilestack.services.profiles import (  # noqa: F401
     event_triggers,
     history,
     identity_resolution,
+    intents,
     layouts,
     object_type_attributes,
     object_type_detection,

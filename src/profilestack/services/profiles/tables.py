@@ -113,6 +113,9 @@ profile_segment_definitions = _held("profile_segment_definitions", Column("name"
 
 profile_domain_layouts = _held("profile_domain_layouts", Column("name", String(64), primary_key=True))
 
+profile_intent_definitions = _held("profile_intent_definitions",
+                                   Column("intent_domain", String(32), primary_key=True))
+
 # CreateSegmentEstimate's queries and, once counted, their results (kept a day).
 profile_segment_estimates = Table(
     "profile_segment_estimates", metadata,

@@ -1,6 +1,6 @@
 """TagResource, UntagResource, ListTagsForResource on Customer Profiles resources: domains and what they hold
 (object types, event triggers, integrations, calculated attributes, segment definitions, layouts, domain object
-types, event streams, recommenders, recommender schemas and filters), each by its ARN."""
+types, event streams, recommenders, recommender schemas and filters, intent definitions), each by its ARN."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from profilestack.services.profiles.domain_object_types import DOMAIN_OBJECT_TYP
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.event_streams import EVENT_STREAMS
 from profilestack.services.profiles.event_triggers import INTEGRATIONS, TRIGGERS
+from profilestack.services.profiles.intents import INTENT_DEFINITIONS
 from profilestack.services.profiles.layouts import LAYOUTS
 from profilestack.services.profiles.object_types import find_type
 from profilestack.services.profiles.recommender_schemas import FILTERS, SCHEMAS
@@ -28,7 +29,8 @@ from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 _HELD: dict[str, Callable[[Connection, int, str], Any]] = {
     "object-types": find_type,
     **{held.segment: held.find for held in (TRIGGERS, INTEGRATIONS, CALCULATED_ATTRIBUTES, SEGMENTS, LAYOUTS,
-                                             DOMAIN_OBJECT_TYPES, EVENT_STREAMS, RECOMMENDERS, SCHEMAS, FILTERS)},
+                                             DOMAIN_OBJECT_TYPES, EVENT_STREAMS, RECOMMENDERS, SCHEMAS, FILTERS,
+                                             INTENT_DEFINITIONS)},
 }
 
 

@@ -16,9 +16,10 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, select
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.services.profiles import intent_model, service_role
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles import service_role
 from profilestack.services.profiles.event_triggers import integrations_of, triggers_for
+from profilestack.services.profiles.intents import profile_intents_for_filter
 from profilestack.services.profiles.mapping import map_object, parse_object
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.segments import SEGMENTS, in_segment
@@ -129,6 +130,9 @@ def _evaluate(app: App, context: CallContext, domain: Row[Any],
             continue
         if trigger.definition.get("SegmentFilter") and not _in_segment(context, domain, trigger, profile_id):
             continue
+        if trigger.definition.get("IntentFilterDefinition") and not _intents_match(db, domain, trigger, profile_id,
+                                                                                   now):
+            continue
         if not _within_limits(db, domain.id, trigger, profile_id, now):
             counts["ThrottledInvocations"] += 1
             continue
@@ -143,6 +147,12 @@ def _in_segment(context: CallContext, domain: Row[Any], trigger: Row[Any], profi
     segment = SEGMENTS.find(context.db, domain.id, trigger.definition["SegmentFilter"])
     profile = store.load_profiles(context.db, domain.id, [profile_id]).get(profile_id)
     return segment is not None and profile is not None and in_segment(context, domain, segment.definition, profile)
+
+
+def _intents_match(db: Connection, domain: Row[Any], trigger: Row[Any], profile_id: str, now: datetime) -> bool:
+    intent_filter = trigger.definition["IntentFilterDefinition"]
+    found = profile_intents_for_filter(db, domain, profile_id, intent_model.filter_types(intent_filter), now)
+    return intent_model.filter_matches(intent_filter, found)
 
 
 def _invoke_campaigns(app: App, context: CallContext, domain: Row[Any], trigger: Row[Any], targets: list[Row[Any]],
