@@ -54,6 +54,14 @@ def test_a_token_names_its_caller_and_verifies_against_the_issuers_keys(server: 
     code, message = refused(user.client("sts").get_web_identity_token, Audience=["x"], SigningAlgorithm="RS256",
                             SubjectMode="OriginIdentity")
     assert code == "ValidationError" and "aws:OriginIdentity/Subject" in message
+    sts = user.client("sts")
+    assert jwt.decode(sts.get_web_identity_token(Audience=["x"], SigningAlgorithm="RS256", TokenType="AWSIdentity")[
+        "WebIdentityToken"], options={"verify_signature": False})["sub"] == user.arn  # the default token type
+    code, message = refused(sts.get_web_identity_token, Audience=["x"], SigningAlgorithm="RS256", TokenType="JWT_SVID")
+    assert code == "ValidationError" and "workload identity" in message
+    code, message = refused(sts.get_web_identity_token, Audience=["x"], SigningAlgorithm="RS256",
+                            TokenType="AWSIdentity", SubjectMode="AWSIdentity")
+    assert (code, message) == ("ValidationError", "TokenType cannot be combined with SubjectMode or Scope.")
     header, _, signature = token.split(".")
     forged = ".".join([header, jwt.utils.base64url_encode(json.dumps(
         {**claims, "sub": "arn:aws:iam::000000000000:root"}).encode()).decode(), signature])

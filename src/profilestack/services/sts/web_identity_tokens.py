@@ -29,6 +29,12 @@ def get_web_identity_token(ctx: CallContext, params: dict[str, Any]) -> dict[str
     algorithm = params.get("SigningAlgorithm") or "RS256"
     if algorithm not in ("RS256", "ES384"):
         raise AwsError("ValidationError", "SigningAlgorithm must be RS256 or ES384.", 400)
+    token_type = params.get("TokenType")
+    if token_type and (params.get("SubjectMode") or params.get("Scope")):
+        raise AwsError("ValidationError", "TokenType cannot be combined with SubjectMode or Scope.", 400)
+    if token_type == "JWT_SVID":  # IAM workload identity providers are not implemented: no session has one
+        raise AwsError("ValidationError", "A JWT_SVID token is issued only to a role session that has a workload "
+                                          "identity; this session has none.", 400)
     if params.get("SubjectMode") == "OriginIdentity":  # sessions here carry no trusted identity propagation context
         raise AwsError("ValidationError", "SubjectMode OriginIdentity needs the calling session's trusted identity "
                                           "propagation context to hold aws:OriginIdentity/Subject; this one holds "
