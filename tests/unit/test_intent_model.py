@@ -8,7 +8,6 @@ import pytest
 
 from profilestack.services.profiles import intent_model
 from profilestack.services.profiles.intent_model import Outcome, WebEvent
-from profilestack.services.profiles.object_values import moment
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -23,14 +22,14 @@ def test_a_record_is_read_with_its_search_phrase_and_time() -> None:
     stored = NOW - timedelta(hours=1)
     searched = intent_model.web_event({"EventType": "Search", "EventTimestamp": str(int(NOW.timestamp() * 1000)),
                                        "Attributes": {"SearchTerm": " red shoes "}, "Page": {"Title": "Find"}},
-                                      stored, moment)
+                                      stored)
     assert (searched.search, searched.at, searched.page_title) == ("red shoes", NOW, "Find")
     # a page whose query string names a search is one, whatever the event type; no timestamp: when it was stored
     paged = intent_model.web_event({"EventType": "page_view", "Page": {"Location": "https://x.test/s?query=tents"}},
-                                   stored, moment)
+                                   stored)
     assert (paged.search, paged.at) == ("tents", stored)
     # attributes name a search only on a search event
-    assert intent_model.web_event({"EventType": "click", "Attributes": {"q": "no"}}, stored, moment).search is None
+    assert intent_model.web_event({"EventType": "click", "Attributes": {"q": "no"}}, stored).search is None
 
 
 def test_only_the_last_thirty_days_count_oldest_first() -> None:
@@ -54,6 +53,14 @@ def test_a_level_is_high_from_a_third_of_the_events_with_a_signal() -> None:
     assert intent_model.work_out("PRICE_SENSITIVITY", one_of_four).result["Value"] == "LOW"
     assert intent_model.work_out("UPGRADE_UPSELL_PROPENSITY", [_event(n, "Go premium") for n in range(3)]).result[
         "Value"] == "HIGH"
+    # only what an event says counts, not what identifies it
+    named = [intent_model.web_event({"EventId": f"deal-{n}", "Item": {"Id": "PRO-9"}, "Session": {"Id": "sale"},
+                                     "Page": {"Title": "Home"}}, NOW) for n in range(3)]
+    assert intent_model.work_out("PRICE_SENSITIVITY", named).result["Value"] == "LOW"
+    assert intent_model.work_out("UPGRADE_UPSELL_PROPENSITY", named).result["Value"] == "LOW"
+    said = intent_model.web_event({"EventType": "view", "Attributes": {"campaign": "Spring Promo"}}, NOW)
+    assert intent_model.work_out("PRICE_SENSITIVITY", [said, *named]).result["Value"] == "LOW"  # 1 of 4
+    assert intent_model.work_out("PRICE_SENSITIVITY", [said, said, *named]).result["Value"] == "HIGH"  # 2 of 5
     too_few = intent_model.work_out("UPGRADE_UPSELL_PROPENSITY", [_event(0), _event(1)])
     assert (too_few.result, too_few.code) == (None, "INSUFFICIENT_DATA")
 

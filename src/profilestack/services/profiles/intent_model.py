@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from profilestack.services.profiles.object_values import moment
+
 RECENT = timedelta(days=30)
 SESSION_GAP = timedelta(minutes=30)  # events without a Session.Id belong to one session until such a pause
 MIN_EVENTS_FOR_A_LEVEL = 3  # recent events PRICE_SENSITIVITY and UPGRADE_UPSELL_PROPENSITY need
@@ -48,7 +50,7 @@ class WebEvent:
     page_title: str | None
     item: str | None
     search: str | None  # the phrase of a web search
-    text: str  # every text value of the event, for the signal words
+    text: str  # its event type, page and attribute values, for the signal words
 
 
 @dataclass(frozen=True)
@@ -61,22 +63,19 @@ class Outcome:
     phrase: str | None = None  # LAST_SEARCH_INTENT's search phrase, which CONTAINS conditions read
 
 
-def web_event(record: dict[str, Any], stored_at: datetime, moment: Any) -> WebEvent:
-    """A stored web analytics record; ``moment`` reads its EventTimestamp (the record's storage time without one)."""
-    at = moment(record["EventTimestamp"]) if isinstance(record.get("EventTimestamp"), str) else None
+def web_event(record: dict[str, Any], stored_at: datetime) -> WebEvent:
+    """A stored web analytics record, at its EventTimestamp (when it was stored, without one)."""
+    stamp = record.get("EventTimestamp")
+    at = moment(stamp) if isinstance(stamp, str) else None
     page = record.get("Page") or {}
     attributes = record.get("Attributes") or {}
-    return WebEvent(at=(at or stored_at).astimezone(UTC), event_type=str(record.get("EventType") or ""),
+    event_type = str(record.get("EventType") or "")
+    # what the event says, not what identifies it (event, session and item ids): where signal words are looked for
+    said = [event_type, *(value for value in (*page.values(), *attributes.values()) if isinstance(value, str))]
+    return WebEvent(at=(at or stored_at).astimezone(UTC), event_type=event_type,
                     session=(record.get("Session") or {}).get("Id"), page_title=page.get("Title"),
                     item=(record.get("Item") or {}).get("Id"),
-                    search=_search_phrase(str(record.get("EventType") or ""), attributes, page.get("Location")),
-                    text=" ".join(_texts(record)))
-
-
-def _texts(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [text for item in value.values() for text in _texts(item)]
-    return [value] if isinstance(value, str) else []
+                    search=_search_phrase(event_type, attributes, page.get("Location")), text=" ".join(said))
 
 
 def _search_phrase(event_type: str, attributes: dict[str, Any], location: Any) -> str | None:
@@ -174,8 +173,8 @@ def _listed(values: list[str], shown: int = 5) -> str:
     return ", ".join(values[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _bounded(text: str) -> str:

@@ -18,7 +18,6 @@ from profilestack.services.profiles.definitions import HeldDefinitions
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.intent_model import INTENT_TYPES, Outcome
-from profilestack.services.profiles.object_values import moment
 from profilestack.services.profiles.profile_operations import profile_by_search_key
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.standard_objects import WEB_ANALYTICS
@@ -118,4 +117,4 @@ def _web_events(db: Connection, domain_id: int, profile_id: str) -> list[intent_
     rows = db.execute(select(profile_objects.c.body, profile_objects.c.created_at).where(
         profile_objects.c.domain_id == domain_id, profile_objects.c.profile_id == profile_id,
         profile_objects.c.object_type == WEB_ANALYTICS.name))
-    return [intent_model.web_event(jsontext.loads(row.body), row.created_at, moment) for row in rows]
+    return [intent_model.web_event(jsontext.loads(row.body), row.created_at) for row in rows]
