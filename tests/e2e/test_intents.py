@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import Server
 from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
+from tests.e2e.standard_types import put_standard_type
 from tests.e2e.test_event_triggers import Scenario
 from tests.e2e.waiting import wait_for
 
@@ -24,19 +25,9 @@ ALL_TYPES = ["PRICE_SENSITIVITY", "WEB_SESSION_SUMMARY", "UPGRADE_UPSELL_PROPENS
 
 def _define_clicks(profiles, domain: str) -> None:
     """Clicks (found or created by the customer's email) filling the standard web analytics event."""
-    profiles.put_profile_object_type(
-        DomainName=domain, ObjectTypeName="Click", Description="web clicks", AllowProfileCreation=True,
-        Fields={"id": {"Source": "_source.id", "Target": "_webAnalytics.EventId"},
-                "type": {"Source": "_source.type", "Target": "_webAnalytics.EventType"},
-                "at": {"Source": "_source.at", "Target": "_webAnalytics.EventTimestamp"},
-                "session": {"Source": "_source.session", "Target": "_webAnalytics.Session.Id"},
-                "title": {"Source": "_source.title", "Target": "_webAnalytics.Page.Title"},
-                "url": {"Source": "_source.url", "Target": "_webAnalytics.Page.Location"},
-                "item": {"Source": "_source.item", "Target": "_webAnalytics.Item.Id"},
-                "email": {"Source": "_source.email", "Target": "_profile.EmailAddress",
-                          "ContentType": "EMAIL_ADDRESS"}},
-        Keys={"id": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}],
-              "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+    put_standard_type(profiles, domain, "Click", "web clicks", "_webAnalytics", {
+        "id": "EventId", "type": "EventType", "at": "EventTimestamp", "session": "Session.Id", "title": "Page.Title",
+        "url": "Page.Location", "item": "Item.Id"})
 
 
 def _click(profiles, domain: str, email: str, at: datetime, title: str, url: str = "https://shop.example.com/",

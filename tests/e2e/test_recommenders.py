@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.cli import AwsCli
 from tests.e2e.errors import refused
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
+from tests.e2e.standard_types import put_standard_type
 from tests.e2e.waiting import wait_for
 
 # customer → the (event type, item) of their interactions, in time order
@@ -31,18 +32,9 @@ _event_ids = count()
 def _define_types(profiles, domain: str) -> None:
     """Shop events (found or created by the customer's email) filling the standard web analytics event, and
     products filling the catalog."""
-    profiles.put_profile_object_type(
-        DomainName=domain, ObjectTypeName="ShopEvent", Description="clicks and purchases", AllowProfileCreation=True,
-        Fields={"id": {"Source": "_source.id", "Target": "_webAnalytics.EventId"},
-                "type": {"Source": "_source.type", "Target": "_webAnalytics.EventType"},
-                "at": {"Source": "_source.at", "Target": "_webAnalytics.EventTimestamp"},
-                "value": {"Source": "_source.value", "Target": "_webAnalytics.EventValue"},
-                "item": {"Source": "_source.item", "Target": "_webAnalytics.Item.Id"},
-                "page": {"Source": "_source.page", "Target": "_webAnalytics.Page.Title"},
-                "email": {"Source": "_source.email", "Target": "_profile.EmailAddress",
-                          "ContentType": "EMAIL_ADDRESS"}},
-        Keys={"id": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}],
-              "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+    put_standard_type(profiles, domain, "ShopEvent", "clicks and purchases", "_webAnalytics", {
+        "id": "EventId", "type": "EventType", "at": "EventTimestamp", "value": "EventValue", "item": "Item.Id",
+        "page": "Page.Title"})
     profiles.put_profile_object_type(
         DomainName=domain, ObjectTypeName="Product", Description="the shop's products",
         Fields={"id": {"Source": "_source.id", "Target": "_catalogItem.Id"},

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.e2e.standard_types import put_standard_type
+
 
 def error_of(call, **kwargs) -> tuple[str, str]:
     with pytest.raises(ClientError) as raised:
@@ -18,16 +20,9 @@ def error_of(call, **kwargs) -> tuple[str, str]:
 
 def _device_type(profiles, domain: str) -> None:
     """Devices a customer (found or created by email) owns, each filling the standard asset."""
-    profiles.put_profile_object_type(
-        DomainName=domain, ObjectTypeName="Device", Description="devices", AllowProfileCreation=True,
-        Fields={"id": {"Source": "_source.id", "Target": "_asset.AssetId"},
-                "serial": {"Source": "_source.serial", "Target": "_asset.SerialNumber"},
-                "model": {"Source": "_source.model", "Target": "_asset.AssetName"},
-                "colour": {"Source": "_source.colour", "Target": "_asset.Attributes.colour"},
-                "email": {"Source": "_source.email", "Target": "_profile.EmailAddress",
-                          "ContentType": "EMAIL_ADDRESS"}},
-        Keys={"id": [{"StandardIdentifiers": ["UNIQUE", "ASSET"], "FieldNames": ["id"]}],
-              "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]})
+    put_standard_type(profiles, domain, "Device", "devices", "_asset", {
+        "id": "AssetId", "serial": "SerialNumber", "model": "AssetName", "colour": "Attributes.colour"},
+        identifiers=("UNIQUE", "ASSET"))
 
 
 def _put(profiles, domain: str, object_type: str, **fields: str) -> str:
