@@ -252,7 +252,8 @@ def test_organizations_features_answer_as_for_an_account_in_no_organization(serv
     iam = server.client("iam")
     calls = [iam.list_organizations_features, iam.enable_organizations_root_credentials_management,
              iam.disable_organizations_root_credentials_management, iam.enable_organizations_root_sessions,
-             iam.disable_organizations_root_sessions]
+             iam.disable_organizations_root_sessions, iam.enable_organization_level_resources,
+             iam.disable_organization_level_resources]
     for call in calls:
         with pytest.raises(ClientError) as raised:
             call()

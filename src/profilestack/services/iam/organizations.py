@@ -1,5 +1,5 @@
-"""IAM's features for AWS Organizations (centralized root access for member accounts): every account here stands
-alone, in no organization, and is answered as AWS answers such an account."""
+"""IAM's features for AWS Organizations (centralized root access for member accounts, organization-level
+resources): every account here stands alone, in no organization, and is answered as AWS answers such an account."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.iam.service import iam
 
-_CENTRALIZED_ROOT_ACCESS = ("ListOrganizationsFeatures", "EnableOrganizationsRootCredentialsManagement",
+_ORGANIZATION_FEATURES = ("ListOrganizationsFeatures", "EnableOrganizationsRootCredentialsManagement",
                             "DisableOrganizationsRootCredentialsManagement", "EnableOrganizationsRootSessions",
-                            "DisableOrganizationsRootSessions")
+                            "DisableOrganizationsRootSessions", "EnableOrganizationLevelResources",
+                            "DisableOrganizationLevelResources")
 
 
 def _in_no_organization(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -19,5 +20,5 @@ def _in_no_organization(ctx: CallContext, params: dict[str, Any]) -> dict[str, A
                    "The request was rejected because no organization is associated with your account.", 400)
 
 
-for _name in _CENTRALIZED_ROOT_ACCESS:
+for _name in _ORGANIZATION_FEATURES:
     iam.operation(_name)(_in_no_organization)
