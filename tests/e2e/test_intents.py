@@ -16,6 +16,7 @@ from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.standard_types import put_standard_type
 from tests.e2e.test_event_triggers import Scenario
 from tests.e2e.waiting import wait_for
+from tests.e2e.wire import signed_later
 
 _event_ids = count()
 ALL_ENABLED = [{"PriceSensitivityConfig": {"Enabled": True}}, {"WebSessionSummaryConfig": {"Enabled": True}},
@@ -30,10 +31,13 @@ def _define_clicks(profiles, domain: str) -> None:
         "url": "Page.Location", "item": "Item.Id"})
 
 
-def _click(profiles, domain: str, email: str, at: datetime, title: str, url: str = "https://shop.example.com/",
+def _click(profiles, domain: str, email: str, at: datetime | None, title: str, url: str = "https://shop.example.com/",
            session: str = "s1", event_type: str = "page_view", item: str | None = None) -> None:
-    click = {"id": f"c{next(_event_ids)}", "type": event_type, "at": str(int(at.timestamp() * 1000)),
-             "session": session, "title": title, "url": url, "email": email}
+    """A click at ``at`` (none: the click has no EventTimestamp)."""
+    click = {"id": f"c{next(_event_ids)}", "type": event_type, "session": session, "title": title, "url": url,
+             "email": email}
+    if at is not None:
+        click["at"] = str(int(at.timestamp() * 1000))
     if item:
         click["item"] = item
     profiles.put_profile_object(DomainName=domain, ObjectTypeName="Click", Object=json.dumps(click))
@@ -158,6 +162,28 @@ def test_intents_that_cannot_be_worked_out_come_back_as_errors(profiles, domain)
         "WEB_SESSION_SUMMARY": "INTENT_NOT_ENABLED", "UPGRADE_UPSELL_PROPENSITY": "INTENT_NOT_ENABLED"}
     assert "at least 3 web analytics events of the last 30 days; the profile has 1" in errors[
         "PRICE_SENSITIVITY"]["Message"]
+
+
+def test_clicks_count_for_thirty_days_from_when_they_were_stored(clocked_server) -> None:
+    server, offset = clocked_server
+    profiles, domain = server.client("customer-profiles"), unique("aging")
+    profiles.create_domain(DomainName=domain, DefaultExpirationDays=90)
+    _define_clicks(profiles, domain)
+    profiles.put_intent_definition(DomainName=domain, IntentDomain="DEFAULT", Intents=ALL_ENABLED)
+    _click(profiles, domain, "eve@example.com", None, "Find", "https://shop.example.com/s?q=tents")  # no timestamp
+    _click(profiles, domain, "eve@example.com", datetime.now(UTC) + timedelta(days=20), "Find",
+           "https://shop.example.com/s?q=stoves")  # dated ahead, but stored now
+    assert _intents(profiles, domain, "eve@example.com", ["LAST_SEARCH_INTENT"])[0]["LAST_SEARCH_INTENT"][
+        "Summary"].startswith('Searched for "tents" on ')  # the other one's time has not come
+    offset.write_text(str(31 * 86400))
+    try:
+        # the timestamp-less click aged with its storage time; the other one's time has come, but it was stored
+        # 31 days ago: too long ago to be read
+        with signed_later(31):
+            intents, errors = _intents(profiles, domain, "eve@example.com", ["LAST_SEARCH_INTENT"])
+        assert (intents, errors["LAST_SEARCH_INTENT"]["Code"]) == ({}, "INSUFFICIENT_DATA")
+    finally:
+        offset.write_text("0")
 
 
 def test_the_search_key_must_find_one_profile(profiles, domain) -> None:

@@ -33,8 +33,9 @@ def test_a_record_is_read_with_its_search_phrase_and_time() -> None:
 
 
 def test_only_the_last_thirty_days_count_oldest_first() -> None:
-    kept = intent_model.recent([_event(5), _event(60 * 24 * 31), _event(60)], NOW)
-    assert [NOW - event.at for event in kept] == [timedelta(minutes=60), timedelta(minutes=5)]
+    kept = intent_model.recent([_event(5), _event(60 * 24 * 31), _event(60), _event(-3), _event(-60)], NOW)
+    assert [NOW - event.at for event in kept] == [timedelta(minutes=60), timedelta(minutes=5),
+                                                  timedelta(minutes=-3)]  # a minute or two ahead: the clocks
 
 
 def test_events_without_a_session_id_make_a_session_until_a_thirty_minute_pause() -> None:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from profilestack.services.profiles.object_values import moment
 
 RECENT = timedelta(days=30)
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of the server's clock an event may be dated and still count
 SESSION_GAP = timedelta(minutes=30)  # events without a Session.Id belong to one session until such a pause
 MIN_EVENTS_FOR_A_LEVEL = 3  # recent events PRICE_SENSITIVITY and UPGRADE_UPSELL_PROPENSITY need
 HIGH_SHARE = 1 / 3  # the share of recent events with a signal that makes a level HIGH
@@ -95,8 +96,10 @@ def _search_phrase(event_type: str, attributes: dict[str, Any], location: Any) -
 
 
 def recent(events: list[WebEvent], now: datetime) -> list[WebEvent]:
-    """The events of the last 30 days, oldest first."""
-    return sorted((event for event in events if event.at >= now - RECENT), key=lambda event: event.at)
+    """The events of the last 30 days, oldest first; one dated ahead of ``now`` counts once its time has come (give
+    or take the clocks' difference)."""
+    return sorted((event for event in events if now - RECENT <= event.at <= now + CLOCK_SKEW),
+                  key=lambda event: event.at)
 
 
 def work_out(intent_type: str, events: list[WebEvent]) -> Outcome:
