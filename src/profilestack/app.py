@@ -95,8 +95,9 @@ class App:
             return lambda variable: params.get("id") if variable.lower() == "campaignid" else None
         if service_prefix in ("cloudtrail", "cloudtrail-data"):  # trails by "Name", channels, event data stores
             return lake_resource_names(self.database, params)
-        if service_prefix == "profile":  # recommenders/${RecommenderTypeName} is the "RecommenderName" parameter
-            return lambda variable: params.get("RecommenderName") if variable.lower() == "recommendertypename" else None
+        if service_prefix == "profile":  # recommenders/${RecommenderTypeName}: "RecommenderName" or "Recommender.Name"
+            named = params.get("RecommenderName") or (params.get("Recommender") or {}).get("Name")
+            return lambda variable: named if variable.lower() == "recommendertypename" else None
         if service_prefix == "cloudwatch":  # metric-stream/${MetricStreamName}, alarm-mute-rule:${AlarmMuteRuleName}
             return lambda variable: params.get("Name") if variable.lower() in ("metricstreamname",
                                                                                "alarmmuterulename") else None

@@ -336,13 +336,18 @@ def test_recommendations_are_authorized_per_recommender(server, profiles, shop) 
     _trained(profiles, shop, "popular", "popular-items")
     _trained(profiles, shop, "foryou", "recommended-for-you")
     arn = f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/{shop}/recommenders/popular"
-    user = make_user(server, document(allow("profile:GetProfileRecommendations", arn)))
+    user = make_user(server, document(allow(["profile:GetProfileRecommendations",
+                                             "profile:SearchRecommendations"], arn)))
     dan = _profile_of(profiles, shop, "dan@example.com")
     theirs = user.client("customer-profiles")
     assert _ids(theirs.get_profile_recommendations(DomainName=shop, ProfileId=dan, RecommenderName="popular")) == [
         "A", "B", "C", "D"]
     code, message = refused(theirs.get_profile_recommendations, DomainName=shop, ProfileId=dan,
                             RecommenderName="foryou")
+    assert code == "AccessDeniedException" and f"{shop}/recommenders/foryou" in message
+    by_email = {"DomainName": shop, "KeyName": "_email", "KeyValues": ["dan@example.com"]}
+    assert _ids(theirs.search_recommendations(Recommender={"Name": "popular"}, **by_email))[:1] == ["A"]
+    code, message = refused(theirs.search_recommendations, Recommender={"Name": "foryou"}, **by_email)
     assert code == "AccessDeniedException" and f"{shop}/recommenders/foryou" in message
 
 

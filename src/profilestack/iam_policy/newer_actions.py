@@ -22,6 +22,7 @@ ACTIONS: dict[str, dict[str, dict[str, Any]]] = {
         _action("DeleteIntentDefinition", "Write", "intents"),
         _action("BatchGetIntentForProfile", "Read", "intents"),
         _action("ListIntentTypes", "List"),
+        _action("SearchRecommendations", "Read", "recommenders"),  # as GetProfileRecommendations
     )},
 }
 RESOURCE_TYPES: dict[str, dict[str, dict[str, Any]]] = {
