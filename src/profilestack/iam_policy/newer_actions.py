@@ -23,6 +23,13 @@ ACTIONS: dict[str, dict[str, dict[str, Any]]] = {
         _action("BatchGetIntentForProfile", "Read", "intents"),
         _action("ListIntentTypes", "List"),
         _action("SearchRecommendations", "Read", "recommenders"),  # as GetProfileRecommendations
+        _action("BatchPutProfileObject", "Write", "object-types"),  # as PutProfileObject
+    )},
+    "iam": {entry["name"].lower(): entry for entry in (
+        _action("UpdateOpenIDConnectProvider", "Write", "oidc-provider"),  # as …Thumbprint
+    )},
+    "cloudwatch": {entry["name"].lower(): entry for entry in (
+        _action("DescribeAlarmContributors", "Read", "alarm"),  # as DescribeAlarmHistory
     )},
 }
 RESOURCE_TYPES: dict[str, dict[str, dict[str, Any]]] = {
