@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from profilestack.services.profiles.object_values import moment
+from profilestack.services.profiles.trigger_conditions import OPERATORS, combine
 
 RECENT = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of the server's clock an event may be dated and still count
@@ -82,17 +83,17 @@ def web_event(record: dict[str, Any], stored_at: datetime) -> WebEvent:
 def _search_phrase(event_type: str, attributes: dict[str, Any], location: Any) -> str | None:
     """A search event's phrase, from its attributes (``searchTerm``, ``query``, ``q``, …) or from its page's query
     string; a page whose query string names one is a search whatever its event type."""
-    named = {key.lower(): value for key, value in attributes.items() if isinstance(value, str) and value.strip()}
-    if "search" in event_type.lower():
-        for name in _SEARCH_PARAMETERS:
-            if name in named:
-                return named[name].strip()
+    if "search" in event_type.lower() and (phrase := _named_search(attributes.items())):
+        return phrase
     if isinstance(location, str) and "?" in location:
-        query = {key.lower(): value for key, value in parse_qsl(urlsplit(location).query) if value.strip()}
-        for name in _SEARCH_PARAMETERS:
-            if name in query:
-                return query[name].strip()
+        return _named_search(parse_qsl(urlsplit(location).query))
     return None
+
+
+def _named_search(pairs: Any) -> str | None:
+    """The value of the first search parameter (``q``, ``query``, …, in any case) among (name, value) pairs."""
+    named = {key.lower(): value.strip() for key, value in pairs if isinstance(value, str) and value.strip()}
+    return next((named[name] for name in _SEARCH_PARAMETERS if name in named), None)
 
 
 def recent(events: list[WebEvent], now: datetime) -> list[WebEvent]:
@@ -146,7 +147,8 @@ def _session_summary(events: list[WebEvent]) -> Outcome:
     if items := _distinct(event.item for event in session):
         parts.append(f"Items: {_listed(items)}.")
     if searches := _distinct(event.search for event in session):
-        parts.append(f"Searches: {_listed([f'{chr(34)}{phrase}{chr(34)}' for phrase in searches])}.")
+        quoted = [f'"{phrase}"' for phrase in searches]
+        parts.append(f"Searches: {_listed(quoted)}.")
     kinds = Counter(event.event_type for event in session if event.event_type)
     if kinds:
         parts.append("Events: " + ", ".join(f"{kind} ({count})" for kind, count in kinds.most_common()) + ".")
@@ -186,12 +188,16 @@ def _bounded(text: str) -> str:
 
 # --- event triggers' IntentFilterDefinition ---
 
+def first_repeated(kinds: list[str]) -> str | None:
+    """The first intent type (in name order) a list names more than once: each may appear once."""
+    return min((kind for kind in set(kinds) if kinds.count(kind) > 1), default=None)
+
+
 def filter_problem(definition: dict[str, Any]) -> str | None:
     """Why an IntentFilterDefinition cannot be used, or None. The model checks its sizes and enums."""
     for group in definition["Groups"]:
-        types = [condition["Intent"]["Type"] for condition in group["Conditions"]]
-        if repeated := sorted({kind for kind in types if types.count(kind) > 1}):
-            return f"Intent type {repeated[0]} appears more than once in an intent filter group."
+        if repeated := first_repeated([condition["Intent"]["Type"] for condition in group["Conditions"]]):
+            return f"Intent type {repeated} appears more than once in an intent filter group."
         for condition in group["Conditions"]:
             kind, operator, values = condition["Intent"]["Type"], condition["ComparisonOperator"], condition["Values"]
             if kind == "WEB_SESSION_SUMMARY":
@@ -214,17 +220,9 @@ def filter_types(definition: dict[str, Any]) -> set[str]:
 def filter_matches(definition: dict[str, Any], intents: dict[str, Outcome]) -> bool:
     """Whether a profile's intents (type → outcome) meet the filter. A condition on an intent that could not be
     worked out does not hold, whatever its operator."""
-    return _joined(definition["LogicalOperator"], [
-        _joined(group["LogicalOperator"], [_holds(condition, intents) for condition in group["Conditions"]])
+    return combine(definition["LogicalOperator"], [
+        combine(group["LogicalOperator"], [_holds(condition, intents) for condition in group["Conditions"]])
         for group in definition["Groups"]])
-
-
-def _joined(operator: str, held: list[bool]) -> bool:
-    if operator == "ALL":
-        return all(held)
-    if operator == "ANY":
-        return any(held)
-    return not any(held)  # NONE
 
 
 def _holds(condition: dict[str, Any], intents: dict[str, Outcome]) -> bool:
@@ -232,12 +230,12 @@ def _holds(condition: dict[str, Any], intents: dict[str, Outcome]) -> bool:
     if outcome is None or outcome.result is None:
         return False
     operator, values = condition["ComparisonOperator"], condition["Values"]
-    if operator == "CONTAINS":
-        phrase = (outcome.phrase or "").lower()
-        return any(value.lower() in phrase for value in values)
-    value = outcome.result["Value"]
-    level, wanted = LEVELS.index(value), LEVELS.index(values[0])
-    return {"INCLUSIVE": value in values, "EXCLUSIVE": value not in values,
-            "EQUAL": level == wanted, "GREATER_THAN": level > wanted, "GREATER_THAN_OR_EQUAL": level >= wanted,
-            "LESS_THAN": level < wanted, "LESS_THAN_OR_EQUAL": level <= wanted}[operator]
+    if operator == "CONTAINS":  # the search phrase, in any case
+        return OPERATORS[operator]((outcome.phrase or "").lower(), [value.lower() for value in values])
+    return OPERATORS[operator](_rank(outcome.result["Value"]), [_rank(value) for value in values])
+
+
+def _rank(level: str) -> str:
+    """A level as event triggers' operators compare it: LOW "0", below HIGH "1"."""
+    return str(LEVELS.index(level))
 

@@ -42,10 +42,9 @@ def put_intent_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     """Create the definition, or replace its whole set of intent configurations (tags only when creating it)."""
     domain = require_domain(ctx, params["DomainName"])
     intent_domain, configs = params["IntentDomain"], params["Intents"]
-    types = [CONFIG_MEMBERS[member] for config in configs for member in config]
-    if repeated := sorted({kind for kind in types if types.count(kind) > 1}):
-        raise bad_request(f"Intent type {repeated[0]} is configured more than once: each intent type can appear "
-                          "at most once in Intents.")
+    if repeated := intent_model.first_repeated([CONFIG_MEMBERS[member] for config in configs for member in config]):
+        raise bad_request(f"Intent type {repeated} is configured more than once: each intent type can appear at "
+                          "most once in Intents.")
     if not enabled_types({"Intents": configs}):
         raise bad_request("At least one intent type must be enabled.")
     if params.get("Tags") and INTENT_DEFINITIONS.find(ctx.db, domain.id, intent_domain) is not None:
