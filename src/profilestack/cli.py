@@ -40,6 +40,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "tls_cert": getattr(args, "tls_cert", None),
         "tls_key": getattr(args, "tls_key", None),
         "trusted_proxies": ",".join(args.trusted_proxy) if getattr(args, "trusted_proxy", None) else None,
+        "cors_origins": ",".join(args.cors_origin) if getattr(args, "cors_origin", None) else None,
     }
     if getattr(args, "no_bootstrap_credentials", False):
         overrides["bootstrap_credentials"] = False
@@ -362,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--trusted-proxy", action="append", metavar="ADDRESS",
                               help="a reverse proxy (address or network) whose X-Forwarded-For/-Proto are believed; "
                                    "repeatable")
+    serve_parser.add_argument("--cors-origin", action="append", metavar="ORIGIN",
+                              help="web pages of this origin (https://app.example.com, or * for any) may call from "
+                                   "a browser, besides this machine's; repeatable")
     serve_parser.add_argument("--no-bootstrap-credentials", action="store_true",
                               help="do not accept the configured root key pair")
     serve_parser.add_argument("--account", action="append", metavar="ACCOUNT:ACCESS_KEY:SECRET",

@@ -58,6 +58,9 @@ class Settings:
     # addresses (or networks, "10.0.0.0/8") of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
     # believed: they then give aws:SourceIp and aws:SecureTransport. Nobody's by default.
     trusted_proxies: str | None = None
+    # origins of web pages, besides this machine's and the server's own, that may call it from a browser (CORS):
+    # "https://app.example.com[,…]", or "*" for any (cross_origin.py)
+    cors_origins: str | None = None
     audit_retention_days: int = 90  # CloudTrail's event history keeps 90 days; 0 keeps every event
     clock_offset_file: str | None = None  # testing aid: see runtime.OffsetFileClock
     test_policy_overrides: str | None = None  # testing aid: JSON file {managed policy ARN: document}

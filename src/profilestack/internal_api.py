@@ -37,7 +37,7 @@ def _json(status: int, body: Any) -> HttpResponse:
     return HttpResponse(status, [("content-type", "application/json")], json.dumps(body).encode())
 
 
-def _json_error(error: AwsError) -> HttpResponse:
+def json_error(error: AwsError) -> HttpResponse:
     error = in_json_spelling(error)
     return _json(error.status, {"__type": error.code, "message": error.message})
 
@@ -60,13 +60,13 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
         try:
             return _json(200, {"outboundRequests": _campaign_requests(app, request, found.group(1))})
         except AwsError as error:
-            return _json_error(error)
+            return json_error(error)
     found = _SNAPSHOT.match(request.raw_path)
     if found and request.method == "GET":
         try:
             return _snapshot(app, request, found.group(1))
         except AwsError as error:
-            return _json_error(error)
+            return json_error(error)
     if request.raw_path.startswith(ISSUER_PATH) and request.method == "GET":
         return _issuer(app, request.raw_path[len(ISSUER_PATH):])
     if request.raw_path.startswith(UPLOAD_PATH):

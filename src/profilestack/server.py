@@ -12,7 +12,9 @@ from typing import Any
 from profilestack import internal_api, logs
 from profilestack.app import App
 from profilestack.config import Settings
+from profilestack.cross_origin import CrossOriginPolicy, is_preflight
 from profilestack.gateway.content_coding import too_large
+from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.http_protocol import TLS_EXTENSION
 from profilestack.stack_dumps import dump_stacks_on_sigusr1
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 class AsgiApp:
     def __init__(self, app: App) -> None:
         self.app = app
+        self.cross_origin = CrossOriginPolicy(app.settings.cors_origins)
         dump_stacks_on_sigusr1()
         # Requests are served on the event loop, unless the database makes them wait on the network: then
         # several run at once in threads (store/database.py), all but reads that wait once or twice
@@ -43,12 +46,18 @@ class AsgiApp:
             return
         body = await self._body(scope, receive)
         request = _request(scope, b"" if body is None else body)
-        if body is None:
-            response = self.app.gateway.refuse_unread(request, too_large(self.app.settings.max_request_bytes))
+        origin = request.headers.get("origin")  # sent by browsers alone
+        early = None if origin is None else self._cross_origin_answer(request, origin)
+        if early is not None:
+            response = early
+        elif body is None:
+            response = self.app.gateway.refuse(request, too_large(self.app.settings.max_request_bytes))
         elif self._threads is None or self.app.gateway.answers_at_once(request):
             response = self._handle(request)
         else:
             response = await asyncio.get_running_loop().run_in_executor(self._threads, self._handle, request)
+        if origin is not None and early is None:
+            self.cross_origin.label(response, origin)
         await send({
             "type": "http.response.start",
             "status": response.status,
@@ -74,6 +83,17 @@ class AsgiApp:
                 return None
             if not message.get("more_body"):
                 return bytes(parts)
+
+    def _cross_origin_answer(self, request: HttpRequest, origin: str) -> HttpResponse | None:
+        """The answer to a browser's preflight, or the refusal of a page's origin; None for a call to serve."""
+        if not self.cross_origin.allows(origin, request.headers.get("host")):
+            log.info("refused a call from a web page of %r, an origin not allowed", origin[:200])
+            refusal = AwsError("AccessDenied", f"Web pages of {origin[:200]} may not call this server (allow them "
+                                               "with --cors-origin or PROFILESTACK_CORS_ORIGINS).", 403)
+            if request.raw_path.startswith(internal_api.PREFIX):
+                return internal_api.json_error(refusal)
+            return self.app.gateway.refuse(request, refusal)
+        return self.cross_origin.preflight(request, origin) if is_preflight(request) else None
 
     def _handle(self, request: HttpRequest) -> HttpResponse:
         if request.raw_path.startswith(internal_api.PREFIX):

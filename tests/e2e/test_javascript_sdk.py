@@ -1,7 +1,9 @@
-"""The AWS SDK for JavaScript v3 against a running server: every service, its protocol and its errors.
+"""The AWS SDK for JavaScript v3 against a running server: every service, its protocol and its errors, from Node.js
+and from web pages in a real browser (Chromium, headless).
 
 ``make test`` installs the SDK into tests/js/node_modules with npm (versions pinned by its package-lock.json).
-Without Node.js the test is skipped, unless PROFILESTACK_REQUIRE_NODE=1 (as CI sets) makes that a failure.
+Without Node.js the tests are skipped, unless PROFILESTACK_REQUIRE_NODE=1 (as CI sets) makes that a failure;
+without Chromium the browser's test is, unless PROFILESTACK_REQUIRE_BROWSER=1 (CI installs Debian's chromium).
 """
 
 from __future__ import annotations
@@ -18,18 +20,26 @@ from tests.e2e.identities import ACCOUNT, unique
 
 SDK_TESTS = Path(__file__).resolve().parent.parent / "js"
 REQUIRE_NODE = os.environ.get("PROFILESTACK_REQUIRE_NODE") == "1"
+REQUIRE_BROWSER = os.environ.get("PROFILESTACK_REQUIRE_BROWSER") == "1"
 
 
-def _walk_through(endpoint: str, suffix: str) -> dict:
+def _node() -> str:
     node = shutil.which("node")
     if node is None or not (SDK_TESTS / "node_modules" / "@aws-sdk").is_dir():
         if REQUIRE_NODE:
             pytest.fail("Node.js and the SDK in tests/js/node_modules are required (PROFILESTACK_REQUIRE_NODE=1)")
         pytest.skip("Node.js or tests/js/node_modules is missing (make test installs the SDK when npm exists)")
-    result = subprocess.run([node, "walkthrough.mjs", endpoint, suffix], cwd=SDK_TESTS, capture_output=True,
-                            text=True, timeout=120)
+    return node
+
+
+def _run(*arguments: str) -> dict:
+    result = subprocess.run([_node(), *arguments], cwd=SDK_TESTS, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def _walk_through(endpoint: str, suffix: str) -> dict:
+    return _run("walkthrough.mjs", endpoint, suffix)
 
 
 def test_the_javascript_sdk_works_against_every_service(server) -> None:
@@ -83,3 +93,35 @@ def test_the_javascript_sdk_works_against_every_service(server) -> None:
     assert (seen["deletedCampaign"]["name"], seen["deletedCampaign"]["status"]) == ("ResourceNotFoundException", 404)
     assert {"EventName": "CreateUser", "source": "iam.amazonaws.com"} in seen["trail"]
     assert {"EventName": "CreateAccessKey", "source": "iam.amazonaws.com"} in seen["trail"]
+
+
+def test_the_javascript_sdk_works_in_web_pages_that_may_call_and_not_in_others(shared_servers) -> None:
+    """A page on the developer's machine (another origin than the server's) calls through the browser's CORS
+    checks and reads answers and errors; a page of a foreign origin is stopped at the preflight."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if REQUIRE_BROWSER:
+            pytest.fail("Chromium is required (PROFILESTACK_REQUIRE_BROWSER=1)")
+        pytest.skip("Chromium is missing (Debian's package chromium)")
+    server = shared_servers("sqlite")  # the browser's checks come before storage: one backend is enough
+    suffix = unique("").replace("-", "")[-10:]
+    pages = _run("in_browser.mjs", chromium, server.endpoint, suffix, "localhost", "foreign.test")
+
+    local = pages["localhost"]
+    assert local["identity"] == {"ok": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert local["createDomain"] == {"ok": f"page{suffix}0"}
+    assert local["search"] == {"ok": [local["profileId"]]}
+    for name, code in (("missingDomain", "ResourceNotFoundException"), ("missingUser", "NoSuchEntityException")):
+        error = local[name]["error"]
+        assert (error["name"], error["status"]) == (code, 404)
+        assert error["requestId"]  # read from a header the page may only read when told it may
+    assert local["metrics"] == {"ok": ["Clicks"]}  # CloudWatch in the protocol this SDK picks
+
+    foreign = pages["foreign.test"]
+    assert foreign["identity"]["error"]["name"] == "TypeError"  # the browser's "Failed to fetch"
+    assert foreign["createDomain"]["error"]["name"] == "TypeError" and "search" not in foreign
+    assert any("blocked by CORS policy" in line for line in foreign["consoleErrors"])
+    profiles = server.client("customer-profiles")
+    assert profiles.get_domain(DomainName=f"page{suffix}0")["DomainName"] == f"page{suffix}0"
+    with pytest.raises(profiles.exceptions.ResourceNotFoundException):
+        profiles.get_domain(DomainName=f"page{suffix}1")

@@ -101,7 +101,7 @@ class Gateway:
             content_coding.inflate(request, self.app.settings.max_request_bytes)
         except (AwsError, content_coding.BodyUnreadable) as err:
             request.body = request.sent_body = b""
-            return self.refuse_unread(request, err)
+            return self.refuse(request, err)
         request_id = self.app.ids.request_id()
         try:
             found = request.route or routing.route(request)
@@ -281,10 +281,11 @@ class Gateway:
         """Generic errors take the service's own spelling (e.g. access denied)."""
         return err if speaks_query(model) else in_json_spelling(err)
 
-    def refuse_unread(self, request: HttpRequest, error: AwsError | content_coding.BodyUnreadable) -> HttpResponse:
-        """The answer to a request whose body could not be used (``request`` carries none now): over the size limit
-        or not inflating. It is phrased in the protocol its headers and path show (a query request, whose action is
-        in the body, gets its signing service's); a body that does not inflate is the service's validation error."""
+    def refuse(self, request: HttpRequest, error: AwsError | content_coding.BodyUnreadable) -> HttpResponse:
+        """The answer to a request refused before it is authenticated: a body that could not be used (``request``
+        carries none then: over the size limit, or not inflating) or a web page's origin that may not call. It is
+        phrased in the protocol its headers and path show (a query request whose body is gone gets its signing
+        service's); a body that does not inflate is the service's validation error."""
         spec: ServiceSpec | None
         try:
             found = routing.route(request)
@@ -296,7 +297,7 @@ class Gateway:
         if isinstance(error, content_coding.BodyUnreadable):
             spec = spec or SERVICES_BY_NAME["sts"]
             error = AwsError(spec.validation_error, error.message, spec.validation_status)
-        return codec.encode_error(model, error, self.app.ids.request_id())
+        return codec.encode_error(model, self._localize(model, error), self.app.ids.request_id())
 
     def _unrouted(self, err: routing.RoutingError, request_id: str) -> HttpResponse:
         codec, model = _phrasing(err.protocol, err.spec)

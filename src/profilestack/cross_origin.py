@@ -1,0 +1,86 @@
+"""Calls from web pages of other origins (CORS): what lets the AWS SDK for JavaScript work in a browser.
+
+A browser asks first (a preflight ``OPTIONS`` request) before it sends a signed call from a page of another origin,
+and lets the page read the answer only when that answer names the page's origin. Pages on this machine
+(``localhost``, loopback addresses), the server's own pages and the origins configured in
+``PROFILESTACK_CORS_ORIGINS`` may call; a call that a page of any other origin makes is refused before it is
+authenticated, so that a web site a developer happens to visit cannot drive a local server with the well-known
+``test``/``test`` key pair (docs/decisions.md, "Calls from web pages").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from profilestack.gateway.http import HttpRequest, HttpResponse
+
+ANY_ORIGIN = "*"
+ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE"
+PREFLIGHT_MAX_AGE_SECONDS = 7200  # the most Chromium keeps a preflight's answer
+# Headers a page reads without being told it may (the Fetch standard's CORS-safelisted response headers).
+_SAFELISTED = frozenset({"cache-control", "content-language", "content-length", "content-type", "expires",
+                         "last-modified", "pragma"})
+# Added by the HTTP server after the application answered; the SDKs read Date to correct a skewed clock.
+_ADDED_BY_SERVER = ("date",)
+
+
+def is_preflight(request: HttpRequest) -> bool:
+    return request.method == "OPTIONS" and "access-control-request-method" in request.headers
+
+
+class CrossOriginPolicy:
+    """Which web pages' origins may call: ``configured`` is a comma-separated list of origins
+    (``https://app.example.com``), ``*`` for all."""
+
+    def __init__(self, configured: str | None) -> None:
+        origins = {origin.strip().rstrip("/").lower() for origin in (configured or "").split(",") if origin.strip()}
+        self.any_origin = ANY_ORIGIN in origins
+        self.origins = frozenset(origins - {ANY_ORIGIN})
+
+    def allows(self, origin: str, host: str | None) -> bool:
+        """Whether a page of ``origin`` may call a server that the request reached as ``host``."""
+        origin = origin.strip().lower()
+        if self.any_origin or origin in self.origins:
+            return True
+        try:
+            parts = urlsplit(origin)
+            hostname = parts.hostname
+            netloc = parts.netloc
+        except ValueError:  # "http://[bad" and the like
+            return False
+        if parts.scheme not in ("http", "https") or not hostname:
+            return False  # "null" (a file or a sandboxed frame) unless configured
+        if host is not None and netloc == host.strip().lower():
+            return True  # the server's own pages (the console)
+        return _on_this_machine(hostname)
+
+    @staticmethod
+    def preflight(request: HttpRequest, origin: str) -> HttpResponse:
+        """The answer to a browser's preflight from a page that may call: the methods and headers it may use."""
+        headers = [("access-control-allow-origin", origin), ("vary", "Origin"),
+                   ("access-control-allow-methods", ALLOWED_METHODS),
+                   ("access-control-max-age", str(PREFLIGHT_MAX_AGE_SECONDS))]
+        asked = request.header("access-control-request-headers")
+        if asked:  # the SDK's signing headers, X-Amz-Target, Content-Type, …: SigV4 is what protects a call
+            headers.append(("access-control-allow-headers", asked))
+        if request.header("access-control-request-private-network") == "true":
+            headers.append(("access-control-allow-private-network", "true"))  # a public page calling this machine
+        return HttpResponse(200, headers)
+
+    @staticmethod
+    def label(response: HttpResponse, origin: str) -> None:
+        """Let the page read ``response``, errors included, with every header it carries (the request id, the
+        error type, the protocol header the SDKs check)."""
+        exposed = [name for name, _ in response.headers if name.lower() not in _SAFELISTED]
+        response.headers = [*response.headers, ("access-control-allow-origin", origin), ("vary", "Origin"),
+                            ("access-control-expose-headers", ", ".join([*exposed, *_ADDED_BY_SERVER]))]
+
+
+def _on_this_machine(hostname: str) -> bool:
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,151 @@
+"""Calls from web pages (CORS): a browser's preflight, the headers that let a page read an answer, and the refusal
+of pages of origins that may not call — before anything is authenticated or changed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cbor2
+import pytest
+from botocore.awsrequest import AWSRequest
+from botocore.exceptions import ClientError
+
+from tests.conftest import Server, dedicated_server
+from tests.e2e.errors import refused
+from tests.e2e.wire import raw, send, signed_request
+
+LOCAL_PAGE = "http://localhost:5173"  # a development server's page on the developer's machine
+FOREIGN_PAGE = "https://evil.example"
+SDK_HEADERS = "amz-sdk-invocation-id,amz-sdk-request,authorization,content-type,x-amz-date,x-amz-user-agent"
+
+
+@pytest.fixture(scope="module")
+def served(shared_servers) -> Server:
+    return shared_servers("sqlite")  # decided before storage is touched: one backend is enough
+
+
+def from_page(client: Any, origin: str) -> Any:
+    """The client's calls as a browser sends them for a page of ``origin``."""
+    client.meta.events.register("before-send", lambda request, **_: request.headers.__setitem__("Origin", origin))
+    return client
+
+
+def preflight(server: Server, path: str, origin: str, method: str = "POST") -> tuple[int, dict[str, str], bytes]:
+    return raw(f"{server.endpoint}{path}", method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": SDK_HEADERS})
+
+
+def exposed(headers: dict[str, str]) -> set[str]:
+    return {name.strip().lower() for name in headers["access-control-expose-headers"].split(",")}
+
+
+@pytest.mark.parametrize(("path", "method"), [("/", "POST"), ("/domains/sales/profiles/search", "POST"),
+                                              ("/domains/sales", "DELETE")])
+def test_a_preflight_from_a_page_on_this_machine_gets_what_the_sdk_sends(served: Server, path: str,
+                                                                         method: str) -> None:
+    status, headers, body = preflight(served, path, LOCAL_PAGE, method)
+    assert status == 200 and body == b""
+    assert headers["access-control-allow-origin"] == LOCAL_PAGE
+    assert method in [name.strip() for name in headers["access-control-allow-methods"].split(",")]
+    assert headers["access-control-allow-headers"] == SDK_HEADERS
+    assert headers["vary"] == "Origin"
+    assert int(headers["access-control-max-age"]) > 0
+
+
+def test_a_preflight_from_a_page_of_another_origin_is_refused(served: Server) -> None:
+    status, headers, _ = preflight(served, "/", FOREIGN_PAGE)
+    assert status == 403
+    assert "access-control-allow-origin" not in headers
+
+
+def test_a_page_on_this_machine_reads_answers_and_their_headers(served: Server) -> None:
+    sts = from_page(served.client("sts"), LOCAL_PAGE)  # query protocol
+    answer = sts.get_caller_identity()
+    headers = answer["ResponseMetadata"]["HTTPHeaders"]
+    assert answer["Account"] == "000000000000"
+    assert headers["access-control-allow-origin"] == LOCAL_PAGE
+    assert {"x-amzn-requestid", "date"} <= exposed(headers)
+
+    status, headers, _ = send(signed_request(  # Smithy RPC v2 CBOR
+        f"{served.endpoint}/service/GraniteServiceVersion20100801/operation/ListMetrics", "monitoring", "us-east-1",
+        body=cbor2.dumps({"Namespace": "Nothing/Here"}),
+        headers={"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor", "Origin": LOCAL_PAGE}))
+    assert status == 200 and headers["access-control-allow-origin"] == LOCAL_PAGE
+    assert "smithy-protocol" in exposed(headers)  # the SDK checks it before it reads the body
+
+    profiles = from_page(served.client("customer-profiles"), LOCAL_PAGE)  # REST-JSON, an error
+    with pytest.raises(ClientError) as caught:
+        profiles.get_domain(DomainName="no-such-domain-for-pages")
+    headers = caught.value.response["ResponseMetadata"]["HTTPHeaders"]
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert headers["access-control-allow-origin"] == LOCAL_PAGE
+    assert {"x-amzn-errortype", "x-amzn-requestid"} <= exposed(headers)  # where the SDK reads the error's type
+
+
+def test_calls_from_a_page_of_another_origin_are_refused_and_change_nothing(served: Server) -> None:
+    iam = from_page(served.client("iam"), FOREIGN_PAGE)
+    code, message = refused(iam.create_user, UserName="made-by-a-web-page")
+    assert code == "AccessDenied"
+    assert FOREIGN_PAGE in message and "PROFILESTACK_CORS_ORIGINS" in message
+    assert refused(served.client("iam").get_user, UserName="made-by-a-web-page")[0] == "NoSuchEntity"
+
+    profiles = from_page(served.client("customer-profiles"), FOREIGN_PAGE)
+    with pytest.raises(ClientError) as caught:
+        profiles.create_domain(DomainName="made-by-a-web-page", DefaultExpirationDays=5)
+    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"  # as JSON services spell it
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "access-control-allow-origin" not in caught.value.response["ResponseMetadata"]["HTTPHeaders"]
+    assert refused(served.client("customer-profiles").get_domain,
+                   DomainName="made-by-a-web-page")[0] == "ResourceNotFoundException"
+
+
+def test_a_signed_form_a_foreign_page_posts_without_asking_is_refused(served: Server) -> None:
+    """A form post needs no preflight: a page could send one signed with the well-known test key pair."""
+    def form_from(origin: str) -> AWSRequest:
+        return signed_request(f"{served.endpoint}/", "iam", "us-east-1",
+                              body="Action=CreateUser&UserName=posted-by-a-form&Version=2010-05-08",
+                              headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": origin})
+
+    status, _, body = send(form_from(FOREIGN_PAGE))
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body
+    assert refused(served.client("iam").get_user, UserName="posted-by-a-form")[0] == "NoSuchEntity"
+    status, headers, _ = send(form_from(LOCAL_PAGE))  # the same form from a page that may call
+    assert status == 200 and headers["access-control-allow-origin"] == LOCAL_PAGE
+    assert served.client("iam").get_user(UserName="posted-by-a-form")["User"]["UserName"] == "posted-by-a-form"
+
+
+def test_the_servers_own_pages_may_call_it_by_any_name(served: Server) -> None:
+    host = f"profiles.internal:{served.port}"
+    status, headers, body = raw(f"{served.endpoint}/_profilestack/health", method="GET",
+                                headers={"Host": host, "Origin": f"http://{host}"})
+    assert status == 200 and json.loads(body)["status"] == "ok"
+    assert headers["access-control-allow-origin"] == f"http://{host}"
+    status, headers, body = raw(f"{served.endpoint}/_profilestack/health", method="GET",
+                                headers={"Host": host, "Origin": FOREIGN_PAGE})
+    assert status == 403 and json.loads(body)["__type"] == "AccessDeniedException"
+
+
+@pytest.fixture(scope="module")
+def configured_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir: Path = tmp_path_factory.mktemp("cors")
+    with dedicated_server(data_dir, PROFILESTACK_CORS_ORIGINS="https://agents.example.com") as instance:
+        yield instance
+
+
+def test_configured_origins_may_call_and_others_still_may_not(configured_server: Server) -> None:
+    sts = from_page(configured_server.client("sts"), "https://agents.example.com")
+    headers = sts.get_caller_identity()["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["access-control-allow-origin"] == "https://agents.example.com"
+    assert preflight(configured_server, "/", "https://agents.example.com")[0] == 200
+    assert preflight(configured_server, "/", LOCAL_PAGE)[0] == 200
+    assert refused(from_page(configured_server.client("sts"), "https://other.example.com").get_caller_identity
+                   )[0] == "AccessDenied"
+    assert preflight(configured_server, "/", "https://other.example.com")[0] == 403
+
+
+def test_calls_without_an_origin_are_not_labelled(served: Server) -> None:
+    headers = served.client("sts").get_caller_identity()["ResponseMetadata"]["HTTPHeaders"]
+    assert not any(name.startswith("access-control-") for name in headers)
