@@ -3,9 +3,9 @@
 A browser asks first (a preflight ``OPTIONS`` request) before it sends a signed call from a page of another origin,
 and lets the page read the answer only when that answer names the page's origin. Pages on this machine
 (``localhost``, loopback addresses), the server's own pages and the origins configured in
-``PROFILESTACK_CORS_ORIGINS`` may call; a call that a page of any other origin makes is refused before it is
-authenticated, so that a web site a developer happens to visit cannot drive a local server with the well-known
-``test``/``test`` key pair (docs/decisions.md, "Calls from web pages").
+``PROFILESTACK_CORS_ORIGINS`` may call; a call that a page of any other origin makes (a script's, a form's, an
+image's) is refused before it is authenticated, so that a web site a developer happens to visit cannot drive a
+local server with the well-known ``test``/``test`` key pair (docs/decisions.md, "Calls from web pages").
 """
 
 from __future__ import annotations
@@ -23,10 +23,32 @@ _SAFELISTED = frozenset({"cache-control", "content-language", "content-length", 
                          "last-modified", "pragma"})
 # Added by the HTTP server after the application answered; the SDKs read Date to correct a skewed clock.
 _ADDED_BY_SERVER = ("date",)
+_FROM_ANOTHER_PAGE = frozenset({"cross-site", "same-site"})  # Sec-Fetch-Site's values for another origin's page
 
 
 def is_preflight(request: HttpRequest) -> bool:
     return request.method == "OPTIONS" and "access-control-request-method" in request.headers
+
+
+def page_origin(headers: dict[str, str]) -> str | None:
+    """The origin of the web page that sent a request; None when no page of another origin did (a client that is
+    not a browser, an address typed into one, the server's own page).
+
+    Browsers send ``Origin`` with every call a script makes, but not with an image's or a link's ``GET``; those
+    carry ``Sec-Fetch-Site`` instead, and the page is then the ``Referer``'s origin, or an unknown one ("null")."""
+    origin = headers.get("origin")
+    if origin is not None:
+        return origin
+    if headers.get("sec-fetch-site") not in _FROM_ANOTHER_PAGE:
+        return None
+    referer = headers.get("referer")
+    if not referer:
+        return "null"
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        return "null"
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "null"
 
 
 class CrossOriginPolicy:
@@ -46,14 +68,11 @@ class CrossOriginPolicy:
         try:
             parts = urlsplit(origin)
             hostname = parts.hostname
-            netloc = parts.netloc
         except ValueError:  # "http://[bad" and the like
             return False
         if parts.scheme not in ("http", "https") or not hostname:
             return False  # "null" (a file or a sandboxed frame) unless configured
-        if host is not None and netloc == host.strip().lower():
-            return True  # the server's own pages (the console)
-        return _on_this_machine(hostname)
+        return same_origin(origin, host) or _on_this_machine(hostname)
 
     @staticmethod
     def preflight(request: HttpRequest, origin: str) -> HttpResponse:
@@ -75,6 +94,15 @@ class CrossOriginPolicy:
         exposed = [name for name, _ in response.headers if name.lower() not in _SAFELISTED]
         response.headers = [*response.headers, ("access-control-allow-origin", origin), ("vary", "Origin"),
                             ("access-control-expose-headers", ", ".join([*exposed, *_ADDED_BY_SERVER]))]
+
+
+def same_origin(origin: str, host: str | None) -> bool:
+    """Whether ``origin`` is the server's own, as the request reached it (``Host``): the console's pages."""
+    try:
+        netloc = urlsplit(origin.strip()).netloc
+    except ValueError:
+        return False
+    return bool(netloc) and host is not None and netloc.lower() == host.strip().lower()
 
 
 def _on_this_machine(hostname: str) -> bool:

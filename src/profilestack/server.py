@@ -12,7 +12,7 @@ from typing import Any
 from profilestack import internal_api, logs
 from profilestack.app import App
 from profilestack.config import Settings
-from profilestack.cross_origin import CrossOriginPolicy, is_preflight
+from profilestack.cross_origin import CrossOriginPolicy, is_preflight, page_origin
 from profilestack.gateway.content_coding import too_large
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
@@ -46,7 +46,10 @@ class AsgiApp:
             return
         body = await self._body(scope, receive)
         request = _request(scope, b"" if body is None else body)
-        origin = request.headers.get("origin")  # sent by browsers alone
+        # None unless a browser sent it for a page. An image's or a link's GET is judged by its page too, but not
+        # under /_profilestack/, whose GETs change nothing: a link from another site to the console must work.
+        origin = request.headers.get("origin") if request.raw_path.startswith(internal_api.PREFIX) \
+            else page_origin(request.headers)
         early = None if origin is None else self._cross_origin_answer(request, origin)
         if early is not None:
             response = early
@@ -88,8 +91,8 @@ class AsgiApp:
         """The answer to a browser's preflight, or the refusal of a page's origin; None for a call to serve."""
         if not self.cross_origin.allows(origin, request.headers.get("host")):
             log.info("refused a call from a web page of %r, an origin not allowed", origin[:200])
-            refusal = AwsError("AccessDenied", f"Web pages of {origin[:200]} may not call this server (allow them "
-                                               "with --cors-origin or PROFILESTACK_CORS_ORIGINS).", 403)
+            refusal = AwsError("AccessDenied", f"Web pages of origin {origin[:200]} may not call this server (allow "
+                                               "them with --cors-origin or PROFILESTACK_CORS_ORIGINS).", 403)
             if request.raw_path.startswith(internal_api.PREFIX):
                 return internal_api.json_error(refusal)
             return self.app.gateway.refuse(request, refusal)

@@ -117,6 +117,30 @@ def test_a_signed_form_a_foreign_page_posts_without_asking_is_refused(served: Se
     assert served.client("iam").get_user(UserName="posted-by-a-form")["User"]["UserName"] == "posted-by-a-form"
 
 
+def test_a_presigned_link_a_foreign_page_loads_as_an_image_is_refused(served: Server) -> None:
+    """An image's or a link's GET carries no Origin: the browser's Sec-Fetch-Site and Referer tell whose page it is."""
+    iam = served.client("iam")
+
+    def load(user: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+        url = iam.generate_presigned_url("create_user", Params={"UserName": user}, ExpiresIn=60, HttpMethod="GET")
+        return raw(url, method="GET", headers=headers)
+
+    status, _, body = load("linked-by-a-foreign-page", **{"Sec-Fetch-Site": "cross-site", "Referer": FOREIGN_PAGE})
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body
+    status, _, _ = load("linked-by-a-foreign-page", **{"Sec-Fetch-Site": "cross-site"})  # no Referer: unknown page
+    assert status == 403
+    assert refused(iam.get_user, UserName="linked-by-a-foreign-page")[0] == "NoSuchEntity"
+    assert load("linked-by-a-local-page", **{"Sec-Fetch-Site": "cross-site", "Referer": f"{LOCAL_PAGE}/"})[0] == 200
+    assert load("typed-into-the-address-bar", **{"Sec-Fetch-Site": "none"})[0] == 200
+    assert iam.get_user(UserName="typed-into-the-address-bar")["User"]["UserName"] == "typed-into-the-address-bar"
+
+
+def test_a_link_from_another_site_to_the_console_opens_it(served: Server) -> None:
+    status, _, body = raw(f"{served.endpoint}/_profilestack/console/login", method="GET",
+                          headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"})
+    assert status == 200 and b"<form" in body
+
+
 def test_the_servers_own_pages_may_call_it_by_any_name(served: Server) -> None:
     host = f"profiles.internal:{served.port}"
     status, headers, body = raw(f"{served.endpoint}/_profilestack/health", method="GET",

@@ -97,7 +97,8 @@ def test_the_javascript_sdk_works_against_every_service(server) -> None:
 
 def test_the_javascript_sdk_works_in_web_pages_that_may_call_and_not_in_others(shared_servers) -> None:
     """A page on the developer's machine (another origin than the server's) calls through the browser's CORS
-    checks and reads answers and errors; a page of a foreign origin is stopped at the preflight."""
+    checks and reads answers and errors; a page of a foreign origin is stopped at the preflight, and the presigned
+    call it loads as an image is refused."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         if REQUIRE_BROWSER:
@@ -105,7 +106,14 @@ def test_the_javascript_sdk_works_in_web_pages_that_may_call_and_not_in_others(s
         pytest.skip("Chromium is missing (Debian's package chromium)")
     server = shared_servers("sqlite")  # the browser's checks come before storage: one backend is enough
     suffix = unique("").replace("-", "")[-10:]
-    pages = _run("in_browser.mjs", chromium, server.endpoint, suffix, "localhost", "foreign.test")
+    iam = server.client("iam")
+
+    def presigned_user(name: str) -> str:  # a call any page can make a browser send, as an image
+        return iam.generate_presigned_url("create_user", Params={"UserName": name}, ExpiresIn=300,
+                                          HttpMethod="GET")
+
+    pages = _run("in_browser.mjs", chromium, server.endpoint, suffix,
+                 f"localhost|{presigned_user(f'img{suffix}0')}", f"foreign.test|{presigned_user(f'img{suffix}1')}")
 
     local = pages["localhost"]
     assert local["identity"] == {"ok": f"arn:aws:iam::{ACCOUNT}:root"}
@@ -125,3 +133,7 @@ def test_the_javascript_sdk_works_in_web_pages_that_may_call_and_not_in_others(s
     assert profiles.get_domain(DomainName=f"page{suffix}0")["DomainName"] == f"page{suffix}0"
     with pytest.raises(profiles.exceptions.ResourceNotFoundException):
         profiles.get_domain(DomainName=f"page{suffix}1")
+    # The image's GET carries no Origin: Chromium's Sec-Fetch-Site and Referer tell whose page sent it.
+    assert iam.get_user(UserName=f"img{suffix}0")["User"]["UserName"] == f"img{suffix}0"
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_user(UserName=f"img{suffix}1")

@@ -1,8 +1,8 @@
 // The AWS SDK for JavaScript v3 in a real browser (headless Chromium) against profilestack: browser/calls.mjs,
 // bundled with esbuild, runs in a page of each origin given, each page's results printed as one JSON object for
 // tests/e2e/test_javascript_sdk.py to check.
-// Usage: node in_browser.mjs <chromium> <profilestack endpoint> <suffix> <page host>...
-// The page of the n-th host (from 0) names what it makes with <suffix><n>.
+// Usage: node in_browser.mjs <chromium> <profilestack endpoint> <suffix> <page host>[|<image URL>]...
+// The page of the n-th host (from 0) names what it makes with <suffix><n>, and loads the image URL if given.
 // Each page host is served on 127.0.0.1 under its own name (Chromium maps every name there), so that a page of
 // "localhost" and one of "foreign.test" are two origins, both other than the endpoint's.
 import { createServer } from "node:http";
@@ -27,11 +27,13 @@ const { port } = pages.address();
 const browser = await chromium.launch({ executablePath, args: ["--host-resolver-rules=MAP * 127.0.0.1"] });
 const out = {};
 try {
-  for (const [index, host] of pageHosts.entries()) {
+  for (const [index, spec] of pageHosts.entries()) {
+    const [host, image] = spec.split("|");
     const page = await browser.newPage();
     const refusals = [];
     page.on("console", (message) => { if (message.type() === "error") refusals.push(message.text()); });
-    await page.goto(`http://${host}:${port}/?endpoint=${encodeURIComponent(endpoint)}&suffix=${suffix}${index}`);
+    await page.goto(`http://${host}:${port}/?endpoint=${encodeURIComponent(endpoint)}&suffix=${suffix}${index}`
+      + (image ? `&image=${encodeURIComponent(image)}` : ""));
     out[host] = { ...(await page.evaluate(() => window.results)), consoleErrors: refusals };
     await page.close();
   }

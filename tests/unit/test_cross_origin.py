@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from profilestack.cli import _settings, build_parser
-from profilestack.cross_origin import CrossOriginPolicy
+from profilestack.cross_origin import CrossOriginPolicy, page_origin
 
 DEFAULT = CrossOriginPolicy(None)
 
@@ -50,3 +50,17 @@ def test_serve_takes_origins_from_its_flags() -> None:
     args = build_parser().parse_args(["serve", "--cors-origin", "https://a.example", "--cors-origin", "*"])
     assert _settings(args).cors_origins == "https://a.example,*"
     assert _settings(build_parser().parse_args(["serve"])).cors_origins is None
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    ({}, None),  # not a browser
+    ({"origin": "https://a.example", "sec-fetch-site": "cross-site"}, "https://a.example"),
+    ({"sec-fetch-site": "none"}, None),  # an address typed in, a bookmark
+    ({"sec-fetch-site": "same-origin"}, None),
+    ({"sec-fetch-site": "cross-site", "referer": "https://evil.example/page?x=1"}, "https://evil.example"),
+    ({"sec-fetch-site": "same-site", "referer": "http://localhost:3000/"}, "http://localhost:3000"),
+    ({"sec-fetch-site": "cross-site"}, "null"),  # the page withheld its address
+    ({"sec-fetch-site": "cross-site", "referer": "not a url"}, "null"),
+])
+def test_a_page_is_known_by_its_origin_or_for_an_image_or_link_by_its_referer(headers: dict, expected: str) -> None:
+    assert page_origin(headers) == expected

@@ -8,11 +8,12 @@ import re
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from profilestack.console import ROOT, session
+from profilestack.cross_origin import same_origin
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.iam_policy.document import PolicyKind, parse_policy
@@ -232,9 +233,7 @@ def _same_origin(request: HttpRequest) -> bool:
     """A form posted from another site (which could sign a browser in as someone else) is refused: browsers say
     where a POST comes from in ``Origin``; a client that sends none is not a browser on another site."""
     origin = request.header("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc.lower() == (request.header("host") or "").lower()
+    return origin is None or same_origin(origin, request.header("host"))
 
 
 def _render(template: str, status: int = 200, **values: Any) -> HttpResponse:

@@ -1,6 +1,7 @@
 // What a web page does with the AWS SDK for JavaScript v3 (bundled for the browser by ../in_browser.mjs): calls to
 // profilestack from another origin, through the browser's CORS checks. The page's query string names the
-// endpoint and a unique suffix; the results land in window.results.
+// endpoint, a unique suffix and, optionally, a presigned URL to load as an image; the results land in
+// window.results.
 import { CloudWatchClient, ListMetricsCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {
   CreateDomainCommand, CreateProfileCommand, CustomerProfilesClient, GetDomainCommand, SearchProfilesCommand,
@@ -23,8 +24,19 @@ async function outcome(promise) {
   }
 }
 
+// An image whose address is a presigned call: what any page can make a browser send, without script or CORS.
+function loadImage(url) {
+  return new Promise((resolve) => {
+    const image = new Image();
+    image.onload = () => resolve("loaded");
+    image.onerror = () => resolve("not an image");
+    image.src = url;
+  });
+}
+
 async function calls() {
   const out = {};
+  if (query.get("image")) out.image = await loadImage(query.get("image"));
   const sts = new STSClient(config);
   const profiles = new CustomerProfilesClient(config);
   out.identity = await outcome(sts.send(new GetCallerIdentityCommand({})).then((answer) => answer.Arn));
