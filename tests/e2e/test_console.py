@@ -142,13 +142,16 @@ def test_a_console_session_ends_with_its_credentials(server: Server) -> None:
 
 
 def test_a_cookie_not_of_the_consoles_making_is_sent_to_sign_in(server: Server) -> None:
-    """Fields of the wrong type or a MAC that is not hex, for a key that exists: the sign-in page, never a 500."""
+    """Fields of the wrong type, a MAC that is not hex, for a key that exists, or no list at all: the sign-in page,
+    never a 500."""
     expires = int(time.time()) + 600
     for fields in (["test", "", expires, "é" * 64], ["test", 7, expires, "00"], ["test", "", expires, ["00"]],
                    [["test"], "", expires, "00"], ["test", "", "soon", "00"], "not a list"):
         cookie = base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
         status, _ = Browser(server, f"profilestack-console={cookie}").request("/")
         assert status == 303, fields
+    nested = base64.urlsafe_b64encode(b"[" * 1500 + b"]" * 1500).decode()  # deeper than Python's reader goes
+    assert Browser(server, f"profilestack-console={nested}").request("/")[0] == 303  # once a 500
 
 
 def _assumed(user, role_arn: str):  # type: ignore[no-untyped-def]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from botocore import xform_name
+from botocore.config import Config
 
-from profilestack.gateway.catalog import service_model
+from profilestack.gateway.catalog import SERVICES_BY_NAME, service_model
 from profilestack.services.registry import all_handlers
 from tests.conftest import dedicated_server
 from tests.e2e.errors import refused
@@ -17,6 +20,8 @@ INVALID_TOKEN = {"cloudtrail": "InvalidNextTokenException", "cloudwatch": "Inval
                  "customer-profiles": "BadRequestException", "connectcampaignsv2": "ValidationException"}
 SERVED_AS = {"connectcampaignsv2": "connectcampaigns"}  # the registry's name, where it differs
 FOREIGN_TOKEN = "bm90LWEtdG9rZW4tb2YtdGhpcy1zZXJ2ZXI"  # base64 text, as profilestack's tokens are: no listing's
+# JSON nested deeper than Python's reader goes, as a position token's text is JSON (once a 500)
+NESTED_TOKEN = base64.urlsafe_b64encode(b"[" * 1200).decode().rstrip("=")
 
 
 def _listings() -> list[tuple[str, str]]:
@@ -42,14 +47,20 @@ def test_the_listings_cover_every_service() -> None:
     assert ("cloudtrail", "ListTrails") in LISTINGS and ("cloudwatch", "ListMetricDataQueryDefinitions") in LISTINGS
 
 
+@pytest.mark.parametrize("token", [FOREIGN_TOKEN, NESTED_TOKEN], ids=["foreign", "nested"])
 @pytest.mark.parametrize(("service", "operation"), LISTINGS, ids=[f"{s}:{o}" for s, o in LISTINGS])
 def test_a_token_no_listing_gave_is_refused_with_the_services_own_error(client, domain, service: str,
-                                                                       operation: str) -> None:
+                                                                       operation: str, token: str) -> None:
     model = service_model(service).operation_model(operation)
     shape = model.input_shape
     params = {"DomainName": domain} if "DomainName" in shape.members else {}
-    params["nextToken" if "nextToken" in shape.members else "NextToken"] = FOREIGN_TOKEN
-    code, _ = refused(getattr(client(service), xform_name(operation)), **params)
+    member = "nextToken" if "nextToken" in shape.members else "NextToken"
+    params[member] = token
+    unchecked = Config(parameter_validation=False, retries={"total_max_attempts": 1})  # the nested one is long
+    code, _ = refused(getattr(client(service, config=unchecked), xform_name(operation)), **params)
+    if len(token) > shape.members[member].metadata.get("max", len(token)):  # over the model's length: invalid input
+        assert code == SERVICES_BY_NAME[SERVED_AS.get(service, service)].validation_error
+        return
     modelled = [error.name for error in model.error_shapes
                 if error.name in ("InvalidNextTokenException", "InvalidTokenException")]
     assert code == (modelled[0] if modelled else INVALID_TOKEN[service])

@@ -40,6 +40,7 @@ class Issuer:
     url: str  # https://127.0.0.1:<port>
     thumbprint: str
     key: rsa.RSAPrivateKey
+    documents: dict[str, bytes]  # what it serves, by path
 
     @property
     def host(self) -> str:
@@ -96,7 +97,8 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Issuer]:
     documents["/keys"] = json.dumps({"keys": [jwk]}).encode()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Issuer(url, hashlib.sha1(certificate.public_bytes(serialization.Encoding.DER)).hexdigest(), signing_key)
+    yield Issuer(url, hashlib.sha1(certificate.public_bytes(serialization.Encoding.DER)).hexdigest(), signing_key,
+                 documents)
     server.shutdown()
 
 
@@ -187,6 +189,22 @@ def test_tokens_that_cannot_be_trusted_are_refused(server: Server, issuer: Issue
                                                                     ThumbprintList=["0" * 40])
     code, message, status = refused(issuer.token())
     assert (code, status) == ("IDPCommunicationError", 400) and issuer.thumbprint in message
+
+
+def test_an_issuer_answering_json_nested_too_deep_is_a_communication_error(server: Server, issuer: Issuer) -> None:
+    """Once a 500: Python's JSON reader gives up on deep nesting with a RecursionError, not a ValueError."""
+    url = f"{issuer.url}/nested"
+    issuer.documents["/nested/.well-known/openid-configuration"] = b"[" * 3000 + b"]" * 3000
+    iam = server.client("iam")
+    provider = iam.create_open_id_connect_provider(Url=url, ClientIDList=[CLIENT_ID],
+                                                   ThumbprintList=[issuer.thumbprint])["OpenIDConnectProviderArn"]
+    try:
+        role_arn = _trusting_role(server, issuer, provider)
+        code, message, status = _refused(_unsigned_sts(server).assume_role_with_web_identity, RoleArn=role_arn,
+                                         RoleSessionName="probe", WebIdentityToken=issuer.token(iss=url))
+        assert (code, status) == ("IDPCommunicationError", 400) and "nested too deeply" in message
+    finally:
+        iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider)
 
 
 def test_an_sdk_trades_its_token_file_by_itself(server: Server, issuer: Issuer, provider: str, tmp_path: Path,

@@ -13,6 +13,7 @@ import hmac
 import json
 from datetime import datetime, timedelta
 
+from profilestack import jsontext
 from profilestack.gateway.authn import Authenticator, token_refusal
 from profilestack.identity.credentials import Credential
 from profilestack.identity.principal import Principal
@@ -53,7 +54,7 @@ def signed_in(authenticator: Authenticator, cookie: str | None, now: datetime) -
     if not cookie:
         return None
     try:
-        access_key, token, stamp, mac = json.loads(base64.urlsafe_b64decode(cookie.encode()))
+        access_key, token, stamp, mac = jsontext.loads(base64.urlsafe_b64decode(cookie.encode()))
         stamp = int(stamp)
     except (ValueError, TypeError):
         return None

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Row, Select
 from sqlalchemy.sql.elements import ColumnElement
 
+from profilestack import jsontext
 from profilestack.gateway.errors import AwsError
 
 T = TypeVar("T")
@@ -77,7 +78,7 @@ def read_position(params: dict[str, Any], invalid: Callable[[str], AwsError] = b
     if not token:
         return None, 0
     try:
-        decoded = json.loads(_decoded(token))
+        decoded = jsontext.loads(_decoded(token))
     except ValueError:
         decoded = None
     if isinstance(decoded, list) and decoded[:1] == ["after"] and all(isinstance(item, str) for item in decoded):

@@ -11,13 +11,13 @@ a bar or pie show each series' value over the whole time range.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from profilestack import jsontext
 from profilestack.services.cloudwatch.labels import label_zone
 from profilestack.services.cloudwatch.mute_schedules import iso_duration
 
@@ -90,7 +90,7 @@ class Widget:
 
 def read_widget(text: str, now: datetime, region: str, account: str) -> Widget:
     try:
-        spec = json.loads(text)
+        spec = jsontext.loads(text)
     except ValueError as exc:
         raise WidgetError(f"MetricWidget is not valid JSON: {exc}.") from exc
     if not isinstance(spec, dict):

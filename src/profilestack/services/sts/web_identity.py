@@ -12,7 +12,6 @@ keys are kept ten minutes per issuer and thumbprint list (new thumbprints are a 
 from __future__ import annotations
 
 import hashlib
-import json
 import ssl
 import threading
 import time
@@ -21,6 +20,7 @@ from datetime import datetime
 from http.client import HTTPSConnection
 from typing import TYPE_CHECKING, Any
 
+from profilestack import jsontext
 from profilestack.gateway.errors import AwsError
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def _fetch_json(url: str, thumbprints: list[str]) -> dict[str, Any]:
             unverified.check_hostname = False
             unverified.verify_mode = ssl.CERT_NONE
             body = _get(parts.hostname, parts.port or 443, path, unverified, thumbprints=thumbprints)
-        document = json.loads(body)
+        document = jsontext.loads(body)
     except (OSError, ValueError) as exc:
         raise AwsError("IDPCommunicationError", f"Could not read {url}: {exc}") from exc
     if not isinstance(document, dict):
