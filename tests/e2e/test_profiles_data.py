@@ -81,6 +81,13 @@ def test_search_by_predefined_keys(profiles, domain) -> None:
     assert [item["ProfileId"] for item in together["Items"]] == [ada]
     assert together["Items"][0]["FoundByItems"] == [{"KeyName": "_account", "Values": ["A-1"]},
                                                     {"KeyName": "_phone", "Values": ["+15550100"]}]
+    # a key searched for no values (the model allows an empty list) matches nobody (once a 500)
+    assert profiles.search_profiles(DomainName=domain, KeyName="_email", Values=[])["Items"] == []
+    some = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=[],
+                                    AdditionalSearchKeys=[{"KeyName": "_account", "Values": ["A-2"]}])["Items"]
+    assert [item["ProfileId"] for item in some] == [other]
+    assert profiles.search_profiles(DomainName=domain, KeyName="_email", Values=[], LogicalOperator="AND",
+                                    AdditionalSearchKeys=[{"KeyName": "_account", "Values": ["A-2"]}])["Items"] == []
 
 
 def test_search_pagination(profiles, domain) -> None:

@@ -38,6 +38,8 @@ def search(db: Connection, domain_id: int, searches: list[tuple[str, list[str]]]
     # profile ids after keys, each search's values in their order: one statement per count of each, not one per
     # way of interleaving them, for the statements a process keeps
     pairs.sort(key=lambda pair: searches[pair[0]][0] == "_profileId")
+    if not pairs:  # no value to look for (Values may be empty): no profile holds one
+        return Found([{} for _ in searches], {})
     if len(pairs) <= _MOST_PAIRS:
         found = _pairs_with_fields(db, domain_id, searches, pairs)
         if found is not None:
