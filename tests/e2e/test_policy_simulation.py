@@ -158,6 +158,11 @@ def test_simulation_errors(iam) -> None:
     assert raised.value.response["Error"] == {
         "Type": "Sender", "Code": "InvalidInput",
         "Message": "Invalid ResourceOwner: arn:aws:iam::someone:root names no account."}
+    with pytest.raises(ClientError) as raised:  # the model requires no member of an entry (once a 500)
+        iam.simulate_custom_policy(PolicyInputList=[document(allow())], ActionNames=["s3:GetObject"],
+                                   ContextEntries=[{"ContextKeyValues": ["x"], "ContextKeyType": "string"}])
+    assert raised.value.response["Error"]["Code"] == "InvalidInput"
+    assert "ContextKeyName" in raised.value.response["Error"]["Message"]
 
 
 def test_simulation_takes_the_time_from_its_context_only(iam) -> None:

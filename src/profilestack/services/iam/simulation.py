@@ -26,6 +26,9 @@ def _inputs(texts: list[str] | None, list_name: str) -> list[Policy]:
 
 
 def _context(entries: list[dict[str, Any]] | None) -> dict[str, list[str]]:
+    if any(not entry.get("ContextKeyName") for entry in entries or []):  # the model requires none of its members
+        raise AwsError("InvalidInput", "Each ContextEntries item needs a ContextKeyName: the key it gives values "
+                                       "for.", 400)
     return {entry["ContextKeyName"].lower(): list(entry.get("ContextKeyValues") or []) for entry in entries or []}
 
 
