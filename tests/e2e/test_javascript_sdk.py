@@ -95,6 +95,27 @@ def test_the_javascript_sdk_works_against_every_service(server) -> None:
     assert {"EventName": "CreateAccessKey", "source": "iam.amazonaws.com"} in seen["trail"]
 
 
+def test_the_javascript_sdk_v2_works_too(server) -> None:
+    """Version 2 (out of support, still in many contact-center applications) has serializers of its own."""
+    suffix = unique("").replace("-", "")[-10:]
+    seen = _run("walkthrough_v2.cjs", server.endpoint, suffix)
+    assert seen["identity"] == f"arn:aws:iam::{ACCOUNT}:root"
+    assert (seen["badSecret"]["code"], seen["badSecret"]["status"]) == ("SignatureDoesNotMatch", 403)
+    assert seen["user"] == {"UserName": f"v2-{suffix}", "Tags": [{"Key": "team", "Value": "red"}],
+                            "CreateDateIsDate": True}
+    assert (seen["missingUser"]["code"], seen["missingUser"]["status"]) == ("NoSuchEntity", 404)
+    assert seen["domain"] == f"v2{suffix}"
+    assert seen["search"] == [{"ProfileId": seen["profileId"], "FirstName": "Ada", "PhoneNumber": "+15550100",
+                               "Attributes": {"tier": "gold"},
+                               "FoundByItems": [{"KeyName": "_phone", "Values": ["+15550100"]}]}]
+    assert (seen["missingDomain"]["code"], seen["missingDomain"]["status"]) == ("ResourceNotFoundException", 404)
+    assert any(name.startswith("AWSServiceRoleForProfile_") for name in seen["serviceRoles"])
+    assert seen["metrics"] == [{"Namespace": f"V2/{suffix}", "MetricName": "Clicks",
+                                "Dimensions": [{"Name": "Page", "Value": "home"}]}]
+    assert seen["sums"] == [2]
+    assert "CreateUser" in seen["trail"]
+
+
 def test_the_javascript_sdk_works_in_web_pages_that_may_call_and_not_in_others(shared_servers) -> None:
     """A page on the developer's machine (another origin than the server's) calls through the browser's CORS
     checks and reads answers and errors; a page of a foreign origin is stopped at the preflight, and the presigned
