@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import Server, dedicated_server
 from tests.e2e.errors import refused
+from tests.e2e.identities import unique
 from tests.e2e.wire import raw, send, signed_request
 
 LOCAL_PAGE = "http://localhost:5173"  # a development server's page on the developer's machine
@@ -86,35 +87,37 @@ def test_a_page_on_this_machine_reads_answers_and_their_headers(served: Server) 
 
 
 def test_calls_from_a_page_of_another_origin_are_refused_and_change_nothing(served: Server) -> None:
+    name = unique("made-by-a-page")
     iam = from_page(served.client("iam"), FOREIGN_PAGE)
-    code, message = refused(iam.create_user, UserName="made-by-a-web-page")
+    code, message = refused(iam.create_user, UserName=name)
     assert code == "AccessDenied"
     assert FOREIGN_PAGE in message and "PROFILESTACK_CORS_ORIGINS" in message
-    assert refused(served.client("iam").get_user, UserName="made-by-a-web-page")[0] == "NoSuchEntity"
+    assert refused(served.client("iam").get_user, UserName=name)[0] == "NoSuchEntity"
 
     profiles = from_page(served.client("customer-profiles"), FOREIGN_PAGE)
     with pytest.raises(ClientError) as caught:
-        profiles.create_domain(DomainName="made-by-a-web-page", DefaultExpirationDays=5)
+        profiles.create_domain(DomainName=name, DefaultExpirationDays=5)
     assert caught.value.response["Error"]["Code"] == "AccessDeniedException"  # as JSON services spell it
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert "access-control-allow-origin" not in caught.value.response["ResponseMetadata"]["HTTPHeaders"]
-    assert refused(served.client("customer-profiles").get_domain,
-                   DomainName="made-by-a-web-page")[0] == "ResourceNotFoundException"
+    assert refused(served.client("customer-profiles").get_domain, DomainName=name)[0] == "ResourceNotFoundException"
 
 
 def test_a_signed_form_a_foreign_page_posts_without_asking_is_refused(served: Server) -> None:
     """A form post needs no preflight: a page could send one signed with the well-known test key pair."""
+    name = unique("posted-by-a-form")
+
     def form_from(origin: str) -> AWSRequest:
         return signed_request(f"{served.endpoint}/", "iam", "us-east-1",
-                              body="Action=CreateUser&UserName=posted-by-a-form&Version=2010-05-08",
+                              body=f"Action=CreateUser&UserName={name}&Version=2010-05-08",
                               headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": origin})
 
     status, _, body = send(form_from(FOREIGN_PAGE))
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
-    assert refused(served.client("iam").get_user, UserName="posted-by-a-form")[0] == "NoSuchEntity"
+    assert refused(served.client("iam").get_user, UserName=name)[0] == "NoSuchEntity"
     status, headers, _ = send(form_from(LOCAL_PAGE))  # the same form from a page that may call
     assert status == 200 and headers["access-control-allow-origin"] == LOCAL_PAGE
-    assert served.client("iam").get_user(UserName="posted-by-a-form")["User"]["UserName"] == "posted-by-a-form"
+    assert served.client("iam").get_user(UserName=name)["User"]["UserName"] == name
 
 
 def test_a_presigned_link_a_foreign_page_loads_as_an_image_is_refused(served: Server) -> None:
@@ -125,14 +128,15 @@ def test_a_presigned_link_a_foreign_page_loads_as_an_image_is_refused(served: Se
         url = iam.generate_presigned_url("create_user", Params={"UserName": user}, ExpiresIn=60, HttpMethod="GET")
         return raw(url, method="GET", headers=headers)
 
-    status, _, body = load("linked-by-a-foreign-page", **{"Sec-Fetch-Site": "cross-site", "Referer": FOREIGN_PAGE})
+    foreign, local, typed = unique("linked-by-a-foreign-page"), unique("linked-by-a-local-page"), unique("typed")
+    status, _, body = load(foreign, **{"Sec-Fetch-Site": "cross-site", "Referer": FOREIGN_PAGE})
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
-    status, _, _ = load("linked-by-a-foreign-page", **{"Sec-Fetch-Site": "cross-site"})  # no Referer: unknown page
+    status, _, _ = load(foreign, **{"Sec-Fetch-Site": "cross-site"})  # no Referer: an unknown page
     assert status == 403
-    assert refused(iam.get_user, UserName="linked-by-a-foreign-page")[0] == "NoSuchEntity"
-    assert load("linked-by-a-local-page", **{"Sec-Fetch-Site": "cross-site", "Referer": f"{LOCAL_PAGE}/"})[0] == 200
-    assert load("typed-into-the-address-bar", **{"Sec-Fetch-Site": "none"})[0] == 200
-    assert iam.get_user(UserName="typed-into-the-address-bar")["User"]["UserName"] == "typed-into-the-address-bar"
+    assert refused(iam.get_user, UserName=foreign)[0] == "NoSuchEntity"
+    assert load(local, **{"Sec-Fetch-Site": "cross-site", "Referer": f"{LOCAL_PAGE}/"})[0] == 200
+    assert load(typed, **{"Sec-Fetch-Site": "none"})[0] == 200  # an address typed into the browser
+    assert iam.get_user(UserName=typed)["User"]["UserName"] == typed
 
 
 def test_a_link_from_another_site_to_the_console_opens_it(served: Server) -> None:
