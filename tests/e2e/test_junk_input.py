@@ -15,7 +15,7 @@ import copy
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -143,26 +143,37 @@ def send(client: Any, operation: str, params: dict[str, Any], failures: list[str
     return False
 
 
-def answer_junk(server: Server, service: str, known: dict[str, list[Any]]) -> int:
-    """Sends the junk and requires readable client errors; how many calls succeeded."""
+Inputs = Callable[[str, Shape | None], Iterable[Any]]  # an operation's name and input shape → what to send it
+
+
+def through_every_operation(server: Server, service: str, inputs: Inputs) -> tuple[int, int]:
+    """Sends every operation of ``service`` its inputs, deletions last (the real resources stay there for the other
+    operations), and requires readable client errors, never a 5xx or a traceback; how many calls were answered and
+    how many succeeded. An input that is not even a structure is sent as no parameters at all."""
     client = server.client(service, config=Config(parameter_validation=False, retries={"total_max_attempts": 1},
                                                   read_timeout=30))
     model = client.meta.service_model
     failures, answered, succeeded = [], 0, 0
-    # deletions last: the real resources stay there for the other operations' junk
     for operation in sorted(model.operation_names, key=lambda name: name.startswith("Delete")):
-        shape = model.operation_model(operation).input_shape
-        rng = random.Random(f"{service}.{operation}" + (".known" if known else ""))
-        for _ in range(INPUTS_ABOUT_REAL_RESOURCES if known else INPUTS_PER_OPERATION):
-            params = junk(shape, rng, known) if shape is not None else {}
+        for params in inputs(operation, model.operation_model(operation).input_shape):
             outcome = send(client, operation, params if isinstance(params, dict) else {}, failures)
             if outcome is not None:
                 answered += 1
                 succeeded += outcome
-    assert answered >= len(model.operation_names)  # junk reached the server, not only botocore's serializer
+    assert answered >= len(model.operation_names)  # inputs reached the server, not only botocore's serializer
     assert failures == []
     assert "Traceback" not in server.logs()
-    return succeeded
+    return answered, succeeded
+
+
+def answer_junk(server: Server, service: str, known: dict[str, list[Any]]) -> int:
+    """Sends the junk and requires readable client errors; how many calls succeeded."""
+    def junk_for(operation: str, shape: Shape | None) -> Iterator[Any]:
+        rng = random.Random(f"{service}.{operation}" + (".known" if known else ""))
+        for _ in range(INPUTS_ABOUT_REAL_RESOURCES if known else INPUTS_PER_OPERATION):
+            yield junk(shape, rng, known) if shape is not None else {}
+
+    return through_every_operation(server, service, junk_for)[1]
 
 
 _FILLERS = ("a", "1", "A")  # repeated to a string's length, the first its pattern takes
@@ -310,24 +321,16 @@ def test_each_optional_member_left_out_is_answered_never_a_500(own_server: Serve
     members deeper down, an input holding little but the way to the missing one (the first of each operation): a
     handler reading a member the model does not require as if it were always there fails here (a source segment
     without its name, a login profile without its password, a metric without its name each answered 500 once)."""
-    client = own_server.client(service, config=Config(parameter_validation=False, retries={"total_max_attempts": 1},
-                                                      read_timeout=30))
-    model = client.meta.service_model
-    failures, sent = [], 0
-    for operation in sorted(model.operation_names, key=lambda name: name.startswith("Delete")):
-        shape = model.operation_model(operation).input_shape
+    def each_left_out(operation: str, shape: Shape | None) -> list[Any]:
         whole = valid(shape, known, SHORTEST) if shape is not None else {}
         if whole is None:
-            continue
+            return []
         paths = list(optional_paths(shape, whole)) if shape is not None else []
         top = [left_out(whole, path) for path in paths if len(path) == 1][:LEFT_OUT_PER_OPERATION]
         nested = sorted((path for path in paths if len(path) > 1), key=len)[:NESTED_LEFT_OUT_PER_OPERATION]
-        for params in [whole, *top, *(only_along(shape, whole, path) for path in nested)]:
-            if send(client, operation, params, failures) is not None:
-                sent += 1
-    assert sent >= len(model.operation_names)
-    assert failures == []
-    assert "Traceback" not in own_server.logs()
+        return [whole, *top, *(only_along(shape, whole, path) for path in nested)]
+
+    through_every_operation(own_server, service, each_left_out)
 
 
 RANDOM_VALID_PER_OPERATION = 8
@@ -376,17 +379,11 @@ def test_random_valid_inputs_are_answered_never_a_500(own_server: Server, known:
     """Inputs the model allows, drawn at random, mostly about real resources: handlers meet the empty lists and
     missing optional members that the model permits (a search for no values, a simulation context entry naming no
     key each answered 500 once)."""
-    client = own_server.client(service, config=Config(parameter_validation=False, retries={"total_max_attempts": 1},
-                                                      read_timeout=30))
-    model = client.meta.service_model
-    failures, sent = [], 0
-    for operation in sorted(model.operation_names, key=lambda name: name.startswith("Delete")):
-        shape = model.operation_model(operation).input_shape
+    def drawn(operation: str, shape: Shape | None) -> Iterator[Any]:
         rng = random.Random(f"{service}.{operation}.valid")
         for _ in range(RANDOM_VALID_PER_OPERATION):
             params = random_valid(shape, rng, known) if shape is not None else {}
-            if params is not None and send(client, operation, params, failures) is not None:
-                sent += 1
-    assert sent >= len(model.operation_names)
-    assert failures == []
-    assert "Traceback" not in own_server.logs()
+            if params is not None:  # None: no value the model allows could be made
+                yield params
+
+    through_every_operation(own_server, service, drawn)
