@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from profilestack import __version__, logs
 from profilestack.config import Settings, SettingsError, redact_url
+from profilestack.cross_origin import CrossOriginPolicy
 from profilestack.store.engine import DatabaseUnreachable
 
 if TYPE_CHECKING:
@@ -72,10 +73,19 @@ def _banner(settings: Settings, backend: str) -> str:
         lines.append("  bootstrap credentials disabled")
     for key in settings.root_keys()[1 if settings.bootstrap_credentials else 0:]:
         lines.append(f"  account {key.account}: root with AWS_ACCESS_KEY_ID={key.access_key} (secret as configured)")
-    if settings.bootstrap_credentials and settings.root_secret_key == "test" and not _loopback(settings.host):
+    well_known = settings.bootstrap_credentials and settings.root_secret_key == "test"
+    if well_known and not _loopback(settings.host):
         lines.append(f"  WARNING: listening on {settings.host} with the well-known secret 'test': anyone who can reach "
                      f"this port signs as the root of account {settings.account_id}. Set "
                      "PROFILESTACK_ROOT_SECRET_KEY, or --no-bootstrap-credentials.")
+    policy = CrossOriginPolicy(settings.cors_origins)
+    if policy.any_origin or policy.origins:
+        shown = "any origin" if policy.any_origin else ", ".join(sorted(policy.origins))
+        lines.append(f"  web pages that may call it: this machine's, and {shown}")
+        if policy.any_origin and well_known:
+            lines.append("  WARNING: any web site open in a browser here may call this server with the well-known "
+                         "secret 'test'. Name the origins that need it instead of '*', or set "
+                         "PROFILESTACK_ROOT_SECRET_KEY.")
     return "\n".join(lines)
 
 

@@ -1,5 +1,5 @@
-"""What ``profilestack serve`` prints at start: where it listens, its storage, its credentials — and a warning when
-the well-known bootstrap secret is reachable from other machines."""
+"""What ``profilestack serve`` prints at start: where it listens, its storage, its credentials, the web pages that
+may call it — and a warning when the well-known bootstrap secret is reachable from other machines or pages."""
 
 from __future__ import annotations
 
@@ -27,3 +27,14 @@ def test_the_well_known_secret_on_a_reachable_address_is_warned_about(overrides:
     banner = _banner(Settings.from_env({}, **overrides), "sqlite")
     assert (WARNING in banner) is warned
     assert "a-real-secret" not in banner
+
+
+def test_the_origins_allowed_besides_this_machines_are_named_and_any_origin_with_the_test_secret_is_warned_about(
+        ) -> None:
+    assert "web pages" not in _banner(Settings.from_env({}), "sqlite")
+    named = _banner(Settings.from_env({}, cors_origins="https://b.example,https://a.example"), "sqlite")
+    assert "web pages that may call it: this machine's, and https://a.example, https://b.example" in named
+    assert "WARNING" not in named
+    anyone = _banner(Settings.from_env({}, cors_origins="*"), "sqlite")
+    assert "and any origin" in anyone and "WARNING: any web site" in anyone
+    assert "WARNING" not in _banner(Settings.from_env({}, cors_origins="*", root_secret_key="own"), "sqlite")
