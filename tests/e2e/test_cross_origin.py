@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from tests.conftest import Server, dedicated_server
 from tests.e2e.errors import refused
 from tests.e2e.identities import unique
-from tests.e2e.wire import raw, send, signed_request
+from tests.e2e.wire import raw, send, sent_with, signed_request
 
 LOCAL_PAGE = "http://localhost:5173"  # a development server's page on the developer's machine
 FOREIGN_PAGE = "https://evil.example"
@@ -30,8 +30,7 @@ def served(shared_servers) -> Server:
 
 def from_page(client: Any, origin: str) -> Any:
     """The client's calls as a browser sends them for a page of ``origin``."""
-    client.meta.events.register("before-send", lambda request, **_: request.headers.__setitem__("Origin", origin))
-    return client
+    return sent_with(client, Origin=origin)
 
 
 def preflight(server: Server, path: str, origin: str, method: str = "POST") -> tuple[int, dict[str, str], bytes]:

@@ -26,7 +26,7 @@ from tests.e2e.cli import profilestack
 from tests.e2e.errors import refused
 from tests.e2e.identities import allow, deny, document, make_user
 from tests.e2e.waiting import wait_for
-from tests.e2e.wire import NoRedirects
+from tests.e2e.wire import NoRedirects, sent_with
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:
@@ -106,21 +106,15 @@ def test_the_urls_handed_out_are_https(tls_server: Server) -> None:
         assert answer.status == 200
 
 
-def forwarded(client, **headers: str):
-    """The client's requests as a proxy passes them on: the headers added after signing."""
-    client.meta.events.register("before-send", lambda request, **_: request.headers.update(headers))
-    return client
-
-
 def test_a_trusted_proxy_gives_the_clients_address_and_scheme(proxied_server: Server) -> None:
     user = make_user(proxied_server, document(
         allow("iam:GetUser", Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"},
                                         "Bool": {"aws:SecureTransport": "true"}})))
     direct = user.client("iam")
     assert refused(direct.get_user, UserName=user.name)[0] == "AccessDenied"
-    assert refused(forwarded(user.client("iam"), **{"X-Forwarded-For": "203.0.113.9"}).get_user,
+    assert refused(sent_with(user.client("iam"), **{"X-Forwarded-For": "203.0.113.9"}).get_user,
                    UserName=user.name)[0] == "AccessDenied"  # not over TLS to the proxy
-    through_proxy = forwarded(user.client("iam"), **{"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    through_proxy = sent_with(user.client("iam"), **{"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
     assert through_proxy.get_user(UserName=user.name)["User"]["UserName"] == user.name
 
     trail = proxied_server.client("cloudtrail")
@@ -138,7 +132,7 @@ def test_a_proxy_not_trusted_is_not_believed(tls_server: Server) -> None:
     """The TLS server trusts no proxy: a client's own X-Forwarded-For changes nothing."""
     user = make_user(tls_server, document(allow("iam:GetUser", Condition={
         "IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})))
-    client = forwarded(user.client("iam"), **{"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    client = sent_with(user.client("iam"), **{"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
     assert refused(client.get_user, UserName=user.name)[0] == "AccessDenied"
 
 

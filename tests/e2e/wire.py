@@ -7,6 +7,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
@@ -59,6 +60,12 @@ def raw(url: str, method: str = "POST", body: bytes = b"", headers: dict[str, st
 
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+
+
+def sent_with(client: Any, **headers: str) -> Any:
+    """The client's requests with ``headers`` added after signing, as a proxy or a browser adds them."""
+    client.meta.events.register("before-send", lambda request, **_: request.headers.update(headers))
+    return client
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):
