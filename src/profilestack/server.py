@@ -46,11 +46,11 @@ class AsgiApp:
             return
         body = await self._body(scope, receive)
         request = _request(scope, b"" if body is None else body)
+        internal = request.raw_path.startswith(internal_api.PREFIX)
         # None unless a browser sent it for a page. An image's or a link's GET is judged by its page too, but not
         # under /_profilestack/, whose GETs change nothing: a link from another site to the console must work.
-        origin = request.headers.get("origin") if request.raw_path.startswith(internal_api.PREFIX) \
-            else page_origin(request.headers)
-        early = None if origin is None else self._cross_origin_answer(request, origin)
+        origin = request.headers.get("origin") if internal else page_origin(request.headers)
+        early = None if origin is None else self._cross_origin_answer(request, origin, internal)
         if early is not None:
             response = early
         elif body is None:
@@ -87,13 +87,14 @@ class AsgiApp:
             if not message.get("more_body"):
                 return bytes(parts)
 
-    def _cross_origin_answer(self, request: HttpRequest, origin: str) -> HttpResponse | None:
-        """The answer to a browser's preflight, or the refusal of a page's origin; None for a call to serve."""
+    def _cross_origin_answer(self, request: HttpRequest, origin: str, internal: bool) -> HttpResponse | None:
+        """The answer to a browser's preflight, or the refusal of a page's origin (``internal``: a page under
+        /_profilestack/, refused in plain JSON); None for a call to serve."""
         if not self.cross_origin.allows(origin, request.headers.get("host")):
             log.info("refused a call from a web page of %r, an origin not allowed", origin[:200])
             refusal = AwsError("AccessDenied", f"Web pages of origin {origin[:200]} may not call this server (allow "
                                                "them with --cors-origin or PROFILESTACK_CORS_ORIGINS).", 403)
-            if request.raw_path.startswith(internal_api.PREFIX):
+            if internal:
                 return internal_api.json_error(refusal)
             return self.app.gateway.refuse(request, refusal)
         return self.cross_origin.preflight(request, origin) if is_preflight(request) else None
