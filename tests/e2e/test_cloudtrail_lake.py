@@ -121,6 +121,29 @@ def test_queries_read_the_calls_made_since_the_store_began(server: Server) -> No
     assert paged in [item["QueryId"] for item in listed] and listed[0]["QueryStatus"] == "FINISHED"
 
 
+def test_json_extract_scalar_reads_documents_as_trino_does(server: Server) -> None:
+    """Scalars come back as text (numbers as written, booleans ``true``/``false``), anything else and text that
+    is not JSON as null: a query over every event, most of whose fields are not JSON, still finishes."""
+    lake = Lake(server)
+    role = unique("role")
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"Bool": {"aws:SecureTransport": True}, "NumericLessThan": {"aws:MultiFactorAuthAge": 3600}}}]}
+    server.client("iam").create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+    document = "element_at(requestParameters, 'assumeRolePolicyDocument')"
+    answer = lake.query(
+        f"SELECT json_extract_scalar({document}, '$.Statement[0].Effect') AS effect, "
+        f"json_extract_scalar({document}, '$.Statement[0].Condition.Bool[\"aws:SecureTransport\"]') AS secure, "
+        f"json_extract_scalar({document}, '$.Statement[0].Condition.NumericLessThan[\"aws:MultiFactorAuthAge\"]') "
+        f"AS age, json_extract_scalar({document}, '$.Statement[0].Principal') AS principal, "
+        f"json_extract_scalar(eventName, '$.name') AS not_json FROM $EDS "
+        f"WHERE element_at(requestParameters, 'roleName') = '{role}' "
+        f"AND json_extract_scalar({document}, '$.Version') = '2012-10-17'")
+    assert answer["status"] == "FINISHED", answer["error"]
+    assert answer["rows"] == [{"effect": "Allow", "secure": "true", "age": "3600", "principal": "",
+                               "not_json": ""}]
+
+
 def test_a_store_takes_what_its_selectors_take(server: Server) -> None:
     reads = Lake(server, AdvancedEventSelectors=[{"Name": "reads", "FieldSelectors": [
         {"Field": "eventCategory", "Equals": ["Management"]}, {"Field": "readOnly", "Equals": ["true"]},

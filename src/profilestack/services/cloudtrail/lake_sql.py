@@ -180,6 +180,8 @@ def _function(node: Any, exp: Any) -> Any:
         return exp.Anonymous(this="lake_timestamp", expressions=[node.this])
     if isinstance(node, exp.ApproxDistinct):
         return exp.Count(this=exp.Distinct(expressions=[node.this]))
+    if isinstance(node, exp.JSONExtractScalar):  # not SQLite's ->>: it neither gives text nor forgives bad JSON
+        return exp.Anonymous(this="lake_json_scalar", expressions=[node.this, node.expression])
     return node
 
 
@@ -350,7 +352,7 @@ def _register(database: sqlite3.Connection, now: datetime) -> None:
     database.create_function("lake_shift", 3, _shift, deterministic=True)
     database.create_function("regexp", 2, _regexp, deterministic=True)
     database.create_function("regexp_like", 2, lambda text, pattern: _regexp(pattern, text), deterministic=True)
-    database.create_function("json_extract_scalar", 2, _json_scalar, deterministic=True)
+    database.create_function("lake_json_scalar", 2, _json_scalar, deterministic=True)
 
 
 def _timestamp(value: Any) -> str | None:
@@ -404,20 +406,39 @@ def _regexp(pattern: Any, text: Any) -> int | None:
         raise ValueError(f"the pattern {pattern} is not a regular expression: {exc}") from exc
 
 
-def _json_scalar(text: Any, path: Any) -> Any:
-    """Trino's json_extract_scalar for the simple paths (``$.a.b``, ``$["a"]``)."""
-    if not isinstance(text, str) or not isinstance(path, str):
+class _Number(str):
+    """A JSON number as its text, as Trino answers it."""
+
+
+_PATH_STEP = re.compile(r'\.([A-Za-z0-9_]+)|\."((?:[^"\\]|\\.)*)"|\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]')
+
+
+def _json_scalar(text: Any, path: Any) -> str | None:
+    """Trino's json_extract_scalar: the scalar at ``path`` (``$.a.b``, ``$["a"]``, ``$.a[0]``, or SQLite's
+    spelling ``$."a"``) as text (numbers as written, booleans ``true``/``false``); null for anything else,
+    malformed JSON included."""
+    if not isinstance(text, str) or not isinstance(path, str) or not path.startswith("$"):
         return None
     try:
-        value: Any = json.loads(text)
-    except ValueError:
+        value: Any = json.loads(text, parse_int=_Number, parse_float=_Number)
+    except (ValueError, RecursionError):
         return None
-    for part in re.findall(r'\.([A-Za-z0-9_]+)|\["([^"]*)"\]|\[(\d+)\]', path.removeprefix("$")):
-        key = part[0] or part[1]
-        if key and isinstance(value, dict):
-            value = value.get(key)
-        elif part[2] and isinstance(value, list) and int(part[2]) < len(value):
-            value = value[int(part[2])]
+    steps, rest = [], path[1:]
+    while rest:
+        found = _PATH_STEP.match(rest)
+        if found is None:
+            return None
+        steps.append(found)
+        rest = rest[found.end():]
+    for step in steps:
+        name, quoted, bracketed, index = step.groups()
+        key = name if name is not None else quoted if quoted is not None else bracketed
+        if key is not None and isinstance(value, dict):
+            value = value.get(key.replace('\\"', '"'))
+        elif index is not None and isinstance(value, list) and int(index) < len(value):
+            value = value[int(index)]
         else:
             return None
-    return value if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, str) else None
