@@ -64,3 +64,27 @@ def test_json_targets_may_name_the_service_by_its_full_prefix_or_its_short_name(
         route(HttpRequest("POST", "/", "", {**headers, "x-amz-target": "v20131101.CloudTrail_20131101.LookupEvents"},
                           b"{}"))
     assert raised.value.code == "UnknownOperationException"
+
+
+def test_signing_names_nobody_signs_for_leave_nothing_behind() -> None:
+    """The signing name is read before a request is authenticated: routing must not keep one per name asked,
+    or a stream of made-up names would grow the server's memory without end."""
+    import gc
+    import tracemalloc
+
+    def route_unknown(count: int, start: int) -> None:
+        for index in range(start, start + count):
+            with pytest.raises(RoutingError):
+                route(HttpRequest("POST", "/nothing/here", "", _signed_for(f"made-up-{index:06d}")))
+
+    route_unknown(100, 0)  # whatever is built once (the models' tables) is built before measuring
+    tracemalloc.start()
+    try:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        route_unknown(5_000, 100)
+        gc.collect()  # refusals' tracebacks are cycles: they wait for the collector
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 100_000, f"{grown:,} bytes kept after 5,000 made-up signing names"

@@ -77,7 +77,3 @@ def service_model(name: str) -> ServiceModel:
     """The botocore model of one service, parsed once per process."""
     data = _loader.load_service_model(name, "service-2")
     return ServiceModel(data, service_name=name)
-
-
-def services_for_signing_name(signing_name: str) -> list[ServiceSpec]:
-    return [spec for spec in SERVICES if spec.signing_name == signing_name]

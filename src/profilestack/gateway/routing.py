@@ -8,6 +8,7 @@ fields, and finally the REST path templates (``requestUri``) of every REST servi
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -162,12 +163,25 @@ def _query_services_by_version() -> dict[str, ServiceSpec]:
     }
 
 
+Candidates = tuple[tuple[ServiceSpec, ...], tuple[ServiceSpec, ...], tuple[ServiceSpec, ...]]
+_SIGNED_FOR_NOTHING: Candidates = ((), (), ())
+
+
 @cache
-def _signed_for(signing_name: str | None) -> tuple[list[ServiceSpec], list[ServiceSpec], list[ServiceSpec]]:
-    """The services signing as ``signing_name``: all of them, those speaking query, those speaking REST-JSON."""
-    candidates = [spec for spec in SERVICES if spec.signing_name == signing_name] if signing_name else []
-    return (candidates, [spec for spec in candidates if QUERY in _protocols(spec.name)],
-            [spec for spec in candidates if REST_JSON in _protocols(spec.name)])
+def _by_signing_name() -> dict[str, Candidates]:
+    """For each signing name, the services signing as it: all of them, those speaking query, those speaking
+    REST-JSON."""
+    table: dict[str, Candidates] = {}
+    for signing_name in {spec.signing_name for spec in SERVICES}:
+        candidates = tuple(spec for spec in SERVICES if spec.signing_name == signing_name)
+        table[signing_name] = (candidates, tuple(spec for spec in candidates if QUERY in _protocols(spec.name)),
+                               tuple(spec for spec in candidates if REST_JSON in _protocols(spec.name)))
+    return table
+
+
+def _signed_for(signing_name: str | None) -> Candidates:
+    # a table of the known names, not a cache of the asked ones: the name comes from requests not yet authenticated
+    return _by_signing_name().get(signing_name, _SIGNED_FOR_NOTHING) if signing_name else _SIGNED_FOR_NOTHING
 
 
 @cache
@@ -225,11 +239,11 @@ def route(request: HttpRequest) -> Route:
         if found is not None:
             return found
     if not candidates:
-        rest_candidates = [spec for spec in SERVICES if REST_JSON in _protocols(spec.name)]
+        rest_candidates = tuple(spec for spec in SERVICES if REST_JSON in _protocols(spec.name))
     return _route_rest(request, rest_candidates, signing_name)
 
 
-def _route_query(request: HttpRequest, candidates: list[ServiceSpec]) -> Route | None:
+def _route_query(request: HttpRequest, candidates: Sequence[ServiceSpec]) -> Route | None:
     if request.method not in ("POST", "GET"):
         return None
     params = form_params(request)
@@ -246,7 +260,7 @@ def _route_query(request: HttpRequest, candidates: list[ServiceSpec]) -> Route |
     return _operation(spec, action, QUERY)
 
 
-def _route_rest(request: HttpRequest, candidates: list[ServiceSpec], signing_name: str | None) -> Route:
+def _route_rest(request: HttpRequest, candidates: Sequence[ServiceSpec], signing_name: str | None) -> Route:
     query = dict(request.query)
     ordered = sorted(candidates, key=lambda spec: spec.path_prefix is None)
     for spec in ordered:
@@ -270,6 +284,7 @@ def warm_up() -> None:
     """Load every service model and build every lookup table routing uses."""
     _by_target_prefix()
     _query_services_by_version()
+    _by_signing_name()
     for spec in SERVICES:
         _operation_lookup(spec.name)
         if REST_JSON in _protocols(spec.name):
