@@ -121,9 +121,10 @@ def test_queries_read_the_calls_made_since_the_store_began(server: Server) -> No
     assert paged in [item["QueryId"] for item in listed] and listed[0]["QueryStatus"] == "FINISHED"
 
 
-def test_json_extract_scalar_reads_documents_as_trino_does(server: Server) -> None:
-    """Scalars come back as text (numbers as written, booleans ``true``/``false``), anything else and text that
-    is not JSON as null: a query over every event, most of whose fields are not JSON, still finishes."""
+def test_json_functions_read_documents_as_trino_does(server: Server) -> None:
+    """json_extract_scalar answers scalars as text (numbers as written, booleans ``true``/``false``), json_extract
+    compact JSON; text that is not JSON is null to both, so a query over every event, most of whose fields are not
+    JSON, still finishes."""
     lake = Lake(server)
     role = unique("role")
     trust = {"Version": "2012-10-17", "Statement": [{
@@ -136,12 +137,16 @@ def test_json_extract_scalar_reads_documents_as_trino_does(server: Server) -> No
         f"json_extract_scalar({document}, '$.Statement[0].Condition.Bool[\"aws:SecureTransport\"]') AS secure, "
         f"json_extract_scalar({document}, '$.Statement[0].Condition.NumericLessThan[\"aws:MultiFactorAuthAge\"]') "
         f"AS age, json_extract_scalar({document}, '$.Statement[0].Principal') AS principal, "
-        f"json_extract_scalar(eventName, '$.name') AS not_json FROM $EDS "
+        f"json_extract({document}, '$.Statement[0].Principal') AS principal_json, "
+        f"json_extract({document}, '$.Statement[0].Condition.Bool') AS bool_json, "
+        f"json_extract_scalar(eventName, '$.name') AS not_json, json_extract(eventName, '$') AS not_json_either "
+        f"FROM $EDS "
         f"WHERE element_at(requestParameters, 'roleName') = '{role}' "
         f"AND json_extract_scalar({document}, '$.Version') = '2012-10-17'")
     assert answer["status"] == "FINISHED", answer["error"]
     assert answer["rows"] == [{"effect": "Allow", "secure": "true", "age": "3600", "principal": "",
-                               "not_json": ""}]
+                               "principal_json": '{"Service":"lambda.amazonaws.com"}',
+                               "bool_json": '{"aws:SecureTransport":true}', "not_json": "", "not_json_either": ""}]
 
 
 def test_a_store_takes_what_its_selectors_take(server: Server) -> None:

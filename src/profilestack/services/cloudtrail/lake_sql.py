@@ -180,8 +180,9 @@ def _function(node: Any, exp: Any) -> Any:
         return exp.Anonymous(this="lake_timestamp", expressions=[node.this])
     if isinstance(node, exp.ApproxDistinct):
         return exp.Count(this=exp.Distinct(expressions=[node.this]))
-    if isinstance(node, exp.JSONExtractScalar):  # not SQLite's ->>: it neither gives text nor forgives bad JSON
-        return exp.Anonymous(this="lake_json_scalar", expressions=[node.this, node.expression])
+    if isinstance(node, exp.JSONExtractScalar | exp.JSONExtract):  # not SQLite's ->> and ->, which fail on bad JSON
+        function = "lake_json_scalar" if isinstance(node, exp.JSONExtractScalar) else "lake_json"
+        return exp.Anonymous(this=function, expressions=[node.this, node.expression])
     return node
 
 
@@ -353,6 +354,7 @@ def _register(database: sqlite3.Connection, now: datetime) -> None:
     database.create_function("regexp", 2, _regexp, deterministic=True)
     database.create_function("regexp_like", 2, lambda text, pattern: _regexp(pattern, text), deterministic=True)
     database.create_function("lake_json_scalar", 2, _json_scalar, deterministic=True)
+    database.create_function("lake_json", 2, _json_value, deterministic=True)
 
 
 def _timestamp(value: Any) -> str | None:
@@ -413,32 +415,58 @@ class _Number(str):
 _PATH_STEP = re.compile(r'\.([A-Za-z0-9_]+)|\."((?:[^"\\]|\\.)*)"|\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]')
 
 
-def _json_scalar(text: Any, path: Any) -> str | None:
-    """Trino's json_extract_scalar: the scalar at ``path`` (``$.a.b``, ``$["a"]``, ``$.a[0]``, or SQLite's
-    spelling ``$."a"``) as text (numbers as written, booleans ``true``/``false``); null for anything else,
-    malformed JSON included."""
+_MISSING = object()
+
+
+def _json_at(text: Any, path: Any) -> Any:
+    """The value at a JSON path (``$.a.b``, ``$["a"]``, ``$.a[0]``, or SQLite's spelling ``$."a"``) of JSON text,
+    numbers kept as written; ``_MISSING`` where there is none, or the text is not JSON."""
     if not isinstance(text, str) or not isinstance(path, str) or not path.startswith("$"):
-        return None
+        return _MISSING
     try:
         value: Any = json.loads(text, parse_int=_Number, parse_float=_Number)
     except (ValueError, RecursionError):
-        return None
+        return _MISSING
     steps, rest = [], path[1:]
     while rest:
         found = _PATH_STEP.match(rest)
         if found is None:
-            return None
+            return _MISSING
         steps.append(found)
         rest = rest[found.end():]
     for step in steps:
         name, quoted, bracketed, index = step.groups()
         key = name if name is not None else quoted if quoted is not None else bracketed
-        if key is not None and isinstance(value, dict):
-            value = value.get(key.replace('\\"', '"'))
+        if key is not None and isinstance(value, dict) and key.replace('\\"', '"') in value:
+            value = value[key.replace('\\"', '"')]
         elif index is not None and isinstance(value, list) and int(index) < len(value):
             value = value[int(index)]
         else:
-            return None
+            return _MISSING
+    return value
+
+
+def _json_scalar(text: Any, path: Any) -> str | None:
+    """Trino's json_extract_scalar: the scalar at ``path`` as text (numbers as written, booleans
+    ``true``/``false``); null for anything else, text that is not JSON included."""
+    value = _json_at(text, path)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value) if isinstance(value, str) else None
+
+
+def _json_value(text: Any, path: Any) -> str | None:
+    """Trino's json_extract: the value at ``path`` as compact JSON text (a JSON null is ``null``); null where
+    there is none or the text is not JSON."""
+    value = _json_at(text, path)
+    return None if value is _MISSING else _compact(value)
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_compact(key)}:{_compact(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_compact(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
