@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import rows_by_name
-from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.domains import hold_domain_data, require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.store.resource_tags import remove_tags, set_tags, with_tags
 
@@ -50,7 +50,10 @@ class HeldDefinitions:
         return domain, self.require(ctx, domain, params[self.name_member])
 
     def require_new(self, ctx: CallContext, domain: Row[Any], name: str) -> None:
-        """Refuse to create a definition whose name the domain already holds."""
+        """Refuse to create a definition whose name the domain already holds. The name is held for the
+        transaction, and the domain as its data is: a create of the same name in another one waits, then finds
+        this one's, and a DeleteDomain cannot leave the definition behind (PostgreSQL; SQLite has one writer)."""
+        hold_domain_data(ctx.db, domain, f"{self.table.name}:{domain.id}:{name}")
         if self.find(ctx.db, domain.id, name) is not None:
             raise bad_request(f"{self.title} {name} already exists in domain {domain.name}.")
 

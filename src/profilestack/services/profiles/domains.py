@@ -109,6 +109,12 @@ def hold_domain_data(db: Connection, domain: Row[Any], *keys: str) -> None:
     leave rows that nothing would ever read or remove (PostgreSQL reads the domain before the lock; SQLite's one
     writer read it inside this transaction)."""
     lock_for_transaction(db, *keys, shared=(domain_data_key(domain.id),))
+    _require_still_there(db, domain)
+
+
+def _require_still_there(db: Connection, domain: Row[Any]) -> None:
+    """Once a lock of the domain's data is held: the domain, read before the lock, not deleted meanwhile by a
+    transaction that held the lock first (PostgreSQL; SQLite's one writer read it inside this transaction)."""
     if takes_locks(db) and _DOMAIN_EXISTS.first(db, {"b_domain": domain.id}) is None:
         raise not_found(f"Domain {domain.name} does not exist.")
 
@@ -223,6 +229,7 @@ def delete_domain_data(ctx: CallContext, domain: Row[Any]) -> None:
     PURGE_TASK. Nothing can reach those meanwhile: every read and write finds them through the domain, and a
     domain id is never given again (AUTOINCREMENT)."""
     lock_for_transaction(ctx.db, domain_data_key(domain.id))  # objects still coming in finish first
+    _require_still_there(ctx.db, domain)  # a DeleteDomain of the same domain at once: one of them deletes it
     for table in _CONFIGURATION:
         ctx.db.execute(delete(table).where(table.c.domain_id == domain.id))
     domain_stats.forget(ctx.db, domain.id)

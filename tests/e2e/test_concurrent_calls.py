@@ -1,0 +1,76 @@
+"""Callers racing for one name get what they would get one after another. On PostgreSQL requests run on threads,
+and each transaction may read the name as free (or the domain as there) before another one's write commits."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from tests.conftest import Server
+from tests.e2e.test_seed_service_linked_roles import create_domain, role_exists
+from tests.e2e.waiting import wait_for
+
+CALLERS = 12
+
+
+def at_once(server: Server, call: Callable[[Any, int], object]) -> Counter[str]:
+    """``call(client, index)`` made by CALLERS threads released together; how many answered each error code
+    ("ok" for a success)."""
+    start = threading.Barrier(CALLERS)
+
+    def attempt(index: int) -> str:
+        client = server.client("customer-profiles")
+        start.wait()
+        try:
+            call(client, index)
+            return "ok"
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(CALLERS) as pool:
+        return Counter(pool.map(attempt, range(CALLERS)))
+
+
+def test_one_of_the_creates_of_a_name_makes_it_and_keeps_its_own_definition(server: Server) -> None:
+    domain, _ = create_domain(server)
+    profiles = server.client("customer-profiles")
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
+        Fields={"email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
+        Keys={"_email": [{"StandardIdentifiers": ["PROFILE", "UNIQUE"], "FieldNames": ["email"]}]})
+
+    def create_trigger(name: str) -> Callable[[Any, int], object]:
+        return lambda client, index: client.create_event_trigger(
+            DomainName=domain, EventTriggerName=name, ObjectTypeName="Order", Description=f"caller {index}",
+            EventTriggerConditions=[{"LogicalOperator": "ANY", "EventTriggerDimensions": [{"ObjectAttributes": [
+                {"Source": "_source.email", "ComparisonOperator": "EQUAL", "Values": [f"{index}@example.com"]}]}]}])
+
+    def create_segment(name: str) -> Callable[[Any, int], object]:
+        return lambda client, index: client.create_segment_definition(
+            DomainName=domain, SegmentDefinitionName=name, DisplayName=f"caller {index}",
+            SegmentGroups={"Groups": [{"Dimensions": [{"ProfileAttributes": {"FirstName": {
+                "DimensionType": "INCLUSIVE", "Values": [f"name{index}"]}}}]}]})
+
+    names = [f"racing-{round_}" for round_ in range(3)]  # a race is not lost every time: run it a few
+    for name in names:
+        for create in (create_trigger, create_segment):
+            assert at_once(server, create(name)) == {"ok": 1, "BadRequestException": CALLERS - 1}, (create, name)
+    # before, later callers on PostgreSQL overwrote the first one's trigger and were told they had created it
+    for name in names:
+        trigger = profiles.get_event_trigger(DomainName=domain, EventTriggerName=name)
+        winner = trigger["Description"].removeprefix("caller ")
+        condition = trigger["EventTriggerConditions"][0]["EventTriggerDimensions"][0]["ObjectAttributes"][0]
+        assert condition["Values"] == [f"{winner}@example.com"]
+    assert len(profiles.list_event_triggers(DomainName=domain)["Items"]) == len(names)
+
+
+def test_one_of_the_deletes_of_a_domain_deletes_it_and_its_role(server: Server) -> None:
+    domain, role = create_domain(server)
+    outcomes = at_once(server, lambda client, _index: client.delete_domain(DomainName=domain))
+    assert outcomes == {"ok": 1, "ResourceNotFoundException": CALLERS - 1}
+    wait_for(lambda: not role_exists(server, role), timeout=15)
