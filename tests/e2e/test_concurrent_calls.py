@@ -74,3 +74,23 @@ def test_one_of_the_deletes_of_a_domain_deletes_it_and_its_role(server: Server) 
     outcomes = at_once(server, lambda client, _index: client.delete_domain(DomainName=domain))
     assert outcomes == {"ok": 1, "ResourceNotFoundException": CALLERS - 1}
     wait_for(lambda: not role_exists(server, role), timeout=15)
+
+
+def test_profile_writes_at_once_all_land_and_crossing_merges_keep_one_profile(server: Server) -> None:
+    domain, _ = create_domain(server)
+    profiles = server.client("customer-profiles")
+    profile_id = profiles.create_profile(DomainName=domain, FirstName="Ana")["ProfileId"]
+    outcomes = at_once(server, lambda client, index: client.update_profile(
+        DomainName=domain, ProfileId=profile_id, Attributes={f"answer{index}": str(index)}))
+    assert outcomes == {"ok": CALLERS}
+    (found,) = profiles.search_profiles(DomainName=domain, KeyName="_profileId", Values=[profile_id])["Items"]
+    assert found["Attributes"] == {f"answer{index}": str(index) for index in range(CALLERS)}  # none written over
+
+    for _round in range(3):  # each merges the other's profile into its own: one of them wins, as one after another
+        pair = [profiles.create_profile(DomainName=domain, FirstName=name)["ProfileId"] for name in ("Bo", "Cy")]
+        outcomes = at_once(server, lambda client, index, pair=pair: client.merge_profiles(
+            DomainName=domain, MainProfileId=pair[index % 2], ProfileIdsToBeMerged=[pair[1 - index % 2]]))
+        assert outcomes == {"ok": 1, "ResourceNotFoundException": CALLERS - 1}
+        left = [profile_id for profile_id in pair if profiles.search_profiles(
+            DomainName=domain, KeyName="_profileId", Values=[profile_id])["Items"]]
+        assert len(left) == 1  # before, both were deleted

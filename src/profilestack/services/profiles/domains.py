@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
@@ -94,12 +95,19 @@ def require_domain(ctx: CallContext, name: str) -> Row[Any]:
     return row
 
 
-def require_domain_for_data(ctx: CallContext, name: str) -> Row[Any]:
+def require_domain_for_data(ctx: CallContext, name: str, *profile_ids: str) -> Row[Any]:
     """The domain, for a call that writes its customer data (profiles, keys, history): held as hold_domain_data
-    holds it."""
+    holds it, with the profiles the call reads and then writes (``profile_ids``) held alone."""
     row = require_domain(ctx, name)
-    hold_domain_data(ctx.db, row)
+    hold_domain_data(ctx.db, row, *profile_locks(row, profile_ids))
     return row
+
+
+def profile_locks(domain: Row[Any], profile_ids: Iterable[str]) -> list[str]:
+    """The locks of profiles a call reads, then writes (their fields, their keys, a merge): two such calls on one
+    profile take turns (PostgreSQL), or the second would write over what it did not see — crossing merges deleted
+    both profiles, and of two updates of different fields only the last one's stayed."""
+    return [f"profile:{domain.id}:{profile_id}" for profile_id in profile_ids]
 
 
 def hold_domain_data(db: Connection, domain: Row[Any], *keys: str) -> None:

@@ -21,7 +21,7 @@ from profilestack.gateway.errors import AwsError
 from profilestack.services.next_token import newest_first, page_result, rows_by_name
 from profilestack.services.profiles import merging, service_role
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.domains import hold_domain_data, require_domain
+from profilestack.services.profiles.domains import hold_domain_data, profile_locks, require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.history import History
 from profilestack.services.profiles.identity_jobs import JOB_TASK, next_run, pend_job
@@ -255,7 +255,8 @@ def _merge(app: App, domain_id: int, matches: list[Match], auto_merging: dict[st
     domain, work = service_role.acting_for_domain(app, domain_id, "MergeProfiles")
     merged = 0
     with work as ctx:
-        hold_domain_data(ctx.db, domain)
+        hold_domain_data(ctx.db, domain, *profile_locks(domain, (profile_id for match in matches
+                                                                 for profile_id in match.profile_ids)))
         history = History.of(ctx, domain)
         for match in matches:
             rows = store.load_profiles(ctx.db, domain.id, match.profile_ids)

@@ -60,7 +60,7 @@ def create_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @profiles.operation("UpdateProfile")
 def update_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain_for_data(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"], params["ProfileId"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     changes = _fields(params)
     sources = {name: source for name, source in profile.field_sources.items() if name not in changes}
@@ -73,7 +73,7 @@ def update_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @profiles.operation("DeleteProfile")
 def delete_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain_for_data(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"], params["ProfileId"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     store.delete_profile(ctx.db, domain.id, profile.id)
     History.of(ctx, domain).profile(DELETED_BY_CUSTOMER, profile.id, profile.fields)
@@ -118,7 +118,7 @@ def batch_get_profile(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 
 @profiles.operation("AddProfileKey")
 def add_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain_for_data(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"], params["ProfileId"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     store.add_keys(ctx.db, domain.id, profile.id, store.key_pairs(params["KeyName"], params["Values"]), "key")
     History.of(ctx, domain).keys(ADDED_PROFILE_KEY, profile.id, params["KeyName"], params["Values"])
@@ -127,7 +127,7 @@ def add_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @profiles.operation("DeleteProfileKey")
 def delete_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain_for_data(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"], params["ProfileId"])
     profile = require_profile(ctx, domain, params["ProfileId"])
     store.remove_keys(ctx.db, profile.id, pairs=store.key_pairs(params["KeyName"], params["Values"]))
     History.of(ctx, domain).keys(DELETED_PROFILE_KEY, profile.id, params["KeyName"], params["Values"])
@@ -136,7 +136,8 @@ def delete_profile_key(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
 
 @profiles.operation("MergeProfiles")
 def merge_profiles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    domain = require_domain_for_data(ctx, params["DomainName"])
+    domain = require_domain_for_data(ctx, params["DomainName"], params["MainProfileId"],
+                                     *params["ProfileIdsToBeMerged"])
     main = require_profile(ctx, domain, params["MainProfileId"])
     others = [require_profile(ctx, domain, profile_id) for profile_id in dict.fromkeys(params["ProfileIdsToBeMerged"])
               if profile_id != main.id]

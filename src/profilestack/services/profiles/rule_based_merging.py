@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 
 from profilestack.services.profiles import merging, service_role
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.domains import hold_domain_data
+from profilestack.services.profiles.domains import hold_domain_data, profile_locks
 from profilestack.services.profiles.history import History
 from profilestack.services.profiles.rule_matching import match_groups
 from profilestack.services.profiles.service import profiles
@@ -98,7 +98,7 @@ def _look_at(app: App, domain_id: int) -> None:
 def _merge_groups(app: App, domain_id: int, matching: dict[str, Any], groups: list[list[str]]) -> None:
     domain, work = service_role.acting_for_domain(app, domain_id, "MergeProfiles")
     with work as ctx:
-        hold_domain_data(ctx.db, domain)
+        hold_domain_data(ctx.db, domain, *profile_locks(domain, (profile_id for ids in groups for profile_id in ids)))
         history = History.of(ctx, domain)
         for ids in groups:
             rows = store.load_profiles(ctx.db, domain.id, ids)
