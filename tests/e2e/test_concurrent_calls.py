@@ -69,8 +69,18 @@ def test_one_of_the_creates_of_a_name_makes_it_and_keeps_its_own_definition(serv
     assert len(profiles.list_event_triggers(DomainName=domain)["Items"]) == len(names)
 
 
-def test_one_of_the_deletes_of_a_domain_deletes_it_and_its_role(server: Server) -> None:
+def test_one_of_the_deletes_of_an_object_type_or_a_domain_deletes_it(server: Server) -> None:
     domain, role = create_domain(server)
+    profiles = server.client("customer-profiles")
+    for round_ in range(3):
+        name = f"Order{round_}"
+        profiles.put_profile_object_type(
+            DomainName=domain, ObjectTypeName=name, Description="orders", AllowProfileCreation=True,
+            Fields={"email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
+            Keys={"_email": [{"StandardIdentifiers": ["PROFILE", "UNIQUE"], "FieldNames": ["email"]}]})
+        outcomes = at_once(server, lambda client, _index, name=name: client.delete_profile_object_type(
+            DomainName=domain, ObjectTypeName=name))
+        assert outcomes == {"ok": 1, "ResourceNotFoundException": CALLERS - 1}
     outcomes = at_once(server, lambda client, _index: client.delete_domain(DomainName=domain))
     assert outcomes == {"ok": 1, "ResourceNotFoundException": CALLERS - 1}
     wait_for(lambda: not role_exists(server, role), timeout=15)

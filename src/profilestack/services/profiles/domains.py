@@ -120,6 +120,14 @@ def hold_domain_data(db: Connection, domain: Row[Any], *keys: str) -> None:
     _require_still_there(db, domain)
 
 
+def hold_domain_data_alone(db: Connection, domain: Row[Any]) -> None:
+    """The domain's data lock, alone, for a call deleting a part of its data wholesale (the domain, an object type),
+    and the domain looked at again once it is held. Such a call looks for what it deletes after this: of two at
+    once, the second finds it gone."""
+    lock_for_transaction(db, domain_data_key(domain.id))
+    _require_still_there(db, domain)
+
+
 def _require_still_there(db: Connection, domain: Row[Any]) -> None:
     """Once a lock of the domain's data is held: the domain, read before the lock, not deleted meanwhile by a
     transaction that held the lock first (PostgreSQL; SQLite's one writer read it inside this transaction)."""
@@ -236,8 +244,7 @@ def delete_domain_data(ctx: CallContext, domain: Row[Any]) -> None:
     keys, objects, history records, segment members and events, matches and trigger invocations soon after, by
     PURGE_TASK. Nothing can reach those meanwhile: every read and write finds them through the domain, and a
     domain id is never given again (AUTOINCREMENT)."""
-    lock_for_transaction(ctx.db, domain_data_key(domain.id))  # objects still coming in finish first
-    _require_still_there(ctx.db, domain)  # a DeleteDomain of the same domain at once: one of them deletes it
+    hold_domain_data_alone(ctx.db, domain)  # objects still coming in finish first
     for table in _CONFIGURATION:
         ctx.db.execute(delete(table).where(table.c.domain_id == domain.id))
     domain_stats.forget(ctx.db, domain.id)

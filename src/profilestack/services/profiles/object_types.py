@@ -10,7 +10,7 @@ from profilestack.gateway.context import CallContext
 from profilestack.services.next_token import page_result, rows_by_name
 from profilestack.services.profiles import purges
 from profilestack.services.profiles.definitions import save_definition
-from profilestack.services.profiles.domains import require_domain
+from profilestack.services.profiles.domains import hold_domain_data_alone, require_domain
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.mapping import validate_definition
 from profilestack.services.profiles.object_type_purge import OBJECT_TYPE
@@ -114,9 +114,10 @@ def list_profile_object_types(ctx: CallContext, params: dict[str, Any]) -> dict[
 def delete_profile_object_type(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain(ctx, params["DomainName"])
     name = params["ObjectTypeName"]
+    hold_domain_data_alone(ctx.db, domain)  # before any row's lock, as the domain's writers take them
     if find_type(ctx.db, domain.id, name) is None:
         raise not_found(f"Object type {name} does not exist in domain {domain.name}.")
-    purges.start(ctx, OBJECT_TYPE, domain.id, name)  # first: it takes the domain's data lock before any row's
+    purges.start(ctx, OBJECT_TYPE, domain.id, name)
     remove_tags(ctx.db, type_arn(domain, name))
     ctx.db.execute(delete(profile_object_types).where(profile_object_types.c.domain_id == domain.id,
                                                       profile_object_types.c.name == name))
