@@ -7,24 +7,25 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server
+from tests.conftest import Server, server_on
 from tests.e2e.test_seed_service_linked_roles import create_domain, role_exists
 from tests.e2e.waiting import wait_for
 
 CALLERS = 12
 
 
-def at_once(server: Server, call: Callable[[Any, int], object]) -> Counter[str]:
-    """``call(client, index)`` made by CALLERS threads released together; how many answered each error code
-    ("ok" for a success)."""
+def at_once(server: Server, call: Callable[[Any, int], object], service: str = "customer-profiles") -> Counter[str]:
+    """``call(client, index)`` made by CALLERS threads released together, each with a ``service`` client of its
+    own; how many answered each error code ("ok" for a success)."""
     start = threading.Barrier(CALLERS)
 
     def attempt(index: int) -> str:
-        client = server.client("customer-profiles")
+        client = server.client(service)
         start.wait()
         try:
             call(client, index)
@@ -104,3 +105,13 @@ def test_profile_writes_at_once_all_land_and_crossing_merges_keep_one_profile(se
         left = [profile_id for profile_id in pair if profiles.search_profiles(
             DomainName=domain, KeyName="_profileId", Values=[profile_id])["Items"]]
         assert len(left) == 1  # before, both were deleted
+
+
+def test_instances_onboarded_at_once_share_one_new_service_linked_role(backend: str, tmp_path: Path) -> None:
+    with server_on(backend, tmp_path) as fresh:  # an account without the role yet
+        outcomes = at_once(fresh, lambda client, index: client.start_instance_onboarding_job(
+            connectInstanceId=f"00000000-0000-0000-0000-{index:012d}", encryptionConfig={"enabled": False}),
+            service="connectcampaignsv2")
+        assert outcomes == {"ok": CALLERS}  # before, some were refused: IAM found the role another had just made
+        roles = fresh.client("iam").list_roles(PathPrefix="/aws-service-role/connect-campaigns.amazonaws.com/")
+        assert [role["RoleName"] for role in roles["Roles"]] == ["AWSServiceRoleForConnectCampaigns"]

@@ -15,6 +15,8 @@ from profilestack.services.campaigns.handlers import check_domain_arn, delete_ca
 from profilestack.services.campaigns.tables import campaigns, connect_instance_configs, connect_instance_integrations
 from profilestack.services.iam import entities
 from profilestack.services.iam.linked_services import LinkedService, register
+from profilestack.services.iam.service import account_writes_lock
+from profilestack.store.locks import lock_for_transaction
 
 SERVICE_PRINCIPAL = "connect-campaigns.amazonaws.com"
 ROLE_NAME = "AWSServiceRoleForConnectCampaigns"
@@ -60,6 +62,7 @@ def _role_arn(ctx: CallContext) -> str:
 def start_instance_onboarding_job(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """Onboarding finishes at once: the role (created if the account has none) and the settings are ready."""
     instance_id = params["connectInstanceId"]
+    lock_for_transaction(ctx.db, account_writes_lock(ctx.account))
     if entities.find(ctx.db, entities.ROLE, ctx.account, ROLE_NAME) is None:
         caller = dataclasses.replace(ctx.principal, invoked_by=SERVICE_PRINCIPAL)
         ctx.app.gateway.invoke(caller, "iam", "CreateServiceLinkedRole", {"AWSServiceName": SERVICE_PRINCIPAL},

@@ -9,8 +9,10 @@ def _iam_changed(ctx: CallContext) -> None:
     ctx.app.iam_changed()
 
 
-def _account_writes(ctx: CallContext) -> str:
-    return f"iam-writes:{ctx.account}"
+def account_writes_lock(account: str) -> str:
+    """The lock an account's IAM writes take in turn; a service that looks for an IAM entity before having IAM
+    create it takes it first, or two such calls at once would both ask IAM to create it."""
+    return f"iam-writes:{account}"
 
 
-iam = ServiceHandlers("iam", after_write=_iam_changed, write_lock=_account_writes)
+iam = ServiceHandlers("iam", after_write=_iam_changed, write_lock=lambda ctx: account_writes_lock(ctx.account))
