@@ -115,3 +115,27 @@ def test_instances_onboarded_at_once_share_one_new_service_linked_role(backend: 
         assert outcomes == {"ok": CALLERS}  # before, some were refused: IAM found the role another had just made
         roles = fresh.client("iam").list_roles(PathPrefix="/aws-service-role/connect-campaigns.amazonaws.com/")
         assert [role["RoleName"] for role in roles["Roles"]] == ["AWSServiceRoleForConnectCampaigns"]
+
+
+def test_changes_of_one_campaign_or_event_data_store_take_turns(server: Server) -> None:
+    """Each of these reads the state it changes: of several at once, one changes it and the others find it
+    changed, as one after another."""
+    campaigns = server.client("connectcampaignsv2")
+    campaign = campaigns.create_campaign(name="racing", connectInstanceId="instance-1")["id"]
+    campaigns.start_campaign(id=campaign)
+    for change in ("pause_campaign", "resume_campaign", "pause_campaign"):
+        outcomes = at_once(server, lambda client, _index, change=change: getattr(client, change)(id=campaign),
+                           service="connectcampaignsv2")
+        assert outcomes == {"ok": 1, "InvalidCampaignStateException": CALLERS - 1}, change
+    assert campaigns.get_campaign_state(id=campaign)["state"] == "Paused"
+    outcomes = at_once(server, lambda client, _index: client.delete_campaign(id=campaign), service="connectcampaignsv2")
+    assert outcomes == {"ok": 1, "ResourceNotFoundException": CALLERS - 1}
+
+    store = server.client("cloudtrail").create_event_data_store(
+        Name=f"racing-{campaign[:8]}", TerminationProtectionEnabled=False)["EventDataStoreArn"]
+    outcomes = at_once(server, lambda client, _index: client.delete_event_data_store(EventDataStore=store),
+                       service="cloudtrail")
+    assert outcomes == {"ok": 1, "InactiveEventDataStoreException": CALLERS - 1}
+    outcomes = at_once(server, lambda client, _index: client.restore_event_data_store(EventDataStore=store),
+                       service="cloudtrail")
+    assert outcomes == {"ok": 1, "InvalidEventDataStoreStatusException": CALLERS - 1}

@@ -14,6 +14,7 @@ from sqlalchemy import Row
 from profilestack.gateway.context import CallContext
 from profilestack.services.campaigns import instances
 from profilestack.services.campaigns.handlers import (
+    campaign_to_change,
     insert_campaign,
     listed_campaigns,
     listed_place,
@@ -64,7 +65,7 @@ def list_campaigns(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @dialer.operation("UpdateCampaignOutboundCallConfig")
 def update_campaign_outbound_call_config(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """The members given replace theirs; the others (the queue among them, which this call cannot set) stay."""
-    row = require_campaign(ctx, params["id"], VERSION)
+    row = campaign_to_change(ctx, params["id"], VERSION)
     changes = {name: value for name, value in params.items() if name != "id"}
     definition = row.definition
     save_definition(ctx, row, {**definition, "outboundCallConfig": {**definition["outboundCallConfig"], **changes}})

@@ -16,6 +16,7 @@ from profilestack.gateway.errors import AwsError
 from profilestack.services.campaigns.tables import campaign_outbound_requests, campaigns
 from profilestack.services.next_token import page
 from profilestack.services.registry import ServiceHandlers
+from profilestack.store.locks import lock_for_transaction
 from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of, with_tags
 
@@ -60,6 +61,14 @@ def require_campaign(ctx: CallContext, campaign_id: str, version: str = "v2") ->
     if row is None:
         raise not_found(campaign_id)
     return row
+
+
+def campaign_to_change(ctx: CallContext, campaign_id: str, version: str = "v2") -> Row[Any]:
+    """The campaign a call reads, then changes (its state, its definition), held until the transaction ends:
+    such calls on one campaign take turns (PostgreSQL), each seeing what the one before did. The request batches
+    need no turns: a batch is idempotent per client token on its own."""
+    lock_for_transaction(ctx.db, f"campaign:{campaign_id}")
+    return require_campaign(ctx, campaign_id, version)
 
 
 def _shape(db: Connection, row: Row[Any]) -> dict[str, Any]:
@@ -168,7 +177,7 @@ def _register_transition(handlers: ServiceHandlers, version: str, operation: str
 
     @handlers.operation(operation)
     def transition(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-        row = require_campaign(ctx, params["id"], version)
+        row = campaign_to_change(ctx, params["id"], version)
         if row.state not in allowed:
             raise invalid_state(row, verb)
         ctx.db.execute(update(campaigns).where(campaigns.c.id == row.id).values(state=target, updated_at=ctx.now()))
@@ -201,7 +210,7 @@ def save_definition(ctx: CallContext, row: Row[Any], definition: dict[str, Any])
 def register_update(handlers: ServiceHandlers, version: str, operation: str, member: str) -> None:
     @handlers.operation(operation)
     def update_member(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-        row = require_campaign(ctx, params["id"], version)
+        row = campaign_to_change(ctx, params["id"], version)
         if member == "source":
             _check_source(ctx, params["source"])
         save_definition(ctx, row, {**row.definition, member: params[member]})
@@ -211,7 +220,7 @@ def register_update(handlers: ServiceHandlers, version: str, operation: str, mem
 def _register_removal(operation: str, member: str, part_param: str | None) -> None:
     @outbound.operation(operation)
     def remove_member(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-        row = require_campaign(ctx, params["id"])
+        row = campaign_to_change(ctx, params["id"])
         definition = dict(row.definition)
         if part_param is None:
             definition.pop(member, None)
@@ -285,7 +294,7 @@ def register_common(handlers: ServiceHandlers, version: str) -> None:
 
     @handlers.operation("DeleteCampaign")
     def delete_campaign(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-        delete_campaign_rows(ctx, require_campaign(ctx, params["id"], version))
+        delete_campaign_rows(ctx, campaign_to_change(ctx, params["id"], version))
         return {}
 
     for operation in TRANSITIONS:

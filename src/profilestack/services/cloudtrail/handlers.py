@@ -22,7 +22,9 @@ from profilestack.services.registry import ServiceHandlers
 if TYPE_CHECKING:
     from profilestack.app import App
 
-cloudtrail = ServiceHandlers("cloudtrail")
+# An account's CloudTrail changes take turns (PostgreSQL): they read a trail or a store, then write it back whole
+# (its status, its ingestion periods, its settings), and a trail is seen from every region. None is frequent.
+cloudtrail = ServiceHandlers("cloudtrail", write_lock=lambda ctx: f"cloudtrail-writes:{ctx.account}")
 
 RETENTION_TASK = "cloudtrail.retention"
 
