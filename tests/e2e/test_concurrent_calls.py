@@ -68,6 +68,10 @@ def test_one_of_the_creates_of_a_name_makes_it_and_keeps_its_own_definition(serv
         condition = trigger["EventTriggerConditions"][0]["EventTriggerDimensions"][0]["ObjectAttributes"][0]
         assert condition["Values"] == [f"{winner}@example.com"]
     assert len(profiles.list_event_triggers(DomainName=domain)["Items"]) == len(names)
+    for name in names:  # each delete reads the trigger it deletes too
+        outcomes = at_once(server, lambda client, _index, name=name: client.delete_event_trigger(
+            DomainName=domain, EventTriggerName=name))
+        assert outcomes == {"ok": 1, "ResourceNotFoundException": CALLERS - 1}
 
 
 def test_one_of_the_deletes_of_an_object_type_or_a_domain_deletes_it(server: Server) -> None:

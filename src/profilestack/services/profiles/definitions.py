@@ -45,15 +45,24 @@ class HeldDefinitions:
         return db.execute(select(self.table).where(self.table.c.domain_id == domain_id, self._key == name)).first()
 
     def named(self, ctx: CallContext, params: dict[str, Any]) -> tuple[Row[Any], Row[Any]]:
-        """The domain (``DomainName``) and the definition (its name member) a request names."""
+        """The domain (``DomainName``) and the definition (its name member) a request names; held, as
+        ``hold`` holds it, for a call that writes."""
         domain = require_domain(ctx, params["DomainName"])
-        return domain, self.require(ctx, domain, params[self.name_member])
+        name = params[self.name_member]
+        if ctx.write:
+            self.hold(ctx, domain, name)
+        return domain, self.require(ctx, domain, name)
+
+    def hold(self, ctx: CallContext, domain: Row[Any], name: str) -> None:
+        """The name held until the transaction ends, and the domain as its data is: calls that read the definition,
+        then write it (create, update, delete) take turns on it, each seeing what the one before did, and a
+        DeleteDomain cannot leave it behind (PostgreSQL; SQLite has one writer)."""
+        hold_domain_data(ctx.db, domain, f"{self.table.name}:{domain.id}:{name}")
 
     def require_new(self, ctx: CallContext, domain: Row[Any], name: str) -> None:
-        """Refuse to create a definition whose name the domain already holds. The name is held for the
-        transaction, and the domain as its data is: a create of the same name in another one waits, then finds
-        this one's, and a DeleteDomain cannot leave the definition behind (PostgreSQL; SQLite has one writer)."""
-        hold_domain_data(ctx.db, domain, f"{self.table.name}:{domain.id}:{name}")
+        """Refuse to create a definition whose name the domain already holds (held first: of creates of one name
+        at once, one makes it and the others find it)."""
+        self.hold(ctx, domain, name)
         if self.find(ctx.db, domain.id, name) is not None:
             raise bad_request(f"{self.title} {name} already exists in domain {domain.name}.")
 
