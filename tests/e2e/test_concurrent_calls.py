@@ -3,6 +3,7 @@ and each transaction may read the name as free (or the domain as there) before a
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -143,3 +144,36 @@ def test_changes_of_one_campaign_or_event_data_store_take_turns(server: Server) 
     outcomes = at_once(server, lambda client, _index: client.restore_event_data_store(EventDataStore=store),
                        service="cloudtrail")
     assert outcomes == {"ok": 1, "InvalidEventDataStoreStatusException": CALLERS - 1}
+
+
+def test_objects_put_while_their_customer_is_merged_land_on_the_profile_that_stays(server: Server) -> None:
+    domain, _ = create_domain(server)
+    profiles = server.client("customer-profiles")
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
+        Fields={"id": {"Source": "_source.id"},
+                "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
+        Keys={"_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
+              "orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    for round_ in range(5):
+        email = f"customer{round_}@example.com"
+        main = profiles.create_profile(DomainName=domain, FirstName="Main")["ProfileId"]
+        duplicate = profiles.create_profile(DomainName=domain, FirstName="Dup", EmailAddress=email)["ProfileId"]
+
+        def put_or_merge(client: Any, index: int, email: str = email, main: str = main,
+                         duplicate: str = duplicate) -> None:
+            if index == 0:
+                client.merge_profiles(DomainName=domain, MainProfileId=main, ProfileIdsToBeMerged=[duplicate])
+            elif index % 2:
+                client.put_profile_object(DomainName=domain, ObjectTypeName="Order",
+                                          Object=json.dumps({"id": f"{email}-{index}", "email": email}))
+            else:
+                answer = client.batch_put_profile_object(DomainName=domain, ObjectTypeName="Order", Items=[
+                    {"Id": "one", "Object": json.dumps({"id": f"{email}-{index}", "email": email})}])
+                assert not answer.get("Errors"), answer["Errors"]
+
+        assert at_once(server, put_or_merge) == {"ok": CALLERS}
+        # before, on PostgreSQL, objects found the duplicate by its email, then went to it as the merge deleted it
+        listed = profiles.list_profile_objects(DomainName=domain, ObjectTypeName="Order", ProfileId=main,
+                                               MaxResults=100)["Items"]
+        assert len(listed) == CALLERS - 1, round_

@@ -23,7 +23,12 @@ from profilestack.runtime import Clock, Ids
 from profilestack.services.next_token import keyset_result
 from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
-from profilestack.services.profiles.domains import hold_domain_data, require_domain, require_domain_for_data
+from profilestack.services.profiles.domains import (
+    hold_domain_data,
+    profile_locks,
+    require_domain,
+    require_domain_for_data,
+)
 from profilestack.services.profiles.errors import bad_request, not_found
 from profilestack.services.profiles.event_triggers import has_triggers
 from profilestack.services.profiles.history import (
@@ -54,7 +59,7 @@ from profilestack.services.profiles.tables import (
 )
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 from profilestack.services.profiles.upload_job_types import upload_type_definition
-from profilestack.store.locks import takes_locks
+from profilestack.store.locks import lock_for_transaction, takes_locks
 from profilestack.store.pipeline import pipelined
 from profilestack.store.prepared import Prepared
 from profilestack.store.types import UtcDateTime
@@ -76,6 +81,7 @@ _UPDATE_OBJECT = Prepared(update(profile_objects).where(*_ONE_OBJECT).values(
 # standard identifier → the standard object whose records keys of it name; matched after PROFILE keys
 _RECORD_TIES = {standard.tie: standard.name for standard in STANDARD_OBJECTS.values() if standard.tie is not None}
 _MATCHING_ORDER = ("PROFILE", *_RECORD_TIES, "SECONDARY", "LOOKUP_ONLY")
+_FOUND_AGAIN = 3  # times an object's profile is looked for when the one found was merged away meanwhile
 
 
 def _matching_profile(db: Connection, domain_id: int, mapped: MappedObject, origin: str, lookups: Lookups
@@ -189,12 +195,9 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     mapped, unique_key = mapped or _mapped(definition, text)
     if not locked and takes_locks(db):  # SQLite, with its one writer, needs no locks
         hold_domain_data(db, domain, *_locks(domain, object_type, mapped, unique_key))
-    existing = lookups.object(db, domain.id, object_type, unique_key)
     origin = store.object_origin(object_type)
-    if existing is not None:
-        profile_id, found_by = existing.profile_id, set()
-    else:
-        profile_id, found_by = _matching_profile(db, domain.id, mapped, origin, lookups)
+    existing, profile_id, found_by, profile = _held_profile(db, domain, object_type, unique_key, mapped, origin,
+                                                            lookups)
     created = profile_id is None and bool(definition.get("AllowProfileCreation"))
     if created:
         object_keys = mapped.persisted_keys(True)
@@ -204,7 +207,6 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
         lookups.profile_created(profile_id, mapped.inferred_fields, object_keys, origin)
         history.profile(CREATED, profile_id, mapped.inferred_fields)
     elif profile_id is not None:
-        profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
         keys = None if profile is None else _apply_fields(db, domain.id, profile, mapped, object_type, now)
         if keys is not None:  # its fields changed (perhaps to no predefined key at all)
             lookups.keys_replaced(profile_id, keys, store.STANDARD_ORIGIN)
@@ -231,6 +233,32 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
                          lookups)
     _enforce_object_limit(db, domain.id, profile_id, object_type, definition.get("MaxProfileObjectCount"))
     return Ingested(unique_key, profile_id, created)
+
+
+def _held_profile(db: Connection, domain: Row[Any], object_type: str, unique_key: str, mapped: MappedObject,
+                  origin: str, lookups: Lookups
+                  ) -> tuple[Row[Any] | None, str | None, set[tuple[str, str]], Row[Any] | None]:
+    """The object as stored (if it is), the profile it goes to (its id, the keys it was found by, its row), that
+    profile held until the transaction ends (PostgreSQL) and read once held. A merge holds the profiles it merges
+    (``profile_locks``): a profile merged away meanwhile is gone once held, and the object's profile is looked for
+    again, a statement at a time — else the object, its keys and its fields went to a profile that no longer
+    was."""
+    for _ in range(_FOUND_AGAIN):
+        existing = lookups.object(db, domain.id, object_type, unique_key)
+        if existing is not None:
+            profile_id, found_by = existing.profile_id, set()
+        else:
+            profile_id, found_by = _matching_profile(db, domain.id, mapped, origin, lookups)
+        if profile_id is None:
+            return existing, None, found_by, None
+        if takes_locks(db):
+            lock_for_transaction(db, *profile_locks(domain, [profile_id]))
+        profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
+        if profile is not None:
+            return existing, profile_id, found_by, profile
+        lookups = LIVE  # a batch's answers were read before the merge
+    raise AwsError("ThrottlingException", "The object's profile was merged into another again and again while it "
+                   "was put; try again.", 429)  # an SDK asks again by itself
 
 
 def _keep_record(db: Connection, domain_id: int, profile_id: str | None, standard: StandardObject,
