@@ -107,7 +107,11 @@ def profile_locks(domain: Row[Any], profile_ids: Iterable[str]) -> list[str]:
     """The locks of profiles a call reads, then writes (their fields, their keys, a merge): two such calls on one
     profile take turns (PostgreSQL), or the second would write over what it did not see — crossing merges deleted
     both profiles, and of two updates of different fields only the last one's stayed."""
-    return [f"profile:{domain.id}:{profile_id}" for profile_id in profile_ids]
+    return [profile_lock(domain, profile_id) for profile_id in profile_ids]
+
+
+def profile_lock(domain: Row[Any], profile_id: str) -> str:
+    return f"profile:{domain.id}:{profile_id}"
 
 
 def hold_domain_data(db: Connection, domain: Row[Any], *keys: str) -> None:

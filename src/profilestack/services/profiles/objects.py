@@ -25,7 +25,7 @@ from profilestack.services.profiles import domain_stats
 from profilestack.services.profiles import profile_store as store
 from profilestack.services.profiles.domains import (
     hold_domain_data,
-    profile_locks,
+    profile_lock,
     require_domain,
     require_domain_for_data,
 )
@@ -59,7 +59,7 @@ from profilestack.services.profiles.tables import (
 )
 from profilestack.services.profiles.trigger_runtime import EVALUATE_TASK, evaluation
 from profilestack.services.profiles.upload_job_types import upload_type_definition
-from profilestack.store.locks import lock_for_transaction, takes_locks
+from profilestack.store.locks import lock_one_for_transaction, takes_locks
 from profilestack.store.pipeline import pipelined
 from profilestack.store.prepared import Prepared
 from profilestack.store.types import UtcDateTime
@@ -251,8 +251,7 @@ def _held_profile(db: Connection, domain: Row[Any], object_type: str, unique_key
             profile_id, found_by = _matching_profile(db, domain.id, mapped, origin, lookups)
         if profile_id is None:
             return existing, None, found_by, None
-        if takes_locks(db):
-            lock_for_transaction(db, *profile_locks(domain, [profile_id]))
+        lock_one_for_transaction(db, profile_lock(domain, profile_id))
         profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
         if profile is not None:
             return existing, profile_id, found_by, profile
