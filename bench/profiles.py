@@ -146,7 +146,7 @@ def _reads(wrk: str, port: int, ceiling: int, profiles: int, duration: int, conn
     return rows
 
 
-def _rss_mb(pid: int) -> float:
+def rss_mb(pid: int) -> float:
     """Resident memory of the server's processes together."""
     return status_kb(process_tree(pid), "VmRSS") / 1024
 
@@ -198,7 +198,7 @@ def main() -> int:
             put_script = _put_object_script(port, args.profiles)
             run_wrk(wrk, port, put_script, 2, args.connections)  # unmeasured: the first puts warm the caches
             puts = [run_wrk(wrk, port, put_script, args.duration, args.connections) for _ in range(args.put_runs)]
-            rss = _rss_mb(server.pid)
+            rss = rss_mb(server.pid)
             lines = _report(args, small_rate, large_rate, rows, puts, rss)
         finally:
             for process in (server, ceiling):
