@@ -177,3 +177,27 @@ def test_objects_put_while_their_customer_is_merged_land_on_the_profile_that_sta
         listed = profiles.list_profile_objects(DomainName=domain, ObjectTypeName="Order", ProfileId=main,
                                                MaxResults=100)["Items"]
         assert len(listed) == CALLERS - 1, round_
+
+
+def test_the_domains_counts_stay_exact_under_deletes_at_once(server: Server) -> None:
+    domain, _ = create_domain(server)
+    profiles = server.client("customer-profiles")
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
+        Fields={"id": {"Source": "_source.id"},
+                "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
+        Keys={"_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
+              "orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    bodies = [json.dumps({"id": f"order-{index}", "email": "ana@example.com"}) for index in range(6)]
+    keys = [profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=body)[
+        "ProfileObjectUniqueKey"] for body in bodies]
+    (customer,) = profiles.search_profiles(DomainName=domain, KeyName="_email", Values=["ana@example.com"])["Items"]
+    for key in keys[:3]:
+        outcomes = at_once(server, lambda client, _index, key=key: client.delete_profile_object(
+            DomainName=domain, ObjectTypeName="Order", ProfileId=customer["ProfileId"], ProfileObjectUniqueKey=key))
+        assert outcomes == {"ok": 1, "ResourceNotFoundException": CALLERS - 1}
+    stats = profiles.get_domain(DomainName=domain)["Stats"]
+    assert (stats["ObjectCount"], stats["TotalSize"]) == (3, sum(len(body) for body in bodies[3:]))  # went below
+    profiles.delete_profile(DomainName=domain, ProfileId=customer["ProfileId"])
+    stats = profiles.get_domain(DomainName=domain)["Stats"]
+    assert (stats["ProfileCount"], stats["ObjectCount"], stats["TotalSize"]) == (0, 0, 0)

@@ -4,26 +4,23 @@ first finishes the purge."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy import Connection, delete, select, text
 
-from profilestack.services.profiles import domain_stats, purges
 from profilestack.services.profiles import profile_store as store
+from profilestack.services.profiles import purges
 from profilestack.services.profiles.tables import profile_keys, profile_objects
 
 
 def purge_some(db: Connection, domain_id: int, name: str, limit: int) -> bool:
     """Remove up to ``limit`` of the type's objects, the keys they gave and the fields they filled (then up to
     ``limit`` profiles' keys left without objects); True once nothing of the type is left."""
-    objects = db.execute(select(profile_objects.c.unique_key, profile_objects.c.profile_id,
-                                func.length(profile_objects.c.body).label("size")).where(
-        profile_objects.c.domain_id == domain_id, profile_objects.c.object_type == name).limit(limit)).all()
-    if objects:
-        db.execute(delete(profile_objects).where(
-            profile_objects.c.domain_id == domain_id, profile_objects.c.object_type == name,
-            profile_objects.c.unique_key.in_([row.unique_key for row in objects])))
-        domain_stats.adjust(db, domain_id, objects=-len(objects), size=-sum(row.size for row in objects))
-        _scrub(db, domain_id, name, {row.profile_id for row in objects if row.profile_id})
-        if len(objects) == limit:
+    found = db.execute(select(profile_objects.c.unique_key).where(
+        profile_objects.c.domain_id == domain_id, profile_objects.c.object_type == name).limit(limit)).scalars().all()
+    if found:
+        gone = store.delete_objects(db, domain_id, profile_objects.c.object_type == name,
+                                    profile_objects.c.unique_key.in_(found))
+        _scrub(db, domain_id, name, {row.profile_id for row in gone if row.profile_id})
+        if len(found) == limit:
             return False
     keyed = _keyed_profiles(db, domain_id, name, limit)
     _scrub(db, domain_id, name, keyed)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, literal, select, tuple_, update
+from sqlalchemy import Connection, Row, bindparam, insert, literal, select, tuple_, update
 
 from profilestack import jsontext
 from profilestack.gateway.context import CallContext
@@ -342,11 +342,9 @@ def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None
         profile_objects.c.domain_id == domain_id, profile_objects.c.profile_id == profile_id,
         profile_objects.c.object_type == object_type).order_by(*(column.desc() for column in _LISTING_ORDER))
         .offset(limit)).all()
-    for row in beyond:
-        db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain_id,
-                                                 profile_objects.c.object_type == object_type,
-                                                 profile_objects.c.unique_key == row.unique_key))
-        domain_stats.adjust(db, domain_id, objects=-1, size=-len(row.body))
+    if beyond:
+        store.delete_objects(db, domain_id, profile_objects.c.object_type == object_type,
+                             profile_objects.c.unique_key.in_([row.unique_key for row in beyond]))
 
 
 def _put(ctx: CallContext, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
@@ -470,10 +468,9 @@ def delete_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str,
     if row is None or row.profile_id != params["ProfileId"]:
         raise not_found(f"Profile object {params['ProfileObjectUniqueKey']} does not exist for profile "
                         f"{params['ProfileId']}.")
-    ctx.db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain.id,
-                                                 profile_objects.c.object_type == row.object_type,
-                                                 profile_objects.c.unique_key == row.unique_key))
-    domain_stats.adjust(ctx.db, domain.id, objects=-1, size=-len(row.body))
+    if not store.delete_objects(ctx.db, domain.id, profile_objects.c.object_type == row.object_type,
+                                profile_objects.c.unique_key == row.unique_key):
+        raise not_found(f"Profile object {row.unique_key} does not exist for profile {row.profile_id}.")  # just went
     if row.object_type in STANDARD_OBJECTS:
         store.remove_keys(ctx.db, row.profile_id, _record_origin(row.object_type, row.unique_key))
     History.of(ctx, domain).object(DELETED_BY_CUSTOMER, row.profile_id, row.object_type, row.unique_key, row.body)
@@ -498,14 +495,12 @@ def expire_objects(app: App, payload: dict[str, Any]) -> None:
                 select(profile_domains.c.id, profile_domains.c.default_expiration_days)
                 .where(profile_domains.c.id.in_({row.domain_id for row in rows})))} if rows else {}
             for row in rows:
-                gone = db.execute(delete(profile_objects).where(
-                    profile_objects.c.domain_id == row.domain_id, profile_objects.c.object_type == row.object_type,
-                    profile_objects.c.unique_key == row.unique_key, profile_objects.c.expires_at <= now))
-                if gone.rowcount:
-                    domain_stats.adjust(db, row.domain_id, objects=-1, size=-len(row.body))
-                    if row.profile_id is not None and row.domain_id in domains:
-                        History(db, app.ids, domains[row.domain_id], now, SERVICE).object(
-                            EXPIRED, row.profile_id, row.object_type, row.unique_key, row.body)
+                gone = store.delete_objects(db, row.domain_id, profile_objects.c.object_type == row.object_type,
+                                            profile_objects.c.unique_key == row.unique_key,
+                                            profile_objects.c.expires_at <= now)
+                if gone and row.profile_id is not None and row.domain_id in domains:
+                    History(db, app.ids, domains[row.domain_id], now, SERVICE).object(
+                        EXPIRED, row.profile_id, row.object_type, row.unique_key, row.body)
         if len(rows) < EXPIRY_BATCH:
             break
     # records expire by their domain's days, not in the order they were made: found through the expiry index
