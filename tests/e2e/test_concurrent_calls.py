@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import Server, server_on
 from tests.e2e.test_seed_service_linked_roles import create_domain, role_exists
+from tests.e2e.test_upload_jobs import upload_file, upload_job
 from tests.e2e.waiting import wait_for
 
 CALLERS = 12
@@ -201,3 +202,15 @@ def test_the_domains_counts_stay_exact_under_deletes_at_once(server: Server) -> 
     profiles.delete_profile(DomainName=domain, ProfileId=customer["ProfileId"])
     stats = profiles.get_domain(DomainName=domain)["Stats"]
     assert (stats["ProfileCount"], stats["ObjectCount"], stats["TotalSize"]) == (0, 0, 0)
+
+
+def test_an_upload_job_started_by_several_callers_at_once_runs_once(server: Server) -> None:
+    domain, _ = create_domain(server)
+    profiles = server.client("customer-profiles")
+    job_id = upload_job(profiles, domain)
+    upload_file(profiles, domain, job_id, "CustomerId,First\r\nc-1,Ana\r\nc-2,Bo\r\n")
+    outcomes = at_once(server, lambda client, _index: client.start_upload_job(DomainName=domain, JobId=job_id))
+    assert outcomes == {"ok": 1, "BadRequestException": CALLERS - 1}  # before, several started it: its rows twice
+    done = wait_for(lambda: (job := profiles.get_upload_job(DomainName=domain, JobId=job_id))["Status"] not in (
+        "CREATED", "IN_PROGRESS") and job)
+    assert done["ResultsSummary"] == {"CreatedRecords": 2, "UpdatedRecords": 0, "FailedRecords": 0}

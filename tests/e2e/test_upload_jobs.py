@@ -32,12 +32,12 @@ def _put(url: str, body: bytes, method: str = "PUT") -> tuple[int, dict[str, str
         return error.code, dict(error.headers), error.read()
 
 
-def _job(profiles, domain: str, **params) -> str:
+def upload_job(profiles, domain: str, **params) -> str:
     params = {"DisplayName": "customers.csv", "Fields": FIELDS, "UniqueKey": "customer_id", **params}
     return profiles.create_upload_job(DomainName=domain, **params)["JobId"]
 
 
-def _upload(profiles, domain: str, job_id: str, text: str | bytes) -> None:
+def upload_file(profiles, domain: str, job_id: str, text: str | bytes) -> None:
     url = profiles.get_upload_job_path(DomainName=domain, JobId=job_id)["Url"]
     status, _, body = _put(url, text.encode() if isinstance(text, str) else text)
     assert status == 200, body
@@ -45,8 +45,8 @@ def _upload(profiles, domain: str, job_id: str, text: str | bytes) -> None:
 
 def _run(profiles, domain: str, text: str | bytes, **params) -> dict:
     """A job made, given the file, started, and waited for to end."""
-    job_id = _job(profiles, domain, **params)
-    _upload(profiles, domain, job_id, text)
+    job_id = upload_job(profiles, domain, **params)
+    upload_file(profiles, domain, job_id, text)
     profiles.start_upload_job(DomainName=domain, JobId=job_id)
     return wait_for(lambda: (job := profiles.get_upload_job(DomainName=domain, JobId=job_id))["Status"] not in (
         "CREATED", "IN_PROGRESS") and job)
@@ -63,7 +63,7 @@ def _refused(call, **params) -> tuple[str, str]:
 
 
 def test_a_csv_file_creates_profiles_then_a_second_one_updates_them(profiles, domain) -> None:
-    job_id = _job(profiles, domain, DataExpiry=7)
+    job_id = upload_job(profiles, domain, DataExpiry=7)
     created = profiles.get_upload_job(DomainName=domain, JobId=job_id)
     assert (created["Status"], created["DisplayName"], created["UniqueKey"], created["DataExpiry"]) == (
         "CREATED", "customers.csv", "customer_id", 7)
@@ -121,9 +121,9 @@ def test_a_csv_file_creates_profiles_then_a_second_one_updates_them(profiles, do
 def test_a_job_made_between_pages_is_not_listed_again(profiles, domain) -> None:
     """Newest first, the token naming the last job a page answered: a job made meanwhile goes on top of the
     listing and pushes no job of the first page onto the next."""
-    made = [_job(profiles, domain) for _ in range(3)]
+    made = [upload_job(profiles, domain) for _ in range(3)]
     first = profiles.list_upload_jobs(DomainName=domain, MaxResults=2)
-    _job(profiles, domain)
+    upload_job(profiles, domain)
     rest = profiles.list_upload_jobs(DomainName=domain, NextToken=first["NextToken"])
     assert [item["JobId"] for item in first["Items"] + rest["Items"]] == made[::-1]
     assert "NextToken" not in rest
@@ -159,7 +159,7 @@ def test_a_file_that_cannot_be_read_fails_the_job(profiles, domain, content) -> 
 
 
 def test_the_upload_url_takes_one_file_until_the_job_starts(profiles, domain) -> None:
-    job_id = _job(profiles, domain)
+    job_id = upload_job(profiles, domain)
     first = profiles.get_upload_job_path(DomainName=domain, JobId=job_id)["Url"]
     status, headers, body = _put(first, b"CustomerId\nc-1\n", method="GET")
     assert status == 405 and b"<Code>MethodNotAllowed</Code>" in body
@@ -185,7 +185,7 @@ def test_an_upload_url_expires_after_an_hour(clocked_server) -> None:
     profiles = server.client("customer-profiles")
     domain = unique("expiry")
     profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
-    job_id = _job(profiles, domain)
+    job_id = upload_job(profiles, domain)
     url = profiles.get_upload_job_path(DomainName=domain, JobId=job_id)["Url"]
     try:
         offset.write_text(str(59 * 60))
@@ -206,7 +206,7 @@ def test_what_an_upload_job_refuses(profiles, domain) -> None:
     assert code == "BadRequestException" and "_profile.Nope" in message
     assert _refused(profiles.create_upload_job, DomainName=unique("nodomain"), DisplayName="x", Fields=FIELDS,
                     UniqueKey="customer_id")[0] == "ResourceNotFoundException"
-    job_id = _job(profiles, domain)
+    job_id = upload_job(profiles, domain)
     assert _refused(profiles.start_upload_job, DomainName=domain, JobId=job_id) == (
         "BadRequestException", f"Upload job {job_id} has no file yet: upload it to the URL GetUploadJobPath gives, "
                                "then start the job.")
@@ -230,8 +230,8 @@ def test_what_an_upload_job_refuses(profiles, domain) -> None:
 def test_a_job_stopped_while_in_progress_goes_no_further(profiles, domain) -> None:
     rows = 3000
     text = "CustomerId,First\n" + "".join(f"c-{index},Name{index}\n" for index in range(rows))
-    job_id = _job(profiles, domain)
-    _upload(profiles, domain, job_id, text)
+    job_id = upload_job(profiles, domain)
+    upload_file(profiles, domain, job_id, text)
     profiles.start_upload_job(DomainName=domain, JobId=job_id)
     try:
         profiles.stop_upload_job(DomainName=domain, JobId=job_id)
@@ -262,8 +262,8 @@ def test_starting_a_job_takes_its_own_permission_and_its_rows_are_the_starters(s
     preparer = make_user(server, document(allow(["profile:CreateUploadJob", "profile:GetUploadJobPath",
                                                  "profile:GetUploadJob"], domain_arn)))
     own = preparer.client("customer-profiles")
-    job_id = _job(own, domain)
-    _upload(own, domain, job_id, "CustomerId,First\nc-1,Ana\n")
+    job_id = upload_job(own, domain)
+    upload_file(own, domain, job_id, "CustomerId,First\nc-1,Ana\n")
     code, message = _refused(own.start_upload_job, DomainName=domain, JobId=job_id)
     assert code == "AccessDeniedException" and "profile:StartUploadJob" in message
     starter = make_user(server, document(allow("profile:StartUploadJob", domain_arn)))

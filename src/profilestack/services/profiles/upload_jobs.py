@@ -29,6 +29,7 @@ from profilestack.services.profiles.objects import ingest_batch
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.tables import profile_domains, profile_upload_jobs
 from profilestack.services.profiles.upload_job_types import job_definition, object_type_of
+from profilestack.store.locks import lock_for_transaction
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -51,7 +52,11 @@ def _set(db: Connection, job: Row[Any], **values: Any) -> None:
 
 
 def _require_job(ctx: CallContext, params: dict[str, Any]) -> Row[Any]:
+    """The job a request names; held until the transaction ends for a call that changes it (start, stop), so that
+    of two such calls at once the second sees what the first did (PostgreSQL): two starts ran the file twice."""
     domain = require_domain(ctx, params["DomainName"])
+    if ctx.write:
+        lock_for_transaction(ctx.db, f"upload-job:{domain.id}:{params['JobId']}")
     job = ctx.db.execute(_DESCRIBED.where(_jobs.domain_id == domain.id, _jobs.id == params["JobId"])).first()
     if job is None:
         raise not_found(f"Upload job {params['JobId']} does not exist in domain {domain.name}.")
