@@ -96,12 +96,29 @@ def test_one_of_the_deletes_of_an_object_type_or_a_domain_deletes_it(server: Ser
 def test_profile_writes_at_once_all_land_and_crossing_merges_keep_one_profile(server: Server) -> None:
     domain, _ = create_domain(server)
     profiles = server.client("customer-profiles")
-    profile_id = profiles.create_profile(DomainName=domain, FirstName="Ana")["ProfileId"]
-    outcomes = at_once(server, lambda client, index: client.update_profile(
-        DomainName=domain, ProfileId=profile_id, Attributes={f"answer{index}": str(index)}))
-    assert outcomes == {"ok": CALLERS}
-    (found,) = profiles.search_profiles(DomainName=domain, KeyName="_profileId", Values=[profile_id])["Items"]
-    assert found["Attributes"] == {f"answer{index}": str(index) for index in range(CALLERS)}  # none written over
+    profiles.put_profile_object_type(
+        DomainName=domain, ObjectTypeName="Survey", Description="answers", AllowProfileCreation=True,
+        Fields={"id": {"Source": "_source.id"}, "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"},
+                "answer": {"Source": "_source.answer", "Target": "_profile.Attributes.survey"}},
+        Keys={"_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
+              "surveyId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    for round_ in range(3):
+        email = f"ana{round_}@example.com"
+        profile_id = profiles.create_profile(DomainName=domain, FirstName="Ana", EmailAddress=email)["ProfileId"]
+
+        def update_or_put(client: Any, index: int, profile_id: str = profile_id, email: str = email) -> None:
+            if index % 3:
+                client.update_profile(DomainName=domain, ProfileId=profile_id,
+                                      Attributes={f"answer{index}": str(index)})
+            else:  # an object filling another attribute of the same profile
+                client.put_profile_object(DomainName=domain, ObjectTypeName="Survey", Object=json.dumps(
+                    {"id": f"{email}-{index}", "email": email, "answer": str(index)}))
+
+        assert at_once(server, update_or_put) == {"ok": CALLERS}
+        (found,) = profiles.search_profiles(DomainName=domain, KeyName="_profileId", Values=[profile_id])["Items"]
+        updated = {f"answer{index}": str(index) for index in range(CALLERS) if index % 3}
+        assert {key: value for key, value in found["Attributes"].items() if key != "survey"} == updated
+        assert "survey" in found["Attributes"]  # none written over: each call wrote on what the one before left
 
     for _round in range(3):  # each merges the other's profile into its own: one of them wins, as one after another
         pair = [profiles.create_profile(DomainName=domain, FirstName=name)["ProfileId"] for name in ("Bo", "Cy")]
