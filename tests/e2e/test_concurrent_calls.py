@@ -39,13 +39,21 @@ def at_once(server: Server, call: Callable[[Any, int], object], service: str = "
         return Counter(pool.map(attempt, range(CALLERS)))
 
 
-def test_one_of_the_creates_of_a_name_makes_it_and_keeps_its_own_definition(server: Server) -> None:
+def domain_with_orders(server: Server) -> tuple[str, Any]:
+    """A new domain with an Order type (unique by its id, its customer found by email), and a client."""
     domain, _ = create_domain(server)
     profiles = server.client("customer-profiles")
     profiles.put_profile_object_type(
         DomainName=domain, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
-        Fields={"email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
-        Keys={"_email": [{"StandardIdentifiers": ["PROFILE", "UNIQUE"], "FieldNames": ["email"]}]})
+        Fields={"id": {"Source": "_source.id"},
+                "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
+        Keys={"_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
+              "orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    return domain, profiles
+
+
+def test_one_of_the_creates_of_a_name_makes_it_and_keeps_its_own_definition(server: Server) -> None:
+    domain, profiles = domain_with_orders(server)
 
     def create_trigger(name: str) -> Callable[[Any, int], object]:
         return lambda client, index: client.create_event_trigger(
@@ -165,14 +173,7 @@ def test_changes_of_one_campaign_or_event_data_store_take_turns(server: Server) 
 
 
 def test_objects_put_while_their_customer_is_merged_land_on_the_profile_that_stays(server: Server) -> None:
-    domain, _ = create_domain(server)
-    profiles = server.client("customer-profiles")
-    profiles.put_profile_object_type(
-        DomainName=domain, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
-        Fields={"id": {"Source": "_source.id"},
-                "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
-        Keys={"_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
-              "orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    domain, profiles = domain_with_orders(server)
     for round_ in range(5):
         email = f"customer{round_}@example.com"
         main = profiles.create_profile(DomainName=domain, FirstName="Main")["ProfileId"]
@@ -198,14 +199,7 @@ def test_objects_put_while_their_customer_is_merged_land_on_the_profile_that_sta
 
 
 def test_the_domains_counts_stay_exact_under_deletes_at_once(server: Server) -> None:
-    domain, _ = create_domain(server)
-    profiles = server.client("customer-profiles")
-    profiles.put_profile_object_type(
-        DomainName=domain, ObjectTypeName="Order", Description="orders", AllowProfileCreation=True,
-        Fields={"id": {"Source": "_source.id"},
-                "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
-        Keys={"_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
-              "orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    domain, profiles = domain_with_orders(server)
     bodies = [json.dumps({"id": f"order-{index}", "email": "ana@example.com"}) for index in range(6)]
     keys = [profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=body)[
         "ProfileObjectUniqueKey"] for body in bodies]
