@@ -261,10 +261,10 @@ def delete_objects(db: Connection, domain_id: int, *conditions: ColumnElement[bo
     """The domain's objects meeting ``conditions`` deleted, and the domain's stats told of exactly those: of what
     the statement removed (RETURNING), not of what a read before it found, which on PostgreSQL another call may
     have removed meanwhile (twelve DeleteProfileObject calls at once took the count down by three). The rows
-    removed: their type, unique key, profile, body and size."""
+    removed: their type, unique key, profile and size (not their bodies: a profile may have thousands)."""
     gone = db.execute(delete(profile_objects).where(profile_objects.c.domain_id == domain_id, *conditions).returning(
         profile_objects.c.object_type, profile_objects.c.unique_key, profile_objects.c.profile_id,
-        profile_objects.c.body, func.length(profile_objects.c.body).label("size"))).all()
+        func.length(profile_objects.c.body).label("size"))).all()
     if gone:
         domain_stats.adjust(db, domain_id, objects=-len(gone), size=-sum(row.size for row in gone))
     return gone
