@@ -21,13 +21,14 @@ from tests.e2e.waiting import wait_for
 CALLERS = 12
 
 
-def at_once(server: Server, call: Callable[[Any, int], object], service: str = "customer-profiles") -> Counter[str]:
+def at_once(server: Server, call: Callable[[Any, int], object], service: str = "customer-profiles",
+            region: str = "us-east-1") -> Counter[str]:
     """``call(client, index)`` made by CALLERS threads released together, each with a ``service`` client of its
     own; how many answered each error code ("ok" for a success)."""
     start = threading.Barrier(CALLERS)
 
     def attempt(index: int) -> str:
-        client = server.client(service)
+        client = server.client(service, region)
         start.wait()
         try:
             call(client, index)
@@ -162,14 +163,16 @@ def test_changes_of_one_campaign_or_event_data_store_take_turns(server: Server) 
     outcomes = at_once(server, lambda client, _index: client.delete_campaign(id=campaign), service="connectcampaignsv2")
     assert outcomes == {"ok": 1, "ResourceNotFoundException": CALLERS - 1}
 
-    store = server.client("cloudtrail").create_event_data_store(
+    region = "eu-north-1"  # a region of its own: the other tests' stores count against us-east-1's ten
+    store = server.client("cloudtrail", region).create_event_data_store(
         Name=f"racing-{campaign[:8]}", TerminationProtectionEnabled=False)["EventDataStoreArn"]
     outcomes = at_once(server, lambda client, _index: client.delete_event_data_store(EventDataStore=store),
-                       service="cloudtrail")
+                       service="cloudtrail", region=region)
     assert outcomes == {"ok": 1, "InactiveEventDataStoreException": CALLERS - 1}
     outcomes = at_once(server, lambda client, _index: client.restore_event_data_store(EventDataStore=store),
-                       service="cloudtrail")
+                       service="cloudtrail", region=region)
     assert outcomes == {"ok": 1, "InvalidEventDataStoreStatusException": CALLERS - 1}
+    server.client("cloudtrail", region).delete_event_data_store(EventDataStore=store)  # frees the region's quota
 
 
 def test_objects_put_while_their_customer_is_merged_land_on_the_profile_that_stays(server: Server) -> None:
