@@ -196,9 +196,9 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
     if not locked and takes_locks(db):  # SQLite, with its one writer, needs no locks
         hold_domain_data(db, domain, *_locks(domain, object_type, mapped, unique_key))
     origin = store.object_origin(object_type)
-    existing, profile_id, found_by, profile = _held_profile(db, domain, object_type, unique_key, mapped, origin,
-                                                            lookups)
-    created = profile_id is None and bool(definition.get("AllowProfileCreation"))
+    existing, found_by, profile = _held_profile(db, domain, object_type, unique_key, mapped, origin, lookups)
+    profile_id = None if profile is None else profile.id
+    created = profile is None and bool(definition.get("AllowProfileCreation"))
     if created:
         object_keys = mapped.persisted_keys(True)
         profile_id = store.create_profile(db, domain.id, ids.hex32(), mapped.inferred_fields, now,
@@ -206,8 +206,8 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
                                           object_keys=(object_keys, origin))
         lookups.profile_created(profile_id, mapped.inferred_fields, object_keys, origin)
         history.profile(CREATED, profile_id, mapped.inferred_fields)
-    elif profile_id is not None:
-        keys = None if profile is None else _apply_fields(db, domain.id, profile, mapped, object_type, now)
+    elif profile is not None:
+        keys = _apply_fields(db, domain.id, profile, mapped, object_type, now)
         if keys is not None:  # its fields changed (perhaps to no predefined key at all)
             lookups.keys_replaced(profile_id, keys, store.STANDARD_ORIGIN)
         # the keys it was found by that its type gave already are kept: a known customer's usual object adds none
@@ -236,13 +236,12 @@ def ingest(db: Connection, ids: Ids, domain: Row[Any], object_type: str, definit
 
 
 def _held_profile(db: Connection, domain: Row[Any], object_type: str, unique_key: str, mapped: MappedObject,
-                  origin: str, lookups: Lookups
-                  ) -> tuple[Row[Any] | None, str | None, set[tuple[str, str]], Row[Any] | None]:
-    """The object as stored (if it is), the profile it goes to (its id, the keys it was found by, its row), that
-    profile held until the transaction ends (PostgreSQL) and read once held. A merge holds the profiles it merges
-    (``profile_locks``): a profile merged away meanwhile is gone once held, and the object's profile is looked for
-    again, a statement at a time — else the object, its keys and its fields went to a profile that no longer
-    was."""
+                  origin: str, lookups: Lookups) -> tuple[Row[Any] | None, set[tuple[str, str]], Row[Any] | None]:
+    """The object as stored (if it is), the keys its profile was found by and the profile it goes to (None: no
+    profile has its keys), that profile held until the transaction ends (PostgreSQL) and read once held. A merge
+    holds the profiles it merges (``profile_locks``): a profile merged away meanwhile is gone once held, and the
+    object's profile is looked for again, a statement at a time — else the object, its keys and its fields went
+    to a profile that no longer was."""
     for _ in range(_FOUND_AGAIN):
         existing = lookups.object(db, domain.id, object_type, unique_key)
         if existing is not None:
@@ -250,11 +249,11 @@ def _held_profile(db: Connection, domain: Row[Any], object_type: str, unique_key
         else:
             profile_id, found_by = _matching_profile(db, domain.id, mapped, origin, lookups)
         if profile_id is None:
-            return existing, None, found_by, None
+            return existing, found_by, None
         lock_one_for_transaction(db, profile_lock(domain, profile_id))
         profile = store.load_profiles(db, domain.id, [profile_id]).get(profile_id)
         if profile is not None:
-            return existing, profile_id, found_by, profile
+            return existing, found_by, profile
         lookups = LIVE  # a batch's answers were read before the merge
     raise AwsError("ThrottlingException", "The object's profile was merged into another again and again while it "
                    "was put; try again.", 429)  # an SDK asks again by itself
