@@ -337,6 +337,36 @@ def test_a_composite_alarm_follows_its_rule_over_its_children(cloudwatch) -> Non
         {"Key": "team", "Value": "crm"}]
 
 
+def test_an_alarm_a_composite_alarm_depends_on_is_deleted_with_it_or_not_at_all(cloudwatch) -> None:
+    """AWS refuses to delete an alarm while a composite alarm's rule names it, and takes one composite alarm a call:
+    a cycle of composite alarms is undone by changing a rule."""
+    namespace = unique("CompDel")
+    child, first, second = unique("child"), unique("comp-a"), unique("comp-b")
+    cloudwatch.put_metric_alarm(**alarm_params(child, namespace))
+    cloudwatch.put_composite_alarm(AlarmName=first, AlarmRule=f"ALARM({child})")
+    cloudwatch.put_composite_alarm(AlarmName=second, AlarmRule=f"ALARM({child}) OR ALARM({first})")
+    cloudwatch.put_composite_alarm(AlarmName=first, AlarmRule=f"ALARM({child}) AND OK({second})")  # a cycle
+
+    def names() -> list[str]:
+        found = cloudwatch.describe_alarms(AlarmNames=[child, first, second],
+                                           AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+        return sorted(item["AlarmName"] for item in found["MetricAlarms"] + found["CompositeAlarms"])
+
+    def depending(name: str) -> tuple[str, str, int]:
+        return "ValidationError", f"Cannot delete {name} as there are composite alarm(s) depending on it.", 400
+
+    assert error_of(cloudwatch.delete_alarms, AlarmNames=[child]) == depending(child)
+    assert error_of(cloudwatch.delete_alarms, AlarmNames=[first, child]) == depending(child)  # second names it too
+    assert error_of(cloudwatch.delete_alarms, AlarmNames=[second]) == depending(second)
+    code, message, status = error_of(cloudwatch.delete_alarms, AlarmNames=[child, first, second])
+    assert (code, status) == ("ValidationError", 400) and "at most one composite alarm" in message
+    assert names() == sorted([child, first, second])  # nothing deleted
+    cloudwatch.put_composite_alarm(AlarmName=first, AlarmRule="FALSE")  # the cycle broken
+    cloudwatch.delete_alarms(AlarmNames=[second])
+    cloudwatch.delete_alarms(AlarmNames=[first, child])  # its dependant goes with it
+    assert names() == []
+
+
 def test_bad_composite_rules(cloudwatch) -> None:
     namespace, name = unique("CompBad"), unique("comp-bad")
     child = unique("child")

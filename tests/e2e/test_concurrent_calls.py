@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server, server_on
+from tests.e2e.identities import ACCOUNT, unique
 from tests.e2e.test_seed_service_linked_roles import create_domain, role_exists
 from tests.e2e.test_upload_jobs import upload_file, upload_job
 from tests.e2e.waiting import wait_for
@@ -228,3 +229,54 @@ def test_an_upload_job_started_by_several_callers_at_once_runs_once(server: Serv
     done = wait_for(lambda: (job := profiles.get_upload_job(DomainName=domain, JobId=job_id))["Status"] not in (
         "CREATED", "IN_PROGRESS") and job)
     assert done["ResultsSummary"] == {"CreatedRecords": 2, "UpdatedRecords": 0, "FailedRecords": 0}
+
+
+def test_tags_added_at_once_stop_at_the_fifty_a_resource_may_carry(server: Server) -> None:
+    """Each caller adds five keys to a resource that has forty: two of them fit. Before, on PostgreSQL, each
+    counted the tags without the others' and most were let in."""
+    domain, _ = create_domain(server)
+    profiles = server.client("customer-profiles")
+    forty = {f"key-{index}": "v" for index in range(40)}
+    arn = f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/{domain}"
+    profiles.tag_resource(resourceArn=arn, tags=forty)
+    outcomes = at_once(server, lambda client, index: client.tag_resource(
+        resourceArn=arn, tags={f"caller-{index}-{key}": "v" for key in range(5)}))
+    assert outcomes == {"ok": 2, "BadRequestException": CALLERS - 2}
+    assert len(profiles.list_tags_for_resource(resourceArn=arn)["tags"]) == 50
+
+    cloudwatch = server.client("cloudwatch")
+    cloudwatch.put_dashboard(DashboardName=f"racing-{domain}", DashboardBody='{"widgets": []}')
+    (dashboard,) = [entry["DashboardArn"] for entry in cloudwatch.list_dashboards(
+        DashboardNamePrefix=f"racing-{domain}")["DashboardEntries"]]
+    cloudwatch.tag_resource(ResourceARN=dashboard, Tags=[{"Key": key, "Value": "v"} for key in forty])
+    outcomes = at_once(server, lambda client, index: client.tag_resource(
+        ResourceARN=dashboard, Tags=[{"Key": f"caller-{index}-{key}", "Value": "v"} for key in range(5)]),
+        service="cloudwatch")
+    assert outcomes == {"ok": 2, "InvalidParameterValue": CALLERS - 2}
+    assert len(cloudwatch.list_tags_for_resource(ResourceARN=dashboard)["Tags"]) == 50
+
+
+def test_cloudwatch_deletes_at_once_delete_once_and_leave_no_rule_naming_a_deleted_alarm(server: Server) -> None:
+    cloudwatch = server.client("cloudwatch")
+    name = unique("racing")
+    cloudwatch.put_dashboard(DashboardName=name, DashboardBody='{"widgets": []}')
+    outcomes = at_once(server, lambda client, _index: client.delete_dashboards(DashboardNames=[name]),
+                       service="cloudwatch")
+    assert outcomes == {"ok": 1, "ResourceNotFound": CALLERS - 1}  # before, two or more were told they deleted it
+
+    for round_ in range(3):
+        child = f"{name}-child-{round_}"
+        cloudwatch.put_metric_alarm(AlarmName=child, Namespace="Racing", MetricName="Orders", Statistic="Sum",
+                                    Period=60, EvaluationPeriods=1, Threshold=1.0,
+                                    ComparisonOperator="GreaterThanThreshold")
+
+        def delete_or_depend(client: Any, index: int, child: str = child) -> None:
+            if index % 2:
+                client.put_composite_alarm(AlarmName=f"{child}-parent-{index}", AlarmRule=f"ALARM({child})")
+            else:
+                client.delete_alarms(AlarmNames=[child])
+
+        at_once(server, delete_or_depend, service="cloudwatch")
+        parents = cloudwatch.describe_alarms(ParentsOfAlarmName=child, AlarmTypes=["CompositeAlarm"])
+        child_left = cloudwatch.describe_alarms(AlarmNames=[child])["MetricAlarms"]
+        assert child_left or not parents["CompositeAlarms"], round_  # a parent always has its child

@@ -69,14 +69,19 @@ class ServiceHandlers:
 
         return register
 
-    def operation(self, name: str, writes: bool = False, snapshot: bool = True) -> Callable[[Handler], Handler]:
+    def operation(self, name: str, writes: bool = False, snapshot: bool = True,
+                  locked: bool = True) -> Callable[[Handler], Handler]:
         """``writes``: the operation writes although IAM ranks its action Read or List (GetSessionToken, say), so
         its transaction is a writer's from the start: on SQLite a reader cannot become one if another wrote.
         ``snapshot=False``: a read whose statements need not agree with one another, each seeing what was committed
-        when it ran; on PostgreSQL it then runs without a transaction (Database.transaction)."""
+        when it ran; on PostgreSQL it then runs without a transaction (Database.transaction).
+        ``locked=False``: its writes do not take the service's ``write_lock`` (a hot path whose writes check
+        nothing that another write could change meanwhile)."""
 
         def register(function: Handler) -> Handler:
-            self.handlers[name] = self._with_hook(function) if self.after_write or self.write_lock else function
+            write_lock = self.write_lock if locked else None
+            self.handlers[name] = (self._with_hook(function, write_lock) if self.after_write or write_lock
+                                   else function)
             if writes:
                 self.writers.add(name)
             if not snapshot:
@@ -86,8 +91,8 @@ class ServiceHandlers:
         return register
 
 
-    def _with_hook(self, function: Handler) -> Handler:
-        after_write, write_lock = self.after_write, self.write_lock
+    def _with_hook(self, function: Handler, write_lock: Callable[[CallContext], str] | None) -> Handler:
+        after_write = self.after_write
 
         def handler(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any] | None:
             if ctx.write:

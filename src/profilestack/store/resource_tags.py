@@ -11,6 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import Column, Connection, String, Table, bindparam, delete, insert, or_, select
 
 from profilestack.gateway.errors import AwsError
+from profilestack.store.locks import lock_for_transaction
 from profilestack.store.metadata import metadata
 
 MAX_TAGS = 50
@@ -38,6 +39,7 @@ def with_tags(db: Connection, arn: str, shape: dict, key: str = "Tags") -> dict:
 
 
 def set_tags(db: Connection, arn: str, tags: dict[str, str], too_many: Callable[[str], AwsError]) -> None:
+    lock_for_transaction(db, f"tags:{arn}")  # callers adding tags at once each count the others' in
     if len({**tags_of(db, arn), **tags}) > MAX_TAGS:
         raise too_many(f"A resource can have at most {MAX_TAGS} tags.")
     for key, value in tags.items():

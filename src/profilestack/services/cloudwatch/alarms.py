@@ -489,12 +489,21 @@ def describe_alarm_contributors(ctx: CallContext, params: dict[str, Any]) -> dic
 
 @cloudwatch.operation("DeleteAlarms")
 def delete_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    """All or nothing: one name not found and no alarm is deleted."""
+    """All or nothing: one name not found, or one alarm a composite alarm left behind depends on, and no alarm is
+    deleted. At most one composite alarm a call."""
     names = list(dict.fromkeys(params["AlarmNames"]))
     rows = find_alarms(ctx, names)
     missing = sorted(set(names) - {row.name for row in rows})
     if missing:
         raise not_found(f"{len(missing)} out of {len(names)} alarms were not found: {', '.join(missing)}")
+    composites = [row.name for row in rows if is_composite(row.definition)]
+    if len(composites) > 1:
+        raise AwsError("ValidationError", "A DeleteAlarms call can delete at most one composite alarm; this one names "
+                                          f"{len(composites)}: {', '.join(composites)}.", 400)
+    depended_on = _depended_on(ctx, set(names))
+    if depended_on:
+        raise AwsError("ValidationError",
+                       f"Cannot delete {depended_on} as there are composite alarm(s) depending on it.", 400)
     now = ctx.now()
     for row in rows:
         ctx.db.execute(delete(cloudwatch_alarms).where(cloudwatch_alarms.c.id == row.id))
@@ -504,6 +513,16 @@ def delete_alarms(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
                        {"version": "1.0", "type": "Delete", "deletedAlarm": row.definition},
                        alarm_type(row.definition))
     return {}
+
+
+def _depended_on(ctx: CallContext, deleting: set[str]) -> str | None:
+    """The first of the alarms ``deleting`` that the rule of a composite alarm not deleted with them names."""
+    table = cloudwatch_alarms
+    named: set[str] = set()
+    for row in ctx.db.execute(select(table.c.name, table.c.definition).where(in_callers_region(table, ctx))):
+        if row.name not in deleting:
+            named |= rule_alarms(row.definition) & deleting
+    return min(named, default=None)
 
 
 def _set_actions(ctx: CallContext, names: list[str], enabled: bool) -> dict[str, Any]:

@@ -36,7 +36,9 @@ from profilestack.store.prepared import Prepared
 if TYPE_CHECKING:
     from profilestack.app import App
 
-cloudwatch = ServiceHandlers("cloudwatch")
+# Writes take turns per account on PostgreSQL (an alarm's dependants, a dashboard, the tags of one resource are each
+# checked, then written); PutMetricData, the hot path, checks nothing another write could change.
+cloudwatch = ServiceHandlers("cloudwatch", write_lock=lambda ctx: f"cloudwatch-writes:{ctx.account}")
 
 RETENTION = timedelta(days=15)
 PAST_LIMIT, FUTURE_LIMIT = timedelta(days=14), timedelta(hours=2)
@@ -109,7 +111,7 @@ def _metric_data(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 _INSERT_DATAPOINT = Prepared(insert(cloudwatch_datapoints))
 
 
-@cloudwatch.operation("PutMetricData")
+@cloudwatch.operation("PutMetricData", locked=False)
 def put_metric_data(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     namespace = params["Namespace"]
     if namespace.startswith("AWS/") and ctx.principal.invoked_by is None:
