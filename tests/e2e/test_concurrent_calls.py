@@ -280,3 +280,27 @@ def test_cloudwatch_deletes_at_once_delete_once_and_leave_no_rule_naming_a_delet
         parents = cloudwatch.describe_alarms(ParentsOfAlarmName=child, AlarmTypes=["CompositeAlarm"])
         child_left = cloudwatch.describe_alarms(AlarmNames=[child])["MetricAlarms"]
         assert child_left or not parents["CompositeAlarms"], round_  # a parent always has its child
+
+
+def test_quotas_hold_when_the_last_places_are_taken_at_once(backend: str, tmp_path: Path) -> None:
+    """Creates of different names each count what is there, then add theirs: at once, on PostgreSQL, all of
+    them counted the same and all were let in, past the quota."""
+    with server_on(backend, tmp_path) as fresh:  # an account and region of its own: its campaign quota fills up
+        domain, profiles = domain_with_orders(fresh)
+        conditions = [{"LogicalOperator": "ANY", "EventTriggerDimensions": [{"ObjectAttributes": [
+            {"Source": "_source.id", "ComparisonOperator": "EQUAL", "Values": ["order-1"]}]}]}]
+        for index in range(19):
+            profiles.create_event_trigger(DomainName=domain, EventTriggerName=f"trigger-{index}",
+                                          ObjectTypeName="Order", EventTriggerConditions=conditions)
+        outcomes = at_once(fresh, lambda client, index: client.create_event_trigger(
+            DomainName=domain, EventTriggerName=f"racing-{index}", ObjectTypeName="Order",
+            EventTriggerConditions=conditions))
+        assert outcomes == {"ok": 1, "BadRequestException": CALLERS - 1}  # twenty a domain
+        assert len(profiles.list_event_triggers(DomainName=domain, MaxResults=50)["Items"]) == 20
+
+        campaigns = fresh.client("connectcampaignsv2")
+        for index in range(500 - CALLERS // 2):
+            campaigns.create_campaign(name=f"campaign-{index}", connectInstanceId="instance-1")
+        outcomes = at_once(fresh, lambda client, index: client.create_campaign(
+            name=f"racing-{index}", connectInstanceId="instance-1"), service="connectcampaignsv2")
+        assert outcomes == {"ok": CALLERS // 2, "ServiceQuotaExceededException": CALLERS // 2}  # 500 a region

@@ -91,6 +91,7 @@ def _check_source(ctx: CallContext, source: dict[str, Any] | None) -> None:
 
 def insert_campaign(ctx: CallContext, params: dict[str, Any], version: str) -> dict[str, Any]:
     """A new campaign of either version (the quota counts both); CreateCampaign's answer."""
+    lock_for_transaction(ctx.db, f"campaign-quota:{ctx.account}:{ctx.region}")  # creates at once count in turn
     count = ctx.db.execute(select(func.count()).select_from(campaigns).where(
         campaigns.c.account_id == ctx.account, campaigns.c.region == ctx.region)).scalar_one()
     if count >= MAX_CAMPAIGNS:

@@ -26,6 +26,7 @@ from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.service_role import SERVICE_PRINCIPAL
 from profilestack.services.profiles.tables import profile_domains, profile_event_triggers, profile_integrations
 from profilestack.services.profiles.templates import template
+from profilestack.store.locks import lock_for_transaction
 from profilestack.store.prepared import Prepared
 from profilestack.store.resource_tags import with_tags
 
@@ -76,6 +77,7 @@ def create_event_trigger(ctx: CallContext, params: dict[str, Any]) -> dict[str, 
     domain = require_domain(ctx, params["DomainName"])
     name = params["EventTriggerName"]
     TRIGGERS.require_new(ctx, domain, name)
+    lock_for_transaction(ctx.db, f"event-trigger-quota:{domain.id}")  # creates of other names count in turn
     count = ctx.db.execute(select(func.count()).select_from(profile_event_triggers)
                            .where(profile_event_triggers.c.domain_id == domain.id)).scalar_one()
     if count >= MAX_TRIGGERS:
