@@ -53,6 +53,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     try:
         settings.root_keys()
         settings.check_tls()
+        settings.check_db()
     except SettingsError as error:
         raise SystemExit(f"profilestack: error: {error}") from None
     return settings

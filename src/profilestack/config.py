@@ -8,11 +8,15 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
 from profilestack.store.engine import sqlite_url
 
 ENV_PREFIX = "PROFILESTACK_"
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _ACCESS_KEY = re.compile(r"[A-Za-z0-9]{4,128}")
+_DATABASE_FORMS = "sqlite:////path/to/profilestack.db or postgresql+psycopg://user[:password]@host:port/database"
 
 
 class SettingsError(ValueError):
@@ -101,6 +105,27 @@ class Settings:
         for name in given:
             if not Path(getattr(self, name)).is_file():
                 raise SettingsError(f"{name}: {getattr(self, name)} is not a readable file")
+
+    def check_db(self) -> None:
+        """SettingsError unless ``db``, when given, is a SQLite or PostgreSQL URL whose driver is installed. A
+        ``postgres://`` URL, as hosting platforms write it, is taken as PostgreSQL through psycopg."""
+        if not self.db:
+            return
+        try:
+            url = make_url(self.db)
+        except ArgumentError:
+            raise SettingsError(f"db: {redact_url(self.db)} is not a database URL; use {_DATABASE_FORMS}") from None
+        if url.drivername == "postgres":
+            url = url.set(drivername="postgresql+psycopg")
+            self.db = url.render_as_string(hide_password=False)
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise SettingsError(f"db: profilestack keeps its data in SQLite or PostgreSQL, not "
+                                f"{url.get_backend_name()}; use {_DATABASE_FORMS}")
+        try:
+            url.get_dialect().import_dbapi()
+        except (NoSuchModuleError, ImportError):
+            raise SettingsError(f"db: the driver {url.drivername} is not installed here; use {_DATABASE_FORMS}"
+                                ) from None
 
     @property
     def scheme(self) -> str:

@@ -34,6 +34,33 @@ def test_a_database_out_of_reach_stops_a_command_with_one_line(tmp_path, command
     assert "Traceback" not in answer.stderr and "s3cret" not in answer.stderr + answer.stdout
 
 
+@pytest.mark.parametrize(("url", "said"), [
+    ("nonsense", "db: nonsense is not a database URL"),
+    ("mysql://root:s3cret@127.0.0.1/test", "db: profilestack keeps its data in SQLite or PostgreSQL, not mysql"),
+    ("postgresql+psycopg2://admin:s3cret@127.0.0.1/profiles",
+     "db: the driver postgresql+psycopg2 is not installed here"),
+])
+def test_a_database_url_profilestack_cannot_use_stops_a_command_with_one_line(tmp_path, url: str, said: str) -> None:
+    answer = profilestack("migrate", "--db", url, cwd=tmp_path)
+    assert answer.returncode == 1
+    assert answer.stderr.strip() == f"profilestack: error: {said}; use sqlite:////path/to/profilestack.db or " \
+                                    "postgresql+psycopg://user[:password]@host:port/database"  # before, a traceback
+    assert "s3cret" not in answer.stderr + answer.stdout
+
+
+def test_a_postgres_url_as_hosting_platforms_write_it_is_taken(tmp_path) -> None:
+    require_postgres()
+    database = PostgresDatabase()
+    try:
+        url = database.url.replace("postgresql+psycopg://", "postgres://", 1)
+        answer = profilestack("migrate", "--db", url, cwd=tmp_path)
+        assert answer.returncode == 0, answer.stderr  # before, SQLAlchemy knew no "postgres" dialect
+        answer = profilestack("load", "nowhere", "orders.jsonl", "--object-type", "Order", "--db", url, cwd=tmp_path)
+        assert "no domain nowhere" in answer.stderr and "(in the database postgresql+psycopg://" in answer.stderr
+    finally:
+        database.drop()
+
+
 def test_a_data_directory_that_cannot_be_made_stops_the_server_with_one_line(tmp_path) -> None:
     taken = tmp_path / "taken"
     taken.write_text("a file, not a directory")
