@@ -47,10 +47,11 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["bootstrap_credentials"] = False
     if getattr(args, "no_outbox_worker", False):
         overrides["outbox_worker"] = False
-    settings = Settings.from_env(**overrides)
-    if getattr(args, "account", None):  # --account adds to PROFILESTACK_ACCOUNTS
-        settings.accounts = ",".join(filter(None, [settings.accounts, *args.account]))
     try:
+        settings = Settings.from_env(**overrides)
+        if getattr(args, "account", None):  # --account adds to PROFILESTACK_ACCOUNTS
+            settings.accounts = ",".join(filter(None, [settings.accounts, *args.account]))
+        settings.check_numbers()
         settings.root_keys()
         settings.check_tls()
         settings.check_db()

@@ -32,8 +32,7 @@ class RootKeys:
     secret: str
 
 
-def _env_bool(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes", "on")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 @dataclass
@@ -106,6 +105,16 @@ class Settings:
             if not Path(getattr(self, name)).is_file():
                 raise SettingsError(f"{name}: {getattr(self, name)} is not a readable file")
 
+    def check_numbers(self) -> None:
+        """SettingsError unless each number is one the server can run with."""
+        bounds = {"port": (0, 65535), "workers": (1, None), "max_request_bytes": (1, None),
+                  "audit_retention_days": (0, None)}
+        for name, (low, high) in bounds.items():
+            value = getattr(self, name)
+            if value < low or (high is not None and value > high):
+                allowed = f"from {low} to {high}" if high is not None else f"{low} or more"
+                raise SettingsError(f"{name}: {value} is out of range ({allowed})")
+
     def check_db(self) -> None:
         """SettingsError unless ``db``, when given, is a SQLite or PostgreSQL URL whose driver is installed. A
         ``postgres://`` URL, as hosting platforms write it, is taken as PostgreSQL through psycopg."""
@@ -159,7 +168,7 @@ class Settings:
             raw = environ.get(ENV_PREFIX + spec.name.upper())
             if raw is None:
                 continue
-            values[spec.name] = _convert(spec.type, raw)
+            values[spec.name] = _convert(spec.type, raw, ENV_PREFIX + spec.name.upper())
         values.update({key: value for key, value in overrides.items() if value is not None})
         settings = cls(**values)  # type: ignore[arg-type]
         settings.data_dir = Path(settings.data_dir)
@@ -175,12 +184,19 @@ class Settings:
         return env
 
 
-def _convert(kind: object, raw: str) -> object:
+def _convert(kind: object, raw: str, name: str) -> object:
     text = str(kind)
     if "bool" in text:
-        return _env_bool(raw)
+        word = raw.strip().lower()
+        if word not in _TRUE + _FALSE:
+            raise SettingsError(f"{name}: {raw!r} is neither true nor false ({', '.join(_TRUE)}; "
+                                f"{', '.join(_FALSE)})")
+        return word in _TRUE
     if "int" in text:
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
     return raw
 
 

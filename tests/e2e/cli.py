@@ -40,6 +40,8 @@ class AwsCli:
 PROFILESTACK = [sys.executable, "-m", "profilestack.cli"]  # the console script, in the tests' interpreter
 
 
-def profilestack(*args: str, timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``profilestack <args>`` run to its end, its output captured as text."""
-    return subprocess.run([*PROFILESTACK, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+def profilestack(*args: str, timeout: float = 120, cwd: Path | None = None,
+                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``profilestack <args>`` run to its end, its output captured as text; ``env`` adds to the environment."""
+    return subprocess.run([*PROFILESTACK, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                          env={**os.environ, **env} if env else None)
