@@ -51,7 +51,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = Settings.from_env(**overrides)
         if getattr(args, "account", None):  # --account adds to PROFILESTACK_ACCOUNTS
             settings.accounts = ",".join(filter(None, [settings.accounts, *args.account]))
-        settings.check_numbers()
+        settings.check_values()
         settings.root_keys()
         settings.check_tls()
         settings.check_db()

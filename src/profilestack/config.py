@@ -33,6 +33,7 @@ class RootKeys:
 
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 @dataclass
@@ -105,8 +106,12 @@ class Settings:
             if not Path(getattr(self, name)).is_file():
                 raise SettingsError(f"{name}: {getattr(self, name)} is not a readable file")
 
-    def check_numbers(self) -> None:
-        """SettingsError unless each number is one the server can run with."""
+    def check_values(self) -> None:
+        """SettingsError unless each number, the log level and the public URL are ones the server can run with."""
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise SettingsError(f"log_level: {self.log_level!r} is none of {', '.join(LOG_LEVELS)}")
+        if self.public_url and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", self.public_url):
+            raise SettingsError(f"public_url: {self.public_url!r} is not an http:// or https:// URL")
         bounds = {"port": (0, 65535), "workers": (1, None), "max_request_bytes": (1, None),
                   "audit_retention_days": (0, None)}
         for name, (low, high) in bounds.items():

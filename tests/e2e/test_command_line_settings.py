@@ -12,6 +12,8 @@ from tests.e2e.cli import profilestack
     (["serve", "--workers", "0"], {}, "workers: 0 is out of range (1 or more)"),
     (["migrate"], {"PROFILESTACK_AUDIT_RETENTION_DAYS": "ninety"},
      "PROFILESTACK_AUDIT_RETENTION_DAYS: 'ninety' is not a whole number"),
+    (["serve"], {"PROFILESTACK_LOG_LEVEL": "verbose"},
+     "log_level: 'verbose' is none of critical, error, warning, info, debug"),
     (["worker"], {"PROFILESTACK_OUTBOX_WORKER": "maybe"},
      "PROFILESTACK_OUTBOX_WORKER: 'maybe' is neither true nor false (1, true, yes, on; 0, false, no, off)"),
 ])

@@ -28,14 +28,17 @@ def test_switches_read_both_ways() -> None:
     ({"workers": 0}, "workers: 0 is out of range (1 or more)"),
     ({"max_request_bytes": 0}, "max_request_bytes: 0 is out of range (1 or more)"),
     ({"audit_retention_days": -1}, "audit_retention_days: -1 is out of range (0 or more)"),
+    ({"log_level": "verbose"}, "log_level: 'verbose' is none of critical, error, warning, info, debug"),
+    ({"public_url": "profiles.example.com"}, "public_url: 'profiles.example.com' is not an http:// or https:// URL"),
 ])
-def test_numbers_out_of_range_are_named(overrides: dict, said: str) -> None:
+def test_values_the_server_cannot_run_with_are_named(overrides: dict, said: str) -> None:
     with pytest.raises(SettingsError) as raised:
-        Settings.from_env({}, **overrides).check_numbers()
+        Settings.from_env({}, **overrides).check_values()
     assert str(raised.value) == said
 
 
 def test_the_defaults_and_the_edges_of_each_range_are_taken() -> None:
-    Settings.from_env({}).check_numbers()
-    Settings.from_env({}, port=0, audit_retention_days=0).check_numbers()  # any free port; every event kept
-    Settings.from_env({}, port=65535, workers=1, max_request_bytes=1).check_numbers()
+    Settings.from_env({}).check_values()
+    Settings.from_env({}, port=0, audit_retention_days=0).check_values()  # any free port; every event kept
+    Settings.from_env({}, port=65535, workers=1, max_request_bytes=1).check_values()
+    Settings.from_env({}, log_level="DEBUG", public_url="https://profiles.example.com:8443/stack").check_values()
