@@ -215,7 +215,7 @@ def doctor(args: argparse.Namespace) -> int:
 def load(args: argparse.Namespace) -> int:
     """Bulk-load profile objects (one JSON document per line) into a domain, with a progress bar."""
     from profilestack.app import App
-    from profilestack.services.profiles.domains import NoSuchDomain
+    from profilestack.services.profiles.domains import NotInDatabase
     from profilestack.services.profiles.loader import load as load_objects
 
     settings = _settings(args)
@@ -234,7 +234,7 @@ def load(args: argparse.Namespace) -> int:
     try:
         result = load_objects(app, args.domain, args.object_type, Path(args.file), args.region,
                               account=args.load_account, batch_size=args.batch_size, progress=progress)
-    except NoSuchDomain as error:
+    except NotInDatabase as error:
         return _not_there(args, str(error))
     finally:
         app.close()
@@ -248,14 +248,14 @@ def load(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """Write a domain's objects of one type as JSON Lines (to standard output, or ``--output``)."""
-    from profilestack.services.profiles.domains import NoSuchDomain
+    from profilestack.services.profiles.domains import NotInDatabase
     from profilestack.services.profiles.exporter import exported_objects
 
     account = args.export_account or _settings(args).account_id
     with _reading(args) as db:
         try:
             bodies = exported_objects(db, account, args.region, args.domain, args.object_type)
-        except NoSuchDomain as error:
+        except NotInDatabase as error:
             return _not_there(args, str(error))
         count = 0
         with Path(args.output).open("w", encoding="utf-8") if args.output else nullcontext(sys.stdout) as out:

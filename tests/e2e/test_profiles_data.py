@@ -762,13 +762,17 @@ def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
         server.stop()
     lines = [order(f"o-{index}", f"c{index % 3}@example.com", first=f"F{index}") for index in range(10)]
     source = tmp_path / "orders.jsonl"
-    source.write_text("\n".join([*lines, "not json"]) + "\n")
+    source.write_bytes("\n".join([*lines, "not json"]).encode() + b"\n\xff\xfe latin-1 \xe9t\xe9\n")
     result = profilestack("load", "bulk", str(source), "--object-type", "Order", "--data-dir", str(tmp_path),
                           "--batch-size", "4")
-    assert result.returncode == 1  # one line failed
-    assert "loaded 10 objects (1 failed)" in result.stdout
+    assert result.returncode == 1  # two lines failed
+    assert "loaded 10 objects (2 failed)" in result.stdout
     assert "line 11: Object is not a valid JSON document." in result.stdout
+    assert "line 12: not UTF-8 text." in result.stdout  # before, a UnicodeDecodeError's traceback
     assert "100.0%" in result.stderr  # the progress bar
+    refused = profilestack("load", "bulk", str(source), "--object-type", "Invoice", "--data-dir", str(tmp_path))
+    assert (refused.returncode, refused.stderr.strip()) == (1, "profilestack load: no object type Invoice in domain "
+                                                               f"bulk (in the database {server.database_url})")
     for command, path in ((["load", "bulk", str(tmp_path / "missing.jsonl"), "--object-type", "Order"],
                            tmp_path / "missing.jsonl"),
                           (["export", "bulk", "--object-type", "Order", "--output", str(tmp_path / "no" / "x.jsonl")],

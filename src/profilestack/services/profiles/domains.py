@@ -73,14 +73,15 @@ def domain_named(db: Connection, account: str, region: str, name: str) -> Row[An
     return _FIND_DOMAIN.first(db, {"b_account": account, "b_region": region, "b_name": name})
 
 
-class NoSuchDomain(LookupError):
-    """What the command-line tools that work on a domain's data say when it is not there."""
+class NotInDatabase(LookupError):
+    """What the command-line tools that work on a domain's data say when it (or the object type they name) is not
+    there."""
 
 
 def existing_domain(db: Connection, account: str, region: str, name: str) -> Row[Any]:
     domain = domain_named(db, account, region, name)
     if domain is None:
-        raise NoSuchDomain(f"no domain {name} in account {account}, region {region}")
+        raise NotInDatabase(f"no domain {name} in account {account}, region {region}")
     return domain
 
 

@@ -19,7 +19,7 @@ _BATCH = 1000  # rows fetched at a time: memory stays flat however many objects 
 
 def exported_objects(db: Connection, account: str, region: str, domain_name: str, object_type: str
                      ) -> Iterator[str]:
-    """The type's objects, each its JSON text as put, oldest first; NoSuchDomain at once, before any is read,
+    """The type's objects, each its JSON text as put, oldest first; NotInDatabase at once, before any is read,
     when the domain does not exist."""
     domain = existing_domain(db, account, region, domain_name)
     rows = db.execute(select(profile_objects.c.body)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profilestack.gateway.errors import AwsError
-from profilestack.services.profiles.domains import existing_domain
+from profilestack.services.profiles.domains import NotInDatabase, existing_domain
 from profilestack.services.profiles.object_types import definition_of
 from profilestack.services.profiles.objects import ingest_batch
 from profilestack.services.profiles.tables import INGESTED_TABLES
@@ -31,11 +31,23 @@ class LoadResult:
     seconds: float = 0.0
     first_errors: list[str] = field(default_factory=list)
 
+    def refused(self, errors: list[str]) -> None:
+        self.failed += len(errors)
+        self.first_errors.extend(errors[:5 - len(self.first_errors)])
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+
+NOT_TEXT = "not UTF-8 text."
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str | None]]:
+    """Each line with something on it, as text; None for one that is not UTF-8."""
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, 1):
-            text = raw.decode().strip()
+            try:
+                text = raw.decode().strip()
+            except UnicodeDecodeError:
+                yield number, None
+                continue
             if text:
                 yield number, text
 
@@ -53,7 +65,10 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
     account = account or app.settings.account_id
     with app.database.transaction(write=False) as db:
         domain = existing_domain(db, account, region, domain_name)
-        definition = definition_of(db, domain, object_type)
+        try:
+            definition = definition_of(db, domain, object_type)
+        except AwsError:
+            raise NotInDatabase(f"no object type {object_type} in domain {domain_name}") from None
     total = count_lines(path)
     result = LoadResult()
     started = time.monotonic()
@@ -62,8 +77,7 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
     def flush() -> None:
         loaded, errors = app.database.again_if_lost_race(write_batch)  # e.g. a deadlock with another load
         result.loaded += loaded
-        result.failed += len(errors)
-        result.first_errors.extend(errors[:5 - len(result.first_errors)])
+        result.refused(errors)
         batch.clear()
         if progress:
             progress(result.loaded + result.failed, total, result.failed)
@@ -76,8 +90,11 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
                   if isinstance(outcome, AwsError)]
         return len(outcomes) - len(errors), errors
 
-    for item in _lines(path):
-        batch.append(item)
+    for number, text in _lines(path):
+        if text is None:
+            result.refused([f"line {number}: {NOT_TEXT}"])
+            continue
+        batch.append((number, text))
         if len(batch) >= batch_size:
             flush()
     if batch:
