@@ -24,8 +24,9 @@ Voucher = Callable[["App", Principal, dict[str, Any]], Principal]
 
 class ServiceHandlers:
     """``after_write`` runs after any of the service's writes commits (IAM uses it to drop authorization caches);
-    ``write_lock`` names a lock each of its writes holds until it commits (on PostgreSQL: SQLite has one writer at a
-    time already), so that checks such as a quota's count-then-insert do not interleave."""
+    ``write_lock`` names a lock each of its writes (but those registered ``locked=False``) holds until it commits (on
+    PostgreSQL: SQLite has one writer at a time already), so that checks such as a quota's count-then-insert do not
+    interleave."""
 
     def __init__(self, service: str, after_write: Callable[[CallContext], None] | None = None,
                  write_lock: Callable[[CallContext], str] | None = None) -> None:

@@ -39,7 +39,7 @@ def with_tags(db: Connection, arn: str, shape: dict, key: str = "Tags") -> dict:
 
 
 def set_tags(db: Connection, arn: str, tags: dict[str, str], too_many: Callable[[str], AwsError]) -> None:
-    lock_for_transaction(db, f"tags:{arn}")  # callers adding tags at once each count the others' in
+    lock_for_transaction(db, f"tags:{arn}")  # of callers adding tags at once, each counts the tags of those before
     if len({**tags_of(db, arn), **tags}) > MAX_TAGS:
         raise too_many(f"A resource can have at most {MAX_TAGS} tags.")
     for key, value in tags.items():

@@ -36,7 +36,7 @@ class LoadResult:
         self.first_errors.extend(errors[:5 - len(self.first_errors)])
 
 
-NOT_TEXT = "not UTF-8 text."
+_NOT_TEXT = "not UTF-8 text."
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str | None]]:
@@ -92,7 +92,7 @@ def load(app: App, domain_name: str, object_type: str, path: Path, region: str =
 
     for number, text in _lines(path):
         if text is None:
-            result.refused([f"line {number}: {NOT_TEXT}"])
+            result.refused([f"line {number}: {_NOT_TEXT}"])
             continue
         batch.append((number, text))
         if len(batch) >= batch_size:
