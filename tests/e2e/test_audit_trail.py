@@ -59,6 +59,30 @@ def test_a_failure_is_recorded_with_its_error_code(client) -> None:
     assert record["eventSource"] == "profile.amazonaws.com"
 
 
+def test_a_call_naming_an_account_id_no_account_can_have_is_recorded(server, client) -> None:
+    """CloudTrail Lake takes an owner account of 12 to 16 digits, and a role ARN any account part: a call naming one
+    that no account can have (account ids are 12 digits) is recorded all the same, for the caller's account (an
+    unsigned call, for nobody's: its role's account is none). Before, on PostgreSQL, the event (or its copy for
+    that owner) did not fit the account column and was dropped."""
+    query_id = str(uuid.uuid4())
+    with pytest.raises(ClientError):
+        client("cloudtrail").cancel_query(EventDataStore="nowhere", QueryId=query_id,
+                                          EventDataStoreOwnerAccountId="1234567890123456")
+    role = f"arn:aws:iam::{'9' * 20}:role/web-{query_id[:8]}"
+    with pytest.raises(ClientError):
+        client("sts").assume_role_with_web_identity(RoleArn=role, RoleSessionName="web", WebIdentityToken="x" * 8)
+    cloudtrail = client("cloudtrail")
+    (record,) = wait_for(lambda: [record for event in _by_name(cloudtrail, "CancelQuery")
+                                  if query_id in event["CloudTrailEvent"]
+                                  for record in [json.loads(event["CloudTrailEvent"])]])
+    assert (record["recipientAccountId"], record["errorCode"]) == (ACCOUNT, "AccessDeniedException")
+    stored = wait_for(lambda: server.rows("SELECT account_id FROM audit_events WHERE event_name = :name "
+                                          "AND CAST(resources AS TEXT) LIKE :role", name="AssumeRoleWithWebIdentity",
+                                          role=f"%web-{query_id[:8]}%"))
+    assert [row.account_id for row in stored] == [""]
+    assert "cannot be stored" not in server.logs()
+
+
 def test_a_null_character_in_a_call_is_recorded_and_the_trail_goes_on(client) -> None:
     """PostgreSQL cannot store U+0000 in text: the echoed message keeps U+FFFD in its place, the parameters keep it
     (JSON escapes it), and the calls after it are recorded too."""

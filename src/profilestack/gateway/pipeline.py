@@ -30,7 +30,7 @@ from profilestack.gateway.errors import AwsError, InternalFailure
 from profilestack.gateway.http import HttpRequest, HttpResponse, RawBody
 from profilestack.gateway.validation import validate, validation_message
 from profilestack.iam_policy.actions import action_info, resources_for
-from profilestack.iam_policy.engine import account_of
+from profilestack.iam_policy.engine import owning_account
 from profilestack.identity.principal import ANONYMOUS, Principal, anonymous_principal
 from profilestack.services.registry import all_fresh_readers, all_handlers, all_vouchers, all_writers
 from profilestack.store.database import why
@@ -215,7 +215,7 @@ class Gateway:
         event.tls_details = call.tls_details
         resources = [item["ResourceName"] for item in event.resources]
         if call.principal.kind == ANONYMOUS and resources:  # recorded in the account of what it asks for
-            event.account_id = account_of(resources[0]) or event.account_id
+            event.account_id = owning_account(resources[0]) or event.account_id
         owners_see_it = True  # unless the caller's own side refused it: then it never reached their resources
         try:
             _raise_if_unavailable(call.spec, call.region)

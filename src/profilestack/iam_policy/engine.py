@@ -190,9 +190,10 @@ def account_of(arn: str) -> str:
 
 
 def owning_account(arn: str) -> str | None:
-    """The account a resource belongs to; None for one of AWS's (a managed policy) or an ARN naming no account."""
+    """The account a resource belongs to; None for one of AWS's (a managed policy) or an ARN naming no account
+    (an account id is twelve digits)."""
     account = account_of(arn)
-    return account if account.isascii() and account.isdigit() else None
+    return account if len(account) == 12 and account.isascii() and account.isdigit() else None
 
 
 def _organizations_allow(policies: PolicySet, applicable: list[Match]) -> bool:
