@@ -13,6 +13,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.e2e.waiting import wait_for
 from tests.e2e.wire import FORM, raw, send, signed_later, signed_request
 
 GET_CALLER_IDENTITY = "Action=GetCallerIdentity&Version=2011-06-15"
@@ -125,6 +126,33 @@ def test_a_signing_key_of_another_service_cannot_sign_its_requests(server) -> No
     assert status == 403 and json.loads(answer) == {"__type": "InvalidSignatureException",
                                                     "message": "Credential should be scoped to correct service: "
                                                                "'cloudtrail'."}
+
+
+@pytest.mark.parametrize("region", ["r" * 33, "US-EAST-1", "eu-west-1-", "eu west 1"])
+def test_a_scope_naming_no_region_is_refused_and_the_attempt_recorded(server, region: str) -> None:
+    """Any region is served, spelled as regions are (lower-case letters, digits and inner hyphens, at most 32
+    characters). Before, a longer one was taken, and on PostgreSQL the call's audit event did not fit its column
+    and was dropped (a write nobody could see in the trail), and PutMetricData's data point answered 500."""
+    metric = "Action=PutMetricData&Version=2010-08-01&Namespace=Shop&MetricData.member.1.MetricName=Orders" \
+             "&MetricData.member.1.Value=1"
+    calls = [("sts", "/", "POST", GET_CALLER_IDENTITY, "<Code>SignatureDoesNotMatch</Code>"),
+             ("monitoring", "/", "POST", metric, "<Code>SignatureDoesNotMatch</Code>"),
+             ("profile", "/domains", "GET", "", "InvalidSignatureException")]  # in x-amzn-ErrorType (REST-JSON)
+    for service, path, method, body, code in calls:
+        status, headers, answer = send(signed_request(f"{server.endpoint}{path}", service, region, body=body,
+                                                      method=method, headers=FORM if body else {}))
+        assert status == 403 and code in answer.decode() + str(headers), (service, answer)
+        assert f"Credential should be scoped to a valid region, not '{region}'." in answer.decode()
+
+    def attempts() -> list[dict]:
+        events = server.client("cloudtrail").lookup_events(
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "PutMetricData"}])["Events"]
+        return [record for event in events for record in [json.loads(event["CloudTrailEvent"])]
+                if f"not '{region}'" in record.get("errorMessage", "")]
+
+    (attempt,) = wait_for(attempts)  # filed under the key's account, in the region the call could not name
+    assert (attempt["errorCode"], attempt["awsRegion"]) == ("SignatureDoesNotMatch", "us-east-1")
+    assert "cannot be stored" not in server.logs()
 
 
 def test_a_signature_that_is_not_hex_is_a_wrong_signature(server) -> None:

@@ -8,6 +8,7 @@ REST services answer ``UnrecognizedClientException``/``InvalidSignatureException
 from __future__ import annotations
 
 import hmac
+import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -19,6 +20,9 @@ from profilestack.identity.principal import Principal
 from profilestack.runtime import Clock
 
 SKEW = timedelta(minutes=15)
+# Any region is served (one endpoint serves them all), as long as it is spelled like one: lower-case letters, digits
+# and inner hyphens, at most 32 characters, as every region column holds.
+_REGION_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
 
 _QUERY_FAMILY = {
     "unknown_key": "InvalidClientTokenId",
@@ -128,6 +132,9 @@ class Authenticator:
                                         f"date from HTTP: '{signed.date}' != '{day}', from '{signed.amz_date}'.")
         if signing_name is not None and signed.service != signing_name:  # nor one derived for another service
             raise fail("bad_signature", f"Credential should be scoped to correct service: '{signing_name}'.")
+        if not _REGION_NAME.fullmatch(signed.region):
+            region = None  # no region to file the attempt under
+            raise fail("bad_signature", f"Credential should be scoped to a valid region, not '{signed.region}'.")
         if not sigv4.signature_matches(request, signed, credential.secret):
             raise fail("bad_signature", BAD_SIGNATURE)
         self._check_time(signed, signed_at, now, fail)
