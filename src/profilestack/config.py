@@ -112,7 +112,7 @@ class Settings:
             raise SettingsError(f"log_level: {self.log_level!r} is none of {', '.join(LOG_LEVELS)}")
         if self.public_url and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", self.public_url):
             raise SettingsError(f"public_url: {self.public_url!r} is not an http:// or https:// URL")
-        bounds = {"port": (0, 65535), "workers": (1, None), "max_request_bytes": (1, None),
+        bounds = {"port": (1, 65535), "workers": (1, None), "max_request_bytes": (1, None),
                   "audit_retention_days": (0, None)}
         for name, (low, high) in bounds.items():
             value = getattr(self, name)

@@ -8,7 +8,7 @@ from tests.e2e.cli import profilestack
 
 
 @pytest.mark.parametrize(("args", "env", "said"), [
-    (["serve", "--port", "99999"], {}, "port: 99999 is out of range (from 0 to 65535)"),
+    (["serve", "--port", "99999"], {}, "port: 99999 is out of range (from 1 to 65535)"),
     (["serve", "--workers", "0"], {}, "workers: 0 is out of range (1 or more)"),
     (["migrate"], {"PROFILESTACK_AUDIT_RETENTION_DAYS": "ninety"},
      "PROFILESTACK_AUDIT_RETENTION_DAYS: 'ninety' is not a whole number"),

@@ -24,7 +24,8 @@ def test_switches_read_both_ways() -> None:
 
 
 @pytest.mark.parametrize(("overrides", "said"), [
-    ({"port": 65536}, "port: 65536 is out of range (from 0 to 65535)"),
+    ({"port": 65536}, "port: 65536 is out of range (from 1 to 65535)"),
+    ({"port": 0}, "port: 0 is out of range (from 1 to 65535)"),  # any free port: the URLs handed out would be wrong
     ({"workers": 0}, "workers: 0 is out of range (1 or more)"),
     ({"max_request_bytes": 0}, "max_request_bytes: 0 is out of range (1 or more)"),
     ({"audit_retention_days": -1}, "audit_retention_days: -1 is out of range (0 or more)"),
@@ -39,6 +40,6 @@ def test_values_the_server_cannot_run_with_are_named(overrides: dict, said: str)
 
 def test_the_defaults_and_the_edges_of_each_range_are_taken() -> None:
     Settings.from_env({}).check_values()
-    Settings.from_env({}, port=0, audit_retention_days=0).check_values()  # any free port; every event kept
+    Settings.from_env({}, port=1, audit_retention_days=0).check_values()  # every event kept
     Settings.from_env({}, port=65535, workers=1, max_request_bytes=1).check_values()
     Settings.from_env({}, log_level="DEBUG", public_url="https://profiles.example.com:8443/stack").check_values()
