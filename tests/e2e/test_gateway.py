@@ -220,6 +220,39 @@ def test_epoch_seconds_no_date_can_hold_are_client_errors(server, seconds: float
                                     "message": message}
 
 
+def test_numbers_their_type_cannot_hold_are_client_errors(server) -> None:
+    """An integer past its Smithy type's range (a 32-bit MaxResults of 10^30), or a number past the largest double
+    (a CBOR bignum, a long JSON literal) is malformed in every protocol. Before, the double was a 500, and the
+    integer was taken, or refused with the float it became (1000000000000000019884624838656)."""
+    huge, big = 10 ** 400, 10 ** 30
+    status, answer = _cloudtrail_json(server, "LookupEvents", b'{"MaxResults": %d}' % big)
+    assert (status, answer) == (400, {"__type": "InvalidParameterException",
+                                      "message": "Number out of range for integer, a 32-bit integer."})
+    status, _, payload = send(signed_request(f"{server.endpoint}/domains/some-domain", "profile", "us-east-1",
+                                             body=b'{"DefaultExpirationDays": %d}' % big,
+                                             headers={"Content-Type": "application/json"}))
+    assert (status, json.loads(payload)) == (400, {"Message": "Number out of range for integer, a 32-bit integer."})
+    query = (f"Action=GetMetricData&Version=2010-08-01&MetricDataQueries.member.1.Id=a&MetricDataQueries.member.1."
+             f"Expression=1&StartTime=2026-12-07T00:00:00Z&EndTime=2026-12-07T01:00:00Z&MaxDatapoints={big}")
+    status, _, payload = send(signed_request(f"{server.endpoint}/", "monitoring", "us-east-1", body=query,
+                                             headers=FORM))
+    assert status == 400 and b"<Code>InvalidParameterValue</Code>" in payload
+    assert b"Number out of range for integer, a 32-bit integer." in payload
+    put = {"Namespace": "N", "MetricData": [{"MetricName": "M", "Value": huge}]}
+    cbor = signed_request(f"{server.endpoint}/service/GraniteServiceVersion20100801/operation/PutMetricData",
+                          "monitoring", "us-east-1", body=cbor2.dumps(put),
+                          headers={"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"})
+    status, _, payload = send(cbor)
+    assert (status, cbor2.loads(payload)) == (400, {
+        "__type": "GraniteServiceVersion20100801#InvalidParameterValueException",
+        "message": "Number out of range: it is larger than a double can hold."})
+    status, _, payload = send(signed_request(
+        f"{server.endpoint}/", "monitoring", "us-east-1", body=json.dumps(put),
+        headers={"Content-Type": "application/x-amz-json-1.0", "x-amzn-query-mode": "true",
+                 "X-Amz-Target": "GraniteServiceVersion20100801.PutMetricData"}))
+    assert (status, json.loads(payload)["__type"]) == (400, "InvalidParameterValueException")
+
+
 def test_characters_xml_cannot_carry_are_replaced_in_query_answers(client) -> None:
     """A NUL or another control character sent in a name comes back in the validation message as U+FFFD: the XML
     answer stays readable (botocore would fail to parse it otherwise)."""

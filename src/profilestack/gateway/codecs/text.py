@@ -30,7 +30,7 @@ def scalar_from_text(shape: Shape, text: str, time_format: str | None) -> Any:
         except ValueError as exc:
             raise MalformedInput("Invalid JSON value") from exc
     if kind in ("integer", "long", "short", "byte"):
-        return parse_int(text)
+        return parse_int(text, kind)
     if kind in ("float", "double"):
         return parse_float(text)
     if kind == "boolean":

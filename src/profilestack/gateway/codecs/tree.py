@@ -124,7 +124,7 @@ def read_scalar(shape: Shape, value: Any, fmt: TreeFormat) -> Any:
             raise MalformedInput(f"Expected a string for {shape.name}")
         return value
     if kind in ("integer", "long", "short", "byte"):
-        return parse_int(value) if not isinstance(value, str) else _strict_int(value)
+        return parse_int(value, kind) if not isinstance(value, str) else _strict_int(value)
     if kind in ("float", "double"):
         return parse_float(value)
     if kind == "boolean":

@@ -117,7 +117,10 @@ def parse_float(value: object) -> float:
         except ValueError as exc:
             raise MalformedInput(f"Invalid number: {value!r}") from exc
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer past the largest double (CBOR bignums, JSON's long literals)
+            raise MalformedInput("Number out of range: it is larger than a double can hold.") from None
     raise MalformedInput(f"Expected a number, got {value!r}")
 
 
@@ -130,7 +133,20 @@ def float_text(value: float) -> str | float:
     return value
 
 
-def parse_int(value: object) -> int:
+INTEGER_BITS = {"byte": 8, "short": 16, "integer": 32, "long": 64}
+
+
+def parse_int(value: object, kind: str) -> int:
+    """An integer of the Smithy type ``kind``: one outside the type's range is malformed, as a number no
+    client could have serialized from it."""
+    number = _parse_int(value)
+    bits = INTEGER_BITS[kind]
+    if not -(1 << (bits - 1)) <= number < 1 << (bits - 1):
+        raise MalformedInput(f"Number out of range for {kind}, a {bits}-bit integer.")
+    return number
+
+
+def _parse_int(value: object) -> int:
     if isinstance(value, bool):
         raise MalformedInput(f"Expected an integer, got {value!r}")
     if isinstance(value, int):
