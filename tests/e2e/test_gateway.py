@@ -253,6 +253,28 @@ def test_numbers_their_type_cannot_hold_are_client_errors(server) -> None:
     assert (status, json.loads(payload)["__type"]) == (400, "InvalidParameterValueException")
 
 
+def test_a_query_list_that_skips_a_position_loses_none_of_its_values(server, client) -> None:
+    """botocore numbers list members from 1 without gaps; a request written by hand may skip one. Before, the list
+    ended at the gap: DeleteAlarms with members 2 and 10 deleted nothing and answered 200."""
+    cloudwatch = client("cloudwatch")
+    names = [unique("gap") for _ in range(2)]
+    for name in names:
+        cloudwatch.put_metric_alarm(AlarmName=name, MetricName="M", Namespace="Gaps", Statistic="Sum", Period=60,
+                                    EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold")
+
+    def query(action: str, **members: str) -> tuple[int, bytes]:
+        body = "&".join([f"Action={action}", "Version=2010-08-01", *(f"AlarmNames.member.{position.lstrip('_')}="
+                                                                      f"{name}" for position, name in members.items())])
+        status, _, payload = send(signed_request(f"{server.endpoint}/", "monitoring", "us-east-1", body=body,
+                                                 headers=FORM))
+        return status, payload
+
+    status, payload = query("DescribeAlarms", _1=names[0], _3=names[1], _0="position-zero-is-none")
+    assert status == 200 and all(f"<AlarmName>{name}</AlarmName>".encode() in payload for name in names)
+    assert query("DeleteAlarms", _10=names[1], _2=names[0])[0] == 200
+    assert cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"] == []
+
+
 def test_characters_xml_cannot_carry_are_replaced_in_query_answers(client) -> None:
     """A NUL or another control character sent in a name comes back in the validation message as U+FFFD: the XML
     answer stays readable (botocore would fail to parse it otherwise)."""

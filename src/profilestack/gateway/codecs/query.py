@@ -36,18 +36,26 @@ def form_params(request: HttpRequest) -> dict[str, str]:
 
 
 class _Form:
-    """The flat ``A.b.member.1`` parameters, with every prefix indexed for presence tests."""
+    """The flat ``A.b.member.1`` parameters, with the names found under every prefix, for presence tests and
+    list positions."""
 
     def __init__(self, params: dict[str, str]) -> None:
         self.params = params
-        self.prefixes: set[str] = set()
+        self.children: dict[str, set[str]] = {}
         for key in params:
             parts = key.split(".")
             for end in range(1, len(parts)):
-                self.prefixes.add(".".join(parts[:end]))
+                self.children.setdefault(".".join(parts[:end]), set()).add(parts[end])
 
     def has(self, key: str) -> bool:
-        return key in self.params or key in self.prefixes
+        return key in self.params or key in self.children
+
+    def positions(self, prefix: str) -> list[str]:
+        """The list or map positions given under ``prefix`` (``1``, ``2``, …) in numeric order, so that a request
+        skipping one (``.1`` then ``.3``) loses none of its values. Other names (``0``, ``01``, ``x``) are not
+        positions, and are passed over like any parameter the operation does not take."""
+        names = self.children.get(prefix, ())
+        return sorted((name for name in names if name.isascii() and name.isdigit() and name[0] != "0"), key=int)
 
 
 def _list_prefix(shape: Shape, prefix: str) -> str:
@@ -71,24 +79,17 @@ def _read(shape: Shape, prefix: str, form: _Form) -> Any:
         return result
     if kind == "list":
         base = _list_prefix(shape, prefix)
-        items = []
-        index = 1
-        while form.has(f"{base}.{index}"):
-            items.append(_read(shape.member, f"{base}.{index}", form))
-            index += 1
-        return items
+        return [_read(shape.member, f"{base}.{position}", form) for position in form.positions(base)]
     if kind == "map":
         base = prefix if shape.serialization.get("flattened") else f"{prefix}.entry"
         key_name = shape.key.serialization.get("name", "key")
         value_name = shape.value.serialization.get("name", "value")
         entries: dict[str, Any] = {}
-        index = 1
-        while form.has(f"{base}.{index}.{key_name}"):
-            key = form.params[f"{base}.{index}.{key_name}"]
-            value_key = f"{base}.{index}.{value_name}"
-            if form.has(value_key):
+        for position in form.positions(base):
+            key = form.params.get(f"{base}.{position}.{key_name}")
+            value_key = f"{base}.{position}.{value_name}"
+            if key is not None and form.has(value_key):
                 entries[key] = _read(shape.value, value_key, form)
-            index += 1
         return entries
     return scalar_from_text(shape, form.params.get(prefix, ""), None)
 
