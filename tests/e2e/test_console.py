@@ -117,6 +117,20 @@ def test_the_console_shows_only_what_iam_allows_and_the_trail_records_it(server:
         "AccessDenied", "profilestack-console", "127.0.0.1")
 
 
+def test_the_console_serves_any_region_spelled_as_one_and_us_east_1_for_the_rest(server: Server) -> None:
+    """The console takes the regions SigV4 takes (one endpoint serves them all). Before, its own pattern let a
+    name of any length through, whose calls' audit events did not fit their column on PostgreSQL and were
+    dropped, and refused made-up regions the API serves ("local")."""
+    browser = Browser(server)
+    assert browser.sign_in("test", "test") == 303
+    too_long = "aa-" + "b" * 40 + "-1"
+    status, home = browser.request(f"/?region={too_long}")
+    assert status == 200 and too_long not in home and "?region=us-east-1" in home
+    status, home = browser.request("/?region=local")
+    assert status == 200 and "?region=local" in home and "?region=us-east-1" not in home
+    assert "cannot be stored" not in server.logs()
+
+
 def test_a_console_session_ends_with_its_credentials(server: Server) -> None:
     iam = server.client("iam")
     user = make_user(server, document(allow("profile:ListDomains"), allow("sts:AssumeRole")))

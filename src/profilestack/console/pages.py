@@ -18,6 +18,7 @@ from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.iam_policy.document import PolicyKind, parse_policy
 from profilestack.identity.principal import Principal
+from profilestack.regions import is_region_name
 from profilestack.services.profiles.service_role import ROLE_PATH
 from profilestack.services.profiles.standard_objects import STANDARD_OBJECTS
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from profilestack.app import App
 
 USER_AGENT = "profilestack-console"
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _DOMAIN_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})\Z")
 _PROFILE_PAGE = re.compile(rf"^{ROOT}/domains/([A-Za-z0-9_-]{{1,64}})/profiles/([a-f0-9]{{32}})\Z")
 # what the activity page's form narrows the trail by (CloudTrail's LookupAttributes keys)
@@ -90,7 +90,7 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
         return _redirect(f"{ROOT}/login")
     query = _fields(request.query_string)
     region = query.get("region", "us-east-1")
-    page = Page(app, request, principal, region if _REGION.fullmatch(region) else "us-east-1", query)
+    page = Page(app, request, principal, region if is_region_name(region) else "us-east-1", query)
     if path == ROOT:
         return _home(page)
     if path == f"{ROOT}/activity":

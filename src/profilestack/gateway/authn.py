@@ -8,7 +8,6 @@ REST services answer ``UnrecognizedClientException``/``InvalidSignatureException
 from __future__ import annotations
 
 import hmac
-import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -17,12 +16,10 @@ from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest
 from profilestack.identity.credentials import Credential, CredentialResolver
 from profilestack.identity.principal import Principal
+from profilestack.regions import is_region_name
 from profilestack.runtime import Clock
 
 SKEW = timedelta(minutes=15)
-# Any region is served (one endpoint serves them all), as long as it is spelled like one: lower-case letters, digits
-# and inner hyphens, at most 32 characters, as every region column holds.
-_REGION_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
 
 _QUERY_FAMILY = {
     "unknown_key": "InvalidClientTokenId",
@@ -132,7 +129,7 @@ class Authenticator:
                                         f"date from HTTP: '{signed.date}' != '{day}', from '{signed.amz_date}'.")
         if signing_name is not None and signed.service != signing_name:  # nor one derived for another service
             raise fail("bad_signature", f"Credential should be scoped to correct service: '{signing_name}'.")
-        if not _REGION_NAME.fullmatch(signed.region):
+        if not is_region_name(signed.region):
             region = None  # no region to file the attempt under
             raise fail("bad_signature", f"Credential should be scoped to a valid region, not '{signed.region}'.")
         if not sigv4.signature_matches(request, signed, credential.secret):
