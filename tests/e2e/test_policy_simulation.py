@@ -234,3 +234,21 @@ def test_service_control_policies_must_allow_at_every_level_of_the_organization(
     with pytest.raises(ClientError) as raised:  # the root, five organizational units and the account at most
         simulate(["iam:GetRole"], *[[everything]] * 8)
     assert raised.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_a_pattern_of_many_wildcards_is_decided_at_once(server) -> None:
+    """A policy anyone may hand the engine (a simulated one, a session policy) with many *s against a long ARN.
+    Before, its regex backtracked through every placement of the *s and the server's request thread was taken for
+    hours; a client that waits 20 seconds now gets both decisions."""
+    from botocore.config import Config
+
+    iam = server.client("iam", config=Config(read_timeout=20, retries={"total_max_attempts": 1}))
+    stars = "*a" * 30
+    policy = document({"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{stars}b",
+                       "Condition": {"StringLike": {"s3:prefix": f"{stars}b"}}})
+    decisions = [iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=["s3:GetObject"],
+                                            ResourceArns=[f"arn:aws:s3:::{'a' * 400}{end}"], ContextEntries=[{
+                                                "ContextKeyName": "s3:prefix", "ContextKeyType": "string",
+                                                "ContextKeyValues": ["a" * 400 + end]}],
+                                            )["EvaluationResults"][0]["EvalDecision"] for end in ("", "b")]
+    assert decisions == ["implicitDeny", "allowed"]

@@ -13,21 +13,30 @@ def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
 
 
 def _wildcard_source(pattern: str, any_char: str = ".") -> str:
-    parts = []
+    """The pattern cut at its ``*``s into pieces of fixed length (characters and ``?``s). A piece between two ``*``s
+    is found at its first place and kept there — an atomic group, ``(?>.*?piece)`` —, which finds a match whenever
+    there is one and never backtracks across the ``*``s: ``*a*a*a*a*a*a*a*a*b`` against a long run of ``a``s took
+    minutes where it now takes microseconds. Only the last ``*`` backtracks, once, to end the value with the last
+    piece."""
+    pieces: list[list[str]] = [[]]
     literal = False
     for char in pattern:
         if literal:
-            parts.append(re.escape(char))
+            pieces[-1].append(re.escape(char))
             literal = False
         elif char == "\x00":
             literal = True
         elif char == "*":
-            parts.append(f"{any_char}*")
+            pieces.append([])
         elif char == "?":
-            parts.append(any_char)
+            pieces[-1].append(any_char)
         else:
-            parts.append(re.escape(char))
-    return "".join(parts)
+            pieces[-1].append(re.escape(char))
+    first, *middle = ["".join(piece) for piece in pieces]
+    if not middle:
+        return first
+    *between, last = middle
+    return first + "".join(f"(?>{any_char}*?{piece})" for piece in between) + f"{any_char}*{last}"
 
 
 def wildcard_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
