@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.e2e.identities import ACCOUNT, allow, document, unique
@@ -240,8 +241,6 @@ def test_a_pattern_of_many_wildcards_is_decided_at_once(server) -> None:
     """A policy anyone may hand the engine (a simulated one, a session policy) with many *s against a long ARN.
     Before, its regex backtracked through every placement of the *s and the server's request thread was taken for
     hours; a client that waits 20 seconds now gets both decisions."""
-    from botocore.config import Config
-
     iam = server.client("iam", config=Config(read_timeout=20, retries={"total_max_attempts": 1}))
     stars = "*a" * 30
     policy = document({"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{stars}b",

@@ -133,14 +133,14 @@ def float_text(value: float) -> str | float:
     return value
 
 
-INTEGER_BITS = {"byte": 8, "short": 16, "integer": 32, "long": 64}
+_INTEGER_BITS = {"byte": 8, "short": 16, "integer": 32, "long": 64}
 
 
 def parse_int(value: object, kind: str) -> int:
     """An integer of the Smithy type ``kind``: one outside the type's range is malformed, as a number no
     client could have serialized from it."""
     number = _parse_int(value)
-    bits = INTEGER_BITS[kind]
+    bits = _INTEGER_BITS[kind]
     if not -(1 << (bits - 1)) <= number < 1 << (bits - 1):
         raise MalformedInput(f"Number out of range for {kind}, a {bits}-bit integer.")
     return number

@@ -337,13 +337,13 @@ def _enforce_object_limit(db: Connection, domain_id: int, profile_id: str | None
     """MaxProfileObjectCount: the oldest objects of the type beyond the limit are dropped."""
     if not limit or profile_id is None:
         return
-    beyond = db.execute(select(profile_objects.c.unique_key, profile_objects.c.body).where(
+    beyond = db.execute(select(profile_objects.c.unique_key).where(
         profile_objects.c.domain_id == domain_id, profile_objects.c.profile_id == profile_id,
         profile_objects.c.object_type == object_type).order_by(*(column.desc() for column in _LISTING_ORDER))
-        .offset(limit)).all()
+        .offset(limit)).scalars().all()
     if beyond:
         store.delete_objects(db, domain_id, profile_objects.c.object_type == object_type,
-                             profile_objects.c.unique_key.in_([row.unique_key for row in beyond]))
+                             profile_objects.c.unique_key.in_(beyond))
 
 
 def _put(ctx: CallContext, domain: Row[Any], object_type: str, definition: dict[str, Any], text: str,
@@ -464,12 +464,12 @@ def _in_listing_order(db: Connection, domain_id: int, profile_id: str, object_ty
 def delete_profile_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     domain = require_domain_for_data(ctx, params["DomainName"])
     row = find_object(ctx.db, domain.id, params["ObjectTypeName"], params["ProfileObjectUniqueKey"])
+    missing = f"Profile object {params['ProfileObjectUniqueKey']} does not exist for profile {params['ProfileId']}."
     if row is None or row.profile_id != params["ProfileId"]:
-        raise not_found(f"Profile object {params['ProfileObjectUniqueKey']} does not exist for profile "
-                        f"{params['ProfileId']}.")
+        raise not_found(missing)
     if not store.delete_objects(ctx.db, domain.id, profile_objects.c.object_type == row.object_type,
                                 profile_objects.c.unique_key == row.unique_key):
-        raise not_found(f"Profile object {row.unique_key} does not exist for profile {row.profile_id}.")  # just went
+        raise not_found(missing)  # another call deleted it since it was read
     if row.object_type in STANDARD_OBJECTS:
         store.remove_keys(ctx.db, row.profile_id, _record_origin(row.object_type, row.unique_key))
     History.of(ctx, domain).object(DELETED_BY_CUSTOMER, row.profile_id, row.object_type, row.unique_key, row.body)
