@@ -50,7 +50,8 @@ class App:
         self.ids = ids or Ids()
         if settings.test_policy_overrides:
             override_default_versions(json.loads(Path(settings.test_policy_overrides).read_text()))
-        self.database = Database(settings.database_url, read_only_checks=settings.test_read_only_checks)
+        self.database = Database(settings.database_url, read_only_checks=settings.test_read_only_checks,
+                                 max_pages=settings.test_database_pages)
         self.database.migrate()
         sources: list[CredentialSource] = [RootCredentials(settings.root_keys())]
         temporary = [SessionCredentials(self.database), SessionTokenCredentials(self.database),
@@ -66,7 +67,7 @@ class App:
         self.listings = ListingSnapshots()  # whole-domain listings, kept between their pages
         self.metric_ids = MetricIds()
         self.authorizer: Authorizer = PolicyAuthorizer(self.policies, self.clock)
-        self.audit = AuditLog(self.database)
+        self.audit = AuditLog(self.database, max_waiting=settings.audit_max_waiting)
         self.metrics = ServerMetrics(self.database, self.audit.waiting,
                                      Path(settings.metrics_dir) if settings.metrics_dir else None)
         self.audit.counted = self.metrics.count

@@ -66,11 +66,16 @@ class Settings:
     # "https://app.example.com[,…]", or "*" for any (cross_origin.py)
     cors_origins: str | None = None
     audit_retention_days: int = 90  # CloudTrail's event history keeps 90 days; 0 keeps every event
+    # audit events a process holds in memory while the database cannot store them (down, its disk full); at this
+    # many it refuses calls (503) until they are stored, rather than serve calls it cannot record
+    audit_max_waiting: int = 50_000
     clock_offset_file: str | None = None  # testing aid: see runtime.OffsetFileClock
     test_policy_overrides: str | None = None  # testing aid: JSON file {managed policy ARN: document}
     # testing aid: read transactions refuse writes, so an operation that writes in one (which SQLite refuses
     # only when another connection wrote meanwhile) fails every time, in the tests, instead of now and then
     test_read_only_checks: bool = False
+    # testing aid: SQLite databases grow to this many pages at most, and then answer "database or disk is full"
+    test_database_pages: int | None = None
     # testing aid: an answer its model does not allow (a required member left out, a value outside its enum or
     # pattern, a page token the operation would refuse back) is an InternalFailure (gateway/answer_checks.py)
     test_answer_checks: bool = False
@@ -113,7 +118,7 @@ class Settings:
         if self.public_url and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", self.public_url):
             raise SettingsError(f"public_url: {self.public_url!r} is not an http:// or https:// URL")
         bounds = {"port": (1, 65535), "workers": (1, None), "max_request_bytes": (1, None),
-                  "audit_retention_days": (0, None)}
+                  "audit_retention_days": (0, None), "audit_max_waiting": (1, None)}
         for name, (low, high) in bounds.items():
             value = getattr(self, name)
             if value < low or (high is not None and value > high):

@@ -51,6 +51,9 @@ def handle(app: App, request: HttpRequest) -> HttpResponse:
         health = {"version": __version__, "storage": app.database.backend}
         if not app.database.answers():  # serving nothing useful: a load balancer should send calls elsewhere
             return _json(503, {"status": "unavailable", **health, "reason": "The database does not answer."})
+        if app.audit.overflowing():
+            return _json(503, {"status": "unavailable", **health, "reason": f"{app.audit.waiting()} audit events "
+                               "wait for the database to store them; calls are refused until it has."})
         return _json(200, {"status": "ok", **health})
     if request.raw_path == "/_profilestack/metrics" and request.method == "GET":
         content_type, body = app.metrics.exposition()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _FAILING_ROW = re.compile(r"(Failing row contains ).*$", re.MULTILINE)
@@ -25,3 +27,26 @@ def configure(level: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(WithoutRowValues(FORMAT))
     logging.basicConfig(level=level.upper(), handlers=[handler])
+
+
+class Recurring:
+    """A warning that comes again and again while a condition lasts (the database out of reach: every call says
+    so): logged when first met, then at most once every ``every`` seconds, naming how many it stood for."""
+
+    def __init__(self, logger: logging.Logger, every: float = 10.0) -> None:
+        self._logger = logger
+        self._every = every
+        self._lock = threading.Lock()
+        self._next_at = 0.0
+        self._unsaid = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if now < self._next_at:
+                self._unsaid += 1
+                return
+            unsaid, self._unsaid, self._next_at = self._unsaid, 0, now + self._every
+        if unsaid:
+            message = f"{message} (and {unsaid} more like it since this was last logged)"
+        self._logger.warning(message, *args)

@@ -1,13 +1,21 @@
 """A database out of reach: at start, every command stops with one line saying which and why; a PostgreSQL server
 that drops every connection (a restart, a failover) has profilestack serve on through new ones, lose no audit
-event, and say so in its log in a line, not in tracebacks."""
+event, and say so in its log in a line, not in tracebacks. A database out of room (its disk full) fails writes as
+an internal failure, said in the log now and then; while audit events cannot be stored, calls are refused past a
+bound rather than served unrecorded."""
 
 from __future__ import annotations
 
+import json
+import re
+import sqlite3
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from profilestack.testing import free_port
@@ -141,3 +149,95 @@ def test_connections_dropped_under_load_are_replaced_and_no_event_is_lost(own_da
     assert "outbox worker pass failed\nTraceback" not in log
     assert "iam:CreateUser failed: the database is out of reach" in log  # said in one line per call that met it
     assert "unexpected failure in iam:CreateUser" not in log
+
+
+def calls_failed_in_the_log(log: str, phrase: str) -> int:
+    """How many calls the log's lines containing ``phrase`` stand for: one each, and the count of those it said
+    once for many (logs.Recurring)."""
+    lines = [line for line in log.splitlines() if phrase in line]
+    return len(lines) + sum(int(count) for line in lines
+                            for count in re.findall(r"\(and (\d+) more like it since this was last logged\)", line))
+
+
+def test_a_full_database_fails_writes_with_a_500_said_in_a_line_now_and_then(tmp_path) -> None:
+    server = Server(data_dir=tmp_path)
+    server.start()
+    pages = server.read("PRAGMA page_count")[0]
+    server.stop()
+    server.extra_env["PROFILESTACK_TEST_DATABASE_PAGES"] = str(pages + 60)  # as a disk that fills up
+    server.start()
+    try:
+        profiles = server.client("customer-profiles", config=Config(retries={"max_attempts": 1}))
+        profiles.create_domain(DomainName="full", DefaultExpirationDays=30)
+        failures = []
+        for index in range(2000):
+            try:
+                profiles.create_profile(DomainName="full", FirstName=f"n{index}", AdditionalInformation="x" * 900)
+            except ClientError as error:
+                failures.append(error.response)
+                if len(failures) == 20:
+                    break
+        assert len(failures) == 20, "the database never filled up"
+        assert {(failure["ResponseMetadata"]["HTTPStatusCode"], failure["Error"]["Code"],
+                 failure["Error"]["Message"]) for failure in failures} == {
+            (500, "InternalFailure", "An internal error occurred.")}  # nothing of the server's own on the wire
+        assert profiles.get_domain(DomainName="full")["DomainName"] == "full"  # reads are served on
+        log = server.logs()
+        said = "customer-profiles:CreateProfile failed: the database is short of room (database or disk is full)"
+        assert said in log
+        assert calls_failed_in_the_log(log, said) <= 20
+        assert log.count(said) < 5  # one line now and then, not one per call: 628,510 lines on a full disk before
+        assert "Traceback" not in log and "unexpected failure" not in log
+    finally:
+        server.stop()
+    assert "audit events were never stored: the database could not take them before the server stopped" in \
+        server.logs()
+
+
+def test_calls_are_refused_while_the_audit_trail_cannot_be_stored(tmp_path) -> None:
+    waiting_at_most = 15
+    server = Server(data_dir=tmp_path, extra_env={"PROFILESTACK_AUDIT_MAX_WAITING": str(waiting_at_most)})
+    server.start()
+    try:
+        sts = server.client("sts", config=Config(retries={"max_attempts": 1}))
+        sts.get_caller_identity()
+        blocker = sqlite3.connect(tmp_path / "profilestack.db", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # the audit writer waits for SQLite's write lock meanwhile
+        answered, refused = [], []
+        try:
+            for _ in range(waiting_at_most * 3):
+                try:
+                    answered.append(sts.get_caller_identity()["ResponseMetadata"]["RequestId"])
+                except ClientError as error:
+                    refused.append(error.response)
+                time.sleep(0.01)
+            health = urllib.request.urlopen(server.endpoint + "/_profilestack/health")
+        except urllib.error.HTTPError as error:
+            health = error
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert health.status == 503
+        assert json.loads(health.read())["reason"].endswith(
+            "audit events wait for the database to store them; calls are refused until it has.")
+        assert refused, "no call was refused"
+        assert waiting_at_most <= len(answered) <= waiting_at_most + 32  # those the writer had taken, and the cap
+        assert {(failure["ResponseMetadata"]["HTTPStatusCode"], failure["Error"]["Code"]) for failure in refused} \
+            == {(503, "ServiceUnavailable")}
+        wait_for(lambda: _served(sts))  # the writer stored what waited: calls are taken again
+        cloudtrail = server.client("cloudtrail")
+        recorded = {event_id for page in cloudtrail.get_paginator("lookup_events").paginate(
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}])
+            for event in page["Events"] for event_id in [json.loads(event["CloudTrailEvent"])["requestID"]]}
+        assert set(answered) <= recorded  # every call answered was recorded, none lost while they waited
+        assert "refusing calls: 15 audit events wait for the database to store them" in server.logs()
+    finally:
+        server.stop()
+
+
+def _served(sts) -> bool:
+    try:
+        sts.get_caller_identity()
+    except ClientError:
+        return False
+    return True

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg.errors
 import pytest
 from sqlalchemy import select
 
@@ -357,3 +359,31 @@ def test_finished_tasks_leave_the_table_a_day_after(database: Database, clock: F
 
 def _fail_for_good(_payload: dict[str, Any]) -> None:
     raise PermanentFailure("no use retrying")
+
+
+def test_a_task_the_database_failed_is_run_again_without_counting_the_attempt(database: Database,
+                                                                              clock: FixedClock) -> None:
+    worker = OutboxWorker(database, clock, max_attempts=2)
+    outages = iter([True, True, True])
+
+    def meets_an_outage(payload: dict[str, Any]) -> None:
+        if next(outages, False):  # as the database answers while it is down, or its disk full
+            raise _outage_of(database)
+
+    worker.register("patient", meets_an_outage)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "patient", {})
+    for _ in range(3):
+        assert worker.run_once() == 1
+        assert _statuses(database) == [("patient", "pending", 0)]  # not failed for good after two
+        clock.advance(seconds=1.0)
+    assert worker.run_once() == 1
+    assert _statuses(database) == [("patient", "done", 1)]
+
+
+def _outage_of(database: Database) -> Exception:
+    if database.backend == "postgresql":
+        return psycopg.errors.AdminShutdown()
+    error = sqlite3.OperationalError("database or disk is full")
+    error.sqlite_errorcode = sqlite3.SQLITE_FULL
+    return error

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from profilestack.audit.record import COLUMNS, AuditEvent
 from profilestack.audit.table import audit_events
+from profilestack.logs import Recurring
 from profilestack.store.database import Database, why
 from profilestack.store.prepared import Prepared
 
@@ -24,8 +25,9 @@ _INSERT = Prepared(audit_events.insert())
 class AuditLog:
     """``counted``, when set, is given the events the writer is done with (the server's metrics)."""
 
-    def __init__(self, database: Database, interval: float = 0.1) -> None:
+    def __init__(self, database: Database, interval: float = 0.1, max_waiting: int = 50_000) -> None:
         self._database = database
+        self._max_waiting = max_waiting
         self._interval = interval
         self.counted: Callable[[list[AuditEvent]], None] | None = None
         self._buffer: list[AuditEvent] = []
@@ -33,6 +35,7 @@ class AuditLog:
         self._write_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._outages = Recurring(log)
 
     def start(self) -> None:
         if self._thread is None:
@@ -52,9 +55,10 @@ class AuditLog:
             try:
                 self._write([event.values() for event in pending])
             except Exception as error:
-                if self._database.unreachable(error):
-                    log.warning("could not write %d audit events: the database is out of reach (%s); they wait for "
-                                "the next flush", len(pending), why(error))
+                outage = self._database.outage(error)
+                if outage:
+                    self._outages.warning("could not write %d audit events: the database is %s (%s); they wait for "
+                                          "the next flush", len(pending), outage, why(error))
                     with self._lock:
                         self._buffer[:0] = pending
                     return
@@ -72,6 +76,10 @@ class AuditLog:
     def waiting(self) -> int:
         """Events recorded and not yet taken by the writer."""
         return len(self._buffer)
+
+    def overflowing(self) -> bool:
+        """Whether as many events wait as may: the database has stored none for a while (down, its disk full)."""
+        return len(self._buffer) >= self._max_waiting
 
     def _write(self, rows: list[list[object]]) -> None:
         with self._database.transaction() as connection:
@@ -103,3 +111,6 @@ class AuditLog:
             self._thread.join(timeout=5)
             self._thread = None
         self.flush()
+        if self._buffer:  # the database could not take them: said once more, as an error, for they are lost now
+            log.error("%d audit events were never stored: the database could not take them before the server "
+                      "stopped", len(self._buffer))

@@ -34,3 +34,11 @@ class AwsError(Exception):
 class InternalFailure(AwsError):
     def __init__(self, message: str = "An internal error occurred.") -> None:
         super().__init__("InternalFailure", message, 500, sender_fault=False)
+
+
+class ServiceUnavailable(AwsError):
+    """AWS's common error for a temporary failure of the server (503, which the SDKs retry)."""
+
+    def __init__(self) -> None:
+        super().__init__("ServiceUnavailable", "The request has failed due to a temporary failure of the server.", 503,
+                         sender_fault=False)

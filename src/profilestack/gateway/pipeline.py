@@ -26,12 +26,13 @@ from profilestack.gateway.codecs.rest_json import RestJsonCodec
 from profilestack.gateway.codecs.rpcv2_cbor import RpcV2CborCodec
 from profilestack.gateway.codecs.values import MalformedInput
 from profilestack.gateway.context import CallContext
-from profilestack.gateway.errors import AwsError, InternalFailure
+from profilestack.gateway.errors import AwsError, InternalFailure, ServiceUnavailable
 from profilestack.gateway.http import HttpRequest, HttpResponse, RawBody
 from profilestack.gateway.validation import validate, validation_message
 from profilestack.iam_policy.actions import action_info, resources_for
 from profilestack.iam_policy.engine import owning_account
 from profilestack.identity.principal import ANONYMOUS, Principal, anonymous_principal
+from profilestack.logs import Recurring
 from profilestack.services.registry import all_fresh_readers, all_handlers, all_vouchers, all_writers
 from profilestack.store.database import why
 
@@ -94,6 +95,8 @@ class Gateway:
         self.writers = all_writers()
         self.fresh_readers = all_fresh_readers()
         self.answer_checks = app.settings.test_answer_checks
+        self._outages = Recurring(log)  # calls failed by the database
+        self._refusals = Recurring(log)  # calls refused for the audit trail
 
     def handle_http(self, request: HttpRequest) -> HttpResponse:
         started = perf_counter()
@@ -102,6 +105,8 @@ class Gateway:
         except (AwsError, content_coding.BodyUnreadable) as err:
             request.body = request.sent_body = b""
             return self.refuse(request, err)
+        if self.app.audit.overflowing():  # no call is served that the audit trail could not record
+            return self._unrecorded(request)
         request_id = self.app.ids.request_id()
         try:
             found = request.route or routing.route(request)
@@ -140,9 +145,10 @@ class Gateway:
         except AwsError as err:
             return codec.encode_error(found.model, self._localize(found.model, err), request_id)
         except Exception as error:
-            if self.app.database.unreachable(error):  # not a fault of the code: one line, not a trace per call
-                log.warning("%s:%s failed: the database is out of reach (%s)", found.spec.name, found.operation.name,
-                            why(error))
+            outage = self.app.database.outage(error)
+            if outage:  # not a fault of the code: a line now and then, not a trace per call
+                self._outages.warning("%s:%s failed: the database is %s (%s)", found.spec.name, found.operation.name,
+                                      outage, why(error))
             else:
                 log.exception("unexpected failure in %s:%s", found.spec.name, found.operation.name)
             return codec.encode_error(found.model, InternalFailure(), request_id)
@@ -298,6 +304,11 @@ class Gateway:
             spec = spec or SERVICES_BY_NAME["sts"]
             error = AwsError(spec.validation_error, error.message, spec.validation_status)
         return codec.encode_error(model, self._localize(model, error), self.app.ids.request_id())
+
+    def _unrecorded(self, request: HttpRequest) -> HttpResponse:
+        self._refusals.warning("refusing calls: %d audit events wait for the database to store them",
+                               self.app.audit.waiting())
+        return self.refuse(request, ServiceUnavailable())
 
     def _unrouted(self, err: routing.RoutingError, request_id: str) -> HttpResponse:
         codec, model = _phrasing(err.protocol, err.spec)

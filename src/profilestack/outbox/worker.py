@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 
+from profilestack.logs import Recurring
 from profilestack.outbox.leases import LeaseKeeper
 from profilestack.outbox.table import outbox
 from profilestack.outbox.wakeups import Listener
@@ -47,6 +48,7 @@ class RetryLater(Exception):
         self.delay = delay
 
 
+_OUTAGE_RETRY = 1.0  # seconds before a task the database failed runs again
 _running: ContextVar[dict[str, Any] | None] = ContextVar("running_outbox_task", default=None)
 _ENQUEUE = Prepared(outbox.insert())
 _FINISH = Prepared(update(outbox).where(outbox.c.id == bindparam("b_id")).values(
@@ -112,6 +114,7 @@ class OutboxWorker:
         self._batch_size = batch_size
         self._lease = timedelta(seconds=lease_seconds)
         self._poll = poll_seconds
+        self._outages = Recurring(log)
         self._max_attempts = max_attempts
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._leases = LeaseKeeper(database, clock, self.worker_id, self._lease)
@@ -185,9 +188,10 @@ class OutboxWorker:
             try:
                 worked = self.run_once()
             except Exception as error:
-                if self._database.unreachable(error):
-                    log.warning("outbox worker pass failed: the database is out of reach (%s); trying again",
-                                why(error))
+                outage = self._database.outage(error)
+                if outage:
+                    self._outages.warning("outbox worker pass failed: the database is %s (%s); trying again",
+                                          outage, why(error))
                 else:
                     log.exception("outbox worker pass failed")
                 worked = 0
@@ -238,6 +242,13 @@ class OutboxWorker:
             log.warning("outbox task %s (%s) failed: %s", task.id, task.kind, exc)
             self._fail(task, str(exc))
         except Exception as exc:
+            outage = self._database.outage(exc)
+            if outage:  # no fault of the task's: tried again once the database is back, the attempt not counted
+                self._outages.warning("outbox task %s (%s) stopped: the database is %s (%s); trying again",
+                                      task.id, task.kind, outage, why(exc))
+                self._finish(task.id, "pending", repr(exc), self._clock.now() + timedelta(seconds=_OUTAGE_RETRY),
+                             undo=True)
+                return
             log.warning("outbox task %s (%s) failed on attempt %d: %s", task.id, task.kind, task.attempts, exc)
             if task.attempts >= self._max_attempts:
                 self._fail(task, repr(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
@@ -34,10 +35,10 @@ def why(error: BaseException) -> str:
 
 
 class Database:
-    def __init__(self, url: str, read_only_checks: bool = False) -> None:
+    def __init__(self, url: str, read_only_checks: bool = False, max_pages: int | None = None) -> None:
         self.url = url
-        self.read_only_checks = read_only_checks  # config.py's testing aid
-        self.engine = make_engine(url)
+        self.read_only_checks = read_only_checks  # config.py's testing aids, both
+        self.engine = make_engine(url, max_pages)
         self.backend = backend_name(self.engine)
         # How many threads of a process can usefully work on this database at once. A PostgreSQL statement
         # waits on the network, and other requests can run meanwhile; SQLite answers in process, with one
@@ -164,15 +165,20 @@ class Database:
         return (isinstance(driver, self.engine.dialect.loaded_dbapi.IntegrityError)
                 and "UNIQUE constraint failed" in str(driver))
 
-    def unreachable(self, error: BaseException) -> bool:
-        """Whether ``error`` (SQLAlchemy's or the driver's) means that the link to the database server was lost (it
-        restarted, or went away): no fault of the work that met it, which can run again once the server is back."""
+    def outage(self, error: BaseException) -> str | None:
+        """What ``error`` (SQLAlchemy's or the driver's) says keeps the database from working now, in a few words:
+        its server out of reach (it restarted, or went away), or short of room (a full disk; on PostgreSQL, any
+        resource it ran out of). None for any other error. Either way no fault of the work that met it, which can
+        run again once the database is back."""
         driver = driver_error(error)
-        operational = self.engine.dialect.loaded_dbapi.OperationalError
-        if self.backend != "postgresql" or not isinstance(driver, operational):
-            return False
+        if not isinstance(driver, self.engine.dialect.loaded_dbapi.OperationalError):
+            return None
+        if self.backend == "sqlite":
+            return "short of room" if getattr(driver, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL else None
         state = getattr(driver, "sqlstate", None)  # none when the link broke below the protocol
-        return state is None or state.startswith("08") or state in _SERVER_GONE
+        if state is None or state.startswith("08") or state in _SERVER_GONE:
+            return "out of reach"
+        return "short of room" if state.startswith("53") else None  # class 53: insufficient resources
 
     def refused(self, error: BaseException) -> bool:
         """Whether ``error`` (SQLAlchemy's or the driver's) means that the database refused the values written (a

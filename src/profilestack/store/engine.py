@@ -44,7 +44,7 @@ def _make_private(database: Path) -> None:
             continue
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, max_pages: int | None = None) -> Engine:
     # hide_parameters: an error names the statement that failed, never the values it bound (a secret access key,
     # an MFA seed), so that none reaches a log or a traceback.
     if url.startswith("sqlite"):
@@ -59,7 +59,7 @@ def make_engine(url: str) -> Engine:
         )
         if engine.url.database and engine.url.database != ":memory:":
             _make_private(Path(engine.url.database))
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda dbapi_connection, _record: _sqlite_pragmas(dbapi_connection, max_pages))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # Every statement planned with its values and the tables as they are: psycopg prepares a statement run five
@@ -94,7 +94,7 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
         raise exc.DisconnectionError() from error
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, max_pages: int | None) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -107,6 +107,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA cache_size=-16384")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    if max_pages is not None:
+        cursor.execute(f"PRAGMA max_page_count={int(max_pages)}")
     cursor.close()
 
 
