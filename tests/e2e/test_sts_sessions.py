@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
@@ -216,6 +217,14 @@ def test_role_sessions_in_the_audit_trail(server) -> None:
     mine = [e for e in assumed if e["userIdentity"]["arn"] == user.arn]
     assert mine and mine[0]["requestParameters"]["roleSessionName"] == session.name
     assert session.secret not in json.dumps(mine) and session.token not in json.dumps(mine)
+    # the new credentials as STS writes them there: no secret key at all, the expiry in Java's medium format
+    credentials = mine[0]["responseElements"]["credentials"]
+    assert credentials.keys() == {"accessKeyId", "sessionToken", "expiration"}
+    assert (credentials["accessKeyId"], credentials["sessionToken"]) == (session.key, "HIDDEN_DUE_TO_SECURITY_REASONS")
+    expiration = datetime.strptime(credentials["expiration"], "%b %d, %Y, %I:%M:%S %p").replace(tzinfo=UTC)
+    assert re.fullmatch(r"[A-Z][a-z]{2} [1-9]\d?, \d{4}, [1-9]\d?:\d\d:\d\d [AP]M", credentials["expiration"])
+    called = datetime.fromisoformat(mine[0]["eventTime"].replace("Z", "+00:00"))
+    assert timedelta(minutes=59) < expiration - called <= timedelta(hours=1)  # the default hour's session
 
 
 def test_iam_and_assume_role_through_the_aws_cli(server) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -67,8 +67,12 @@ class AuditEvent:
 
     def response_elements(self) -> dict[str, Any] | None:
         """CloudTrail's responseElements: the answer of a call that changed something, as its request parameters
-        are shown (lowerCamelCase, secrets hidden); None for reads, failures and empty answers."""
-        return None if self.response is None else scrub(self.response_shape, self.response)
+        are shown (lowerCamelCase, secrets hidden) but for a secret access key, left out, and IAM's and STS's times,
+        written as they write them; None for reads, failures and empty answers."""
+        if self.response is None:
+            return None
+        return scrub(self.response_shape, self.response,
+                     _IAM_ANSWER if self.event_source in _JAVA_DATED else _ANSWER)
 
     def owners_copies(self, new_id: Callable[[], str]) -> list[AuditEvent]:
         """The call as recorded for each other account that owns a resource it names (a role assumed across
@@ -94,13 +98,35 @@ COLUMNS = ("event_id", "event_time", "account_id", "region", "event_source", "ev
            "shared_event_id", "session_context", "tls_details", "response_elements")
 
 
-def scrub(shape: Shape | None, params: dict[str, Any]) -> dict[str, Any] | None:
-    """Request parameters as CloudTrail shows them: lowerCamelCase keys, secrets hidden."""
+@dataclass(frozen=True)
+class _Rendering:
+    """How values are shown: ``answer``, in responseElements, where CloudTrail leaves a secret access key out;
+    ``java_dates``, times as IAM and STS write them there ("Mar 9, 2026, 9:16:35 AM", UTC: Java's medium format)
+    rather than ISO 8601."""
+
+    answer: bool = False
+    java_dates: bool = False
+
+
+_PARAMETERS, _ANSWER, _IAM_ANSWER = _Rendering(), _Rendering(answer=True), _Rendering(answer=True, java_dates=True)
+_JAVA_DATED = frozenset({"iam.amazonaws.com", "sts.amazonaws.com"})
+_LEFT_OUT = object()  # a member not shown at all
+
+
+def scrub(shape: Shape | None, params: dict[str, Any], rendering: _Rendering = _PARAMETERS) -> dict[str, Any] | None:
+    """Request parameters (or an answer) as CloudTrail shows them: lowerCamelCase keys, secrets hidden."""
     if not params:
         return None
     if shape is None:
         return _scrub_unshaped(params)
-    return _scrubber(shape)(params)
+    return _scrubber(shape, rendering)(params)
+
+
+def java_date(moment: datetime) -> str:
+    """``moment`` in Java's medium format for the US, as IAM and STS write times in CloudTrail events."""
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment  # the server's times are UTC
+    return (f"{moment:%b} {moment.day}, {moment.year}, {moment.hour % 12 or 12}:{moment:%M:%S} "
+            f"{'AM' if moment.hour < 12 else 'PM'}")
 
 
 def _camel(name: str) -> str:
@@ -110,18 +136,20 @@ def _camel(name: str) -> str:
 Scrubber = Callable[[Any], Any]
 
 
-def _build_scrubber(shape: Shape, _variant: Any) -> Scrubber | None:
+def _build_scrubber(shape: Shape, rendering: _Rendering) -> Scrubber | None:
     """How the shape's values appear in the audit trail, worked out once; None when they appear as they are."""
     if shape.metadata.get("sensitive"):
         return _hidden
     kind = shape.type_name
     if kind == "structure":
-        return partial(_scrub_structure, shape, {})
+        return partial(_scrub_structure, shape, rendering, {})
     if kind in ("list", "map"):
-        item = _scrubber(shape.member if kind == "list" else shape.value)
+        item = _scrubber(shape.member if kind == "list" else shape.value, rendering)
         if item is None:
             return None
         return partial(each_item if kind == "list" else each_value, item)
+    if kind == "timestamp" and rendering.java_dates:
+        return _java_date_of
     if kind in ("timestamp", "blob"):
         return _scrub_unshaped
     return None
@@ -134,9 +162,10 @@ def _hidden(_value: Any) -> str:
     return HIDDEN
 
 
-def _scrub_structure(shape: Shape, members: dict[str, tuple[str, Scrubber | None]], value: dict[str, Any]) -> Any:
+def _scrub_structure(shape: Shape, rendering: _Rendering, members: dict[str, tuple[str, Any]],
+                     value: dict[str, Any]) -> Any:
     if not members:  # compiled on first use (shapes may be recursive), published whole (threads share it)
-        members.update({name: (_camel(name), _hidden if name.lower() in _SECRET_NAMES else _scrubber(member))
+        members.update({name: (_camel(name), _member_scrubber(name, member, rendering))
                         for name, member in shape.members.items()})
     out = {}
     for key, item in value.items():
@@ -145,8 +174,19 @@ def _scrub_structure(shape: Shape, members: dict[str, tuple[str, Scrubber | None
             out[_camel(key)] = _scrub_unshaped(item, key)
         else:
             camel, scrubber = found
-            out[camel] = item if scrubber is None else scrubber(item)
+            if scrubber is not _LEFT_OUT:
+                out[camel] = item if scrubber is None else scrubber(item)
     return out
+
+
+def _member_scrubber(name: str, member: Shape, rendering: _Rendering) -> Any:
+    if rendering.answer and name == "SecretAccessKey":
+        return _LEFT_OUT
+    return _hidden if name.lower() in _SECRET_NAMES else _scrubber(member, rendering)
+
+
+def _java_date_of(value: Any) -> Any:
+    return java_date(value) if isinstance(value, datetime) else value
 
 
 def _scrub_unshaped(value: Any, name: str | None = None) -> Any:
