@@ -161,7 +161,17 @@ def test_lookup_filters_by_source_resource_and_read_only(client) -> None:
     arn = f"arn:aws:profile:us-east-1:000000000000:domains/{name}"
     by_resource = _events(cloudtrail, LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": arn}])
     assert [e["EventName"] for e in by_resource] == ["GetDomain"]
-    assert by_resource[0]["Resources"] == [{"ResourceType": "domains", "ResourceName": arn}]
+    # resource types as CloudTrail names them, in Resources, in the record, and as a filter
+    assert by_resource[0]["Resources"] == [{"ResourceType": "AWS::CustomerProfiles::Domain", "ResourceName": arn}]
+    record = json.loads(by_resource[0]["CloudTrailEvent"])
+    assert record["resources"] == [{"accountId": "000000000000", "type": "AWS::CustomerProfiles::Domain", "ARN": arn}]
+    assert record["eventCategory"] == "Management"
+    by_type = _events(cloudtrail, LookupAttributes=[{"AttributeKey": "ResourceType",
+                                                     "AttributeValue": "AWS::CustomerProfiles::Domain"}])
+    assert by_resource[0]["EventId"] in {event["EventId"] for event in by_type}
+    assert all(resource["ResourceType"] == "AWS::CustomerProfiles::Domain" for event in by_type
+               for resource in event["Resources"])
+    assert _events(cloudtrail, LookupAttributes=[{"AttributeKey": "ResourceType", "AttributeValue": "domains"}]) == []
     by_source = _events(cloudtrail, LookupAttributes=[{"AttributeKey": "EventSource",
                                                        "AttributeValue": "profile.amazonaws.com"}])
     assert by_source and all(e["EventSource"] == "profile.amazonaws.com" for e in by_source)

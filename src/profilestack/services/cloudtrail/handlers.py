@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Column, ColumnElement, Connection, Row, func, literal_column, select
 
 from profilestack import jsontext
+from profilestack.audit.resource_types import cloudtrail_type
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
@@ -106,7 +107,7 @@ def lookup_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         else:  # resources are JSON: read them alone, and whole rows only for the events that match
             found += [row.seq for row in ctx.db.execute(select(seq, audit_events.c.resources).where(*window)
                                                         .order_by(seq.desc()))
-                      if any(item.get(resource_filter[0]) == resource_filter[1] for item in row.resources or [])]
+                      if any(item.get(resource_filter[0]) == resource_filter[1] for item in _resources(row))]
         upper = lower
     shown = found[:max_results]
     rows = ctx.db.execute(select(audit_events).where(seq.in_(shown)).order_by(seq.desc())).all() if shown else []
@@ -167,9 +168,15 @@ def _event(row: Row[Any]) -> dict[str, Any]:
         "EventTime": row.event_time,
         "EventSource": row.event_source,
         "Username": row.username,
-        "Resources": row.resources or [],
+        "Resources": _resources(row),
         "CloudTrailEvent": json.dumps(cloudtrail_event(row), separators=(",", ":")),
     }
+
+
+def _resources(row: Row[Any]) -> list[dict[str, str]]:
+    """The resources a call named, each with CloudTrail's name of its type."""
+    return [{"ResourceType": cloudtrail_type(item["ResourceType"], item["ResourceName"]),
+             "ResourceName": item["ResourceName"]} for item in row.resources or []]
 
 
 def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
@@ -208,15 +215,13 @@ def cloudtrail_event(row: Row[Any]) -> dict[str, Any]:
         "requestID": row.request_id,
         "eventID": row.event_id,
         "readOnly": row.read_only,
-        "resources": [{"ARN": item["ResourceName"],
-                       "accountId": owning_account(item["ResourceName"]) or row.account_id}  # AWS's: the recipient
-                      for item in row.resources or []],
+        "resources": [{"accountId": owning_account(item["ResourceName"]) or row.account_id,  # AWS's: the recipient
+                       "type": item["ResourceType"], "ARN": item["ResourceName"]} for item in _resources(row)],
         "eventType": "AwsApiCall",
         "managementEvent": row.event_source not in DATA_EVENT_SOURCES,
         "recipientAccountId": row.account_id,
     }
-    if not record["managementEvent"]:
-        record["eventCategory"] = "Data"
+    record["eventCategory"] = "Management" if record["managementEvent"] else "Data"
     if row.shared_event_id:
         record["sharedEventID"] = row.shared_event_id
     if row.tls_details:
