@@ -117,7 +117,7 @@ def test_a_call_across_accounts_is_in_both_trails(server: Server) -> None:
     assert caller_copy["userIdentity"]["accountId"] == owner_copy["userIdentity"]["accountId"] == OTHER_ACCOUNT
     assert caller_copy["sharedEventID"] == owner_copy["sharedEventID"] == caller_copy["eventID"]
     assert owner_copy["eventID"] != caller_copy["eventID"]
-    assert owner_copy["resources"] == [{"ARN": role, "accountId": ACCOUNT}]
+    assert owner_copy["resources"] == [{"accountId": ACCOUNT, "type": "AWS::IAM::Role", "ARN": role}]
 
     # refused by the trust policy: the role's owner sees the attempt; refused by the caller's own policies: not
     closed = _role(server, {"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
