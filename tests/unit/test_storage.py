@@ -148,6 +148,17 @@ def test_the_checkpointers_own_descriptor_of_the_file_is_closed_with_the_databas
     assert _descriptors_of(path) == 0
 
 
+def test_a_database_that_cannot_be_opened_leaves_the_checkpointer_quiet(tmp_path: Path, monkeypatch) -> None:
+    """The server says in one line that it cannot open the database (a full disk, say) and stops; the
+    checkpointer's thread, started beside it, tried again each tick rather than dying with a traceback."""
+    died: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", died.append)
+    database = Database(f"sqlite:///{tmp_path / 'not-there' / 'x.db'}")  # a directory that does not exist
+    time.sleep(0.6)  # two ticks or more
+    database.dispose()
+    assert died == []
+
+
 def test_multi_row_inserts_number_postgresql_markers_on_across_rows() -> None:
     from profilestack.store.prepared import _multi_row
 

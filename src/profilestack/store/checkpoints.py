@@ -31,6 +31,7 @@ import threading
 from contextlib import AbstractContextManager
 
 from sqlalchemy import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +51,25 @@ class WalCheckpointer:
         self._thread.start()
 
     def _run(self) -> None:
-        connection = self._engine.raw_connection()
-        path = self._engine.url.database
-        if path and path != ":memory:" and not path.startswith("file:"):
-            self._database_file = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        # Opened at the first tick, not at once: the database may not be there yet (the server creates it as it
+        # starts), or cannot be opened at all (a full disk), which the server then reports and stops on.
+        connection = None
         try:
             while not self._stop.wait(self._interval):
                 try:
+                    connection = connection or self._connect()
                     self._checkpoint(connection.driver_connection)
-                except Exception:  # a locked or busy database: the next tick tries again
+                except Exception:  # a locked or busy database, or one not to be opened yet: the next tick tries again
                     log.debug("WAL checkpoint skipped", exc_info=True)
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
+
+    def _connect(self) -> PoolProxiedConnection:
+        path = self._engine.url.database
+        if self._database_file is None and path and path != ":memory:" and not path.startswith("file:"):
+            self._database_file = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        return self._engine.raw_connection()
 
     def _checkpoint(self, driver) -> None:
         _, log_frames, _ = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
