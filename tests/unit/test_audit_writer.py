@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -105,3 +106,20 @@ def test_an_event_refused_in_a_large_batch_does_not_hold_back_the_others(databas
         audit.record(_event("twice" if index in (3, 17) else f"e{index}"))
     audit.flush()
     assert len(_stored(database)) == 29
+
+
+def test_events_wait_up_to_a_number_and_a_size_then_the_log_says_it_overflows(database: Database) -> None:
+    """What Gateway refuses calls on (503) while the database stores nothing: as many events as may wait, or as
+    many bytes of requests, the bound on the memory they hold; stored, they no longer count."""
+    by_number, by_size = AuditLog(database, max_waiting=3), AuditLog(database, max_waiting_bytes=1000)
+    for index in range(3):
+        assert not by_number.overflowing() and not by_size.overflowing()
+        event = _event(f"e{index}")
+        event.size = 400
+        by_number.record(event)
+        by_size.record(replace(event, event_id=f"s{index}"))
+    assert by_number.overflowing() and by_size.overflowing()  # three events; 1,200 bytes
+    by_number.flush()
+    by_size.flush()
+    assert not by_number.overflowing() and not by_size.overflowing()
+    assert len(_stored(database)) == 6

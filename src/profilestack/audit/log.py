@@ -20,14 +20,19 @@ from profilestack.store.prepared import Prepared
 log = logging.getLogger(__name__)
 
 _INSERT = Prepared(audit_events.insert())
+# Request bodies whose events may wait in memory at once, besides their number (Settings.audit_max_waiting)
+MAX_WAITING_BYTES = 256 * 1024 * 1024
 
 
 class AuditLog:
     """``counted``, when set, is given the events the writer is done with (the server's metrics)."""
 
-    def __init__(self, database: Database, interval: float = 0.1, max_waiting: int = 50_000) -> None:
+    def __init__(self, database: Database, interval: float = 0.1, max_waiting: int = 50_000,
+                 max_waiting_bytes: int = MAX_WAITING_BYTES) -> None:
         self._database = database
         self._max_waiting = max_waiting
+        self._max_waiting_bytes = max_waiting_bytes
+        self._waiting_bytes = 0  # the sizes of the events recorded and not yet done with
         self._interval = interval
         self.counted: Callable[[list[AuditEvent]], None] | None = None
         self._buffer: list[AuditEvent] = []
@@ -45,6 +50,7 @@ class AuditLog:
     def record(self, event: AuditEvent) -> None:
         with self._lock:
             self._buffer.append(event)
+            self._waiting_bytes += event.size
 
     def flush(self) -> None:
         with self._write_lock:
@@ -70,6 +76,9 @@ class AuditLog:
 
     def _taken(self, events: list[AuditEvent]) -> None:
         """Events done with — stored, or refused by the database and dropped — counted once each."""
+        size = sum(event.size for event in events)
+        with self._lock:
+            self._waiting_bytes -= size
         if self.counted is not None:
             self.counted(events)
 
@@ -78,8 +87,9 @@ class AuditLog:
         return len(self._buffer)
 
     def overflowing(self) -> bool:
-        """Whether as many events wait as may: the database has stored none for a while (down, its disk full)."""
-        return len(self._buffer) >= self._max_waiting
+        """Whether as many events wait as may, or as large: the database has stored none for a while (down, its disk
+        full)."""
+        return len(self._buffer) >= self._max_waiting or self._waiting_bytes >= self._max_waiting_bytes
 
     def _write(self, rows: list[list[object]]) -> None:
         with self._database.transaction() as connection:

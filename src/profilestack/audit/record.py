@@ -47,6 +47,7 @@ class AuditEvent:
     shared_event_id: str | None = None  # the same call recorded for each account it touched (owners_copies)
     seconds: float | None = None  # how long the call took to handle (the server's metrics; not stored)
     tls_details: dict[str, str] | None = None  # CloudTrail's tlsDetails, for a call over TLS
+    size: int = 0  # its request body's length, which its parameters about take in memory (not stored)
     # what a call that changes something answered, and its shape: responseElements, worked out by the writer
     response: Any = None
     response_shape: Shape | None = None

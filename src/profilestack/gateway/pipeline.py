@@ -85,6 +85,7 @@ class Call:
     parent: CallContext | None = None
     started: float = 0.0  # perf_counter() when it arrived (0: not timed)
     tls_details: dict[str, str] | None = None  # how it came over TLS, for the audit trail
+    size: int = 0  # the request body's length: about what its audit event holds in memory until stored
 
 
 class Gateway:
@@ -125,7 +126,7 @@ class Gateway:
             call = Call(found.spec, found.model, found.operation, params, principal,
                         found.spec.global_region or signed_region or _UNSIGNED_REGION, request_id, request.source_ip,
                         request.header("user-agent"), request.secure, started=started,
-                        tls_details=request.tls_details())
+                        tls_details=request.tls_details(), size=len(request.body))
             result = self.execute(call)
             if isinstance(result, RawBody):
                 return HttpResponse(200, [("content-type", result.content_type), ("x-amzn-requestid", request_id)],
@@ -218,7 +219,7 @@ class Gateway:
         problems = validate(call.operation.input_shape, call.params)
         event = self._event(call.spec, call.operation, call.params, call.principal, call.region,
                             call.request_id, call.source_ip, call.user_agent, look_up=not problems)
-        event.tls_details = call.tls_details
+        event.tls_details, event.size = call.tls_details, call.size
         resources = [item["ResourceName"] for item in event.resources]
         if call.principal.kind == ANONYMOUS and resources:  # recorded in the account of what it asks for
             event.account_id = owning_account(resources[0]) or event.account_id
