@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profilestack import __version__, logs
-from profilestack.config import Settings, SettingsError, redact_url
+from profilestack.config import LOG_LEVELS, Settings, SettingsError, redact_url
 from profilestack.cross_origin import CrossOriginPolicy
 from profilestack.store.engine import DatabaseUnreachable
 
@@ -42,6 +42,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "tls_key": getattr(args, "tls_key", None),
         "trusted_proxies": ",".join(args.trusted_proxy) if getattr(args, "trusted_proxy", None) else None,
         "cors_origins": ",".join(args.cors_origin) if getattr(args, "cors_origin", None) else None,
+        "log_level": getattr(args, "log_level", None),
     }
     if getattr(args, "no_bootstrap_credentials", False):
         overrides["bootstrap_credentials"] = False
@@ -357,6 +358,11 @@ def _storage_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db")
 
 
+def _log_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-level", type=str.lower, choices=LOG_LEVELS,
+                        help="what the process logs, from this level up (default warning)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="profilestack", description="Amazon Connect Customer Profiles and the IAM machinery it stands on, "
@@ -385,10 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--no-outbox-worker", action="store_true",
                               help="leave outbox tasks to separate 'profilestack worker' processes")
     _storage_flags(serve_parser)
+    _log_flag(serve_parser)
     serve_parser.set_defaults(handler=serve)
 
     worker_parser = commands.add_parser("worker", help="run an outbox worker process")
     _storage_flags(worker_parser)
+    _log_flag(worker_parser)
     worker_parser.set_defaults(handler=worker)
 
     backup_parser = commands.add_parser("backup", help="copy the SQLite database, while the server runs")
