@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from profilestack.services.profiles.mapping import MappedObject
@@ -89,3 +91,25 @@ def test_conditions_are_ored_and_field_names_read_mapped_fields() -> None:
     assert not trigger_matches(by_field, {}, MappedObject({"tier": "silver"}, None))
     missing = {"EventTriggerConditions": [condition("ALL", [attribute("absent", "EXCLUSIVE", "x")])]}
     assert not trigger_matches(missing, ORDER, NO_FIELDS)  # an absent attribute matches nothing
+
+
+@pytest.fixture
+def new_york(monkeypatch):
+    """The server's time zone five hours behind UTC (a self-hosted server where its people are)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(("value", "day", "matches"), [
+    ("2026-12-02T01:30:00", "2026-12-02", True),  # no offset: UTC, as on AWS
+    ("2026-12-01T23:30:00-05:00", "2026-12-02", True),  # 04:30 UTC on the 2nd
+    ("1796175000", "2026-12-02", True),  # epoch seconds: 2026-12-02T01:30:00Z
+    ("1796175000000", "2026-12-01", False),  # the same in milliseconds
+    ("2026-12-02T01:30:00", "2026-12-01T22:00:00-05:00", True),  # the day of a value with an offset is UTC's too
+])
+def test_times_and_their_days_are_utcs_whatever_the_servers_zone(new_york, value: str, day: str,
+                                                                 matches: bool) -> None:
+    assert OPERATORS["ON"](value, [day]) is matches

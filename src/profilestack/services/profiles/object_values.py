@@ -4,7 +4,7 @@ and aggregate them."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 def number(text: str) -> float | None:
@@ -17,13 +17,14 @@ def number(text: str) -> float | None:
 
 
 def moment(text: str) -> datetime | None:
-    """Epoch seconds (or milliseconds, when too large for seconds) or an ISO 8601 date and time; one without an
-    offset is read in the server's time zone."""
+    """Epoch seconds (or milliseconds, when too large for seconds) or an ISO 8601 date and time, in UTC: one
+    without an offset is read as UTC, as AWS's hosts read it, whatever this server's time zone, and a date (an
+    ``ON`` condition's) is the UTC one."""
     seconds = number(text)
     try:
         if seconds is not None:
-            return datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds).astimezone()
+            return datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, UTC)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.astimezone()
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
