@@ -50,10 +50,12 @@ class IdentityProvider:
     def response(self, roles: list[str], session_name: str | None = "agent-7", subject: str = "agent7@example.test",
                  lifetime: int = 300, audience: str = "urn:amazon:webservices", issuer: str = ENTITY,
                  key: rsa.RSAPrivateKey | None = None, duration: int | None = None,
-                 attributes: dict[str, list[str]] | None = None) -> str:
+                 attributes: dict[str, list[str]] | None = None, time_format: str = "%Y-%m-%dT%H:%M:%SZ",
+                 until: str | None = None) -> str:
+        """``time_format``: how its times are written (in UTC); ``until``: its NotOnOrAfter, written as given."""
         now = dt.datetime.now(dt.UTC)
-        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        until = (now + dt.timedelta(seconds=lifetime)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = now.strftime(time_format)
+        until = until or (now + dt.timedelta(seconds=lifetime)).strftime(time_format)
         statements = "".join(
             f'<saml:Attribute Name="{name}">' + "".join(f"<saml:AttributeValue>{value}</saml:AttributeValue>"
                                                         for value in values) + "</saml:Attribute>"
@@ -172,6 +174,18 @@ def test_assertions_that_cannot_be_trusted_are_refused(server: Server, idp: Iden
     assert refused(idp.response(offered), role_arn=other_role) == (
         "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403)  # not offered by the assertion
     assert refused(base64.b64encode(b"<not-saml/>").decode())[0] == "InvalidIdentityToken"
+    assert refused(idp.response(offered, until="soon")) == (  # a 500 before
+        "InvalidIdentityToken", "The assertion's time 'soon' is not an ISO 8601 date and time.", 400)
+
+
+def test_an_assertions_times_without_an_offset_are_utc(server: Server, idp: IdentityProvider,
+                                                       federation: tuple[str, str]) -> None:
+    """xs:dateTime allows a time without a zone; it is read as UTC (comparing it with the server's time, which
+    has one, answered a 500 before)."""
+    provider, role = federation
+    assertion = idp.response([f"{role},{provider}"], time_format="%Y-%m-%dT%H:%M:%S")
+    answer = _sts(server).assume_role_with_saml(RoleArn=role, PrincipalArn=provider, SAMLAssertion=assertion)
+    assert answer["AssumedRoleUser"]["Arn"].endswith("/agent-7")
 
 
 def test_an_assertions_tags_and_source_identity_reach_the_session(server: Server, idp: IdentityProvider) -> None:

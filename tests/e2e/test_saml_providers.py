@@ -46,6 +46,9 @@ def test_a_saml_provider_from_creation_to_deletion(client) -> None:
     assert listed == [{"Arn": arn, "ValidUntil": got["ValidUntil"], "CreateDate": got["CreateDate"],
                        "IsTrustedIdentityPropagationEnabled": False}]
 
+    iam.update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=metadata("2036-05-09T16:27:11"))
+    assert iam.get_saml_provider(SAMLProviderArn=arn)["ValidUntil"] == got["ValidUntil"]  # no zone: UTC
+
     iam.update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=metadata(None), AddPrivateKey=KEY_PEM,
                              AssertionEncryptionMode="Required")
     updated = iam.get_saml_provider(SAMLProviderArn=arn)

@@ -296,6 +296,12 @@ def test_operator(operator, policy_value, matching, other):
     assert holds(operator, policy_value, other) is False
 
 
+def test_a_date_without_an_offset_is_utc_whatever_the_servers_zone(new_york):
+    assert holds("DateLessThan", "2026-01-01T05:00:00", "2026-01-01T04:59:59Z") is True
+    assert holds("DateLessThan", "2026-01-01T05:00:00", "2026-01-01T05:00:00Z") is False  # New York's would hold
+    assert holds("DateEquals", "2026-01-01", "2026-01-01T00:00:00Z") is True
+
+
 NEGATED = {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals", "DateNotEquals",
            "NotIpAddress", "ArnNotEquals", "ArnNotLike"}
 

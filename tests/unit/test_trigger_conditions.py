@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from profilestack.services.profiles.mapping import MappedObject
@@ -91,16 +89,6 @@ def test_conditions_are_ored_and_field_names_read_mapped_fields() -> None:
     assert not trigger_matches(by_field, {}, MappedObject({"tier": "silver"}, None))
     missing = {"EventTriggerConditions": [condition("ALL", [attribute("absent", "EXCLUSIVE", "x")])]}
     assert not trigger_matches(missing, ORDER, NO_FIELDS)  # an absent attribute matches nothing
-
-
-@pytest.fixture
-def new_york(monkeypatch):
-    """The server's time zone five hours behind UTC (a self-hosted server where its people are)."""
-    monkeypatch.setenv("TZ", "America/New_York")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize(("value", "day", "matches"), [

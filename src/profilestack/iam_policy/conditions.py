@@ -12,12 +12,12 @@ import binascii
 import ipaddress
 import operator
 from collections.abc import Callable
-from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from profilestack.iam_policy.variables import has_variables, substitute
 from profilestack.iam_policy.wildcards import arn_match, wildcard_match
+from profilestack.utc_times import parse_utc
 
 if TYPE_CHECKING:
     from profilestack.iam_policy.document import Condition
@@ -43,7 +43,7 @@ def _epoch(text: str) -> float | None:
     if number is not None:
         return number
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        return parse_utc(text).timestamp()
     except ValueError:
         return None
 

@@ -17,10 +17,11 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from profilestack.services.cloudtrail.lake_events import BOOLEANS, MANAGEMENT, MAPS, STRUCTS, Schema, lake_time
+from profilestack.utc_times import parse_utc
 
 STORE_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # an event data store's, ending its ARN
 # a store named after FROM or JOIN, bare or quoted
@@ -289,10 +290,9 @@ def parse_time(text: Any) -> datetime | None:
     if not isinstance(text, str):
         return None
     try:
-        moment = datetime.fromisoformat(text.strip())
+        return parse_utc(text.strip())
     except ValueError:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

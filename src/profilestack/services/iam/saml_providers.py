@@ -22,6 +22,7 @@ from profilestack.services.iam.identity_providers import (
 from profilestack.services.iam.service import iam
 from profilestack.services.iam.tables import iam_saml_providers
 from profilestack.services.iam.tags import add_tags, tags_of
+from profilestack.utc_times import parse_utc
 
 MAX_PROVIDERS = 100  # IAM's quota per account
 MAX_PRIVATE_KEYS = 2
@@ -54,7 +55,7 @@ def metadata_valid_until(document: str) -> datetime | None:
     if stamp is None:
         return None
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return parse_utc(stamp.strip())
     except ValueError as exc:
         raise invalid_input(f"Could not parse metadata: validUntil {stamp} is not a date and time.") from exc
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from profilestack.utc_times import parse_utc
+
 
 def number(text: str) -> float | None:
     """A finite number, or None ("nan" and "inf" are text here, not numbers)."""
@@ -24,7 +26,6 @@ def moment(text: str) -> datetime | None:
     try:
         if seconds is not None:
             return datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, UTC)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_utc(text)
     except (TypeError, ValueError, OverflowError, OSError):
         return None

@@ -22,6 +22,7 @@ from profilestack.services.profiles.recommenders import RECOMMENDERS, catalog, i
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.standard_objects import CATALOG_ITEM
 from profilestack.services.profiles.tables import profile_objects, profile_recommender_versions
+from profilestack.utc_times import parse_utc
 
 _TIMES = ("CreatedAt", "UpdatedAt")
 
@@ -187,7 +188,6 @@ def _moment(text: str) -> datetime | None:
     except (ValueError, OverflowError):
         pass
     try:
-        moment = datetime.fromisoformat(text)
+        return parse_utc(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
@@ -29,6 +29,7 @@ from profilestack.services.profiles.segments import SEGMENTS, SegmentMembers
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.service_role import SERVICE_PRINCIPAL, Gone
 from profilestack.services.profiles.tables import profile_domains, profile_segment_snapshots, profiles_table
+from profilestack.utc_times import parse_utc
 
 if TYPE_CHECKING:
     from profilestack.app import App
@@ -198,8 +199,7 @@ def _typed(value: Any, data_type: str | None) -> Any:
         if data_type == "NUMBER":
             return float(value)
         if data_type == "DATE":
-            moment = datetime.fromisoformat(str(value))
-            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            return parse_utc(str(value))
     except ValueError:
         return None
     return str(value)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from profilestack.gateway.errors import AwsError
+from profilestack.utc_times import parse_utc
 
 AUDIENCES = ("https://signin.aws.amazon.com/saml", "urn:amazon:webservices")
 ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
@@ -107,7 +108,12 @@ def _text(element: Any, path: str) -> str | None:
 
 
 def _moment(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if text is None:
+        return None
+    try:
+        return parse_utc(text.strip())
+    except ValueError:
+        raise _invalid(f"The assertion's time {text[:64]!r} is not an ISO 8601 date and time.") from None
 
 
 def _read(assertion: Any, entity_id: str, now: datetime) -> Assertion:
