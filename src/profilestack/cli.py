@@ -63,7 +63,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _banner(settings: Settings, backend: str) -> str:
     lines = [
-        f"profilestack {__version__} listening on {settings.scheme}://{settings.host}:{settings.port}",
+        f"profilestack {__version__} listening on {settings.listen_url}",
         f"  storage: {backend} ({redact_url(settings.database_url)})",
     ]
     if settings.bootstrap_credentials:

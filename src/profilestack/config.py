@@ -167,7 +167,14 @@ class Settings:
     def base_url(self) -> str:
         if self.public_url:
             return self.public_url.rstrip("/")
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return self._url("127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host)
+
+    @property
+    def listen_url(self) -> str:
+        """Where the server listens, as a URL (an IPv6 address in brackets)."""
+        return self._url(self.host)
+
+    def _url(self, host: str) -> str:
         return f"{self.scheme}://[{host}]:{self.port}" if ":" in host else f"{self.scheme}://{host}:{self.port}"
 
     @classmethod

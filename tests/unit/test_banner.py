@@ -29,6 +29,12 @@ def test_the_well_known_secret_on_a_reachable_address_is_warned_about(overrides:
     assert "a-real-secret" not in banner
 
 
+@pytest.mark.parametrize(("host", "url"), [("127.0.0.1", "http://127.0.0.1:4566"), ("::1", "http://[::1]:4566"),
+                                           ("::", "http://[::]:4566"), ("profiles.internal", "http://profiles.internal:4566")])
+def test_the_address_listened_on_is_a_url_an_ipv6_one_in_brackets(host: str, url: str) -> None:
+    assert _banner(Settings.from_env({}, host=host), "sqlite").splitlines()[0].endswith(f" listening on {url}")
+
+
 def test_the_origins_allowed_besides_this_machines_are_named_and_any_origin_with_the_test_secret_is_warned_about(
         ) -> None:
     assert "web pages" not in _banner(Settings.from_env({}), "sqlite")
