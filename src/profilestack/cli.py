@@ -316,6 +316,11 @@ def backup(args: argparse.Namespace) -> int:
     source = sqlite3.connect(source_path)
     try:
         source.backup(target)
+    except sqlite3.Error as error:  # its disk full, say: no copy is better than a part of one
+        target.close()
+        destination.unlink(missing_ok=True)
+        print(f"{destination} could not be written whole, and is removed: {error}.", file=sys.stderr)
+        return 1
     finally:
         target.close()
         source.close()
