@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from profilestack import __version__, logs
 from profilestack.config import LOG_LEVELS, Settings, SettingsError, redact_url
@@ -259,12 +259,26 @@ def export(args: argparse.Namespace) -> int:
         except NotInDatabase as error:
             return _not_there(args, str(error))
         count = 0
-        with Path(args.output).open("w", encoding="utf-8") if args.output else nullcontext(sys.stdout) as out:
+        with _output_file(args.output) if args.output else nullcontext(sys.stdout) as out:
             for body in bodies:
                 out.write(body.replace("\n", " ") + "\n")  # one object per line, as ``load`` reads them
                 count += 1
     print(f"exported {count:,} {args.object_type} objects", file=sys.stderr)
     return 0
+
+
+@contextmanager
+def _output_file(path: str, binary: bool = False) -> Iterator[IO[Any]]:
+    """A file a command writes its output to, removed again when the writing fails (a full disk): no part of an
+    export is left to be taken for all of it."""
+    with Path(path).open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as out:
+        try:
+            yield out
+            out.flush()
+        except BaseException:
+            out.close()
+            Path(path).unlink(missing_ok=True)
+            raise
 
 
 def _not_there(args: argparse.Namespace, message: str) -> int:
@@ -352,7 +366,8 @@ def segment_snapshot(args: argparse.Namespace) -> int:
     except AwsError as error:
         return _not_there(args, error.message)
     if args.output:
-        Path(args.output).write_bytes(content)
+        with _output_file(args.output, binary=True) as out:
+            out.write(content)
     else:
         sys.stdout.buffer.write(content)
     return 0

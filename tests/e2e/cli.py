@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -38,6 +39,12 @@ class AwsCli:
 
 
 PROFILESTACK = [sys.executable, "-m", "profilestack.cli"]  # the console script, in the tests' interpreter
+
+
+def files_of_at_most(size: int) -> None:
+    """For ``preexec_fn``: the process may not grow a file past ``size`` bytes, as on a disk that fills up (Python
+    ignores the SIGXFSZ that follows: the write fails with EFBIG)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
 
 def profilestack(*args: str, timeout: float = 120, cwd: Path | None = None,

@@ -3,12 +3,12 @@ starts again with everything — domains, profiles, their service-linked roles."
 
 from __future__ import annotations
 
-import resource
 import subprocess
+from functools import partial
 from pathlib import Path
 
 from tests.conftest import dedicated_server
-from tests.e2e.cli import PROFILESTACK, profilestack
+from tests.e2e.cli import PROFILESTACK, files_of_at_most, profilestack
 from tests.e2e.identities import unique
 
 
@@ -33,7 +33,7 @@ def test_a_backup_taken_while_serving_restores_everything(tmp_path: Path) -> Non
             2, f"{nowhere} cannot be written: unable to open database file.")
         full = tmp_path / "full.db"  # a disk that fills up: the process may write files of 16 KB at most
         cut_short = subprocess.run([*PROFILESTACK, "backup", str(full), "--data-dir", str(live)], capture_output=True,
-                                   text=True, timeout=120, preexec_fn=_files_of_at_most_16_kb)
+                                   text=True, timeout=120, preexec_fn=partial(files_of_at_most, 16 * 1024))
         assert cut_short.returncode == 1 and "Traceback" not in cut_short.stderr, cut_short.stderr
         assert cut_short.stderr.startswith(f"{full} could not be written whole, and is removed: ")
         assert not full.exists()  # no part of a copy left to be taken for one
@@ -49,10 +49,6 @@ def test_a_backup_taken_while_serving_restores_everything(tmp_path: Path) -> Non
         assert found["FirstName"] == "Ada"
         roles = server.client("iam").list_roles(PathPrefix="/aws-service-role/profile.amazonaws.com/")["Roles"]
         assert any(domain in (role.get("Description") or "") for role in roles)
-
-
-def _files_of_at_most_16_kb() -> None:
-    resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))  # Python ignores the SIGXFSZ that follows
 
 
 def test_a_backup_needs_a_sqlite_database(tmp_path: Path) -> None:

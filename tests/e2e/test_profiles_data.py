@@ -7,11 +7,12 @@ import gzip
 import json
 import subprocess
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.cli import profilestack
+from tests.e2e.cli import PROFILESTACK, files_of_at_most, profilestack
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.waiting import wait_for
 from tests.e2e.wire import send, signed_request
@@ -938,6 +939,28 @@ def test_export_writes_a_types_objects_as_load_takes_them_back(tmp_path) -> None
         assert [(item["ProfileCount"], item["ObjectCount"]) for item in stats] == [(5, 10), (5, 10)]
     finally:
         server.stop()
+
+
+def test_an_export_cut_short_by_a_full_disk_leaves_no_file(tmp_path) -> None:
+    from tests.conftest import Server
+
+    server = Server(data_dir=tmp_path)
+    server.start()
+    try:
+        profiles = server.client("customer-profiles")
+        profiles.create_domain(DomainName="big", DefaultExpirationDays=30)
+        define_orders(profiles, "big")
+        for index in range(80):  # some 80 kB in all
+            profiles.put_profile_object(DomainName="big", ObjectTypeName="Order", Object=order(
+                f"o-{index}", f"c{index}@example.com", first="x" * 900))
+    finally:
+        server.stop()
+    full = tmp_path / "full.jsonl"  # a disk that fills up: the process may not grow a file past 64 kB
+    cut_short = subprocess.run([*PROFILESTACK, "export", "big", "--object-type", "Order", "-o", str(full),
+                                "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120,
+                               preexec_fn=partial(files_of_at_most, 64 * 1024))
+    assert (cut_short.returncode, cut_short.stderr.strip()) == (1, "profilestack: error: File too large")
+    assert not full.exists()  # no part of the export left to be taken for all of it
 
 
 def test_source_priority_decides_which_object_type_fills_a_field(profiles, domain) -> None:
