@@ -53,6 +53,7 @@ class App:
         self.database = Database(settings.database_url, read_only_checks=settings.test_read_only_checks,
                                  max_pages=settings.test_database_pages)
         self.database.migrate()
+        self.database.check_writable()
         sources: list[CredentialSource] = [RootCredentials(settings.root_keys())]
         temporary = [SessionCredentials(self.database), SessionTokenCredentials(self.database),
                      FederationCredentials(self.database)]

@@ -125,6 +125,7 @@ def serve(args: argparse.Namespace) -> int:
 
         database = Database(settings.database_url)
         database.migrate()
+        database.check_writable()
         backend = database.backend
         database.dispose()
         settings.metrics_dir = tempfile.mkdtemp(prefix="profilestack-metrics-")  # the workers' shared counts

@@ -241,3 +241,28 @@ def _served(sts) -> bool:
     except ClientError:
         return False
     return True
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["serve", "--port", "1", "--workers", "2"],
+                                     ["worker"]])
+def test_a_database_that_takes_no_writes_stops_a_server_with_one_line(tmp_path, command: list[str]) -> None:
+    """A read-only database (here a PostgreSQL one whose transactions are read-only, as a standby's are; a
+    read-only SQLite file or mount alike) is said before the server says it listens: its first write came after,
+    and failed in a traceback."""
+    require_postgres()
+    import psycopg
+
+    from tests.postgres import POSTGRES_ADMIN_URL
+
+    database = PostgresDatabase()
+    try:
+        assert profilestack("migrate", "--db", database.url, cwd=tmp_path).returncode == 0
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{database.name}" SET default_transaction_read_only = on')
+        answer = profilestack(*command, "--db", database.url, cwd=tmp_path)
+        assert (answer.returncode, answer.stderr.strip()) == (
+            1, f"profilestack: error: cannot open the database {database.url}: it takes no writes here "
+               "(cannot execute UPDATE in a read-only transaction)")
+        assert "listening on" not in answer.stdout
+    finally:
+        database.drop()

@@ -243,6 +243,15 @@ class Database:
             else:
                 command.upgrade(config, "head")
 
+    def check_writable(self) -> None:
+        """DatabaseUnreachable unless the database takes writes: a read-only file or mount, a PostgreSQL standby. A
+        server's first write comes once it has said it listens, and failed there with a traceback."""
+        try:
+            with self.transaction() as connection:
+                connection.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+        except (exc.SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error) as error:
+            raise DatabaseUnreachable(self.url, f"it takes no writes here ({why(error)})") from error
+
     def analyze(self, *tables: Table) -> None:
         """After a bulk load, PostgreSQL's planner is told how the tables have grown (as PostgreSQL's own advice on
         populating a database goes): until autovacuum next looked — never, where it is off — a table loaded from
