@@ -14,6 +14,7 @@ the counters never go back); otherwise a scrape would show one process's share, 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from bisect import bisect_left
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from profilestack import __version__
+from profilestack.logs import Recurring
 from profilestack.outbox.table import outbox
 
 if TYPE_CHECKING:
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
     from profilestack.audit.record import AuditEvent
     from profilestack.store.database import Database
+
+log = logging.getLogger(__name__)
 
 PUBLISH_EVERY = 1.0  # seconds: how stale another process's counts may be in a scrape
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)  # seconds
@@ -69,6 +73,7 @@ class ServerMetrics:
         self._shared_dir = shared_dir
         self._stop = threading.Event()
         self._publisher: threading.Thread | None = None
+        self._unpublished = Recurring(log)
 
     def count(self, events: Iterable[AuditEvent]) -> None:
         """Count recorded calls (each cross-account call once, not once per account's copy)."""
@@ -105,11 +110,20 @@ class ServerMetrics:
         if self._publisher is not None:
             self._stop.set()
             self._publisher.join()
-            self._publish()
+            self._publish_if_possible()
 
     def _publish_until_stopped(self) -> None:
         while not self._stop.wait(PUBLISH_EVERY):
+            self._publish_if_possible()
+
+    def _publish_if_possible(self) -> None:
+        """A file that cannot be written (a full disk) leaves the last snapshot for the others to read; the next
+        tick tries again. Before, the publisher's thread died, and the counts stopped for good."""
+        try:
             self._publish()
+        except OSError as error:
+            self._unpublished.warning("could not publish this process's counts in %s: %s", self._shared_dir,
+                                      error.strerror or error)
 
     def _own(self) -> dict[str, Any]:
         with self._lock:
