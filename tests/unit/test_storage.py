@@ -25,7 +25,7 @@ from profilestack.logs import FORMAT, WithoutRowValues
 from profilestack.services.iam.tables import iam_access_keys
 from profilestack.store.checkpoints import WalCheckpointer
 from profilestack.store.database import MIGRATIONS_DIR, Database
-from profilestack.store.engine import make_engine
+from profilestack.store.engine import DatabaseUnreachable, make_engine
 from profilestack.store.metadata import metadata
 from profilestack.store.migrations import HEAD_REVISION
 
@@ -43,6 +43,19 @@ def test_migrate_creates_the_schema_once(tmp_path: Path) -> None:
     assert database.current_revision() == HEAD_REVISION
     database.migrate()  # a second start finds nothing to do
     assert database.current_revision() == HEAD_REVISION
+
+
+def test_a_schema_a_newer_version_made_is_refused_in_a_sentence(tmp_path: Path) -> None:
+    """Not an Alembic traceback: this version cannot know what the newer one's tables hold, nor go back to it."""
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    database.migrate()
+    with database.transaction() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_later'")
+    with pytest.raises(DatabaseUnreachable) as refused:
+        database.migrate()
+    assert refused.value.reason == ("its schema is at revision 9999_later, which this profilestack does not know: a "
+                                    "newer version made it")
+    database.dispose()
 
 
 def test_settings_come_from_flags_over_environment() -> None:

@@ -227,12 +227,20 @@ class Database:
             return
         from alembic import command
         from alembic.config import Config
+        from alembic.script import ScriptDirectory
+        from alembic.util import CommandError
 
         from profilestack.store.schema import metadata
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        if revision is not None:
+            try:
+                ScriptDirectory.from_config(config).get_revision(revision)
+            except CommandError:  # a newer profilestack migrated it: this one cannot know what it holds
+                raise DatabaseUnreachable(self.url, f"its schema is at revision {revision}, which this profilestack "
+                                                    "does not know: a newer version made it") from None
         with self.engine.begin() as connection:
             if self.backend == "postgresql":  # processes started together migrate one after the other
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
