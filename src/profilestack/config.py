@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -102,7 +103,9 @@ class Settings:
         return keys
 
     def check_tls(self) -> None:
-        """SettingsError unless the certificate and key are given together, and both are readable files."""
+        """SettingsError unless the certificate and key are given together, are readable files, and are a PEM
+        certificate (chain) and its unencrypted private key: the server said it listened before uvicorn loaded
+        them and stopped on "[SSL] PEM lib"."""
         given = [name for name, path in (("tls_cert", self.tls_cert), ("tls_key", self.tls_key)) if path]
         if len(given) == 1:
             raise SettingsError(f"{given[0]} is set without {'tls_key' if given[0] == 'tls_cert' else 'tls_cert'}: "
@@ -110,6 +113,14 @@ class Settings:
         for name in given:
             if not Path(getattr(self, name)).is_file():
                 raise SettingsError(f"{name}: {getattr(self, name)} is not a readable file")
+        if given:
+            try:  # an empty password: an encrypted key is refused, not asked for on the terminal
+                ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(self.tls_cert, self.tls_key, password="")
+            except ssl.SSLError as error:
+                why = ("the key is another certificate's" if error.reason == "KEY_VALUES_MISMATCH" else
+                       "they do not read as PEM, or the key is encrypted")
+                raise SettingsError(f"tls_cert, tls_key: {self.tls_cert} and {self.tls_key} are not a PEM "
+                                    f"certificate and its unencrypted private key: {why}") from None
 
     def check_values(self) -> None:
         """SettingsError unless each number, the log level and the public URL are ones the server can run with."""

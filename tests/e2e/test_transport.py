@@ -136,17 +136,35 @@ def test_a_proxy_not_trusted_is_not_believed(tls_server: Server) -> None:
     assert refused(client.get_user, UserName=user.name)[0] == "AccessDenied"
 
 
+NOT_A_PAIR = "are not a PEM certificate and its unencrypted private key"
+
+
 @pytest.mark.parametrize(("flags", "message"), [
     (["--tls-cert", "cert.pem"], "tls_cert is set without tls_key"),
     (["--tls-cert", "missing.pem", "--tls-key", "missing.pem"], "tls_cert: missing.pem is not a readable file"),
-], ids=["no-key", "missing-files"])
+    (["--tls-cert", "junk.pem", "--tls-key", "junk.pem"],
+     f"tls_cert, tls_key: junk.pem and junk.pem {NOT_A_PAIR}: they do not read as PEM, or the key is encrypted"),
+    (["--tls-cert", "mine/cert.pem", "--tls-key", "theirs/key.pem"],
+     f"tls_cert, tls_key: mine/cert.pem and theirs/key.pem {NOT_A_PAIR}: the key is another certificate's"),
+    (["--tls-cert", "mine/cert.pem", "--tls-key", "locked.pem"], f"{NOT_A_PAIR}: they do not read as PEM, or the "
+                                                                 "key is encrypted"),
+], ids=["no-key", "missing-files", "not-pem", "another-certificates-key", "encrypted-key"])
 def test_tls_settings_that_cannot_serve_stop_the_server_with_the_reason(tmp_path: Path, flags: list[str],
                                                                         message: str) -> None:
+    """Before the server says it listens: a certificate it could not load once said it listened, then stopped
+    on "[SSL] PEM lib"."""
     (tmp_path / "cert.pem").write_text("")
-    result = profilestack("serve", "--port", str(free_port()), "--data-dir", str(tmp_path), *flags, cwd=tmp_path,
-                          timeout=30)
-    assert result.returncode != 0
-    assert message in result.stderr
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    for directory in ("mine", "theirs"):
+        (tmp_path / directory).mkdir()
+        self_signed(tmp_path / directory)
+    key = serialization.load_pem_private_key((tmp_path / "mine" / "key.pem").read_bytes(), password=None)
+    (tmp_path / "locked.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw")))
+    result = profilestack("serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "data"), *flags,
+                          cwd=tmp_path, timeout=30)
+    assert (result.returncode, "listening on" in result.stdout) == (1, False)
+    assert message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_the_consoles_cookie_is_secure_over_https(tls_server: Server) -> None:
