@@ -104,8 +104,8 @@ class Settings:
 
     def check_tls(self) -> None:
         """SettingsError unless the certificate and key are given together, are readable files, and are a PEM
-        certificate (chain) and its unencrypted private key: the server said it listened before uvicorn loaded
-        them and stopped on "[SSL] PEM lib"."""
+        certificate (chain) and its unencrypted private key: checked before the server says it listens, which
+        uvicorn's own loading comes after."""
         given = [name for name, path in (("tls_cert", self.tls_cert), ("tls_key", self.tls_key)) if path]
         if len(given) == 1:
             raise SettingsError(f"{given[0]} is set without {'tls_key' if given[0] == 'tls_cert' else 'tls_cert'}: "

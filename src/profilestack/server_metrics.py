@@ -117,8 +117,8 @@ class ServerMetrics:
             self._publish_if_possible()
 
     def _publish_if_possible(self) -> None:
-        """A file that cannot be written (a full disk) leaves the last snapshot for the others to read; the next
-        tick tries again. Before, the publisher's thread died, and the counts stopped for good."""
+        """A file that cannot be written (a full disk) leaves the last snapshot for the others to read, and the
+        next tick tries again: the publisher's thread lives on."""
         try:
             self._publish()
         except OSError as error:

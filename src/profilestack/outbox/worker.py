@@ -114,7 +114,8 @@ class OutboxWorker:
         self._batch_size = batch_size
         self._lease = timedelta(seconds=lease_seconds)
         self._poll = poll_seconds
-        self._outages = Recurring(log)
+        self._outages = Recurring(log)  # passes failed by the database
+        self._task_outages = Recurring(log)  # tasks stopped by it
         self._max_attempts = max_attempts
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._leases = LeaseKeeper(database, clock, self.worker_id, self._lease)
@@ -244,8 +245,8 @@ class OutboxWorker:
         except Exception as exc:
             outage = self._database.outage(exc)
             if outage:  # no fault of the task's: tried again once the database is back, the attempt not counted
-                self._outages.warning("outbox task %s (%s) stopped: the database is %s (%s); trying again",
-                                      task.id, task.kind, outage, why(exc))
+                self._task_outages.warning("outbox task %s (%s) stopped: the database is %s (%s); trying again",
+                                           task.id, task.kind, outage, why(exc))
                 self._finish(task.id, "pending", repr(exc), self._clock.now() + timedelta(seconds=_OUTAGE_RETRY),
                              undo=True)
                 return

@@ -252,8 +252,8 @@ class Database:
                 command.upgrade(config, "head")
 
     def check_writable(self) -> None:
-        """DatabaseUnreachable unless the database takes writes: a read-only file or mount, a PostgreSQL standby. A
-        server's first write comes once it has said it listens, and failed there with a traceback."""
+        """DatabaseUnreachable unless the database takes writes (not a read-only file or mount, nor a PostgreSQL
+        standby): checked at start, as a server's first write comes only once it has said it listens."""
         try:
             with self.transaction() as connection:
                 connection.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
