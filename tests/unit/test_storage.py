@@ -58,6 +58,16 @@ def test_a_schema_a_newer_version_made_is_refused_in_a_sentence(tmp_path: Path) 
     database.dispose()
 
 
+def test_a_file_that_is_not_a_database_is_refused_in_a_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "profilestack.db"
+    path.write_bytes(b"not SQLite at all, " * 500)  # a file put there by mistake, or overwritten
+    database = Database(f"sqlite:///{path}")
+    with pytest.raises(DatabaseUnreachable) as refused:
+        database.migrate()
+    assert refused.value.reason == "file is not a database"
+    database.dispose()
+
+
 def test_settings_come_from_flags_over_environment() -> None:
     environ = {"PROFILESTACK_PORT": "5000", "PROFILESTACK_BOOTSTRAP_CREDENTIALS": "false",
                "PROFILESTACK_DB": "postgresql+psycopg://u:pw@h/db"}

@@ -221,7 +221,7 @@ class Database:
         start); ``replay`` runs the migrations one by one even then (the test that they build that schema)."""
         try:
             revision = self.current_revision()
-        except exc.OperationalError as error:  # the first connection made: nothing was written
+        except exc.DatabaseError as error:  # the first connection made (nothing written): down, or not a database
             raise DatabaseUnreachable(self.url, why(error)) from error
         if revision == HEAD_REVISION:
             return
