@@ -179,7 +179,8 @@ def migrate(args: argparse.Namespace) -> int:
 
 
 def doctor(args: argparse.Namespace) -> int:
-    """Report (and with --repair, fix) drift between Customer Profiles domains and their service-linked roles."""
+    """Report damage to a SQLite database's file, then (with --repair, fix) drift between Customer Profiles domains
+    and their service-linked roles."""
     from profilestack.app import App
     from profilestack.services.profiles.service_role import (
         delete_domain_role,
@@ -190,6 +191,8 @@ def doctor(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     settings.outbox_worker = False
+    if _damaged(settings):
+        return 1
     app = App(settings)
     app.audit.start()
     try:
@@ -212,6 +215,25 @@ def doctor(args: argparse.Namespace) -> int:
         return 0
     finally:
         app.close()
+
+
+def _damaged(settings: Settings, shown: int = 20) -> bool:
+    """Whether the database file is damaged, said in a few lines: checked before anything else reads it."""
+    from profilestack.store.database import Database
+
+    database = Database(settings.database_url)
+    try:
+        damage = database.damage()
+    finally:
+        database.dispose()
+    for problem in damage[:shown]:
+        print(f"database damaged: {problem}")
+    if len(damage) > shown:
+        print(f"database damaged: … and {len(damage) - shown} more")
+    if damage:
+        print("the database file is damaged (a crash of the machine, a disk's fault): restore a copy "
+              "'profilestack backup' took, or recover what SQLite can read with its shell's .recover")
+    return bool(damage)
 
 
 def load(args: argparse.Namespace) -> int:

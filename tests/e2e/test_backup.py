@@ -57,3 +57,26 @@ def test_a_backup_needs_a_sqlite_database(tmp_path: Path) -> None:
     answer = _backup(str(tmp_path / "x.db"), "--data-dir", str(tmp_path / "empty"))
     assert answer.returncode == 2 and "There is no database at" in answer.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_doctor_reports_a_damaged_database_file(tmp_path: Path) -> None:
+    """After a machine's crash or a disk's fault: what SQLite's check finds, and what to do about it, before the
+    domains and roles are looked at (which a damaged file could not answer)."""
+    with dedicated_server(tmp_path) as server:
+        profiles, domain = server.client("customer-profiles"), unique("damaged")
+        profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
+        for index in range(300):
+            profiles.create_profile(DomainName=domain, FirstName=f"n{index}", AccountNumber=f"a{index}")
+    assert profilestack("doctor", "--data-dir", str(tmp_path)).returncode == 0
+    database = tmp_path / "profilestack.db"
+    pages = database.stat().st_size // 4096
+    with database.open("r+b") as file:  # ten pages near the end, where the profiles are, overwritten in part
+        for page in range(pages - 40, pages - 30):
+            file.seek(page * 4096 + 200)
+            file.write(b"\x07" * 1000)
+    doctor = profilestack("doctor", "--data-dir", str(tmp_path))
+    assert doctor.returncode == 1 and "Traceback" not in doctor.stderr
+    assert doctor.stdout.startswith("database damaged: ")
+    assert doctor.stdout.strip().endswith("restore a copy 'profilestack backup' took, or recover what SQLite can "
+                                          "read with its shell's .recover")
+    assert "drift" not in doctor.stdout

@@ -251,6 +251,19 @@ class Database:
             else:
                 command.upgrade(config, "head")
 
+    def damage(self) -> list[str]:
+        """What SQLite's quick check finds wrong in the database file (pages, indexes that disagree with their
+        tables); none on PostgreSQL, whose own tool for this is its amcheck extension."""
+        if self.backend != "sqlite":
+            return []
+        try:
+            with self.transaction(write=False) as connection:
+                rows = connection.exec_driver_sql("PRAGMA quick_check").all()
+        except exc.DatabaseError as error:  # damage the check itself cannot read past
+            return [why(error)]
+        found = [line for row in rows for line in row[0].splitlines()]
+        return [] if found == ["ok"] else found
+
     def check_writable(self) -> None:
         """DatabaseUnreachable unless the database takes writes (not a read-only file or mount, nor a PostgreSQL
         standby): checked at start, as a server's first write comes only once it has said it listens."""
