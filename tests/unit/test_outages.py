@@ -20,6 +20,8 @@ from profilestack.store.database import Database
     (psycopg.OperationalError("server closed the connection unexpectedly"), "out of reach"),  # no SQLSTATE
     (psycopg.errors.DiskFull(), "short of room"),
     (psycopg.errors.TooManyConnections(), "short of room"),
+    (psycopg.errors.DataCorrupted(), "damaged (profilestack doctor says where)"),
+    (psycopg.errors.IndexCorrupted(), "damaged (profilestack doctor says where)"),
     (psycopg.errors.QueryCanceled(), None),
     (psycopg.errors.UniqueViolation(), None),
     (ValueError("not the database's"), None),
@@ -29,8 +31,8 @@ def test_postgres_outages(error: Exception, outage: str | None) -> None:
     assert database.outage(error) == outage
 
 
-def _sqlite_error(code: int, message: str) -> sqlite3.OperationalError:
-    error = sqlite3.OperationalError(message)
+def _sqlite_error(code: int, message: str, kind: type[sqlite3.Error] = sqlite3.OperationalError) -> sqlite3.Error:
+    error = kind(message)
     error.sqlite_errorcode = code
     return error
 
@@ -38,6 +40,8 @@ def _sqlite_error(code: int, message: str) -> sqlite3.OperationalError:
 @pytest.mark.parametrize(("error", "outage"), [
     (_sqlite_error(sqlite3.SQLITE_FULL, "database or disk is full"), "short of room"),
     (_sqlite_error(sqlite3.SQLITE_BUSY, "database is locked"), None),  # another writer: not an outage
+    (_sqlite_error(sqlite3.SQLITE_CORRUPT, "database disk image is malformed", sqlite3.DatabaseError),
+     "damaged (profilestack doctor says where)"),
     (sqlite3.IntegrityError("UNIQUE constraint failed"), None),
 ])
 def test_sqlite_outages(tmp_path, error: Exception, outage: str | None) -> None:

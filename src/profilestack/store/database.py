@@ -22,6 +22,9 @@ _POSTGRES_THREADS = 8
 _ATTEMPTS = 4  # of a transaction that loses races (again_if_lost_race)
 _MIGRATION_LOCK = 0x70726F66696C65  # "profile": the advisory lock the schema's migrations run under
 _SERVER_GONE = ("57P01", "57P02", "57P03")  # PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now
+_DAMAGED = "damaged (profilestack doctor says where)"
+_SQLITE_OUTAGES = {sqlite3.SQLITE_FULL: "short of room", sqlite3.SQLITE_CORRUPT: _DAMAGED,
+                   sqlite3.SQLITE_NOTADB: _DAMAGED}
 
 
 def driver_error(error: BaseException) -> BaseException:
@@ -167,15 +170,17 @@ class Database:
 
     def outage(self, error: BaseException) -> str | None:
         """What ``error`` (SQLAlchemy's or the driver's) says keeps the database from working now, in a few words:
-        its server out of reach (it restarted, or went away), or short of room (a full disk; on PostgreSQL, any
-        resource it ran out of). None for any other error. Either way no fault of the work that met it, which can
-        run again once the database is back."""
+        its server out of reach (it restarted, or went away), short of room (a full disk; on PostgreSQL, any
+        resource it ran out of), or damaged (pages a crash or a disk broke). None for any other error. Either way
+        no fault of the work that met it, which can run again once the database is back."""
         driver = driver_error(error)
-        if not isinstance(driver, self.engine.dialect.loaded_dbapi.OperationalError):
+        if not isinstance(driver, self.engine.dialect.loaded_dbapi.DatabaseError):
             return None
         if self.backend == "sqlite":
-            return "short of room" if getattr(driver, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL else None
+            return _SQLITE_OUTAGES.get(getattr(driver, "sqlite_errorcode", None))
         state = getattr(driver, "sqlstate", None)  # none when the link broke below the protocol
+        if not isinstance(driver, self.engine.dialect.loaded_dbapi.OperationalError):
+            return _DAMAGED if state in ("XX001", "XX002") else None  # data_corrupted, index_corrupted
         if state is None or state.startswith("08") or state in _SERVER_GONE:
             return "out of reach"
         return "short of room" if state.startswith("53") else None  # class 53: insufficient resources
