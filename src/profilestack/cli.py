@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 KEEP_ALIVE_SECONDS = 65
 _STARTUP_FAILURE = 3  # what uvicorn exits with when a server does not start
+_BROKEN_PIPE = 128 + signal.SIGPIPE  # the status of a process SIGPIPE ended, as a shell shows it
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -502,6 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseUnreachable as error:
         raise SystemExit(f"profilestack: error: cannot open the database {redact_url(error.url)}: {error.reason}"
                          ) from None
+    except BrokenPipeError:  # its output piped into a reader that stopped (`| head`): done, quietly, as Unix tools are
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the flush at exit has nowhere to fail
+        return _BROKEN_PIPE
     except OSError as error:  # a file to read or write that is not there, or not this user's to use
         where = f"{error.filename}: " if error.filename else ""
         raise SystemExit(f"profilestack: error: {where}{error.strerror or error}") from None

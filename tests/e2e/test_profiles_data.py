@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import signal
 import subprocess
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -941,7 +942,7 @@ def test_export_writes_a_types_objects_as_load_takes_them_back(tmp_path) -> None
         server.stop()
 
 
-def test_an_export_cut_short_by_a_full_disk_leaves_no_file(tmp_path) -> None:
+def test_an_export_cut_short_leaves_no_file_nor_says_a_reader_stopped(tmp_path) -> None:
     from tests.conftest import Server
 
     server = Server(data_dir=tmp_path)
@@ -961,6 +962,14 @@ def test_an_export_cut_short_by_a_full_disk_leaves_no_file(tmp_path) -> None:
                                preexec_fn=partial(files_of_at_most, 64 * 1024))
     assert (cut_short.returncode, cut_short.stderr.strip()) == (1, "profilestack: error: File too large")
     assert not full.exists()  # no part of the export left to be taken for all of it
+
+    # `| head -1`: a reader that stops before the export ends (80 kB, more than a pipe holds) ends it quietly
+    export = subprocess.Popen([*PROFILESTACK, "export", "big", "--object-type", "Order", "--data-dir", str(tmp_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert export.stdout.readline().startswith(b"{")
+    export.stdout.close()
+    assert export.wait(timeout=60) == 128 + signal.SIGPIPE
+    assert export.stderr.read() == b""  # before: "profilestack: error: Broken pipe"
 
 
 def test_source_priority_decides_which_object_type_fills_a_field(profiles, domain) -> None:
