@@ -7,12 +7,15 @@ import gzip
 import json
 import signal
 import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import Server
 from tests.e2e.cli import PROFILESTACK, files_of_at_most, profilestack
 from tests.e2e.identities import ACCOUNT, allow, document, make_user, unique
 from tests.e2e.waiting import wait_for
@@ -751,17 +754,24 @@ def test_objects_expire(clocked_server) -> None:
         offset.write_text("0")
 
 
-def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
-    from tests.conftest import Server
-
-    server = Server(data_dir=tmp_path)
+def orders_domain_at_rest(data_dir: Path, domain: str, objects: Sequence[str] = ()) -> Server:
+    """A stopped server whose data directory holds ``domain``, with the Order type and those objects in it: what
+    the commands that read the database directly (load, export) work on."""
+    server = Server(data_dir=data_dir)
     server.start()
     try:
         profiles = server.client("customer-profiles")
-        profiles.create_domain(DomainName="bulk", DefaultExpirationDays=30)
-        define_orders(profiles, "bulk")
+        profiles.create_domain(DomainName=domain, DefaultExpirationDays=30)
+        define_orders(profiles, domain)
+        for text in objects:
+            profiles.put_profile_object(DomainName=domain, ObjectTypeName="Order", Object=text)
     finally:
         server.stop()
+    return server
+
+
+def test_bulk_loader_uses_the_same_mapping(tmp_path) -> None:
+    server = orders_domain_at_rest(tmp_path, "bulk")
     lines = [order(f"o-{index}", f"c{index % 3}@example.com", first=f"F{index}") for index in range(10)]
     source = tmp_path / "orders.jsonl"
     source.write_bytes("\n".join([*lines, "not json"]).encode() + b"\n\xff\xfe latin-1 \xe9t\xe9\n")
@@ -943,19 +953,8 @@ def test_export_writes_a_types_objects_as_load_takes_them_back(tmp_path) -> None
 
 
 def test_an_export_cut_short_leaves_no_file_nor_says_a_reader_stopped(tmp_path) -> None:
-    from tests.conftest import Server
-
-    server = Server(data_dir=tmp_path)
-    server.start()
-    try:
-        profiles = server.client("customer-profiles")
-        profiles.create_domain(DomainName="big", DefaultExpirationDays=30)
-        define_orders(profiles, "big")
-        for index in range(80):  # some 80 kB in all
-            profiles.put_profile_object(DomainName="big", ObjectTypeName="Order", Object=order(
-                f"o-{index}", f"c{index}@example.com", first="x" * 900))
-    finally:
-        server.stop()
+    orders_domain_at_rest(tmp_path, "big", [order(f"o-{index}", f"c{index}@example.com", first="x" * 900)
+                                            for index in range(80)])  # some 80 kB in all
     full = tmp_path / "full.jsonl"  # a disk that fills up: the process may not grow a file past 64 kB
     cut_short = subprocess.run([*PROFILESTACK, "export", "big", "--object-type", "Order", "-o", str(full),
                                 "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120,
