@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from profilestack.gateway.errors import AwsError
+from profilestack.utc_times import parse_utc
 
 
 class MalformedInput(AwsError):
@@ -45,7 +46,7 @@ def parse_timestamp(text: str, fmt: str | None) -> datetime:
             return datetime.fromtimestamp(float(text), UTC)
         if fmt == "rfc822" or (fmt is None and "," in text):
             return parsedate_to_datetime(text).astimezone(UTC)
-        return _parse_iso8601(text)
+        return parse_utc(text)
     except (ValueError, OverflowError, TypeError) as exc:
         raise MalformedInput(f"Invalid timestamp value: {text!r}") from exc
 
@@ -56,16 +57,6 @@ def _looks_numeric(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _parse_iso8601(text: str) -> datetime:
-    value = text.replace("z", "Z")
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def format_iso8601(value: datetime) -> str:

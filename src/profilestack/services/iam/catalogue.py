@@ -11,6 +11,8 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 
+from profilestack.utc_times import parse_utc
+
 SERVICE_ROLE_PATH = "/aws-service-role/"
 AWS_POLICY_PREFIX = "arn:aws:iam::aws:policy/"  # the ARNs of the policies AWS manages
 # Versions the catalogue serves as default when several are shipped (the seed describes v2).
@@ -53,10 +55,6 @@ def _policy_id(name: str) -> str:
     return "ANPA" + digest[:17]
 
 
-def _parse_date(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 @cache
 def aws_managed_policies() -> dict[str, ManagedPolicy]:
     """ARN → policy, built from the JSON documents in ``aws_managed/``."""
@@ -69,7 +67,7 @@ def aws_managed_policies() -> dict[str, ManagedPolicy]:
     for name, entries in by_name.items():
         path = SERVICE_ROLE_PATH if name.endswith("ServiceLinkedRolePolicy") else "/"
         versions = {raw["VersionId"]: Version(raw["VersionId"], json.dumps(raw["Document"], indent=4),
-                                              _parse_date(raw["CreateDate"])) for raw in entries}
+                                              parse_utc(raw["CreateDate"])) for raw in entries}
         ordered = sorted(versions.values(), key=lambda version: version.created_at)
         default = DEFAULT_VERSIONS.get(name, ordered[-1].version_id)
         arn = f"{AWS_POLICY_PREFIX}{path[1:]}{name}"
