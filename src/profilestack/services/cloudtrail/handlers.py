@@ -107,7 +107,7 @@ def lookup_events(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         else:  # resources are JSON: read them alone, and whole rows only for the events that match
             found += [row.seq for row in ctx.db.execute(select(seq, audit_events.c.resources).where(*window)
                                                         .order_by(seq.desc()))
-                      if any(item.get(resource_filter[0]) == resource_filter[1] for item in _resources(row))]
+                      if _names_resource(row, *resource_filter)]
         upper = lower
     shown = found[:max_results]
     rows = ctx.db.execute(select(audit_events).where(seq.in_(shown)).order_by(seq.desc())).all() if shown else []
@@ -171,6 +171,14 @@ def _event(row: Row[Any]) -> dict[str, Any]:
         "Resources": _resources(row),
         "CloudTrailEvent": json.dumps(cloudtrail_event(row), separators=(",", ":")),
     }
+
+
+def _names_resource(row: Row[Any], key: str, value: str) -> bool:
+    """Whether the call named a resource of that name, or of that type (CloudTrail's name of it, worked out only
+    when asked for)."""
+    if key == "ResourceName":
+        return any(item["ResourceName"] == value for item in row.resources or [])
+    return any(cloudtrail_type(item["ResourceType"], item["ResourceName"]) == value for item in row.resources or [])
 
 
 def _resources(row: Row[Any]) -> list[dict[str, str]]:
