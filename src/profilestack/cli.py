@@ -295,7 +295,7 @@ def export(args: argparse.Namespace) -> int:
 def _output_file(path: str, binary: bool = False) -> Iterator[IO[Any]]:
     """A file a command writes its output to, removed again when the writing fails (a full disk): no part of an
     export is left to be taken for all of it."""
-    with Path(path).open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as out:
+    with Path(path).open("wb") if binary else Path(path).open("w", encoding="utf-8") as out:
         try:
             yield out
             out.flush()
