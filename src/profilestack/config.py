@@ -55,6 +55,8 @@ class Settings:
     outbox_worker: bool = True  # run an outbox worker inside each server process
     log_level: str = "warning"
     max_request_bytes: int = 16 * 1024 * 1024  # a larger body is refused unread (413), not buffered
+    # how long a client may take to send a request's head, or pause while sending its body (408, then closed)
+    request_read_seconds: int = 60
     # where clients reach this server, for the URLs it hands out (upload jobs'); by default http://host:port
     public_url: str | None = None
     # HTTPS: a PEM certificate (chain) and its private key; aws:SecureTransport is then true
@@ -129,6 +131,7 @@ class Settings:
         if self.public_url and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", self.public_url):
             raise SettingsError(f"public_url: {self.public_url!r} is not an http:// or https:// URL")
         bounds = {"port": (1, 65535), "workers": (1, None), "max_request_bytes": (1, None),
+                  "request_read_seconds": (1, None),
                   "audit_retention_days": (0, None), "audit_max_waiting": (1, None)}
         for name, (low, high) in bounds.items():
             value = getattr(self, name)

@@ -1,4 +1,5 @@
-"""uvicorn's httptools protocol, with a connection's writes held to the end of the event loop's turn.
+"""uvicorn's httptools protocol, with a connection's writes held to the end of the event loop's turn, and a
+limit on how long a client may take to send a request.
 
 uvicorn writes a response's head and its body separately, each the moment the application sends it, and on a
 busy server every write wakes the client anew. Here the writes of every connection wait until the callbacks
@@ -6,17 +7,27 @@ already queued on the event loop (the other requests that arrived together) have
 per connection: one system call per response instead of two, and the client woken once for the batch. On this
 project's benchmark machine that served 13 to 35% more requests per second (docs/decisions.md). uvicorn takes the
 protocol by ``IMPORT_STRING`` (``--http`` on its command line).
+
+uvicorn closes a connection idle between requests, but waits forever for one that opened and said nothing, or
+stopped halfway through a request: every such client would hold a connection (and a file descriptor) for good.
+Here, as web servers do, a request's head must arrive within the read timeout of its first byte, and its body
+may pause no longer than that between reads; otherwise the answer is 408 and the connection is closed. A new
+connection that sends nothing for as long is closed unanswered.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import logging
+from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+log = logging.getLogger(__name__)
+
 TLS_CLOSE_GRACE_SECONDS = 2.0
+READ_TIMEOUT_SECONDS = 60.0  # as nginx's client_header_timeout and client_body_timeout
 TLS_EXTENSION = "profilestack.tls"  # not ASGI's "tls" extension, whose members are numbers and certificates
 
 
@@ -83,22 +94,84 @@ class HeldWrites:
 
 
 class HeldWritesProtocol(HttpToolsProtocol):
-    """Also tells the application, over TLS, the version and cipher suite the connection negotiated: the ASGI
-    scope's ``extensions`` carry them as ``TLS_EXTENSION`` (CloudTrail records them as ``tlsDetails``)."""
+    """Held writes and the read timeout (above). Also tells the application, over TLS, the version and cipher suite
+    the connection negotiated: the ASGI scope's ``extensions`` carry them as ``TLS_EXTENSION`` (CloudTrail records
+    them as ``tlsDetails``)."""
 
+    read_timeout: ClassVar[float] = READ_TIMEOUT_SECONDS  # the server's setting (set_read_timeout)
     _tls: dict[str, str] | None = None
+    _read_deadline = 0.0  # while a request is awaited or being read, when the client's time is up; else 0
+    _began = False  # a request's first byte has come
+    _head_read = False
+    _read_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(HeldWrites(transport, self.loop))  # type: ignore[arg-type]
+        self._read_deadline = self.loop.time() + self.read_timeout  # for its first request's first byte
+        self._read_timer = self.loop.call_at(self._read_deadline, self._check_reading)
         connection = transport.get_extra_info("ssl_object")
         if connection is not None:  # the handshake is over by now
             cipher = connection.cipher()
             self._tls = {"version": connection.version() or "", "cipher": cipher[0] if cipher else ""}
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
         if self._tls is not None:
             self.scope["extensions"] = {TLS_EXTENSION: self._tls}  # type: ignore[typeddict-unknown-key]
+        self._began, self._head_read = True, False
+        self._read_deadline = self.loop.time() + self.read_timeout
+        if self._read_timer is None:  # one timer per connection, moved on only when it fires (_check_reading)
+            self._read_timer = self.loop.call_at(self._read_deadline, self._check_reading)
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._head_read = True
+        self._read_deadline = self.loop.time() + self.read_timeout
+
+    def on_body(self, body: bytes) -> None:
+        super().on_body(body)
+        self._read_deadline = self.loop.time() + self.read_timeout
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._read_deadline, self._began = 0.0, False
+
+    def _check_reading(self) -> None:
+        self._read_timer = None
+        if not self._read_deadline or self.transport.is_closing():
+            return
+        left = self._read_deadline - self.loop.time()
+        # Reading paused: the server has not taken what came yet (a request queued behind another), so the wait
+        # is not the client's.
+        if left > 0 or self.flow.read_paused or not self._answered_before():
+            self._read_timer = self.loop.call_later(left if left > 0 else self.read_timeout, self._check_reading)
+            return
+        log.info("closed a connection from %s: %s within %g seconds", self.client[0] if self.client else "?",
+                 "a request not sent in full" if self._began else "no request", self.read_timeout)
+        # A connection opened ahead of its first request is closed unanswered: a 408 would reach its client as the
+        # answer to the request it may be sending just now.
+        if self._began and (not self._head_read or not self.cycle.response_started):
+            reason = f"The request was not sent in full within {self.read_timeout:g} seconds.".encode()
+            self.transport.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                                 b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(reason), reason))
+        self.transport.close()
+
+    def _answered_before(self) -> bool:
+        """Whether every request before the one being read has its answer (a pipelined one may not yet)."""
+        if self._head_read:
+            return True  # the request being read is the cycle's own: nothing comes before it here
+        return self.cycle is None or self.cycle.response_complete
+
+
+def set_read_timeout(seconds: float) -> None:
+    """How long a client may take to send a request's head, or pause in its body (the server's setting)."""
+    HeldWritesProtocol.read_timeout = seconds
 
 
 IMPORT_STRING = f"{__name__}:{HeldWritesProtocol.__name__}"

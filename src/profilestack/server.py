@@ -16,7 +16,7 @@ from profilestack.cross_origin import CrossOriginPolicy, is_preflight, page_orig
 from profilestack.gateway.content_coding import too_large
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest, HttpResponse
-from profilestack.http_protocol import TLS_EXTENSION
+from profilestack.http_protocol import TLS_EXTENSION, set_read_timeout
 from profilestack.stack_dumps import dump_stacks_on_sigusr1
 
 # How long a thread may hold the interpreter lock while another waits for it. The event loop answers requests while
@@ -27,11 +27,17 @@ SWITCH_INTERVAL_SECONDS = 0.001
 
 log = logging.getLogger(__name__)
 
+
+class _ClientGone(Exception):
+    """The client closed its connection before its request's body arrived in full."""
+
+
 class AsgiApp:
     def __init__(self, app: App) -> None:
         self.app = app
         self.cross_origin = CrossOriginPolicy(app.settings.cors_origins)
         dump_stacks_on_sigusr1()
+        set_read_timeout(app.settings.request_read_seconds)
         # Requests are served on the event loop, unless the database makes them wait on the network: then
         # several run at once in threads (store/database.py), all but reads that wait once or twice
         # (Gateway.answers_at_once).
@@ -44,7 +50,10 @@ class AsgiApp:
             return
         if scope["type"] != "http":
             return
-        body = await self._body(scope, receive)
+        try:
+            body = await self._body(scope, receive)
+        except _ClientGone:  # half a request: nobody to answer, and no call to serve or record
+            return
         request = _request(scope, b"" if body is None else body)
         internal = request.raw_path.startswith(internal_api.PREFIX)
         # None unless a browser sent it for a page. An image's or a link's GET is judged by its page too, but not
@@ -70,9 +79,10 @@ class AsgiApp:
         await send({"type": "http.response.body", "body": response.body})
 
     async def _body(self, scope: dict[str, Any], receive: Any) -> bytes | None:
-        """The request's body; None when it is over the size limit, and then it is not read further."""
+        """The request's body; None when it is over the size limit, and then it is not read further. _ClientGone
+        when the client left before sending all of it."""
         limit = self.app.settings.max_request_bytes
-        message = await receive()
+        message = await _received(receive)
         body = message.get("body", b"")
         if not message.get("more_body"):  # the whole body at once: what nearly every request sends
             return body if len(body) <= limit else None
@@ -80,7 +90,7 @@ class AsgiApp:
             return None
         parts = bytearray(body)
         while True:
-            message = await receive()
+            message = await _received(receive)
             parts += message.get("body", b"")
             if len(parts) > limit:
                 return None
@@ -120,6 +130,14 @@ class AsgiApp:
                 self.app.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+async def _received(receive: Any) -> dict[str, Any]:
+    """The next part of the request's body; _ClientGone if the connection closed instead."""
+    message: dict[str, Any] = await receive()
+    if message["type"] == "http.disconnect":
+        raise _ClientGone
+    return message
+
 
 def _declared_length(scope: dict[str, Any]) -> int:
     """The request's Content-Length, 0 when it has none (chunked) or one that is not a number."""

@@ -1,16 +1,19 @@
 """HTTP connections end to end over raw sockets: pipelined requests, many connections at once, and
-``Connection: close`` — what the held writes of http_protocol.py must keep intact."""
+``Connection: close`` — what the held writes of http_protocol.py must keep intact — and clients too slow to
+send their requests."""
 
 from __future__ import annotations
 
 import re
 import socket
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import Server, server_on
 from tests.e2e.wire import FORM, signed_request
 
 IDENTITY = "Action=GetCallerIdentity&Version=2011-06-15"
@@ -136,3 +139,102 @@ def test_an_idle_connection_outlives_a_pause_between_calls(server) -> None:
         time.sleep(6)
         sock.sendall(request_bytes(server.endpoint))
         assert read_responses(sock, 1)[0][0][0] == 200
+
+
+# Slow clients: the read timeout (http_protocol.py), one second here. The HTTP layer is the same on every backend.
+READ_SECONDS = 1
+TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\n"
+
+
+@pytest.fixture(scope="module")
+def impatient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with server_on("sqlite", tmp_path_factory.mktemp("impatient"),
+                   PROFILESTACK_REQUEST_READ_SECONDS=str(READ_SECONDS)) as instance:
+        yield instance
+
+
+def closed_within(sock: socket.socket, seconds: float) -> tuple[bytes, float]:
+    """What the server sends until it closes the connection, and after how long; fails if it is still open."""
+    started, received = time.monotonic(), b""
+    sock.settimeout(seconds)
+    try:
+        while chunk := sock.recv(65536):
+            received += chunk
+    except TimeoutError:
+        pytest.fail(f"the connection was still open after {seconds} s, having sent {received!r}")
+    return received, time.monotonic() - started
+
+
+def identity_calls(server: Server) -> int:
+    trail = server.client("cloudtrail")
+    return len(trail.lookup_events(LookupAttributes=[{"AttributeKey": "EventName",
+                                                      "AttributeValue": "GetCallerIdentity"}])["Events"])
+
+
+def test_a_connection_that_sends_nothing_is_closed_unanswered(impatient_server: Server) -> None:
+    with connect(impatient_server.endpoint) as sock:
+        received, after = closed_within(sock, READ_SECONDS + 3)
+    assert received == b""  # a 408 could be taken for the answer to a request sent just then
+    assert READ_SECONDS - 0.2 < after
+    assert "no request within 1 seconds" in impatient_server.logs()
+
+
+def test_half_a_head_gets_408_and_the_server_serves_others_meanwhile(impatient_server: Server) -> None:
+    with connect(impatient_server.endpoint) as stalled, connect(impatient_server.endpoint) as other:
+        stalled.sendall(request_bytes(impatient_server.endpoint)[:40])
+        other.sendall(request_bytes(impatient_server.endpoint))
+        assert read_responses(other, 1)[0][0][0] == 200
+        received, _ = closed_within(stalled, READ_SECONDS + 3)
+    assert received.startswith(TIMED_OUT)
+    assert b"connection: close" in received
+    assert received.endswith(b"The request was not sent in full within 1 seconds.")
+
+
+def test_a_head_sent_a_little_at_a_time_must_be_complete_within_the_timeout(impatient_server: Server) -> None:
+    head = request_bytes(impatient_server.endpoint).partition(b"\r\n\r\n")[0]
+    with connect(impatient_server.endpoint) as sock:
+        started = time.monotonic()
+        try:
+            for offset in range(0, len(head), 20):  # never silent for long, but never done either
+                sock.sendall(head[offset:offset + 20])
+                time.sleep(0.1)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        received, _ = closed_within(sock, READ_SECONDS + 3)
+    assert time.monotonic() - started < READ_SECONDS + 1.5
+    assert received.startswith(TIMED_OUT)
+
+
+def test_a_stalled_body_gets_408_and_no_call_is_served(impatient_server: Server) -> None:
+    before = identity_calls(impatient_server)
+    with connect(impatient_server.endpoint) as sock:
+        sock.sendall(request_bytes(impatient_server.endpoint)[:-5])
+        received, _ = closed_within(sock, READ_SECONDS + 3)
+    assert received.startswith(TIMED_OUT)
+    time.sleep(0.5)  # the audit writer's interval, many times over
+    assert identity_calls(impatient_server) == before
+
+
+def test_a_client_gone_before_its_body_arrived_is_neither_answered_nor_recorded(impatient_server: Server) -> None:
+    """Half a body is no call: served, it would at best fail its signature and leave a call in the trail that
+    nobody made."""
+    before = identity_calls(impatient_server)
+    with connect(impatient_server.endpoint) as sock:
+        sock.sendall(request_bytes(impatient_server.endpoint)[:-5])
+        time.sleep(0.2)
+    impatient_server.client("sts").get_caller_identity()  # the one call made
+    time.sleep(0.5)
+    assert identity_calls(impatient_server) == before + 1
+
+
+def test_a_body_that_keeps_coming_may_take_longer_than_the_timeout(impatient_server: Server) -> None:
+    head, _, body = request_bytes(impatient_server.endpoint).partition(b"\r\n\r\n")
+    with connect(impatient_server.endpoint) as sock:
+        sock.sendall(head + b"\r\n\r\n")
+        started = time.monotonic()
+        for offset in range(0, len(body), len(body) // 3 + 1):  # pauses shorter than the timeout, longer in all
+            time.sleep(READ_SECONDS * 0.6)
+            sock.sendall(body[offset:offset + len(body) // 3 + 1])
+        (status, _, answer), = read_responses(sock, 1)[0]
+    assert time.monotonic() - started > READ_SECONDS
+    assert status == 200 and b"<Account>000000000000</Account>" in answer
