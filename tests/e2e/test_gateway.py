@@ -117,6 +117,33 @@ def test_unknown_rest_path_is_unknown_operation(server) -> None:
     assert headers["x-amzn-errortype"] == "UnknownOperationException"
 
 
+SERVED = "cloudtrail, cloudtrail-data, connect-campaigns, iam, monitoring, profile, sts"
+
+
+@pytest.mark.parametrize(("service", "call", "code", "status"), [
+    ("s3", lambda s3: s3.list_buckets(), "InvalidAction", 404),  # rest-xml: read as XML
+    ("sns", lambda sns: sns.list_topics(), "InvalidAction", 400),  # query
+    ("dynamodb", lambda dynamodb: dynamodb.list_tables(), "UnknownOperationException", 400),  # JSON
+    ("connect", lambda connect: connect.list_instances(), "UnknownOperationException", 404),  # rest-json
+])
+def test_a_call_to_a_service_not_served_here_says_so_in_that_services_protocol(server, service, call, code,
+                                                                                status) -> None:
+    """A client whose AWS_ENDPOINT_URL sends every service here learns which of its calls went astray."""
+    with pytest.raises(ClientError) as caught:
+        call(server.client(service))
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
+    assert error["Error"]["Message"] == (f"This server does not serve {service}, the service the request is "
+                                         f"signed for; it serves {SERVED}.")
+
+
+def test_a_service_botocore_does_not_know_is_named_as_signed(server) -> None:
+    request = signed_request(f"{server.endpoint}/things", "no-such-service", "us-east-1", method="GET")
+    status, headers, body = send(request)
+    assert (status, headers["x-amzn-errortype"]) == (404, "UnknownOperationException")
+    assert json.loads(body)["Message"].startswith("This server does not serve no-such-service, ")
+
+
 def test_constraint_violations_answer_the_services_validation_error(client) -> None:
     profiles = client("customer-profiles")
     with pytest.raises(ClientError) as caught:

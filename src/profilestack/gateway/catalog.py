@@ -77,3 +77,20 @@ def service_model(name: str) -> ServiceModel:
     """The botocore model of one service, parsed once per process."""
     data = _loader.load_service_model(name, "service-2")
     return ServiceModel(data, service_name=name)
+
+
+@cache
+def _botocore_services() -> frozenset[str]:
+    return frozenset(_loader.list_available_services("service-2"))
+
+
+def other_service_protocol(name: str) -> str | None:
+    """The wire protocol of a service botocore knows by ``name`` (its model's metadata), for answering a call
+    meant for a service profilestack does not serve; None for a name botocore does not know."""
+    return _protocol_of(name) if name in _botocore_services() else None  # cached for botocore's names only
+
+
+@cache
+def _protocol_of(name: str) -> str:
+    metadata = _loader.load_service_model(name, "service-2")["metadata"]
+    return (metadata.get("protocols") or [metadata["protocol"]])[0]

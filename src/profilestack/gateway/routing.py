@@ -14,7 +14,13 @@ from functools import cache
 
 from botocore.model import OperationModel, ServiceModel
 
-from profilestack.gateway.catalog import SERVICES, SERVICES_BY_NAME, ServiceSpec, service_model
+from profilestack.gateway.catalog import (
+    SERVICES,
+    SERVICES_BY_NAME,
+    ServiceSpec,
+    other_service_protocol,
+    service_model,
+)
 from profilestack.gateway.codecs.query import form_params
 from profilestack.gateway.errors import AwsError
 from profilestack.gateway.http import HttpRequest
@@ -207,6 +213,28 @@ def _named_route(service_name: str, name: str, protocol: str) -> Route:
     return _make(SERVICES_BY_NAME[service_name], service_model(service_name).operation_model(name), protocol)
 
 
+# How a service's own protocol is answered here: the XML of the query protocol is what botocore reads from
+# rest-xml (S3) and EC2 services too.
+_ANSWERED_AS = {"query": QUERY, "rest-xml": QUERY, "ec2": QUERY, "json": JSON, "rest-json": REST_JSON,
+                "smithy-rpc-v2-cbor": CBOR}
+
+
+def _not_served(request: HttpRequest) -> RoutingError | None:
+    """For a request signed for a service this server does not hold (S3, DynamoDB, Amazon Connect itself: a
+    client whose AWS_ENDPOINT_URL sends every service here), an error saying so, in that service's protocol where
+    botocore knows it. AWS never meets such a request at another service's endpoint, and a bare "Unknown
+    operation" would leave the caller guessing. None for a request signed for one of ours, or for nothing."""
+    signing_name = credential_scope_service(request)
+    if not signing_name or signing_name in _by_signing_name():
+        return None
+    foreign = other_service_protocol(signing_name) or ("json" if request.header("x-amz-target") else "rest-json")
+    protocol = _ANSWERED_AS.get(foreign, REST_JSON)
+    message = (f"This server does not serve {signing_name}, the service the request is signed for; it serves "
+               f"{', '.join(sorted(_by_signing_name()))}.")
+    return RoutingError("InvalidAction" if protocol == QUERY else "UnknownOperationException", message,
+                        404 if foreign.startswith("rest") else 400, protocol, None)
+
+
 def unknown_operation(spec: ServiceSpec | None, protocol: str, name: str | None) -> RoutingError:
     if protocol == QUERY:
         version = service_model(spec.name).api_version if spec else "unknown"
@@ -229,7 +257,7 @@ def route(request: HttpRequest) -> Route:
         prefix, _, name = target.rpartition(".")
         spec = _by_target_prefix().get(prefix)
         if spec is None:
-            raise unknown_operation(None, JSON, target)
+            raise _not_served(request) or unknown_operation(None, JSON, target)
         return _operation(spec, name, JSON)
 
     signing_name = credential_scope_service(request)
@@ -240,7 +268,7 @@ def route(request: HttpRequest) -> Route:
             return found
     if not candidates:
         rest_candidates = tuple(spec for spec in SERVICES if REST_JSON in _protocols(spec.name))
-    return _route_rest(request, rest_candidates, signing_name)
+    return _route_rest(request, rest_candidates)
 
 
 def _route_query(request: HttpRequest, candidates: Sequence[ServiceSpec]) -> Route | None:
@@ -260,7 +288,7 @@ def _route_query(request: HttpRequest, candidates: Sequence[ServiceSpec]) -> Rou
     return _operation(spec, action, QUERY)
 
 
-def _route_rest(request: HttpRequest, candidates: Sequence[ServiceSpec], signing_name: str | None) -> Route:
+def _route_rest(request: HttpRequest, candidates: Sequence[ServiceSpec]) -> Route:
     query = dict(request.query)
     ordered = sorted(candidates, key=lambda spec: spec.path_prefix is None)
     for spec in ordered:
@@ -270,10 +298,7 @@ def _route_rest(request: HttpRequest, candidates: Sequence[ServiceSpec], signing
         if found is not None:
             operation, labels = found
             return _make(spec, operation, REST_JSON, labels)
-    fallback = ordered[0] if ordered else None
-    if fallback is None and signing_name is None:
-        raise RoutingError("UnknownOperationException", "Unknown operation", 404, REST_JSON, None)
-    raise unknown_operation(fallback, REST_JSON, None)
+    raise _not_served(request) or unknown_operation(ordered[0] if ordered else None, REST_JSON, None)
 
 
 def _make(spec: ServiceSpec, operation: OperationModel, protocol: str, labels: dict[str, str] | None = None) -> Route:
