@@ -12,7 +12,8 @@ uvicorn closes a connection idle between requests, but waits forever for one tha
 stopped halfway through a request: every such client would hold a connection (and a file descriptor) for good.
 Here, as web servers do, a request's head must arrive within the read timeout of its first byte, and its body
 may pause no longer than that between reads; otherwise the answer is 408 and the connection is closed. A new
-connection that sends nothing for as long is closed unanswered.
+connection that sends nothing for as long is closed unanswered. A request's head (its line and headers) may take
+``MAX_HEAD_BYTES``: httptools gathers a header in memory however long it grows, and uvicorn the URL.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 TLS_CLOSE_GRACE_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 60.0  # as nginx's client_header_timeout and client_body_timeout
+# a presigned URL with a long session token and policy is a few KiB; nginx takes 32 KiB, API Gateway 10 KiB
+MAX_HEAD_BYTES = 64 * 1024
 TLS_EXTENSION = "profilestack.tls"  # not ASGI's "tls" extension, whose members are numbers and certificates
 
 
@@ -103,6 +106,7 @@ class HeldWritesProtocol(HttpToolsProtocol):
     _read_deadline = 0.0  # while a request is awaited or being read, when the client's time is up; else 0
     _began = False  # a request's first byte has come
     _head_read = False
+    _head_bytes = 0  # received since the last head was read in full: at most MAX_HEAD_BYTES until the next is
     _read_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -120,6 +124,17 @@ class HeldWritesProtocol(HttpToolsProtocol):
             self._read_timer.cancel()
             self._read_timer = None
 
+    def data_received(self, data: bytes) -> None:
+        if not (self._began and self._head_read):  # not in a body: bytes of a head, perhaps after a request's end
+            self._head_bytes += len(data)
+        super().data_received(data)
+        # on_headers_complete starts the count again, so only a head still unfinished can be over the limit here
+        if self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
+            log.info("closed a connection from %s: a request's head over %d bytes",
+                     self.client[0] if self.client else "?", MAX_HEAD_BYTES)
+            self._refuse(b"431 Request Header Fields Too Large",
+                         f"The request's line and headers are over {MAX_HEAD_BYTES} bytes.")
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
         if self._tls is not None:
@@ -131,7 +146,7 @@ class HeldWritesProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
-        self._head_read = True
+        self._head_read, self._head_bytes = True, 0
         self._read_deadline = self.loop.time() + self.read_timeout
 
     def on_body(self, body: bytes) -> None:
@@ -157,9 +172,16 @@ class HeldWritesProtocol(HttpToolsProtocol):
         # A connection opened ahead of its first request is closed unanswered: a 408 would reach its client as the
         # answer to the request it may be sending just now.
         if self._began and (not self._head_read or not self.cycle.response_started):
-            reason = f"The request was not sent in full within {self.read_timeout:g} seconds.".encode()
-            self.transport.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-                                 b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(reason), reason))
+            self._refuse(b"408 Request Timeout", f"The request was not sent in full within {self.read_timeout:g} "
+                                                 "seconds.")
+        else:
+            self.transport.close()
+
+    def _refuse(self, status: bytes, reason: str) -> None:
+        """Answer the request being read, in plain text (its protocol may not be known yet), and close."""
+        body = reason.encode()
+        self.transport.write(b"HTTP/1.1 %s\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+                             b"content-length: %d\r\n\r\n%s" % (status, len(body), body))
         self.transport.close()
 
     def _answered_before(self) -> bool:

@@ -238,3 +238,29 @@ def test_a_body_that_keeps_coming_may_take_longer_than_the_timeout(impatient_ser
         (status, _, answer), = read_responses(sock, 1)[0]
     assert time.monotonic() - started > READ_SECONDS
     assert status == 200 and b"<Account>000000000000</Account>" in answer
+
+
+def test_a_head_over_64_kib_gets_431_and_is_not_read_further(impatient_server: Server) -> None:
+    with connect(impatient_server.endpoint) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        try:
+            for _ in range(64):  # a header that would go on for 16 MiB
+                sock.sendall(b"a" * 256 * 1024)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused on the way, as it should be
+        received, _ = closed_within(sock, 5)
+    assert received.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+    assert received.endswith(b"The request's line and headers are over 65536 bytes.")
+
+
+def test_a_large_head_within_the_limit_and_a_long_pipelined_burst_are_served(impatient_server: Server) -> None:
+    large = request_bytes(impatient_server.endpoint, {"X-Notes": "n" * 60_000})  # signed with it
+    with connect(impatient_server.endpoint) as sock:
+        sock.sendall(large)
+        (status, _, answer), = read_responses(sock, 1)[0]
+        assert status == 200 and b"<Account>000000000000</Account>" in answer
+        burst = request_bytes(impatient_server.endpoint) * 400  # each head small, together far over the limit
+        assert len(burst) > 2 * 64 * 1024
+        sock.sendall(burst)
+        answers, _ = read_responses(sock, 400)
+    assert [status for status, _, _ in answers] == [200] * 400
