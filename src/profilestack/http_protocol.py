@@ -167,13 +167,12 @@ class HeldWritesProtocol(HttpToolsProtocol):
         if left > 0 or self.flow.read_paused or not self._answered_before():
             self._read_timer = self.loop.call_later(left if left > 0 else self.read_timeout, self._check_reading)
             return
-        log.info("closed a connection from %s: %s within %g seconds", self.client[0] if self.client else "?",
+        log.info("closed a connection from %s: %s within %g s", self.client[0] if self.client else "?",
                  "a request not sent in full" if self._began else "no request", self.read_timeout)
         # A connection opened ahead of its first request is closed unanswered: a 408 would reach its client as the
         # answer to the request it may be sending just now.
         if self._began and (not self._head_read or not self.cycle.response_started):
-            self._refuse(b"408 Request Timeout", f"The request was not sent in full within {self.read_timeout:g} "
-                                                 "seconds.")
+            self._refuse(b"408 Request Timeout", f"The request was not sent in full within {self.read_timeout:g} s.")
         else:
             self.transport.close()
 
