@@ -55,6 +55,9 @@ class Settings:
     outbox_worker: bool = True  # run an outbox worker inside each server process
     log_level: str = "warning"
     max_request_bytes: int = 16 * 1024 * 1024  # a larger body is refused unread (413), not buffered
+    # the bodies being received at once, over every connection, before their requests can be authenticated: past
+    # it, calls are refused (503) rather than memory filled by clients who need not even hold a key
+    max_buffered_request_bytes: int = 256 * 1024 * 1024
     # how long a client may take to send a request's head, or pause while sending its body (408, then closed)
     request_read_seconds: int = 60
     # where clients reach this server, for the URLs it hands out (upload jobs'); by default http://host:port
@@ -131,13 +134,16 @@ class Settings:
         if self.public_url and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", self.public_url):
             raise SettingsError(f"public_url: {self.public_url!r} is not an http:// or https:// URL")
         bounds = {"port": (1, 65535), "workers": (1, None), "max_request_bytes": (1, None),
-                  "request_read_seconds": (1, None),
+                  "request_read_seconds": (1, None), "max_buffered_request_bytes": (1, None),
                   "audit_retention_days": (0, None), "audit_max_waiting": (1, None)}
         for name, (low, high) in bounds.items():
             value = getattr(self, name)
             if value < low or (high is not None and value > high):
                 allowed = f"from {low} to {high}" if high is not None else f"{low} or more"
                 raise SettingsError(f"{name}: {value} is out of range ({allowed})")
+        if self.max_buffered_request_bytes < self.max_request_bytes:
+            raise SettingsError(f"max_buffered_request_bytes: {self.max_buffered_request_bytes} is under "
+                                f"max_request_bytes ({self.max_request_bytes}): no request that large could be read")
 
     def check_db(self) -> None:
         """SettingsError unless ``db``, when given, is a SQLite or PostgreSQL URL whose driver is installed. A

@@ -14,7 +14,7 @@ from profilestack.app import App
 from profilestack.config import Settings
 from profilestack.cross_origin import CrossOriginPolicy, is_preflight, page_origin
 from profilestack.gateway.content_coding import too_large
-from profilestack.gateway.errors import AwsError
+from profilestack.gateway.errors import AwsError, ServiceUnavailable
 from profilestack.gateway.http import HttpRequest, HttpResponse
 from profilestack.http_protocol import TLS_EXTENSION, set_read_timeout
 from profilestack.stack_dumps import dump_stacks_on_sigusr1
@@ -32,6 +32,14 @@ class _ClientGone(Exception):
     """The client closed its connection before its request's body arrived in full."""
 
 
+class _Unread(Exception):
+    """A request body refused before it was read in full: ``error`` is the answer."""
+
+    def __init__(self, error: AwsError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 class AsgiApp:
     def __init__(self, app: App) -> None:
         self.app = app
@@ -43,6 +51,10 @@ class AsgiApp:
         # (Gateway.answers_at_once).
         threads = app.database.threads
         self._threads = ThreadPoolExecutor(threads, thread_name_prefix="request") if threads > 1 else None
+        # Bodies arriving in parts are gathered before the request is authenticated: their bytes, over every
+        # connection at once, are held to a budget (touched on the event loop only).
+        self._buffered = 0
+        self._over_budget = logs.Recurring(log)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -50,11 +62,14 @@ class AsgiApp:
             return
         if scope["type"] != "http":
             return
+        refusal = None
         try:
             body = await self._body(scope, receive)
         except _ClientGone:  # half a request: nobody to answer, and no call to serve or record
             return
-        request = _request(scope, b"" if body is None else body)
+        except _Unread as unread:
+            body, refusal = b"", unread.error
+        request = _request(scope, body)
         internal = request.raw_path.startswith(internal_api.PREFIX)
         # None unless a browser sent it for a page. An image's or a link's GET is judged by its page too, but not
         # under /_profilestack/, whose GETs change nothing: a link from another site to the console must work.
@@ -62,8 +77,8 @@ class AsgiApp:
         early = None if origin is None else self._cross_origin_answer(request, origin, internal)
         if early is not None:
             response = early
-        elif body is None:
-            response = self.app.gateway.refuse(request, too_large(self.app.settings.max_request_bytes))
+        elif refusal is not None:
+            response = self.app.gateway.refuse(request, refusal)
         elif self._threads is None or self.app.gateway.answers_at_once(request):
             response = self._handle(request)
         else:
@@ -78,24 +93,35 @@ class AsgiApp:
         })
         await send({"type": "http.response.body", "body": response.body})
 
-    async def _body(self, scope: dict[str, Any], receive: Any) -> bytes | None:
-        """The request's body; None when it is over the size limit, and then it is not read further. _ClientGone
-        when the client left before sending all of it."""
+    async def _body(self, scope: dict[str, Any], receive: Any) -> bytes:
+        """The request's body. _Unread, and not read further, when it is over the size limit or the bodies being
+        gathered would go over their budget; _ClientGone when the client left before sending all of it."""
         limit = self.app.settings.max_request_bytes
         message = await _received(receive)
         body = message.get("body", b"")
         if not message.get("more_body"):  # the whole body at once: what nearly every request sends
-            return body if len(body) <= limit else None
+            if len(body) > limit:
+                raise _Unread(too_large(limit))
+            return body
         if _declared_length(scope) > limit:
-            return None
-        parts = bytearray(body)
-        while True:
-            message = await _received(receive)
-            parts += message.get("body", b"")
-            if len(parts) > limit:
-                return None
-            if not message.get("more_body"):
-                return bytes(parts)
+            raise _Unread(too_large(limit))
+        parts = bytearray()
+        try:
+            while True:
+                if len(parts) + len(body) > limit:
+                    raise _Unread(too_large(limit))
+                if self._buffered + len(body) > self.app.settings.max_buffered_request_bytes:
+                    self._over_budget.warning("refusing calls: the request bodies being received fill the %d-byte "
+                                              "budget", self.app.settings.max_buffered_request_bytes)
+                    raise _Unread(ServiceUnavailable())
+                parts += body
+                self._buffered += len(body)
+                if not message.get("more_body"):
+                    return bytes(parts)
+                message = await _received(receive)
+                body = message.get("body", b"")
+        finally:
+            self._buffered -= len(parts)
 
     def _cross_origin_answer(self, request: HttpRequest, origin: str, internal: bool) -> HttpResponse | None:
         """The answer to a browser's preflight, or the refusal of a page's origin (``internal``: a page under

@@ -1,4 +1,5 @@
-"""Bodies over the server's limit (PROFILESTACK_MAX_REQUEST_BYTES) are refused unread: 413 in the client's protocol."""
+"""Bodies over the server's limit (PROFILESTACK_MAX_REQUEST_BYTES) are refused unread: 413 in the client's protocol.
+Bodies received in parts at once are held to a budget together (PROFILESTACK_MAX_BUFFERED_REQUEST_BYTES): 503."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import gzip
 import http.client
 import json
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -17,11 +19,13 @@ from tests.conftest import Server, dedicated_server
 from tests.e2e.wire import FORM, send, signed_request
 
 LIMIT = 4096
+BUDGET = 6144  # bodies being received at once, in all
 
 
 @pytest.fixture(scope="module")
 def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with dedicated_server(Path(tmp_path_factory.mktemp("small")), PROFILESTACK_MAX_REQUEST_BYTES=str(LIMIT)) as server:
+    with dedicated_server(Path(tmp_path_factory.mktemp("small")), PROFILESTACK_MAX_REQUEST_BYTES=str(LIMIT),
+                          PROFILESTACK_MAX_BUFFERED_REQUEST_BYTES=str(BUDGET)) as server:
         yield server
 
 
@@ -87,3 +91,41 @@ def test_a_compressed_body_is_held_to_the_limit_once_inflated(small_server: Serv
     status, _, body = send(signed_request(f"{small_server.endpoint}/", "monitoring", "us-east-1", body=fits,
                                           headers=cloudwatch))
     assert (status, json.loads(body)["Metrics"]) == (200, [])
+
+
+def _identity_in_two_parts(server: Server, size: int) -> tuple[socket.socket, bytes]:
+    """A signed GetCallerIdentity with a body of ``size`` bytes: its head and first kilobyte sent on a new
+    connection, the rest returned for the caller to send."""
+    body = "Action=GetCallerIdentity&Version=2011-06-15&Padding="
+    request = signed_request(f"{server.endpoint}/", "sts", "us-east-1", body=body + "x" * (size - len(body)),
+                             headers=FORM)
+    payload = request.body if isinstance(request.body, bytes) else request.body.encode()
+    lines = ["POST / HTTP/1.1", f"Host: {server.endpoint.split('//')[1]}", f"Content-Length: {len(payload)}"]
+    lines += [f"{name}: {value}" for name, value in request.headers.items()]
+    raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+    split = raw.index(b"\r\n\r\n") + 4 + 1024
+    sock = socket.create_connection(("127.0.0.1", int(server.endpoint.rsplit(":", 1)[1])), timeout=10)
+    sock.sendall(raw[:split])
+    time.sleep(0.3)  # read, as a part of its own
+    return sock, raw[split:]
+
+
+def test_bodies_received_at_once_past_their_budget_are_refused_503_until_one_ends(small_server: Server) -> None:
+    port = int(small_server.endpoint.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as holding:
+        holding.sendall(b"PUT /domains/sized/profiles/objects HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        b"Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n" + b" " * 3500)
+        time.sleep(0.3)  # 3,500 bytes of the budget held, the body not complete
+        sock, rest = _identity_in_two_parts(small_server, 3000)  # 1,024 more: within the budget so far
+        with sock:
+            sock.sendall(rest)  # the rest would take the bodies being received past 6,144 bytes
+            refused = sock.recv(65536)
+    assert refused.startswith(b"HTTP/1.1 503 ")
+    assert b"<Code>ServiceUnavailable</Code>" in refused
+    sock, rest = _identity_in_two_parts(small_server, 3000)  # the held body gone: room again
+    with sock:
+        sock.sendall(rest)
+        answered = sock.recv(65536)
+    assert answered.startswith(b"HTTP/1.1 200 ")
+    assert b"<Account>" in answered
+    assert "the request bodies being received fill the 6144-byte budget" in small_server.logs()

@@ -31,6 +31,8 @@ def test_switches_read_both_ways() -> None:
     ({"audit_retention_days": -1}, "audit_retention_days: -1 is out of range (0 or more)"),
     ({"audit_max_waiting": 0}, "audit_max_waiting: 0 is out of range (1 or more)"),
     ({"request_read_seconds": 0}, "request_read_seconds: 0 is out of range (1 or more)"),
+    ({"max_request_bytes": 2048, "max_buffered_request_bytes": 1024},
+     "max_buffered_request_bytes: 1024 is under max_request_bytes (2048): no request that large could be read"),
     ({"log_level": "verbose"}, "log_level: 'verbose' is none of critical, error, warning, info, debug"),
     ({"public_url": "profiles.example.com"}, "public_url: 'profiles.example.com' is not an http:// or https:// URL"),
 ])
