@@ -43,6 +43,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "tls_key": getattr(args, "tls_key", None),
         "trusted_proxies": ",".join(args.trusted_proxy) if getattr(args, "trusted_proxy", None) else None,
         "cors_origins": ",".join(args.cors_origin) if getattr(args, "cors_origin", None) else None,
+        "allowed_hosts": ",".join(args.allowed_host) if getattr(args, "allowed_host", None) else None,
         "log_level": getattr(args, "log_level", None),
     }
     if getattr(args, "no_bootstrap_credentials", False):
@@ -428,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--cors-origin", action="append", metavar="ORIGIN",
                               help="web pages of this origin (https://app.example.com, or * for any) may call from "
                                    "a browser, besides this machine's; repeatable")
+    serve_parser.add_argument("--allowed-host", action="append", metavar="NAME",
+                              help="a name besides localhost and loopback addresses by which clients may reach a "
+                                   "server listening on loopback (or * for any); repeatable")
     serve_parser.add_argument("--no-bootstrap-credentials", action="store_true",
                               help="do not accept the configured root key pair")
     serve_parser.add_argument("--account", action="append", metavar="ACCOUNT:ACCESS_KEY:SECRET",

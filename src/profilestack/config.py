@@ -71,6 +71,9 @@ class Settings:
     # origins of web pages, besides this machine's and the server's own, that may call it from a browser (CORS):
     # "https://app.example.com[,…]", or "*" for any (cross_origin.py)
     cors_origins: str | None = None
+    # names besides this machine's (localhost, loopback addresses) and public_url's host by which clients may reach a
+    # server listening on loopback: "profiles.test[,…]", or "*" for any (cross_origin.ServedNames)
+    allowed_hosts: str | None = None
     audit_retention_days: int = 90  # CloudTrail's event history keeps 90 days; 0 keeps every event
     # audit events a process holds in memory while the database cannot store them (down, its disk full); at this
     # many it refuses calls (503) until they are stored, rather than serve calls it cannot record

@@ -5,7 +5,8 @@ and lets the page read the answer only when that answer names the page's origin.
 (``localhost``, loopback addresses), the server's own pages and the origins configured in
 ``PROFILESTACK_CORS_ORIGINS`` may call; a call that a page of any other origin makes (a script's, a form's, an
 image's) is refused before it is authenticated, so that a web site a developer happens to visit cannot drive a
-local server with the well-known ``test``/``test`` key pair (docs/decisions.md, "Calls from web pages").
+local server with the well-known ``test``/``test`` key pair (docs/decisions.md, "Calls from web pages"); nor
+can one that points its own name at this machine (``ServedNames``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _SAFELISTED = frozenset({"cache-control", "content-language", "content-length", 
 # Added by the HTTP server after the application answered; the SDKs read Date to correct a skewed clock.
 _ADDED_BY_SERVER = ("date",)
 _FROM_ANOTHER_PAGE = frozenset({"cross-site", "same-site"})  # Sec-Fetch-Site's values for another origin's page
+_PASSED_KEPT = 64  # allowed Host values remembered (a name with each port it was reached on)
 
 
 def is_preflight(request: HttpRequest) -> bool:
@@ -106,9 +108,44 @@ def same_origin(origin: str, host: str | None) -> bool:
 
 
 def _on_this_machine(hostname: str) -> bool:
+    hostname = hostname.strip("[]").lower()
     if hostname == "localhost" or hostname.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(hostname).is_loopback
     except ValueError:
         return False
+
+
+class ServedNames:
+    """The names a server listening on this machine alone may be reached by (DNS rebinding).
+
+    A web site can point its own name at 127.0.0.1 once its page is open: the page's calls then reach the local
+    server as calls of the server's own pages, with that name in ``Host``, no ``Origin`` on a ``GET`` and, over
+    plain HTTP, no ``Sec-Fetch-Site`` either — nothing else tells them from a client's. Such a server therefore
+    answers only requests naming it as this machine (``localhost``, ``*.localhost``, a loopback address), the host
+    of ``public_url``, or one of ``allowed`` (comma-separated; ``*`` for any name). A server listening beyond
+    this machine is reached by whatever names its network gives it, and checks none."""
+
+    def __init__(self, listen_host: str, public_url: str | None, allowed: str | None) -> None:
+        names = {name.strip().lower() for name in (allowed or "").split(",") if name.strip()}
+        self.checked = _on_this_machine(listen_host) and ANY_ORIGIN not in names
+        if public_url:
+            names.add((urlsplit(public_url).hostname or "").lower())
+        self.names = frozenset(names)
+        self._passed: set[str] = set()  # Host values already allowed: a request's check is then one lookup
+
+    def refused(self, host: str | None) -> str | None:
+        """The name a request reached the server by, when the server may not answer to it; None otherwise (no
+        ``Host`` is HTTP/1.0's, which browsers do not speak)."""
+        if not self.checked or not host or host in self._passed:
+            return None
+        try:
+            hostname = urlsplit(f"//{host.strip()}").hostname or ""
+        except ValueError:  # "[bad" and the like
+            return host[:200]
+        if _on_this_machine(hostname) or hostname in self.names:
+            if len(self._passed) < _PASSED_KEPT:
+                self._passed.add(host)
+            return None
+        return hostname[:200]

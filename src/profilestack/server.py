@@ -12,7 +12,7 @@ from typing import Any
 from profilestack import internal_api, logs
 from profilestack.app import App
 from profilestack.config import Settings
-from profilestack.cross_origin import CrossOriginPolicy, is_preflight, page_origin
+from profilestack.cross_origin import CrossOriginPolicy, ServedNames, is_preflight, page_origin
 from profilestack.gateway.content_coding import too_large
 from profilestack.gateway.errors import AwsError, ServiceUnavailable
 from profilestack.gateway.http import HttpRequest, HttpResponse
@@ -44,6 +44,7 @@ class AsgiApp:
     def __init__(self, app: App) -> None:
         self.app = app
         self.cross_origin = CrossOriginPolicy(app.settings.cors_origins)
+        self.served_names = ServedNames(app.settings.host, app.settings.public_url, app.settings.allowed_hosts)
         dump_stacks_on_sigusr1()
         set_read_timeout(app.settings.request_read_seconds)
         # Requests are served on the event loop, unless the database makes them wait on the network: then
@@ -74,7 +75,11 @@ class AsgiApp:
         # None unless a browser sent it for a page. An image's or a link's GET is judged by its page too, but not
         # under /_profilestack/, whose GETs change nothing: a link from another site to the console must work.
         origin = request.headers.get("origin") if internal else page_origin(request.headers)
-        early = None if origin is None else self._cross_origin_answer(request, origin, internal)
+        stranger = self.served_names.refused(request.headers.get("host"))
+        if stranger is not None:
+            early = self._refuse_name(request, stranger, internal)
+        else:
+            early = None if origin is None else self._cross_origin_answer(request, origin, internal)
         if early is not None:
             response = early
         elif refusal is not None:
@@ -134,6 +139,14 @@ class AsgiApp:
                 return internal_api.json_error(refusal)
             return self.app.gateway.refuse(request, refusal)
         return self.cross_origin.preflight(request, origin) if is_preflight(request) else None
+
+    def _refuse_name(self, request: HttpRequest, name: str, internal: bool) -> HttpResponse:
+        log.info("refused a call that reached this server as %r, not a name of this machine", name)
+        refusal = AwsError("AccessDenied", f"This server listens on this machine only, and answers to localhost and "
+                                           f"loopback addresses, not to {name}: a web page of another site reaching "
+                                           "it by its own name (DNS rebinding) looks so. Allow a name with "
+                                           "--allowed-host or PROFILESTACK_ALLOWED_HOSTS.", 403)
+        return internal_api.json_error(refusal) if internal else self.app.gateway.refuse(request, refusal)
 
     def _handle(self, request: HttpRequest) -> HttpResponse:
         if request.raw_path.startswith(internal_api.PREFIX):

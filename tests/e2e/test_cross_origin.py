@@ -3,6 +3,7 @@ of pages of origins that may not call — before anything is authenticated or ch
 
 from __future__ import annotations
 
+import http.client
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from botocore.exceptions import ClientError
 from tests.conftest import Server, dedicated_server
 from tests.e2e.errors import refused
 from tests.e2e.identities import unique
-from tests.e2e.wire import raw, send, sent_with, signed_request
+from tests.e2e.wire import FORM, raw, send, sent_with, signed_request
 
 LOCAL_PAGE = "http://localhost:5173"  # a development server's page on the developer's machine
 FOREIGN_PAGE = "https://evil.example"
@@ -144,21 +145,35 @@ def test_a_link_from_another_site_to_the_console_opens_it(served: Server) -> Non
     assert status == 200 and b"<form" in body
 
 
-def test_the_servers_own_pages_may_call_it_by_any_name(served: Server) -> None:
-    host = f"profiles.internal:{served.port}"
-    status, headers, body = raw(f"{served.endpoint}/_profilestack/health", method="GET",
-                                headers={"Host": host, "Origin": f"http://{host}"})
-    assert status == 200 and json.loads(body)["status"] == "ok"
-    assert headers["access-control-allow-origin"] == f"http://{host}"
-    status, headers, body = raw(f"{served.endpoint}/_profilestack/health", method="GET",
-                                headers={"Host": host, "Origin": FOREIGN_PAGE})
+def test_a_page_that_points_its_own_name_at_this_machine_is_refused(served: Server) -> None:
+    """DNS rebinding: once a site's page is open, the site points its name at 127.0.0.1, and the page's calls reach
+    the local server as the server's own pages' would — ``Host`` the site's name, no ``Origin`` on a ``GET``, no
+    ``Sec-Fetch-Site`` over plain HTTP. Only the name tells them apart."""
+    iam = served.client("iam")
+    rebound = unique("rebound")
+    url = iam.generate_presigned_url("create_user", Params={"UserName": rebound}, ExpiresIn=60, HttpMethod="GET")
+    status, _, body = raw(url, method="GET", headers={"Host": f"rebound.example:{served.port}"})
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body
+    assert b"not to rebound.example: a web page of another site reaching it by its own name" in body
+    assert refused(iam.get_user, UserName=rebound)[0] == "NoSuchEntity"
+    status, _, body = raw(f"{served.endpoint}/_profilestack/health", method="GET",
+                          headers={"Host": f"rebound.example:{served.port}", "Origin": f"http://rebound.example:{served.port}"})
     assert status == 403 and json.loads(body)["__type"] == "AccessDeniedException"
+    for name in ("localhost", "profiles.localhost", "127.0.0.2", "[::1]"):  # names of this machine
+        request = signed_request(f"http://{name}:{served.port}/", "sts", "us-east-1", headers=FORM,
+                                 body="Action=GetCallerIdentity&Version=2011-06-15")
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+        connection.request("POST", "/", body=request.body,
+                           headers={**request.headers, "Host": f"{name}:{served.port}"})
+        assert connection.getresponse().status == 200, name
+        connection.close()
 
 
 @pytest.fixture(scope="module")
 def configured_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir: Path = tmp_path_factory.mktemp("cors")
-    with dedicated_server(data_dir, PROFILESTACK_CORS_ORIGINS="https://agents.example.com") as instance:
+    with dedicated_server(data_dir, PROFILESTACK_CORS_ORIGINS="https://agents.example.com",
+                          PROFILESTACK_ALLOWED_HOSTS="profiles.internal") as instance:
         yield instance
 
 
@@ -176,3 +191,16 @@ def test_configured_origins_may_call_and_others_still_may_not(configured_server:
 def test_calls_without_an_origin_are_not_labelled(served: Server) -> None:
     headers = served.client("sts").get_caller_identity()["ResponseMetadata"]["HTTPHeaders"]
     assert not any(name.startswith("access-control-") for name in headers)
+
+
+def test_the_servers_own_pages_may_call_it_by_an_allowed_name(configured_server: Server) -> None:
+    host = f"profiles.internal:{configured_server.port}"
+    status, headers, body = raw(f"{configured_server.endpoint}/_profilestack/health", method="GET",
+                                headers={"Host": host, "Origin": f"http://{host}"})
+    assert status == 200 and json.loads(body)["status"] == "ok"
+    assert headers["access-control-allow-origin"] == f"http://{host}"
+    status, headers, body = raw(f"{configured_server.endpoint}/_profilestack/health", method="GET",
+                                headers={"Host": host, "Origin": FOREIGN_PAGE})
+    assert status == 403 and json.loads(body)["__type"] == "AccessDeniedException"
+    assert raw(f"{configured_server.endpoint}/_profilestack/health", method="GET",
+               headers={"Host": f"elsewhere.example:{configured_server.port}"})[0] == 403
