@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,12 @@ import pytest
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError
 
+from profilestack.testing import free_port
 from tests.conftest import Server, dedicated_server
+from tests.e2e.cli import PROFILESTACK
 from tests.e2e.errors import refused
 from tests.e2e.identities import unique
+from tests.e2e.waiting import wait_for
 from tests.e2e.wire import FORM, raw, send, sent_with, signed_request
 
 LOCAL_PAGE = "http://localhost:5173"  # a development server's page on the developer's machine
@@ -204,3 +208,26 @@ def test_the_servers_own_pages_may_call_it_by_an_allowed_name(configured_server:
     assert status == 403 and json.loads(body)["__type"] == "AccessDeniedException"
     assert raw(f"{configured_server.endpoint}/_profilestack/health", method="GET",
                headers={"Host": f"elsewhere.example:{configured_server.port}"})[0] == 403
+
+
+def test_allowed_host_is_a_flag_of_serve(tmp_path) -> None:
+    port = free_port()
+    server = subprocess.Popen([*PROFILESTACK, "serve", "--port", str(port), "--data-dir", str(tmp_path),
+                               "--allowed-host", "profiles.internal", "--allowed-host", "crm.internal"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        health = f"http://127.0.0.1:{port}/_profilestack/health"
+        wait_for(lambda: _answers(health), timeout=60)
+        assert raw(health, method="GET", headers={"Host": f"crm.internal:{port}"})[0] == 200
+        assert raw(health, method="GET", headers={"Host": f"Profiles.Internal:{port}"})[0] == 200
+        assert raw(health, method="GET", headers={"Host": f"elsewhere.internal:{port}"})[0] == 403
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return raw(url, method="GET")[0] == 200
+    except OSError:
+        return False
