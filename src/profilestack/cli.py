@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from profilestack import __version__, logs
 from profilestack.config import LOG_LEVELS, Settings, SettingsError, redact_url
-from profilestack.cross_origin import CrossOriginPolicy
+from profilestack.cross_origin import CrossOriginPolicy, ServedNames
 from profilestack.store.engine import DatabaseUnreachable
 
 if TYPE_CHECKING:
@@ -83,6 +83,9 @@ def _banner(settings: Settings, backend: str) -> str:
         lines.append(f"  WARNING: listening on {settings.host} with the well-known secret 'test': anyone who can reach "
                      f"this port signs as the root of account {settings.account_id}. Set "
                      "PROFILESTACK_ROOT_SECRET_KEY, or --no-bootstrap-credentials.")
+    names = ServedNames(settings.host, settings.public_url, settings.allowed_hosts)
+    if names.checked and names.names:
+        lines.append(f"  reached as: this machine (localhost, loopback addresses), or {', '.join(sorted(names.names))}")
     policy = CrossOriginPolicy(settings.cors_origins)
     if policy.any_origin or policy.origins:
         shown = "any origin" if policy.any_origin else ", ".join(sorted(policy.origins))

@@ -44,3 +44,12 @@ def test_the_origins_allowed_besides_this_machines_are_named_and_any_origin_with
     anyone = _banner(Settings.from_env({}, cors_origins="*"), "sqlite")
     assert "and any origin" in anyone and "WARNING: any web site" in anyone
     assert "WARNING" not in _banner(Settings.from_env({}, cors_origins="*", root_secret_key="own"), "sqlite")
+
+
+def test_names_a_loopback_server_answers_to_besides_this_machines_are_named() -> None:
+    assert "reached as" not in _banner(Settings.from_env({}), "sqlite")
+    named = _banner(Settings.from_env({}, allowed_hosts="crm.internal", public_url="https://profiles.example.com"),
+                    "sqlite")
+    assert "reached as: this machine (localhost, loopback addresses), or crm.internal, profiles.example.com" in named
+    assert "reached as" not in _banner(Settings.from_env({}, host="0.0.0.0", allowed_hosts="crm.internal"), "sqlite")
+    assert "reached as" not in _banner(Settings.from_env({}, allowed_hosts="*"), "sqlite")
