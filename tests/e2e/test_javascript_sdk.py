@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import boto3
 import pytest
 
 from tests.e2e.identities import ACCOUNT, unique
@@ -133,8 +134,16 @@ def test_the_javascript_sdk_works_in_web_pages_that_may_call_and_not_in_others(s
         return iam.generate_presigned_url("create_user", Params={"UserName": name}, ExpiresIn=300,
                                           HttpMethod="GET")
 
+    def presigned_as(name: str, user: str) -> str:  # signed for the server reached by another name
+        signer = boto3.client("iam", endpoint_url=f"http://{name}:{server.port}", region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+        return signer.generate_presigned_url("create_user", Params={"UserName": user}, ExpiresIn=300,
+                                             HttpMethod="GET")
+
     pages = _run("in_browser.mjs", chromium, server.endpoint, suffix,
-                 f"localhost|{presigned_user(f'img{suffix}0')}", f"foreign.test|{presigned_user(f'img{suffix}1')}")
+                 f"localhost|{presigned_user(f'img{suffix}0')}", f"foreign.test|{presigned_user(f'img{suffix}1')}",
+                 f"visit|{presigned_as('rebound.test', f'rebound{suffix}')}",
+                 f"visit|{presigned_as('localhost', f'visited{suffix}')}")
 
     local = pages["localhost"]
     assert local["identity"] == {"ok": f"arn:aws:iam::{ACCOUNT}:root"}
@@ -158,3 +167,10 @@ def test_the_javascript_sdk_works_in_web_pages_that_may_call_and_not_in_others(s
     assert iam.get_user(UserName=f"img{suffix}0")["User"]["UserName"] == f"img{suffix}0"
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.get_user(UserName=f"img{suffix}1")
+    # DNS rebinding: a site's name pointed at this machine (Chromium maps every name to 127.0.0.1) reaches the
+    # server, which answers only to this machine's names; the same call by one of them is served.
+    assert pages["visit rebound.test"] == {"status": 403}
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_user(UserName=f"rebound{suffix}")
+    assert pages["visit localhost"] == {"status": 200}
+    assert iam.get_user(UserName=f"visited{suffix}")["User"]["UserName"] == f"visited{suffix}"

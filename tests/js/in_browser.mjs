@@ -4,7 +4,8 @@
 // Usage: node in_browser.mjs <chromium> <profilestack endpoint> <suffix> <page host>[|<image URL>]...
 // The page of the n-th host (from 0) names what it makes with <suffix><n>, and loads the image URL if given.
 // Each page host is served on 127.0.0.1 under its own name (Chromium maps every name there), so that a page of
-// "localhost" and one of "foreign.test" are two origins, both other than the endpoint's.
+// "localhost" and one of "foreign.test" are two origins, both other than the endpoint's. "visit|<URL>" instead
+// opens the URL itself, as a typed address or a page's own link would, and reports the status it answered with.
 import { createServer } from "node:http";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
@@ -30,6 +31,11 @@ try {
   for (const [index, spec] of pageHosts.entries()) {
     const [host, image] = spec.split("|");
     const page = await browser.newPage();
+    if (host === "visit") {
+      out[`visit ${new URL(image).hostname}`] = { status: (await page.goto(image)).status() };
+      await page.close();
+      continue;
+    }
     const refusals = [];
     page.on("console", (message) => { if (message.type() === "error") refusals.push(message.text()); });
     await page.goto(`http://${host}:${port}/?endpoint=${encodeURIComponent(endpoint)}&suffix=${suffix}${index}`
