@@ -133,19 +133,22 @@ class AsgiApp:
         /_profilestack/, refused in plain JSON); None for a call to serve."""
         if not self.cross_origin.allows(origin, request.headers.get("host")):
             log.info("refused a call from a web page of %r, an origin not allowed", origin[:200])
-            refusal = AwsError("AccessDenied", f"Web pages of origin {origin[:200]} may not call this server (allow "
-                                               "them with --cors-origin or PROFILESTACK_CORS_ORIGINS).", 403)
-            if internal:
-                return internal_api.json_error(refusal)
-            return self.app.gateway.refuse(request, refusal)
+            return self._refused(request, internal, AwsError(
+                "AccessDenied", f"Web pages of origin {origin[:200]} may not call this server (allow them with "
+                                "--cors-origin or PROFILESTACK_CORS_ORIGINS).", 403))
         return self.cross_origin.preflight(request, origin) if is_preflight(request) else None
 
     def _refuse_name(self, request: HttpRequest, name: str, internal: bool) -> HttpResponse:
         log.info("refused a call that reached this server as %r, not a name of this machine", name)
-        refusal = AwsError("AccessDenied", f"This server listens on this machine only, and answers to localhost and "
-                                           f"loopback addresses, not to {name}: a web page of another site reaching "
-                                           "it by its own name (DNS rebinding) looks so. Allow a name with "
-                                           "--allowed-host or PROFILESTACK_ALLOWED_HOSTS.", 403)
+        return self._refused(request, internal, AwsError(
+            "AccessDenied", f"This server listens on this machine only, and answers to localhost and loopback "
+                            f"addresses, not to {name}: a web page of another site reaching it by its own name (DNS "
+                            "rebinding) looks so. Allow a name with --allowed-host or PROFILESTACK_ALLOWED_HOSTS.",
+            403))
+
+    def _refused(self, request: HttpRequest, internal: bool, refusal: AwsError) -> HttpResponse:
+        """A refusal before the call is authenticated: in the protocol it spoke, or in plain JSON under
+        /_profilestack/ (``internal``)."""
         return internal_api.json_error(refusal) if internal else self.app.gateway.refuse(request, refusal)
 
     def _handle(self, request: HttpRequest) -> HttpResponse:
