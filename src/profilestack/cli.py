@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
 import shutil
@@ -19,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from profilestack import __version__, logs
 from profilestack.config import LOG_LEVELS, Settings, SettingsError, redact_url
-from profilestack.cross_origin import CrossOriginPolicy, ServedNames
+from profilestack.cross_origin import CrossOriginPolicy, ServedNames, on_this_machine
 from profilestack.store.engine import DatabaseUnreachable
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ def _banner(settings: Settings, backend: str) -> str:
     for key in settings.root_keys()[1 if settings.bootstrap_credentials else 0:]:
         lines.append(f"  account {key.account}: root with AWS_ACCESS_KEY_ID={key.access_key} (secret as configured)")
     well_known = settings.bootstrap_credentials and settings.root_secret_key == "test"
-    if well_known and not _loopback(settings.host):
+    if well_known and not on_this_machine(settings.host):
         lines.append(f"  WARNING: listening on {settings.host} with the well-known secret 'test': anyone who can reach "
                      f"this port signs as the root of account {settings.account_id}. Set "
                      "PROFILESTACK_ROOT_SECRET_KEY, or --no-bootstrap-credentials.")
@@ -95,16 +94,6 @@ def _banner(settings: Settings, backend: str) -> str:
                          "secret 'test'. Name the origins that need it instead of '*', or set "
                          "PROFILESTACK_ROOT_SECRET_KEY.")
     return "\n".join(lines)
-
-
-def _loopback(host: str) -> bool:
-    """Whether only this machine can reach ``host`` (a loopback address or localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:  # a host name: it may resolve to anything
-        return False
 
 
 def serve(args: argparse.Namespace) -> int:

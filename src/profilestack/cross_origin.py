@@ -74,7 +74,7 @@ class CrossOriginPolicy:
             return False
         if parts.scheme not in ("http", "https") or not hostname:
             return False  # "null" (a file or a sandboxed frame) unless configured
-        return same_origin(origin, host) or _on_this_machine(hostname)
+        return same_origin(origin, host) or on_this_machine(hostname)
 
     @staticmethod
     def preflight(request: HttpRequest, origin: str) -> HttpResponse:
@@ -107,7 +107,9 @@ def same_origin(origin: str, host: str | None) -> bool:
     return bool(netloc) and host is not None and netloc.lower() == host.strip().lower()
 
 
-def _on_this_machine(hostname: str) -> bool:
+def on_this_machine(hostname: str) -> bool:
+    """Whether a name or address is this machine's: ``localhost``, ``*.localhost`` (RFC 6761), a loopback
+    address, with or without an IPv6 address's brackets."""
     hostname = hostname.strip("[]").lower()
     if hostname == "localhost" or hostname.endswith(".localhost"):
         return True
@@ -129,7 +131,7 @@ class ServedNames:
 
     def __init__(self, listen_host: str, public_url: str | None, allowed: str | None) -> None:
         names = {name.strip().lower() for name in (allowed or "").split(",") if name.strip()}
-        self.checked = _on_this_machine(listen_host) and ANY_ORIGIN not in names
+        self.checked = on_this_machine(listen_host) and ANY_ORIGIN not in names
         if public_url:
             names.add((urlsplit(public_url).hostname or "").lower())
         self.names = frozenset(names)
@@ -144,7 +146,7 @@ class ServedNames:
             hostname = urlsplit(f"//{host.strip()}").hostname or ""
         except ValueError:  # "[bad" and the like
             return host[:200]
-        if _on_this_machine(hostname) or hostname in self.names:
+        if on_this_machine(hostname) or hostname in self.names:
             if len(self._passed) < _PASSED_KEPT:
                 self._passed.add(host)
             return None
