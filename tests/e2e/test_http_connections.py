@@ -14,19 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import Server, dedicated_server, server_on
-from tests.e2e.wire import FORM, signed_request
-
-IDENTITY = "Action=GetCallerIdentity&Version=2011-06-15"
-
-
-def request_bytes(endpoint: str, extra_headers: dict[str, str] | None = None) -> bytes:
-    request = signed_request(f"{endpoint}/", "sts", "us-east-1", body=IDENTITY, headers={**FORM,
-                                                                                         **(extra_headers or {})})
-    body = request.body if isinstance(request.body, bytes) else request.body.encode()
-    host = urlsplit(endpoint).netloc
-    lines = ["POST / HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
-    lines += [f"{name}: {value}" for name, value in request.headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+from tests.e2e.wire import identity_request_bytes
 
 
 def read_responses(sock: socket.socket, count: int) -> tuple[list[tuple[int, dict[str, str], bytes]], bytes]:
@@ -70,10 +58,10 @@ def connect(endpoint: str) -> socket.socket:
 
 def test_pipelined_requests_are_answered_in_order_on_one_connection(server) -> None:
     with connect(server.endpoint) as sock:
-        sock.sendall(request_bytes(server.endpoint) * 3)
+        sock.sendall(identity_request_bytes(server.endpoint) * 3)
         responses, received_past_them = read_responses(sock, 3)
         rest = received_past_them + read_until_quiet(sock)
-        sock.sendall(request_bytes(server.endpoint))  # the connection is still open for more
+        sock.sendall(identity_request_bytes(server.endpoint))  # the connection is still open for more
         (status, _, _), = read_responses(sock, 1)[0]
         assert status == 200
     assert [status for status, _, _ in responses] == [200, 200, 200]
@@ -90,7 +78,7 @@ def test_many_connections_at_once_each_get_their_own_answer(server) -> None:
         with connect(server.endpoint) as sock:
             answers = []
             for _ in range(5):
-                sock.sendall(request_bytes(server.endpoint))
+                sock.sendall(identity_request_bytes(server.endpoint))
                 (status, headers, body), = read_responses(sock, 1)[0]
                 assert status == 200 and headers["x-amzn-requestid"].encode() in body
                 answers.append(headers["x-amzn-requestid"])
@@ -103,7 +91,7 @@ def test_many_connections_at_once_each_get_their_own_answer(server) -> None:
 
 def test_connection_close_gets_the_whole_answer_then_the_end_of_the_stream(server) -> None:
     with connect(server.endpoint) as sock:
-        sock.sendall(request_bytes(server.endpoint, {"Connection": "close"}))
+        sock.sendall(identity_request_bytes(server.endpoint, {"Connection": "close"}))
         (status, headers, body), = read_responses(sock, 1)[0]
         assert sock.recv(1) == b""  # closed by the server once the answer was out
     assert status == 200
@@ -112,7 +100,7 @@ def test_connection_close_gets_the_whole_answer_then_the_end_of_the_stream(serve
 
 
 def test_expect_100_continue_is_answered_before_the_body_is_sent(server) -> None:
-    raw_request = request_bytes(server.endpoint, {"Expect": "100-continue"})
+    raw_request = identity_request_bytes(server.endpoint, {"Expect": "100-continue"})
     head, _, body = raw_request.partition(b"\r\n\r\n")
     with connect(server.endpoint) as sock:
         sock.sendall(head + b"\r\n\r\n")
@@ -134,10 +122,10 @@ def test_an_idle_connection_outlives_a_pause_between_calls(server) -> None:
     if server.backend != "sqlite":
         pytest.skip("the HTTP layer is the same on every backend: its six idle seconds are waited once")
     with connect(server.endpoint) as sock:
-        sock.sendall(request_bytes(server.endpoint))
+        sock.sendall(identity_request_bytes(server.endpoint))
         assert read_responses(sock, 1)[0][0][0] == 200
         time.sleep(6)
-        sock.sendall(request_bytes(server.endpoint))
+        sock.sendall(identity_request_bytes(server.endpoint))
         assert read_responses(sock, 1)[0][0][0] == 200
 
 
@@ -181,8 +169,8 @@ def test_a_connection_that_sends_nothing_is_closed_unanswered(impatient_server: 
 
 def test_half_a_head_gets_408_and_the_server_serves_others_meanwhile(impatient_server: Server) -> None:
     with connect(impatient_server.endpoint) as stalled, connect(impatient_server.endpoint) as other:
-        stalled.sendall(request_bytes(impatient_server.endpoint)[:40])
-        other.sendall(request_bytes(impatient_server.endpoint))
+        stalled.sendall(identity_request_bytes(impatient_server.endpoint)[:40])
+        other.sendall(identity_request_bytes(impatient_server.endpoint))
         assert read_responses(other, 1)[0][0][0] == 200
         received, _ = closed_within(stalled, READ_SECONDS + 3)
     assert received.startswith(TIMED_OUT)
@@ -191,7 +179,7 @@ def test_half_a_head_gets_408_and_the_server_serves_others_meanwhile(impatient_s
 
 
 def test_a_head_sent_a_little_at_a_time_must_be_complete_within_the_timeout(impatient_server: Server) -> None:
-    head = request_bytes(impatient_server.endpoint).partition(b"\r\n\r\n")[0]
+    head = identity_request_bytes(impatient_server.endpoint).partition(b"\r\n\r\n")[0]
     with connect(impatient_server.endpoint) as sock:
         started = time.monotonic()
         try:
@@ -208,7 +196,7 @@ def test_a_head_sent_a_little_at_a_time_must_be_complete_within_the_timeout(impa
 def test_a_stalled_body_gets_408_and_no_call_is_served(impatient_server: Server) -> None:
     before = identity_calls(impatient_server)
     with connect(impatient_server.endpoint) as sock:
-        sock.sendall(request_bytes(impatient_server.endpoint)[:-5])
+        sock.sendall(identity_request_bytes(impatient_server.endpoint)[:-5])
         received, _ = closed_within(sock, READ_SECONDS + 3)
     assert received.startswith(TIMED_OUT)
     time.sleep(0.5)  # the audit writer's interval, many times over
@@ -220,7 +208,7 @@ def test_a_client_gone_before_its_body_arrived_is_neither_answered_nor_recorded(
     nobody made."""
     before = identity_calls(impatient_server)
     with connect(impatient_server.endpoint) as sock:
-        sock.sendall(request_bytes(impatient_server.endpoint)[:-5])
+        sock.sendall(identity_request_bytes(impatient_server.endpoint)[:-5])
         time.sleep(0.2)
     impatient_server.client("sts").get_caller_identity()  # the one call made
     time.sleep(0.5)
@@ -228,7 +216,7 @@ def test_a_client_gone_before_its_body_arrived_is_neither_answered_nor_recorded(
 
 
 def test_a_body_that_keeps_coming_may_take_longer_than_the_timeout(impatient_server: Server) -> None:
-    head, _, body = request_bytes(impatient_server.endpoint).partition(b"\r\n\r\n")
+    head, _, body = identity_request_bytes(impatient_server.endpoint).partition(b"\r\n\r\n")
     with connect(impatient_server.endpoint) as sock:
         sock.sendall(head + b"\r\n\r\n")
         started = time.monotonic()
@@ -254,12 +242,12 @@ def test_a_head_over_64_kib_gets_431_and_is_not_read_further(impatient_server: S
 
 
 def test_a_large_head_within_the_limit_and_a_long_pipelined_burst_are_served(impatient_server: Server) -> None:
-    large = request_bytes(impatient_server.endpoint, {"X-Notes": "n" * 60_000})  # signed with it
+    large = identity_request_bytes(impatient_server.endpoint, {"X-Notes": "n" * 60_000})  # signed with it
     with connect(impatient_server.endpoint) as sock:
         sock.sendall(large)
         (status, _, answer), = read_responses(sock, 1)[0]
         assert status == 200 and b"<Account>000000000000</Account>" in answer
-        burst = request_bytes(impatient_server.endpoint) * 400  # each head small, together far over the limit
+        burst = identity_request_bytes(impatient_server.endpoint) * 400  # each head small, together far over the limit
         assert len(burst) > 2 * 64 * 1024
         sock.sendall(burst)
         answers, _ = read_responses(sock, 400)
@@ -272,7 +260,7 @@ def test_every_process_of_a_multi_process_server_keeps_the_read_timeout(tmp_path
         stalled = [connect(server.endpoint) for _ in range(6)]  # taken by either process
         try:
             for sock in stalled:
-                sock.sendall(request_bytes(server.endpoint)[:40])
+                sock.sendall(identity_request_bytes(server.endpoint)[:40])
             answers = [closed_within(sock, READ_SECONDS + 3)[0] for sock in stalled]
         finally:
             for sock in stalled:

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server, dedicated_server
-from tests.e2e.wire import FORM, send, signed_request
+from tests.e2e.wire import FORM, IDENTITY, identity_request_bytes, send, signed_request
 
 LIMIT = 4096
 BUDGET = 6144  # bodies being received at once, in all
@@ -96,13 +96,8 @@ def test_a_compressed_body_is_held_to_the_limit_once_inflated(small_server: Serv
 def _identity_in_two_parts(server: Server, size: int) -> tuple[socket.socket, bytes]:
     """A signed GetCallerIdentity with a body of ``size`` bytes: its head and first kilobyte sent on a new
     connection, the rest returned for the caller to send."""
-    body = "Action=GetCallerIdentity&Version=2011-06-15&Padding="
-    request = signed_request(f"{server.endpoint}/", "sts", "us-east-1", body=body + "x" * (size - len(body)),
-                             headers=FORM)
-    payload = request.body if isinstance(request.body, bytes) else request.body.encode()
-    lines = ["POST / HTTP/1.1", f"Host: {server.endpoint.split('//')[1]}", f"Content-Length: {len(payload)}"]
-    lines += [f"{name}: {value}" for name, value in request.headers.items()]
-    raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+    body = f"{IDENTITY}&Padding="
+    raw = identity_request_bytes(server.endpoint, body=body + "x" * (size - len(body)))
     split = raw.index(b"\r\n\r\n") + 4 + 1024
     sock = socket.create_connection(("127.0.0.1", int(server.endpoint.rsplit(":", 1)[1])), timeout=10)
     sock.sendall(raw[:split])

@@ -60,6 +60,18 @@ def raw(url: str, method: str = "POST", body: bytes = b"", headers: dict[str, st
 
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+IDENTITY = "Action=GetCallerIdentity&Version=2011-06-15"
+
+
+def identity_request_bytes(endpoint: str, extra_headers: dict[str, str] | None = None, body: str = IDENTITY
+                           ) -> bytes:
+    """A signed query-protocol STS call (GetCallerIdentity unless ``body`` says otherwise) as the bytes of an
+    HTTP/1.1 request, for a socket to send whole, in parts or many at once."""
+    request = signed_request(f"{endpoint}/", "sts", "us-east-1", body=body, headers={**FORM, **(extra_headers or {})})
+    payload = request.body if isinstance(request.body, bytes) else request.body.encode()
+    lines = ["POST / HTTP/1.1", f"Host: {urlsplit(endpoint).netloc}", f"Content-Length: {len(payload)}"]
+    lines += [f"{name}: {value}" for name, value in request.headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
 
 def sent_with(client: Any, **headers: str) -> Any:
