@@ -14,16 +14,31 @@ Here, as web servers do, a request's head must arrive within the read timeout of
 may pause no longer than that between reads; otherwise the answer is 408 and the connection is closed. A new
 connection that sends nothing for as long is closed unanswered. A request's head (its line and headers) may take
 ``MAX_HEAD_BYTES``: httptools gathers a header in memory however long it grows, and uvicorn the URL.
+
+The other way round, uvicorn waits forever for a client that stopped reading its answers once they fill the
+connection's buffers, holding the answer in memory: such a connection is dropped (nothing more can reach that
+client) when the timeout passes without the client taking any of what waits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import struct
+import sys
 from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+if sys.platform == "linux":
+    import fcntl
+    import termios
+
+    _KERNEL_OUTQ: int | None = termios.TIOCOUTQ  # SIOCOUTQ: a TCP socket's bytes not yet taken by its peer
+else:
+    _KERNEL_OUTQ = None
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +123,8 @@ class HeldWritesProtocol(HttpToolsProtocol):
     _head_read = False
     _head_bytes = 0  # received since the last head was read in full: at most MAX_HEAD_BYTES until the next is
     _read_timer: asyncio.TimerHandle | None = None
+    _write_timer: asyncio.TimerHandle | None = None  # while writing is paused: when to look for the client's progress
+    _unsent = 0  # bytes waiting to be sent when the write timer was set
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(HeldWrites(transport, self.loop))  # type: ignore[arg-type]
@@ -120,9 +137,36 @@ class HeldWritesProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
-        if self._read_timer is not None:
-            self._read_timer.cancel()
-            self._read_timer = None
+        for timer in (self._read_timer, self._write_timer):
+            if timer is not None:
+                timer.cancel()
+        self._read_timer = self._write_timer = None
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._write_timer is None:
+            self._watch_writing()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
+
+    def _watch_writing(self) -> None:
+        self._unsent = self._unsent_bytes()
+        self._write_timer = self.loop.call_later(self.read_timeout, self._check_writing)
+
+    def _check_writing(self) -> None:
+        self._write_timer = None
+        if not self.flow.write_paused or self.transport.is_closing():
+            return
+        if self._unsent_bytes() < self._unsent:  # slow, but taking its answers
+            self._watch_writing()
+            return
+        log.info("closed a connection from %s: its answers not read for %g s",
+                 self.client[0] if self.client else "?", self.read_timeout)
+        self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
         if not (self._began and self._head_read):  # not in a body: bytes of a head, perhaps after a request's end
@@ -176,6 +220,16 @@ class HeldWritesProtocol(HttpToolsProtocol):
         else:
             self.transport.close()
 
+    def _unsent_bytes(self) -> int:
+        """What waits to reach the client: in the transport's buffer and, where the system tells, in the kernel's
+        (which the transport refills only once a good part of it is free: megabytes, on a fast link)."""
+        unsent = self.transport.get_write_buffer_size()
+        sock = self.transport.get_extra_info("socket")
+        if _KERNEL_OUTQ is not None and sock is not None:
+            with contextlib.suppress(OSError):
+                unsent += struct.unpack("i", fcntl.ioctl(sock.fileno(), _KERNEL_OUTQ, b"\0\0\0\0"))[0]
+        return unsent
+
     def _refuse(self, status: bytes, reason: str) -> None:
         """Answer the request being read, in plain text (its protocol may not be known yet), and close."""
         body = reason.encode()
@@ -191,7 +245,8 @@ class HeldWritesProtocol(HttpToolsProtocol):
 
 
 def set_read_timeout(seconds: float) -> None:
-    """How long a client may take to send a request's head, or pause in its body (the server's setting)."""
+    """How long a client may take to send a request's head, pause in its body, or leave its answers untaken (the
+    server's setting)."""
     HeldWritesProtocol.read_timeout = seconds
 
 

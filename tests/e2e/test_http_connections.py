@@ -4,6 +4,8 @@ send their requests."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import socket
 import time
@@ -14,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import Server, dedicated_server, server_on
-from tests.e2e.wire import identity_request_bytes
+from tests.e2e.wire import identity_request_bytes, query_request_bytes
 
 
 def read_responses(sock: socket.socket, count: int) -> tuple[list[tuple[int, dict[str, str], bytes]], bytes]:
@@ -266,3 +268,58 @@ def test_every_process_of_a_multi_process_server_keeps_the_read_timeout(tmp_path
             for sock in stalled:
                 sock.close()
     assert all(answer.startswith(TIMED_OUT) for answer in answers)
+
+
+def test_a_client_that_stops_reading_its_answers_is_disconnected(impatient_server: Server) -> None:
+    """Answers fill the connection's buffers and the client takes none of them for the timeout: the server drops
+    the connection (and the answer it held) instead of waiting for ever, and serves others meanwhile."""
+    body = json.dumps({"widgets": [{"type": "text", "properties": {"markdown": "x" * 500_000}}]})
+    impatient_server.client("cloudwatch").put_dashboard(DashboardName="big", DashboardBody=body)
+    dashboard = query_request_bytes(impatient_server.endpoint, "monitoring",
+                                    "Action=GetDashboard&Version=2010-08-01&DashboardName=big")
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a small window
+        sock.settimeout(10)
+        address = urlsplit(impatient_server.endpoint)
+        sock.connect((address.hostname, address.port))
+        sock.sendall(dashboard * 20)  # ten megabytes of answers, more than the buffers hold
+        time.sleep(READ_SECONDS + 2)
+        with connect(impatient_server.endpoint) as other:
+            other.sendall(identity_request_bytes(impatient_server.endpoint))
+            assert read_responses(other, 1)[0][0][0] == 200
+        received = 0
+        with contextlib.suppress(ConnectionResetError):  # what the kernel still held for it, then the end
+            while chunk := sock.recv(65536):
+                received += len(chunk)
+    assert received < 20 * 500_000  # not every answer came: the rest went with the connection
+    assert "its answers not read for 1 s" in impatient_server.logs()
+
+
+def test_a_client_slow_to_read_its_answers_gets_them_all(impatient_server: Server) -> None:
+    """Taking its answers in bursts, more slowly than they are written, for longer than the timeout, is not
+    stopping: each answer here waits on the client for longer than the timeout, while the client takes some of it
+    within every timeout."""
+    body = json.dumps({"widgets": [{"type": "text", "properties": {"markdown": "y" * 4_000_000}}]})
+    impatient_server.client("cloudwatch").put_dashboard(DashboardName="slow", DashboardBody=body)
+    drops_before = impatient_server.logs().count("answers not read")
+    dashboard = query_request_bytes(impatient_server.endpoint, "monitoring",
+                                    "Action=GetDashboard&Version=2010-08-01&DashboardName=slow")
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 18)
+        sock.settimeout(10)
+        address = urlsplit(impatient_server.endpoint)
+        sock.connect((address.hostname, address.port))
+        sock.sendall(dashboard * 3)
+        buffer = b""
+        for _ in range(6):  # a megabyte at a time, then a pause shorter than the timeout
+            burst = len(buffer) + (1 << 20)
+            while len(buffer) < burst:
+                chunk = sock.recv(burst - len(buffer))
+                assert chunk, f"closed after {len(buffer)} bytes"
+                buffer += chunk
+            time.sleep(READ_SECONDS * 0.6)
+        while buffer.count(b"</GetDashboardResponse>") < 3:
+            chunk = sock.recv(1 << 20)
+            assert chunk, f"closed after {buffer.count(b'</GetDashboardResponse>')} answers, {len(buffer)} bytes"
+            buffer += chunk
+    assert impatient_server.logs().count("answers not read") == drops_before

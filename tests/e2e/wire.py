@@ -67,7 +67,14 @@ def identity_request_bytes(endpoint: str, extra_headers: dict[str, str] | None =
                            ) -> bytes:
     """A signed query-protocol STS call (GetCallerIdentity unless ``body`` says otherwise) as the bytes of an
     HTTP/1.1 request, for a socket to send whole, in parts or many at once."""
-    request = signed_request(f"{endpoint}/", "sts", "us-east-1", body=body, headers={**FORM, **(extra_headers or {})})
+    return query_request_bytes(endpoint, "sts", body, extra_headers)
+
+
+def query_request_bytes(endpoint: str, service: str, body: str, extra_headers: dict[str, str] | None = None
+                        ) -> bytes:
+    """A signed call of a query-protocol service (``body`` its form) as the bytes of an HTTP/1.1 request."""
+    request = signed_request(f"{endpoint}/", service, "us-east-1", body=body,
+                             headers={**FORM, **(extra_headers or {})})
     payload = request.body if isinstance(request.body, bytes) else request.body.encode()
     lines = ["POST / HTTP/1.1", f"Host: {urlsplit(endpoint).netloc}", f"Content-Length: {len(payload)}"]
     lines += [f"{name}: {value}" for name, value in request.headers.items()]
