@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
@@ -172,6 +173,29 @@ def test_metadata_columns_describe_the_items(profiles, shop) -> None:
                    ProfileId=_profile_of(profiles, shop, "dan@example.com"), RecommenderName="popular",
                    MetadataConfig={"MetadataColumns": ["Colour"]}) == (
         "BadRequestException", "Colour is not a column of _catalogItem.")
+
+
+def test_an_items_times_read_as_epoch_seconds_milliseconds_or_iso_8601(profiles, shop) -> None:
+    """The catalog's CreatedAt and UpdatedAt come back as times whichever way the source wrote them."""
+    fields = profiles.get_profile_object_type(DomainName=shop, ObjectTypeName="Product")["Fields"]
+    profiles.put_profile_object_type(
+        DomainName=shop, ObjectTypeName="Product", Description="the shop's products, dated",
+        Fields={**fields, "created": {"Source": "_source.created", "Target": "_catalogItem.CreatedAt"},
+                "updated": {"Source": "_source.updated", "Target": "_catalogItem.UpdatedAt"}},
+        Keys={"id": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}]})
+    _trained(profiles, shop, "popular", "popular-items")
+    dan = _profile_of(profiles, shop, "dan@example.com")
+    november = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    for created, updated, updated_at in (("1700000000000", "2024-01-02T03:04:05Z", datetime(2024, 1, 2, 3, 4, 5,
+                                                                                         tzinfo=UTC)),
+                                         ("1700000000", "1700000060", november + timedelta(minutes=1))):
+        profiles.put_profile_object(DomainName=shop, ObjectTypeName="Product", Object=json.dumps(
+            {"id": "A", "name": "Kettle", "category": "kitchen", "price": "30", "colour": "red",
+             "created": created, "updated": updated}))
+        item = profiles.get_profile_recommendations(
+            DomainName=shop, ProfileId=dan, RecommenderName="popular", MaxResults=1,
+            MetadataConfig={"MetadataColumns": ["CreatedAt", "UpdatedAt"]})["Recommendations"][0]["CatalogItem"]
+        assert (item["CreatedAt"], item["UpdatedAt"]) == (november, updated_at)  # milliseconds, then seconds
 
 
 def test_search_recommendations_finds_the_customer_by_a_search_key(profiles, shop) -> None:

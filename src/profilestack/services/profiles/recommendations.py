@@ -6,13 +6,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, select
 
 from profilestack.gateway.context import CallContext
-from profilestack.services.profiles import filter_expressions
+from profilestack.services.profiles import filter_expressions, object_values
 from profilestack.services.profiles.domains import require_domain
 from profilestack.services.profiles.errors import bad_request
 from profilestack.services.profiles.profile_operations import profile_by_search_key, require_profile
@@ -22,7 +21,6 @@ from profilestack.services.profiles.recommenders import RECOMMENDERS, catalog, i
 from profilestack.services.profiles.service import profiles
 from profilestack.services.profiles.standard_objects import CATALOG_ITEM
 from profilestack.services.profiles.tables import profile_objects, profile_recommender_versions
-from profilestack.utc_times import parse_utc
 
 _TIMES = ("CreatedAt", "UpdatedAt")
 
@@ -173,21 +171,10 @@ def _catalog_item(item: str, record: dict[str, Any] | None, columns: list[str]) 
         if column.startswith("Attributes."):
             shape.setdefault("Attributes", {})[column.partition(".")[2]] = value
         elif column in _TIMES:
-            moment = _moment(value)
+            moment = object_values.moment(value)
             if moment is not None:
                 shape[column] = moment
         else:
             shape[column] = value
     return shape
 
-
-def _moment(text: str) -> datetime | None:
-    """A catalog time as written: ISO 8601, or epoch seconds."""
-    try:
-        return datetime.fromtimestamp(float(text), UTC)
-    except (ValueError, OverflowError):
-        pass
-    try:
-        return parse_utc(text)
-    except ValueError:
-        return None
