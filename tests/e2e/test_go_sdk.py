@@ -60,6 +60,8 @@ def test_the_go_sdk_works_against_every_service(server, walkthrough: Path) -> No
     assert seen["userIdentity"] == user_arn
     assert error("userDenied") == ("AccessDenied", 403) and "iam:ListRoles" in seen["userDenied"]["message"]
     assert error("missingUser") == ("NoSuchEntity", 404)
+    assert seen["userPages"] == [[f"a-{suffix}"], [f"b-{suffix}"], [f"c-{suffix}"]]  # Marker, page by page
+    assert seen["userDetail"] == {"Path": "/go/", "PolicyName": "assume", "PolicyIsJSON": True, "Tags": 1}
     # the user assumed a role; the session's calls carry its token, and the role's (empty) permissions bind them
     assert seen["roleIdentity"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/go-role-{suffix}/gopher"
     assert 800 < seen["expiresInSeconds"] <= 900
@@ -86,6 +88,7 @@ def test_the_go_sdk_works_against_every_service(server, walkthrough: Path) -> No
     # CloudWatch (the query protocol of this SDK release), Outbound Campaigns v1 (a union), CloudTrail (JSON 1.1)
     assert seen["metrics"] == ["Orders Shop=north"]
     assert seen["statistics"] == [8, 2]
+    assert seen["metricData"] == {"orders Orders Complete": [8], "doubled twice Complete": [16]}
     assert error("reservedNamespace") == ("InvalidParameterValue", 400)
     assert seen["alarm"]["Threshold"] == 100 and seen["alarm"]["Comparison"] == "GreaterThanThreshold"
     assert 0 <= seen["alarm"]["UpdatedSecondsAgo"] < 60
@@ -94,3 +97,4 @@ def test_the_go_sdk_works_against_every_service(server, walkthrough: Path) -> No
     assert error("deletedCampaign") == ("ResourceNotFoundException", 404)
     assert {"CreateUser iam.amazonaws.com", "CreateAccessKey iam.amazonaws.com",
             "PutUserPolicy iam.amazonaws.com"} <= set(seen["trail"])
+    assert seen["trailPages"] == (len(seen["trail"]) + 1) // 2 > 1  # NextToken, two events a page

@@ -104,6 +104,21 @@ func main() {
 	_, err = iamClient.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("nobody-" + suffix)})
 	out["missingUser"] = failure(err)
 
+	// Pages: IsTruncated and Marker, read by the SDK's own paginator, one user a page
+	pagePath := "/go-pages-" + suffix + "/"
+	for _, name := range []string{"b", "a", "c"} {
+		must(iamClient.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name + "-" + suffix), Path: &pagePath}))
+	}
+	userPages := [][]string{}
+	for pages := iam.NewListUsersPaginator(iamClient, &iam.ListUsersInput{PathPrefix: &pagePath, MaxItems: aws.Int32(1)}); pages.HasMorePages(); {
+		page := []string{}
+		for _, listed := range must(pages.NextPage(ctx)).Users {
+			page = append(page, *listed.UserName)
+		}
+		userPages = append(userPages, page)
+	}
+	out["userPages"] = userPages
+
 	// A role the account trusts, assumed by the user it lets: the session token travels in X-Amz-Security-Token
 	roleName := "go-role-" + suffix
 	roleArn := fmt.Sprintf("arn:aws:iam::%s:role/%s", *identity.Account, roleName)
@@ -113,6 +128,15 @@ func main() {
 	must(iamClient.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: &userName, PolicyName: aws.String("assume"),
 		PolicyDocument: aws.String(fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",`+
 			`"Action":"sts:AssumeRole","Resource":"%s"}]}`, roleArn))}))
+	details := must(iamClient.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{
+		Filter: []iamtypes.EntityType{iamtypes.EntityTypeUser}}))
+	for _, detail := range details.UserDetailList {
+		if *detail.UserName == userName {
+			inline := must(url.QueryUnescape(*detail.UserPolicyList[0].PolicyDocument))
+			out["userDetail"] = map[string]interface{}{"Path": *detail.Path, "PolicyName": *detail.UserPolicyList[0].PolicyName,
+				"PolicyIsJSON": json.Valid([]byte(inline)), "Tags": len(detail.Tags)}
+		}
+	}
 	assumed := must(sts.NewFromConfig(asUser).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: &roleArn,
 		RoleSessionName: aws.String("gopher"), DurationSeconds: aws.Int32(900)})).Credentials
 	asRole := config(endpoint, *assumed.AccessKeyId, *assumed.SecretAccessKey, *assumed.SessionToken)
@@ -239,6 +263,20 @@ func main() {
 		sums = append(sums, *point.Sum, *point.SampleCount)
 	}
 	out["statistics"] = sums
+	// GetMetricData: nested query structures in, a metric and its math out, a page at a time
+	queried := map[string][]float64{}
+	for pages := cloudwatch.NewGetMetricDataPaginator(cloudwatchClient, &cloudwatch.GetMetricDataInput{
+		StartTime: aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(now.Add(time.Minute)),
+		MetricDataQueries: []cwtypes.MetricDataQuery{
+			{Id: aws.String("orders"), MetricStat: &cwtypes.MetricStat{Period: aws.Int32(7200), Stat: aws.String("Sum"),
+				Metric: &cwtypes.Metric{Namespace: &namespace, MetricName: aws.String("Orders"), Dimensions: north}}},
+			{Id: aws.String("doubled"), Expression: aws.String("orders * 2"), Label: aws.String("twice")},
+		}}); pages.HasMorePages(); {
+		for _, result := range must(pages.NextPage(ctx)).MetricDataResults {
+			queried[*result.Id+" "+*result.Label+" "+string(result.StatusCode)] = result.Values
+		}
+	}
+	out["metricData"] = queried
 	_, err = cloudwatchClient.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("AWS/Go"),
 		MetricData: []cwtypes.MetricDatum{{MetricName: aws.String("x"), Value: aws.Float64(1)}}})
 	out["reservedNamespace"] = failure(err)
@@ -275,20 +313,24 @@ func main() {
 
 	must(profiles.DeleteDomain(ctx, &customerprofiles.DeleteDomainInput{DomainName: &domain}))
 
-	// CloudTrail (JSON 1.1): what the audit trail kept of the user
-	trail := must(cloudtrail.NewFromConfig(root).LookupEvents(ctx, &cloudtrail.LookupEventsInput{
+	// CloudTrail (JSON 1.1): what the audit trail kept of the user, two events a page
+	events, trailPages := []string{}, 0
+	for pages := cloudtrail.NewLookupEventsPaginator(cloudtrail.NewFromConfig(root), &cloudtrail.LookupEventsInput{
 		LookupAttributes: []trailtypes.LookupAttribute{{AttributeKey: trailtypes.LookupAttributeKeyResourceName,
-			AttributeValue: user.Arn}}, MaxResults: aws.Int32(50)}))
-	events := []string{}
-	for _, event := range trail.Events {
-		var record struct{ EventSource string }
-		must(0, json.Unmarshal([]byte(*event.CloudTrailEvent), &record))
-		events = append(events, *event.EventName+" "+record.EventSource)
+			AttributeValue: user.Arn}}, MaxResults: aws.Int32(2)}); pages.HasMorePages(); trailPages++ {
+		for _, event := range must(pages.NextPage(ctx)).Events {
+			var record struct{ EventSource string }
+			must(0, json.Unmarshal([]byte(*event.CloudTrailEvent), &record))
+			events = append(events, *event.EventName+" "+record.EventSource)
+		}
 	}
-	out["trail"] = events
+	out["trail"], out["trailPages"] = events, trailPages
 
 	must(iamClient.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: &roleName}))
 	must(iamClient.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: &userName, PolicyName: aws.String("assume")}))
+	for _, name := range []string{"a", "b", "c"} {
+		must(iamClient.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(name + "-" + suffix)}))
+	}
 	must(iamClient.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: &userName, AccessKeyId: key.AccessKeyId}))
 	must(iamClient.DeleteUser(ctx, &iam.DeleteUserInput{UserName: &userName}))
 	encoded := must(json.Marshal(out))
