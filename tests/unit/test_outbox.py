@@ -20,6 +20,7 @@ from profilestack.outbox.worker import OutboxWorker, PermanentFailure, RetryLate
 from profilestack.runtime import FixedClock, SystemClock
 from profilestack.store.database import Database
 from tests.e2e.waiting import wait_for
+from tests.postgres import POSTGRES_ADMIN_URL
 
 
 @pytest.fixture
@@ -378,6 +379,34 @@ def test_a_task_the_database_failed_is_run_again_without_counting_the_attempt(da
         assert _statuses(database) == [("patient", "pending", 0)]  # not failed for good after two
         clock.advance(seconds=1.0)
     assert worker.run_once() == 1
+    assert _statuses(database) == [("patient", "done", 1)]
+
+
+def test_a_task_whose_outcome_the_database_could_not_take_gets_its_attempt_back(database: Database,
+                                                                                 clock: FixedClock) -> None:
+    """The database goes away while a task runs and is still away as the worker records the outcome: the next
+    pass, once it is back, gives the task its attempt back and runs it — not a lease's length later, one attempt
+    spent each time."""
+    if database.backend != "postgresql":
+        pytest.skip("the outage made here is PostgreSQL ending every session of the database")
+    worker = OutboxWorker(database, clock, max_attempts=2)
+    outages = iter([True])
+
+    def meets_an_outage(payload: dict[str, Any]) -> None:
+        if next(outages, False):  # every session ended, the worker's pooled one among them, as in a restart
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                              [database.engine.url.database])
+            raise _outage_of(database)
+
+    worker.register("patient", meets_an_outage)
+    with database.transaction() as connection:
+        enqueue(connection, clock, "patient", {})
+    assert worker.run_once() == 1  # the outcome could not be written: no exception out of the pass
+    with database.transaction(write=False) as connection:
+        claimed_by, attempts = connection.execute(select(outbox.c.claimed_by, outbox.c.attempts)).one()
+    assert (claimed_by, attempts) == (worker.worker_id, 1)  # still leased, the attempt still counted
+    assert worker.run_once() == 1  # the attempt given back, then run again at once
     assert _statuses(database) == [("patient", "done", 1)]
 
 

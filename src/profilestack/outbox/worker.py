@@ -116,6 +116,9 @@ class OutboxWorker:
         self._poll = poll_seconds
         self._outages = Recurring(log)  # passes failed by the database
         self._task_outages = Recurring(log)  # tasks stopped by it
+        # tasks the database stopped whose outcome it could not take either: their attempts are given back (and
+        # they are run again) once it is back, rather than after their leases lapse with an attempt spent
+        self._give_back: list[int] = []
         self._max_attempts = max_attempts
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._leases = LeaseKeeper(database, clock, self.worker_id, self._lease)
@@ -202,6 +205,7 @@ class OutboxWorker:
 
     def run_once(self) -> int:
         """Claim and execute one batch; the number of tasks executed."""
+        self._give_attempts_back()
         tasks = self._claim()
         with self._leases.holding([task.id for task in tasks]):  # queued behind the others of its batch too
             if self._threads is None or len(tasks) < 2:
@@ -210,6 +214,18 @@ class OutboxWorker:
             else:
                 list(self._threads.map(self._execute, tasks))
         return len(tasks)
+
+    def _give_attempts_back(self) -> None:
+        """Tasks still leased to this worker that the database stopped, pending again with their attempts back; a
+        task another worker has claimed since (its lease lapsed) is its now."""
+        while self._give_back:
+            with self._database.transaction() as connection:
+                connection.execute(update(outbox).where(
+                    outbox.c.id == self._give_back[0], outbox.c.claimed_by == self.worker_id,
+                    outbox.c.status == "pending").values(
+                    claimed_by=None, claimed_until=None, attempts=outbox.c.attempts - 1,
+                    available_at=self._clock.now()))
+            self._give_back.pop(0)
 
     def _claim(self) -> list[Any]:
         now = self._clock.now()
@@ -247,8 +263,13 @@ class OutboxWorker:
             if outage:  # no fault of the task's: tried again once the database is back, the attempt not counted
                 self._task_outages.warning("outbox task %s (%s) stopped: the database is %s (%s); trying again",
                                            task.id, task.kind, outage, why(exc))
-                self._finish(task.id, "pending", repr(exc), self._clock.now() + timedelta(seconds=_OUTAGE_RETRY),
-                             undo=True)
+                try:
+                    self._finish(task.id, "pending", repr(exc),
+                                 self._clock.now() + timedelta(seconds=_OUTAGE_RETRY), undo=True)
+                except Exception as finishing:
+                    if not self._database.outage(finishing):
+                        raise
+                    self._give_back.append(task.id)  # the next pass, once the database is back
                 return
             log.warning("outbox task %s (%s) failed on attempt %d: %s", task.id, task.kind, task.attempts, exc)
             if task.attempts >= self._max_attempts:
