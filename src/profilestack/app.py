@@ -100,9 +100,11 @@ class App:
         if service_prefix == "profile":  # recommenders/${RecommenderTypeName}: "RecommenderName" or "Recommender.Name"
             named = params.get("RecommenderName") or (params.get("Recommender") or {}).get("Name")
             return lambda variable: named if variable.lower() == "recommendertypename" else None
-        if service_prefix == "cloudwatch":  # metric-stream/${MetricStreamName}, alarm-mute-rule:${AlarmMuteRuleName}
-            return lambda variable: params.get("Name") if variable.lower() in ("metricstreamname",
-                                                                               "alarmmuterulename") else None
+        if service_prefix == "cloudwatch":  # metric-stream/${MetricStreamName}, alarm-mute-rule:${AlarmMuteRuleName},
+            # insight-rule/${InsightRuleName} ("RuleName")
+            names = {"metricstreamname": params.get("Name"), "alarmmuterulename": params.get("Name"),
+                     "insightrulename": params.get("RuleName")}
+            return lambda variable: names.get(variable.lower())
         return None
 
     def start(self) -> None:

@@ -130,7 +130,7 @@ def _answer(key: str, items: list[Any], token: str | None) -> dict[str, Any]:
 
 def rows_by_name(db: Connection, query: Select[Any], column: ColumnElement[str], params: dict[str, Any],
                  shape: Callable[[list[Row[Any]]], list[Any]], result_key: str = "Items",
-                 invalid: Callable[[str], AwsError] = bad_token) -> dict[str, Any]:
+                 invalid: Callable[[str], AwsError] = bad_token, default_size: int = 100) -> dict[str, Any]:
     """keyset_result over the rows ``query`` selects, in the order of ``column`` (unique among them: a name, an
     id), each page read from after the last value the previous one answered."""
     def read(after: list[str] | None, skipped: int, count: int) -> list[Row[Any]]:
@@ -138,7 +138,7 @@ def rows_by_name(db: Connection, query: Select[Any], column: ColumnElement[str],
         return db.execute(ordered.offset(skipped).limit(count)).all()
 
     return keyset_result(read, params, key=lambda row: [row._mapping[column]], shape=shape, result_key=result_key,
-                         invalid=invalid)
+                         default_size=default_size, invalid=invalid)
 
 
 def rows_newest_first(db: Connection, query: Select[Any], sequence: ColumnElement[int], params: dict[str, Any],

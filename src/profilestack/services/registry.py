@@ -131,6 +131,7 @@ def all_services() -> tuple[ServiceHandlers, ...]:
         anomaly_detectors,
         composite_alarms,
         dashboards,
+        insight_rules,
         metric_streams,
         query_definitions,
         tagging,

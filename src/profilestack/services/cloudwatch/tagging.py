@@ -1,5 +1,5 @@
-"""Tags of CloudWatch alarms, alarm mute rules, dashboards, metric streams and metric data query definitions:
-TagResource, UntagResource, ListTagsForResource."""
+"""Tags of CloudWatch alarms, alarm mute rules, dashboards, metric streams, metric data query definitions and
+Contributor Insights rules: TagResource, UntagResource, ListTagsForResource."""
 
 from __future__ import annotations
 
@@ -11,19 +11,21 @@ from profilestack.services.cloudwatch.alarm_mute_rules import find_mute_rule
 from profilestack.services.cloudwatch.alarms import find_alarms
 from profilestack.services.cloudwatch.dashboards import find_dashboard
 from profilestack.services.cloudwatch.handlers import cloudwatch
+from profilestack.services.cloudwatch.insight_rules import find_rule
 from profilestack.services.cloudwatch.metric_streams import find_metric_stream
 from profilestack.services.cloudwatch.query_definitions import find_definition
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of
 
 
 def _tagged(ctx: CallContext, arn: str) -> str:
-    """The ARN of one of the caller's alarms, alarm mute rules, metric streams or metric data query definitions
-    (in the call's region) or dashboards."""
+    """The ARN of one of the caller's alarms, alarm mute rules, metric streams, metric data query definitions or
+    Contributor Insights rules (in the call's region) or dashboards."""
     alarms = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:"
     mute_rules = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm-mute-rule:"
     queries = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:metric-query-definition/"
     streams = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:metric-stream/"
     dashboards = f"arn:aws:cloudwatch::{ctx.account}:dashboard/"
+    rules = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:insight-rule/"
     if arn.startswith(alarms) and find_alarms(ctx, [arn[len(alarms):]]):
         return arn
     if arn.startswith(mute_rules) and find_mute_rule(ctx, arn[len(mute_rules):]) is not None:
@@ -33,6 +35,8 @@ def _tagged(ctx: CallContext, arn: str) -> str:
     if arn.startswith(streams) and find_metric_stream(ctx, arn[len(streams):]) is not None:
         return arn
     if arn.startswith(dashboards) and find_dashboard(ctx, arn[len(dashboards):]) is not None:
+        return arn
+    if arn.startswith(rules) and find_rule(ctx, arn[len(rules):]) is not None:
         return arn
     raise AwsError("ResourceNotFoundException", f"{arn} does not exist.", 404)
 

@@ -1,4 +1,4 @@
 """Alembic migrations. HEAD_REVISION lets start-up skip Alembic when the schema is current;
 a test checks it against the newest script."""
 
-HEAD_REVISION = "0067"
+HEAD_REVISION = "0068"
