@@ -75,6 +75,7 @@ def test_a_rule_is_put_described_switched_tagged_and_deleted(insights) -> None:
 
 @pytest.mark.parametrize(("definition", "said"), [
     ("{not json", "The rule definition is not valid JSON"),
+    ("[" * 8000, "The rule definition is not valid JSON"),  # nested past the reader's depth: a 500 once
     (json.dumps({"Schema": {"Name": "CloudWatchLogRule", "Version": 2}}), 'Schema must be {"Name"'),
     (json.dumps({"Schema": SCHEMA, "LogGroupNames": ["a"], "LogGroupARNs": ["arn:aws:logs:*"]}),
      "LogGroupNames or in LogGroupARNs, one of the two"),

@@ -68,16 +68,16 @@ def test_get_caller_identity_through_the_aws_cli(server) -> None:
 def test_unimplemented_operations_answer_not_implemented_in_each_protocol(server) -> None:
     # boto3 speaks CloudWatch's CBOR; the query and JSON forms are sent raw, signed for "monitoring".
     with pytest.raises(ClientError) as caught:
-        server.client("cloudwatch").describe_insight_rules()
+        server.client("cloudwatch").get_o_tel_enrichment()
     assert caught.value.response["Error"]["Code"] == "NotImplemented"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
     query = signed_request(f"{server.endpoint}/", "monitoring", "us-east-1",
-                           body="Action=DescribeInsightRules&Version=2010-08-01", headers=FORM)
+                           body="Action=GetOTelEnrichment&Version=2010-08-01", headers=FORM)
     status, _, body = send(query)
     assert status == 501 and b"<Code>NotImplemented</Code>" in body
 
-    cbor = signed_request(f"{server.endpoint}/service/GraniteServiceVersion20100801/operation/DescribeInsightRules",
+    cbor = signed_request(f"{server.endpoint}/service/GraniteServiceVersion20100801/operation/GetOTelEnrichment",
                           "monitoring", "us-east-1", body=cbor2.dumps({}),
                           headers={"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"})
     status, headers, body = send(cbor)

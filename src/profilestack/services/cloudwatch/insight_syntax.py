@@ -3,13 +3,14 @@ rule makes of one log event — which contributor it is and what it adds."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
+
+from profilestack import jsontext
 
 SCHEMA = {"Name": "CloudWatchLogRule", "Version": 1}
 SCHEMA_NAME = "CloudWatchLogRule/1"  # as DescribeInsightRules shows it
@@ -93,7 +94,7 @@ class InsightRule:
 def parse(definition: str) -> InsightRule:
     """The rule a definition describes; RuleInvalid naming what is wrong."""
     try:
-        rule = json.loads(definition)
+        rule = jsontext.loads(definition)
     except ValueError as error:
         raise RuleInvalid(f"The rule definition is not valid JSON: {error}.") from None
     if not isinstance(rule, dict):
