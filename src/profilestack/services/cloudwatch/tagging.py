@@ -9,9 +9,9 @@ from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudwatch.alarm_mute_rules import find_mute_rule
 from profilestack.services.cloudwatch.alarms import find_alarms
+from profilestack.services.cloudwatch.contributor_insights import find_rule
 from profilestack.services.cloudwatch.dashboards import find_dashboard
 from profilestack.services.cloudwatch.handlers import cloudwatch
-from profilestack.services.cloudwatch.insight_rules import find_rule
 from profilestack.services.cloudwatch.metric_streams import find_metric_stream
 from profilestack.services.cloudwatch.query_definitions import find_definition
 from profilestack.store.resource_tags import remove_tags, set_tags, tags_of

@@ -18,9 +18,9 @@ from sqlalchemy import Row, delete, func, insert, select, update
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
 from profilestack.services.cloudtrail.log_delivery import delivered, deliveries
+from profilestack.services.cloudwatch.contributor_rules import SCHEMA_NAME, InsightRule, RuleInvalid, parse
 from profilestack.services.cloudwatch.errors import invalid, invalid_token
 from profilestack.services.cloudwatch.handlers import cloudwatch
-from profilestack.services.cloudwatch.insight_syntax import SCHEMA_NAME, InsightRule, RuleInvalid, parse
 from profilestack.services.cloudwatch.tables import cloudwatch_insight_rules
 from profilestack.services.filters import in_callers_region
 from profilestack.services.next_token import rows_by_name

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from profilestack.services.cloudwatch.insight_syntax import parse
+from profilestack.services.cloudwatch.contributor_rules import parse
 
 SCHEMA = {"Name": "CloudWatchLogRule", "Version": 1}
 EVENTS = [
