@@ -215,3 +215,24 @@ def test_no_resource_here_has_managed_rules(insights) -> None:
                                                              "ResourceARN": table}])["Failures"] == [
         {"FailureResource": table, "ExceptionType": "InvalidParameterValueException", "FailureCode": "400",
          "FailureDescription": f"No managed rule template DynamoDBContributorInsights exists for {table}."}]
+
+
+def test_which_log_groups_a_user_may_put_rules_on_is_a_condition(server, insights) -> None:
+    """cloudwatch:requestInsightRuleLogGroups holds the log groups a rule names: a policy keeps a user's rules off
+    the audit trail's log group."""
+    iam = server.client("iam")
+    user = unique("analyst")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="app-logs", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "cloudwatch:PutInsightRule", "Resource": "*",
+            "Condition": {"ForAllValues:StringLike": {"cloudwatch:requestInsightRuleLogGroups": ["app-*"]}}}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    analyst = server.client("cloudwatch", REGION, aws_access_key_id=key["AccessKeyId"],
+                            aws_secret_access_key=key["SecretAccessKey"])
+    allowed = unique("app")
+    analyst.put_insight_rule(RuleName=allowed, RuleDefinition=_rule(["app-web", "app-api*"], ["$.ip"]))
+    code, status, message = _error(analyst.put_insight_rule, RuleName=unique("audit"),
+                                   RuleDefinition=_rule(["app-web", "CloudTrail/audit"], ["$.userIdentity.arn"]))
+    assert (code, status) == ("AccessDenied", 403) and "cloudwatch:PutInsightRule" in message
+    insights.delete_insight_rules(RuleNames=[allowed])

@@ -33,7 +33,13 @@ from profilestack.iam_policy.actions import action_info, resources_for
 from profilestack.iam_policy.engine import owning_account
 from profilestack.identity.principal import ANONYMOUS, Principal, anonymous_principal
 from profilestack.logs import Recurring
-from profilestack.services.registry import all_fresh_readers, all_handlers, all_vouchers, all_writers
+from profilestack.services.registry import (
+    all_condition_values,
+    all_fresh_readers,
+    all_handlers,
+    all_vouchers,
+    all_writers,
+)
 from profilestack.store.database import why
 
 if TYPE_CHECKING:
@@ -93,6 +99,7 @@ class Gateway:
         self.app = app
         self.handlers = all_handlers()
         self.vouchers = all_vouchers()
+        self.condition_values = all_condition_values()
         self.writers = all_writers()
         self.fresh_readers = all_fresh_readers()
         self.answer_checks = app.settings.test_answer_checks
@@ -232,8 +239,11 @@ class Gateway:
             voucher = self.vouchers.get(key)
             principal = call.principal if voucher is None else voucher(self.app, call.principal, call.params)
             event.principal = principal
+            derive = self.condition_values.get(key)
+            # the parameter provider reads service condition keys by name: derived ones join the parameters here
+            conditioned = call.params if derive is None else {**call.params, **derive(call.params)}
             self.app.authorizer.authorize(AuthorizationRequest(principal, info.action, resources, call.region,
-                                                               call.params, call.source_ip, call.secure))
+                                                               conditioned, call.source_ip, call.secure))
             handler = self.handlers.get(key)
             if handler is None:
                 raise AwsError("NotImplemented", f"profilestack does not implement {info.action} yet.", 501,

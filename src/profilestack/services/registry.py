@@ -20,6 +20,9 @@ Task = Callable[["App", dict[str, Any]], None]
 GaveUp = Callable[["App", dict[str, Any]], None]
 # What a call proves beyond its credentials (an MFA code it carries): the principal it is authorized and handled as
 Voucher = Callable[["App", Principal, dict[str, Any]], Principal]
+# Service condition keys a call's parameters give only once read (cloudwatch:requestInsightRuleLogGroups, from a rule
+# definition): their values by key name, without the service's prefix
+ConditionValues = Callable[[dict[str, Any]], dict[str, list[str]]]
 
 
 class ServiceHandlers:
@@ -35,6 +38,7 @@ class ServiceHandlers:
         self.write_lock = write_lock
         self.handlers: dict[str, Handler] = {}
         self.vouchers: dict[str, Voucher] = {}
+        self.condition_values: dict[str, ConditionValues] = {}
         self.tasks: dict[str, Task] = {}
         self.gave_up: dict[str, GaveUp] = {}
         self.periodic: dict[str, float] = {}  # task kind → seconds between runs
@@ -66,6 +70,15 @@ class ServiceHandlers:
 
         def register(function: Voucher) -> Voucher:
             self.vouchers[name] = function
+            return function
+
+        return register
+
+    def gives_condition_keys(self, name: str) -> Callable[[ConditionValues], ConditionValues]:
+        """Register the service condition keys an operation's parameters give once read, for its authorization."""
+
+        def register(function: ConditionValues) -> ConditionValues:
+            self.condition_values[name] = function
             return function
 
         return register
@@ -160,6 +173,11 @@ def all_writers() -> set[tuple[str, str]]:
 def all_fresh_readers() -> set[tuple[str, str]]:
     """The (service, operation)s registered with ``snapshot=False``."""
     return {(service.service, name) for service in all_services() for name in service.fresh_readers}
+
+
+def all_condition_values() -> dict[tuple[str, str], ConditionValues]:
+    return {(service.service, name): function for service in all_services()
+            for name, function in service.condition_values.items()}
 
 
 def all_vouchers() -> dict[tuple[str, str], Voucher]:

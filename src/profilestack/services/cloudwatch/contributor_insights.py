@@ -91,6 +91,17 @@ def put_insight_rule(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
     return {}
 
 
+@cloudwatch.gives_condition_keys("PutInsightRule")
+def _rule_log_groups(params: dict[str, Any]) -> dict[str, list[str]]:
+    """cloudwatch:requestInsightRuleLogGroups: the log groups the rule names (none when it does not parse: the call
+    is refused then)."""
+    try:
+        rule = parse(params.get("RuleDefinition", ""))
+    except RuleInvalid:
+        return {}
+    return {"requestInsightRuleLogGroups": list(rule.log_group_names or rule.log_group_arns)}
+
+
 @cloudwatch.operation("DescribeInsightRules")
 def describe_insight_rules(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     def shapes(rows: list[Row[Any]]) -> list[dict[str, Any]]:
