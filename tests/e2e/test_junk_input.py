@@ -76,8 +76,9 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
 
 
 def real_resources(server: Server) -> dict[str, list[Any]]:
-    """A domain with an object type and a profile, a campaign, a user and a Lake channel: parameter name → values
-    that name them; and policy documents IAM takes, so that its calls get past reading them."""
+    """A domain with an object type and a profile, a campaign, a user, a Lake channel and a Contributor Insights
+    rule: parameter name → values that name them; and policy documents IAM takes, so that its calls get past
+    reading them."""
     profiles = server.client("customer-profiles")
     profiles.create_domain(DomainName="junk", DefaultExpirationDays=5)
     profiles.put_profile_object_type(
@@ -94,7 +95,11 @@ def real_resources(server: Server) -> dict[str, list[Any]]:
         {"Field": "eventCategory", "Equals": ["ActivityAuditLog"]}]}])["EventDataStoreArn"]
     channel = trail.create_channel(Name="junk", Source="Custom", Destinations=[
         {"Type": "EVENT_DATA_STORE", "Location": store}])["ChannelArn"]
-    return {"UserName": ["junk"], "channelArn": [channel], "Channel": [channel], "DomainName": ["junk"],
+    rule = json.dumps({"Schema": {"Name": "CloudWatchLogRule", "Version": 1}, "LogGroupNames": ["junk*"],
+                       "LogFormat": "JSON", "Contribution": {"Keys": ["$.eventName"]}, "AggregateOn": "Count"})
+    server.client("cloudwatch").put_insight_rule(RuleName="junk", RuleDefinition=rule)
+    return {"RuleName": ["junk"], "RuleNames": [["junk"], ["junk", "none"]], "RuleDefinition": [rule],
+            "UserName": ["junk"], "channelArn": [channel], "Channel": [channel], "DomainName": ["junk"],
             "ObjectTypeName": ["Order"], "ProfileId": [profile],
             "MainProfileId": [profile],
             "ProfileIds": [[profile, profile], [profile, "0" * 32]], "id": [campaign], "KeyName": ["_email", "orderId"],
@@ -120,7 +125,7 @@ def known(own_server: Server) -> dict[str, list[Any]]:
     return real_resources(own_server)
 
 
-@pytest.mark.parametrize("service", ["customer-profiles", "connectcampaignsv2"])
+@pytest.mark.parametrize("service", ["customer-profiles", "connectcampaignsv2", "cloudwatch"])
 def test_junk_about_real_resources_is_answered_too(own_server: Server, known: dict[str, list[Any]],
                                                    service: str) -> None:
     assert answer_junk(own_server, service, known) > 0  # some calls got through to their handlers and succeeded
