@@ -178,6 +178,14 @@ def test_reports_count_the_calls_a_trail_delivers_to_the_rules_log_group(server,
         wait_for(lambda: report("calls")["AggregateValue"] == 7)
         assert {tuple(item["Keys"]): item["ApproximateAggregateValue"] for item in report("calls")[
             "Contributors"]} == {("ListUsers",): 3.0, ("GetUser",): 3.0, ("ListRoles",): 1.0}
+        # nor does a trail deliver while it is stopped; started again, it delivers once more
+        trails.stop_logging(Name=trail)
+        as_user.get_user(UserName=user)
+        trails.start_logging(Name=trail)
+        as_user.list_users(MaxItems=5)
+        wait_for(lambda: report("calls")["AggregateValue"] == 8)
+        assert {tuple(item["Keys"]): item["ApproximateAggregateValue"] for item in report("calls")[
+            "Contributors"]} == {("ListUsers",): 4.0, ("GetUser",): 3.0, ("ListRoles",): 1.0}
         assert _error(insights.get_insight_rule_report, RuleName=names["calls"], StartTime=start,
                       EndTime=start + timedelta(days=2), Period=60)[2].startswith("A report holds at most 1440")
         assert _error(insights.get_insight_rule_report, RuleName=names["calls"], **window,

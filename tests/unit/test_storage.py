@@ -17,11 +17,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from profilestack.config import Settings, redact_url
 from profilestack.logs import FORMAT, WithoutRowValues
+from profilestack.services.cloudtrail.tables import cloudtrail_trails
 from profilestack.services.iam.tables import iam_access_keys
 from profilestack.store.checkpoints import WalCheckpointer
 from profilestack.store.database import MIGRATIONS_DIR, Database
@@ -246,6 +247,31 @@ def test_a_database_holding_data_upgrades_to_the_newest_schema(database_url: str
         connection.execute(text(
             "INSERT INTO campaign_outbound_requests (id, campaign_id, client_token, requested_by, created_at) "
             "VALUES ('r2', 'c1', 't2', 'me', '2026-01-01 00:00:00.000000')"))  # no profile: allowed now
+    database.dispose()
+
+
+def test_trails_saved_before_their_logging_periods_are_given_their_last_one(database_url: str) -> None:
+    """Migration 0068 keeps every period a trail logged; a trail saved before it is given the period its last start
+    and stop make, logging or not, and one never started none."""
+    database = _database_at(database_url, "0067")
+    rows = {"on": (True, "2026-01-01 10:00:00.000000", None),
+            "off": (False, "2026-01-01 10:00:00.000000", "2026-01-01 11:00:00.000000"),
+            "restarted": (True, "2026-01-01 12:00:00.000000", "2026-01-01 11:00:00.000000"),
+            "never": (False, None, None)}
+    with database.engine.begin() as connection:
+        for name, (logging, started, stopped) in rows.items():
+            connection.execute(text(
+                "INSERT INTO cloudtrail_trails (arn, account_id, region, name, settings, multi_region, is_logging, "
+                "start_logging_at, stop_logging_at, created_at) VALUES (:arn, '111122223333', 'us-east-1', :name, "
+                "'{}', false, :logging, :started, :stopped, '2026-01-01 00:00:00.000000')"),
+                {"arn": f"arn:aws:cloudtrail:us-east-1:111122223333:trail/{name}", "name": name, "logging": logging,
+                 "started": started, "stopped": stopped})
+    database.migrate()
+    with database.transaction(write=False) as connection:
+        periods = {row.name: row.logging for row in connection.execute(select(cloudtrail_trails))}
+    assert periods == {"on": [["2026-01-01T10:00:00+00:00", None]],
+                       "off": [["2026-01-01T10:00:00+00:00", "2026-01-01T11:00:00+00:00"]],
+                       "restarted": [["2026-01-01T12:00:00+00:00", None]], "never": []}
     database.dispose()
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from profilestack.audit.table import audit_events
 from profilestack.gateway.context import CallContext
+from profilestack.services import periods
 from profilestack.services.cloudtrail import activity_events
 from profilestack.services.cloudtrail.errors import in_no_organization, invalid_parameter, invalid_token, refused
 from profilestack.services.cloudtrail.handlers import cloudtrail, cloudtrail_event
@@ -166,7 +167,7 @@ def create_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[st
     ctx.db.execute(insert(cloudtrail_event_data_stores).values(
         arn=arn, account_id=ctx.account, region=ctx.region, name=params["Name"],
         status="ENABLED" if ingesting else "STOPPED_INGESTION", settings=settings,
-        ingestion=[[now.isoformat(), None]] if ingesting else [], created_at=now, updated_at=now))
+        ingestion=periods.begun([], now) if ingesting else [], created_at=now, updated_at=now))
     if params.get("TagsList"):
         set_tags(ctx.db, arn, tags_given(params["TagsList"]), too_many_tags)
     shape = _shape(ctx.db.execute(select(cloudtrail_event_data_stores).where(_stores.arn == arn)).one())
@@ -218,7 +219,7 @@ def delete_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[st
                      "UpdateEventDataStore first.")
     now = ctx.now()
     _set(ctx, row.arn, status="PENDING_DELETION", deleted_at=now, updated_at=now,
-         ingestion=_stopped(row.ingestion, now))
+         ingestion=periods.ended(row.ingestion, now))
     return {}
 
 
@@ -229,7 +230,7 @@ def restore_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[s
         raise refused("InvalidEventDataStoreStatusException",
                      f"The event data store {row.arn} is {row.status}: only one pending deletion is restored.")
     now = ctx.now()
-    _set(ctx, row.arn, status="ENABLED", deleted_at=None, updated_at=now, ingestion=_started(row.ingestion, now))
+    _set(ctx, row.arn, status="ENABLED", deleted_at=None, updated_at=now, ingestion=periods.begun(row.ingestion, now))
     return _shape(require_store(ctx, row.arn))
 
 
@@ -237,7 +238,7 @@ def restore_event_data_store(ctx: CallContext, params: dict[str, Any]) -> dict[s
 def start_ingestion(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _in_status(ctx, params, "STOPPED_INGESTION", "StartEventDataStoreIngestion")
     now = ctx.now()
-    _set(ctx, row.arn, status="ENABLED", updated_at=now, ingestion=_started(row.ingestion, now))
+    _set(ctx, row.arn, status="ENABLED", updated_at=now, ingestion=periods.begun(row.ingestion, now))
     return {}
 
 
@@ -245,7 +246,7 @@ def start_ingestion(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def stop_ingestion(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = _in_status(ctx, params, "ENABLED", "StopEventDataStoreIngestion")
     now = ctx.now()
-    _set(ctx, row.arn, status="STOPPED_INGESTION", updated_at=now, ingestion=_stopped(row.ingestion, now))
+    _set(ctx, row.arn, status="STOPPED_INGESTION", updated_at=now, ingestion=periods.ended(row.ingestion, now))
     return {}
 
 
@@ -306,14 +307,6 @@ def _set(ctx: CallContext, arn: str, **values: Any) -> None:
     ctx.db.execute(update(cloudtrail_event_data_stores).where(_stores.arn == arn).values(**values))
 
 
-def _started(ingestion: list[list[str | None]], now: datetime) -> list[list[str | None]]:
-    return [*ingestion, [now.isoformat(), None]]
-
-
-def _stopped(ingestion: list[list[str | None]], now: datetime) -> list[list[str | None]]:
-    return [[start, stop if stop is not None else now.isoformat()] for start, stop in ingestion]
-
-
 def forget_expired(db: Connection, now: datetime) -> None:
     """Stores seven days past their deletion go, with their tags and the events sent to them; events sent to a
     store go once past its retention."""
@@ -338,8 +331,7 @@ def events_of(db: Connection, store: Row[Any], now: datetime, since: datetime | 
         return
     start = max(store.created_at, now - timedelta(days=settings["RetentionPeriod"]), since or store.created_at)
     end = min(now, until) if until else now
-    intervals = [(datetime.fromisoformat(begun), datetime.fromisoformat(ended) if ended else None)
-                 for begun, ended in store.ingestion]
+    ingesting = periods.covering(store.ingestion)
     query = select(audit_events).where(audit_events.c.account_id == store.account_id,
                                        audit_events.c.event_time >= start, audit_events.c.event_time <= end)
     if not settings["MultiRegionEnabled"]:
@@ -347,7 +339,7 @@ def events_of(db: Connection, store: Row[Any], now: datetime, since: datetime | 
     for row in db.execute(query.order_by(audit_events.c.event_time)):
         count(1)
         moment = row.event_time
-        if not any(begun <= moment and (ended is None or moment < ended) for begun, ended in intervals):
+        if not ingesting(moment):
             continue
         record = cloudtrail_event(row)
         if selected(settings["AdvancedEventSelectors"], record):

@@ -1,5 +1,6 @@
 """What CloudTrail delivers to CloudWatch Logs: a trail with a ``CloudWatchLogsLogGroupArn`` sends that log group
-the events it logs — those its event selectors take, while it logs, from its home region or every region. Nothing
+the events it logs — those its event selectors take, in the periods it logged, from its home region or every
+region. Nothing
 is copied: a log group's events are read from the audit trail when something analyses them (CloudWatch's
 Contributor Insights rules)."""
 
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from profilestack.audit.table import audit_events
+from profilestack.services import periods
 from profilestack.services.cloudtrail.handlers import cloudtrail_event
 from profilestack.services.cloudtrail.lake_events import selected
 from profilestack.services.cloudtrail.tables import cloudtrail_trails
@@ -42,20 +44,19 @@ def deliveries(db: Connection, account: str) -> list[Delivery]:
 
 def delivered(db: Connection, trail: Row[Any], since: datetime, until: datetime
               ) -> Iterator[tuple[datetime, dict[str, Any]]]:
-    """The events the trail delivered between ``since`` and ``until``, oldest first, as CloudTrail's records. Its
-    logging counts from when it last started until it stopped (or now)."""
-    if trail.start_logging_at is None:
+    """The events the trail delivered between ``since`` and ``until``, oldest first, as CloudTrail's records: those
+    of the periods it logged."""
+    if not trail.logging:
         return
-    began = max(since, trail.start_logging_at)
-    if not trail.is_logging:
-        if trail.stop_logging_at is None or trail.stop_logging_at < trail.start_logging_at:
-            return
-        until = min(until, trail.stop_logging_at)
+    logged = periods.covering(trail.logging)
+    began = max(since, datetime.fromisoformat(trail.logging[0][0]))
     query = select(audit_events).where(audit_events.c.account_id == trail.account_id,
                                        audit_events.c.event_time >= began, audit_events.c.event_time < until)
     if not trail.multi_region:
         query = query.where(audit_events.c.region == trail.region)
     for row in db.execute(query.order_by(audit_events.c.event_time)):
+        if not logged(row.event_time):
+            continue
         record = cloudtrail_event(row)
         if _taken(trail, record):
             yield row.event_time, record

@@ -1,7 +1,7 @@
 """CloudTrail trails (trails.py) and Lake's event data stores, channels and queries. AWS's events are the audit
 trail's (audit/table.py); applications' events, sent through channels, are kept here."""
 
-from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text, UniqueConstraint, text
 
 from profilestack.store.metadata import metadata
 from profilestack.store.types import UtcDateTime
@@ -17,6 +17,7 @@ cloudtrail_trails = Table(
     Column("is_logging", Boolean, nullable=False),
     Column("start_logging_at", UtcDateTime),
     Column("stop_logging_at", UtcDateTime),
+    Column("logging", JSON, nullable=False, server_default=text("'[]'")),  # every period it logged (periods.py)
     Column("event_selectors", JSON),  # None: the default (all management events)
     Column("advanced_event_selectors", JSON),
     Column("insight_selectors", JSON),

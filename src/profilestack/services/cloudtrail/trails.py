@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, or_, select, update
 
 from profilestack.gateway.context import CallContext
+from profilestack.services import periods
 from profilestack.services.cloudtrail.errors import check_time_range, in_no_organization, invalid_token, refused
 from profilestack.services.cloudtrail.event_data_stores import put_store_insight_selectors, store_insight_selectors
 from profilestack.services.cloudtrail.handlers import cloudtrail
@@ -140,7 +141,7 @@ def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     _pass_logs_role(ctx, params, arn)
     ctx.db.execute(insert(cloudtrail_trails).values(
         account_id=ctx.account, region=ctx.region, name=name, arn=arn, settings=settings,
-        multi_region=bool(settings.get("IsMultiRegionTrail")), is_logging=False, created_at=ctx.now()))
+        multi_region=bool(settings.get("IsMultiRegionTrail")), is_logging=False, logging=[], created_at=ctx.now()))
     if params.get("TagsList"):
         set_tags(ctx.db, arn, tags_given(params["TagsList"]), too_many_tags)
     return _created_shape(require_trail(ctx, name))
@@ -201,8 +202,10 @@ def delete_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 def _set_logging(ctx: CallContext, params: dict[str, Any], logging: bool) -> dict[str, Any]:
     row = require_trail(ctx, params["Name"], home=True)
-    stamp = {"start_logging_at" if logging else "stop_logging_at": ctx.now()}
-    ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(is_logging=logging, **stamp))
+    now = ctx.now()
+    stamp = {"start_logging_at" if logging else "stop_logging_at": now}
+    ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(
+        is_logging=logging, logging=(periods.begun if logging else periods.ended)(row.logging, now), **stamp))
     return {}
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Row, delete, func, insert, select, update
 
 from profilestack.gateway.context import CallContext
 from profilestack.gateway.errors import AwsError
+from profilestack.services import periods
 from profilestack.services.cloudtrail.log_delivery import delivered, deliveries
 from profilestack.services.cloudwatch.contributor_rules import SCHEMA_NAME, InsightRule, RuleInvalid, parse
 from profilestack.services.cloudwatch.errors import invalid, invalid_token
@@ -52,14 +53,9 @@ def _state(value: str | None) -> str:
     return state
 
 
-def _enabled(periods: list[list[str | None]], state: str, now: datetime) -> list[list[str | None]]:
-    """The rule's enabled periods once its state is ``state``: one begun now, or the open one ended now."""
-    open_now = bool(periods) and periods[-1][1] is None
-    if state == "ENABLED" and not open_now:
-        return [*periods, [now.isoformat(), None]]
-    if state == "DISABLED" and open_now:
-        return [*periods[:-1], [periods[-1][0], now.isoformat()]]
-    return periods
+def _enabled(enabled: periods.Periods, state: str, now: datetime) -> periods.Periods:
+    """The rule's enabled periods once its state is ``state``."""
+    return periods.begun(enabled, now) if state == "ENABLED" else periods.ended(enabled, now)
 
 
 @cloudwatch.operation("PutInsightRule")
@@ -209,13 +205,12 @@ def _events(ctx: CallContext, rule: InsightRule, row: Row[Any], start: datetime,
             ) -> Iterator[tuple[datetime, dict[str, Any]]]:
     """The log events the rule analysed between ``start`` and ``end``: those of the log groups it reads, that came
     while it was enabled."""
-    periods = [(datetime.fromisoformat(begun), datetime.fromisoformat(ended) if ended else None)
-               for begun, ended in row.enabled]
+    enabled = periods.covering(row.enabled)
     for delivery in deliveries(ctx.db, ctx.account):
         if delivery.region != ctx.region or not rule.reads(delivery.region, ctx.account, delivery.log_group):
             continue
         for moment, record in delivered(ctx.db, delivery.trail, start, end):
-            if any(begun <= moment and (ended is None or moment < ended) for begun, ended in periods):
+            if enabled(moment):
                 yield moment, record
 
 
