@@ -93,6 +93,9 @@ def test_the_go_sdk_works_against_every_service(server, walkthrough: Path) -> No
     assert seen["alarm"]["Threshold"] == 100 and seen["alarm"]["Comparison"] == "GreaterThanThreshold"
     assert 0 <= seen["alarm"]["UpdatedSecondsAgo"] < 60
     assert error("missingAlarm") == ("ResourceNotFound", 404)
+    # Contributor Insights on the log group a trail delivers to: the user's refused calls, ranked, one period each
+    assert seen["contributors"] == {"ListRoles": 2, "ListUsers": 1}
+    assert seen["rule"] == {"State": "ENABLED", "Schema": "CloudWatchLogRule/1"}
     assert seen["campaign"] == {"Name": f"dialer-{suffix}", "sameArn": True, "dialer": "predictive 0.5"}
     assert error("deletedCampaign") == ("ResourceNotFoundException", 404)
     assert {"CreateUser iam.amazonaws.com", "CreateAccessKey iam.amazonaws.com",

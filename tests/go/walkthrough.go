@@ -292,6 +292,55 @@ func main() {
 		StateValue: cwtypes.StateValueOk, StateReason: aws.String("none")})
 	out["missingAlarm"] = failure(err)
 
+	// Contributor Insights over the log group a trail delivers to (CloudTrail over JSON 1.1, the rule and its
+	// report over query): the user's calls, ranked
+	trails := cloudtrail.NewFromConfig(root)
+	logsRole := must(iamClient.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("go-logs-" + suffix),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",` +
+			`"Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})).Role
+	trailName, logGroup := "go-trail-"+suffix, "CloudTrail/go-"+suffix
+	must(trails.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: &trailName, S3BucketName: aws.String("audit-logs"),
+		IsMultiRegionTrail: aws.Bool(true), CloudWatchLogsRoleArn: logsRole.Arn,
+		CloudWatchLogsLogGroupArn: aws.String(fmt.Sprintf("arn:aws:logs:us-east-1:%s:log-group:%s:*", *identity.Account, logGroup))}))
+	must(trails.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: &trailName}))
+	ruleName := "go-callers-" + suffix
+	must(cloudwatchClient.PutInsightRule(ctx, &cloudwatch.PutInsightRuleInput{RuleName: &ruleName,
+		RuleDefinition: aws.String(fmt.Sprintf(`{"Schema":{"Name":"CloudWatchLogRule","Version":1},"LogGroupNames":["%s"],`+
+			`"LogFormat":"JSON","Contribution":{"Keys":["$.eventName"],"Filters":[{"Match":"$.userIdentity.userName",`+
+			`"In":["%s"]}]},"AggregateOn":"Count"}`, logGroup, userName))}))
+	userIAM := iam.NewFromConfig(asUser)
+	for _, call := range []func() error{
+		func() error { _, err := userIAM.ListRoles(ctx, &iam.ListRolesInput{}); return err },
+		func() error { _, err := userIAM.ListRoles(ctx, &iam.ListRolesInput{}); return err },
+		func() error { _, err := userIAM.ListUsers(ctx, &iam.ListUsersInput{}); return err },
+	} {
+		_ = call() // refused: the user may not list; the trail delivers the refusals all the same
+	}
+	contributors := map[string]float64{}
+	for attempt := 0; attempt < 100 && len(contributors) < 2; attempt++ {
+		time.Sleep(100 * time.Millisecond)
+		report := must(cloudwatchClient.GetInsightRuleReport(ctx, &cloudwatch.GetInsightRuleReportInput{RuleName: &ruleName,
+			StartTime: aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(time.Now().Add(time.Hour)), Period: aws.Int32(3600),
+			Metrics: []string{"UniqueContributors", "Sum"}}))
+		contributors = map[string]float64{}
+		for _, contributor := range report.Contributors {
+			contributors[strings.Join(contributor.Keys, ",")] = *contributor.ApproximateAggregateValue
+			if len(contributor.Datapoints) != 1 || len(report.MetricDatapoints) != 1 {
+				contributors["datapoints"] = -1
+			}
+		}
+	}
+	out["contributors"] = contributors
+	rules := must(cloudwatchClient.DescribeInsightRules(ctx, &cloudwatch.DescribeInsightRulesInput{}))
+	for _, rule := range rules.InsightRules {
+		if *rule.Name == ruleName {
+			out["rule"] = map[string]string{"State": *rule.State, "Schema": *rule.Schema}
+		}
+	}
+	must(cloudwatchClient.DeleteInsightRules(ctx, &cloudwatch.DeleteInsightRulesInput{RuleNames: []string{ruleName}}))
+	must(trails.DeleteTrail(ctx, &cloudtrail.DeleteTrailInput{Name: &trailName}))
+	must(iamClient.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: logsRole.RoleName}))
+
 	// Outbound Campaigns v1 (REST-JSON, a union member)
 	campaigns := connectcampaigns.NewFromConfig(root)
 	campaign := must(campaigns.CreateCampaign(ctx, &connectcampaigns.CreateCampaignInput{Name: aws.String("dialer-" + suffix),
