@@ -117,7 +117,7 @@ def _each_rule(ctx: CallContext, names: list[str]) -> Iterator[tuple[str, Row[An
 def _missing(name: str) -> dict[str, str]:
     """A rule that is not there, as a partial failure of the call that named it."""
     return {"FailureResource": name, "ExceptionType": "ResourceNotFoundException", "FailureCode": "404",
-            "FailureDescription": f"Contributor Insights rule {name} does not exist."}
+            "FailureDescription": _not_found(name).message}
 
 
 @cloudwatch.operation("DeleteInsightRules")
