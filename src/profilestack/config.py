@@ -58,7 +58,8 @@ class Settings:
     # the bodies being received at once, over every connection, before their requests can be authenticated: past
     # it, calls are refused (503) rather than memory filled by clients who need not even hold a key
     max_buffered_request_bytes: int = 256 * 1024 * 1024
-    # how long a client may take to send a request's head, or pause while sending its body (408, then closed)
+    # how long a client may take to send a request's head, or pause while sending its body (408, then closed), or
+    # leave its answers untaken (then dropped)
     request_read_seconds: int = 60
     # where clients reach this server, for the URLs it hands out (upload jobs'); by default http://host:port
     public_url: str | None = None

@@ -1,8 +1,7 @@
 """What CloudTrail delivers to CloudWatch Logs: a trail with a ``CloudWatchLogsLogGroupArn`` sends that log group
 the events it logs — those its event selectors take, in the periods it logged, from its home region or every
-region. Nothing
-is copied: a log group's events are read from the audit trail when something analyses them (CloudWatch's
-Contributor Insights rules)."""
+region. Nothing is copied: a log group's events are read from the audit trail when something analyses them
+(CloudWatch's Contributor Insights rules)."""
 
 from __future__ import annotations
 

@@ -24,8 +24,6 @@ def upgrade() -> None:
                     sa.Column("enabled", sa.JSON(), nullable=False),
                     sa.Column("created_at", UtcDateTime, nullable=False),
                     sa.PrimaryKeyConstraint("account_id", "region", "name", name=op.f("pk_cloudwatch_insight_rules")))
-
-
     with op.batch_alter_table("cloudtrail_trails") as trails:
         trails.add_column(sa.Column("logging", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
     table = sa.table("cloudtrail_trails", sa.column("arn", sa.String), sa.column("is_logging", sa.Boolean),
