@@ -12,7 +12,7 @@ Periods = list[list[str | None]]
 
 def begun(periods: Periods, now: datetime) -> Periods:
     """The periods once it is on from ``now`` (as they were, if it is on already)."""
-    if periods and periods[-1][1] is None:
+    if on(periods):
         return periods
     return [*periods, [now.isoformat(), None]]
 
@@ -20,6 +20,16 @@ def begun(periods: Periods, now: datetime) -> Periods:
 def ended(periods: Periods, now: datetime) -> Periods:
     """The periods once it is off from ``now``."""
     return [[began, stopped if stopped is not None else now.isoformat()] for began, stopped in periods]
+
+
+def on(periods: Periods) -> bool:
+    """Whether it is on now (its last period not ended)."""
+    return bool(periods) and periods[-1][1] is None
+
+
+def first_began(periods: Periods) -> datetime | None:
+    """When it was first on; None if it never was."""
+    return datetime.fromisoformat(periods[0][0]) if periods and periods[0][0] else None
 
 
 def covering(periods: Periods) -> Callable[[datetime], bool]:

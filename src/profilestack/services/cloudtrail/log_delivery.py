@@ -45,12 +45,13 @@ def delivered(db: Connection, trail: Row[Any], since: datetime, until: datetime
               ) -> Iterator[tuple[datetime, dict[str, Any]]]:
     """The events the trail delivered between ``since`` and ``until``, oldest first, as CloudTrail's records: those
     of the periods it logged."""
-    if not trail.logging:
+    began = periods.first_began(trail.logging)
+    if began is None:
         return
     logged = periods.covering(trail.logging)
-    began = max(since, datetime.fromisoformat(trail.logging[0][0]))
     query = select(audit_events).where(audit_events.c.account_id == trail.account_id,
-                                       audit_events.c.event_time >= began, audit_events.c.event_time < until)
+                                       audit_events.c.event_time >= max(since, began),
+                                       audit_events.c.event_time < until)
     if not trail.multi_region:
         query = query.where(audit_events.c.region == trail.region)
     for row in db.execute(query.order_by(audit_events.c.event_time)):

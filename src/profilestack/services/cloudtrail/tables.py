@@ -14,10 +14,10 @@ cloudtrail_trails = Table(
     Column("name", String(128), nullable=False),
     Column("settings", JSON, nullable=False),  # CreateTrail's and UpdateTrail's members, as given
     Column("multi_region", Boolean, nullable=False),
-    Column("is_logging", Boolean, nullable=False),
     Column("start_logging_at", UtcDateTime),
     Column("stop_logging_at", UtcDateTime),
-    Column("logging", JSON, nullable=False, server_default=text("'[]'")),  # every period it logged (periods.py)
+    # every period it logged (periods.py): it logs while the last is open
+    Column("logging", JSON, nullable=False, server_default=text("'[]'")),
     Column("event_selectors", JSON),  # None: the default (all management events)
     Column("advanced_event_selectors", JSON),
     Column("insight_selectors", JSON),

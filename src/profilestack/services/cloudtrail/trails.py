@@ -141,7 +141,7 @@ def create_trail(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     _pass_logs_role(ctx, params, arn)
     ctx.db.execute(insert(cloudtrail_trails).values(
         account_id=ctx.account, region=ctx.region, name=name, arn=arn, settings=settings,
-        multi_region=bool(settings.get("IsMultiRegionTrail")), is_logging=False, logging=[], created_at=ctx.now()))
+        multi_region=bool(settings.get("IsMultiRegionTrail")), logging=[], created_at=ctx.now()))
     if params.get("TagsList"):
         set_tags(ctx.db, arn, tags_given(params["TagsList"]), too_many_tags)
     return _created_shape(require_trail(ctx, name))
@@ -205,7 +205,7 @@ def _set_logging(ctx: CallContext, params: dict[str, Any], logging: bool) -> dic
     now = ctx.now()
     stamp = {"start_logging_at" if logging else "stop_logging_at": now}
     ctx.db.execute(update(cloudtrail_trails).where(_trails.arn == row.arn).values(
-        is_logging=logging, logging=(periods.begun if logging else periods.ended)(row.logging, now), **stamp))
+        logging=(periods.begun if logging else periods.ended)(row.logging, now), **stamp))
     return {}
 
 
@@ -226,10 +226,11 @@ def _stamp(moment: datetime | None) -> str | None:
 @cloudtrail.operation("GetTrailStatus")
 def get_trail_status(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     row = require_trail(ctx, params["Name"])
-    return {"IsLogging": row.is_logging, "StartLoggingTime": row.start_logging_at,
+    logging = periods.on(row.logging)
+    return {"IsLogging": logging, "StartLoggingTime": row.start_logging_at,
             "StopLoggingTime": row.stop_logging_at, "TimeLoggingStarted": _stamp(row.start_logging_at),
             "TimeLoggingStopped": _stamp(row.stop_logging_at),
-            "LatestDeliveryError": _NOT_DELIVERED if row.is_logging else None}
+            "LatestDeliveryError": _NOT_DELIVERED if logging else None}
 
 
 @cloudtrail.operation("PutEventSelectors")

@@ -54,7 +54,7 @@ def _state(value: str | None) -> str:
 
 
 def _enabled(enabled: periods.Periods, state: str, now: datetime) -> periods.Periods:
-    """The rule's enabled periods once its state is ``state``."""
+    """The rule's enabled periods once its state is ``state`` (which they tell from then on)."""
     return periods.begun(enabled, now) if state == "ENABLED" else periods.ended(enabled, now)
 
 
@@ -66,7 +66,7 @@ def put_insight_rule(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
     except RuleInvalid as error:
         raise invalid(str(error)) from None
     name, state, now = params["RuleName"], _state(params.get("RuleState")), ctx.now()
-    values = {"definition": params["RuleDefinition"], "state": state,
+    values = {"definition": params["RuleDefinition"],
               "apply_on_transformed_logs": bool(params.get("ApplyOnTransformedLogs"))}
     existing = find_rule(ctx, name)
     scope = in_callers_region(cloudwatch_insight_rules, ctx)
@@ -101,7 +101,8 @@ def _rule_log_groups(params: dict[str, Any]) -> dict[str, list[str]]:
 @cloudwatch.operation("DescribeInsightRules")
 def describe_insight_rules(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     def shapes(rows: list[Row[Any]]) -> list[dict[str, Any]]:
-        return [{"Name": row.name, "State": row.state, "Schema": SCHEMA_NAME, "Definition": row.definition,
+        return [{"Name": row.name, "State": "ENABLED" if periods.on(row.enabled) else "DISABLED",
+                 "Schema": SCHEMA_NAME, "Definition": row.definition,
                  "ManagedRule": False, "ApplyOnTransformedLogs": row.apply_on_transformed_logs} for row in rows]
 
     return rows_by_name(ctx.db, select(cloudwatch_insight_rules).where(
@@ -141,7 +142,7 @@ def _set_states(ctx: CallContext, names: list[str], state: str) -> dict[str, Any
             continue
         ctx.db.execute(update(cloudwatch_insight_rules).where(
             in_callers_region(cloudwatch_insight_rules, ctx), _rules.name == name).values(
-            state=state, enabled=_enabled(row.enabled, state, ctx.now())))
+            enabled=_enabled(row.enabled, state, ctx.now())))
     return {"Failures": failures}
 
 
@@ -205,11 +206,14 @@ def _events(ctx: CallContext, rule: InsightRule, row: Row[Any], start: datetime,
             ) -> Iterator[tuple[datetime, dict[str, Any]]]:
     """The log events the rule analysed between ``start`` and ``end``: those of the log groups it reads, that came
     while it was enabled."""
+    began = periods.first_began(row.enabled)
+    if began is None:  # never enabled: it analysed nothing
+        return
     enabled = periods.covering(row.enabled)
     for delivery in deliveries(ctx.db, ctx.account):
         if delivery.region != ctx.region or not rule.reads(delivery.region, ctx.account, delivery.log_group):
             continue
-        for moment, record in delivered(ctx.db, delivery.trail, start, end):
+        for moment, record in delivered(ctx.db, delivery.trail, max(start, began), end):
             if enabled(moment):
                 yield moment, record
 

@@ -125,11 +125,11 @@ cloudwatch_query_definitions = _regional(
 )
 
 # Contributor Insights rules (PutInsightRule): the definition kept as put; ``enabled`` holds when the rule analysed
-# log events, [[since, until or None], ...], as a report counts only events that came while it was enabled
+# log events (periods.py), as a report counts only events that came while it was enabled: ENABLED while the last
+# period is open
 cloudwatch_insight_rules = _regional(
     "cloudwatch_insight_rules", Column("name", String(128), primary_key=True),
     Column("definition", Text, nullable=False),
-    Column("state", String(16), nullable=False),  # ENABLED, DISABLED
     Column("apply_on_transformed_logs", Boolean, nullable=False),
     Column("enabled", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),

@@ -1,5 +1,6 @@
 """CloudWatch Contributor Insights rules (PutInsightRule), and every period a CloudTrail trail logged (what it
-delivers to its CloudWatch Logs log group), begun with its last start and stop.
+delivers to its CloudWatch Logs log group), begun with its last start and stop; whether it logs now is its last
+period's being open, no longer a column of its own.
 
 Revision ID: 0068
 """
@@ -19,7 +20,6 @@ def upgrade() -> None:
                     sa.Column("region", sa.String(length=32), nullable=False),
                     sa.Column("name", sa.String(length=128), nullable=False),
                     sa.Column("definition", sa.Text(), nullable=False),
-                    sa.Column("state", sa.String(length=16), nullable=False),
                     sa.Column("apply_on_transformed_logs", sa.Boolean(), nullable=False),
                     sa.Column("enabled", sa.JSON(), nullable=False),
                     sa.Column("created_at", UtcDateTime, nullable=False),
@@ -38,9 +38,12 @@ def upgrade() -> None:
         else:
             continue
         connection.execute(sa.update(table).where(table.c.arn == row.arn).values(logging=periods))
+    with op.batch_alter_table("cloudtrail_trails") as trails:
+        trails.drop_column("is_logging")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cloudtrail_trails") as trails:
+        trails.add_column(sa.Column("is_logging", sa.Boolean(), nullable=False, server_default=sa.false()))
         trails.drop_column("logging")
     op.drop_table("cloudwatch_insight_rules")
