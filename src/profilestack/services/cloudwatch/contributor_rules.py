@@ -4,10 +4,12 @@ rule makes of one log event — which contributor it is and what it adds."""
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from profilestack import jsontext
@@ -17,8 +19,9 @@ SCHEMA_NAME = "CloudWatchLogRule/1"  # as DescribeInsightRules shows it
 _MOST_KEYS = _MOST_FILTERS = 4
 _MOST_FILTER_VALUES = 10
 _TEXT_OPERATORS = ("In", "NotIn", "StartsWith")
-_NUMBER_OPERATORS = ("GreaterThan", "LessThan", "EqualTo", "NotEqualTo")
-_OPERATORS = (*_TEXT_OPERATORS, *_NUMBER_OPERATORS, "IsPresent")
+_COMPARISONS = {"GreaterThan": operator.gt, "LessThan": operator.lt, "EqualTo": operator.eq,
+                "NotEqualTo": operator.ne}
+_OPERATORS = (*_TEXT_OPERATORS, *_COMPARISONS, "IsPresent")
 # $.name, $.a.b, $.list[0], $.users[1].name: dot notation from the root, with list indexes
 _PROPERTY = re.compile(r"\$((?:\.[A-Za-z0-9_@:-]+(?:\[\d+\])*)+)")
 _STEP = re.compile(r"\.([A-Za-z0-9_@:-]+)|\[(\d+)\]")
@@ -50,8 +53,7 @@ class Filter:
         number = _number(value)
         if number is None:
             return self.operator == "NotEqualTo"
-        return {"GreaterThan": number > self.operand, "LessThan": number < self.operand,
-                "EqualTo": number == self.operand, "NotEqualTo": number != self.operand}[self.operator]
+        return _COMPARISONS[self.operator](number, self.operand)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class InsightRule:
         return None if value is None else (tuple(keys), value)
 
 
+@lru_cache(maxsize=256)  # PutInsightRule's authorization and handler, and every report, read the same text
 def parse(definition: str) -> InsightRule:
     """The rule a definition describes; RuleInvalid naming what is wrong."""
     try:
@@ -177,15 +180,15 @@ def _filter(item: Any, field: Callable[[Any], Path]) -> Filter:
     operators = [name for name in item if name != "Match"]
     if len(operators) != 1 or operators[0] not in _OPERATORS:
         raise RuleInvalid(f"A filter holds Match and one of {', '.join(_OPERATORS)}.")
-    operator, operand = operators[0], item[operators[0]]
-    if operator in _TEXT_OPERATORS:
-        operand = _texts(operand, operator, 1, _MOST_FILTER_VALUES)
-    elif operator == "IsPresent":
+    test, operand = operators[0], item[operators[0]]
+    if test in _TEXT_OPERATORS:
+        operand = _texts(operand, test, 1, _MOST_FILTER_VALUES)
+    elif test == "IsPresent":
         if not isinstance(operand, bool):
             raise RuleInvalid("IsPresent takes true or false.")
     elif isinstance(operand, bool) or not isinstance(operand, int | float) or not math.isfinite(operand):
-        raise RuleInvalid(f"{operator} takes a number.")
-    return Filter(field(item["Match"]), operator, operand)
+        raise RuleInvalid(f"{test} takes a number.")
+    return Filter(field(item["Match"]), test, operand)
 
 
 _ABSENT = object()
