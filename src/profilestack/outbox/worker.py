@@ -118,7 +118,7 @@ class OutboxWorker:
         self._task_outages = Recurring(log)  # tasks stopped by it
         # tasks the database stopped whose outcome it could not take either: their attempts are given back (and
         # they are run again) once it is back, rather than after their leases lapse with an attempt spent
-        self._give_back: list[int] = []
+        self._give_back: list[tuple[int, str]] = []  # (task id, the error that stopped it)
         self._max_attempts = max_attempts
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._leases = LeaseKeeper(database, clock, self.worker_id, self._lease)
@@ -219,12 +219,8 @@ class OutboxWorker:
         """Tasks still leased to this worker that the database stopped, pending again with their attempts back; a
         task another worker has claimed since (its lease lapsed) is its now."""
         while self._give_back:
-            with self._database.transaction() as connection:
-                connection.execute(update(outbox).where(
-                    outbox.c.id == self._give_back[0], outbox.c.claimed_by == self.worker_id,
-                    outbox.c.status == "pending").values(
-                    claimed_by=None, claimed_until=None, attempts=outbox.c.attempts - 1,
-                    available_at=self._clock.now()))
+            task_id, error = self._give_back[0]
+            self._finish(task_id, "pending", error, self._clock.now(), undo=True, leased_to=self.worker_id)
             self._give_back.pop(0)
 
     def _claim(self) -> list[Any]:
@@ -269,7 +265,7 @@ class OutboxWorker:
                 except Exception as finishing:
                     if not self._database.outage(finishing):
                         raise
-                    self._give_back.append(task.id)  # the next pass, once the database is back
+                    self._give_back.append((task.id, repr(exc)))  # the next pass, once the database is back
                 return
             log.warning("outbox task %s (%s) failed on attempt %d: %s", task.id, task.kind, task.attempts, exc)
             if task.attempts >= self._max_attempts:
@@ -293,8 +289,9 @@ class OutboxWorker:
                 log.warning("outbox task %s (%s): recording its failure failed too: %r", task.id, task.kind, exc)
 
     def _finish(self, task_id: int, status: str, error: str | None, retry_at: datetime | None = None,
-                undo: bool = False) -> None:
-        if retry_at is None and not undo:  # the common case: done (or failed for good)
+                undo: bool = False, leased_to: str | None = None) -> None:
+        """``leased_to``: only while the task is still leased to that worker (not claimed by another since)."""
+        if retry_at is None and not undo and leased_to is None:  # the common case: done (or failed for good)
             with self._database.transaction() as connection:
                 _FINISH.run(connection, {"b_id": task_id, "b_status": status, "b_error": error,
                                          "b_finished": self._clock.now()})
@@ -306,5 +303,8 @@ class OutboxWorker:
             values["finished_at"] = self._clock.now()
         if undo:
             values["attempts"] = outbox.c.attempts - 1
+        conditions = [outbox.c.id == task_id]
+        if leased_to is not None:
+            conditions.append(outbox.c.claimed_by == leased_to)
         with self._database.transaction() as connection:
-            connection.execute(update(outbox).where(outbox.c.id == task_id).values(**values))
+            connection.execute(update(outbox).where(*conditions).values(**values))
